@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every build, test and client dependency of Salon from Debian 12's packages.
+# Idempotent: packages already present are left as they are; nothing is downloaded at build time.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config clang-format clang-tidy
+  # server and shared libraries
+  libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
+  libsodium-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  libssl-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev python3 tmux
+  # terminal client
+  libncurses-dev
+  # desktop client (Qt 6 Widgets) and its offscreen tests
+  qt6-base-dev qt6-base-dev-tools libgl-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+echo "deps: all ${#packages[@]} packages present"

@@ -1,0 +1,35 @@
+// Every operator-tunable limit, with its unit and default, in one place.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace salon::core {
+
+struct Limits {
+    /// Longest frame, in bytes, before `line_too_long` and a close (PROTOCOL.md default 16 KiB).
+    std::size_t max_frame_bytes = 16 * 1024;
+    /// Longest message text in bytes (PROTOCOL.md: 1-4096).
+    std::size_t max_text_bytes = 4096;
+    /// Channels one user may be in at once (`too_many_channels`).
+    std::size_t max_channels_per_user = 100;
+    /// Simultaneous connections from one IP address; more are refused at accept.
+    std::size_t max_connections_per_address = 256;
+    /// Requests per second per connection (token bucket rate), and the burst above it.
+    double messages_per_second = 20.0;
+    double message_burst = 40.0;
+    /// Consecutive `rate_limited` answers after which the connection is closed.
+    std::size_t rate_limit_strikes = 20;
+    /// Silence after which the server sends PING; the same again without an answer closes.
+    std::chrono::milliseconds idle_timeout{std::chrono::seconds(120)};
+    /// Bytes queued for one connection before it is dropped with `send_queue_full`. Every chat
+    /// client is a push client, so this bound is what keeps a stalled reader from growing memory.
+    std::size_t send_queue_bytes = 1024 * 1024;
+    /// Failed logins per minute from one address before further attempts get `rate_limited`.
+    double failed_logins_per_minute = 10.0;
+    /// Messages replayed as the HISTORY event on join, and the most one HISTORY page returns.
+    std::size_t history_on_join = 50;
+    std::size_t history_page_max = 200;
+};
+
+}  // namespace salon::core

@@ -1,0 +1,29 @@
+#include "core/rate_limiter.hpp"
+
+#include <algorithm>
+
+namespace salon::core {
+
+TokenBucket::TokenBucket(double rate_per_second, double burst, SteadyTime now) noexcept
+    : rate_(rate_per_second), burst_(burst), tokens_(burst), last_(now) {}
+
+void TokenBucket::refill(SteadyTime now) noexcept {
+    if (now <= last_) return;
+    const std::chrono::duration<double> elapsed = now - last_;
+    tokens_ = std::min(burst_, tokens_ + elapsed.count() * rate_);
+    last_ = now;
+}
+
+bool TokenBucket::try_take(SteadyTime now, double cost) noexcept {
+    refill(now);
+    if (tokens_ < cost) return false;
+    tokens_ -= cost;
+    return true;
+}
+
+double TokenBucket::available(SteadyTime now) noexcept {
+    refill(now);
+    return tokens_;
+}
+
+}  // namespace salon::core

@@ -1,0 +1,11 @@
+// UTF-8 validation for frames and message texts.
+#pragma once
+
+#include <string_view>
+
+namespace salon::core {
+
+/// True when `text` is well-formed UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF.
+bool is_valid_utf8(std::string_view text) noexcept;
+
+}  // namespace salon::core
