@@ -1,0 +1,93 @@
+// Helpers the end-to-end scenarios share: transports, request/reply shortcuts and login flows.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/connection.hpp"
+#include "harness/line_client.hpp"
+#include "harness/server_process.hpp"
+
+namespace salon::test {
+
+using namespace std::chrono_literals;
+
+/// Longest a test waits for something that must happen.
+constexpr std::chrono::milliseconds kWait = 5s;
+/// How long a test listens to conclude that something did not happen.
+constexpr std::chrono::milliseconds kQuiet = 300ms;
+/// A password every account rule should accept.
+constexpr std::string_view kPassword = "correct-horse-battery-9";
+
+/// The transports a scenario can run over. The scenarios take the transport as their test
+/// parameter, so adding WebSocket is one more value here and in connect(), not a copy of them.
+enum class Transport { tcp };
+
+std::string transport_name(const ::testing::TestParamInfo<Transport>& info);
+
+/// Opens a connection to `server` over `transport`.
+std::unique_ptr<Connection> connect(const ServerProcess& server, Transport transport);
+
+/// A raw TCP line client, for the cases that are about bytes and sockets rather than frames.
+std::unique_ptr<LineClient> connect_tcp(const ServerProcess& server);
+
+/// The base of every transport-neutral scenario: the parameter picks the transport.
+class E2e : public ::testing::TestWithParam<Transport> {
+protected:
+    std::unique_ptr<Connection> open(const ServerProcess& server) {
+        return connect(server, GetParam());
+    }
+};
+
+/// Sends {verb: args}.
+void send(Connection& conn, std::string_view verb, boost::json::object args = {});
+
+/// The next OK or NO frame, skipping events; throws on timeout.
+Frame reply(Connection& conn, std::chrono::milliseconds timeout = kWait);
+
+/// Sends a request and returns its reply (events before it are skipped).
+Frame call(Connection& conn, std::string_view verb, boost::json::object args = {});
+
+/// Sends a request that must succeed; the OK body. Throws with the frame on NO.
+boost::json::object call_ok(Connection& conn, std::string_view verb, boost::json::object args = {});
+
+/// Sends a request that must fail; the NO code. Throws with the frame on OK.
+std::string call_no(Connection& conn, std::string_view verb, boost::json::object args = {});
+
+/// The code of a reply that must be NO.
+std::string no_code(const Frame& frame);
+
+/// CONN as `us` (empty: a guest) into `channel` (empty: the default), expecting OK and then a
+/// JOIN and a HISTORY event for each of `channels` channels. Returns the OK body.
+boost::json::object login(
+    Connection& conn,
+    std::string_view us,
+    std::string_view pwd = {},
+    std::string_view channel = {},
+    int channels = 1
+);
+
+/// REGISTER `us` with kPassword, expecting OK, JOIN and HISTORY for `home`. Returns the OK body.
+boost::json::object register_user(Connection& conn, std::string_view us);
+
+/// Every frame that arrives until the line has been quiet for `quiet`.
+std::vector<Frame> drain(Connection& conn, std::chrono::milliseconds quiet = kQuiet);
+
+/// Frames of one verb among `frames`.
+std::vector<boost::json::object> bodies(const std::vector<Frame>& frames, std::string_view verb);
+
+/// True for RFC 3339 UTC with milliseconds: 2026-11-24T12:00:00.123Z.
+bool is_timestamp(std::string_view ts);
+
+/// The string member `key` of `obj`, "" when absent or not a string.
+std::string str(const boost::json::object& obj, std::string_view key);
+
+/// `{"text": text, "channel": channel}`, the most common SEND argument.
+boost::json::object msg(std::string_view channel, std::string_view text);
+
+}  // namespace salon::test

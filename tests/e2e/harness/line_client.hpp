@@ -1,0 +1,55 @@
+// A blocking native-protocol client over a real TCP socket (one JSON object per line).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "harness/connection.hpp"
+
+namespace salon::test {
+
+/// Speaks PROTOCOL.md's line framing to a server. Frames are parsed as they are asked for, so
+/// a test that never calls next() is a client that never reads (the kernel buffers fill up).
+class LineClient final : public Connection {
+public:
+    /// Connects at once; throws std::runtime_error when the connection is refused.
+    LineClient(std::string_view host, std::uint16_t port);
+    ~LineClient() override;
+    LineClient(const LineClient&) = delete;
+    LineClient& operator=(const LineClient&) = delete;
+
+    /// Writes exactly these bytes (no newline added); blocks until the kernel took them all.
+    /// Throws std::runtime_error when the peer is gone.
+    void send_raw(std::string_view bytes);
+
+    /// Serializes the frame and ends it with "\n".
+    void send(const Frame& frame) override;
+
+    std::optional<Frame> next(std::chrono::milliseconds timeout) override;
+
+    bool eof() const override { return eof_ && buffer_.find('\n') == std::string::npos; }
+
+    bool closed_by_peer(std::chrono::milliseconds timeout) override;
+    void close() override;
+
+    /// Closes with an RST instead of a FIN (SO_LINGER 0): a client that crashed or lost power.
+    void reset();
+
+    /// Shrinks our receive buffer so a client that stops reading stalls the server quickly.
+    void set_receive_buffer(int bytes);
+
+    int fd() const { return fd_; }
+
+private:
+    /// Reads whatever is available within `timeout` into buffer_; false on timeout.
+    bool fill(std::chrono::milliseconds timeout);
+
+    int fd_ = -1;
+    bool eof_ = false;
+    std::string buffer_;
+};
+
+}  // namespace salon::test

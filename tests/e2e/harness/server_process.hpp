@@ -1,0 +1,81 @@
+// Starts, stops and restarts a real salond for one test, on 127.0.0.1 and a private data dir.
+#pragma once
+
+#include <sys/types.h>
+
+#include <csignal>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace salon::test {
+
+struct ServerOptions {
+    std::vector<std::string> extra_args;  // appended to the salond command line
+    std::filesystem::path data_dir;       // empty: a fresh temp dir, removed at destruction
+};
+
+/// One salond child process. The constructor returns once the port accepts connections.
+/// Not thread-safe; one test drives it.
+class ServerProcess {
+public:
+    /// Starts salond on 127.0.0.1 with a free ephemeral port (another port is tried when the
+    /// bind fails), `--log-level info`, stderr appended to <data_dir>/salond.log. Waits at most
+    /// 10 s for the port to accept; throws std::runtime_error with the log tail on failure.
+    explicit ServerProcess(ServerOptions options = {});
+    /// SIGTERM, wait ≤ 5 s, then SIGKILL; removes a data dir it created.
+    ~ServerProcess();
+    ServerProcess(const ServerProcess&) = delete;
+    ServerProcess& operator=(const ServerProcess&) = delete;
+
+    std::uint16_t port() const { return port_; }
+
+    /// "127.0.0.1:PORT"
+    std::string address() const;
+
+    const std::filesystem::path& data_dir() const { return data_dir_; }
+
+    /// The child's pid, or -1 when it is not running.
+    pid_t pid() const { return pid_; }
+
+    /// Sends `signal`, waits (≤ 5 s, then SIGKILL) and returns the exit status, or 128+signal
+    /// when it died of a signal. Returns -1 when it was not running.
+    int stop(int signal = SIGTERM);
+
+    /// (Re)starts on the same port and data dir; throws like the constructor.
+    void start();
+
+    /// The captured stderr so far (all runs of this object).
+    std::string log() const;
+
+private:
+    /// One attempt to spawn and wait for readiness; false when the child exited early
+    /// (e.g. the port was taken meanwhile), throws on a timeout.
+    bool try_start();
+
+    ServerOptions options_;
+    std::filesystem::path data_dir_;
+    bool owns_data_dir_ = false;
+    std::uint16_t port_ = 0;
+    pid_t pid_ = -1;
+};
+
+/// The salond binary: $SALOND_PATH when set, else the path CMake compiled in.
+std::filesystem::path salond_path();
+
+/// A new empty directory under the system temp dir, named after `prefix`.
+std::filesystem::path make_temp_dir(std::string_view prefix);
+
+/// What a finished command printed and how it ended.
+struct CommandResult {
+    int exit_status = -1;  // exit code, or 128+signal
+    std::string output;    // stdout and stderr, interleaved
+};
+
+/// Runs salond with `args` (e.g. {"user", "add", "ann", "--data-dir", dir}), writing `input`
+/// to its stdin; waits at most 10 s (then SIGKILL, status 128+9).
+CommandResult run_salond(const std::vector<std::string>& args, std::string_view input = {});
+
+}  // namespace salon::test
