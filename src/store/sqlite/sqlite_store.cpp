@@ -1,0 +1,664 @@
+// SqliteStore: schema migrations, cached prepared statements, transactions and the reader pool.
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
+#include <limits>
+#include <string>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+
+#include "core/names.hpp"
+
+namespace salon::store {
+namespace {
+
+/// One step of the schema, applied in its own transaction when user_version < version.
+/// Stored in the database: never edit or renumber a released step, append a new one.
+struct Migration {
+    int version;
+    const char* sql;
+};
+
+constexpr Migration kMigrations[] = {
+    {1, R"sql(
+CREATE TABLE accounts (
+    name_folded   TEXT PRIMARY KEY NOT NULL,
+    name          TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    admin         INTEGER NOT NULL DEFAULT 0,
+    created_ms    INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE channels (
+    name       TEXT PRIMARY KEY NOT NULL,
+    topic      TEXT NOT NULL DEFAULT '',
+    key        TEXT NOT NULL DEFAULT '',
+    created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE bans (
+    channel     TEXT NOT NULL,
+    user_folded TEXT NOT NULL,
+    PRIMARY KEY (channel, user_folded)
+) WITHOUT ROWID;
+
+-- joined: per-user sequence number, so memberships_of() returns channels in join order.
+CREATE TABLE memberships (
+    user_folded TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    op          INTEGER NOT NULL DEFAULT 0,
+    joined      INTEGER NOT NULL,
+    PRIMARY KEY (user_folded, channel)
+) WITHOUT ROWID;
+
+-- id is the server's MessageId (the rowid): appends land at the end of the table's b-tree.
+-- channel is NULL for a direct message.
+CREATE TABLE messages (
+    id        INTEGER PRIMARY KEY,
+    channel   TEXT,
+    from_name TEXT NOT NULL,
+    to_name   TEXT,
+    text      TEXT NOT NULL,
+    ts_ms     INTEGER NOT NULL
+);
+
+-- channel_history() is one range scan of this index, read backwards from (channel, upper id).
+CREATE INDEX messages_by_channel ON messages (channel, id) WHERE channel IS NOT NULL;
+
+CREATE TABLE pending_dms (
+    user_folded TEXT NOT NULL,
+    message_id  INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    PRIMARY KEY (user_folded, message_id)
+) WITHOUT ROWID;
+)sql"},
+};
+
+static_assert(std::size(kMigrations) > 0);
+static_assert(kMigrations[std::size(kMigrations) - 1].version == kSqliteSchemaVersion);
+
+// Statement texts. Connections cache statements by the address of these literals.
+constexpr const char* kBegin = "BEGIN IMMEDIATE";
+constexpr const char* kCommit = "COMMIT";
+constexpr const char* kRollback = "ROLLBACK";
+constexpr const char* kUserVersion = "PRAGMA user_version";
+
+constexpr const char* kInsertAccount =
+    "INSERT INTO accounts (name_folded, name, password_hash, admin, created_ms) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name_folded) DO NOTHING";
+constexpr const char* kFindAccount =
+    "SELECT name, password_hash, admin, created_ms FROM accounts WHERE name_folded = ?1";
+constexpr const char* kSetPassword =
+    "UPDATE accounts SET password_hash = ?2 WHERE name_folded = ?1";
+constexpr const char* kDeleteAccount = "DELETE FROM accounts WHERE name_folded = ?1";
+constexpr const char* kDeleteMembershipsOfUser = "DELETE FROM memberships WHERE user_folded = ?1";
+constexpr const char* kDeletePendingOfUser = "DELETE FROM pending_dms WHERE user_folded = ?1";
+constexpr const char* kListAccounts =
+    "SELECT name, password_hash, admin, created_ms FROM accounts ORDER BY name_folded";
+
+constexpr const char* kSaveChannel =
+    "INSERT INTO channels (name, topic, key, created_ms) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (name) DO UPDATE SET topic = excluded.topic, key = excluded.key, "
+    "created_ms = excluded.created_ms";
+constexpr const char* kLoadChannels =
+    "SELECT name, topic, key, created_ms FROM channels ORDER BY name";
+constexpr const char* kInsertBan =
+    "INSERT INTO bans (channel, user_folded) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+constexpr const char* kDeleteBan = "DELETE FROM bans WHERE channel = ?1 AND user_folded = ?2";
+constexpr const char* kBansOf =
+    "SELECT user_folded FROM bans WHERE channel = ?1 ORDER BY user_folded";
+
+// An upsert on INSERT ... SELECT needs the WHERE clause, or the parser reads ON CONFLICT as a
+// join constraint (SQLite "upsert" docs, parsing ambiguity).
+constexpr const char* kSetMembership =
+    "INSERT INTO memberships (user_folded, channel, op, joined) "
+    "SELECT ?1, ?2, ?3, COALESCE(MAX(joined), 0) + 1 FROM memberships WHERE user_folded = ?1 "
+    "ON CONFLICT (user_folded, channel) DO UPDATE SET op = excluded.op";
+constexpr const char* kRemoveMembership =
+    "DELETE FROM memberships WHERE user_folded = ?1 AND channel = ?2";
+constexpr const char* kMembershipsOf =
+    "SELECT channel, op FROM memberships WHERE user_folded = ?1 ORDER BY joined";
+
+constexpr const char* kInsertMessage =
+    "INSERT INTO messages (id, channel, from_name, to_name, text, ts_ms) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+constexpr const char* kInsertPending =
+    "INSERT INTO pending_dms (user_folded, message_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+constexpr const char* kChannelHistory =
+    "SELECT id, channel, from_name, to_name, text, ts_ms FROM messages "
+    "WHERE channel = ?1 AND id <= ?2 ORDER BY id DESC LIMIT ?3";
+constexpr const char* kMaxMessageId = "SELECT COALESCE(MAX(id), 0) FROM messages";
+constexpr const char* kPendingOf =
+    "SELECT m.id, m.channel, m.from_name, m.to_name, m.text, m.ts_ms "
+    "FROM pending_dms p JOIN messages m ON m.id = p.message_id "
+    "WHERE p.user_folded = ?1 ORDER BY p.message_id";
+
+[[noreturn]] void fail(sqlite3* db, int rc, std::string_view what) {
+    std::string text(what);
+    text += ": ";
+    // sqlite3_errmsg is specific ("UNIQUE constraint failed: messages.id"); without a
+    // connection the code's generic text is all there is.
+    text += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    text += " (sqlite code " + std::to_string(rc) + ")";
+    throw StorageError(text);
+}
+
+}  // namespace
+
+/// One sqlite3 handle with its cached prepared statements. Used by one thread at a time (the
+/// owner holds the writer mutex or a reader lease), so it is opened without SQLite's own mutex.
+class SqliteConnection {
+public:
+    SqliteConnection(const std::filesystem::path& file, bool reader, const SqliteOptions& options) {
+        const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+        const std::string name = file.string();
+        const int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
+        if (rc != SQLITE_OK) {
+            // On failure SQLite still allocates a handle that carries the message.
+            std::string what = "cannot open database " + name;
+            try {
+                fail(db_, rc, what);
+            } catch (...) {
+                sqlite3_close(db_);
+                throw;
+            }
+        }
+        try {
+            sqlite3_extended_result_codes(db_, 1);
+            check(
+                sqlite3_busy_timeout(db_, static_cast<int>(options.busy_timeout.count())),
+                "busy_timeout"
+            );
+            // SQLite quietly falls back to read-only when the file is not writable; the server
+            // would then fail on its first write, so refuse up front.
+            if (sqlite3_db_readonly(db_, "main") == 1) {
+                throw StorageError("database " + name + " is read-only");
+            }
+            // Reading the schema here turns "not a database" into an error at open time.
+            exec("PRAGMA schema_version");
+            if (reader) {
+                exec("PRAGMA query_only = ON");
+            } else {
+                exec("PRAGMA journal_mode = WAL");
+                exec("PRAGMA journal_size_limit = 67108864");
+            }
+            exec(
+                options.sync == SqliteOptions::Sync::full ? "PRAGMA synchronous = FULL"
+                                                          : "PRAGMA synchronous = NORMAL"
+            );
+            exec("PRAGMA foreign_keys = ON");
+        } catch (...) {
+            close();
+            throw;
+        }
+    }
+
+    ~SqliteConnection() { close(); }
+
+    SqliteConnection(const SqliteConnection&) = delete;
+    SqliteConnection& operator=(const SqliteConnection&) = delete;
+
+    sqlite3* db() const noexcept { return db_; }
+
+    /// The prepared statement for `sql`, which must be a string literal (the cache key is its
+    /// address).
+    sqlite3_stmt* statement(const char* sql) {
+        auto it = statements_.find(sql);
+        if (it != statements_.end()) return it->second;
+        sqlite3_stmt* stmt = nullptr;
+        const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+        if (rc != SQLITE_OK) fail(db_, rc, std::string("cannot prepare ") + sql);
+        statements_.emplace(sql, stmt);
+        return stmt;
+    }
+
+    /// Runs SQL without result rows (may hold several statements).
+    void exec(const char* sql) {
+        char* message = nullptr;
+        const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
+        if (rc != SQLITE_OK) {
+            // Migrations are long: name only their start.
+            std::string text = "cannot run " + std::string(sql).substr(0, 60) + ": ";
+            text += message != nullptr ? message : sqlite3_errstr(rc);
+            text += " (sqlite code " + std::to_string(rc) + ")";
+            sqlite3_free(message);
+            throw StorageError(text);
+        }
+    }
+
+    void check(int rc, std::string_view what) {
+        if (rc != SQLITE_OK) fail(db_, rc, what);
+    }
+
+private:
+    void close() noexcept {
+        for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+        statements_.clear();
+        // Every statement is finalized, so close cannot report SQLITE_BUSY.
+        sqlite3_close(db_);
+        db_ = nullptr;
+    }
+
+    sqlite3* db_ = nullptr;
+    std::unordered_map<const char*, sqlite3_stmt*> statements_;
+};
+
+namespace {
+
+/// One use of a cached statement: bind, step, read columns; reset and unbound on scope exit so
+/// that the statement releases its read snapshot and the next use starts clean.
+class Query {
+public:
+    Query(SqliteConnection& connection, const char* sql)
+        : connection_(connection), sql_(sql), stmt_(connection.statement(sql)) {}
+
+    ~Query() {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+    }
+
+    Query(const Query&) = delete;
+    Query& operator=(const Query&) = delete;
+
+    Query& bind(int index, std::int64_t value) {
+        check(sqlite3_bind_int64(stmt_, index, value));
+        return *this;
+    }
+
+    // Not an overload of bind(): a string literal would convert to bool before string_view.
+    Query& bind_flag(int index, bool value) { return bind(index, std::int64_t{value ? 1 : 0}); }
+
+    /// Binds text; an empty view is '' (a null data pointer would bind NULL).
+    Query& bind(int index, std::string_view value) {
+        const char* data = value.data() != nullptr ? value.data() : "";
+        check(sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+        return *this;
+    }
+
+    /// Binds text, or NULL when empty.
+    Query& bind_or_null(int index, std::string_view value) {
+        if (value.empty()) {
+            check(sqlite3_bind_null(stmt_, index));
+            return *this;
+        }
+        return bind(index, value);
+    }
+
+    /// True with a row to read, false when done.
+    bool step() {
+        const int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        fail(connection_.db(), rc, std::string("cannot run ") + sql_);
+    }
+
+    /// Runs a statement that returns no rows; the number of rows it changed.
+    int run() {
+        while (step()) {
+        }
+        return sqlite3_changes(connection_.db());
+    }
+
+    std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+    std::string text(int column) const {
+        const auto* data = sqlite3_column_text(stmt_, column);
+        if (data == nullptr) return {};
+        const int size = sqlite3_column_bytes(stmt_, column);
+        return {reinterpret_cast<const char*>(data), static_cast<std::size_t>(size)};
+    }
+
+private:
+    void check(int rc) {
+        if (rc != SQLITE_OK) fail(connection_.db(), rc, std::string("cannot bind ") + sql_);
+    }
+
+    SqliteConnection& connection_;
+    const char* sql_;
+    sqlite3_stmt* stmt_;
+};
+
+/// BEGIN IMMEDIATE (take the write lock now, so that a busy database waits in busy_timeout at
+/// the start instead of failing at the first write), then COMMIT, or ROLLBACK when destroyed
+/// without commit().
+class Transaction {
+public:
+    explicit Transaction(SqliteConnection& connection) : connection_(connection) {
+        Query(connection_, kBegin).run();
+    }
+
+    ~Transaction() {
+        // A failed COMMIT may leave the transaction open; an I/O error may already have rolled
+        // it back, in which case SQLite is back in autocommit and there is nothing to undo.
+        if (!committed_ && sqlite3_get_autocommit(connection_.db()) == 0) {
+            sqlite3_stmt* stmt = nullptr;
+            try {
+                stmt = connection_.statement(kRollback);
+            } catch (const StorageError&) {
+                return;
+            }
+            sqlite3_step(stmt);
+            sqlite3_reset(stmt);
+        }
+    }
+
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+
+    void commit() {
+        Query(connection_, kCommit).run();
+        committed_ = true;
+    }
+
+private:
+    SqliteConnection& connection_;
+    bool committed_ = false;
+};
+
+Account read_account(const Query& q) {
+    return Account{
+        .name = q.text(0),
+        .password_hash = q.text(1),
+        .admin = q.integer(2) != 0,
+        .created_ms = q.integer(3),
+    };
+}
+
+core::Message read_message(const Query& q) {
+    return core::Message{
+        .id = q.integer(0),
+        .channel = q.text(1),
+        .from = q.text(2),
+        .to = q.text(3),
+        .text = q.text(4),
+        .ts_ms = q.integer(5),
+    };
+}
+
+int read_user_version(SqliteConnection& connection) {
+    Query q(connection, kUserVersion);
+    if (!q.step()) throw StorageError("PRAGMA user_version returned nothing");
+    return static_cast<int>(q.integer(0));
+}
+
+void migrate(SqliteConnection& connection, const std::filesystem::path& file) {
+    for (const Migration& migration : kMigrations) {
+        if (read_user_version(connection) >= migration.version) continue;
+        Transaction tx(connection);
+        // Read again under the write lock: another process may have migrated meanwhile.
+        if (read_user_version(connection) >= migration.version) continue;
+        connection.exec(migration.sql);
+        // PRAGMA takes no parameters; the version is a compile-time integer.
+        const std::string set_version =
+            "PRAGMA user_version = " + std::to_string(migration.version);
+        connection.exec(set_version.c_str());
+        tx.commit();
+    }
+    const int version = read_user_version(connection);
+    if (version > kSqliteSchemaVersion) {
+        throw StorageError(
+            "database " + file.string() + " has schema version " + std::to_string(version) +
+            ", newer than the " + std::to_string(kSqliteSchemaVersion) +
+            " this salond understands: it was written by a newer release; upgrade salond"
+        );
+    }
+}
+
+}  // namespace
+
+/// Exclusive use of one reader connection, handed back to the pool on destruction.
+class SqliteStore::ReaderLease {
+public:
+    ReaderLease(SqliteStore& store, SqliteConnection* connection)
+        : store_(store), connection_(connection) {}
+
+    ~ReaderLease() {
+        {
+            std::lock_guard lock(store_.readers_mutex_);
+            store_.free_readers_.push_back(connection_);
+        }
+        store_.reader_freed_.notify_one();
+    }
+
+    ReaderLease(const ReaderLease&) = delete;
+    ReaderLease& operator=(const ReaderLease&) = delete;
+
+    SqliteConnection& operator*() const noexcept { return *connection_; }
+
+private:
+    SqliteStore& store_;
+    SqliteConnection* connection_;
+};
+
+SqliteStore::SqliteStore(const std::filesystem::path& file, SqliteOptions options) {
+    if (file.has_parent_path()) {
+        std::error_code ec;
+        std::filesystem::create_directories(file.parent_path(), ec);
+        if (ec) {
+            throw StorageError(
+                "cannot create directory " + file.parent_path().string() + ": " + ec.message()
+            );
+        }
+    }
+    writer_ = std::make_unique<SqliteConnection>(file, false, options);
+    migrate(*writer_, file);
+    // Readers open after the migration so that they find WAL mode and the full schema.
+    const std::size_t reader_count = std::max<std::size_t>(1, options.reader_connections);
+    readers_.reserve(reader_count);
+    for (std::size_t i = 0; i < reader_count; ++i) {
+        readers_.push_back(std::make_unique<SqliteConnection>(file, true, options));
+        free_readers_.push_back(readers_.back().get());
+    }
+}
+
+SqliteStore::~SqliteStore() = default;
+
+SqliteStore::ReaderLease SqliteStore::lease_reader() {
+    std::unique_lock lock(readers_mutex_);
+    reader_freed_.wait(lock, [this] { return !free_readers_.empty(); });
+    SqliteConnection* connection = free_readers_.back();
+    free_readers_.pop_back();
+    return ReaderLease(*this, connection);
+}
+
+bool SqliteStore::create_account(const Account& account) {
+    std::lock_guard lock(writer_mutex_);
+    return Query(*writer_, kInsertAccount)
+               .bind(1, core::fold_user_name(account.name))
+               .bind(2, account.name)
+               .bind(3, account.password_hash)
+               .bind_flag(4, account.admin)
+               .bind(5, account.created_ms)
+               .run() == 1;
+}
+
+std::optional<Account> SqliteStore::find_account(std::string_view name) {
+    auto reader = lease_reader();
+    Query q(*reader, kFindAccount);
+    q.bind(1, core::fold_user_name(name));
+    if (!q.step()) return std::nullopt;
+    return read_account(q);
+}
+
+bool SqliteStore::set_password(std::string_view name, std::string_view password_hash) {
+    std::lock_guard lock(writer_mutex_);
+    return Query(*writer_, kSetPassword)
+               .bind(1, core::fold_user_name(name))
+               .bind(2, password_hash)
+               .run() == 1;
+}
+
+bool SqliteStore::delete_account(std::string_view name) {
+    const std::string folded = core::fold_user_name(name);
+    std::lock_guard lock(writer_mutex_);
+    Transaction tx(*writer_);
+    if (Query(*writer_, kDeleteAccount).bind(1, folded).run() == 0) return false;
+    Query(*writer_, kDeleteMembershipsOfUser).bind(1, folded).run();
+    Query(*writer_, kDeletePendingOfUser).bind(1, folded).run();
+    tx.commit();
+    return true;
+}
+
+std::vector<Account> SqliteStore::list_accounts() {
+    auto reader = lease_reader();
+    Query q(*reader, kListAccounts);
+    std::vector<Account> accounts;
+    while (q.step()) accounts.push_back(read_account(q));
+    return accounts;
+}
+
+void SqliteStore::save_channel(const ChannelRecord& channel) {
+    std::lock_guard lock(writer_mutex_);
+    Query(*writer_, kSaveChannel)
+        .bind(1, channel.name)
+        .bind(2, channel.topic)
+        .bind(3, channel.key)
+        .bind(4, channel.created_ms)
+        .run();
+}
+
+std::vector<ChannelRecord> SqliteStore::load_channels() {
+    auto reader = lease_reader();
+    Query q(*reader, kLoadChannels);
+    std::vector<ChannelRecord> channels;
+    while (q.step()) {
+        channels.push_back(ChannelRecord{
+            .name = q.text(0),
+            .topic = q.text(1),
+            .key = q.text(2),
+            .created_ms = q.integer(3),
+        });
+    }
+    return channels;
+}
+
+void SqliteStore::set_ban(std::string_view channel, std::string_view user, bool banned) {
+    const std::string folded = core::fold_user_name(user);
+    std::lock_guard lock(writer_mutex_);
+    Query(*writer_, banned ? kInsertBan : kDeleteBan).bind(1, channel).bind(2, folded).run();
+}
+
+std::vector<std::string> SqliteStore::bans_of(std::string_view channel) {
+    auto reader = lease_reader();
+    Query q(*reader, kBansOf);
+    q.bind(1, channel);
+    std::vector<std::string> users;
+    while (q.step()) users.push_back(q.text(0));
+    return users;
+}
+
+void SqliteStore::set_membership(std::string_view user, const Membership& membership) {
+    const std::string folded = core::fold_user_name(user);
+    std::lock_guard lock(writer_mutex_);
+    Query(*writer_, kSetMembership)
+        .bind(1, folded)
+        .bind(2, membership.channel)
+        .bind_flag(3, membership.op)
+        .run();
+}
+
+void SqliteStore::remove_membership(std::string_view user, std::string_view channel) {
+    const std::string folded = core::fold_user_name(user);
+    std::lock_guard lock(writer_mutex_);
+    Query(*writer_, kRemoveMembership).bind(1, folded).bind(2, channel).run();
+}
+
+std::vector<Membership> SqliteStore::memberships_of(std::string_view user) {
+    auto reader = lease_reader();
+    Query q(*reader, kMembershipsOf);
+    q.bind(1, core::fold_user_name(user));
+    std::vector<Membership> memberships;
+    while (q.step())
+        memberships.push_back(Membership{.channel = q.text(0), .op = q.integer(1) != 0});
+    return memberships;
+}
+
+void SqliteStore::append_messages(std::span<const MessageWrite> batch) {
+    if (batch.empty()) return;
+    std::lock_guard lock(writer_mutex_);
+    Transaction tx(*writer_);
+    for (const MessageWrite& write : batch) {
+        const core::Message& m = write.message;
+        Query(*writer_, kInsertMessage)
+            .bind(1, m.id)
+            .bind_or_null(2, m.channel)
+            .bind(3, m.from)
+            .bind_or_null(4, m.to)
+            .bind(5, m.text)
+            .bind(6, m.ts_ms)
+            .run();
+        for (const std::string& user : write.pending_for) {
+            Query(*writer_, kInsertPending).bind(1, core::fold_user_name(user)).bind(2, m.id).run();
+        }
+    }
+    tx.commit();
+}
+
+std::vector<core::Message> SqliteStore::channel_history(
+    std::string_view channel,
+    std::optional<core::MessageId> before,
+    std::size_t limit,
+    std::optional<core::MessageId> up_to
+) {
+    if (limit == 0) return {};
+    // Both bounds fold into one inclusive upper id, so the query is a single index range.
+    core::MessageId upper = std::numeric_limits<core::MessageId>::max();
+    if (before) {
+        if (*before <= std::numeric_limits<core::MessageId>::min()) return {};
+        upper = *before - 1;
+    }
+    if (up_to) upper = std::min(upper, *up_to);
+    const auto max_limit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+
+    std::vector<core::Message> messages;
+    {
+        auto reader = lease_reader();
+        Query q(*reader, kChannelHistory);
+        q.bind(1, channel)
+            .bind(2, upper)
+            .bind(3, static_cast<std::int64_t>(std::min(limit, max_limit)));
+        while (q.step()) messages.push_back(read_message(q));
+    }
+    std::reverse(messages.begin(), messages.end());
+    return messages;
+}
+
+core::MessageId SqliteStore::max_message_id() {
+    auto reader = lease_reader();
+    Query q(*reader, kMaxMessageId);
+    if (!q.step()) return 0;
+    return q.integer(0);
+}
+
+std::vector<core::Message> SqliteStore::take_pending_dms(std::string_view user) {
+    const std::string folded = core::fold_user_name(user);
+    std::lock_guard lock(writer_mutex_);
+    // Read and delete in one write transaction, so that two logins cannot both take them.
+    Transaction tx(*writer_);
+    std::vector<core::Message> messages;
+    {
+        Query q(*writer_, kPendingOf);
+        q.bind(1, folded);
+        while (q.step()) messages.push_back(read_message(q));
+    }
+    if (!messages.empty()) {
+        Query(*writer_, kDeletePendingOfUser).bind(1, folded).run();
+    }
+    tx.commit();
+    return messages;
+}
+
+int SqliteStore::schema_version() {
+    auto reader = lease_reader();
+    return read_user_version(*reader);
+}
+
+std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& file, SqliteOptions options) {
+    return std::make_unique<SqliteStore>(file, options);
+}
+
+}  // namespace salon::store

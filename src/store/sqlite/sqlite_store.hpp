@@ -1,0 +1,104 @@
+// The SQLite 3 implementation of Store: one file, WAL mode, one writer and a pool of readers.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace salon::store {
+
+/// How SqliteStore opens its file.
+struct SqliteOptions {
+    /// What a committed write survives. `normal` (synchronous=NORMAL in WAL mode): the commit
+    /// is in the WAL in the OS page cache when the call returns, so it survives kill -9 of the
+    /// process but the last commits may be lost on power loss. `full` (synchronous=FULL): the
+    /// WAL is fsynced at every commit, so it survives power loss too, at the price of one fsync
+    /// per transaction (append_messages batches amortise it).
+    enum class Sync { normal, full };
+    Sync sync = Sync::normal;
+    /// Read-only connections used by the read methods; WAL lets them run beside the writer.
+    std::size_t reader_connections = 4;
+    /// How long a connection waits for a lock held by another process before StorageError.
+    std::chrono::milliseconds busy_timeout{5000};
+};
+
+/// The schema version this build writes (PRAGMA user_version). Stored in the database: a file
+/// with a larger version was written by a newer salond and is refused.
+inline constexpr int kSqliteSchemaVersion = 1;
+
+class SqliteConnection;
+
+/// Store on one SQLite file.
+///
+/// Thread safety: every method may be called from any thread at once. Writes go through one
+/// connection guarded by a mutex (SQLite allows one writer at a time anyway); reads take a
+/// connection from a pool of `reader_connections` and block while all are busy.
+/// Every failure throws StorageError carrying SQLite's message; writes run in a transaction,
+/// so a failed call leaves the database as it was.
+class SqliteStore final : public Store {
+public:
+    /// Opens (creating the file and its parent directory if missing) and migrates the schema.
+    /// @throws StorageError when the file cannot be opened or written, is not a database, or
+    ///         has a schema newer than kSqliteSchemaVersion.
+    SqliteStore(const std::filesystem::path& file, SqliteOptions options);
+    ~SqliteStore() override;
+
+    SqliteStore(const SqliteStore&) = delete;
+    SqliteStore& operator=(const SqliteStore&) = delete;
+
+    bool create_account(const Account& account) override;
+    std::optional<Account> find_account(std::string_view name) override;
+    bool set_password(std::string_view name, std::string_view password_hash) override;
+    bool delete_account(std::string_view name) override;
+    std::vector<Account> list_accounts() override;
+
+    void save_channel(const ChannelRecord& channel) override;
+    std::vector<ChannelRecord> load_channels() override;
+    void set_ban(std::string_view channel, std::string_view user, bool banned) override;
+    std::vector<std::string> bans_of(std::string_view channel) override;
+
+    void set_membership(std::string_view user, const Membership& membership) override;
+    void remove_membership(std::string_view user, std::string_view channel) override;
+    std::vector<Membership> memberships_of(std::string_view user) override;
+
+    void append_messages(std::span<const MessageWrite> batch) override;
+    std::vector<core::Message> channel_history(
+        std::string_view channel,
+        std::optional<core::MessageId> before,
+        std::size_t limit,
+        std::optional<core::MessageId> up_to = std::nullopt
+    ) override;
+    core::MessageId max_message_id() override;
+    std::vector<core::Message> take_pending_dms(std::string_view user) override;
+
+    /// The schema version of the open file (kSqliteSchemaVersion once opened).
+    int schema_version();
+
+private:
+    class ReaderLease;
+
+    ReaderLease lease_reader();
+
+    // Declared before the readers so that it is closed last: the last connection to close
+    // checkpoints the WAL into the main file.
+    std::mutex writer_mutex_;
+    std::unique_ptr<SqliteConnection> writer_;
+
+    std::mutex readers_mutex_;
+    std::condition_variable reader_freed_;
+    std::vector<std::unique_ptr<SqliteConnection>> readers_;
+    std::vector<SqliteConnection*> free_readers_;
+};
+
+/// Opens the SQLite store at `file`; see SqliteStore.
+std::unique_ptr<Store> open_sqlite_store(
+    const std::filesystem::path& file, SqliteOptions options = {}
+);
+
+}  // namespace salon::store

@@ -1,0 +1,605 @@
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <thread>
+
+namespace salon::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// A fresh directory under the system temp dir, removed with everything in it at the end.
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "salon-store-XXXXXX").string();
+        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+    }
+
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+core::Message channel_message(core::MessageId id, std::string channel, std::string text = "hi") {
+    return core::Message{
+        .id = id,
+        .channel = std::move(channel),
+        .from = "alice",
+        .to = "",
+        .text = std::move(text),
+        .ts_ms = 1'700'000'000'000 + id,
+    };
+}
+
+core::Message direct_message(core::MessageId id, std::string to, std::string text) {
+    return core::Message{
+        .id = id,
+        .channel = "",
+        .from = "Alice",
+        .to = std::move(to),
+        .text = std::move(text),
+        .ts_ms = 1'700'000'000'000 + id,
+    };
+}
+
+std::vector<core::MessageId> ids_of(const std::vector<core::Message>& messages) {
+    std::vector<core::MessageId> ids;
+    for (const auto& m : messages) ids.push_back(m.id);
+    return ids;
+}
+
+class SqliteStoreTest : public ::testing::Test {
+protected:
+    fs::path db_file() const { return dir_.path() / "data" / "salon.db"; }
+
+    std::unique_ptr<Store> open() { return open_sqlite_store(db_file()); }
+
+    void append_channel_messages(
+        Store& store, const std::string& channel, core::MessageId first, core::MessageId last
+    ) {
+        std::vector<MessageWrite> batch;
+        for (core::MessageId id = first; id <= last; ++id) {
+            batch.push_back({channel_message(id, channel), {}});
+        }
+        store.append_messages(batch);
+    }
+
+    TempDir dir_;
+};
+
+TEST_F(SqliteStoreTest, OpenCreatesParentDirectoryAndFile) {
+    auto store = open();
+    EXPECT_TRUE(fs::exists(db_file()));
+}
+
+TEST_F(SqliteStoreTest, AccountNamesAreUniqueIgnoringCase) {
+    auto store = open();
+    const Account alice{.name = "Alice", .password_hash = "h1", .admin = true, .created_ms = 42};
+    EXPECT_TRUE(store->create_account(alice));
+    EXPECT_FALSE(store->create_account({.name = "ALICE", .password_hash = "h2"}));
+    EXPECT_FALSE(store->create_account({.name = "alice", .password_hash = "h3"}));
+
+    const auto found = store->find_account("aLiCe");
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->name, "Alice");  // display form as first registered
+    EXPECT_EQ(found->password_hash, "h1");
+    EXPECT_TRUE(found->admin);
+    EXPECT_EQ(found->created_ms, 42);
+    EXPECT_FALSE(store->find_account("bob").has_value());
+}
+
+TEST_F(SqliteStoreTest, SetPasswordReplacesTheHashOfAnExistingAccountOnly) {
+    auto store = open();
+    ASSERT_TRUE(store->create_account({.name = "bob", .password_hash = "old"}));
+    EXPECT_TRUE(store->set_password("BOB", "new"));
+    EXPECT_EQ(store->find_account("bob")->password_hash, "new");
+    EXPECT_FALSE(store->set_password("carol", "x"));
+    EXPECT_FALSE(store->find_account("carol").has_value());
+}
+
+TEST_F(SqliteStoreTest, ListAccountsIsOrderedByFoldedName) {
+    auto store = open();
+    for (const char* name : {"carol", "Bob", "alice", "Dave"}) {
+        ASSERT_TRUE(store->create_account({.name = name, .password_hash = "h"}));
+    }
+    std::vector<std::string> names;
+    for (const auto& account : store->list_accounts()) names.push_back(account.name);
+    EXPECT_EQ(names, (std::vector<std::string>{"alice", "Bob", "carol", "Dave"}));
+}
+
+TEST_F(SqliteStoreTest, DeleteAccountRemovesItsMembershipsAndPendingDms) {
+    auto store = open();
+    ASSERT_TRUE(store->create_account({.name = "Bob", .password_hash = "h"}));
+    ASSERT_TRUE(store->create_account({.name = "carol", .password_hash = "h"}));
+    store->set_membership("bob", {.channel = "home", .op = true});
+    store->set_membership("carol", {.channel = "home", .op = false});
+    const std::vector<MessageWrite> dms{
+        {direct_message(1, "Bob", "for bob"), {"bob"}},
+        {direct_message(2, "carol", "for carol"), {"carol"}},
+    };
+    store->append_messages(dms);
+
+    EXPECT_TRUE(store->delete_account("BOB"));
+    EXPECT_FALSE(store->delete_account("bob"));
+    EXPECT_FALSE(store->find_account("bob").has_value());
+    EXPECT_TRUE(store->memberships_of("bob").empty());
+    EXPECT_TRUE(store->take_pending_dms("bob").empty());
+
+    // A re-registered "bob" starts clean, and carol is untouched.
+    ASSERT_TRUE(store->create_account({.name = "bob", .password_hash = "h"}));
+    EXPECT_TRUE(store->memberships_of("bob").empty());
+    EXPECT_EQ(store->memberships_of("carol").size(), 1U);
+    EXPECT_EQ(ids_of(store->take_pending_dms("carol")), std::vector<core::MessageId>{2});
+}
+
+TEST_F(SqliteStoreTest, SaveChannelInsertsThenReplaces) {
+    auto store = open();
+    store->save_channel({.name = "home", .topic = "", .key = "", .created_ms = 1});
+    store->save_channel({.name = "dev", .topic = "code", .key = "k", .created_ms = 2});
+    store->save_channel({.name = "home", .topic = "welcome", .key = "", .created_ms = 1});
+
+    const auto channels = store->load_channels();
+    ASSERT_EQ(channels.size(), 2U);
+    EXPECT_EQ(channels[0].name, "dev");
+    EXPECT_EQ(channels[0].topic, "code");
+    EXPECT_EQ(channels[0].key, "k");
+    EXPECT_EQ(channels[0].created_ms, 2);
+    EXPECT_EQ(channels[1].name, "home");
+    EXPECT_EQ(channels[1].topic, "welcome");
+    EXPECT_EQ(channels[1].key, "");
+}
+
+TEST_F(SqliteStoreTest, BansArePerChannelByFoldedNameAndIdempotent) {
+    auto store = open();
+    store->set_ban("home", "Mallory", true);
+    store->set_ban("home", "MALLORY", true);
+    store->set_ban("home", "eve", true);
+    store->set_ban("dev", "eve", true);
+    EXPECT_EQ(store->bans_of("home"), (std::vector<std::string>{"eve", "mallory"}));
+
+    store->set_ban("home", "Eve", false);
+    store->set_ban("home", "nobody", false);
+    EXPECT_EQ(store->bans_of("home"), std::vector<std::string>{"mallory"});
+    EXPECT_EQ(store->bans_of("dev"), std::vector<std::string>{"eve"});
+    EXPECT_TRUE(store->bans_of("other").empty());
+}
+
+TEST_F(SqliteStoreTest, MembershipsComeBackInJoinOrderWithOpUpdatedInPlace) {
+    auto store = open();
+    store->set_membership("Alice", {.channel = "zeta", .op = false});
+    store->set_membership("alice", {.channel = "alpha", .op = true});
+    store->set_membership("alice", {.channel = "mid", .op = false});
+    // Becoming operator later does not move the channel to the end.
+    store->set_membership("ALICE", {.channel = "zeta", .op = true});
+
+    auto memberships = store->memberships_of("alice");
+    ASSERT_EQ(memberships.size(), 3U);
+    EXPECT_EQ(memberships[0].channel, "zeta");
+    EXPECT_TRUE(memberships[0].op);
+    EXPECT_EQ(memberships[1].channel, "alpha");
+    EXPECT_TRUE(memberships[1].op);
+    EXPECT_EQ(memberships[2].channel, "mid");
+    EXPECT_FALSE(memberships[2].op);
+
+    // Leaving and rejoining puts the channel last.
+    store->remove_membership("Alice", "zeta");
+    store->set_membership("alice", {.channel = "zeta", .op = false});
+    memberships = store->memberships_of("alice");
+    ASSERT_EQ(memberships.size(), 3U);
+    EXPECT_EQ(memberships[0].channel, "alpha");
+    EXPECT_EQ(memberships[2].channel, "zeta");
+    EXPECT_FALSE(memberships[2].op);
+    EXPECT_TRUE(store->memberships_of("bob").empty());
+}
+
+TEST_F(SqliteStoreTest, HistoryPagesBackwardsOldestFirst) {
+    auto store = open();
+    append_channel_messages(*store, "home", 1, 10);
+    append_channel_messages(*store, "dev", 11, 15);
+    append_channel_messages(*store, "home", 16, 20);
+
+    const auto newest = store->channel_history("home", std::nullopt, 4);
+    EXPECT_EQ(ids_of(newest), (std::vector<core::MessageId>{17, 18, 19, 20}));
+    EXPECT_EQ(newest[0].channel, "home");
+    EXPECT_EQ(newest[0].from, "alice");
+    EXPECT_EQ(newest[0].to, "");
+    EXPECT_EQ(newest[0].text, "hi");
+    EXPECT_EQ(newest[0].ts_ms, 1'700'000'000'017);
+
+    // `before` is exclusive and skips other channels' ids.
+    EXPECT_EQ(
+        ids_of(store->channel_history("home", 17, 4)), (std::vector<core::MessageId>{8, 9, 10, 16})
+    );
+    EXPECT_EQ(ids_of(store->channel_history("home", 3, 50)), (std::vector<core::MessageId>{1, 2}));
+    EXPECT_TRUE(store->channel_history("home", 1, 50).empty());
+    EXPECT_TRUE(store->channel_history("home", std::nullopt, 0).empty());
+    EXPECT_TRUE(store->channel_history("nowhere", std::nullopt, 50).empty());
+    EXPECT_EQ(store->channel_history("home", std::nullopt, 1000).size(), 15U);
+}
+
+TEST_F(SqliteStoreTest, HistoryUpToCapsTheNewestIdInclusive) {
+    auto store = open();
+    append_channel_messages(*store, "home", 1, 20);
+    EXPECT_EQ(
+        ids_of(store->channel_history("home", std::nullopt, 3, 12)),
+        (std::vector<core::MessageId>{10, 11, 12})
+    );
+    // The tighter of `before` and `up_to` wins.
+    EXPECT_EQ(
+        ids_of(store->channel_history("home", 11, 3, 12)), (std::vector<core::MessageId>{8, 9, 10})
+    );
+    EXPECT_EQ(
+        ids_of(store->channel_history("home", 15, 2, 5)), (std::vector<core::MessageId>{4, 5})
+    );
+}
+
+TEST_F(SqliteStoreTest, DirectMessagesStayOutOfChannelHistory) {
+    auto store = open();
+    const std::vector<MessageWrite> batch{
+        {channel_message(1, "home"), {}},
+        {direct_message(2, "bob", "secret"), {}},
+        {channel_message(3, "home"), {}},
+    };
+    store->append_messages(batch);
+    EXPECT_EQ(
+        ids_of(store->channel_history("home", std::nullopt, 50)),
+        (std::vector<core::MessageId>{1, 3})
+    );
+    EXPECT_TRUE(store->channel_history("", std::nullopt, 50).empty());
+}
+
+TEST_F(SqliteStoreTest, MaxMessageIdSurvivesReopen) {
+    {
+        auto store = open();
+        EXPECT_EQ(store->max_message_id(), 0);
+        append_channel_messages(*store, "home", 5, 9);
+        const std::vector<MessageWrite> dm{{direct_message(12, "bob", "x"), {"bob"}}};
+        store->append_messages(dm);
+        EXPECT_EQ(store->max_message_id(), 12);
+    }
+    auto store = open();
+    EXPECT_EQ(store->max_message_id(), 12);
+    EXPECT_EQ(store->channel_history("home", std::nullopt, 50).size(), 5U);
+}
+
+TEST_F(SqliteStoreTest, PendingDmsAreTakenExactlyOnceOldestFirst) {
+    auto store = open();
+    const std::vector<MessageWrite> batch{
+        {direct_message(3, "Bob", "first"), {"Bob"}},
+        {direct_message(4, "carol", "to carol"), {"carol"}},
+        {direct_message(7, "bob", "second"), {"bob"}},
+        // Listed twice in different case: still handed over once.
+        {direct_message(8, "Bob", "third"), {"bob", "BOB"}},
+    };
+    store->append_messages(batch);
+
+    const auto taken = store->take_pending_dms("BOB");
+    EXPECT_EQ(ids_of(taken), (std::vector<core::MessageId>{3, 7, 8}));
+    ASSERT_EQ(taken.size(), 3U);
+    EXPECT_TRUE(taken[0].is_direct());
+    EXPECT_EQ(taken[0].from, "Alice");
+    EXPECT_EQ(taken[0].to, "Bob");
+    EXPECT_EQ(taken[0].text, "first");
+    EXPECT_EQ(taken[0].ts_ms, 1'700'000'000'003);
+
+    EXPECT_TRUE(store->take_pending_dms("bob").empty());
+    EXPECT_EQ(ids_of(store->take_pending_dms("carol")), std::vector<core::MessageId>{4});
+}
+
+TEST_F(SqliteStoreTest, PendingDmsSurviveReopen) {
+    {
+        auto store = open();
+        const std::vector<MessageWrite> batch{{direct_message(1, "bob", "later"), {"bob"}}};
+        store->append_messages(batch);
+    }
+    auto store = open();
+    const auto taken = store->take_pending_dms("bob");
+    ASSERT_EQ(taken.size(), 1U);
+    EXPECT_EQ(taken[0].text, "later");
+}
+
+TEST_F(SqliteStoreTest, FailedBatchLeavesNothingBehind) {
+    auto store = open();
+    append_channel_messages(*store, "home", 1, 3);
+    // Id 2 exists already: the whole batch, including the messages before it, is refused.
+    const std::vector<MessageWrite> batch{
+        {direct_message(4, "bob", "x"), {"bob"}},
+        {channel_message(5, "home"), {}},
+        {channel_message(2, "home"), {}},
+        {channel_message(6, "home"), {}},
+    };
+    try {
+        store->append_messages(batch);
+        FAIL() << "duplicate id accepted";
+    } catch (const StorageError& e) {
+        EXPECT_NE(std::string(e.what()).find("UNIQUE constraint failed"), std::string::npos)
+            << e.what();
+    }
+    EXPECT_EQ(store->max_message_id(), 3);
+    EXPECT_EQ(
+        ids_of(store->channel_history("home", std::nullopt, 50)),
+        (std::vector<core::MessageId>{1, 2, 3})
+    );
+    EXPECT_TRUE(store->take_pending_dms("bob").empty());
+
+    // The store is still usable after the failure.
+    append_channel_messages(*store, "home", 4, 4);
+    EXPECT_EQ(store->max_message_id(), 4);
+}
+
+TEST_F(SqliteStoreTest, EmptyAndSpecialTextRoundTrips) {
+    auto store = open();
+    const std::string with_nul("a\0b", 3);
+    const std::vector<MessageWrite> batch{
+        {channel_message(1, "home", ""), {}},
+        {channel_message(2, "home", "héllo 🌍 'quoted' \"x\""), {}},
+        {channel_message(3, "home", with_nul), {}},
+    };
+    store->append_messages(batch);
+    const auto history = store->channel_history("home", std::nullopt, 10);
+    ASSERT_EQ(history.size(), 3U);
+    EXPECT_EQ(history[0].text, "");
+    EXPECT_EQ(history[1].text, "héllo 🌍 'quoted' \"x\"");
+    EXPECT_EQ(history[2].text, with_nul);
+}
+
+TEST_F(SqliteStoreTest, ReopeningKeepsSchemaAndData) {
+    {
+        SqliteStore store(db_file(), {});
+        EXPECT_EQ(store.schema_version(), kSqliteSchemaVersion);
+        ASSERT_TRUE(store.create_account({.name = "alice", .password_hash = "h"}));
+    }
+    SqliteStore store(db_file(), {});
+    EXPECT_EQ(store.schema_version(), kSqliteSchemaVersion);
+    EXPECT_TRUE(store.find_account("alice").has_value());
+}
+
+/// Writes PRAGMA user_version straight into the file header (big-endian int at offset 60), as
+/// a newer salond would have left it. The store must be closed so the WAL is checkpointed.
+void set_user_version_in_header(const fs::path& file, std::uint32_t version) {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    ASSERT_TRUE(f.is_open());
+    f.seekp(60);
+    const char bytes[4] = {
+        static_cast<char>((version >> 24) & 0xFFU),
+        static_cast<char>((version >> 16) & 0xFFU),
+        static_cast<char>((version >> 8) & 0xFFU),
+        static_cast<char>(version & 0xFFU),
+    };
+    f.write(bytes, 4);
+    ASSERT_TRUE(f.good());
+}
+
+TEST_F(SqliteStoreTest, DatabaseFromANewerReleaseIsRefused) {
+    { open()->create_account({.name = "alice", .password_hash = "h"}); }
+    ASSERT_FALSE(fs::exists(db_file().string() + "-wal")) << "WAL not checkpointed at close";
+    set_user_version_in_header(db_file(), kSqliteSchemaVersion + 1);
+    try {
+        open();
+        FAIL() << "a future schema was accepted";
+    } catch (const StorageError& e) {
+        EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(SqliteStoreTest, GarbageFileIsNotADatabase) {
+    fs::create_directories(db_file().parent_path());
+    {
+        std::ofstream f(db_file(), std::ios::binary);
+        for (int i = 0; i < 4096; ++i) f.put(static_cast<char>('x' + i % 3));
+    }
+    try {
+        open();
+        FAIL() << "garbage accepted";
+    } catch (const StorageError& e) {
+        EXPECT_NE(std::string(e.what()).find("not a database"), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(SqliteStoreTest, DamagedPagesSurfaceAsStorageError) {
+    {
+        auto store = open();
+        for (core::MessageId first = 1; first <= 2000; first += 500) {
+            append_channel_messages(*store, "home", first, first + 499);
+        }
+    }
+    // Overwrite every page after the first (schema) page with noise.
+    const auto size = fs::file_size(db_file());
+    ASSERT_GT(size, 8192U);
+    {
+        std::fstream f(db_file(), std::ios::in | std::ios::out | std::ios::binary);
+        std::mt19937 noise(7);
+        f.seekp(4096);
+        for (auto i = std::uintmax_t{4096}; i < size; ++i) f.put(static_cast<char>(noise()));
+    }
+    EXPECT_THROW(
+        {
+            auto store = open();
+            store->channel_history("home", std::nullopt, 50);
+            store->max_message_id();
+        },
+        StorageError
+    );
+}
+
+TEST_F(SqliteStoreTest, UnwritablePathIsRefused) {
+    // A regular file where the parent directory should be.
+    std::ofstream(dir_.path() / "file") << "x";
+    EXPECT_THROW(open_sqlite_store(dir_.path() / "file" / "salon.db"), StorageError);
+    // A directory where the database file should be.
+    fs::create_directories(dir_.path() / "dir.db");
+    EXPECT_THROW(open_sqlite_store(dir_.path() / "dir.db"), StorageError);
+}
+
+/// Opens `file` as an unprivileged user in a child process: root ignores file modes, so the
+/// child drops to `nobody` first. Exit code 0: StorageError was thrown.
+int open_as_unprivileged_child(const fs::path& file) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+        if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) _exit(3);
+        try {
+            open_sqlite_store(file);
+        } catch (const StorageError&) {
+            _exit(0);
+        } catch (...) {
+            _exit(2);
+        }
+        _exit(1);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+    return WEXITSTATUS(status);
+}
+
+TEST_F(SqliteStoreTest, ReadOnlyFileIsRefusedAtOpen) {
+    { open()->create_account({.name = "alice", .password_hash = "h"}); }
+    // Readable by everyone, writable by no one; the directory is readable but not writable.
+    fs::permissions(
+        db_file(), fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read
+    );
+    const auto dir_perms = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                           fs::perms::others_read | fs::perms::others_exec;
+    fs::permissions(dir_.path(), dir_perms);
+    fs::permissions(db_file().parent_path(), dir_perms);
+    EXPECT_EQ(open_as_unprivileged_child(db_file()), 0);
+}
+
+TEST_F(SqliteStoreTest, AcknowledgedWriteSurvivesKillOfTheProcess) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+        try {
+            auto store = open();
+            const std::vector<MessageWrite> batch{
+                {channel_message(1, "home", "kept"), {}},
+                {direct_message(2, "bob", "waiting"), {"bob"}},
+            };
+            store->append_messages(batch);
+            // Die with the store open: no checkpoint, no close, the commit is only in the WAL.
+            std::raise(SIGKILL);
+        } catch (...) {
+        }
+        _exit(1);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFSIGNALED(status));
+    ASSERT_EQ(WTERMSIG(status), SIGKILL);
+
+    auto store = open();
+    const auto history = store->channel_history("home", std::nullopt, 50);
+    ASSERT_EQ(history.size(), 1U);
+    EXPECT_EQ(history[0].text, "kept");
+    EXPECT_EQ(ids_of(store->take_pending_dms("bob")), std::vector<core::MessageId>{2});
+}
+
+TEST_F(SqliteStoreTest, TwoStoresOnOneFileSeeEachOthersWrites) {
+    // What `salond user add` does while the server runs: a second process opens the same file.
+    auto server = open();
+    auto admin_tool = open();
+    ASSERT_TRUE(admin_tool->create_account({.name = "newbie", .password_hash = "h"}));
+    EXPECT_TRUE(server->find_account("newbie").has_value());
+    append_channel_messages(*server, "home", 1, 2);
+    EXPECT_EQ(admin_tool->max_message_id(), 2);
+}
+
+TEST_F(SqliteStoreTest, FullSyncModeWorksToo) {
+    auto store = open_sqlite_store(db_file(), {.sync = SqliteOptions::Sync::full});
+    append_channel_messages(*store, "home", 1, 3);
+    EXPECT_EQ(store->channel_history("home", std::nullopt, 50).size(), 3U);
+}
+
+TEST_F(SqliteStoreTest, ConcurrentWritersAndReadersSeeNoErrors) {
+    // One reader connection fewer than reader threads, so leases are contended too.
+    auto store = open_sqlite_store(db_file(), {.reader_connections = 2});
+    constexpr int kWriters = 3;
+    constexpr int kReaders = 3;
+    constexpr int kBatchesPerWriter = 60;
+    constexpr int kBatchSize = 5;
+    std::atomic<int> writers_done{0};
+    std::atomic<int> errors{0};
+    std::atomic<long> reads{0};
+    std::vector<std::thread> threads;
+
+    for (int w = 0; w < kWriters; ++w) {
+        threads.emplace_back([&, w] {
+            try {
+                const std::string user = "user" + std::to_string(w);
+                store->create_account({.name = user, .password_hash = "h"});
+                for (int b = 0; b < kBatchesPerWriter; ++b) {
+                    std::vector<MessageWrite> batch;
+                    for (int i = 0; i < kBatchSize; ++i) {
+                        // Writers own disjoint id ranges, as the server's id counter guarantees.
+                        const core::MessageId id = 1 + w * 100'000 + b * kBatchSize + i;
+                        batch.push_back({channel_message(id, "chan" + std::to_string(w)), {}});
+                    }
+                    store->append_messages(batch);
+                    store->set_membership(user, {.channel = "c" + std::to_string(b), .op = false});
+                }
+            } catch (const std::exception& e) {
+                ADD_FAILURE() << e.what();
+                ++errors;
+            }
+            ++writers_done;
+        });
+    }
+    for (int r = 0; r < kReaders; ++r) {
+        threads.emplace_back([&, r] {
+            try {
+                // Readers keep going until every writer is done, and at least a few rounds.
+                for (int round = 0; round < 5 || writers_done.load() < kWriters; ++round) {
+                    const auto page =
+                        store->channel_history("chan" + std::to_string(r), std::nullopt, 20);
+                    for (std::size_t i = 1; i < page.size(); ++i) {
+                        if (page[i - 1].id >= page[i].id) ++errors;
+                    }
+                    store->find_account("user" + std::to_string(r));
+                    store->max_message_id();
+                    store->memberships_of("user" + std::to_string(r));
+                    ++reads;
+                }
+            } catch (const std::exception& e) {
+                ADD_FAILURE() << e.what();
+                ++errors;
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_GT(reads.load(), 0);
+    EXPECT_EQ(store->list_accounts().size(), static_cast<std::size_t>(kWriters));
+    for (int w = 0; w < kWriters; ++w) {
+        const auto all = store->channel_history("chan" + std::to_string(w), std::nullopt, 100'000);
+        EXPECT_EQ(all.size(), static_cast<std::size_t>(kBatchesPerWriter * kBatchSize));
+        EXPECT_EQ(
+            store->memberships_of("user" + std::to_string(w)).size(),
+            static_cast<std::size_t>(kBatchesPerWriter)
+        );
+    }
+    EXPECT_EQ(
+        store->max_message_id(), 1 + (kWriters - 1) * 100'000 + kBatchesPerWriter * kBatchSize - 1
+    );
+}
+
+}  // namespace
+}  // namespace salon::store
