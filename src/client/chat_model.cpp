@@ -1,0 +1,337 @@
+// ChatModel: event-to-buffer bookkeeping for the terminal client (and any other interactive one).
+#include "client/chat_model.hpp"
+
+#include <algorithm>
+
+#include "client/text.hpp"
+#include "core/names.hpp"
+
+namespace salon::client {
+
+std::string Buffer::label() const {
+    switch (kind) {
+        case BufferKind::direct:
+            return "@" + name;
+        case BufferKind::channel:
+        case BufferKind::status:
+            break;
+    }
+    return name;
+}
+
+std::int64_t Buffer::oldest_id() const noexcept {
+    for (const auto& l : lines) {
+        if (l.id != 0) return l.id;
+    }
+    return 0;
+}
+
+std::int64_t Buffer::newest_id() const noexcept {
+    for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+        if (it->id != 0) return it->id;
+    }
+    return 0;
+}
+
+int nick_colour(std::string_view nick, int palette_size) noexcept {
+    if (palette_size <= 0) return 0;
+    // FNV-1a, 32 bit: fixed across runs and platforms, unlike std::hash.
+    std::uint32_t h = 2166136261u;
+    for (char c : nick) {
+        const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+        h ^= static_cast<unsigned char>(lower);
+        h *= 16777619u;
+    }
+    return static_cast<int>(h % static_cast<std::uint32_t>(palette_size));
+}
+
+ChatModel::ChatModel(const core::Clock& clock, std::size_t max_lines_per_buffer)
+    : clock_(clock), max_lines_(max_lines_per_buffer) {
+    buffers_.push_back(Buffer{.kind = BufferKind::status, .name = "salon"});
+}
+
+bool ChatModel::is_self(std::string_view nick) const {
+    return !self_.empty() && core::fold_user_name(nick) == core::fold_user_name(self_);
+}
+
+void ChatModel::switch_to(std::size_t index) {
+    if (index >= buffers_.size()) return;
+    active_ = index;
+    buffers_[index].unread = 0;
+    buffers_[index].mentioned = false;
+}
+
+std::optional<std::size_t> ChatModel::find(BufferKind kind, std::string_view name) const {
+    const std::string folded = core::fold_user_name(name);
+    for (std::size_t i = 0; i < buffers_.size(); ++i) {
+        if (buffers_[i].kind == kind && core::fold_user_name(buffers_[i].name) == folded) return i;
+    }
+    return std::nullopt;
+}
+
+std::size_t ChatModel::open(BufferKind kind, std::string_view name) {
+    if (auto i = find(kind, name)) return *i;
+    buffers_.push_back(Buffer{.kind = kind, .name = std::string(name)});
+    return buffers_.size() - 1;
+}
+
+void ChatModel::close(std::size_t index) {
+    if (index == 0 || index >= buffers_.size()) return;
+    buffers_.erase(buffers_.begin() + static_cast<std::ptrdiff_t>(index));
+    if (active_ >= index && active_ > 0) --active_;
+}
+
+void ChatModel::trim(Buffer& b) const {
+    if (b.lines.size() <= max_lines_) return;
+    b.lines.erase(
+        b.lines.begin(), b.lines.begin() + static_cast<std::ptrdiff_t>(b.lines.size() - max_lines_)
+    );
+    b.at_beginning = false;  // what was dropped can be fetched again
+}
+
+void ChatModel::add_line(std::size_t index, Line line, bool counts_as_unread) {
+    Buffer& b = buffers_[index];
+    if (index != active_ && counts_as_unread) {
+        ++b.unread;
+        if (line.mention || b.kind == BufferKind::direct) b.mentioned = true;
+    }
+    // Keep the reader's place when scrolled up: the new row pushes the view by one.
+    if (b.scroll > 0) ++b.scroll;
+    b.lines.push_back(std::move(line));
+    trim(b);
+}
+
+void ChatModel::add_message(std::size_t index, const ChatMessage& m) {
+    Buffer& b = buffers_[index];
+    if (m.id != 0 && m.id <= b.newest_id()) {
+        // Already held (a replay after a rejoin) or older: merge rather than duplicate.
+        const bool known = std::any_of(b.lines.begin(), b.lines.end(), [&](const Line& l) {
+            return l.id == m.id;
+        });
+        if (known) return;
+    }
+    const bool own = is_self(m.from);
+    Line line{
+        .kind = LineKind::message,
+        .id = m.id,
+        .ts_ms = m.ts_ms != 0 ? m.ts_ms : clock_.unix_now_ms(),
+        .nick = m.from,
+        .text = m.text,
+        .mention = !own && mentions(m.text, self_),
+        .own = own};
+    add_line(index, std::move(line), !own);
+}
+
+void ChatModel::apply(const Payload& payload) {
+    if (const auto* e = std::get_if<MsgEvent>(&payload)) return on_msg(e->message);
+    if (const auto* e = std::get_if<DmEvent>(&payload)) return on_dm(e->message);
+    if (const auto* e = std::get_if<JoinEvent>(&payload)) return on_join(*e);
+    if (const auto* e = std::get_if<PartEvent>(&payload)) return on_part(*e);
+    if (const auto* e = std::get_if<QuitEvent>(&payload)) return on_quit(*e);
+    if (const auto* e = std::get_if<HistoryEvent>(&payload)) return on_history_event(*e);
+    if (const auto* e = std::get_if<TopicEvent>(&payload)) return on_topic(*e);
+    if (const auto* e = std::get_if<NoticeEvent>(&payload)) {
+        info(0, "server notice " + e->code + (e->message.empty() ? "" : ": " + e->message));
+    }
+}
+
+void ChatModel::on_msg(const ChatMessage& message) {
+    add_message(open(BufferKind::channel, message.channel), message);
+}
+
+void ChatModel::on_dm(const ChatMessage& message) {
+    const std::string& peer = is_self(message.from) ? message.to : message.from;
+    add_message(open(BufferKind::direct, peer), message);
+}
+
+namespace {
+
+void sort_members(std::vector<Member>& members) {
+    std::sort(members.begin(), members.end(), [](const Member& a, const Member& b) {
+        if (a.op != b.op) return a.op;
+        return core::fold_user_name(a.user) < core::fold_user_name(b.user);
+    });
+}
+
+bool remove_member(std::vector<Member>& members, std::string_view user) {
+    const std::string folded = core::fold_user_name(user);
+    const auto it = std::find_if(members.begin(), members.end(), [&](const Member& m) {
+        return core::fold_user_name(m.user) == folded;
+    });
+    if (it == members.end()) return false;
+    members.erase(it);
+    return true;
+}
+
+}  // namespace
+
+void ChatModel::on_join(const JoinEvent& event) {
+    const std::size_t index = open(BufferKind::channel, event.channel);
+    Buffer& b = buffers_[index];
+    if (is_self(event.user)) {
+        b.joined = true;
+        b.rejoin = false;
+    }
+    remove_member(b.members, event.user);
+    b.members.push_back(Member{.user = event.user, .guest = core::is_guest_name(event.user)});
+    sort_members(b.members);
+    add_line(
+        index,
+        Line{.kind = LineKind::join, .ts_ms = clock_.unix_now_ms(), .nick = event.user},
+        false
+    );
+}
+
+void ChatModel::on_part(const PartEvent& event) {
+    const auto index = find(BufferKind::channel, event.channel);
+    if (!index) return;
+    Buffer& b = buffers_[*index];
+    remove_member(b.members, event.user);
+    std::string text;
+    if (!event.by.empty()) {
+        text = "kicked by " + event.by + (event.reason.empty() ? "" : ": " + event.reason);
+    }
+    if (is_self(event.user)) {
+        b.joined = false;
+        b.rejoin = false;
+        b.members.clear();
+    }
+    add_line(
+        *index,
+        Line{
+            .kind = LineKind::part,
+            .ts_ms = clock_.unix_now_ms(),
+            .nick = event.user,
+            .text = text},
+        false
+    );
+}
+
+void ChatModel::on_quit(const QuitEvent& event) {
+    for (std::size_t i = 0; i < buffers_.size(); ++i) {
+        if (buffers_[i].kind != BufferKind::channel) continue;
+        if (!remove_member(buffers_[i].members, event.user)) continue;
+        add_line(
+            i,
+            Line{
+                .kind = LineKind::part,
+                .ts_ms = clock_.unix_now_ms(),
+                .nick = event.user,
+                .text = event.reason.empty() ? "quit" : "quit: " + event.reason},
+            false
+        );
+    }
+}
+
+void ChatModel::on_history_event(const HistoryEvent& event) {
+    const std::size_t index = open(BufferKind::channel, event.channel);
+    Buffer& b = buffers_[index];
+    const std::int64_t oldest = b.oldest_id();
+    std::vector<Line> older;
+    for (const auto& m : event.messages) {
+        if (oldest != 0 && m.id < oldest) {
+            older.push_back(Line{
+                .kind = LineKind::message,
+                .id = m.id,
+                .ts_ms = m.ts_ms,
+                .nick = m.from,
+                .text = m.text,
+                .mention = false,
+                .own = is_self(m.from)});
+        } else {
+            // A replay is old news: it does not count as unread.
+            const int unread = b.unread;
+            add_message(index, m);
+            buffers_[index].unread = unread;
+        }
+    }
+    auto& lines = buffers_[index].lines;
+    lines.insert(lines.begin(), older.begin(), older.end());
+    if (event.messages.empty() && buffers_[index].oldest_id() == 0)
+        buffers_[index].at_beginning = true;
+    trim(buffers_[index]);
+}
+
+void ChatModel::on_history_page(const HistoryResult& page, int requested) {
+    const auto index = find(BufferKind::channel, page.channel);
+    if (!index) return;
+    Buffer& b = buffers_[*index];
+    b.history_pending = false;
+    const std::int64_t oldest = b.oldest_id();
+    std::vector<Line> older;
+    for (const auto& m : page.messages) {
+        if (oldest != 0 && m.id >= oldest) continue;
+        older.push_back(Line{
+            .kind = LineKind::message,
+            .id = m.id,
+            .ts_ms = m.ts_ms,
+            .nick = m.from,
+            .text = m.text,
+            .mention = false,
+            .own = is_self(m.from)});
+    }
+    b.lines.insert(b.lines.begin(), older.begin(), older.end());
+    if (static_cast<int>(page.messages.size()) < requested) b.at_beginning = true;
+}
+
+void ChatModel::on_topic(const TopicEvent& event) {
+    const auto index = find(BufferKind::channel, event.channel);
+    if (!index) return;
+    buffers_[*index].topic = event.topic;
+    info(*index, (event.by.empty() ? "topic" : event.by + " set the topic") + ": " + event.topic);
+}
+
+void ChatModel::on_join_result(const JoinResult& result) {
+    const std::size_t index = open(BufferKind::channel, result.channel);
+    Buffer& b = buffers_[index];
+    b.joined = true;
+    b.rejoin = false;
+    b.topic = result.topic;
+    b.members = result.members;
+    sort_members(b.members);
+}
+
+void ChatModel::on_who_result(const WhoResult& result) {
+    const auto index = find(BufferKind::channel, result.channel);
+    if (!index) return;
+    buffers_[*index].members = result.members;
+    sort_members(buffers_[*index].members);
+}
+
+void ChatModel::info(std::size_t index, std::string text) {
+    if (index >= buffers_.size()) index = 0;
+    add_line(
+        index,
+        Line{.kind = LineKind::info, .ts_ms = clock_.unix_now_ms(), .text = std::move(text)},
+        false
+    );
+}
+
+void ChatModel::error(std::size_t index, std::string text) {
+    if (index >= buffers_.size()) index = 0;
+    add_line(
+        index,
+        Line{.kind = LineKind::error, .ts_ms = clock_.unix_now_ms(), .text = std::move(text)},
+        false
+    );
+}
+
+void ChatModel::mark_disconnected() {
+    for (auto& b : buffers_) {
+        if (b.kind != BufferKind::channel) continue;
+        if (b.joined) b.rejoin = true;
+        b.joined = false;
+        b.members.clear();
+        b.history_pending = false;
+    }
+}
+
+std::vector<std::string> ChatModel::channels_to_rejoin() const {
+    std::vector<std::string> out;
+    for (const auto& b : buffers_) {
+        if (b.kind == BufferKind::channel && (b.joined || b.rejoin)) out.push_back(b.name);
+    }
+    return out;
+}
+
+}  // namespace salon::client

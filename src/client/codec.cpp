@@ -1,0 +1,351 @@
+// Encoding of requests and tolerant, typed decoding of server frames.
+#include "client/codec.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <stdexcept>
+
+#include "client/timestamp.hpp"
+
+namespace salon::client {
+
+void throw_exception_from_error(const DecodeError& error, const boost::source_location&) {
+    throw std::runtime_error(error.message);
+}
+
+namespace json = boost::json;
+
+std::string encode_request(const Request& request, std::optional<std::int64_t> ref) {
+    json::object args = request.args;
+    if (ref) args["ref"] = *ref;
+    json::object frame;
+    frame[request.verb] = std::move(args);
+    std::string line = json::serialize(frame);
+    line.push_back('\n');
+    return line;
+}
+
+namespace requests {
+
+Request conn(std::string_view user, std::string_view password, std::string_view channel) {
+    Request r{"CONN", {{"us", user}, {"pwd", password}}};
+    if (!channel.empty()) r.args["channel"] = channel;
+    return r;
+}
+
+Request register_account(std::string_view user, std::string_view password) {
+    return {"REGISTER", {{"us", user}, {"pwd", password}}};
+}
+
+Request join(std::string_view channel, std::string_view key) {
+    Request r{"JOIN", {{"channel", channel}}};
+    if (!key.empty()) r.args["key"] = key;
+    return r;
+}
+
+Request part(std::string_view channel) {
+    return {"PART", {{"channel", channel}}};
+}
+
+Request send(std::string_view channel, std::string_view text) {
+    return {"SEND", {{"channel", channel}, {"text", text}}};
+}
+
+Request dm(std::string_view to, std::string_view text) {
+    return {"DM", {{"to", to}, {"text", text}}};
+}
+
+Request list() {
+    return {"LIST", {}};
+}
+
+Request who(std::string_view channel) {
+    return {"WHO", {{"channel", channel}}};
+}
+
+Request history(std::string_view channel, std::int64_t before, int limit) {
+    Request r{"HISTORY", {{"channel", channel}}};
+    if (before > 0) r.args["before"] = before;
+    if (limit > 0) r.args["limit"] = limit;
+    return r;
+}
+
+Request ping() {
+    return {"PING", {}};
+}
+
+Request pong() {
+    return {"PONG", {}};
+}
+
+Request end() {
+    return {"END", {}};
+}
+
+}  // namespace requests
+
+namespace {
+
+DecodeError field_error(std::string_view field, std::string_view what) {
+    return DecodeError::because(std::string("field \"").append(field).append("\" ").append(what));
+}
+
+DecodeResult<std::string> get_string(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    if (v == nullptr) return field_error(key, "is missing");
+    if (!v->is_string()) return field_error(key, "is not a string");
+    return std::string(v->get_string());
+}
+
+/// Optional string field: absent or null gives "", another type is an error.
+DecodeResult<std::string> get_optional_string(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    if (v == nullptr || v->is_null()) return std::string();
+    if (!v->is_string()) return field_error(key, "is not a string");
+    return std::string(v->get_string());
+}
+
+DecodeResult<std::int64_t> get_int(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    if (v == nullptr) return field_error(key, "is missing");
+    if (v->is_int64()) return v->get_int64();
+    if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+        return static_cast<std::int64_t>(v->get_uint64());
+    }
+    return field_error(key, "is not an integer");
+}
+
+DecodeResult<bool> get_optional_bool(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    if (v == nullptr || v->is_null()) return false;
+    if (!v->is_bool()) return field_error(key, "is not a boolean");
+    return v->get_bool();
+}
+
+DecodeResult<const json::array*> get_array(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    if (v == nullptr) return field_error(key, "is missing");
+    if (!v->is_array()) return field_error(key, "is not an array");
+    return &v->get_array();
+}
+
+// Copies a field into `out`, or returns the decode error from the enclosing function.
+#define SALON_TRY_ASSIGN(out, expr)             \
+    do {                                        \
+        auto salon_r_ = (expr);                 \
+        if (!salon_r_) return salon_r_.error(); \
+        (out) = std::move(*salon_r_);           \
+    } while (false)
+
+DecodeResult<ChatMessage> decode_message(const json::object& o, bool direct) {
+    ChatMessage m;
+    SALON_TRY_ASSIGN(m.id, get_int(o, "id"));
+    SALON_TRY_ASSIGN(m.from, get_string(o, "from"));
+    SALON_TRY_ASSIGN(m.text, get_string(o, "text"));
+    SALON_TRY_ASSIGN(m.ts, get_string(o, "ts"));
+    if (direct) {
+        SALON_TRY_ASSIGN(m.to, get_string(o, "to"));
+    } else if (o.contains("channel")) {
+        SALON_TRY_ASSIGN(m.channel, get_string(o, "channel"));
+    } else {
+        // A HISTORY page may carry DMs in the future; without channel treat it as direct.
+        SALON_TRY_ASSIGN(m.to, get_optional_string(o, "to"));
+    }
+    m.ts_ms = parse_timestamp(m.ts).value_or(0);
+    return m;
+}
+
+DecodeResult<std::vector<ChatMessage>> decode_messages(const json::object& o) {
+    const json::array* arr = nullptr;
+    SALON_TRY_ASSIGN(arr, get_array(o, "messages"));
+    std::vector<ChatMessage> out;
+    out.reserve(arr->size());
+    for (const auto& v : *arr) {
+        if (!v.is_object()) return field_error("messages", "holds a non-object");
+        ChatMessage m;
+        SALON_TRY_ASSIGN(m, decode_message(v.get_object(), false));
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
+DecodeResult<std::vector<Member>> decode_members(const json::object& o) {
+    const json::array* arr = nullptr;
+    SALON_TRY_ASSIGN(arr, get_array(o, "members"));
+    std::vector<Member> out;
+    out.reserve(arr->size());
+    for (const auto& v : *arr) {
+        if (!v.is_object()) return field_error("members", "holds a non-object");
+        const auto& mo = v.get_object();
+        Member m;
+        SALON_TRY_ASSIGN(m.user, get_string(mo, "user"));
+        SALON_TRY_ASSIGN(m.guest, get_optional_bool(mo, "guest"));
+        SALON_TRY_ASSIGN(m.op, get_optional_bool(mo, "op"));
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
+DecodeResult<Payload> decode_reply(bool ok, const json::object& args) {
+    Reply r;
+    r.ok = ok;
+    if (const auto* ref = args.if_contains("ref")) {
+        if (ref->is_string()) {
+            r.ref = std::string(ref->get_string());
+        } else if (ref->is_int64()) {
+            r.ref = std::to_string(ref->get_int64());
+        } else if (ref->is_uint64()) {
+            r.ref = std::to_string(ref->get_uint64());
+        } else if (!ref->is_null()) {
+            return field_error("ref", "is neither a string nor an integer");
+        }
+    }
+    if (!ok) {
+        SALON_TRY_ASSIGN(r.code, get_string(args, "code"));
+        SALON_TRY_ASSIGN(r.message, get_optional_string(args, "message"));
+    }
+    r.body = args;
+    r.body.erase("ref");
+    return Payload{std::move(r)};
+}
+
+DecodeResult<Payload> decode_payload(std::string_view verb, const json::object& a) {
+    if (verb == "OK") return decode_reply(true, a);
+    if (verb == "NO") return decode_reply(false, a);
+    if (verb == "MSG" || verb == "DM") {
+        const bool direct = verb == "DM";
+        ChatMessage m;
+        if (!direct && !a.contains("channel")) return field_error("channel", "is missing");
+        SALON_TRY_ASSIGN(m, decode_message(a, direct));
+        if (direct) return Payload{DmEvent{std::move(m)}};
+        return Payload{MsgEvent{std::move(m)}};
+    }
+    if (verb == "JOIN") {
+        JoinEvent e;
+        SALON_TRY_ASSIGN(e.channel, get_string(a, "channel"));
+        SALON_TRY_ASSIGN(e.user, get_string(a, "user"));
+        return Payload{std::move(e)};
+    }
+    if (verb == "PART") {
+        PartEvent e;
+        SALON_TRY_ASSIGN(e.channel, get_string(a, "channel"));
+        SALON_TRY_ASSIGN(e.user, get_string(a, "user"));
+        SALON_TRY_ASSIGN(e.by, get_optional_string(a, "by"));
+        SALON_TRY_ASSIGN(e.reason, get_optional_string(a, "reason"));
+        return Payload{std::move(e)};
+    }
+    if (verb == "QUIT") {
+        QuitEvent e;
+        SALON_TRY_ASSIGN(e.user, get_string(a, "user"));
+        SALON_TRY_ASSIGN(e.reason, get_optional_string(a, "reason"));
+        return Payload{std::move(e)};
+    }
+    if (verb == "HISTORY") {
+        HistoryEvent e;
+        SALON_TRY_ASSIGN(e.channel, get_string(a, "channel"));
+        SALON_TRY_ASSIGN(e.messages, decode_messages(a));
+        return Payload{std::move(e)};
+    }
+    if (verb == "PING") return Payload{PingEvent{}};
+    if (verb == "NOTICE") {
+        NoticeEvent e;
+        SALON_TRY_ASSIGN(e.code, get_string(a, "code"));
+        SALON_TRY_ASSIGN(e.message, get_optional_string(a, "message"));
+        return Payload{std::move(e)};
+    }
+    if (verb == "TOPIC") {
+        TopicEvent e;
+        SALON_TRY_ASSIGN(e.channel, get_string(a, "channel"));
+        SALON_TRY_ASSIGN(e.topic, get_optional_string(a, "topic"));
+        SALON_TRY_ASSIGN(e.by, get_optional_string(a, "by"));
+        return Payload{std::move(e)};
+    }
+    return Payload{UnknownEvent{}};
+}
+
+}  // namespace
+
+DecodeResult<Frame> decode_frame(std::string_view line) {
+    boost::system::error_code ec;
+    json::value v = json::parse(line, ec);
+    if (ec) return DecodeError::because("not JSON: " + ec.message());
+    if (!v.is_object()) return DecodeError::because("frame is not a JSON object");
+    auto& obj = v.get_object();
+    if (obj.size() != 1) return DecodeError::because("frame must have exactly one member");
+    auto& [key, value] = *obj.begin();
+    if (!value.is_object())
+        return DecodeError::because("arguments of " + std::string(key) + " are not an object");
+    Frame f{std::string(key), std::move(value.get_object()), UnknownEvent{}};
+    auto payload = decode_payload(f.verb, f.args);
+    if (!payload) {
+        return DecodeError::because(f.verb + ": " + payload.error().message);
+    }
+    f.payload = std::move(*payload);
+    return f;
+}
+
+DecodeResult<LoginResult> parse_login_result(const Reply& reply) {
+    LoginResult r;
+    const auto& b = reply.body;
+    SALON_TRY_ASSIGN(r.user, get_string(b, "user"));
+    SALON_TRY_ASSIGN(r.guest, get_optional_bool(b, "guest"));
+    if (const auto* s = b.if_contains("server"); s != nullptr && s->is_object()) {
+        SALON_TRY_ASSIGN(r.server_name, get_optional_string(s->get_object(), "name"));
+        SALON_TRY_ASSIGN(r.server_version, get_optional_string(s->get_object(), "version"));
+    }
+    if (const auto* l = b.if_contains("limits"); l != nullptr && l->is_object()) {
+        const auto& lo = l->get_object();
+        if (auto v = get_int(lo, "max_text_bytes")) r.max_text_bytes = *v;
+        if (auto v = get_int(lo, "history_page_max")) r.history_page_max = *v;
+    }
+    return r;
+}
+
+DecodeResult<JoinResult> parse_join_result(const Reply& reply) {
+    JoinResult r;
+    SALON_TRY_ASSIGN(r.channel, get_string(reply.body, "channel"));
+    SALON_TRY_ASSIGN(r.topic, get_optional_string(reply.body, "topic"));
+    SALON_TRY_ASSIGN(r.members, decode_members(reply.body));
+    return r;
+}
+
+DecodeResult<SendResult> parse_send_result(const Reply& reply) {
+    SendResult r;
+    SALON_TRY_ASSIGN(r.id, get_int(reply.body, "id"));
+    SALON_TRY_ASSIGN(r.ts, get_optional_string(reply.body, "ts"));
+    return r;
+}
+
+DecodeResult<WhoResult> parse_who_result(const Reply& reply) {
+    WhoResult r;
+    SALON_TRY_ASSIGN(r.channel, get_string(reply.body, "channel"));
+    SALON_TRY_ASSIGN(r.members, decode_members(reply.body));
+    return r;
+}
+
+DecodeResult<std::vector<ChannelInfo>> parse_list_result(const Reply& reply) {
+    const json::array* arr = nullptr;
+    SALON_TRY_ASSIGN(arr, get_array(reply.body, "channels"));
+    std::vector<ChannelInfo> out;
+    for (const auto& v : *arr) {
+        if (!v.is_object()) return field_error("channels", "holds a non-object");
+        const auto& o = v.get_object();
+        ChannelInfo c;
+        SALON_TRY_ASSIGN(c.name, get_string(o, "name"));
+        SALON_TRY_ASSIGN(c.members, get_int(o, "members"));
+        SALON_TRY_ASSIGN(c.topic, get_optional_string(o, "topic"));
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+DecodeResult<HistoryResult> parse_history_result(const Reply& reply) {
+    HistoryResult r;
+    SALON_TRY_ASSIGN(r.channel, get_string(reply.body, "channel"));
+    SALON_TRY_ASSIGN(r.messages, decode_messages(reply.body));
+    return r;
+}
+
+#undef SALON_TRY_ASSIGN
+
+}  // namespace salon::client

@@ -1,0 +1,21 @@
+// Reading the protocol's RFC 3339 timestamps and showing them in the user's local time.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/clock.hpp"
+
+namespace salon::client {
+
+/// Parses `YYYY-MM-DDTHH:MM:SS[.fff]Z` (also a `+HH:MM`/`-HH:MM` offset) into Unix milliseconds.
+std::optional<core::UnixMillis> parse_timestamp(std::string_view text);
+
+/// `HH:MM:SS` in the process's local time zone (TZ), as the terminal client shows it.
+std::string format_local_hms(core::UnixMillis ms);
+
+/// `YYYY-MM-DD` in the local time zone, for day-change lines.
+std::string format_local_date(core::UnixMillis ms);
+
+}  // namespace salon::client
