@@ -1,0 +1,137 @@
+// One connection to salond speaking PROTOCOL.md v1 over QTcpSocket: framing, refs, login,
+// keep-alive, END, and automatic reconnect with backoff.
+#pragma once
+
+#include <QHash>
+#include <QJsonObject>
+#include <QObject>
+#include <QString>
+#include <QTcpSocket>
+#include <QTimer>
+#include <functional>
+
+namespace salon::gui {
+
+/// What the user typed into the login form (or on the command line).
+struct LoginParams {
+    QString host = QStringLiteral("127.0.0.1");
+    quint16 port = 5000;
+    QString user;      ///< Empty: log in as a guest.
+    QString password;  ///< Kept in memory only, for reconnects; never written to disk.
+    QString channel = QStringLiteral("home");
+    bool register_account = false;
+};
+
+/// A reply to one request: `ok` is false for NO, then `body` holds `code` and `message`.
+using ReplyHandler = std::function<void(bool ok, const QJsonObject& body)>;
+
+/// The client side of one Salon session, living on the thread that created it (the GUI
+/// thread): every signal is emitted from the event loop, never from another thread.
+///
+/// Contract:
+/// 1. `open()` connects and sends CONN (or REGISTER); it ends in exactly one of
+///    `logged_in` or `login_failed`.
+/// 2. Once logged in, a connection lost without `close_with_end()` is retried with
+///    exponential backoff (`reconnect_scheduled`), logging in again with the same name;
+///    `logged_in` then fires again with `reconnected` true.
+/// 3. A login refused on reconnect (for example `bad_credentials`) stops the retries and
+///    is reported through `login_failed`.
+/// 4. `close_with_end()` sends END, waits a bounded time for the server's OK or close, and
+///    then emits `ended` exactly once.
+class ChatConnection : public QObject {
+    Q_OBJECT
+
+public:
+    enum class State { disconnected, connecting, logging_in, online, reconnecting, closing };
+    Q_ENUM(State)
+
+    explicit ChatConnection(QObject* parent = nullptr);
+    ~ChatConnection() override;
+
+    /// Connects and logs in; any previous connection is dropped without END.
+    void open(const LoginParams& params);
+
+    /// Sends END and closes; emits `ended` once the server answered or closed, or after
+    /// `kEndTimeoutMs`. Safe to call in any state; `ended` comes from the event loop.
+    void close_with_end();
+
+    /// Sends one request with a fresh integer `ref`; `on_reply` runs when its OK/NO arrives
+    /// (never if the connection is lost first). Returns the ref, or -1 when not online.
+    qint64 request(const QString& verb, const QJsonObject& args, ReplyHandler on_reply = {});
+
+    State state() const { return state_; }
+
+    const LoginParams& params() const { return params_; }
+
+    /// The name the server gave us (a guest's `Guest…` name included); empty before login.
+    const QString& user() const { return user_; }
+
+    bool guest() const { return guest_; }
+
+    /// First and largest reconnect delays; tests shorten them.
+    void set_backoff(int first_ms, int max_ms);
+
+    /// How long a TCP connect may take before the server counts as unreachable.
+    void set_connect_timeout(int ms) { connect_timeout_ms_ = ms; }
+
+    static constexpr int kEndTimeoutMs = 2000;  // END is a courtesy: never hang the exit on it
+
+signals:
+    void state_changed(salon::gui::ChatConnection::State state);
+    /// The login OK body: {user, guest, server, limits}.
+    void logged_in(const QJsonObject& ok, bool reconnected);
+    /// `code` is a PROTOCOL.md error code, or "unreachable" when no TCP connection was made.
+    void login_failed(const QString& code, const QString& message);
+    /// A server event (MSG, DM, JOIN, PART, QUIT, HISTORY, NOTICE, TOPIC…); PING is answered
+    /// here and not forwarded.
+    void event_received(const QString& verb, const QJsonObject& body);
+    /// A NO reply to a request that had no handler of its own.
+    void request_failed(const QString& verb, const QString& code, const QString& message);
+    void reconnect_scheduled(int delay_ms);
+    /// After close_with_end(); `acknowledged` is true when the server answered END with OK.
+    void ended(bool acknowledged);
+
+private:
+    void on_connected();
+    void on_ready_read();
+    void on_disconnected();
+    void on_socket_error(QAbstractSocket::SocketError error);
+    void on_frame(const QByteArray& line);
+    void on_login_reply(bool ok, const QJsonObject& body);
+    void connect_socket();
+    void send_frame(const QString& verb, const QJsonObject& args);
+    void set_state(State state);
+    void lost_connection(const QString& reason);
+    void finish_end(bool acknowledged);
+    void drop_socket();
+
+    struct Pending {
+        QString verb;
+        ReplyHandler on_reply;
+    };
+
+    QTcpSocket socket_;
+    QTimer reconnect_timer_;
+    QTimer connect_timer_;
+    QTimer end_timer_;
+    QByteArray read_buffer_;
+    QHash<qint64, Pending> pending_;
+    LoginParams params_;
+    QString user_;
+    bool guest_ = false;
+    bool ever_logged_in_ = false;
+    bool ended_emitted_ = true;
+    State state_ = State::disconnected;
+    qint64 next_ref_ = 1;
+    quint64 generation_ = 0;  ///< Bumped on every new or dropped socket.
+    int backoff_first_ms_ = 500;
+    int backoff_max_ms_ = 30000;
+    int backoff_ms_ = 500;
+    int connect_timeout_ms_ = 5000;
+};
+
+/// Splits "host:port" (or "[v6]:port", or a bare host meaning port 5000). False when the
+/// port is not 1-65535.
+bool parse_server_address(const QString& text, QString& host, quint16& port);
+
+}  // namespace salon::gui

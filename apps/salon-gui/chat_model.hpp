@@ -1,0 +1,155 @@
+// The client's picture of the chat: conversations (channels and DMs), their lines, members,
+// unread counts and mentions. Pure data: no sockets, no widgets.
+#pragma once
+
+#include <QColor>
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QMap>
+#include <QObject>
+#include <QSet>
+#include <QString>
+#include <QStringList>
+#include <map>
+#include <vector>
+
+namespace salon::gui {
+
+/// One line of a conversation: a message, or a notice such as `[+]alice`.
+struct ChatLine {
+    enum class Kind { message, join, part, quit, info };
+    Kind kind = Kind::info;
+    qint64 id = 0;   ///< Server message id (PROTOCOL.md `id`); 0 for notices.
+    QDateTime time;  ///< UTC; shown in local time.
+    QString from;    ///< Sender for messages, the user concerned for join/part/quit.
+    QString text;    ///< Message text, or the reason/extra words of a notice.
+    bool mention = false;
+    bool own = false;
+};
+
+/// A member of a channel, as in the WHO / JOIN OK member objects.
+struct Member {
+    QString user;
+    bool guest = false;
+    bool op = false;
+};
+
+/// A channel or a direct-message thread.
+struct Conversation {
+    QString key;    ///< Canonical channel name (`home`), or `@` + folded peer name for a DM.
+    QString title;  ///< `#home`, or the peer's name as the server spells it.
+    bool dm = false;
+    QString topic;
+    std::vector<ChatLine> lines;    ///< Messages in id order, notices where they arrived.
+    QSet<qint64> ids;               ///< Message ids already present, so replays merge.
+    QMap<QString, Member> members;  ///< Keyed by folded name, so the list sorts without case.
+    int unread = 0;
+    bool mentioned = false;
+    bool history_exhausted = false;  ///< A HISTORY page came back short: nothing older exists.
+    bool history_loading = false;
+
+    /// Id of the oldest message held, or 0 when there is none.
+    qint64 oldest_id() const;
+};
+
+/// The model behind the main window. Lives on the GUI thread; every change is announced by
+/// a signal so that views redraw only what changed.
+class ChatModel : public QObject {
+    Q_OBJECT
+
+public:
+    explicit ChatModel(QObject* parent = nullptr);
+
+    /// Forgets every conversation (a fresh login as someone else).
+    void clear();
+
+    void set_own_name(const QString& name);
+
+    const QString& own_name() const { return own_name_; }
+
+    /// Canonical key of a channel (`#Home` → `home`); empty when the name is invalid.
+    static QString channel_key(const QString& channel);
+
+    /// Key of the DM thread with `peer`.
+    static QString dm_key(const QString& peer);
+
+    /// Creates the entry if it does not exist; returns its key (empty for an invalid name).
+    QString ensure_channel(const QString& channel);
+    QString ensure_dm(const QString& peer);
+    void remove_conversation(const QString& key);
+
+    /// Keys in display order: channels as joined, then DMs as they started.
+    const QStringList& keys() const { return order_; }
+
+    const Conversation* find(const QString& key) const;
+
+    /// The conversation on screen; its unread count and mention flag stay cleared.
+    void set_current(const QString& key);
+
+    const QString& current() const { return current_; }
+
+    /// Members from a JOIN OK or WHO reply (`members:[{user, guest, op}]`).
+    void set_members(const QString& channel, const QJsonArray& members);
+    void set_topic(const QString& channel, const QString& topic);
+
+    /// A MSG body {id, channel, from, text, ts}. `live` messages count as unread and may
+    /// raise `attention`; replayed ones do not. Duplicates (by id) are ignored.
+    void add_message(const QJsonObject& msg, bool live);
+
+    /// A DM body {id, from, to, text, ts}; the thread is the other party's.
+    void add_dm(const QJsonObject& dm, bool live);
+
+    /// A HISTORY page for `channel`, oldest first; returns how many messages were new.
+    int add_history(const QString& channel, const QJsonArray& messages);
+
+    void set_history_state(const QString& key, bool loading, bool exhausted);
+
+    /// JOIN / PART / QUIT events from others (and from us: the `[+]` line for our own join).
+    void member_joined(const QString& channel, const QString& user);
+    void member_parted(const QString& channel, const QString& user, const QString& reason);
+    void user_quit(const QString& user, const QString& reason);
+
+    /// A local notice in one conversation (errors, reconnects, topic changes).
+    void add_info(const QString& key, const QString& text);
+
+    /// True when `text` names `name` as a whole word, without regard to case.
+    static bool mentions(const QString& text, const QString& name);
+
+signals:
+    /// The list of conversations changed (added, removed, reordered).
+    void conversations_changed();
+    /// Unread count, mention flag, title or topic of one conversation changed.
+    void conversation_updated(const QString& key);
+    /// A line was appended at the end of `key`.
+    void line_appended(const QString& key);
+    /// Lines of `key` changed other than by appending (history merged in the middle).
+    void lines_reset(const QString& key);
+    void members_changed(const QString& key);
+    /// A live mention of us, or a live DM from someone else: worth a desktop notification.
+    void attention(const QString& key, const QString& from, const QString& text);
+
+private:
+    Conversation* find_mutable(const QString& key);
+    /// A message line from a MSG or DM body.
+    ChatLine message_line(const QJsonObject& body) const;
+    /// Inserts a message line in id order; returns false for a duplicate.
+    bool insert_message(Conversation& conversation, ChatLine line, bool& appended);
+    void count_live(Conversation& conversation, const ChatLine& line);
+
+    std::map<QString, Conversation> conversations_;
+    QStringList order_;
+    QString current_;
+    QString own_name_;
+};
+
+/// Folds a user name the way the server compares them (ASCII case-insensitive).
+QString fold_name(const QString& name);
+
+/// A stable, readable colour for a nick, the same in every session.
+QColor nick_colour(const QString& name);
+
+/// Parses PROTOCOL.md's RFC 3339 `ts`; an invalid value gives the current time.
+QDateTime parse_timestamp(const QString& ts);
+
+}  // namespace salon::gui

@@ -1,0 +1,56 @@
+// Glue between ChatConnection and ChatModel: protocol events become model changes, and
+// what the user types becomes requests.
+#pragma once
+
+#include <QObject>
+#include <QString>
+
+#include "chat_connection.hpp"
+#include "chat_model.hpp"
+
+namespace salon::gui {
+
+/// Drives one ChatModel from one ChatConnection. GUI thread only.
+///
+/// After every (re)login it makes the model match the server: the login channel is joined
+/// by CONN itself, every other channel in the model is joined again, and members are
+/// fetched with WHO, since CONN's own joins come without a member list.
+class ChatSession : public QObject {
+    Q_OBJECT
+
+public:
+    ChatSession(ChatConnection& connection, ChatModel& model, QObject* parent = nullptr);
+
+    ChatConnection& connection() { return connection_; }
+
+    ChatModel& model() { return model_; }
+
+    /// Handles one input line typed while `current_key` is on screen.
+    void submit_input(const QString& line, const QString& current_key);
+
+    /// Asks for the page of history before the oldest message of `key`, if there may be one
+    /// and no request is running. Returns true when a request was sent.
+    bool load_older(const QString& key);
+
+    static constexpr int kHistoryPage = 50;  // one screenful or two; ≤ the server's 200
+
+signals:
+    /// The user asked (by /join, /msg or a server reply) to look at `key`.
+    void show_conversation(const QString& key);
+    /// `/quit` was typed.
+    void quit_requested();
+    /// A message for the status line (notices from the server, failures).
+    void status_message(const QString& text);
+
+private:
+    void on_logged_in(const QJsonObject& ok, bool reconnected);
+    void on_event(const QString& verb, const QJsonObject& body);
+    void join(const QString& channel, const QString& key, bool show);
+    void fetch_members(const QString& channel);
+    void report_failure(const QString& key, const QJsonObject& no);
+
+    ChatConnection& connection_;
+    ChatModel& model_;
+};
+
+}  // namespace salon::gui

@@ -1,0 +1,153 @@
+// LoginDialog: form layout, QSettings memory and the wording of login failures.
+#include "login_dialog.hpp"
+
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QVBoxLayout>
+
+namespace salon::gui {
+
+namespace {
+
+const QString kServerKey = QStringLiteral("login/server");
+const QString kUserKey = QStringLiteral("login/user");
+const QString kChannelKey = QStringLiteral("login/channel");
+
+}  // namespace
+
+LoginDialog::LoginDialog(ChatConnection& connection, QSettings& settings, QWidget* parent)
+    : QDialog(parent),
+      connection_(connection),
+      settings_(settings),
+      server_(new QLineEdit(this)),
+      user_(new QLineEdit(this)),
+      password_(new QLineEdit(this)),
+      channel_(new QLineEdit(this)),
+      register_(new QCheckBox(tr("Create this account (register)"), this)),
+      error_(new QLabel(this)),
+      connect_button_(new QPushButton(tr("Connect"), this)) {
+    setWindowTitle(tr("Salon — log in"));
+    server_->setText(settings_.value(kServerKey, QStringLiteral("127.0.0.1:5000")).toString());
+    user_->setText(settings_.value(kUserKey).toString());
+    user_->setPlaceholderText(tr("empty: join as a guest"));
+    password_->setEchoMode(QLineEdit::Password);
+    channel_->setText(settings_.value(kChannelKey, QStringLiteral("home")).toString());
+    error_->setWordWrap(true);
+    error_->setStyleSheet(QStringLiteral("color: #b00020;"));
+    error_->setObjectName(QStringLiteral("login_error"));
+
+    auto* form = new QFormLayout;
+    form->addRow(tr("&Server"), server_);
+    form->addRow(tr("&User"), user_);
+    form->addRow(tr("&Password"), password_);
+    form->addRow(tr("&Channel"), channel_);
+    form->addRow(QString(), register_);
+
+    auto* buttons = new QDialogButtonBox(this);
+    connect_button_->setDefault(true);
+    buttons->addButton(connect_button_, QDialogButtonBox::AcceptRole);
+    buttons->addButton(QDialogButtonBox::Cancel);
+    // Accept comes only from a successful login, never from the button itself.
+    connect(connect_button_, &QPushButton::clicked, this, &LoginDialog::start_login);
+    connect(buttons, &QDialogButtonBox::rejected, this, &LoginDialog::reject);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(error_);
+    layout->addWidget(buttons);
+
+    connect(&connection_, &ChatConnection::logged_in, this, [this](const QJsonObject&, bool) {
+        on_logged_in();
+    });
+    connect(&connection_, &ChatConnection::login_failed, this, &LoginDialog::on_login_failed);
+}
+
+void LoginDialog::prefill(const QString& server, const QString& user, const QString& channel) {
+    if (!server.isEmpty()) server_->setText(server);
+    if (!user.isEmpty()) user_->setText(user);
+    if (!channel.isEmpty()) channel_->setText(channel);
+}
+
+void LoginDialog::start_login() {
+    LoginParams params;
+    if (!parse_server_address(server_->text(), params.host, params.port)) {
+        show_error(tr("The server must look like host:port, for example 127.0.0.1:5000."));
+        return;
+    }
+    params.user = user_->text().trimmed();
+    params.password = password_->text();
+    params.channel = channel_->text().trimmed();
+    if (params.channel.isEmpty()) params.channel = QStringLiteral("home");
+    params.register_account = register_->isChecked();
+    if (params.register_account && params.user.isEmpty()) {
+        show_error(tr("Choose a user name to register; leave it empty only to join as a guest."));
+        return;
+    }
+    settings_.setValue(kServerKey, server_->text().trimmed());
+    settings_.setValue(kUserKey, params.user);
+    settings_.setValue(kChannelKey, params.channel);
+    settings_.sync();
+    show_error(QString());
+    set_busy(true);
+    waiting_ = true;
+    connection_.open(params);
+}
+
+void LoginDialog::on_logged_in() {
+    if (!waiting_) return;
+    waiting_ = false;
+    set_busy(false);
+    password_->clear();
+    accept();
+}
+
+void LoginDialog::on_login_failed(const QString& code, const QString& message) {
+    const bool was_waiting = waiting_;
+    waiting_ = false;
+    set_busy(false);
+    show_error(explain_failure(code, message, server_->text().trimmed(), register_->isChecked()));
+    // A failure after the main window took over (a refused reconnect) brings the form back.
+    if (!was_waiting && !isVisible()) show();
+}
+
+QString LoginDialog::explain_failure(
+    const QString& code, const QString& message, const QString& server, bool registering
+) {
+    if (code == QStringLiteral("unreachable")) {
+        return tr("Cannot reach the server at %1 (%2). Is salond running there?")
+            .arg(server, message);
+    }
+    if (code == QStringLiteral("bad_credentials")) {
+        return tr("Wrong user name or password.");
+    }
+    if (code == QStringLiteral("name_taken")) {
+        return registering ? tr("That name is already registered. Log in instead, or pick another.")
+                           : tr("That guest name is in use right now. Pick another, or leave the "
+                                "name empty to get a free one.");
+    }
+    if (code == QStringLiteral("bad_name")) {
+        return tr("Names are 1–32 letters, digits, '_', '-' or '.'.");
+    }
+    if (code == QStringLiteral("weak_password")) {
+        return tr("That password is too weak: %1").arg(message);
+    }
+    if (code == QStringLiteral("registration_closed")) {
+        return tr("This server does not accept new accounts; ask its operator for one.");
+    }
+    if (code == QStringLiteral("rate_limited")) {
+        return tr("Too many attempts; wait a minute and try again.");
+    }
+    return tr("Login failed: %1 (%2)").arg(message, code);
+}
+
+void LoginDialog::set_busy(bool busy) {
+    connect_button_->setEnabled(!busy);
+    connect_button_->setText(busy ? tr("Connecting…") : tr("Connect"));
+}
+
+void LoginDialog::show_error(const QString& text) {
+    error_->setText(text);
+    error_->setVisible(!text.isEmpty());
+}
+
+}  // namespace salon::gui
