@@ -1,6 +1,7 @@
 // The helpers shared by the end-to-end scenarios.
 #include "e2e_support.hpp"
 
+#include <cctype>
 #include <regex>
 #include <stdexcept>
 
@@ -133,6 +134,14 @@ std::string str(const boost::json::object& obj, std::string_view key) {
     const auto* value = obj.if_contains(key);
     return value != nullptr && value->is_string() ? std::string(value->get_string())
                                                   : std::string();
+}
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    for (auto& ch : out) {
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
+    return out;
 }
 
 boost::json::object msg(std::string_view channel, std::string_view text) {

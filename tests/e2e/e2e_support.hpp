@@ -87,6 +87,9 @@ bool is_timestamp(std::string_view ts);
 /// The string member `key` of `obj`, "" when absent or not a string.
 std::string str(const boost::json::object& obj, std::string_view key);
 
+/// ASCII lower case, the way user names compare.
+std::string lower(std::string_view text);
+
 /// `{"text": text, "channel": channel}`, the most common SEND argument.
 boost::json::object msg(std::string_view channel, std::string_view text);
 
