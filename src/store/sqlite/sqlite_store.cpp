@@ -86,6 +86,7 @@ constexpr const char* kBegin = "BEGIN IMMEDIATE";
 constexpr const char* kCommit = "COMMIT";
 constexpr const char* kRollback = "ROLLBACK";
 constexpr const char* kUserVersion = "PRAGMA user_version";
+constexpr const char* kJournalMode = "PRAGMA journal_mode";
 
 constexpr const char* kInsertAccount =
     "INSERT INTO accounts (name_folded, name, password_hash, admin, created_ms) "
@@ -445,6 +446,14 @@ SqliteStore::SqliteStore(const std::filesystem::path& file, SqliteOptions option
         }
     }
     writer_ = std::make_unique<SqliteConnection>(file, false, options);
+    {
+        // Switching to WAL can quietly keep the old mode (a filesystem without shared memory);
+        // the durability and concurrency promises rest on WAL, so refuse to run without it.
+        Query q(*writer_, kJournalMode);
+        if (!q.step() || q.text(0) != "wal") {
+            throw StorageError("database " + file.string() + " could not be put in WAL mode");
+        }
+    }
     migrate(*writer_, file);
     // Readers open after the migration so that they find WAL mode and the full schema.
     const std::size_t reader_count = std::max<std::size_t>(1, options.reader_connections);
