@@ -1,0 +1,335 @@
+#include "chat_model.hpp"
+// Unit tests of the GUI's data side without a server: the model, the input parser, server
+// addresses, login failure wording and what the login form remembers.
+#include <QJsonArray>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "chat_connection.hpp"
+#include "input_command.hpp"
+#include "login_dialog.hpp"
+
+using salon::gui::ChatLine;
+using salon::gui::ChatModel;
+using salon::gui::InputCommand;
+
+namespace {
+
+QJsonObject msg(qint64 id, const QString& channel, const QString& from, const QString& text) {
+    return QJsonObject{
+        {QStringLiteral("id"), id},
+        {QStringLiteral("channel"), channel},
+        {QStringLiteral("from"), from},
+        {QStringLiteral("text"), text},
+        {QStringLiteral("ts"), QStringLiteral("2026-11-24T12:00:00.123Z")}};
+}
+
+QJsonObject dm(qint64 id, const QString& from, const QString& to, const QString& text) {
+    return QJsonObject{
+        {QStringLiteral("id"), id},
+        {QStringLiteral("from"), from},
+        {QStringLiteral("to"), to},
+        {QStringLiteral("text"), text},
+        {QStringLiteral("ts"), QStringLiteral("2026-11-24T12:00:01.000Z")}};
+}
+
+QList<qint64> message_ids(const salon::gui::Conversation& conversation) {
+    QList<qint64> ids;
+    for (const auto& line : conversation.lines) {
+        if (line.kind == ChatLine::Kind::message) ids.append(line.id);
+    }
+    return ids;
+}
+
+}  // namespace
+
+class ChatModelTest : public QObject {
+    Q_OBJECT
+
+private slots:
+
+    void channel_keys_are_canonical() {
+        QCOMPARE(ChatModel::channel_key(QStringLiteral("#Home")), QStringLiteral("home"));
+        QCOMPARE(ChatModel::channel_key(QStringLiteral("dev-ops_2")), QStringLiteral("dev-ops_2"));
+        QVERIFY(ChatModel::channel_key(QStringLiteral("no spaces")).isEmpty());
+        QVERIFY(ChatModel::channel_key(QString()).isEmpty());
+        QCOMPARE(ChatModel::dm_key(QStringLiteral("Alice")), QStringLiteral("@alice"));
+    }
+
+    void messages_keep_id_order_and_replays_merge() {
+        ChatModel model;
+        model.set_own_name(QStringLiteral("me"));
+        model.add_message(
+            msg(10, QStringLiteral("home"), QStringLiteral("a"), QStringLiteral("x")), true
+        );
+        model.add_message(
+            msg(30, QStringLiteral("home"), QStringLiteral("a"), QStringLiteral("y")), true
+        );
+        QSignalSpy reset(&model, &ChatModel::lines_reset);
+        // A HISTORY page after a reconnect overlaps what we have and fills a gap.
+        const QJsonArray page{
+            msg(5, QStringLiteral("home"), QStringLiteral("b"), QStringLiteral("old")),
+            msg(10, QStringLiteral("home"), QStringLiteral("a"), QStringLiteral("x")),
+            msg(20, QStringLiteral("home"), QStringLiteral("b"), QStringLiteral("gap"))};
+        QCOMPARE(model.add_history(QStringLiteral("#home"), page), 2);
+        QCOMPARE(reset.count(), 1);
+        const auto* home = model.find(QStringLiteral("home"));
+        QVERIFY(home != nullptr);
+        QCOMPARE(message_ids(*home), (QList<qint64>{5, 10, 20, 30}));
+        QCOMPARE(home->oldest_id(), qint64{5});
+        // A replayed page adds nothing.
+        QCOMPARE(model.add_history(QStringLiteral("home"), page), 0);
+        QCOMPARE(reset.count(), 1);
+    }
+
+    void unread_counts_only_live_messages_from_others_elsewhere() {
+        ChatModel model;
+        model.set_own_name(QStringLiteral("Me"));
+        model.ensure_channel(QStringLiteral("home"));
+        model.ensure_channel(QStringLiteral("dev"));
+        model.set_current(QStringLiteral("home"));
+        model.add_message(
+            msg(1, QStringLiteral("dev"), QStringLiteral("ann"), QStringLiteral("a")), true
+        );
+        model.add_message(
+            msg(2, QStringLiteral("dev"), QStringLiteral("ann"), QStringLiteral("b")), true
+        );
+        model.add_message(
+            msg(3, QStringLiteral("dev"), QStringLiteral("me"), QStringLiteral("own")), true
+        );
+        model.add_message(
+            msg(4, QStringLiteral("home"), QStringLiteral("ann"), QStringLiteral("seen")), true
+        );
+        model.add_history(
+            QStringLiteral("dev"),
+            QJsonArray{msg(0, QStringLiteral("dev"), QStringLiteral("ann"), QStringLiteral("old"))}
+        );
+        QCOMPARE(model.find(QStringLiteral("dev"))->unread, 2);
+        QCOMPARE(model.find(QStringLiteral("home"))->unread, 0);
+        model.set_current(QStringLiteral("dev"));
+        QCOMPARE(model.find(QStringLiteral("dev"))->unread, 0);
+    }
+
+    void mentions_are_whole_words_without_case() {
+        QVERIFY(ChatModel::mentions(QStringLiteral("hi alice"), QStringLiteral("Alice")));
+        QVERIFY(ChatModel::mentions(QStringLiteral("ALICE: look"), QStringLiteral("alice")));
+        QVERIFY(ChatModel::mentions(QStringLiteral("thanks alice."), QStringLiteral("alice")));
+        QVERIFY(!ChatModel::mentions(QStringLiteral("alice2 is not her"), QStringLiteral("alice")));
+        QVERIFY(!ChatModel::mentions(QStringLiteral("malice"), QStringLiteral("alice")));
+        QVERIFY(ChatModel::mentions(QStringLiteral("ping Guest42!"), QStringLiteral("Guest42")));
+        QVERIFY(!ChatModel::mentions(QStringLiteral("Guest420"), QStringLiteral("Guest42")));
+        QVERIFY(!ChatModel::mentions(QStringLiteral("anything"), QString()));
+    }
+
+    void mention_sets_flag_and_asks_for_attention() {
+        ChatModel model;
+        model.set_own_name(QStringLiteral("carol"));
+        model.ensure_channel(QStringLiteral("home"));
+        model.ensure_channel(QStringLiteral("dev"));
+        model.set_current(QStringLiteral("home"));
+        QSignalSpy attention(&model, &ChatModel::attention);
+        model.add_message(
+            msg(1, QStringLiteral("dev"), QStringLiteral("bob"), QStringLiteral("no")), true
+        );
+        QCOMPARE(attention.count(), 0);
+        model.add_message(
+            msg(2, QStringLiteral("dev"), QStringLiteral("bob"), QStringLiteral("carol?")), true
+        );
+        QCOMPARE(attention.count(), 1);
+        QCOMPARE(attention.at(0).at(0).toString(), QStringLiteral("dev"));
+        QCOMPARE(attention.at(0).at(1).toString(), QStringLiteral("bob"));
+        const auto* dev = model.find(QStringLiteral("dev"));
+        QVERIFY(dev->mentioned);
+        QVERIFY(dev->lines.back().mention);
+        // Our own words never mention us.
+        model.add_message(
+            msg(3, QStringLiteral("dev"), QStringLiteral("carol"), QStringLiteral("carol here")),
+            true
+        );
+        QCOMPARE(attention.count(), 1);
+        QVERIFY(!dev->lines.back().mention);
+    }
+
+    void dms_go_to_the_other_partys_thread() {
+        ChatModel model;
+        model.set_own_name(QStringLiteral("carol"));
+        model.ensure_channel(QStringLiteral("home"));
+        model.set_current(QStringLiteral("home"));
+        QSignalSpy attention(&model, &ChatModel::attention);
+        model.add_dm(
+            dm(7, QStringLiteral("Bob"), QStringLiteral("carol"), QStringLiteral("psst")), true
+        );
+        model.add_dm(
+            dm(8, QStringLiteral("carol"), QStringLiteral("bob"), QStringLiteral("yes?")), true
+        );
+        QCOMPARE(model.keys(), (QStringList{QStringLiteral("home"), QStringLiteral("@bob")}));
+        const auto* thread = model.find(QStringLiteral("@bob"));
+        QVERIFY(thread != nullptr);
+        QVERIFY(thread->dm);
+        QCOMPARE(thread->title, QStringLiteral("Bob"));
+        QCOMPARE(message_ids(*thread), (QList<qint64>{7, 8}));
+        QCOMPARE(thread->unread, 1);
+        QCOMPARE(attention.count(), 1);
+        // New channels still list above DMs.
+        model.ensure_channel(QStringLiteral("dev"));
+        QCOMPARE(
+            model.keys(),
+            (QStringList{QStringLiteral("home"), QStringLiteral("dev"), QStringLiteral("@bob")})
+        );
+    }
+
+    void joins_parts_and_quits_update_members_and_lines() {
+        ChatModel model;
+        model.set_own_name(QStringLiteral("me"));
+        model.set_members(
+            QStringLiteral("home"),
+            QJsonArray{
+                QJsonObject{
+                    {QStringLiteral("user"), QStringLiteral("me")}, {QStringLiteral("op"), true}},
+                QJsonObject{{QStringLiteral("user"), QStringLiteral("Bob")}}}
+        );
+        model.set_members(
+            QStringLiteral("dev"),
+            QJsonArray{QJsonObject{{QStringLiteral("user"), QStringLiteral("bob")}}}
+        );
+        model.member_joined(QStringLiteral("home"), QStringLiteral("Guest12"));
+        const auto* home = model.find(QStringLiteral("home"));
+        QCOMPARE(home->members.size(), 3);
+        QVERIFY(home->members.value(QStringLiteral("guest12")).guest);
+        QVERIFY(home->members.value(QStringLiteral("me")).op);
+        QCOMPARE(home->lines.back().kind, ChatLine::Kind::join);
+        model.member_parted(QStringLiteral("#home"), QStringLiteral("Guest12"), QString());
+        QCOMPARE(home->members.size(), 2);
+        QCOMPARE(home->lines.back().kind, ChatLine::Kind::part);
+        model.user_quit(QStringLiteral("BOB"), QStringLiteral("bye"));
+        QCOMPARE(home->members.size(), 1);
+        QCOMPARE(model.find(QStringLiteral("dev"))->members.size(), 0);
+        QCOMPARE(model.find(QStringLiteral("dev"))->lines.back().kind, ChatLine::Kind::quit);
+        QCOMPARE(model.find(QStringLiteral("dev"))->lines.back().text, QStringLiteral("bye"));
+    }
+
+    void nick_colours_are_stable_and_ignore_case() {
+        QCOMPARE(
+            salon::gui::nick_colour(QStringLiteral("Alice")),
+            salon::gui::nick_colour(QStringLiteral("alice"))
+        );
+        QVERIFY(
+            salon::gui::nick_colour(QStringLiteral("alice")) !=
+            salon::gui::nick_colour(QStringLiteral("bob"))
+        );
+    }
+
+    void timestamps_parse_as_utc() {
+        const auto time = salon::gui::parse_timestamp(QStringLiteral("2026-11-24T12:00:00.123Z"));
+        QCOMPARE(time.timeSpec(), Qt::UTC);
+        QCOMPARE(time.time(), QTime(12, 0, 0, 123));
+        QCOMPARE(time.date(), QDate(2026, 11, 24));
+    }
+
+    void input_commands_parse() {
+        using Kind = InputCommand::Kind;
+        auto c = salon::gui::parse_input(QStringLiteral("hello there"));
+        QCOMPARE(c.kind, Kind::say);
+        QCOMPARE(c.text, QStringLiteral("hello there"));
+        c = salon::gui::parse_input(QStringLiteral("//join is a verb"));
+        QCOMPARE(c.kind, Kind::say);
+        QCOMPARE(c.text, QStringLiteral("/join is a verb"));
+        c = salon::gui::parse_input(QStringLiteral("/join #dev secret"));
+        QCOMPARE(c.kind, Kind::join);
+        QCOMPARE(c.target, QStringLiteral("#dev"));
+        QCOMPARE(c.text, QStringLiteral("secret"));
+        QCOMPARE(salon::gui::parse_input(QStringLiteral("/join")).kind, Kind::invalid);
+        c = salon::gui::parse_input(QStringLiteral("/part"));
+        QCOMPARE(c.kind, Kind::part);
+        QVERIFY(c.target.isEmpty());
+        c = salon::gui::parse_input(QStringLiteral("/MSG bob  two  spaces"));
+        QCOMPARE(c.kind, Kind::msg);
+        QCOMPARE(c.target, QStringLiteral("bob"));
+        QCOMPARE(c.text, QStringLiteral("two  spaces"));
+        QCOMPARE(salon::gui::parse_input(QStringLiteral("/msg bob")).kind, Kind::invalid);
+        QCOMPARE(salon::gui::parse_input(QStringLiteral("/quit")).kind, Kind::quit);
+        c = salon::gui::parse_input(QStringLiteral("/frobnicate"));
+        QCOMPARE(c.kind, Kind::invalid);
+        QVERIFY(c.text.contains(QStringLiteral("frobnicate")));
+    }
+
+    void server_addresses_parse() {
+        QString host;
+        quint16 port = 0;
+        QVERIFY(salon::gui::parse_server_address(QStringLiteral("example.org:6000"), host, port));
+        QCOMPARE(host, QStringLiteral("example.org"));
+        QCOMPARE(port, quint16{6000});
+        QVERIFY(salon::gui::parse_server_address(QStringLiteral("localhost"), host, port));
+        QCOMPARE(port, quint16{5000});
+        QVERIFY(salon::gui::parse_server_address(QStringLiteral("[::1]:7000"), host, port));
+        QCOMPARE(host, QStringLiteral("::1"));
+        QCOMPARE(port, quint16{7000});
+        QVERIFY(!salon::gui::parse_server_address(QStringLiteral("host:0"), host, port));
+        QVERIFY(!salon::gui::parse_server_address(QStringLiteral("host:70000"), host, port));
+        QVERIFY(!salon::gui::parse_server_address(QStringLiteral(":5000"), host, port));
+        QVERIFY(!salon::gui::parse_server_address(QString(), host, port));
+    }
+
+    void login_failures_read_differently() {
+        using salon::gui::LoginDialog;
+        const auto server = QStringLiteral("127.0.0.1:5000");
+        const QStringList texts{
+            LoginDialog::explain_failure(QStringLiteral("bad_credentials"), {}, server, false),
+            LoginDialog::explain_failure(QStringLiteral("name_taken"), {}, server, false),
+            LoginDialog::explain_failure(QStringLiteral("name_taken"), {}, server, true),
+            LoginDialog::explain_failure(
+                QStringLiteral("unreachable"), QStringLiteral("refused"), server, false
+            )};
+        for (int i = 0; i < texts.size(); ++i) {
+            for (int j = i + 1; j < texts.size(); ++j) QVERIFY(texts.at(i) != texts.at(j));
+        }
+        QVERIFY(texts.at(3).contains(server));
+    }
+
+    void login_form_remembers_all_but_the_password_and_explains_a_dead_server() {
+        // A port that was just free and is closed again: connecting to it is refused.
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        const auto dead_port = probe.serverPort();
+        probe.close();
+
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const auto path = dir.filePath(QStringLiteral("salon-gui.ini"));
+        {
+            QSettings settings(path, QSettings::IniFormat);
+            salon::gui::ChatConnection connection;
+            salon::gui::LoginDialog dialog(connection, settings);
+            dialog.server_edit()->setText(QStringLiteral("127.0.0.1:%1").arg(dead_port));
+            dialog.user_edit()->setText(QStringLiteral("alice"));
+            dialog.password_edit()->setText(QStringLiteral("hunter2-secret"));
+            dialog.channel_edit()->setText(QStringLiteral("dev"));
+            QSignalSpy failed(&connection, &salon::gui::ChatConnection::login_failed);
+            dialog.start_login();
+            QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 5000);
+            QCOMPARE(failed.at(0).at(0).toString(), QStringLiteral("unreachable"));
+            QVERIFY2(
+                dialog.error_text().contains(QStringLiteral("Cannot reach")),
+                qPrintable(dialog.error_text())
+            );
+            QCOMPARE(dialog.result(), int{QDialog::Rejected});
+        }
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const auto stored = file.readAll();
+        QVERIFY(!stored.contains("hunter2"));
+        QSettings settings(path, QSettings::IniFormat);
+        salon::gui::ChatConnection connection;
+        salon::gui::LoginDialog again(connection, settings);
+        QCOMPARE(again.server_edit()->text(), QStringLiteral("127.0.0.1:%1").arg(dead_port));
+        QCOMPARE(again.user_edit()->text(), QStringLiteral("alice"));
+        QCOMPARE(again.channel_edit()->text(), QStringLiteral("dev"));
+        QVERIFY(again.password_edit()->text().isEmpty());
+    }
+};
+
+QTEST_MAIN(ChatModelTest)
+#include "chat_model_test.moc"

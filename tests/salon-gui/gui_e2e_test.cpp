@@ -1,0 +1,557 @@
+#include "main_window.hpp"
+// End-to-end tests of salon-gui against a real salond: the GUI's own classes driven through
+// their widgets, with TCP line clients (the harness) as the other people in the room.
+#include <signal.h>
+
+#include <QDir>
+#include <QJsonArray>
+#include <QProcess>
+#include <QScrollBar>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStatusBar>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "chat_connection.hpp"
+#include "chat_model.hpp"
+#include "chat_session.hpp"
+#include "harness/line_client.hpp"
+#include "harness/server_process.hpp"
+#include "login_dialog.hpp"
+
+using namespace std::chrono_literals;
+using salon::gui::ChatConnection;
+using salon::gui::ChatLine;
+using salon::test::LineClient;
+using salon::test::make_frame;
+
+namespace {
+
+constexpr int kWaitMs = 5000;  // longest wait for something that must happen
+constexpr std::string_view kPassword = "correct-horse-battery-9";
+
+/// The whole client as main() wires it, minus the process: connection, model, session,
+/// window and login form, with settings in a private file and a short reconnect backoff.
+struct Gui {
+    QTemporaryDir dir;
+    QSettings settings{dir.filePath(QStringLiteral("salon-gui.ini")), QSettings::IniFormat};
+    ChatConnection connection;
+    salon::gui::ChatModel model;
+    salon::gui::ChatSession session{connection, model};
+    salon::gui::MainWindow window{session};
+    salon::gui::LoginDialog login{connection, settings};
+
+    Gui() {
+        connection.set_backoff(100, 800);
+        QObject::connect(&connection, &ChatConnection::logged_in, &window, [this] {
+            if (!window.isVisible()) window.show();
+        });
+    }
+
+    /// Fills the form and presses Connect; true once logged in, false on a login failure.
+    bool log_in(
+        const salon::test::ServerProcess& server,
+        const QString& user = {},
+        const QString& password = {},
+        const QString& channel = QStringLiteral("home"),
+        bool register_account = false
+    ) {
+        login.server_edit()->setText(QString::fromStdString(server.address()));
+        login.user_edit()->setText(user);
+        login.password_edit()->setText(password);
+        login.channel_edit()->setText(channel);
+        login.register_box()->setChecked(register_account);
+        QSignalSpy failed(&connection, &ChatConnection::login_failed);
+        QTest::mouseClick(login.findChild<QPushButton*>(), Qt::LeftButton);
+        const bool done = QTest::qWaitFor(
+            [&] {
+                return connection.state() == ChatConnection::State::online || failed.count() > 0;
+            },
+            kWaitMs
+        );
+        return done && connection.state() == ChatConnection::State::online;
+    }
+
+    void type(const QString& text) {
+        QTest::keyClicks(window.input(), text);
+        QTest::keyClick(window.input(), Qt::Key_Return);
+    }
+
+    const salon::gui::Conversation* conversation(const QString& key) const {
+        return model.find(key);
+    }
+
+    bool has_message(const QString& key, const QString& text) const {
+        const auto* c = model.find(key);
+        if (c == nullptr) return false;
+        for (const auto& line : c->lines) {
+            if (line.kind == ChatLine::Kind::message && line.text == text) return true;
+        }
+        return false;
+    }
+
+    bool has_member(const QString& key, const QString& user) const {
+        const auto* c = model.find(key);
+        return c != nullptr && c->members.contains(salon::gui::fold_name(user));
+    }
+
+    int message_count(const QString& key) const {
+        const auto* c = model.find(key);
+        if (c == nullptr) return 0;
+        int count = 0;
+        for (const auto& line : c->lines) count += line.kind == ChatLine::Kind::message ? 1 : 0;
+        return count;
+    }
+};
+
+/// The next frame with `verb` whose body satisfies `match`, within `timeout`; frames in
+/// between are skipped.
+std::optional<boost::json::object> wait_body(
+    LineClient& client,
+    std::string_view verb,
+    const std::function<bool(const boost::json::object&)>& match = {},
+    std::chrono::milliseconds timeout = 5s
+) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now()
+        );
+        if (left <= 0ms) return std::nullopt;
+        const auto frame = client.next(left);
+        if (!frame) return std::nullopt;
+        if (salon::test::verb_of(*frame) != verb) continue;
+        const auto& body = salon::test::body_of(*frame);
+        if (!match || match(body)) return body;
+    }
+}
+
+std::string str(const boost::json::object& body, std::string_view key) {
+    const auto* value = body.if_contains(key);
+    return value != nullptr && value->is_string() ? std::string(value->get_string())
+                                                  : std::string();
+}
+
+std::function<bool(const boost::json::object&)> field_is(std::string key, std::string value) {
+    return [key = std::move(key), value = std::move(value)](const boost::json::object& body) {
+        return str(body, key) == value;
+    };
+}
+
+/// A line client logged in (CONN, or REGISTER when `register_account`) and joined to `home`,
+/// its HISTORY consumed. Null when the login failed.
+std::unique_ptr<LineClient> tcp_user(
+    const salon::test::ServerProcess& server, const std::string& name, bool register_account = false
+) {
+    auto client = std::make_unique<LineClient>("127.0.0.1", server.port());
+    client->send(make_frame(
+        register_account ? "REGISTER" : "CONN",
+        {{"us", name}, {"pwd", std::string(kPassword)}, {"channel", "home"}}
+    ));
+    if (!wait_body(*client, "OK") || !wait_body(*client, "HISTORY")) return nullptr;
+    return client;
+}
+
+bool tcp_say(LineClient& client, const std::string& channel, const std::string& text) {
+    client.send(make_frame("SEND", {{"channel", channel}, {"text", text}}));
+    return wait_body(client, "OK").has_value();
+}
+
+std::string std_name(const QString& name) {
+    return name.toStdString();
+}
+
+}  // namespace
+
+class GuiE2eTest : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<salon::test::ServerProcess> server_;
+
+private slots:
+
+    void init() {
+        // Generous rate limits: the history test posts a hundred messages at once.
+        server_ = std::make_unique<salon::test::ServerProcess>(salon::test::ServerOptions{
+            {"--messages-per-second", "1000", "--message-burst", "1000"}, {}});
+    }
+
+    void cleanup() { server_.reset(); }
+
+    void guest_login_opens_the_window_with_home() {
+        Gui gui;
+        QVERIFY(gui.log_in(*server_));
+        QVERIFY(gui.window.isVisible());
+        QCOMPARE(gui.login.result(), int{QDialog::Accepted});
+        QVERIFY2(
+            gui.connection.user().startsWith(QStringLiteral("Guest")),
+            qPrintable(gui.connection.user())
+        );
+        QVERIFY(gui.connection.guest());
+        QCOMPARE(gui.model.current(), QStringLiteral("home"));
+        QCOMPARE(gui.window.conversation_list()->count(), 1);
+        QCOMPARE(gui.window.conversation_list()->item(0)->text(), QStringLiteral("#home"));
+        // Members come from WHO after CONN's join; we are one of them.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.has_member(QStringLiteral("home"), gui.connection.user()), kWaitMs
+        );
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !gui.window.member_list()
+                 ->findItems(gui.connection.user(), Qt::MatchEndsWith)
+                 .isEmpty(),
+            kWaitMs
+        );
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.window.message_view()->toPlainText().contains(
+                QStringLiteral("[+]") + gui.connection.user()
+            ),
+            kWaitMs
+        );
+        QVERIFY(gui.window.state_label()->text().contains(QStringLiteral("Connected")));
+    }
+
+    void login_failures_are_explained() {
+        auto alice = tcp_user(*server_, "alice", true);
+        QVERIFY(alice != nullptr);
+        Gui gui;
+        QVERIFY(!gui.log_in(*server_, QStringLiteral("alice"), QStringLiteral("wrong-password-1")));
+        QCOMPARE(gui.login.error_text(), QStringLiteral("Wrong user name or password."));
+        QVERIFY(!gui.log_in(
+            *server_,
+            QStringLiteral("alice"),
+            QStringLiteral("another-pass-123"),
+            QStringLiteral("home"),
+            true
+        ));
+        QVERIFY2(
+            gui.login.error_text().contains(QStringLiteral("already registered")),
+            qPrintable(gui.login.error_text())
+        );
+        QVERIFY(!gui.window.isVisible());
+        QVERIFY(gui.log_in(
+            *server_, QStringLiteral("alice"), QString::fromUtf8(kPassword.data(), kPassword.size())
+        ));
+        QCOMPARE(gui.connection.user(), QStringLiteral("alice"));
+        QVERIFY(gui.login.error_text().isEmpty());
+        QVERIFY(gui.login.password_edit()->text().isEmpty());
+    }
+
+    void messages_flow_between_gui_and_tcp_client() {
+        Gui gui;
+        QVERIFY(gui.log_in(*server_));
+        const auto me = gui.connection.user();
+        auto bob = tcp_user(*server_, "GuestBob");
+        QVERIFY(bob != nullptr);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.has_member(QStringLiteral("home"), QStringLiteral("GuestBob")), kWaitMs
+        );
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.window.message_view()->toPlainText().contains(QStringLiteral("[+]GuestBob")),
+            kWaitMs
+        );
+
+        gui.type(QStringLiteral("hello from the gui"));
+        QVERIFY(gui.window.input()->text().isEmpty());
+        // Our own MSG comes back once the server has fanned it out, to bob as well.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.has_message(QStringLiteral("home"), QStringLiteral("hello from the gui")), kWaitMs
+        );
+        const auto got = wait_body(*bob, "MSG", field_is("text", "hello from the gui"));
+        QVERIFY(got.has_value());
+        QCOMPARE(str(*got, "from"), std_name(me));
+        QCOMPARE(str(*got, "channel"), std::string("home"));
+
+        QVERIFY(tcp_say(*bob, "home", "hello from tcp"));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.has_message(QStringLiteral("home"), QStringLiteral("hello from tcp")), kWaitMs
+        );
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.window.message_view()->toPlainText().contains(
+                QStringLiteral("<GuestBob> hello from tcp")
+            ),
+            kWaitMs
+        );
+
+        // Direct messages both ways, each in its own entry.
+        bob->send(make_frame("DM", {{"to", std_name(me)}, {"text", "psst, gui"}}));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.has_message(QStringLiteral("@guestbob"), QStringLiteral("psst, gui")), kWaitMs
+        );
+        QCOMPARE(gui.conversation(QStringLiteral("@guestbob"))->unread, 1);
+        QVERIFY(gui.window.last_notification().contains(QStringLiteral("psst, gui")));
+        gui.type(QStringLiteral("/msg GuestBob psst back"));
+        const auto dm = wait_body(*bob, "DM", field_is("text", "psst back"));
+        QVERIFY(dm.has_value());
+        QCOMPARE(str(*dm, "from"), std_name(me));
+        QTRY_COMPARE_WITH_TIMEOUT(gui.model.current(), QStringLiteral("@guestbob"), kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.has_message(QStringLiteral("@guestbob"), QStringLiteral("psst back")), kWaitMs
+        );
+        QCOMPARE(gui.conversation(QStringLiteral("@guestbob"))->unread, 0);
+    }
+
+    void channel_switch_and_unread_counts() {
+        Gui gui;
+        QVERIFY(gui.log_in(*server_));
+        const auto me = gui.connection.user();
+        auto bob = tcp_user(*server_, "GuestBob");
+        QVERIFY(bob != nullptr);
+
+        gui.type(QStringLiteral("/join #Dev"));
+        QTRY_COMPARE_WITH_TIMEOUT(gui.model.current(), QStringLiteral("dev"), kWaitMs);
+        QCOMPARE(gui.window.conversation_list()->count(), 2);
+        QCOMPARE(gui.window.conversation_list()->currentItem()->text(), QStringLiteral("#dev"));
+        QTRY_VERIFY_WITH_TIMEOUT(gui.has_member(QStringLiteral("dev"), me), kWaitMs);
+
+        QVERIFY(tcp_say(*bob, "home", "one"));
+        QVERIFY(tcp_say(*bob, "home", "two"));
+        QTRY_COMPARE_WITH_TIMEOUT(gui.conversation(QStringLiteral("home"))->unread, 2, kWaitMs);
+        QCOMPARE(gui.window.conversation_list()->item(0)->text(), QStringLiteral("#home  (2)"));
+        QVERIFY(!gui.conversation(QStringLiteral("home"))->mentioned);
+
+        QVERIFY(tcp_say(*bob, "home", "are you there, " + std_name(me) + "?"));
+        QTRY_VERIFY_WITH_TIMEOUT(gui.conversation(QStringLiteral("home"))->mentioned, kWaitMs);
+        QCOMPARE(gui.conversation(QStringLiteral("home"))->unread, 3);
+        QVERIFY(gui.window.conversation_list()->item(0)->font().bold());
+        QVERIFY(gui.window.last_notification().contains(QStringLiteral("are you there")));
+
+        // Switching clears the count and shows the messages.
+        gui.window.conversation_list()->setCurrentRow(0);
+        QCOMPARE(gui.model.current(), QStringLiteral("home"));
+        QCOMPARE(gui.conversation(QStringLiteral("home"))->unread, 0);
+        QCOMPARE(gui.window.conversation_list()->item(0)->text(), QStringLiteral("#home"));
+        QVERIFY(gui.window.message_view()->toPlainText().contains(QStringLiteral("<GuestBob> two"))
+        );
+        QVERIFY(
+            gui.window.member_list()
+                ->findItems(QStringLiteral("GuestBob"), Qt::MatchEndsWith)
+                .size() == 1
+        );
+
+        // Leaving #dev drops its entry.
+        gui.window.conversation_list()->setCurrentRow(1);
+        QCOMPARE(gui.model.current(), QStringLiteral("dev"));
+        gui.type(QStringLiteral("/part"));
+        QTRY_COMPARE_WITH_TIMEOUT(gui.window.conversation_list()->count(), 1, kWaitMs);
+        QCOMPARE(gui.model.current(), QStringLiteral("home"));
+    }
+
+    void history_loads_when_scrolling_up() {
+        constexpr int kTotal = 130;
+        auto bob = tcp_user(*server_, "GuestBob");
+        QVERIFY(bob != nullptr);
+        bob->send(make_frame("JOIN", {{"channel", "past"}}));
+        QVERIFY(wait_body(*bob, "HISTORY").has_value());
+        for (int i = 1; i <= kTotal; ++i)
+            QVERIFY(tcp_say(*bob, "past", "old message " + std::to_string(i)));
+
+        Gui gui;
+        QVERIFY(gui.log_in(*server_, {}, {}, QStringLiteral("past")));
+        QTRY_VERIFY_WITH_TIMEOUT(gui.message_count(QStringLiteral("past")) > 0, kWaitMs);
+        const int first_page = gui.message_count(QStringLiteral("past"));
+        QVERIFY2(first_page < kTotal, "the join replay should not hold the whole history");
+        QVERIFY(gui.has_message(QStringLiteral("past"), QStringLiteral("old message 130")));
+
+        auto* bar = gui.window.message_view()->verticalScrollBar();
+        for (int round = 0;
+             round < 10 && !gui.conversation(QStringLiteral("past"))->history_exhausted;
+             ++round) {
+            const int before = gui.message_count(QStringLiteral("past"));
+            bar->setValue(bar->maximum());
+            bar->setValue(bar->minimum());
+            QTRY_VERIFY_WITH_TIMEOUT(
+                gui.message_count(QStringLiteral("past")) > before ||
+                    gui.conversation(QStringLiteral("past"))->history_exhausted,
+                kWaitMs
+            );
+            // Scrolling up keeps the reader's place instead of jumping to the top.
+            if (gui.message_count(QStringLiteral("past")) > before)
+                QVERIFY(bar->value() > bar->minimum());
+        }
+        QVERIFY(gui.conversation(QStringLiteral("past"))->history_exhausted);
+        QCOMPARE(gui.message_count(QStringLiteral("past")), kTotal);
+        QVERIFY(gui.has_message(QStringLiteral("past"), QStringLiteral("old message 1")));
+        qint64 previous = 0;
+        for (const auto& line : gui.conversation(QStringLiteral("past"))->lines) {
+            if (line.kind != ChatLine::Kind::message) continue;
+            QVERIFY(line.id > previous);
+            previous = line.id;
+        }
+    }
+
+    void reconnects_after_a_server_restart() {
+        Gui gui;
+        QVERIFY(gui.log_in(*server_));
+        const auto me = gui.connection.user();
+        gui.type(QStringLiteral("/join #dev"));
+        QTRY_COMPARE_WITH_TIMEOUT(gui.model.current(), QStringLiteral("dev"), kWaitMs);
+        QSignalSpy relogged(&gui.connection, &ChatConnection::logged_in);
+
+        QCOMPARE(server_->stop(SIGTERM), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            gui.connection.state(), ChatConnection::State::reconnecting, kWaitMs
+        );
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.window.state_label()->text().contains(QStringLiteral("reconnecting")), kWaitMs
+        );
+        server_->start();
+        QTRY_COMPARE_WITH_TIMEOUT(gui.connection.state(), ChatConnection::State::online, kWaitMs);
+        QCOMPARE(relogged.count(), 1);
+        QCOMPARE(relogged.at(0).at(1).toBool(), true);
+        QCOMPARE(gui.connection.user(), me);  // the guest got its name back
+        QVERIFY(gui.window.state_label()->text().contains(QStringLiteral("Connected")));
+
+        // Both channels are joined again and work.
+        auto bob = tcp_user(*server_, "GuestBob");
+        QVERIFY(bob != nullptr);
+        bob->send(make_frame("JOIN", {{"channel", "dev"}}));
+        QVERIFY(wait_body(*bob, "HISTORY").has_value());
+        QTRY_VERIFY_WITH_TIMEOUT(gui.has_member(QStringLiteral("dev"), me), kWaitMs);
+        QVERIFY(tcp_say(*bob, "dev", "welcome back"));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.has_message(QStringLiteral("dev"), QStringLiteral("welcome back")), kWaitMs
+        );
+        gui.window.conversation_list()->setCurrentRow(0);
+        gui.type(QStringLiteral("still here"));
+        QVERIFY(wait_body(*bob, "MSG", field_is("text", "still here")).has_value());
+    }
+
+    void closing_the_window_sends_end() {
+        Gui gui;
+        QVERIFY(gui.log_in(*server_));
+        const auto me = std_name(gui.connection.user());
+        auto bob = tcp_user(*server_, "GuestBob");
+        QVERIFY(bob != nullptr);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.has_member(QStringLiteral("home"), QStringLiteral("GuestBob")), kWaitMs
+        );
+        QSignalSpy ended(&gui.connection, &ChatConnection::ended);
+        gui.window.close();
+        QTRY_COMPARE_WITH_TIMEOUT(ended.count(), 1, kWaitMs);
+        QCOMPARE(ended.at(0).at(0).toBool(), true);  // the server answered END with OK
+        QTRY_VERIFY_WITH_TIMEOUT(!gui.window.isVisible(), kWaitMs);
+        QCOMPARE(gui.connection.state(), ChatConnection::State::disconnected);
+        QVERIFY(wait_body(*bob, "QUIT", field_is("user", me)).has_value());
+
+        // `/quit` takes the same way out.
+        Gui other;
+        QVERIFY(other.log_in(*server_));
+        const auto other_name = std_name(other.connection.user());
+        QSignalSpy other_ended(&other.connection, &ChatConnection::ended);
+        other.type(QStringLiteral("/quit"));
+        QTRY_COMPARE_WITH_TIMEOUT(other_ended.count(), 1, kWaitMs);
+        QCOMPARE(other_ended.at(0).at(0).toBool(), true);
+        QTRY_VERIFY_WITH_TIMEOUT(!other.window.isVisible(), kWaitMs);
+        QVERIFY(wait_body(*bob, "QUIT", field_is("user", other_name)).has_value());
+    }
+
+    void the_program_sends_end_on_sigterm() {
+        QTemporaryDir config;
+        QVERIFY(config.isValid());
+        auto bob = tcp_user(*server_, "GuestBob");
+        QVERIFY(bob != nullptr);
+        const auto run = [&](const QString& name) {
+            auto process = std::make_unique<QProcess>();
+            auto env = QProcessEnvironment::systemEnvironment();
+            env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+            env.insert(QStringLiteral("XDG_CONFIG_HOME"), config.path());
+            process->setProcessEnvironment(env);
+            process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+            process->start(
+                QStringLiteral(SALON_GUI_PATH),
+                {QStringLiteral("--server"),
+                 QString::fromStdString(server_->address()),
+                 QStringLiteral("--user"),
+                 name,
+                 QStringLiteral("--channel"),
+                 QStringLiteral("home"),
+                 QStringLiteral("--connect")}
+            );
+            return process;
+        };
+
+        // SIGTERM, as from a service manager or `kill`.
+        auto first = run(QStringLiteral("GuestSig"));
+        QVERIFY(first->waitForStarted(kWaitMs));
+        QVERIFY(wait_body(*bob, "JOIN", field_is("user", "GuestSig"), 10s).has_value());
+        QVERIFY(::kill(static_cast<pid_t>(first->processId()), SIGTERM) == 0);
+        QVERIFY(first->waitForFinished(kWaitMs));
+        QCOMPARE(first->exitStatus(), QProcess::NormalExit);
+        QCOMPARE(first->exitCode(), 0);
+        QVERIFY(wait_body(*bob, "QUIT", field_is("user", "GuestSig")).has_value());
+
+        // The settings remembered the server, so --connect alone would reach it next time.
+        QSettings remembered(
+            config.filePath(QStringLiteral("salon/salon-gui.conf")), QSettings::NativeFormat
+        );
+        QCOMPARE(
+            remembered.value(QStringLiteral("login/server")).toString(),
+            QString::fromStdString(server_->address())
+        );
+    }
+
+    void renders_the_main_window_to_png() {
+        auto alice = tcp_user(*server_, "alice", true);
+        auto bob = tcp_user(*server_, "bob", true);
+        QVERIFY(alice != nullptr && bob != nullptr);
+        Gui gui;
+        QVERIFY(gui.log_in(
+            *server_,
+            QStringLiteral("carol"),
+            QString::fromUtf8(kPassword.data(), kPassword.size()),
+            QStringLiteral("home"),
+            true
+        ));
+        QCOMPARE(gui.connection.user(), QStringLiteral("carol"));
+        gui.type(QStringLiteral("/join #dev"));
+        QTRY_COMPARE_WITH_TIMEOUT(gui.model.current(), QStringLiteral("dev"), kWaitMs);
+        alice->send(make_frame("JOIN", {{"channel", "dev"}}));
+        QVERIFY(wait_body(*alice, "HISTORY").has_value());
+        gui.window.conversation_list()->setCurrentRow(0);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.has_member(QStringLiteral("home"), QStringLiteral("bob")), kWaitMs
+        );
+
+        QVERIFY(tcp_say(*alice, "home", "morning everyone ☕"));
+        QVERIFY(tcp_say(*bob, "home", "morning! the 0.3 build is green"));
+        QVERIFY(tcp_say(*alice, "home", "carol, could you try the new desktop client?"));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.has_message(
+                QStringLiteral("home"),
+                QStringLiteral("carol, could you try the new desktop client?")
+            ),
+            kWaitMs
+        );
+        gui.type(QStringLiteral("on it: unread counts, history on scroll, reconnects. Looks good!")
+        );
+        QTRY_VERIFY_WITH_TIMEOUT(gui.message_count(QStringLiteral("home")) == 4, kWaitMs);
+        QVERIFY(tcp_say(*alice, "dev", "deploying 0.3 at three"));
+        bob->send(make_frame("DM", {{"to", "carol"}, {"text", "lunch at noon?"}}));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.conversation(QStringLiteral("dev")) != nullptr &&
+                gui.conversation(QStringLiteral("dev"))->unread == 1,
+            kWaitMs
+        );
+        QTRY_VERIFY_WITH_TIMEOUT(gui.conversation(QStringLiteral("@bob")) != nullptr, kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(gui.window.member_list()->count() == 3, kWaitMs);
+
+        gui.window.resize(900, 520);
+        QTest::qWait(50);  // one layout pass after the resize
+        const auto image = gui.window.grab().toImage();
+        QVERIFY(!image.isNull());
+        QCOMPARE(image.width(), gui.window.width() * static_cast<int>(image.devicePixelRatio()));
+        const QDir artifacts(QStringLiteral(SALON_GUI_ARTIFACT_DIR));
+        QVERIFY(artifacts.mkpath(QStringLiteral(".")));
+        const auto path = artifacts.filePath(QStringLiteral("salon-gui-main.png"));
+        QVERIFY2(image.save(path), qPrintable(path));
+        QVERIFY(QFileInfo(path).size() > 1000);
+    }
+};
+
+QTEST_MAIN(GuiE2eTest)
+#include "gui_e2e_test.moc"
