@@ -1,0 +1,138 @@
+// salon: the terminal client of Salon. Parses the command line and runs the interactive
+// client or one scriptable subcommand.
+#include <langinfo.h>
+
+#include <CLI/CLI.hpp>
+#include <clocale>
+#include <iostream>
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "options.hpp"
+#include "tui.hpp"
+
+namespace {
+
+using namespace salon::cli;
+using namespace std::chrono_literals;
+
+/// ncursesw draws multi-byte text only under a UTF-8 LC_CTYPE; prefer the user's, else C.UTF-8.
+void use_utf8_locale() {
+    std::setlocale(LC_ALL, "");
+    const std::string codeset = nl_langinfo(CODESET);
+    if (codeset != "UTF-8") std::setlocale(LC_CTYPE, "C.UTF-8");
+}
+
+int run_interactive(const Settings& settings) {
+    salon::client::LoginRequest login;
+    try {
+        login = make_login(settings);
+    } catch (const SettingsError& e) {
+        std::cerr << "salon: " << e.message << "\n";
+        return kExitUsage;
+    }
+    auto session = salon::client::Session::open(settings.endpoint, 5s);
+    if (!session) {
+        std::cerr << "salon: " << session.error().message << "\n";
+        return kExitNetwork;
+    }
+    auto welcome = session->login(login, 10s);
+    if (!welcome) {
+        const auto& e = welcome.error();
+        if (e.kind == salon::client::ErrorKind::refused) {
+            std::cerr << "salon: " << e.code << ": " << e.message << "\n";
+            return kExitLogin;
+        }
+        std::cerr << "salon: " << e.message << "\n";
+        return e.kind == salon::client::ErrorKind::protocol ? kExitProtocol : kExitNetwork;
+    }
+    return run_tui(settings, std::move(login), std::move(*session), *welcome);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    use_utf8_locale();
+    CLI::App app{
+        "salon: the Salon chat client.\n"
+        "With no subcommand, a full-screen chat client (/help inside lists its commands)."};
+    app.footer(
+        std::string("\nPassword (registered users): $SALON_PASSWORD, --password-file, or a prompt\n"
+                    "with echo off; never from the command line.\n"
+                    "Defaults may be set in ~/.config/salon/config.toml (server, user, channel,\n"
+                    "password_file).\n\n") +
+        kExitCodesHelp
+    );
+    app.fallthrough();
+    app.require_subcommand(0, 1);
+
+    CommandLine cli;
+    app.add_option("-s,--server", cli.server, "HOST:PORT of the server (default localhost:5000)");
+    app.add_option("-u,--user", cli.user, "account name (none: log in as a guest)");
+    app.add_option("-c,--channel", cli.channel, "channel to join / act on (default home)");
+    app.add_option(
+        "--password-file", cli.password_file, "read the password from the first line of FILE"
+    );
+    app.add_option("--config", cli.config, "config file (default ~/.config/salon/config.toml)");
+    app.add_flag("--register", cli.register_account, "create the account --user first");
+
+    SendOptions send;
+    auto* send_cmd = app.add_subcommand(
+        "send",
+        "post TEXT (words joined by spaces) to --channel, or DM it with --to; without TEXT, "
+        "post each line of stdin. Exits 0 once every message is acknowledged."
+    );
+    send_cmd->add_option("--to", send.to, "send a direct message to NICK instead");
+    send_cmd->add_option("text", send.words, "the message")->expected(0, -1);
+
+    TailOptions tail;
+    auto* tail_cmd = app.add_subcommand(
+        "tail", "print --channel's messages as HH:MM:SS <nick> text until interrupted"
+    );
+    tail_cmd
+        ->add_option("-n,--history", tail.history, "recent messages to print first (default 10)")
+        ->check(CLI::Range(0, 200));
+    tail_cmd->add_flag("--json", tail.json, "print each message as its raw MSG frame");
+
+    HistoryOptions history;
+    auto* history_cmd = app.add_subcommand("history", "print the last messages of --channel");
+    history_cmd->add_option("-l,--limit", history.limit, "how many (default 50)")
+        ->check(CLI::Range(1, 10000));
+    history_cmd->add_flag("--json", history.json, "print each message as its raw MSG frame");
+
+    bool list_json = false;
+    auto* list_cmd = app.add_subcommand("list", "list the channels: name, member count, topic");
+    list_cmd->add_flag("--json", list_json, "one JSON object per channel");
+
+    std::string who_channel;
+    bool who_json = false;
+    auto* who_cmd = app.add_subcommand("who", "list the members of CHANNEL");
+    who_cmd->add_option("channel", who_channel, "the channel")->required();
+    who_cmd->add_flag("--json", who_json, "one JSON object per member");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return kExitUsage;
+    }
+
+    Settings settings;
+    try {
+        settings = resolve_settings(cli);
+    } catch (const SettingsError& e) {
+        std::cerr << "salon: " << e.message << "\n";
+        return kExitUsage;
+    }
+
+    if (*send_cmd) return run_send(settings, send);
+    if (*tail_cmd) return run_tail(settings, tail);
+    if (*history_cmd) return run_history(settings, history);
+    if (*list_cmd) return run_list(settings, list_json);
+    if (*who_cmd) return run_who(settings, who_channel, who_json);
+    return run_interactive(settings);
+}
