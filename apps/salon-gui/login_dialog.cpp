@@ -102,12 +102,12 @@ void LoginDialog::on_logged_in() {
 }
 
 void LoginDialog::on_login_failed(const QString& code, const QString& message) {
-    const bool was_waiting = waiting_;
     waiting_ = false;
     set_busy(false);
     show_error(explain_failure(code, message, server_->text().trimmed(), register_->isChecked()));
-    // A failure after the main window took over (a refused reconnect) brings the form back.
-    if (!was_waiting && !isVisible()) show();
+    // A failed --connect, or a refused reconnect after the main window took over, brings
+    // the form (back) up with the reason.
+    if (!isVisible()) show();
 }
 
 QString LoginDialog::explain_failure(
