@@ -33,20 +33,43 @@ void send(Connection& conn, std::string_view verb, boost::json::object args) {
 
 Frame reply(Connection& conn, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::vector<Frame> events;  // handed back so the test still sees them
     for (;;) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now()
         );
         auto frame = conn.next(std::max(left, std::chrono::milliseconds(0)));
         if (!frame) {
+            const bool closed = conn.eof();
+            conn.unread(std::move(events));
             throw std::runtime_error(
-                conn.eof() ? "connection closed while waiting for a reply"
-                           : "no reply within the timeout"
+                closed ? "connection closed while waiting for a reply"
+                       : "no reply within the timeout"
             );
         }
         const auto verb = verb_of(*frame);
         if (verb == "OK" || verb == "NO") {
+            conn.unread(std::move(events));
             return *frame;
+        }
+        events.push_back(std::move(*frame));
+    }
+}
+
+boost::json::object wait_for_id(
+    Connection& conn,
+    std::string_view verb,
+    const boost::json::value& id,
+    std::chrono::milliseconds timeout
+) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now()
+        );
+        auto body = body_of(conn.wait_for(verb, std::max(left, std::chrono::milliseconds(0))));
+        if (body.contains("id") && body.at("id") == id) {
+            return body;
         }
     }
 }

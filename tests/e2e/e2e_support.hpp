@@ -44,13 +44,21 @@ protected:
     }
 };
 
+/// Skips frames until a `verb` event whose `id` is `id`; its body. Throws on timeout.
+boost::json::object wait_for_id(
+    Connection& conn,
+    std::string_view verb,
+    const boost::json::value& id,
+    std::chrono::milliseconds timeout = kWait
+);
+
 /// Sends {verb: args}.
 void send(Connection& conn, std::string_view verb, boost::json::object args = {});
 
-/// The next OK or NO frame, skipping events; throws on timeout.
+/// The next OK or NO frame; the events before it stay unread for the test. Throws on timeout.
 Frame reply(Connection& conn, std::chrono::milliseconds timeout = kWait);
 
-/// Sends a request and returns its reply (events before it are skipped).
+/// Sends a request and returns its reply (events before it stay unread).
 Frame call(Connection& conn, std::string_view verb, boost::json::object args = {});
 
 /// Sends a request that must succeed; the OK body. Throws with the frame on NO.

@@ -26,19 +26,19 @@ TEST_P(MultiConnection, EventsReachEveryConnectionJoinFirstQuitLast) {
 
     const auto id = call_ok(*bob, "SEND", msg("home", "to both")).at("id");
     for (auto* conn : {ann1.get(), ann2.get()}) {
-        const auto m = body_of(conn->wait_for("MSG", kWait));
-        EXPECT_EQ(m.at("id"), id);
+        EXPECT_EQ(str(wait_for_id(*conn, "MSG", id), "text"), "to both");
     }
     // What one connection says, the other connection sees too.
     const auto own = call_ok(*ann1, "SEND", msg("home", "from one")).at("id");
-    EXPECT_EQ(body_of(ann2->wait_for("MSG", kWait)).at("id"), own);
-    EXPECT_EQ(body_of(bob->wait_for("MSG", kWait)).at("id"), own);
+    wait_for_id(*ann1, "MSG", own);
+    wait_for_id(*ann2, "MSG", own);
+    wait_for_id(*bob, "MSG", own);
     // A channel joined on one connection is joined for the user: both connections hear it.
     call_ok(*ann2, "JOIN", {{"channel", "side"}});
     call_ok(*bob, "JOIN", {{"channel", "side"}});
     const auto side = call_ok(*bob, "SEND", msg("side", "side talk")).at("id");
-    EXPECT_EQ(body_of(ann1->wait_for("MSG", kWait)).at("id"), side);
-    EXPECT_EQ(body_of(ann2->wait_for("MSG", kWait)).at("id"), side);
+    EXPECT_EQ(str(wait_for_id(*ann1, "MSG", side), "channel"), "side");
+    EXPECT_EQ(str(wait_for_id(*ann2, "MSG", side), "channel"), "side");
     drain(*bob);
 
     call_ok(*ann1, "END");

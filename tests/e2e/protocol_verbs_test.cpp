@@ -176,7 +176,7 @@ TEST_P(Verbs, DmReachesTheRecipientAndAnswersTheSender) {
     // The sender's only connection is the one that sent: it gets no copy.
     EXPECT_TRUE(bodies(drain(*a), "DM").empty());
     // Names are case-insensitive, and a DM to oneself is allowed.
-    call_ok(*a, "DM", {{"to", bob}, {"text", "again"}});
+    call_ok(*a, "DM", {{"to", lower(bob)}, {"text", "again"}});
     call_ok(*a, "DM", {{"to", ann}, {"text", "note to self"}});
 }
 

@@ -25,6 +25,28 @@ const boost::json::object& body_of(const Frame& frame) {
     return frame.begin()->value().get_object();
 }
 
+std::optional<Frame> Connection::next(std::chrono::milliseconds timeout) {
+    if (!pending_.empty()) {
+        Frame frame = std::move(pending_.front());
+        pending_.pop_front();
+        return frame;
+    }
+    return receive(timeout);
+}
+
+bool Connection::closed_by_peer(std::chrono::milliseconds timeout) {
+    pending_.clear();
+    return transport_closed(timeout);
+}
+
+void Connection::unread(std::vector<Frame> frames) {
+    pending_.insert(
+        pending_.begin(),
+        std::make_move_iterator(frames.begin()),
+        std::make_move_iterator(frames.end())
+    );
+}
+
 Frame Connection::expect(std::string_view verb, std::chrono::milliseconds timeout) {
     auto frame = next(timeout);
     if (!frame) {

@@ -97,7 +97,7 @@ bool LineClient::fill(std::chrono::milliseconds timeout) {
     return true;
 }
 
-std::optional<Frame> LineClient::next(std::chrono::milliseconds timeout) {
+std::optional<Frame> LineClient::receive(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         const auto newline = buffer_.find('\n');
@@ -129,7 +129,7 @@ std::optional<Frame> LineClient::next(std::chrono::milliseconds timeout) {
     }
 }
 
-bool LineClient::closed_by_peer(std::chrono::milliseconds timeout) {
+bool LineClient::transport_closed(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!eof_) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -28,11 +28,6 @@ public:
     /// Serializes the frame and ends it with "\n".
     void send(const Frame& frame) override;
 
-    std::optional<Frame> next(std::chrono::milliseconds timeout) override;
-
-    bool eof() const override { return eof_ && buffer_.find('\n') == std::string::npos; }
-
-    bool closed_by_peer(std::chrono::milliseconds timeout) override;
     void close() override;
 
     /// Closes with an RST instead of a FIN (SO_LINGER 0): a client that crashed or lost power.
@@ -42,6 +37,13 @@ public:
     void set_receive_buffer(int bytes);
 
     int fd() const { return fd_; }
+
+protected:
+    std::optional<Frame> receive(std::chrono::milliseconds timeout) override;
+
+    bool transport_eof() const override { return eof_ && buffer_.find('\n') == std::string::npos; }
+
+    bool transport_closed(std::chrono::milliseconds timeout) override;
 
 private:
     /// Reads whatever is available within `timeout` into buffer_; false on timeout.
