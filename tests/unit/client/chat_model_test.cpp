@@ -1,0 +1,207 @@
+#include "client/chat_model.hpp"
+
+#include <gtest/gtest.h>
+
+namespace salon::client {
+namespace {
+
+class FixedClock final : public core::Clock {
+public:
+    core::SteadyTime steady_now() const override { return {}; }
+
+    core::UnixMillis unix_now_ms() const override { return now_ms; }
+
+    core::UnixMillis now_ms = 1'000'000;
+};
+
+ChatMessage msg(std::int64_t id, std::string channel, std::string from, std::string text) {
+    ChatMessage m;
+    m.id = id;
+    m.channel = std::move(channel);
+    m.from = std::move(from);
+    m.text = std::move(text);
+    m.ts_ms = 5000 + id;
+    return m;
+}
+
+class ChatModelTest : public ::testing::Test {
+protected:
+    ChatModelTest() : model(clock) { model.set_self("ann"); }
+
+    std::size_t join_home() {
+        model.on_join(JoinEvent{"home", "ann"});
+        return *model.find(BufferKind::channel, "home");
+    }
+
+    FixedClock clock;
+    ChatModel model;
+};
+
+TEST_F(ChatModelTest, StartsWithOnlyTheStatusBuffer) {
+    ASSERT_EQ(model.buffers().size(), 1u);
+    EXPECT_EQ(model.buffers()[0].kind, BufferKind::status);
+    EXPECT_EQ(model.active(), 0u);
+}
+
+TEST_F(ChatModelTest, OwnJoinCreatesAJoinedBufferWithAJoinLine) {
+    const auto i = join_home();
+    const auto& b = model.buffers()[i];
+    EXPECT_TRUE(b.joined);
+    ASSERT_EQ(b.lines.size(), 1u);
+    EXPECT_EQ(b.lines[0].kind, LineKind::join);
+    EXPECT_EQ(b.lines[0].nick, "ann");
+    EXPECT_EQ(b.lines[0].ts_ms, clock.now_ms);
+    ASSERT_EQ(b.members.size(), 1u);
+}
+
+TEST_F(ChatModelTest, MessagesInOtherBuffersCountAsUnreadAndMentionsAreMarked) {
+    const auto home = join_home();
+    model.on_join(JoinEvent{"dev", "ann"});
+    const auto dev = *model.find(BufferKind::channel, "dev");
+    model.switch_to(home);
+    model.on_msg(msg(1, "dev", "bob", "hello all"));
+    EXPECT_EQ(model.buffers()[dev].unread, 1);
+    EXPECT_FALSE(model.buffers()[dev].mentioned);
+    model.on_msg(msg(2, "dev", "bob", "ANN, look"));
+    EXPECT_EQ(model.buffers()[dev].unread, 2);
+    EXPECT_TRUE(model.buffers()[dev].mentioned);
+    EXPECT_TRUE(model.buffers()[dev].lines.back().mention);
+    model.on_msg(msg(3, "home", "bob", "here"));
+    EXPECT_EQ(model.buffers()[home].unread, 0) << "the shown buffer is read";
+    model.on_msg(msg(4, "dev", "ann", "my own"));
+    EXPECT_EQ(model.buffers()[dev].unread, 2) << "own messages are not unread";
+    model.switch_to(dev);
+    EXPECT_EQ(model.buffers()[dev].unread, 0);
+    EXPECT_FALSE(model.buffers()[dev].mentioned);
+}
+
+TEST_F(ChatModelTest, DirectMessagesGoToAPeerBufferAndAreAlwaysMentions) {
+    join_home();
+    ChatMessage in = msg(7, "", "Bob", "psst");
+    in.to = "ann";
+    model.on_dm(in);
+    const auto i = model.find(BufferKind::direct, "bob");
+    ASSERT_TRUE(i);
+    EXPECT_EQ(model.buffers()[*i].label(), "@Bob");
+    EXPECT_TRUE(model.buffers()[*i].mentioned);
+    ChatMessage out = msg(8, "", "ann", "ok");
+    out.to = "bob";
+    model.on_dm(out);
+    EXPECT_EQ(model.buffers()[*i].lines.size(), 2u) << "own DM lands in the same buffer";
+}
+
+TEST_F(ChatModelTest, JoinPartAndQuitMaintainMembersAndShowLines) {
+    const auto i = join_home();
+    model.on_join(JoinEvent{"home", "bob"});
+    model.on_join(JoinEvent{"home", "cy"});
+    EXPECT_EQ(model.buffers()[i].members.size(), 3u);
+    model.on_part(PartEvent{"home", "bob", "", ""});
+    EXPECT_EQ(model.buffers()[i].members.size(), 2u);
+    EXPECT_EQ(model.buffers()[i].lines.back().kind, LineKind::part);
+    EXPECT_EQ(model.buffers()[i].lines.back().nick, "bob");
+    model.on_quit(QuitEvent{"cy", "gone"});
+    EXPECT_EQ(model.buffers()[i].members.size(), 1u);
+    EXPECT_EQ(model.buffers()[i].lines.back().text, "quit: gone");
+    const auto lines = model.buffers()[i].lines.size();
+    model.on_quit(QuitEvent{"cy", "gone"});
+    EXPECT_EQ(model.buffers()[i].lines.size(), lines)
+        << "a second QUIT for the same user is a no-op";
+}
+
+TEST_F(ChatModelTest, KickMarksTheBufferNotJoined) {
+    const auto i = join_home();
+    model.on_part(PartEvent{"home", "ann", "op", "bye"});
+    EXPECT_FALSE(model.buffers()[i].joined);
+    EXPECT_EQ(model.buffers()[i].lines.back().text, "kicked by op: bye");
+    EXPECT_TRUE(model.channels_to_rejoin().empty());
+}
+
+TEST_F(ChatModelTest, HistoryReplayAfterRejoinDoesNotDuplicate) {
+    const auto i = join_home();
+    model.on_history_event(HistoryEvent{
+        "home", {msg(1, "home", "bob", "a"), msg(2, "home", "bob", "b")}});
+    model.on_msg(msg(3, "home", "bob", "c"));
+    model.on_history_event(HistoryEvent{
+        "home",
+        {msg(2, "home", "bob", "b"), msg(3, "home", "bob", "c"), msg(4, "home", "bob", "d")}});
+    std::vector<std::int64_t> ids;
+    for (const auto& l : model.buffers()[i].lines) {
+        if (l.id != 0) ids.push_back(l.id);
+    }
+    EXPECT_EQ(ids, (std::vector<std::int64_t>{1, 2, 3, 4}));
+    model.on_msg(msg(4, "home", "bob", "d"));
+    EXPECT_EQ(model.buffers()[i].newest_id(), 4);
+}
+
+TEST_F(ChatModelTest, HistoryPagesArePrependedAndAShortPageMarksTheBeginning) {
+    const auto i = join_home();
+    model.on_history_event(HistoryEvent{"home", {msg(10, "home", "bob", "x")}});
+    model.buffer(i).history_pending = true;
+    model.on_history_page(
+        HistoryResult{"home", {msg(8, "home", "a", "1"), msg(9, "home", "a", "2")}}, 2
+    );
+    EXPECT_EQ(model.buffers()[i].oldest_id(), 8);
+    EXPECT_FALSE(model.buffers()[i].at_beginning);
+    EXPECT_FALSE(model.buffers()[i].history_pending);
+    model.on_history_page(HistoryResult{"home", {msg(7, "home", "a", "0")}}, 2);
+    EXPECT_EQ(model.buffers()[i].oldest_id(), 7);
+    EXPECT_TRUE(model.buffers()[i].at_beginning);
+}
+
+TEST_F(ChatModelTest, DisconnectKeepsChannelsForRejoin) {
+    join_home();
+    model.on_join(JoinEvent{"dev", "ann"});
+    model.mark_disconnected();
+    for (const auto& b : model.buffers()) EXPECT_FALSE(b.joined);
+    EXPECT_EQ(model.channels_to_rejoin(), (std::vector<std::string>{"home", "dev"}));
+    model.on_join(JoinEvent{"home", "ann"});
+    EXPECT_EQ(model.channels_to_rejoin(), (std::vector<std::string>{"home", "dev"}));
+}
+
+TEST_F(ChatModelTest, MemberListsPutOperatorsFirst) {
+    const auto i = join_home();
+    model.on_who_result(WhoResult{
+        "home", {{"zed", false, false}, {"Amy", false, false}, {"op", false, true}}});
+    const auto& m = model.buffers()[i].members;
+    ASSERT_EQ(m.size(), 3u);
+    EXPECT_EQ(m[0].user, "op");
+    EXPECT_EQ(m[1].user, "Amy");
+}
+
+TEST_F(ChatModelTest, CloseKeepsTheActiveIndexValid) {
+    const auto home = join_home();
+    model.on_join(JoinEvent{"dev", "ann"});
+    const auto dev = *model.find(BufferKind::channel, "dev");
+    model.switch_to(dev);
+    model.close(home);
+    EXPECT_EQ(model.active_buffer().name, "dev");
+    model.close(0);
+    EXPECT_EQ(model.buffers().size(), 2u) << "the status buffer cannot be closed";
+}
+
+TEST_F(ChatModelTest, OldLinesAreTrimmed) {
+    ChatModel small(clock, 3);
+    small.set_self("ann");
+    for (int k = 1; k <= 5; ++k) small.on_msg(msg(k, "home", "bob", "m"));
+    const auto i = *small.find(BufferKind::channel, "home");
+    EXPECT_EQ(small.buffers()[i].lines.size(), 3u);
+    EXPECT_EQ(small.buffers()[i].oldest_id(), 3);
+}
+
+TEST(NickColourTest, IsStableAndIgnoresCase) {
+    EXPECT_EQ(nick_colour("alice", 6), nick_colour("ALICE", 6));
+    EXPECT_EQ(nick_colour("alice", 6), nick_colour("alice", 6));
+    int distinct = 0;
+    std::vector<bool> seen(6);
+    for (const char* n : {"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"}) {
+        const int c = nick_colour(n, 6);
+        ASSERT_GE(c, 0);
+        ASSERT_LT(c, 6);
+        if (!seen[static_cast<std::size_t>(c)]) ++distinct;
+        seen[static_cast<std::size_t>(c)] = true;
+    }
+    EXPECT_GE(distinct, 3) << "nicks should spread over the palette";
+}
+
+}  // namespace
+}  // namespace salon::client

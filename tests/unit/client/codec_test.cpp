@@ -1,0 +1,224 @@
+#include "client/codec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+namespace salon::client {
+namespace {
+
+namespace json = boost::json;
+
+Frame decode_ok(std::string_view line) {
+    auto f = decode_frame(line);
+    EXPECT_TRUE(f.has_value()) << (f ? "" : f.error().message);
+    return f ? *f : Frame{};
+}
+
+TEST(CodecTest, EncodesARequestAsOneLineWithTheVerbAsOnlyMember) {
+    const auto line = encode_request(requests::send("home", "hi \"you\"\n"), 7);
+    ASSERT_FALSE(line.empty());
+    EXPECT_EQ(line.back(), '\n');
+    EXPECT_EQ(line.find('\n'), line.size() - 1) << "the text's newline must be escaped";
+    const auto v = json::parse(line);
+    ASSERT_EQ(v.as_object().size(), 1u);
+    const auto& args = v.at("SEND").as_object();
+    EXPECT_EQ(args.at("channel"), "home");
+    EXPECT_EQ(args.at("text"), "hi \"you\"\n");
+    EXPECT_EQ(args.at("ref"), 7);
+}
+
+TEST(CodecTest, RequestBuildersShapeArguments) {
+    EXPECT_EQ(
+        json::parse(encode_request(requests::conn("", "", ""))),
+        json::parse(R"({"CONN":{"us":"","pwd":""}})")
+    );
+    EXPECT_EQ(
+        json::parse(encode_request(requests::conn("ann", "pw", "dev"))),
+        json::parse(R"({"CONN":{"us":"ann","pwd":"pw","channel":"dev"}})")
+    );
+    EXPECT_EQ(
+        json::parse(encode_request(requests::register_account("ann", "pw"))),
+        json::parse(R"({"REGISTER":{"us":"ann","pwd":"pw"}})")
+    );
+    EXPECT_EQ(
+        json::parse(encode_request(requests::join("dev", "k"))),
+        json::parse(R"({"JOIN":{"channel":"dev","key":"k"}})")
+    );
+    EXPECT_EQ(
+        json::parse(encode_request(requests::part("dev"))),
+        json::parse(R"({"PART":{"channel":"dev"}})")
+    );
+    EXPECT_EQ(
+        json::parse(encode_request(requests::dm("bob", "yo"))),
+        json::parse(R"({"DM":{"to":"bob","text":"yo"}})")
+    );
+    EXPECT_EQ(json::parse(encode_request(requests::list())), json::parse(R"({"LIST":{}})"));
+    EXPECT_EQ(
+        json::parse(encode_request(requests::who("dev"))),
+        json::parse(R"({"WHO":{"channel":"dev"}})")
+    );
+    EXPECT_EQ(
+        json::parse(encode_request(requests::history("dev"))),
+        json::parse(R"({"HISTORY":{"channel":"dev"}})")
+    );
+    EXPECT_EQ(
+        json::parse(encode_request(requests::history("dev", 42, 10))),
+        json::parse(R"({"HISTORY":{"channel":"dev","before":42,"limit":10}})")
+    );
+    EXPECT_EQ(json::parse(encode_request(requests::ping())), json::parse(R"({"PING":{}})"));
+    EXPECT_EQ(json::parse(encode_request(requests::pong())), json::parse(R"({"PONG":{}})"));
+    EXPECT_EQ(json::parse(encode_request(requests::end())), json::parse(R"({"END":{}})"));
+}
+
+TEST(CodecTest, DecodesOkWithIntegerOrStringRefAndKeepsTheBody) {
+    auto f = decode_ok(R"({"OK":{"ref":12,"id":5,"ts":"2026-11-24T12:00:00.123Z"}})");
+    const auto& r = std::get<Reply>(f.payload);
+    EXPECT_TRUE(r.ok);
+    EXPECT_EQ(r.ref, "12");
+    EXPECT_FALSE(r.body.contains("ref"));
+    auto sent = parse_send_result(r);
+    ASSERT_TRUE(sent);
+    EXPECT_EQ(sent->id, 5);
+
+    auto g = decode_ok(R"({"OK":{"ref":"abc"}})");
+    EXPECT_EQ(std::get<Reply>(g.payload).ref, "abc");
+    auto h = decode_ok(R"({"OK":{}})");
+    EXPECT_EQ(std::get<Reply>(h.payload).ref, std::nullopt);
+}
+
+TEST(CodecTest, DecodesNoWithCodeAndMessage) {
+    auto f = decode_ok(R"({"NO":{"ref":3,"code":"not_in_channel","message":"join first"}})");
+    const auto& r = std::get<Reply>(f.payload);
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.code, "not_in_channel");
+    EXPECT_EQ(r.message, "join first");
+    EXPECT_FALSE(decode_frame(R"({"NO":{"ref":3}})")) << "NO without code";
+}
+
+TEST(CodecTest, DecodesMsgEvent) {
+    auto f = decode_ok(
+        R"({"MSG":{"id":9,"channel":"home","from":"ann","text":"héllo","ts":"2026-11-24T12:00:00.123Z","extra":true}})"
+    );
+    const auto& m = std::get<MsgEvent>(f.payload).message;
+    EXPECT_EQ(m.id, 9);
+    EXPECT_EQ(m.channel, "home");
+    EXPECT_EQ(m.from, "ann");
+    EXPECT_EQ(m.text, "héllo");
+    EXPECT_EQ(m.ts_ms, 1795521600123);
+    EXPECT_EQ(f.verb, "MSG");
+    EXPECT_TRUE(f.args.contains("extra"));
+}
+
+TEST(CodecTest, DecodesDmEvent) {
+    auto f = decode_ok(
+        R"({"DM":{"id":10,"from":"ann","to":"bob","text":"psst","ts":"2026-11-24T12:00:01.000Z"}})"
+    );
+    const auto& m = std::get<DmEvent>(f.payload).message;
+    EXPECT_EQ(m.to, "bob");
+    EXPECT_TRUE(m.channel.empty());
+}
+
+TEST(CodecTest, DecodesJoinPartQuitEvents) {
+    auto j = decode_ok(R"({"JOIN":{"channel":"home","user":"ann"}})");
+    EXPECT_EQ(std::get<JoinEvent>(j.payload).user, "ann");
+    auto p = decode_ok(R"({"PART":{"channel":"home","user":"bob"}})");
+    EXPECT_EQ(std::get<PartEvent>(p.payload).user, "bob");
+    EXPECT_TRUE(std::get<PartEvent>(p.payload).by.empty());
+    auto k = decode_ok(R"({"PART":{"channel":"home","user":"bob","by":"ann","reason":"spam"}})");
+    EXPECT_EQ(std::get<PartEvent>(k.payload).by, "ann");
+    EXPECT_EQ(std::get<PartEvent>(k.payload).reason, "spam");
+    auto q = decode_ok(R"({"QUIT":{"user":"bob","reason":"gone"}})");
+    EXPECT_EQ(std::get<QuitEvent>(q.payload).reason, "gone");
+}
+
+TEST(CodecTest, DecodesHistoryEventOldestFirst) {
+    auto f = decode_ok(
+        R"({"HISTORY":{"channel":"home","messages":[)"
+        R"({"id":1,"channel":"home","from":"a","text":"x","ts":"2026-11-24T12:00:00.000Z"},)"
+        R"({"id":2,"channel":"home","from":"b","text":"y","ts":"2026-11-24T12:00:01.000Z"}]}})"
+    );
+    const auto& h = std::get<HistoryEvent>(f.payload);
+    ASSERT_EQ(h.messages.size(), 2u);
+    EXPECT_EQ(h.messages[0].id, 1);
+    EXPECT_EQ(h.messages[1].from, "b");
+}
+
+TEST(CodecTest, DecodesPingNoticeTopicAndUnknownEvents) {
+    EXPECT_TRUE(std::holds_alternative<PingEvent>(decode_ok(R"({"PING":{}})").payload));
+    auto n = decode_ok(R"({"NOTICE":{"code":"shutting_down","message":"bye"}})");
+    EXPECT_EQ(std::get<NoticeEvent>(n.payload).code, "shutting_down");
+    auto t = decode_ok(R"({"TOPIC":{"channel":"home","topic":"hi","by":"ann"}})");
+    EXPECT_EQ(std::get<TopicEvent>(t.payload).topic, "hi");
+    auto u = decode_ok(R"({"FUTURE":{"x":1}})");
+    EXPECT_TRUE(std::holds_alternative<UnknownEvent>(u.payload));
+    EXPECT_EQ(u.verb, "FUTURE");
+}
+
+TEST(CodecTest, RejectsMalformedFramesWithoutThrowing) {
+    for (const char* bad : {
+             "not json",
+             "[1,2]",
+             "{}",
+             R"({"A":{},"B":{}})",
+             R"({"MSG":5})",
+             R"({"MSG":{"id":"9","channel":"home","from":"a","text":"x","ts":"t"}})",
+             R"({"MSG":{"id":9,"from":"a","text":"x","ts":"t"}})",
+             R"({"JOIN":{"channel":"home"}})",
+             R"({"HISTORY":{"channel":"home","messages":[1]}})",
+             R"({"HISTORY":{"channel":"home","messages":{}}})",
+             R"({"OK":{"ref":[1]}})",
+             R"({"NOTICE":{"message":"no code"}})",
+         }) {
+        auto f = decode_frame(bad);
+        EXPECT_FALSE(f) << bad;
+        if (!f) {
+            EXPECT_FALSE(f.error().message.empty());
+        }
+    }
+}
+
+TEST(CodecTest, ParsesTypedReplyBodies) {
+    auto login = decode_ok(
+        R"({"OK":{"ref":1,"user":"Guest12","guest":true,"server":{"name":"salond","version":"0.1.0"},)"
+        R"("limits":{"max_text_bytes":4096,"history_page_max":200}}})"
+    );
+    auto l = parse_login_result(std::get<Reply>(login.payload));
+    ASSERT_TRUE(l);
+    EXPECT_EQ(l->user, "Guest12");
+    EXPECT_TRUE(l->guest);
+    EXPECT_EQ(l->server_name, "salond");
+    EXPECT_EQ(l->max_text_bytes, 4096);
+
+    auto join = decode_ok(
+        R"({"OK":{"ref":2,"channel":"dev","topic":"","members":[{"user":"ann","guest":false,"op":true}]}})"
+    );
+    auto j = parse_join_result(std::get<Reply>(join.payload));
+    ASSERT_TRUE(j);
+    ASSERT_EQ(j->members.size(), 1u);
+    EXPECT_TRUE(j->members[0].op);
+
+    auto who = decode_ok(
+        R"({"OK":{"channel":"dev","members":[{"user":"Guest1","guest":true,"op":false}]}})"
+    );
+    auto w = parse_who_result(std::get<Reply>(who.payload));
+    ASSERT_TRUE(w);
+    EXPECT_TRUE(w->members[0].guest);
+
+    auto list = decode_ok(R"({"OK":{"channels":[{"name":"home","members":3,"topic":"t"}]}})");
+    auto c = parse_list_result(std::get<Reply>(list.payload));
+    ASSERT_TRUE(c);
+    EXPECT_EQ((*c)[0].members, 3);
+
+    auto hist = decode_ok(R"({"OK":{"channel":"home","messages":[]}})");
+    auto h = parse_history_result(std::get<Reply>(hist.payload));
+    ASSERT_TRUE(h);
+    EXPECT_TRUE(h->messages.empty());
+
+    EXPECT_FALSE(parse_login_result(std::get<Reply>(hist.payload)));
+    EXPECT_FALSE(parse_list_result(std::get<Reply>(hist.payload)));
+    EXPECT_FALSE(parse_send_result(std::get<Reply>(hist.payload)));
+}
+
+}  // namespace
+}  // namespace salon::client
