@@ -3,12 +3,17 @@
 
 #include <QJsonDocument>
 #include <QJsonValue>
+#include <QLoggingCategory>
 #include <QSignalBlocker>
 #include <algorithm>
 
 namespace salon::gui {
 
 namespace {
+
+// Every frame in and out, for debugging against a server:
+// QT_LOGGING_RULES="salon.gui.wire.debug=true" salon-gui
+Q_LOGGING_CATEGORY(wire_log, "salon.gui.wire", QtWarningMsg)
 
 // HISTORY pages of 200 messages of 4 KiB each are legal, so a frame from the server can be
 // far larger than the 16 KiB the server accepts; this bound only stops a runaway peer.
@@ -151,6 +156,7 @@ void ChatConnection::send_frame(const QString& verb, const QJsonObject& args) {
     auto bytes = QJsonDocument(frame).toJson(QJsonDocument::Compact);
     bytes.append('\n');
     socket_.write(bytes);
+    qCDebug(wire_log, "-> %s", bytes.trimmed().constData());
 }
 
 void ChatConnection::on_ready_read() {
@@ -176,6 +182,7 @@ void ChatConnection::on_ready_read() {
 }
 
 void ChatConnection::on_frame(const QByteArray& line) {
+    qCDebug(wire_log, "<- %s", line.constData());
     QJsonParseError error{};
     const auto doc = QJsonDocument::fromJson(line, &error);
     if (error.error != QJsonParseError::NoError || !doc.isObject() || doc.object().size() != 1) {
