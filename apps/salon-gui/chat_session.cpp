@@ -227,9 +227,14 @@ bool ChatSession::load_older(const QString& key) {
         conversation->history_loading || connection_.state() != ChatConnection::State::online) {
         return false;
     }
-    QJsonObject args{{QStringLiteral("channel"), key}, {QStringLiteral("limit"), kHistoryPage}};
+    // Paging starts from the join's HISTORY replay; a channel whose replay was empty has no
+    // older messages either.
     const auto oldest = conversation->oldest_id();
-    if (oldest != 0) args[QStringLiteral("before")] = oldest;
+    if (oldest == 0) return false;
+    const QJsonObject args{
+        {QStringLiteral("channel"), key},
+        {QStringLiteral("limit"), kHistoryPage},
+        {QStringLiteral("before"), oldest}};
     model_.set_history_state(key, true, false);
     const auto ref = connection_.request(
         QStringLiteral("HISTORY"),
