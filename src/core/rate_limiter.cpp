@@ -8,10 +8,8 @@ TokenBucket::TokenBucket(double rate_per_second, double burst, SteadyTime now) n
     : rate_(rate_per_second), burst_(burst), tokens_(burst), last_(now) {}
 
 void TokenBucket::refill(SteadyTime now) noexcept {
-    if (now <= last_) return;
-    const std::chrono::duration<double> elapsed = now - last_;
-    tokens_ = std::min(burst_, tokens_ + elapsed.count() * rate_);
-    last_ = now;
+    tokens_ = available(now);
+    last_ = std::max(last_, now);
 }
 
 bool TokenBucket::try_take(SteadyTime now, double cost) noexcept {
@@ -21,9 +19,10 @@ bool TokenBucket::try_take(SteadyTime now, double cost) noexcept {
     return true;
 }
 
-double TokenBucket::available(SteadyTime now) noexcept {
-    refill(now);
-    return tokens_;
+double TokenBucket::available(SteadyTime now) const noexcept {
+    if (now <= last_) return tokens_;
+    const std::chrono::duration<double> elapsed = now - last_;
+    return std::min(burst_, tokens_ + elapsed.count() * rate_);
 }
 
 }  // namespace salon::core

@@ -14,8 +14,8 @@ public:
     /// Takes `cost` tokens if there are that many; false (and nothing taken) otherwise.
     bool try_take(SteadyTime now, double cost = 1.0) noexcept;
 
-    /// Tokens available at `now`, for tests and metrics.
-    double available(SteadyTime now) noexcept;
+    /// Tokens available at `now`, without taking any.
+    double available(SteadyTime now) const noexcept;
 
 private:
     void refill(SteadyTime now) noexcept;

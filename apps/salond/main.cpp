@@ -1,0 +1,19 @@
+// salond: the Salon chat server.
+#include <exception>
+#include <iostream>
+
+#include "app/admin.hpp"
+#include "app/config.hpp"
+#include "app/salond.hpp"
+
+int main(int argc, char** argv) {
+    try {
+        return salon::app::salond_main(argc, argv);
+    } catch (const salon::app::ConfigError& e) {
+        std::cerr << "salond: configuration: " << e.what() << '\n';
+        return salon::app::kExitUsage;
+    } catch (const std::exception& e) {
+        std::cerr << "salond: " << e.what() << '\n';
+        return salon::app::kExitFailure;
+    }
+}

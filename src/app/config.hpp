@@ -1,0 +1,38 @@
+// salond's settings: embedded defaults, then a TOML file (--config), then command-line flags.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "auth/password.hpp"
+#include "core/limits.hpp"
+
+namespace salon::app {
+
+struct Config {
+    std::string bind = "0.0.0.0";  ///< all interfaces, as the classroom server
+    std::uint16_t port = 5000;     ///< native protocol over TCP; 0 turns it off
+    std::filesystem::path data_dir = "salon-data";
+    unsigned threads = 0;  ///< I/O threads; 0 = one per hardware core
+    std::string log_level = "info";
+    bool registration_open = true;
+    bool sync_full = false;  ///< storage: survive power loss, not only a crash of salond
+    core::Limits limits;
+    auth::PasswordParams password;
+};
+
+/// A configuration file or value that cannot be used; the message says which and why.
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Applies the settings of a TOML file over `config`. Unknown keys are errors, so that a typo
+/// does not silently leave a default in place. @throws ConfigError
+void apply_config_file(Config& config, const std::filesystem::path& file);
+
+/// Checks values that no single option can check alone. @throws ConfigError
+void validate(const Config& config);
+
+}  // namespace salon::app

@@ -1,0 +1,231 @@
+#include "app/salond.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+#include "app/admin.hpp"
+#include "app/config.hpp"
+#include "net/connection_registry.hpp"
+#include "net/tcp_listener.hpp"
+#include "server/chat_server.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+#ifndef SALON_VERSION
+#define SALON_VERSION "0.0.0"
+#endif
+
+namespace salon::app {
+namespace {
+namespace asio = boost::asio;
+
+/// How long shutdown waits for connections to flush and close before it stops anyway; with the
+/// storage flush after it, salond exits well inside the 5 s an init system usually allows.
+constexpr auto kShutdownGrace = std::chrono::seconds(3);
+
+void log_asio_failure(std::string_view what, std::exception_ptr error) {
+    if (!error) return;
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        spdlog::error("{}: {}", what, e.what());
+    }
+}
+
+int run_server(const Config& config) {
+    spdlog::set_default_logger(spdlog::stderr_color_mt("salond"));
+    spdlog::set_level(spdlog::level::from_str(config.log_level));
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+    store::SqliteOptions options;
+    options.sync =
+        config.sync_full ? store::SqliteOptions::Sync::full : store::SqliteOptions::Sync::normal;
+    auto store = store::open_sqlite_store(config.data_dir / "salon.db", options);
+
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    const unsigned io_threads = config.threads == 0 ? cores : config.threads;
+    asio::io_context io(static_cast<int>(io_threads));
+    const core::SystemClock clock;
+    server::ServerSettings settings{
+        config.limits, config.registration_open, config.password, "salond", SALON_VERSION};
+    // Workers run password hashing and storage reads: at least two, so one slow hash never
+    // stalls every history read.
+    server::ChatServer chat(io, settings, *store, clock, std::max(2u, cores));
+    chat.load();
+
+    net::ConnectionRegistry registry(config.limits.max_connections_per_address);
+    std::optional<net::TcpListener> native;
+    if (config.port != 0) {
+        native.emplace(
+            io,
+            chat,
+            registry,
+            asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.port)
+        );
+        const auto at = native->local_endpoint();
+        spdlog::info("native protocol listening on {}:{}", at.address().to_string(), at.port());
+        asio::co_spawn(io, native->accept_loop(), [](std::exception_ptr e) {
+            log_asio_failure("native listener", e);
+        });
+    } else {
+        spdlog::warn("no listener is enabled (--port 0)");
+    }
+
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        spdlog::info("signal {}: shutting down", signal);
+        if (native) native->stop();
+        registry.shut_down_all();
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+                asio::steady_timer tick(io);
+                const auto deadline = std::chrono::steady_clock::now() + kShutdownGrace;
+                while (registry.size() > 0 && std::chrono::steady_clock::now() < deadline) {
+                    tick.expires_after(std::chrono::milliseconds(20));
+                    co_await tick.async_wait(asio::use_awaitable);
+                }
+                io.stop();
+            },
+            [](std::exception_ptr e) { log_asio_failure("shutdown", e); }
+        );
+    });
+
+    std::vector<std::jthread> threads;
+    for (unsigned i = 1; i < io_threads; ++i) threads.emplace_back([&io] { io.run(); });
+    io.run();
+    threads.clear();
+    chat.drain();
+    spdlog::info("stopped; storage flushed");
+    return kExitOk;
+}
+
+}  // namespace
+
+int salond_main(int argc, char** argv) {
+    Config config;
+
+    // The file's settings come first so that flags given on the command line override them.
+    for (int i = 1; i + 1 < argc; ++i) {
+        if (std::string_view(argv[i]) == "--config") apply_config_file(config, argv[i + 1]);
+    }
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg.starts_with("--config=")) apply_config_file(config, std::string(arg.substr(9)));
+    }
+
+    CLI::App app{"salond: the Salon chat server"};
+    app.set_version_flag("--version", std::string("salond ") + SALON_VERSION);
+    std::string config_file;
+    app.add_option("--config", config_file, "TOML file with settings (see salon.example.toml)")
+        ->check(CLI::ExistingFile);
+    app.add_option("--bind", config.bind, "address to listen on")->capture_default_str();
+    app.add_option("--port", config.port, "native protocol TCP port; 0 = off")
+        ->capture_default_str();
+    std::string data_dir = config.data_dir.string();
+    app.add_option("--data-dir", data_dir, "where the database lives")->capture_default_str();
+    app.add_option("--threads", config.threads, "I/O threads; 0 = one per core")
+        ->capture_default_str();
+    app.add_option("--log-level", config.log_level, "trace|debug|info|warn|error|off")
+        ->capture_default_str();
+    std::string registration = config.registration_open ? "open" : "closed";
+    app.add_option("--registration", registration, "whether clients may REGISTER accounts")
+        ->check(CLI::IsMember({"open", "closed"}))
+        ->capture_default_str();
+    std::string sync = config.sync_full ? "full" : "normal";
+    app.add_option(
+           "--sync", sync, "storage durability: normal (survives a crash) or full (power loss)"
+    )
+        ->check(CLI::IsMember({"normal", "full"}))
+        ->capture_default_str();
+
+    auto& l = config.limits;
+    double idle_seconds = std::chrono::duration<double>(l.idle_timeout).count();
+    app.add_option("--max-frame-bytes", l.max_frame_bytes, "longest frame")->capture_default_str();
+    app.add_option("--max-text-bytes", l.max_text_bytes, "longest message text")
+        ->capture_default_str();
+    app.add_option(
+           "--max-channels-per-user", l.max_channels_per_user, "channels one user may be in"
+    )
+        ->capture_default_str();
+    app.add_option(
+           "--max-connections-per-address", l.max_connections_per_address, "connections from one IP"
+    )
+        ->capture_default_str();
+    app.add_option(
+           "--messages-per-second", l.messages_per_second, "requests per second per connection"
+    )
+        ->capture_default_str();
+    app.add_option("--message-burst", l.message_burst, "requests allowed in a burst")
+        ->capture_default_str();
+    app.add_option(
+           "--rate-limit-strikes",
+           l.rate_limit_strikes,
+           "rate_limited answers in a row before disconnect"
+    )
+        ->capture_default_str();
+    app.add_option(
+           "--idle-timeout", idle_seconds, "seconds of silence before PING, twice that before close"
+    )
+        ->capture_default_str();
+    app.add_option(
+           "--send-queue-bytes",
+           l.send_queue_bytes,
+           "bytes queued for a client before it is dropped"
+    )
+        ->capture_default_str();
+    app.add_option(
+           "--failed-logins-per-minute",
+           l.failed_logins_per_minute,
+           "failed logins per address per minute"
+    )
+        ->capture_default_str();
+
+    auto* user =
+        app.add_subcommand("user", "manage accounts in the data dir")->require_subcommand(1);
+    std::string name;
+    bool admin = false;
+    std::optional<UserAction> action;
+    auto* add = user->add_subcommand("add", "create an account (password from stdin)");
+    add->add_option("NAME", name, "account name")->required();
+    add->add_flag("--admin", admin, "make the account a server administrator");
+    add->callback([&] { action = UserAction::add; });
+    auto* passwd = user->add_subcommand("passwd", "set an account's password (from stdin)");
+    passwd->add_option("NAME", name, "account name")->required();
+    passwd->callback([&] { action = UserAction::passwd; });
+    auto* del = user->add_subcommand("del", "delete an account");
+    del->add_option("NAME", name, "account name")->required();
+    del->callback([&] { action = UserAction::del; });
+    auto* list = user->add_subcommand("list", "list the accounts");
+    list->callback([&] { action = UserAction::list; });
+    for (auto* sub : {user, add, passwd, del, list}) sub->fallthrough();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::Success& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return kExitUsage;
+    }
+    config.data_dir = data_dir;
+    config.registration_open = registration == "open";
+    config.sync_full = sync == "full";
+    l.idle_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(idle_seconds * 1000));
+    validate(config);
+
+    if (action)
+        return run_user_command(config, *action, name, admin, std::cin, std::cout, std::cerr);
+    return run_server(config);
+}
+
+}  // namespace salon::app

@@ -1,0 +1,91 @@
+// A channel's rules and state: members, operators, bans, key, topic and recent messages.
+// Pure domain: no locking (its owner serializes access), no I/O.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/errc.hpp"
+#include "core/events.hpp"
+#include "core/message.hpp"
+
+namespace salon::core {
+
+/// Who is asking: the identity a channel's rules look at.
+struct Actor {
+    std::string name;    ///< display form
+    std::string folded;  ///< fold_user_name(name)
+    bool guest = false;
+    bool admin = false;  ///< server administrators moderate every channel
+};
+
+class Channel {
+public:
+    struct Member {
+        std::string name;
+        bool guest = false;
+        bool op = false;
+    };
+
+    Channel(std::string name, std::string topic, std::string key, std::size_t recent_capacity);
+
+    const std::string& name() const noexcept { return name_; }
+
+    const std::string& topic() const noexcept { return topic_; }
+
+    const std::string& key() const noexcept { return key_; }
+
+    /// The failure a join would meet (`banned`, `bad_key`), or nullopt when it may proceed.
+    /// Administrators pass bans and keys.
+    std::optional<Errc> join_refusal(const Actor& actor, std::string_view key) const;
+
+    /// Adds the member; false when already a member (nothing changes).
+    bool add_member(const Actor& actor, bool op);
+    /// Removes the member; false when not a member.
+    bool remove_member(std::string_view folded);
+
+    bool is_member(std::string_view folded) const;
+    bool is_op(std::string_view folded) const;
+    /// Operators and administrators may moderate (TOPIC, KICK, BAN, UNBAN, OP, KEY).
+    bool may_moderate(const Actor& actor) const;
+    /// Makes a member an operator; false when not a member.
+    bool grant_op(std::string_view folded);
+
+    void set_topic(std::string topic) { topic_ = std::move(topic); }
+
+    void set_key(std::string key) { key_ = std::move(key); }
+
+    void set_ban(const std::string& folded, bool banned);
+    bool is_banned(std::string_view folded) const;
+
+    const std::map<std::string, Member, std::less<>>& members() const noexcept { return members_; }
+
+    std::size_t member_count() const noexcept { return members_.size(); }
+
+    /// Members as the wire shows them, ordered by folded name.
+    std::vector<MemberInfo> member_infos() const;
+
+    /// Keeps the message among the recent ones (the HISTORY sent on join), dropping the oldest
+    /// past capacity. Messages must arrive in id order.
+    void remember(const Message& message);
+    std::vector<Message> recent() const;
+
+    /// The newest message remembered, 0 when none.
+    MessageId last_message_id() const noexcept { return last_message_id_; }
+
+private:
+    std::string name_;
+    std::string topic_;
+    std::string key_;
+    std::size_t recent_capacity_;
+    std::map<std::string, Member, std::less<>> members_;  // by folded name
+    std::set<std::string, std::less<>> bans_;             // folded names
+    std::deque<Message> recent_;
+    MessageId last_message_id_ = 0;
+};
+
+}  // namespace salon::core

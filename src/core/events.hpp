@@ -1,0 +1,139 @@
+// What the server tells clients: replies to requests and unsolicited events, independent of
+// any wire format. Codecs (native JSON lines, IRC) turn these into bytes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/message.hpp"
+
+namespace salon::core {
+
+struct MemberInfo {
+    std::string user;
+    bool guest = false;
+    bool op = false;
+};
+
+struct ChannelSummary {
+    std::string name;
+    std::size_t members = 0;
+    std::string topic;
+};
+
+struct ServerInfo {
+    std::string name;
+    std::string version;
+};
+
+// --- results of successful requests (the body of OK) ---
+
+struct EmptyResult {};
+
+struct LoginResult {
+    std::string user;
+    bool guest = false;
+    ServerInfo server;
+    std::size_t max_frame_bytes = 0;
+    std::size_t max_text_bytes = 0;
+    std::size_t max_channels_per_user = 0;
+    double messages_per_second = 0;
+    std::size_t history_page_max = 0;
+};
+
+struct JoinResult {
+    std::string channel;
+    std::string topic;
+    std::vector<MemberInfo> members;
+};
+
+struct PostResult {
+    MessageId id = 0;
+    UnixMillis ts_ms = 0;
+};
+
+struct ListResult {
+    std::vector<ChannelSummary> channels;
+};
+
+struct WhoResult {
+    std::string channel;
+    std::vector<MemberInfo> members;
+};
+
+struct HistoryResult {
+    std::string channel;
+    std::vector<Message> messages;
+};
+
+struct TopicResult {
+    std::string channel;
+    std::string topic;
+};
+
+using Result = std::variant<
+    EmptyResult,
+    LoginResult,
+    JoinResult,
+    PostResult,
+    ListResult,
+    WhoResult,
+    HistoryResult,
+    TopicResult>;
+
+// --- events pushed to clients ---
+
+/// A channel message (MSG) or a direct message (DM), told apart by Message::is_direct().
+struct MessageEvent {
+    Message message;
+};
+
+struct JoinEvent {
+    std::string channel;
+    std::string user;
+};
+
+/// A member left, or was removed by an operator (then `by` and `reason` are set).
+struct PartEvent {
+    std::string channel;
+    std::string user;
+    std::string by;
+    std::string reason;
+};
+
+struct QuitEvent {
+    std::string user;
+    std::string reason;
+};
+
+struct HistoryEvent {
+    std::string channel;
+    std::vector<Message> messages;
+};
+
+struct TopicEvent {
+    std::string channel;
+    std::string topic;
+    std::string by;
+};
+
+struct PingEvent {};
+
+struct NoticeEvent {
+    std::string code;
+    std::string message;
+};
+
+using Event = std::variant<
+    MessageEvent,
+    JoinEvent,
+    PartEvent,
+    QuitEvent,
+    HistoryEvent,
+    TopicEvent,
+    PingEvent,
+    NoticeEvent>;
+
+}  // namespace salon::core

@@ -1,0 +1,447 @@
+#include "proto/native_codec.hpp"
+
+#include <array>
+#include <boost/json.hpp>
+#include <cmath>
+#include <limits>
+
+#include "core/utf8.hpp"
+
+namespace salon::proto {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kMaxRefChars = 64;  // PROTOCOL.md: ref is a string of at most 64 chars
+
+/// Reads the fields of one verb's argument object, remembering the first problem so that a
+/// decoder reads like a declaration of its fields.
+class Fields {
+public:
+    explicit Fields(const json::object& args) : args_(args) {}
+
+    std::string required_string(std::string_view name) {
+        if (const auto* v = args_.if_contains(name)) {
+            if (v->is_string()) return std::string(v->get_string());
+            fail(name, "must be a string");
+        } else {
+            fail(name, "is required");
+        }
+        return {};
+    }
+
+    std::optional<std::string> optional_string(std::string_view name) {
+        const auto* v = args_.if_contains(name);
+        if (v == nullptr || v->is_null()) return std::nullopt;
+        if (v->is_string()) return std::string(v->get_string());
+        fail(name, "must be a string");
+        return std::nullopt;
+    }
+
+    std::optional<std::int64_t> optional_int(std::string_view name) {
+        const auto* v = args_.if_contains(name);
+        if (v == nullptr || v->is_null()) return std::nullopt;
+        if (v->is_int64()) return v->get_int64();
+        if (v->is_uint64() && v->get_uint64() <= std::numeric_limits<std::int64_t>::max()) {
+            return static_cast<std::int64_t>(v->get_uint64());
+        }
+        fail(name, "must be an integer");
+        return std::nullopt;
+    }
+
+    const std::string& error() const { return error_; }
+
+private:
+    void fail(std::string_view name, std::string_view what) {
+        if (error_.empty()) error_ = "field '" + std::string(name) + "' " + std::string(what);
+    }
+
+    const json::object& args_;
+    std::string error_;
+};
+
+using Decoder = std::optional<Command> (*)(Fields&, const json::object&);
+
+struct VerbEntry {
+    std::string_view verb;
+    bool before_login;  ///< PROTOCOL.md: only CONN, REGISTER, PING and END before login
+    Decoder decode;
+};
+
+// The verb table: each verb's decoder declares its fields. A decoder returns nullopt only
+// for rules Fields cannot express; field errors are read from Fields afterwards.
+constexpr std::array kVerbs{
+    VerbEntry{
+        "CONN",
+        true,
+        [](Fields& f, const json::object&) -> std::optional<Command> {
+            Conn c;
+            c.us = f.optional_string("us").value_or("");
+            c.pwd = f.optional_string("pwd").value_or("");
+            c.channel = f.optional_string("channel");
+            return c;
+        }},
+    VerbEntry{
+        "REGISTER",
+        true,
+        [](Fields& f, const json::object&) -> std::optional<Command> {
+            return Register{f.required_string("us"), f.required_string("pwd")};
+        }},
+    VerbEntry{
+        "JOIN",
+        false,
+        [](Fields& f, const json::object&) -> std::optional<Command> {
+            auto channel = f.required_string("channel");
+            return Join{std::move(channel), f.optional_string("key").value_or("")};
+        }},
+    VerbEntry{
+        "PART",
+        false,
+        [](Fields& f, const json::object&) -> std::optional<Command> {
+            return Part{f.required_string("channel")};
+        }},
+    VerbEntry{
+        "SEND",
+        false,
+        [](Fields& f, const json::object& args) -> std::optional<Command> {
+            // The classroom chat's form: {"SEND":{"USER":…,"CHANNEL":…,"PAYLOAD":…}}.
+            if (args.contains("PAYLOAD") || args.contains("CHANNEL") || args.contains("USER")) {
+                Send s;
+                s.claimed_user = f.required_string("USER");
+                s.channel = f.required_string("CHANNEL");
+                s.text = f.required_string("PAYLOAD");
+                return s;
+            }
+            auto channel = f.required_string("channel");
+            return Send{std::move(channel), f.required_string("text"), std::nullopt};
+        }},
+    VerbEntry{
+        "DM",
+        false,
+        [](Fields& f, const json::object&) -> std::optional<Command> {
+            auto to = f.required_string("to");
+            return Dm{std::move(to), f.required_string("text")};
+        }},
+    VerbEntry{
+        "LIST",
+        false,
+        [](Fields&, const json::object&) -> std::optional<Command> { return List{}; }},
+    VerbEntry{
+        "WHO",
+        false,
+        [](Fields& f, const json::object&) -> std::optional<Command> {
+            return Who{f.required_string("channel")};
+        }},
+    VerbEntry{
+        "HISTORY",
+        false,
+        [](Fields& f, const json::object&) -> std::optional<Command> {
+            History h;
+            h.channel = f.required_string("channel");
+            h.before = f.optional_int("before");
+            if (auto limit = f.optional_int("limit")) {
+                if (*limit < 1) return std::nullopt;
+                h.limit = static_cast<std::size_t>(*limit);
+            }
+            return h;
+        }},
+    VerbEntry{
+        "PING",
+        true,
+        [](Fields&, const json::object&) -> std::optional<Command> { return Ping{}; }},
+    VerbEntry{
+        "PONG",
+        true,
+        [](Fields&, const json::object&) -> std::optional<Command> { return Pong{}; }},
+    VerbEntry{
+        "END", true, [](Fields&, const json::object&) -> std::optional<Command> { return End{}; }},
+    VerbEntry{
+        "TOPIC",
+        false,
+        [](Fields& f, const json::object&) -> std::optional<Command> {
+            auto channel = f.required_string("channel");
+            return Topic{std::move(channel), f.required_string("topic")};
+        }},
+    VerbEntry{
+        "KICK",
+        false,
+        [](Fields& f, const json::object&) -> std::optional<Command> {
+            auto channel = f.required_string("channel");
+            auto user = f.required_string("user");
+            return Kick{
+                std::move(channel), std::move(user), f.optional_string("reason").value_or("")};
+        }},
+    VerbEntry{
+        "BAN",
+        false,
+        [](Fields& f, const json::object&) -> std::optional<Command> {
+            auto channel = f.required_string("channel");
+            return Ban{std::move(channel), f.required_string("user")};
+        }},
+    VerbEntry{
+        "UNBAN",
+        false,
+        [](Fields& f, const json::object&) -> std::optional<Command> {
+            auto channel = f.required_string("channel");
+            return Unban{std::move(channel), f.required_string("user")};
+        }},
+    VerbEntry{
+        "OP",
+        false,
+        [](Fields& f, const json::object&) -> std::optional<Command> {
+            auto channel = f.required_string("channel");
+            return Op{std::move(channel), f.required_string("user")};
+        }},
+    VerbEntry{
+        "KEY",
+        false,
+        [](Fields& f, const json::object&) -> std::optional<Command> {
+            auto channel = f.required_string("channel");
+            return Key{std::move(channel), f.required_string("key")};
+        }},
+};
+
+const VerbEntry* find_verb(std::string_view verb) {
+    for (const auto& entry : kVerbs) {
+        if (entry.verb == verb) return &entry;
+    }
+    return nullptr;
+}
+
+/// Reads `ref`; false when it is present but neither an integer nor a string of <= 64 chars.
+bool read_ref(const json::object& args, Ref& ref) {
+    const auto* v = args.if_contains("ref");
+    if (v == nullptr || v->is_null()) return true;
+    if (v->is_int64()) {
+        ref = v->get_int64();
+        return true;
+    }
+    if (v->is_uint64() && v->get_uint64() <= std::numeric_limits<std::int64_t>::max()) {
+        ref = static_cast<std::int64_t>(v->get_uint64());
+        return true;
+    }
+    if (v->is_string() && v->get_string().size() <= kMaxRefChars) {
+        ref = std::string(v->get_string());
+        return true;
+    }
+    return false;
+}
+
+DecodeError error(Ref ref, core::Errc code, std::string message = {}) {
+    if (message.empty()) message = std::string(core::default_message(code));
+    return DecodeError{std::move(ref), code, std::move(message)};
+}
+
+void put_ref(json::object& body, const Ref& ref) {
+    if (const auto* i = std::get_if<std::int64_t>(&ref)) body["ref"] = *i;
+    if (const auto* s = std::get_if<std::string>(&ref)) body["ref"] = *s;
+}
+
+json::object message_body(const core::Message& m) {
+    json::object body;
+    body["id"] = m.id;
+    if (m.is_direct()) {
+        body["from"] = m.from;
+        body["to"] = m.to;
+    } else {
+        body["channel"] = m.channel;
+        body["from"] = m.from;
+    }
+    body["text"] = m.text;
+    body["ts"] = core::format_timestamp(m.ts_ms);
+    return body;
+}
+
+json::array messages_array(const std::vector<core::Message>& messages) {
+    json::array out;
+    out.reserve(messages.size());
+    for (const auto& m : messages) out.emplace_back(message_body(m));
+    return out;
+}
+
+json::array members_array(const std::vector<core::MemberInfo>& members) {
+    json::array out;
+    out.reserve(members.size());
+    for (const auto& m : members) {
+        out.emplace_back(json::object{{"user", m.user}, {"guest", m.guest}, {"op", m.op}});
+    }
+    return out;
+}
+
+/// Whole numbers as integers: Boost.JSON would print 20.0 as 2E1.
+json::value json_number(double value) {
+    const double whole = std::floor(value);
+    if (whole == value && std::abs(value) < 1e15) return static_cast<std::int64_t>(whole);
+    return value;
+}
+
+std::string frame(std::string_view verb, json::object body) {
+    json::object outer;
+    outer[verb] = std::move(body);
+    std::string out = json::serialize(outer);
+    out.push_back('\n');
+    return out;
+}
+
+/// Adds a result's fields to the OK body.
+struct ResultWriter {
+    json::object& body;
+
+    void operator()(const core::EmptyResult&) const {}
+
+    void operator()(const core::LoginResult& r) const {
+        body["user"] = r.user;
+        body["guest"] = r.guest;
+        body["server"] = {{"name", r.server.name}, {"version", r.server.version}};
+        body["limits"] = {
+            {"max_frame_bytes", r.max_frame_bytes},
+            {"max_text_bytes", r.max_text_bytes},
+            {"max_channels_per_user", r.max_channels_per_user},
+            {"messages_per_second", json_number(r.messages_per_second)},
+            {"history_page_max", r.history_page_max},
+        };
+    }
+
+    void operator()(const core::JoinResult& r) const {
+        body["channel"] = r.channel;
+        body["topic"] = r.topic;
+        body["members"] = members_array(r.members);
+    }
+
+    void operator()(const core::PostResult& r) const {
+        body["id"] = r.id;
+        body["ts"] = core::format_timestamp(r.ts_ms);
+    }
+
+    void operator()(const core::ListResult& r) const {
+        json::array channels;
+        channels.reserve(r.channels.size());
+        for (const auto& c : r.channels) {
+            channels.emplace_back(json::object{
+                {"name", c.name}, {"members", c.members}, {"topic", c.topic}});
+        }
+        body["channels"] = std::move(channels);
+    }
+
+    void operator()(const core::WhoResult& r) const {
+        body["channel"] = r.channel;
+        body["members"] = members_array(r.members);
+    }
+
+    void operator()(const core::HistoryResult& r) const {
+        body["channel"] = r.channel;
+        body["messages"] = messages_array(r.messages);
+    }
+
+    void operator()(const core::TopicResult& r) const {
+        body["channel"] = r.channel;
+        body["topic"] = r.topic;
+    }
+};
+
+/// Encodes one event as its frame.
+struct EventWriter {
+    std::string operator()(const core::MessageEvent& e) const {
+        return frame(e.message.is_direct() ? "DM" : "MSG", message_body(e.message));
+    }
+
+    std::string operator()(const core::JoinEvent& e) const {
+        return frame("JOIN", {{"channel", e.channel}, {"user", e.user}});
+    }
+
+    std::string operator()(const core::PartEvent& e) const {
+        json::object body{{"channel", e.channel}, {"user", e.user}};
+        if (!e.by.empty()) {
+            body["by"] = e.by;
+            body["reason"] = e.reason;
+        }
+        return frame("PART", std::move(body));
+    }
+
+    std::string operator()(const core::QuitEvent& e) const {
+        return frame("QUIT", {{"user", e.user}, {"reason", e.reason}});
+    }
+
+    std::string operator()(const core::HistoryEvent& e) const {
+        return frame("HISTORY", {{"channel", e.channel}, {"messages", messages_array(e.messages)}});
+    }
+
+    std::string operator()(const core::TopicEvent& e) const {
+        return frame("TOPIC", {{"channel", e.channel}, {"topic", e.topic}, {"by", e.by}});
+    }
+
+    std::string operator()(const core::PingEvent&) const { return frame("PING", {}); }
+
+    std::string operator()(const core::NoticeEvent& e) const {
+        return frame("NOTICE", {{"code", e.code}, {"message", e.message}});
+    }
+};
+
+}  // namespace
+
+Decoded decode_request(std::string_view frame_text, bool logged_in) {
+    using core::Errc;
+    if (!core::is_valid_utf8(frame_text)) return error({}, Errc::bad_utf8);
+
+    json::error_code ec;
+    json::value parsed = json::parse(frame_text, ec);
+    if (ec) return error({}, Errc::bad_json, "the frame is not valid JSON: " + ec.message());
+    if (!parsed.is_object()) return error({}, Errc::bad_json, "the frame must be a JSON object");
+
+    const auto& outer = parsed.get_object();
+    if (outer.size() != 1) {
+        return error({}, Errc::bad_request, "the frame must have exactly one member, the verb");
+    }
+    const auto& [verb_key, args_value] = *outer.begin();
+    if (!args_value.is_object()) {
+        return error({}, Errc::bad_request, "the verb's value must be an object of arguments");
+    }
+    const auto& args = args_value.get_object();
+
+    Ref ref;
+    if (!read_ref(args, ref)) {
+        return error(
+            {}, Errc::bad_request, "ref must be an integer or a string of at most 64 characters"
+        );
+    }
+
+    const VerbEntry* entry = find_verb(verb_key);
+    if (entry == nullptr) {
+        return error(
+            std::move(ref),
+            Errc::unknown_verb,
+            "no such verb: " + std::string(verb_key).substr(0, 32)
+        );
+    }
+
+    // PROTOCOL.md: the login state is checked before the verb's own rules.
+    if (!logged_in && !entry->before_login) return error(std::move(ref), Errc::not_logged_in);
+
+    Fields fields(args);
+    std::optional<Command> command = entry->decode(fields, args);
+    if (!fields.error().empty()) return error(std::move(ref), Errc::bad_request, fields.error());
+    if (!command)
+        return error(std::move(ref), Errc::bad_request, "a field has a value out of range");
+    return Request{std::move(ref), std::move(*command)};
+}
+
+std::string encode_ok(const Ref& ref, const core::Result& result) {
+    json::object body;
+    put_ref(body, ref);
+    std::visit(ResultWriter{body}, result);
+    return frame("OK", std::move(body));
+}
+
+std::string encode_no(const Ref& ref, core::Errc code, std::string_view message) {
+    json::object body;
+    put_ref(body, ref);
+    body["code"] = core::wire_code(code);
+    body["message"] = message;
+    return frame("NO", std::move(body));
+}
+
+std::string encode_event(const core::Event& event) {
+    return std::visit(EventWriter{}, event);
+}
+
+}  // namespace salon::proto

@@ -1,0 +1,39 @@
+// The native wire format (PROTOCOL.md): one JSON object per frame, `{"VERB":{…args…}}`.
+// Pure functions of bytes: no sockets, no storage, never throws on bad input.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "core/errc.hpp"
+#include "core/events.hpp"
+#include "proto/request.hpp"
+
+namespace salon::proto {
+
+/// Why a frame could not become a Request, with the ref when it could be read.
+struct DecodeError {
+    Ref ref;
+    core::Errc code;
+    std::string message;
+};
+
+using Decoded = std::variant<Request, DecodeError>;
+
+/// Decodes one frame (without its line ending), applying PROTOCOL.md's checks in order:
+/// bad_utf8, bad_json, bad_request (shape), unknown_verb, not_logged_in (when
+/// `logged_in` is false), then each verb's field rules (bad_request). The frame length
+/// limit is the transport's (it has to stop reading before a frame ends).
+Decoded decode_request(std::string_view frame, bool logged_in);
+
+/// `{"OK":{"ref":…, …result…}}\n`
+std::string encode_ok(const Ref& ref, const core::Result& result);
+
+/// `{"NO":{"ref":…,"code":"…","message":"…"}}\n`
+std::string encode_no(const Ref& ref, core::Errc code, std::string_view message);
+
+/// The event's frame, e.g. `{"MSG":{"id":…,"channel":…,"from":…,"text":…,"ts":…}}\n`.
+std::string encode_event(const core::Event& event);
+
+}  // namespace salon::proto

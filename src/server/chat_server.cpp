@@ -1,0 +1,79 @@
+#include "server/chat_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "server/session.hpp"
+
+namespace salon::server {
+
+LoginThrottle::LoginThrottle(const core::Clock& clock, double failures_per_minute)
+    : clock_(clock),
+      per_second_(failures_per_minute / 60.0),
+      burst_(std::max(1.0, failures_per_minute)) {}
+
+bool LoginThrottle::allows(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    const auto it = buckets_.find(address);
+    return it == buckets_.end() || it->second.available(clock_.steady_now()) >= 1.0;
+}
+
+void LoginThrottle::record_failure(const std::string& address) {
+    const auto now = clock_.steady_now();
+    std::lock_guard lock(mutex_);
+    if (buckets_.size() >= kMaxTrackedAddresses) {
+        // Forget the addresses that have recovered fully; they would start full anyway.
+        std::erase_if(buckets_, [&](auto& entry) { return entry.second.available(now) >= burst_; });
+    }
+    auto it = buckets_.try_emplace(address, per_second_, burst_, now).first;
+    it->second.try_take(now);
+}
+
+ChatServer::ChatServer(
+    boost::asio::io_context& io,
+    ServerSettings settings,
+    store::Store& store,
+    const core::Clock& clock,
+    std::size_t worker_threads
+)
+    : settings_(std::move(settings)),
+      store_(store),
+      clock_(clock),
+      workers_(worker_threads),
+      store_writes_(boost::asio::make_strand(workers_.get_executor())),
+      delivery_(boost::asio::make_strand(io.get_executor())),
+      hub_(settings_.limits, store_, store_writes_),
+      pipeline_(store_, clock_, delivery_, store_.max_message_id()),
+      login_throttle_(clock_, settings_.limits.failed_logins_per_minute) {}
+
+ChatServer::~ChatServer() {
+    drain();
+}
+
+void ChatServer::load() {
+    const auto channels = store_.load_channels();
+    for (const auto& channel : channels) {
+        hub_.load_channel(
+            channel,
+            store_.bans_of(channel.name),
+            store_.channel_history(channel.name, std::nullopt, settings_.limits.history_on_join)
+        );
+    }
+    spdlog::info(
+        "storage: {} channels loaded, next message id {}",
+        channels.size(),
+        store_.max_message_id() + 1
+    );
+}
+
+std::shared_ptr<Session> ChatServer::open_session(
+    std::weak_ptr<Link> link, std::string remote_address
+) {
+    return std::make_shared<Session>(*this, std::move(link), std::move(remote_address));
+}
+
+void ChatServer::drain() {
+    pipeline_.stop();
+    workers_.join();
+}
+
+}  // namespace salon::server

@@ -1,0 +1,411 @@
+#include "server/hub.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <unordered_set>
+
+#include "core/names.hpp"
+#include "proto/native_codec.hpp"
+#include "server/session.hpp"
+
+namespace salon::server {
+namespace {
+
+Frame event_frame(const core::Event& event) {
+    return std::make_shared<const std::string>(proto::encode_event(event));
+}
+
+}  // namespace
+
+Hub::Hub(const core::Limits& limits, store::Store& store, boost::asio::any_io_executor store_writes)
+    : limits_(limits), store_(store), store_writes_(std::move(store_writes)) {}
+
+void Hub::load_channel(
+    const store::ChannelRecord& record,
+    const std::vector<std::string>& bans,
+    const std::vector<core::Message>& recent
+) {
+    std::unique_lock lock(mutex_);
+    auto [it, inserted] = channels_.try_emplace(
+        record.name, record.name, record.topic, record.key, limits_.history_on_join
+    );
+    for (const auto& ban : bans) it->second.set_ban(ban, true);
+    for (const auto& message : recent) it->second.remember(message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delivery helpers
+
+void Hub::to_user(const OnlineUser& user, const Frame& frame) const {
+    for (const auto& session : user.sessions) session->deliver(frame);
+}
+
+void Hub::to_members(const core::Channel& channel, const Frame& frame) const {
+    for (const auto& [folded, member] : channel.members()) {
+        const auto it = users_.find(folded);
+        if (it != users_.end()) to_user(it->second, frame);
+    }
+}
+
+core::Channel* Hub::find_channel(const std::string& name) {
+    const auto it = channels_.find(name);
+    return it == channels_.end() ? nullptr : &it->second;
+}
+
+const core::Channel* Hub::find_channel(const std::string& name) const {
+    const auto it = channels_.find(name);
+    return it == channels_.end() ? nullptr : &it->second;
+}
+
+void Hub::persist(std::function<void(store::Store&)> write) {
+    boost::asio::post(store_writes_, [this, write = std::move(write)] {
+        try {
+            write(store_);
+        } catch (const std::exception& e) {
+            spdlog::error("storage: a channel or membership change was not saved: {}", e.what());
+        }
+    });
+}
+
+store::ChannelRecord Hub::record_of(const core::Channel& channel) {
+    return store::ChannelRecord{channel.name(), channel.topic(), channel.key(), 0};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions
+
+std::optional<core::Failure> Hub::attach(
+    const SessionPtr& session, const core::Actor& actor, const Reply& reply
+) {
+    std::unique_lock lock(mutex_);
+    auto [it, inserted] = users_.try_emplace(actor.folded);
+    OnlineUser& user = it->second;
+    if (!inserted && actor.guest)
+        return core::Failure(core::Errc::name_taken, "that guest name is in use");
+    if (inserted) {
+        user.name = actor.name;
+        user.guest = actor.guest;
+    }
+    user.sessions.push_back(session);
+    reply();
+    return std::nullopt;
+}
+
+void Hub::detach(const SessionPtr& session, const core::Actor& actor, std::string_view reason) {
+    std::unique_lock lock(mutex_);
+    const auto it = users_.find(actor.folded);
+    if (it == users_.end()) return;
+    OnlineUser& user = it->second;
+    const auto pos = std::ranges::find(user.sessions, session);
+    if (pos == user.sessions.end()) return;
+    user.sessions.erase(pos);
+    if (!user.sessions.empty()) return;
+
+    // The user's last connection: they leave every channel (a registered user's memberships
+    // stay in storage for the next login) and each member hears QUIT once.
+    const Frame quit = event_frame(core::QuitEvent{user.name, std::string(reason)});
+    std::unordered_set<Session*> told;
+    for (const auto& name : user.channels) {
+        core::Channel* channel = find_channel(name);
+        if (channel == nullptr) continue;
+        channel->remove_member(actor.folded);
+        for (const auto& [folded, member] : channel->members()) {
+            const auto other = users_.find(folded);
+            if (other == users_.end()) continue;
+            for (const auto& s : other->second.sessions) {
+                if (told.insert(s.get()).second) s->deliver(quit);
+            }
+        }
+    }
+    users_.erase(it);
+}
+
+std::optional<std::string> Hub::online_name(std::string_view folded) const {
+    std::shared_lock lock(mutex_);
+    const auto it = users_.find(std::string(folded));
+    if (it == users_.end()) return std::nullopt;
+    return it->second.name;
+}
+
+std::vector<std::string> Hub::channels_of(std::string_view folded) const {
+    std::shared_lock lock(mutex_);
+    const auto it = users_.find(std::string(folded));
+    return it == users_.end() ? std::vector<std::string>{} : it->second.channels;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Channels
+
+std::optional<core::Failure> Hub::join(
+    const SessionPtr& session,
+    const core::Actor& actor,
+    const std::string& name,
+    std::string_view key,
+    JoinMode mode,
+    bool remembered_op,
+    const std::function<void(const core::JoinResult&)>& reply
+) {
+    std::unique_lock lock(mutex_);
+    const auto user_it = users_.find(actor.folded);
+    if (user_it == users_.end())
+        return core::Failure(core::Errc::internal, "the session is not online");
+    OnlineUser& user = user_it->second;
+
+    core::Channel* channel = find_channel(name);
+    const bool created = channel == nullptr;
+    if (channel != nullptr && channel->is_member(actor.folded)) {
+        // Already in: a new connection of the user, or a repeated JOIN. Only this session
+        // hears about it.
+        reply(core::JoinResult{channel->name(), channel->topic(), channel->member_infos()});
+        session->deliver(event_frame(core::JoinEvent{channel->name(), user.name}));
+        session->deliver(event_frame(core::HistoryEvent{channel->name(), channel->recent()}));
+        return std::nullopt;
+    }
+    if (user.channels.size() >= limits_.max_channels_per_user)
+        return core::Failure(core::Errc::too_many_channels);
+    if (channel != nullptr) {
+        if (channel->is_banned(actor.folded) && !actor.admin)
+            return core::Failure(core::Errc::banned);
+        if (mode == JoinMode::request) {
+            if (auto refusal = channel->join_refusal(actor, key)) return core::Failure(*refusal);
+        }
+    } else {
+        channel = &channels_.try_emplace(name, name, "", "", limits_.history_on_join).first->second;
+        persist([record = record_of(*channel)](store::Store& s) { s.save_channel(record); });
+    }
+
+    const bool op = created || remembered_op;
+    channel->add_member(actor, op);
+    user.channels.push_back(name);
+    if (user.registered()) {
+        persist([folded = actor.folded, membership = store::Membership{name, op}](store::Store& s) {
+            s.set_membership(folded, membership);
+        });
+    }
+
+    reply(core::JoinResult{channel->name(), channel->topic(), channel->member_infos()});
+    to_members(*channel, event_frame(core::JoinEvent{channel->name(), user.name}));
+    to_user(user, event_frame(core::HistoryEvent{channel->name(), channel->recent()}));
+    return std::nullopt;
+}
+
+std::optional<core::Failure> Hub::part(
+    const core::Actor& actor, const std::string& name, const Reply& reply
+) {
+    std::unique_lock lock(mutex_);
+    core::Channel* channel = find_channel(name);
+    if (channel == nullptr) return core::Failure(core::Errc::no_such_channel);
+    const auto user_it = users_.find(actor.folded);
+    if (user_it == users_.end() || !channel->is_member(actor.folded))
+        return core::Failure(core::Errc::not_in_channel);
+
+    reply();
+    // The leaver hears PART too, on every connection, so it goes out before removal.
+    to_members(
+        *channel, event_frame(core::PartEvent{channel->name(), user_it->second.name, "", ""})
+    );
+    remove_membership(user_it->second, *channel);
+    return std::nullopt;
+}
+
+void Hub::remove_membership(OnlineUser& user, core::Channel& channel) {
+    const std::string folded = core::fold_user_name(user.name);
+    channel.remove_member(folded);
+    std::erase(user.channels, channel.name());
+    if (user.registered()) {
+        persist([folded, name = channel.name()](store::Store& s) {
+            s.remove_membership(folded, name);
+        });
+    }
+}
+
+std::variant<core::Failure, core::MessageId> Hub::check_member(
+    const core::Actor& actor, const std::string& name
+) const {
+    std::shared_lock lock(mutex_);
+    const core::Channel* channel = find_channel(name);
+    if (channel == nullptr) return core::Failure(core::Errc::no_such_channel);
+    if (!channel->is_member(actor.folded)) return core::Failure(core::Errc::not_in_channel);
+    return channel->last_message_id();
+}
+
+void Hub::deliver_channel_message(const core::Message& message) {
+    const Frame frame = event_frame(core::MessageEvent{message});
+    // Exclusive: the recent-message ring changes, and a join must see the ring and the member
+    // list agree (a message is either in the joiner's HISTORY or delivered to them, never both).
+    std::unique_lock lock(mutex_);
+    core::Channel* channel = find_channel(message.channel);
+    if (channel == nullptr) return;
+    channel->remember(message);
+    to_members(*channel, frame);
+}
+
+void Hub::deliver_direct_message(const core::Message& message, const Session* origin) {
+    const Frame frame = event_frame(core::MessageEvent{message});
+    std::shared_lock lock(mutex_);
+    const auto to = users_.find(core::fold_user_name(message.to));
+    if (to != users_.end()) to_user(to->second, frame);
+    const auto from = users_.find(core::fold_user_name(message.from));
+    if (from == users_.end() || from == to) return;
+    for (const auto& s : from->second.sessions) {
+        if (s.get() != origin) s->deliver(frame);
+    }
+}
+
+core::ListResult Hub::list() const {
+    std::shared_lock lock(mutex_);
+    core::ListResult result;
+    result.channels.reserve(channels_.size());
+    for (const auto& [name, channel] : channels_) {
+        result.channels.push_back(core::ChannelSummary{
+            name, channel.member_count(), channel.topic()});
+    }
+    return result;
+}
+
+std::variant<core::Failure, core::WhoResult> Hub::who(const std::string& name) const {
+    std::shared_lock lock(mutex_);
+    const core::Channel* channel = find_channel(name);
+    if (channel == nullptr) return core::Failure(core::Errc::no_such_channel);
+    return core::WhoResult{channel->name(), channel->member_infos()};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Moderation
+
+std::variant<core::Failure, core::Channel*> Hub::moderated_channel(
+    const core::Actor& actor, const std::string& name
+) {
+    core::Channel* channel = find_channel(name);
+    if (channel == nullptr) return core::Failure(core::Errc::no_such_channel);
+    if (!channel->may_moderate(actor)) {
+        return core::Failure(core::Errc::forbidden, "only the channel's operators may do that");
+    }
+    return channel;
+}
+
+std::optional<core::Failure> Hub::set_topic(
+    const core::Actor& actor, const std::string& name, const std::string& topic, const Reply& reply
+) {
+    std::unique_lock lock(mutex_);
+    auto found = moderated_channel(actor, name);
+    if (auto* failure = std::get_if<core::Failure>(&found)) return *failure;
+    core::Channel& channel = *std::get<core::Channel*>(found);
+    channel.set_topic(topic);
+    persist([record = record_of(channel)](store::Store& s) { s.save_channel(record); });
+    reply();
+    to_members(channel, event_frame(core::TopicEvent{channel.name(), topic, actor.name}));
+    return std::nullopt;
+}
+
+std::optional<core::Failure> Hub::kick(
+    const core::Actor& actor,
+    const std::string& name,
+    const std::string& target,
+    const std::string& reason,
+    const Reply& reply
+) {
+    std::unique_lock lock(mutex_);
+    auto found = moderated_channel(actor, name);
+    if (auto* failure = std::get_if<core::Failure>(&found)) return *failure;
+    core::Channel& channel = *std::get<core::Channel*>(found);
+    const std::string folded = core::fold_user_name(target);
+    const auto user_it = users_.find(folded);
+    if (user_it == users_.end()) return core::Failure(core::Errc::no_such_user);
+    if (!channel.is_member(folded))
+        return core::Failure(core::Errc::not_in_channel, "that user is not in the channel");
+    reply();
+    to_members(
+        channel,
+        event_frame(core::PartEvent{channel.name(), user_it->second.name, actor.name, reason})
+    );
+    remove_membership(user_it->second, channel);
+    return std::nullopt;
+}
+
+std::optional<core::Failure> Hub::set_ban(
+    const core::Actor& actor,
+    const std::string& name,
+    const std::string& target,
+    bool banned,
+    const Reply& reply
+) {
+    if (!core::is_valid_user_name(target)) return core::Failure(core::Errc::bad_name);
+    std::unique_lock lock(mutex_);
+    auto found = moderated_channel(actor, name);
+    if (auto* failure = std::get_if<core::Failure>(&found)) return *failure;
+    core::Channel& channel = *std::get<core::Channel*>(found);
+    const std::string folded = core::fold_user_name(target);
+    channel.set_ban(folded, banned);
+    persist([name, folded, banned](store::Store& s) { s.set_ban(name, folded, banned); });
+    reply();
+    const auto user_it = users_.find(folded);
+    if (banned && user_it != users_.end() && channel.is_member(folded)) {
+        to_members(
+            channel,
+            event_frame(core::PartEvent{channel.name(), user_it->second.name, actor.name, "banned"})
+        );
+        remove_membership(user_it->second, channel);
+    }
+    return std::nullopt;
+}
+
+std::optional<core::Failure> Hub::grant_op(
+    const core::Actor& actor, const std::string& name, const std::string& target, const Reply& reply
+) {
+    std::unique_lock lock(mutex_);
+    auto found = moderated_channel(actor, name);
+    if (auto* failure = std::get_if<core::Failure>(&found)) return *failure;
+    core::Channel& channel = *std::get<core::Channel*>(found);
+    const std::string folded = core::fold_user_name(target);
+    const auto user_it = users_.find(folded);
+    if (user_it == users_.end()) return core::Failure(core::Errc::no_such_user);
+    if (!channel.grant_op(folded))
+        return core::Failure(core::Errc::not_in_channel, "that user is not in the channel");
+    if (user_it->second.registered()) {
+        persist([folded, membership = store::Membership{name, true}](store::Store& s) {
+            s.set_membership(folded, membership);
+        });
+    }
+    reply();
+    return std::nullopt;
+}
+
+std::optional<core::Failure> Hub::set_key(
+    const core::Actor& actor, const std::string& name, const std::string& key, const Reply& reply
+) {
+    std::unique_lock lock(mutex_);
+    auto found = moderated_channel(actor, name);
+    if (auto* failure = std::get_if<core::Failure>(&found)) return *failure;
+    core::Channel& channel = *std::get<core::Channel*>(found);
+    channel.set_key(key);
+    persist([record = record_of(channel)](store::Store& s) { s.save_channel(record); });
+    reply();
+    return std::nullopt;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+void Hub::broadcast(const Frame& frame) {
+    std::shared_lock lock(mutex_);
+    for (const auto& [folded, user] : users_) to_user(user, frame);
+}
+
+std::vector<SessionPtr> Hub::sessions() const {
+    std::shared_lock lock(mutex_);
+    std::vector<SessionPtr> out;
+    for (const auto& [folded, user] : users_)
+        out.insert(out.end(), user.sessions.begin(), user.sessions.end());
+    return out;
+}
+
+HubCounts Hub::counts() const {
+    std::shared_lock lock(mutex_);
+    HubCounts counts{users_.size(), 0, channels_.size()};
+    for (const auto& [folded, user] : users_) counts.sessions += user.sessions.size();
+    return counts;
+}
+
+}  // namespace salon::server

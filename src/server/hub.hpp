@@ -1,0 +1,177 @@
+// The shared state of a running server: who is online on which connections, and the channels.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "core/channel.hpp"
+#include "core/errc.hpp"
+#include "core/events.hpp"
+#include "core/limits.hpp"
+#include "server/outbox.hpp"
+#include "store/store.hpp"
+
+namespace salon::server {
+
+class Session;
+using SessionPtr = std::shared_ptr<Session>;
+
+/// How a join treats keys and channel creation.
+enum class JoinMode {
+    request,  ///< JOIN, or the channel named in CONN: the key is checked, a new channel is created
+    rejoin,   ///< a registered user returning to a channel they never left: no key asked
+};
+
+struct HubCounts {
+    std::size_t users = 0;
+    std::size_t sessions = 0;
+    std::size_t channels = 0;
+};
+
+/// Users online, their sessions, and the channels with their members and recent messages.
+///
+/// Thread safety: every method may be called from any thread. One reader/writer lock guards
+/// all of it; events are pushed into the sessions' outboxes while it is held (pushing never
+/// blocks), so any two events reach every session in the same order. Replies that must
+/// precede a request's events are passed in as callbacks and run under the lock too.
+/// Membership and channel changes are persisted behind the change (write-behind) on a
+/// serialized executor, in the order they happened; messages are not: they go through
+/// MessagePipeline and are durable before anyone sees them.
+class Hub {
+public:
+    using Reply = std::function<void()>;
+
+    Hub(const core::Limits& limits, store::Store& store, boost::asio::any_io_executor store_writes);
+
+    /// Restores a stored channel at start-up, with its bans and its newest messages.
+    void load_channel(
+        const store::ChannelRecord& record,
+        const std::vector<std::string>& bans,
+        const std::vector<core::Message>& recent
+    );
+
+    /// Puts the session online for `actor`. `name_taken` when the actor is a guest whose name
+    /// is online already. `reply` runs first, before any event can reach the session.
+    std::optional<core::Failure> attach(
+        const SessionPtr& session, const core::Actor& actor, const Reply& reply
+    );
+    /// Takes the session offline; on the user's last session the user leaves every channel and
+    /// their members get QUIT. Idempotent.
+    void detach(const SessionPtr& session, const core::Actor& actor, std::string_view reason);
+
+    /// The display name of an online user, nullopt when offline.
+    std::optional<std::string> online_name(std::string_view folded) const;
+    /// Channels the user is in now, by name.
+    std::vector<std::string> channels_of(std::string_view folded) const;
+
+    /// Joins (or, when already a member, re-announces to this session only): `reply` gets the
+    /// OK body, then come the JOIN event and the HISTORY event. `remembered_op` is the operator
+    /// flag kept in storage, for rejoins.
+    std::optional<core::Failure> join(
+        const SessionPtr& session,
+        const core::Actor& actor,
+        const std::string& channel,
+        std::string_view key,
+        JoinMode mode,
+        bool remembered_op,
+        const std::function<void(const core::JoinResult&)>& reply
+    );
+    std::optional<core::Failure> part(
+        const core::Actor& actor, const std::string& channel, const Reply& reply
+    );
+
+    /// `no_such_channel` / `not_in_channel` for a post or a history read, else the id of the
+    /// newest message delivered in the channel (history reads stop there).
+    std::variant<core::Failure, core::MessageId> check_member(
+        const core::Actor& actor, const std::string& channel
+    ) const;
+
+    /// Fan-out of committed messages. Called on the delivery strand, in id order.
+    void deliver_channel_message(const core::Message& message);
+    /// To every session of the recipient and the sender's sessions other than `origin`.
+    void deliver_direct_message(const core::Message& message, const Session* origin);
+
+    core::ListResult list() const;
+    std::variant<core::Failure, core::WhoResult> who(const std::string& channel) const;
+
+    // Moderation: operators of the channel and administrators only (`forbidden` otherwise).
+    std::optional<core::Failure> set_topic(
+        const core::Actor& actor,
+        const std::string& channel,
+        const std::string& topic,
+        const Reply& reply
+    );
+    std::optional<core::Failure> kick(
+        const core::Actor& actor,
+        const std::string& channel,
+        const std::string& target,
+        const std::string& reason,
+        const Reply& reply
+    );
+    std::optional<core::Failure> set_ban(
+        const core::Actor& actor,
+        const std::string& channel,
+        const std::string& target,
+        bool banned,
+        const Reply& reply
+    );
+    std::optional<core::Failure> grant_op(
+        const core::Actor& actor,
+        const std::string& channel,
+        const std::string& target,
+        const Reply& reply
+    );
+    std::optional<core::Failure> set_key(
+        const core::Actor& actor,
+        const std::string& channel,
+        const std::string& key,
+        const Reply& reply
+    );
+
+    /// Pushes the frame to every session online (shutdown notices).
+    void broadcast(const Frame& frame);
+    /// Every session online, for shutdown.
+    std::vector<SessionPtr> sessions() const;
+    HubCounts counts() const;
+
+private:
+    struct OnlineUser {
+        std::string name;
+        bool guest = false;
+
+        bool registered() const { return !guest; }
+
+        std::vector<SessionPtr> sessions;
+        std::vector<std::string> channels;  // in join order
+    };
+
+    // All private helpers require mutex_ (held shared for const ones, exclusive otherwise).
+    core::Channel* find_channel(const std::string& name);
+    const core::Channel* find_channel(const std::string& name) const;
+    void to_user(const OnlineUser& user, const Frame& frame) const;
+    void to_members(const core::Channel& channel, const Frame& frame) const;
+    void remove_membership(OnlineUser& user, core::Channel& channel);
+    std::variant<core::Failure, core::Channel*> moderated_channel(
+        const core::Actor& actor, const std::string& channel
+    );
+    void persist(std::function<void(store::Store&)> write);
+    static store::ChannelRecord record_of(const core::Channel& channel);
+
+    const core::Limits& limits_;
+    store::Store& store_;
+    boost::asio::any_io_executor store_writes_;
+
+    mutable std::shared_mutex mutex_;
+    std::unordered_map<std::string, OnlineUser> users_;  // by folded name
+    std::map<std::string, core::Channel> channels_;      // by canonical name, ordered for LIST
+};
+
+}  // namespace salon::server

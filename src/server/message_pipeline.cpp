@@ -1,0 +1,104 @@
+#include "server/message_pipeline.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+
+namespace salon::server {
+
+MessagePipeline::MessagePipeline(
+    store::Store& store,
+    const core::Clock& clock,
+    boost::asio::any_io_executor delivery,
+    core::MessageId last_id,
+    std::size_t max_batch
+)
+    : store_(store),
+      clock_(clock),
+      delivery_(std::move(delivery)),
+      max_batch_(max_batch),
+      last_id_(last_id),
+      writer_([this] { run_writer(); }) {}
+
+MessagePipeline::~MessagePipeline() {
+    stop();
+}
+
+void MessagePipeline::submit(
+    core::Message message, std::vector<std::string> pending_for, Completion done
+) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!stopping_) {
+            message.id = ++last_id_;
+            message.ts_ms = clock_.unix_now_ms();
+            queue_.push_back(Item{
+                store::MessageWrite{std::move(message), std::move(pending_for)}, std::move(done)});
+            wake_.notify_one();
+            return;
+        }
+    }
+    boost::asio::post(delivery_, [done = std::move(done)] { done(nullptr); });
+}
+
+void MessagePipeline::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_ && !writer_.joinable()) return;
+        stopping_ = true;
+        wake_.notify_one();
+    }
+    if (writer_.joinable()) writer_.join();
+}
+
+PipelineStats MessagePipeline::stats() const {
+    std::lock_guard lock(mutex_);
+    return stats_;
+}
+
+void MessagePipeline::run_writer() {
+    for (;;) {
+        std::vector<store::MessageWrite> writes;
+        std::vector<Completion> completions;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping, and everything is committed
+            const std::size_t n = std::min(queue_.size(), max_batch_);
+            writes.reserve(n);
+            completions.reserve(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                writes.push_back(std::move(queue_.front().write));
+                completions.push_back(std::move(queue_.front().done));
+                queue_.pop_front();
+            }
+        }
+
+        bool committed = true;
+        try {
+            store_.append_messages(writes);
+        } catch (const std::exception& e) {
+            committed = false;
+            spdlog::error(
+                "storage: a batch of {} messages failed to commit: {}", writes.size(), e.what()
+            );
+        }
+        {
+            std::lock_guard lock(mutex_);
+            stats_.batches += 1;
+            stats_.messages += writes.size();
+            stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, writes.size());
+            if (!committed) stats_.failed_batches += 1;
+        }
+        boost::asio::post(
+            delivery_,
+            [writes = std::move(writes), completions = std::move(completions), committed] {
+                for (std::size_t i = 0; i < writes.size(); ++i) {
+                    completions[i](committed ? &writes[i].message : nullptr);
+                }
+            }
+        );
+    }
+}
+
+}  // namespace salon::server

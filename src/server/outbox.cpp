@@ -1,0 +1,110 @@
+#include "server/outbox.hpp"
+
+#include <algorithm>
+
+namespace salon::server {
+
+void Outbox::attach(Waker waker) {
+    std::lock_guard lock(mutex_);
+    waker_ = std::move(waker);
+}
+
+void Outbox::detach() {
+    std::lock_guard lock(mutex_);
+    waker_ = nullptr;
+}
+
+bool Outbox::admit(std::size_t bytes) {
+    if (overflowed_) return false;
+    if (bytes_ + bytes > limit_bytes_) return false;
+    bytes_ += bytes;
+    return true;
+}
+
+void Outbox::make_ready(Frame frame) {
+    ready_.push_back(std::move(frame));
+    if (writer_waiting_ && waker_) {
+        writer_waiting_ = false;
+        waker_();
+    }
+}
+
+bool Outbox::push(Frame frame) {
+    std::lock_guard lock(mutex_);
+    if (!admit(frame->size())) return false;
+    make_ready(std::move(frame));
+    return true;
+}
+
+bool Outbox::reply(Frame frame) {
+    std::lock_guard lock(mutex_);
+    if (!admit(frame->size())) return false;
+    if (pending_.empty()) {
+        make_ready(std::move(frame));
+    } else {
+        pending_.push_back(Pending{0, std::move(frame)});
+    }
+    return true;
+}
+
+Outbox::Slot Outbox::reserve() {
+    std::lock_guard lock(mutex_);
+    const Slot slot = next_slot_++;
+    pending_.push_back(Pending{slot, nullptr});
+    return slot;
+}
+
+bool Outbox::fulfil(Slot slot, Frame frame) {
+    std::lock_guard lock(mutex_);
+    const auto it = std::ranges::find(pending_, slot, &Pending::slot);
+    if (it == pending_.end()) return false;  // dropped by an overflow
+    if (!admit(frame->size())) return false;
+    it->frame = std::move(frame);
+    release_pending();
+    return true;
+}
+
+void Outbox::release_pending() {
+    while (!pending_.empty() && pending_.front().frame) {
+        Frame frame = std::move(pending_.front().frame);
+        pending_.pop_front();
+        make_ready(std::move(frame));
+    }
+}
+
+bool Outbox::overflow(Frame last_words) {
+    std::lock_guard lock(mutex_);
+    if (overflowed_) return false;
+    overflowed_ = true;
+    ready_.clear();
+    pending_.clear();
+    bytes_ = last_words->size();
+    make_ready(std::move(last_words));
+    return true;
+}
+
+bool Outbox::take(std::vector<Frame>& out) {
+    std::lock_guard lock(mutex_);
+    if (ready_.empty()) {
+        writer_waiting_ = true;
+        return false;
+    }
+    for (auto& frame : ready_) {
+        bytes_ -= frame->size();
+        out.push_back(std::move(frame));
+    }
+    ready_.clear();
+    return true;
+}
+
+bool Outbox::overflowed() const {
+    std::lock_guard lock(mutex_);
+    return overflowed_;
+}
+
+std::size_t Outbox::queued_bytes() const {
+    std::lock_guard lock(mutex_);
+    return bytes_;
+}
+
+}  // namespace salon::server

@@ -1,0 +1,78 @@
+// The bounded queue of frames waiting to be written to one connection.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace salon::server {
+
+/// One encoded frame, shared by every connection it is sent to (encode once, send many).
+using Frame = std::shared_ptr<const std::string>;
+
+/// Frames waiting for one connection's writer.
+///
+/// Contract:
+/// 1. Every method is thread-safe and never blocks for long: fan-out from any thread pushes
+///    here, and the connection's writer takes from here.
+/// 2. Frames leave in the order they were accepted, except that a reply reserved with
+///    reserve() holds back the replies accepted after it (never events) until fulfilled, so
+///    replies leave in request order while a SEND waits for its commit.
+/// 3. Bounded: when the queued bytes would pass the limit, nothing more is accepted, what was
+///    queued is dropped, and only the frame given to overflow() is left to write.
+class Outbox {
+public:
+    using Waker = std::function<void()>;
+    using Slot = std::uint64_t;
+
+    explicit Outbox(std::size_t limit_bytes) : limit_bytes_(limit_bytes) {}
+
+    /// The writer's wake-up call, invoked (with the lock held, so it must only post) when a
+    /// frame arrives while the writer waits. Cleared by detach().
+    void attach(Waker waker);
+    void detach();
+
+    /// Queues an event; false when it does not fit (the caller then calls overflow()).
+    bool push(Frame frame);
+    /// Queues a reply behind any reserved reply still pending.
+    bool reply(Frame frame);
+    /// Reserves the place of a reply that is known later.
+    Slot reserve();
+    /// Gives a reserved reply its frame; it and the replies it held back become writable.
+    bool fulfil(Slot slot, Frame frame);
+    /// Drops everything queued and leaves only `last_words`; returns false if it had already
+    /// overflowed (so exactly one caller handles the overflow).
+    bool overflow(Frame last_words);
+
+    /// Moves every writable frame into `out`; false (and arms the waker) when there is none.
+    bool take(std::vector<Frame>& out);
+
+    bool overflowed() const;
+    std::size_t queued_bytes() const;
+
+private:
+    struct Pending {
+        Slot slot = 0;  // 0: an ordinary reply held back behind a reserved one
+        Frame frame;
+    };
+
+    bool admit(std::size_t bytes);  // requires mutex_
+    void make_ready(Frame frame);   // requires mutex_
+    void release_pending();         // requires mutex_
+
+    mutable std::mutex mutex_;
+    std::size_t limit_bytes_;
+    std::size_t bytes_ = 0;
+    std::deque<Frame> ready_;
+    std::deque<Pending> pending_;
+    Slot next_slot_ = 1;
+    bool overflowed_ = false;
+    bool writer_waiting_ = false;
+    Waker waker_;
+};
+
+}  // namespace salon::server

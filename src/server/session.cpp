@@ -1,0 +1,550 @@
+#include "server/session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <random>
+
+#include "auth/password.hpp"
+#include "core/names.hpp"
+#include "core/utf8.hpp"
+#include "proto/native_codec.hpp"
+#include "server/chat_server.hpp"
+
+namespace salon::server {
+namespace {
+
+using boost::asio::awaitable;
+using core::Errc;
+using core::Failure;
+
+constexpr std::string_view kDefaultChannel = "home";  // the classroom chat's channel
+constexpr int kGuestNameAttempts = 50;
+
+/// A password hash to verify against when the account does not exist, so that an unknown name
+/// costs the same time as a wrong password (`bad_credentials` must not tell them apart).
+const std::string& decoy_hash(const auth::PasswordParams& params) {
+    static const std::string hash = auth::hash_password("salon-decoy-password", params);
+    return hash;
+}
+
+std::string random_guest_name() {
+    thread_local std::mt19937 rng{std::random_device{}()};
+    std::uniform_int_distribution<int> digits(1000, 99999);
+    return "Guest" + std::to_string(digits(rng));
+}
+
+Frame make_frame(std::string text) {
+    return std::make_shared<const std::string>(std::move(text));
+}
+
+std::optional<std::string> channel_name(const std::string& raw) {
+    return core::canonical_channel_name(raw);
+}
+
+const Failure kBadChannelName{Errc::bad_name, "channel names are 1-50 of a-z 0-9 _ -"};
+
+}  // namespace
+
+Session::Session(ChatServer& server, std::weak_ptr<Link> link, std::string remote_address)
+    : server_(server),
+      link_(std::move(link)),
+      remote_address_(std::move(remote_address)),
+      outbox_(server.settings().limits.send_queue_bytes),
+      requests_(
+          server.settings().limits.messages_per_second,
+          server.settings().limits.message_burst,
+          server.clock().steady_now()
+      ) {}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+void Session::deliver(const Frame& frame) {
+    if (!outbox_.push(frame)) overflow();
+}
+
+void Session::queue_reply(Frame frame) {
+    if (!outbox_.reply(std::move(frame))) overflow();
+}
+
+void Session::overflow() {
+    const auto notice = make_frame(proto::encode_event(core::NoticeEvent{
+        "send_queue_full", "you were not reading; the server dropped the connection"}));
+    if (outbox_.overflow(notice)) {
+        spdlog::warn(
+            "{}: send queue full ({} bytes), dropping the connection",
+            remote_address_,
+            server_.settings().limits.send_queue_bytes
+        );
+        close("send queue full");
+    }
+}
+
+void Session::notice(std::string_view code, std::string_view message) {
+    deliver(make_frame(proto::encode_event(core::NoticeEvent{
+        std::string(code), std::string(message)})));
+}
+
+void Session::close(std::string reason) {
+    if (auto link = link_.lock()) link->close_after_flush(std::move(reason));
+}
+
+void Session::reply_ok(const proto::Ref& ref, const core::Result& result) {
+    queue_reply(make_frame(proto::encode_ok(ref, result)));
+}
+
+void Session::reply_no(const proto::Ref& ref, Errc code, std::string_view message) {
+    queue_reply(make_frame(proto::encode_no(ref, code, message)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transport events
+
+void Session::handle_oversized_frame() {
+    reply_no({}, Errc::line_too_long, core::default_message(Errc::line_too_long));
+    close("frame too long");
+}
+
+void Session::handle_idle() {
+    deliver(make_frame(proto::encode_event(core::PingEvent{})));
+}
+
+void Session::handle_disconnect(std::string_view reason) {
+    if (disconnected_) return;
+    disconnected_ = true;
+    outbox_.detach();
+    if (logged_in_) {
+        server_.hub().detach(shared_from_this(), actor_, reason);
+        spdlog::info("{}: {} left ({})", remote_address_, actor_.name, reason);
+    }
+}
+
+awaitable<void> Session::handle_frame(std::string frame) {
+    auto decoded = proto::decode_request(frame, logged_in_);
+    if (auto* error = std::get_if<proto::DecodeError>(&decoded)) {
+        reply_no(error->ref, error->code, error->message);
+        co_return;
+    }
+    auto& request = std::get<proto::Request>(decoded);
+
+    if (!std::holds_alternative<proto::Pong>(request.command)) {
+        if (!requests_.try_take(server_.clock().steady_now())) {
+            reply_no(request.ref, Errc::rate_limited, core::default_message(Errc::rate_limited));
+            if (++strikes_ >= server_.settings().limits.rate_limit_strikes) {
+                notice("rate_limited", "too many requests; the server closed the connection");
+                close("excess flood");
+            }
+            co_return;
+        }
+        strikes_ = 0;
+    }
+
+    Outcome outcome;
+    try {
+        outcome = co_await run(request.ref, request.command);
+    } catch (const std::exception& e) {
+        spdlog::error("{}: request failed: {}", remote_address_, e.what());
+        outcome = Failure(Errc::internal);
+    }
+    if (auto* result = std::get_if<core::Result>(&outcome)) {
+        reply_ok(request.ref, *result);
+    } else if (auto* failure = std::get_if<Failure>(&outcome)) {
+        reply_no(request.ref, failure->code, failure->message);
+    }
+    if (std::holds_alternative<proto::End>(request.command)) close("quit");
+}
+
+awaitable<Session::Outcome> Session::run(const proto::Ref& ref, proto::Command& command) {
+    // Verbs that wait for blocking work are coroutines; the rest complete at once.
+    if (auto* c = std::get_if<proto::Conn>(&command)) co_return co_await on(ref, *c);
+    if (auto* r = std::get_if<proto::Register>(&command)) co_return co_await on(ref, *r);
+    if (auto* d = std::get_if<proto::Dm>(&command)) co_return co_await on(ref, *d);
+    if (auto* h = std::get_if<proto::History>(&command)) co_return co_await on(ref, *h);
+    co_return std::visit(
+        [&](auto& c) -> Outcome {
+            using T = std::decay_t<decltype(c)>;
+            if constexpr (std::is_same_v<T, proto::Ping> || std::is_same_v<T, proto::End>) {
+                return core::Result{core::EmptyResult{}};
+            } else if constexpr (std::is_same_v<T, proto::Pong>) {
+                return NoReply{};
+            } else if constexpr (std::is_same_v<T, proto::List>) {
+                return core::Result{server_.hub().list()};
+            } else if constexpr (std::is_same_v<T, proto::Conn> || std::is_same_v<T, proto::Register> || std::is_same_v<T, proto::Dm> || std::is_same_v<T, proto::History>) {
+                return Failure(Errc::internal);  // handled above
+            } else {
+                return on(ref, c);
+            }
+        },
+        command
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Login
+
+awaitable<Session::Outcome> Session::on(const proto::Ref& ref, proto::Conn& c) {
+    if (logged_in_) co_return Failure(Errc::already_logged_in);
+    std::string channel(kDefaultChannel);
+    if (c.channel) {
+        auto canonical = channel_name(*c.channel);
+        if (!canonical) co_return kBadChannelName;
+        channel = std::move(*canonical);
+    }
+
+    if (c.us.empty()) {
+        // A guest with a fresh name: retry on the rare collision with an online guest.
+        for (int attempt = 0; attempt < kGuestNameAttempts; ++attempt) {
+            core::Actor actor{random_guest_name(), {}, true, false};
+            actor.folded = core::fold_user_name(actor.name);
+            auto outcome = co_await log_in(ref, actor, channel, {});
+            const auto* failure = std::get_if<Failure>(&outcome);
+            if (failure == nullptr || failure->code != Errc::name_taken) co_return outcome;
+        }
+        co_return Failure(Errc::internal, "no free guest name");
+    }
+    if (!core::is_valid_user_name(c.us)) {
+        co_return core::is_guest_name(c.us) ? Failure(Errc::bad_name)
+                                            : Failure(Errc::bad_credentials);
+    }
+    if (core::is_guest_name(c.us)) {
+        core::Actor actor{c.us, core::fold_user_name(c.us), true, false};
+        co_return co_await log_in(ref, actor, channel, {});
+    }
+
+    if (!server_.login_throttle().allows(remote_address_)) {
+        co_return Failure(
+            Errc::rate_limited, "too many failed logins from your address; wait a minute"
+        );
+    }
+
+    struct Verified {
+        std::optional<store::Account> account;
+        std::vector<store::Membership> memberships;
+    };
+
+    auto verify = [&store = server_.store(),
+                   params = server_.settings().password,
+                   us = c.us,
+                   pwd = std::move(c.pwd)] {
+        Verified v;
+        auto account = store.find_account(us);
+        if (!account) {
+            auth::verify_password(decoy_hash(params), pwd);
+            return v;
+        }
+        if (!auth::verify_password(account->password_hash, pwd)) return v;
+        v.memberships = store.memberships_of(us);
+        v.account = std::move(account);
+        return v;
+    };
+    auto verified = co_await server_.blocking(verify);
+    if (!verified.account) {
+        server_.login_throttle().record_failure(remote_address_);
+        spdlog::info("{}: failed login", remote_address_);
+        co_return Failure(Errc::bad_credentials);
+    }
+    const auto& account = *verified.account;
+    core::Actor actor{account.name, core::fold_user_name(account.name), false, account.admin};
+    co_return co_await log_in(ref, actor, channel, std::move(verified.memberships));
+}
+
+awaitable<Session::Outcome> Session::on(const proto::Ref& ref, proto::Register& r) {
+    if (logged_in_) co_return Failure(Errc::already_logged_in);
+    if (!server_.settings().registration_open) co_return Failure(Errc::registration_closed);
+    if (!core::is_valid_user_name(r.us) || core::is_guest_name(r.us)) {
+        co_return Failure(
+            Errc::bad_name, "names are 1-32 of A-Z a-z 0-9 _ - . and may not start with Guest"
+        );
+    }
+    if (!auth::check_password_strength(r.pwd)) co_return Failure(Errc::weak_password);
+
+    auto create = [&server = server_, us = r.us, pwd = std::move(r.pwd)] {
+        store::Account account{
+            us,
+            auth::hash_password(pwd, server.settings().password),
+            false,
+            server.clock().unix_now_ms()};
+        return server.store().create_account(account);
+    };
+    const bool created = co_await server_.blocking(create);
+    if (!created) co_return Failure(Errc::name_taken);
+    spdlog::info("{}: registered {}", remote_address_, r.us);
+    core::Actor actor{r.us, core::fold_user_name(r.us), false, false};
+    co_return co_await log_in(ref, actor, std::string(kDefaultChannel), {});
+}
+
+awaitable<Session::Outcome> Session::log_in(
+    const proto::Ref& ref,
+    core::Actor actor,
+    std::string channel,
+    std::vector<store::Membership> remembered
+) {
+    const auto& settings = server_.settings();
+    core::LoginResult result{
+        actor.name,
+        actor.guest,
+        {settings.name, settings.version},
+        settings.limits.max_frame_bytes,
+        settings.limits.max_text_bytes,
+        settings.limits.max_channels_per_user,
+        settings.limits.messages_per_second,
+        settings.limits.history_page_max};
+    auto failure = server_.hub().attach(shared_from_this(), actor, [&] { reply_ok(ref, result); });
+    if (failure) co_return *failure;
+    logged_in_ = true;
+    actor_ = std::move(actor);
+    spdlog::info(
+        "{}: {} logged in{}", remote_address_, actor_.name, actor_.guest ? " as a guest" : ""
+    );
+
+    // The requested channel first, then every channel kept from before, then the channels the
+    // user is in on other connections. A join that fails here is told as a NOTICE: the login
+    // itself has succeeded.
+    auto join = [&](const std::string& name, JoinMode mode, bool op) {
+        auto refused = server_.hub().join(
+            shared_from_this(), actor_, name, "", mode, op, [](const core::JoinResult&) {}
+        );
+        if (refused)
+            notice(core::wire_code(refused->code), std::string(refused->message) + ": " + name);
+    };
+    join(channel, JoinMode::request, false);
+    for (const auto& membership : remembered) {
+        if (membership.channel != channel)
+            join(membership.channel, JoinMode::rejoin, membership.op);
+    }
+    for (const auto& name : server_.hub().channels_of(actor_.folded)) {
+        const bool seen = name == channel || std::ranges::any_of(remembered, [&](const auto& m) {
+                              return m.channel == name;
+                          });
+        if (!seen) join(name, JoinMode::rejoin, false);
+    }
+
+    if (!actor_.guest) {
+        auto take = [&store = server_.store(), folded = actor_.folded] {
+            return store.take_pending_dms(folded);
+        };
+        auto waiting = co_await server_.blocking(take);
+        for (auto& message : waiting)
+            deliver(make_frame(proto::encode_event(core::MessageEvent{std::move(message)})));
+    }
+    co_return Replied{};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Channels
+
+Session::Outcome Session::on(const proto::Ref& ref, const proto::Join& j) {
+    auto channel = channel_name(j.channel);
+    if (!channel) return kBadChannelName;
+    auto failure = server_.hub().join(
+        shared_from_this(),
+        actor_,
+        *channel,
+        j.key,
+        JoinMode::request,
+        false,
+        [&](const core::JoinResult& r) { reply_ok(ref, r); }
+    );
+    if (failure) return *failure;
+    return Replied{};
+}
+
+Session::Outcome Session::on(const proto::Ref& ref, const proto::Part& p) {
+    auto channel = channel_name(p.channel);
+    if (!channel) return kBadChannelName;
+    auto failure =
+        server_.hub().part(actor_, *channel, [&] { reply_ok(ref, core::EmptyResult{}); });
+    if (failure) return *failure;
+    return Replied{};
+}
+
+std::optional<Failure> Session::check_text(std::string_view text) const {
+    if (text.empty()) return Failure(Errc::bad_request, "text may not be empty");
+    if (text.size() > server_.settings().limits.max_text_bytes)
+        return Failure(Errc::bad_request, "text is longer than the limit");
+    if (!core::is_valid_utf8(text)) return Failure(Errc::bad_utf8);
+    return std::nullopt;
+}
+
+Session::Outcome Session::on(const proto::Ref& ref, const proto::Send& s) {
+    if (s.claimed_user && core::fold_user_name(*s.claimed_user) != actor_.folded) {
+        return Failure(Errc::forbidden, "USER is not the name you logged in with");
+    }
+    auto channel = channel_name(s.channel);
+    if (!channel) return kBadChannelName;
+    if (auto bad = check_text(s.text)) return *bad;
+    auto member = server_.hub().check_member(actor_, *channel);
+    if (auto* failure = std::get_if<Failure>(&member)) return *failure;
+
+    // The reply's place is kept so that later replies wait for it; the OK is queued before
+    // the message is fanned out, so the sender sees OK, then its own MSG.
+    const auto slot = outbox_.reserve();
+    core::Message message{0, std::move(*channel), actor_.name, {}, s.text, 0};
+    server_.pipeline().submit(
+        std::move(message),
+        {},
+        [self = shared_from_this(), slot, ref](const core::Message* committed) {
+            if (committed == nullptr) {
+                self->outbox_.fulfil(
+                    slot,
+                    make_frame(
+                        proto::encode_no(ref, Errc::internal, "the message could not be stored")
+                    )
+                );
+                return;
+            }
+            if (!self->outbox_.fulfil(
+                    slot,
+                    make_frame(
+                        proto::encode_ok(ref, core::PostResult{committed->id, committed->ts_ms})
+                    )
+                )) {
+                self->overflow();
+            }
+            self->server_.hub().deliver_channel_message(*committed);
+        }
+    );
+    return Replied{};
+}
+
+awaitable<Session::Outcome> Session::on(const proto::Ref& ref, const proto::Dm& d) {
+    if (!core::is_valid_user_name(d.to)) co_return Failure(Errc::no_such_user);
+    if (auto bad = check_text(d.text)) co_return *bad;
+    const std::string folded = core::fold_user_name(d.to);
+
+    std::string recipient;
+    std::vector<std::string> pending_for;
+    if (auto online = server_.hub().online_name(folded)) {
+        recipient = std::move(*online);
+    } else if (!core::is_guest_name(d.to)) {
+        auto find = [&store = server_.store(), folded] { return store.find_account(folded); };
+        auto account = co_await server_.blocking(find);
+        if (!account) co_return Failure(Errc::no_such_user);
+        recipient = account->name;
+        pending_for.push_back(folded);
+    } else {
+        co_return Failure(Errc::no_such_user);
+    }
+
+    const auto slot = outbox_.reserve();
+    core::Message message{0, {}, actor_.name, std::move(recipient), d.text, 0};
+    server_.pipeline().submit(
+        std::move(message),
+        std::move(pending_for),
+        [self = shared_from_this(), slot, ref](const core::Message* committed) {
+            if (committed == nullptr) {
+                self->outbox_.fulfil(
+                    slot,
+                    make_frame(
+                        proto::encode_no(ref, Errc::internal, "the message could not be stored")
+                    )
+                );
+                return;
+            }
+            if (!self->outbox_.fulfil(
+                    slot,
+                    make_frame(
+                        proto::encode_ok(ref, core::PostResult{committed->id, committed->ts_ms})
+                    )
+                )) {
+                self->overflow();
+            }
+            self->server_.hub().deliver_direct_message(*committed, self.get());
+        }
+    );
+    co_return Replied{};
+}
+
+Session::Outcome Session::on(const proto::Ref&, const proto::Who& w) {
+    auto channel = channel_name(w.channel);
+    if (!channel) return kBadChannelName;
+    auto who = server_.hub().who(*channel);
+    if (auto* failure = std::get_if<Failure>(&who)) return *failure;
+    return core::Result{std::get<core::WhoResult>(std::move(who))};
+}
+
+awaitable<Session::Outcome> Session::on(const proto::Ref&, const proto::History& h) {
+    auto channel = channel_name(h.channel);
+    if (!channel) co_return kBadChannelName;
+    const auto& limits = server_.settings().limits;
+    const std::size_t limit = h.limit.value_or(limits.history_on_join);
+    if (limit > limits.history_page_max)
+        co_return Failure(Errc::bad_request, "limit is larger than the page maximum");
+    auto member = server_.hub().check_member(actor_, *channel);
+    if (auto* failure = std::get_if<Failure>(&member)) co_return *failure;
+    // Stop at the newest message delivered, so a page never shows what the client is still
+    // about to receive as MSG.
+    const core::MessageId up_to = std::get<core::MessageId>(member);
+    auto page = [&store = server_.store(), name = *channel, before = h.before, limit, up_to] {
+        return store.channel_history(name, before, limit, up_to);
+    };
+    auto messages = co_await server_.blocking(page);
+    co_return core::Result{core::HistoryResult{std::move(*channel), std::move(messages)}};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Moderation
+
+Session::Outcome Session::on(const proto::Ref& ref, const proto::Topic& t) {
+    auto channel = channel_name(t.channel);
+    if (!channel) return kBadChannelName;
+    if (t.topic.size() > server_.settings().limits.max_text_bytes)
+        return Failure(Errc::bad_request, "topic is longer than the limit");
+    auto failure = server_.hub().set_topic(actor_, *channel, t.topic, [&] {
+        reply_ok(ref, core::TopicResult{*channel, t.topic});
+    });
+    if (failure) return *failure;
+    return Replied{};
+}
+
+Session::Outcome Session::on(const proto::Ref& ref, const proto::Kick& k) {
+    auto channel = channel_name(k.channel);
+    if (!channel) return kBadChannelName;
+    auto failure = server_.hub().kick(actor_, *channel, k.user, k.reason, [&] {
+        reply_ok(ref, core::EmptyResult{});
+    });
+    if (failure) return *failure;
+    return Replied{};
+}
+
+Session::Outcome Session::on(const proto::Ref& ref, const proto::Ban& b) {
+    auto channel = channel_name(b.channel);
+    if (!channel) return kBadChannelName;
+    auto failure = server_.hub().set_ban(actor_, *channel, b.user, true, [&] {
+        reply_ok(ref, core::EmptyResult{});
+    });
+    if (failure) return *failure;
+    return Replied{};
+}
+
+Session::Outcome Session::on(const proto::Ref& ref, const proto::Unban& u) {
+    auto channel = channel_name(u.channel);
+    if (!channel) return kBadChannelName;
+    auto failure = server_.hub().set_ban(actor_, *channel, u.user, false, [&] {
+        reply_ok(ref, core::EmptyResult{});
+    });
+    if (failure) return *failure;
+    return Replied{};
+}
+
+Session::Outcome Session::on(const proto::Ref& ref, const proto::Op& o) {
+    auto channel = channel_name(o.channel);
+    if (!channel) return kBadChannelName;
+    auto failure = server_.hub().grant_op(actor_, *channel, o.user, [&] {
+        reply_ok(ref, core::EmptyResult{});
+    });
+    if (failure) return *failure;
+    return Replied{};
+}
+
+Session::Outcome Session::on(const proto::Ref& ref, const proto::Key& k) {
+    auto channel = channel_name(k.channel);
+    if (!channel) return kBadChannelName;
+    auto failure =
+        server_.hub().set_key(actor_, *channel, k.key, [&] { reply_ok(ref, core::EmptyResult{}); });
+    if (failure) return *failure;
+    return Replied{};
+}
+
+}  // namespace salon::server

@@ -1,0 +1,101 @@
+// One client connection's protocol state: login, rate limit, and the verbs it may run.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "core/channel.hpp"
+#include "core/errc.hpp"
+#include "core/events.hpp"
+#include "core/rate_limiter.hpp"
+#include "proto/request.hpp"
+#include "server/link.hpp"
+#include "server/outbox.hpp"
+#include "store/store.hpp"
+
+namespace salon::server {
+
+class ChatServer;
+
+/// A connection as the server sees it, whatever the transport.
+///
+/// Thread safety: handle_*() run on the connection's strand, one at a time, and own the login
+/// state. deliver() may be called from any thread (fan-out); it touches only the Outbox.
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(ChatServer& server, std::weak_ptr<Link> link, std::string remote_address);
+
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    Outbox& outbox() noexcept { return outbox_; }
+
+    const std::string& remote_address() const noexcept { return remote_address_; }
+
+    /// Runs one frame (without its line ending) to completion, replies included.
+    boost::asio::awaitable<void> handle_frame(std::string frame);
+    /// The peer sent a frame past the limit: `NO line_too_long`, then the connection closes.
+    void handle_oversized_frame();
+    /// The peer has been quiet for a while: PING it.
+    void handle_idle();
+    /// The connection is gone: leave the hub (QUIT on the user's last connection). Idempotent.
+    void handle_disconnect(std::string_view reason);
+
+    /// Queues an event frame; a full queue drops the connection with `send_queue_full`.
+    void deliver(const Frame& frame);
+    /// Queues a NOTICE event, e.g. shutting_down.
+    void notice(std::string_view code, std::string_view message);
+    void close(std::string reason);
+
+private:
+    struct Replied {};  ///< the reply was queued already (under the hub's lock, or later)
+
+    struct NoReply {};  ///< PONG: an answer, not a request
+
+    using Outcome = std::variant<core::Result, core::Failure, Replied, NoReply>;
+
+    boost::asio::awaitable<Outcome> run(const proto::Ref& ref, proto::Command& command);
+
+    boost::asio::awaitable<Outcome> on(const proto::Ref& ref, proto::Conn& c);
+    boost::asio::awaitable<Outcome> on(const proto::Ref& ref, proto::Register& r);
+    Outcome on(const proto::Ref& ref, const proto::Join& j);
+    Outcome on(const proto::Ref& ref, const proto::Part& p);
+    Outcome on(const proto::Ref& ref, const proto::Send& s);
+    boost::asio::awaitable<Outcome> on(const proto::Ref& ref, const proto::Dm& d);
+    Outcome on(const proto::Ref& ref, const proto::Who& w);
+    boost::asio::awaitable<Outcome> on(const proto::Ref& ref, const proto::History& h);
+    Outcome on(const proto::Ref& ref, const proto::Topic& t);
+    Outcome on(const proto::Ref& ref, const proto::Kick& k);
+    Outcome on(const proto::Ref& ref, const proto::Ban& b);
+    Outcome on(const proto::Ref& ref, const proto::Unban& u);
+    Outcome on(const proto::Ref& ref, const proto::Op& o);
+    Outcome on(const proto::Ref& ref, const proto::Key& k);
+
+    /// Puts the session online as `actor` with the OK reply, then joins its channels and hands
+    /// over waiting direct messages.
+    boost::asio::awaitable<Outcome> log_in(
+        const proto::Ref& ref,
+        core::Actor actor,
+        std::string channel,
+        std::vector<store::Membership> remembered
+    );
+    std::optional<core::Failure> check_text(std::string_view text) const;
+    void reply_ok(const proto::Ref& ref, const core::Result& result);
+    void reply_no(const proto::Ref& ref, core::Errc code, std::string_view message);
+    void queue_reply(Frame frame);
+    void overflow();
+
+    ChatServer& server_;
+    std::weak_ptr<Link> link_;
+    std::string remote_address_;
+    Outbox outbox_;
+    core::TokenBucket requests_;
+    std::size_t strikes_ = 0;
+    bool logged_in_ = false;
+    bool disconnected_ = false;
+    core::Actor actor_;
+};
+
+}  // namespace salon::server
