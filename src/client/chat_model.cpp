@@ -227,25 +227,29 @@ void ChatModel::on_history_event(const HistoryEvent& event) {
     const std::size_t index = open(BufferKind::channel, event.channel);
     Buffer& b = buffers_[index];
     const std::int64_t oldest = b.oldest_id();
+    const std::int64_t newest = b.newest_id();
+    // The replay happened before the join that triggered it: it goes above the `[+]` lines.
+    auto pos = b.lines.size();
+    while (pos > 0 && b.lines[pos - 1].kind == LineKind::join) --pos;
     std::vector<Line> older;
+    std::vector<Line> newer;
     for (const auto& m : event.messages) {
+        Line line{
+            .kind = LineKind::message,
+            .id = m.id,
+            .ts_ms = m.ts_ms,
+            .nick = m.from,
+            .text = m.text,
+            .mention = false,  // a replay is old news: no highlight, not unread
+            .own = is_self(m.from)};
         if (oldest != 0 && m.id < oldest) {
-            older.push_back(Line{
-                .kind = LineKind::message,
-                .id = m.id,
-                .ts_ms = m.ts_ms,
-                .nick = m.from,
-                .text = m.text,
-                .mention = false,
-                .own = is_self(m.from)});
-        } else {
-            // A replay is old news: it does not count as unread.
-            const int unread = b.unread;
-            add_message(index, m);
-            buffers_[index].unread = unread;
-        }
+            older.push_back(std::move(line));
+        } else if (m.id > newest) {
+            newer.push_back(std::move(line));
+        }  // else already held
     }
-    auto& lines = buffers_[index].lines;
+    auto& lines = b.lines;
+    lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(pos), newer.begin(), newer.end());
     lines.insert(lines.begin(), older.begin(), older.end());
     if (event.messages.empty() && buffers_[index].oldest_id() == 0)
         buffers_[index].at_beginning = true;

@@ -7,6 +7,10 @@
 
 namespace salon::test {
 
+void PrintTo(Transport transport, std::ostream* out) {
+    *out << transport_name(::testing::TestParamInfo<Transport>(transport, 0));
+}
+
 std::string transport_name(const ::testing::TestParamInfo<Transport>& info) {
     switch (info.param) {
         case Transport::tcp:

@@ -28,6 +28,9 @@ constexpr std::string_view kPassword = "correct-horse-battery-9";
 /// parameter, so adding WebSocket is one more value here and in connect(), not a copy of them.
 enum class Transport { tcp };
 
+/// So GoogleTest prints "tcp" rather than the enum's bytes.
+void PrintTo(Transport transport, std::ostream* out);
+
 std::string transport_name(const ::testing::TestParamInfo<Transport>& info);
 
 /// Opens a connection to `server` over `transport`.

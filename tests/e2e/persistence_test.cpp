@@ -102,7 +102,8 @@ TEST_P(Persistence, HistoryPagesBackwardsExactlyBeforeTheGivenId) {
     auto page_ids = [&](boost::json::object args) {
         args["channel"] = "home";
         std::vector<std::int64_t> out;
-        for (const auto& m : call_ok(*a, "HISTORY", std::move(args)).at("messages").as_array()) {
+        const auto page = call_ok(*a, "HISTORY", std::move(args));  // the loop borrows from it
+        for (const auto& m : page.at("messages").as_array()) {
             out.push_back(m.as_object().at("id").to_number<std::int64_t>());
         }
         return out;
@@ -159,8 +160,8 @@ TEST_P(Persistence, NothingAcknowledgedIsLostAfterKill9) {
     auto a = open(server);
     login(*a, "ann", kPassword);
     std::set<std::int64_t> stored;
-    for (const auto& m :
-         call_ok(*a, "HISTORY", {{"channel", "home"}, {"limit", 200}}).at("messages").as_array()) {
+    const auto history = call_ok(*a, "HISTORY", {{"channel", "home"}, {"limit", 200}});
+    for (const auto& m : history.at("messages").as_array()) {
         stored.insert(m.as_object().at("id").to_number<std::int64_t>());
     }
     for (const auto id : acked) {

@@ -86,10 +86,13 @@ TEST_F(Framing, ATooLongLineOfBadBytesIsLineTooLong) {
 }
 
 TEST(FramingLimit, MaxFrameBytesIsConfigurable) {
-    ServerProcess server({.extra_args = {"--max-frame-bytes", "1024"}, .data_dir = {}});
+    // The frame limit must leave room for a full text, so both shrink together.
+    ServerProcess server(
+        {.extra_args = {"--max-frame-bytes", "2048", "--max-text-bytes", "1024"}, .data_dir = {}}
+    );
     auto conn = connect_tcp(server);
     call_ok(*conn, "PING", {{"pad", std::string(900, 'a')}});  // unknown fields are ignored
-    conn->send_raw("{\"PING\":{\"ref\":\"" + std::string(2000, 'a') + "\"}}\n");
+    conn->send_raw("{\"PING\":{\"pad\":\"" + std::string(3000, 'a') + "\"}}\n");
     EXPECT_EQ(no_code(conn->expect("NO", kWait)), "line_too_long");
     EXPECT_TRUE(conn->closed_by_peer(kWait));
 }

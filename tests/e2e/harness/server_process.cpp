@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -183,6 +184,10 @@ ServerProcess::ServerProcess(ServerOptions options) : options_(std::move(options
 ServerProcess::~ServerProcess() {
     if (pid_ > 0) {
         stop(SIGTERM);
+    }
+    // For debugging a failing scenario: SALON_E2E_SHOW_LOG=1 prints what the server said.
+    if (const char* show = std::getenv("SALON_E2E_SHOW_LOG"); show != nullptr && *show == '1') {
+        std::fprintf(stderr, "---- salond log (%s) ----\n%s\n", address().c_str(), log().c_str());
     }
     if (owns_data_dir_) {
         std::error_code ec;

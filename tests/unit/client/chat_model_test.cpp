@@ -205,3 +205,32 @@ TEST(NickColourTest, IsStableAndIgnoresCase) {
 
 }  // namespace
 }  // namespace salon::client
+
+namespace salon::client {
+namespace {
+
+TEST(ChatModelReplayTest, JoinReplayGoesAboveTheJoinLine) {
+    struct Zero final : core::Clock {
+        core::SteadyTime steady_now() const override { return {}; }
+
+        core::UnixMillis unix_now_ms() const override { return 0; }
+    } clock;
+
+    ChatModel model(clock);
+    model.set_self("ann");
+    model.on_join(JoinEvent{"home", "ann"});
+    ChatMessage m;
+    m.id = 5;
+    m.channel = "home";
+    m.from = "bob";
+    m.text = "earlier";
+    model.on_history_event(HistoryEvent{"home", {m}});
+    const auto& lines = model.buffers()[*model.find(BufferKind::channel, "home")].lines;
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(lines[0].kind, LineKind::message);
+    EXPECT_EQ(lines[1].kind, LineKind::join);
+    EXPECT_EQ(model.buffers()[1].unread, 0);
+}
+
+}  // namespace
+}  // namespace salon::client
