@@ -122,8 +122,17 @@ pid_t spawn(const std::vector<std::string>& argv, int in_fd, int out_fd) {
     posix_spawn_file_actions_adddup2(&actions, in_fd, STDIN_FILENO);
     posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, out_fd, STDERR_FILENO);
+    // The child starts with SIGPIPE at its default, whatever the test process chose.
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
     pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+    const int rc = ::posix_spawn(&pid, args[0], &actions, &attr, args.data(), environ);
+    posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) {
         throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
@@ -303,6 +312,9 @@ CommandResult run_salond(const std::vector<std::string>& args, std::string_view 
     ::close(in_pipe[0]);
     ::close(out_pipe[1]);
 
+    // A child that exits without reading its stdin must not kill the test with SIGPIPE: the
+    // write then fails with EPIPE instead (sockets use MSG_NOSIGNAL for the same reason).
+    std::signal(SIGPIPE, SIG_IGN);
     // The input is a password line: far below the pipe's capacity, so one write never blocks.
     std::string_view rest = input;
     while (!rest.empty()) {
