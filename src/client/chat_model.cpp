@@ -217,7 +217,8 @@ void ChatModel::on_quit(const QuitEvent& event) {
                 .kind = LineKind::part,
                 .ts_ms = clock_.unix_now_ms(),
                 .nick = event.user,
-                .text = event.reason.empty() ? "quit" : "quit: " + event.reason},
+                .text = (event.reason.empty() || event.reason == "quit") ? "quit"
+                                                                         : "quit: " + event.reason},
             false
         );
     }

@@ -1,0 +1,278 @@
+// End-to-end: `salon send|tail|history|list|who` as a script would run them, against salond.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <regex>
+
+#include "child_process.hpp"
+#include "harness/line_client.hpp"
+#include "harness/server_process.hpp"
+
+namespace salon::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ScriptableTest : public ::testing::Test {
+protected:
+    ScriptableTest() : config_home_(make_temp_dir("salon-cli-config")) {}
+
+    ~ScriptableTest() override {
+        std::error_code ec;
+        std::filesystem::remove_all(config_home_, ec);
+    }
+
+    /// Runs `salon --server <ours> args...` with an empty config dir and UTC times.
+    ChildResult salon(
+        std::vector<std::string> args,
+        const std::string& input = {},
+        std::map<std::string, std::string> env = {}
+    ) {
+        std::vector<std::string> argv{salon_client_path(), "--server", server_.address()};
+        argv.insert(argv.end(), args.begin(), args.end());
+        env.emplace("XDG_CONFIG_HOME", config_home_.string());
+        env.emplace("TZ", "UTC");
+        return run(argv, env, input);
+    }
+
+    std::map<std::string, std::string> base_env() const {
+        return {{"XDG_CONFIG_HOME", config_home_.string()}, {"TZ", "UTC"}};
+    }
+
+    /// Waits until someone other than `self` joins: the subcommand under test is logged in.
+    static void wait_for_other_join(LineClient& c, const std::string& self) {
+        for (;;) {
+            auto f = c.wait_for("JOIN", 5s);
+            if (body_of(f).at("user").as_string() != self) return;
+        }
+    }
+
+    /// A second, raw protocol client: logs in as a guest into `channel`, returns its name.
+    std::string login(LineClient& c, const std::string& channel = "home") {
+        c.send(make_frame("CONN", {{"us", ""}, {"pwd", ""}, {"channel", channel}, {"ref", 1}}));
+        const auto ok = c.wait_for("OK", 5s);
+        return std::string(body_of(ok).at("user").as_string());
+    }
+
+    ServerProcess server_;
+    std::filesystem::path config_home_;
+};
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const auto nl = text.find('\n', start);
+        out.push_back(text.substr(start, nl - start));
+        if (nl == std::string::npos) break;
+        start = nl + 1;
+    }
+    return out;
+}
+
+const std::regex kMessageLine(R"(\d\d:\d\d:\d\d <Guest\d+> .*)");
+
+TEST_F(ScriptableTest, SendPostsAndHistoryPrintsItAsTimeNickText) {
+    auto sent = salon({"--channel", "dev", "send", "hello", "from", "a", "script"});
+    ASSERT_EQ(sent.exit_status, 0) << sent.err;
+    auto history = salon({"--channel", "dev", "history"});
+    ASSERT_EQ(history.exit_status, 0) << history.err;
+    const auto lines = lines_of(history.out);
+    ASSERT_EQ(lines.size(), 1u) << history.out;
+    EXPECT_TRUE(std::regex_match(lines[0], kMessageLine)) << lines[0];
+    EXPECT_NE(lines[0].find("> hello from a script"), std::string::npos);
+}
+
+TEST_F(ScriptableTest, SendReadsOneMessagePerStdinLineAndHistoryJsonHasThemInOrder) {
+    auto sent = salon({"send"}, "first\r\nsecond\n\nthird ünïcödé 中文\n");
+    ASSERT_EQ(sent.exit_status, 0) << sent.err;
+    auto history = salon({"history", "--json", "--limit", "10"});
+    ASSERT_EQ(history.exit_status, 0) << history.err;
+    const auto lines = lines_of(history.out);
+    ASSERT_EQ(lines.size(), 3u) << history.out;
+    std::vector<std::string> texts;
+    for (const auto& l : lines) {
+        const auto v = boost::json::parse(l);
+        texts.emplace_back(v.at("MSG").at("text").as_string());
+        EXPECT_EQ(v.at("MSG").at("channel"), "home");
+    }
+    EXPECT_EQ(texts, (std::vector<std::string>{"first", "second", "third ünïcödé 中文"}));
+}
+
+TEST_F(ScriptableTest, TailPrintsRecentHistoryThenFollowsUntilInterrupted) {
+    ASSERT_EQ(salon({"send"}, "one\ntwo\nthree\n").exit_status, 0);
+    LineClient watcher("127.0.0.1", server_.port());
+    const auto watcher_name = login(watcher);
+    Child tail(
+        {salon_client_path(), "--server", server_.address(), "tail", "--history", "2"}, base_env()
+    );
+    // The tail client's JOIN tells us it is logged in and following.
+    wait_for_other_join(watcher, watcher_name);
+    const auto first = tail.read_line(5s);
+    EXPECT_TRUE(std::regex_match(first, kMessageLine)) << first;
+    EXPECT_TRUE(first.ends_with("> two")) << first;
+    EXPECT_TRUE(tail.read_line(5s).ends_with("> three"));
+    watcher.send(make_frame("SEND", {{"channel", "home"}, {"text", "live message"}}));
+    const auto live = tail.read_line(5s);
+    EXPECT_TRUE(std::regex_match(live, kMessageLine)) << live;
+    EXPECT_NE(live.find("> live message"), std::string::npos) << live;
+    tail.signal(SIGINT);
+    const auto done = tail.wait(5s);
+    EXPECT_EQ(done.exit_status, 0) << done.err;
+}
+
+TEST_F(ScriptableTest, TailJsonPrintsRawMsgFrames) {
+    LineClient talker("127.0.0.1", server_.port());
+    const auto talker_name = login(talker);
+    Child tail(
+        {salon_client_path(), "--server", server_.address(), "tail", "--json", "-n", "0"},
+        base_env()
+    );
+    wait_for_other_join(talker, talker_name);
+    talker.send(make_frame("SEND", {{"channel", "home"}, {"text", "as json"}}));
+    const auto line = tail.read_line(5s);
+    ASSERT_FALSE(line.empty());
+    const auto v = boost::json::parse(line);
+    EXPECT_EQ(v.at("MSG").at("text"), "as json");
+    EXPECT_EQ(std::string(v.at("MSG").at("from").as_string()), talker_name);
+    tail.signal(SIGTERM);
+    EXPECT_EQ(tail.wait(5s).exit_status, 0);
+}
+
+TEST_F(ScriptableTest, ListAndWhoShowChannelsAndMembers) {
+    LineClient member("127.0.0.1", server_.port());
+    const auto name = login(member, "lobby");
+    auto list = salon({"list"});
+    ASSERT_EQ(list.exit_status, 0) << list.err;
+    EXPECT_NE(list.out.find("lobby"), std::string::npos) << list.out;
+    auto list_json = salon({"list", "--json"});
+    ASSERT_EQ(list_json.exit_status, 0);
+    bool found = false;
+    for (const auto& l : lines_of(list_json.out)) {
+        const auto v = boost::json::parse(l);
+        if (v.at("name") == "lobby") {
+            found = true;
+            EXPECT_EQ(v.at("members"), 1);
+        }
+    }
+    EXPECT_TRUE(found) << list_json.out;
+    auto who = salon({"who", "#lobby"});
+    ASSERT_EQ(who.exit_status, 0) << who.err;
+    EXPECT_NE(who.out.find(name + " [op] [guest]"), std::string::npos) << who.out;
+    auto who_json = salon({"who", "lobby", "--json"});
+    ASSERT_EQ(who_json.exit_status, 0);
+    const auto v = boost::json::parse(lines_of(who_json.out).at(0));
+    EXPECT_EQ(std::string(v.at("user").as_string()), name);
+    EXPECT_EQ(v.at("guest"), true);
+}
+
+TEST_F(ScriptableTest, DirectMessageReachesTheRecipient) {
+    LineClient bob("127.0.0.1", server_.port());
+    const auto name = login(bob);
+    auto sent = salon({"send", "--to", name, "psst"});
+    ASSERT_EQ(sent.exit_status, 0) << sent.err;
+    const auto dm = bob.wait_for("DM", 5s);
+    EXPECT_EQ(body_of(dm).at("text"), "psst");
+}
+
+TEST_F(ScriptableTest, RefusedRequestsExitOneWithTheErrorCode) {
+    auto dm = salon({"send", "--to", "nobody_by_that_name", "hi"});
+    EXPECT_EQ(dm.exit_status, 1);
+    EXPECT_NE(dm.err.find("no_such_user"), std::string::npos) << dm.err;
+    auto who = salon({"who", "no-such-channel"});
+    EXPECT_EQ(who.exit_status, 1);
+    EXPECT_NE(who.err.find("no_such_channel"), std::string::npos) << who.err;
+}
+
+TEST_F(ScriptableTest, BadArgumentsExitTwoWithAMessage) {
+    struct Case {
+        std::vector<std::string> args;
+        std::string says;
+    };
+
+    for (const auto& c : std::vector<Case>{
+             {{"send", "--bogus"}, "--bogus"},
+             {{"who"}, "channel"},
+             {{"history", "--limit", "0"}, "limit"},
+             {{"tail", "--history", "-3"}, "history"},
+             {{"--channel", "bad name!", "send", "x"}, "not a valid channel name"},
+             {{"--user", "no spaces allowed", "list"}, "not a valid name"},
+             {{"--register", "list"}, "--register needs --user"},
+             {{"send"}, "nothing to send"},
+             {{"nonsense"}, "nonsense"},
+         }) {
+        auto r = salon(c.args);
+        EXPECT_EQ(r.exit_status, 2) << c.args.front() << ": " << r.err;
+        EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+    }
+    auto bad_server = run({salon_client_path(), "--server", "127.0.0.1:99999", "list"}, base_env());
+    EXPECT_EQ(bad_server.exit_status, 2);
+    EXPECT_NE(bad_server.err.find("bad port"), std::string::npos) << bad_server.err;
+}
+
+TEST_F(ScriptableTest, DeadServerExitsThreeWithAClearMessage) {
+    server_.stop();
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"send", "hi"}, {"list"}, {"tail"}, {"history"}, {"who", "home"}}) {
+        auto r = salon(args);
+        EXPECT_EQ(r.exit_status, 3) << args.front();
+        EXPECT_NE(r.err.find("salon: cannot connect to " + server_.address()), std::string::npos)
+            << r.err;
+    }
+}
+
+TEST_F(ScriptableTest, TailExitsThreeWhenTheServerGoesAway) {
+    ASSERT_EQ(salon({"send", "before the stop"}).exit_status, 0);
+    Child tail({salon_client_path(), "--server", server_.address(), "tail", "-n", "1"}, base_env());
+    // Once the replayed line is out, tail is past its login and following.
+    ASSERT_TRUE(tail.wait_for_output("before the stop", 5s));
+    server_.stop();
+    const auto done = tail.wait(10s);
+    EXPECT_EQ(done.exit_status, 3) << done.err;
+    EXPECT_NE(done.err.find("shutting_down"), std::string::npos) << done.err;
+    EXPECT_NE(done.err.find("closed"), std::string::npos) << done.err;
+}
+
+TEST_F(ScriptableTest, RegisteredAccountsLogInWithEnvOrFileAndWrongPasswordsExitFour) {
+    auto reg = salon(
+        {"--user", "carol", "--register", "send", "first post"},
+        {},
+        {{"SALON_PASSWORD", "correct horse battery"}}
+    );
+    ASSERT_EQ(reg.exit_status, 0) << reg.err;
+    const auto pw_file = config_home_ / "pw";
+    std::ofstream(pw_file) << "correct horse battery\n";
+    auto via_file = salon({"--user", "carol", "--password-file", pw_file.string(), "history"});
+    ASSERT_EQ(via_file.exit_status, 0) << via_file.err;
+    EXPECT_NE(via_file.out.find("<carol> first post"), std::string::npos) << via_file.out;
+    auto wrong = salon({"--user", "carol", "list"}, {}, {{"SALON_PASSWORD", "wrong password"}});
+    EXPECT_EQ(wrong.exit_status, 4);
+    EXPECT_NE(wrong.err.find("bad_credentials"), std::string::npos) << wrong.err;
+    // No SALON_PASSWORD, no file, no terminal: refuse instead of hanging on a prompt.
+    auto none = salon({"--user", "carol", "list"});
+    EXPECT_EQ(none.exit_status, 2) << none.err;
+    EXPECT_NE(none.err.find("no password"), std::string::npos) << none.err;
+}
+
+TEST_F(ScriptableTest, ConfigFileSuppliesDefaultsAndTheCommandLineWins) {
+    std::filesystem::create_directories(config_home_ / "salon");
+    std::ofstream(config_home_ / "salon" / "config.toml")
+        << "server = \"" << server_.address() << "\"\nchannel = \"fromconfig\"\n";
+    auto sent = run({salon_client_path(), "send", "configured"}, base_env());
+    ASSERT_EQ(sent.exit_status, 0) << sent.err;
+    auto history = run({salon_client_path(), "history", "--json"}, base_env());
+    ASSERT_EQ(history.exit_status, 0) << history.err;
+    EXPECT_NE(history.out.find("\"channel\":\"fromconfig\""), std::string::npos) << history.out;
+    auto other = run({salon_client_path(), "--channel", "elsewhere", "history"}, base_env());
+    ASSERT_EQ(other.exit_status, 0) << other.err;
+    EXPECT_EQ(other.out, "");
+
+    std::ofstream(config_home_ / "salon" / "config.toml") << "sever = \"typo:1\"\n";
+    auto typo = run({salon_client_path(), "list"}, base_env());
+    EXPECT_EQ(typo.exit_status, 2);
+    EXPECT_NE(typo.err.find("unknown key \"sever\""), std::string::npos) << typo.err;
+}
+
+}  // namespace
+}  // namespace salon::test
