@@ -156,6 +156,9 @@ void ChatConnection::send_frame(const QString& verb, const QJsonObject& args) {
     auto bytes = QJsonDocument(frame).toJson(QJsonDocument::Compact);
     bytes.append('\n');
     socket_.write(bytes);
+    // Hand the bytes to the kernel now rather than on the next event-loop pass, so a request
+    // is on the wire even if the caller blocks (or the process exits) before returning.
+    socket_.flush();
     qCDebug(wire_log, "-> %s", bytes.trimmed().constData());
 }
 
@@ -219,6 +222,9 @@ void ChatConnection::on_frame(const QByteArray& line) {
 }
 
 void ChatConnection::on_disconnected() {
+    // The close can be reported before the last bytes were read (END's OK is followed by
+    // the server's close at once); those frames still count.
+    if (state_ != State::disconnected && socket_.bytesAvailable() > 0) on_ready_read();
     lost_connection(tr("the server closed the connection"));
 }
 
@@ -288,13 +294,15 @@ void ChatConnection::close_with_end() {
 void ChatConnection::finish_end(bool acknowledged) {
     end_timer_.stop();
     pending_.clear();
+    // State first: the close below may report `disconnected` synchronously, and
+    // lost_connection() must then see that there is nothing left to do.
+    set_state(State::disconnected);
     if (socket_.state() == QAbstractSocket::ConnectedState) {
         // Let the END bytes (and anything before them) reach the server before closing.
         socket_.disconnectFromHost();
     } else {
         drop_socket();
     }
-    set_state(State::disconnected);
     if (!ended_emitted_) {
         ended_emitted_ = true;
         emit ended(acknowledged);

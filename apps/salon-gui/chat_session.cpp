@@ -158,13 +158,7 @@ void ChatSession::submit_input(const QString& line, const QString& current_key) 
                 if (!ok) report_failure(current_key, body);
             };
             if (conversation->dm) {
-                connection_.request(
-                    QStringLiteral("DM"),
-                    QJsonObject{
-                        {QStringLiteral("to"), conversation->title},
-                        {QStringLiteral("text"), command.text}},
-                    on_reply
-                );
+                send_dm(conversation->title, command.text, current_key, false);
             } else {
                 connection_.request(
                     QStringLiteral("SEND"),
@@ -196,21 +190,9 @@ void ChatSession::submit_input(const QString& line, const QString& current_key) 
             );
             return;
         }
-        case InputCommand::Kind::msg: {
-            const auto peer = command.target;
-            connection_.request(
-                QStringLiteral("DM"),
-                QJsonObject{{QStringLiteral("to"), peer}, {QStringLiteral("text"), command.text}},
-                [this, current_key, peer](bool ok, const QJsonObject& body) {
-                    if (!ok) {
-                        report_failure(current_key, body);
-                        return;
-                    }
-                    emit show_conversation(model_.ensure_dm(peer));
-                }
-            );
+        case InputCommand::Kind::msg:
+            send_dm(command.target, command.text, current_key, true);
             return;
-        }
         case InputCommand::Kind::quit:
             emit quit_requested();
             return;
@@ -219,6 +201,33 @@ void ChatSession::submit_input(const QString& line, const QString& current_key) 
             emit status_message(command.text);
             return;
     }
+}
+
+void ChatSession::send_dm(
+    const QString& peer, const QString& text, const QString& current_key, bool show
+) {
+    connection_.request(
+        QStringLiteral("DM"),
+        QJsonObject{{QStringLiteral("to"), peer}, {QStringLiteral("text"), text}},
+        [this, peer, text, current_key, show](bool ok, const QJsonObject& body) {
+            if (!ok) {
+                report_failure(current_key, body);
+                return;
+            }
+            // PROTOCOL.md echoes a DM only to the sender's *other* connections, so this
+            // window's copy is made from the OK's id and ts.
+            model_.add_dm(
+                QJsonObject{
+                    {QStringLiteral("id"), body.value(QStringLiteral("id"))},
+                    {QStringLiteral("from"), model_.own_name()},
+                    {QStringLiteral("to"), peer},
+                    {QStringLiteral("text"), text},
+                    {QStringLiteral("ts"), body.value(QStringLiteral("ts"))}},
+                false
+            );
+            if (show) emit show_conversation(ChatModel::dm_key(peer));
+        }
+    );
 }
 
 bool ChatSession::load_older(const QString& key) {

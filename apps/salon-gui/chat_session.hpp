@@ -47,6 +47,8 @@ private:
     void on_event(const QString& verb, const QJsonObject& body);
     void join(const QString& channel, const QString& key, bool show);
     void fetch_members(const QString& channel);
+    /// Sends a DM and, once the server took it, adds our copy to the thread with `peer`.
+    void send_dm(const QString& peer, const QString& text, const QString& current_key, bool show);
     void report_failure(const QString& key, const QJsonObject& no);
 
     ChatConnection& connection_;
