@@ -122,6 +122,9 @@ TEST_P(Errors, CheckOrderShapeThenVerbThenState) {
           "KEY"}) {
         EXPECT_EQ(call_no(*a, verb, {{"channel", "home"}}), "not_logged_in") << verb;
     }
+    // State comes before the verb's own rules: invalid arguments still say not_logged_in.
+    EXPECT_EQ(call_no(*a, "JOIN", {{"channel", "not a valid name!"}}), "not_logged_in");
+    EXPECT_EQ(call_no(*a, "SEND", {{"channel", "home"}, {"text", ""}}), "not_logged_in");
     // A non-object argument is a shape error even for an unknown verb or before login.
     a->send(boost::json::object{{"FROB", 1}});
     EXPECT_EQ(no_code(reply(*a)), "bad_request");

@@ -300,6 +300,15 @@ TEST_P(Robustness, SigtermSaysShuttingDownAndExitsCleanly) {
     }
 }
 
+TEST_P(Robustness, SigintShutsDownLikeSigterm) {
+    ServerProcess server;
+    auto a = open(server);
+    login(*a, "");
+    EXPECT_EQ(server.stop(SIGINT), 0) << server.log();
+    EXPECT_EQ(str(body_of(a->wait_for("NOTICE", kWait)), "code"), "shutting_down");
+    EXPECT_TRUE(a->closed_by_peer(kWait));
+}
+
 INSTANTIATE_TEST_SUITE_P(, Robustness, ::testing::Values(Transport::tcp), transport_name);
 
 }  // namespace
