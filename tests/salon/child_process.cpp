@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <csignal>
 #include <cerrno>
 #include <cstdlib>
 #include <stdexcept>
@@ -77,6 +78,8 @@ Child::Child(
         ::_exit(127);
     }
     ::close(in_pipe[0]);
+    // A child that exits before reading its stdin must fail its test, not kill the runner.
+    std::signal(SIGPIPE, SIG_IGN);
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);
     // Inputs in these tests are small; a pipe buffer holds them without blocking.
