@@ -139,6 +139,22 @@ void ChatModel::set_members(const QString& channel, const QJsonArray& members) {
     emit members_changed(conversation->key);
 }
 
+void ChatModel::set_member_present(const QString& channel, const QString& user, bool present) {
+    auto* conversation = find_mutable(channel_key(channel));
+    if (conversation == nullptr) return;
+    const auto folded = fold_name(user);
+    if (present == conversation->members.contains(folded)) return;
+    if (present) {
+        Member member;
+        member.user = user;
+        member.guest = salon::core::is_guest_name(user.toStdString());
+        conversation->members.insert(folded, member);
+    } else {
+        conversation->members.remove(folded);
+    }
+    emit members_changed(conversation->key);
+}
+
 void ChatModel::set_topic(const QString& channel, const QString& topic) {
     auto* conversation = find_mutable(channel_key(channel));
     if (conversation == nullptr || conversation->topic == topic) return;

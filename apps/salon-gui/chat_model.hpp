@@ -93,6 +93,9 @@ public:
     void set_members(const QString& channel, const QJsonArray& members);
     void set_topic(const QString& channel, const QString& topic);
 
+    /// Adds or removes one member without a `[+]`/`[-]` line (member-list bookkeeping).
+    void set_member_present(const QString& channel, const QString& user, bool present);
+
     /// A MSG body {id, channel, from, text, ts}. `live` messages count as unread and may
     /// raise `attention`; replayed ones do not. Duplicates (by id) are ignored.
     void add_message(const QJsonObject& msg, bool live);

@@ -30,6 +30,7 @@ ChatSession::ChatSession(ChatConnection& connection, ChatModel& model, QObject* 
 
 void ChatSession::on_logged_in(const QJsonObject& ok, bool reconnected) {
     const auto user = ok.value(QStringLiteral("user")).toString();
+    snapshots_.clear();  // their requests died with the previous connection
     if (!reconnected) model_.clear();
     model_.set_own_name(user);
     const auto login_channel = ChatModel::channel_key(connection_.params().channel);
@@ -58,35 +59,64 @@ void ChatSession::join(const QString& channel, const QString& key, bool show) {
     QJsonObject args{{QStringLiteral("channel"), channel}};
     if (!key.isEmpty()) args[QStringLiteral("key")] = key;
     const auto current = model_.current();
-    connection_.request(
+    const auto snapshot_key = ChatModel::channel_key(channel);
+    const auto ref = connection_.request(
         QStringLiteral("JOIN"),
         args,
-        [this, show, current](bool ok, const QJsonObject& body) {
+        [this, show, current, snapshot_key](bool ok, const QJsonObject& body) {
             if (!ok) {
+                end_snapshot(snapshot_key, std::nullopt);
                 report_failure(current, body);
                 return;
             }
             const auto name = body.value(QStringLiteral("channel")).toString();
             const auto conversation_key = model_.ensure_channel(name);
-            model_.set_members(name, body.value(QStringLiteral("members")).toArray());
+            end_snapshot(conversation_key, body.value(QStringLiteral("members")).toArray());
             model_.set_topic(name, body.value(QStringLiteral("topic")).toString());
             if (show) emit show_conversation(conversation_key);
         }
     );
+    if (ref >= 0) begin_snapshot(snapshot_key);
+}
+
+void ChatSession::begin_snapshot(const QString& key) {
+    if (!key.isEmpty()) ++snapshots_[key].outstanding;
+}
+
+void ChatSession::end_snapshot(const QString& key, const std::optional<QJsonArray>& members) {
+    auto it = snapshots_.find(key);
+    if (it == snapshots_.end()) return;
+    if (members) {
+        // The server may send a JOIN/PART/QUIT event before a member list that was taken
+        // before that change; replaying what arrived since the request keeps both right.
+        model_.set_members(key, *members);
+        for (const auto& change : it->changes) {
+            model_.set_member_present(key, change.first, change.second);
+        }
+    }
+    if (--it->outstanding <= 0) snapshots_.erase(it);
+}
+
+void ChatSession::journal(const QString& key, const QString& user, bool present) {
+    auto it = snapshots_.find(key);
+    if (it != snapshots_.end()) it->changes.append({user, present});
 }
 
 void ChatSession::fetch_members(const QString& channel) {
-    connection_.request(
+    const auto key = ChatModel::channel_key(channel);
+    const auto ref = connection_.request(
         QStringLiteral("WHO"),
         QJsonObject{{QStringLiteral("channel"), channel}},
-        [this](bool ok, const QJsonObject& body) {
-            if (!ok) return;  // we may have left meanwhile; nothing to show then
-            model_.set_members(
-                body.value(QStringLiteral("channel")).toString(),
-                body.value(QStringLiteral("members")).toArray()
+        [this, key](bool ok, const QJsonObject& body) {
+            // A NO means we left meanwhile; there is nothing to show then.
+            end_snapshot(
+                key,
+                ok ? std::optional<QJsonArray>(body.value(QStringLiteral("members")).toArray())
+                   : std::nullopt
             );
         }
     );
+    if (ref >= 0) begin_snapshot(key);
 }
 
 void ChatSession::on_event(const QString& verb, const QJsonObject& body) {
@@ -100,6 +130,7 @@ void ChatSession::on_event(const QString& verb, const QJsonObject& body) {
     } else if (verb == QStringLiteral("HISTORY")) {
         model_.add_history(channel, body.value(QStringLiteral("messages")).toArray());
     } else if (verb == QStringLiteral("JOIN")) {
+        journal(ChatModel::channel_key(channel), user, true);
         model_.member_joined(channel, user);
         // CONN's joins (and a registered user's rejoins) come without a member list.
         if (about_us) fetch_members(channel);
@@ -115,9 +146,11 @@ void ChatSession::on_event(const QString& verb, const QJsonObject& body) {
             if (!by.isEmpty())
                 reason = tr("kicked by %1%2")
                              .arg(by, reason.isEmpty() ? QString() : QStringLiteral(": ") + reason);
+            journal(ChatModel::channel_key(channel), user, false);
             model_.member_parted(channel, user, reason);
         }
     } else if (verb == QStringLiteral("QUIT")) {
+        for (const auto& key : snapshots_.keys()) journal(key, user, false);
         model_.user_quit(user, body.value(QStringLiteral("reason")).toString());
     } else if (verb == QStringLiteral("TOPIC")) {
         const auto topic = body.value(QStringLiteral("topic")).toString();

@@ -2,8 +2,13 @@
 // what the user types becomes requests.
 #pragma once
 
+#include <QHash>
+#include <QJsonArray>
+#include <QList>
 #include <QObject>
+#include <QPair>
 #include <QString>
+#include <optional>
 
 #include "chat_connection.hpp"
 #include "chat_model.hpp"
@@ -47,12 +52,25 @@ private:
     void on_event(const QString& verb, const QJsonObject& body);
     void join(const QString& channel, const QString& key, bool show);
     void fetch_members(const QString& channel);
+    /// Member-list snapshots (JOIN OK, WHO) in flight, per channel key.
+    void begin_snapshot(const QString& key);
+    /// Applies a snapshot (none when the request failed) plus the changes seen since.
+    void end_snapshot(const QString& key, const std::optional<QJsonArray>& members);
+    /// Records a membership change for a snapshot in flight.
+    void journal(const QString& key, const QString& user, bool present);
     /// Sends a DM and, once the server took it, adds our copy to the thread with `peer`.
     void send_dm(const QString& peer, const QString& text, const QString& current_key, bool show);
     void report_failure(const QString& key, const QJsonObject& no);
 
     ChatConnection& connection_;
     ChatModel& model_;
+
+    struct Snapshot {
+        int outstanding = 0;
+        QList<QPair<QString, bool>> changes;  ///< (user, present) in arrival order
+    };
+
+    QHash<QString, Snapshot> snapshots_;
 };
 
 }  // namespace salon::gui

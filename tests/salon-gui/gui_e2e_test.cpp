@@ -32,7 +32,9 @@ using salon::test::make_frame;
 
 namespace {
 
-constexpr int kWaitMs = 5000;  // longest wait for something that must happen
+// Longest wait for something that must happen; generous because the suite shares two cores
+// with parallel builds, and only a failing test ever waits this long.
+constexpr int kWaitMs = 10000;
 constexpr std::string_view kPassword = "correct-horse-battery-9";
 
 /// The whole client as main() wires it, minus the process: connection, model, session,
@@ -126,7 +128,7 @@ std::optional<boost::json::object> wait_body(
     LineClient& client,
     std::string_view verb,
     const std::function<bool(const boost::json::object&)>& match = {},
-    std::chrono::milliseconds timeout = 5s
+    std::chrono::milliseconds timeout = std::chrono::milliseconds(kWaitMs)
 ) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
