@@ -222,6 +222,10 @@ bool ServerProcess::try_start() {
     };
     argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
 
+    // Only what this run writes counts for readiness; the log keeps earlier runs above it.
+    std::error_code size_error;
+    const auto log_size = std::filesystem::file_size(data_dir_ / "salond.log", size_error);
+    const std::size_t log_offset = size_error ? 0 : static_cast<std::size_t>(log_size);
     const int log_fd =
         ::open((data_dir_ / "salond.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -238,26 +242,25 @@ bool ServerProcess::try_start() {
     ::close(log_fd);
     ::close(null_fd);
 
+    // Ready means: our own child logged that it listens on our port (so a port accepting
+    // connections is not some other test's server that grabbed it first), and the port accepts.
+    const std::string ready_line = "listening on " + address();
     const auto deadline = Clock::now() + kStartTimeout;
     for (;;) {
-        if (port_accepts(port_)) {
-            // The port could belong to someone else who took it first: make sure ours is alive.
-            if (!wait_until(pid_, Clock::now())) {
-                return true;
-            }
-            pid_ = -1;
-            return false;
+        if (log().find(ready_line, log_offset) != std::string::npos && port_accepts(port_)) {
+            return true;
         }
         if (wait_until(pid_, Clock::now())) {
             pid_ = -1;
-            return false;
+            return false;  // exited early, e.g. the port was taken meanwhile
         }
         if (Clock::now() >= deadline) {
             ::kill(pid_, SIGKILL);
             wait_until(pid_, Clock::now() + kStopTimeout);
             pid_ = -1;
             throw std::runtime_error(
-                "salond did not accept on " + address() + " within 10 s; log tail:\n" + tail(log())
+                "salond did not report listening on " + address() + " within 10 s; log tail:\n" +
+                tail(log())
             );
         }
         std::this_thread::sleep_for(kPollInterval);

@@ -23,7 +23,8 @@ class ServerProcess {
 public:
     /// Starts salond on 127.0.0.1 with a free ephemeral port (another port is tried when the
     /// bind fails), `--log-level info`, stderr appended to <data_dir>/salond.log. Waits at most
-    /// 10 s for the port to accept; throws std::runtime_error with the log tail on failure.
+    /// 10 s until this child has logged "listening on 127.0.0.1:PORT" and the port accepts;
+    /// throws std::runtime_error with the log tail on failure.
     explicit ServerProcess(ServerOptions options = {});
     /// SIGTERM, wait ≤ 5 s, then SIGKILL; removes a data dir it created.
     ~ServerProcess();
