@@ -12,7 +12,7 @@ struct Entry {
 };
 
 constexpr std::array kCatalog{
-    Entry{Errc::bad_json, "bad_json", "the frame is not a JSON object"},
+    Entry{Errc::bad_json, "bad_json", "the frame is not valid JSON"},
     Entry{Errc::bad_request, "bad_request", "the request has a missing or malformed field"},
     Entry{Errc::unknown_verb, "unknown_verb", "no such verb"},
     Entry{Errc::line_too_long, "line_too_long", "the frame is longer than the limit"},

@@ -31,6 +31,7 @@ TcpConnection::TcpConnection(
       server_(server),
       registry_(registry),
       writer_signal_(socket_.get_executor()),
+      reader_signal_(socket_.get_executor()),
       watchdog_timer_(socket_.get_executor()) {
     boost::system::error_code ec;
     const auto endpoint = socket_.remote_endpoint(ec);
@@ -89,13 +90,22 @@ void TcpConnection::begin_close(std::string reason) {
     close_reason_ = std::move(reason);
     closing_since_ = server_.clock().steady_now();
     writer_signal_.cancel();
+    reader_signal_.cancel();
     watchdog_timer_.cancel();
 }
 
 awaitable<void> TcpConnection::read_loop() {
     const std::size_t max_frame = server_.settings().limits.max_frame_bytes;
+    // Past half the send-queue bound the reader pauses until the writer catches up: a client
+    // that pipelines requests faster than it reads the replies is slowed down, not dropped.
+    // Only events pushed by others can then fill the queue to its limit.
+    const std::size_t pause_above = server_.settings().limits.send_queue_bytes / 2;
     std::string buffer;
     for (;;) {
+        while (!closing_ && session_->outbox().backlog_bytes() > pause_above) {
+            reader_signal_.expires_at(asio::steady_timer::time_point::max());
+            co_await reader_signal_.async_wait(use_nothrow);
+        }
         // +2 leaves room for the "\r\n" after a frame of exactly the limit.
         auto [ec, n] = co_await asio::async_read_until(
             socket_, asio::dynamic_buffer(buffer, max_frame + 2), '\n', use_nothrow
@@ -141,6 +151,7 @@ awaitable<void> TcpConnection::write_loop() {
         for (const auto& frame : frames) buffers.emplace_back(asio::buffer(*frame));
         auto [ec, written] = co_await asio::async_write(socket_, buffers, use_nothrow);
         if (ec) co_return;
+        reader_signal_.cancel();
     }
 }
 

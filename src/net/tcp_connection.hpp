@@ -50,6 +50,7 @@ private:
     std::string address_;
     std::shared_ptr<server::Session> session_;
     boost::asio::steady_timer writer_signal_;
+    boost::asio::steady_timer reader_signal_;  // wakes a reader paused for backpressure
     boost::asio::steady_timer watchdog_timer_;
     core::SteadyTime last_heard_;
     core::SteadyTime closing_since_;

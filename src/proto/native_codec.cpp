@@ -386,7 +386,8 @@ Decoded decode_request(std::string_view frame_text, bool logged_in) {
     json::error_code ec;
     json::value parsed = json::parse(frame_text, ec);
     if (ec) return error({}, Errc::bad_json, "the frame is not valid JSON: " + ec.message());
-    if (!parsed.is_object()) return error({}, Errc::bad_json, "the frame must be a JSON object");
+    // Valid JSON of the wrong shape is a shape error, not a JSON error (PROTOCOL.md check order).
+    if (!parsed.is_object()) return error({}, Errc::bad_request, "the frame must be a JSON object");
 
     const auto& outer = parsed.get_object();
     if (outer.size() != 1) {

@@ -47,10 +47,11 @@ bool Outbox::reply(Frame frame) {
     return true;
 }
 
-Outbox::Slot Outbox::reserve() {
+Outbox::Slot Outbox::reserve(std::size_t expected_bytes) {
     std::lock_guard lock(mutex_);
     const Slot slot = next_slot_++;
-    pending_.push_back(Pending{slot, nullptr});
+    pending_.push_back(Pending{slot, nullptr, expected_bytes});
+    reserved_bytes_ += expected_bytes;
     return slot;
 }
 
@@ -58,6 +59,8 @@ bool Outbox::fulfil(Slot slot, Frame frame) {
     std::lock_guard lock(mutex_);
     const auto it = std::ranges::find(pending_, slot, &Pending::slot);
     if (it == pending_.end()) return false;  // dropped by an overflow
+    reserved_bytes_ -= it->expected_bytes;
+    it->expected_bytes = 0;
     if (!admit(frame->size())) return false;
     it->frame = std::move(frame);
     release_pending();
@@ -78,6 +81,7 @@ bool Outbox::overflow(Frame last_words) {
     overflowed_ = true;
     ready_.clear();
     pending_.clear();
+    reserved_bytes_ = 0;
     bytes_ = last_words->size();
     make_ready(std::move(last_words));
     return true;
@@ -105,6 +109,11 @@ bool Outbox::overflowed() const {
 std::size_t Outbox::queued_bytes() const {
     std::lock_guard lock(mutex_);
     return bytes_;
+}
+
+std::size_t Outbox::backlog_bytes() const {
+    std::lock_guard lock(mutex_);
+    return bytes_ + reserved_bytes_;
 }
 
 }  // namespace salon::server

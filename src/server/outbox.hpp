@@ -40,8 +40,10 @@ public:
     bool push(Frame frame);
     /// Queues a reply behind any reserved reply still pending.
     bool reply(Frame frame);
-    /// Reserves the place of a reply that is known later.
-    Slot reserve();
+    /// Reserves the place of a reply that is known later; `expected_bytes` (what it and the
+    /// events it causes for this connection will likely take) counts in backlog_bytes() until
+    /// the reply is fulfilled.
+    Slot reserve(std::size_t expected_bytes);
     /// Gives a reserved reply its frame; it and the replies it held back become writable.
     bool fulfil(Slot slot, Frame frame);
     /// Drops everything queued and leaves only `last_words`; returns false if it had already
@@ -53,11 +55,15 @@ public:
 
     bool overflowed() const;
     std::size_t queued_bytes() const;
+    /// Queued bytes plus the expected size of the replies still reserved: what the reader of
+    /// this connection looks at to stop taking requests (backpressure).
+    std::size_t backlog_bytes() const;
 
 private:
     struct Pending {
         Slot slot = 0;  // 0: an ordinary reply held back behind a reserved one
         Frame frame;
+        std::size_t expected_bytes = 0;
     };
 
     bool admit(std::size_t bytes);  // requires mutex_
@@ -67,6 +73,7 @@ private:
     mutable std::mutex mutex_;
     std::size_t limit_bytes_;
     std::size_t bytes_ = 0;
+    std::size_t reserved_bytes_ = 0;
     std::deque<Frame> ready_;
     std::deque<Pending> pending_;
     Slot next_slot_ = 1;

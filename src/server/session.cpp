@@ -34,6 +34,12 @@ std::string random_guest_name() {
     return "Guest" + std::to_string(digits(rng));
 }
 
+/// What a post will add to its sender's queue: the OK and the sender's own MSG with the text.
+std::size_t expected_echo_bytes(std::string_view text) {
+    constexpr std::size_t kEnvelopeBytes = 256;  // ids, names, timestamps and JSON punctuation
+    return 2 * kEnvelopeBytes + text.size();
+}
+
 Frame make_frame(std::string text) {
     return std::make_shared<const std::string>(std::move(text));
 }
@@ -379,7 +385,7 @@ Session::Outcome Session::on(const proto::Ref& ref, const proto::Send& s) {
 
     // The reply's place is kept so that later replies wait for it; the OK is queued before
     // the message is fanned out, so the sender sees OK, then its own MSG.
-    const auto slot = outbox_.reserve();
+    const auto slot = outbox_.reserve(expected_echo_bytes(s.text));
     core::Message message{0, std::move(*channel), actor_.name, {}, s.text, 0};
     server_.pipeline().submit(
         std::move(message),
@@ -427,7 +433,7 @@ awaitable<Session::Outcome> Session::on(const proto::Ref& ref, const proto::Dm& 
         co_return Failure(Errc::no_such_user);
     }
 
-    const auto slot = outbox_.reserve();
+    const auto slot = outbox_.reserve(expected_echo_bytes(d.text));
     core::Message message{0, {}, actor_.name, std::move(recipient), d.text, 0};
     server_.pipeline().submit(
         std::move(message),
