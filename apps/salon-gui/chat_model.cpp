@@ -275,13 +275,14 @@ void ChatModel::member_joined(const QString& channel, const QString& user) {
     auto* conversation = find_mutable(ensure_channel(channel));
     if (conversation == nullptr) return;
     const auto folded = fold_name(user);
-    if (!conversation->members.contains(folded)) {
-        Member member;
-        member.user = user;
-        member.guest = salon::core::is_guest_name(user.toStdString());
-        conversation->members.insert(folded, member);
-        emit members_changed(conversation->key);
-    }
+    // A JOIN for someone already listed is a rejoin (after REGISTER, or a registered user's
+    // automatic rejoin after a reconnect): not news, so no [+] line.
+    if (conversation->members.contains(folded)) return;
+    Member member;
+    member.user = user;
+    member.guest = salon::core::is_guest_name(user.toStdString());
+    conversation->members.insert(folded, member);
+    emit members_changed(conversation->key);
     ChatLine line;
     line.kind = ChatLine::Kind::join;
     line.time = QDateTime::currentDateTimeUtc();

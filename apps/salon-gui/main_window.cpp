@@ -48,7 +48,11 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
     input_->setObjectName(QStringLiteral("input"));
     view_->setOpenExternalLinks(true);
     input_->setPlaceholderText(tr("Message, or /join #channel, /part, /msg nick text, /quit"));
+    topic_->setObjectName(QStringLiteral("topic"));
     topic_->setWordWrap(true);
+    topic_->setMargin(4);
+    topic_->setStyleSheet(QStringLiteral("font-weight: bold; color: #37474f;"));
+    topic_->hide();
     topic_->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
     auto* centre = new QWidget(this);
@@ -80,10 +84,7 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
     );
     connect(&model, &ChatModel::conversation_updated, this, [this](const QString& key) {
         update_entry(key);
-        if (key == session_.model().current()) {
-            const auto* conversation = session_.model().find(key);
-            topic_->setText(conversation != nullptr ? conversation->topic : QString());
-        }
+        if (key == session_.model().current()) show_topic();
     });
     connect(&model, &ChatModel::line_appended, this, &MainWindow::on_line_appended);
     connect(&model, &ChatModel::lines_reset, this, [this](const QString& key) {
@@ -215,7 +216,10 @@ void MainWindow::update_entry(const QString& key) {
         font.setBold(conversation->unread > 0);
         item->setFont(font);
         item->setForeground(conversation->mentioned ? QBrush(kMentionColour) : QBrush());
-        item->setToolTip(conversation->topic);
+        item->setToolTip(
+            conversation->dm ? tr("direct messages with %1").arg(conversation->title)
+                             : conversation->topic
+        );
         return;
     }
 }
@@ -245,8 +249,7 @@ void MainWindow::render_all() {
         view_->clear();
         return;
     }
-    topic_->setText(conversation->topic);
-    topic_->setVisible(!conversation->topic.isEmpty());
+    show_topic();
     QString html;
     for (const auto& line : conversation->lines) {
         html += QStringLiteral("<p style=\"margin:0\">") + line_html(line) + QStringLiteral("</p>");
@@ -262,6 +265,13 @@ void MainWindow::render_all() {
         // Nothing to scroll yet: fetch older pages until the view is full or history ends.
         maybe_load_older();
     }
+}
+
+void MainWindow::show_topic() {
+    const auto* conversation = session_.model().find(session_.model().current());
+    const auto topic = conversation != nullptr ? conversation->topic : QString();
+    topic_->setText(topic);
+    topic_->setVisible(!topic.isEmpty());
 }
 
 void MainWindow::on_line_appended(const QString& key) {

@@ -43,6 +43,8 @@ public:
 
     QLabel* state_label() const { return state_; }
 
+    QLabel* topic_label() const { return topic_; }
+
     const QString& last_notification() const { return last_notification_; }
 
 protected:
@@ -52,6 +54,7 @@ private:
     void rebuild_conversation_list();
     void update_entry(const QString& key);
     void render_all();
+    void show_topic();
     void on_line_appended(const QString& key);
     void render_members(const QString& key);
     void on_state_changed(ChatConnection::State state);

@@ -201,6 +201,10 @@ private slots:
         QVERIFY(home->members.value(QStringLiteral("guest12")).guest);
         QVERIFY(home->members.value(QStringLiteral("me")).op);
         QCOMPARE(home->lines.back().kind, ChatLine::Kind::join);
+        // A second JOIN for a listed member (a rejoin) adds no line.
+        const auto lines = home->lines.size();
+        model.member_joined(QStringLiteral("home"), QStringLiteral("guest12"));
+        QCOMPARE(home->lines.size(), lines);
         model.member_parted(QStringLiteral("#home"), QStringLiteral("Guest12"), QString());
         QCOMPARE(home->members.size(), 2);
         QCOMPARE(home->lines.back().kind, ChatLine::Kind::part);

@@ -524,6 +524,18 @@ private slots:
             gui.has_member(QStringLiteral("home"), QStringLiteral("bob")), kWaitMs
         );
 
+        // alice created home, so she is its operator and may set the topic.
+        alice->send(
+            make_frame("TOPIC", {{"channel", "home"}, {"topic", "Salon HQ: be kind, ship often"}})
+        );
+        QVERIFY(wait_body(*alice, "OK").has_value());
+        QTRY_COMPARE_WITH_TIMEOUT(
+            gui.conversation(QStringLiteral("home"))->topic,
+            QStringLiteral("Salon HQ: be kind, ship often"),
+            kWaitMs
+        );
+        QVERIFY(gui.window.topic_label()->isVisible());
+        QCOMPARE(gui.window.topic_label()->text(), QStringLiteral("Salon HQ: be kind, ship often"));
         QVERIFY(tcp_say(*alice, "home", "morning everyone ☕"));
         QVERIFY(tcp_say(*bob, "home", "morning! the 0.3 build is green"));
         QVERIFY(tcp_say(*alice, "home", "carol, could you try the new desktop client?"));
