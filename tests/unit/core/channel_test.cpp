@@ -1,0 +1,230 @@
+#include "core/channel.hpp"
+
+// Channel's rules: who may join, who is a member or an operator, who may moderate, and the
+// ring of recent messages replayed on join.
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/names.hpp"
+
+namespace salon::core {
+namespace {
+
+Actor user(std::string name) {
+    Actor actor;
+    actor.folded = fold_user_name(name);
+    actor.name = std::move(name);
+    return actor;
+}
+
+Actor guest(std::string name) {
+    Actor actor = user(std::move(name));
+    actor.guest = true;
+    return actor;
+}
+
+Actor admin(std::string name) {
+    Actor actor = user(std::move(name));
+    actor.admin = true;
+    return actor;
+}
+
+Message message(MessageId id) {
+    return Message{
+        .id = id,
+        .channel = "home",
+        .from = "alice",
+        .to = "",
+        .text = "message " + std::to_string(id),
+        .ts_ms = 1'700'000'000'000 + id,
+    };
+}
+
+std::vector<MessageId> ids_of(const std::vector<Message>& messages) {
+    std::vector<MessageId> ids;
+    for (const auto& m : messages) ids.push_back(m.id);
+    return ids;
+}
+
+TEST(ChannelTest, KeepsTheNameTopicAndKeyItWasCreatedWith) {
+    const Channel channel("home", "welcome", "secret", 10);
+    EXPECT_EQ(channel.name(), "home");
+    EXPECT_EQ(channel.topic(), "welcome");
+    EXPECT_EQ(channel.key(), "secret");
+    EXPECT_EQ(channel.member_count(), 0U);
+    EXPECT_EQ(channel.last_message_id(), 0);
+    EXPECT_TRUE(channel.recent().empty());
+}
+
+TEST(ChannelJoinTest, AnOpenChannelAdmitsAnyoneWithOrWithoutAKey) {
+    const Channel channel("home", "", "", 10);
+    EXPECT_EQ(channel.join_refusal(user("alice"), ""), std::nullopt);
+    EXPECT_EQ(channel.join_refusal(guest("Guest1"), "whatever"), std::nullopt);
+}
+
+TEST(ChannelJoinTest, ABannedUserIsRefusedWhateverTheCaseOfTheirName) {
+    Channel channel("home", "", "", 10);
+    channel.set_ban("alice", true);
+    EXPECT_EQ(channel.join_refusal(user("ALICE"), ""), Errc::banned);
+    EXPECT_EQ(channel.join_refusal(user("bob"), ""), std::nullopt);
+}
+
+TEST(ChannelJoinTest, UnbanningLetsTheUserJoinAgain) {
+    Channel channel("home", "", "", 10);
+    channel.set_ban("alice", true);
+    EXPECT_TRUE(channel.is_banned("alice"));
+    channel.set_ban("alice", false);
+    EXPECT_FALSE(channel.is_banned("alice"));
+    EXPECT_EQ(channel.join_refusal(user("alice"), ""), std::nullopt);
+}
+
+TEST(ChannelJoinTest, AKeyedChannelRefusesAMissingOrWrongKeyAndAdmitsTheRightOne) {
+    const Channel channel("home", "", "sesame", 10);
+    EXPECT_EQ(channel.join_refusal(user("alice"), ""), Errc::bad_key);
+    EXPECT_EQ(channel.join_refusal(user("alice"), "Sesame"), Errc::bad_key);
+    EXPECT_EQ(channel.join_refusal(user("alice"), "sesame"), std::nullopt);
+}
+
+TEST(ChannelJoinTest, ABanIsReportedBeforeABadKey) {
+    Channel channel("home", "", "sesame", 10);
+    channel.set_ban("alice", true);
+    EXPECT_EQ(channel.join_refusal(user("alice"), "wrong"), Errc::banned);
+    EXPECT_EQ(channel.join_refusal(user("alice"), "sesame"), Errc::banned);
+}
+
+TEST(ChannelJoinTest, RemovingTheKeyOpensTheChannel) {
+    Channel channel("home", "", "sesame", 10);
+    channel.set_key("");
+    EXPECT_EQ(channel.join_refusal(user("alice"), ""), std::nullopt);
+}
+
+TEST(ChannelJoinTest, AnAdministratorPassesBansAndKeys) {
+    Channel channel("home", "", "sesame", 10);
+    channel.set_ban("root", true);
+    EXPECT_EQ(channel.join_refusal(admin("root"), "wrong"), std::nullopt);
+    EXPECT_EQ(channel.join_refusal(admin("root"), ""), std::nullopt);
+}
+
+TEST(ChannelMembersTest, AddingAMemberTwiceChangesNothing) {
+    Channel channel("home", "", "", 10);
+    EXPECT_TRUE(channel.add_member(user("Alice"), true));
+    EXPECT_FALSE(channel.add_member(user("ALICE"), false));
+    EXPECT_EQ(channel.member_count(), 1U);
+    EXPECT_TRUE(channel.is_op("alice"));
+    EXPECT_EQ(channel.members().at("alice").name, "Alice");
+}
+
+TEST(ChannelMembersTest, MembersAreFoundByTheirFoldedName) {
+    Channel channel("home", "", "", 10);
+    channel.add_member(user("Alice"), false);
+    EXPECT_TRUE(channel.is_member("alice"));
+    EXPECT_FALSE(channel.is_member("Alice"));  // callers fold before asking
+    EXPECT_FALSE(channel.is_member("bob"));
+}
+
+TEST(ChannelMembersTest, RemovingAMemberReportsWhetherTheyWereThere) {
+    Channel channel("home", "", "", 10);
+    channel.add_member(user("alice"), true);
+    EXPECT_TRUE(channel.remove_member("alice"));
+    EXPECT_FALSE(channel.remove_member("alice"));
+    EXPECT_FALSE(channel.is_member("alice"));
+    EXPECT_FALSE(channel.is_op("alice"));
+    EXPECT_EQ(channel.member_count(), 0U);
+}
+
+TEST(ChannelMembersTest, MemberInfosShowDisplayNamesOrderedByFoldedName) {
+    Channel channel("home", "", "", 10);
+    channel.add_member(user("carol"), false);
+    channel.add_member(guest("Guest7"), false);
+    channel.add_member(user("Bob"), true);
+    channel.add_member(user("alice"), false);
+
+    const auto infos = channel.member_infos();
+    ASSERT_EQ(infos.size(), 4U);
+    EXPECT_EQ(infos[0].user, "alice");
+    EXPECT_EQ(infos[1].user, "Bob");
+    EXPECT_TRUE(infos[1].op);
+    EXPECT_FALSE(infos[1].guest);
+    EXPECT_EQ(infos[2].user, "carol");
+    EXPECT_EQ(infos[3].user, "Guest7");
+    EXPECT_TRUE(infos[3].guest);
+    EXPECT_FALSE(infos[3].op);
+}
+
+TEST(ChannelModerationTest, OnlyOperatorsAndAdministratorsMayModerate) {
+    Channel channel("home", "", "", 10);
+    channel.add_member(user("op"), true);
+    channel.add_member(user("member"), false);
+
+    EXPECT_TRUE(channel.may_moderate(user("op")));
+    EXPECT_FALSE(channel.may_moderate(user("member")));
+    EXPECT_FALSE(channel.may_moderate(user("stranger")));
+    EXPECT_TRUE(channel.may_moderate(admin("root")));  // not even a member
+}
+
+TEST(ChannelModerationTest, AnOperatorWhoLeavesAndRejoinsAsAPlainMemberLosesModeration) {
+    Channel channel("home", "", "", 10);
+    channel.add_member(user("alice"), true);
+    channel.remove_member("alice");
+    channel.add_member(user("alice"), false);
+    EXPECT_FALSE(channel.may_moderate(user("alice")));
+}
+
+TEST(ChannelModerationTest, GrantingOperatorWorksOnlyForMembers) {
+    Channel channel("home", "", "", 10);
+    channel.add_member(user("bob"), false);
+
+    EXPECT_FALSE(channel.grant_op("carol"));
+    EXPECT_FALSE(channel.is_member("carol"));
+
+    EXPECT_TRUE(channel.grant_op("bob"));
+    EXPECT_TRUE(channel.is_op("bob"));
+    EXPECT_TRUE(channel.may_moderate(user("Bob")));
+    EXPECT_TRUE(channel.grant_op("bob"));  // already an operator: still true, still op
+    EXPECT_TRUE(channel.is_op("bob"));
+}
+
+TEST(ChannelTopicTest, SettingTheTopicReplacesIt) {
+    Channel channel("home", "old", "", 10);
+    channel.set_topic("new");
+    EXPECT_EQ(channel.topic(), "new");
+}
+
+TEST(ChannelRecentTest, KeepsOnlyTheNewestMessagesUpToCapacityOldestFirst) {
+    Channel channel("home", "", "", 3);
+    for (MessageId id = 1; id <= 5; ++id) channel.remember(message(id));
+    EXPECT_EQ(ids_of(channel.recent()), (std::vector<MessageId>{3, 4, 5}));
+    EXPECT_EQ(channel.recent().back().text, "message 5");
+    EXPECT_EQ(channel.last_message_id(), 5);
+}
+
+TEST(ChannelRecentTest, BelowCapacityEveryMessageIsKept) {
+    Channel channel("home", "", "", 3);
+    channel.remember(message(10));
+    channel.remember(message(20));
+    EXPECT_EQ(ids_of(channel.recent()), (std::vector<MessageId>{10, 20}));
+    EXPECT_EQ(channel.last_message_id(), 20);
+}
+
+TEST(ChannelRecentTest, ZeroCapacityKeepsNothingButStillTracksTheLastId) {
+    Channel channel("home", "", "", 0);
+    channel.remember(message(7));
+    channel.remember(message(9));
+    EXPECT_TRUE(channel.recent().empty());
+    EXPECT_EQ(channel.last_message_id(), 9);
+}
+
+TEST(ChannelRecentTest, TheRingKeepsWorkingLongAfterItFirstFills) {
+    Channel channel("home", "", "", 50);
+    for (MessageId id = 1; id <= 1000; ++id) channel.remember(message(id));
+    const auto recent = channel.recent();
+    ASSERT_EQ(recent.size(), 50U);
+    EXPECT_EQ(recent.front().id, 951);
+    EXPECT_EQ(recent.back().id, 1000);
+    EXPECT_EQ(channel.last_message_id(), 1000);
+}
+
+}  // namespace
+}  // namespace salon::core
