@@ -25,8 +25,7 @@ TEST_P(Robustness, AClientThatNeverReadsIsDroppedWhileOthersGetEverything) {
     ServerProcess server(
         {.extra_args = with_fast_rates({"--send-queue-bytes", "65536"}), .data_dir = {}}
     );
-    auto stalled = connect_tcp(server);
-    stalled->set_receive_buffer(4096);
+    auto stalled = std::make_unique<LineClient>("127.0.0.1", server.port(), 4096);
     const auto stalled_name = str(login(*stalled, ""), "user");
     auto listener = open(server);
     login(*listener, "");

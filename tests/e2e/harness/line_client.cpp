@@ -22,7 +22,7 @@ namespace {
 
 }  // namespace
 
-LineClient::LineClient(std::string_view host, std::uint16_t port) {
+LineClient::LineClient(std::string_view host, std::uint16_t port, int receive_buffer_bytes) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0) {
         throw_errno("socket");
@@ -33,6 +33,11 @@ LineClient::LineClient(std::string_view host, std::uint16_t port) {
     if (::inet_pton(AF_INET, std::string(host).c_str(), &addr.sin_addr) != 1) {
         ::close(fd_);
         throw std::runtime_error("bad IPv4 address: " + std::string(host));
+    }
+    if (receive_buffer_bytes > 0) {
+        ::setsockopt(
+            fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof receive_buffer_bytes
+        );
     }
     if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
         const int saved = errno;
@@ -157,10 +162,6 @@ void LineClient::reset() {
         ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
         close();
     }
-}
-
-void LineClient::set_receive_buffer(int bytes) {
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
 }
 
 }  // namespace salon::test

@@ -16,7 +16,9 @@ namespace salon::test {
 class LineClient final : public Connection {
 public:
     /// Connects at once; throws std::runtime_error when the connection is refused.
-    LineClient(std::string_view host, std::uint16_t port);
+    /// `receive_buffer_bytes` > 0 shrinks our receive buffer before the handshake, so a client
+    /// that stops reading stalls the server quickly (set later, the window stops reopening).
+    LineClient(std::string_view host, std::uint16_t port, int receive_buffer_bytes = 0);
     ~LineClient() override;
     LineClient(const LineClient&) = delete;
     LineClient& operator=(const LineClient&) = delete;
@@ -32,9 +34,6 @@ public:
 
     /// Closes with an RST instead of a FIN (SO_LINGER 0): a client that crashed or lost power.
     void reset();
-
-    /// Shrinks our receive buffer so a client that stops reading stalls the server quickly.
-    void set_receive_buffer(int bytes);
 
     int fd() const { return fd_; }
 
