@@ -1,6 +1,7 @@
 // End-to-end: the full-screen client in a real terminal (tmux), checked by what is on screen.
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <regex>
 
 #include "child_process.hpp"
@@ -21,6 +22,12 @@ protected:
         : server_(std::move(options)), config_home_(make_temp_dir("salon-tui-config")) {}
 
     ~InteractiveTest() override {
+        // A failure is often the server's: show the end of its log.
+        if (HasFailure()) {
+            const auto log = server_.log();
+            std::cerr << "salond log (tail):\n"
+                      << log.substr(log.size() > 4000 ? log.size() - 4000 : 0) << "\n";
+        }
         screen_.reset();
         std::error_code ec;
         std::filesystem::remove_all(config_home_, ec);
@@ -164,24 +171,22 @@ TEST_F(InteractiveTest, CtrlCQuitsCleanly) {
 TEST_F(InteractiveTest, ResizeLaysTheScreenOutAgain) {
     start_client(100, 24);
     LineClient other("127.0.0.1", server_.port());
-    const auto them = login(other);
-    other.send(make_frame(
-        "SEND",
-        {{"channel", "home"},
-         {"text", "a message long enough to need wrapping once the terminal gets narrow"}}
-    ));
-    ASSERT_TRUE(screen().wait_for("members", kScreenWait)) << screen().last_screen();
-    ASSERT_TRUE(screen().wait_for("once the terminal gets narrow", kScreenWait))
-        << screen().last_screen();
+    login(other);
+    // 40 columns: one row in the 64-column pane of a 100-column terminal, two rows at 44.
+    const std::string text = "short enough for wide, wraps when narrow";
+    other.send(make_frame("SEND", {{"channel", "home"}, {"text", text}}));
+    ASSERT_TRUE(screen().wait_for("> " + text, kScreenWait)) << screen().last_screen();
+    ASSERT_NE(screen().last_screen().find("members"), std::string::npos);
     screen().resize(44, 16);
     // Narrow: no window list, no member list, the message wraps.
     EXPECT_TRUE(screen().wait_until_gone("members", kScreenWait)) << screen().last_screen();
-    EXPECT_TRUE(screen().wait_for("to need wrapping once", kScreenWait)) << screen().last_screen();
-    EXPECT_NE(screen().last_screen().find("the terminal gets"), std::string::npos);
+    EXPECT_TRUE(screen().wait_for("wraps when narrow", kScreenWait)) << screen().last_screen();
+    EXPECT_EQ(screen().last_screen().find(text), std::string::npos) << screen().last_screen();
     EXPECT_EQ(screen().last_screen().find("1 salon"), std::string::npos) << screen().last_screen();
     screen().resize(100, 24);
     EXPECT_TRUE(screen().wait_for("members", kScreenWait)) << screen().last_screen();
     EXPECT_TRUE(screen().wait_for("1 salon", kScreenWait)) << screen().last_screen();
+    EXPECT_TRUE(screen().wait_for("> " + text, kScreenWait)) << screen().last_screen();
 }
 
 TEST_F(InteractiveTest, ReconnectsAfterTheServerRestartsAndRejoins) {

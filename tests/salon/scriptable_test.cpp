@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <iostream>
 #include <regex>
 
 #include "child_process.hpp"
@@ -19,6 +20,12 @@ protected:
     ScriptableTest() : config_home_(make_temp_dir("salon-cli-config")) {}
 
     ~ScriptableTest() override {
+        // A failure is often the server's: show the end of its log.
+        if (HasFailure()) {
+            const auto log = server_.log();
+            std::cerr << "salond log (tail):\n"
+                      << log.substr(log.size() > 4000 ? log.size() - 4000 : 0) << "\n";
+        }
         std::error_code ec;
         std::filesystem::remove_all(config_home_, ec);
     }
@@ -213,10 +220,11 @@ TEST_F(ScriptableTest, BadArgumentsExitTwoWithAMessage) {
 
 TEST_F(ScriptableTest, DeadServerExitsThreeWithAClearMessage) {
     server_.stop();
+    // The interactive client (no subcommand) checks the connection before taking the screen.
     for (const auto& args : std::vector<std::vector<std::string>>{
-             {"send", "hi"}, {"list"}, {"tail"}, {"history"}, {"who", "home"}}) {
+             {}, {"send", "hi"}, {"list"}, {"tail"}, {"history"}, {"who", "home"}}) {
         auto r = salon(args);
-        EXPECT_EQ(r.exit_status, 3) << args.front();
+        EXPECT_EQ(r.exit_status, 3) << (args.empty() ? "interactive" : args.front());
         EXPECT_NE(r.err.find("salon: cannot connect to " + server_.address()), std::string::npos)
             << r.err;
     }
@@ -250,6 +258,9 @@ TEST_F(ScriptableTest, RegisteredAccountsLogInWithEnvOrFileAndWrongPasswordsExit
     EXPECT_EQ(wrong.exit_status, 4);
     EXPECT_NE(wrong.err.find("bad_credentials"), std::string::npos) << wrong.err;
     // No SALON_PASSWORD, no file, no terminal: refuse instead of hanging on a prompt.
+    auto interactive = salon({"--user", "carol"}, {}, {{"SALON_PASSWORD", "wrong password"}});
+    EXPECT_EQ(interactive.exit_status, 4);
+    EXPECT_NE(interactive.err.find("bad_credentials"), std::string::npos) << interactive.err;
     auto none = salon({"--user", "carol", "list"});
     EXPECT_EQ(none.exit_status, 2) << none.err;
     EXPECT_NE(none.err.find("no password"), std::string::npos) << none.err;
