@@ -1,0 +1,386 @@
+#include "server/outbox.hpp"
+
+// Outbox: the byte bound, overflow's last words, reply ordering behind reservations, the
+// backpressure figure, the writer's wake-up and use from several threads at once.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <thread>
+
+namespace salon::server {
+namespace {
+
+Frame frame(std::string text) {
+    return std::make_shared<const std::string>(std::move(text));
+}
+
+/// Takes what is writable, as the texts of the frames; empty when nothing is.
+std::vector<std::string> take_texts(Outbox& outbox) {
+    std::vector<Frame> frames;
+    outbox.take(frames);
+    std::vector<std::string> texts;
+    for (const auto& f : frames) texts.push_back(*f);
+    return texts;
+}
+
+using Texts = std::vector<std::string>;
+
+TEST(OutboxTest, FramesLeaveInTheOrderTheyWereAccepted) {
+    Outbox outbox(1024);
+    EXPECT_TRUE(outbox.push(frame("e1")));
+    EXPECT_TRUE(outbox.reply(frame("r1")));
+    EXPECT_TRUE(outbox.push(frame("e2")));
+    EXPECT_EQ(take_texts(outbox), (Texts{"e1", "r1", "e2"}));
+}
+
+TEST(OutboxTest, TakeMovesEverythingOutAndReportsWhetherThereWasAnything) {
+    Outbox outbox(1024);
+    std::vector<Frame> out;
+    EXPECT_FALSE(outbox.take(out));
+    EXPECT_TRUE(out.empty());
+
+    outbox.push(frame("abc"));
+    EXPECT_TRUE(outbox.take(out));
+    ASSERT_EQ(out.size(), 1U);
+    EXPECT_FALSE(outbox.take(out));
+    EXPECT_EQ(out.size(), 1U);  // take appends; nothing more was added
+}
+
+TEST(OutboxTest, QueuedBytesCountWhatWaitsAndDropToZeroOnceTaken) {
+    Outbox outbox(1024);
+    outbox.push(frame("12345"));
+    outbox.reply(frame("123"));
+    EXPECT_EQ(outbox.queued_bytes(), 8U);
+    take_texts(outbox);
+    EXPECT_EQ(outbox.queued_bytes(), 0U);
+}
+
+TEST(OutboxTest, AcceptsUpToTheLimitExactlyAndRefusesAByteMore) {
+    Outbox outbox(10);
+    EXPECT_TRUE(outbox.push(frame("123456")));
+    EXPECT_TRUE(outbox.reply(frame("7890")));
+    EXPECT_EQ(outbox.queued_bytes(), 10U);
+    EXPECT_FALSE(outbox.push(frame("x")));
+    EXPECT_FALSE(outbox.reply(frame("x")));
+    EXPECT_EQ(outbox.queued_bytes(), 10U);
+    EXPECT_FALSE(outbox.overflowed());  // refusing is not overflowing: the caller decides
+    EXPECT_EQ(take_texts(outbox), (Texts{"123456", "7890"}));
+}
+
+TEST(OutboxTest, TakingFreesRoomForMore) {
+    Outbox outbox(4);
+    EXPECT_TRUE(outbox.push(frame("abcd")));
+    EXPECT_FALSE(outbox.push(frame("e")));
+    take_texts(outbox);
+    EXPECT_TRUE(outbox.push(frame("efgh")));
+}
+
+TEST(OutboxTest, AFrameLargerThanTheWholeLimitIsRefusedEvenWhenEmpty) {
+    Outbox outbox(4);
+    EXPECT_FALSE(outbox.push(frame("abcde")));
+    EXPECT_EQ(outbox.queued_bytes(), 0U);
+}
+
+TEST(OutboxOverflowTest, LeavesOnlyTheLastWords) {
+    Outbox outbox(16);
+    outbox.push(frame("event"));
+    outbox.reply(frame("reply"));
+    EXPECT_FALSE(outbox.push(frame("too much to fit")));
+
+    EXPECT_TRUE(outbox.overflow(frame("NOTICE send_queue_full")));
+    EXPECT_TRUE(outbox.overflowed());
+    EXPECT_EQ(outbox.queued_bytes(), std::string("NOTICE send_queue_full").size());
+    EXPECT_EQ(take_texts(outbox), (Texts{"NOTICE send_queue_full"}));
+    EXPECT_EQ(outbox.queued_bytes(), 0U);
+}
+
+TEST(OutboxOverflowTest, OnlyTheFirstOverflowCountsAndItsWordsStay) {
+    Outbox outbox(16);
+    EXPECT_TRUE(outbox.overflow(frame("first")));
+    EXPECT_FALSE(outbox.overflow(frame("second")));
+    EXPECT_EQ(take_texts(outbox), (Texts{"first"}));
+}
+
+TEST(OutboxOverflowTest, NothingIsAcceptedAfterwardsEvenWithRoom) {
+    Outbox outbox(1024);
+    outbox.overflow(frame("bye"));
+    take_texts(outbox);
+    EXPECT_FALSE(outbox.push(frame("e")));
+    EXPECT_FALSE(outbox.reply(frame("r")));
+    const auto slot = outbox.reserve(10);
+    EXPECT_FALSE(outbox.fulfil(slot, frame("r")));
+    EXPECT_TRUE(take_texts(outbox).empty());
+}
+
+TEST(OutboxOverflowTest, DropsReservationsSoTheirLateRepliesAreRefused) {
+    Outbox outbox(1024);
+    const auto slot = outbox.reserve(500);
+    outbox.reply(frame("held"));
+    EXPECT_EQ(outbox.backlog_bytes(), 504U);
+
+    outbox.overflow(frame("bye"));
+    EXPECT_EQ(outbox.backlog_bytes(), 3U);
+    EXPECT_FALSE(outbox.fulfil(slot, frame("late")));
+    EXPECT_EQ(take_texts(outbox), (Texts{"bye"}));
+    EXPECT_EQ(outbox.backlog_bytes(), 0U);
+}
+
+TEST(OutboxReserveTest, RepliesReservedEarlierHoldBackLaterRepliesButNotEvents) {
+    Outbox outbox(1024);
+    const auto slot = outbox.reserve(50);
+    EXPECT_TRUE(outbox.reply(frame("r2")));
+    EXPECT_TRUE(outbox.push(frame("e1")));
+    EXPECT_EQ(take_texts(outbox), (Texts{"e1"}));
+
+    EXPECT_TRUE(outbox.fulfil(slot, frame("r1")));
+    EXPECT_EQ(take_texts(outbox), (Texts{"r1", "r2"}));
+}
+
+TEST(OutboxReserveTest, ALaterReservationFulfilledFirstWaitsForTheEarlierOne) {
+    Outbox outbox(1024);
+    const auto first = outbox.reserve(10);
+    const auto second = outbox.reserve(10);
+    outbox.reply(frame("r3"));
+
+    EXPECT_TRUE(outbox.fulfil(second, frame("r2")));
+    EXPECT_TRUE(take_texts(outbox).empty());
+
+    EXPECT_TRUE(outbox.fulfil(first, frame("r1")));
+    EXPECT_EQ(take_texts(outbox), (Texts{"r1", "r2", "r3"}));
+}
+
+TEST(OutboxReserveTest, AReservationOnlyHoldsBackWhatCameAfterIt) {
+    Outbox outbox(1024);
+    outbox.reply(frame("r0"));
+    const auto slot = outbox.reserve(10);
+    outbox.reply(frame("r2"));
+    EXPECT_EQ(take_texts(outbox), (Texts{"r0"}));
+    outbox.fulfil(slot, frame("r1"));
+    EXPECT_EQ(take_texts(outbox), (Texts{"r1", "r2"}));
+}
+
+TEST(OutboxReserveTest, ReservationsReleaseUpToTheNextUnfulfilledOne) {
+    Outbox outbox(1024);
+    const auto a = outbox.reserve(10);
+    outbox.reply(frame("after a"));
+    const auto b = outbox.reserve(10);
+    outbox.reply(frame("after b"));
+
+    outbox.fulfil(a, frame("a"));
+    EXPECT_EQ(take_texts(outbox), (Texts{"a", "after a"}));
+    outbox.fulfil(b, frame("b"));
+    EXPECT_EQ(take_texts(outbox), (Texts{"b", "after b"}));
+}
+
+TEST(OutboxReserveTest, FulfillingAnUnknownOrSpentSlotIsRefused) {
+    Outbox outbox(1024);
+    const auto slot = outbox.reserve(10);
+    EXPECT_FALSE(outbox.fulfil(slot + 1000, frame("x")));
+    EXPECT_TRUE(outbox.fulfil(slot, frame("r")));
+    EXPECT_FALSE(outbox.fulfil(slot, frame("again")));
+    EXPECT_EQ(take_texts(outbox), (Texts{"r"}));
+}
+
+TEST(OutboxReserveTest, SlotsAreDistinct) {
+    Outbox outbox(1024);
+    const auto a = outbox.reserve(1);
+    const auto b = outbox.reserve(1);
+    EXPECT_NE(a, b);
+}
+
+TEST(OutboxReserveTest, AHeldBackReplyCountsAgainstTheLimit) {
+    Outbox outbox(10);
+    outbox.reserve(0);
+    EXPECT_TRUE(outbox.reply(frame("12345678")));
+    EXPECT_EQ(outbox.queued_bytes(), 8U);
+    EXPECT_FALSE(outbox.reply(frame("abc")));
+}
+
+TEST(OutboxReserveTest, AFulfilmentThatDoesNotFitIsRefused) {
+    Outbox outbox(10);
+    const auto slot = outbox.reserve(4);
+    outbox.push(frame("12345678"));
+    EXPECT_FALSE(outbox.fulfil(slot, frame("abc")));
+    EXPECT_EQ(outbox.backlog_bytes(), 8U);  // the reservation no longer counts
+}
+
+TEST(OutboxBacklogTest, CountsQueuedBytesPlusWhatReservationsExpect) {
+    Outbox outbox(1024);
+    outbox.push(frame("12345"));
+    const auto a = outbox.reserve(100);
+    const auto b = outbox.reserve(40);
+    EXPECT_EQ(outbox.queued_bytes(), 5U);
+    EXPECT_EQ(outbox.backlog_bytes(), 145U);
+
+    outbox.fulfil(a, frame("abc"));  // the expectation is replaced by the actual reply
+    EXPECT_EQ(outbox.backlog_bytes(), 5U + 3U + 40U);
+    outbox.fulfil(b, frame("de"));
+    EXPECT_EQ(outbox.backlog_bytes(), 10U);
+    take_texts(outbox);
+    EXPECT_EQ(outbox.backlog_bytes(), 0U);
+}
+
+TEST(OutboxBacklogTest, ReservationsDoNotTakeRoomFromFrames) {
+    // The expected size is a hint for the reader's backpressure, not a claim on the bound.
+    Outbox outbox(10);
+    outbox.reserve(1000);
+    EXPECT_TRUE(outbox.push(frame("0123456789")));
+    EXPECT_EQ(outbox.backlog_bytes(), 1010U);
+}
+
+/// A waker that counts its calls.
+class CountingWaker {
+public:
+    Outbox::Waker waker() {
+        return [this] { calls_.fetch_add(1); };
+    }
+
+    int calls() const { return calls_.load(); }
+
+private:
+    std::atomic<int> calls_{0};
+};
+
+TEST(OutboxWakerTest, IsNotCalledWhileTheWriterIsNotWaiting) {
+    Outbox outbox(1024);
+    CountingWaker counter;
+    outbox.attach(counter.waker());
+    outbox.push(frame("a"));
+    outbox.reply(frame("b"));
+    EXPECT_EQ(counter.calls(), 0);
+}
+
+TEST(OutboxWakerTest, IsCalledOncePerWaitHoweverManyFramesArrive) {
+    Outbox outbox(1024);
+    CountingWaker counter;
+    outbox.attach(counter.waker());
+
+    EXPECT_TRUE(take_texts(outbox).empty());  // the writer now waits
+    outbox.push(frame("a"));
+    EXPECT_EQ(counter.calls(), 1);
+    outbox.push(frame("b"));
+    outbox.reply(frame("c"));
+    EXPECT_EQ(counter.calls(), 1);
+
+    EXPECT_EQ(take_texts(outbox), (Texts{"a", "b", "c"}));  // a successful take does not arm
+    outbox.push(frame("d"));
+    EXPECT_EQ(counter.calls(), 1);
+
+    take_texts(outbox);
+    EXPECT_TRUE(take_texts(outbox).empty());  // waits again
+    outbox.push(frame("e"));
+    EXPECT_EQ(counter.calls(), 2);
+}
+
+TEST(OutboxWakerTest, AHeldBackReplyDoesNotWakeButItsReleaseDoes) {
+    Outbox outbox(1024);
+    CountingWaker counter;
+    outbox.attach(counter.waker());
+    const auto slot = outbox.reserve(10);
+    take_texts(outbox);  // waits
+
+    outbox.reply(frame("held"));
+    EXPECT_EQ(counter.calls(), 0);
+    outbox.fulfil(slot, frame("first"));
+    EXPECT_EQ(counter.calls(), 1);
+    EXPECT_EQ(take_texts(outbox), (Texts{"first", "held"}));
+}
+
+TEST(OutboxWakerTest, OverflowWakesAWaitingWriterForTheLastWords) {
+    Outbox outbox(1024);
+    CountingWaker counter;
+    outbox.attach(counter.waker());
+    take_texts(outbox);
+    outbox.overflow(frame("bye"));
+    EXPECT_EQ(counter.calls(), 1);
+}
+
+TEST(OutboxWakerTest, IsNotCalledAfterDetach) {
+    Outbox outbox(1024);
+    CountingWaker counter;
+    outbox.attach(counter.waker());
+    take_texts(outbox);
+    outbox.detach();
+    outbox.push(frame("a"));
+    EXPECT_EQ(counter.calls(), 0);
+    EXPECT_EQ(take_texts(outbox), (Texts{"a"}));
+}
+
+TEST(OutboxConcurrencyTest, SeveralPushersAndOneTakerLoseNothingAndKeepEachPushersOrder) {
+    constexpr int kPushers = 4;
+    constexpr int kFramesEach = 5000;
+    Outbox outbox(64 * 1024 * 1024);
+
+    // The waker runs under the outbox's lock, so it only flags and notifies.
+    std::mutex mutex;
+    std::condition_variable woken;
+    bool wake = false;
+    outbox.attach([&] {
+        std::lock_guard lock(mutex);
+        wake = true;
+        woken.notify_one();
+    });
+
+    std::vector<std::thread> pushers;
+    for (int p = 0; p < kPushers; ++p) {
+        pushers.emplace_back([&outbox, p] {
+            for (int i = 0; i < kFramesEach; ++i) {
+                const std::string text = std::to_string(p) + ":" + std::to_string(i);
+                // Odd frames are events; even ones replies, every tenth through a
+                // reservation as a SEND does.
+                bool accepted = false;
+                if (i % 2 == 1) {
+                    accepted = outbox.push(frame(text));
+                } else if (i % 10 == 0) {
+                    accepted = outbox.fulfil(outbox.reserve(16), frame(text));
+                } else {
+                    accepted = outbox.reply(frame(text));
+                }
+                ASSERT_TRUE(accepted) << text;
+            }
+        });
+    }
+
+    // Events may overtake replies held behind another pusher's reservation, so order is
+    // checked per pusher among its events and among its replies.
+    std::map<std::pair<int, int>, int> last_of;  // (pusher, parity) -> last index seen
+    std::size_t total = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (total < kPushers * kFramesEach && std::chrono::steady_clock::now() < deadline) {
+        std::vector<Frame> frames;
+        if (!outbox.take(frames)) {
+            std::unique_lock lock(mutex);
+            woken.wait_until(lock, deadline, [&] { return wake; });
+            wake = false;
+            continue;
+        }
+        for (const auto& f : frames) {
+            const auto colon = f->find(':');
+            const int p = std::stoi(f->substr(0, colon));
+            const int i = std::stoi(f->substr(colon + 1));
+            const auto [it, first] = last_of.try_emplace({p, i % 2}, i);
+            if (!first) {
+                EXPECT_EQ(i, it->second + 2) << "pusher " << p << " out of order";
+                it->second = i;
+            }
+        }
+        total += frames.size();
+    }
+    for (auto& t : pushers) t.join();
+
+    EXPECT_EQ(total, static_cast<std::size_t>(kPushers * kFramesEach));
+    for (int p = 0; p < kPushers; ++p) {
+        EXPECT_EQ(last_of[std::pair(p, 0)], kFramesEach - 2);
+        EXPECT_EQ(last_of[std::pair(p, 1)], kFramesEach - 1);
+    }
+    EXPECT_EQ(outbox.queued_bytes(), 0U);
+    EXPECT_EQ(outbox.backlog_bytes(), 0U);
+    outbox.detach();
+}
+
+}  // namespace
+}  // namespace salon::server
