@@ -231,20 +231,24 @@ std::variant<core::Failure, core::MessageId> Hub::check_member(
     return channel->last_message_id();
 }
 
-void Hub::deliver_channel_message(const core::Message& message) {
+void Hub::deliver_channel_message(const core::Message& message, const Reply& acknowledge) {
     const Frame frame = event_frame(core::MessageEvent{message});
     // Exclusive: the recent-message ring changes, and a join must see the ring and the member
     // list agree (a message is either in the joiner's HISTORY or delivered to them, never both).
     std::unique_lock lock(mutex_);
+    acknowledge();
     core::Channel* channel = find_channel(message.channel);
     if (channel == nullptr) return;
     channel->remember(message);
     to_members(*channel, frame);
 }
 
-void Hub::deliver_direct_message(const core::Message& message, const Session* origin) {
+void Hub::deliver_direct_message(
+    const core::Message& message, const Session* origin, const Reply& acknowledge
+) {
     const Frame frame = event_frame(core::MessageEvent{message});
     std::shared_lock lock(mutex_);
+    acknowledge();
     const auto to = users_.find(core::fold_user_name(message.to));
     if (to != users_.end()) to_user(to->second, frame);
     const auto from = users_.find(core::fold_user_name(message.from));

@@ -94,10 +94,14 @@ public:
         const core::Actor& actor, const std::string& channel
     ) const;
 
-    /// Fan-out of committed messages. Called on the delivery strand, in id order.
-    void deliver_channel_message(const core::Message& message);
+    /// Fan-out of committed messages. Called on the delivery strand, in id order. `acknowledge`
+    /// queues the sender's OK under the lock first, so that nothing the sender does after
+    /// reading it (END, say) can reach the other members before the message.
+    void deliver_channel_message(const core::Message& message, const Reply& acknowledge);
     /// To every session of the recipient and the sender's sessions other than `origin`.
-    void deliver_direct_message(const core::Message& message, const Session* origin);
+    void deliver_direct_message(
+        const core::Message& message, const Session* origin, const Reply& acknowledge
+    );
 
     core::ListResult list() const;
     std::variant<core::Failure, core::WhoResult> who(const std::string& channel) const;

@@ -365,6 +365,40 @@ Session::Outcome Session::on(const proto::Ref& ref, const proto::Part& p) {
     return Replied{};
 }
 
+void Session::submit_post(
+    const proto::Ref& ref, core::Message message, std::vector<std::string> pending_for
+) {
+    // The reply's place is kept so that later replies wait for it. The OK is queued under the
+    // hub's lock just before the fan-out: the sender sees OK, then its own MSG, and whatever
+    // it does after reading the OK reaches others after the message.
+    const auto slot = outbox_.reserve(expected_echo_bytes(message.text));
+    auto done = [self = shared_from_this(), slot, ref](const core::Message* committed) {
+        if (committed == nullptr) {
+            self->outbox_.fulfil(
+                slot,
+                make_frame(proto::encode_no(ref, Errc::internal, "the message could not be stored"))
+            );
+            return;
+        }
+        auto acknowledge = [&] {
+            if (!self->outbox_.fulfil(
+                    slot,
+                    make_frame(
+                        proto::encode_ok(ref, core::PostResult{committed->id, committed->ts_ms})
+                    )
+                )) {
+                self->overflow();
+            }
+        };
+        if (committed->is_direct()) {
+            self->server_.hub().deliver_direct_message(*committed, self.get(), acknowledge);
+        } else {
+            self->server_.hub().deliver_channel_message(*committed, acknowledge);
+        }
+    };
+    server_.pipeline().submit(std::move(message), std::move(pending_for), std::move(done));
+}
+
 std::optional<Failure> Session::check_text(std::string_view text) const {
     if (text.empty()) return Failure(Errc::bad_request, "text may not be empty");
     if (text.size() > server_.settings().limits.max_text_bytes)
@@ -383,34 +417,7 @@ Session::Outcome Session::on(const proto::Ref& ref, const proto::Send& s) {
     auto member = server_.hub().check_member(actor_, *channel);
     if (auto* failure = std::get_if<Failure>(&member)) return *failure;
 
-    // The reply's place is kept so that later replies wait for it; the OK is queued before
-    // the message is fanned out, so the sender sees OK, then its own MSG.
-    const auto slot = outbox_.reserve(expected_echo_bytes(s.text));
-    core::Message message{0, std::move(*channel), actor_.name, {}, s.text, 0};
-    server_.pipeline().submit(
-        std::move(message),
-        {},
-        [self = shared_from_this(), slot, ref](const core::Message* committed) {
-            if (committed == nullptr) {
-                self->outbox_.fulfil(
-                    slot,
-                    make_frame(
-                        proto::encode_no(ref, Errc::internal, "the message could not be stored")
-                    )
-                );
-                return;
-            }
-            if (!self->outbox_.fulfil(
-                    slot,
-                    make_frame(
-                        proto::encode_ok(ref, core::PostResult{committed->id, committed->ts_ms})
-                    )
-                )) {
-                self->overflow();
-            }
-            self->server_.hub().deliver_channel_message(*committed);
-        }
-    );
+    submit_post(ref, core::Message{0, std::move(*channel), actor_.name, {}, s.text, 0}, {});
     return Replied{};
 }
 
@@ -433,31 +440,10 @@ awaitable<Session::Outcome> Session::on(const proto::Ref& ref, const proto::Dm& 
         co_return Failure(Errc::no_such_user);
     }
 
-    const auto slot = outbox_.reserve(expected_echo_bytes(d.text));
-    core::Message message{0, {}, actor_.name, std::move(recipient), d.text, 0};
-    server_.pipeline().submit(
-        std::move(message),
-        std::move(pending_for),
-        [self = shared_from_this(), slot, ref](const core::Message* committed) {
-            if (committed == nullptr) {
-                self->outbox_.fulfil(
-                    slot,
-                    make_frame(
-                        proto::encode_no(ref, Errc::internal, "the message could not be stored")
-                    )
-                );
-                return;
-            }
-            if (!self->outbox_.fulfil(
-                    slot,
-                    make_frame(
-                        proto::encode_ok(ref, core::PostResult{committed->id, committed->ts_ms})
-                    )
-                )) {
-                self->overflow();
-            }
-            self->server_.hub().deliver_direct_message(*committed, self.get());
-        }
+    submit_post(
+        ref,
+        core::Message{0, {}, actor_.name, std::move(recipient), d.text, 0},
+        std::move(pending_for)
     );
     co_return Replied{};
 }

@@ -82,6 +82,10 @@ private:
         std::vector<store::Membership> remembered
     );
     std::optional<core::Failure> check_text(std::string_view text) const;
+    /// Sends a channel message or DM through the pipeline; its OK comes when it is committed.
+    void submit_post(
+        const proto::Ref& ref, core::Message message, std::vector<std::string> pending_for
+    );
     void reply_ok(const proto::Ref& ref, const core::Result& result);
     void reply_no(const proto::Ref& ref, core::Errc code, std::string_view message);
     void queue_reply(Frame frame);
