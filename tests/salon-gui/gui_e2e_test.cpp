@@ -457,7 +457,7 @@ private slots:
         QVERIFY(wait_body(*bob, "QUIT", field_is("user", other_name)).has_value());
     }
 
-    void the_program_sends_end_on_sigterm() {
+    void the_program_sends_end_on_sigterm_and_sigint() {
         QTemporaryDir config;
         QVERIFY(config.isValid());
         auto bob = tcp_user(*server_, "GuestBob");
@@ -482,15 +482,31 @@ private slots:
             return process;
         };
 
-        // SIGTERM, as from a service manager or `kill`.
-        auto first = run(QStringLiteral("GuestSig"));
-        QVERIFY(first->waitForStarted(kWaitMs));
-        QVERIFY(wait_body(*bob, "JOIN", field_is("user", "GuestSig"), 10s).has_value());
-        QVERIFY(::kill(static_cast<pid_t>(first->processId()), SIGTERM) == 0);
-        QVERIFY(first->waitForFinished(kWaitMs));
-        QCOMPARE(first->exitStatus(), QProcess::NormalExit);
-        QCOMPARE(first->exitCode(), 0);
-        QVERIFY(wait_body(*bob, "QUIT", field_is("user", "GuestSig")).has_value());
+        // What a QUIT looks like after a real END, to tell it from a bare disconnect.
+        auto reference = tcp_user(*server_, "GuestRef");
+        QVERIFY(reference != nullptr);
+        reference->send(make_frame("END"));
+        const auto reference_quit = wait_body(*bob, "QUIT", field_is("user", "GuestRef"));
+        QVERIFY(reference_quit.has_value());
+        const auto end_reason = str(*reference_quit, "reason");
+
+        // SIGTERM (a service manager, `kill`) and SIGINT (Ctrl+C) both leave through END.
+        const std::pair<int, QString> cases[] = {
+            {SIGTERM, QStringLiteral("GuestTerm")}, {SIGINT, QStringLiteral("GuestInt")}};
+        for (const auto& [signal_number, name] : cases) {
+            auto process = run(name);
+            QVERIFY(process->waitForStarted(kWaitMs));
+            QVERIFY(wait_body(*bob, "JOIN", field_is("user", std_name(name))).has_value());
+            QVERIFY(::kill(static_cast<pid_t>(process->processId()), signal_number) == 0);
+            QVERIFY(process->waitForFinished(kWaitMs));
+            QCOMPARE(process->exitStatus(), QProcess::NormalExit);
+            QCOMPARE(process->exitCode(), 0);
+            const auto quit = wait_body(*bob, "QUIT", field_is("user", std_name(name)));
+            QVERIFY(quit.has_value());
+            QCOMPARE(
+                QString::fromStdString(str(*quit, "reason")), QString::fromStdString(end_reason)
+            );
+        }
 
         // The settings remembered the server, so --connect alone would reach it next time.
         QSettings remembered(
