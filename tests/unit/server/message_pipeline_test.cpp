@@ -1,0 +1,478 @@
+#include "server/message_pipeline.hpp"
+
+// MessagePipeline against a real SQLite store: id order, durability before delivery, group
+// commit, concurrent submitters, stop() and storage failures.
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace salon::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+/// A fresh directory under the system temp dir, removed with everything in it at the end.
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "salon-pipeline-XXXXXX").string();
+        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+    }
+
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+/// Wall-clock time set by the test.
+class ManualClock final : public core::Clock {
+public:
+    core::SteadyTime steady_now() const override { return {}; }
+
+    core::UnixMillis unix_now_ms() const override { return now_ms_.load(); }
+
+    void set(core::UnixMillis ms) { now_ms_.store(ms); }
+
+private:
+    std::atomic<core::UnixMillis> now_ms_{1'700'000'000'000};
+};
+
+/// A real SqliteStore behind a door the test controls: appends can be made to throw
+/// StorageError, or the next one held inside append_messages until released, so that the
+/// test knows what the pipeline's writer is doing. Every other method is forwarded as is.
+class FaultyStore final : public store::Store {
+public:
+    explicit FaultyStore(std::unique_ptr<store::Store> inner) : inner_(std::move(inner)) {}
+
+    void fail_appends(bool fail) { fail_appends_.store(fail); }
+
+    /// The next append_messages() call waits inside, before writing, until release().
+    void hold_next_append() {
+        std::lock_guard lock(mutex_);
+        hold_next_ = true;
+        released_ = false;
+    }
+
+    /// True once an append is being held (bounded wait).
+    bool wait_until_held() {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, 10s, [this] { return holding_; });
+    }
+
+    void release() {
+        std::lock_guard lock(mutex_);
+        released_ = true;
+        changed_.notify_all();
+    }
+
+    /// The size of every batch append_messages() was given, failed ones included.
+    std::vector<std::size_t> batch_sizes() const {
+        std::lock_guard lock(mutex_);
+        return batch_sizes_;
+    }
+
+    bool create_account(const store::Account& account) override {
+        return inner_->create_account(account);
+    }
+
+    std::optional<store::Account> find_account(std::string_view name) override {
+        return inner_->find_account(name);
+    }
+
+    bool set_password(std::string_view name, std::string_view password_hash) override {
+        return inner_->set_password(name, password_hash);
+    }
+
+    bool delete_account(std::string_view name) override { return inner_->delete_account(name); }
+
+    std::vector<store::Account> list_accounts() override { return inner_->list_accounts(); }
+
+    void save_channel(const store::ChannelRecord& channel) override {
+        inner_->save_channel(channel);
+    }
+
+    std::vector<store::ChannelRecord> load_channels() override { return inner_->load_channels(); }
+
+    void set_ban(std::string_view channel, std::string_view user, bool banned) override {
+        inner_->set_ban(channel, user, banned);
+    }
+
+    std::vector<std::string> bans_of(std::string_view channel) override {
+        return inner_->bans_of(channel);
+    }
+
+    void set_membership(std::string_view user, const store::Membership& membership) override {
+        inner_->set_membership(user, membership);
+    }
+
+    void remove_membership(std::string_view user, std::string_view channel) override {
+        inner_->remove_membership(user, channel);
+    }
+
+    std::vector<store::Membership> memberships_of(std::string_view user) override {
+        return inner_->memberships_of(user);
+    }
+
+    void append_messages(std::span<const store::MessageWrite> batch) override {
+        {
+            std::unique_lock lock(mutex_);
+            batch_sizes_.push_back(batch.size());
+            if (hold_next_) {
+                hold_next_ = false;
+                holding_ = true;
+                changed_.notify_all();
+                changed_.wait_for(lock, 10s, [this] { return released_; });
+                holding_ = false;
+            }
+        }
+        if (fail_appends_.load()) throw store::StorageError("injected: disk full");
+        inner_->append_messages(batch);
+    }
+
+    std::vector<core::Message> channel_history(
+        std::string_view channel,
+        std::optional<core::MessageId> before,
+        std::size_t limit,
+        std::optional<core::MessageId> up_to = std::nullopt
+    ) override {
+        return inner_->channel_history(channel, before, limit, up_to);
+    }
+
+    core::MessageId max_message_id() override { return inner_->max_message_id(); }
+
+    std::vector<core::Message> take_pending_dms(std::string_view user) override {
+        return inner_->take_pending_dms(user);
+    }
+
+private:
+    std::unique_ptr<store::Store> inner_;
+    std::atomic<bool> fail_appends_{false};
+    mutable std::mutex mutex_;
+    std::condition_variable changed_;
+    bool hold_next_ = false;
+    bool holding_ = false;
+    bool released_ = false;
+    std::vector<std::size_t> batch_sizes_;
+};
+
+core::Message post(std::string text, std::string channel = "home") {
+    core::Message m;
+    m.channel = std::move(channel);
+    m.from = "alice";
+    m.text = std::move(text);
+    return m;
+}
+
+/// What one completion saw.
+struct Delivery {
+    bool committed = false;
+    core::MessageId id = 0;
+    std::string text;
+    core::UnixMillis ts_ms = 0;
+    bool on_strand = false;
+};
+
+class MessagePipelineTest : public ::testing::Test {
+protected:
+    /// Runs delivery handlers on this thread until `done` holds; false after 10 s.
+    bool run_until(const std::function<bool()>& done) {
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        while (!done()) {
+            if (std::chrono::steady_clock::now() > deadline) return false;
+            io_.run_one_for(20ms);
+        }
+        return true;
+    }
+
+    /// A completion that records what it saw into deliveries_.
+    MessagePipeline::Completion record() {
+        return [this](const core::Message* m) {
+            Delivery d;
+            d.on_strand = strand_.running_in_this_thread();
+            if (m != nullptr) {
+                d = Delivery{true, m->id, m->text, m->ts_ms, d.on_strand};
+            }
+            deliveries_.push_back(d);
+        };
+    }
+
+    bool run_until_delivered(std::size_t n) {
+        return run_until([&] { return deliveries_.size() >= n; });
+    }
+
+    std::vector<core::Message> history(const std::string& channel = "home") {
+        return store_.channel_history(channel, std::nullopt, 10'000);
+    }
+
+    TempDir dir_;
+    FaultyStore store_{store::open_sqlite_store(dir_.path() / "salon.db")};
+    ManualClock clock_;
+    asio::io_context io_;
+    asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
+    asio::strand<asio::io_context::executor_type> strand_{asio::make_strand(io_)};
+    std::vector<Delivery> deliveries_;  // touched only by handlers run on this thread
+};
+
+TEST_F(MessagePipelineTest, IdsContinueFromTheLastIdInSubmissionOrderWithTheClocksTime) {
+    MessagePipeline pipeline(store_, clock_, strand_, 41);
+    clock_.set(1'800'000'000'000);
+    pipeline.submit(post("a"), {}, record());
+    pipeline.submit(post("b"), {}, record());
+    clock_.set(1'800'000'000'500);
+    pipeline.submit(post("c"), {}, record());
+
+    ASSERT_TRUE(run_until_delivered(3));
+    ASSERT_EQ(deliveries_.size(), 3U);
+    EXPECT_EQ(deliveries_[0].id, 42);
+    EXPECT_EQ(deliveries_[0].text, "a");
+    EXPECT_EQ(deliveries_[0].ts_ms, 1'800'000'000'000);
+    EXPECT_EQ(deliveries_[1].id, 43);
+    EXPECT_EQ(deliveries_[1].text, "b");
+    EXPECT_EQ(deliveries_[2].id, 44);
+    EXPECT_EQ(deliveries_[2].text, "c");
+    EXPECT_EQ(deliveries_[2].ts_ms, 1'800'000'000'500);
+    for (const auto& d : deliveries_) {
+        EXPECT_TRUE(d.committed);
+        EXPECT_TRUE(d.on_strand);
+    }
+}
+
+TEST_F(MessagePipelineTest, AMessageIsStoredBeforeItsCompletionRuns) {
+    MessagePipeline pipeline(store_, clock_, strand_, 0);
+    std::vector<bool> stored_when_delivered;
+    for (int i = 0; i < 20; ++i) {
+        pipeline.submit(post("m" + std::to_string(i)), {}, [&](const core::Message* m) {
+            ASSERT_NE(m, nullptr);
+            const auto page = store_.channel_history("home", m->id + 1, 1);
+            stored_when_delivered.push_back(
+                page.size() == 1 && page[0].id == m->id && page[0].text == m->text
+            );
+        });
+    }
+    ASSERT_TRUE(run_until([&] { return stored_when_delivered.size() == 20; }));
+    for (std::size_t i = 0; i < stored_when_delivered.size(); ++i) {
+        EXPECT_TRUE(stored_when_delivered[i]) << "message " << i;
+    }
+}
+
+TEST_F(MessagePipelineTest, StoresTheMessageAsSubmittedWithItsIdAndTimestamp) {
+    MessagePipeline pipeline(store_, clock_, strand_, 0);
+    clock_.set(1'700'000'000'123);
+    pipeline.submit(post("hello", "rust"), {}, record());
+    ASSERT_TRUE(run_until_delivered(1));
+
+    const auto stored = history("rust");
+    ASSERT_EQ(stored.size(), 1U);
+    EXPECT_EQ(stored[0].id, 1);
+    EXPECT_EQ(stored[0].channel, "rust");
+    EXPECT_EQ(stored[0].from, "alice");
+    EXPECT_EQ(stored[0].text, "hello");
+    EXPECT_EQ(stored[0].ts_ms, 1'700'000'000'123);
+    EXPECT_TRUE(history("home").empty());
+}
+
+TEST_F(MessagePipelineTest, ADirectMessageForAnOfflineUserWaitsForTheirNextLogin) {
+    MessagePipeline pipeline(store_, clock_, strand_, 0);
+    core::Message dm;
+    dm.from = "alice";
+    dm.to = "Bob";
+    dm.text = "psst";
+    pipeline.submit(dm, {"bob"}, record());
+    ASSERT_TRUE(run_until_delivered(1));
+    ASSERT_TRUE(deliveries_[0].committed);
+
+    const auto pending = store_.take_pending_dms("bob");
+    ASSERT_EQ(pending.size(), 1U);
+    EXPECT_EQ(pending[0].id, deliveries_[0].id);
+    EXPECT_EQ(pending[0].text, "psst");
+    EXPECT_TRUE(store_.take_pending_dms("alice").empty());
+}
+
+TEST_F(MessagePipelineTest, WhatQueuesDuringACommitGoesInTheNextBatchTogether) {
+    MessagePipeline pipeline(store_, clock_, strand_, 0);
+    store_.hold_next_append();
+    pipeline.submit(post("first"), {}, record());
+    ASSERT_TRUE(store_.wait_until_held());
+    for (int i = 0; i < 10; ++i) pipeline.submit(post("queued"), {}, record());
+    store_.release();
+
+    ASSERT_TRUE(run_until_delivered(11));
+    EXPECT_EQ(store_.batch_sizes(), (std::vector<std::size_t>{1, 10}));
+    const auto stats = pipeline.stats();
+    EXPECT_EQ(stats.batches, 2U);
+    EXPECT_EQ(stats.messages, 11U);
+    EXPECT_EQ(stats.largest_batch, 10U);
+    EXPECT_EQ(stats.failed_batches, 0U);
+}
+
+TEST_F(MessagePipelineTest, ABatchNeverHoldsMoreThanMaxBatch) {
+    MessagePipeline pipeline(store_, clock_, strand_, 0, 3);
+    store_.hold_next_append();
+    pipeline.submit(post("first"), {}, record());
+    ASSERT_TRUE(store_.wait_until_held());
+    for (int i = 0; i < 7; ++i) pipeline.submit(post("queued"), {}, record());
+    store_.release();
+
+    ASSERT_TRUE(run_until_delivered(8));
+    EXPECT_EQ(store_.batch_sizes(), (std::vector<std::size_t>{1, 3, 3, 1}));
+    EXPECT_EQ(pipeline.stats().largest_batch, 3U);
+    for (std::size_t i = 0; i < deliveries_.size(); ++i) {
+        EXPECT_EQ(deliveries_[i].id, static_cast<core::MessageId>(i + 1));
+    }
+}
+
+TEST_F(MessagePipelineTest, ConcurrentSubmittersGetDistinctIdsDeliveredInIdOrder) {
+    constexpr int kThreads = 4;
+    constexpr int kEach = 300;
+    MessagePipeline pipeline(store_, clock_, strand_, 0);
+
+    struct Seen {
+        int thread;
+        int seq;
+        core::MessageId id;
+        bool committed;
+        bool on_strand;
+    };
+
+    std::vector<Seen> seen;  // appended only on the strand
+    std::vector<std::thread> submitters;
+    for (int t = 0; t < kThreads; ++t) {
+        submitters.emplace_back([&, t] {
+            for (int i = 0; i < kEach; ++i) {
+                pipeline.submit(
+                    post(std::to_string(t) + ":" + std::to_string(i)),
+                    {},
+                    [&, t, i](const core::Message* m) {
+                        seen.push_back(Seen{
+                            t,
+                            i,
+                            m != nullptr ? m->id : 0,
+                            m != nullptr,
+                            strand_.running_in_this_thread()});
+                    }
+                );
+            }
+        });
+    }
+    // Deliver while the submitters run, as the server does.
+    const bool all = run_until([&] { return seen.size() == kThreads * kEach; });
+    for (auto& t : submitters) t.join();
+    ASSERT_TRUE(all);
+
+    std::vector<int> next_seq(kThreads, 0);
+    core::MessageId last_id = 0;
+    for (const auto& s : seen) {
+        EXPECT_TRUE(s.committed);
+        EXPECT_TRUE(s.on_strand);
+        EXPECT_GT(s.id, last_id) << "completions out of id order";
+        last_id = s.id;
+        // One thread's submissions get increasing ids, so they are delivered in its order.
+        EXPECT_EQ(s.seq, next_seq[static_cast<std::size_t>(s.thread)]++);
+    }
+    EXPECT_EQ(last_id, kThreads * kEach);  // no id skipped or repeated
+
+    const auto stored = history();
+    ASSERT_EQ(stored.size(), static_cast<std::size_t>(kThreads * kEach));
+    for (std::size_t i = 0; i < stored.size(); ++i) {
+        EXPECT_EQ(stored[i].id, static_cast<core::MessageId>(i + 1));
+    }
+    EXPECT_EQ(store_.max_message_id(), kThreads * kEach);
+    EXPECT_EQ(pipeline.stats().messages, static_cast<std::uint64_t>(kThreads * kEach));
+}
+
+TEST_F(MessagePipelineTest, StopCommitsEverythingQueuedBeforeReturning) {
+    MessagePipeline pipeline(store_, clock_, strand_, 0);
+    store_.hold_next_append();
+    pipeline.submit(post("first"), {}, record());
+    ASSERT_TRUE(store_.wait_until_held());
+    for (int i = 0; i < 50; ++i) pipeline.submit(post("queued"), {}, record());
+
+    std::thread stopper([&] { pipeline.stop(); });
+    store_.release();
+    stopper.join();
+
+    // Durable before any delivery handler has run.
+    EXPECT_TRUE(deliveries_.empty());
+    EXPECT_EQ(history().size(), 51U);
+    EXPECT_EQ(store_.max_message_id(), 51);
+
+    ASSERT_TRUE(run_until_delivered(51));
+    for (const auto& d : deliveries_) EXPECT_TRUE(d.committed);
+}
+
+TEST_F(MessagePipelineTest, ASubmissionAfterStopFailsAndIsNotStored) {
+    MessagePipeline pipeline(store_, clock_, strand_, 0);
+    pipeline.stop();
+    pipeline.submit(post("too late"), {}, record());
+    ASSERT_TRUE(run_until_delivered(1));
+    EXPECT_FALSE(deliveries_[0].committed);
+    EXPECT_TRUE(deliveries_[0].on_strand);
+    EXPECT_TRUE(history().empty());
+    pipeline.stop();  // a second stop is harmless
+}
+
+TEST_F(MessagePipelineTest, AFailedBatchCompletesEachOfItsMessagesWithNullInOrder) {
+    MessagePipeline pipeline(store_, clock_, strand_, 0);
+    store_.fail_appends(true);
+    store_.hold_next_append();
+    pipeline.submit(post("a"), {}, record());
+    ASSERT_TRUE(store_.wait_until_held());
+    pipeline.submit(post("b"), {}, record());
+    pipeline.submit(post("c"), {}, record());
+    store_.release();
+
+    ASSERT_TRUE(run_until_delivered(3));
+    for (const auto& d : deliveries_) {
+        EXPECT_FALSE(d.committed);
+        EXPECT_TRUE(d.on_strand);
+    }
+    EXPECT_TRUE(history().empty());
+    EXPECT_EQ(store_.max_message_id(), 0);
+    const auto stats = pipeline.stats();
+    EXPECT_EQ(stats.failed_batches, 2U);
+    EXPECT_EQ(stats.batches, 2U);
+}
+
+TEST_F(MessagePipelineTest, ThePipelineCarriesOnAfterAFailedBatch) {
+    MessagePipeline pipeline(store_, clock_, strand_, 0);
+    store_.fail_appends(true);
+    pipeline.submit(post("lost"), {}, record());
+    ASSERT_TRUE(run_until_delivered(1));
+    EXPECT_FALSE(deliveries_[0].committed);
+
+    store_.fail_appends(false);
+    pipeline.submit(post("kept"), {}, record());
+    ASSERT_TRUE(run_until_delivered(2));
+    ASSERT_TRUE(deliveries_[1].committed);
+    EXPECT_GT(deliveries_[1].id, 1);  // the failed message's id is never handed out again
+
+    const auto stored = history();
+    ASSERT_EQ(stored.size(), 1U);
+    EXPECT_EQ(stored[0].text, "kept");
+    EXPECT_EQ(pipeline.stats().failed_batches, 1U);
+}
+
+}  // namespace
+}  // namespace salon::server
