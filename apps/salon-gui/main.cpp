@@ -60,13 +60,17 @@ int main(int argc, char* argv[]) {
         // Cancelling the form before any login quits; after one, the window carries on.
         if (!window.isVisible()) QApplication::quit();
     });
-    QObject::connect(&signals_bridge, &salon::gui::SignalBridge::received, &app, [&window] {
-        // Ctrl+C and SIGTERM leave the way closing the window does: END, then exit.
-        if (window.isVisible()) {
-            window.close();
-        } else {
-            QApplication::quit();
-        }
+    // Ctrl+C and SIGTERM leave the way closing the window does: END, then exit. Through the
+    // connection rather than the window, because a signal can arrive between the login OK
+    // and the window appearing.
+    QObject::connect(
+        &signals_bridge,
+        &salon::gui::SignalBridge::received,
+        &connection,
+        [&connection] { connection.close_with_end(); }
+    );
+    QObject::connect(&connection, &salon::gui::ChatConnection::ended, &app, [] {
+        QApplication::quit();
     });
 
     if (parser.isSet(connect_option)) {
