@@ -576,7 +576,8 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(gui.window.member_list()->count() == 3, kWaitMs);
 
         gui.window.resize(900, 520);
-        QTest::qWait(50);  // one layout pass after the resize
+        // Run the layout requests the resize posted, so the picture shows the final layout.
+        QCoreApplication::sendPostedEvents();
         const auto image = gui.window.grab().toImage();
         QVERIFY(!image.isNull());
         QCOMPARE(image.width(), gui.window.width() * static_cast<int>(image.devicePixelRatio()));
