@@ -1,0 +1,429 @@
+#include "app/config.hpp"
+
+// salond's configuration: a TOML file applied over the defaults (every section, every kind of
+// mistake) and the cross-checks of validate().
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <fstream>
+#include <limits>
+
+namespace salon::app {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+/// A fresh directory under the system temp dir, removed with everything in it at the end.
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "salon-config-XXXXXX").string();
+        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+    }
+
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+class ConfigFileTest : public ::testing::Test {
+protected:
+    /// Writes `toml` to a file of its own and returns its path.
+    fs::path write(std::string_view toml) {
+        const fs::path file = dir_.path() / ("salon-" + std::to_string(++files_) + ".toml");
+        std::ofstream(file) << toml;
+        return file;
+    }
+
+    /// The ConfigError message applying `toml` gives; a test failure when it applies.
+    std::string error_applying(std::string_view toml) {
+        Config config;
+        try {
+            apply_config_file(config, write(toml));
+        } catch (const ConfigError& e) {
+            return e.what();
+        }
+        ADD_FAILURE() << "applied without error:\n" << toml;
+        return {};
+    }
+
+    Config applied(std::string_view toml) {
+        Config config;
+        apply_config_file(config, write(toml));
+        return config;
+    }
+
+    TempDir dir_;
+    int files_ = 0;
+};
+
+bool mentions(const std::string& message, std::string_view word) {
+    return message.find(word) != std::string::npos;
+}
+
+TEST_F(ConfigFileTest, AFileSettingEveryKeyOfEverySectionIsApplied) {
+    const Config c = applied(R"(
+[server]
+bind = "127.0.0.1"
+port = 6000
+data_dir = "/var/lib/salon"
+threads = 3
+log_level = "debug"
+registration = "closed"
+
+[storage]
+sync = "full"
+
+[limits]
+max_frame_bytes = 8192
+max_text_bytes = 2000
+max_channels_per_user = 7
+max_connections_per_address = 9
+messages_per_second = 2.5
+message_burst = 5.0
+rate_limit_strikes = 4
+idle_timeout = 0.5
+send_queue_bytes = 65536
+failed_logins_per_minute = 3.0
+history_on_join = 25
+
+[passwords]
+argon2_ops = 3
+argon2_memory_kib = 8192
+)");
+    EXPECT_EQ(c.bind, "127.0.0.1");
+    EXPECT_EQ(c.port, 6000);
+    EXPECT_EQ(c.data_dir, fs::path("/var/lib/salon"));
+    EXPECT_EQ(c.threads, 3U);
+    EXPECT_EQ(c.log_level, "debug");
+    EXPECT_FALSE(c.registration_open);
+    EXPECT_TRUE(c.sync_full);
+    EXPECT_EQ(c.limits.max_frame_bytes, 8192U);
+    EXPECT_EQ(c.limits.max_text_bytes, 2000U);
+    EXPECT_EQ(c.limits.max_channels_per_user, 7U);
+    EXPECT_EQ(c.limits.max_connections_per_address, 9U);
+    EXPECT_DOUBLE_EQ(c.limits.messages_per_second, 2.5);
+    EXPECT_DOUBLE_EQ(c.limits.message_burst, 5.0);
+    EXPECT_EQ(c.limits.rate_limit_strikes, 4U);
+    EXPECT_EQ(c.limits.idle_timeout, 500ms);
+    EXPECT_EQ(c.limits.send_queue_bytes, 65536U);
+    EXPECT_DOUBLE_EQ(c.limits.failed_logins_per_minute, 3.0);
+    EXPECT_EQ(c.limits.history_on_join, 25U);
+    EXPECT_EQ(c.password.ops, 3U);
+    EXPECT_EQ(c.password.mem_bytes, 8192U * 1024U);
+    EXPECT_NO_THROW(validate(c));
+}
+
+TEST_F(ConfigFileTest, TheShippedExampleFileIsValidAndStatesTheDefaults) {
+    // salon.example.toml sits at the top of the source tree, three folders above this file.
+    const fs::path example =
+        fs::path(__FILE__).parent_path() / ".." / ".." / ".." / "salon.example.toml";
+    ASSERT_TRUE(fs::exists(example)) << example;
+    Config config;
+    apply_config_file(config, example);
+    EXPECT_NO_THROW(validate(config));
+
+    const Config defaults;
+    EXPECT_EQ(config.bind, defaults.bind);
+    EXPECT_EQ(config.port, defaults.port);
+    EXPECT_EQ(config.data_dir, defaults.data_dir);
+    EXPECT_EQ(config.threads, defaults.threads);
+    EXPECT_EQ(config.log_level, defaults.log_level);
+    EXPECT_EQ(config.registration_open, defaults.registration_open);
+    EXPECT_EQ(config.sync_full, defaults.sync_full);
+    EXPECT_EQ(config.limits.max_frame_bytes, defaults.limits.max_frame_bytes);
+    EXPECT_EQ(config.limits.max_text_bytes, defaults.limits.max_text_bytes);
+    EXPECT_EQ(config.limits.max_channels_per_user, defaults.limits.max_channels_per_user);
+    EXPECT_EQ(
+        config.limits.max_connections_per_address, defaults.limits.max_connections_per_address
+    );
+    EXPECT_DOUBLE_EQ(config.limits.messages_per_second, defaults.limits.messages_per_second);
+    EXPECT_DOUBLE_EQ(config.limits.message_burst, defaults.limits.message_burst);
+    EXPECT_EQ(config.limits.rate_limit_strikes, defaults.limits.rate_limit_strikes);
+    EXPECT_EQ(config.limits.idle_timeout, defaults.limits.idle_timeout);
+    EXPECT_EQ(config.limits.send_queue_bytes, defaults.limits.send_queue_bytes);
+    EXPECT_DOUBLE_EQ(
+        config.limits.failed_logins_per_minute, defaults.limits.failed_logins_per_minute
+    );
+    EXPECT_EQ(config.limits.history_on_join, defaults.limits.history_on_join);
+    EXPECT_EQ(config.password.ops, defaults.password.ops);
+    EXPECT_EQ(config.password.mem_bytes, defaults.password.mem_bytes);
+}
+
+TEST_F(ConfigFileTest, AnEmptyFileChangesNothing) {
+    Config config;
+    config.bind = "::";
+    config.registration_open = false;
+    config.sync_full = true;
+    apply_config_file(config, write(""));
+    EXPECT_EQ(config.bind, "::");
+    EXPECT_FALSE(config.registration_open);
+    EXPECT_TRUE(config.sync_full);
+    EXPECT_EQ(config.port, 5000);
+}
+
+TEST_F(ConfigFileTest, KeysTheFileDoesNotMentionKeepTheirValues) {
+    Config config;
+    config.bind = "127.0.0.1";
+    config.registration_open = false;
+    config.limits.idle_timeout = 1500ms;
+    config.password.mem_bytes = 64 * 1024;
+    apply_config_file(config, write("[server]\nport = 7000\n[limits]\nmax_text_bytes = 100\n"));
+    EXPECT_EQ(config.port, 7000);
+    EXPECT_EQ(config.limits.max_text_bytes, 100U);
+    EXPECT_EQ(config.bind, "127.0.0.1");
+    EXPECT_FALSE(config.registration_open);
+    EXPECT_EQ(config.limits.idle_timeout, 1500ms);
+    EXPECT_EQ(config.password.mem_bytes, 64U * 1024U);
+}
+
+TEST_F(ConfigFileTest, RegistrationAndSyncAreReadByName) {
+    EXPECT_TRUE(applied("[server]\nregistration = \"open\"\n").registration_open);
+    EXPECT_FALSE(applied("[server]\nregistration = \"closed\"\n").registration_open);
+    EXPECT_FALSE(applied("[storage]\nsync = \"normal\"\n").sync_full);
+    EXPECT_TRUE(applied("[storage]\nsync = \"full\"\n").sync_full);
+}
+
+TEST_F(ConfigFileTest, PortZeroTurnsTheListenerOff) {
+    EXPECT_EQ(applied("[server]\nport = 0\n").port, 0);
+}
+
+TEST_F(ConfigFileTest, WholeNumbersAreAcceptedForDecimalSettings) {
+    const Config c = applied(
+        "[limits]\nmessages_per_second = 20\nmessage_burst = 40\nidle_timeout = 2\n"
+        "failed_logins_per_minute = 10\n"
+    );
+    EXPECT_DOUBLE_EQ(c.limits.messages_per_second, 20.0);
+    EXPECT_DOUBLE_EQ(c.limits.message_burst, 40.0);
+    EXPECT_EQ(c.limits.idle_timeout, 2s);
+    EXPECT_DOUBLE_EQ(c.limits.failed_logins_per_minute, 10.0);
+}
+
+TEST_F(ConfigFileTest, AnUnknownSectionIsAnErrorNamingIt) {
+    const auto message = error_applying("[metrics]\nport = 9100\n");
+    EXPECT_TRUE(mentions(message, "metrics")) << message;
+}
+
+TEST_F(ConfigFileTest, AKeyOutsideAnySectionIsAnError) {
+    const auto message = error_applying("port = 5000\n");
+    EXPECT_TRUE(mentions(message, "port")) << message;
+}
+
+TEST_F(ConfigFileTest, AnUnknownKeyIsAnErrorNamingItAndItsSection) {
+    for (const auto& [toml, section, key] :
+         std::vector<std::tuple<std::string, std::string, std::string>>{
+             {"[server]\nprot = 5000\n", "server", "prot"},
+             {"[storage]\nfsync = true\n", "storage", "fsync"},
+             {"[limits]\nmax_text = 10\n", "limits", "max_text"},
+             {"[passwords]\nargon2_memory = 10\n", "passwords", "argon2_memory"},
+             {"[server.tls]\ncert = \"x\"\n", "server", "tls"},
+         }) {
+        const auto message = error_applying(toml);
+        EXPECT_TRUE(mentions(message, section)) << message;
+        EXPECT_TRUE(mentions(message, key)) << message;
+    }
+}
+
+TEST_F(ConfigFileTest, ASectionThatIsNotATableIsAnError) {
+    EXPECT_TRUE(mentions(error_applying("server = \"fast\"\n"), "server"));
+    EXPECT_TRUE(mentions(error_applying("[[limits]]\nmax_text_bytes = 1\n"), "limits"));
+}
+
+TEST_F(ConfigFileTest, AValueOfTheWrongTypeIsAnErrorNamingTheKey) {
+    for (const auto& [toml, key] : std::vector<std::pair<std::string, std::string>>{
+             {"[server]\nport = \"5000\"\n", "port"},
+             {"[server]\nbind = 127\n", "bind"},
+             {"[server]\ndata_dir = [\"a\"]\n", "data_dir"},
+             {"[server]\nthreads = 2.5\n", "threads"},
+             {"[server]\nlog_level = true\n", "log_level"},
+             {"[server]\nregistration = true\n", "registration"},
+             {"[storage]\nsync = 1\n", "sync"},
+             {"[limits]\nmax_frame_bytes = \"16k\"\n", "max_frame_bytes"},
+             {"[limits]\nmessages_per_second = \"fast\"\n", "messages_per_second"},
+             {"[limits]\nidle_timeout = \"2m\"\n", "idle_timeout"},
+             {"[passwords]\nargon2_ops = \"2\"\n", "argon2_ops"},
+         }) {
+        const auto message = error_applying(toml);
+        EXPECT_TRUE(mentions(message, key)) << toml << " -> " << message;
+    }
+}
+
+TEST_F(ConfigFileTest, ABooleanIsNotACount) {
+    // true must not be read as 1: `history_on_join = true` reads like "replay history on join".
+    for (const std::string key : {"history_on_join", "max_channels_per_user"}) {
+        Config config;
+        try {
+            apply_config_file(config, write("[limits]\n" + key + " = true\n"));
+            ADD_FAILURE() << key
+                          << " = true applied, as history_on_join=" << config.limits.history_on_join
+                          << " max_channels_per_user=" << config.limits.max_channels_per_user;
+        } catch (const ConfigError& e) {
+            EXPECT_TRUE(mentions(e.what(), key)) << e.what();
+        }
+    }
+    EXPECT_TRUE(mentions(error_applying("[server]\nport = false\n"), "port"));
+}
+
+TEST_F(ConfigFileTest, ANegativeCountIsAnError) {
+    EXPECT_TRUE(mentions(error_applying("[server]\nthreads = -1\n"), "threads"));
+    EXPECT_TRUE(mentions(error_applying("[limits]\nsend_queue_bytes = -4096\n"), "send_queue_bytes")
+    );
+}
+
+TEST_F(ConfigFileTest, APortAbove65535IsAnErrorNotAnotherPort) {
+    Config config;
+    try {
+        apply_config_file(config, write("[server]\nport = 70000\n"));
+        ADD_FAILURE() << "port = 70000 applied as port " << config.port;
+    } catch (const ConfigError& e) {
+        EXPECT_TRUE(mentions(e.what(), "port")) << e.what();
+    }
+}
+
+TEST_F(ConfigFileTest, AThreadCountTooLargeForItsTypeIsAnError) {
+    Config config;
+    try {
+        apply_config_file(config, write("[server]\nthreads = 4294967297\n"));
+        ADD_FAILURE() << "threads = 4294967297 (2^32 + 1) applied as threads " << config.threads;
+    } catch (const ConfigError& e) {
+        EXPECT_TRUE(mentions(e.what(), "threads")) << e.what();
+    }
+}
+
+TEST_F(ConfigFileTest, ARegistrationOtherThanOpenOrClosedIsAnError) {
+    for (const std::string value : {"maybe", "Open", "", "true"}) {
+        const auto message = error_applying("[server]\nregistration = \"" + value + "\"\n");
+        EXPECT_TRUE(mentions(message, "registration")) << value << " -> " << message;
+    }
+}
+
+TEST_F(ConfigFileTest, ASyncOtherThanNormalOrFullIsAnError) {
+    EXPECT_TRUE(mentions(error_applying("[storage]\nsync = \"off\"\n"), "sync"));
+}
+
+TEST_F(ConfigFileTest, ASyntaxErrorNamesTheFileAndLine) {
+    Config config;
+    const fs::path file = write("[server]\nbind = \"127.0.0.1\"\nport = \n");
+    try {
+        apply_config_file(config, file);
+        FAIL() << "a broken file applied";
+    } catch (const ConfigError& e) {
+        const std::string message = e.what();
+        EXPECT_TRUE(mentions(message, file.filename().string())) << message;
+        EXPECT_TRUE(mentions(message, "line 3")) << message;
+    }
+}
+
+TEST_F(ConfigFileTest, AMissingFileIsAConfigError) {
+    Config config;
+    EXPECT_THROW(apply_config_file(config, dir_.path() / "nope.toml"), ConfigError);
+}
+
+// --- validate ---
+
+/// The ConfigError message validate() gives for `config`; a test failure when it passes.
+std::string validation_error(const Config& config) {
+    try {
+        validate(config);
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    ADD_FAILURE() << "validate() accepted it";
+    return {};
+}
+
+TEST(ConfigValidateTest, TheDefaultsAreValid) {
+    EXPECT_NO_THROW(validate(Config{}));
+}
+
+TEST(ConfigValidateTest, TheSmallestAllowedValuesAreValid) {
+    Config c;
+    c.limits.max_frame_bytes = 256 + 1;
+    c.limits.max_text_bytes = 1;
+    c.limits.max_channels_per_user = 1;
+    c.limits.max_connections_per_address = 1;
+    c.limits.messages_per_second = 0.01;
+    c.limits.message_burst = 1;
+    c.limits.rate_limit_strikes = 1;
+    c.limits.idle_timeout = 200ms;
+    c.limits.send_queue_bytes = 4096;
+    c.limits.failed_logins_per_minute = 0.5;
+    c.limits.history_on_join = 0;
+    c.password.ops = 1;
+    c.password.mem_bytes = 8 * 1024;
+    EXPECT_NO_THROW(validate(c));
+}
+
+TEST(ConfigValidateTest, TheLargestAllowedValuesAreValid) {
+    Config c;
+    c.limits.max_text_bytes = 4096;
+    c.limits.max_frame_bytes = 4096 + 256;
+    c.limits.history_on_join = 200;
+    EXPECT_NO_THROW(validate(c));
+}
+
+TEST(ConfigValidateTest, EachImpossibleValueIsRefusedNamingTheSetting) {
+    const std::vector<std::pair<std::string, std::function<void(Config&)>>> cases = {
+        {"max_frame_bytes", [](Config& c) { c.limits.max_frame_bytes = 255; }},
+        {"max_text_bytes", [](Config& c) { c.limits.max_text_bytes = 0; }},
+        {"max_text_bytes", [](Config& c) { c.limits.max_text_bytes = 4097; }},
+        {"max_frame_bytes",
+         [](Config& c) {
+             c.limits.max_text_bytes = 4096;
+             c.limits.max_frame_bytes = 4096 + 255;
+         }},
+        {"max_channels_per_user", [](Config& c) { c.limits.max_channels_per_user = 0; }},
+        {"max_connections_per_address",
+         [](Config& c) { c.limits.max_connections_per_address = 0; }},
+        {"messages_per_second", [](Config& c) { c.limits.messages_per_second = 0; }},
+        {"messages_per_second", [](Config& c) { c.limits.messages_per_second = -5; }},
+        {"messages_per_second",
+         [](Config& c) {
+             c.limits.messages_per_second = std::numeric_limits<double>::quiet_NaN();
+         }},
+        {"message_burst", [](Config& c) { c.limits.message_burst = 0.5; }},
+        {"rate_limit_strikes", [](Config& c) { c.limits.rate_limit_strikes = 0; }},
+        {"idle_timeout", [](Config& c) { c.limits.idle_timeout = 199ms; }},
+        {"idle_timeout", [](Config& c) { c.limits.idle_timeout = -1s; }},
+        {"send_queue_bytes", [](Config& c) { c.limits.send_queue_bytes = 4095; }},
+        {"failed_logins_per_minute", [](Config& c) { c.limits.failed_logins_per_minute = 0; }},
+        {"history_on_join", [](Config& c) { c.limits.history_on_join = 201; }},
+        {"argon2", [](Config& c) { c.password.ops = 0; }},
+        {"argon2", [](Config& c) { c.password.mem_bytes = 8 * 1024 - 1; }},
+        {"log_level", [](Config& c) { c.log_level = "verbose"; }},
+        {"log_level", [](Config& c) { c.log_level = "INFO"; }},
+    };
+    for (const auto& [setting, spoil] : cases) {
+        Config config;
+        spoil(config);
+        const auto message = validation_error(config);
+        EXPECT_TRUE(mentions(message, setting)) << setting << " -> " << message;
+    }
+}
+
+TEST_F(ConfigFileTest, AnIdleTimeoutTooLargeToCountInMillisecondsIsRefused) {
+    // 1e300 seconds does not fit in the millisecond count: it must not wrap into a valid value.
+    Config config;
+    EXPECT_THROW(
+        {
+            apply_config_file(config, write("[limits]\nidle_timeout = 1e300\n"));
+            validate(config);
+        },
+        ConfigError
+    );
+}
+
+}  // namespace
+}  // namespace salon::app
