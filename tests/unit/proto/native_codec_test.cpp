@@ -368,6 +368,15 @@ TEST(DecodeOrderTest, MalformedJsonIsBadJson) {
     }
 }
 
+TEST(DecodeOrderTest, AnEscapedLoneSurrogateIsBadJsonSoNoTextBecomesInvalidUtf8) {
+    EXPECT_EQ(code_of(R"({"SEND":{"channel":"home","text":"\ud800"}})"), Errc::bad_json);
+    EXPECT_EQ(code_of(R"({"SEND":{"channel":"home","text":"\udc00x"}})"), Errc::bad_json);
+    EXPECT_EQ(
+        command_of<Send>(R"({"SEND":{"channel":"home","text":"\ud83d\ude00"}})").text,
+        "\xf0\x9f\x98\x80"
+    );
+}
+
 TEST(DecodeOrderTest, ValidJsonThatIsNotAnObjectIsBadRequest) {
     for (const std::string_view frame :
          {"[]", "42", "\"PING\"", "null", "true", R"([{"PING":{}}])"}) {
