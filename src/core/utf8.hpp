@@ -8,4 +8,8 @@ namespace salon::core {
 /// True when `text` is well-formed UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF.
 bool is_valid_utf8(std::string_view text) noexcept;
 
+/// The longest prefix of valid UTF-8 `text` that fits in `max_bytes` without splitting a
+/// character.
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexcept;
+
 }  // namespace salon::core

@@ -411,7 +411,7 @@ Decoded decode_request(std::string_view frame_text, bool logged_in) {
         return error(
             std::move(ref),
             Errc::unknown_verb,
-            "no such verb: " + std::string(verb_key).substr(0, 32)
+            "no such verb: " + std::string(core::utf8_prefix(verb_key, 32))
         );
     }
 
@@ -443,6 +443,24 @@ std::string encode_no(const Ref& ref, core::Errc code, std::string_view message)
 
 std::string encode_event(const core::Event& event) {
     return std::visit(EventWriter{}, event);
+}
+
+Codec::Input NativeCodec::decode(std::string_view frame_text, bool logged_in) {
+    auto decoded = decode_request(frame_text, logged_in);
+    if (auto* request = std::get_if<Request>(&decoded)) return std::move(*request);
+    return std::get<DecodeError>(std::move(decoded));
+}
+
+std::string NativeCodec::ok(const Request& request, const core::Result& result) {
+    return encode_ok(request.ref, result);
+}
+
+std::string NativeCodec::no(const Request& request, core::Errc code, std::string_view message) {
+    return encode_no(request.ref, code, message);
+}
+
+std::string NativeCodec::rejected(const DecodeError& error) {
+    return encode_no(error.ref, error.code, error.message);
 }
 
 }  // namespace salon::proto

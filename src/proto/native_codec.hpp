@@ -8,16 +8,10 @@
 
 #include "core/errc.hpp"
 #include "core/events.hpp"
+#include "proto/codec.hpp"
 #include "proto/request.hpp"
 
 namespace salon::proto {
-
-/// Why a frame could not become a Request, with the ref when it could be read.
-struct DecodeError {
-    Ref ref;
-    core::Errc code;
-    std::string message;
-};
 
 using Decoded = std::variant<Request, DecodeError>;
 
@@ -35,5 +29,21 @@ std::string encode_no(const Ref& ref, core::Errc code, std::string_view message)
 
 /// The event's frame, e.g. `{"MSG":{"id":…,"channel":…,"from":…,"text":…,"ts":…}}\n`.
 std::string encode_event(const core::Event& event);
+
+/// The native protocol as a connection's Codec (stateless: every native connection shares
+/// one event format).
+class NativeCodec final : public Codec {
+public:
+    static constexpr std::size_t kEventFormat = 0;
+
+    Input decode(std::string_view frame, bool logged_in) override;
+    std::string ok(const Request& request, const core::Result& result) override;
+    std::string no(const Request& request, core::Errc code, std::string_view message) override;
+    std::string rejected(const DecodeError& error) override;
+
+    std::size_t event_format() const noexcept override { return kEventFormat; }
+
+    std::string event(const core::Event& event) const override { return encode_event(event); }
+};
 
 }  // namespace salon::proto

@@ -66,9 +66,11 @@ void ChatServer::load() {
 }
 
 std::shared_ptr<Session> ChatServer::open_session(
-    std::weak_ptr<Link> link, std::string remote_address
+    std::weak_ptr<Link> link, std::string remote_address, std::unique_ptr<proto::Codec> codec
 ) {
-    return std::make_shared<Session>(*this, std::move(link), std::move(remote_address));
+    return std::make_shared<Session>(
+        *this, std::move(link), std::move(remote_address), std::move(codec)
+    );
 }
 
 void ChatServer::drain() {

@@ -20,6 +20,7 @@
 #include "core/clock.hpp"
 #include "core/limits.hpp"
 #include "core/rate_limiter.hpp"
+#include "proto/native_codec.hpp"
 #include "server/hub.hpp"
 #include "server/link.hpp"
 #include "server/message_pipeline.hpp"
@@ -75,8 +76,12 @@ public:
     /// Loads the stored channels and their recent messages. Blocking: call before serving.
     void load();
 
-    /// A new session for a transport connection.
-    std::shared_ptr<Session> open_session(std::weak_ptr<Link> link, std::string remote_address);
+    /// A new session for a transport connection speaking `codec`'s protocol (native by default).
+    std::shared_ptr<Session> open_session(
+        std::weak_ptr<Link> link,
+        std::string remote_address,
+        std::unique_ptr<proto::Codec> codec = std::make_unique<proto::NativeCodec>()
+    );
 
     /// Commits every accepted message and finishes pending storage writes. Call once the
     /// transports have closed their connections.

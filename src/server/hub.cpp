@@ -7,14 +7,13 @@
 #include <unordered_set>
 
 #include "core/names.hpp"
-#include "proto/native_codec.hpp"
 #include "server/session.hpp"
 
 namespace salon::server {
 namespace {
 
-Frame event_frame(const core::Event& event) {
-    return std::make_shared<const std::string>(proto::encode_event(event));
+SharedEvent event_frame(core::Event event) {
+    return make_event(std::move(event));
 }
 
 }  // namespace
@@ -38,14 +37,14 @@ void Hub::load_channel(
 // ---------------------------------------------------------------------------------------------
 // Delivery helpers
 
-void Hub::to_user(const OnlineUser& user, const Frame& frame) const {
-    for (const auto& session : user.sessions) session->deliver(frame);
+void Hub::to_user(const OnlineUser& user, const SharedEvent& event) const {
+    for (const auto& session : user.sessions) session->deliver(event);
 }
 
-void Hub::to_members(const core::Channel& channel, const Frame& frame) const {
+void Hub::to_members(const core::Channel& channel, const SharedEvent& event) const {
     for (const auto& [folded, member] : channel.members()) {
         const auto it = users_.find(folded);
-        if (it != users_.end()) to_user(it->second, frame);
+        if (it != users_.end()) to_user(it->second, event);
     }
 }
 
@@ -105,7 +104,7 @@ void Hub::detach(const SessionPtr& session, const core::Actor& actor, std::strin
 
     // The user's last connection: they leave every channel (a registered user's memberships
     // stay in storage for the next login) and each member hears QUIT once.
-    const Frame quit = event_frame(core::QuitEvent{user.name, std::string(reason)});
+    const SharedEvent quit = event_frame(core::QuitEvent{user.name, std::string(reason)});
     std::unordered_set<Session*> told;
     for (const auto& name : user.channels) {
         core::Channel* channel = find_channel(name);
@@ -232,7 +231,7 @@ std::variant<core::Failure, core::MessageId> Hub::check_member(
 }
 
 void Hub::deliver_channel_message(const core::Message& message, const Reply& acknowledge) {
-    const Frame frame = event_frame(core::MessageEvent{message});
+    const SharedEvent frame = event_frame(core::MessageEvent{message});
     // Exclusive: the recent-message ring changes, and a join must see the ring and the member
     // list agree (a message is either in the joiner's HISTORY or delivered to them, never both).
     std::unique_lock lock(mutex_);
@@ -246,7 +245,7 @@ void Hub::deliver_channel_message(const core::Message& message, const Reply& ack
 void Hub::deliver_direct_message(
     const core::Message& message, const Session* origin, const Reply& acknowledge
 ) {
-    const Frame frame = event_frame(core::MessageEvent{message});
+    const SharedEvent frame = event_frame(core::MessageEvent{message});
     std::shared_lock lock(mutex_);
     acknowledge();
     const auto to = users_.find(core::fold_user_name(message.to));
@@ -258,7 +257,7 @@ void Hub::deliver_direct_message(
     }
 }
 
-core::ListResult Hub::list() const {
+void Hub::list(const std::function<void(const core::ListResult&)>& reply) const {
     std::shared_lock lock(mutex_);
     core::ListResult result;
     result.channels.reserve(channels_.size());
@@ -266,14 +265,17 @@ core::ListResult Hub::list() const {
         result.channels.push_back(core::ChannelSummary{
             name, channel.member_count(), channel.topic()});
     }
-    return result;
+    reply(result);
 }
 
-std::variant<core::Failure, core::WhoResult> Hub::who(const std::string& name) const {
+std::optional<core::Failure> Hub::who(
+    const std::string& name, const std::function<void(const core::WhoResult&)>& reply
+) const {
     std::shared_lock lock(mutex_);
     const core::Channel* channel = find_channel(name);
     if (channel == nullptr) return core::Failure(core::Errc::no_such_channel);
-    return core::WhoResult{channel->name(), channel->member_infos()};
+    reply(core::WhoResult{channel->name(), channel->member_infos()});
+    return std::nullopt;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -391,11 +393,6 @@ std::optional<core::Failure> Hub::set_key(
 }
 
 // ---------------------------------------------------------------------------------------------
-
-void Hub::broadcast(const Frame& frame) {
-    std::shared_lock lock(mutex_);
-    for (const auto& [folded, user] : users_) to_user(user, frame);
-}
 
 std::vector<SessionPtr> Hub::sessions() const {
     std::shared_lock lock(mutex_);

@@ -16,6 +16,7 @@
 #include "core/errc.hpp"
 #include "core/events.hpp"
 #include "core/limits.hpp"
+#include "server/outbound_event.hpp"
 #include "server/outbox.hpp"
 #include "store/store.hpp"
 
@@ -103,8 +104,12 @@ public:
         const core::Message& message, const Session* origin, const Reply& acknowledge
     );
 
-    core::ListResult list() const;
-    std::variant<core::Failure, core::WhoResult> who(const std::string& channel) const;
+    /// LIST and WHO: `reply` gets the snapshot under the lock, so no event about a change after
+    /// it can reach the session before the reply.
+    void list(const std::function<void(const core::ListResult&)>& reply) const;
+    std::optional<core::Failure> who(
+        const std::string& channel, const std::function<void(const core::WhoResult&)>& reply
+    ) const;
 
     // Moderation: operators of the channel and administrators only (`forbidden` otherwise).
     std::optional<core::Failure> set_topic(
@@ -140,8 +145,6 @@ public:
         const Reply& reply
     );
 
-    /// Pushes the frame to every session online (shutdown notices).
-    void broadcast(const Frame& frame);
     /// Every session online, for shutdown.
     std::vector<SessionPtr> sessions() const;
     HubCounts counts() const;
@@ -160,8 +163,8 @@ private:
     // All private helpers require mutex_ (held shared for const ones, exclusive otherwise).
     core::Channel* find_channel(const std::string& name);
     const core::Channel* find_channel(const std::string& name) const;
-    void to_user(const OnlineUser& user, const Frame& frame) const;
-    void to_members(const core::Channel& channel, const Frame& frame) const;
+    void to_user(const OnlineUser& user, const SharedEvent& event) const;
+    void to_members(const core::Channel& channel, const SharedEvent& event) const;
     void remove_membership(OnlineUser& user, core::Channel& channel);
     std::variant<core::Failure, core::Channel*> moderated_channel(
         const core::Actor& actor, const std::string& channel

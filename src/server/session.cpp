@@ -8,7 +8,6 @@
 #include "auth/password.hpp"
 #include "core/names.hpp"
 #include "core/utf8.hpp"
-#include "proto/native_codec.hpp"
 #include "server/chat_server.hpp"
 
 namespace salon::server {
@@ -52,10 +51,16 @@ const Failure kBadChannelName{Errc::bad_name, "channel names are 1-50 of a-z 0-9
 
 }  // namespace
 
-Session::Session(ChatServer& server, std::weak_ptr<Link> link, std::string remote_address)
+Session::Session(
+    ChatServer& server,
+    std::weak_ptr<Link> link,
+    std::string remote_address,
+    std::unique_ptr<proto::Codec> codec
+)
     : server_(server),
       link_(std::move(link)),
       remote_address_(std::move(remote_address)),
+      codec_(std::move(codec)),
       outbox_(server.settings().limits.send_queue_bytes),
       requests_(
           server.settings().limits.messages_per_second,
@@ -66,8 +71,9 @@ Session::Session(ChatServer& server, std::weak_ptr<Link> link, std::string remot
 // ---------------------------------------------------------------------------------------------
 // Output
 
-void Session::deliver(const Frame& frame) {
-    if (!outbox_.push(frame)) overflow();
+void Session::deliver(const SharedEvent& event) {
+    if (!codec_->accepts(event->event())) return;
+    if (!outbox_.push(event->frame(*codec_))) overflow();
 }
 
 void Session::queue_reply(Frame frame) {
@@ -75,9 +81,9 @@ void Session::queue_reply(Frame frame) {
 }
 
 void Session::overflow() {
-    const auto notice = make_frame(proto::encode_event(core::NoticeEvent{
-        "send_queue_full", "you were not reading; the server dropped the connection"}));
-    if (outbox_.overflow(notice)) {
+    const auto last_words = make_event(core::NoticeEvent{
+        "send_queue_full", "you were not reading; the server dropped the connection"});
+    if (outbox_.overflow(last_words->frame(*codec_))) {
         spdlog::warn(
             "{}: send queue full ({} bytes), dropping the connection",
             remote_address_,
@@ -88,32 +94,33 @@ void Session::overflow() {
 }
 
 void Session::notice(std::string_view code, std::string_view message) {
-    deliver(make_frame(proto::encode_event(core::NoticeEvent{
-        std::string(code), std::string(message)})));
+    deliver(make_event(core::NoticeEvent{std::string(code), std::string(message)}));
 }
 
 void Session::close(std::string reason) {
     if (auto link = link_.lock()) link->close_after_flush(std::move(reason));
 }
 
-void Session::reply_ok(const proto::Ref& ref, const core::Result& result) {
-    queue_reply(make_frame(proto::encode_ok(ref, result)));
+void Session::reply_ok(const proto::Request& request, const core::Result& result) {
+    queue_reply(make_frame(codec_->ok(request, result)));
 }
 
-void Session::reply_no(const proto::Ref& ref, Errc code, std::string_view message) {
-    queue_reply(make_frame(proto::encode_no(ref, code, message)));
+void Session::reply_no(const proto::Request& request, Errc code, std::string_view message) {
+    queue_reply(make_frame(codec_->no(request, code, message)));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Transport events
 
 void Session::handle_oversized_frame() {
-    reply_no({}, Errc::line_too_long, core::default_message(Errc::line_too_long));
+    const proto::DecodeError error{
+        {}, Errc::line_too_long, std::string(core::default_message(Errc::line_too_long))};
+    queue_reply(make_frame(codec_->rejected(error)));
     close("frame too long");
 }
 
 void Session::handle_idle() {
-    deliver(make_frame(proto::encode_event(core::PingEvent{})));
+    deliver(make_event(core::PingEvent{}));
 }
 
 void Session::handle_disconnect(std::string_view reason) {
@@ -127,16 +134,21 @@ void Session::handle_disconnect(std::string_view reason) {
 }
 
 awaitable<void> Session::handle_frame(std::string frame) {
-    auto decoded = proto::decode_request(frame, logged_in_);
-    if (auto* error = std::get_if<proto::DecodeError>(&decoded)) {
-        reply_no(error->ref, error->code, error->message);
+    auto input = codec_->decode(frame, logged_in_);
+    if (auto* error = std::get_if<proto::DecodeError>(&input)) {
+        queue_reply(make_frame(codec_->rejected(*error)));
         co_return;
     }
-    auto& request = std::get<proto::Request>(decoded);
+    if (auto* answered = std::get_if<proto::Codec::Answered>(&input)) {
+        if (!answered->bytes.empty()) queue_reply(make_frame(std::move(answered->bytes)));
+        co_return;
+    }
+    // Shared: a pipelined post's reply is encoded when it commits, after this returns.
+    auto request = std::make_shared<proto::Request>(std::get<proto::Request>(std::move(input)));
 
-    if (!std::holds_alternative<proto::Pong>(request.command)) {
+    if (!std::holds_alternative<proto::Pong>(request->command)) {
         if (!requests_.try_take(server_.clock().steady_now())) {
-            reply_no(request.ref, Errc::rate_limited, core::default_message(Errc::rate_limited));
+            reply_no(*request, Errc::rate_limited, core::default_message(Errc::rate_limited));
             if (++strikes_ >= server_.settings().limits.rate_limit_strikes) {
                 notice("rate_limited", "too many requests; the server closed the connection");
                 close("excess flood");
@@ -148,25 +160,25 @@ awaitable<void> Session::handle_frame(std::string frame) {
 
     Outcome outcome;
     try {
-        outcome = co_await run(request.ref, request.command);
+        outcome = co_await run(request, request->command);
     } catch (const std::exception& e) {
         spdlog::error("{}: request failed: {}", remote_address_, e.what());
         outcome = Failure(Errc::internal);
     }
     if (auto* result = std::get_if<core::Result>(&outcome)) {
-        reply_ok(request.ref, *result);
+        reply_ok(*request, *result);
     } else if (auto* failure = std::get_if<Failure>(&outcome)) {
-        reply_no(request.ref, failure->code, failure->message);
+        reply_no(*request, failure->code, failure->message);
     }
-    if (std::holds_alternative<proto::End>(request.command)) close("quit");
+    if (std::holds_alternative<proto::End>(request->command)) close("quit");
 }
 
-awaitable<Session::Outcome> Session::run(const proto::Ref& ref, proto::Command& command) {
+awaitable<Session::Outcome> Session::run(const RequestPtr& request, proto::Command& command) {
     // Verbs that wait for blocking work are coroutines; the rest complete at once.
-    if (auto* c = std::get_if<proto::Conn>(&command)) co_return co_await on(ref, *c);
-    if (auto* r = std::get_if<proto::Register>(&command)) co_return co_await on(ref, *r);
-    if (auto* d = std::get_if<proto::Dm>(&command)) co_return co_await on(ref, *d);
-    if (auto* h = std::get_if<proto::History>(&command)) co_return co_await on(ref, *h);
+    if (auto* c = std::get_if<proto::Conn>(&command)) co_return co_await on(request, *c);
+    if (auto* r = std::get_if<proto::Register>(&command)) co_return co_await on(request, *r);
+    if (auto* d = std::get_if<proto::Dm>(&command)) co_return co_await on(request, *d);
+    if (auto* h = std::get_if<proto::History>(&command)) co_return co_await on(request, *h);
     co_return std::visit(
         [&](auto& c) -> Outcome {
             using T = std::decay_t<decltype(c)>;
@@ -175,11 +187,12 @@ awaitable<Session::Outcome> Session::run(const proto::Ref& ref, proto::Command& 
             } else if constexpr (std::is_same_v<T, proto::Pong>) {
                 return NoReply{};
             } else if constexpr (std::is_same_v<T, proto::List>) {
-                return core::Result{server_.hub().list()};
+                server_.hub().list([&](const core::ListResult& r) { reply_ok(*request, r); });
+                return Replied{};
             } else if constexpr (std::is_same_v<T, proto::Conn> || std::is_same_v<T, proto::Register> || std::is_same_v<T, proto::Dm> || std::is_same_v<T, proto::History>) {
                 return Failure(Errc::internal);  // handled above
             } else {
-                return on(ref, c);
+                return on(request, c);
             }
         },
         command
@@ -189,7 +202,7 @@ awaitable<Session::Outcome> Session::run(const proto::Ref& ref, proto::Command& 
 // ---------------------------------------------------------------------------------------------
 // Login
 
-awaitable<Session::Outcome> Session::on(const proto::Ref& ref, proto::Conn& c) {
+awaitable<Session::Outcome> Session::on(const RequestPtr& request, proto::Conn& c) {
     if (logged_in_) co_return Failure(Errc::already_logged_in);
     std::string channel(kDefaultChannel);
     if (c.channel) {
@@ -203,7 +216,7 @@ awaitable<Session::Outcome> Session::on(const proto::Ref& ref, proto::Conn& c) {
         for (int attempt = 0; attempt < kGuestNameAttempts; ++attempt) {
             core::Actor actor{random_guest_name(), {}, true, false};
             actor.folded = core::fold_user_name(actor.name);
-            auto outcome = co_await log_in(ref, actor, channel, {});
+            auto outcome = co_await log_in(request, actor, channel, {});
             const auto* failure = std::get_if<Failure>(&outcome);
             if (failure == nullptr || failure->code != Errc::name_taken) co_return outcome;
         }
@@ -215,7 +228,7 @@ awaitable<Session::Outcome> Session::on(const proto::Ref& ref, proto::Conn& c) {
     }
     if (core::is_guest_name(c.us)) {
         core::Actor actor{c.us, core::fold_user_name(c.us), true, false};
-        co_return co_await log_in(ref, actor, channel, {});
+        co_return co_await log_in(request, actor, channel, {});
     }
 
     if (!server_.login_throttle().allows(remote_address_)) {
@@ -252,10 +265,10 @@ awaitable<Session::Outcome> Session::on(const proto::Ref& ref, proto::Conn& c) {
     }
     const auto& account = *verified.account;
     core::Actor actor{account.name, core::fold_user_name(account.name), false, account.admin};
-    co_return co_await log_in(ref, actor, channel, std::move(verified.memberships));
+    co_return co_await log_in(request, actor, channel, std::move(verified.memberships));
 }
 
-awaitable<Session::Outcome> Session::on(const proto::Ref& ref, proto::Register& r) {
+awaitable<Session::Outcome> Session::on(const RequestPtr& request, proto::Register& r) {
     if (logged_in_) co_return Failure(Errc::already_logged_in);
     if (!server_.settings().registration_open) co_return Failure(Errc::registration_closed);
     if (!core::is_valid_user_name(r.us) || core::is_guest_name(r.us)) {
@@ -277,11 +290,11 @@ awaitable<Session::Outcome> Session::on(const proto::Ref& ref, proto::Register& 
     if (!created) co_return Failure(Errc::name_taken);
     spdlog::info("{}: registered {}", remote_address_, r.us);
     core::Actor actor{r.us, core::fold_user_name(r.us), false, false};
-    co_return co_await log_in(ref, actor, std::string(kDefaultChannel), {});
+    co_return co_await log_in(request, actor, std::string(kDefaultChannel), {});
 }
 
 awaitable<Session::Outcome> Session::log_in(
-    const proto::Ref& ref,
+    const RequestPtr& request,
     core::Actor actor,
     std::string channel,
     std::vector<store::Membership> remembered
@@ -296,7 +309,8 @@ awaitable<Session::Outcome> Session::log_in(
         settings.limits.max_channels_per_user,
         settings.limits.messages_per_second,
         settings.limits.history_page_max};
-    auto failure = server_.hub().attach(shared_from_this(), actor, [&] { reply_ok(ref, result); });
+    auto failure =
+        server_.hub().attach(shared_from_this(), actor, [&] { reply_ok(*request, result); });
     if (failure) co_return *failure;
     logged_in_ = true;
     actor_ = std::move(actor);
@@ -331,8 +345,7 @@ awaitable<Session::Outcome> Session::log_in(
             return store.take_pending_dms(folded);
         };
         auto waiting = co_await server_.blocking(take);
-        for (auto& message : waiting)
-            deliver(make_frame(proto::encode_event(core::MessageEvent{std::move(message)})));
+        for (auto& message : waiting) deliver(make_event(core::MessageEvent{std::move(message)}));
     }
     co_return Replied{};
 }
@@ -340,7 +353,7 @@ awaitable<Session::Outcome> Session::log_in(
 // ---------------------------------------------------------------------------------------------
 // Channels
 
-Session::Outcome Session::on(const proto::Ref& ref, const proto::Join& j) {
+Session::Outcome Session::on(const RequestPtr& request, const proto::Join& j) {
     auto channel = channel_name(j.channel);
     if (!channel) return kBadChannelName;
     auto failure = server_.hub().join(
@@ -350,42 +363,47 @@ Session::Outcome Session::on(const proto::Ref& ref, const proto::Join& j) {
         j.key,
         JoinMode::request,
         false,
-        [&](const core::JoinResult& r) { reply_ok(ref, r); }
+        [&](const core::JoinResult& r) { reply_ok(*request, r); }
     );
     if (failure) return *failure;
     return Replied{};
 }
 
-Session::Outcome Session::on(const proto::Ref& ref, const proto::Part& p) {
+Session::Outcome Session::on(const RequestPtr& request, const proto::Part& p) {
     auto channel = channel_name(p.channel);
     if (!channel) return kBadChannelName;
     auto failure =
-        server_.hub().part(actor_, *channel, [&] { reply_ok(ref, core::EmptyResult{}); });
+        server_.hub().part(actor_, *channel, [&] { reply_ok(*request, core::EmptyResult{}); });
     if (failure) return *failure;
     return Replied{};
 }
 
 void Session::submit_post(
-    const proto::Ref& ref, core::Message message, std::vector<std::string> pending_for
+    RequestPtr request, core::Message message, std::vector<std::string> pending_for
 ) {
     // The reply's place is kept so that later replies wait for it. The OK is queued under the
     // hub's lock just before the fan-out: the sender sees OK, then its own MSG, and whatever
-    // it does after reading the OK reaches others after the message.
+    // it does after reading the OK reaches others after the message. The reply is encoded
+    // on the delivery strand (proto::Codec's contract allows it for posts).
     const auto slot = outbox_.reserve(expected_echo_bytes(message.text));
-    auto done = [self = shared_from_this(), slot, ref](const core::Message* committed) {
+    auto done = [self = shared_from_this(),
+                 slot,
+                 request = std::move(request)](const core::Message* committed) {
         if (committed == nullptr) {
             self->outbox_.fulfil(
                 slot,
-                make_frame(proto::encode_no(ref, Errc::internal, "the message could not be stored"))
+                make_frame(
+                    self->codec_->no(*request, Errc::internal, "the message could not be stored")
+                )
             );
             return;
         }
         auto acknowledge = [&] {
             if (!self->outbox_.fulfil(
                     slot,
-                    make_frame(
-                        proto::encode_ok(ref, core::PostResult{committed->id, committed->ts_ms})
-                    )
+                    make_frame(self->codec_->ok(
+                        *request, core::PostResult{committed->id, committed->ts_ms}
+                    ))
                 )) {
                 self->overflow();
             }
@@ -407,7 +425,7 @@ std::optional<Failure> Session::check_text(std::string_view text) const {
     return std::nullopt;
 }
 
-Session::Outcome Session::on(const proto::Ref& ref, const proto::Send& s) {
+Session::Outcome Session::on(const RequestPtr& request, const proto::Send& s) {
     if (s.claimed_user && core::fold_user_name(*s.claimed_user) != actor_.folded) {
         return Failure(Errc::forbidden, "USER is not the name you logged in with");
     }
@@ -417,11 +435,11 @@ Session::Outcome Session::on(const proto::Ref& ref, const proto::Send& s) {
     auto member = server_.hub().check_member(actor_, *channel);
     if (auto* failure = std::get_if<Failure>(&member)) return *failure;
 
-    submit_post(ref, core::Message{0, std::move(*channel), actor_.name, {}, s.text, 0}, {});
+    submit_post(request, core::Message{0, std::move(*channel), actor_.name, {}, s.text, 0}, {});
     return Replied{};
 }
 
-awaitable<Session::Outcome> Session::on(const proto::Ref& ref, const proto::Dm& d) {
+awaitable<Session::Outcome> Session::on(const RequestPtr& request, const proto::Dm& d) {
     if (!core::is_valid_user_name(d.to)) co_return Failure(Errc::no_such_user);
     if (auto bad = check_text(d.text)) co_return *bad;
     const std::string folded = core::fold_user_name(d.to);
@@ -441,22 +459,23 @@ awaitable<Session::Outcome> Session::on(const proto::Ref& ref, const proto::Dm& 
     }
 
     submit_post(
-        ref,
+        request,
         core::Message{0, {}, actor_.name, std::move(recipient), d.text, 0},
         std::move(pending_for)
     );
     co_return Replied{};
 }
 
-Session::Outcome Session::on(const proto::Ref&, const proto::Who& w) {
+Session::Outcome Session::on(const RequestPtr& request, const proto::Who& w) {
     auto channel = channel_name(w.channel);
     if (!channel) return kBadChannelName;
-    auto who = server_.hub().who(*channel);
-    if (auto* failure = std::get_if<Failure>(&who)) return *failure;
-    return core::Result{std::get<core::WhoResult>(std::move(who))};
+    auto failure =
+        server_.hub().who(*channel, [&](const core::WhoResult& r) { reply_ok(*request, r); });
+    if (failure) return *failure;
+    return Replied{};
 }
 
-awaitable<Session::Outcome> Session::on(const proto::Ref&, const proto::History& h) {
+awaitable<Session::Outcome> Session::on(const RequestPtr&, const proto::History& h) {
     auto channel = channel_name(h.channel);
     if (!channel) co_return kBadChannelName;
     const auto& limits = server_.settings().limits;
@@ -478,63 +497,64 @@ awaitable<Session::Outcome> Session::on(const proto::Ref&, const proto::History&
 // ---------------------------------------------------------------------------------------------
 // Moderation
 
-Session::Outcome Session::on(const proto::Ref& ref, const proto::Topic& t) {
+Session::Outcome Session::on(const RequestPtr& request, const proto::Topic& t) {
     auto channel = channel_name(t.channel);
     if (!channel) return kBadChannelName;
     if (t.topic.size() > server_.settings().limits.max_text_bytes)
         return Failure(Errc::bad_request, "topic is longer than the limit");
     auto failure = server_.hub().set_topic(actor_, *channel, t.topic, [&] {
-        reply_ok(ref, core::TopicResult{*channel, t.topic});
+        reply_ok(*request, core::TopicResult{*channel, t.topic});
     });
     if (failure) return *failure;
     return Replied{};
 }
 
-Session::Outcome Session::on(const proto::Ref& ref, const proto::Kick& k) {
+Session::Outcome Session::on(const RequestPtr& request, const proto::Kick& k) {
     auto channel = channel_name(k.channel);
     if (!channel) return kBadChannelName;
     auto failure = server_.hub().kick(actor_, *channel, k.user, k.reason, [&] {
-        reply_ok(ref, core::EmptyResult{});
+        reply_ok(*request, core::EmptyResult{});
     });
     if (failure) return *failure;
     return Replied{};
 }
 
-Session::Outcome Session::on(const proto::Ref& ref, const proto::Ban& b) {
+Session::Outcome Session::on(const RequestPtr& request, const proto::Ban& b) {
     auto channel = channel_name(b.channel);
     if (!channel) return kBadChannelName;
     auto failure = server_.hub().set_ban(actor_, *channel, b.user, true, [&] {
-        reply_ok(ref, core::EmptyResult{});
+        reply_ok(*request, core::EmptyResult{});
     });
     if (failure) return *failure;
     return Replied{};
 }
 
-Session::Outcome Session::on(const proto::Ref& ref, const proto::Unban& u) {
+Session::Outcome Session::on(const RequestPtr& request, const proto::Unban& u) {
     auto channel = channel_name(u.channel);
     if (!channel) return kBadChannelName;
     auto failure = server_.hub().set_ban(actor_, *channel, u.user, false, [&] {
-        reply_ok(ref, core::EmptyResult{});
+        reply_ok(*request, core::EmptyResult{});
     });
     if (failure) return *failure;
     return Replied{};
 }
 
-Session::Outcome Session::on(const proto::Ref& ref, const proto::Op& o) {
+Session::Outcome Session::on(const RequestPtr& request, const proto::Op& o) {
     auto channel = channel_name(o.channel);
     if (!channel) return kBadChannelName;
     auto failure = server_.hub().grant_op(actor_, *channel, o.user, [&] {
-        reply_ok(ref, core::EmptyResult{});
+        reply_ok(*request, core::EmptyResult{});
     });
     if (failure) return *failure;
     return Replied{};
 }
 
-Session::Outcome Session::on(const proto::Ref& ref, const proto::Key& k) {
+Session::Outcome Session::on(const RequestPtr& request, const proto::Key& k) {
     auto channel = channel_name(k.channel);
     if (!channel) return kBadChannelName;
-    auto failure =
-        server_.hub().set_key(actor_, *channel, k.key, [&] { reply_ok(ref, core::EmptyResult{}); });
+    auto failure = server_.hub().set_key(actor_, *channel, k.key, [&] {
+        reply_ok(*request, core::EmptyResult{});
+    });
     if (failure) return *failure;
     return Replied{};
 }

@@ -10,8 +10,10 @@
 #include "core/errc.hpp"
 #include "core/events.hpp"
 #include "core/rate_limiter.hpp"
+#include "proto/codec.hpp"
 #include "proto/request.hpp"
 #include "server/link.hpp"
+#include "server/outbound_event.hpp"
 #include "server/outbox.hpp"
 #include "store/store.hpp"
 
@@ -25,7 +27,12 @@ class ChatServer;
 /// state. deliver() may be called from any thread (fan-out); it touches only the Outbox.
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(ChatServer& server, std::weak_ptr<Link> link, std::string remote_address);
+    Session(
+        ChatServer& server,
+        std::weak_ptr<Link> link,
+        std::string remote_address,
+        std::unique_ptr<proto::Codec> codec
+    );
 
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -43,40 +50,43 @@ public:
     /// The connection is gone: leave the hub (QUIT on the user's last connection). Idempotent.
     void handle_disconnect(std::string_view reason);
 
-    /// Queues an event frame; a full queue drops the connection with `send_queue_full`.
-    void deliver(const Frame& frame);
+    /// Queues an event in this connection's format (unless its codec declines it); a full
+    /// queue drops the connection with `send_queue_full`.
+    void deliver(const SharedEvent& event);
     /// Queues a NOTICE event, e.g. shutting_down.
     void notice(std::string_view code, std::string_view message);
     void close(std::string reason);
 
 private:
+    using RequestPtr = std::shared_ptr<proto::Request>;
+
     struct Replied {};  ///< the reply was queued already (under the hub's lock, or later)
 
     struct NoReply {};  ///< PONG: an answer, not a request
 
     using Outcome = std::variant<core::Result, core::Failure, Replied, NoReply>;
 
-    boost::asio::awaitable<Outcome> run(const proto::Ref& ref, proto::Command& command);
+    boost::asio::awaitable<Outcome> run(const RequestPtr& request, proto::Command& command);
 
-    boost::asio::awaitable<Outcome> on(const proto::Ref& ref, proto::Conn& c);
-    boost::asio::awaitable<Outcome> on(const proto::Ref& ref, proto::Register& r);
-    Outcome on(const proto::Ref& ref, const proto::Join& j);
-    Outcome on(const proto::Ref& ref, const proto::Part& p);
-    Outcome on(const proto::Ref& ref, const proto::Send& s);
-    boost::asio::awaitable<Outcome> on(const proto::Ref& ref, const proto::Dm& d);
-    Outcome on(const proto::Ref& ref, const proto::Who& w);
-    boost::asio::awaitable<Outcome> on(const proto::Ref& ref, const proto::History& h);
-    Outcome on(const proto::Ref& ref, const proto::Topic& t);
-    Outcome on(const proto::Ref& ref, const proto::Kick& k);
-    Outcome on(const proto::Ref& ref, const proto::Ban& b);
-    Outcome on(const proto::Ref& ref, const proto::Unban& u);
-    Outcome on(const proto::Ref& ref, const proto::Op& o);
-    Outcome on(const proto::Ref& ref, const proto::Key& k);
+    boost::asio::awaitable<Outcome> on(const RequestPtr& request, proto::Conn& c);
+    boost::asio::awaitable<Outcome> on(const RequestPtr& request, proto::Register& r);
+    Outcome on(const RequestPtr& request, const proto::Join& j);
+    Outcome on(const RequestPtr& request, const proto::Part& p);
+    Outcome on(const RequestPtr& request, const proto::Send& s);
+    boost::asio::awaitable<Outcome> on(const RequestPtr& request, const proto::Dm& d);
+    Outcome on(const RequestPtr& request, const proto::Who& w);
+    boost::asio::awaitable<Outcome> on(const RequestPtr& request, const proto::History& h);
+    Outcome on(const RequestPtr& request, const proto::Topic& t);
+    Outcome on(const RequestPtr& request, const proto::Kick& k);
+    Outcome on(const RequestPtr& request, const proto::Ban& b);
+    Outcome on(const RequestPtr& request, const proto::Unban& u);
+    Outcome on(const RequestPtr& request, const proto::Op& o);
+    Outcome on(const RequestPtr& request, const proto::Key& k);
 
     /// Puts the session online as `actor` with the OK reply, then joins its channels and hands
     /// over waiting direct messages.
     boost::asio::awaitable<Outcome> log_in(
-        const proto::Ref& ref,
+        const RequestPtr& request,
         core::Actor actor,
         std::string channel,
         std::vector<store::Membership> remembered
@@ -84,16 +94,17 @@ private:
     std::optional<core::Failure> check_text(std::string_view text) const;
     /// Sends a channel message or DM through the pipeline; its OK comes when it is committed.
     void submit_post(
-        const proto::Ref& ref, core::Message message, std::vector<std::string> pending_for
+        RequestPtr request, core::Message message, std::vector<std::string> pending_for
     );
-    void reply_ok(const proto::Ref& ref, const core::Result& result);
-    void reply_no(const proto::Ref& ref, core::Errc code, std::string_view message);
+    void reply_ok(const proto::Request& request, const core::Result& result);
+    void reply_no(const proto::Request& request, core::Errc code, std::string_view message);
     void queue_reply(Frame frame);
     void overflow();
 
     ChatServer& server_;
     std::weak_ptr<Link> link_;
     std::string remote_address_;
+    std::unique_ptr<proto::Codec> codec_;
     Outbox outbox_;
     core::TokenBucket requests_;
     std::size_t strikes_ = 0;

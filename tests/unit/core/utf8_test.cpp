@@ -20,5 +20,15 @@ TEST(Utf8Test, RejectsTruncatedOverlongSurrogateAndOutOfRangeSequences) {
     EXPECT_FALSE(is_valid_utf8("a\x80z"));  // stray continuation byte
 }
 
+TEST(Utf8Test, PrefixNeverSplitsACharacter) {
+    const std::string text = "ab\xE2\x82\xAC";  // "ab€": the euro sign is 3 bytes
+    EXPECT_EQ(utf8_prefix(text, 10), text);
+    EXPECT_EQ(utf8_prefix(text, 5), text);
+    EXPECT_EQ(utf8_prefix(text, 4), "ab");
+    EXPECT_EQ(utf8_prefix(text, 3), "ab");
+    EXPECT_EQ(utf8_prefix(text, 2), "ab");
+    EXPECT_EQ(utf8_prefix(text, 0), "");
+}
+
 }  // namespace
 }  // namespace salon::core

@@ -1,0 +1,37 @@
+// An event on its way to many connections, encoded at most once per wire format.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <mutex>
+
+#include "core/events.hpp"
+#include "proto/codec.hpp"
+#include "server/outbox.hpp"
+
+namespace salon::server {
+
+/// Thread-safe: fan-out on any thread asks for the bytes of its connection's format; the
+/// first asker of each format encodes, the others share the same Frame.
+class OutboundEvent {
+public:
+    explicit OutboundEvent(core::Event event) : event_(std::move(event)) {}
+
+    const core::Event& event() const noexcept { return event_; }
+
+    /// The event in `codec`'s format.
+    Frame frame(const proto::Codec& codec) const;
+
+private:
+    core::Event event_;
+    mutable std::mutex mutex_;
+    mutable std::array<Frame, proto::kMaxEventFormats> frames_;
+};
+
+using SharedEvent = std::shared_ptr<const OutboundEvent>;
+
+inline SharedEvent make_event(core::Event event) {
+    return std::make_shared<const OutboundEvent>(std::move(event));
+}
+
+}  // namespace salon::server
