@@ -731,16 +731,15 @@ int Bench::run() {
         measure_start_ = send_start_ + seconds_to_ns(o_.warmup);
         measure_end_ = measure_start_ + seconds_to_ns(o_.duration);
         while (now_ns() < measure_start_ && !deadline_passed()) poll(1);
+        if (deadline_passed()) measure_start_ = measure_end_ = now_ns();
         const double cpu0 = own_cpu_seconds();
         const double server_cpu0 = process_cpu_seconds(o_.server_pid);
         if (o_.storm > 0) {
             storm_start_ = now_ns();
-            const auto storm_from = static_cast<std::uint32_t>(conns_.size());
             for (std::uint32_t k = 0; k < o_.storm; ++k) open(Role::storm, 0, k);
-            (void)storm_from;
         }
         while (now_ns() < measure_end_ && !deadline_passed()) poll(1);
-        measured = static_cast<double>(now_ns() - measure_start_) / 1e9;
+        measured = static_cast<double>(std::min(now_ns(), measure_end_) - measure_start_) / 1e9;
         bench_cpu = (own_cpu_seconds() - cpu0) / measured;
         server_cpu = (process_cpu_seconds(o_.server_pid) - server_cpu0) / measured;
         sending_ = false;
