@@ -34,6 +34,12 @@ public:
                 target = *v;
                 return;
             }
+        } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+            if (const auto* array = node->as_array(); array && array->is_homogeneous<std::string>()) {
+                target.clear();
+                for (const auto& item : *array) target.push_back(*item.value<std::string>());
+                return;
+            }
         } else if constexpr (std::is_floating_point_v<T>) {
             if (auto v = node->value<double>()) {
                 target = static_cast<T>(*v);
@@ -91,6 +97,8 @@ void apply_config_file(Config& config, const std::filesystem::path& file) {
     std::string registration = config.registration_open ? "open" : "closed";
     server.read("bind", config.bind);
     server.read("port", config.port);
+    server.read("http_port", config.http_port);
+    server.read("allowed_origins", config.allowed_origins);
     server.read("data_dir", data_dir);
     server.read("threads", config.threads);
     server.read("log_level", config.log_level);

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "auth/password.hpp"
 #include "core/limits.hpp"
@@ -13,6 +14,9 @@ namespace salon::app {
 struct Config {
     std::string bind = "0.0.0.0";  ///< all interfaces, as the classroom server
     std::uint16_t port = 5000;     ///< native protocol over TCP; 0 turns it off
+    std::uint16_t http_port = 8080;  ///< web client, /ws, /healthz, /metrics; 0 turns it off
+    /// Origins whose pages may open /ws; empty: only the page's own origin (Origin = Host).
+    std::vector<std::string> allowed_origins;
     std::filesystem::path data_dir = "salon-data";
     unsigned threads = 0;  ///< I/O threads; 0 = one per hardware core
     std::string log_level = "info";

@@ -15,6 +15,8 @@
 #include "app/admin.hpp"
 #include "app/config.hpp"
 #include "net/connection_registry.hpp"
+#include "net/http_listener.hpp"
+#include "net/http_service.hpp"
 #include "net/tcp_listener.hpp"
 #include "server/chat_server.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -62,7 +64,19 @@ int run_server(const Config& config) {
     chat.load();
 
     net::ConnectionRegistry registry(config.limits.max_connections_per_address);
+    net::HttpService http_service(chat, config.allowed_origins);
     std::optional<net::TcpListener> native;
+    std::optional<net::HttpListener> http;
+    // Both listeners bind before either says "listening", so that line means both are ready.
+    if (config.http_port != 0) {
+        http.emplace(
+            io,
+            chat,
+            http_service,
+            registry,
+            asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.http_port)
+        );
+    }
     if (config.port != 0) {
         native.emplace(
             io,
@@ -70,13 +84,26 @@ int run_server(const Config& config) {
             registry,
             asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.port)
         );
+    }
+    if (http) {
+        const auto at = http->local_endpoint();
+        spdlog::info(
+            "web client, WebSocket (/ws), /healthz and /metrics listening on {}:{}",
+            at.address().to_string(),
+            at.port()
+        );
+        asio::co_spawn(io, http->accept_loop(), [](std::exception_ptr e) {
+            log_asio_failure("HTTP listener", e);
+        });
+    }
+    if (native) {
         const auto at = native->local_endpoint();
         spdlog::info("native protocol listening on {}:{}", at.address().to_string(), at.port());
         asio::co_spawn(io, native->accept_loop(), [](std::exception_ptr e) {
             log_asio_failure("native listener", e);
         });
-    } else {
-        spdlog::warn("no listener is enabled (--port 0)");
+    } else if (!http) {
+        spdlog::warn("no listener is enabled (--port 0 --http-port 0)");
     }
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -84,6 +111,9 @@ int run_server(const Config& config) {
         if (ec) return;
         spdlog::info("signal {}: shutting down", signal);
         if (native) native->stop();
+        // The HTTP listener stays open until the end: what it accepts now gets 503, so a load
+        // balancer sees "not ready" instead of a refused connection.
+        http_service.begin_shutdown();
         registry.shut_down_all();
         asio::co_spawn(
             io,
@@ -131,6 +161,16 @@ int salond_main(int argc, char** argv) {
     app.add_option("--bind", config.bind, "address to listen on")->capture_default_str();
     app.add_option("--port", config.port, "native protocol TCP port; 0 = off")
         ->capture_default_str();
+    app.add_option(
+           "--http-port", config.http_port, "HTTP port (web client, /ws, /healthz, /metrics); 0 = off"
+    )
+        ->capture_default_str();
+    app.add_option(
+           "--allowed-origins",
+           config.allowed_origins,
+           "comma-separated Origins whose pages may use /ws (default: the page's own origin)"
+    )
+        ->delimiter(',');
     std::string data_dir = config.data_dir.string();
     app.add_option("--data-dir", data_dir, "where the database lives")->capture_default_str();
     app.add_option("--threads", config.threads, "I/O threads; 0 = one per core")

@@ -9,6 +9,7 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 
+#include "metrics/salon_metrics.hpp"
 #include "server/session.hpp"
 
 namespace salon::net {
@@ -41,6 +42,8 @@ TcpConnection::TcpConnection(
 awaitable<void> TcpConnection::run() {
     using namespace asio::experimental::awaitable_operators;
     auto self = shared_from_this();
+    const metrics::GaugeScope counted(metrics::salon().tcp_connections);
+    metrics::salon().tcp_accepted.inc();
     session_ = server_.open_session(weak_from_this(), address_);
     session_->outbox().attach([weak = weak_from_this()] {
         if (auto connection = weak.lock()) connection->wake_writer();

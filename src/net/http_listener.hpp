@@ -1,0 +1,42 @@
+// Accepts HTTP connections: the web client, /healthz, /metrics and WebSocket on /ws.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "net/connection_registry.hpp"
+#include "net/http_service.hpp"
+#include "server/chat_server.hpp"
+
+namespace salon::net {
+
+class HttpListener {
+public:
+    /// Binds and listens at once (address reuse on, so a restart takes its port back).
+    /// @throws boost::system::system_error when the address cannot be bound.
+    HttpListener(
+        boost::asio::io_context& io,
+        server::ChatServer& server,
+        HttpService& service,
+        ConnectionRegistry& registry,
+        const boost::asio::ip::tcp::endpoint& endpoint
+    );
+
+    boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
+    /// Accepts until stop(); each connection runs on a strand of its own. Connections the
+    /// registry refuses (per-address limit, shutdown) get a 503, so a load balancer polling
+    /// /healthz during shutdown sees "not ready" rather than a refused connection.
+    boost::asio::awaitable<void> accept_loop();
+    void stop();
+
+private:
+    boost::asio::io_context& io_;
+    server::ChatServer& server_;
+    HttpService& service_;
+    ConnectionRegistry& registry_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+};
+
+}  // namespace salon::net

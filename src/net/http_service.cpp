@@ -1,0 +1,146 @@
+#include "net/http_service.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "metrics/process.hpp"
+#include "metrics/salon_metrics.hpp"
+#include "net/http_assets.hpp"
+
+namespace salon::net {
+namespace http = boost::beast::http;
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+std::string_view trim_trailing_slash(std::string_view origin) {
+    while (origin.ends_with('/')) origin.remove_suffix(1);
+    return origin;
+}
+
+/// The path without its query string.
+std::string_view path_of(std::string_view target) {
+    return target.substr(0, target.find_first_of("?#"));
+}
+
+const WebAsset* find_asset(std::string_view path) {
+    if (path == "/") path = "/index.html";
+    for (const auto& asset : web_assets()) {
+        if (asset.path == path) return &asset;
+    }
+    return nullptr;
+}
+
+void set_common_headers(HttpResponse& response) {
+    response.set(http::field::server, "salond");
+    response.set(http::field::cache_control, "no-cache");
+    response.set("X-Content-Type-Options", "nosniff");
+}
+
+}  // namespace
+
+HttpService::HttpService(server::ChatServer& server, std::vector<std::string> allowed_origins)
+    : server_(server), allowed_origins_(std::move(allowed_origins)) {}
+
+HttpResponse HttpService::text_response(http::status status, std::string body, unsigned version) {
+    HttpResponse response{status, version};
+    set_common_headers(response);
+    response.set(http::field::content_type, "text/plain; charset=utf-8");
+    response.body() = std::move(body);
+    if (!response.body().ends_with('\n')) response.body() += '\n';
+    response.prepare_payload();
+    return response;
+}
+
+bool HttpService::origin_allowed(const HttpRequest& request) const {
+    const auto origin_field = request.find(http::field::origin);
+    if (origin_field == request.end()) return true;  // not a browser: Origin protects browsers
+    const std::string_view origin = trim_trailing_slash(origin_field->value());
+    if (!allowed_origins_.empty()) {
+        return std::any_of(allowed_origins_.begin(), allowed_origins_.end(), [&](const auto& a) {
+            return a == "*" || iequals(trim_trailing_slash(a), origin);
+        });
+    }
+    const std::string_view host = request[http::field::host];
+    const auto scheme_end = origin.find("://");
+    if (host.empty() || scheme_end == std::string_view::npos) return false;
+    return iequals(origin.substr(scheme_end + 3), host);
+}
+
+HttpResponse HttpService::handle(const HttpRequest& request) const {
+    metrics::salon().http_requests.inc();
+    const std::string_view path = path_of(request.target());
+    const bool get = request.method() == http::verb::get || request.method() == http::verb::head;
+    HttpResponse response;
+
+    if (path == kWebSocketPath) {
+        response = text_response(
+            http::status::upgrade_required,
+            "this is the WebSocket endpoint: send a WebSocket upgrade request",
+            request.version()
+        );
+        response.set(http::field::upgrade, "websocket");
+    } else if (!get) {
+        response = text_response(
+            http::status::method_not_allowed, "only GET and HEAD are served", request.version()
+        );
+        response.set(http::field::allow, "GET, HEAD");
+    } else if (path == "/healthz") {
+        response = serving()
+                       ? text_response(http::status::ok, "ok", request.version())
+                       : text_response(
+                             http::status::service_unavailable, "shutting down", request.version()
+                         );
+    } else if (path == "/metrics") {
+        response = metrics();
+        response.version(request.version());
+    } else if (const auto* asset = find_asset(path)) {
+        response = HttpResponse{http::status::ok, request.version()};
+        set_common_headers(response);
+        response.set(http::field::content_type, asset->content_type);
+        // The page loads nothing from elsewhere and talks only to this server.
+        response.set(
+            "Content-Security-Policy",
+            "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+            "frame-ancestors 'none'"
+        );
+        response.body().assign(asset->body.data(), asset->body.size());
+        response.prepare_payload();
+    } else {
+        response = text_response(http::status::not_found, "not found", request.version());
+    }
+
+    if (request.method() == http::verb::head) {
+        const auto length = response.body().size();
+        response.body().clear();
+        response.content_length(length);
+    }
+    if (response.result_int() >= 400) metrics::salon().http_rejected.inc();
+    response.keep_alive(request.keep_alive());
+    return response;
+}
+
+HttpResponse HttpService::metrics() const {
+    auto& m = metrics::salon();
+    const auto counts = server_.hub().counts();
+    m.users_online.set(static_cast<double>(counts.users));
+    m.sessions.set(static_cast<double>(counts.sessions));
+    m.channels.set(static_cast<double>(counts.channels));
+    if (const auto rss = metrics::resident_memory_bytes()) {
+        m.resident_memory_bytes.set(static_cast<double>(*rss));
+    }
+    HttpResponse response{http::status::ok, 11};
+    set_common_headers(response);
+    response.set(http::field::content_type, metrics::kTextFormatContentType);
+    response.body() = metrics::registry().expose();
+    response.prepare_payload();
+    return response;
+}
+
+}  // namespace salon::net

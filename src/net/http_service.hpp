@@ -1,0 +1,53 @@
+// What salond answers over HTTP: the web client, /healthz, /metrics and the /ws Origin rule.
+#pragma once
+
+#include <atomic>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/chat_server.hpp"
+
+namespace salon::net {
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+/// The path of the WebSocket endpoint.
+inline constexpr std::string_view kWebSocketPath = "/ws";
+
+/// Routes plain HTTP requests; the WebSocket upgrade itself is HttpConnection's. Thread-safe.
+class HttpService {
+public:
+    /// `allowed_origins`: the Origins a browser page may open /ws from; empty means the page's
+    /// own origin only (the Origin's host equals the Host header).
+    HttpService(server::ChatServer& server, std::vector<std::string> allowed_origins);
+
+    /// The answer to a request that is not a WebSocket upgrade. Never throws for bad input.
+    HttpResponse handle(const HttpRequest& request) const;
+
+    /// Whether a browser may open /ws with this request: no Origin at all (not a browser), an
+    /// Origin in the allowed list, or with no list, an Origin whose host:port is the Host.
+    bool origin_allowed(const HttpRequest& request) const;
+
+    /// From now on /healthz answers 503 (shutdown has begun).
+    void begin_shutdown() noexcept { serving_.store(false); }
+
+    bool serving() const noexcept { return serving_.load(); }
+
+    /// A small text/plain response, e.g. for errors.
+    static HttpResponse text_response(
+        boost::beast::http::status status, std::string body, unsigned version = 11
+    );
+
+private:
+    HttpResponse metrics() const;
+
+    server::ChatServer& server_;
+    std::vector<std::string> allowed_origins_;
+    std::atomic<bool> serving_{true};
+};
+
+}  // namespace salon::net

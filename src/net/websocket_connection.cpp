@@ -1,0 +1,216 @@
+#include "net/websocket_connection.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "metrics/salon_metrics.hpp"
+#include "server/session.hpp"
+
+namespace salon::net {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using asio::awaitable;
+
+namespace {
+
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+/// Same bound as TCP: a peer that stopped reading must not hold a closing connection's memory.
+constexpr auto kCloseFlushBound = std::chrono::seconds(2);
+/// How much of a message is read at a time; the frame limit is checked after each piece.
+constexpr std::size_t kReadChunk = 4096;
+/// Bounds the opening and closing handshakes (the idle rules are the protocol's own).
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+
+}  // namespace
+
+WebSocketConnection::WebSocketConnection(
+    beast::tcp_stream stream, server::ChatServer& server, std::string address
+)
+    : ws_(std::move(stream)),
+      server_(server),
+      address_(std::move(address)),
+      writer_signal_(ws_.get_executor()),
+      reader_signal_(ws_.get_executor()),
+      watchdog_timer_(ws_.get_executor()) {}
+
+awaitable<void> WebSocketConnection::run(Request upgrade) {
+    using namespace asio::experimental::awaitable_operators;
+    auto self = shared_from_this();
+    beast::get_lowest_layer(ws_).expires_never();  // the watchdog owns timing from here on
+    ws_.set_option(websocket::stream_base::timeout{
+        kHandshakeTimeout, websocket::stream_base::none(), false});
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
+        response.set(beast::http::field::server, "salond");
+    }));
+    // The frame limit is enforced by read_loop, which answers `NO line_too_long` before the
+    // close; Beast's own limit would close with 1009 before that reply could be sent.
+    ws_.read_message_max(0);
+    ws_.auto_fragment(false);
+
+    auto [accept_error] = co_await ws_.async_accept(upgrade, use_nothrow);
+    if (accept_error) {
+        // Beast has answered the bad handshake with a 400 already.
+        spdlog::info("{}: WebSocket handshake failed: {}", address_, accept_error.message());
+        co_return;
+    }
+    const metrics::GaugeScope counted(metrics::salon().websocket_connections);
+    metrics::salon().websocket_accepted.inc();
+
+    session_ = server_.open_session(weak_from_this(), address_);
+    session_->outbox().attach([weak = weak_from_this()] {
+        if (auto connection = weak.lock()) connection->wake_writer();
+    });
+    last_heard_ = server_.clock().steady_now();
+    // A ping or pong from the peer is a sign of life like any frame. Runs inside our reads,
+    // on the strand.
+    ws_.control_callback([this](websocket::frame_type, beast::string_view) {
+        last_heard_ = server_.clock().steady_now();
+        pinged_ = false;
+    });
+    boost::system::error_code ec;
+    beast::get_lowest_layer(ws_).socket().set_option(asio::ip::tcp::no_delay(true), ec);
+
+    try {
+        co_await (read_loop() || write_loop() || watchdog());
+    } catch (const std::exception& e) {
+        spdlog::warn("{}: WebSocket connection error: {}", address_, e.what());
+    }
+
+    ws_.control_callback();
+    auto& socket = beast::get_lowest_layer(ws_).socket();
+    socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    socket.close(ec);
+    session_->handle_disconnect(close_reason_.empty() ? "connection closed" : close_reason_);
+}
+
+void WebSocketConnection::close_after_flush(std::string reason) {
+    asio::post(
+        ws_.get_executor(),
+        [self = shared_from_this(), reason = std::move(reason)]() mutable {
+            self->begin_close(std::move(reason), self->close_code_);
+        }
+    );
+}
+
+void WebSocketConnection::shut_down() {
+    asio::post(ws_.get_executor(), [self = shared_from_this()] {
+        if (self->closing_ || !self->session_) return;
+        self->session_->notice("shutting_down", "the server is shutting down");
+        self->begin_close("server shutting down", websocket::close_code::going_away);
+    });
+}
+
+void WebSocketConnection::wake_writer() {
+    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->writer_signal_.cancel(); });
+}
+
+void WebSocketConnection::begin_close(std::string reason, websocket::close_code code) {
+    if (closing_) return;
+    closing_ = true;
+    close_reason_ = std::move(reason);
+    close_code_ = code;
+    closing_since_ = server_.clock().steady_now();
+    writer_signal_.cancel();
+    reader_signal_.cancel();
+    watchdog_timer_.cancel();
+}
+
+awaitable<void> WebSocketConnection::read_loop() {
+    const std::size_t max_frame = server_.settings().limits.max_frame_bytes;
+    // As for TCP: past half the send-queue bound the reader waits for the writer, so a client
+    // pipelining requests faster than it reads replies is slowed down rather than dropped.
+    const std::size_t pause_above = server_.settings().limits.send_queue_bytes / 2;
+    std::string message;
+    for (;;) {
+        while (!closing_ && session_->outbox().backlog_bytes() > pause_above) {
+            reader_signal_.expires_at(asio::steady_timer::time_point::max());
+            co_await reader_signal_.async_wait(use_nothrow);
+        }
+        message.clear();
+        bool too_big = false;
+        do {
+            const std::size_t had = message.size();
+            message.resize(had + kReadChunk);
+            auto [ec, n] = co_await ws_.async_read_some(
+                asio::buffer(message.data() + had, kReadChunk), use_nothrow
+            );
+            message.resize(had + n);
+            if (ec) co_return;  // closed by the peer, reset, bad framing or bad UTF-8 (1007)
+            if (message.size() > max_frame) {
+                too_big = true;
+                break;
+            }
+        } while (!ws_.is_message_done());
+        last_heard_ = server_.clock().steady_now();
+        pinged_ = false;
+
+        if (closing_) break;
+        if (too_big) {
+            close_code_ = websocket::close_code::too_big;
+            session_->handle_oversized_frame();
+            break;
+        }
+        if (!message.empty()) co_await session_->handle_frame(std::move(message));
+        if (closing_) break;
+        if (message.capacity() > 2 * kReadChunk) message = std::string();
+    }
+    // Closing: the writer flushes and sends the close frame (or the watchdog cuts it short).
+    asio::steady_timer forever(ws_.get_executor(), asio::steady_timer::time_point::max());
+    co_await forever.async_wait(use_nothrow);
+}
+
+awaitable<void> WebSocketConnection::write_loop() {
+    std::vector<server::Frame> frames;
+    ws_.text(true);
+    for (;;) {
+        frames.clear();
+        if (!session_->outbox().take(frames)) {
+            if (closing_) {
+                // Everything is written: say goodbye with the close code, then end.
+                co_await ws_.async_close(websocket::close_reason(close_code_), use_nothrow);
+                co_return;
+            }
+            writer_signal_.expires_at(asio::steady_timer::time_point::max());
+            co_await writer_signal_.async_wait(use_nothrow);
+            continue;
+        }
+        for (const auto& frame : frames) {
+            // The message boundary is the frame boundary: the line ending is not sent.
+            std::string_view text = *frame;
+            if (text.ends_with('\n')) text.remove_suffix(1);
+            auto [ec, written] =
+                co_await ws_.async_write(asio::buffer(text.data(), text.size()), use_nothrow);
+            if (ec) co_return;
+        }
+        reader_signal_.cancel();
+    }
+}
+
+awaitable<void> WebSocketConnection::watchdog() {
+    const auto idle = server_.settings().limits.idle_timeout;
+    for (;;) {
+        const auto now = server_.clock().steady_now();
+        if (closing_) {
+            if (now - closing_since_ >= kCloseFlushBound) co_return;
+        } else if (now - last_heard_ >= idle) {
+            close_reason_ = "ping timeout";
+            co_return;
+        } else if (!pinged_ && now - last_heard_ >= idle / 2) {
+            pinged_ = true;
+            session_->handle_idle();
+        }
+        const auto next = closing_  ? closing_since_ + kCloseFlushBound
+                          : pinged_ ? last_heard_ + idle
+                                    : last_heard_ + idle / 2;
+        watchdog_timer_.expires_at(next);
+        co_await watchdog_timer_.async_wait(use_nothrow);
+    }
+}
+
+}  // namespace salon::net

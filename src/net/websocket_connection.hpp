@@ -1,0 +1,69 @@
+// The native protocol over WebSocket: one JSON object per text message, the same Session as TCP.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <memory>
+#include <string>
+
+#include "core/clock.hpp"
+#include "server/chat_server.hpp"
+#include "server/link.hpp"
+
+namespace salon::net {
+
+/// One WebSocket client, after the HTTP upgrade request was read and its Origin accepted.
+///
+/// Same shape and rules as TcpConnection: three coroutines on the connection's strand — the
+/// reader (messages to the session, paused while the Outbox backlog passes half its bound), the
+/// writer (each queued frame as one text message) and the watchdog (protocol PING at half the
+/// idle timeout, close at the full one, and the bound on a closing flush). The first to finish
+/// ends the others. What differs is the framing: the limit is checked while a message is still
+/// arriving, so an oversized one is never buffered whole, and the close is a WebSocket close
+/// with a status code (1009 for a message too big, 1001 when the server shuts down).
+class WebSocketConnection final : public server::Link,
+                                  public std::enable_shared_from_this<WebSocketConnection> {
+public:
+    using Request = boost::beast::http::request<boost::beast::http::string_body>;
+
+    WebSocketConnection(
+        boost::beast::tcp_stream stream, server::ChatServer& server, std::string address
+    );
+
+    /// Completes the handshake for `upgrade`, then serves the connection until it closes.
+    /// Call once, on the stream's strand.
+    boost::asio::awaitable<void> run(Request upgrade);
+
+    void close_after_flush(std::string reason) override;
+    /// NOTICE shutting_down, then a close (1001) once it is written. Thread-safe.
+    void shut_down();
+
+private:
+    boost::asio::awaitable<void> read_loop();
+    boost::asio::awaitable<void> write_loop();
+    boost::asio::awaitable<void> watchdog();
+    void wake_writer();
+    void begin_close(
+        std::string reason, boost::beast::websocket::close_code code
+    );  // on the strand
+
+    boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+    server::ChatServer& server_;
+    std::string address_;
+    std::shared_ptr<server::Session> session_;
+    boost::asio::steady_timer writer_signal_;
+    boost::asio::steady_timer reader_signal_;  // wakes a reader paused for backpressure
+    boost::asio::steady_timer watchdog_timer_;
+    core::SteadyTime last_heard_;
+    core::SteadyTime closing_since_;
+    bool pinged_ = false;
+    bool closing_ = false;
+    std::string close_reason_;
+    boost::beast::websocket::close_code close_code_ = boost::beast::websocket::close_code::normal;
+};
+
+}  // namespace salon::net
