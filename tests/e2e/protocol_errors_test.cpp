@@ -158,6 +158,20 @@ TEST_P(Errors, BadCredentialsLooksTheSameForUnknownNamesAndWrongPasswords) {
     login(*b, "ANN", kPassword);  // still usable; names are case-insensitive
 }
 
+TEST_P(Errors, FailedLoginsFromOneAddressAreThrottledEvenForTheRightPassword) {
+    ServerProcess server({.extra_args = {"--failed-logins-per-minute", "3"}, .data_dir = {}});
+    auto a = open(server);
+    register_user(*a, "ann");
+    auto b = open(server);
+    for (int i = 0; i < 3; ++i) {
+        const auto guess = "guess-" + std::to_string(i);
+        EXPECT_EQ(call_no(*b, "CONN", {{"us", "ann"}, {"pwd", guess}}), "bad_credentials");
+    }
+    EXPECT_EQ(call_no(*b, "CONN", {{"us", "ann"}, {"pwd", kPassword}}), "rate_limited");
+    // Guests are not accounts: the throttle does not keep them out.
+    login(*b, "");
+}
+
 TEST_P(Errors, NameTaken) {
     ServerProcess server;
     auto a = open(server);
