@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include <set>
+#include <utility>
 
 namespace salon::app {
 namespace {
@@ -24,14 +25,15 @@ public:
         if (table_ == nullptr) return;
         const toml::node* node = table_->get(key);
         if (node == nullptr) return;
+        // Types are checked strictly: toml++ would read `true` as 1 and 70000 into a uint16_t.
         if constexpr (std::is_same_v<T, std::string>) {
-            if (auto v = node->value<std::string>()) {
-                target = *v;
+            if (node->is_string()) {
+                target = *node->value<std::string>();
                 return;
             }
         } else if constexpr (std::is_same_v<T, bool>) {
-            if (auto v = node->value<bool>()) {
-                target = *v;
+            if (node->is_boolean()) {
+                target = *node->value<bool>();
                 return;
             }
         } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
@@ -41,18 +43,21 @@ public:
                 return;
             }
         } else if constexpr (std::is_floating_point_v<T>) {
-            if (auto v = node->value<double>()) {
-                target = static_cast<T>(*v);
+            if (node->is_number()) {
+                target = static_cast<T>(*node->value<double>());
                 return;
             }
         } else {
-            if (auto v = node->value<std::int64_t>(); v && *v >= 0) {
-                target = static_cast<T>(*v);
-                return;
+            if (node->is_integer()) {
+                const auto v = *node->value<std::int64_t>();
+                if (v >= 0 && std::in_range<T>(v)) {
+                    target = static_cast<T>(v);
+                    return;
+                }
             }
         }
         throw ConfigError(
-            fmt::format("[{}] {} has the wrong type or a negative value", section_, key)
+            fmt::format("[{}] {} has the wrong type or a value out of range", section_, key)
         );
     }
 
