@@ -1,6 +1,7 @@
 #include "server/outbox.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace salon::server {
 
@@ -68,11 +69,11 @@ bool Outbox::fulfil(Slot slot, Frame frame) {
 }
 
 void Outbox::release_pending() {
-    while (!pending_.empty() && pending_.front().frame) {
-        Frame frame = std::move(pending_.front().frame);
-        pending_.pop_front();
-        make_ready(std::move(frame));
-    }
+    const auto first_unfulfilled =
+        std::ranges::find_if(pending_, [](const Pending& p) { return !p.frame; });
+    for (auto it = pending_.begin(); it != first_unfulfilled; ++it)
+        make_ready(std::move(it->frame));
+    pending_.erase(pending_.begin(), first_unfulfilled);
 }
 
 bool Outbox::overflow(Frame last_words) {
@@ -93,11 +94,13 @@ bool Outbox::take(std::vector<Frame>& out) {
         writer_waiting_ = true;
         return false;
     }
-    for (auto& frame : ready_) {
-        bytes_ -= frame->size();
-        out.push_back(std::move(frame));
+    for (const auto& frame : ready_) bytes_ -= frame->size();
+    if (out.empty()) {
+        out.swap(ready_);  // the usual case: hand the whole batch over without copying
+    } else {
+        std::ranges::move(ready_, std::back_inserter(out));
+        ready_.clear();
     }
-    ready_.clear();
     return true;
 }
 

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -74,8 +73,11 @@ private:
     std::size_t limit_bytes_;
     std::size_t bytes_ = 0;
     std::size_t reserved_bytes_ = 0;
-    std::deque<Frame> ready_;
-    std::deque<Pending> pending_;
+    // Vectors, not deques: libstdc++ gives every deque a 512-byte block even when empty, and
+    // most connections hold nothing most of the time. pending_ stays short (one entry per
+    // pipelined post awaiting its commit), so erasing at its front is cheap.
+    std::vector<Frame> ready_;
+    std::vector<Pending> pending_;
     Slot next_slot_ = 1;
     bool overflowed_ = false;
     bool writer_waiting_ = false;
