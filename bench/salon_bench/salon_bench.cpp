@@ -505,13 +505,13 @@ void Bench::on_line(std::uint32_t id, std::string_view line) {
 }
 
 void Bench::on_delivery(std::uint32_t id, std::string_view text) {
+    if (conns_[id].role == Role::history) return;  // its own fill coming back
     const auto payload = parse_payload(text);
     if (!payload || payload->sender >= senders_.size()) {
         note_error(std::string("unrecognised delivery: ") + std::string(text.substr(0, 80)));
         return;
     }
     Conn& c = conns_[id];
-    if (c.role == Role::history) return;  // its own fill coming back
     const std::uint64_t now = now_ns();
     ++stats_.delivered_all;
     Sender& s = senders_[payload->sender];
@@ -701,6 +701,7 @@ int Bench::run() {
 
     // Connections: members, and for Redis the publishers apart from them.
     const std::uint64_t connect_start = now_ns();
+    const auto first_member = static_cast<std::uint32_t>(conns_.size());
     connect_all(Role::member, o_.clients, deadline_);
     if (o_.protocol == Protocol::redis) connect_all(Role::publisher, o_.senders, deadline_);
     const double connect_seconds = static_cast<double>(now_ns() - connect_start) / 1e9;
@@ -709,10 +710,11 @@ int Bench::run() {
     for (std::uint32_t i = 0; i < o_.clients; ++i) {
         // The last member of each channel; IRC senders do not see their own messages, and
         // senders are the first members, so the observer is a different connection.
-        observer_of_channel_[i % o_.channels] = i;
+        observer_of_channel_[i % o_.channels] = first_member + i;
     }
     for (std::uint32_t j = 0; j < o_.senders; ++j) {
-        const std::uint32_t conn = o_.protocol == Protocol::redis ? o_.clients + j : j;
+        const std::uint32_t conn =
+            first_member + (o_.protocol == Protocol::redis ? o_.clients + j : j);
         senders_.push_back({conn, j % o_.channels, 0, 0});
     }
     const long rss_connected = rss_kib(o_.server_pid);
@@ -943,6 +945,10 @@ int self_check() {
     expect(irc_numeric("PING :x") == -1, "PING has no numeric");
     expect(native_ok_id(R"({"OK":{"id":981,"ts":5}})").value_or(0) == 981, "OK id");
     expect(!native_ok_id(R"({"OK":{"channel":"x","messages":[]}})"), "OK without id");
+    expect(
+        !native_ok_id(R"({"OK":{"channel":"x","messages":[{"id":3}]}})"),
+        "HISTORY page is no SEND OK"
+    );
     std::fprintf(stderr, "self-check: %s\n", failures == 0 ? "ok" : "FAILED");
     return failures == 0 ? 0 : 1;
 }

@@ -95,13 +95,13 @@ inline int irc_numeric(std::string_view line) {
     return code;
 }
 
-/// The integer after `"id":` in a native OK, e.g. a SEND's `{"OK":{"id":42,…}}`.
+/// The id of a SEND's reply `{"OK":{"id":42,"ts":…}}` (salon-bench sends no `ref`, so the id
+/// comes first); nothing for any other OK, e.g. a HISTORY page whose messages carry ids.
 inline std::optional<std::uint64_t> native_ok_id(std::string_view line) {
-    if (!line.starts_with(R"({"OK":)")) return std::nullopt;
-    const auto at = line.find(R"("id":)");
-    if (at == std::string_view::npos) return std::nullopt;
+    constexpr std::string_view kPrefix = R"({"OK":{"id":)";
+    if (!line.starts_with(kPrefix)) return std::nullopt;
     std::uint64_t id = 0;
-    const char* begin = line.data() + at + 5;
+    const char* begin = line.data() + kPrefix.size();
     const auto [end, ec] = std::from_chars(begin, line.data() + line.size(), id);
     if (ec != std::errc{} || end == begin) return std::nullopt;
     return id;
