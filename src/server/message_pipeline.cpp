@@ -4,6 +4,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "metrics/salon_metrics.hpp"
+
 namespace salon::server {
 
 MessagePipeline::MessagePipeline(
@@ -76,6 +78,7 @@ void MessagePipeline::run_writer() {
 
         bool committed = true;
         try {
+            const metrics::ScopedTimer timed(metrics::salon().storage_commit_seconds);
             store_.append_messages(writes);
         } catch (const std::exception& e) {
             committed = false;
@@ -86,6 +89,7 @@ void MessagePipeline::run_writer() {
         {
             std::lock_guard lock(mutex_);
             stats_.batches += 1;
+            metrics::salon().storage_batch_size.observe(static_cast<double>(writes.size()));
             stats_.messages += writes.size();
             stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, writes.size());
             if (!committed) stats_.failed_batches += 1;

@@ -8,6 +8,7 @@
 #include "auth/password.hpp"
 #include "core/names.hpp"
 #include "core/utf8.hpp"
+#include "metrics/salon_metrics.hpp"
 #include "server/chat_server.hpp"
 
 namespace salon::server {
@@ -73,6 +74,7 @@ Session::Session(
 
 void Session::deliver(const SharedEvent& event) {
     if (!codec_->accepts(event->event())) return;
+    metrics::salon().deliveries.inc();
     if (!outbox_.push(event->frame(*codec_))) overflow();
 }
 
@@ -84,6 +86,7 @@ void Session::overflow() {
     const auto last_words = make_event(core::NoticeEvent{
         "send_queue_full", "you were not reading; the server dropped the connection"});
     if (outbox_.overflow(last_words->frame(*codec_))) {
+        metrics::salon().send_queue_drops.inc();
         spdlog::warn(
             "{}: send queue full ({} bytes), dropping the connection",
             remote_address_,
@@ -149,6 +152,7 @@ awaitable<void> Session::handle_frame(std::string frame) {
     if (!std::holds_alternative<proto::Pong>(request->command)) {
         if (!requests_.try_take(server_.clock().steady_now())) {
             reply_no(*request, Errc::rate_limited, core::default_message(Errc::rate_limited));
+            metrics::salon().rate_limited.inc();
             if (++strikes_ >= server_.settings().limits.rate_limit_strikes) {
                 notice("rate_limited", "too many requests; the server closed the connection");
                 close("excess flood");
@@ -232,6 +236,7 @@ awaitable<Session::Outcome> Session::on(const RequestPtr& request, proto::Conn& 
     }
 
     if (!server_.login_throttle().allows(remote_address_)) {
+        metrics::salon().rate_limited.inc();
         co_return Failure(
             Errc::rate_limited, "too many failed logins from your address; wait a minute"
         );
@@ -260,6 +265,7 @@ awaitable<Session::Outcome> Session::on(const RequestPtr& request, proto::Conn& 
     auto verified = co_await server_.blocking(verify);
     if (!verified.account) {
         server_.login_throttle().record_failure(remote_address_);
+        metrics::salon().failed_logins.inc();
         spdlog::info("{}: failed login", remote_address_);
         co_return Failure(Errc::bad_credentials);
     }
@@ -381,6 +387,7 @@ Session::Outcome Session::on(const RequestPtr& request, const proto::Part& p) {
 void Session::submit_post(
     RequestPtr request, core::Message message, std::vector<std::string> pending_for
 ) {
+    metrics::salon().messages_received.inc();
     // The reply's place is kept so that later replies wait for it. The OK is queued under the
     // hub's lock just before the fan-out: the sender sees OK, then its own MSG, and whatever
     // it does after reading the OK reaches others after the message. The reply is encoded
