@@ -78,6 +78,8 @@ TEST_F(ConfigFileTest, AFileSettingEveryKeyOfEverySectionIsApplied) {
 [server]
 bind = "127.0.0.1"
 port = 6000
+http_port = 8081
+allowed_origins = ["https://chat.example", "http://localhost:3000"]
 data_dir = "/var/lib/salon"
 threads = 3
 log_level = "debug"
@@ -105,6 +107,11 @@ argon2_memory_kib = 8192
 )");
     EXPECT_EQ(c.bind, "127.0.0.1");
     EXPECT_EQ(c.port, 6000);
+    EXPECT_EQ(c.http_port, 8081);
+    EXPECT_EQ(
+        c.allowed_origins,
+        (std::vector<std::string>{"https://chat.example", "http://localhost:3000"})
+    );
     EXPECT_EQ(c.data_dir, fs::path("/var/lib/salon"));
     EXPECT_EQ(c.threads, 3U);
     EXPECT_EQ(c.log_level, "debug");
@@ -138,6 +145,8 @@ TEST_F(ConfigFileTest, TheShippedExampleFileIsValidAndStatesTheDefaults) {
     const Config defaults;
     EXPECT_EQ(config.bind, defaults.bind);
     EXPECT_EQ(config.port, defaults.port);
+    EXPECT_EQ(config.http_port, defaults.http_port);
+    EXPECT_EQ(config.allowed_origins, defaults.allowed_origins);
     EXPECT_EQ(config.data_dir, defaults.data_dir);
     EXPECT_EQ(config.threads, defaults.threads);
     EXPECT_EQ(config.log_level, defaults.log_level);
@@ -245,6 +254,9 @@ TEST_F(ConfigFileTest, AValueOfTheWrongTypeIsAnErrorNamingTheKey) {
     for (const auto& [toml, key] : std::vector<std::pair<std::string, std::string>>{
              {"[server]\nport = \"5000\"\n", "port"},
              {"[server]\nbind = 127\n", "bind"},
+             {"[server]\nhttp_port = \"80\"\n", "http_port"},
+             {"[server]\nallowed_origins = \"https://a.example\"\n", "allowed_origins"},
+             {"[server]\nallowed_origins = [\"https://a.example\", 1]\n", "allowed_origins"},
              {"[server]\ndata_dir = [\"a\"]\n", "data_dir"},
              {"[server]\nthreads = 2.5\n", "threads"},
              {"[server]\nlog_level = true\n", "log_level"},
@@ -280,6 +292,17 @@ TEST_F(ConfigFileTest, ANegativeCountIsAnError) {
     EXPECT_TRUE(mentions(error_applying("[server]\nthreads = -1\n"), "threads"));
     EXPECT_TRUE(mentions(error_applying("[limits]\nsend_queue_bytes = -4096\n"), "send_queue_bytes")
     );
+}
+
+TEST_F(ConfigFileTest, AnEmptyOriginListIsAllowed) {
+    Config config;
+    config.allowed_origins = {"https://old.example"};
+    apply_config_file(config, write("[server]\nallowed_origins = []\n"));
+    EXPECT_TRUE(config.allowed_origins.empty());
+}
+
+TEST_F(ConfigFileTest, AnHttpPortAbove65535IsAnError) {
+    EXPECT_TRUE(mentions(error_applying("[server]\nhttp_port = 65536\n"), "http_port"));
 }
 
 TEST_F(ConfigFileTest, APortAbove65535IsAnErrorNotAnotherPort) {

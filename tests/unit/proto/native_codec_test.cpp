@@ -560,9 +560,12 @@ TEST(EncodeOkTest, AnEmptyListIsAnEmptyArray) {
     EXPECT_TRUE(body.at("channels").get_array().empty());
 }
 
-TEST(EncodeOkTest, AWhoResultListsMembers) {
-    core::WhoResult r{"home", {{"bob", false, false}}};
+TEST(EncodeOkTest, AWhoResultListsMembersAndNothingElse) {
+    core::WhoResult r;
+    r.channel = "home";
+    r.members = {{"bob", false, false}};
     const auto body = body_of(encode_ok(Ref(), r), "OK");
+    EXPECT_EQ(body.size(), 2U) << json::serialize(body);  // PROTOCOL.md: {channel, members}
     EXPECT_EQ(str(body, "channel"), "home");
     ASSERT_EQ(body.at("members").as_array().size(), 1U);
     EXPECT_EQ(str(body.at("members").as_array()[0].as_object(), "user"), "bob");
