@@ -37,7 +37,8 @@ public:
                 return;
             }
         } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
-            if (const auto* array = node->as_array(); array && array->is_homogeneous<std::string>()) {
+            if (const auto* array = node->as_array();
+                array && (array->empty() || array->is_homogeneous<std::string>())) {
                 target.clear();
                 for (const auto& item : *array) target.push_back(*item.value<std::string>());
                 return;
