@@ -57,6 +57,7 @@ awaitable<void> WebSocketConnection::run(Request upgrade) {
     if (accept_error) {
         // Beast has answered the bad handshake with a 400 already.
         spdlog::info("{}: WebSocket handshake failed: {}", address_, accept_error.message());
+        metrics::salon().http_rejected.inc();
         co_return;
     }
     const metrics::GaugeScope counted(metrics::salon().websocket_connections);
@@ -110,6 +111,13 @@ void WebSocketConnection::wake_writer() {
     asio::post(ws_.get_executor(), [self = shared_from_this()] { self->writer_signal_.cancel(); });
 }
 
+void WebSocketConnection::end_now() {
+    // Whichever coroutine ends the connection closes the socket, so that the WebSocket
+    // operations still pending in the others complete at once (they do not all honour
+    // cancellation).
+    beast::get_lowest_layer(ws_).close();
+}
+
 void WebSocketConnection::begin_close(std::string reason, websocket::close_code code) {
     if (closing_) return;
     closing_ = true;
@@ -141,7 +149,12 @@ awaitable<void> WebSocketConnection::read_loop() {
                 asio::buffer(message.data() + had, kReadChunk), use_nothrow
             );
             message.resize(had + n);
-            if (ec) co_return;  // closed by the peer, reset, bad framing or bad UTF-8 (1007)
+            if (ec) {
+                // Closed by the peer, reset, bad framing or bad UTF-8 (1007).
+                spdlog::debug("{}: WebSocket read ended: {}", address_, ec.message());
+                end_now();
+                co_return;
+            }
             if (message.size() > max_frame) {
                 too_big = true;
                 break;
@@ -173,7 +186,10 @@ awaitable<void> WebSocketConnection::write_loop() {
         if (!session_->outbox().take(frames)) {
             if (closing_) {
                 // Everything is written: say goodbye with the close code, then end.
-                co_await ws_.async_close(websocket::close_reason(close_code_), use_nothrow);
+                auto [ec] =
+                    co_await ws_.async_close(websocket::close_reason(close_code_), use_nothrow);
+                spdlog::debug("{}: WebSocket closed ({})", address_, ec.message());
+                end_now();
                 co_return;
             }
             writer_signal_.expires_at(asio::steady_timer::time_point::max());
@@ -186,7 +202,10 @@ awaitable<void> WebSocketConnection::write_loop() {
             if (text.ends_with('\n')) text.remove_suffix(1);
             auto [ec, written] =
                 co_await ws_.async_write(asio::buffer(text.data(), text.size()), use_nothrow);
-            if (ec) co_return;
+            if (ec) {
+                end_now();
+                co_return;
+            }
         }
         reader_signal_.cancel();
     }
@@ -197,9 +216,13 @@ awaitable<void> WebSocketConnection::watchdog() {
     for (;;) {
         const auto now = server_.clock().steady_now();
         if (closing_) {
-            if (now - closing_since_ >= kCloseFlushBound) co_return;
+            if (now - closing_since_ >= kCloseFlushBound) {
+                end_now();
+                co_return;
+            }
         } else if (now - last_heard_ >= idle) {
             close_reason_ = "ping timeout";
+            end_now();
             co_return;
         } else if (!pinged_ && now - last_heard_ >= idle / 2) {
             pinged_ = true;

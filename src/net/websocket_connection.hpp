@@ -47,6 +47,7 @@ private:
     boost::asio::awaitable<void> write_loop();
     boost::asio::awaitable<void> watchdog();
     void wake_writer();
+    void end_now();  // on the strand
     void begin_close(
         std::string reason, boost::beast::websocket::close_code code
     );  // on the strand
