@@ -15,6 +15,8 @@ std::string transport_name(const ::testing::TestParamInfo<Transport>& info) {
     switch (info.param) {
         case Transport::tcp:
             return "tcp";
+        case Transport::ws:
+            return "ws";
     }
     return "unknown";
 }
@@ -23,8 +25,14 @@ std::unique_ptr<Connection> connect(const ServerProcess& server, Transport trans
     switch (transport) {
         case Transport::tcp:
             return connect_tcp(server);
+        case Transport::ws:
+            return connect_ws(server);
     }
     throw std::logic_error("no such transport");
+}
+
+std::unique_ptr<WsClient> connect_ws(const ServerProcess& server) {
+    return std::make_unique<WsClient>("127.0.0.1", server.http_port());
 }
 
 std::unique_ptr<LineClient> connect_tcp(const ServerProcess& server) {

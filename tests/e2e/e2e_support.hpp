@@ -12,6 +12,7 @@
 #include "harness/connection.hpp"
 #include "harness/line_client.hpp"
 #include "harness/server_process.hpp"
+#include "harness/ws_client.hpp"
 
 namespace salon::test {
 
@@ -26,7 +27,7 @@ constexpr std::string_view kPassword = "correct-horse-battery-9";
 
 /// The transports a scenario can run over. The scenarios take the transport as their test
 /// parameter, so adding WebSocket is one more value here and in connect(), not a copy of them.
-enum class Transport { tcp };
+enum class Transport { tcp, ws };
 
 /// So GoogleTest prints "tcp" rather than the enum's bytes.
 void PrintTo(Transport transport, std::ostream* out);
@@ -35,6 +36,9 @@ std::string transport_name(const ::testing::TestParamInfo<Transport>& info);
 
 /// Opens a connection to `server` over `transport`.
 std::unique_ptr<Connection> connect(const ServerProcess& server, Transport transport);
+
+/// A WebSocket client on the server's HTTP port (/ws).
+std::unique_ptr<WsClient> connect_ws(const ServerProcess& server);
 
 /// A raw TCP line client, for the cases that are about bytes and sockets rather than frames.
 std::unique_ptr<LineClient> connect_tcp(const ServerProcess& server);

@@ -438,7 +438,7 @@ TEST_P(Verbs, UnknownExtraFieldsAreIgnored) {
     a->expect("OK", kWait);
 }
 
-INSTANTIATE_TEST_SUITE_P(, Verbs, ::testing::Values(Transport::tcp), transport_name);
+INSTANTIATE_TEST_SUITE_P(, Verbs, ::testing::Values(Transport::tcp, Transport::ws), transport_name);
 
 }  // namespace
 }  // namespace salon::test

@@ -173,6 +173,9 @@ ServerProcess::ServerProcess(ServerOptions options) : options_(std::move(options
     try {
         for (int attempt = 0; attempt < kPortAttempts; ++attempt) {
             port_ = pick_free_port();
+            do {
+                http_port_ = pick_free_port();
+            } while (http_port_ == port_);
             if (try_start()) {
                 return;
             }
@@ -215,6 +218,8 @@ bool ServerProcess::try_start() {
         "127.0.0.1",
         "--port",
         std::to_string(port_),
+        "--http-port",
+        std::to_string(http_port_),
         "--data-dir",
         data_dir_.string(),
         "--log-level",

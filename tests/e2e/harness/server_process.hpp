@@ -21,8 +21,8 @@ struct ServerOptions {
 /// Not thread-safe; one test drives it.
 class ServerProcess {
 public:
-    /// Starts salond on 127.0.0.1 with a free ephemeral port (another port is tried when the
-    /// bind fails), `--log-level info`, stderr appended to <data_dir>/salond.log. Waits at most
+    /// Starts salond on 127.0.0.1 with free ephemeral ports, native and HTTP (others are tried when
+    /// the bind fails), `--log-level info`, stderr appended to <data_dir>/salond.log. Waits at most
     /// 10 s until this child has logged "listening on 127.0.0.1:PORT" and the port accepts;
     /// throws std::runtime_error with the log tail on failure.
     explicit ServerProcess(ServerOptions options = {});
@@ -32,6 +32,9 @@ public:
     ServerProcess& operator=(const ServerProcess&) = delete;
 
     std::uint16_t port() const { return port_; }
+
+    /// The HTTP port (web client, /ws, /healthz, /metrics), also free and ephemeral.
+    std::uint16_t http_port() const { return http_port_; }
 
     /// "127.0.0.1:PORT"
     std::string address() const;
@@ -60,6 +63,7 @@ private:
     std::filesystem::path data_dir_;
     bool owns_data_dir_ = false;
     std::uint16_t port_ = 0;
+    std::uint16_t http_port_ = 0;
     pid_t pid_ = -1;
 };
 
