@@ -16,6 +16,8 @@ packages=(
   libncurses-dev
   # desktop client (Qt 6 Widgets) and its offscreen tests
   qt6-base-dev qt6-base-dev-tools libgl-dev
+  # web client's browser tests: headless chromium driven by playwright-core (npm, below)
+  chromium nodejs
 )
 
 missing=()
@@ -31,3 +33,13 @@ if ((${#missing[@]})); then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 echo "deps: all ${#packages[@]} packages present"
+
+# The browser tests' one npm package, pinned by tests/web/package-lock.json; installed here so
+# that building and testing never touch the network.
+web_tests="$(cd "$(dirname "$0")/../tests/web" && pwd)"
+want="$(node -p "require('$web_tests/package-lock.json').packages['node_modules/playwright-core'].version")"
+have="$(node -p "try { require('$web_tests/node_modules/playwright-core/package.json').version } catch { '' }")"
+if [ "$want" != "$have" ]; then
+  (cd "$web_tests" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+echo "deps: playwright-core $want present"
