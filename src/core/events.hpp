@@ -61,6 +61,8 @@ struct ListResult {
 struct WhoResult {
     std::string channel;
     std::vector<MemberInfo> members;
+    std::string topic;   ///< for IRC's TOPIC and MODE queries; the native WHO does not show it
+    bool keyed = false;  ///< the channel has a join key
 };
 
 struct HistoryResult {
@@ -73,6 +75,24 @@ struct TopicResult {
     std::string topic;
 };
 
+/// The account whose password checked out (IRC's SASL, before the login itself).
+struct AccountResult {
+    std::string account;
+};
+
+struct ChannelMembership {
+    std::string channel;
+    bool op = false;
+};
+
+/// An online user (IRC's WHOIS).
+struct WhoisResult {
+    std::string user;
+    bool guest = false;
+    std::vector<ChannelMembership> channels;  ///< in join order
+    std::string away;                         ///< empty when not away
+};
+
 using Result = std::variant<
     EmptyResult,
     LoginResult,
@@ -81,13 +101,18 @@ using Result = std::variant<
     ListResult,
     WhoResult,
     HistoryResult,
-    TopicResult>;
+    TopicResult,
+    AccountResult,
+    WhoisResult>;
 
 // --- events pushed to clients ---
 
 /// A channel message (MSG) or a direct message (DM), told apart by Message::is_direct().
 struct MessageEvent {
     Message message;
+    /// The sender's account name when the sender is a registered user (IRC's account-tag);
+    /// empty for guests and when not known.
+    std::string account = {};
 };
 
 struct JoinEvent {

@@ -337,6 +337,14 @@ struct ResultWriter {
         body["channel"] = r.channel;
         body["topic"] = r.topic;
     }
+
+    // IRC's results; no native verb produces them.
+    void operator()(const core::AccountResult& r) const { body["user"] = r.account; }
+
+    void operator()(const core::WhoisResult& r) const {
+        body["user"] = r.user;
+        body["guest"] = r.guest;
+    }
 };
 
 /// Encodes one event as its frame.

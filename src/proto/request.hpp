@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "core/message.hpp"
 
@@ -13,10 +14,28 @@ namespace salon::proto {
 /// A request's correlation tag, echoed in its reply: absent, an integer or a short string.
 using Ref = std::variant<std::monostate, std::int64_t, std::string>;
 
+/// Which login rules a CONN follows.
+enum class ConnStyle {
+    /// PROTOCOL.md: no name is a fresh guest, `Guest…` a named guest, any other name an account.
+    native,
+    /// IRC: a name that is not a registered account is a guest with that name, and a registered
+    /// name needs its password (`name_taken` without one). No default channel is joined, and
+    /// every join made for the login is replied to like a JOIN request, because IRC clients
+    /// learn a channel's members from the join's reply.
+    irc,
+};
+
 struct Conn {
     std::string us;
     std::string pwd;
     std::optional<std::string> channel;
+    ConnStyle style = ConnStyle::native;
+};
+
+/// Checks an account's password without logging in (IRC's SASL runs before registration ends).
+struct Authenticate {
+    std::string us;
+    std::string pwd;
 };
 
 struct Register {
@@ -31,6 +50,26 @@ struct Join {
 
 struct Part {
     std::string channel;
+};
+
+/// Several joins in one request (IRC's `JOIN #a,#b`): each gets its own reply, in order.
+struct Joins {
+    std::vector<Join> joins;
+};
+
+/// Several parts in one request (IRC's `PART #a,#b`): each gets its own reply, in order.
+struct Parts {
+    std::vector<Part> parts;
+};
+
+/// What is known of an online user (IRC's WHOIS).
+struct Whois {
+    std::string user;
+};
+
+/// Marks the user away with a message, or back when it is empty (IRC's AWAY).
+struct Away {
+    std::string message;
 };
 
 struct Send {
@@ -112,7 +151,12 @@ using Command = std::variant<
     Ban,
     Unban,
     Op,
-    Key>;
+    Key,
+    Authenticate,
+    Joins,
+    Parts,
+    Whois,
+    Away>;
 
 struct Request {
     Ref ref;

@@ -81,8 +81,10 @@ std::optional<core::Failure> Hub::attach(
     std::unique_lock lock(mutex_);
     auto [it, inserted] = users_.try_emplace(actor.folded);
     OnlineUser& user = it->second;
-    if (!inserted && actor.guest)
-        return core::Failure(core::Errc::name_taken, "that guest name is in use");
+    // A guest never shares an online name with anyone: an IRC guest may hold a name that an
+    // account is registered under later, and the two must not merge.
+    if (!inserted && (actor.guest || user.guest))
+        return core::Failure(core::Errc::name_taken, "that name is in use by a guest");
     if (inserted) {
         user.name = actor.name;
         user.guest = actor.guest;
@@ -132,6 +134,31 @@ std::vector<std::string> Hub::channels_of(std::string_view folded) const {
     std::shared_lock lock(mutex_);
     const auto it = users_.find(std::string(folded));
     return it == users_.end() ? std::vector<std::string>{} : it->second.channels;
+}
+
+std::optional<core::WhoisResult> Hub::whois(std::string_view folded) const {
+    std::shared_lock lock(mutex_);
+    const auto it = users_.find(std::string(folded));
+    if (it == users_.end()) return std::nullopt;
+    const OnlineUser& user = it->second;
+    core::WhoisResult result{user.name, user.guest, {}, user.away};
+    for (const auto& name : user.channels) {
+        const core::Channel* channel = find_channel(name);
+        if (channel != nullptr) result.channels.push_back({name, channel->is_op(folded)});
+    }
+    return result;
+}
+
+void Hub::set_away(std::string_view folded, std::string message) {
+    std::unique_lock lock(mutex_);
+    const auto it = users_.find(std::string(folded));
+    if (it != users_.end()) it->second.away = std::move(message);
+}
+
+std::string Hub::account_of(std::string_view name) const {
+    const auto it = users_.find(core::fold_user_name(name));
+    if (it == users_.end() || !it->second.registered()) return {};
+    return it->second.name;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,10 +258,10 @@ std::variant<core::Failure, core::MessageId> Hub::check_member(
 }
 
 void Hub::deliver_channel_message(const core::Message& message, const Reply& acknowledge) {
-    const SharedEvent frame = event_frame(core::MessageEvent{message});
     // Exclusive: the recent-message ring changes, and a join must see the ring and the member
     // list agree (a message is either in the joiner's HISTORY or delivered to them, never both).
     std::unique_lock lock(mutex_);
+    const SharedEvent frame = event_frame(core::MessageEvent{message, account_of(message.from)});
     acknowledge();
     core::Channel* channel = find_channel(message.channel);
     if (channel == nullptr) return;
@@ -245,8 +272,8 @@ void Hub::deliver_channel_message(const core::Message& message, const Reply& ack
 void Hub::deliver_direct_message(
     const core::Message& message, const Session* origin, const Reply& acknowledge
 ) {
-    const SharedEvent frame = event_frame(core::MessageEvent{message});
     std::shared_lock lock(mutex_);
+    const SharedEvent frame = event_frame(core::MessageEvent{message, account_of(message.from)});
     acknowledge();
     const auto to = users_.find(core::fold_user_name(message.to));
     if (to != users_.end()) to_user(to->second, frame);
@@ -274,7 +301,8 @@ std::optional<core::Failure> Hub::who(
     std::shared_lock lock(mutex_);
     const core::Channel* channel = find_channel(name);
     if (channel == nullptr) return core::Failure(core::Errc::no_such_channel);
-    reply(core::WhoResult{channel->name(), channel->member_infos()});
+    reply(core::WhoResult{
+        channel->name(), channel->member_infos(), channel->topic(), !channel->key().empty()});
     return std::nullopt;
 }
 

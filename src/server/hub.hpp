@@ -72,6 +72,10 @@ public:
     std::optional<std::string> online_name(std::string_view folded) const;
     /// Channels the user is in now, by name.
     std::vector<std::string> channels_of(std::string_view folded) const;
+    /// What IRC's WHOIS shows of an online user; nullopt when offline.
+    std::optional<core::WhoisResult> whois(std::string_view folded) const;
+    /// Marks an online user away on all their connections, or back with an empty message.
+    void set_away(std::string_view folded, std::string message);
 
     /// Joins (or, when already a member, re-announces to this session only): `reply` gets the
     /// OK body, then come the JOIN event and the HISTORY event. `remembered_op` is the operator
@@ -158,6 +162,7 @@ private:
 
         std::vector<SessionPtr> sessions;
         std::vector<std::string> channels;  // in join order
+        std::string away;                   // IRC's AWAY message; empty when present
     };
 
     // All private helpers require mutex_ (held shared for const ones, exclusive otherwise).
@@ -171,6 +176,8 @@ private:
     );
     void persist(std::function<void(store::Store&)> write);
     static store::ChannelRecord record_of(const core::Channel& channel);
+    /// The sender's account for IRC's account-tag: the name when online and registered.
+    std::string account_of(std::string_view name) const;
 
     const core::Limits& limits_;
     store::Store& store_;

@@ -183,6 +183,7 @@ awaitable<Session::Outcome> Session::run(const RequestPtr& request, proto::Comma
     if (auto* r = std::get_if<proto::Register>(&command)) co_return co_await on(request, *r);
     if (auto* d = std::get_if<proto::Dm>(&command)) co_return co_await on(request, *d);
     if (auto* h = std::get_if<proto::History>(&command)) co_return co_await on(request, *h);
+    if (auto* a = std::get_if<proto::Authenticate>(&command)) co_return co_await on(request, *a);
     co_return std::visit(
         [&](auto& c) -> Outcome {
             using T = std::decay_t<decltype(c)>;
@@ -193,7 +194,7 @@ awaitable<Session::Outcome> Session::run(const RequestPtr& request, proto::Comma
             } else if constexpr (std::is_same_v<T, proto::List>) {
                 server_.hub().list([&](const core::ListResult& r) { reply_ok(*request, r); });
                 return Replied{};
-            } else if constexpr (std::is_same_v<T, proto::Conn> || std::is_same_v<T, proto::Register> || std::is_same_v<T, proto::Dm> || std::is_same_v<T, proto::History>) {
+            } else if constexpr (std::is_same_v<T, proto::Conn> || std::is_same_v<T, proto::Register> || std::is_same_v<T, proto::Dm> || std::is_same_v<T, proto::History> || std::is_same_v<T, proto::Authenticate>) {
                 return Failure(Errc::internal);  // handled above
             } else {
                 return on(request, c);
@@ -208,7 +209,8 @@ awaitable<Session::Outcome> Session::run(const RequestPtr& request, proto::Comma
 
 awaitable<Session::Outcome> Session::on(const RequestPtr& request, proto::Conn& c) {
     if (logged_in_) co_return Failure(Errc::already_logged_in);
-    std::string channel(kDefaultChannel);
+    const bool irc = c.style == proto::ConnStyle::irc;
+    std::string channel(irc ? "" : kDefaultChannel);
     if (c.channel) {
         auto canonical = channel_name(*c.channel);
         if (!canonical) co_return kBadChannelName;
@@ -220,22 +222,24 @@ awaitable<Session::Outcome> Session::on(const RequestPtr& request, proto::Conn& 
         for (int attempt = 0; attempt < kGuestNameAttempts; ++attempt) {
             core::Actor actor{random_guest_name(), {}, true, false};
             actor.folded = core::fold_user_name(actor.name);
-            auto outcome = co_await log_in(request, actor, channel, {});
+            auto outcome = co_await log_in(request, actor, channel, {}, irc);
             const auto* failure = std::get_if<Failure>(&outcome);
             if (failure == nullptr || failure->code != Errc::name_taken) co_return outcome;
         }
         co_return Failure(Errc::internal, "no free guest name");
     }
     if (!core::is_valid_user_name(c.us)) {
-        co_return core::is_guest_name(c.us) ? Failure(Errc::bad_name)
-                                            : Failure(Errc::bad_credentials);
+        co_return core::is_guest_name(c.us) || irc ? Failure(Errc::bad_name)
+                                                   : Failure(Errc::bad_credentials);
     }
     if (core::is_guest_name(c.us)) {
         core::Actor actor{c.us, core::fold_user_name(c.us), true, false};
-        co_return co_await log_in(request, actor, channel, {});
+        co_return co_await log_in(request, actor, channel, {}, irc);
     }
 
-    if (!server_.login_throttle().allows(remote_address_)) {
+    // IRC: without a password nothing is guessed, so the throttle does not apply.
+    const bool no_password = c.pwd.empty();
+    if (!(irc && no_password) && !server_.login_throttle().allows(remote_address_)) {
         metrics::salon().rate_limited.inc();
         co_return Failure(
             Errc::rate_limited, "too many failed logins from your address; wait a minute"
@@ -245,24 +249,38 @@ awaitable<Session::Outcome> Session::on(const RequestPtr& request, proto::Conn& 
     struct Verified {
         std::optional<store::Account> account;
         std::vector<store::Membership> memberships;
+        bool exists = false;  ///< the account exists (IRC tells a guest nick from an account)
     };
 
     auto verify = [&store = server_.store(),
                    params = server_.settings().password,
                    us = c.us,
-                   pwd = std::move(c.pwd)] {
+                   pwd = std::move(c.pwd),
+                   irc] {
         Verified v;
         auto account = store.find_account(us);
         if (!account) {
-            auth::verify_password(decoy_hash(params), pwd);
+            // IRC makes an unknown nick a guest, so there is no secret for timing to reveal.
+            if (!irc) auth::verify_password(decoy_hash(params), pwd);
             return v;
         }
+        v.exists = true;
+        if (irc && pwd.empty()) return v;
         if (!auth::verify_password(account->password_hash, pwd)) return v;
         v.memberships = store.memberships_of(us);
         v.account = std::move(account);
         return v;
     };
     auto verified = co_await server_.blocking(verify);
+    if (!verified.account && irc && !verified.exists) {
+        core::Actor actor{c.us, core::fold_user_name(c.us), true, false};
+        co_return co_await log_in(request, actor, channel, {}, irc);
+    }
+    if (!verified.account && irc && no_password) {
+        co_return Failure(
+            Errc::name_taken, "that nick is a registered account: log in with SASL or PASS"
+        );
+    }
     if (!verified.account) {
         server_.login_throttle().record_failure(remote_address_);
         metrics::salon().failed_logins.inc();
@@ -271,7 +289,7 @@ awaitable<Session::Outcome> Session::on(const RequestPtr& request, proto::Conn& 
     }
     const auto& account = *verified.account;
     core::Actor actor{account.name, core::fold_user_name(account.name), false, account.admin};
-    co_return co_await log_in(request, actor, channel, std::move(verified.memberships));
+    co_return co_await log_in(request, actor, channel, std::move(verified.memberships), irc);
 }
 
 awaitable<Session::Outcome> Session::on(const RequestPtr& request, proto::Register& r) {
@@ -283,6 +301,8 @@ awaitable<Session::Outcome> Session::on(const RequestPtr& request, proto::Regist
         );
     }
     if (!auth::check_password_strength(r.pwd)) co_return Failure(Errc::weak_password);
+    // An IRC guest may hold any free name; it cannot become someone's account under them.
+    if (server_.hub().online_name(core::fold_user_name(r.us))) co_return Failure(Errc::name_taken);
 
     auto create = [&server = server_, us = r.us, pwd = std::move(r.pwd)] {
         store::Account account{
@@ -303,7 +323,8 @@ awaitable<Session::Outcome> Session::log_in(
     const RequestPtr& request,
     core::Actor actor,
     std::string channel,
-    std::vector<store::Membership> remembered
+    std::vector<store::Membership> remembered,
+    bool announce_joins
 ) {
     const auto& settings = server_.settings();
     core::LoginResult result{
@@ -329,12 +350,20 @@ awaitable<Session::Outcome> Session::log_in(
     // itself has succeeded.
     auto join = [&](const std::string& name, JoinMode mode, bool op) {
         auto refused = server_.hub().join(
-            shared_from_this(), actor_, name, "", mode, op, [](const core::JoinResult&) {}
+            shared_from_this(),
+            actor_,
+            name,
+            "",
+            mode,
+            op,
+            [&](const core::JoinResult& r) {
+                if (announce_joins) reply_ok(proto::Request{{}, proto::Join{r.channel, ""}}, r);
+            }
         );
         if (refused)
             notice(core::wire_code(refused->code), std::string(refused->message) + ": " + name);
     };
-    join(channel, JoinMode::request, false);
+    if (!channel.empty()) join(channel, JoinMode::request, false);
     for (const auto& membership : remembered) {
         if (membership.channel != channel)
             join(membership.channel, JoinMode::rejoin, membership.op);
@@ -499,6 +528,85 @@ awaitable<Session::Outcome> Session::on(const RequestPtr&, const proto::History&
     };
     auto messages = co_await server_.blocking(page);
     co_return core::Result{core::HistoryResult{std::move(*channel), std::move(messages)}};
+}
+
+// ---------------------------------------------------------------------------------------------
+// IRC: SASL, multi-target joins and parts, WHOIS, AWAY
+
+awaitable<Session::Outcome> Session::on(const RequestPtr&, proto::Authenticate& a) {
+    if (logged_in_) co_return Failure(Errc::already_logged_in);
+    if (!core::is_valid_user_name(a.us) || core::is_guest_name(a.us))
+        co_return Failure(Errc::bad_credentials);
+    if (!server_.login_throttle().allows(remote_address_)) {
+        co_return Failure(
+            Errc::rate_limited, "too many failed logins from your address; wait a minute"
+        );
+    }
+    auto verify = [&store = server_.store(),
+                   params = server_.settings().password,
+                   us = a.us,
+                   pwd = std::move(a.pwd)]() -> std::optional<std::string> {
+        auto account = store.find_account(us);
+        if (!account) {
+            auth::verify_password(decoy_hash(params), pwd);
+            return std::nullopt;
+        }
+        if (!auth::verify_password(account->password_hash, pwd)) return std::nullopt;
+        return account->name;
+    };
+    auto name = co_await server_.blocking(verify);
+    if (!name) {
+        server_.login_throttle().record_failure(remote_address_);
+        spdlog::info("{}: failed SASL authentication", remote_address_);
+        co_return Failure(Errc::bad_credentials);
+    }
+    co_return core::Result{core::AccountResult{std::move(*name)}};
+}
+
+void Session::run_part(const RequestPtr& request, proto::Command command) {
+    const auto part =
+        std::make_shared<proto::Request>(proto::Request{request->ref, std::move(command)});
+    Outcome outcome = std::visit(
+        [&](const auto& c) -> Outcome {
+            using T = std::decay_t<decltype(c)>;
+            if constexpr (std::is_same_v<T, proto::Join> || std::is_same_v<T, proto::Part>) {
+                return on(part, c);
+            } else {
+                return Failure(Errc::internal);
+            }
+        },
+        part->command
+    );
+    if (auto* result = std::get_if<core::Result>(&outcome)) {
+        reply_ok(*part, *result);
+    } else if (auto* failure = std::get_if<Failure>(&outcome)) {
+        reply_no(*part, failure->code, failure->message);
+    }
+}
+
+Session::Outcome Session::on(const RequestPtr& request, const proto::Joins& j) {
+    for (const auto& join : j.joins) run_part(request, join);
+    return Replied{};
+}
+
+Session::Outcome Session::on(const RequestPtr& request, const proto::Parts& p) {
+    for (const auto& part : p.parts) run_part(request, part);
+    return Replied{};
+}
+
+Session::Outcome Session::on(const RequestPtr&, const proto::Whois& w) {
+    if (!core::is_valid_user_name(w.user)) return Failure(Errc::no_such_user);
+    auto info = server_.hub().whois(core::fold_user_name(w.user));
+    if (!info) return Failure(Errc::no_such_user);
+    return core::Result{std::move(*info)};
+}
+
+Session::Outcome Session::on(const RequestPtr&, const proto::Away& a) {
+    if (a.message.size() > server_.settings().limits.max_text_bytes)
+        return Failure(Errc::bad_request, "the away message is longer than the limit");
+    if (!core::is_valid_utf8(a.message)) return Failure(Errc::bad_utf8);
+    server_.hub().set_away(actor_.folded, a.message);
+    return core::Result{core::EmptyResult{}};
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -82,14 +82,23 @@ private:
     Outcome on(const RequestPtr& request, const proto::Unban& u);
     Outcome on(const RequestPtr& request, const proto::Op& o);
     Outcome on(const RequestPtr& request, const proto::Key& k);
+    boost::asio::awaitable<Outcome> on(const RequestPtr& request, proto::Authenticate& a);
+    Outcome on(const RequestPtr& request, const proto::Joins& j);
+    Outcome on(const RequestPtr& request, const proto::Parts& p);
+    Outcome on(const RequestPtr& request, const proto::Whois& w);
+    Outcome on(const RequestPtr& request, const proto::Away& a);
+    /// Runs one part of a multi-target request as a request of its own, replies included.
+    void run_part(const RequestPtr& request, proto::Command command);
 
-    /// Puts the session online as `actor` with the OK reply, then joins its channels and hands
-    /// over waiting direct messages.
+    /// Puts the session online as `actor` with the OK reply, then joins its channels (`channel`
+    /// first, none when empty) and hands over waiting direct messages. `announce_joins`: each
+    /// of those joins is replied to as if the client had asked for it (IRC).
     boost::asio::awaitable<Outcome> log_in(
         const RequestPtr& request,
         core::Actor actor,
         std::string channel,
-        std::vector<store::Membership> remembered
+        std::vector<store::Membership> remembered,
+        bool announce_joins = false
     );
     std::optional<core::Failure> check_text(std::string_view text) const;
     /// Sends a channel message or DM through the pipeline; its OK comes when it is committed.

@@ -1,0 +1,931 @@
+#include "proto/irc_codec.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "core/names.hpp"
+#include "core/utf8.hpp"
+
+namespace salon::proto {
+namespace {
+
+using core::Errc;
+
+/// A request's ref carries the IRC command it came from (and, for some, one more value: PING's
+/// token, QUIT's reason, LIST's filter), so that one typed command can be answered the way
+/// each IRC command expects (Who serves NAMES, WHO, TOPIC and MODE queries).
+constexpr char kRefSeparator = '\x1f';
+constexpr std::size_t kMaxEchoedParamBytes = 64;
+constexpr std::size_t kSaslChunkBytes = 400;
+constexpr std::size_t kMaxSaslBytes = 2 * 1024;
+constexpr std::string_view kHost = "salon";
+
+Ref make_ref(std::string_view command, std::string_view extra = {}) {
+    std::string ref(command);
+    if (!extra.empty()) {
+        ref += kRefSeparator;
+        ref += extra;
+    }
+    return ref;
+}
+
+struct RefParts {
+    std::string_view command;
+    std::string_view extra;
+};
+
+RefParts read_ref(const Ref& ref) {
+    const auto* s = std::get_if<std::string>(&ref);
+    if (s == nullptr) return {};
+    const std::string_view v = *s;
+    const auto sep = v.find(kRefSeparator);
+    if (sep == std::string_view::npos) return {v, {}};
+    return {v.substr(0, sep), v.substr(sep + 1)};
+}
+
+/// A client-supplied value fit to be echoed as a middle parameter: one word, bounded, not empty.
+std::string_view clip(std::string_view value) {
+    value = value.substr(0, value.find(' '));
+    value = core::utf8_prefix(value, kMaxEchoedParamBytes);
+    if (value.empty() || value.front() == ':') return "*";
+    return value;
+}
+
+std::string prefix_of(std::string_view nick) {
+    std::string out(nick);
+    out += '!';
+    out += nick;
+    out += '@';
+    out += kHost;
+    return out;
+}
+
+std::string channel_display(std::string_view canonical) {
+    return "#" + std::string(canonical);
+}
+
+/// The canonical channel as IRC shows it, or the typed name when it is not valid.
+std::string display_target(std::string_view typed) {
+    if (auto canonical = core::canonical_channel_name(typed)) return channel_display(*canonical);
+    return std::string(clip(typed));
+}
+
+std::vector<std::string_view> split_list(std::string_view list) {
+    std::vector<std::string_view> out;
+    while (!list.empty()) {
+        const auto comma = list.find(',');
+        const auto item = list.substr(0, comma);
+        if (!item.empty()) out.push_back(item);
+        list.remove_prefix(comma == std::string_view::npos ? list.size() : comma + 1);
+    }
+    return out;
+}
+
+constexpr std::string_view kCapList =
+    "account-tag batch echo-message message-tags multi-prefix sasl server-time";
+
+std::optional<std::uint32_t> cap_bit(std::string_view name) {
+    if (name == "sasl") return kCapSasl;
+    if (name == "server-time") return kCapServerTime;
+    if (name == "message-tags") return kCapMessageTags;
+    if (name == "echo-message") return kCapEchoMessage;
+    if (name == "batch") return kCapBatch;
+    if (name == "account-tag") return kCapAccountTag;
+    if (name == "multi-prefix") return kCapMultiPrefix;
+    return std::nullopt;
+}
+
+std::string enabled_caps(std::uint32_t caps) {
+    std::string out;
+    std::string_view all = kCapList;
+    while (!all.empty()) {
+        const auto space = all.find(' ');
+        const auto name = all.substr(0, space);
+        all.remove_prefix(space == std::string_view::npos ? all.size() : space + 1);
+        if ((caps & *cap_bit(name)) != 0) {
+            if (!out.empty()) out += ' ';
+            out += name;
+        }
+    }
+    return out;
+}
+
+struct Format {
+    int tag_level = 0;  ///< 0 none, 1 time and account, 2 also msgid
+    bool batch = false;
+};
+
+Format format_of(std::size_t event_format) {
+    const std::size_t i = event_format - IrcCodec::kFirstEventFormat;
+    return Format{static_cast<int>(i / 2), i % 2 == 1};
+}
+
+/// "[2026-11-24 12:00] " for clients that cannot be told a line is old any other way.
+std::string plain_time(core::UnixMillis ts) {
+    std::string iso = core::format_timestamp(ts);
+    iso.resize(16);
+    iso[10] = ' ';
+    return "[" + iso + "] ";
+}
+
+/// A message as PRIVMSG lines: cut to fit 512 bytes, tags per the format; `batch` names the
+/// history batch it belongs to ("" for none).
+std::string message_lines(
+    const core::Message& m,
+    std::string_view account,
+    int tag_level,
+    std::string_view batch,
+    std::string_view command = "PRIVMSG",
+    bool mark_old = false
+) {
+    const std::string source = prefix_of(m.from);
+    const std::string target = m.is_direct() ? m.to : channel_display(m.channel);
+    // ":" source " " command " " target " :" text "\r\n"
+    const std::size_t overhead = 1 + source.size() + 1 + command.size() + 1 + target.size() + 4;
+    const std::size_t room = irc::kMaxLineBytes > overhead ? irc::kMaxLineBytes - overhead : 1;
+    const std::string text = mark_old ? plain_time(m.ts_ms) + m.text : m.text;
+
+    std::string out;
+    bool first = true;
+    for (const auto& piece : irc::split_text(text, room)) {
+        std::string tags;
+        auto add = [&](std::string_view tag) {
+            if (!tags.empty()) tags += ';';
+            tags += tag;
+        };
+        if (!batch.empty()) add("batch=" + std::string(batch));
+        if (tag_level >= 1) {
+            add("time=" + core::format_timestamp(m.ts_ms));
+            if (!account.empty()) add("account=" + irc::escape_tag_value(account));
+        }
+        // One id names one message: only its first line carries it.
+        if (tag_level >= 2 && first) add("msgid=" + std::to_string(m.id));
+        out += irc::line(tags, source, command, {target, piece});
+        first = false;
+    }
+    return out;
+}
+
+}  // namespace
+
+IrcCodec::IrcCodec(const IrcSettings& settings) : settings_(settings) {}
+
+const std::string& IrcCodec::me() const {
+    static const std::string kUnregistered = "*";
+    return nick_.empty() ? kUnregistered : nick_;
+}
+
+std::string IrcCodec::numeric(std::string_view code, const std::vector<std::string_view>& params)
+    const {
+    std::vector<std::string_view> all;
+    all.reserve(params.size() + 1);
+    all.push_back(me());
+    all.insert(all.end(), params.begin(), params.end());
+    return irc::line("", settings_.server_name, code, all);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+Codec::Input IrcCodec::decode(std::string_view frame, bool /*logged_in*/) {
+    auto parsed = irc::parse(frame);
+    if (!parsed) return Answered{};  // a blank line, or tags and a source without a command
+    const irc::Message& m = *parsed;
+    if (!irc::is_valid_command(m.command))
+        return Answered{numeric("421", {clip(m.command), "Unknown command"})};
+
+    if (m.command == "CAP") return on_cap(m);
+    if (m.command == "PING") {
+        if (m.params.empty() || m.params[0].empty())
+            return Answered{numeric("409", {"No origin specified"})};
+        return Request{make_ref("PING", m.params[0]), Ping{}};
+    }
+    if (m.command == "PONG") return Request{{}, Pong{}};
+    if (m.command == "QUIT")
+        return Request{make_ref("QUIT", m.params.empty() ? "" : m.params[0]), End{}};
+    if (!registered_) return on_registration(m);
+    return on_command(m);
+}
+
+Codec::Input IrcCodec::on_cap(const irc::Message& m) {
+    if (m.params.empty()) return Answered{numeric("461", {"CAP", "Not enough parameters"})};
+    const std::string sub = [&] {
+        std::string s = m.params[0];
+        for (char& c : s) {
+            if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+        }
+        return s;
+    }();
+    auto cap_line = [&](std::string_view what, std::string_view list) {
+        return irc::line("", settings_.server_name, "CAP", {me(), what, list});
+    };
+    if (sub == "LS") {
+        if (!registered_) negotiating_ = true;
+        const bool v302 = m.params.size() > 1 && m.params[1] >= "302";
+        std::string list(kCapList);
+        if (v302) list.replace(list.find("sasl"), 4, "sasl=PLAIN");
+        return Answered{cap_line("LS", list)};
+    }
+    if (sub == "LIST") return Answered{cap_line("LIST", enabled_caps(caps()))};
+    if (sub == "REQ") {
+        if (!registered_) negotiating_ = true;
+        const std::string requested = m.params.size() > 1 ? m.params.back() : "";
+        std::uint32_t add = 0;
+        std::uint32_t remove = 0;
+        bool known = true;
+        std::string_view rest = requested;
+        while (!rest.empty()) {
+            const auto space = rest.find(' ');
+            std::string_view name = rest.substr(0, space);
+            rest.remove_prefix(space == std::string_view::npos ? rest.size() : space + 1);
+            if (name.empty()) continue;
+            const bool off = name.front() == '-';
+            if (off) name.remove_prefix(1);
+            const auto bit = cap_bit(name);
+            if (!bit) {
+                known = false;
+                break;
+            }
+            (off ? remove : add) |= *bit;
+        }
+        // A request is granted whole or not at all (IRCv3 capability negotiation).
+        if (!known || requested.empty()) return Answered{cap_line("NAK", requested)};
+        std::uint32_t current = caps_.load(std::memory_order_relaxed);
+        caps_.store((current | add) & ~remove, std::memory_order_release);
+        return Answered{cap_line("ACK", requested)};
+    }
+    if (sub == "END") {
+        if (registered_) return Answered{};
+        negotiating_ = false;
+        return try_register();
+    }
+    return Answered{numeric("410", {clip(m.params[0]), "Invalid CAP command"})};
+}
+
+Codec::Input IrcCodec::on_registration(const irc::Message& m) {
+    if (m.command == "NICK") {
+        if (m.params.empty() || m.params[0].empty())
+            return Answered{numeric("431", {"No nickname given"})};
+        if (!core::is_valid_user_name(m.params[0]))
+            return Answered{numeric("432", {clip(m.params[0]), "Erroneous nickname"})};
+        nick_ = m.params[0];
+        return try_register();
+    }
+    if (m.command == "USER") {
+        if (m.params.size() < 4) return Answered{numeric("461", {"USER", "Not enough parameters"})};
+        have_user_ = true;  // the user name and real name are not kept: Salon has neither
+        return try_register();
+    }
+    if (m.command == "PASS") {
+        if (m.params.empty()) return Answered{numeric("461", {"PASS", "Not enough parameters"})};
+        pass_ = m.params[0];
+        return Answered{};
+    }
+    if (m.command == "AUTHENTICATE") return on_authenticate(m);
+    return Answered{numeric("451", {"You have not registered"})};
+}
+
+Codec::Input IrcCodec::on_authenticate(const irc::Message& m) {
+    if (registered_) return Answered{numeric("907", {"You have already authenticated using SASL"})};
+    if ((caps() & kCapSasl) == 0) return Answered{numeric("904", {"SASL authentication failed"})};
+    if (m.params.empty())
+        return Answered{numeric("461", {"AUTHENTICATE", "Not enough parameters"})};
+    const std::string& arg = m.params[0];
+    if (arg == "*") {
+        sasl_started_ = false;
+        sasl_buffer_.clear();
+        return Answered{numeric("906", {"SASL authentication aborted"})};
+    }
+    if (!sasl_started_) {
+        if (irc::ascii_fold(arg) != "plain") {
+            return Answered{
+                numeric("908", {"PLAIN", "are available SASL mechanisms"}) +
+                numeric("904", {"SASL authentication failed"})};
+        }
+        sasl_started_ = true;
+        sasl_buffer_.clear();
+        return Answered{irc::line("", "", "AUTHENTICATE", {"+"})};
+    }
+    if (arg.size() > kSaslChunkBytes || sasl_buffer_.size() + arg.size() > kMaxSaslBytes) {
+        sasl_started_ = false;
+        sasl_buffer_.clear();
+        return Answered{numeric("905", {"SASL message too long"})};
+    }
+    if (arg != "+") sasl_buffer_ += arg;
+    if (arg.size() == kSaslChunkBytes) return Answered{};  // more chunks follow
+    sasl_started_ = false;
+
+    auto fail = [&] {
+        sasl_buffer_.clear();
+        return Answered{numeric("904", {"SASL authentication failed"})};
+    };
+    auto decoded = irc::base64_decode(sasl_buffer_);
+    sasl_buffer_.clear();
+    if (!decoded) return fail();
+    // PLAIN: authzid NUL authcid NUL password (RFC 4616).
+    const std::string_view plain = *decoded;
+    const auto first = plain.find('\0');
+    const auto second = first == std::string_view::npos ? first : plain.find('\0', first + 1);
+    if (second == std::string_view::npos) return fail();
+    std::string_view authzid = plain.substr(0, first);
+    std::string_view authcid = plain.substr(first + 1, second - first - 1);
+    const std::string_view password = plain.substr(second + 1);
+    if (authcid.empty()) authcid = authzid;
+    if (!authzid.empty() && irc::ascii_fold(authzid) != irc::ascii_fold(authcid)) return fail();
+    sasl_candidate_password_ = std::string(password);
+    return Request{
+        make_ref("AUTHENTICATE"), Authenticate{std::string(authcid), std::string(password)}};
+}
+
+Codec::Input IrcCodec::try_register() {
+    if (nick_.empty() || !have_user_ || negotiating_ || login_pending_ || sasl_started_)
+        return Answered{};
+    login_pending_ = true;
+    Conn conn;
+    if (!sasl_account_.empty()) {
+        conn.us = sasl_account_;
+        conn.pwd = sasl_password_;
+    } else {
+        conn.us = nick_;
+        conn.pwd = pass_;
+    }
+    conn.style = ConnStyle::irc;
+    return Request{make_ref("CONN"), std::move(conn)};
+}
+
+Codec::Input IrcCodec::on_command(const irc::Message& m) {
+    const auto& p = m.params;
+    const std::string& cmd = m.command;
+    auto need_more = [&] { return Answered{numeric("461", {cmd, "Not enough parameters"})}; };
+
+    if (cmd == "PRIVMSG" || cmd == "NOTICE") {
+        const bool notice = cmd == "NOTICE";  // never answered with an error (RFC 2812)
+        if (p.empty() || p[0].empty())
+            return Answered{notice ? "" : numeric("411", {"No recipient given (" + cmd + ")"})};
+        if (p.size() < 2 || p[1].empty())
+            return Answered{notice ? "" : numeric("412", {"No text to send"})};
+        if (p[0].find(',') != std::string::npos)
+            return Answered{notice ? "" : numeric("407", {clip(p[0]), "Too many recipients"})};
+        if (p[0].starts_with('#')) return Request{make_ref(cmd), Send{p[0], p[1], std::nullopt}};
+        return Request{make_ref(cmd), Dm{p[0], p[1]}};
+    }
+    if (cmd == "JOIN") {
+        if (p.empty() || p[0].empty()) return need_more();
+        if (p[0] == "0")
+            return Answered{numeric("400", {"JOIN", "JOIN 0 is not supported; PART each channel"})};
+        const auto channels = split_list(p[0]);
+        const auto keys = p.size() > 1 ? split_list(p[1]) : std::vector<std::string_view>{};
+        Joins joins;
+        for (std::size_t i = 0; i < channels.size(); ++i) {
+            joins.joins.push_back(Join{
+                std::string(channels[i]), i < keys.size() ? std::string(keys[i]) : ""});
+        }
+        return Request{make_ref("JOIN"), std::move(joins)};
+    }
+    if (cmd == "PART") {
+        if (p.empty() || p[0].empty()) return need_more();
+        Parts parts;
+        for (const auto channel : split_list(p[0]))
+            parts.parts.push_back(Part{std::string(channel)});
+        return Request{make_ref("PART"), std::move(parts)};
+    }
+    if (cmd == "NAMES") {
+        if (p.empty() || p[0].empty()) return Answered{numeric("366", {"*", "End of /NAMES list"})};
+        const auto first = split_list(p[0]);
+        if (first.empty()) return Answered{numeric("366", {"*", "End of /NAMES list"})};
+        return Request{make_ref("NAMES"), Who{std::string(first[0])}};
+    }
+    if (cmd == "WHO") {
+        if (p.empty() || p[0].empty()) return Answered{numeric("315", {"*", "End of /WHO list"})};
+        if (p[0].starts_with('#')) return Request{make_ref("WHO"), Who{p[0]}};
+        return Request{make_ref("WHO"), Whois{p[0]}};
+    }
+    if (cmd == "WHOIS") {
+        if (p.empty() || p.back().empty()) return Answered{numeric("431", {"No nickname given"})};
+        const auto nicks = split_list(p.back());
+        if (nicks.empty()) return Answered{numeric("431", {"No nickname given"})};
+        return Request{make_ref("WHOIS"), Whois{std::string(nicks[0])}};
+    }
+    if (cmd == "LIST") return Request{make_ref("LIST", p.empty() ? "" : p[0]), List{}};
+    if (cmd == "TOPIC") {
+        if (p.empty() || p[0].empty()) return need_more();
+        if (p.size() == 1) return Request{make_ref("TOPIC"), Who{p[0]}};
+        return Request{make_ref("TOPIC"), Topic{p[0], p[1]}};
+    }
+    if (cmd == "MODE") return on_mode(m);
+    if (cmd == "KICK") {
+        if (p.size() < 2) return need_more();
+        const auto users = split_list(p[1]);
+        if (users.empty()) return need_more();
+        return Request{
+            make_ref("KICK"), Kick{p[0], std::string(users[0]), p.size() > 2 ? p[2] : ""}};
+    }
+    if (cmd == "AWAY") return Request{make_ref("AWAY"), Away{p.empty() ? "" : p[0]}};
+    if (cmd == "MOTD") return Answered{motd()};
+    if (cmd == "USERHOST") {
+        // Only our own host is known for sure; others are left out, as for offline nicks.
+        std::string reply;
+        for (const auto& nick : p) {
+            if (irc::ascii_fold(nick) == irc::ascii_fold(nick_))
+                reply = nick_ + "=+" + nick_ + "@" + std::string(kHost);
+        }
+        return Answered{numeric("302", {reply})};
+    }
+    if (cmd == "TAGMSG") return Answered{};  // client-only tags (typing…) are not relayed
+    if (cmd == "NICK") {
+        if (p.empty() || p[0].empty()) return Answered{numeric("431", {"No nickname given"})};
+        if (irc::ascii_fold(p[0]) == irc::ascii_fold(nick_)) return Answered{};
+        return Answered{numeric("400", {"NICK", "Salon does not support changing nicknames"})};
+    }
+    if (cmd == "USER" || cmd == "PASS") return Answered{numeric("462", {"You may not reregister"})};
+    if (cmd == "AUTHENTICATE")
+        return Answered{numeric("907", {"You have already authenticated using SASL"})};
+    return Answered{numeric("421", {clip(cmd), "Unknown command"})};
+}
+
+Codec::Input IrcCodec::on_mode(const irc::Message& m) {
+    const auto& p = m.params;
+    if (p.empty() || p[0].empty())
+        return Answered{numeric("461", {"MODE", "Not enough parameters"})};
+    const std::string& target = p[0];
+    if (!target.starts_with('#')) {
+        if (irc::ascii_fold(target) != irc::ascii_fold(nick_))
+            return Answered{numeric("502", {"Can't change mode for other users"})};
+        if (p.size() == 1) return Answered{numeric("221", {"+"})};
+        // Salon has no user modes; +i and +w (what clients set on connect) change nothing.
+        if (p[1].find_first_not_of("+-iw") != std::string::npos)
+            return Answered{numeric("501", {"Unknown MODE flag"})};
+        return Answered{};
+    }
+    if (p.size() == 1) return Request{make_ref("MODE"), Who{target}};
+
+    std::string_view modes = p[1];
+    char sign = '+';
+    if (!modes.empty() && (modes.front() == '+' || modes.front() == '-')) {
+        sign = modes.front();
+        modes.remove_prefix(1);
+    }
+    if (modes.empty()) return Answered{};
+    const char letter = modes.front();
+    const bool has_arg = p.size() > 2 && !p[2].empty();
+    switch (letter) {
+        case 'b':
+            if (!has_arg)
+                return Answered{numeric("368", {clip(target), "End of channel ban list"})};
+            {
+                const std::string user = p[2].substr(0, p[2].find('!'));
+                if (sign == '+') return Request{make_ref("MODE"), Ban{target, user}};
+                return Request{make_ref("MODE"), Unban{target, user}};
+            }
+        case 'k':
+            if (sign == '-') return Request{make_ref("MODE"), Key{target, ""}};
+            if (!has_arg) return Answered{numeric("461", {"MODE", "Not enough parameters"})};
+            return Request{make_ref("MODE"), Key{target, p[2]}};
+        case 'o':
+            if (!has_arg) return Answered{numeric("461", {"MODE", "Not enough parameters"})};
+            if (sign == '-') {
+                return Answered{
+                    numeric("400", {"MODE", "Salon does not take operator status away"})};
+            }
+            return Request{make_ref("MODE"), Op{target, p[2]}};
+        case 'n':
+        case 't':
+            return Answered{};  // always on: only members speak, only operators set topics
+        default:
+            return Answered{
+                numeric("472", {std::string_view(&letter, 1), "is an unknown mode char to me"})};
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replies
+
+std::string IrcCodec::welcome(const core::LoginResult& r) const {
+    const std::string version = "salond-" + settings_.version;
+    const std::string text_limit = std::to_string(settings_.max_text_bytes);
+    const std::string chanlimit = "CHANLIMIT=#:" + std::to_string(settings_.max_channels_per_user);
+    const std::string awaylen = "AWAYLEN=" + text_limit;
+    const std::string kicklen = "KICKLEN=" + text_limit;
+    const std::string topiclen = "TOPICLEN=" + text_limit;
+    const std::string channellen = "CHANNELLEN=" + std::to_string(core::kMaxChannelNameBytes + 1);
+    const std::string nicklen = "NICKLEN=" + std::to_string(core::kMaxUserNameBytes);
+    const std::string network = "NETWORK=" + settings_.network;
+    std::string out;
+    out += numeric(
+        "001", {"Welcome to the " + settings_.network + " IRC network, " + prefix_of(r.user)}
+    );
+    out +=
+        numeric("002", {"Your host is " + settings_.server_name + ", running version " + version});
+    out += numeric("003", {"This server was created " + settings_.created});
+    out += numeric("004", {settings_.server_name, version, "iw", "bknot", "bko"});
+    out += numeric(
+        "005",
+        {awaylen,
+         "CASEMAPPING=ascii",
+         chanlimit,
+         "CHANMODES=b,k,,nt",
+         channellen,
+         "CHANTYPES=#",
+         kicklen,
+         "MODES=1",
+         network,
+         nicklen,
+         "PREFIX=(o)@",
+         "TARGMAX=JOIN:,KICK:1,NAMES:1,NOTICE:1,PART:,PRIVMSG:1,WHOIS:1",
+         topiclen,
+         "UTF8ONLY",
+         "are supported by this server"}
+    );
+    return out;
+}
+
+std::string IrcCodec::motd() const {
+    std::string out = numeric("375", {"- " + settings_.server_name + " Message of the day -"});
+    for (const auto& line : settings_.motd) out += numeric("372", {"- " + line});
+    out += numeric("376", {"End of /MOTD command"});
+    return out;
+}
+
+std::string IrcCodec::names(
+    const std::string& channel, const std::vector<core::MemberInfo>& members
+) const {
+    const std::string display = channel_display(channel);
+    // ":server 353 me = #channel :" plus names, each line within 512 bytes.
+    const std::size_t overhead = settings_.server_name.size() + me().size() + display.size() + 16;
+    std::string out;
+    std::string list;
+    for (const auto& member : members) {
+        const std::string name = (member.op ? "@" : "") + member.user;
+        if (!list.empty() && overhead + list.size() + 1 + name.size() > irc::kMaxLineBytes) {
+            out += numeric("353", {"=", display, list});
+            list.clear();
+        }
+        if (!list.empty()) list += ' ';
+        list += name;
+    }
+    if (!list.empty()) out += numeric("353", {"=", display, list});
+    out += numeric("366", {display, "End of /NAMES list"});
+    return out;
+}
+
+std::string IrcCodec::echo(
+    const std::string& target, const std::string& text, const core::PostResult& r
+) const {
+    const std::uint32_t c = caps();
+    core::Message m{r.id, {}, nick_, target, text, r.ts_ms};
+    const int level = (c & kCapMessageTags) != 0                     ? 2
+                      : (c & (kCapServerTime | kCapAccountTag)) != 0 ? 1
+                                                                     : 0;
+    return message_lines(m, {}, level, {});
+}
+
+std::string IrcCodec::ok(const Request& request, const core::Result& result) {
+    const auto [command, extra] = read_ref(request.ref);
+
+    if (const auto* login = std::get_if<core::LoginResult>(&result)) {
+        std::string out;
+        if (!nick_.empty() && login->user != nick_)
+            out += irc::line("", prefix_of(nick_), "NICK", {login->user});
+        registered_ = true;
+        login_pending_ = false;
+        nick_ = login->user;
+        pass_.clear();
+        sasl_password_.clear();
+        return out + welcome(*login) + motd();
+    }
+    if (const auto* account = std::get_if<core::AccountResult>(&result)) {
+        sasl_account_ = account->account;
+        sasl_password_ = std::move(sasl_candidate_password_);
+        sasl_candidate_password_.clear();
+        return numeric(
+                   "900",
+                   {prefix_of(nick_.empty() ? account->account : nick_),
+                    account->account,
+                    "You are now logged in as " + account->account}
+               ) +
+               numeric("903", {"SASL authentication successful"});
+    }
+    if (const auto* join = std::get_if<core::JoinResult>(&result)) {
+        {
+            std::lock_guard lock(echoes_mutex_);
+            shown_joins_.insert(join->channel);
+        }
+        const std::string display = channel_display(join->channel);
+        std::string out = irc::line("", prefix_of(nick_), "JOIN", {display});
+        if (!join->topic.empty()) out += numeric("332", {display, join->topic});
+        return out + names(join->channel, join->members);
+    }
+    if (const auto* post = std::get_if<core::PostResult>(&result)) {
+        const bool echo_on = (caps() & kCapEchoMessage) != 0;
+        if (const auto* send = std::get_if<Send>(&request.command)) {
+            {
+                std::lock_guard lock(echoes_mutex_);
+                own_posts_.insert(post->id);
+            }
+            if (!echo_on) return {};
+            return echo(display_target(send->channel), send->text, *post);
+        }
+        if (const auto* dm = std::get_if<Dm>(&request.command)) {
+            if (!echo_on) return {};
+            return echo(dm->to, dm->text, *post);
+        }
+        return {};
+    }
+    if (const auto* list = std::get_if<core::ListResult>(&result)) {
+        std::vector<std::string> wanted;
+        for (const auto name : split_list(extra)) {
+            if (auto canonical = core::canonical_channel_name(name)) wanted.push_back(*canonical);
+        }
+        std::string out = numeric("321", {"Channel", "Users  Name"});
+        for (const auto& channel : list->channels) {
+            if (!wanted.empty() && std::ranges::find(wanted, channel.name) == wanted.end())
+                continue;
+            out += numeric(
+                "322",
+                {channel_display(channel.name), std::to_string(channel.members), channel.topic}
+            );
+        }
+        return out + numeric("323", {"End of /LIST"});
+    }
+    if (const auto* who = std::get_if<core::WhoResult>(&result)) {
+        const std::string display = channel_display(who->channel);
+        if (command == "NAMES") return names(who->channel, who->members);
+        if (command == "TOPIC") {
+            if (who->topic.empty()) return numeric("331", {display, "No topic is set"});
+            return numeric("332", {display, who->topic});
+        }
+        if (command == "MODE") return numeric("324", {display, who->keyed ? "+knt" : "+nt"});
+        std::string out;
+        for (const auto& member : who->members) {
+            out += numeric(
+                "352",
+                {display,
+                 member.user,
+                 kHost,
+                 settings_.server_name,
+                 member.user,
+                 member.op ? "H@" : "H",
+                 "0 " + member.user}
+            );
+        }
+        return out + numeric("315", {display, "End of /WHO list"});
+    }
+    if (const auto* whois = std::get_if<core::WhoisResult>(&result)) {
+        if (command == "WHO") {
+            return numeric(
+                       "352",
+                       {"*",
+                        whois->user,
+                        kHost,
+                        settings_.server_name,
+                        whois->user,
+                        whois->away.empty() ? "H" : "G",
+                        "0 " + whois->user}
+                   ) +
+                   numeric("315", {whois->user, "End of /WHO list"});
+        }
+        std::string out = numeric("311", {whois->user, whois->user, kHost, "*", whois->user});
+        if (!whois->channels.empty()) {
+            std::string channels;
+            for (const auto& c : whois->channels) {
+                if (!channels.empty()) channels += ' ';
+                channels += (c.op ? "@" : "") + channel_display(c.channel);
+            }
+            out += numeric("319", {whois->user, channels});
+        }
+        out += numeric("312", {whois->user, settings_.server_name, "Salon"});
+        if (!whois->away.empty()) out += numeric("301", {whois->user, whois->away});
+        if (!whois->guest) out += numeric("330", {whois->user, whois->user, "is logged in as"});
+        return out + numeric("318", {whois->user, "End of /WHOIS list"});
+    }
+
+    // EmptyResult (and the native-only results): what the command itself calls for.
+    const auto& c = request.command;
+    if (std::holds_alternative<Ping>(c)) {
+        return irc::line(
+            "", settings_.server_name, "PONG", {settings_.server_name, extra.empty() ? "*" : extra}
+        );
+    }
+    if (std::holds_alternative<End>(c)) {
+        const std::string reason = extra.empty() ? "Client quit" : "Quit: " + std::string(extra);
+        return irc::line("", "", "ERROR", {"Closing Link: " + me() + " (" + reason + ")"});
+    }
+    if (const auto* away = std::get_if<Away>(&c)) {
+        if (away->message.empty())
+            return numeric("305", {"You are no longer marked as being away"});
+        return numeric("306", {"You have been marked as being away"});
+    }
+    auto mode_line = [&](const std::string& channel, std::string_view change, std::string_view arg
+                     ) {
+        return irc::line("", prefix_of(nick_), "MODE", {display_target(channel), change, arg});
+    };
+    if (const auto* op = std::get_if<Op>(&c)) return mode_line(op->channel, "+o", op->user);
+    if (const auto* key = std::get_if<Key>(&c)) {
+        if (key->key.empty()) return mode_line(key->channel, "-k", "*");
+        return mode_line(key->channel, "+k", key->key);
+    }
+    if (const auto* ban = std::get_if<Ban>(&c))
+        return mode_line(ban->channel, "+b", ban->user + "!*@*");
+    if (const auto* unban = std::get_if<Unban>(&c))
+        return mode_line(unban->channel, "-b", unban->user + "!*@*");
+    return {};  // PART, KICK, TOPIC: the event that follows says it
+}
+
+std::string IrcCodec::no(const Request& request, Errc code, std::string_view message) {
+    const auto [command, extra] = read_ref(request.ref);
+    const auto& c = request.command;
+
+    if (std::holds_alternative<Conn>(c)) {
+        login_pending_ = false;
+        switch (code) {
+            case Errc::name_taken:
+                return numeric("433", {clip(nick_), message});
+            case Errc::bad_name:
+                return numeric("432", {clip(nick_), "Erroneous nickname"});
+            case Errc::bad_credentials:
+                sasl_account_.clear();
+                sasl_password_.clear();
+                return numeric("464", {"Password incorrect"});
+            default:
+                return numeric("400", {"NICK", message});
+        }
+    }
+    if (std::holds_alternative<Authenticate>(c)) {
+        sasl_candidate_password_.clear();
+        return numeric("904", {"SASL authentication failed"});
+    }
+    if (command == "NOTICE") return {};  // RFC 2812: never answer a NOTICE with an error
+
+    auto no_channel = [&](const std::string& typed) {
+        return numeric("403", {clip(typed), "No such channel"});
+    };
+    auto generic = [&] {
+        return irc::line(
+            "",
+            settings_.server_name,
+            "NOTICE",
+            {me(), std::string(core::wire_code(code)) + ": " + std::string(message)}
+        );
+    };
+    if (const auto* j = std::get_if<Join>(&c)) {
+        switch (code) {
+            case Errc::bad_name:
+                return numeric("479", {clip(j->channel), "Illegal channel name"});
+            case Errc::banned:
+                return numeric("474", {clip(j->channel), "Cannot join channel (+b)"});
+            case Errc::bad_key:
+                return numeric("475", {clip(j->channel), "Cannot join channel (+k)"});
+            case Errc::too_many_channels:
+                return numeric("405", {clip(j->channel), "You have joined too many channels"});
+            default:
+                return generic();
+        }
+    }
+    if (const auto* part = std::get_if<Part>(&c)) {
+        if (code == Errc::not_in_channel)
+            return numeric("442", {clip(part->channel), "You're not on that channel"});
+        if (code == Errc::no_such_channel || code == Errc::bad_name)
+            return no_channel(part->channel);
+        return generic();
+    }
+    if (const auto* send = std::get_if<Send>(&c)) {
+        if (code == Errc::not_in_channel)
+            return numeric("404", {clip(send->channel), "Cannot send to channel"});
+        if (code == Errc::no_such_channel || code == Errc::bad_name)
+            return no_channel(send->channel);
+        return generic();
+    }
+    if (const auto* dm = std::get_if<Dm>(&c)) {
+        if (code == Errc::no_such_user)
+            return numeric("401", {clip(dm->to), "No such nick/channel"});
+        return generic();
+    }
+    if (const auto* who = std::get_if<Who>(&c)) {
+        if (command == "NAMES") return numeric("366", {clip(who->channel), "End of /NAMES list"});
+        if (command == "WHO") return numeric("315", {clip(who->channel), "End of /WHO list"});
+        if (code == Errc::no_such_channel || code == Errc::bad_name)
+            return no_channel(who->channel);
+        return generic();
+    }
+    if (const auto* whois = std::get_if<Whois>(&c)) {
+        if (command == "WHO") return numeric("315", {clip(whois->user), "End of /WHO list"});
+        return numeric("401", {clip(whois->user), "No such nick/channel"}) +
+               numeric("318", {clip(whois->user), "End of /WHOIS list"});
+    }
+
+    // Moderation: TOPIC, KICK and the MODE changes.
+    std::string channel;
+    std::string user;
+    if (const auto* t = std::get_if<Topic>(&c)) channel = t->channel;
+    if (const auto* k = std::get_if<Kick>(&c))
+        std::tie(channel, user) = std::tie(k->channel, k->user);
+    if (const auto* b = std::get_if<Ban>(&c))
+        std::tie(channel, user) = std::tie(b->channel, b->user);
+    if (const auto* u = std::get_if<Unban>(&c))
+        std::tie(channel, user) = std::tie(u->channel, u->user);
+    if (const auto* o = std::get_if<Op>(&c))
+        std::tie(channel, user) = std::tie(o->channel, o->user);
+    if (const auto* k = std::get_if<Key>(&c)) channel = k->channel;
+    if (!channel.empty()) {
+        switch (code) {
+            case Errc::forbidden:
+                return numeric("482", {clip(channel), "You're not channel operator"});
+            case Errc::no_such_channel:
+                return no_channel(channel);
+            case Errc::no_such_user:
+                return numeric("401", {clip(user), "No such nick/channel"});
+            case Errc::not_in_channel:
+                return numeric("441", {clip(user), clip(channel), "They aren't on that channel"});
+            case Errc::bad_name:
+                if (!user.empty()) return numeric("401", {clip(user), "No such nick/channel"});
+                return no_channel(channel);
+            default:
+                return generic();
+        }
+    }
+    return generic();
+}
+
+std::string IrcCodec::rejected(const DecodeError& error) {
+    if (error.code == Errc::line_too_long) {
+        return numeric("417", {"Input line was too long"}) +
+               irc::line("", "", "ERROR", {"Closing Link: " + me() + " (Input line was too long)"});
+    }
+    return irc::line("", settings_.server_name, "NOTICE", {me(), error.message});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+std::size_t IrcCodec::event_format() const noexcept {
+    const std::uint32_t c = caps();
+    const std::size_t level = (c & kCapMessageTags) != 0                     ? 2
+                              : (c & (kCapServerTime | kCapAccountTag)) != 0 ? 1
+                                                                             : 0;
+    return kFirstEventFormat + 2 * level + ((c & kCapBatch) != 0 ? 1 : 0);
+}
+
+std::string IrcCodec::event(const core::Event& event) const {
+    const Format format = format_of(event_format());
+    const std::string& server = settings_.server_name;
+    if (const auto* m = std::get_if<core::MessageEvent>(&event))
+        return message_lines(m->message, m->account, format.tag_level, {});
+    if (const auto* j = std::get_if<core::JoinEvent>(&event))
+        return irc::line("", prefix_of(j->user), "JOIN", {channel_display(j->channel)});
+    if (const auto* p = std::get_if<core::PartEvent>(&event)) {
+        if (p->by.empty())
+            return irc::line("", prefix_of(p->user), "PART", {channel_display(p->channel)});
+        return irc::line(
+            "", prefix_of(p->by), "KICK", {channel_display(p->channel), p->user, p->reason}
+        );
+    }
+    if (const auto* q = std::get_if<core::QuitEvent>(&event))
+        return irc::line("", prefix_of(q->user), "QUIT", {"Quit: " + q->reason});
+    if (const auto* t = std::get_if<core::TopicEvent>(&event))
+        return irc::line("", prefix_of(t->by), "TOPIC", {channel_display(t->channel), t->topic});
+    if (std::holds_alternative<core::PingEvent>(event)) return irc::line("", "", "PING", {server});
+    if (const auto* n = std::get_if<core::NoticeEvent>(&event)) {
+        // These end the connection: IRC says so with ERROR.
+        if (n->code == "shutting_down" || n->code == "send_queue_full" || n->code == "rate_limited")
+            return irc::line("", "", "ERROR", {"Closing Link: " + n->message});
+        return irc::line("", server, "NOTICE", {"*", n->message});
+    }
+    const auto& h = std::get<core::HistoryEvent>(event);
+    if (h.messages.empty()) return {};
+    std::string out;
+    if (format.batch) {
+        const std::string id = "history" + std::to_string(h.messages.front().id);
+        out +=
+            irc::line("", server, "BATCH", {"+" + id, "chathistory", channel_display(h.channel)});
+        for (const auto& m : h.messages) out += message_lines(m, {}, format.tag_level, id);
+        out += irc::line("", server, "BATCH", {"-" + id});
+        return out;
+    }
+    // Without batch, old lines must not pass for new ones: tagged with their time, or marked.
+    for (const auto& m : h.messages)
+        out += message_lines(m, {}, format.tag_level, {}, "PRIVMSG", format.tag_level == 0);
+    return out;
+}
+
+bool IrcCodec::accepts(const core::Event& event) const noexcept {
+    try {
+        if (const auto* m = std::get_if<core::MessageEvent>(&event)) {
+            if (m->message.is_direct()) return true;
+            std::lock_guard lock(echoes_mutex_);
+            return own_posts_.erase(m->message.id) == 0;
+        }
+        if (const auto* j = std::get_if<core::JoinEvent>(&event)) {
+            std::lock_guard lock(echoes_mutex_);
+            const auto it = shown_joins_.find(j->channel);
+            if (it == shown_joins_.end() || irc::ascii_fold(j->user) != irc::ascii_fold(nick_))
+                return true;
+            shown_joins_.erase(it);
+            return false;
+        }
+    } catch (...) {
+        return true;  // allocation failure while folding: better a duplicate than a lost line
+    }
+    return true;
+}
+
+}  // namespace salon::proto

@@ -1,0 +1,248 @@
+#include "proto/irc_message.hpp"
+
+#include <array>
+#include <cstdint>
+
+namespace salon::proto::irc {
+namespace {
+
+bool is_space(char c) {
+    return c == ' ';
+}
+
+/// The length of the longest prefix of `text` within `max_bytes` that does not cut a UTF-8
+/// character (continuation bytes are 10xxxxxx).
+std::size_t utf8_cut(std::string_view text, std::size_t max_bytes) {
+    if (text.size() <= max_bytes) return text.size();
+    std::size_t cut = max_bytes;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) --cut;
+    // A run of continuation bytes longer than a character (invalid UTF-8): cut anywhere.
+    return cut == 0 ? max_bytes : cut;
+}
+
+}  // namespace
+
+std::optional<Message> parse(std::string_view rest) {
+    Message m;
+    auto skip_spaces = [&] {
+        while (!rest.empty() && is_space(rest.front())) rest.remove_prefix(1);
+    };
+    auto word = [&] {
+        const auto end = rest.find(' ');
+        const std::string_view w = rest.substr(0, end);
+        rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
+        return w;
+    };
+
+    skip_spaces();
+    if (rest.starts_with('@')) {
+        rest.remove_prefix(1);
+        std::string_view tags = word();
+        while (!tags.empty()) {
+            const auto end = tags.find(';');
+            const std::string_view tag = tags.substr(0, end);
+            tags.remove_prefix(end == std::string_view::npos ? tags.size() : end + 1);
+            if (tag.empty()) continue;
+            const auto eq = tag.find('=');
+            if (eq == std::string_view::npos) {
+                m.tags.emplace_back(std::string(tag), std::string());
+            } else {
+                m.tags.emplace_back(
+                    std::string(tag.substr(0, eq)), unescape_tag_value(tag.substr(eq + 1))
+                );
+            }
+        }
+        skip_spaces();
+    }
+    if (rest.starts_with(':')) {
+        rest.remove_prefix(1);
+        m.source = std::string(word());
+        skip_spaces();
+    }
+    const std::string_view command = word();
+    if (command.empty()) return std::nullopt;
+    m.command = std::string(command);
+    for (char& c : m.command) {
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    }
+    for (;;) {
+        skip_spaces();
+        if (rest.empty()) break;
+        if (rest.front() == ':') {
+            m.params.emplace_back(rest.substr(1));
+            break;
+        }
+        m.params.emplace_back(word());
+    }
+    return m;
+}
+
+std::string escape_tag_value(std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
+    for (const char c : value) {
+        switch (c) {
+            case ';':
+                out += "\\:";
+                break;
+            case ' ':
+                out += "\\s";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
+std::string unescape_tag_value(std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        if (value[i] != '\\') {
+            out += value[i];
+            continue;
+        }
+        if (++i == value.size()) break;  // a lone trailing backslash is dropped
+        switch (value[i]) {
+            case ':':
+                out += ';';
+                break;
+            case 's':
+                out += ' ';
+                break;
+            case 'r':
+                out += '\r';
+                break;
+            case 'n':
+                out += '\n';
+                break;
+            default:
+                out += value[i];  // "\\" and any other escaped character stand for themselves
+        }
+    }
+    return out;
+}
+
+bool is_valid_command(std::string_view command) noexcept {
+    if (command.empty()) return false;
+    if (command.size() == 3 && command.find_first_not_of("0123456789") == std::string_view::npos)
+        return true;
+    for (const char c : command) {
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return false;
+    }
+    return true;
+}
+
+std::string line(
+    std::string_view tags,
+    std::string_view source,
+    std::string_view command,
+    const std::vector<std::string_view>& params
+) {
+    std::string out;
+    out.reserve(tags.size() + source.size() + command.size() + 64);
+    if (!tags.empty()) {
+        out += '@';
+        out += tags;
+        out += ' ';
+    }
+    if (!source.empty()) {
+        out += ':';
+        out += source;
+        out += ' ';
+    }
+    out += command;
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        out += ' ';
+        const std::string_view p = params[i];
+        // The last parameter is "trailing" only when it has to be.
+        if (i + 1 == params.size() && (p.empty() || p.front() == ':' || p.find(' ') != p.npos))
+            out += ':';
+        out += p;
+    }
+    out += "\r\n";
+    return out;
+}
+
+std::vector<std::string> split_text(std::string_view text, std::size_t max_bytes) {
+    std::vector<std::string> pieces;
+    if (max_bytes == 0) return pieces;
+    while (!text.empty()) {
+        const auto newline = text.find('\n');
+        std::string current;
+        for (const char c : text.substr(0, newline)) {
+            if (c != '\r' && c != '\0') current += c;
+        }
+        text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
+
+        std::string_view rest = current;
+        while (!rest.empty()) {
+            std::size_t cut = utf8_cut(rest, max_bytes);
+            if (cut < rest.size()) {
+                // Prefer a word boundary: the space stays at the end of this piece so that the
+                // pieces put back together are the original text.
+                const auto space = rest.substr(0, cut).rfind(' ');
+                if (space != std::string_view::npos && space > 0) cut = space + 1;
+            }
+            pieces.emplace_back(rest.substr(0, cut));
+            rest.remove_prefix(cut);
+        }
+    }
+    return pieces;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+    if (text.size() % 4 != 0) return std::nullopt;
+    auto value = [](char c) -> int {
+        if (c >= 'A' && c <= 'Z') return c - 'A';
+        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+        if (c >= '0' && c <= '9') return c - '0' + 52;
+        if (c == '+') return 62;
+        if (c == '/') return 63;
+        return -1;
+    };
+    std::string out;
+    out.reserve(text.size() / 4 * 3);
+    for (std::size_t i = 0; i < text.size(); i += 4) {
+        std::array<int, 4> v{};
+        int padding = 0;
+        for (std::size_t j = 0; j < 4; ++j) {
+            const char c = text[i + j];
+            if (c == '=') {
+                // Padding only at the very end, and at most two.
+                if (i + 4 != text.size() || j < 2) return std::nullopt;
+                ++padding;
+                v[j] = 0;
+                continue;
+            }
+            if (padding > 0) return std::nullopt;
+            v[j] = value(c);
+            if (v[j] < 0) return std::nullopt;
+        }
+        const auto n = static_cast<std::uint32_t>((v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3]);
+        out += static_cast<char>((n >> 16) & 0xFFU);
+        if (padding < 2) out += static_cast<char>((n >> 8) & 0xFFU);
+        if (padding < 1) out += static_cast<char>(n & 0xFFU);
+    }
+    return out;
+}
+
+std::string ascii_fold(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
+}  // namespace salon::proto::irc

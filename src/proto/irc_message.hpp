@@ -1,0 +1,61 @@
+// IRC's line syntax (RFC 1459/2812 with IRCv3 message tags): parsing client lines, writing
+// server lines, and cutting long text into lines that fit. Pure functions of bytes.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace salon::proto::irc {
+
+/// The most bytes of one line without its tags, "\r\n" included (RFC 1459).
+inline constexpr std::size_t kMaxLineBytes = 512;
+/// The most bytes of a client's tags section, '@' and the space after it included (IRCv3).
+inline constexpr std::size_t kMaxClientTagBytes = 4096;
+/// The longest frame an IRC listener reads: tags plus a line, without "\r\n".
+inline constexpr std::size_t kMaxFrameBytes = kMaxClientTagBytes + kMaxLineBytes - 2;
+
+/// One parsed line.
+struct Message {
+    std::vector<std::pair<std::string, std::string>> tags;  ///< values unescaped
+    std::string source;                                     ///< without the ':'
+    std::string command;                                    ///< upper-cased
+    std::vector<std::string> params;                        ///< the trailing one included
+};
+
+/// Parses one line (without "\r\n"). nullopt when it holds no command (empty or only a source
+/// and tags). Never throws; the command is upper-cased and params keep their bytes as sent.
+std::optional<Message> parse(std::string_view line);
+
+/// A tag value as it travels: `;` `\s` `\\` `\r` `\n` escaped (IRCv3 message-tags).
+std::string escape_tag_value(std::string_view value);
+std::string unescape_tag_value(std::string_view value);
+
+/// True when `command` is a syntactically valid command: letters, or three digits.
+bool is_valid_command(std::string_view command) noexcept;
+
+/// Writes `[@tags ]:source COMMAND p1 p2 :last\r\n`. The last parameter is written as a trailing
+/// one (after ':') when it is empty, starts with ':' or holds a space; the others must not. `tags`
+/// is the already escaped tag string without '@' ("" for none); `source` "" for none.
+std::string line(
+    std::string_view tags,
+    std::string_view source,
+    std::string_view command,
+    const std::vector<std::string_view>& params
+);
+
+/// Cuts `text` into pieces of at most `max_bytes` bytes: at each newline ("\r" and NUL are
+/// dropped, empty lines skipped), then at the last space that keeps a piece within the limit,
+/// else at a UTF-8 character boundary. Every piece is non-empty.
+std::vector<std::string> split_text(std::string_view text, std::size_t max_bytes);
+
+/// Standard base64 (RFC 4648) with padding; nullopt for anything else.
+std::optional<std::string> base64_decode(std::string_view text);
+
+/// IRC's CASEMAPPING=ascii: A-Z to a-z, nothing else.
+std::string ascii_fold(std::string_view text);
+
+}  // namespace salon::proto::irc
