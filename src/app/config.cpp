@@ -104,6 +104,7 @@ void apply_config_file(Config& config, const std::filesystem::path& file) {
     server.read("bind", config.bind);
     server.read("port", config.port);
     server.read("http_port", config.http_port);
+    server.read("irc_port", config.irc_port);
     server.read("allowed_origins", config.allowed_origins);
     server.read("data_dir", data_dir);
     server.read("threads", config.threads);

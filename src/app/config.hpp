@@ -15,6 +15,7 @@ struct Config {
     std::string bind = "0.0.0.0";  ///< all interfaces, as the classroom server
     std::uint16_t port = 5000;     ///< native protocol over TCP; 0 turns it off
     std::uint16_t http_port = 8080;  ///< web client, /ws, /healthz, /metrics; 0 turns it off
+    std::uint16_t irc_port = 6667;   ///< IRC clients (docs/irc.md); 0 turns it off
     /// Origins whose pages may open /ws; empty: only the page's own origin (Origin = Host).
     std::vector<std::string> allowed_origins;
     std::filesystem::path data_dir = "salon-data";

@@ -18,6 +18,7 @@
 #include "net/http_listener.hpp"
 #include "net/http_service.hpp"
 #include "net/tcp_listener.hpp"
+#include "proto/irc_codec.hpp"
 #include "server/chat_server.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -66,8 +67,14 @@ int run_server(const Config& config) {
     net::ConnectionRegistry registry(config.limits.max_connections_per_address);
     net::HttpService http_service(chat, config.allowed_origins);
     std::optional<net::TcpListener> native;
+    std::optional<net::TcpListener> irc;
     std::optional<net::HttpListener> http;
-    // Both listeners bind before either says "listening", so that line means both are ready.
+    proto::IrcSettings irc_settings;
+    irc_settings.version = SALON_VERSION;
+    irc_settings.created = core::format_timestamp(clock.unix_now_ms());
+    irc_settings.max_text_bytes = config.limits.max_text_bytes;
+    irc_settings.max_channels_per_user = config.limits.max_channels_per_user;
+    // Every listener binds before any says "listening", so that line means all are ready.
     if (config.http_port != 0) {
         http.emplace(
             io,
@@ -84,6 +91,25 @@ int run_server(const Config& config) {
             registry,
             asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.port)
         );
+    }
+    if (config.irc_port != 0) {
+        irc.emplace(
+            io,
+            chat,
+            registry,
+            asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.irc_port),
+            [&irc_settings]() -> std::unique_ptr<proto::Codec> {
+                return std::make_unique<proto::IrcCodec>(irc_settings);
+            },
+            proto::irc::kMaxFrameBytes
+        );
+    }
+    if (irc) {
+        const auto at = irc->local_endpoint();
+        spdlog::info("irc listening on {}:{}", at.address().to_string(), at.port());
+        asio::co_spawn(io, irc->accept_loop(), [](std::exception_ptr e) {
+            log_asio_failure("IRC listener", e);
+        });
     }
     if (http) {
         const auto at = http->local_endpoint();
@@ -102,8 +128,8 @@ int run_server(const Config& config) {
         asio::co_spawn(io, native->accept_loop(), [](std::exception_ptr e) {
             log_asio_failure("native listener", e);
         });
-    } else if (!http) {
-        spdlog::warn("no listener is enabled (--port 0 --http-port 0)");
+    } else if (!http && !irc) {
+        spdlog::warn("no listener is enabled (--port 0 --http-port 0 --irc-port 0)");
     }
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -111,6 +137,7 @@ int run_server(const Config& config) {
         if (ec) return;
         spdlog::info("signal {}: shutting down", signal);
         if (native) native->stop();
+        if (irc) irc->stop();
         // The HTTP listener stays open until the end: what it accepts now gets 503, so a load
         // balancer sees "not ready" instead of a refused connection.
         http_service.begin_shutdown();
@@ -164,6 +191,8 @@ int salond_main(int argc, char** argv) {
     app.add_option(
            "--http-port", config.http_port, "HTTP port (web client, /ws, /healthz, /metrics); 0 = off"
     )
+        ->capture_default_str();
+    app.add_option("--irc-port", config.irc_port, "IRC port (irssi, WeeChat…); 0 = off")
         ->capture_default_str();
     app.add_option(
            "--allowed-origins",

@@ -26,11 +26,17 @@ constexpr auto kCloseFlushBound = std::chrono::seconds(2);
 }  // namespace
 
 TcpConnection::TcpConnection(
-    asio::ip::tcp::socket socket, server::ChatServer& server, ConnectionRegistry& registry
+    asio::ip::tcp::socket socket,
+    server::ChatServer& server,
+    ConnectionRegistry& registry,
+    CodecFactory make_codec,
+    std::size_t max_frame_bytes
 )
     : socket_(std::move(socket)),
       server_(server),
       registry_(registry),
+      make_codec_(std::move(make_codec)),
+      max_frame_bytes_(max_frame_bytes),
       writer_signal_(socket_.get_executor()),
       reader_signal_(socket_.get_executor()),
       watchdog_timer_(socket_.get_executor()) {
@@ -44,7 +50,7 @@ awaitable<void> TcpConnection::run() {
     auto self = shared_from_this();
     const metrics::GaugeScope counted(metrics::salon().tcp_connections);
     metrics::salon().tcp_accepted.inc();
-    session_ = server_.open_session(weak_from_this(), address_);
+    session_ = server_.open_session(weak_from_this(), address_, make_codec_());
     session_->outbox().attach([weak = weak_from_this()] {
         if (auto connection = weak.lock()) connection->wake_writer();
     });
@@ -98,7 +104,7 @@ void TcpConnection::begin_close(std::string reason) {
 }
 
 awaitable<void> TcpConnection::read_loop() {
-    const std::size_t max_frame = server_.settings().limits.max_frame_bytes;
+    const std::size_t max_frame = max_frame_bytes_;
     // Past half the send-queue bound the reader pauses until the writer catches up: a client
     // that pipelines requests faster than it reads the replies is slowed down, not dropped.
     // Only events pushed by others can then fill the queue to its limit.

@@ -1,17 +1,23 @@
-// The native protocol over a TCP stream: newline-delimited frames in, queued frames out.
+// A line protocol over a TCP stream (native JSON lines or IRC, as the listener's codec says):
+// newline-delimited frames in, queued frames out.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "net/connection_registry.hpp"
+#include "proto/codec.hpp"
 #include "server/chat_server.hpp"
 #include "server/link.hpp"
 
 namespace salon::net {
+
+/// Makes the codec of each new connection: which protocol a listener speaks.
+using CodecFactory = std::function<std::unique_ptr<proto::Codec>()>;
 
 /// One TCP client. Three coroutines share the connection's strand: the reader (frames to the
 /// session), the writer (everything queued in the session's Outbox, in one gathered write) and
@@ -24,7 +30,9 @@ public:
     TcpConnection(
         boost::asio::ip::tcp::socket socket,
         server::ChatServer& server,
-        ConnectionRegistry& registry
+        ConnectionRegistry& registry,
+        CodecFactory make_codec,
+        std::size_t max_frame_bytes
     );
 
     /// Serves the connection until it closes. Call once, on the socket's strand.
@@ -47,6 +55,8 @@ private:
     boost::asio::ip::tcp::socket socket_;
     server::ChatServer& server_;
     ConnectionRegistry& registry_;
+    CodecFactory make_codec_;
+    std::size_t max_frame_bytes_;
     std::string address_;
     std::shared_ptr<server::Session> session_;
     boost::asio::steady_timer writer_signal_;

@@ -9,6 +9,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "net/tcp_connection.hpp"
+#include "proto/native_codec.hpp"
 
 namespace salon::net {
 namespace asio = boost::asio;
@@ -17,9 +18,20 @@ TcpListener::TcpListener(
     asio::io_context& io,
     server::ChatServer& server,
     ConnectionRegistry& registry,
-    const asio::ip::tcp::endpoint& endpoint
+    const asio::ip::tcp::endpoint& endpoint,
+    CodecFactory make_codec,
+    std::size_t max_frame_bytes
 )
-    : io_(io), server_(server), registry_(registry), acceptor_(io) {
+    : io_(io),
+      server_(server),
+      registry_(registry),
+      make_codec_(make_codec ? std::move(make_codec) : []() -> std::unique_ptr<proto::Codec> {
+          return std::make_unique<proto::NativeCodec>();
+      }),
+      max_frame_bytes_(
+          max_frame_bytes != 0 ? max_frame_bytes : server.settings().limits.max_frame_bytes
+      ),
+      acceptor_(io) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -38,7 +50,9 @@ asio::awaitable<void> TcpListener::accept_loop() {
             co_await pause.async_wait(use_nothrow);
             continue;
         }
-        auto connection = std::make_shared<TcpConnection>(std::move(socket), server_, registry_);
+        auto connection = std::make_shared<TcpConnection>(
+            std::move(socket), server_, registry_, make_codec_, max_frame_bytes_
+        );
         const std::string remote = connection->address();
         if (!registry_.admit(remote, connection)) {
             spdlog::warn("{}: connection refused (limit per address, or shutting down)", remote);

@@ -1,4 +1,4 @@
-// Accepts TCP connections for the native protocol.
+// Accepts TCP connections for one line protocol (native or IRC).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "net/connection_registry.hpp"
+#include "net/tcp_connection.hpp"
 #include "server/chat_server.hpp"
 
 namespace salon::net {
@@ -18,7 +19,9 @@ public:
         boost::asio::io_context& io,
         server::ChatServer& server,
         ConnectionRegistry& registry,
-        const boost::asio::ip::tcp::endpoint& endpoint
+        const boost::asio::ip::tcp::endpoint& endpoint,
+        CodecFactory make_codec = nullptr,
+        std::size_t max_frame_bytes = 0
     );
 
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
@@ -31,6 +34,8 @@ private:
     boost::asio::io_context& io_;
     server::ChatServer& server_;
     ConnectionRegistry& registry_;
+    CodecFactory make_codec_;  ///< the native codec unless told otherwise
+    std::size_t max_frame_bytes_;
     boost::asio::ip::tcp::acceptor acceptor_;
 };
 
