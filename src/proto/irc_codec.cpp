@@ -380,6 +380,7 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
             joins.joins.push_back(Join{
                 std::string(channels[i]), i < keys.size() ? std::string(keys[i]) : ""});
         }
+        if (joins.joins.empty()) return need_more();
         return Request{make_ref("JOIN"), std::move(joins)};
     }
     if (cmd == "PART") {
@@ -387,6 +388,7 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
         Parts parts;
         for (const auto channel : split_list(p[0]))
             parts.parts.push_back(Part{std::string(channel)});
+        if (parts.parts.empty()) return need_more();
         return Request{make_ref("PART"), std::move(parts)};
     }
     if (cmd == "NAMES") {

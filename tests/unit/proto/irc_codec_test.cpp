@@ -1,0 +1,438 @@
+#include "proto/irc_codec.hpp"
+
+// The IRC codec on its own: registration and capability negotiation, SASL PLAIN, commands to
+// typed requests, numerics for results and failures, event formats per capability set, line
+// lengths, and what a connection declines (its own echoes).
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace salon::proto {
+namespace {
+
+using core::Errc;
+
+std::vector<std::string> lines_of(const std::string& bytes) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < bytes.size()) {
+        const auto end = bytes.find("\r\n", start);
+        EXPECT_NE(end, std::string::npos) << "every line ends with CRLF: " << bytes;
+        if (end == std::string::npos) break;
+        out.push_back(bytes.substr(start, end - start));
+        start = end + 2;
+    }
+    return out;
+}
+
+class IrcCodecTest : public ::testing::Test {
+protected:
+    IrcSettings settings_;
+    IrcCodec codec_{settings_};
+
+    std::string answered(std::string_view line) {
+        auto input = codec_.decode(line, false);
+        const auto* a = std::get_if<Codec::Answered>(&input);
+        if (a == nullptr) {
+            ADD_FAILURE() << line << " was not answered by the codec itself";
+            return {};
+        }
+        return a->bytes;
+    }
+
+    Request request(std::string_view line) {
+        auto input = codec_.decode(line, false);
+        auto* r = std::get_if<Request>(&input);
+        if (r == nullptr) {
+            const auto* a = std::get_if<Codec::Answered>(&input);
+            ADD_FAILURE() << line << " gave no request" << (a ? ": " + a->bytes : "");
+            return {};
+        }
+        return std::move(*r);
+    }
+
+    /// Registers as `nick` and returns the welcome burst.
+    std::string register_as(const std::string& nick) {
+        answered("NICK " + nick);
+        Request conn = request("USER u 0 * :Real Name");
+        EXPECT_TRUE(std::holds_alternative<Conn>(conn.command));
+        core::LoginResult login;
+        login.user = nick;
+        return codec_.ok(conn, login);
+    }
+};
+
+TEST_F(IrcCodecTest, NickAndUserMakeAnIrcStyleConn) {
+    EXPECT_EQ(answered("NICK alice"), "");
+    Request r = request("USER alice 0 * :Alice A");
+    const auto& conn = std::get<Conn>(r.command);
+    EXPECT_EQ(conn.us, "alice");
+    EXPECT_EQ(conn.pwd, "");
+    EXPECT_EQ(conn.style, ConnStyle::irc);
+    EXPECT_FALSE(conn.channel);
+}
+
+TEST_F(IrcCodecTest, PassIsThePassword) {
+    answered("PASS hunter22");
+    answered("NICK bob");
+    Request r = request("USER bob 0 * :Bob");
+    EXPECT_EQ(std::get<Conn>(r.command).pwd, "hunter22");
+}
+
+TEST_F(IrcCodecTest, CapNegotiationHoldsRegistrationUntilEnd) {
+    const std::string ls = answered("CAP LS 302");
+    EXPECT_NE(ls.find("sasl=PLAIN"), std::string::npos) << ls;
+    EXPECT_NE(ls.find("server-time"), std::string::npos);
+    answered("NICK carol");
+    EXPECT_EQ(answered("USER carol 0 * :C"), "");  // still negotiating
+    EXPECT_EQ(
+        answered("CAP REQ :server-time echo-message"),
+        ":salond.local CAP carol ACK :server-time echo-message\r\n"
+    );
+    EXPECT_EQ(
+        answered("CAP REQ :server-time bogus"), ":salond.local CAP carol NAK :server-time bogus\r\n"
+    );
+    EXPECT_EQ(codec_.caps(), kCapServerTime | kCapEchoMessage);  // a NAK changes nothing
+    Request r = request("CAP END");
+    EXPECT_EQ(std::get<Conn>(r.command).us, "carol");
+}
+
+TEST_F(IrcCodecTest, CapLsWithoutVersionHasNoValues) {
+    const std::string ls = answered("CAP LS");
+    EXPECT_EQ(ls.find("sasl=PLAIN"), std::string::npos);
+    EXPECT_NE(ls.find(" sasl "), std::string::npos);
+}
+
+TEST_F(IrcCodecTest, SaslPlainChecksThenLogsInAsTheAccount) {
+    answered("CAP LS 302");
+    answered("CAP REQ sasl");
+    answered("NICK somenick");
+    answered("USER u 0 * :r");
+    EXPECT_EQ(answered("AUTHENTICATE PLAIN"), "AUTHENTICATE +\r\n");
+    // "\0dave\0correct horse"
+    Request auth = request("AUTHENTICATE AGRhdmUAY29ycmVjdCBob3JzZQ==");
+    const auto& a = std::get<Authenticate>(auth.command);
+    EXPECT_EQ(a.us, "dave");
+    EXPECT_EQ(a.pwd, "correct horse");
+    const auto lines = lines_of(codec_.ok(auth, core::AccountResult{"Dave"}));
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_NE(lines[0].find(" 900 "), std::string::npos);
+    EXPECT_NE(lines[1].find(" 903 "), std::string::npos);
+
+    Request conn = request("CAP END");
+    EXPECT_EQ(std::get<Conn>(conn.command).us, "Dave");
+    EXPECT_EQ(std::get<Conn>(conn.command).pwd, "correct horse");
+    core::LoginResult login;
+    login.user = "Dave";
+    const auto welcome = lines_of(codec_.ok(conn, login));
+    // The nick becomes the account's name before the welcome.
+    EXPECT_EQ(welcome.at(0), ":somenick!somenick@salon NICK Dave");
+    EXPECT_EQ(welcome.at(1).rfind(":salond.local 001 Dave ", 0), 0u);
+}
+
+TEST_F(IrcCodecTest, SaslFailureAndOtherMechanisms) {
+    answered("CAP REQ :sasl");
+    EXPECT_NE(answered("AUTHENTICATE EXTERNAL").find(" 908 "), std::string::npos);
+    answered("AUTHENTICATE PLAIN");
+    EXPECT_NE(answered("AUTHENTICATE !!!!").find(" 904 "), std::string::npos);
+    answered("AUTHENTICATE PLAIN");
+    Request auth = request("AUTHENTICATE AGRhdmUAd3Jvbmc=");
+    EXPECT_NE(codec_.no(auth, Errc::bad_credentials, "no").find(" 904 "), std::string::npos);
+    answered("AUTHENTICATE PLAIN");
+    EXPECT_NE(answered("AUTHENTICATE *").find(" 906 "), std::string::npos);
+}
+
+TEST_F(IrcCodecTest, RegisteredNickWithoutPasswordIs433AndANewNickRetries) {
+    answered("NICK alice");
+    Request conn = request("USER a 0 * :A");
+    EXPECT_NE(codec_.no(conn, Errc::name_taken, "registered").find(" 433 "), std::string::npos);
+    Request again = request("NICK alice_");
+    EXPECT_EQ(std::get<Conn>(again.command).us, "alice_");
+}
+
+TEST_F(IrcCodecTest, RegistrationErrors) {
+    EXPECT_NE(answered("NICK bad!nick").find(" 432 "), std::string::npos);
+    EXPECT_NE(answered("NICK").find(" 431 "), std::string::npos);
+    EXPECT_NE(answered("USER x").find(" 461 "), std::string::npos);
+    EXPECT_NE(answered("JOIN #home").find(" 451 "), std::string::npos);
+    EXPECT_NE(answered("PRIVMSG #home :hi").find(" 451 "), std::string::npos);
+    EXPECT_NE(answered("W@T").find(" 421 "), std::string::npos);
+    EXPECT_EQ(answered(""), "");
+}
+
+TEST_F(IrcCodecTest, WelcomeHasAnHonestIsupport) {
+    const std::string burst = register_as("erin");
+    for (const char* token :
+         {" 001 erin ",
+          " 002 ",
+          " 003 ",
+          " 004 ",
+          " 005 ",
+          "CHANTYPES=#",
+          "CASEMAPPING=ascii",
+          "CHANNELLEN=51",
+          "NICKLEN=32",
+          "PREFIX=(o)@",
+          "TOPICLEN=4096",
+          " 375 ",
+          " 372 ",
+          " 376 "}) {
+        EXPECT_NE(burst.find(token), std::string::npos) << token;
+    }
+    for (const auto& line : lines_of(burst)) EXPECT_LE(line.size() + 2, irc::kMaxLineBytes);
+}
+
+TEST_F(IrcCodecTest, CommandsBecomeRequests) {
+    register_as("frank");
+    auto joins = std::get<Joins>(request("JOIN #a,#b,#c k1,k2").command).joins;
+    ASSERT_EQ(joins.size(), 3u);
+    EXPECT_EQ(joins[0].channel, "#a");
+    EXPECT_EQ(joins[1].key, "k2");
+    EXPECT_EQ(joins[2].key, "");
+    EXPECT_EQ(std::get<Parts>(request("PART #a,#b :bye").command).parts.size(), 2u);
+    EXPECT_EQ(std::get<Send>(request("PRIVMSG #home :hi there").command).text, "hi there");
+    EXPECT_EQ(std::get<Dm>(request("PRIVMSG gina :psst").command).to, "gina");
+    EXPECT_EQ(std::get<Dm>(request("NOTICE gina :psst").command).text, "psst");
+    EXPECT_EQ(std::get<Who>(request("NAMES #home").command).channel, "#home");
+    EXPECT_EQ(std::get<Who>(request("WHO #home").command).channel, "#home");
+    EXPECT_EQ(std::get<Whois>(request("WHO gina").command).user, "gina");
+    EXPECT_EQ(std::get<Whois>(request("WHOIS gina").command).user, "gina");
+    EXPECT_TRUE(std::holds_alternative<List>(request("LIST").command));
+    EXPECT_TRUE(std::holds_alternative<Who>(request("TOPIC #home").command));
+    EXPECT_EQ(std::get<Topic>(request("TOPIC #home :new").command).topic, "new");
+    EXPECT_TRUE(std::holds_alternative<Who>(request("MODE #home").command));
+    EXPECT_EQ(std::get<Op>(request("MODE #home +o gina").command).user, "gina");
+    EXPECT_EQ(std::get<Key>(request("MODE #home +k sesame").command).key, "sesame");
+    EXPECT_EQ(std::get<Key>(request("MODE #home -k").command).key, "");
+    EXPECT_EQ(std::get<Ban>(request("MODE #home +b gina!*@*").command).user, "gina");
+    EXPECT_EQ(std::get<Unban>(request("MODE #home -b gina").command).user, "gina");
+    EXPECT_EQ(std::get<Kick>(request("KICK #home gina :out").command).reason, "out");
+    EXPECT_EQ(std::get<Away>(request("AWAY :lunch").command).message, "lunch");
+    EXPECT_EQ(std::get<Away>(request("AWAY").command).message, "");
+    EXPECT_TRUE(std::holds_alternative<Ping>(request("PING :tok").command));
+    EXPECT_TRUE(std::holds_alternative<Pong>(request("PONG :salond.local").command));
+    EXPECT_TRUE(std::holds_alternative<End>(request("QUIT :gone").command));
+}
+
+TEST_F(IrcCodecTest, WrongParametersGetTheirNumerics) {
+    register_as("hank");
+    EXPECT_NE(answered("JOIN").find(" 461 hank JOIN "), std::string::npos);
+    EXPECT_NE(answered("JOIN ,,").find(" 461 "), std::string::npos);
+    EXPECT_NE(answered("PRIVMSG").find(" 411 "), std::string::npos);
+    EXPECT_NE(answered("PRIVMSG #home").find(" 412 "), std::string::npos);
+    EXPECT_NE(answered("PRIVMSG a,b :x").find(" 407 "), std::string::npos);
+    EXPECT_EQ(answered("NOTICE #home"), "");  // NOTICE is never answered with an error
+    EXPECT_NE(answered("KICK #home").find(" 461 "), std::string::npos);
+    EXPECT_NE(answered("MODE #home +m").find(" 472 "), std::string::npos);
+    EXPECT_NE(answered("MODE someone").find(" 502 "), std::string::npos);
+    EXPECT_NE(answered("MODE hank").find(" 221 "), std::string::npos);
+    EXPECT_EQ(answered("MODE hank +i"), "");
+    EXPECT_NE(answered("USER a b c d").find(" 462 "), std::string::npos);
+    EXPECT_NE(answered("NICK other").find(" 400 "), std::string::npos);
+    EXPECT_NE(answered("PING").find(" 409 "), std::string::npos);
+    EXPECT_NE(answered("FROB x").find(" 421 hank FROB "), std::string::npos);
+}
+
+TEST_F(IrcCodecTest, FailuresBecomeNumerics) {
+    register_as("ivy");
+    auto no_for = [&](std::string_view line, Errc code) {
+        return codec_.no(request(line), code, core::default_message(code));
+    };
+    EXPECT_NE(
+        no_for("PRIVMSG #x :hi", Errc::no_such_channel).find(" 403 ivy #x "), std::string::npos
+    );
+    EXPECT_NE(no_for("PRIVMSG #x :hi", Errc::not_in_channel).find(" 404 "), std::string::npos);
+    EXPECT_NE(
+        no_for("PRIVMSG zed :hi", Errc::no_such_user).find(" 401 ivy zed "), std::string::npos
+    );
+    EXPECT_EQ(no_for("NOTICE zed :hi", Errc::no_such_user), "");
+    Request part = request("PART #x");
+    Request one_part{part.ref, std::get<Parts>(part.command).parts.at(0)};
+    EXPECT_NE(codec_.no(one_part, Errc::not_in_channel, "").find(" 442 "), std::string::npos);
+    EXPECT_NE(no_for("TOPIC #x :t", Errc::forbidden).find(" 482 "), std::string::npos);
+    EXPECT_NE(
+        no_for("KICK #x zed", Errc::not_in_channel).find(" 441 ivy zed #x "), std::string::npos
+    );
+    EXPECT_NE(no_for("WHOIS zed", Errc::no_such_user).find(" 401 "), std::string::npos);
+    Request join = request("JOIN #x");
+    Request one{join.ref, std::get<Joins>(join.command).joins.at(0)};
+    EXPECT_NE(codec_.no(one, Errc::bad_key, "").find(" 475 "), std::string::npos);
+    EXPECT_NE(codec_.no(one, Errc::banned, "").find(" 474 "), std::string::npos);
+    EXPECT_NE(codec_.no(one, Errc::bad_name, "").find(" 479 "), std::string::npos);
+}
+
+TEST_F(IrcCodecTest, JoinReplyShowsMembersAndDeclinesItsOwnJoinEvent) {
+    register_as("jack");
+    Request join = request("JOIN #Home");
+    Request one{join.ref, std::get<Joins>(join.command).joins.at(0)};
+    core::JoinResult r{"home", "the topic", {{"jack", false, false}, {"kim", false, true}}};
+    const auto lines = lines_of(codec_.ok(one, r));
+    ASSERT_EQ(lines.size(), 4u);
+    EXPECT_EQ(lines[0], ":jack!jack@salon JOIN #home");
+    EXPECT_EQ(lines[1], ":salond.local 332 jack #home :the topic");
+    EXPECT_EQ(lines[2], ":salond.local 353 jack = #home :jack @kim");
+    EXPECT_EQ(lines[3], ":salond.local 366 jack #home :End of /NAMES list");
+    EXPECT_FALSE(codec_.accepts(core::JoinEvent{"home", "jack"}));
+    EXPECT_TRUE(codec_.accepts(core::JoinEvent{"home", "jack"}));  // a later one is news
+    EXPECT_TRUE(codec_.accepts(core::JoinEvent{"home", "kim"}));
+}
+
+TEST_F(IrcCodecTest, NamesOfABigChannelSpanLines) {
+    register_as("lou");
+    std::vector<core::MemberInfo> members;
+    for (int i = 0; i < 200; ++i) members.push_back({"member" + std::to_string(i), false, false});
+    Request names = request("NAMES #big");
+    const auto lines = lines_of(codec_.ok(names, core::WhoResult{"big", members, "", false}));
+    EXPECT_GT(lines.size(), 3u);
+    std::size_t count = 0;
+    for (const auto& line : lines) {
+        EXPECT_LE(line.size() + 2, irc::kMaxLineBytes);
+        if (line.find(" 353 ") != std::string::npos) {
+            std::istringstream words(line.substr(line.find(" :") + 2));
+            std::string w;
+            while (words >> w) ++count;
+        }
+    }
+    EXPECT_EQ(count, 200u);
+}
+
+TEST_F(IrcCodecTest, OwnPostIsDeclinedAndEchoedOnlyWithEchoMessage) {
+    register_as("mia");
+    Request send = request("PRIVMSG #home :hello");
+    EXPECT_EQ(codec_.ok(send, core::PostResult{7, 1'700'000'000'000}), "");
+    core::MessageEvent own{{7, "home", "mia", "", "hello", 1'700'000'000'000}};
+    EXPECT_FALSE(codec_.accepts(own));
+    core::MessageEvent other{{8, "home", "ned", "", "hi", 1'700'000'000'000}};
+    EXPECT_TRUE(codec_.accepts(other));
+
+    answered("CAP REQ echo-message");
+    Request again = request("PRIVMSG #Home :hello again");
+    EXPECT_EQ(
+        codec_.ok(again, core::PostResult{9, 1'700'000'000'000}),
+        ":mia!mia@salon PRIVMSG #home :hello again\r\n"
+    );
+    Request dm = request("PRIVMSG ned :psst");
+    EXPECT_EQ(
+        codec_.ok(dm, core::PostResult{10, 1'700'000'000'000}),
+        ":mia!mia@salon PRIVMSG ned psst\r\n"
+    );
+}
+
+TEST_F(IrcCodecTest, EventFormatsFollowCapabilities) {
+    std::set<std::size_t> formats;
+    for (const char* caps :
+         {"-server-time",
+          "batch",
+          "server-time -batch",
+          "batch",
+          "message-tags -batch",
+          "batch",
+          "-message-tags -server-time account-tag -batch",
+          "batch"}) {
+        answered(std::string("CAP REQ :") + caps);
+        const std::size_t f = codec_.event_format();
+        EXPECT_GE(f, IrcCodec::kFirstEventFormat);
+        EXPECT_LT(f, IrcCodec::kFirstEventFormat + IrcCodec::kEventFormats);
+        EXPECT_LT(f, kMaxEventFormats);
+        formats.insert(f);
+    }
+    EXPECT_EQ(formats.size(), 6u);
+}
+
+TEST_F(IrcCodecTest, MessageEventTagsPerFormat) {
+    const core::MessageEvent e{{42, "home", "olga", "", "hi all", 1'700'000'000'123}, "olga"};
+    EXPECT_EQ(codec_.event(e), ":olga!olga@salon PRIVMSG #home :hi all\r\n");
+    answered("CAP REQ server-time");
+    EXPECT_EQ(
+        codec_.event(e),
+        "@time=2023-11-14T22:13:20.123Z;account=olga :olga!olga@salon PRIVMSG #home :hi all\r\n"
+    );
+    answered("CAP REQ message-tags");
+    EXPECT_EQ(
+        codec_.event(e),
+        "@time=2023-11-14T22:13:20.123Z;account=olga;msgid=42 :olga!olga@salon PRIVMSG #home "
+        ":hi all\r\n"
+    );
+    const core::MessageEvent dm{{43, "", "olga", "pat", "psst", 0}};
+    EXPECT_NE(codec_.event(dm).find(":olga!olga@salon PRIVMSG pat psst"), std::string::npos);
+}
+
+TEST_F(IrcCodecTest, LongMessagesAreSplitWithinTheLineLimit) {
+    std::string text;
+    for (int i = 0; i < 400; ++i) text += "word" + std::to_string(i) + " ";
+    text += "\nsecond line";
+    const core::MessageEvent e{{1, "home", "quinn", "", text, 0}};
+    std::string joined;
+    const auto lines = lines_of(codec_.event(e));
+    ASSERT_GT(lines.size(), 4u);
+    for (const auto& line : lines) {
+        EXPECT_LE(line.size() + 2, irc::kMaxLineBytes);
+        auto m = irc::parse(line);
+        ASSERT_TRUE(m);
+        joined += m->params.at(1);
+    }
+    EXPECT_EQ(joined, text.substr(0, text.find('\n')) + "second line");
+}
+
+TEST_F(IrcCodecTest, HistoryIsABatchWithBatchAndMarkedWithoutTags) {
+    const core::HistoryEvent h{
+        "home",
+        {{5, "home", "rob", "", "old one", 1'700'000'000'000},
+         {6, "home", "sue", "", "old two", 1'700'000'001'000}}};
+    const auto plain = lines_of(codec_.event(h));
+    ASSERT_EQ(plain.size(), 2u);
+    EXPECT_EQ(plain[0], ":rob!rob@salon PRIVMSG #home :[2023-11-14 22:13] old one");
+
+    answered("CAP REQ :batch server-time");
+    const auto batched = lines_of(codec_.event(h));
+    ASSERT_EQ(batched.size(), 4u);
+    EXPECT_EQ(batched[0], ":salond.local BATCH +history5 chathistory #home");
+    EXPECT_EQ(
+        batched[1],
+        "@batch=history5;time=2023-11-14T22:13:20.000Z :rob!rob@salon PRIVMSG #home :old one"
+    );
+    EXPECT_EQ(batched[3], ":salond.local BATCH -history5");
+    EXPECT_EQ(codec_.event(core::HistoryEvent{"home", {}}), "");
+}
+
+TEST_F(IrcCodecTest, OtherEvents) {
+    EXPECT_EQ(codec_.event(core::JoinEvent{"home", "tom"}), ":tom!tom@salon JOIN #home\r\n");
+    EXPECT_EQ(
+        codec_.event(core::PartEvent{"home", "tom", "", ""}), ":tom!tom@salon PART #home\r\n"
+    );
+    EXPECT_EQ(
+        codec_.event(core::PartEvent{"home", "tom", "uma", "spam"}),
+        ":uma!uma@salon KICK #home tom spam\r\n"
+    );
+    EXPECT_EQ(codec_.event(core::QuitEvent{"tom", "quit"}), ":tom!tom@salon QUIT :Quit: quit\r\n");
+    EXPECT_EQ(
+        codec_.event(core::TopicEvent{"home", "new topic", "uma"}),
+        ":uma!uma@salon TOPIC #home :new topic\r\n"
+    );
+    EXPECT_EQ(codec_.event(core::PingEvent{}), "PING salond.local\r\n");
+    EXPECT_EQ(
+        codec_.event(core::NoticeEvent{"shutting_down", "bye"}), "ERROR :Closing Link: bye\r\n"
+    );
+}
+
+TEST_F(IrcCodecTest, OverlongLineIs417ThenError) {
+    const auto lines = lines_of(codec_.rejected(DecodeError{{}, Errc::line_too_long, "too long"}));
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_NE(lines[0].find(" 417 "), std::string::npos);
+    EXPECT_EQ(lines[1].rfind("ERROR ", 0), 0u);
+}
+
+TEST_F(IrcCodecTest, PingPongAndQuitReplies) {
+    register_as("vic");
+    Request ping = request("PING :abc123");
+    EXPECT_EQ(codec_.ok(ping, core::EmptyResult{}), ":salond.local PONG salond.local abc123\r\n");
+    Request quit = request("QUIT :see you");
+    EXPECT_EQ(codec_.ok(quit, core::EmptyResult{}), "ERROR :Closing Link: vic (Quit: see you)\r\n");
+}
+
+}  // namespace
+}  // namespace salon::proto

@@ -1,0 +1,156 @@
+#include "proto/irc_message.hpp"
+
+// IRC line syntax: parsing (tags, source, middle and trailing parameters), writing, tag
+// escaping, cutting long text into lines, base64 and the ascii casemapping.
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/utf8.hpp"
+
+namespace salon::proto::irc {
+namespace {
+
+TEST(IrcParse, CommandAndParamsWithTrailing) {
+    auto m = parse("privmsg #home :hello there :)");
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->command, "PRIVMSG");
+    EXPECT_TRUE(m->source.empty());
+    EXPECT_TRUE(m->tags.empty());
+    ASSERT_EQ(m->params.size(), 2u);
+    EXPECT_EQ(m->params[0], "#home");
+    EXPECT_EQ(m->params[1], "hello there :)");
+}
+
+TEST(IrcParse, TagsSourceAndRepeatedSpaces) {
+    auto m = parse("@label=a\\sb\\:c;+draft/typing=active;flag :nick!u@h   JOIN   #a,#b   key ");
+    ASSERT_TRUE(m);
+    ASSERT_EQ(m->tags.size(), 3u);
+    EXPECT_EQ(m->tags[0].first, "label");
+    EXPECT_EQ(m->tags[0].second, "a b;c");
+    EXPECT_EQ(m->tags[1].first, "+draft/typing");
+    EXPECT_EQ(m->tags[2].first, "flag");
+    EXPECT_EQ(m->tags[2].second, "");
+    EXPECT_EQ(m->source, "nick!u@h");
+    EXPECT_EQ(m->command, "JOIN");
+    ASSERT_EQ(m->params.size(), 2u);
+    EXPECT_EQ(m->params[0], "#a,#b");
+    EXPECT_EQ(m->params[1], "key");
+}
+
+TEST(IrcParse, EmptyTrailingIsAParameter) {
+    auto m = parse("TOPIC #home :");
+    ASSERT_TRUE(m);
+    ASSERT_EQ(m->params.size(), 2u);
+    EXPECT_EQ(m->params[1], "");
+}
+
+TEST(IrcParse, NoCommandIsNothing) {
+    EXPECT_FALSE(parse(""));
+    EXPECT_FALSE(parse("    "));
+    EXPECT_FALSE(parse("@a=b"));
+    EXPECT_FALSE(parse(":source"));
+    EXPECT_FALSE(parse("@a=b :source  "));
+}
+
+TEST(IrcParse, GarbageNeverThrows) {
+    for (const std::string& line :
+         {std::string("\x01\x02\xff :: :"),
+          std::string(":"),
+          std::string("@;;;"),
+          std::string("@=x CMD"),
+          std::string(600, ':'),
+          std::string("\0NICK", 5)}) {
+        EXPECT_NO_THROW(parse(line));
+    }
+}
+
+TEST(IrcCommand, LettersOrThreeDigits) {
+    EXPECT_TRUE(is_valid_command("PRIVMSG"));
+    EXPECT_TRUE(is_valid_command("001"));
+    EXPECT_FALSE(is_valid_command("01"));
+    EXPECT_FALSE(is_valid_command("PRIV_MSG"));
+    EXPECT_FALSE(is_valid_command("\xc3\xa9t\xc3\xa9"));
+    EXPECT_FALSE(is_valid_command(""));
+}
+
+TEST(IrcTags, EscapeRoundTrip) {
+    const std::string value = "a;b c\\d\r\ne";
+    EXPECT_EQ(escape_tag_value(value), "a\\:b\\sc\\\\d\\r\\ne");
+    EXPECT_EQ(unescape_tag_value(escape_tag_value(value)), value);
+    EXPECT_EQ(unescape_tag_value("x\\"), "x");  // a lone trailing backslash is dropped
+    EXPECT_EQ(unescape_tag_value("\\q"), "q");
+}
+
+TEST(IrcLine, TrailingOnlyWhenNeeded) {
+    EXPECT_EQ(line("", "n!u@h", "JOIN", {"#home"}), ":n!u@h JOIN #home\r\n");
+    EXPECT_EQ(line("", "s", "001", {"me", "Welcome home"}), ":s 001 me :Welcome home\r\n");
+    EXPECT_EQ(line("", "s", "322", {"me", "#a", "1", ""}), ":s 322 me #a 1 :\r\n");
+    EXPECT_EQ(line("", "", "PRIVMSG", {"#a", ":)"}), "PRIVMSG #a ::)\r\n");
+    EXPECT_EQ(line("time=x", "s", "PING", {"s"}), "@time=x :s PING s\r\n");
+}
+
+TEST(IrcLine, ParsesBackToTheSameParams) {
+    const std::string written = line("", "src", "PRIVMSG", {"#chan", "text with  two spaces"});
+    auto m = parse(std::string_view(written).substr(0, written.size() - 2));
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->source, "src");
+    ASSERT_EQ(m->params.size(), 2u);
+    EXPECT_EQ(m->params[1], "text with  two spaces");
+}
+
+TEST(IrcSplit, NewlinesMakeLinesAndEmptyOnesVanish) {
+    auto pieces = split_text("one\r\ntwo\n\nthree\n", 100);
+    ASSERT_EQ(pieces.size(), 3u);
+    EXPECT_EQ(pieces[0], "one");
+    EXPECT_EQ(pieces[1], "two");
+    EXPECT_EQ(pieces[2], "three");
+    EXPECT_TRUE(split_text("\n\r\n", 10).empty());
+}
+
+TEST(IrcSplit, CutsAtSpacesAndKeepsEveryByte) {
+    const std::string text = "the quick brown fox jumps over the lazy dog";
+    auto pieces = split_text(text, 10);
+    std::string joined;
+    for (const auto& p : pieces) {
+        EXPECT_LE(p.size(), 10u);
+        EXPECT_FALSE(p.empty());
+        joined += p;
+    }
+    EXPECT_EQ(joined, text);
+    EXPECT_EQ(pieces[0], "the quick ");
+}
+
+TEST(IrcSplit, NeverCutsAUtf8Character) {
+    std::string text;
+    for (int i = 0; i < 200; ++i) text += "\xc3\xa9\xe2\x82\xac";  // é€, no spaces
+    for (std::size_t max : {1u, 2u, 3u, 4u, 7u, 100u}) {
+        std::string joined;
+        for (const auto& p : split_text(text, std::max<std::size_t>(max, 3))) {
+            EXPECT_LE(p.size(), std::max<std::size_t>(max, 3));
+            EXPECT_TRUE(core::is_valid_utf8(p)) << "max " << max;
+            joined += p;
+        }
+        EXPECT_EQ(joined, text);
+    }
+}
+
+TEST(IrcBase64, DecodesPaddedAndRejectsTheRest) {
+    EXPECT_EQ(base64_decode("AGFsaWNlAHNlY3JldA=="), std::string("\0alice\0secret", 13));
+    EXPECT_EQ(base64_decode("YWJj"), "abc");
+    EXPECT_EQ(base64_decode("YWI="), "ab");
+    EXPECT_EQ(base64_decode(""), "");
+    EXPECT_FALSE(base64_decode("YWJ"));
+    EXPECT_FALSE(base64_decode("Y=Jj"));
+    EXPECT_FALSE(base64_decode("YW!j"));
+    EXPECT_FALSE(base64_decode("Y==="));
+}
+
+TEST(IrcCasemapping, AsciiOnly) {
+    EXPECT_EQ(ascii_fold("Alice[]\\~"), "alice[]\\~");
+    EXPECT_EQ(ascii_fold("\xc3\x89T\xc3\x89"), "\xc3\x89t\xc3\x89");  // ÉTÉ: only the T folds
+}
+
+}  // namespace
+}  // namespace salon::proto::irc
