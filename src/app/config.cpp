@@ -139,7 +139,7 @@ void apply_config_file(Config& config, const std::filesystem::path& file) {
     limits.read("failed_logins_per_minute", l.failed_logins_per_minute);
     limits.read("history_on_join", l.history_on_join);
     limits.reject_unknown();
-    l.idle_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(idle_seconds * 1000));
+    l.idle_timeout = idle_timeout_from_seconds(idle_seconds);
 
     TableReader passwords(root, "passwords");
     std::size_t memory_kib = config.password.mem_bytes / 1024;
@@ -147,6 +147,15 @@ void apply_config_file(Config& config, const std::filesystem::path& file) {
     passwords.read("argon2_memory_kib", memory_kib);
     passwords.reject_unknown();
     config.password.mem_bytes = memory_kib * 1024;
+}
+
+std::chrono::milliseconds idle_timeout_from_seconds(double seconds) {
+    constexpr double kMinSeconds = 0.2;
+    constexpr double kMaxSeconds = 24 * 60 * 60;
+    if (!(seconds >= kMinSeconds && seconds <= kMaxSeconds)) {
+        throw ConfigError("idle_timeout must be between 0.2 and 86400 seconds");
+    }
+    return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
 }
 
 void validate(const Config& config) {

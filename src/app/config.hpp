@@ -1,6 +1,7 @@
 // salond's settings: embedded defaults, then a TOML file (--config), then command-line flags.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -12,8 +13,8 @@
 namespace salon::app {
 
 struct Config {
-    std::string bind = "0.0.0.0";  ///< all interfaces, as the classroom server
-    std::uint16_t port = 5000;     ///< native protocol over TCP; 0 turns it off
+    std::string bind = "0.0.0.0";    ///< all interfaces, as the classroom server
+    std::uint16_t port = 5000;       ///< native protocol over TCP; 0 turns it off
     std::uint16_t http_port = 8080;  ///< web client, /ws, /healthz, /metrics; 0 turns it off
     std::uint16_t irc_port = 6667;   ///< IRC clients (docs/irc.md); 0 turns it off
     /// Origins whose pages may open /ws; empty: only the page's own origin (Origin = Host).
@@ -39,5 +40,9 @@ void apply_config_file(Config& config, const std::filesystem::path& file);
 
 /// Checks values that no single option can check alone. @throws ConfigError
 void validate(const Config& config);
+
+/// An idle timeout given in seconds, as a duration. @throws ConfigError outside 0.2 s to 1 day
+/// (and for NaN or infinity, which no cast may see).
+std::chrono::milliseconds idle_timeout_from_seconds(double seconds);
 
 }  // namespace salon::app

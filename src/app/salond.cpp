@@ -289,7 +289,7 @@ int salond_main(int argc, char** argv) {
     config.data_dir = data_dir;
     config.registration_open = registration == "open";
     config.sync_full = sync == "full";
-    l.idle_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(idle_seconds * 1000));
+    l.idle_timeout = idle_timeout_from_seconds(idle_seconds);
     validate(config);
 
     if (action)

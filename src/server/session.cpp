@@ -426,12 +426,12 @@ void Session::submit_post(
                  slot,
                  request = std::move(request)](const core::Message* committed) {
         if (committed == nullptr) {
-            self->outbox_.fulfil(
+            if (!self->outbox_.fulfil(
                 slot,
                 make_frame(
                     self->codec_->no(*request, Errc::internal, "the message could not be stored")
                 )
-            );
+            )) self->overflow();
             return;
         }
         auto acknowledge = [&] {
