@@ -304,7 +304,7 @@ Codec::Input IrcCodec::on_authenticate(const irc::Message& m) {
         }
         sasl_started_ = true;
         sasl_buffer_.clear();
-        return Answered{irc::line("", "", "AUTHENTICATE", {"+"})};
+        return Answered{irc::line("", "", "AUTHENTICATE", {"+"}, irc::Trailing::when_needed)};
     }
     if (arg.size() > kSaslChunkBytes || sasl_buffer_.size() + arg.size() > kMaxSaslBytes) {
         sasl_started_ = false;
@@ -587,7 +587,8 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
     if (const auto* login = std::get_if<core::LoginResult>(&result)) {
         std::string out;
         if (!nick_.empty() && login->user != nick_)
-            out += irc::line("", prefix_of(nick_), "NICK", {login->user});
+            out +=
+                irc::line("", prefix_of(nick_), "NICK", {login->user}, irc::Trailing::when_needed);
         registered_ = true;
         login_pending_ = false;
         nick_ = login->user;
@@ -613,7 +614,8 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
             shown_joins_.insert(join->channel);
         }
         const std::string display = channel_display(join->channel);
-        std::string out = irc::line("", prefix_of(nick_), "JOIN", {display});
+        std::string out =
+            irc::line("", prefix_of(nick_), "JOIN", {display}, irc::Trailing::when_needed);
         if (!join->topic.empty()) out += numeric("332", {display, join->topic});
         return out + names(join->channel, join->members);
     }
@@ -719,7 +721,13 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
     }
     auto mode_line = [&](const std::string& channel, std::string_view change, std::string_view arg
                      ) {
-        return irc::line("", prefix_of(nick_), "MODE", {display_target(channel), change, arg});
+        return irc::line(
+            "",
+            prefix_of(nick_),
+            "MODE",
+            {display_target(channel), change, arg},
+            irc::Trailing::when_needed
+        );
     };
     if (const auto* op = std::get_if<Op>(&c)) return mode_line(op->channel, "+o", op->user);
     if (const auto* key = std::get_if<Key>(&c)) {
@@ -873,10 +881,22 @@ std::string IrcCodec::event(const core::Event& event) const {
     if (const auto* m = std::get_if<core::MessageEvent>(&event))
         return message_lines(m->message, m->account, format.tag_level, {});
     if (const auto* j = std::get_if<core::JoinEvent>(&event))
-        return irc::line("", prefix_of(j->user), "JOIN", {channel_display(j->channel)});
+        return irc::line(
+            "",
+            prefix_of(j->user),
+            "JOIN",
+            {channel_display(j->channel)},
+            irc::Trailing::when_needed
+        );
     if (const auto* p = std::get_if<core::PartEvent>(&event)) {
         if (p->by.empty())
-            return irc::line("", prefix_of(p->user), "PART", {channel_display(p->channel)});
+            return irc::line(
+                "",
+                prefix_of(p->user),
+                "PART",
+                {channel_display(p->channel)},
+                irc::Trailing::when_needed
+            );
         return irc::line(
             "", prefix_of(p->by), "KICK", {channel_display(p->channel), p->user, p->reason}
         );
@@ -885,7 +905,8 @@ std::string IrcCodec::event(const core::Event& event) const {
         return irc::line("", prefix_of(q->user), "QUIT", {"Quit: " + q->reason});
     if (const auto* t = std::get_if<core::TopicEvent>(&event))
         return irc::line("", prefix_of(t->by), "TOPIC", {channel_display(t->channel), t->topic});
-    if (std::holds_alternative<core::PingEvent>(event)) return irc::line("", "", "PING", {server});
+    if (std::holds_alternative<core::PingEvent>(event))
+        return irc::line("", "", "PING", {server}, irc::Trailing::when_needed);
     if (const auto* n = std::get_if<core::NoticeEvent>(&event)) {
         // These end the connection: IRC says so with ERROR.
         if (n->code == "shutting_down" || n->code == "send_queue_full" || n->code == "rate_limited")
@@ -897,10 +918,15 @@ std::string IrcCodec::event(const core::Event& event) const {
     std::string out;
     if (format.batch) {
         const std::string id = "history" + std::to_string(h.messages.front().id);
-        out +=
-            irc::line("", server, "BATCH", {"+" + id, "chathistory", channel_display(h.channel)});
+        out += irc::line(
+            "",
+            server,
+            "BATCH",
+            {"+" + id, "chathistory", channel_display(h.channel)},
+            irc::Trailing::when_needed
+        );
         for (const auto& m : h.messages) out += message_lines(m, {}, format.tag_level, id);
-        out += irc::line("", server, "BATCH", {"-" + id});
+        out += irc::line("", server, "BATCH", {"-" + id}, irc::Trailing::when_needed);
         return out;
     }
     // Without batch, old lines must not pass for new ones: tagged with their time, or marked.

@@ -147,7 +147,8 @@ std::string line(
     std::string_view tags,
     std::string_view source,
     std::string_view command,
-    const std::vector<std::string_view>& params
+    const std::vector<std::string_view>& params,
+    Trailing trailing
 ) {
     std::string out;
     out.reserve(tags.size() + source.size() + command.size() + 64);
@@ -165,9 +166,8 @@ std::string line(
     for (std::size_t i = 0; i < params.size(); ++i) {
         out += ' ';
         const std::string_view p = params[i];
-        // The last parameter is "trailing" only when it has to be.
-        if (i + 1 == params.size() && (p.empty() || p.front() == ':' || p.find(' ') != p.npos))
-            out += ':';
+        const bool needed = p.empty() || p.front() == ':' || p.find(' ') != p.npos;
+        if (i + 1 == params.size() && (trailing == Trailing::always || needed)) out += ':';
         out += p;
     }
     out += "\r\n";

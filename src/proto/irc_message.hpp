@@ -37,14 +37,21 @@ std::string unescape_tag_value(std::string_view value);
 /// True when `command` is a syntactically valid command: letters, or three digits.
 bool is_valid_command(std::string_view command) noexcept;
 
-/// Writes `[@tags ]:source COMMAND p1 p2 :last\r\n`. The last parameter is written as a trailing
-/// one (after ':') when it is empty, starts with ':' or holds a space; the others must not. `tags`
-/// is the already escaped tag string without '@' ("" for none); `source` "" for none.
+/// When the last parameter of a line is written after ':'.
+enum class Trailing {
+    always,       ///< numerics, PRIVMSG, QUIT…: what naive clients and bots split on
+    when_needed,  ///< JOIN, PART, MODE…: only when it is empty, starts with ':' or has a space
+};
+
+/// Writes `[@tags ]:source COMMAND p1 p2 :last\r\n`. The parameters before the last must not
+/// be empty nor hold spaces. `tags` is the already escaped tag string without '@' ("" for
+/// none); `source` "" for none.
 std::string line(
     std::string_view tags,
     std::string_view source,
     std::string_view command,
-    const std::vector<std::string_view>& params
+    const std::vector<std::string_view>& params,
+    Trailing trailing = Trailing::always
 );
 
 /// Cuts `text` into pieces of at most `max_bytes` bytes: at each newline ("\r" and NUL are

@@ -318,7 +318,7 @@ TEST_F(IrcCodecTest, OwnPostIsDeclinedAndEchoedOnlyWithEchoMessage) {
     Request dm = request("PRIVMSG ned :psst");
     EXPECT_EQ(
         codec_.ok(dm, core::PostResult{10, 1'700'000'000'000}),
-        ":mia!mia@salon PRIVMSG ned psst\r\n"
+        ":mia!mia@salon PRIVMSG ned :psst\r\n"
     );
 }
 
@@ -358,7 +358,7 @@ TEST_F(IrcCodecTest, MessageEventTagsPerFormat) {
         ":hi all\r\n"
     );
     const core::MessageEvent dm{{43, "", "olga", "pat", "psst", 0}};
-    EXPECT_NE(codec_.event(dm).find(":olga!olga@salon PRIVMSG pat psst"), std::string::npos);
+    EXPECT_NE(codec_.event(dm).find(":olga!olga@salon PRIVMSG pat :psst"), std::string::npos);
 }
 
 TEST_F(IrcCodecTest, LongMessagesAreSplitWithinTheLineLimit) {
@@ -406,7 +406,7 @@ TEST_F(IrcCodecTest, OtherEvents) {
     );
     EXPECT_EQ(
         codec_.event(core::PartEvent{"home", "tom", "uma", "spam"}),
-        ":uma!uma@salon KICK #home tom spam\r\n"
+        ":uma!uma@salon KICK #home tom :spam\r\n"
     );
     EXPECT_EQ(codec_.event(core::QuitEvent{"tom", "quit"}), ":tom!tom@salon QUIT :Quit: quit\r\n");
     EXPECT_EQ(
@@ -429,7 +429,7 @@ TEST_F(IrcCodecTest, OverlongLineIs417ThenError) {
 TEST_F(IrcCodecTest, PingPongAndQuitReplies) {
     register_as("vic");
     Request ping = request("PING :abc123");
-    EXPECT_EQ(codec_.ok(ping, core::EmptyResult{}), ":salond.local PONG salond.local abc123\r\n");
+    EXPECT_EQ(codec_.ok(ping, core::EmptyResult{}), ":salond.local PONG salond.local :abc123\r\n");
     Request quit = request("QUIT :see you");
     EXPECT_EQ(codec_.ok(quit, core::EmptyResult{}), "ERROR :Closing Link: vic (Quit: see you)\r\n");
 }

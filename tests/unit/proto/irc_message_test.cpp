@@ -83,12 +83,19 @@ TEST(IrcTags, EscapeRoundTrip) {
     EXPECT_EQ(unescape_tag_value("\\q"), "q");
 }
 
-TEST(IrcLine, TrailingOnlyWhenNeeded) {
-    EXPECT_EQ(line("", "n!u@h", "JOIN", {"#home"}), ":n!u@h JOIN #home\r\n");
+TEST(IrcLine, TrailingAlwaysOrOnlyWhenNeeded) {
+    EXPECT_EQ(line("", "n!u@h", "JOIN", {"#home"}), ":n!u@h JOIN :#home\r\n");
+    EXPECT_EQ(line("", "n!u@h", "JOIN", {"#home"}, Trailing::when_needed), ":n!u@h JOIN #home\r\n");
+    EXPECT_EQ(
+        line("", "n", "MODE", {"#a", "+k", "b c"}, Trailing::when_needed), ":n MODE #a +k :b c\r\n"
+    );
+    EXPECT_EQ(
+        line("", "n", "MODE", {"#a", "+k", ""}, Trailing::when_needed), ":n MODE #a +k :\r\n"
+    );
     EXPECT_EQ(line("", "s", "001", {"me", "Welcome home"}), ":s 001 me :Welcome home\r\n");
     EXPECT_EQ(line("", "s", "322", {"me", "#a", "1", ""}), ":s 322 me #a 1 :\r\n");
     EXPECT_EQ(line("", "", "PRIVMSG", {"#a", ":)"}), "PRIVMSG #a ::)\r\n");
-    EXPECT_EQ(line("time=x", "s", "PING", {"s"}), "@time=x :s PING s\r\n");
+    EXPECT_EQ(line("time=x", "s", "PING", {"s"}), "@time=x :s PING :s\r\n");
 }
 
 TEST(IrcLine, ParsesBackToTheSameParams) {

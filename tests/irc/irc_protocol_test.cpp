@@ -1,0 +1,515 @@
+// IRC end-to-end: registration and identity, every supported command, error numerics for bad
+// input, and delivery between IRC, native TCP and WebSocket clients of one real salond.
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <string>
+#include <vector>
+
+#include "harness/connection.hpp"
+#include "harness/line_client.hpp"
+#include "harness/ws_client.hpp"
+#include "irc_client.hpp"
+
+namespace salon::test {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kPassword = "correct-horse-battery-9";
+
+bool has_line(const std::vector<std::string>& lines, std::string_view needle) {
+    for (const auto& line : lines) {
+        if (line.find(needle) != std::string::npos) return true;
+    }
+    return false;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& line : lines) out += line + "\n";
+    return out;
+}
+
+/// The OK or NO that answers the request just sent; events before it are skipped.
+json::object native_reply(Connection& conn) {
+    for (;;) {
+        auto frame = conn.next(kIrcWait);
+        if (!frame) throw std::runtime_error("no reply from the native connection");
+        const auto verb = verb_of(*frame);
+        if (verb == "OK" || verb == "NO") return *frame;
+    }
+}
+
+/// A native connection logged in as a guest or an account (registered first when `register_`).
+std::unique_ptr<LineClient> native_login(IrcServer& server, const std::string& us, bool register_) {
+    auto conn = std::make_unique<LineClient>("127.0.0.1", server.native_port());
+    if (register_) {
+        conn->send(make_frame("REGISTER", {{"us", us}, {"pwd", kPassword}}));
+    } else {
+        conn->send(make_frame("CONN", {{"us", us}, {"pwd", ""}}));
+    }
+    const auto reply = native_reply(*conn);
+    if (verb_of(reply) != "OK")
+        throw std::runtime_error("native login failed: " + json::serialize(reply));
+    conn->wait_for("HISTORY", kIrcWait);  // the join of home is complete
+    return conn;
+}
+
+/// Registers an account through the native protocol and logs that connection out again.
+void create_account(IrcServer& server, const std::string& name) {
+    auto conn = native_login(server, name, true);
+    conn->send(make_frame("END"));
+    native_reply(*conn);
+}
+
+class IrcE2e : public ::testing::Test {
+protected:
+    IrcServer server_;
+
+    std::unique_ptr<IrcClient> client() { return std::make_unique<IrcClient>(server_.irc_port()); }
+
+    /// A registered IRC client that has joined #home.
+    std::unique_ptr<IrcClient> in_home(std::string_view nick, std::string_view caps = {}) {
+        auto c = client();
+        c->register_as(nick, caps);
+        c->send("JOIN #home");
+        c->wait_for("366");
+        return c;
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Registration and identity
+
+TEST_F(IrcE2e, WelcomeBurstWithIsupportAndMotd) {
+    auto c = client();
+    const auto lines = c->register_as("alice");
+    for (const char* needle :
+         {" 001 alice ",
+          " 002 alice ",
+          " 003 alice ",
+          " 004 alice ",
+          " 005 alice ",
+          "CHANTYPES=#",
+          "CASEMAPPING=ascii",
+          "CHANNELLEN=51",
+          "NICKLEN=32",
+          "PREFIX=(o)@",
+          "TOPICLEN=",
+          " 375 alice ",
+          " 372 alice ",
+          " 376 alice "}) {
+        EXPECT_TRUE(has_line(lines, needle)) << needle << "\n" << joined(lines);
+    }
+    EXPECT_FALSE(has_line(lines, " JOIN ")) << "IRC clients pick their own channels";
+}
+
+TEST_F(IrcE2e, AGuestNickInUseIs433AndAnotherNickWorks) {
+    auto first = client();
+    first->register_as("bob");
+    auto second = client();
+    second->send("NICK bob");
+    second->send("USER bob 0 * :Bob");
+    const std::string taken = second->wait_for("433");
+    EXPECT_NE(taken.find("bob"), std::string::npos);
+    second->send("JOIN #home");
+    second->wait_for("451");  // still not registered
+    second->send("NICK bob2");
+    second->wait_for("001");
+}
+
+TEST_F(IrcE2e, ARegisteredNickNeedsItsPassword) {
+    create_account(server_, "carol");
+    auto without = client();
+    without->send("NICK carol");
+    without->send("USER c 0 * :C");
+    without->wait_for("433");
+
+    auto wrong = client();
+    wrong->send("PASS not-the-password");
+    wrong->send("NICK carol");
+    wrong->send("USER c 0 * :C");
+    wrong->wait_for("464");
+    wrong->send("LIST");
+    wrong->wait_for("451");
+
+    auto right = client();
+    const auto lines = right->register_as("Carol", {}, kPassword);
+    EXPECT_TRUE(has_line(lines, " 001 carol ")) << "the account's own spelling\n" << joined(lines);
+}
+
+TEST_F(IrcE2e, SaslPlainLogsInARegisteredAccount) {
+    create_account(server_, "dave");
+    auto c = client();
+    c->send("CAP LS 302");
+    const std::string ls = c->wait_for("CAP");
+    EXPECT_NE(ls.find("sasl=PLAIN"), std::string::npos) << ls;
+    c->send("NICK dave");
+    c->send("USER dave 0 * :Dave");
+    c->send("CAP REQ :sasl server-time");
+    c->wait_for("CAP");
+    c->send("AUTHENTICATE PLAIN");
+    c->wait_for("AUTHENTICATE");
+    c->send("AUTHENTICATE " + sasl_plain("dave", kPassword));
+    const std::string logged = c->wait_for("900");
+    EXPECT_NE(logged.find("dave"), std::string::npos);
+    c->wait_for("903");
+    EXPECT_TRUE(c->drain().empty()) << "no welcome before CAP END";
+    c->send("CAP END");
+    c->wait_for("001");
+    c->wait_for("376");
+    c->send("WHOIS dave");
+    std::vector<std::string> whois;
+    whois.push_back(c->wait_for("318", &whois));
+    EXPECT_TRUE(has_line(whois, " 330 dave dave dave ")) << joined(whois);
+}
+
+TEST_F(IrcE2e, SaslWithAWrongPasswordIs904AndTheClientStaysOut) {
+    create_account(server_, "erin");
+    auto c = client();
+    c->send("CAP LS 302");
+    c->send("CAP REQ sasl");
+    c->send("NICK erin");
+    c->send("USER erin 0 * :Erin");
+    c->send("AUTHENTICATE PLAIN");
+    c->wait_for("AUTHENTICATE");
+    c->send("AUTHENTICATE " + sasl_plain("erin", "wrong-password-0"));
+    c->wait_for("904");
+    c->send("CAP END");
+    c->wait_for("433");  // the nick is still the account's, without a password
+}
+
+TEST_F(IrcE2e, PingPongAwayAndQuit) {
+    auto c = client();
+    c->send("PING :before-registration");
+    EXPECT_NE(c->wait_for("PONG").find("before-registration"), std::string::npos);
+    c->register_as("frank");
+    c->send("PING :token123");
+    EXPECT_NE(c->wait_for("PONG").find("token123"), std::string::npos);
+    c->send("AWAY :at lunch");
+    c->wait_for("306");
+    auto other = client();
+    other->register_as("gina");
+    other->send("WHOIS frank");
+    std::vector<std::string> whois;
+    whois.push_back(other->wait_for("318", &whois));
+    EXPECT_TRUE(has_line(whois, " 301 gina frank :at lunch")) << joined(whois);
+    c->send("AWAY");
+    c->wait_for("305");
+    c->send("QUIT :gone fishing");
+    EXPECT_NE(c->wait_for("ERROR").find("gone fishing"), std::string::npos);
+    EXPECT_TRUE(c->closed_by_peer());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Channels and queries
+
+TEST_F(IrcE2e, JoinListsPartNamesWhoTopicModeList) {
+    auto c = client();
+    c->register_as("hank");
+    c->send("JOIN #One,#two");
+    std::vector<std::string> lines;
+    lines.push_back(c->wait_for("366", &lines));
+    lines.push_back(c->wait_for("366", &lines));
+    EXPECT_TRUE(has_line(lines, ":hank!hank@salon JOIN #one")) << joined(lines);
+    EXPECT_TRUE(has_line(lines, " 353 hank = #one :@hank")) << joined(lines);
+    EXPECT_TRUE(has_line(lines, ":hank!hank@salon JOIN #two")) << joined(lines);
+    EXPECT_TRUE(c->drain().empty()) << "the JOIN event is not repeated";
+
+    auto other = in_home("ivy");
+    other->send("JOIN #one");
+    other->wait_for("366");
+    EXPECT_NE(c->wait_for("JOIN").find(":ivy!ivy@salon JOIN #one"), std::string::npos);
+
+    c->send("NAMES #one");
+    EXPECT_NE(c->wait_for("353").find(":@hank ivy"), std::string::npos);
+    c->wait_for("366");
+    c->send("WHO #one");
+    std::vector<std::string> who;
+    who.push_back(c->wait_for("315", &who));
+    EXPECT_TRUE(has_line(who, " 352 hank #one hank salon ")) << joined(who);
+    EXPECT_TRUE(has_line(who, " H@ :0 hank")) << joined(who);
+    EXPECT_TRUE(has_line(who, " 352 hank #one ivy ")) << joined(who);
+
+    c->send("TOPIC #one");
+    c->wait_for("331");
+    c->send("TOPIC #one :the first channel");
+    EXPECT_NE(
+        c->wait_for("TOPIC").find(":hank!hank@salon TOPIC #one :the first channel"),
+        std::string::npos
+    );
+    EXPECT_NE(other->wait_for("TOPIC").find("the first channel"), std::string::npos);
+    other->send("TOPIC #one");
+    EXPECT_NE(other->wait_for("332").find(":the first channel"), std::string::npos);
+    other->send("TOPIC #one :mine now");
+    other->wait_for("482");  // not an operator
+
+    c->send("MODE #one");
+    EXPECT_NE(c->wait_for("324").find("+nt"), std::string::npos);
+    c->send("MODE #one +k sesame");
+    EXPECT_NE(c->wait_for("MODE").find("+k sesame"), std::string::npos);
+    c->send("MODE #one");
+    EXPECT_NE(c->wait_for("324").find("+knt"), std::string::npos);
+    c->send("MODE #one +o ivy");
+    EXPECT_NE(c->wait_for("MODE").find("+o ivy"), std::string::npos);
+    c->send("MODE hank");
+    c->wait_for("221");
+
+    c->send("LIST");
+    std::vector<std::string> list;
+    list.push_back(c->wait_for("323", &list));
+    EXPECT_TRUE(has_line(list, " 322 hank #one 2 :the first channel")) << joined(list);
+    EXPECT_TRUE(has_line(list, " 322 hank #two 1 ")) << joined(list);
+    EXPECT_TRUE(has_line(list, " 322 hank #home 1 ")) << joined(list);
+
+    c->send("PART #one,#two");
+    EXPECT_NE(c->wait_for("PART").find(":hank!hank@salon PART #one"), std::string::npos);
+    EXPECT_NE(c->wait_for("PART").find("PART #two"), std::string::npos);
+    EXPECT_NE(other->wait_for("PART").find(":hank!hank@salon PART #one"), std::string::npos);
+}
+
+TEST_F(IrcE2e, KickAndBanByAnOperator) {
+    auto op = in_home("judy");
+    op->send("JOIN #club");
+    op->wait_for("366");
+    auto member = in_home("ken");
+    member->send("JOIN #club");
+    member->wait_for("366");
+    op->send("KICK #club ken :too loud");
+    EXPECT_NE(
+        member->wait_for("KICK").find(":judy!judy@salon KICK #club ken :too loud"),
+        std::string::npos
+    );
+    op->send("MODE #club +b ken!*@*");
+    EXPECT_NE(op->wait_for("MODE").find("+b ken!*@*"), std::string::npos);
+    member->send("JOIN #club");
+    member->wait_for("474");
+    member->send("KICK #club judy");
+    member->wait_for("482");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad input
+
+TEST_F(IrcE2e, ErrorNumericsForBadInput) {
+    auto owner = in_home("keeper");  // #home exists, lena is not in it
+    auto c = client();
+    c->send("JOIN #home");
+    c->wait_for("451");
+    c->send("NICK bad!nick");
+    c->wait_for("432");
+    c->register_as("lena");
+    c->send("FROBNICATE now");
+    EXPECT_NE(c->wait_for("421").find("FROBNICATE"), std::string::npos);
+    c->send("\x01\x02\xff garbage");
+    c->wait_for("421");
+    c->send("   ");  // blank: ignored
+    c->send("JOIN");
+    c->wait_for("461");
+    c->send("PRIVMSG");
+    c->wait_for("411");
+    c->send("PRIVMSG #home");
+    c->wait_for("412");
+    c->send("PRIVMSG nobody :hello?");
+    EXPECT_NE(c->wait_for("401").find("nobody"), std::string::npos);
+    c->send("PRIVMSG #nowhere :hello?");
+    c->wait_for("403");
+    c->send("JOIN #bad.name");
+    c->wait_for("479");
+    c->send("PART #home");
+    c->wait_for("442");
+    c->send("WHOIS nobody");
+    c->wait_for("401");
+    c->send("NOTICE nobody :never answered");
+    c->send("PRIVMSG #home :not a member yet");
+    c->wait_for("404");
+    c->send("USER again 0 * :x");
+    c->wait_for("462");
+    c->send("MODE #home +m");
+    c->wait_for("472");
+    c->send("PING :still-here");
+    EXPECT_NE(c->wait_for("PONG").find("still-here"), std::string::npos);
+}
+
+TEST_F(IrcE2e, AnOverlongLineIs417AndTheConnectionCloses) {
+    auto c = client();
+    c->register_as("mona");
+    c->send("PRIVMSG #home :" + std::string(proto::irc::kMaxFrameBytes + 10, 'x'));
+    c->wait_for("417");
+    c->wait_for("ERROR");
+    EXPECT_TRUE(c->closed_by_peer());
+}
+
+TEST_F(IrcE2e, ALongButLegalLineIsRead) {
+    // Tags up to the IRCv3 client limit plus a full 512-byte line fit the frame limit.
+    auto c = in_home("nina");
+    const std::string tags = "@+x=" + std::string(proto::irc::kMaxClientTagBytes - 6, 'a') + " ";
+    c->send(tags + "PING :" + std::string(400, 'p'));
+    c->wait_for("PONG");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Across protocols
+
+TEST_F(IrcE2e, IrcAndNativeShareChannelMessagesWithTheSameIds) {
+    auto irc = in_home("oscar", "message-tags server-time echo-message");
+    auto native = native_login(server_, "paula", true);
+    irc->wait_for("JOIN");  // paula joined #home
+
+    irc->send("PRIVMSG #home :hello from irc");
+    const std::string echo = irc->wait_for("PRIVMSG");
+    const auto msgid = tag_of(echo, "msgid");
+    ASSERT_TRUE(msgid) << echo;
+    EXPECT_TRUE(tag_of(echo, "time"));
+    const auto msg = native->wait_for("MSG", kIrcWait);
+    const auto& body = body_of(msg);
+    EXPECT_EQ(body.at("text").as_string(), "hello from irc");
+    EXPECT_EQ(body.at("from").as_string(), "oscar");
+    EXPECT_EQ(body.at("channel").as_string(), "home");
+    EXPECT_EQ(std::to_string(body.at("id").as_int64()), *msgid);
+
+    native->send(make_frame("SEND", {{"channel", "home"}, {"text", "hello from native"}}));
+    const auto ok = native_reply(*native);
+    const std::string line = irc->wait_for("PRIVMSG");
+    EXPECT_NE(line.find(":paula!paula@salon PRIVMSG #home :hello from native"), std::string::npos);
+    EXPECT_EQ(tag_of(line, "msgid"), std::to_string(body_of(ok).at("id").as_int64()));
+    EXPECT_EQ(tag_of(line, "account"), "paula");
+}
+
+TEST_F(IrcE2e, WithoutEchoMessageTheSenderDoesNotSeeItsOwnMessage) {
+    auto sender = in_home("quinn");
+    auto reader = in_home("rita");
+    sender->send("PRIVMSG #home :one");
+    sender->send("PRIVMSG #home :two");
+    EXPECT_NE(
+        reader->wait_for("PRIVMSG").find(":quinn!quinn@salon PRIVMSG #home :one"), std::string::npos
+    );
+    EXPECT_NE(reader->wait_for("PRIVMSG").find("PRIVMSG #home :two"), std::string::npos);
+    EXPECT_FALSE(has_line(sender->drain(), "PRIVMSG"));
+}
+
+TEST_F(IrcE2e, DirectMessagesBetweenIrcAndNative) {
+    auto irc = client();
+    irc->register_as("sam");
+    auto native = native_login(server_, "tina", true);
+    irc->send("PRIVMSG tina :psst, from irc");
+    const auto dm = native->wait_for("DM", kIrcWait);
+    EXPECT_EQ(body_of(dm).at("from").as_string(), "sam");
+    EXPECT_EQ(body_of(dm).at("text").as_string(), "psst, from irc");
+
+    native->send(make_frame("DM", {{"to", "sam"}, {"text", "psst, from native"}}));
+    EXPECT_NE(
+        irc->wait_for("PRIVMSG").find(":tina!tina@salon PRIVMSG sam :psst, from native"),
+        std::string::npos
+    );
+}
+
+TEST_F(IrcE2e, WebSocketAndIrcTalk) {
+    auto irc = in_home("uma");
+    WsClient ws("127.0.0.1", server_.process().http_port());
+    ws.send(make_frame("CONN", {{"us", "Guest777"}}));
+    ASSERT_EQ(verb_of(native_reply(ws)), "OK");
+    irc->wait_for("JOIN");
+    ws.send(make_frame("SEND", {{"channel", "home"}, {"text", "from the web"}}));
+    EXPECT_NE(
+        irc->wait_for("PRIVMSG").find(":Guest777!Guest777@salon PRIVMSG #home :from the web"),
+        std::string::npos
+    );
+    irc->send("PRIVMSG #home :from irc to the web");
+    for (;;) {  // the web client's own message comes first
+        const auto msg = ws.wait_for("MSG", kIrcWait);
+        if (body_of(msg).at("from").as_string() == "uma") {
+            EXPECT_EQ(body_of(msg).at("text").as_string(), "from irc to the web");
+            break;
+        }
+    }
+}
+
+TEST_F(IrcE2e, LongNativeMessagesAreSplitIntoLegalLines) {
+    auto irc = in_home("victor");
+    auto native = native_login(server_, "Guest4242", false);
+    std::string text;
+    for (int i = 0; text.size() < 4000; ++i) text += "word" + std::to_string(i) + " ";
+    text.resize(4000);
+    native->send(make_frame("SEND", {{"channel", "home"}, {"text", text}}));
+    std::string rebuilt;
+    while (rebuilt.size() < text.size()) {
+        const std::string line = irc->wait_for("PRIVMSG");
+        EXPECT_LE(line.size() + 2, proto::irc::kMaxLineBytes);
+        rebuilt += parse_line(line).params.at(1);
+    }
+    EXPECT_EQ(rebuilt, text);
+}
+
+TEST_F(IrcE2e, HistoryArrivesAsABatchOnJoin) {
+    auto native = native_login(server_, "wendy", true);
+    for (const char* text : {"first", "second", "third"}) {
+        native->send(make_frame("SEND", {{"channel", "home"}, {"text", text}}));
+        native_reply(*native);
+    }
+    auto irc = client();
+    irc->register_as("xavier", "batch server-time message-tags");
+    irc->send("JOIN #home");
+    irc->wait_for("366");
+    const std::string start = irc->wait_for("BATCH");
+    const auto m = parse_line(start);
+    ASSERT_EQ(m.params.size(), 3u) << start;
+    EXPECT_EQ(m.params[1], "chathistory");
+    EXPECT_EQ(m.params[2], "#home");
+    const std::string id = m.params[0].substr(1);
+    for (const char* text : {"first", "second", "third"}) {
+        const std::string line = irc->wait_for("PRIVMSG");
+        EXPECT_EQ(tag_of(line, "batch"), id);
+        EXPECT_TRUE(tag_of(line, "time"));
+        EXPECT_EQ(parse_line(line).params.at(1), text);
+    }
+    EXPECT_EQ(parse_line(irc->wait_for("BATCH")).params.at(0), "-" + id);
+}
+
+TEST_F(IrcE2e, ARegisteredUserGetsTheirChannelsBackWithMembers) {
+    create_account(server_, "yara");
+    {
+        auto first = client();
+        first->register_as("yara", {}, kPassword);
+        first->send("JOIN #garden");
+        first->wait_for("366");
+        first->send("QUIT");
+        first->closed_by_peer();
+    }
+    auto again = client();
+    std::vector<std::string> lines = again->register_as("yara", {}, kPassword);
+    lines.push_back(again->wait_for(
+        [](const proto::irc::Message& m) {
+            return m.command == "366" && m.params.size() > 1 && m.params[1] == "#garden";
+        },
+        &lines
+    ));
+    EXPECT_TRUE(has_line(lines, ":yara!yara@salon JOIN #garden")) << joined(lines);
+    EXPECT_TRUE(has_line(lines, " 353 yara = #garden :@yara")) << joined(lines);
+}
+
+TEST_F(IrcE2e, QuitIsSeenByNativeMembers) {
+    auto irc = in_home("zoe");
+    auto native = native_login(server_, "Guest5151", false);
+    irc->send("QUIT :bye");
+    const auto quit = native->wait_for("QUIT", kIrcWait);
+    EXPECT_EQ(body_of(quit).at("user").as_string(), "zoe");
+}
+
+TEST_F(IrcE2e, FloodingIsRateLimitedLikeTheNativeProtocol) {
+    IrcServer strict(
+        {"--messages-per-second", "1", "--message-burst", "3", "--rate-limit-strikes", "5"}
+    );
+    IrcClient c(strict.irc_port());
+    c.register_as("flood");
+    for (int i = 0; i < 20; ++i) c.send("PING :p" + std::to_string(i));
+    std::vector<std::string> lines;
+    lines.push_back(c.wait_for("ERROR", &lines));
+    EXPECT_TRUE(has_line(lines, "rate_limited")) << joined(lines);
+    EXPECT_TRUE(c.closed_by_peer());
+}
+
+}  // namespace
+}  // namespace salon::test
