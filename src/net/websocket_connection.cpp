@@ -101,7 +101,13 @@ void WebSocketConnection::close_after_flush(std::string reason) {
 
 void WebSocketConnection::shut_down() {
     asio::post(ws_.get_executor(), [self = shared_from_this()] {
-        if (self->closing_ || !self->session_) return;
+        if (self->closing_) return;
+        if (!self->session_) {
+            // Still in the opening handshake: nothing to say goodbye to yet.
+            self->closing_ = true;
+            self->end_now();
+            return;
+        }
         self->session_->notice("shutting_down", "the server is shutting down");
         self->begin_close("server shutting down", websocket::close_code::going_away);
     });
