@@ -55,11 +55,12 @@ class Salond {
       "--data-dir", this.dataDir, "--log-level", "info", ...this.extraArgs];
     this.child = spawn(SALOND, args, { stdio: ["ignore", "ignore", "pipe"] });
     const ready = `listening on 127.0.0.1:${this.port}`;
+    const from = this.log.length; // a restart must not take the last run's line for its own
     await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("salond did not start:\n" + this.log)), WAIT);
       this.child.stderr.on("data", (chunk) => {
         this.log += chunk;
-        if (this.log.includes(ready)) {
+        if (this.log.indexOf(ready, from) >= 0) {
           clearTimeout(timer);
           resolve();
         }
@@ -70,15 +71,18 @@ class Salond {
       });
     });
     this.child.removeAllListeners("exit");
-    this.exited = new Promise((resolve) => this.child.on("exit", resolve));
+    this.exited = new Promise((resolve) => this.child.on("exit", (code, signal) => resolve({ code, signal })));
   }
 
+  /** SIGTERM; salond must exit 0 and its log must hold no sanitizer report. */
   async stop() {
-    if (!this.child || this.child.exitCode !== null) return;
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill("SIGTERM");
     const timer = setTimeout(() => this.child.kill("SIGKILL"), 5000);
-    await this.exited;
+    const { code, signal } = await this.exited;
     clearTimeout(timer);
+    assert.equal(code, 0, `salond exited with ${code ?? signal}:\n${this.log}`);
+    assert.doesNotMatch(this.log, /AddressSanitizer|LeakSanitizer|runtime error:/, this.log);
   }
 
   get url() {
@@ -270,6 +274,36 @@ test("register, log out and log in again; a bad password is refused on the form"
     await page.getByRole("button", { name: "Conversations" }).click();
     await page.locator("#sidebar .conv-button", { hasText: "#home" }).waitFor();
     await page.screenshot({ path: path.join(ARTIFACTS, "web-phone.png") });
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await server.dispose();
+  }
+});
+
+test("keyboard alone: log in, post, join and switch conversations; every control is labelled", async () => {
+  const server = new Salond();
+  await server.start();
+  try {
+    const page = await newPage(server);
+    // The name field has focus on load; Enter with it empty logs in as a guest.
+    assert.equal(await page.evaluate(() => document.activeElement.id), "login-name");
+    await page.keyboard.press("Enter");
+    await page.locator("#conn-state.online").waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.id), "input");
+    await page.keyboard.type("typed without a mouse");
+    await page.keyboard.press("Enter");
+    await messageLine(page, "typed without a mouse").waitFor();
+    await page.keyboard.type("/join kb");
+    await page.keyboard.press("Enter");
+    await page.locator("#conv-title", { hasText: "#kb" }).waitFor();
+    await page.keyboard.press("Alt+ArrowDown");
+    await page.locator("#conv-title", { hasText: "#home" }).waitFor();
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll("input, button")]
+        .filter((el) => el.offsetParent !== null)
+        .filter((el) => (el.tagName === "INPUT" ? el.labels.length === 0 && !el.getAttribute("aria-label") : el.textContent.trim() === "" && !el.getAttribute("aria-label")))
+        .map((el) => el.outerHTML));
+    assert.deepEqual(unlabelled, []);
     assert.deepEqual(page.errors, []);
   } finally {
     await server.dispose();

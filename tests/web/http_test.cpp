@@ -294,6 +294,14 @@ TEST(WebSocket, ShutdownSendsNoticeThenClose1001AndHealthzTurns503) {
     WsClient ws("127.0.0.1", server.http_port());
     login(ws);
     ASSERT_EQ(::kill(server.pid(), SIGTERM), 0);
+    // We do not read, so the server's closing handshake with us waits (at most 2 s): meanwhile
+    // the HTTP port still answers, and /healthz says the server is no longer serving.
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + 2s;
+    while (status != 503 && std::chrono::steady_clock::now() < deadline) {
+        status = http_get(server.http_port(), "/healthz").status;
+    }
+    EXPECT_EQ(status, 503);
     const auto notice = ws.wait_for("NOTICE", kWait);
     EXPECT_EQ(body_of(notice).at("code").as_string(), "shutting_down");
     EXPECT_TRUE(ws.closed_by_peer(kWait));
