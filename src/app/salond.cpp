@@ -181,6 +181,9 @@ int salond_main(int argc, char** argv) {
     }
 
     CLI::App app{"salond: the Salon chat server"};
+    // A flag given twice counts once, the last time, as most tools do: scripts and tests can
+    // append an override to a standard command line.
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     app.set_version_flag("--version", std::string("salond ") + SALON_VERSION);
     std::string config_file;
     app.add_option("--config", config_file, "TOML file with settings (see salon.example.toml)")

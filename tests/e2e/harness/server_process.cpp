@@ -172,10 +172,15 @@ ServerProcess::ServerProcess(ServerOptions options) : options_(std::move(options
     }
     try {
         for (int attempt = 0; attempt < kPortAttempts; ++attempt) {
+            // Every listener gets a port of its own: a default (6667, 8080) would make
+            // concurrent tests fight over it.
             port_ = pick_free_port();
             do {
                 http_port_ = pick_free_port();
             } while (http_port_ == port_);
+            do {
+                irc_port_ = pick_free_port();
+            } while (irc_port_ == port_ || irc_port_ == http_port_);
             if (try_start()) {
                 return;
             }
@@ -220,6 +225,8 @@ bool ServerProcess::try_start() {
         std::to_string(port_),
         "--http-port",
         std::to_string(http_port_),
+        "--irc-port",
+        std::to_string(irc_port_),
         "--data-dir",
         data_dir_.string(),
         "--log-level",

@@ -36,6 +36,8 @@ public:
     /// The HTTP port (web client, /ws, /healthz, /metrics), also free and ephemeral.
     std::uint16_t http_port() const { return http_port_; }
 
+    std::uint16_t irc_port() const { return irc_port_; }
+
     /// "127.0.0.1:PORT"
     std::string address() const;
 
@@ -64,6 +66,7 @@ private:
     bool owns_data_dir_ = false;
     std::uint16_t port_ = 0;
     std::uint16_t http_port_ = 0;
+    std::uint16_t irc_port_ = 0;
     pid_t pid_ = -1;
 };
 
