@@ -52,6 +52,7 @@ class Salond {
       while (this.httpPort === this.port);
     }
     const args = ["--bind", "127.0.0.1", "--port", String(this.port), "--http-port", String(this.httpPort),
+      "--irc-port", "0",
       "--data-dir", this.dataDir, "--log-level", "info", ...this.extraArgs];
     this.child = spawn(SALOND, args, { stdio: ["ignore", "ignore", "pipe"] });
     const ready = `listening on 127.0.0.1:${this.port}`;
