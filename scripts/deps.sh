@@ -12,6 +12,8 @@ packages=(
   libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 tmux
+  # real IRC clients for the IRC end-to-end tests (tests/irc)
+  irssi weechat-headless weechat-plugins
   # terminal client
   libncurses-dev
   # desktop client (Qt 6 Widgets) and its offscreen tests

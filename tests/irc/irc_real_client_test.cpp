@@ -1,0 +1,277 @@
+// Real IRC clients from Debian against a real salond: WeeChat (headless, scripted through its
+// FIFO, logging to files) logs in to a registered account with SASL, and irssi (driven in a
+// private tmux server) joins as a guest; each talks with a native client both ways.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness/connection.hpp"
+#include "harness/line_client.hpp"
+#include "irc_client.hpp"
+
+extern char** environ;
+
+namespace salon::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kPassword = "correct-horse-battery-9";
+constexpr auto kClientWait = std::chrono::seconds(10);  // a real client starts in ~1 s
+
+bool on_path(const std::string& program) {
+    const char* path = std::getenv("PATH");
+    std::stringstream dirs(path != nullptr ? path : "");
+    std::string dir;
+    while (std::getline(dirs, dir, ':')) {
+        if (::access((fs::path(dir) / program).c_str(), X_OK) == 0) return true;
+    }
+    return false;
+}
+
+/// Runs `argv` with stdout and stderr to `log`; the pid.
+pid_t spawn(const std::vector<std::string>& argv, const fs::path& log) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    pid_t pid = -1;
+    const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
+    return pid;
+}
+
+/// SIGTERM, then SIGKILL if it has not ended within 3 s.
+void stop(pid_t pid) {
+    if (pid <= 0) return;
+    ::kill(pid, SIGTERM);
+    for (int i = 0; i < 300; ++i) {
+        if (::waitpid(pid, nullptr, WNOHANG) == pid) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+}
+
+std::string read_all(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// Every file under `dir`, concatenated (a client's logs).
+std::string read_tree(const fs::path& dir) {
+    std::string out;
+    std::error_code ec;
+    for (const auto& entry : fs::recursive_directory_iterator(dir, ec)) {
+        if (entry.is_regular_file()) out += read_all(entry.path());
+    }
+    return out;
+}
+
+/// Polls `read` until its text contains `needle`; false after `timeout`.
+template <typename Read>
+bool eventually_contains(Read read, std::string_view needle, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (read().find(needle) != std::string::npos) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return read().find(needle) != std::string::npos;
+}
+
+/// The next event `verb` whose body has `key` equal to `value`; throws on timeout.
+boost::json::object wait_event(
+    Connection& conn, std::string_view verb, std::string_view key, std::string_view value
+) {
+    const auto deadline = std::chrono::steady_clock::now() + kClientWait;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto frame = conn.next(std::chrono::milliseconds(200));
+        if (!frame || verb_of(*frame) != verb) continue;
+        const auto& body = body_of(*frame);
+        if (const auto* v = body.if_contains(key); v && v->is_string() && v->get_string() == value)
+            return body;
+    }
+    throw std::runtime_error(
+        "no " + std::string(verb) + " with " + std::string(key) + "=" + std::string(value)
+    );
+}
+
+/// A native client logged in (registering `us` when `register_`), in home.
+std::unique_ptr<LineClient> native(IrcServer& server, const std::string& us, bool register_) {
+    auto conn = std::make_unique<LineClient>("127.0.0.1", server.native_port());
+    if (register_) {
+        conn->send(make_frame("REGISTER", {{"us", us}, {"pwd", kPassword}}));
+    } else {
+        conn->send(make_frame("CONN", {{"us", us}}));
+    }
+    const auto ok = conn->expect("OK", kClientWait);
+    conn->wait_for("HISTORY", kClientWait);
+    return conn;
+}
+
+class RealIrcClient : public ::testing::Test {
+protected:
+    void SetUp() override { dir_ = make_temp_dir("salon-irc-client"); }
+
+    void TearDown() override {
+        // The clients go first: salond would otherwise wait for them as it shuts down.
+        stop(pid_);
+        if (!tmux_socket_.empty()) {
+            const pid_t killer =
+                spawn({"tmux", "-S", tmux_socket_, "kill-server"}, dir_ / "tmux.log");
+            ::waitpid(killer, nullptr, 0);
+        }
+        if (HasFailure()) {
+            std::cerr << "--- client output:\n"
+                      << read_all(dir_ / "client.log") << "\n--- client logs:\n"
+                      << read_tree(dir_ / "logs") << "\n";
+        }
+        server_.reset();
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+    }
+
+    std::optional<IrcServer> server_;
+    fs::path dir_;
+    pid_t pid_ = -1;
+    std::string tmux_socket_;
+};
+
+TEST_F(RealIrcClient, WeeChatLogsInWithSaslAndTalksWithANativeUser) {
+    if (!on_path("weechat-headless")) GTEST_SKIP() << "weechat-headless is not installed";
+    IrcServer& server = server_.emplace();
+    // The account exists (registered natively, then logged out); a native guest is in home.
+    native(server, "alice", true)->send(make_frame("END"));
+    auto guest = native(server, "Guest9001", false);
+
+    const fs::path fifo = dir_ / "fifo";
+    const std::string commands =
+        "/set fifo.file.path " + fifo.string() +
+        ";/set logger.file.flush_delay 0;/set logger.file.path " + (dir_ / "logs").string() +
+        ";/server add salon 127.0.0.1/" + std::to_string(server.irc_port()) +
+        " -nossl -autojoin=#home -nicks=alice -sasl_mechanism=plain -sasl_username=alice"
+        " -sasl_password=" +
+        std::string(kPassword) + ";/connect salon";
+    pid_ = spawn(
+        {"weechat-headless",
+         "--stdout",
+         "-d",
+         (dir_ / "home").string(),
+         "-P",
+         "irc,logger,fifo",
+         "-r",
+         commands},
+        dir_ / "client.log"
+    );
+
+    // SASL made it the account (the guest sees the registered alice join), and WeeChat said so.
+    wait_event(*guest, "JOIN", "user", "alice");
+    EXPECT_TRUE(eventually_contains(
+        [&] { return read_tree(dir_ / "logs"); }, "SASL authentication successful", kClientWait
+    ));
+    EXPECT_NE(server.process().log().find("alice logged in"), std::string::npos);
+
+    // WeeChat to native: typed into #home through WeeChat's FIFO, once WeeChat has the channel.
+    ASSERT_TRUE(eventually_contains(
+        [&] { return read_tree(dir_ / "logs"); },
+        "alice (alice@salon) has joined #home",
+        kClientWait
+    ));
+    const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+    ASSERT_GE(fd, 0) << "WeeChat's FIFO is not open";
+    const std::string line = "irc.salon.#home *hello from weechat\n";
+    ASSERT_EQ(::write(fd, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+    ::close(fd);
+    const auto msg = wait_event(*guest, "MSG", "text", "hello from weechat");
+    EXPECT_EQ(msg.at("from").as_string(), "alice");
+
+    // Native to WeeChat: a channel message and a direct message, as WeeChat logged them.
+    guest->send(make_frame("SEND", {{"channel", "home"}, {"text", "hi alice, from native"}}));
+    guest->send(make_frame("DM", {{"to", "alice"}, {"text", "a private word"}}));
+    EXPECT_TRUE(eventually_contains(
+        [&] { return read_tree(dir_ / "logs"); }, "Guest9001\thi alice, from native", kClientWait
+    ));
+    EXPECT_TRUE(eventually_contains(
+        [&] { return read_tree(dir_ / "logs"); }, "Guest9001\ta private word", kClientWait
+    ));
+}
+
+TEST_F(RealIrcClient, IrssiJoinsAsAGuestAndTalksWithANativeUser) {
+    if (!on_path("irssi") || !on_path("tmux")) GTEST_SKIP() << "irssi or tmux is not installed";
+    IrcServer& server = server_.emplace();
+    auto native_user = native(server, "Guest4711", false);
+
+    // irssi's own flood protection spaces commands 2.2 s apart after the first five; a test
+    // need not wait for it.
+    fs::create_directories(dir_ / "irssi");
+    std::ofstream(dir_ / "irssi" / "config")
+        << R"(settings = { core = { real_name = "Bob"; user_name = "bob"; nick = "bob"; };)"
+           R"( "irc/core" = { cmd_queue_speed = "10msec"; cmds_max_at_once = "50"; }; };)"
+        << "\n";
+    tmux_socket_ = (dir_ / "tmux.sock").string();
+    auto tmux = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {"tmux", "-S", tmux_socket_});
+        const pid_t pid = spawn(args, dir_ / "tmux.log");
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        return status;
+    };
+    auto screen = [&] {
+        const fs::path out = dir_ / "screen.txt";
+        std::error_code ec;
+        fs::remove(out, ec);
+        const pid_t pid =
+            spawn({"tmux", "-S", tmux_socket_, "capture-pane", "-p", "-t", "irc"}, out);
+        ::waitpid(pid, nullptr, 0);
+        return read_all(out);
+    };
+    ASSERT_EQ(
+        tmux(
+            {"new-session",
+             "-d",
+             "-s",
+             "irc",
+             "-x",
+             "160",
+             "-y",
+             "40",
+             "irssi --home=" + (dir_ / "irssi").string() + " -c 127.0.0.1 -p " +
+                 std::to_string(server.irc_port()) + " -n bob"}
+        ),
+        0
+    );
+    ASSERT_TRUE(eventually_contains(screen, "Welcome to the Salon IRC network", kClientWait))
+        << screen();
+
+    tmux({"send-keys", "-t", "irc", "/join #home", "Enter"});
+    wait_event(*native_user, "JOIN", "user", "bob");
+    tmux({"send-keys", "-t", "irc", "-l", "hello from irssi"});
+    tmux({"send-keys", "-t", "irc", "Enter"});
+    const auto msg = wait_event(*native_user, "MSG", "text", "hello from irssi");
+    EXPECT_EQ(msg.at("from").as_string(), "bob");
+
+    native_user->send(make_frame("SEND", {{"channel", "home"}, {"text", "hi bob, from native"}}));
+    EXPECT_TRUE(eventually_contains(screen, "hi bob, from native", kClientWait)) << screen();
+}
+
+}  // namespace
+}  // namespace salon::test
