@@ -28,21 +28,6 @@ sockaddr_in loopback(std::uint16_t port) {
     return addr;
 }
 
-/// A port the kernel just handed out (another process may take it first: the caller retries).
-std::uint16_t pick_free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw_errno("socket");
-    sockaddr_in addr = loopback(0);
-    socklen_t len = sizeof addr;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-        ::close(fd);
-        throw_errno("pick a port");
-    }
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
-
 bool port_accepts(std::uint16_t port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return false;
@@ -55,28 +40,16 @@ bool port_accepts(std::uint16_t port) {
 }  // namespace
 
 IrcServer::IrcServer(std::vector<std::string> extra_args) {
-    constexpr int kAttempts = 3;
-    for (int attempt = 1;; ++attempt) {
-        irc_port_ = pick_free_port();
-        ServerOptions options;
-        options.extra_args = extra_args;
-        options.extra_args.insert(
-            options.extra_args.end(), {"--irc-port", std::to_string(irc_port_)}
-        );
-        try {
-            server_ = std::make_unique<ServerProcess>(options);
-        } catch (const std::runtime_error&) {
-            if (attempt == kAttempts) throw;  // the IRC port was taken meanwhile, every time
-            continue;
-        }
-        // salond logs "listening" once every listener is bound; the port must accept now.
-        const auto deadline = std::chrono::steady_clock::now() + kIrcWait;
-        while (!port_accepts(irc_port_)) {
-            if (std::chrono::steady_clock::now() > deadline)
-                throw std::runtime_error("the IRC port does not accept:\n" + server_->log());
-            std::this_thread::sleep_for(10ms);
-        }
-        return;
+    ServerOptions options;
+    options.extra_args = std::move(extra_args);
+    server_ = std::make_unique<ServerProcess>(options);
+    irc_port_ = server_->irc_port();
+    // Readiness is the native port's; the IRC listener was bound before it, so this is brief.
+    const auto deadline = std::chrono::steady_clock::now() + kIrcWait;
+    while (!port_accepts(irc_port_)) {
+        if (std::chrono::steady_clock::now() > deadline)
+            throw std::runtime_error("the IRC port does not accept:\n" + server_->log());
+        std::this_thread::sleep_for(10ms);
     }
 }
 

@@ -23,7 +23,7 @@ constexpr std::chrono::milliseconds kIrcWait = 5s;
 /// How long a test listens to conclude that something did not happen.
 constexpr std::chrono::milliseconds kIrcQuiet = 300ms;
 
-/// salond on 127.0.0.1 with its native, HTTP and IRC listeners on free ephemeral ports.
+/// salond (the harness's ServerProcess: every listener on a free port) once its IRC port accepts.
 class IrcServer {
 public:
     explicit IrcServer(std::vector<std::string> extra_args = {});
