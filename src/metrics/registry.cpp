@@ -42,7 +42,9 @@ std::string format_value(double value) {
     if (std::isnan(value)) return "NaN";
     if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
     char buffer[64];
-    const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+    // General form: 0.0001 rather than 1e-04 for bucket bounds, as other exporters print them.
+    const auto [end, ec] =
+        std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::general);
     return ec == std::errc() ? std::string(buffer, end) : "NaN";
 }
 

@@ -38,7 +38,20 @@ SalonMetrics make(Registry& r) {
         r.histogram(
             "salon_storage_commit_seconds",
             "Time to commit one batch of messages to storage.",
-            exponential_buckets(0.0001, 4, 10)
+            {0.0001,
+             0.00025,
+             0.0005,
+             0.001,
+             0.0025,
+             0.005,
+             0.01,
+             0.025,
+             0.05,
+             0.1,
+             0.25,
+             0.5,
+             1,
+             2.5}
         ),
         r.gauge("process_resident_memory_bytes", "Resident memory size in bytes."),
         r.gauge("process_start_time_seconds", "Start time of the process since the Unix epoch."),
