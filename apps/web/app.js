@@ -600,6 +600,7 @@
     $("leave-button").hidden = !conv;
     $("leave-button").textContent = conv && conv.kind === "dm" ? "Close" : "Leave";
     $("members-toggle").hidden = !conv || conv.kind !== "channel";
+    $("chat-view").classList.toggle("is-dm", !!conv && conv.kind === "dm");
     $("input").placeholder = conv ? `Message ${(conv.kind === "channel" ? "#" : "@") + conv.name}, or /help` : "/join a channel, or /help";
   }
 
