@@ -1,6 +1,7 @@
 #include "irc_client.hpp"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -9,6 +10,7 @@
 
 #include <array>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
@@ -50,6 +52,16 @@ IrcServer::IrcServer(std::vector<std::string> extra_args) {
         if (std::chrono::steady_clock::now() > deadline)
             throw std::runtime_error("the IRC port does not accept:\n" + server_->log());
         std::this_thread::sleep_for(10ms);
+    }
+}
+
+IrcServer::~IrcServer() {
+    if (!server_ || server_->pid() < 0) return;
+    const int status = server_->stop(SIGTERM);
+    const std::string log = server_->log();
+    if (status != 0 || log.find("runtime error") != std::string::npos ||
+        log.find("Sanitizer") != std::string::npos) {
+        ADD_FAILURE() << "salond exited with " << status << "; log:\n" << log;
     }
 }
 

@@ -27,6 +27,11 @@ constexpr std::chrono::milliseconds kIrcQuiet = 300ms;
 class IrcServer {
 public:
     explicit IrcServer(std::vector<std::string> extra_args = {});
+    /// Stops salond with SIGTERM; a test failure when it does not exit 0 or reported a
+    /// sanitizer error (the suite also runs under ASan and UBSan).
+    ~IrcServer();
+    IrcServer(const IrcServer&) = delete;
+    IrcServer& operator=(const IrcServer&) = delete;
 
     ServerProcess& process() { return *server_; }
 
