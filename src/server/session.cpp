@@ -130,10 +130,14 @@ void Session::handle_disconnect(std::string_view reason) {
     if (disconnected_) return;
     disconnected_ = true;
     outbox_.detach();
-    if (logged_in_) {
-        server_.hub().detach(shared_from_this(), actor_, reason);
-        spdlog::info("{}: {} left ({})", remote_address_, actor_.name, reason);
-    }
+    leave(reason);
+}
+
+void Session::leave(std::string_view reason) {
+    if (!logged_in_) return;
+    logged_in_ = false;
+    server_.hub().detach(shared_from_this(), actor_, reason);
+    spdlog::info("{}: {} left ({})", remote_address_, actor_.name, reason);
 }
 
 awaitable<void> Session::handle_frame(std::string frame) {
@@ -174,7 +178,12 @@ awaitable<void> Session::handle_frame(std::string frame) {
     } else if (auto* failure = std::get_if<Failure>(&outcome)) {
         reply_no(*request, failure->code, failure->message);
     }
-    if (std::holds_alternative<proto::End>(request->command)) close("quit");
+    if (std::holds_alternative<proto::End>(request->command)) {
+        // Offline from the moment END is answered, not when the socket is gone: a DM sent
+        // meanwhile must wait for the next login rather than go to a closing connection.
+        leave("quit");
+        close("quit");
+    }
 }
 
 awaitable<Session::Outcome> Session::run(const RequestPtr& request, proto::Command& command) {
@@ -427,11 +436,12 @@ void Session::submit_post(
                  request = std::move(request)](const core::Message* committed) {
         if (committed == nullptr) {
             if (!self->outbox_.fulfil(
-                slot,
-                make_frame(
-                    self->codec_->no(*request, Errc::internal, "the message could not be stored")
-                )
-            )) self->overflow();
+                    slot,
+                    make_frame(self->codec_->no(
+                        *request, Errc::internal, "the message could not be stored"
+                    ))
+                ))
+                self->overflow();
             return;
         }
         auto acknowledge = [&] {

@@ -108,6 +108,8 @@ private:
     void reply_ok(const proto::Request& request, const core::Result& result);
     void reply_no(const proto::Request& request, core::Errc code, std::string_view message);
     void queue_reply(Frame frame);
+    /// Takes the user offline on this connection (QUIT on their last one). Idempotent.
+    void leave(std::string_view reason);
     void overflow();
 
     ChatServer& server_;
