@@ -4,35 +4,50 @@
 
 namespace salon::core {
 
+std::optional<char32_t> decode_utf8(std::string_view text, std::size_t& pos) noexcept {
+    const auto b0 = static_cast<std::uint8_t>(text[pos]);
+    if (b0 < 0x80) {
+        ++pos;
+        return b0;
+    }
+    std::size_t len = 0;
+    char32_t cp = 0;
+    char32_t min = 0;
+    if ((b0 & 0xE0) == 0xC0) {
+        len = 2, cp = b0 & 0x1Fu, min = 0x80;
+    } else if ((b0 & 0xF0) == 0xE0) {
+        len = 3, cp = b0 & 0x0Fu, min = 0x800;
+    } else if ((b0 & 0xF8) == 0xF0) {
+        len = 4, cp = b0 & 0x07u, min = 0x10000;
+    } else {
+        ++pos;
+        return std::nullopt;
+    }
+    if (text.size() - pos < len) {
+        ++pos;
+        return std::nullopt;
+    }
+    for (std::size_t k = 1; k < len; ++k) {
+        const auto b = static_cast<std::uint8_t>(text[pos + k]);
+        if ((b & 0xC0) != 0x80) {
+            ++pos;
+            return std::nullopt;
+        }
+        cp = (cp << 6) | (b & 0x3Fu);
+    }
+    // Overlong forms, UTF-16 surrogates and values past Unicode are not UTF-8.
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        ++pos;
+        return std::nullopt;
+    }
+    pos += len;
+    return cp;
+}
+
 bool is_valid_utf8(std::string_view text) noexcept {
-    std::size_t i = 0;
-    const std::size_t n = text.size();
-    while (i < n) {
-        const auto b0 = static_cast<std::uint8_t>(text[i]);
-        if (b0 < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len = 0;
-        std::uint32_t cp = 0;
-        std::uint32_t min = 0;
-        if ((b0 & 0xE0) == 0xC0) {
-            len = 2, cp = b0 & 0x1Fu, min = 0x80;
-        } else if ((b0 & 0xF0) == 0xE0) {
-            len = 3, cp = b0 & 0x0Fu, min = 0x800;
-        } else if ((b0 & 0xF8) == 0xF0) {
-            len = 4, cp = b0 & 0x07u, min = 0x10000;
-        } else {
-            return false;
-        }
-        if (n - i < len) return false;
-        for (std::size_t k = 1; k < len; ++k) {
-            const auto b = static_cast<std::uint8_t>(text[i + k]);
-            if ((b & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (b & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        i += len;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        if (!decode_utf8(text, pos)) return false;
     }
     return true;
 }
