@@ -18,6 +18,7 @@ constexpr char kRefSeparator = '\x1f';
 constexpr std::size_t kMaxEchoedParamBytes = 64;
 constexpr std::size_t kSaslChunkBytes = 400;
 constexpr std::size_t kMaxSaslBytes = 2 * 1024;
+constexpr std::size_t kMaxPendingEchoes = 256;
 constexpr std::string_view kHost = "salon";
 
 Ref make_ref(std::string_view command, std::string_view extra = {}) {
@@ -191,8 +192,11 @@ Codec::Input IrcCodec::decode(std::string_view frame, bool /*logged_in*/) {
     auto parsed = irc::parse(frame);
     if (!parsed) return Answered{};  // a blank line, or tags and a source without a command
     const irc::Message& m = *parsed;
-    if (!irc::is_valid_command(m.command))
-        return Answered{numeric("421", {clip(m.command), "Unknown command"})};
+    if (!irc::is_valid_command(m.command)) {
+        // Echoed only when it is text: our lines stay UTF-8 whatever the client sent.
+        const std::string_view shown = core::is_valid_utf8(m.command) ? clip(m.command) : "*";
+        return Answered{numeric("421", {shown, "Unknown command"})};
+    }
 
     if (m.command == "CAP") return on_cap(m);
     if (m.command == "PING") {
@@ -611,6 +615,7 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
     if (const auto* join = std::get_if<core::JoinResult>(&result)) {
         {
             std::lock_guard lock(echoes_mutex_);
+            if (shown_joins_.size() >= kMaxPendingEchoes) shown_joins_.clear();
             shown_joins_.insert(join->channel);
         }
         const std::string display = channel_display(join->channel);
@@ -625,6 +630,9 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
             {
                 std::lock_guard lock(echoes_mutex_);
                 own_posts_.insert(post->id);
+                // The event follows at once, unless the sender left the channel meanwhile: an
+                // id that old will never come, so the set stays small.
+                if (own_posts_.size() > kMaxPendingEchoes) own_posts_.erase(own_posts_.begin());
             }
             if (!echo_on) return {};
             return echo(display_target(send->channel), send->text, *post);

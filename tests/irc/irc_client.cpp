@@ -65,9 +65,14 @@ IrcServer::~IrcServer() {
     }
 }
 
-IrcClient::IrcClient(std::uint16_t port) {
+IrcClient::IrcClient(std::uint16_t port, int receive_buffer_bytes) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0) throw_errno("socket");
+    if (receive_buffer_bytes > 0) {
+        ::setsockopt(
+            fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof receive_buffer_bytes
+        );
+    }
     const sockaddr_in addr = loopback(port);
     if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
         const int saved = errno;

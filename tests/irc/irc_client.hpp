@@ -47,8 +47,9 @@ private:
 /// One IRC connection. Lines are read as they are asked for. Not thread-safe.
 class IrcClient {
 public:
-    /// Connects at once; throws std::runtime_error when refused.
-    explicit IrcClient(std::uint16_t port);
+    /// Connects at once; throws std::runtime_error when refused. `receive_buffer_bytes` > 0
+    /// shrinks the receive buffer first, so that a client that stops reading stalls quickly.
+    explicit IrcClient(std::uint16_t port, int receive_buffer_bytes = 0);
     ~IrcClient();
     IrcClient(const IrcClient&) = delete;
     IrcClient& operator=(const IrcClient&) = delete;

@@ -511,5 +511,47 @@ TEST_F(IrcE2e, FloodingIsRateLimitedLikeTheNativeProtocol) {
     EXPECT_TRUE(c.closed_by_peer());
 }
 
+TEST_F(IrcE2e, AClientThatStopsReadingIsDroppedAtTheSendQueueBound) {
+    IrcServer small(
+        {"--send-queue-bytes",
+         "65536",
+         "--messages-per-second",
+         "1000000",
+         "--message-burst",
+         "1000000"}
+    );
+    IrcClient stalled(small.irc_port(), 4096);
+    stalled.register_as("sleepy");
+    stalled.send("JOIN #home");
+    stalled.wait_for("366");
+    auto native = std::make_unique<LineClient>("127.0.0.1", small.native_port());
+    native->send(make_frame("CONN", {{"us", "Guest3131"}}));
+    native->wait_for("HISTORY", kIrcWait);
+    // The IRC client reads nothing more; what is sent to it piles up on the server. The sender
+    // reads its replies in rounds that stay well under the bound, so only the IRC client's
+    // backlog grows.
+    const std::string text(2000, 'z');
+    constexpr int kRound = 8;
+    constexpr int kMaxMessages = 4000;
+    bool quit_seen = false;
+    for (int sent = 0; !quit_seen && sent < kMaxMessages; sent += kRound) {
+        for (int i = 0; i < kRound; ++i)
+            native->send(make_frame("SEND", {{"channel", "home"}, {"text", text}}));
+        for (int oks = 0; oks < kRound;) {
+            const auto frame = native->next(kIrcWait);
+            ASSERT_TRUE(frame) << "the sender starved after " << sent << "; salond log:\n"
+                               << small.process().log();
+            if (verb_of(*frame) == "OK") ++oks;
+            if (verb_of(*frame) == "QUIT") quit_seen = body_of(*frame).at("user") == "sleepy";
+        }
+    }
+    if (!quit_seen) {
+        const auto quit = native->wait_for("QUIT", kIrcWait);
+        EXPECT_EQ(body_of(quit).at("user").as_string(), "sleepy");
+    }
+    EXPECT_NE(small.process().log().find("send queue full"), std::string::npos);
+    EXPECT_TRUE(stalled.closed_by_peer());
+}
+
 }  // namespace
 }  // namespace salon::test

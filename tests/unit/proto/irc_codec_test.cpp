@@ -322,6 +322,17 @@ TEST_F(IrcCodecTest, OwnPostIsDeclinedAndEchoedOnlyWithEchoMessage) {
     );
 }
 
+TEST_F(IrcCodecTest, EchoesThatNeverComeAreForgotten) {
+    register_as("nora");
+    for (std::int64_t id = 1; id <= 1000; ++id) {
+        Request send = request("PRIVMSG #home :x");
+        codec_.ok(send, core::PostResult{id, 0});
+    }
+    // The oldest ids were dropped (their events never came); the newest are still declined.
+    EXPECT_TRUE(codec_.accepts(core::MessageEvent{{1, "home", "nora", "", "x", 0}}));
+    EXPECT_FALSE(codec_.accepts(core::MessageEvent{{1000, "home", "nora", "", "x", 0}}));
+}
+
 TEST_F(IrcCodecTest, EventFormatsFollowCapabilities) {
     std::set<std::size_t> formats;
     for (const char* caps :
