@@ -309,29 +309,29 @@ std::optional<core::Failure> Hub::who(
 // ---------------------------------------------------------------------------------------------
 // Moderation
 
-std::variant<core::Failure, core::Channel*> Hub::moderated_channel(
-    const core::Actor& actor, const std::string& name
+template <typename Change>
+std::optional<core::Failure> Hub::moderate(
+    const core::Actor& actor, const std::string& name, Change change
 ) {
+    std::unique_lock lock(mutex_);
     core::Channel* channel = find_channel(name);
     if (channel == nullptr) return core::Failure(core::Errc::no_such_channel);
     if (!channel->may_moderate(actor)) {
         return core::Failure(core::Errc::forbidden, "only the channel's operators may do that");
     }
-    return channel;
+    return change(*channel);
 }
 
 std::optional<core::Failure> Hub::set_topic(
     const core::Actor& actor, const std::string& name, const std::string& topic, const Reply& reply
 ) {
-    std::unique_lock lock(mutex_);
-    auto found = moderated_channel(actor, name);
-    if (auto* failure = std::get_if<core::Failure>(&found)) return *failure;
-    core::Channel& channel = *std::get<core::Channel*>(found);
-    channel.set_topic(topic);
-    persist([record = record_of(channel)](store::Store& s) { s.save_channel(record); });
-    reply();
-    to_members(channel, event_frame(core::TopicEvent{channel.name(), topic, actor.name}));
-    return std::nullopt;
+    return moderate(actor, name, [&](core::Channel& channel) -> std::optional<core::Failure> {
+        channel.set_topic(topic);
+        persist([record = record_of(channel)](store::Store& s) { s.save_channel(record); });
+        reply();
+        to_members(channel, event_frame(core::TopicEvent{channel.name(), topic, actor.name}));
+        return std::nullopt;
+    });
 }
 
 std::optional<core::Failure> Hub::kick(
@@ -341,22 +341,21 @@ std::optional<core::Failure> Hub::kick(
     const std::string& reason,
     const Reply& reply
 ) {
-    std::unique_lock lock(mutex_);
-    auto found = moderated_channel(actor, name);
-    if (auto* failure = std::get_if<core::Failure>(&found)) return *failure;
-    core::Channel& channel = *std::get<core::Channel*>(found);
-    const std::string folded = core::fold_user_name(target);
-    const auto user_it = users_.find(folded);
-    if (user_it == users_.end()) return core::Failure(core::Errc::no_such_user);
-    if (!channel.is_member(folded))
-        return core::Failure(core::Errc::not_in_channel, "that user is not in the channel");
-    reply();
-    to_members(
-        channel,
-        event_frame(core::PartEvent{channel.name(), user_it->second.name, actor.name, reason})
-    );
-    remove_membership(user_it->second, channel);
-    return std::nullopt;
+    return moderate(actor, name, [&](core::Channel& channel) -> std::optional<core::Failure> {
+        const std::string folded = core::fold_user_name(target);
+        const auto user_it = users_.find(folded);
+        if (user_it == users_.end()) return core::Failure(core::Errc::no_such_user);
+        if (!channel.is_member(folded)) {
+            return core::Failure(core::Errc::not_in_channel, "that user is not in the channel");
+        }
+        reply();
+        to_members(
+            channel,
+            event_frame(core::PartEvent{channel.name(), user_it->second.name, actor.name, reason})
+        );
+        remove_membership(user_it->second, channel);
+        return std::nullopt;
+    });
 }
 
 std::optional<core::Failure> Hub::set_ban(
@@ -367,57 +366,53 @@ std::optional<core::Failure> Hub::set_ban(
     const Reply& reply
 ) {
     if (!core::is_valid_user_name(target)) return core::Failure(core::Errc::bad_name);
-    std::unique_lock lock(mutex_);
-    auto found = moderated_channel(actor, name);
-    if (auto* failure = std::get_if<core::Failure>(&found)) return *failure;
-    core::Channel& channel = *std::get<core::Channel*>(found);
-    const std::string folded = core::fold_user_name(target);
-    channel.set_ban(folded, banned);
-    persist([name, folded, banned](store::Store& s) { s.set_ban(name, folded, banned); });
-    reply();
-    const auto user_it = users_.find(folded);
-    if (banned && user_it != users_.end() && channel.is_member(folded)) {
-        to_members(
-            channel,
-            event_frame(core::PartEvent{channel.name(), user_it->second.name, actor.name, "banned"})
-        );
-        remove_membership(user_it->second, channel);
-    }
-    return std::nullopt;
+    return moderate(actor, name, [&](core::Channel& channel) -> std::optional<core::Failure> {
+        const std::string folded = core::fold_user_name(target);
+        channel.set_ban(folded, banned);
+        persist([name, folded, banned](store::Store& s) { s.set_ban(name, folded, banned); });
+        reply();
+        const auto user_it = users_.find(folded);
+        if (banned && user_it != users_.end() && channel.is_member(folded)) {
+            to_members(
+                channel,
+                event_frame(core::PartEvent{
+                    channel.name(), user_it->second.name, actor.name, "banned"})
+            );
+            remove_membership(user_it->second, channel);
+        }
+        return std::nullopt;
+    });
 }
 
 std::optional<core::Failure> Hub::grant_op(
     const core::Actor& actor, const std::string& name, const std::string& target, const Reply& reply
 ) {
-    std::unique_lock lock(mutex_);
-    auto found = moderated_channel(actor, name);
-    if (auto* failure = std::get_if<core::Failure>(&found)) return *failure;
-    core::Channel& channel = *std::get<core::Channel*>(found);
-    const std::string folded = core::fold_user_name(target);
-    const auto user_it = users_.find(folded);
-    if (user_it == users_.end()) return core::Failure(core::Errc::no_such_user);
-    if (!channel.grant_op(folded))
-        return core::Failure(core::Errc::not_in_channel, "that user is not in the channel");
-    if (user_it->second.registered()) {
-        persist([folded, membership = store::Membership{name, true}](store::Store& s) {
-            s.set_membership(folded, membership);
-        });
-    }
-    reply();
-    return std::nullopt;
+    return moderate(actor, name, [&](core::Channel& channel) -> std::optional<core::Failure> {
+        const std::string folded = core::fold_user_name(target);
+        const auto user_it = users_.find(folded);
+        if (user_it == users_.end()) return core::Failure(core::Errc::no_such_user);
+        if (!channel.grant_op(folded)) {
+            return core::Failure(core::Errc::not_in_channel, "that user is not in the channel");
+        }
+        if (user_it->second.registered()) {
+            persist([folded, membership = store::Membership{name, true}](store::Store& s) {
+                s.set_membership(folded, membership);
+            });
+        }
+        reply();
+        return std::nullopt;
+    });
 }
 
 std::optional<core::Failure> Hub::set_key(
     const core::Actor& actor, const std::string& name, const std::string& key, const Reply& reply
 ) {
-    std::unique_lock lock(mutex_);
-    auto found = moderated_channel(actor, name);
-    if (auto* failure = std::get_if<core::Failure>(&found)) return *failure;
-    core::Channel& channel = *std::get<core::Channel*>(found);
-    channel.set_key(key);
-    persist([record = record_of(channel)](store::Store& s) { s.save_channel(record); });
-    reply();
-    return std::nullopt;
+    return moderate(actor, name, [&](core::Channel& channel) -> std::optional<core::Failure> {
+        channel.set_key(key);
+        persist([record = record_of(channel)](store::Store& s) { s.save_channel(record); });
+        reply();
+        return std::nullopt;
+    });
 }
 
 // ---------------------------------------------------------------------------------------------

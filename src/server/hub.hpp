@@ -171,8 +171,10 @@ private:
     void to_user(const OnlineUser& user, const SharedEvent& event) const;
     void to_members(const core::Channel& channel, const SharedEvent& event) const;
     void remove_membership(OnlineUser& user, core::Channel& channel);
-    std::variant<core::Failure, core::Channel*> moderated_channel(
-        const core::Actor& actor, const std::string& channel
+    /// Runs `change` on the channel under the exclusive lock if the actor may moderate it.
+    template <typename Change>
+    std::optional<core::Failure> moderate(
+        const core::Actor& actor, const std::string& name, Change change
     );
     void persist(std::function<void(store::Store&)> write);
     static store::ChannelRecord record_of(const core::Channel& channel);
