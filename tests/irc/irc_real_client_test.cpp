@@ -135,6 +135,7 @@ protected:
     void TearDown() override {
         // The clients go first: salond would otherwise wait for them as it shuts down.
         stop(pid_);
+        stop(tail_pid_);
         if (!tmux_socket_.empty()) {
             const pid_t killer =
                 spawn({"tmux", "-S", tmux_socket_, "kill-server"}, dir_ / "tmux.log");
@@ -150,9 +151,65 @@ protected:
         fs::remove_all(dir_, ec);
     }
 
+    /// irssi in a tmux server of our own, connecting as `nick`; returns once it is welcomed.
+    void start_irssi(std::uint16_t port, const std::string& nick) {
+        // irssi's own flood protection spaces commands 2.2 s apart after the first five; a
+        // test need not wait for it.
+        fs::create_directories(dir_ / "irssi");
+        std::ofstream(dir_ / "irssi" / "config")
+            << R"(settings = { core = { real_name = "Test"; user_name = "test"; };)"
+               R"( "irc/core" = { cmd_queue_speed = "10msec"; cmds_max_at_once = "50"; }; };)"
+            << "\n";
+        tmux_socket_ = (dir_ / "tmux.sock").string();
+        ASSERT_EQ(
+            tmux(
+                {"new-session",
+                 "-d",
+                 "-s",
+                 "irc",
+                 "-x",
+                 "160",
+                 "-y",
+                 "40",
+                 "irssi --home=" + (dir_ / "irssi").string() + " -c 127.0.0.1 -p " +
+                     std::to_string(port) + " -n " + nick}
+            ),
+            0
+        );
+        ASSERT_TRUE(eventually_contains(
+            [&] { return irssi_screen(); }, "Welcome to the Salon IRC network", kClientWait
+        )) << irssi_screen();
+    }
+
+    /// Types `text` into irssi and presses Enter.
+    void irssi_keys(const std::string& text) {
+        tmux({"send-keys", "-t", "irc", "-l", text});
+        tmux({"send-keys", "-t", "irc", "Enter"});
+    }
+
+    /// What irssi shows now.
+    std::string irssi_screen() {
+        const fs::path out = dir_ / "screen.txt";
+        std::error_code ec;
+        fs::remove(out, ec);
+        const pid_t pid =
+            spawn({"tmux", "-S", tmux_socket_, "capture-pane", "-p", "-t", "irc"}, out);
+        ::waitpid(pid, nullptr, 0);
+        return read_all(out);
+    }
+
+    int tmux(std::vector<std::string> args) {
+        args.insert(args.begin(), {"tmux", "-S", tmux_socket_});
+        const pid_t pid = spawn(args, dir_ / "tmux.log");
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        return status;
+    }
+
     std::optional<IrcServer> server_;
     fs::path dir_;
     pid_t pid_ = -1;
+    pid_t tail_pid_ = -1;
     std::string tmux_socket_;
 };
 
@@ -219,59 +276,54 @@ TEST_F(RealIrcClient, IrssiJoinsAsAGuestAndTalksWithANativeUser) {
     if (!on_path("irssi") || !on_path("tmux")) GTEST_SKIP() << "irssi or tmux is not installed";
     IrcServer& server = server_.emplace();
     auto native_user = native(server, "Guest4711", false);
+    start_irssi(server.irc_port(), "bob");
 
-    // irssi's own flood protection spaces commands 2.2 s apart after the first five; a test
-    // need not wait for it.
-    fs::create_directories(dir_ / "irssi");
-    std::ofstream(dir_ / "irssi" / "config")
-        << R"(settings = { core = { real_name = "Bob"; user_name = "bob"; nick = "bob"; };)"
-           R"( "irc/core" = { cmd_queue_speed = "10msec"; cmds_max_at_once = "50"; }; };)"
-        << "\n";
-    tmux_socket_ = (dir_ / "tmux.sock").string();
-    auto tmux = [&](std::vector<std::string> args) {
-        args.insert(args.begin(), {"tmux", "-S", tmux_socket_});
-        const pid_t pid = spawn(args, dir_ / "tmux.log");
-        int status = 0;
-        ::waitpid(pid, &status, 0);
-        return status;
-    };
-    auto screen = [&] {
-        const fs::path out = dir_ / "screen.txt";
-        std::error_code ec;
-        fs::remove(out, ec);
-        const pid_t pid =
-            spawn({"tmux", "-S", tmux_socket_, "capture-pane", "-p", "-t", "irc"}, out);
-        ::waitpid(pid, nullptr, 0);
-        return read_all(out);
-    };
-    ASSERT_EQ(
-        tmux(
-            {"new-session",
-             "-d",
-             "-s",
-             "irc",
-             "-x",
-             "160",
-             "-y",
-             "40",
-             "irssi --home=" + (dir_ / "irssi").string() + " -c 127.0.0.1 -p " +
-                 std::to_string(server.irc_port()) + " -n bob"}
-        ),
-        0
-    );
-    ASSERT_TRUE(eventually_contains(screen, "Welcome to the Salon IRC network", kClientWait))
-        << screen();
-
-    tmux({"send-keys", "-t", "irc", "/join #home", "Enter"});
+    irssi_keys("/join #home");
     wait_event(*native_user, "JOIN", "user", "bob");
-    tmux({"send-keys", "-t", "irc", "-l", "hello from irssi"});
-    tmux({"send-keys", "-t", "irc", "Enter"});
+    irssi_keys("hello from irssi");
     const auto msg = wait_event(*native_user, "MSG", "text", "hello from irssi");
     EXPECT_EQ(msg.at("from").as_string(), "bob");
 
     native_user->send(make_frame("SEND", {{"channel", "home"}, {"text", "hi bob, from native"}}));
-    EXPECT_TRUE(eventually_contains(screen, "hi bob, from native", kClientWait)) << screen();
+    EXPECT_TRUE(
+        eventually_contains([&] { return irssi_screen(); }, "hi bob, from native", kClientWait)
+    ) << irssi_screen();
 }
+
+#ifdef SALON_CLIENT_PATH
+// The issue's acceptance: `irssi -c localhost -p 6667 -n alice`, `/join #home`, and a `salon`
+// terminal user and the irssi user talk to each other.
+TEST_F(RealIrcClient, IrssiAndTheSalonTerminalClientTalk) {
+    if (!on_path("irssi") || !on_path("tmux")) GTEST_SKIP() << "irssi or tmux is not installed";
+    IrcServer& server = server_.emplace();
+    const std::string address = "127.0.0.1:" + std::to_string(server.native_port());
+    const fs::path tail_out = dir_ / "tail.txt";
+    tail_pid_ =
+        spawn({SALON_CLIENT_PATH, "-s", address, "-c", "home", "tail", "--history", "0"}, tail_out);
+    start_irssi(server.irc_port(), "alice");
+    irssi_keys("/join #home");
+    // The terminal user is in #home once irssi lists two members.
+    ASSERT_TRUE(eventually_contains([&] { return irssi_screen(); }, "Total of 2 nicks", kClientWait)
+    ) << irssi_screen()
+      << read_all(tail_out);
+
+    irssi_keys("hello from irssi");
+    EXPECT_TRUE(eventually_contains(
+        [&] { return read_all(tail_out); }, "<alice> hello from irssi", kClientWait
+    )) << read_all(tail_out);
+
+    const pid_t sender = spawn(
+        {SALON_CLIENT_PATH, "-s", address, "-c", "home", "send", "hi alice, from the terminal"},
+        dir_ / "send.txt"
+    );
+    int status = -1;
+    ::waitpid(sender, &status, 0);
+    EXPECT_EQ(status, 0) << read_all(dir_ / "send.txt");
+    EXPECT_TRUE(eventually_contains(
+        [&] { return irssi_screen(); }, "hi alice, from the terminal", kClientWait
+    )) << irssi_screen();
+}
+#endif
 
 }  // namespace
 }  // namespace salon::test
