@@ -10,6 +10,7 @@
 #include <string>
 
 #include "net/connection_registry.hpp"
+#include "net/session_driver.hpp"
 #include "proto/codec.hpp"
 #include "server/chat_server.hpp"
 #include "server/link.hpp"
@@ -48,9 +49,7 @@ public:
 private:
     boost::asio::awaitable<void> read_loop();
     boost::asio::awaitable<void> write_loop();
-    boost::asio::awaitable<void> watchdog();
     void wake_writer();
-    void begin_close(std::string reason);  // on the strand
 
     boost::asio::ip::tcp::socket socket_;
     server::ChatServer& server_;
@@ -59,14 +58,7 @@ private:
     std::size_t max_frame_bytes_;
     std::string address_;
     std::shared_ptr<server::Session> session_;
-    boost::asio::steady_timer writer_signal_;
-    boost::asio::steady_timer reader_signal_;  // wakes a reader paused for backpressure
-    boost::asio::steady_timer watchdog_timer_;
-    core::SteadyTime last_heard_;
-    core::SteadyTime closing_since_;
-    bool pinged_ = false;
-    bool closing_ = false;
-    std::string close_reason_;
+    SessionDriver driver_;
 };
 
 }  // namespace salon::net

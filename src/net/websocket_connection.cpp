@@ -20,8 +20,6 @@ using asio::awaitable;
 namespace {
 
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
-/// Same bound as TCP: a peer that stopped reading must not hold a closing connection's memory.
-constexpr auto kCloseFlushBound = std::chrono::seconds(2);
 /// How much of a message is read at a time; the frame limit is checked after each piece.
 constexpr std::size_t kReadChunk = 4096;
 /// Bounds the opening and closing handshakes (the idle rules are the protocol's own).
@@ -35,9 +33,7 @@ WebSocketConnection::WebSocketConnection(
     : ws_(std::move(stream)),
       server_(server),
       address_(std::move(address)),
-      writer_signal_(ws_.get_executor()),
-      reader_signal_(ws_.get_executor()),
-      watchdog_timer_(ws_.get_executor()) {}
+      driver_(ws_.get_executor(), server) {}
 
 awaitable<void> WebSocketConnection::run(Request upgrade) {
     using namespace asio::experimental::awaitable_operators;
@@ -67,13 +63,10 @@ awaitable<void> WebSocketConnection::run(Request upgrade) {
     session_->outbox().attach([weak = weak_from_this()] {
         if (auto connection = weak.lock()) connection->wake_writer();
     });
-    last_heard_ = server_.clock().steady_now();
+    driver_.heard();
     // A ping or pong from the peer is a sign of life like any frame. Runs inside our reads,
     // on the strand.
-    ws_.control_callback([this](websocket::frame_type, beast::string_view) {
-        last_heard_ = server_.clock().steady_now();
-        pinged_ = false;
-    });
+    ws_.control_callback([this](websocket::frame_type, beast::string_view) { driver_.heard(); });
     boost::system::error_code ec;
     beast::get_lowest_layer(ws_).socket().set_option(asio::ip::tcp::no_delay(true), ec);
 
@@ -87,7 +80,7 @@ awaitable<void> WebSocketConnection::run(Request upgrade) {
     auto& socket = beast::get_lowest_layer(ws_).socket();
     socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
     socket.close(ec);
-    session_->handle_disconnect(close_reason_.empty() ? "connection closed" : close_reason_);
+    session_->handle_disconnect(driver_.close_reason());
 }
 
 void WebSocketConnection::close_after_flush(std::string reason) {
@@ -101,10 +94,10 @@ void WebSocketConnection::close_after_flush(std::string reason) {
 
 void WebSocketConnection::shut_down() {
     asio::post(ws_.get_executor(), [self = shared_from_this()] {
-        if (self->closing_) return;
+        if (self->driver_.closing()) return;
         if (!self->session_) {
             // Still in the opening handshake: nothing to say goodbye to yet.
-            self->closing_ = true;
+            self->driver_.begin_close("server shutting down");
             self->end_now();
             return;
         }
@@ -114,7 +107,7 @@ void WebSocketConnection::shut_down() {
 }
 
 void WebSocketConnection::wake_writer() {
-    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->writer_signal_.cancel(); });
+    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->driver_.wake_writer(); });
 }
 
 void WebSocketConnection::end_now() {
@@ -125,27 +118,14 @@ void WebSocketConnection::end_now() {
 }
 
 void WebSocketConnection::begin_close(std::string reason, websocket::close_code code) {
-    if (closing_) return;
-    closing_ = true;
-    close_reason_ = std::move(reason);
-    close_code_ = code;
-    closing_since_ = server_.clock().steady_now();
-    writer_signal_.cancel();
-    reader_signal_.cancel();
-    watchdog_timer_.cancel();
+    if (driver_.begin_close(std::move(reason))) close_code_ = code;
 }
 
 awaitable<void> WebSocketConnection::read_loop() {
     const std::size_t max_frame = server_.settings().limits.max_frame_bytes;
-    // As for TCP: past half the send-queue bound the reader waits for the writer, so a client
-    // pipelining requests faster than it reads replies is slowed down rather than dropped.
-    const std::size_t pause_above = server_.settings().limits.send_queue_bytes / 2;
     std::string message;
     for (;;) {
-        while (!closing_ && session_->outbox().backlog_bytes() > pause_above) {
-            reader_signal_.expires_at(asio::steady_timer::time_point::max());
-            co_await reader_signal_.async_wait(use_nothrow);
-        }
+        co_await driver_.pause_while_backlogged(*session_);
         message.clear();
         bool too_big = false;
         do {
@@ -166,22 +146,20 @@ awaitable<void> WebSocketConnection::read_loop() {
                 break;
             }
         } while (!ws_.is_message_done());
-        last_heard_ = server_.clock().steady_now();
-        pinged_ = false;
+        driver_.heard();
 
-        if (closing_) break;
+        if (driver_.closing()) break;
         if (too_big) {
             close_code_ = websocket::close_code::too_big;
             session_->handle_oversized_frame();
             break;
         }
         if (!message.empty()) co_await session_->handle_frame(std::move(message));
-        if (closing_) break;
+        if (driver_.closing()) break;
         if (message.capacity() > 2 * kReadChunk) message = std::string();
     }
     // Closing: the writer flushes and sends the close frame (or the watchdog cuts it short).
-    asio::steady_timer forever(ws_.get_executor(), asio::steady_timer::time_point::max());
-    co_await forever.async_wait(use_nothrow);
+    co_await driver_.park();
 }
 
 awaitable<void> WebSocketConnection::write_loop() {
@@ -190,7 +168,7 @@ awaitable<void> WebSocketConnection::write_loop() {
     for (;;) {
         frames.clear();
         if (!session_->outbox().take(frames)) {
-            if (closing_) {
+            if (driver_.closing()) {
                 // Everything is written: say goodbye with the close code, then end.
                 auto [ec] =
                     co_await ws_.async_close(websocket::close_reason(close_code_), use_nothrow);
@@ -198,8 +176,7 @@ awaitable<void> WebSocketConnection::write_loop() {
                 end_now();
                 co_return;
             }
-            writer_signal_.expires_at(asio::steady_timer::time_point::max());
-            co_await writer_signal_.async_wait(use_nothrow);
+            co_await driver_.wait_for_frames();
             continue;
         }
         for (const auto& frame : frames) {
@@ -213,33 +190,13 @@ awaitable<void> WebSocketConnection::write_loop() {
                 co_return;
             }
         }
-        reader_signal_.cancel();
+        driver_.wrote();
     }
 }
 
 awaitable<void> WebSocketConnection::watchdog() {
-    const auto idle = server_.settings().limits.idle_timeout;
-    for (;;) {
-        const auto now = server_.clock().steady_now();
-        if (closing_) {
-            if (now - closing_since_ >= kCloseFlushBound) {
-                end_now();
-                co_return;
-            }
-        } else if (now - last_heard_ >= idle) {
-            close_reason_ = "ping timeout";
-            end_now();
-            co_return;
-        } else if (!pinged_ && now - last_heard_ >= idle / 2) {
-            pinged_ = true;
-            session_->handle_idle();
-        }
-        const auto next = closing_  ? closing_since_ + kCloseFlushBound
-                          : pinged_ ? last_heard_ + idle
-                                    : last_heard_ + idle / 2;
-        watchdog_timer_.expires_at(next);
-        co_await watchdog_timer_.async_wait(use_nothrow);
-    }
+    co_await driver_.watchdog(*session_);
+    end_now();  // some WebSocket operations ignore cancellation: closing the socket ends them
 }
 
 }  // namespace salon::net

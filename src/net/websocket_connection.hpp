@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "core/clock.hpp"
+#include "net/session_driver.hpp"
 #include "server/chat_server.hpp"
 #include "server/link.hpp"
 
@@ -56,14 +56,7 @@ private:
     server::ChatServer& server_;
     std::string address_;
     std::shared_ptr<server::Session> session_;
-    boost::asio::steady_timer writer_signal_;
-    boost::asio::steady_timer reader_signal_;  // wakes a reader paused for backpressure
-    boost::asio::steady_timer watchdog_timer_;
-    core::SteadyTime last_heard_;
-    core::SteadyTime closing_since_;
-    bool pinged_ = false;
-    bool closing_ = false;
-    std::string close_reason_;
+    SessionDriver driver_;
     boost::beast::websocket::close_code close_code_ = boost::beast::websocket::close_code::normal;
 };
 

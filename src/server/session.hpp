@@ -39,6 +39,8 @@ public:
 
     Outbox& outbox() noexcept { return outbox_; }
 
+    const Outbox& outbox() const noexcept { return outbox_; }
+
     const std::string& remote_address() const noexcept { return remote_address_; }
 
     /// Runs one frame (without its line ending) to completion, replies included.

@@ -1,0 +1,82 @@
+#include "net/session_driver.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace salon::net {
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+/// How long a closing connection may take to flush before it is cut: a peer that stopped
+/// reading must not hold its memory.
+constexpr auto kCloseFlushBound = std::chrono::seconds(2);
+
+}  // namespace
+
+SessionDriver::SessionDriver(asio::any_io_executor strand, server::ChatServer& server)
+    : server_(server),
+      writer_signal_(strand),
+      reader_signal_(strand),
+      watchdog_timer_(strand),
+      last_heard_(server.clock().steady_now()) {}
+
+void SessionDriver::heard() {
+    last_heard_ = server_.clock().steady_now();
+    pinged_ = false;
+}
+
+bool SessionDriver::begin_close(std::string reason) {
+    if (closing_) return false;
+    closing_ = true;
+    close_reason_ = std::move(reason);
+    closing_since_ = server_.clock().steady_now();
+    writer_signal_.cancel();
+    reader_signal_.cancel();
+    watchdog_timer_.cancel();
+    return true;
+}
+
+asio::awaitable<void> SessionDriver::wait_for_frames() {
+    writer_signal_.expires_at(asio::steady_timer::time_point::max());
+    co_await writer_signal_.async_wait(use_nothrow);
+}
+
+asio::awaitable<void> SessionDriver::pause_while_backlogged(const server::Session& session) {
+    const std::size_t pause_above = server_.settings().limits.send_queue_bytes / 2;
+    while (!closing_ && session.outbox().backlog_bytes() > pause_above) {
+        reader_signal_.expires_at(asio::steady_timer::time_point::max());
+        co_await reader_signal_.async_wait(use_nothrow);
+    }
+}
+
+asio::awaitable<void> SessionDriver::watchdog(server::Session& session) {
+    const auto idle = server_.settings().limits.idle_timeout;
+    for (;;) {
+        const auto now = server_.clock().steady_now();
+        if (closing_) {
+            if (now - closing_since_ >= kCloseFlushBound) co_return;
+        } else if (now - last_heard_ >= idle) {
+            close_reason_ = "ping timeout";
+            co_return;
+        } else if (!pinged_ && now - last_heard_ >= idle / 2) {
+            pinged_ = true;
+            session.handle_idle();
+        }
+        const auto next = closing_  ? closing_since_ + kCloseFlushBound
+                          : pinged_ ? last_heard_ + idle
+                                    : last_heard_ + idle / 2;
+        watchdog_timer_.expires_at(next);
+        co_await watchdog_timer_.async_wait(use_nothrow);
+    }
+}
+
+asio::awaitable<void> SessionDriver::park() {
+    asio::steady_timer forever(
+        writer_signal_.get_executor(), asio::steady_timer::time_point::max()
+    );
+    co_await forever.async_wait(use_nothrow);
+}
+
+}  // namespace salon::net
