@@ -2,12 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 
+#include "net/accept.hpp"
 #include "net/http_connection.hpp"
 
 namespace salon::net {
@@ -20,47 +17,24 @@ HttpListener::HttpListener(
     ConnectionRegistry& registry,
     const asio::ip::tcp::endpoint& endpoint
 )
-    : io_(io), server_(server), service_(service), registry_(registry), acceptor_(io) {
-    acceptor_.open(endpoint.protocol());
-    acceptor_.set_option(asio::socket_base::reuse_address(true));
-    acceptor_.bind(endpoint);
-    acceptor_.listen(asio::socket_base::max_listen_connections);
-}
+    : io_(io),
+      server_(server),
+      service_(service),
+      registry_(registry),
+      acceptor_(open_acceptor(io, endpoint)) {}
 
 asio::awaitable<void> HttpListener::accept_loop() {
-    constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
-    for (;;) {
-        auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), use_nothrow);
-        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-        if (ec) {
-            // Out of file descriptors or a transient error: back off instead of spinning.
-            spdlog::warn("HTTP accept failed: {}", ec.message());
-            asio::steady_timer pause(io_, std::chrono::milliseconds(100));
-            co_await pause.async_wait(use_nothrow);
-            continue;
-        }
+    while (auto socket = co_await accept_next(io_, acceptor_, "http")) {
         auto connection =
-            std::make_shared<HttpConnection>(std::move(socket), server_, service_, registry_);
-        const std::string remote = connection->address();
+            std::make_shared<HttpConnection>(std::move(*socket), server_, service_, registry_);
+        std::string remote = connection->address();
         if (!registry_.admit(remote, connection)) {
             spdlog::debug(
                 "{}: HTTP connection refused (limit per address, or shutting down)", remote
             );
             connection->refuse();
         }
-        auto executor = connection->executor();
-        asio::co_spawn(
-            executor,
-            [connection]() { return connection->run(); },
-            [remote](std::exception_ptr error) {
-                if (!error) return;
-                try {
-                    std::rethrow_exception(error);
-                } catch (const std::exception& e) {
-                    spdlog::error("{}: HTTP connection ended by an error: {}", remote, e.what());
-                }
-            }
-        );
+        spawn_connection(std::move(connection), std::move(remote));
     }
 }
 
