@@ -19,6 +19,7 @@ constexpr std::size_t kMaxEchoedParamBytes = 64;
 constexpr std::size_t kSaslChunkBytes = 400;
 constexpr std::size_t kMaxSaslBytes = 2 * 1024;
 constexpr std::size_t kMaxPendingEchoes = 256;
+constexpr std::size_t kMaxLineTextBytes = 390;
 constexpr std::string_view kHost = "salon";
 
 Ref make_ref(std::string_view command, std::string_view extra = {}) {
@@ -508,7 +509,10 @@ Codec::Input IrcCodec::on_mode(const irc::Message& m) {
 
 std::string IrcCodec::welcome(const core::LoginResult& r) const {
     const std::string version = "salond-" + settings_.version;
-    const std::string text_limit = std::to_string(settings_.max_text_bytes);
+    // What one IRC line can carry after the command and its target; longer texts set by other
+    // clients are cut when shown here.
+    const std::string text_limit =
+        std::to_string(std::min<std::size_t>(settings_.max_text_bytes, kMaxLineTextBytes));
     const std::string chanlimit = "CHANLIMIT=#:" + std::to_string(settings_.max_channels_per_user);
     const std::string awaylen = "AWAYLEN=" + text_limit;
     const std::string kicklen = "KICKLEN=" + text_limit;

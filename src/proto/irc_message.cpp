@@ -163,12 +163,20 @@ std::string line(
         out += ' ';
     }
     out += command;
+    const std::size_t line_start = tags.empty() ? 0 : tags.size() + 2;
     for (std::size_t i = 0; i < params.size(); ++i) {
         out += ' ';
         const std::string_view p = params[i];
+        const bool last = i + 1 == params.size();
         const bool needed = p.empty() || p.front() == ':' || p.find(' ') != p.npos;
-        if (i + 1 == params.size() && (trailing == Trailing::always || needed)) out += ':';
-        out += p;
+        if (last && (trailing == Trailing::always || needed)) out += ':';
+        // Text from elsewhere (a topic, a reason) can never end the line early or add one.
+        std::size_t room = p.size();
+        if (last) {
+            const std::size_t used = out.size() - line_start + 2;  // + "\r\n"
+            room = used >= kMaxLineBytes ? 0 : utf8_cut(p, kMaxLineBytes - used);
+        }
+        for (const char c : p.substr(0, room)) out += c == '\r' || c == '\n' || c == '\0' ? ' ' : c;
     }
     out += "\r\n";
     return out;

@@ -177,7 +177,7 @@ TEST_F(IrcCodecTest, WelcomeHasAnHonestIsupport) {
           "CHANNELLEN=51",
           "NICKLEN=32",
           "PREFIX=(o)@",
-          "TOPICLEN=4096",
+          "TOPICLEN=390",
           " 375 ",
           " 372 ",
           " 376 "}) {

@@ -98,6 +98,19 @@ TEST(IrcLine, TrailingAlwaysOrOnlyWhenNeeded) {
     EXPECT_EQ(line("time=x", "s", "PING", {"s"}), "@time=x :s PING :s\r\n");
 }
 
+TEST(IrcLine, TextFromElsewhereCannotAddLinesNorOverflow) {
+    std::string text = "one\r\nQUIT :injected";
+    text += '\0';
+    text += 'x';
+    EXPECT_EQ(line("", "s", "TOPIC", {"#a", text}), ":s TOPIC #a :one  QUIT :injected x\r\n");
+    std::string topic;
+    for (int i = 0; i < 300; ++i) topic += "\xc3\xa9";  // 600 bytes of é
+    const std::string written = line("x=y", "server.name", "332", {"me", "#chan", topic});
+    EXPECT_LE(written.size() - 5, kMaxLineBytes);  // "@x=y " is not counted
+    EXPECT_GT(written.size() - 5, kMaxLineBytes - 2);
+    EXPECT_TRUE(core::is_valid_utf8(written));
+}
+
 TEST(IrcLine, ParsesBackToTheSameParams) {
     const std::string written = line("", "src", "PRIVMSG", {"#chan", "text with  two spaces"});
     auto m = parse(std::string_view(written).substr(0, written.size() - 2));
