@@ -528,24 +528,32 @@ std::string IrcCodec::welcome(const core::LoginResult& r) const {
         numeric("002", {"Your host is " + settings_.server_name + ", running version " + version});
     out += numeric("003", {"This server was created " + settings_.created});
     out += numeric("004", {settings_.server_name, version, "iw", "bknot", "bko"});
-    out += numeric(
-        "005",
-        {awaylen,
-         "CASEMAPPING=ascii",
-         chanlimit,
-         "CHANMODES=b,k,,nt",
-         channellen,
-         "CHANTYPES=#",
-         kicklen,
-         "MODES=1",
-         network,
-         nicklen,
-         "PREFIX=(o)@",
-         "TARGMAX=JOIN:,KICK:1,NAMES:1,NOTICE:1,PART:,PRIVMSG:1,WHOIS:1",
-         topiclen,
-         "UTF8ONLY",
-         "are supported by this server"}
-    );
+    const std::vector<std::string_view> tokens{
+        awaylen,
+        "CASEMAPPING=ascii",
+        chanlimit,
+        "CHANMODES=b,k,,nt",
+        channellen,
+        "CHANTYPES=#",
+        kicklen,
+        "MODES=1",
+        network,
+        nicklen,
+        "PREFIX=(o)@",
+        "TARGMAX=JOIN:,KICK:1,NAMES:1,NOTICE:1,PART:,PRIVMSG:1,WHOIS:1",
+        topiclen,
+        "UTF8ONLY"};
+    // At most 13 tokens a line: with the nick and the trailing text, 15 parameters (RFC 2812).
+    constexpr std::size_t kTokensPerLine = 13;
+    for (std::size_t i = 0; i < tokens.size(); i += kTokensPerLine) {
+        std::vector<std::string_view> params(
+            tokens.begin() + static_cast<std::ptrdiff_t>(i),
+            tokens.begin() +
+                static_cast<std::ptrdiff_t>(std::min(tokens.size(), i + kTokensPerLine))
+        );
+        params.emplace_back("are supported by this server");
+        out += numeric("005", params);
+    }
     return out;
 }
 

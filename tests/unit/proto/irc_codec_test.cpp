@@ -183,7 +183,10 @@ TEST_F(IrcCodecTest, WelcomeHasAnHonestIsupport) {
           " 376 "}) {
         EXPECT_NE(burst.find(token), std::string::npos) << token;
     }
-    for (const auto& line : lines_of(burst)) EXPECT_LE(line.size() + 2, irc::kMaxLineBytes);
+    for (const auto& line : lines_of(burst)) {
+        EXPECT_LE(line.size() + 2, irc::kMaxLineBytes);
+        EXPECT_LE(irc::parse(line)->params.size(), 15u) << line;  // RFC 2812's limit
+    }
 }
 
 TEST_F(IrcCodecTest, CommandsBecomeRequests) {
