@@ -127,7 +127,8 @@ awaitable<void> TcpConnection::write_loop() {
     for (;;) {
         frames.clear();
         if (!session_->outbox().take(frames)) {
-            if (driver_.closing()) co_return;  // everything written: the connection may end
+            // Everything written, and no reply still owed: the connection may end.
+            if (driver_.closing() && !session_->outbox().owes_replies()) co_return;
             co_await driver_.wait_for_frames();
             continue;
         }

@@ -168,7 +168,7 @@ awaitable<void> WebSocketConnection::write_loop() {
     for (;;) {
         frames.clear();
         if (!session_->outbox().take(frames)) {
-            if (driver_.closing()) {
+            if (driver_.closing() && !session_->outbox().owes_replies()) {
                 // Everything is written: say goodbye with the close code, then end.
                 auto [ec] =
                     co_await ws_.async_close(websocket::close_reason(close_code_), use_nothrow);

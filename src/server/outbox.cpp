@@ -104,6 +104,11 @@ bool Outbox::take(std::vector<Frame>& out) {
     return true;
 }
 
+bool Outbox::owes_replies() const {
+    std::lock_guard lock(mutex_);
+    return !pending_.empty();
+}
+
 bool Outbox::overflowed() const {
     std::lock_guard lock(mutex_);
     return overflowed_;

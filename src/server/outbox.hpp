@@ -53,6 +53,9 @@ public:
     bool take(std::vector<Frame>& out);
 
     bool overflowed() const;
+    /// True while a reserved reply, or a reply held back behind one, is still to be written: a
+    /// closing connection waits for them (END after pipelined SENDs owes every OK).
+    bool owes_replies() const;
     std::size_t queued_bytes() const;
     /// Queued bytes plus the expected size of the replies still reserved: what the reader of
     /// this connection looks at to stop taking requests (backpressure).

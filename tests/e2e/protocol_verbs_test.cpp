@@ -286,6 +286,41 @@ TEST_P(Verbs, EndAnswersOkClosesAndTellsTheChannels) {
     EXPECT_EQ(who.at("members").as_array().size(), 1U);
 }
 
+TEST(VerbsOverTcp, EndAfterPipelinedSendsAnswersEverySendBeforeClosing) {
+    ServerProcess server;
+    auto a = connect_tcp(server);
+    login(*a, "");
+    auto b = connect_tcp(server);
+    login(*b, "");
+    drain(*a);
+    // One write, so END is read before any SEND has committed; every SEND is still answered,
+    // in order, before END's OK and the close.
+    constexpr int kSends = 5;
+    std::string batch;
+    for (int i = 0; i < kSends; ++i) {
+        batch += R"({"SEND":{"channel":"home","text":"bye )" + std::to_string(i) + R"(","ref":)" +
+                 std::to_string(i) + "}}\n";
+    }
+    batch += R"({"END":{"ref":"end"}})"
+             "\n";
+    a->send_raw(batch);
+    std::vector<boost::json::value> refs;
+    while (refs.size() < kSends + 1) {
+        const auto frame = a->next(kWait);
+        ASSERT_TRUE(frame.has_value())
+            << "the connection ended after " << refs.size() << " replies";
+        if (verb_of(*frame) == "OK") refs.push_back(body_of(*frame).at("ref"));
+    }
+    for (int i = 0; i < kSends; ++i) {
+        EXPECT_EQ(refs[static_cast<std::size_t>(i)], i);
+    }
+    EXPECT_EQ(refs.back(), "end");
+    EXPECT_TRUE(a->closed_by_peer(kWait));
+    for (int i = 0; i < kSends; ++i) {
+        EXPECT_EQ(str(body_of(b->wait_for("MSG", kWait)), "text"), "bye " + std::to_string(i));
+    }
+}
+
 TEST_P(Verbs, EndBeforeLoginAnswersOkAndCloses) {
     ServerProcess server;
     auto a = open(server);
