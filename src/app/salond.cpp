@@ -192,7 +192,9 @@ int salond_main(int argc, char** argv) {
     app.add_option("--port", config.port, "native protocol TCP port; 0 = off")
         ->capture_default_str();
     app.add_option(
-           "--http-port", config.http_port, "HTTP port (web client, /ws, /healthz, /metrics); 0 = off"
+           "--http-port",
+           config.http_port,
+           "HTTP port (web client, /ws, /healthz, /metrics); 0 = off"
     )
         ->capture_default_str();
     app.add_option("--irc-port", config.irc_port, "IRC port (irssi, WeeChat…); 0 = off")

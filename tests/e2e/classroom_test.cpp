@@ -119,7 +119,9 @@ TEST_P(Classroom, HashAndCaseNameTheSameChannel) {
     EXPECT_EQ(str(body_of(b->wait_for("MSG", kWait)), "channel"), "home");
 }
 
-INSTANTIATE_TEST_SUITE_P(, Classroom, ::testing::Values(Transport::tcp, Transport::ws), transport_name);
+INSTANTIATE_TEST_SUITE_P(
+    , Classroom, ::testing::Values(Transport::tcp, Transport::ws), transport_name
+);
 
 }  // namespace
 }  // namespace salon::test

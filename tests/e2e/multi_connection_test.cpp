@@ -101,7 +101,9 @@ TEST_P(MultiConnection, DmToAnOfflineRegisteredUserArrivesAtNextLogin) {
     EXPECT_TRUE(bodies(drain(*again), "DM").empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(, MultiConnection, ::testing::Values(Transport::tcp, Transport::ws), transport_name);
+INSTANTIATE_TEST_SUITE_P(
+    , MultiConnection, ::testing::Values(Transport::tcp, Transport::ws), transport_name
+);
 
 }  // namespace
 }  // namespace salon::test

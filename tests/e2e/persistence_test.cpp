@@ -169,7 +169,9 @@ TEST_P(Persistence, NothingAcknowledgedIsLostAfterKill9) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(, Persistence, ::testing::Values(Transport::tcp, Transport::ws), transport_name);
+INSTANTIATE_TEST_SUITE_P(
+    , Persistence, ::testing::Values(Transport::tcp, Transport::ws), transport_name
+);
 
 }  // namespace
 }  // namespace salon::test

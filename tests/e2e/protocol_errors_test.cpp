@@ -375,7 +375,9 @@ TEST_P(Errors, RepeatedRateLimitAbuseDisconnects) {
     login(*b, "");
 }
 
-INSTANTIATE_TEST_SUITE_P(, Errors, ::testing::Values(Transport::tcp, Transport::ws), transport_name);
+INSTANTIATE_TEST_SUITE_P(
+    , Errors, ::testing::Values(Transport::tcp, Transport::ws), transport_name
+);
 
 }  // namespace
 }  // namespace salon::test

@@ -308,7 +308,9 @@ TEST_P(Robustness, SigintShutsDownLikeSigterm) {
     EXPECT_TRUE(a->closed_by_peer(kWait));
 }
 
-INSTANTIATE_TEST_SUITE_P(, Robustness, ::testing::Values(Transport::tcp, Transport::ws), transport_name);
+INSTANTIATE_TEST_SUITE_P(
+    , Robustness, ::testing::Values(Transport::tcp, Transport::ws), transport_name
+);
 
 }  // namespace
 }  // namespace salon::test
