@@ -9,34 +9,13 @@
 #include <fstream>
 #include <limits>
 
+#include "temp_dir.hpp"
+
 namespace salon::app {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-/// A fresh directory under the system temp dir, removed with everything in it at the end.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "salon-config-XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 class ConfigFileTest : public ::testing::Test {
 protected:
@@ -65,7 +44,7 @@ protected:
         return config;
     }
 
-    TempDir dir_;
+    test::TempDir dir_{"salon-config"};
     int files_ = 0;
 };
 

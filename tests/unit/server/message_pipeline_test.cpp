@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "store/sqlite/sqlite_store.hpp"
+#include "temp_dir.hpp"
 
 namespace salon::server {
 namespace {
@@ -22,29 +23,6 @@ namespace {
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-/// A fresh directory under the system temp dir, removed with everything in it at the end.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "salon-pipeline-XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 /// Wall-clock time set by the test.
 class ManualClock final : public core::Clock {
@@ -226,7 +204,7 @@ protected:
         return store_.channel_history(channel, std::nullopt, 10'000);
     }
 
-    TempDir dir_;
+    test::TempDir dir_{"salon-pipeline"};
     FaultyStore store_{store::open_sqlite_store(dir_.path() / "salon.db")};
     ManualClock clock_;
     asio::io_context io_;

@@ -12,33 +12,12 @@
 #include <random>
 #include <thread>
 
+#include "temp_dir.hpp"
+
 namespace salon::store {
 namespace {
 
 namespace fs = std::filesystem;
-
-/// A fresh directory under the system temp dir, removed with everything in it at the end.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "salon-store-XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 core::Message channel_message(core::MessageId id, std::string channel, std::string text = "hi") {
     return core::Message{
@@ -84,7 +63,7 @@ protected:
         store.append_messages(batch);
     }
 
-    TempDir dir_;
+    test::TempDir dir_{"salon-store"};
 };
 
 TEST_F(SqliteStoreTest, OpenCreatesParentDirectoryAndFile) {
