@@ -86,22 +86,30 @@ void MessagePipeline::run_writer() {
                 "storage: a batch of {} messages failed to commit: {}", writes.size(), e.what()
             );
         }
-        {
-            std::lock_guard lock(mutex_);
-            stats_.batches += 1;
-            metrics::salon().storage_batch_size.observe(static_cast<double>(writes.size()));
-            stats_.messages += writes.size();
-            stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, writes.size());
-            if (!committed) stats_.failed_batches += 1;
+        std::lock_guard lock(mutex_);
+        stats_.batches += 1;
+        metrics::salon().storage_batch_size.observe(static_cast<double>(writes.size()));
+        stats_.messages += writes.size();
+        stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, writes.size());
+        if (!committed) stats_.failed_batches += 1;
+        committed_.push_back(CommittedBatch{std::move(writes), std::move(completions), committed});
+        if (!delivery_posted_) {
+            delivery_posted_ = true;
+            boost::asio::post(delivery_, [this] { deliver_committed(); });
         }
-        boost::asio::post(
-            delivery_,
-            [writes = std::move(writes), completions = std::move(completions), committed] {
-                for (std::size_t i = 0; i < writes.size(); ++i) {
-                    completions[i](committed ? &writes[i].message : nullptr);
-                }
-            }
-        );
+    }
+}
+
+void MessagePipeline::deliver_committed() {
+    std::vector<CommittedBatch> batches;
+    {
+        std::lock_guard lock(mutex_);
+        batches.swap(committed_);
+        delivery_posted_ = false;
+    }
+    for (const auto& batch : batches) {
+        for (std::size_t i = 0; i < batch.writes.size(); ++i)
+            batch.completions[i](batch.committed ? &batch.writes[i].message : nullptr);
     }
 }
 
