@@ -1,13 +1,14 @@
 #include "net/tcp_connection.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/buffer.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/write.hpp>
+#include <cerrno>
 
 #include "metrics/salon_metrics.hpp"
 #include "server/session.hpp"
@@ -19,6 +20,13 @@ using asio::awaitable;
 namespace {
 
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+/// The most one read takes from the socket.
+constexpr std::size_t kScratchBytes = 16 * 1024;
+/// A drained read buffer larger than this is given back: a long idle connection should not
+/// keep the largest buffer it ever needed.
+constexpr std::size_t kKeptReadCapacity = 1024;
+/// The most frames one write takes (IOV_MAX on Linux).
+constexpr std::size_t kMaxWriteBuffers = 1024;
 
 }  // namespace
 
@@ -83,61 +91,152 @@ void TcpConnection::shut_down() {
 }
 
 void TcpConnection::wake_writer() {
-    asio::post(socket_.get_executor(), [self = shared_from_this()] {
-        self->driver_.wake_writer();
-    });
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
 }
 
 awaitable<void> TcpConnection::read_loop() {
-    const std::size_t max_frame = max_frame_bytes_;
+    // A frame of exactly the limit plus its "\r\n" must fit.
+    const std::size_t max_buffered = max_frame_bytes_ + 2;
+    // Bytes read but not yet handled: at most one partial frame between reads, so an idle
+    // connection holds no read buffer at all.
     std::string buffer;
+    std::size_t search_from = 0;  // the bytes before this offset hold no newline
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);
     for (;;) {
-        co_await driver_.pause_while_backlogged(*session_);
-        // +2 leaves room for the "\r\n" after a frame of exactly the limit.
-        auto [ec, n] = co_await asio::async_read_until(
-            socket_, asio::dynamic_buffer(buffer, max_frame + 2), '\n', use_nothrow
-        );
-        if (ec == asio::error::not_found) {
+        // Every complete frame already read is handled before reading again, so the requests a
+        // client pipelines are taken in one turn of the event loop, not one turn each.
+        std::size_t consumed = 0;
+        for (std::size_t newline;
+             (newline = buffer.find('\n', search_from)) != std::string::npos;) {
+            co_await driver_.pause_while_backlogged(*session_);
+            if (driver_.closing()) break;
+            std::string_view frame(buffer.data() + consumed, newline - consumed);
+            consumed = search_from = newline + 1;
+            if (frame.ends_with('\r')) frame.remove_suffix(1);
+            if (frame.size() > max_frame_bytes_) {
+                session_->handle_oversized_frame();
+                break;
+            }
+            if (!frame.empty()) co_await session_->handle_frame(std::string(frame));
+            if (driver_.closing()) break;
+        }
+        if (driver_.closing()) break;
+        buffer.erase(0, consumed);
+        search_from = buffer.size();
+        if (buffer.size() >= max_buffered) {
             session_->handle_oversized_frame();
             break;
         }
-        if (ec) co_return;  // the peer went away (EOF, reset) or we are being cancelled
-        driver_.heard();
+        if (buffer.empty() && buffer.capacity() > kKeptReadCapacity) std::string().swap(buffer);
 
-        std::string_view frame(buffer.data(), n - 1);
-        if (frame.ends_with('\r')) frame.remove_suffix(1);
+        co_await driver_.pause_while_backlogged(*session_);
         if (driver_.closing()) break;
-        if (frame.size() > max_frame) {
-            session_->handle_oversized_frame();
-            break;
+        // Read what is there now; wait for readiness only when there is nothing. The bytes go
+        // through a per-thread scratch buffer because a frame's handling may suspend and let
+        // another connection of this thread read.
+        thread_local std::array<char, kScratchBytes> scratch;
+        const std::size_t room = std::min(scratch.size(), max_buffered - buffer.size());
+        const std::size_t n = socket_.read_some(asio::buffer(scratch.data(), room), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+            auto [wait_ec] =
+                co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, use_nothrow);
+            if (wait_ec) co_return;  // cancelled: the connection is ending
+            continue;
         }
-        if (!frame.empty()) co_await session_->handle_frame(std::string(frame));
-        buffer.erase(0, n);
-        if (driver_.closing()) break;
-        // A long idle connection should not keep the largest buffer it ever needed.
-        if (buffer.empty() && buffer.capacity() > 4096) buffer.shrink_to_fit();
+        if (ec) co_return;  // the peer went away (EOF, reset)
+        driver_.heard();
+        buffer.append(scratch.data(), n);
     }
     // Closing: let the writer flush (it or the watchdog ends the connection).
     co_await driver_.park();
 }
 
 awaitable<void> TcpConnection::write_loop() {
-    std::vector<server::Frame> frames;
-    std::vector<asio::const_buffer> buffers;
-    for (;;) {
-        frames.clear();
-        if (!session_->outbox().take(frames)) {
-            // Everything written, and no reply still owed: the connection may end.
-            if (driver_.closing() && !session_->outbox().owes_replies()) co_return;
-            co_await driver_.wait_for_frames();
-            continue;
-        }
-        buffers.clear();
-        for (const auto& frame : frames) buffers.emplace_back(asio::buffer(*frame));
-        auto [ec, written] = co_await asio::async_write(socket_, buffers, use_nothrow);
-        if (ec) co_return;
-        driver_.wrote();
+    flush();
+    while (!writer_done_) {
+        co_await driver_.wait_for_frames();
+        flush();  // woken by a close starting, or by the writer finishing
     }
+}
+
+void TcpConnection::flush() {
+    if (awaiting_writable_ || writer_done_ || !socket_.is_open()) return;
+    auto& outbox = session_->outbox();
+    for (;;) {
+        if (unsent_.empty() && !outbox.take(unsent_)) {
+            // Everything written, and no reply still owed: a closing connection may end.
+            if (driver_.closing() && !outbox.owes_replies()) finish_writing();
+            return;
+        }
+        const int error = write_unsent();
+        if (error == EAGAIN || error == EWOULDBLOCK) {
+            wait_until_writable();
+            return;
+        }
+        if (error != 0) {
+            finish_writing();  // the peer went away
+            return;
+        }
+        driver_.wrote();
+        if (!unsent_.empty()) {  // the socket's send buffer is full
+            wait_until_writable();
+            return;
+        }
+    }
+}
+
+int TcpConnection::write_unsent() {
+    // One system call for everything queued (asio's own gather write stops at 64 buffers).
+    thread_local std::array<iovec, kMaxWriteBuffers> iov;
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < unsent_.size() && count < iov.size(); ++i) {
+        const std::string& frame = *unsent_[i];
+        const std::size_t skip = i == 0 ? unsent_offset_ : 0;
+        iov[count++] = iovec{const_cast<char*>(frame.data()) + skip, frame.size() - skip};
+    }
+    msghdr message{};
+    message.msg_iov = iov.data();
+    message.msg_iovlen = count;
+    ssize_t sent = 0;
+    do {
+        sent = ::sendmsg(socket_.native_handle(), &message, MSG_NOSIGNAL);
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0) return errno;
+
+    auto remaining = static_cast<std::size_t>(sent);
+    std::size_t done = 0;
+    for (; done < unsent_.size(); ++done) {
+        const std::size_t frame_left = unsent_[done]->size() - unsent_offset_;
+        if (remaining < frame_left) {
+            unsent_offset_ += remaining;
+            break;
+        }
+        remaining -= frame_left;
+        unsent_offset_ = 0;
+    }
+    unsent_.erase(unsent_.begin(), unsent_.begin() + static_cast<std::ptrdiff_t>(done));
+    return 0;
+}
+
+void TcpConnection::wait_until_writable() {
+    awaiting_writable_ = true;
+    socket_.async_wait(
+        asio::ip::tcp::socket::wait_write,
+        [self = shared_from_this()](const boost::system::error_code& ec) {
+            self->awaiting_writable_ = false;
+            if (ec) {
+                self->finish_writing();
+                return;
+            }
+            self->flush();
+        }
+    );
+}
+
+void TcpConnection::finish_writing() {
+    writer_done_ = true;
+    driver_.wake_writer();
 }
 
 }  // namespace salon::net

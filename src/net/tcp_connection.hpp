@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "net/connection_registry.hpp"
 #include "net/session_driver.hpp"
@@ -21,9 +22,13 @@ namespace salon::net {
 using CodecFactory = std::function<std::unique_ptr<proto::Codec>()>;
 
 /// One TCP client. Three coroutines share the connection's strand: the reader (frames to the
-/// session), the writer (everything queued in the session's Outbox, in one gathered write) and
-/// the watchdog (idle PING, idle close, and the bound on a closing flush). The first to finish
-/// ends the other two.
+/// session), the writer and the watchdog (idle PING, idle close, and the bound on a closing
+/// flush). The first to finish ends the other two.
+///
+/// Writing is not a loop of asynchronous writes: a wake-up from the Outbox posts flush(), which
+/// writes everything queued in one non-blocking gathered `sendmsg` and waits for the socket
+/// only when its send buffer is full. Under load, frames pile up between wake-ups, so one
+/// system call carries many of them; the writer coroutine only waits for the end.
 class TcpConnection final : public server::Link,
                             public Connection,
                             public std::enable_shared_from_this<TcpConnection> {
@@ -50,6 +55,13 @@ private:
     boost::asio::awaitable<void> read_loop();
     boost::asio::awaitable<void> write_loop();
     void wake_writer();
+    /// Writes what the Outbox holds while the socket takes it. On the strand.
+    void flush();
+    /// One gathered write of unsent_; returns errno (0 on success, also when partial).
+    int write_unsent();
+    void wait_until_writable();
+    /// No more writing: the peer went away, or a closing connection has flushed.
+    void finish_writing();
 
     boost::asio::ip::tcp::socket socket_;
     server::ChatServer& server_;
@@ -59,6 +71,10 @@ private:
     std::string address_;
     std::shared_ptr<server::Session> session_;
     SessionDriver driver_;
+    std::vector<server::Frame> unsent_;  // taken from the Outbox, not yet fully written
+    std::size_t unsent_offset_ = 0;      // bytes of unsent_.front() already written
+    bool awaiting_writable_ = false;
+    bool writer_done_ = false;
 };
 
 }  // namespace salon::net
