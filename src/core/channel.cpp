@@ -16,13 +16,17 @@ std::optional<Errc> Channel::join_refusal(const Actor& actor, std::string_view k
 }
 
 bool Channel::add_member(const Actor& actor, bool op) {
-    return members_.try_emplace(actor.folded, Member{actor.name, actor.guest, op}).second;
+    const bool added =
+        members_.try_emplace(actor.folded, Member{actor.name, actor.guest, op}).second;
+    if (added) ++membership_version_;
+    return added;
 }
 
 bool Channel::remove_member(std::string_view folded) {
     const auto it = members_.find(folded);
     if (it == members_.end()) return false;
     members_.erase(it);
+    ++membership_version_;
     return true;
 }
 

@@ -2,6 +2,7 @@
 // Pure domain: no locking (its owner serializes access), no I/O.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <optional>
@@ -66,6 +67,10 @@ public:
 
     std::size_t member_count() const noexcept { return members_.size(); }
 
+    /// Changes whenever a member joins or leaves: whoever caches something derived from the
+    /// member list knows when it went stale.
+    std::uint64_t membership_version() const noexcept { return membership_version_; }
+
     /// Members as the wire shows them, ordered by folded name.
     std::vector<MemberInfo> member_infos() const;
 
@@ -86,6 +91,7 @@ private:
     std::set<std::string, std::less<>> bans_;             // folded names
     std::deque<Message> recent_;
     MessageId last_message_id_ = 0;
+    std::uint64_t membership_version_ = 0;
 };
 
 }  // namespace salon::core

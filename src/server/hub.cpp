@@ -48,6 +48,24 @@ void Hub::to_members(const core::Channel& channel, const SharedEvent& event) con
     }
 }
 
+const std::vector<Session*>& Hub::recipients_of(const core::Channel& channel) {
+    Recipients& cached = recipients_[&channel];
+    if (cached.built && cached.membership_version == channel.membership_version() &&
+        cached.sessions_version == sessions_version_) {
+        return cached.sessions;
+    }
+    cached.sessions.clear();
+    for (const auto& [folded, member] : channel.members()) {
+        const auto it = users_.find(folded);
+        if (it == users_.end()) continue;
+        for (const auto& session : it->second.sessions) cached.sessions.push_back(session.get());
+    }
+    cached.built = true;
+    cached.membership_version = channel.membership_version();
+    cached.sessions_version = sessions_version_;
+    return cached.sessions;
+}
+
 core::Channel* Hub::find_channel(const std::string& name) {
     const auto it = channels_.find(name);
     return it == channels_.end() ? nullptr : &it->second;
@@ -90,6 +108,7 @@ std::optional<core::Failure> Hub::attach(
         user.guest = actor.guest;
     }
     user.sessions.push_back(session);
+    ++sessions_version_;
     reply();
     return std::nullopt;
 }
@@ -102,6 +121,7 @@ void Hub::detach(const SessionPtr& session, const core::Actor& actor, std::strin
     const auto pos = std::ranges::find(user.sessions, session);
     if (pos == user.sessions.end()) return;
     user.sessions.erase(pos);
+    ++sessions_version_;
     if (!user.sessions.empty()) return;
 
     // The user's last connection: they leave every channel (a registered user's memberships
@@ -266,7 +286,7 @@ void Hub::deliver_channel_message(const core::Message& message, const Reply& ack
     core::Channel* channel = find_channel(message.channel);
     if (channel == nullptr) return;
     channel->remember(message);
-    to_members(*channel, frame);
+    for (Session* session : recipients_of(*channel)) session->deliver(frame);
 }
 
 void Hub::deliver_direct_message(

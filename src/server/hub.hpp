@@ -170,6 +170,10 @@ private:
     const core::Channel* find_channel(const std::string& name) const;
     void to_user(const OnlineUser& user, const SharedEvent& event) const;
     void to_members(const core::Channel& channel, const SharedEvent& event) const;
+    /// Every session of every member of the channel, kept between messages until the member
+    /// list or anyone's sessions change, so a message's fan-out is one walk over a vector.
+    /// Requires mutex_ held exclusively.
+    const std::vector<Session*>& recipients_of(const core::Channel& channel);
     void remove_membership(OnlineUser& user, core::Channel& channel);
     /// Runs `change` on the channel under the exclusive lock if the actor may moderate it.
     template <typename Change>
@@ -188,6 +192,17 @@ private:
     mutable std::shared_mutex mutex_;
     std::unordered_map<std::string, OnlineUser> users_;  // by folded name
     std::map<std::string, core::Channel> channels_;      // by canonical name, ordered for LIST
+
+    struct Recipients {
+        bool built = false;
+        std::uint64_t membership_version = 0;
+        std::uint64_t sessions_version = 0;
+        std::vector<Session*> sessions;
+    };
+
+    std::uint64_t sessions_version_ = 0;  // changes whenever a session attaches or detaches
+    // By channel: std::map nodes do not move, and channels are never erased.
+    std::unordered_map<const core::Channel*, Recipients> recipients_;
 };
 
 }  // namespace salon::server

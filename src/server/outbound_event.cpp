@@ -4,9 +4,13 @@ namespace salon::server {
 
 Frame OutboundEvent::frame(const proto::Codec& codec) const {
     const std::size_t format = codec.event_format();
+    if (encoded_.at(format).load(std::memory_order_acquire)) return frames_[format];
     std::lock_guard lock(mutex_);
-    Frame& cached = frames_.at(format);
-    if (!cached) cached = std::make_shared<const std::string>(codec.event(event_));
+    Frame& cached = frames_[format];
+    if (!cached) {
+        cached = std::make_shared<const std::string>(codec.event(event_));
+        encoded_[format].store(true, std::memory_order_release);
+    }
     return cached;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <memory>
 #include <mutex>
 
@@ -24,8 +25,10 @@ public:
 
 private:
     core::Event event_;
-    mutable std::mutex mutex_;
+    mutable std::mutex mutex_;  // held only to encode
     mutable std::array<Frame, proto::kMaxEventFormats> frames_;
+    // Set once a format's frame is in frames_: every later asker reads it without the lock.
+    mutable std::array<std::atomic<bool>, proto::kMaxEventFormats> encoded_{};
 };
 
 using SharedEvent = std::shared_ptr<const OutboundEvent>;
