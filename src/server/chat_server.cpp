@@ -1,6 +1,10 @@
 #include "server/chat_server.hpp"
 
+#include <pthread.h>
+#include <sched.h>
 #include <spdlog/spdlog.h>
+
+#include <cstring>
 
 #include "server/session.hpp"
 
@@ -43,7 +47,8 @@ ChatServer::ChatServer(
       delivery_(boost::asio::make_strand(io.get_executor())),
       hub_(settings_.limits, store_, store_writes_),
       pipeline_(store_, clock_, delivery_, store_.max_message_id()),
-      login_throttle_(clock_, settings_.limits.failed_logins_per_minute) {}
+      login_throttle_(clock_, settings_.limits.failed_logins_per_minute),
+      hashers_(worker_threads) {}
 
 ChatServer::~ChatServer() {
     drain();
@@ -73,7 +78,27 @@ std::shared_ptr<Session> ChatServer::open_session(
     );
 }
 
+void ChatServer::enter_idle_priority() noexcept {
+    // Per thread, on its first job: asio::thread_pool has no start-up hook, and waiting at
+    // construction for threads that may be starved on a busy machine would delay start-up.
+    thread_local bool lowered = false;
+    if (lowered) return;
+    lowered = true;
+    // Linux applies the policy per thread; lowering it needs no privilege.
+    const sched_param param{};
+    const int rc = pthread_setschedparam(pthread_self(), SCHED_IDLE, &param);
+    if (rc != 0) {
+        spdlog::warn(
+            "password hashing keeps normal priority: SCHED_IDLE refused ({})", std::strerror(rc)
+        );
+    }
+}
+
 void ChatServer::drain() {
+    // A storm of logins can queue minutes of argon2id: waiting for it would break the
+    // shutdown deadline, and nobody is left to read the answers.
+    hashers_.stop();
+    hashers_.join();
     pipeline_.stop();
     workers_.join();
 }

@@ -57,10 +57,13 @@ private:
     std::unordered_map<std::string, core::TokenBucket> buckets_;
 };
 
-/// Owns the hub, the message pipeline and the worker pool for blocking work (password
-/// hashing, storage reads), and creates sessions for the transports.
+/// Owns the hub, the message pipeline and the two pools for blocking work (storage reads and
+/// write-behind on the workers, password hashing on the hashers), and creates sessions for the
+/// transports.
 class ChatServer {
 public:
+    /// `worker_threads` sizes both pools; at most that many argon2id computations (each
+    /// `settings.password.mem_bytes` of memory) run at once, however many logins are waiting.
     ChatServer(
         boost::asio::io_context& io,
         ServerSettings settings,
@@ -83,8 +86,9 @@ public:
         std::unique_ptr<proto::Codec> codec = std::make_unique<proto::NativeCodec>()
     );
 
-    /// Commits every accepted message and finishes pending storage writes. Call once the
-    /// transports have closed their connections.
+    /// Commits every accepted message and finishes pending storage writes; password checks
+    /// still queued are dropped (their connections are gone). Call once the transports have
+    /// closed their connections.
     void drain();
 
     const ServerSettings& settings() const noexcept { return settings_; }
@@ -107,17 +111,35 @@ public:
         // g++ 12 relocates closures bit by bit when they are coroutine parameters or
         // temporaries of a co_await expression (their std::strings then free a neighbour's
         // buffer). Named locals of a coroutine are built in place, so only a pointer travels.
-        return run_on_workers<R>(&work);
+        return run_on<R>(workers_, &work);
+    }
+
+    /// Like blocking(), for password hashing and verification only: runs `work` on the hashing
+    /// pool, whose threads have idle scheduling priority (SCHED_IDLE). The I/O threads, the
+    /// workers and the pipeline writer always preempt them, so a storm of logins slows down
+    /// logins rather than chat; a login waits longer while the server is busy. The work must
+    /// not take locks that other threads wait for: a preempted hasher would hold them.
+    template <typename Work, typename R = std::invoke_result_t<Work&>>
+    boost::asio::awaitable<R> hashing(Work& work) {
+        return run_on<R>(hashers_, &work, Priority::idle);
     }
 
 private:
+    enum class Priority { normal, idle };
+
+    /// Moves the calling thread to SCHED_IDLE the first time it is called on that thread.
+    static void enter_idle_priority() noexcept;
+
     template <typename R, typename Work>
-    boost::asio::awaitable<R> run_on_workers(Work* work) {
+    boost::asio::awaitable<R> run_on(
+        boost::asio::thread_pool& pool, Work* work, Priority priority = Priority::normal
+    ) {
         std::optional<std::conditional_t<std::is_void_v<R>, bool, R>> result;
         std::exception_ptr error;
         co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void()>(
             [&](auto handler) {
-                boost::asio::post(workers_, [&, handler = std::move(handler)]() mutable {
+                boost::asio::post(pool, [&, handler = std::move(handler)]() mutable {
+                    if (priority == Priority::idle) enter_idle_priority();
                     try {
                         if constexpr (std::is_void_v<R>) {
                             (*work)();
@@ -147,6 +169,9 @@ private:
     Hub hub_;
     MessagePipeline pipeline_;
     LoginThrottle login_throttle_;
+    // Last, so that it is destroyed first: dropped password checks hold sessions, which must
+    // not outlive the hub they belong to.
+    boost::asio::thread_pool hashers_;
 };
 
 }  // namespace salon::server

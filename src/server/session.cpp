@@ -255,50 +255,37 @@ awaitable<Session::Outcome> Session::on(const RequestPtr& request, proto::Conn& 
         );
     }
 
-    struct Verified {
-        std::optional<store::Account> account;
-        std::vector<store::Membership> memberships;
-        bool exists = false;  ///< the account exists (IRC tells a guest nick from an account)
-    };
-
-    auto verify = [&store = server_.store(),
-                   params = server_.settings().password,
-                   us = c.us,
-                   pwd = std::move(c.pwd),
-                   irc] {
-        Verified v;
-        auto account = store.find_account(us);
-        if (!account) {
-            // IRC makes an unknown nick a guest, so there is no secret for timing to reveal.
-            if (!irc) auth::verify_password(decoy_hash(params), pwd);
-            return v;
-        }
-        v.exists = true;
-        if (irc && pwd.empty()) return v;
-        if (!auth::verify_password(account->password_hash, pwd)) return v;
-        v.memberships = store.memberships_of(us);
-        v.account = std::move(account);
-        return v;
-    };
-    auto verified = co_await server_.blocking(verify);
-    if (!verified.account && irc && !verified.exists) {
+    // Three hops, so that only the argon2id check runs at idle priority: a hasher preempted
+    // while holding a storage reader would stall the reads of everyone else.
+    auto find = [&store = server_.store(), us = c.us] { return store.find_account(us); };
+    auto account = co_await server_.blocking(find);
+    if (!account && irc) {
+        // IRC makes an unknown nick a guest, so there is no secret for timing to reveal.
         core::Actor actor{c.us, core::fold_user_name(c.us), true, false};
         co_return co_await log_in(request, actor, channel, {}, irc);
     }
-    if (!verified.account && irc && no_password) {
+    if (irc && no_password) {
         co_return Failure(
             Errc::name_taken, "that nick is a registered account: log in with SASL or PASS"
         );
     }
-    if (!verified.account) {
+    // An unknown name is checked against a decoy, so that it costs what a wrong password does.
+    auto check = [&account, params = server_.settings().password, pwd = std::move(c.pwd)] {
+        const bool matches =
+            auth::verify_password(account ? account->password_hash : decoy_hash(params), pwd);
+        return matches && account.has_value();
+    };
+    const bool verified = co_await server_.hashing(check);
+    if (!verified) {
         server_.login_throttle().record_failure(remote_address_);
         metrics::salon().failed_logins.inc();
         spdlog::info("{}: failed login", remote_address_);
         co_return Failure(Errc::bad_credentials);
     }
-    const auto& account = *verified.account;
-    core::Actor actor{account.name, core::fold_user_name(account.name), false, account.admin};
-    co_return co_await log_in(request, actor, channel, std::move(verified.memberships), irc);
+    auto remembered = [&store = server_.store(), us = c.us] { return store.memberships_of(us); };
+    auto memberships = co_await server_.blocking(remembered);
+    core::Actor actor{account->name, core::fold_user_name(account->name), false, account->admin};
+    co_return co_await log_in(request, actor, channel, std::move(memberships), irc);
 }
 
 awaitable<Session::Outcome> Session::on(const RequestPtr& request, proto::Register& r) {
@@ -313,13 +300,13 @@ awaitable<Session::Outcome> Session::on(const RequestPtr& request, proto::Regist
     // An IRC guest may hold any free name; it cannot become someone's account under them.
     if (server_.hub().online_name(core::fold_user_name(r.us))) co_return Failure(Errc::name_taken);
 
-    auto create = [&server = server_, us = r.us, pwd = std::move(r.pwd)] {
-        store::Account account{
-            us,
-            auth::hash_password(pwd, server.settings().password),
-            false,
-            server.clock().unix_now_ms()};
-        return server.store().create_account(account);
+    auto hash = [params = server_.settings().password, pwd = std::move(r.pwd)] {
+        return auth::hash_password(pwd, params);
+    };
+    auto password_hash = co_await server_.hashing(hash);
+    auto create = [&server = server_, us = r.us, &password_hash] {
+        return server.store().create_account(store::Account{
+            us, std::move(password_hash), false, server.clock().unix_now_ms()});
     };
     const bool created = co_await server_.blocking(create);
     if (!created) co_return Failure(Errc::name_taken);
@@ -552,25 +539,20 @@ awaitable<Session::Outcome> Session::on(const RequestPtr&, proto::Authenticate& 
             Errc::rate_limited, "too many failed logins from your address; wait a minute"
         );
     }
-    auto verify = [&store = server_.store(),
-                   params = server_.settings().password,
-                   us = a.us,
-                   pwd = std::move(a.pwd)]() -> std::optional<std::string> {
-        auto account = store.find_account(us);
-        if (!account) {
-            auth::verify_password(decoy_hash(params), pwd);
-            return std::nullopt;
-        }
-        if (!auth::verify_password(account->password_hash, pwd)) return std::nullopt;
-        return account->name;
+    auto find = [&store = server_.store(), us = a.us] { return store.find_account(us); };
+    auto account = co_await server_.blocking(find);
+    auto check = [&account, params = server_.settings().password, pwd = std::move(a.pwd)] {
+        const bool matches =
+            auth::verify_password(account ? account->password_hash : decoy_hash(params), pwd);
+        return matches && account.has_value();
     };
-    auto name = co_await server_.blocking(verify);
-    if (!name) {
+    const bool verified = co_await server_.hashing(check);
+    if (!verified) {
         server_.login_throttle().record_failure(remote_address_);
         spdlog::info("{}: failed SASL authentication", remote_address_);
         co_return Failure(Errc::bad_credentials);
     }
-    co_return core::Result{core::AccountResult{std::move(*name)}};
+    co_return core::Result{core::AccountResult{std::move(account->name)}};
 }
 
 void Session::run_part(const RequestPtr& request, proto::Command command) {
