@@ -34,7 +34,7 @@ bool SessionDriver::begin_close(std::string reason) {
     closing_since_ = server_.clock().steady_now();
     writer_signal_.cancel();
     reader_signal_.cancel();
-    watchdog_timer_.cancel();
+    if (watching_) arm_watchdog();  // the deadline is now the closing flush's bound
     return true;
 }
 
@@ -45,31 +45,62 @@ asio::awaitable<void> SessionDriver::wait_for_frames() {
 
 asio::awaitable<void> SessionDriver::pause_while_backlogged(const server::Session& session) {
     const std::size_t pause_above = server_.settings().limits.send_queue_bytes / 2;
-    while (!closing_ && session.outbox().backlog_bytes() > pause_above) {
+    while (!closing_ && !expired_ && session.outbox().backlog_bytes() > pause_above) {
         reader_signal_.expires_at(asio::steady_timer::time_point::max());
         co_await reader_signal_.async_wait(use_nothrow);
     }
 }
 
-asio::awaitable<void> SessionDriver::watchdog(server::Session& session) {
+void SessionDriver::start_watchdog(
+    std::weak_ptr<void> owner, server::Session& session, std::function<void()> on_expired
+) {
+    owner_ = std::move(owner);
+    session_ = &session;
+    on_expired_ = std::move(on_expired);
+    watching_ = true;
+    arm_watchdog();
+}
+
+void SessionDriver::stop_watchdog() {
+    watching_ = false;
+    watchdog_timer_.cancel();
+    on_expired_ = nullptr;
+}
+
+void SessionDriver::arm_watchdog() {
     const auto idle = server_.settings().limits.idle_timeout;
-    for (;;) {
-        const auto now = server_.clock().steady_now();
-        if (closing_) {
-            if (now - closing_since_ >= kCloseFlushBound) co_return;
-        } else if (now - last_heard_ >= idle) {
-            close_reason_ = "ping timeout";
-            co_return;
-        } else if (!pinged_ && now - last_heard_ >= idle / 2) {
+    const auto next = closing_  ? closing_since_ + kCloseFlushBound
+                      : pinged_ ? last_heard_ + idle
+                                : last_heard_ + idle / 2;
+    // Setting the expiry cancels the wait in progress, whose handler then does nothing.
+    watchdog_timer_.expires_at(next);
+    watchdog_timer_.async_wait([this, owner = owner_](const boost::system::error_code& ec) {
+        const auto alive = owner.lock();
+        if (ec || !alive || !watching_) return;
+        watchdog_tick();
+    });
+}
+
+void SessionDriver::watchdog_tick() {
+    const auto now = server_.clock().steady_now();
+    const auto idle = server_.settings().limits.idle_timeout;
+    const bool expired_now =
+        closing_ ? now - closing_since_ >= kCloseFlushBound : now - last_heard_ >= idle;
+    if (!expired_now) {
+        if (!closing_ && !pinged_ && now - last_heard_ >= idle / 2) {
             pinged_ = true;
-            session.handle_idle();
+            session_->handle_idle();
         }
-        const auto next = closing_  ? closing_since_ + kCloseFlushBound
-                          : pinged_ ? last_heard_ + idle
-                                    : last_heard_ + idle / 2;
-        watchdog_timer_.expires_at(next);
-        co_await watchdog_timer_.async_wait(use_nothrow);
+        arm_watchdog();
+        return;
     }
+    if (!closing_) close_reason_ = "ping timeout";
+    closing_ = true;
+    expired_ = true;
+    watching_ = false;
+    writer_signal_.cancel();
+    reader_signal_.cancel();
+    if (on_expired_) on_expired_();
 }
 
 asio::awaitable<void> SessionDriver::park() {

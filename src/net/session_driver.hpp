@@ -4,6 +4,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "core/clock.hpp"
@@ -13,10 +15,11 @@
 namespace salon::net {
 
 /// The flow control and timing a transport connection applies to its Session: the writer's
-/// wake-up, the reader's pause while the outbox backlog is high (backpressure), PING after half
-/// the idle timeout and the end after the whole of it, and the bound on a closing flush.
-/// A connection runs its own reader and writer (they know the framing) and this watchdog side
-/// by side, and ends when the first of them does.
+/// wake-up, the reader's pause while the outbox backlog is high (backpressure), and the
+/// watchdog: PING after half the idle timeout, the end after the whole of it, and the bound on
+/// a closing flush. A connection runs its own reader and writer (they know the framing); the
+/// watchdog is a timer callback, not a coroutine, because every coroutine a connection keeps
+/// suspended costs it a frame for as long as it lives.
 ///
 /// Not thread-safe: every member is used on the connection's strand. Wake-ups from other
 /// threads are posted there by the connection.
@@ -27,7 +30,12 @@ public:
     /// The peer sent something (a frame or a protocol-level ping): it is alive.
     void heard();
 
+    /// Closing: a close was asked for, or the watchdog expired.
     bool closing() const noexcept { return closing_; }
+
+    /// The watchdog ended the connection: the peer was silent for the idle timeout, or a closing
+    /// flush took longer than its bound. Waits in this driver return; readers and writers stop.
+    bool expired() const noexcept { return expired_; }
 
     /// Why the connection ended, for the QUIT that follows ("connection closed" by default).
     std::string close_reason() const {
@@ -51,14 +59,22 @@ public:
     /// others can then fill the queue to its limit.
     boost::asio::awaitable<void> pause_while_backlogged(const server::Session& session);
 
-    /// Returns when the connection must end: the peer was silent for the idle timeout (after a
-    /// PING through the session at half of it), or a closing flush took longer than its bound.
-    boost::asio::awaitable<void> watchdog(server::Session& session);
+    /// Starts the watchdog. When it expires it sets expired(), wakes this driver's waits and
+    /// calls `on_expired`, which must stop the connection's socket operations. `owner` is what
+    /// keeps this driver alive (its connection): a tick runs only while it does.
+    void start_watchdog(
+        std::weak_ptr<void> owner, server::Session& session, std::function<void()> on_expired
+    );
+    /// Stops the watchdog for good; call when the connection ends.
+    void stop_watchdog();
 
     /// Waits until cancelled: a closing reader's place while the writer flushes.
     boost::asio::awaitable<void> park();
 
 private:
+    void arm_watchdog();
+    void watchdog_tick();
+
     server::ChatServer& server_;
     boost::asio::steady_timer writer_signal_;
     boost::asio::steady_timer reader_signal_;
@@ -67,7 +83,12 @@ private:
     core::SteadyTime closing_since_;
     bool pinged_ = false;
     bool closing_ = false;
+    bool expired_ = false;
+    bool watching_ = false;
     std::string close_reason_;
+    std::weak_ptr<void> owner_;
+    server::Session* session_ = nullptr;
+    std::function<void()> on_expired_;
 };
 
 }  // namespace salon::net

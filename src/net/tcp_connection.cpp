@@ -6,7 +6,6 @@
 
 #include <array>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <cerrno>
 
@@ -49,7 +48,6 @@ TcpConnection::TcpConnection(
 }
 
 awaitable<void> TcpConnection::run() {
-    using namespace asio::experimental::awaitable_operators;
     auto self = shared_from_this();
     const metrics::GaugeScope counted(metrics::salon().tcp_connections);
     metrics::salon().tcp_accepted.inc();
@@ -61,11 +59,22 @@ awaitable<void> TcpConnection::run() {
     socket_.set_option(asio::ip::tcp::no_delay(true), ec);
     driver_.heard();
 
+    driver_.start_watchdog(weak_from_this(), *session_, [this] {
+        boost::system::error_code ignored;
+        socket_.cancel(ignored);  // a reader waiting for input returns
+    });
+    flush();
+
+    bool flush_before_closing = false;
     try {
-        co_await (read_loop() || write_loop() || driver_.watchdog(*session_));
+        flush_before_closing = co_await read_loop() == ReadEnd::closing;
     } catch (const std::exception& e) {
         spdlog::warn("{}: connection error: {}", address_, e.what());
     }
+    // The writer flushes what is queued (and what is still owed), bounded by the watchdog.
+    while (flush_before_closing && !writer_done_ && !driver_.expired())
+        co_await driver_.wait_for_frames();
+    driver_.stop_watchdog();
 
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
     socket_.close(ec);
@@ -78,6 +87,7 @@ void TcpConnection::close_after_flush(std::string reason) {
         socket_.get_executor(),
         [self = shared_from_this(), reason = std::move(reason)]() mutable {
             self->driver_.begin_close(std::move(reason));
+            self->flush();  // nothing queued: the writer is done at once
         }
     );
 }
@@ -87,6 +97,7 @@ void TcpConnection::shut_down() {
         if (self->driver_.closing() || !self->session_) return;
         self->session_->notice("shutting_down", "the server is shutting down");
         self->driver_.begin_close("server shutting down");
+        self->flush();
     });
 }
 
@@ -94,7 +105,7 @@ void TcpConnection::wake_writer() {
     asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
 }
 
-awaitable<void> TcpConnection::read_loop() {
+awaitable<TcpConnection::ReadEnd> TcpConnection::read_loop() {
     // A frame of exactly the limit plus its "\r\n" must fit.
     const std::size_t max_buffered = max_frame_bytes_ + 2;
     // Bytes read but not yet handled: at most one partial frame between reads, so an idle
@@ -110,28 +121,27 @@ awaitable<void> TcpConnection::read_loop() {
         for (std::size_t newline;
              (newline = buffer.find('\n', search_from)) != std::string::npos;) {
             co_await driver_.pause_while_backlogged(*session_);
-            if (driver_.closing()) break;
+            if (driver_.closing()) co_return ReadEnd::closing;
             std::string_view frame(buffer.data() + consumed, newline - consumed);
             consumed = search_from = newline + 1;
             if (frame.ends_with('\r')) frame.remove_suffix(1);
             if (frame.size() > max_frame_bytes_) {
-                session_->handle_oversized_frame();
-                break;
+                session_->handle_oversized_frame();  // answers, then closes
+                co_return ReadEnd::closing;
             }
             if (!frame.empty()) co_await session_->handle_frame(std::string(frame));
-            if (driver_.closing()) break;
+            if (driver_.closing()) co_return ReadEnd::closing;
         }
-        if (driver_.closing()) break;
         buffer.erase(0, consumed);
         search_from = buffer.size();
         if (buffer.size() >= max_buffered) {
             session_->handle_oversized_frame();
-            break;
+            co_return ReadEnd::closing;
         }
         if (buffer.empty() && buffer.capacity() > kKeptReadCapacity) std::string().swap(buffer);
 
         co_await driver_.pause_while_backlogged(*session_);
-        if (driver_.closing()) break;
+        if (driver_.closing()) co_return ReadEnd::closing;
         // Read what is there now; wait for readiness only when there is nothing. The bytes go
         // through a per-thread scratch buffer because a frame's handling may suspend and let
         // another connection of this thread read.
@@ -141,22 +151,12 @@ awaitable<void> TcpConnection::read_loop() {
         if (ec == asio::error::would_block || ec == asio::error::try_again) {
             auto [wait_ec] =
                 co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, use_nothrow);
-            if (wait_ec) co_return;  // cancelled: the connection is ending
+            if (wait_ec) co_return ReadEnd::cut;  // cancelled: the writer or watchdog ended it
             continue;
         }
-        if (ec) co_return;  // the peer went away (EOF, reset)
+        if (ec) co_return ReadEnd::cut;  // the peer went away (EOF, reset)
         driver_.heard();
         buffer.append(scratch.data(), n);
-    }
-    // Closing: let the writer flush (it or the watchdog ends the connection).
-    co_await driver_.park();
-}
-
-awaitable<void> TcpConnection::write_loop() {
-    flush();
-    while (!writer_done_) {
-        co_await driver_.wait_for_frames();
-        flush();  // woken by a close starting, or by the writer finishing
     }
 }
 
@@ -236,7 +236,9 @@ void TcpConnection::wait_until_writable() {
 
 void TcpConnection::finish_writing() {
     writer_done_ = true;
-    driver_.wake_writer();
+    driver_.wake_writer();  // run() waiting for a closing flush
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);  // a reader waiting for input: the connection ends
 }
 
 }  // namespace salon::net

@@ -21,14 +21,15 @@ namespace salon::net {
 /// Makes the codec of each new connection: which protocol a listener speaks.
 using CodecFactory = std::function<std::unique_ptr<proto::Codec>()>;
 
-/// One TCP client. Three coroutines share the connection's strand: the reader (frames to the
-/// session), the writer and the watchdog (idle PING, idle close, and the bound on a closing
-/// flush). The first to finish ends the other two.
+/// One TCP client, served on its strand by one coroutine, the reader (frames to the session),
+/// and by callbacks: the writer and the driver's watchdog (idle PING, idle close, the bound on
+/// a closing flush). An idle connection thus holds one suspended coroutine, not three.
 ///
 /// Writing is not a loop of asynchronous writes: a wake-up from the Outbox posts flush(), which
 /// writes everything queued in one non-blocking gathered `sendmsg` and waits for the socket
 /// only when its send buffer is full. Under load, frames pile up between wake-ups, so one
-/// system call carries many of them; the writer coroutine only waits for the end.
+/// system call carries many of them. A writer that fails, or finishes a closing flush,
+/// cancels the reader's wait; the watchdog does the same when it expires.
 class TcpConnection final : public server::Link,
                             public Connection,
                             public std::enable_shared_from_this<TcpConnection> {
@@ -52,15 +53,18 @@ public:
     void shut_down() override;
 
 private:
-    boost::asio::awaitable<void> read_loop();
-    boost::asio::awaitable<void> write_loop();
+    /// Why the reader stopped: the connection is closing and the writer flushes first, or it
+    /// was cut (the peer went away, the writer failed, the watchdog expired).
+    enum class ReadEnd { closing, cut };
+    boost::asio::awaitable<ReadEnd> read_loop();
     void wake_writer();
     /// Writes what the Outbox holds while the socket takes it. On the strand.
     void flush();
     /// One gathered write of unsent_; returns errno (0 on success, also when partial).
     int write_unsent();
     void wait_until_writable();
-    /// No more writing: the peer went away, or a closing connection has flushed.
+    /// No more writing: the peer went away, or a closing connection has flushed. Ends the
+    /// reader.
     void finish_writing();
 
     boost::asio::ip::tcp::socket socket_;

@@ -70,11 +70,14 @@ awaitable<void> WebSocketConnection::run(Request upgrade) {
     boost::system::error_code ec;
     beast::get_lowest_layer(ws_).socket().set_option(asio::ip::tcp::no_delay(true), ec);
 
+    // Some WebSocket operations ignore cancellation: closing the socket ends them.
+    driver_.start_watchdog(weak_from_this(), *session_, [this] { end_now(); });
     try {
-        co_await (read_loop() || write_loop() || watchdog());
+        co_await (read_loop() || write_loop());
     } catch (const std::exception& e) {
         spdlog::warn("{}: WebSocket connection error: {}", address_, e.what());
     }
+    driver_.stop_watchdog();
 
     ws_.control_callback();
     auto& socket = beast::get_lowest_layer(ws_).socket();
@@ -166,6 +169,7 @@ awaitable<void> WebSocketConnection::write_loop() {
     std::vector<server::Frame> frames;
     ws_.text(true);
     for (;;) {
+        if (driver_.expired()) co_return;  // the socket is closed: nothing more can be written
         frames.clear();
         if (!session_->outbox().take(frames)) {
             if (driver_.closing() && !session_->outbox().owes_replies()) {
@@ -192,11 +196,6 @@ awaitable<void> WebSocketConnection::write_loop() {
         }
         driver_.wrote();
     }
-}
-
-awaitable<void> WebSocketConnection::watchdog() {
-    co_await driver_.watchdog(*session_);
-    end_now();  // some WebSocket operations ignore cancellation: closing the socket ends them
 }
 
 }  // namespace salon::net

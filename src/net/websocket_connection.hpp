@@ -18,12 +18,13 @@ namespace salon::net {
 
 /// One WebSocket client, after the HTTP upgrade request was read and its Origin accepted.
 ///
-/// Same shape and rules as TcpConnection: three coroutines on the connection's strand — the
-/// reader (messages to the session, paused while the Outbox backlog passes half its bound), the
-/// writer (each queued frame as one text message) and the watchdog (protocol PING at half the
-/// idle timeout, close at the full one, and the bound on a closing flush). The first to finish
-/// ends the others. What differs is the framing: the limit is checked while a message is still
-/// arriving, so an oversized one is never buffered whole, and the close is a WebSocket close
+/// Two coroutines on the connection's strand — the reader (messages to the session, paused
+/// while the Outbox backlog passes half its bound) and the writer (each queued frame as one
+/// text message; Beast writes one message at a time) — and the driver's watchdog callback
+/// (protocol PING at half the idle timeout, close at the full one, and the bound on a closing
+/// flush), which closes the socket when it expires. The first coroutine to finish ends the
+/// other. What differs from TcpConnection is the framing: the limit is checked while a message is
+/// still arriving, so an oversized one is never buffered whole, and the close is a WebSocket close
 /// with a status code (1009 for a message too big, 1001 when the server shuts down).
 class WebSocketConnection final : public server::Link,
                                   public std::enable_shared_from_this<WebSocketConnection> {
@@ -45,7 +46,6 @@ public:
 private:
     boost::asio::awaitable<void> read_loop();
     boost::asio::awaitable<void> write_loop();
-    boost::asio::awaitable<void> watchdog();
     void wake_writer();
     void end_now();  // on the strand
     void begin_close(
