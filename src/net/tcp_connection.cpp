@@ -5,11 +5,13 @@
 #include <sys/uio.h>
 
 #include <array>
-#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <cerrno>
 
 #include "metrics/salon_metrics.hpp"
+#include "net/accept.hpp"
 #include "server/session.hpp"
 
 namespace salon::net {
@@ -18,7 +20,6 @@ using asio::awaitable;
 
 namespace {
 
-constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 /// The most one read takes from the socket.
 constexpr std::size_t kScratchBytes = 16 * 1024;
 /// A drained read buffer larger than this is given back: a long idle connection should not
@@ -47,9 +48,8 @@ TcpConnection::TcpConnection(
     address_ = ec ? std::string("unknown") : endpoint.address().to_string();
 }
 
-awaitable<void> TcpConnection::run() {
-    auto self = shared_from_this();
-    const metrics::GaugeScope counted(metrics::salon().tcp_connections);
+void TcpConnection::start() {
+    metrics::salon().tcp_connections.inc();
     metrics::salon().tcp_accepted.inc();
     session_ = server_.open_session(weak_from_this(), address_, make_codec_());
     session_->outbox().attach([weak = weak_from_this()] {
@@ -57,29 +57,72 @@ awaitable<void> TcpConnection::run() {
     });
     boost::system::error_code ec;
     socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+    socket_.non_blocking(true, ec);
     driver_.heard();
+    driver_.start_watchdog(weak_from_this(), *session_, [this] { cut(); });
+    flush();      // arms the Outbox's wake-up
+    read_turn();  // a client may have written before we got here
+}
 
-    driver_.start_watchdog(weak_from_this(), *session_, [this] {
+void TcpConnection::wait_until_readable() {
+    reader_ = Reader::waiting;
+    socket_.async_wait(
+        asio::ip::tcp::socket::wait_read,
+        [self = shared_from_this()](const boost::system::error_code& ec) {
+            if (ec) {
+                self->reader_ = Reader::stopped;
+                self->end();  // cancelled by cut(), or the socket failed
+                return;
+            }
+            self->read_turn();
+        }
+    );
+}
+
+void TcpConnection::read_turn() {
+    reader_ = Reader::running;
+    asio::co_spawn(
+        socket_.get_executor(),
+        read_available(),
+        asio::bind_executor(
+            socket_.get_executor(),
+            [self = shared_from_this()](std::exception_ptr error, ReadEnd how) {
+                if (error) {
+                    log_connection_error(self->address_, error);
+                    how = ReadEnd::cut;
+                }
+                if (how == ReadEnd::idle && !self->writer_done_ && !self->driver_.expired()) {
+                    self->wait_until_readable();
+                    return;
+                }
+                self->reader_ = Reader::stopped;
+                // Closing: the writer's flush ends the connection, or the watchdog's bound does.
+                if (how == ReadEnd::cut || self->writer_done_ || self->driver_.expired())
+                    self->end();
+            }
+        )
+    );
+}
+
+void TcpConnection::cut() {
+    if (reader_ == Reader::waiting) {
         boost::system::error_code ignored;
-        socket_.cancel(ignored);  // a reader waiting for input returns
-    });
-    flush();
-
-    bool flush_before_closing = false;
-    try {
-        flush_before_closing = co_await read_loop() == ReadEnd::closing;
-    } catch (const std::exception& e) {
-        spdlog::warn("{}: connection error: {}", address_, e.what());
+        socket_.cancel(ignored);  // its handler ends the connection
+    } else if (reader_ == Reader::stopped) {
+        end();
     }
-    // The writer flushes what is queued (and what is still owed), bounded by the watchdog.
-    while (flush_before_closing && !writer_done_ && !driver_.expired())
-        co_await driver_.wait_for_frames();
-    driver_.stop_watchdog();
+}
 
+void TcpConnection::end() {
+    if (ended_) return;
+    ended_ = true;
+    driver_.stop_watchdog();
+    boost::system::error_code ec;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
     socket_.close(ec);
-    registry_.remove(address_, self);
+    registry_.remove(address_, shared_from_this());
     session_->handle_disconnect(driver_.close_reason());
+    metrics::salon().tcp_connections.dec();
 }
 
 void TcpConnection::close_after_flush(std::string reason) {
@@ -105,63 +148,53 @@ void TcpConnection::wake_writer() {
     asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
 }
 
-awaitable<TcpConnection::ReadEnd> TcpConnection::read_loop() {
+awaitable<TcpConnection::ReadEnd> TcpConnection::read_available() {
     // A frame of exactly the limit plus its "\r\n" must fit.
     const std::size_t max_buffered = max_frame_bytes_ + 2;
-    // Bytes read but not yet handled: at most one partial frame between reads, so an idle
-    // connection holds no read buffer at all.
-    std::string buffer;
-    std::size_t search_from = 0;  // the bytes before this offset hold no newline
-    boost::system::error_code ec;
-    socket_.non_blocking(true, ec);
     for (;;) {
         // Every complete frame already read is handled before reading again, so the requests a
         // client pipelines are taken in one turn of the event loop, not one turn each.
         std::size_t consumed = 0;
         for (std::size_t newline;
-             (newline = buffer.find('\n', search_from)) != std::string::npos;) {
+             (newline = buffer_.find('\n', search_from_)) != std::string::npos;) {
             co_await driver_.pause_while_backlogged(*session_);
             if (driver_.closing()) co_return ReadEnd::closing;
-            std::string_view frame(buffer.data() + consumed, newline - consumed);
-            consumed = search_from = newline + 1;
-            if (frame.ends_with('\r')) frame.remove_suffix(1);
+            std::string frame(buffer_.data() + consumed, newline - consumed);
+            consumed = search_from_ = newline + 1;
+            if (frame.ends_with('\r')) frame.pop_back();
             if (frame.size() > max_frame_bytes_) {
                 session_->handle_oversized_frame();  // answers, then closes
                 co_return ReadEnd::closing;
             }
-            if (!frame.empty()) co_await session_->handle_frame(std::string(frame));
+            if (!frame.empty()) co_await session_->handle_frame(std::move(frame));
             if (driver_.closing()) co_return ReadEnd::closing;
         }
-        buffer.erase(0, consumed);
-        search_from = buffer.size();
-        if (buffer.size() >= max_buffered) {
+        buffer_.erase(0, consumed);
+        search_from_ = buffer_.size();
+        if (buffer_.size() >= max_buffered) {
             session_->handle_oversized_frame();
             co_return ReadEnd::closing;
         }
-        if (buffer.empty() && buffer.capacity() > kKeptReadCapacity) std::string().swap(buffer);
+        // A long idle connection should not keep the largest buffer it ever needed.
+        if (buffer_.empty() && buffer_.capacity() > kKeptReadCapacity) std::string().swap(buffer_);
 
         co_await driver_.pause_while_backlogged(*session_);
         if (driver_.closing()) co_return ReadEnd::closing;
-        // Read what is there now; wait for readiness only when there is nothing. The bytes go
-        // through a per-thread scratch buffer because a frame's handling may suspend and let
-        // another connection of this thread read.
+        // The bytes go through a per-thread scratch buffer, so that the connection's own buffer
+        // only ever holds a partial frame. Nothing suspends between the read and the append.
         thread_local std::array<char, kScratchBytes> scratch;
-        const std::size_t room = std::min(scratch.size(), max_buffered - buffer.size());
+        const std::size_t room = std::min(scratch.size(), max_buffered - buffer_.size());
+        boost::system::error_code ec;
         const std::size_t n = socket_.read_some(asio::buffer(scratch.data(), room), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) {
-            auto [wait_ec] =
-                co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, use_nothrow);
-            if (wait_ec) co_return ReadEnd::cut;  // cancelled: the writer or watchdog ended it
-            continue;
-        }
+        if (ec == asio::error::would_block || ec == asio::error::try_again) co_return ReadEnd::idle;
         if (ec) co_return ReadEnd::cut;  // the peer went away (EOF, reset)
         driver_.heard();
-        buffer.append(scratch.data(), n);
+        buffer_.append(scratch.data(), n);
     }
 }
 
 void TcpConnection::flush() {
-    if (awaiting_writable_ || writer_done_ || !socket_.is_open()) return;
+    if (awaiting_writable_ || writer_done_ || ended_) return;
     auto& outbox = session_->outbox();
     for (;;) {
         if (unsent_.empty() && !outbox.take(unsent_)) {
@@ -236,9 +269,7 @@ void TcpConnection::wait_until_writable() {
 
 void TcpConnection::finish_writing() {
     writer_done_ = true;
-    driver_.wake_writer();  // run() waiting for a closing flush
-    boost::system::error_code ignored;
-    socket_.cancel(ignored);  // a reader waiting for input: the connection ends
+    cut();
 }
 
 }  // namespace salon::net

@@ -21,15 +21,21 @@ namespace salon::net {
 /// Makes the codec of each new connection: which protocol a listener speaks.
 using CodecFactory = std::function<std::unique_ptr<proto::Codec>()>;
 
-/// One TCP client, served on its strand by one coroutine, the reader (frames to the session),
-/// and by callbacks: the writer and the driver's watchdog (idle PING, idle close, the bound on
-/// a closing flush). An idle connection thus holds one suspended coroutine, not three.
+/// One TCP client, served on its strand by callbacks. An idle connection holds no coroutine
+/// and no read buffer, only a wait for readability: every suspended coroutine would keep a
+/// frame of its own for as long as the connection lives.
 ///
-/// Writing is not a loop of asynchronous writes: a wake-up from the Outbox posts flush(), which
-/// writes everything queued in one non-blocking gathered `sendmsg` and waits for the socket
-/// only when its send buffer is full. Under load, frames pile up between wake-ups, so one
-/// system call carries many of them. A writer that fails, or finishes a closing flush,
-/// cancels the reader's wait; the watchdog does the same when it expires.
+/// Reading: when the socket is readable, a short-lived coroutine reads what is there and
+/// hands every complete frame to the session (a frame's handling may suspend, for password
+/// hashing say), then the connection waits for readability again.
+///
+/// Writing: a wake-up from the Outbox posts flush(), which writes everything queued in one
+/// non-blocking gathered `sendmsg` and waits for the socket only when its send buffer is full.
+/// Under load, frames pile up between wake-ups, so one system call carries many of them.
+///
+/// The end: the peer goes away, the writer fails or finishes a closing flush, or the driver's
+/// watchdog (idle PING, idle close, the bound on a closing flush) expires; cut() then ends the
+/// connection as soon as no reading coroutine is running.
 class TcpConnection final : public server::Link,
                             public Connection,
                             public std::enable_shared_from_this<TcpConnection> {
@@ -42,8 +48,8 @@ public:
         std::size_t max_frame_bytes
     );
 
-    /// Serves the connection until it closes. Call once, on the socket's strand.
-    boost::asio::awaitable<void> run();
+    /// Starts serving the connection, which then ends by itself. Call once, on its strand.
+    void start();
 
     const std::string& address() const noexcept { return address_; }
 
@@ -53,10 +59,25 @@ public:
     void shut_down() override;
 
 private:
-    /// Why the reader stopped: the connection is closing and the writer flushes first, or it
-    /// was cut (the peer went away, the writer failed, the watchdog expired).
-    enum class ReadEnd { closing, cut };
-    boost::asio::awaitable<ReadEnd> read_loop();
+    /// Where the reader stands.
+    enum class Reader {
+        waiting,  // for readability
+        running,  // a coroutine handles what was read; it decides what follows
+        stopped,  // for good: the connection closes after a flush, or ends
+    };
+    /// What a reading turn ended with: nothing more to read for now, the connection closes
+    /// after a flush, or it is cut (the peer went away).
+    enum class ReadEnd { idle, closing, cut };
+
+    void wait_until_readable();
+    /// Runs read_available() and acts on how it ended.
+    void read_turn();
+    boost::asio::awaitable<ReadEnd> read_available();
+    /// Ends the connection now if no reading coroutine is running; otherwise that coroutine's
+    /// end does it.
+    void cut();
+    /// Closes the socket, forgets the connection and tells the session. Once.
+    void end();
     void wake_writer();
     /// Writes what the Outbox holds while the socket takes it. On the strand.
     void flush();
@@ -64,7 +85,7 @@ private:
     int write_unsent();
     void wait_until_writable();
     /// No more writing: the peer went away, or a closing connection has flushed. Ends the
-    /// reader.
+    /// connection.
     void finish_writing();
 
     boost::asio::ip::tcp::socket socket_;
@@ -75,6 +96,11 @@ private:
     std::string address_;
     std::shared_ptr<server::Session> session_;
     SessionDriver driver_;
+    // Bytes read but not yet handled: at most one partial frame between reads.
+    std::string buffer_;
+    std::size_t search_from_ = 0;  // the bytes of buffer_ before this offset hold no newline
+    Reader reader_ = Reader::waiting;
+    bool ended_ = false;
     std::vector<server::Frame> unsent_;  // taken from the Outbox, not yet fully written
     std::size_t unsent_offset_ = 0;      // bytes of unsent_.front() already written
     bool awaiting_writable_ = false;

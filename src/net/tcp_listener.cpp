@@ -35,12 +35,14 @@ asio::awaitable<void> TcpListener::accept_loop() {
         auto connection = std::make_shared<TcpConnection>(
             std::move(*socket), server_, registry_, make_codec_, max_frame_bytes_
         );
-        std::string remote = connection->address();
-        if (!registry_.admit(remote, connection)) {
-            spdlog::warn("{}: connection refused (limit per address, or shutting down)", remote);
+        if (!registry_.admit(connection->address(), connection)) {
+            spdlog::warn(
+                "{}: connection refused (limit per address, or shutting down)",
+                connection->address()
+            );
             continue;  // the connection closes as it goes out of scope
         }
-        spawn_connection(std::move(connection), std::move(remote));
+        asio::post(connection->executor(), [connection] { connection->start(); });
     }
 }
 
