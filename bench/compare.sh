@@ -8,7 +8,8 @@
 #        SERVERS="salond-native salond-irc inspircd ngircd redis"
 #        SALOND=path SALON_BENCH=path   prebuilt binaries instead of building
 #        SERVER_CPU=0 BENCH_CPU=1       the cores taskset pins them to
-#        IDLE_CONNECTIONS=19000 STORM=200 HISTORY_FILL=1000000 DURATION=5 WARMUP=1
+#        IDLE_CONNECTIONS=19000 STORM=1000 STORM_DURATION=40 HISTORY_FILL=1000000
+#        DURATION=5 WARMUP=1
 #        NO_DOC=1                       print the table instead of writing the doc
 # Every server is started here on 127.0.0.1 with a scratch directory and stopped by its pid;
 # every salon-bench run has a hard --timeout. Nothing talks beyond loopback.
@@ -20,7 +21,9 @@ servers=${SERVERS:-"salond-native salond-irc inspircd ngircd redis"}
 server_cpu=${SERVER_CPU:-0}
 bench_cpu=${BENCH_CPU:-1}
 idle_connections=${IDLE_CONNECTIONS:-19000}
-storm=${STORM:-200}
+storm=${STORM:-1000}
+# Long enough for every login of the storm to be verified inside the measured window.
+storm_duration=${STORM_DURATION:-40}
 history_fill=${HISTORY_FILL:-1000000}
 duration=${DURATION:-5}
 warmup=${WARMUP:-1}
@@ -37,9 +40,11 @@ ulimit -n "$(ulimit -Hn)"
 
 work=$(mktemp -d /tmp/salon-compare.XXXXXX)
 results=$work/results.jsonl
+loads=$work/loads.txt
 commands=$work/commands.txt
 : >"$results"
 : >"$commands"
+: >"$loads"
 server_pid=
 port=6900
 
@@ -116,6 +121,8 @@ run() {
     --label "$name:$workload:$rep" "$@")
   echo "${server_cmd[*]}" | sed "s#$work#\$WORK#g" >>"$commands"
   echo "${cmd[*]}" | sed "s#$work#\$WORK#g; s#--server-pid [0-9]*#--server-pid PID#" >>"$commands"
+  # Other work on the machine inflates every figure: the table shows the load at each start.
+  echo "$name:$workload:$rep $(cut -d' ' -f1 /proc/loadavg)" >>"$loads"
   echo "== $name $workload #$rep" >&2
   "${cmd[@]}" | tee -a "$results" >&2 || echo "salon-bench failed for $name $workload" >&2
   stop_server
@@ -150,8 +157,11 @@ for name in "${active[@]}"; do
   # Latency at half of this server's own saturation (median of its saturation runs).
   sat=$(median_field "$name:w1-sat" messages_per_second)
   half=$(python3 -c "print(max(1.0, round(float('$sat') / 2, 1)))")
+  twice=$(python3 -c "print(max(1.0, round(float('$sat') * 2, 1)))")
   for rep in $(seq "$repeat"); do
     run "$name" w1-half "$rep" --clients 1000 --channels 1 --senders 10 --rate "$half" "${common[@]}" --timeout 180
+    # Past saturation: twice its own saturation rate offered, open loop.
+    run "$name" w1-over "$rep" --clients 1000 --channels 1 --senders 10 --rate "$twice" "${common[@]}" --timeout 180
     # 2: 10,000 clients in 1,000 channels of 10, 1,000 senders at 2 and 20 msg/s each.
     run "$name" w2-2 "$rep" --clients 10000 --channels 1000 --senders 1000 --rate 2000 "${common[@]}" --timeout 300
     run "$name" w2-20 "$rep" --clients 10000 --channels 1000 --senders 1000 --rate 20000 "${common[@]}" --timeout 300
@@ -161,7 +171,7 @@ for name in "${active[@]}"; do
   if [[ $name == salond-native ]]; then
     # 4: login storm of registered accounts (created first) during workload 1 at 20 msg/s.
     run "$name" w4 1 --clients 1000 --channels 1 --senders 10 --rate 20 --warmup "$warmup" \
-      --duration 20 --drain 5 --storm "$storm" --storm-register --timeout 400
+      --duration "$storm_duration" --drain 5 --storm "$storm" --storm-register --timeout 600
     # 5: HISTORY pages of 50 at random points of a channel holding HISTORY_FILL messages.
     run "$name" w5 1 --history-fill "$history_fill" --history-pages 2000 --history-limit 50 --timeout 600
   fi
@@ -177,7 +187,7 @@ versions=$work/versions.txt
   echo "- kernel $(uname -r), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); open-file limit $(ulimit -n)"
 } >"$versions"
 
-python3 "$root/bench/salon_bench/compare_table.py" "$results" "$commands" "$versions" \
+python3 "$root/bench/salon_bench/compare_table.py" "$results" "$commands" "$versions" "$loads" \
   --repeat "$repeat" --duration "$duration" --warmup "$warmup" --idle "$idle_connections" \
   --storm "$storm" --history-fill "$history_fill" >"$work/table.md"
 if [[ -n ${NO_DOC:-} ]]; then

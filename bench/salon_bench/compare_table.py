@@ -8,10 +8,12 @@ parser = argparse.ArgumentParser()
 parser.add_argument("results")
 parser.add_argument("commands")
 parser.add_argument("versions")
+parser.add_argument("loads")
 for name in ("repeat", "duration", "warmup", "idle", "storm", "history-fill"):
     parser.add_argument("--" + name)
 args = parser.parse_args()
 
+loads = dict(line.split() for line in open(args.loads) if line.strip())
 runs = collections.defaultdict(list)
 order = []
 for line in open(args.results):
@@ -72,6 +74,13 @@ rows.append(("1, saturation: p50/p99 with 640 messages in flight",
 rows.append(("1, at half of its own saturation: msg/s in, p50/p99",
              lambda s: cell(s, "w1-half", f"{med(s, 'w1-half', lambda r: r['rate']):,.0f} msg/s: "
                             + lat(s, "w1-half") + delivered(s, "w1-half"))))
+rows.append(("1, twice its own saturation (open loop): msg/s offered, deliveries/s, p50/p99, "
+             "clients dropped, RSS after",
+             lambda s: cell(s, "w1-over", f"{med(s, 'w1-over', lambda r: r['rate']):,.0f} msg/s: "
+                            + rate(med(s, "w1-over", lambda r: r["deliveries_per_second"])) + ", "
+                            + lat(s, "w1-over") + delivered(s, "w1-over")
+                            + f", {med(s, 'w1-over', lambda r: r['disconnects']):,.0f} dropped"
+                            + f", {med(s, 'w1-over', lambda r: r['server_rss_kib']['after']) / 1024:,.0f} MiB")))
 rows.append(("2, 2 msg/s per sender (≈18k deliveries/s): p50/p99",
              lambda s: cell(s, "w2-2", lat(s, "w2-2") + delivered(s, "w2-2"))))
 rows.append(("2, 20 msg/s per sender (≈180k deliveries/s): p50/p99",
@@ -104,9 +113,8 @@ out.append("")
 out.append("Written by `bench/compare.sh`; do not edit by hand. Server pinned to core 0 and "
            "salon-bench to core 1 with `taskset`; every server fresh for every run; 64-byte texts; "
            f"{args.repeat} runs per workload (median shown; workloads 3–5 once); warm-up {args.warmup} s, "
-           f"{args.duration} s measured. Scale: the issue's counts, except workload 3 held 10 s "
-           f"instead of a minute, workload 4 with {args.storm} accounts instead of 1,000 (argon2id "
-           "on one core), and runs of seconds instead of minutes. salond runs as shipped (storage on, "
+           f"{args.duration} s measured. Scale: the issue's counts ({args.storm} accounts in workload 4), "
+           "except workload 3 held 10 s instead of a minute and runs of seconds instead of minutes. salond runs as shipped (storage on, "
            "every message committed before delivery), with its per-connection rate limit lifted, so "
            "workload 6 (storage on) is workload 1 for salond: it has no other mode.")
 out.append("")
@@ -118,15 +126,15 @@ out.append("")
 out.append("Every run (deliveries are of messages sent in the measured window; `lost` = expected − "
            "delivered after a 5 s drain; CPU is the fraction of one core over the measured window):")
 out.append("")
-out.append("| run | conns | sent | delivered | expected | lost | dup | err | disc | deliv/s | p50 | p99 | p999 | max ms | RSS KiB before→connected→after | server CPU | bench CPU |")
-out.append("|---|" + "---|" * 16)
+out.append("| run | load avg | conns | sent | delivered | expected | lost | dup | err | disc | deliv/s | p50 | p99 | p999 | max ms | RSS KiB before→connected→after | server CPU | bench CPU |")
+out.append("|---|" + "---|" * 17)
 for line in open(args.results):
     if not line.strip():
         continue
     r = json.loads(line)
     l = r["latency_ms"]
     rss = r["server_rss_kib"]
-    out.append(f"| {r['label']} | {r['connections']} | {r['sent']} | {r['delivered']} | {r['expected']} | "
+    out.append(f"| {r['label']} | {loads.get(r['label'], '?')} | {r['connections']} | {r['sent']} | {r['delivered']} | {r['expected']} | "
                f"{r['lost']} | {r['duplicates']} | {r['errors']} | {r['disconnects']} | "
                f"{r['deliveries_per_second']:,.0f} | {l['p50']} | {l['p99']} | {l['p999']} | {l['max']} | "
                f"{rss['before']}→{rss['connected']}→{rss['after']} | {r['server_cpu']} | {r['bench_cpu']} |")
