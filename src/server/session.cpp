@@ -269,13 +269,7 @@ awaitable<Session::Outcome> Session::on(const RequestPtr& request, proto::Conn& 
             Errc::name_taken, "that nick is a registered account: log in with SASL or PASS"
         );
     }
-    // An unknown name is checked against a decoy, so that it costs what a wrong password does.
-    auto check = [&account, params = server_.settings().password, pwd = std::move(c.pwd)] {
-        const bool matches =
-            auth::verify_password(account ? account->password_hash : decoy_hash(params), pwd);
-        return matches && account.has_value();
-    };
-    const bool verified = co_await server_.hashing(check);
+    const bool verified = co_await password_matches(account, c.pwd);
     if (!verified) {
         server_.login_throttle().record_failure(remote_address_);
         metrics::salon().failed_logins.inc();
@@ -313,6 +307,18 @@ awaitable<Session::Outcome> Session::on(const RequestPtr& request, proto::Regist
     spdlog::info("{}: registered {}", remote_address_, r.us);
     core::Actor actor{r.us, core::fold_user_name(r.us), false, false};
     co_return co_await log_in(request, actor, std::string(kDefaultChannel), {});
+}
+
+awaitable<bool> Session::password_matches(
+    const std::optional<store::Account>& account, const std::string& password
+) {
+    // An unknown name is checked against a decoy, so that it costs what a wrong password does.
+    auto check = [&account, &password, params = server_.settings().password] {
+        const bool matches =
+            auth::verify_password(account ? account->password_hash : decoy_hash(params), password);
+        return matches && account.has_value();
+    };
+    co_return co_await server_.hashing(check);
 }
 
 awaitable<Session::Outcome> Session::log_in(
@@ -541,12 +547,7 @@ awaitable<Session::Outcome> Session::on(const RequestPtr&, proto::Authenticate& 
     }
     auto find = [&store = server_.store(), us = a.us] { return store.find_account(us); };
     auto account = co_await server_.blocking(find);
-    auto check = [&account, params = server_.settings().password, pwd = std::move(a.pwd)] {
-        const bool matches =
-            auth::verify_password(account ? account->password_hash : decoy_hash(params), pwd);
-        return matches && account.has_value();
-    };
-    const bool verified = co_await server_.hashing(check);
+    const bool verified = co_await password_matches(account, a.pwd);
     if (!verified) {
         server_.login_throttle().record_failure(remote_address_);
         spdlog::info("{}: failed SASL authentication", remote_address_);

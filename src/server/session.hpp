@@ -3,6 +3,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -101,6 +102,11 @@ private:
         std::string channel,
         std::vector<store::Membership> remembered,
         bool announce_joins = false
+    );
+    /// Verifies the password on the hashing pool: true only for an existing account whose hash
+    /// it matches. `account` and `password` must outlive the call.
+    boost::asio::awaitable<bool> password_matches(
+        const std::optional<store::Account>& account, const std::string& password
     );
     std::optional<core::Failure> check_text(std::string_view text) const;
     /// Sends a channel message or DM through the pipeline; its OK comes when it is committed.
