@@ -12,6 +12,8 @@ constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 /// How long a closing connection may take to flush before it is cut: a peer that stopped
 /// reading must not hold its memory.
 constexpr auto kCloseFlushBound = std::chrono::seconds(2);
+/// How often a reader paused because the whole server is congested looks again.
+constexpr auto kCongestionRecheck = std::chrono::milliseconds(1);
 
 }  // namespace
 
@@ -45,8 +47,17 @@ asio::awaitable<void> SessionDriver::wait_for_frames() {
 
 asio::awaitable<void> SessionDriver::pause_while_backlogged(const server::Session& session) {
     const std::size_t pause_above = server_.settings().limits.send_queue_bytes / 2;
-    while (!closing_ && !expired_ && session.outbox().backlog_bytes() > pause_above) {
-        reader_signal_.expires_at(asio::steady_timer::time_point::max());
+    for (;;) {
+        if (closing_ || expired_) co_return;
+        if (session.outbox().backlog_bytes() > pause_above) {
+            // wrote() wakes it.
+            reader_signal_.expires_at(asio::steady_timer::time_point::max());
+        } else if (server_.pipeline().congested()) {
+            // Nothing wakes a reader when the server catches up: it looks again shortly.
+            reader_signal_.expires_after(kCongestionRecheck);
+        } else {
+            co_return;
+        }
         co_await reader_signal_.async_wait(use_nothrow);
     }
 }

@@ -56,7 +56,8 @@ public:
 
     /// Past half the send-queue bound the reader waits for the writer: a client that pipelines
     /// requests faster than it reads the replies is slowed down, not dropped. Only events from
-    /// others can then fill the queue to its limit.
+    /// others can then fill the queue to its limit. The reader also waits while the message
+    /// pipeline is congested (the server accepts more than it delivers).
     boost::asio::awaitable<void> pause_while_backlogged(const server::Session& session);
 
     /// Starts the watchdog. When it expires it sets expired(), wakes this driver's waits and

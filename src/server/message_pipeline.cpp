@@ -13,12 +13,14 @@ MessagePipeline::MessagePipeline(
     const core::Clock& clock,
     boost::asio::any_io_executor delivery,
     core::MessageId last_id,
-    std::size_t max_batch
+    std::size_t max_batch,
+    std::size_t max_in_flight
 )
     : store_(store),
       clock_(clock),
       delivery_(std::move(delivery)),
       max_batch_(max_batch),
+      max_in_flight_(max_in_flight),
       last_id_(last_id),
       writer_([this] { run_writer(); }) {}
 
@@ -36,6 +38,7 @@ void MessagePipeline::submit(
             message.ts_ms = clock_.unix_now_ms();
             queue_.push_back(Item{
                 store::MessageWrite{std::move(message), std::move(pending_for)}, std::move(done)});
+            in_flight_.fetch_add(1, std::memory_order_relaxed);
             wake_.notify_one();
             return;
         }
@@ -110,6 +113,7 @@ void MessagePipeline::deliver_committed() {
     for (const auto& batch : batches) {
         for (std::size_t i = 0; i < batch.writes.size(); ++i)
             batch.completions[i](batch.committed ? &batch.writes[i].message : nullptr);
+        in_flight_.fetch_sub(batch.writes.size(), std::memory_order_relaxed);
     }
 }
 

@@ -2,6 +2,7 @@
 // delivery in id order only after the batch is durable.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <condition_variable>
 #include <deque>
@@ -37,6 +38,9 @@ struct PipelineStats {
 /// 4. Batches that commit while the delivery strand is busy are delivered together by one
 ///    handler: under load each connection then gets many messages per wake-up and per write,
 ///    and at light load nothing waits.
+/// 5. congested() says when more than `max_in_flight` messages are accepted but not yet
+///    delivered: readers stop taking requests until it clears, so an overloaded server slows
+///    its senders down instead of piling a burst into every member's send queue.
 class MessagePipeline {
 public:
     using Completion = std::function<void(const core::Message* committed)>;
@@ -46,7 +50,8 @@ public:
         const core::Clock& clock,
         boost::asio::any_io_executor delivery,
         core::MessageId last_id,
-        std::size_t max_batch = 1024
+        std::size_t max_batch = 1024,
+        std::size_t max_in_flight = 1024
     );
     ~MessagePipeline();
 
@@ -61,6 +66,10 @@ public:
     void stop();
 
     PipelineStats stats() const;
+
+    bool congested() const noexcept {
+        return in_flight_.load(std::memory_order_relaxed) >= max_in_flight_;
+    }
 
 private:
     struct Item {
@@ -82,6 +91,8 @@ private:
     const core::Clock& clock_;
     boost::asio::any_io_executor delivery_;
     std::size_t max_batch_;
+    std::size_t max_in_flight_;
+    std::atomic<std::size_t> in_flight_{0};  // submitted, completion not yet run
 
     mutable std::mutex mutex_;
     std::condition_variable wake_;

@@ -321,6 +321,42 @@ TEST_F(MessagePipelineTest, ABatchNeverHoldsMoreThanMaxBatch) {
     }
 }
 
+TEST_F(MessagePipelineTest, CongestedFromMaxInFlightUntilTheCompletionsRun) {
+    MessagePipeline pipeline(store_, clock_, strand_, 0, 1024, 4);
+    store_.hold_next_append();
+    pipeline.submit(post("first"), {}, record());
+    ASSERT_TRUE(store_.wait_until_held());
+    for (int i = 0; i < 2; ++i) pipeline.submit(post("queued"), {}, record());
+    EXPECT_FALSE(pipeline.congested());  // 3 accepted, none delivered
+    pipeline.submit(post("fourth"), {}, record());
+    EXPECT_TRUE(pipeline.congested());
+    store_.release();
+
+    ASSERT_TRUE(run_until_delivered(4));
+    EXPECT_FALSE(pipeline.congested());
+}
+
+TEST_F(MessagePipelineTest, BatchesCommittedWhileDeliveryWaitsAreDeliveredByOneHandler) {
+    // On the bare io_context rather than a strand, so that one handler is one poll_one().
+    MessagePipeline pipeline(store_, clock_, io_.get_executor(), 0);
+    store_.hold_next_append();
+    pipeline.submit(post("first"), {}, record());
+    ASSERT_TRUE(store_.wait_until_held());
+    for (int i = 0; i < 5; ++i) pipeline.submit(post("queued"), {}, record());
+    store_.release();
+    // The io_context does not run until both batches are committed.
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (pipeline.stats().batches < 2 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(1ms);
+    ASSERT_EQ(pipeline.stats().batches, 2U);
+
+    EXPECT_EQ(io_.poll_one(), 1U);
+    ASSERT_EQ(deliveries_.size(), 6U);  // both batches, by that one handler, in id order
+    for (std::size_t i = 0; i < deliveries_.size(); ++i) {
+        EXPECT_EQ(deliveries_[i].id, static_cast<core::MessageId>(i + 1));
+    }
+}
+
 TEST_F(MessagePipelineTest, ConcurrentSubmittersGetDistinctIdsDeliveredInIdOrder) {
     constexpr int kThreads = 4;
     constexpr int kEach = 300;
