@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "harness/blocking_socket.hpp"
 #include "harness/connection.hpp"
 
 namespace salon::test {
@@ -19,7 +20,6 @@ public:
     /// `receive_buffer_bytes` > 0 shrinks our receive buffer before the handshake, so a client
     /// that stops reading stalls the server quickly (set later, the window stops reopening).
     LineClient(std::string_view host, std::uint16_t port, int receive_buffer_bytes = 0);
-    ~LineClient() override;
     LineClient(const LineClient&) = delete;
     LineClient& operator=(const LineClient&) = delete;
 
@@ -35,22 +35,19 @@ public:
     /// Closes with an RST instead of a FIN (SO_LINGER 0): a client that crashed or lost power.
     void reset();
 
-    int fd() const { return fd_; }
+    int fd() const { return socket_.fd(); }
 
 protected:
     std::optional<Frame> receive(std::chrono::milliseconds timeout) override;
 
-    bool transport_eof() const override { return eof_ && buffer_.find('\n') == std::string::npos; }
+    bool transport_eof() const override {
+        return socket_.eof() && socket_.buffer().find('\n') == std::string::npos;
+    }
 
     bool transport_closed(std::chrono::milliseconds timeout) override;
 
 private:
-    /// Reads whatever is available within `timeout` into buffer_; false on timeout.
-    bool fill(std::chrono::milliseconds timeout);
-
-    int fd_ = -1;
-    bool eof_ = false;
-    std::string buffer_;
+    BlockingSocket socket_;
 };
 
 }  // namespace salon::test

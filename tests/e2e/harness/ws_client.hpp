@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/blocking_socket.hpp"
 #include "harness/connection.hpp"
 
 namespace salon::test {
@@ -48,7 +49,6 @@ public:
         std::string_view path = "/ws",
         const std::vector<std::string>& headers = {}
     );
-    ~WsClient() override;
     WsClient(const WsClient&) = delete;
     WsClient& operator=(const WsClient&) = delete;
 
@@ -69,20 +69,15 @@ public:
 protected:
     std::optional<Frame> receive(std::chrono::milliseconds timeout) override;
 
-    bool transport_eof() const override { return eof_ && messages_.empty(); }
+    bool transport_eof() const override { return socket_.eof() && messages_.empty(); }
 
     bool transport_closed(std::chrono::milliseconds timeout) override;
 
 private:
-    void send_raw(std::string_view bytes);
-    /// Reads what is available within `timeout`; false on timeout.
-    bool fill(std::chrono::milliseconds timeout);
-    /// Turns complete frames in buffer_ into messages_ (and answers control frames).
+    /// Turns complete frames in the socket's buffer into messages_ (and answers control frames).
     void parse();
 
-    int fd_ = -1;
-    bool eof_ = false;
-    std::string buffer_;
+    BlockingSocket socket_;
     std::string partial_;  // a fragmented message so far
     std::vector<std::string> messages_;
     std::vector<std::string> pongs_;
