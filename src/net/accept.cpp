@@ -18,21 +18,39 @@ asio::ip::tcp::acceptor open_acceptor(
     acceptor.set_option(asio::socket_base::reuse_address(true));
     acceptor.bind(endpoint);
     acceptor.listen(asio::socket_base::max_listen_connections);
+    // Lets accept_waiting() drain the backlog without blocking once it is empty.
+    acceptor.non_blocking(true);
     return acceptor;
 }
 
-asio::awaitable<std::optional<asio::ip::tcp::socket>> accept_next(
+asio::awaitable<std::vector<asio::ip::tcp::socket>> accept_waiting(
     asio::io_context& io, asio::ip::tcp::acceptor& acceptor, std::string_view what
 ) {
+    // Accepting one connection per wake-up lets a burst (everyone reconnecting after a
+    // restart) overflow the listen backlog while the server is busy delivering, and each
+    // dropped SYN costs its client a second or more. The bound keeps one burst from
+    // starving the connections already accepted.
+    constexpr std::size_t kMaxBurst = 1024;
     constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+    std::vector<asio::ip::tcp::socket> accepted;
     for (;;) {
         auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), use_nothrow);
-        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return std::nullopt;
-        if (!ec) co_return std::move(socket);
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return accepted;
+        if (!ec) {
+            accepted.push_back(std::move(socket));
+            break;
+        }
         spdlog::warn("{}: accept failed: {}", what, ec.message());
         asio::steady_timer pause(io, std::chrono::milliseconds(100));
         co_await pause.async_wait(use_nothrow);
     }
+    while (accepted.size() < kMaxBurst) {
+        boost::system::error_code ec;
+        auto socket = acceptor.accept(asio::make_strand(io), ec);
+        if (ec) break;  // would_block once drained; a real failure shows on the next wait
+        accepted.push_back(std::move(socket));
+    }
+    co_return accepted;
 }
 
 void log_connection_error(std::string_view remote, std::exception_ptr error) {

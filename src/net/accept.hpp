@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace salon::net {
 
@@ -19,10 +20,11 @@ boost::asio::ip::tcp::acceptor open_acceptor(
     boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint
 );
 
-/// The next connection, on a strand of its own; nullopt once the acceptor is closed. Transient
-/// failures (out of file descriptors) are logged under `what` and retried after a pause rather
-/// than spun on.
-boost::asio::awaitable<std::optional<boost::asio::ip::tcp::socket>> accept_next(
+/// The connections waiting to be accepted, each on a strand of its own: at least one (it waits
+/// for it), then every other one already queued, up to a bound. Empty once the acceptor is
+/// closed. Transient failures (out of file descriptors) are logged under `what` and retried after
+/// a pause rather than spun on.
+boost::asio::awaitable<std::vector<boost::asio::ip::tcp::socket>> accept_waiting(
     boost::asio::io_context& io, boost::asio::ip::tcp::acceptor& acceptor, std::string_view what
 );
 

@@ -24,18 +24,22 @@ HttpListener::HttpListener(
       acceptor_(open_acceptor(io, endpoint)) {}
 
 asio::awaitable<void> HttpListener::accept_loop() {
-    while (auto socket = co_await accept_next(io_, acceptor_, "http")) {
-        auto connection =
-            std::make_shared<HttpConnection>(std::move(*socket), server_, service_, registry_);
-        std::string remote = connection->address();
-        if (!registry_.admit(remote, connection)) {
-            spdlog::debug(
-                "{}: HTTP connection refused (limit per address, or shutting down)", remote
-            );
-            connection->refuse();
-        }
-        spawn_connection(std::move(connection), std::move(remote));
+    for (;;) {
+        auto sockets = co_await accept_waiting(io_, acceptor_, "http");
+        if (sockets.empty()) co_return;
+        for (auto& socket : sockets) admit(std::move(socket));
     }
+}
+
+void HttpListener::admit(asio::ip::tcp::socket socket) {
+    auto connection =
+        std::make_shared<HttpConnection>(std::move(socket), server_, service_, registry_);
+    std::string remote = connection->address();
+    if (!registry_.admit(remote, connection)) {
+        spdlog::debug("{}: HTTP connection refused (limit per address, or shutting down)", remote);
+        connection->refuse();
+    }
+    spawn_connection(std::move(connection), std::move(remote));
 }
 
 void HttpListener::stop() {

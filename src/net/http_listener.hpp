@@ -32,6 +32,9 @@ public:
     void stop();
 
 private:
+    /// Serves the connection, or answers 503 if the registry refuses it.
+    void admit(boost::asio::ip::tcp::socket socket);
+
     boost::asio::io_context& io_;
     server::ChatServer& server_;
     HttpService& service_;

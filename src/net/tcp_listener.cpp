@@ -31,19 +31,24 @@ TcpListener::TcpListener(
       acceptor_(open_acceptor(io, endpoint)) {}
 
 asio::awaitable<void> TcpListener::accept_loop() {
-    while (auto socket = co_await accept_next(io_, acceptor_, "tcp")) {
-        auto connection = std::make_shared<TcpConnection>(
-            std::move(*socket), server_, registry_, make_codec_, max_frame_bytes_
-        );
-        if (!registry_.admit(connection->address(), connection)) {
-            spdlog::warn(
-                "{}: connection refused (limit per address, or shutting down)",
-                connection->address()
-            );
-            continue;  // the connection closes as it goes out of scope
-        }
-        asio::post(connection->executor(), [connection] { connection->start(); });
+    for (;;) {
+        auto sockets = co_await accept_waiting(io_, acceptor_, "tcp");
+        if (sockets.empty()) co_return;
+        for (auto& socket : sockets) admit(std::move(socket));
     }
+}
+
+void TcpListener::admit(asio::ip::tcp::socket socket) {
+    auto connection = std::make_shared<TcpConnection>(
+        std::move(socket), server_, registry_, make_codec_, max_frame_bytes_
+    );
+    if (!registry_.admit(connection->address(), connection)) {
+        spdlog::warn(
+            "{}: connection refused (limit per address, or shutting down)", connection->address()
+        );
+        return;  // the connection closes as it goes out of scope
+    }
+    asio::post(connection->executor(), [connection] { connection->start(); });
 }
 
 void TcpListener::stop() {

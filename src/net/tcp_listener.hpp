@@ -31,6 +31,9 @@ public:
     void stop();
 
 private:
+    /// Starts the connection unless the registry refuses it (per-address limit, shutdown).
+    void admit(boost::asio::ip::tcp::socket socket);
+
     boost::asio::io_context& io_;
     server::ChatServer& server_;
     ConnectionRegistry& registry_;
