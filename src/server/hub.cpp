@@ -41,19 +41,14 @@ void Hub::to_user(const OnlineUser& user, const SharedEvent& event) const {
     for (const auto& session : user.sessions) session->deliver(event);
 }
 
-void Hub::to_members(const core::Channel& channel, const SharedEvent& event) const {
-    for (const auto& [folded, member] : channel.members()) {
-        const auto it = users_.find(folded);
-        if (it != users_.end()) to_user(it->second, event);
-    }
+void Hub::to_members(const core::Channel& channel, const SharedEvent& event) {
+    for (Session* session : recipients_of(channel)) session->deliver(event);
 }
 
 const std::vector<Session*>& Hub::recipients_of(const core::Channel& channel) {
     Recipients& cached = recipients_[&channel];
-    if (cached.built && cached.membership_version == channel.membership_version() &&
-        cached.sessions_version == sessions_version_) {
+    if (cached.built && cached.membership_version == channel.membership_version())
         return cached.sessions;
-    }
     cached.sessions.clear();
     for (const auto& [folded, member] : channel.members()) {
         const auto it = users_.find(folded);
@@ -62,8 +57,46 @@ const std::vector<Session*>& Hub::recipients_of(const core::Channel& channel) {
     }
     cached.built = true;
     cached.membership_version = channel.membership_version();
-    cached.sessions_version = sessions_version_;
     return cached.sessions;
+}
+
+Hub::Recipients* Hub::current_recipients(const core::Channel& channel, std::uint64_t version) {
+    const auto it = recipients_.find(&channel);
+    if (it == recipients_.end() || !it->second.built || it->second.membership_version != version)
+        return nullptr;
+    return &it->second;
+}
+
+void Hub::member_added(const core::Channel& channel, std::uint64_t before, const OnlineUser& user) {
+    Recipients* cached = current_recipients(channel, before);
+    if (cached == nullptr) return;
+    for (const auto& session : user.sessions) cached->sessions.push_back(session.get());
+    cached->membership_version = channel.membership_version();
+}
+
+void Hub::member_removed(
+    const core::Channel& channel, std::uint64_t before, const OnlineUser& user
+) {
+    Recipients* cached = current_recipients(channel, before);
+    if (cached == nullptr) return;
+    std::erase_if(cached->sessions, [&](const Session* s) {
+        return std::ranges::any_of(user.sessions, [s](const auto& own) { return own.get() == s; });
+    });
+    cached->membership_version = channel.membership_version();
+}
+
+void Hub::session_changed(const OnlineUser& user, Session* session, bool attached) {
+    for (const auto& name : user.channels) {
+        const core::Channel* channel = find_channel(name);
+        if (channel == nullptr) continue;
+        Recipients* cached = current_recipients(*channel, channel->membership_version());
+        if (cached == nullptr) continue;
+        if (attached) {
+            cached->sessions.push_back(session);
+        } else {
+            std::erase(cached->sessions, session);
+        }
+    }
 }
 
 core::Channel* Hub::find_channel(const std::string& name) {
@@ -108,7 +141,7 @@ std::optional<core::Failure> Hub::attach(
         user.guest = actor.guest;
     }
     user.sessions.push_back(session);
-    ++sessions_version_;
+    session_changed(user, session.get(), true);
     reply();
     return std::nullopt;
 }
@@ -121,7 +154,7 @@ void Hub::detach(const SessionPtr& session, const core::Actor& actor, std::strin
     const auto pos = std::ranges::find(user.sessions, session);
     if (pos == user.sessions.end()) return;
     user.sessions.erase(pos);
-    ++sessions_version_;
+    session_changed(user, session.get(), false);
     if (!user.sessions.empty()) return;
 
     // The user's last connection: they leave every channel (a registered user's memberships
@@ -131,13 +164,11 @@ void Hub::detach(const SessionPtr& session, const core::Actor& actor, std::strin
     for (const auto& name : user.channels) {
         core::Channel* channel = find_channel(name);
         if (channel == nullptr) continue;
+        const auto before = channel->membership_version();
         channel->remove_member(actor.folded);
-        for (const auto& [folded, member] : channel->members()) {
-            const auto other = users_.find(folded);
-            if (other == users_.end()) continue;
-            for (const auto& s : other->second.sessions) {
-                if (told.insert(s.get()).second) s->deliver(quit);
-            }
+        member_removed(*channel, before, user);
+        for (Session* s : recipients_of(*channel)) {
+            if (told.insert(s).second) s->deliver(quit);
         }
     }
     users_.erase(it);
@@ -223,7 +254,9 @@ std::optional<core::Failure> Hub::join(
     }
 
     const bool op = created || remembered_op;
+    const auto before = channel->membership_version();
     channel->add_member(actor, op);
+    member_added(*channel, before, user);
     user.channels.push_back(name);
     if (user.registered()) {
         persist([folded = actor.folded, membership = store::Membership{name, op}](store::Store& s) {
@@ -258,7 +291,9 @@ std::optional<core::Failure> Hub::part(
 
 void Hub::remove_membership(OnlineUser& user, core::Channel& channel) {
     const std::string folded = core::fold_user_name(user.name);
+    const auto before = channel.membership_version();
     channel.remove_member(folded);
+    member_removed(channel, before, user);
     std::erase(user.channels, channel.name());
     if (user.registered()) {
         persist([folded, name = channel.name()](store::Store& s) {

@@ -169,11 +169,19 @@ private:
     core::Channel* find_channel(const std::string& name);
     const core::Channel* find_channel(const std::string& name) const;
     void to_user(const OnlineUser& user, const SharedEvent& event) const;
-    void to_members(const core::Channel& channel, const SharedEvent& event) const;
-    /// Every session of every member of the channel, kept between messages until the member
-    /// list or anyone's sessions change, so a message's fan-out is one walk over a vector.
+    /// Requires mutex_ held exclusively (it may rebuild the channel's recipients).
+    void to_members(const core::Channel& channel, const SharedEvent& event);
+    /// Every session of every member of the channel, so that fan-out is one walk over a
+    /// vector. Built once, then kept in step by the member_* and session_changed helpers, so
+    /// a login storm does not rebuild every channel's list on every join; a cache that missed
+    /// a change (its version differs from the channel's) is rebuilt here.
     /// Requires mutex_ held exclusively.
     const std::vector<Session*>& recipients_of(const core::Channel& channel);
+    /// `before` is the channel's membership version before the change.
+    void member_added(const core::Channel& channel, std::uint64_t before, const OnlineUser& user);
+    void member_removed(const core::Channel& channel, std::uint64_t before, const OnlineUser& user);
+    /// A session of `user` attached or detached: the channels they are in gain or lose it.
+    void session_changed(const OnlineUser& user, Session* session, bool attached);
     void remove_membership(OnlineUser& user, core::Channel& channel);
     /// Runs `change` on the channel under the exclusive lock if the actor may moderate it.
     template <typename Change>
@@ -196,11 +204,12 @@ private:
     struct Recipients {
         bool built = false;
         std::uint64_t membership_version = 0;
-        std::uint64_t sessions_version = 0;
         std::vector<Session*> sessions;
     };
 
-    std::uint64_t sessions_version_ = 0;  // changes whenever a session attaches or detaches
+    /// The channel's cache if it was current at membership version `version`, else nullptr.
+    Recipients* current_recipients(const core::Channel& channel, std::uint64_t version);
+
     // By channel: std::map nodes do not move, and channels are never erased.
     std::unordered_map<const core::Channel*, Recipients> recipients_;
 };

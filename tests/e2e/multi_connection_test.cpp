@@ -44,6 +44,9 @@ TEST_P(MultiConnection, EventsReachEveryConnectionJoinFirstQuitLast) {
     call_ok(*ann1, "END");
     EXPECT_TRUE(ann1->closed_by_peer(kWait));
     EXPECT_TRUE(bodies(drain(*bob), "QUIT").empty()) << "QUIT before the last connection left";
+    // The connection that left is no longer a recipient; the one that stayed still is.
+    const auto after = call_ok(*bob, "SEND", msg("home", "to the one left")).at("id");
+    EXPECT_EQ(str(wait_for_id(*ann2, "MSG", after), "text"), "to the one left");
     call_ok(*ann2, "PING");
     call_ok(*ann2, "END");
     EXPECT_EQ(str(body_of(bob->wait_for("QUIT", kWait)), "user"), "ann");
