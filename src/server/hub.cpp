@@ -235,7 +235,8 @@ std::optional<core::Failure> Hub::join(
     if (channel != nullptr && channel->is_member(actor.folded)) {
         // Already in: a new connection of the user, or a repeated JOIN. Only this session
         // hears about it.
-        reply(core::JoinResult{channel->name(), channel->topic(), channel->member_infos()});
+        if (reply)
+            reply(core::JoinResult{channel->name(), channel->topic(), channel->member_infos()});
         session->deliver(event_frame(core::JoinEvent{channel->name(), user.name}));
         session->deliver(event_frame(core::HistoryEvent{channel->name(), channel->recent()}));
         return std::nullopt;
@@ -264,7 +265,7 @@ std::optional<core::Failure> Hub::join(
         });
     }
 
-    reply(core::JoinResult{channel->name(), channel->topic(), channel->member_infos()});
+    if (reply) reply(core::JoinResult{channel->name(), channel->topic(), channel->member_infos()});
     to_members(*channel, event_frame(core::JoinEvent{channel->name(), user.name}));
     to_user(user, event_frame(core::HistoryEvent{channel->name(), channel->recent()}));
     return std::nullopt;

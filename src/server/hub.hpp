@@ -79,7 +79,8 @@ public:
 
     /// Joins (or, when already a member, re-announces to this session only): `reply` gets the
     /// OK body, then come the JOIN event and the HISTORY event. `remembered_op` is the operator
-    /// flag kept in storage, for rejoins.
+    /// flag kept in storage, for rejoins. An empty `reply` skips building the OK body (its
+    /// member list), for the channels a native login joins without answering for each.
     std::optional<core::Failure> join(
         const SessionPtr& session,
         const core::Actor& actor,

@@ -358,9 +358,11 @@ awaitable<Session::Outcome> Session::log_in(
             "",
             mode,
             op,
-            [&](const core::JoinResult& r) {
-                if (announce_joins) reply_ok(proto::Request{{}, proto::Join{r.channel, ""}}, r);
-            }
+            announce_joins
+                ? std::function<void(const core::JoinResult&)>([&](const core::JoinResult& r) {
+                      reply_ok(proto::Request{{}, proto::Join{r.channel, ""}}, r);
+                  })
+                : nullptr
         );
         if (refused)
             notice(core::wire_code(refused->code), std::string(refused->message) + ": " + name);
