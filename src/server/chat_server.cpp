@@ -9,6 +9,13 @@
 #include "server/session.hpp"
 
 namespace salon::server {
+namespace {
+
+// How long a presence notice may wait for a write: unnoticeable in a chat, and long enough
+// that in a channel with any traffic the notices ride on the messages' writes.
+constexpr std::chrono::milliseconds kLazyWakeInterval{100};
+
+}  // namespace
 
 LoginThrottle::LoginThrottle(const core::Clock& clock, double failures_per_minute)
     : clock_(clock),
@@ -48,6 +55,7 @@ ChatServer::ChatServer(
       hub_(settings_.limits, store_, store_writes_),
       pipeline_(store_, clock_, delivery_, store_.max_message_id()),
       login_throttle_(clock_, settings_.limits.failed_logins_per_minute),
+      lazy_wakes_(io.get_executor(), kLazyWakeInterval),
       hashers_(worker_threads) {}
 
 ChatServer::~ChatServer() {

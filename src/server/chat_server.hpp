@@ -22,6 +22,7 @@
 #include "core/rate_limiter.hpp"
 #include "proto/native_codec.hpp"
 #include "server/hub.hpp"
+#include "server/lazy_wakes.hpp"
 #include "server/link.hpp"
 #include "server/message_pipeline.hpp"
 #include "store/store.hpp"
@@ -103,6 +104,8 @@ public:
 
     LoginThrottle& login_throttle() noexcept { return login_throttle_; }
 
+    LazyWakes& lazy_wakes() noexcept { return lazy_wakes_; }
+
     /// Runs `work` on the worker pool and resumes the caller on its own executor with the
     /// result (or its exception). For blocking calls only: never block an I/O thread.
     /// `work` must be a named variable of the awaiting coroutine, and outlive the co_await.
@@ -169,6 +172,7 @@ private:
     Hub hub_;
     MessagePipeline pipeline_;
     LoginThrottle login_throttle_;
+    LazyWakes lazy_wakes_;
     // Last, so that it is destroyed first: dropped password checks hold sessions, which must
     // not outlive the hub they belong to.
     boost::asio::thread_pool hashers_;

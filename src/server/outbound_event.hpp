@@ -16,15 +16,25 @@ namespace salon::server {
 /// first asker of each format encodes, the others share the same Frame.
 class OutboundEvent {
 public:
-    explicit OutboundEvent(core::Event event) : event_(std::move(event)) {}
+    explicit OutboundEvent(core::Event event)
+        : event_(std::move(event)),
+          lazy_(
+              std::holds_alternative<core::JoinEvent>(event_) ||
+              std::holds_alternative<core::PartEvent>(event_) ||
+              std::holds_alternative<core::QuitEvent>(event_)
+          ) {}
 
     const core::Event& event() const noexcept { return event_; }
+
+    /// Presence notices (JOIN, PART, QUIT) may wait a moment for a write (see LazyWakes).
+    bool lazy() const noexcept { return lazy_; }
 
     /// The event in `codec`'s format.
     Frame frame(const proto::Codec& codec) const;
 
 private:
     core::Event event_;
+    bool lazy_;
     mutable std::mutex mutex_;  // held only to encode
     mutable std::array<Frame, proto::kMaxEventFormats> frames_;
     // Set once a format's frame is in frames_: every later asker reads it without the lock.

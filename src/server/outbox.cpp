@@ -22,19 +22,27 @@ bool Outbox::admit(std::size_t bytes) {
     return true;
 }
 
-void Outbox::make_ready(Frame frame) {
+void Outbox::make_ready(Frame frame, bool lazy) {
     ready_.push_back(std::move(frame));
-    if (writer_waiting_ && waker_) {
+    if (!lazy && writer_waiting_ && waker_) {
         writer_waiting_ = false;
         waker_();
     }
 }
 
-bool Outbox::push(Frame frame) {
+bool Outbox::push(Frame frame, bool lazy) {
     std::lock_guard lock(mutex_);
     if (!admit(frame->size())) return false;
-    make_ready(std::move(frame));
+    make_ready(std::move(frame), lazy);
     return true;
+}
+
+void Outbox::wake() {
+    std::lock_guard lock(mutex_);
+    if (!ready_.empty() && writer_waiting_ && waker_) {
+        writer_waiting_ = false;
+        waker_();
+    }
 }
 
 bool Outbox::reply(Frame frame) {

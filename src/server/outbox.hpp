@@ -35,8 +35,11 @@ public:
     void attach(Waker waker);
     void detach();
 
-    /// Queues an event; false when it does not fit (the caller then calls overflow()).
-    bool push(Frame frame);
+    /// Queues an event; false when it does not fit (the caller then calls overflow()). A lazy
+    /// event does not wake the writer: it leaves with the next frame that does, or at wake().
+    bool push(Frame frame, bool lazy = false);
+    /// Wakes a waiting writer if lazy events are queued.
+    void wake();
     /// Queues a reply behind any reserved reply still pending.
     bool reply(Frame frame);
     /// Reserves the place of a reply that is known later; `expected_bytes` (what it and the
@@ -68,9 +71,9 @@ private:
         std::size_t expected_bytes = 0;
     };
 
-    bool admit(std::size_t bytes);  // requires mutex_
-    void make_ready(Frame frame);   // requires mutex_
-    void release_pending();         // requires mutex_
+    bool admit(std::size_t bytes);                    // requires mutex_
+    void make_ready(Frame frame, bool lazy = false);  // requires mutex_
+    void release_pending();                           // requires mutex_
 
     mutable std::mutex mutex_;
     std::size_t limit_bytes_;

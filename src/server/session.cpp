@@ -75,7 +75,21 @@ Session::Session(
 void Session::deliver(const SharedEvent& event) {
     if (!codec_->accepts(event->event())) return;
     metrics::salon().deliveries.inc();
-    if (!outbox_.push(event->frame(*codec_))) overflow();
+    if (!outbox_.push(event->frame(*codec_), event->lazy())) {
+        overflow();
+        return;
+    }
+    // Read before the exchange: in a storm most notices find the wake-up already asked for.
+    if (event->lazy() && !lazy_wake_pending_.load(std::memory_order_relaxed) &&
+        !lazy_wake_pending_.exchange(true, std::memory_order_acq_rel)) {
+        server_.lazy_wakes().add(weak_from_this());
+    }
+}
+
+void Session::wake_for_lazy_events() {
+    // Cleared first: a notice pushed from now on asks for the next wake-up.
+    lazy_wake_pending_.store(false, std::memory_order_release);
+    outbox_.wake();
 }
 
 void Session::queue_reply(Frame frame) {

@@ -1,6 +1,7 @@
 // One client connection's protocol state: login, rate limit, and the verbs it may run.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <memory>
 #include <optional>
@@ -56,6 +57,8 @@ public:
     /// Queues an event in this connection's format (unless its codec declines it); a full
     /// queue drops the connection with `send_queue_full`.
     void deliver(const SharedEvent& event);
+    /// LazyWakes' call: writes the presence notices still waiting. Any thread.
+    void wake_for_lazy_events();
     /// Queues a NOTICE event, e.g. shutting_down.
     void notice(std::string_view code, std::string_view message);
     void close(std::string reason);
@@ -129,6 +132,8 @@ private:
     std::size_t strikes_ = 0;
     bool logged_in_ = false;
     bool disconnected_ = false;
+    // Set from a lazy deliver() until LazyWakes wakes the writer, so it is asked once.
+    std::atomic<bool> lazy_wake_pending_ = false;
     core::Actor actor_;
 };
 

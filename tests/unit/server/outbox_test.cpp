@@ -290,6 +290,37 @@ TEST(OutboxWakerTest, AHeldBackReplyDoesNotWakeButItsReleaseDoes) {
     EXPECT_EQ(take_texts(outbox), (Texts{"first", "held"}));
 }
 
+TEST(OutboxWakerTest, ALazyEventWaitsForAnEagerOneOrForWake) {
+    Outbox outbox(1024);
+    CountingWaker counter;
+    outbox.attach(counter.waker());
+    take_texts(outbox);  // waits
+
+    outbox.push(frame("joined"), true);
+    EXPECT_EQ(counter.calls(), 0);
+    outbox.push(frame("message"));  // wakes, and the notice leaves first, in order
+    EXPECT_EQ(counter.calls(), 1);
+    EXPECT_EQ(take_texts(outbox), (Texts{"joined", "message"}));
+
+    take_texts(outbox);  // waits again
+    outbox.push(frame("left"), true);
+    EXPECT_EQ(counter.calls(), 1);
+    outbox.wake();
+    EXPECT_EQ(counter.calls(), 2);
+    outbox.wake();  // the writer is no longer waiting: nothing to do
+    EXPECT_EQ(counter.calls(), 2);
+    EXPECT_EQ(take_texts(outbox), (Texts{"left"}));
+}
+
+TEST(OutboxWakerTest, WakeWithNothingQueuedDoesNotWake) {
+    Outbox outbox(1024);
+    CountingWaker counter;
+    outbox.attach(counter.waker());
+    take_texts(outbox);
+    outbox.wake();
+    EXPECT_EQ(counter.calls(), 0);
+}
+
 TEST(OutboxWakerTest, OverflowWakesAWaitingWriterForTheLastWords) {
     Outbox outbox(1024);
     CountingWaker counter;
