@@ -24,7 +24,10 @@ bool Outbox::admit(std::size_t bytes) {
 
 void Outbox::make_ready(Frame frame, bool lazy) {
     ready_.push_back(std::move(frame));
-    if (!lazy && writer_waiting_ && waker_) {
+    // Lazy events wait for company, but only a few: in a storm every idle connection would
+    // otherwise hold a long batch, and the batch's vector stays with the connection.
+    if (lazy && ready_.size() < kLazyBatchFrames) return;
+    if (writer_waiting_ && waker_) {
         writer_waiting_ = false;
         waker_();
     }

@@ -35,8 +35,12 @@ public:
     void attach(Waker waker);
     void detach();
 
+    /// Lazy events queued before the writer is woken anyway.
+    static constexpr std::size_t kLazyBatchFrames = 16;
+
     /// Queues an event; false when it does not fit (the caller then calls overflow()). A lazy
-    /// event does not wake the writer: it leaves with the next frame that does, or at wake().
+    /// event does not wake the writer: it leaves with the next frame that does, or at wake(),
+    /// or once kLazyBatchFrames frames wait.
     bool push(Frame frame, bool lazy = false);
     /// Wakes a waiting writer if lazy events are queued.
     void wake();

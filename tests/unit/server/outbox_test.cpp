@@ -312,6 +312,18 @@ TEST(OutboxWakerTest, ALazyEventWaitsForAnEagerOneOrForWake) {
     EXPECT_EQ(take_texts(outbox), (Texts{"left"}));
 }
 
+TEST(OutboxWakerTest, EnoughLazyEventsWakeTheWriterThemselves) {
+    Outbox outbox(1024);
+    CountingWaker counter;
+    outbox.attach(counter.waker());
+    take_texts(outbox);
+    for (std::size_t i = 1; i < Outbox::kLazyBatchFrames; ++i) outbox.push(frame("j"), true);
+    EXPECT_EQ(counter.calls(), 0);
+    outbox.push(frame("j"), true);
+    EXPECT_EQ(counter.calls(), 1);
+    EXPECT_EQ(take_texts(outbox).size(), Outbox::kLazyBatchFrames);
+}
+
 TEST(OutboxWakerTest, WakeWithNothingQueuedDoesNotWake) {
     Outbox outbox(1024);
     CountingWaker counter;
