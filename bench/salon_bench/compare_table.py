@@ -91,7 +91,7 @@ rows.append((f"3, {int(args.idle):,} idle in 100 channels: connections held",
              lambda s: cell(s, "w3", f"{med(s, 'w3', lambda r: r['connections']):,.0f}")))
 rows.append(("3, idle: server RSS per connection",
              lambda s: cell(s, "w3", f"{med(s, 'w3', lambda r: r['rss_per_connection_bytes']) / 1000:.1f} KB")))
-rows.append(("3, idle: connect + login time",
+rows.append(("3, idle: connect + login time (all at once; Redis 256 and ngircd 8 in flight)",
              lambda s: cell(s, "w3", f"{med(s, 'w3', lambda r: r['connect_seconds']):.1f} s"
                             f" ({med(s, 'w3', lambda r: r['connects_per_second']):,.0f}/s)")))
 rows.append((f"4, {args.storm} registered logins during 1 at 20 msg/s: chat p50/p99",
