@@ -42,7 +42,7 @@ TcpConnection::TcpConnection(
       registry_(registry),
       make_codec_(std::move(make_codec)),
       max_frame_bytes_(max_frame_bytes),
-      driver_(socket_.get_executor(), server) {
+      driver_(socket_.get_executor(), server, *this) {
     boost::system::error_code ec;
     const auto endpoint = socket_.remote_endpoint(ec);
     address_ = ec ? std::string("unknown") : endpoint.address().to_string();
@@ -59,7 +59,7 @@ void TcpConnection::start() {
     socket_.set_option(asio::ip::tcp::no_delay(true), ec);
     socket_.non_blocking(true, ec);
     driver_.heard();
-    driver_.start_watchdog(weak_from_this(), *session_, [this] { cut(); });
+    driver_.start_watchdog(*session_);
     flush();      // arms the Outbox's wake-up
     read_turn();  // a client may have written before we got here
 }
@@ -142,6 +142,11 @@ void TcpConnection::shut_down() {
         self->driver_.begin_close("server shutting down");
         self->flush();
     });
+}
+
+void TcpConnection::post_watchdog_tick() {
+    if (auto self = weak_from_this().lock())  // empty while the connection is being destroyed
+        asio::post(socket_.get_executor(), [self] { self->driver_.watchdog_tick(); });
 }
 
 void TcpConnection::wake_writer() {

@@ -38,6 +38,7 @@ using CodecFactory = std::function<std::unique_ptr<proto::Codec>()>;
 /// connection as soon as no reading coroutine is running.
 class TcpConnection final : public server::Link,
                             public Connection,
+                            private DrivenConnection,
                             public std::enable_shared_from_this<TcpConnection> {
 public:
     TcpConnection(
@@ -59,6 +60,10 @@ public:
     void shut_down() override;
 
 private:
+    void post_watchdog_tick() override;
+
+    void on_watchdog_expired() override { cut(); }
+
     /// Where the reader stands.
     enum class Reader {
         waiting,  // for readability
