@@ -22,9 +22,8 @@ namespace {
 
 /// The most one read takes from the socket.
 constexpr std::size_t kScratchBytes = 16 * 1024;
-/// A drained read buffer larger than this is given back: a long idle connection should not
-/// keep the largest buffer it ever needed.
-constexpr std::size_t kKeptReadCapacity = 1024;
+/// A written batch of at most this many frames gives its vector back (see flush()).
+constexpr std::size_t kReleasedBatchFrames = 8;
 /// The most frames one write takes (IOV_MAX on Linux).
 constexpr std::size_t kMaxWriteBuffers = 1024;
 
@@ -180,8 +179,10 @@ awaitable<TcpConnection::ReadEnd> TcpConnection::read_available() {
             session_->handle_oversized_frame();
             co_return ReadEnd::closing;
         }
-        // A long idle connection should not keep the largest buffer it ever needed.
-        if (buffer_.empty() && buffer_.capacity() > kKeptReadCapacity) std::string().swap(buffer_);
+        // A drained buffer is given back: most connections are idle most of the time, and
+        // each would otherwise keep the largest buffer it ever needed (the next read's append
+        // allocates again, one allocation per read turn, not per frame).
+        if (buffer_.empty()) std::string().swap(buffer_);
 
         co_await driver_.pause_while_backlogged(*session_);
         if (driver_.closing()) co_return ReadEnd::closing;
@@ -221,6 +222,10 @@ void TcpConnection::flush() {
             wait_until_writable();
             return;
         }
+        // Everything taken is written. The Outbox swaps this vector in for its next batch, so
+        // keeping a small one would keep one per idle connection; a large one means a busy
+        // connection, which keeps it rather than grow a new one through every size again.
+        if (unsent_.capacity() <= kReleasedBatchFrames) std::vector<server::Frame>().swap(unsent_);
     }
 }
 
