@@ -30,7 +30,7 @@ constexpr std::size_t kMaxWriteBuffers = 1024;
 }  // namespace
 
 TcpConnection::TcpConnection(
-    asio::ip::tcp::socket socket,
+    StrandSocket socket,
     server::ChatServer& server,
     ConnectionRegistry& registry,
     CodecFactory make_codec,

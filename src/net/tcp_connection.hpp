@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "net/accept.hpp"
 #include "net/connection_registry.hpp"
 #include "net/session_driver.hpp"
 #include "proto/codec.hpp"
@@ -42,7 +43,7 @@ class TcpConnection final : public server::Link,
                             public std::enable_shared_from_this<TcpConnection> {
 public:
     TcpConnection(
-        boost::asio::ip::tcp::socket socket,
+        StrandSocket socket,
         server::ChatServer& server,
         ConnectionRegistry& registry,
         CodecFactory make_codec,
@@ -54,7 +55,7 @@ public:
 
     const std::string& address() const noexcept { return address_; }
 
-    boost::asio::any_io_executor executor() { return socket_.get_executor(); }
+    ConnectionStrand executor() { return socket_.get_executor(); }
 
     void close_after_flush(std::string reason) override;
     void shut_down() override;
@@ -93,7 +94,7 @@ private:
     /// connection.
     void finish_writing();
 
-    boost::asio::ip::tcp::socket socket_;
+    StrandSocket socket_;
     server::ChatServer& server_;
     ConnectionRegistry& registry_;
     CodecFactory make_codec_;
