@@ -33,13 +33,13 @@ TcpConnection::TcpConnection(
     StrandSocket socket,
     server::ChatServer& server,
     ConnectionRegistry& registry,
-    CodecFactory make_codec,
+    std::unique_ptr<proto::Codec> codec,
     std::size_t max_frame_bytes
 )
     : socket_(std::move(socket)),
       server_(server),
       registry_(registry),
-      make_codec_(std::move(make_codec)),
+      codec_(std::move(codec)),
       max_frame_bytes_(max_frame_bytes),
       driver_(socket_.get_executor(), server, *this) {
     boost::system::error_code ec;
@@ -50,10 +50,7 @@ TcpConnection::TcpConnection(
 void TcpConnection::start() {
     metrics::salon().tcp_connections.inc();
     metrics::salon().tcp_accepted.inc();
-    session_ = server_.open_session(weak_from_this(), address_, make_codec_());
-    session_->outbox().attach([weak = weak_from_this()] {
-        if (auto connection = weak.lock()) connection->wake_writer();
-    });
+    session_ = server_.open_session(weak_from_this(), address_, std::move(codec_));
     boost::system::error_code ec;
     socket_.set_option(asio::ip::tcp::no_delay(true), ec);
     socket_.non_blocking(true, ec);

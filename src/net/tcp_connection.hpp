@@ -46,7 +46,7 @@ public:
         StrandSocket socket,
         server::ChatServer& server,
         ConnectionRegistry& registry,
-        CodecFactory make_codec,
+        std::unique_ptr<proto::Codec> codec,
         std::size_t max_frame_bytes
     );
 
@@ -58,6 +58,7 @@ public:
     ConnectionStrand executor() { return socket_.get_executor(); }
 
     void close_after_flush(std::string reason) override;
+    void wake_writer() override;
     void shut_down() override;
 
 private:
@@ -84,7 +85,6 @@ private:
     void cut();
     /// Closes the socket, forgets the connection and tells the session. Once.
     void end();
-    void wake_writer();
     /// Writes what the Outbox holds while the socket takes it. On the strand.
     void flush();
     /// One gathered write of unsent_; returns errno (0 on success, also when partial).
@@ -97,7 +97,7 @@ private:
     StrandSocket socket_;
     server::ChatServer& server_;
     ConnectionRegistry& registry_;
-    CodecFactory make_codec_;
+    std::unique_ptr<proto::Codec> codec_;  // until start() hands it to the session
     std::size_t max_frame_bytes_;
     std::string address_;
     std::shared_ptr<server::Session> session_;

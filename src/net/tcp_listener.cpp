@@ -33,7 +33,7 @@ TcpListener::TcpListener(
 asio::awaitable<void> TcpListener::accept_loop() {
     while (auto socket = co_await accept_next(io_, acceptor_, "tcp")) {
         auto connection = std::make_shared<TcpConnection>(
-            std::move(*socket), server_, registry_, make_codec_, max_frame_bytes_
+            std::move(*socket), server_, registry_, make_codec_(), max_frame_bytes_
         );
         if (!registry_.admit(connection->address(), connection)) {
             spdlog::warn(

@@ -61,9 +61,6 @@ awaitable<void> WebSocketConnection::run(Request upgrade) {
     metrics::salon().websocket_accepted.inc();
 
     session_ = server_.open_session(weak_from_this(), address_);
-    session_->outbox().attach([weak = weak_from_this()] {
-        if (auto connection = weak.lock()) connection->wake_writer();
-    });
     driver_.heard();
     // A ping or pong from the peer is a sign of life like any frame. Runs inside our reads,
     // on the strand.

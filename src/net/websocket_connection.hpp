@@ -41,6 +41,7 @@ public:
     boost::asio::awaitable<void> run(Request upgrade);
 
     void close_after_flush(std::string reason) override;
+    void wake_writer() override;
     /// NOTICE shutting_down, then a close (1001) once it is written. Thread-safe.
     void shut_down();
 
@@ -49,7 +50,6 @@ private:
     void on_watchdog_expired() override;
     boost::asio::awaitable<void> read_loop();
     boost::asio::awaitable<void> write_loop();
-    void wake_writer();
     void end_now();  // on the strand
     void begin_close(
         std::string reason, boost::beast::websocket::close_code code
