@@ -68,6 +68,12 @@ asio::awaitable<std::optional<StrandSocket>> accept_next(
     }
 }
 
+std::string remote_address(const StrandSocket& socket) {
+    boost::system::error_code ec;
+    const auto endpoint = socket.remote_endpoint(ec);
+    return ec ? std::string("unknown") : endpoint.address().to_string();
+}
+
 void log_connection_error(std::string_view remote, std::exception_ptr error) {
     if (!error) return;
     try {

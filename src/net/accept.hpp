@@ -40,6 +40,9 @@ boost::asio::awaitable<std::optional<StrandSocket>> accept_next(
     boost::asio::io_context& io, boost::asio::ip::tcp::acceptor& acceptor, std::string_view what
 );
 
+/// The peer's address as text ("unknown" when the socket no longer knows it).
+std::string remote_address(const StrandSocket& socket);
+
 /// Logs an exception that ended a connection's coroutine, so that none is lost.
 void log_connection_error(std::string_view remote, std::exception_ptr error);
 

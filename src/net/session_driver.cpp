@@ -17,7 +17,7 @@ namespace {
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 /// How long a closing connection may take to flush before it is cut: a peer that stopped
 /// reading must not hold its memory.
-constexpr auto kCloseFlushBound = std::chrono::seconds(2);
+constexpr std::chrono::milliseconds kCloseFlushBound = std::chrono::seconds(2);
 /// How often a reader paused because the whole server is congested looks again.
 constexpr auto kCongestionRecheck = std::chrono::milliseconds(1);
 /// The watchdog's resolution: a PING or a close comes at most this late (and never early). Half
@@ -105,14 +105,15 @@ SessionDriver::SessionDriver(
     : server_(server),
       connection_(connection),
       watchdog_(WatchdogService::of(strand)),
-      last_heard_(server.clock().steady_now()) {}
+      since_(server.clock().steady_now()) {}
 
 SessionDriver::~SessionDriver() {
     watchdog_.cancel(*this);
 }
 
 void SessionDriver::heard() {
-    last_heard_ = server_.clock().steady_now();
+    if (closing_) return;
+    since_ = server_.clock().steady_now();
     pinged_ = false;
 }
 
@@ -120,7 +121,7 @@ bool SessionDriver::begin_close(std::string reason) {
     if (closing_) return false;
     closing_ = true;
     close_reason_ = std::move(reason);
-    closing_since_ = server_.clock().steady_now();
+    since_ = server_.clock().steady_now();
     wake_reader();
     if (watching_) arm_watchdog();  // the deadline is now the closing flush's bound
     return true;
@@ -164,20 +165,16 @@ void SessionDriver::stop_watchdog() {
 
 void SessionDriver::arm_watchdog() {
     const auto idle = server_.settings().limits.idle_timeout;
-    const auto next = closing_  ? closing_since_ + kCloseFlushBound
-                      : pinged_ ? last_heard_ + idle
-                                : last_heard_ + idle / 2;
-    watchdog_.schedule(*this, next);
+    watchdog_.schedule(*this, since_ + (closing_ ? kCloseFlushBound : pinged_ ? idle : idle / 2));
 }
 
 void SessionDriver::watchdog_tick() {
     if (!watching_) return;  // stopped after the tick was posted
     const auto now = server_.clock().steady_now();
     const auto idle = server_.settings().limits.idle_timeout;
-    const bool expired_now =
-        closing_ ? now - closing_since_ >= kCloseFlushBound : now - last_heard_ >= idle;
+    const bool expired_now = now - since_ >= (closing_ ? kCloseFlushBound : idle);
     if (!expired_now) {
-        if (!closing_ && !pinged_ && now - last_heard_ >= idle / 2) {
+        if (!closing_ && !pinged_ && now - since_ >= idle / 2) {
             pinged_ = true;
             session_->handle_idle();
         }

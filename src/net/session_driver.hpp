@@ -105,8 +105,9 @@ private:
     // connection that is not paused keeps no timer.
     boost::asio::steady_timer* paused_reader_ = nullptr;
     server::Session* session_ = nullptr;
-    core::SteadyTime last_heard_;
-    core::SteadyTime closing_since_;
+    // When the peer was last heard from; once closing, when the close began (what is heard
+    // from a closing peer no longer matters).
+    core::SteadyTime since_;
     bool pinged_ = false;
     bool closing_ = false;
     bool expired_ = false;

@@ -33,24 +33,18 @@ TcpConnection::TcpConnection(
     StrandSocket socket,
     server::ChatServer& server,
     ConnectionRegistry& registry,
-    std::unique_ptr<proto::Codec> codec,
     std::size_t max_frame_bytes
 )
     : socket_(std::move(socket)),
       server_(server),
       registry_(registry),
-      codec_(std::move(codec)),
       max_frame_bytes_(max_frame_bytes),
-      driver_(socket_.get_executor(), server, *this) {
-    boost::system::error_code ec;
-    const auto endpoint = socket_.remote_endpoint(ec);
-    address_ = ec ? std::string("unknown") : endpoint.address().to_string();
-}
+      driver_(socket_.get_executor(), server, *this) {}
 
-void TcpConnection::start() {
+void TcpConnection::start(std::string address, std::unique_ptr<proto::Codec> codec) {
     metrics::salon().tcp_connections.inc();
     metrics::salon().tcp_accepted.inc();
-    session_ = server_.open_session(weak_from_this(), address_, std::move(codec_));
+    session_ = server_.open_session(weak_from_this(), std::move(address), std::move(codec));
     boost::system::error_code ec;
     socket_.set_option(asio::ip::tcp::no_delay(true), ec);
     socket_.non_blocking(true, ec);
@@ -84,7 +78,7 @@ void TcpConnection::read_turn() {
             socket_.get_executor(),
             [self = shared_from_this()](std::exception_ptr error, ReadEnd how) {
                 if (error) {
-                    log_connection_error(self->address_, error);
+                    log_connection_error(self->session_->remote_address(), error);
                     how = ReadEnd::cut;
                 }
                 if (how == ReadEnd::idle && !self->writer_done_ && !self->driver_.expired()) {
@@ -116,7 +110,7 @@ void TcpConnection::end() {
     boost::system::error_code ec;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
     socket_.close(ec);
-    registry_.remove(address_, shared_from_this());
+    registry_.remove(session_->remote_address(), shared_from_this());
     session_->handle_disconnect(driver_.close_reason());
     metrics::salon().tcp_connections.dec();
 }

@@ -46,14 +46,12 @@ public:
         StrandSocket socket,
         server::ChatServer& server,
         ConnectionRegistry& registry,
-        std::unique_ptr<proto::Codec> codec,
         std::size_t max_frame_bytes
     );
 
-    /// Starts serving the connection, which then ends by itself. Call once, on its strand.
-    void start();
-
-    const std::string& address() const noexcept { return address_; }
+    /// Starts serving the connection from `address` (as the registry admitted it) in the
+    /// codec's protocol; it then ends by itself. Call once, on its strand.
+    void start(std::string address, std::unique_ptr<proto::Codec> codec);
 
     ConnectionStrand executor() { return socket_.get_executor(); }
 
@@ -97,10 +95,8 @@ private:
     StrandSocket socket_;
     server::ChatServer& server_;
     ConnectionRegistry& registry_;
-    std::unique_ptr<proto::Codec> codec_;  // until start() hands it to the session
     std::size_t max_frame_bytes_;
-    std::string address_;
-    std::shared_ptr<server::Session> session_;
+    std::shared_ptr<server::Session> session_;  // keeps the remote address too
     SessionDriver driver_;
     // Bytes read but not yet handled: at most one partial frame between reads.
     std::string buffer_;

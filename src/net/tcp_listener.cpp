@@ -32,17 +32,20 @@ TcpListener::TcpListener(
 
 asio::awaitable<void> TcpListener::accept_loop() {
     while (auto socket = co_await accept_next(io_, acceptor_, "tcp")) {
+        std::string address = remote_address(*socket);
         auto connection = std::make_shared<TcpConnection>(
-            std::move(*socket), server_, registry_, make_codec_(), max_frame_bytes_
+            std::move(*socket), server_, registry_, max_frame_bytes_
         );
-        if (!registry_.admit(connection->address(), connection)) {
-            spdlog::warn(
-                "{}: connection refused (limit per address, or shutting down)",
-                connection->address()
-            );
+        if (!registry_.admit(address, connection)) {
+            spdlog::warn("{}: connection refused (limit per address, or shutting down)", address);
             continue;  // the connection closes as it goes out of scope
         }
-        asio::post(connection->executor(), [connection] { connection->start(); });
+        asio::post(
+            connection->executor(),
+            [connection, address = std::move(address), codec = make_codec_()]() mutable {
+                connection->start(std::move(address), std::move(codec));
+            }
+        );
     }
 }
 
