@@ -77,6 +77,10 @@ void TcpConnection::read_turn() {
         asio::bind_executor(
             socket_.get_executor(),
             [self = shared_from_this()](std::exception_ptr error, ReadEnd how) {
+                // Most connections are idle most of the time: only one holding a partial frame
+                // keeps a read buffer between turns (so a busy one allocates once per turn,
+                // not per frame).
+                if (self->partial_ && self->partial_->bytes.empty()) self->partial_.reset();
                 if (error) {
                     log_connection_error(self->session_->remote_address(), error);
                     how = ReadEnd::cut;
@@ -146,16 +150,19 @@ void TcpConnection::wake_writer() {
 awaitable<TcpConnection::ReadEnd> TcpConnection::read_available() {
     // A frame of exactly the limit plus its "\r\n" must fit.
     const std::size_t max_buffered = max_frame_bytes_ + 2;
+    if (!partial_) partial_ = std::make_unique<Partial>();  // read_turn() gives it back
+    std::string& buffer = partial_->bytes;
+    std::size_t& search_from = partial_->search_from;
     for (;;) {
         // Every complete frame already read is handled before reading again, so the requests a
         // client pipelines are taken in one turn of the event loop, not one turn each.
         std::size_t consumed = 0;
         for (std::size_t newline;
-             (newline = buffer_.find('\n', search_from_)) != std::string::npos;) {
+             (newline = buffer.find('\n', search_from)) != std::string::npos;) {
             co_await driver_.pause_while_backlogged(*session_);
             if (driver_.closing()) co_return ReadEnd::closing;
-            std::string frame(buffer_.data() + consumed, newline - consumed);
-            consumed = search_from_ = newline + 1;
+            std::string frame(buffer.data() + consumed, newline - consumed);
+            consumed = search_from = newline + 1;
             if (frame.ends_with('\r')) frame.pop_back();
             if (frame.size() > max_frame_bytes_) {
                 session_->handle_oversized_frame();  // answers, then closes
@@ -164,29 +171,25 @@ awaitable<TcpConnection::ReadEnd> TcpConnection::read_available() {
             if (!frame.empty()) co_await session_->handle_frame(std::move(frame));
             if (driver_.closing()) co_return ReadEnd::closing;
         }
-        buffer_.erase(0, consumed);
-        search_from_ = buffer_.size();
-        if (buffer_.size() >= max_buffered) {
+        buffer.erase(0, consumed);
+        search_from = buffer.size();
+        if (buffer.size() >= max_buffered) {
             session_->handle_oversized_frame();
             co_return ReadEnd::closing;
         }
-        // A drained buffer is given back: most connections are idle most of the time, and
-        // each would otherwise keep the largest buffer it ever needed (the next read's append
-        // allocates again, one allocation per read turn, not per frame).
-        if (buffer_.empty()) std::string().swap(buffer_);
 
         co_await driver_.pause_while_backlogged(*session_);
         if (driver_.closing()) co_return ReadEnd::closing;
         // The bytes go through a per-thread scratch buffer, so that the connection's own buffer
         // only ever holds a partial frame. Nothing suspends between the read and the append.
         thread_local std::array<char, kScratchBytes> scratch;
-        const std::size_t room = std::min(scratch.size(), max_buffered - buffer_.size());
+        const std::size_t room = std::min(scratch.size(), max_buffered - buffer.size());
         boost::system::error_code ec;
         const std::size_t n = socket_.read_some(asio::buffer(scratch.data(), room), ec);
         if (ec == asio::error::would_block || ec == asio::error::try_again) co_return ReadEnd::idle;
         if (ec) co_return ReadEnd::cut;  // the peer went away (EOF, reset)
         driver_.heard();
-        buffer_.append(scratch.data(), n);
+        buffer.append(scratch.data(), n);
     }
 }
 
@@ -243,7 +246,7 @@ int TcpConnection::write_unsent() {
     for (; done < unsent_.size(); ++done) {
         const std::size_t frame_left = unsent_[done]->size() - unsent_offset_;
         if (remaining < frame_left) {
-            unsent_offset_ += remaining;
+            unsent_offset_ += static_cast<std::uint32_t>(remaining);
             break;
         }
         remaining -= frame_left;

@@ -65,7 +65,7 @@ private:
     void on_watchdog_expired() override { cut(); }
 
     /// Where the reader stands.
-    enum class Reader {
+    enum class Reader : std::uint8_t {
         waiting,  // for readability
         running,  // a coroutine handles what was read; it decides what follows
         stopped,  // for good: the connection closes after a flush, or ends
@@ -98,13 +98,21 @@ private:
     std::size_t max_frame_bytes_;
     std::shared_ptr<server::Session> session_;  // keeps the remote address too
     SessionDriver driver_;
-    // Bytes read but not yet handled: at most one partial frame between reads.
-    std::string buffer_;
-    std::size_t search_from_ = 0;  // the bytes of buffer_ before this offset hold no newline
+
+    struct Partial {
+        std::string bytes;            // at most one partial frame between reads
+        std::size_t search_from = 0;  // the bytes before this offset hold no newline
+    };
+
+    // Bytes read but not yet handled; none while idle with nothing pending (see read_turn()).
+    std::unique_ptr<Partial> partial_;
+    std::vector<server::Frame> unsent_;  // taken from the Outbox, not yet fully written
+    // Bytes of unsent_.front() already written: within one frame, which the Outbox admits only
+    // within the send-queue bound. 32 bits, with the flags packed beside them, keep every
+    // connection 16 bytes smaller.
+    std::uint32_t unsent_offset_ = 0;
     Reader reader_ = Reader::waiting;
     bool ended_ = false;
-    std::vector<server::Frame> unsent_;  // taken from the Outbox, not yet fully written
-    std::size_t unsent_offset_ = 0;      // bytes of unsent_.front() already written
     bool awaiting_writable_ = false;
     bool writer_done_ = false;
 };
