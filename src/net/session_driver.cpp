@@ -120,7 +120,7 @@ void SessionDriver::heard() {
 bool SessionDriver::begin_close(std::string reason) {
     if (closing_) return false;
     closing_ = true;
-    close_reason_ = std::move(reason);
+    close_reason_ = std::make_unique<std::string>(std::move(reason));
     since_ = server_.clock().steady_now();
     wake_reader();
     if (watching_) arm_watchdog();  // the deadline is now the closing flush's bound
@@ -181,7 +181,7 @@ void SessionDriver::watchdog_tick() {
         arm_watchdog();
         return;
     }
-    if (!closing_) close_reason_ = "ping timeout";
+    if (!closing_) close_reason_ = std::make_unique<std::string>("ping timeout");
     closing_ = true;
     expired_ = true;
     watching_ = false;

@@ -4,6 +4,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <memory>
 #include <string>
 
 #include "core/clock.hpp"
@@ -65,7 +66,7 @@ public:
 
     /// Why the connection ended, for the QUIT that follows ("connection closed" by default).
     std::string close_reason() const {
-        return close_reason_.empty() ? "connection closed" : close_reason_;
+        return close_reason_ && !close_reason_->empty() ? *close_reason_ : "connection closed";
     }
 
     /// Starts closing after a flush; false when it was closing already (the first reason wins).
@@ -112,7 +113,9 @@ private:
     bool closing_ = false;
     bool expired_ = false;
     bool watching_ = false;
-    std::string close_reason_;
+    // Out of line: only a closing connection has one, and 8 bytes instead of a std::string's 32
+    // keep every idle connection smaller.
+    std::unique_ptr<std::string> close_reason_;
 };
 
 }  // namespace salon::net
