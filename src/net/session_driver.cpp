@@ -1,7 +1,13 @@
 #include "net/session_driver.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
 
 namespace salon::net {
 namespace asio = boost::asio;
@@ -11,112 +17,181 @@ namespace {
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 /// How long a closing connection may take to flush before it is cut: a peer that stopped
 /// reading must not hold its memory.
-constexpr auto kCloseFlushBound = std::chrono::seconds(2);
+constexpr std::chrono::milliseconds kCloseFlushBound = std::chrono::seconds(2);
 /// How often a reader paused because the whole server is congested looks again.
 constexpr auto kCongestionRecheck = std::chrono::milliseconds(1);
+/// The watchdog's resolution: a PING or a close comes at most this late (and never early). Half
+/// the shortest idle timeout the configuration allows (0.2 s).
+constexpr auto kWatchdogTick = std::chrono::milliseconds(100);
+/// A turn of the wheel is 51.2 s: a deadline further ahead (the PING at half the default 120 s
+/// idle timeout) is looked at once per turn before it is due, which costs nothing worth
+/// counting, and the empty buckets cost 8 KiB per io_context.
+constexpr std::size_t kWatchdogBuckets = 512;
 
 }  // namespace
 
-SessionDriver::SessionDriver(asio::any_io_executor strand, server::ChatServer& server)
+/// Every watchdog deadline of one io_context, in one timing wheel ticked by one timer, which
+/// runs only while some deadline is filed. Thread-safe: connections on any strand file and
+/// remove their deadlines under its mutex, and a tick only posts to the strands of the
+/// connections that are due.
+class WatchdogService final : public asio::execution_context::service {
+public:
+    static asio::execution_context::id id;
+
+    explicit WatchdogService(asio::io_context& io)
+        : asio::execution_context::service(io),
+          wheel_(kWatchdogTick, kWatchdogBuckets, DeadlineWheel::Clock::now()),
+          timer_(io) {}
+
+    /// The service of the io_context whose executor (or a strand of it) `executor` is.
+    /// @throws std::logic_error for any other executor
+    static WatchdogService& of(const asio::any_io_executor& executor) {
+        using IoExecutor = asio::io_context::executor_type;
+        if (const auto* strand = executor.target<asio::strand<IoExecutor>>())
+            return asio::use_service<WatchdogService>(strand->get_inner_executor().context());
+        if (const auto* plain = executor.target<IoExecutor>())
+            return asio::use_service<WatchdogService>(plain->context());
+        throw std::logic_error("a connection's executor must belong to an io_context");
+    }
+
+    void schedule(SessionDriver& driver, core::SteadyTime deadline) {
+        std::lock_guard lock(mutex_);
+        if (shut_down_) return;
+        wheel_.insert(driver, deadline);
+        if (!ticking_) arm();
+    }
+
+    void cancel(SessionDriver& driver) {
+        std::lock_guard lock(mutex_);
+        wheel_.remove(driver);
+    }
+
+private:
+    void shutdown() override {
+        std::lock_guard lock(mutex_);
+        shut_down_ = true;
+        wheel_.clear();  // the pending tick is destroyed with the io_context's timers
+    }
+
+    void arm() {  // requires mutex_
+        ticking_ = true;
+        timer_.expires_after(wheel_.tick());
+        timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec) tick();
+        });
+    }
+
+    void tick() {
+        std::lock_guard lock(mutex_);
+        ticking_ = false;
+        wheel_.advance(DeadlineWheel::Clock::now(), [](DeadlineWheel::Entry& entry) {
+            static_cast<SessionDriver&>(entry).connection_.post_watchdog_tick();
+        });
+        if (!wheel_.empty() && !shut_down_) arm();
+    }
+
+    std::mutex mutex_;
+    DeadlineWheel wheel_;
+    asio::basic_waitable_timer<std::chrono::steady_clock> timer_;
+    bool ticking_ = false;
+    bool shut_down_ = false;
+};
+
+asio::execution_context::id WatchdogService::id;
+
+SessionDriver::SessionDriver(
+    asio::any_io_executor strand, server::ChatServer& server, DrivenConnection& connection
+)
     : server_(server),
-      writer_signal_(strand),
-      reader_signal_(strand),
-      watchdog_timer_(strand),
-      last_heard_(server.clock().steady_now()) {}
+      connection_(connection),
+      watchdog_(WatchdogService::of(strand)),
+      since_(server.clock().steady_now()) {}
+
+SessionDriver::~SessionDriver() {
+    watchdog_.cancel(*this);
+}
 
 void SessionDriver::heard() {
-    last_heard_ = server_.clock().steady_now();
+    if (closing_) return;
+    since_ = server_.clock().steady_now();
     pinged_ = false;
 }
 
 bool SessionDriver::begin_close(std::string reason) {
     if (closing_) return false;
     closing_ = true;
-    close_reason_ = std::move(reason);
-    closing_since_ = server_.clock().steady_now();
-    writer_signal_.cancel();
-    reader_signal_.cancel();
+    close_reason_ = std::make_unique<std::string>(std::move(reason));
+    since_ = server_.clock().steady_now();
+    wake_reader();
     if (watching_) arm_watchdog();  // the deadline is now the closing flush's bound
     return true;
 }
 
-asio::awaitable<void> SessionDriver::wait_for_frames() {
-    writer_signal_.expires_at(asio::steady_timer::time_point::max());
-    co_await writer_signal_.async_wait(use_nothrow);
+void SessionDriver::wake_reader() {
+    if (paused_reader_ != nullptr) paused_reader_->cancel();
 }
 
 asio::awaitable<void> SessionDriver::pause_while_backlogged(const server::Session& session) {
     const std::size_t pause_above = server_.settings().limits.send_queue_bytes / 2;
+    std::optional<asio::steady_timer> timer;  // made only when the reader must wait
     for (;;) {
         if (closing_ || expired_) co_return;
-        if (session.outbox().backlog_bytes() > pause_above) {
+        const bool backlogged = session.outbox().backlog_bytes() > pause_above;
+        if (!backlogged && !server_.pipeline().congested()) co_return;
+        if (!timer) timer.emplace(co_await asio::this_coro::executor);
+        if (backlogged) {
             // wrote() wakes it.
-            reader_signal_.expires_at(asio::steady_timer::time_point::max());
-        } else if (server_.pipeline().congested()) {
-            // Nothing wakes a reader when the server catches up: it looks again shortly.
-            reader_signal_.expires_after(kCongestionRecheck);
+            timer->expires_at(asio::steady_timer::time_point::max());
         } else {
-            co_return;
+            // Nothing wakes a reader when the server catches up: it looks again shortly.
+            timer->expires_after(kCongestionRecheck);
         }
-        co_await reader_signal_.async_wait(use_nothrow);
+        paused_reader_ = &*timer;
+        co_await timer->async_wait(use_nothrow);
+        paused_reader_ = nullptr;
     }
 }
 
-void SessionDriver::start_watchdog(
-    std::weak_ptr<void> owner, server::Session& session, std::function<void()> on_expired
-) {
-    owner_ = std::move(owner);
+void SessionDriver::start_watchdog(server::Session& session) {
     session_ = &session;
-    on_expired_ = std::move(on_expired);
     watching_ = true;
     arm_watchdog();
 }
 
 void SessionDriver::stop_watchdog() {
     watching_ = false;
-    watchdog_timer_.cancel();
-    on_expired_ = nullptr;
+    watchdog_.cancel(*this);
 }
 
 void SessionDriver::arm_watchdog() {
     const auto idle = server_.settings().limits.idle_timeout;
-    const auto next = closing_  ? closing_since_ + kCloseFlushBound
-                      : pinged_ ? last_heard_ + idle
-                                : last_heard_ + idle / 2;
-    // Setting the expiry cancels the wait in progress, whose handler then does nothing.
-    watchdog_timer_.expires_at(next);
-    watchdog_timer_.async_wait([this, owner = owner_](const boost::system::error_code& ec) {
-        const auto alive = owner.lock();
-        if (ec || !alive || !watching_) return;
-        watchdog_tick();
-    });
+    watchdog_.schedule(*this, since_ + (closing_ ? kCloseFlushBound : pinged_ ? idle : idle / 2));
 }
 
 void SessionDriver::watchdog_tick() {
+    if (!watching_) return;  // stopped after the tick was posted
     const auto now = server_.clock().steady_now();
     const auto idle = server_.settings().limits.idle_timeout;
-    const bool expired_now =
-        closing_ ? now - closing_since_ >= kCloseFlushBound : now - last_heard_ >= idle;
+    const bool expired_now = now - since_ >= (closing_ ? kCloseFlushBound : idle);
     if (!expired_now) {
-        if (!closing_ && !pinged_ && now - last_heard_ >= idle / 2) {
+        if (!closing_ && !pinged_ && now - since_ >= idle / 2) {
             pinged_ = true;
             session_->handle_idle();
         }
         arm_watchdog();
         return;
     }
-    if (!closing_) close_reason_ = "ping timeout";
+    if (!closing_) close_reason_ = std::make_unique<std::string>("ping timeout");
     closing_ = true;
     expired_ = true;
     watching_ = false;
-    writer_signal_.cancel();
-    reader_signal_.cancel();
-    if (on_expired_) on_expired_();
+    wake_reader();
+    connection_.on_watchdog_expired();
 }
 
 asio::awaitable<void> SessionDriver::park() {
     asio::steady_timer forever(
-        writer_signal_.get_executor(), asio::steady_timer::time_point::max()
+        co_await asio::this_coro::executor, asio::steady_timer::time_point::max()
     );
     co_await forever.async_wait(use_nothrow);
 }

@@ -4,28 +4,55 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <functional>
 #include <memory>
 #include <string>
 
 #include "core/clock.hpp"
+#include "net/deadline_wheel.hpp"
 #include "server/chat_server.hpp"
 #include "server/session.hpp"
 
 namespace salon::net {
 
-/// The flow control and timing a transport connection applies to its Session: the writer's
-/// wake-up, the reader's pause while the outbox backlog is high (backpressure), and the
-/// watchdog: PING after half the idle timeout, the end after the whole of it, and the bound on
-/// a closing flush. A connection runs its own reader and writer (they know the framing); the
-/// watchdog is a timer callback, not a coroutine, because every coroutine a connection keeps
-/// suspended costs it a frame for as long as it lives.
-///
-/// Not thread-safe: every member is used on the connection's strand. Wake-ups from other
-/// threads are posted there by the connection.
-class SessionDriver {
+class WatchdogService;
+
+/// What a SessionDriver needs of the connection it drives.
+class DrivenConnection {
 public:
-    SessionDriver(boost::asio::any_io_executor strand, server::ChatServer& server);
+    /// Runs the driver's watchdog_tick() on the connection's strand, unless the connection is
+    /// already being destroyed. Called from any thread with the watchdog's lock held: it must
+    /// only post.
+    virtual void post_watchdog_tick() = 0;
+    /// The watchdog expired: the connection must stop its socket operations. On the strand.
+    virtual void on_watchdog_expired() = 0;
+
+protected:
+    ~DrivenConnection() = default;
+};
+
+/// The flow control and timing a transport connection applies to its Session: the reader's
+/// pause while the outbox backlog is high (backpressure), and the watchdog: PING after half the
+/// idle timeout, the end after the whole of it, and the bound on a closing flush. A connection
+/// runs its own reader and writer (they know the framing).
+///
+/// The watchdog is a deadline in one timing wheel per io_context (WatchdogService), not a timer
+/// per connection: an Asio timer costs every connection its own executor, per-timer state, a
+/// pending wait operation and a slot in the timer heap, about 0.5 KB in all, while a deadline
+/// in the wheel costs three words. The wheel's tick posts watchdog_tick() to the strand of a
+/// connection whose deadline passed, and only then is anything decided.
+///
+/// Not thread-safe: every member is used on the connection's strand, except that the
+/// WatchdogService reads the deadline under its own lock.
+class SessionDriver : private DeadlineWheel::Entry {
+public:
+    SessionDriver(
+        boost::asio::any_io_executor strand,
+        server::ChatServer& server,
+        DrivenConnection& connection
+    );
+    SessionDriver(const SessionDriver&) = delete;
+    SessionDriver& operator=(const SessionDriver&) = delete;
+    ~SessionDriver();
 
     /// The peer sent something (a frame or a protocol-level ping): it is alive.
     void heard();
@@ -39,57 +66,56 @@ public:
 
     /// Why the connection ended, for the QUIT that follows ("connection closed" by default).
     std::string close_reason() const {
-        return close_reason_.empty() ? "connection closed" : close_reason_;
+        return close_reason_ && !close_reason_->empty() ? *close_reason_ : "connection closed";
     }
 
     /// Starts closing after a flush; false when it was closing already (the first reason wins).
     bool begin_close(std::string reason);
 
-    /// Wakes the writer waiting in wait_for_frames().
-    void wake_writer() { writer_signal_.cancel(); }
-
-    /// The writer has nothing to write: waits for wake_writer() or begin_close().
-    boost::asio::awaitable<void> wait_for_frames();
-
     /// The writer wrote something: a reader paused for backpressure may go on.
-    void wrote() { reader_signal_.cancel(); }
+    void wrote() { wake_reader(); }
 
     /// Past half the send-queue bound the reader waits for the writer: a client that pipelines
     /// requests faster than it reads the replies is slowed down, not dropped. Only events from
     /// others can then fill the queue to its limit. The reader also waits while the message
-    /// pipeline is congested (the server accepts more than it delivers).
+    /// pipeline is congested (the server accepts more than it delivers). Run it on the strand.
     boost::asio::awaitable<void> pause_while_backlogged(const server::Session& session);
 
-    /// Starts the watchdog. When it expires it sets expired(), wakes this driver's waits and
-    /// calls `on_expired`, which must stop the connection's socket operations. `owner` is what
-    /// keeps this driver alive (its connection): a tick runs only while it does.
-    void start_watchdog(
-        std::weak_ptr<void> owner, server::Session& session, std::function<void()> on_expired
-    );
+    /// Starts the watchdog. When it expires it sets expired(), wakes a paused reader and calls
+    /// the connection's on_watchdog_expired().
+    void start_watchdog(server::Session& session);
     /// Stops the watchdog for good; call when the connection ends.
     void stop_watchdog();
+    /// Checks the deadlines now: PING, expiry, or the next deadline. What the connection's
+    /// post_watchdog_tick() runs.
+    void watchdog_tick();
 
     /// Waits until cancelled: a closing reader's place while the writer flushes.
     boost::asio::awaitable<void> park();
 
 private:
+    friend class WatchdogService;
+
     void arm_watchdog();
-    void watchdog_tick();
+    void wake_reader();
 
     server::ChatServer& server_;
-    boost::asio::steady_timer writer_signal_;
-    boost::asio::steady_timer reader_signal_;
-    boost::asio::steady_timer watchdog_timer_;
-    core::SteadyTime last_heard_;
-    core::SteadyTime closing_since_;
+    DrivenConnection& connection_;
+    WatchdogService& watchdog_;
+    // The timer a paused reader waits on, which lives in the pause's coroutine frame: a
+    // connection that is not paused keeps no timer.
+    boost::asio::steady_timer* paused_reader_ = nullptr;
+    server::Session* session_ = nullptr;
+    // When the peer was last heard from; once closing, when the close began (what is heard
+    // from a closing peer no longer matters).
+    core::SteadyTime since_;
     bool pinged_ = false;
     bool closing_ = false;
     bool expired_ = false;
     bool watching_ = false;
-    std::string close_reason_;
-    std::weak_ptr<void> owner_;
-    server::Session* session_ = nullptr;
-    std::function<void()> on_expired_;
+    // Out of line: only a closing connection has one, and 8 bytes instead of a std::string's 32
+    // keep every idle connection smaller.
+    std::unique_ptr<std::string> close_reason_;
 };
 
 }  // namespace salon::net

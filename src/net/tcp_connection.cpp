@@ -22,44 +22,34 @@ namespace {
 
 /// The most one read takes from the socket.
 constexpr std::size_t kScratchBytes = 16 * 1024;
-/// A drained read buffer larger than this is given back: a long idle connection should not
-/// keep the largest buffer it ever needed.
-constexpr std::size_t kKeptReadCapacity = 1024;
+/// A written batch of at most this many frames gives its vector back (see flush()).
+constexpr std::size_t kReleasedBatchFrames = 8;
 /// The most frames one write takes (IOV_MAX on Linux).
 constexpr std::size_t kMaxWriteBuffers = 1024;
 
 }  // namespace
 
 TcpConnection::TcpConnection(
-    asio::ip::tcp::socket socket,
+    StrandSocket socket,
     server::ChatServer& server,
     ConnectionRegistry& registry,
-    CodecFactory make_codec,
     std::size_t max_frame_bytes
 )
     : socket_(std::move(socket)),
       server_(server),
       registry_(registry),
-      make_codec_(std::move(make_codec)),
       max_frame_bytes_(max_frame_bytes),
-      driver_(socket_.get_executor(), server) {
-    boost::system::error_code ec;
-    const auto endpoint = socket_.remote_endpoint(ec);
-    address_ = ec ? std::string("unknown") : endpoint.address().to_string();
-}
+      driver_(socket_.get_executor(), server, *this) {}
 
-void TcpConnection::start() {
+void TcpConnection::start(std::string address, std::unique_ptr<proto::Codec> codec) {
     metrics::salon().tcp_connections.inc();
     metrics::salon().tcp_accepted.inc();
-    session_ = server_.open_session(weak_from_this(), address_, make_codec_());
-    session_->outbox().attach([weak = weak_from_this()] {
-        if (auto connection = weak.lock()) connection->wake_writer();
-    });
+    session_ = server_.open_session(weak_from_this(), std::move(address), std::move(codec));
     boost::system::error_code ec;
     socket_.set_option(asio::ip::tcp::no_delay(true), ec);
     socket_.non_blocking(true, ec);
     driver_.heard();
-    driver_.start_watchdog(weak_from_this(), *session_, [this] { cut(); });
+    driver_.start_watchdog(*session_);
     flush();      // arms the Outbox's wake-up
     read_turn();  // a client may have written before we got here
 }
@@ -87,8 +77,12 @@ void TcpConnection::read_turn() {
         asio::bind_executor(
             socket_.get_executor(),
             [self = shared_from_this()](std::exception_ptr error, ReadEnd how) {
+                // Most connections are idle most of the time: only one holding a partial frame
+                // keeps a read buffer between turns (so a busy one allocates once per turn,
+                // not per frame).
+                if (self->partial_ && self->partial_->bytes.empty()) self->partial_.reset();
                 if (error) {
-                    log_connection_error(self->address_, error);
+                    log_connection_error(self->session_->remote_address(), error);
                     how = ReadEnd::cut;
                 }
                 if (how == ReadEnd::idle && !self->writer_done_ && !self->driver_.expired()) {
@@ -120,7 +114,7 @@ void TcpConnection::end() {
     boost::system::error_code ec;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
     socket_.close(ec);
-    registry_.remove(address_, shared_from_this());
+    registry_.remove(session_->remote_address(), shared_from_this());
     session_->handle_disconnect(driver_.close_reason());
     metrics::salon().tcp_connections.dec();
 }
@@ -144,6 +138,11 @@ void TcpConnection::shut_down() {
     });
 }
 
+void TcpConnection::post_watchdog_tick() {
+    if (auto self = weak_from_this().lock())  // empty while the connection is being destroyed
+        asio::post(socket_.get_executor(), [self] { self->driver_.watchdog_tick(); });
+}
+
 void TcpConnection::wake_writer() {
     asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
 }
@@ -151,16 +150,19 @@ void TcpConnection::wake_writer() {
 awaitable<TcpConnection::ReadEnd> TcpConnection::read_available() {
     // A frame of exactly the limit plus its "\r\n" must fit.
     const std::size_t max_buffered = max_frame_bytes_ + 2;
+    if (!partial_) partial_ = std::make_unique<Partial>();  // read_turn() gives it back
+    std::string& buffer = partial_->bytes;
+    std::size_t& search_from = partial_->search_from;
     for (;;) {
         // Every complete frame already read is handled before reading again, so the requests a
         // client pipelines are taken in one turn of the event loop, not one turn each.
         std::size_t consumed = 0;
         for (std::size_t newline;
-             (newline = buffer_.find('\n', search_from_)) != std::string::npos;) {
+             (newline = buffer.find('\n', search_from)) != std::string::npos;) {
             co_await driver_.pause_while_backlogged(*session_);
             if (driver_.closing()) co_return ReadEnd::closing;
-            std::string frame(buffer_.data() + consumed, newline - consumed);
-            consumed = search_from_ = newline + 1;
+            std::string frame(buffer.data() + consumed, newline - consumed);
+            consumed = search_from = newline + 1;
             if (frame.ends_with('\r')) frame.pop_back();
             if (frame.size() > max_frame_bytes_) {
                 session_->handle_oversized_frame();  // answers, then closes
@@ -169,27 +171,25 @@ awaitable<TcpConnection::ReadEnd> TcpConnection::read_available() {
             if (!frame.empty()) co_await session_->handle_frame(std::move(frame));
             if (driver_.closing()) co_return ReadEnd::closing;
         }
-        buffer_.erase(0, consumed);
-        search_from_ = buffer_.size();
-        if (buffer_.size() >= max_buffered) {
+        buffer.erase(0, consumed);
+        search_from = buffer.size();
+        if (buffer.size() >= max_buffered) {
             session_->handle_oversized_frame();
             co_return ReadEnd::closing;
         }
-        // A long idle connection should not keep the largest buffer it ever needed.
-        if (buffer_.empty() && buffer_.capacity() > kKeptReadCapacity) std::string().swap(buffer_);
 
         co_await driver_.pause_while_backlogged(*session_);
         if (driver_.closing()) co_return ReadEnd::closing;
         // The bytes go through a per-thread scratch buffer, so that the connection's own buffer
         // only ever holds a partial frame. Nothing suspends between the read and the append.
         thread_local std::array<char, kScratchBytes> scratch;
-        const std::size_t room = std::min(scratch.size(), max_buffered - buffer_.size());
+        const std::size_t room = std::min(scratch.size(), max_buffered - buffer.size());
         boost::system::error_code ec;
         const std::size_t n = socket_.read_some(asio::buffer(scratch.data(), room), ec);
         if (ec == asio::error::would_block || ec == asio::error::try_again) co_return ReadEnd::idle;
         if (ec) co_return ReadEnd::cut;  // the peer went away (EOF, reset)
         driver_.heard();
-        buffer_.append(scratch.data(), n);
+        buffer.append(scratch.data(), n);
     }
 }
 
@@ -216,6 +216,10 @@ void TcpConnection::flush() {
             wait_until_writable();
             return;
         }
+        // Everything taken is written. The Outbox swaps this vector in for its next batch, so
+        // keeping a small one would keep one per idle connection; a large one means a busy
+        // connection, which keeps it rather than grow a new one through every size again.
+        if (unsent_.capacity() <= kReleasedBatchFrames) std::vector<server::Frame>().swap(unsent_);
     }
 }
 
@@ -242,7 +246,7 @@ int TcpConnection::write_unsent() {
     for (; done < unsent_.size(); ++done) {
         const std::size_t frame_left = unsent_[done]->size() - unsent_offset_;
         if (remaining < frame_left) {
-            unsent_offset_ += remaining;
+            unsent_offset_ += static_cast<std::uint32_t>(remaining);
             break;
         }
         remaining -= frame_left;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "net/accept.hpp"
 #include "net/connection_registry.hpp"
 #include "net/session_driver.hpp"
 #include "proto/codec.hpp"
@@ -38,29 +39,33 @@ using CodecFactory = std::function<std::unique_ptr<proto::Codec>()>;
 /// connection as soon as no reading coroutine is running.
 class TcpConnection final : public server::Link,
                             public Connection,
+                            private DrivenConnection,
                             public std::enable_shared_from_this<TcpConnection> {
 public:
     TcpConnection(
-        boost::asio::ip::tcp::socket socket,
+        StrandSocket socket,
         server::ChatServer& server,
         ConnectionRegistry& registry,
-        CodecFactory make_codec,
         std::size_t max_frame_bytes
     );
 
-    /// Starts serving the connection, which then ends by itself. Call once, on its strand.
-    void start();
+    /// Starts serving the connection from `address` (as the registry admitted it) in the
+    /// codec's protocol; it then ends by itself. Call once, on its strand.
+    void start(std::string address, std::unique_ptr<proto::Codec> codec);
 
-    const std::string& address() const noexcept { return address_; }
-
-    boost::asio::any_io_executor executor() { return socket_.get_executor(); }
+    ConnectionStrand executor() { return socket_.get_executor(); }
 
     void close_after_flush(std::string reason) override;
+    void wake_writer() override;
     void shut_down() override;
 
 private:
+    void post_watchdog_tick() override;
+
+    void on_watchdog_expired() override { cut(); }
+
     /// Where the reader stands.
-    enum class Reader {
+    enum class Reader : std::uint8_t {
         waiting,  // for readability
         running,  // a coroutine handles what was read; it decides what follows
         stopped,  // for good: the connection closes after a flush, or ends
@@ -78,7 +83,6 @@ private:
     void cut();
     /// Closes the socket, forgets the connection and tells the session. Once.
     void end();
-    void wake_writer();
     /// Writes what the Outbox holds while the socket takes it. On the strand.
     void flush();
     /// One gathered write of unsent_; returns errno (0 on success, also when partial).
@@ -88,21 +92,27 @@ private:
     /// connection.
     void finish_writing();
 
-    boost::asio::ip::tcp::socket socket_;
+    StrandSocket socket_;
     server::ChatServer& server_;
     ConnectionRegistry& registry_;
-    CodecFactory make_codec_;
     std::size_t max_frame_bytes_;
-    std::string address_;
-    std::shared_ptr<server::Session> session_;
+    std::shared_ptr<server::Session> session_;  // keeps the remote address too
     SessionDriver driver_;
-    // Bytes read but not yet handled: at most one partial frame between reads.
-    std::string buffer_;
-    std::size_t search_from_ = 0;  // the bytes of buffer_ before this offset hold no newline
+
+    struct Partial {
+        std::string bytes;            // at most one partial frame between reads
+        std::size_t search_from = 0;  // the bytes before this offset hold no newline
+    };
+
+    // Bytes read but not yet handled; none while idle with nothing pending (see read_turn()).
+    std::unique_ptr<Partial> partial_;
+    std::vector<server::Frame> unsent_;  // taken from the Outbox, not yet fully written
+    // Bytes of unsent_.front() already written: within one frame, which the Outbox admits only
+    // within the send-queue bound. 32 bits, with the flags packed beside them, keep every
+    // connection 16 bytes smaller.
+    std::uint32_t unsent_offset_ = 0;
     Reader reader_ = Reader::waiting;
     bool ended_ = false;
-    std::vector<server::Frame> unsent_;  // taken from the Outbox, not yet fully written
-    std::size_t unsent_offset_ = 0;      // bytes of unsent_.front() already written
     bool awaiting_writable_ = false;
     bool writer_done_ = false;
 };

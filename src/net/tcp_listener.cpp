@@ -38,17 +38,20 @@ asio::awaitable<void> TcpListener::accept_loop() {
     }
 }
 
-void TcpListener::admit(asio::ip::tcp::socket socket) {
-    auto connection = std::make_shared<TcpConnection>(
-        std::move(socket), server_, registry_, make_codec_, max_frame_bytes_
-    );
-    if (!registry_.admit(connection->address(), connection)) {
-        spdlog::warn(
-            "{}: connection refused (limit per address, or shutting down)", connection->address()
-        );
+void TcpListener::admit(StrandSocket socket) {
+    std::string address = remote_address(socket);
+    auto connection =
+        std::make_shared<TcpConnection>(std::move(socket), server_, registry_, max_frame_bytes_);
+    if (!registry_.admit(address, connection)) {
+        spdlog::warn("{}: connection refused (limit per address, or shutting down)", address);
         return;  // the connection closes as it goes out of scope
     }
-    asio::post(connection->executor(), [connection] { connection->start(); });
+    asio::post(
+        connection->executor(),
+        [connection, address = std::move(address), codec = make_codec_()]() mutable {
+            connection->start(std::move(address), std::move(codec));
+        }
+    );
 }
 
 void TcpListener::stop() {

@@ -32,7 +32,7 @@ public:
 
 private:
     /// Starts the connection unless the registry refuses it (per-address limit, shutdown).
-    void admit(boost::asio::ip::tcp::socket socket);
+    void admit(StrandSocket socket);
 
     boost::asio::io_context& io_;
     server::ChatServer& server_;

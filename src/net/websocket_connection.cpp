@@ -33,7 +33,8 @@ WebSocketConnection::WebSocketConnection(
     : ws_(std::move(stream)),
       server_(server),
       address_(std::move(address)),
-      driver_(ws_.get_executor(), server) {}
+      driver_(ws_.get_executor(), server, *this),
+      writer_signal_(ws_.get_executor()) {}
 
 awaitable<void> WebSocketConnection::run(Request upgrade) {
     using namespace asio::experimental::awaitable_operators;
@@ -60,9 +61,6 @@ awaitable<void> WebSocketConnection::run(Request upgrade) {
     metrics::salon().websocket_accepted.inc();
 
     session_ = server_.open_session(weak_from_this(), address_);
-    session_->outbox().attach([weak = weak_from_this()] {
-        if (auto connection = weak.lock()) connection->wake_writer();
-    });
     driver_.heard();
     // A ping or pong from the peer is a sign of life like any frame. Runs inside our reads,
     // on the strand.
@@ -71,7 +69,7 @@ awaitable<void> WebSocketConnection::run(Request upgrade) {
     beast::get_lowest_layer(ws_).socket().set_option(asio::ip::tcp::no_delay(true), ec);
 
     // Some WebSocket operations ignore cancellation: closing the socket ends them.
-    driver_.start_watchdog(weak_from_this(), *session_, [this] { end_now(); });
+    driver_.start_watchdog(*session_);
     try {
         co_await (read_loop() || write_loop());
     } catch (const std::exception& e) {
@@ -110,7 +108,17 @@ void WebSocketConnection::shut_down() {
 }
 
 void WebSocketConnection::wake_writer() {
-    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->driver_.wake_writer(); });
+    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->writer_signal_.cancel(); });
+}
+
+void WebSocketConnection::post_watchdog_tick() {
+    if (auto self = weak_from_this().lock())  // empty while the connection is being destroyed
+        asio::post(ws_.get_executor(), [self] { self->driver_.watchdog_tick(); });
+}
+
+void WebSocketConnection::on_watchdog_expired() {
+    end_now();
+    writer_signal_.cancel();  // the writer sees expired() and stops
 }
 
 void WebSocketConnection::end_now() {
@@ -121,7 +129,9 @@ void WebSocketConnection::end_now() {
 }
 
 void WebSocketConnection::begin_close(std::string reason, websocket::close_code code) {
-    if (driver_.begin_close(std::move(reason))) close_code_ = code;
+    if (!driver_.begin_close(std::move(reason))) return;
+    close_code_ = code;
+    writer_signal_.cancel();  // the writer flushes what is left, then closes
 }
 
 awaitable<void> WebSocketConnection::read_loop() {
@@ -180,7 +190,8 @@ awaitable<void> WebSocketConnection::write_loop() {
                 end_now();
                 co_return;
             }
-            co_await driver_.wait_for_frames();
+            writer_signal_.expires_at(asio::steady_timer::time_point::max());
+            co_await writer_signal_.async_wait(use_nothrow);
             continue;
         }
         for (const auto& frame : frames) {

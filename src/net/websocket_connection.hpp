@@ -27,6 +27,7 @@ namespace salon::net {
 /// still arriving, so an oversized one is never buffered whole, and the close is a WebSocket close
 /// with a status code (1009 for a message too big, 1001 when the server shuts down).
 class WebSocketConnection final : public server::Link,
+                                  private DrivenConnection,
                                   public std::enable_shared_from_this<WebSocketConnection> {
 public:
     using Request = boost::beast::http::request<boost::beast::http::string_body>;
@@ -40,13 +41,15 @@ public:
     boost::asio::awaitable<void> run(Request upgrade);
 
     void close_after_flush(std::string reason) override;
+    void wake_writer() override;
     /// NOTICE shutting_down, then a close (1001) once it is written. Thread-safe.
     void shut_down();
 
 private:
+    void post_watchdog_tick() override;
+    void on_watchdog_expired() override;
     boost::asio::awaitable<void> read_loop();
     boost::asio::awaitable<void> write_loop();
-    void wake_writer();
     void end_now();  // on the strand
     void begin_close(
         std::string reason, boost::beast::websocket::close_code code
@@ -57,6 +60,8 @@ private:
     std::string address_;
     std::shared_ptr<server::Session> session_;
     SessionDriver driver_;
+    // Wakes the writer coroutine (cancelled when frames arrive or the connection closes).
+    boost::asio::steady_timer writer_signal_;
     boost::beast::websocket::close_code close_code_ = boost::beast::websocket::close_code::normal;
 };
 

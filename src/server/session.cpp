@@ -67,7 +67,13 @@ Session::Session(
           server.settings().limits.messages_per_second,
           server.settings().limits.message_burst,
           server.clock().steady_now()
-      ) {}
+      ) {
+    // Capturing only `this` keeps the waker inside std::function (a capture of the link's
+    // weak_ptr would be allocated, once per connection); the session outlives its Outbox.
+    outbox_.attach([this] {
+        if (auto transport = link_.lock()) transport->wake_writer();
+    });
+}
 
 // ---------------------------------------------------------------------------------------------
 // Output
