@@ -844,13 +844,17 @@ void Bench::print(
     j += ",\"server_rss_kib\":{\"before\":" + std::to_string(rss_before) +
          ",\"connected\":" + std::to_string(rss_connected) +
          ",\"after\":" + std::to_string(rss_after) + "}";
-    j += ",\"rss_per_connection_bytes\":" +
-         fixed(
-             connected > 0 && rss_before >= 0
-                 ? static_cast<double>(rss_connected - rss_before) * 1024.0 / connected
-                 : 0,
-             0
-         );
+    const auto per_connection = [&](long rss) {
+        return fixed(
+            connected > 0 && rss_before >= 0
+                ? static_cast<double>(rss - rss_before) * 1024.0 / connected
+                : 0,
+            0
+        );
+    };
+    j += ",\"rss_per_connection_bytes\":" + per_connection(rss_connected);
+    // After --hold: what idle connections cost once the login burst's garbage is gone.
+    if (o_.hold > 0) j += ",\"rss_per_connection_held_bytes\":" + per_connection(rss_after);
     j += ",\"server_cpu\":" + fixed(server_cpu, 2);
     j += ",\"bench_cpu\":" + fixed(bench_cpu, 2);
     if (o_.storm > 0) {

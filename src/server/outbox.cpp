@@ -24,9 +24,9 @@ bool Outbox::admit(std::size_t bytes) {
 
 void Outbox::make_ready(Frame frame, bool lazy) {
     ready_.push_back(std::move(frame));
-    // Lazy events wait for company, but only a few: in a storm every idle connection would
-    // otherwise hold a long batch, and the batch's vector stays with the connection.
-    if (lazy && ready_.size() < kLazyBatchFrames) return;
+    // Lazy events wait for company, but bounded in bytes: a storm's notices then leave a few
+    // hundred to a write, far inside the send-queue limit that would drop the connection.
+    if (lazy && bytes_ < kLazyBatchBytes) return;
     if (writer_waiting_ && waker_) {
         writer_waiting_ = false;
         waker_();

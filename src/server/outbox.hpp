@@ -35,12 +35,12 @@ public:
     void attach(Waker waker);
     void detach();
 
-    /// Lazy events queued before the writer is woken anyway.
-    static constexpr std::size_t kLazyBatchFrames = 16;
+    /// Queued bytes past which a lazy event wakes the writer anyway.
+    static constexpr std::size_t kLazyBatchBytes = 16 * 1024;
 
     /// Queues an event; false when it does not fit (the caller then calls overflow()). A lazy
     /// event does not wake the writer: it leaves with the next frame that does, or at wake(),
-    /// or once kLazyBatchFrames frames wait.
+    /// or once kLazyBatchBytes bytes wait.
     bool push(Frame frame, bool lazy = false);
     /// Wakes a waiting writer if lazy events are queued.
     void wake();

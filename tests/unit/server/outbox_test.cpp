@@ -312,16 +312,20 @@ TEST(OutboxWakerTest, ALazyEventWaitsForAnEagerOneOrForWake) {
     EXPECT_EQ(take_texts(outbox), (Texts{"left"}));
 }
 
-TEST(OutboxWakerTest, EnoughLazyEventsWakeTheWriterThemselves) {
-    Outbox outbox(1024);
+TEST(OutboxWakerTest, EnoughLazyBytesWakeTheWriterThemselves) {
+    constexpr std::size_t kNoticeBytes = 64;
+    constexpr std::size_t kNotices = Outbox::kLazyBatchBytes / kNoticeBytes;
+    Outbox outbox(4 * Outbox::kLazyBatchBytes);
     CountingWaker counter;
     outbox.attach(counter.waker());
     take_texts(outbox);
-    for (std::size_t i = 1; i < Outbox::kLazyBatchFrames; ++i) outbox.push(frame("j"), true);
+    for (std::size_t i = 1; i < kNotices; ++i) {
+        outbox.push(frame(std::string(kNoticeBytes, 'j')), true);
+    }
     EXPECT_EQ(counter.calls(), 0);
-    outbox.push(frame("j"), true);
+    outbox.push(frame(std::string(kNoticeBytes, 'j')), true);
     EXPECT_EQ(counter.calls(), 1);
-    EXPECT_EQ(take_texts(outbox).size(), Outbox::kLazyBatchFrames);
+    EXPECT_EQ(take_texts(outbox).size(), kNotices);
 }
 
 TEST(OutboxWakerTest, WakeWithNothingQueuedDoesNotWake) {
