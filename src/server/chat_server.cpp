@@ -1,10 +1,6 @@
 #include "server/chat_server.hpp"
 
-#include <pthread.h>
-#include <sched.h>
 #include <spdlog/spdlog.h>
-
-#include <cstring>
 
 #include "server/session.hpp"
 
@@ -14,6 +10,11 @@ namespace {
 // How long a presence notice may wait for a write: unnoticeable in a chat, and long enough
 // that in a channel with any traffic the notices ride on the messages' writes.
 constexpr std::chrono::milliseconds kLazyWakeInterval{100};
+
+// How long password hashing may go without finishing a job before a hasher is lifted to normal
+// priority for one: a login storm on an idle-enough server never waits that long between jobs,
+// a machine busy with other work otherwise would starve logins without bound.
+constexpr std::chrono::milliseconds kHashingStarvation{1000};
 
 }  // namespace
 
@@ -56,7 +57,7 @@ ChatServer::ChatServer(
       pipeline_(store_, clock_, delivery_, store_.max_message_id()),
       login_throttle_(clock_, settings_.limits.failed_logins_per_minute),
       lazy_wakes_(io.get_executor(), kLazyWakeInterval),
-      hashers_(worker_threads) {}
+      hashers_(worker_threads, workers_.get_executor(), kHashingStarvation) {}
 
 ChatServer::~ChatServer() {
     drain();
@@ -86,27 +87,10 @@ std::shared_ptr<Session> ChatServer::open_session(
     );
 }
 
-void ChatServer::enter_idle_priority() noexcept {
-    // Per thread, on its first job: asio::thread_pool has no start-up hook, and waiting at
-    // construction for threads that may be starved on a busy machine would delay start-up.
-    thread_local bool lowered = false;
-    if (lowered) return;
-    lowered = true;
-    // Linux applies the policy per thread; lowering it needs no privilege.
-    const sched_param param{};
-    const int rc = pthread_setschedparam(pthread_self(), SCHED_IDLE, &param);
-    if (rc != 0) {
-        spdlog::warn(
-            "password hashing keeps normal priority: SCHED_IDLE refused ({})", std::strerror(rc)
-        );
-    }
-}
-
 void ChatServer::drain() {
     // A storm of logins can queue minutes of argon2id: waiting for it would break the
     // shutdown deadline, and nobody is left to read the answers.
     hashers_.stop();
-    hashers_.join();
     pipeline_.stop();
     workers_.join();
 }

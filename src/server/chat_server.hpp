@@ -21,6 +21,7 @@
 #include "core/limits.hpp"
 #include "core/rate_limiter.hpp"
 #include "proto/native_codec.hpp"
+#include "server/hashing_pool.hpp"
 #include "server/hub.hpp"
 #include "server/lazy_wakes.hpp"
 #include "server/link.hpp"
@@ -114,35 +115,27 @@ public:
         // g++ 12 relocates closures bit by bit when they are coroutine parameters or
         // temporaries of a co_await expression (their std::strings then free a neighbour's
         // buffer). Named locals of a coroutine are built in place, so only a pointer travels.
-        return run_on<R>(workers_, &work);
+        return run_on<R>([this](auto job) { boost::asio::post(workers_, std::move(job)); }, &work);
     }
 
-    /// Like blocking(), for password hashing and verification only: runs `work` on the hashing
-    /// pool, whose threads have idle scheduling priority (SCHED_IDLE). The I/O threads, the
-    /// workers and the pipeline writer always preempt them, so a storm of logins slows down
-    /// logins rather than chat; a login waits longer while the server is busy. The work must
+    /// Like blocking(), for password hashing and verification only: runs `work` on the
+    /// HashingPool, at idle priority with a floor on its progress. A storm of logins slows down
+    /// logins rather than chat; a login waits longer while the machine is busy. The work must
     /// not take locks that other threads wait for: a preempted hasher would hold them.
     template <typename Work, typename R = std::invoke_result_t<Work&>>
     boost::asio::awaitable<R> hashing(Work& work) {
-        return run_on<R>(hashers_, &work, Priority::idle);
+        return run_on<R>([this](auto job) { hashers_.post(std::move(job)); }, &work);
     }
 
 private:
-    enum class Priority { normal, idle };
-
-    /// Moves the calling thread to SCHED_IDLE the first time it is called on that thread.
-    static void enter_idle_priority() noexcept;
-
-    template <typename R, typename Work>
-    boost::asio::awaitable<R> run_on(
-        boost::asio::thread_pool& pool, Work* work, Priority priority = Priority::normal
-    ) {
+    /// `post` hands a job to a pool; it captures nothing but `this` (see blocking()).
+    template <typename R, typename Post, typename Work>
+    boost::asio::awaitable<R> run_on(Post post, Work* work) {
         std::optional<std::conditional_t<std::is_void_v<R>, bool, R>> result;
         std::exception_ptr error;
         co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void()>(
             [&](auto handler) {
-                boost::asio::post(pool, [&, handler = std::move(handler)]() mutable {
-                    if (priority == Priority::idle) enter_idle_priority();
+                post([&, handler = std::move(handler)]() mutable {
                     try {
                         if constexpr (std::is_void_v<R>) {
                             (*work)();
@@ -175,7 +168,7 @@ private:
     LazyWakes lazy_wakes_;
     // Last, so that it is destroyed first: dropped password checks hold sessions, which must
     // not outlive the hub they belong to.
-    boost::asio::thread_pool hashers_;
+    HashingPool hashers_;
 };
 
 }  // namespace salon::server
