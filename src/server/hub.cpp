@@ -42,7 +42,22 @@ void Hub::to_user(const OnlineUser& user, const SharedEvent& event) const {
 }
 
 void Hub::to_members(const core::Channel& channel, const SharedEvent& event) {
-    for (Session* session : recipients_of(channel)) session->deliver(event);
+    deliver_to_all(recipients_of(channel), event);
+}
+
+void Hub::deliver_to_all(const std::vector<Session*>& sessions, const SharedEvent& event) {
+    // A delivery stalls on two loads from memory, the member's Session and then its codec
+    // (19,000 idle sessions do not stay in cache), and each waits for the one before it.
+    // Fetching the Session some members ahead, and its codec a few members later, overlaps
+    // those misses: a Session's codec pointer can be read once its line has arrived.
+    constexpr std::size_t kSessionsAhead = 8;
+    constexpr std::size_t kCodecsAhead = 4;
+    const std::size_t n = sessions.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i + kSessionsAhead < n) sessions[i + kSessionsAhead]->prefetch();
+        if (i + kCodecsAhead < n) sessions[i + kCodecsAhead]->prefetch_codec();
+        sessions[i]->deliver(event);
+    }
 }
 
 const std::vector<Session*>& Hub::recipients_of(const core::Channel& channel) {
@@ -322,7 +337,7 @@ void Hub::deliver_channel_message(const core::Message& message, const Reply& ack
     core::Channel* channel = find_channel(message.channel);
     if (channel == nullptr) return;
     channel->remember(message);
-    for (Session* session : recipients_of(*channel)) session->deliver(frame);
+    deliver_to_all(recipients_of(*channel), frame);
 }
 
 void Hub::deliver_direct_message(
