@@ -42,10 +42,7 @@ void Hub::to_user(const OnlineUser& user, const SharedEvent& event) const {
 }
 
 void Hub::to_members(const core::Channel& channel, const SharedEvent& event) {
-    deliver_to_all(recipients_of(channel), event);
-}
-
-void Hub::deliver_to_all(const std::vector<Session*>& sessions, const SharedEvent& event) {
+    const std::vector<Session*>& sessions = recipients_of(channel);
     // A delivery stalls on two loads from memory, the member's Session and then its codec
     // (19,000 idle sessions do not stay in cache), and each waits for the one before it.
     // Fetching the Session some members ahead, and its codec a few members later, overlaps
@@ -337,7 +334,7 @@ void Hub::deliver_channel_message(const core::Message& message, const Reply& ack
     core::Channel* channel = find_channel(message.channel);
     if (channel == nullptr) return;
     channel->remember(message);
-    deliver_to_all(recipients_of(*channel), frame);
+    to_members(*channel, frame);
 }
 
 void Hub::deliver_direct_message(

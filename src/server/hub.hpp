@@ -172,7 +172,6 @@ private:
     void to_user(const OnlineUser& user, const SharedEvent& event) const;
     /// Requires mutex_ held exclusively (it may rebuild the channel's recipients).
     void to_members(const core::Channel& channel, const SharedEvent& event);
-    static void deliver_to_all(const std::vector<Session*>& sessions, const SharedEvent& event);
     /// Every session of every member of the channel, so that fan-out is one walk over a
     /// vector. Built once, then kept in step by the member_* and session_changed helpers, so
     /// a login storm does not rebuild every channel's list on every join; a cache that missed
