@@ -5,7 +5,6 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <iostream>
@@ -18,6 +17,7 @@
 #include "net/connection_registry.hpp"
 #include "net/http_listener.hpp"
 #include "net/http_service.hpp"
+#include "net/io_threads.hpp"
 #include "net/tcp_listener.hpp"
 #include "proto/irc_codec.hpp"
 #include "server/chat_server.hpp"
@@ -62,13 +62,13 @@ int run_server(const Config& config) {
 
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     const unsigned io_threads = config.threads == 0 ? cores : config.threads;
-    asio::io_context io(static_cast<int>(io_threads));
+    net::IoThreads io(io_threads);
     const core::SystemClock clock;
     server::ServerSettings settings{
         config.limits, config.registration_open, config.password, "salond", SALON_VERSION};
     // Workers run password hashing and storage reads: at least two, so one slow hash never
     // stalls every history read.
-    server::ChatServer chat(io, settings, *store, clock, std::max(2u, cores));
+    server::ChatServer chat(io.main(), settings, *store, clock, std::max(2u, cores));
     chat.load();
     const HeapTrimmer heap_trimmer(kHeapTrimInterval, kHeapTrimGrowth);
 
@@ -115,7 +115,7 @@ int run_server(const Config& config) {
     if (irc) {
         const auto at = irc->local_endpoint();
         spdlog::info("irc listening on {}:{}", at.address().to_string(), at.port());
-        asio::co_spawn(io, irc->accept_loop(), [](std::exception_ptr e) {
+        asio::co_spawn(io.main(), irc->accept_loop(), [](std::exception_ptr e) {
             log_asio_failure("IRC listener", e);
         });
     }
@@ -126,21 +126,21 @@ int run_server(const Config& config) {
             at.address().to_string(),
             at.port()
         );
-        asio::co_spawn(io, http->accept_loop(), [](std::exception_ptr e) {
+        asio::co_spawn(io.main(), http->accept_loop(), [](std::exception_ptr e) {
             log_asio_failure("HTTP listener", e);
         });
     }
     if (native) {
         const auto at = native->local_endpoint();
         spdlog::info("native protocol listening on {}:{}", at.address().to_string(), at.port());
-        asio::co_spawn(io, native->accept_loop(), [](std::exception_ptr e) {
+        asio::co_spawn(io.main(), native->accept_loop(), [](std::exception_ptr e) {
             log_asio_failure("native listener", e);
         });
     } else if (!http && !irc) {
         spdlog::warn("no listener is enabled (--port 0 --http-port 0 --irc-port 0)");
     }
 
-    asio::signal_set signals(io, SIGINT, SIGTERM);
+    asio::signal_set signals(io.main(), SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
         spdlog::info("signal {}: shutting down", signal);
@@ -151,9 +151,9 @@ int run_server(const Config& config) {
         http_service.begin_shutdown();
         registry.shut_down_all();
         asio::co_spawn(
-            io,
+            io.main(),
             [&]() -> asio::awaitable<void> {
-                asio::steady_timer tick(io);
+                asio::steady_timer tick(io.main());
                 const auto deadline = std::chrono::steady_clock::now() + kShutdownGrace;
                 while (registry.size() > 0 && std::chrono::steady_clock::now() < deadline) {
                     tick.expires_after(std::chrono::milliseconds(20));
@@ -165,10 +165,7 @@ int run_server(const Config& config) {
         );
     });
 
-    std::vector<std::jthread> threads;
-    for (unsigned i = 1; i < io_threads; ++i) threads.emplace_back([&io] { io.run(); });
     io.run();
-    threads.clear();
     chat.drain();
     spdlog::info("stopped; storage flushed");
     return kExitOk;

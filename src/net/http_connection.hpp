@@ -31,7 +31,7 @@ public:
     /// request, answers 503 and closes, and never touches the registry. Before run().
     void refuse() noexcept { admitted_ = false; }
 
-    /// Serves the connection. Call once, on the socket's strand.
+    /// Serves the connection. Call once, on the socket's thread.
     boost::asio::awaitable<void> run();
 
     const std::string& address() const noexcept { return address_; }

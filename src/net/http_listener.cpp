@@ -11,21 +11,21 @@ namespace salon::net {
 namespace asio = boost::asio;
 
 HttpListener::HttpListener(
-    asio::io_context& io,
+    IoThreads& threads,
     server::ChatServer& server,
     HttpService& service,
     ConnectionRegistry& registry,
     const asio::ip::tcp::endpoint& endpoint
 )
-    : io_(io),
+    : threads_(threads),
       server_(server),
       service_(service),
       registry_(registry),
-      acceptor_(open_acceptor(io, endpoint)) {}
+      acceptor_(open_acceptor(threads.main(), endpoint)) {}
 
 asio::awaitable<void> HttpListener::accept_loop() {
     for (;;) {
-        auto sockets = co_await accept_waiting(io_, acceptor_, "http");
+        auto sockets = co_await accept_waiting(threads_, acceptor_, "http");
         if (sockets.empty()) co_return;
         for (auto& socket : sockets) admit(std::move(socket));
     }

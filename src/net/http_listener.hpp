@@ -2,11 +2,11 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include "net/connection_registry.hpp"
 #include "net/http_service.hpp"
+#include "net/io_threads.hpp"
 #include "server/chat_server.hpp"
 
 namespace salon::net {
@@ -16,7 +16,7 @@ public:
     /// Binds and listens at once (address reuse on, so a restart takes its port back).
     /// @throws boost::system::system_error when the address cannot be bound.
     HttpListener(
-        boost::asio::io_context& io,
+        IoThreads& threads,
         server::ChatServer& server,
         HttpService& service,
         ConnectionRegistry& registry,
@@ -25,7 +25,7 @@ public:
 
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 
-    /// Accepts until stop(); each connection runs on a strand of its own. Connections the
+    /// Accepts until stop(); each connection runs on an I/O thread, in turn. Connections the
     /// registry refuses (per-address limit, shutdown) get a 503, so a load balancer polling
     /// /healthz during shutdown sees "not ready" rather than a refused connection.
     boost::asio::awaitable<void> accept_loop();
@@ -35,7 +35,7 @@ private:
     /// Serves the connection, or answers 503 if the registry refuses it.
     void admit(boost::asio::ip::tcp::socket socket);
 
-    boost::asio::io_context& io_;
+    IoThreads& threads_;
     server::ChatServer& server_;
     HttpService& service_;
     ConnectionRegistry& registry_;

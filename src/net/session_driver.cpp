@@ -2,7 +2,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <mutex>
@@ -31,9 +30,9 @@ constexpr std::size_t kWatchdogBuckets = 512;
 }  // namespace
 
 /// Every watchdog deadline of one io_context, in one timing wheel ticked by one timer, which
-/// runs only while some deadline is filed. Thread-safe: connections on any strand file and
-/// remove their deadlines under its mutex, and a tick only posts to the strands of the
-/// connections that are due.
+/// runs only while some deadline is filed. Thread-safe: connections on any thread file and
+/// remove their deadlines under its mutex, and a tick only posts to the connections that are
+/// due.
 class WatchdogService final : public asio::execution_context::service {
 public:
     static asio::execution_context::id id;
@@ -43,15 +42,12 @@ public:
           wheel_(kWatchdogTick, kWatchdogBuckets, DeadlineWheel::Clock::now()),
           timer_(io) {}
 
-    /// The service of the io_context whose executor (or a strand of it) `executor` is.
+    /// The service of the io_context whose executor `executor` is.
     /// @throws std::logic_error for any other executor
     static WatchdogService& of(const asio::any_io_executor& executor) {
-        using IoExecutor = asio::io_context::executor_type;
-        if (const auto* strand = executor.target<asio::strand<IoExecutor>>())
-            return asio::use_service<WatchdogService>(strand->get_inner_executor().context());
-        if (const auto* plain = executor.target<IoExecutor>())
-            return asio::use_service<WatchdogService>(plain->context());
-        throw std::logic_error("a connection's executor must belong to an io_context");
+        if (const auto* io = executor.target<asio::io_context::executor_type>())
+            return asio::use_service<WatchdogService>(io->context());
+        throw std::logic_error("a connection's executor must be an io_context's");
     }
 
     void schedule(SessionDriver& driver, core::SteadyTime deadline) {
@@ -100,11 +96,11 @@ private:
 asio::execution_context::id WatchdogService::id;
 
 SessionDriver::SessionDriver(
-    asio::any_io_executor strand, server::ChatServer& server, DrivenConnection& connection
+    asio::any_io_executor executor, server::ChatServer& server, DrivenConnection& connection
 )
     : server_(server),
       connection_(connection),
-      watchdog_(WatchdogService::of(strand)),
+      watchdog_(WatchdogService::of(executor)),
       since_(server.clock().steady_now()) {}
 
 SessionDriver::~SessionDriver() {

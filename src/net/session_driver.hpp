@@ -19,11 +19,12 @@ class WatchdogService;
 /// What a SessionDriver needs of the connection it drives.
 class DrivenConnection {
 public:
-    /// Runs the driver's watchdog_tick() on the connection's strand, unless the connection is
+    /// Runs the driver's watchdog_tick() on the connection's thread, unless the connection is
     /// already being destroyed. Called from any thread with the watchdog's lock held: it must
     /// only post.
     virtual void post_watchdog_tick() = 0;
-    /// The watchdog expired: the connection must stop its socket operations. On the strand.
+    /// The watchdog expired: the connection must stop its socket operations. On the connection's
+    /// thread.
     virtual void on_watchdog_expired() = 0;
 
 protected:
@@ -38,15 +39,15 @@ protected:
 /// The watchdog is a deadline in one timing wheel per io_context (WatchdogService), not a timer
 /// per connection: an Asio timer costs every connection its own executor, per-timer state, a
 /// pending wait operation and a slot in the timer heap, about 0.5 KB in all, while a deadline
-/// in the wheel costs three words. The wheel's tick posts watchdog_tick() to the strand of a
+/// in the wheel costs three words. The wheel's tick posts watchdog_tick() to the thread of a
 /// connection whose deadline passed, and only then is anything decided.
 ///
-/// Not thread-safe: every member is used on the connection's strand, except that the
+/// Not thread-safe: every member is used on the connection's thread, except that the
 /// WatchdogService reads the deadline under its own lock.
 class SessionDriver : private DeadlineWheel::Entry {
 public:
     SessionDriver(
-        boost::asio::any_io_executor strand,
+        boost::asio::any_io_executor executor,
         server::ChatServer& server,
         DrivenConnection& connection
     );
@@ -78,7 +79,8 @@ public:
     /// Past half the send-queue bound the reader waits for the writer: a client that pipelines
     /// requests faster than it reads the replies is slowed down, not dropped. Only events from
     /// others can then fill the queue to its limit. The reader also waits while the message
-    /// pipeline is congested (the server accepts more than it delivers). Run it on the strand.
+    /// pipeline is congested (the server accepts more than it delivers). Run it on the connection's
+    /// thread.
     boost::asio::awaitable<void> pause_while_backlogged(const server::Session& session);
 
     /// Starts the watchdog. When it expires it sets expired(), wakes a paused reader and calls

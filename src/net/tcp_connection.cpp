@@ -28,7 +28,7 @@ constexpr std::size_t kMaxWriteBuffers = 1024;
 }  // namespace
 
 TcpConnection::TcpConnection(
-    StrandSocket socket,
+    ConnectionSocket socket,
     server::ChatServer& server,
     ConnectionRegistry& registry,
     std::size_t max_frame_bytes

@@ -22,7 +22,7 @@ namespace salon::net {
 /// Makes the codec of each new connection: which protocol a listener speaks.
 using CodecFactory = std::function<std::unique_ptr<proto::Codec>()>;
 
-/// One TCP client, served on its strand by callbacks. An idle connection holds no coroutine
+/// One TCP client, served by callbacks on its I/O thread. An idle connection holds no coroutine
 /// and no read buffer, only a wait for readability: every suspended coroutine would keep a
 /// frame of its own for as long as the connection lives.
 ///
@@ -43,17 +43,17 @@ class TcpConnection final : public server::Link,
                             public std::enable_shared_from_this<TcpConnection> {
 public:
     TcpConnection(
-        StrandSocket socket,
+        ConnectionSocket socket,
         server::ChatServer& server,
         ConnectionRegistry& registry,
         std::size_t max_frame_bytes
     );
 
     /// Starts serving the connection from `address` (as the registry admitted it) in the
-    /// codec's protocol; it then ends by itself. Call once, on its strand.
+    /// codec's protocol; it then ends by itself. Call once, on its thread.
     void start(std::string address, std::unique_ptr<proto::Codec> codec);
 
-    ConnectionStrand executor() { return socket_.get_executor(); }
+    ConnectionExecutor executor() { return socket_.get_executor(); }
 
     void close_after_flush(std::string reason) override;
     void wake_writer() override;
@@ -83,7 +83,7 @@ private:
     void cut();
     /// Closes the socket, forgets the connection and tells the session. Once.
     void end();
-    /// Writes what the Outbox holds while the socket takes it. On the strand.
+    /// Writes what the Outbox holds while the socket takes it. On its thread.
     void flush();
     /// One gathered write of unsent_; returns errno (0 on success, also when partial).
     int write_unsent();
@@ -92,7 +92,7 @@ private:
     /// connection.
     void finish_writing();
 
-    StrandSocket socket_;
+    ConnectionSocket socket_;
     server::ChatServer& server_;
     ConnectionRegistry& registry_;
     std::size_t max_frame_bytes_;

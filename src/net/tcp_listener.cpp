@@ -12,14 +12,14 @@ namespace salon::net {
 namespace asio = boost::asio;
 
 TcpListener::TcpListener(
-    asio::io_context& io,
+    IoThreads& threads,
     server::ChatServer& server,
     ConnectionRegistry& registry,
     const asio::ip::tcp::endpoint& endpoint,
     CodecFactory make_codec,
     std::size_t max_frame_bytes
 )
-    : io_(io),
+    : threads_(threads),
       server_(server),
       registry_(registry),
       make_codec_(make_codec ? std::move(make_codec) : []() -> std::unique_ptr<proto::Codec> {
@@ -28,17 +28,17 @@ TcpListener::TcpListener(
       max_frame_bytes_(
           max_frame_bytes != 0 ? max_frame_bytes : server.settings().limits.max_frame_bytes
       ),
-      acceptor_(open_acceptor(io, endpoint)) {}
+      acceptor_(open_acceptor(threads.main(), endpoint)) {}
 
 asio::awaitable<void> TcpListener::accept_loop() {
     for (;;) {
-        auto sockets = co_await accept_waiting(io_, acceptor_, "tcp");
+        auto sockets = co_await accept_waiting(threads_, acceptor_, "tcp");
         if (sockets.empty()) co_return;
         for (auto& socket : sockets) admit(std::move(socket));
     }
 }
 
-void TcpListener::admit(StrandSocket socket) {
+void TcpListener::admit(ConnectionSocket socket) {
     std::string address = remote_address(socket);
     auto connection =
         std::make_shared<TcpConnection>(std::move(socket), server_, registry_, max_frame_bytes_);

@@ -2,10 +2,10 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include "net/connection_registry.hpp"
+#include "net/io_threads.hpp"
 #include "net/tcp_connection.hpp"
 #include "server/chat_server.hpp"
 
@@ -16,7 +16,7 @@ public:
     /// Binds and listens at once (address reuse on, so a restart takes its port back).
     /// @throws boost::system::system_error when the address cannot be bound.
     TcpListener(
-        boost::asio::io_context& io,
+        IoThreads& threads,
         server::ChatServer& server,
         ConnectionRegistry& registry,
         const boost::asio::ip::tcp::endpoint& endpoint,
@@ -26,15 +26,15 @@ public:
 
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 
-    /// Accepts until stop(); each connection runs on a strand of its own.
+    /// Accepts until stop(); each connection runs on an I/O thread, in turn.
     boost::asio::awaitable<void> accept_loop();
     void stop();
 
 private:
     /// Starts the connection unless the registry refuses it (per-address limit, shutdown).
-    void admit(StrandSocket socket);
+    void admit(ConnectionSocket socket);
 
-    boost::asio::io_context& io_;
+    IoThreads& threads_;
     server::ChatServer& server_;
     ConnectionRegistry& registry_;
     CodecFactory make_codec_;  ///< the native codec unless told otherwise

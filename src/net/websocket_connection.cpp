@@ -63,7 +63,7 @@ awaitable<void> WebSocketConnection::run(Request upgrade) {
     session_ = server_.open_session(weak_from_this(), address_);
     driver_.heard();
     // A ping or pong from the peer is a sign of life like any frame. Runs inside our reads,
-    // on the strand.
+    // on the connection's thread.
     ws_.control_callback([this](websocket::frame_type, beast::string_view) { driver_.heard(); });
     boost::system::error_code ec;
     beast::get_lowest_layer(ws_).socket().set_option(asio::ip::tcp::no_delay(true), ec);

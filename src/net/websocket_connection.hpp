@@ -18,7 +18,7 @@ namespace salon::net {
 
 /// One WebSocket client, after the HTTP upgrade request was read and its Origin accepted.
 ///
-/// Two coroutines on the connection's strand — the reader (messages to the session, paused
+/// Two coroutines on the connection's thread — the reader (messages to the session, paused
 /// while the Outbox backlog passes half its bound) and the writer (each queued frame as one
 /// text message; Beast writes one message at a time) — and the driver's watchdog callback
 /// (protocol PING at half the idle timeout, close at the full one, and the bound on a closing
@@ -37,7 +37,7 @@ public:
     );
 
     /// Completes the handshake for `upgrade`, then serves the connection until it closes.
-    /// Call once, on the stream's strand.
+    /// Call once, on the stream's thread.
     boost::asio::awaitable<void> run(Request upgrade);
 
     void close_after_flush(std::string reason) override;
@@ -50,10 +50,10 @@ private:
     void on_watchdog_expired() override;
     boost::asio::awaitable<void> read_loop();
     boost::asio::awaitable<void> write_loop();
-    void end_now();  // on the strand
+    void end_now();  // on the connection's thread
     void begin_close(
         std::string reason, boost::beast::websocket::close_code code
-    );  // on the strand
+    );  // on the connection's thread
 
     boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
     server::ChatServer& server_;

@@ -25,9 +25,9 @@ inline constexpr std::size_t kMaxEventFormats = 8;
 /// Turns one connection's frames into typed requests, and results and events into its bytes.
 ///
 /// Contract:
-/// 1. decode(), ok(), no() and rejected() are called on the connection's strand, one at a time,
+/// 1. decode(), ok(), no() and rejected() are called on the connection's thread, one at a time,
 ///    except ok() and no() for SEND and DM: those replies are encoded when the message commits,
-///    on the server's delivery strand, possibly while the connection's strand runs decode().
+///    on the server's delivery strand, possibly while the connection's thread runs decode().
 ///    A codec that keeps per-connection state (an IRC client's capabilities, say) must make
 ///    what those two calls read safe to read from there.
 /// 2. event() must be a pure function of the event and event_format(): connections whose codecs

@@ -46,7 +46,7 @@ enum IrcCap : std::uint32_t {
 /// One IRC connection's codec.
 ///
 /// Thread safety (proto::Codec's contract): registration state is touched only by decode()
-/// and by ok()/no() of registration requests, all on the connection's strand. What ok()/no()
+/// and by ok()/no() of registration requests, all on the connection's thread. What ok()/no()
 /// of PRIVMSG read from the delivery strand is the nick (fixed at registration, before any
 /// message can be sent) and the capability set (atomic). The sets that make accepts() decline
 /// this connection's own echoes have their own mutex.
@@ -92,7 +92,7 @@ private:
     const IrcSettings& settings_;
     std::atomic<std::uint32_t> caps_{0};
 
-    // Registration (the strand only).
+    // Registration (the connection's thread only).
     std::string nick_;
     std::string pass_;
     bool have_user_ = false;

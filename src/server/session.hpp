@@ -26,7 +26,7 @@ class ChatServer;
 
 /// A connection as the server sees it, whatever the transport.
 ///
-/// Thread safety: handle_*() run on the connection's strand, one at a time, and own the login
+/// Thread safety: handle_*() run on the connection's thread, one at a time, and own the login
 /// state. deliver() may be called from any thread (fan-out); it touches only the Outbox.
 class Session : public std::enable_shared_from_this<Session> {
 public:

@@ -1,0 +1,52 @@
+// The I/O threads: one io_context each, and every connection on one of them for life.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <vector>
+
+namespace salon::net {
+
+/// One io_context per I/O thread, each run by that thread alone.
+///
+/// A connection is accepted onto one of them, in turn, and stays there: its handlers can
+/// never run at the same time, so it needs no strand. A strand per connection cost about
+/// 130 bytes (its state, and a larger executor in the socket and every pending operation)
+/// and a dispatch through it on every handler; connections sharing strands fell behind
+/// their senders, while a context's queue serves every handler in turn.
+///
+/// The first context also runs what is not a connection: listeners, signals, the server's
+/// own timers and its delivery strand.
+class IoThreads {
+public:
+    /// `count` contexts (at least one).
+    explicit IoThreads(unsigned count);
+
+    IoThreads(const IoThreads&) = delete;
+    IoThreads& operator=(const IoThreads&) = delete;
+
+    boost::asio::io_context& main() noexcept { return *contexts_.front(); }
+
+    /// The context for the next connection: each in turn. Any thread.
+    boost::asio::io_context& next() noexcept;
+
+    std::size_t size() const noexcept { return contexts_.size(); }
+
+    /// Runs the first context on the calling thread and every other on a thread of its own;
+    /// returns when stop() has been called and every thread has returned.
+    void run();
+    /// Lets run() return: every context stops. Any thread.
+    void stop();
+
+private:
+    using WorkGuard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+
+    std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+    // Until stop(): the contexts without listeners would return from run() while idle.
+    std::vector<WorkGuard> keep_running_;
+    std::atomic<std::size_t> turn_ = 0;
+};
+
+}  // namespace salon::net
