@@ -161,14 +161,15 @@ for name in "${active[@]}"; do
     # 1: fan-out, 1,000 members, 10 senders: saturation (closed loop), then 20 msg/s in.
     # Saturation is the better of two windows: with 64 in flight per sender a server that
     # batches its writes finishes each round before the next SENDs arrive and idles (salond
-    # sat at 0.65 of its core, Redis gained 25% at 256), while InspIRCd does best at 64.
+    # sat at 0.65 of its core), while InspIRCd does best at 64; Redis went either way.
     run "$name" w1-sat "$rep" --clients 1000 --channels 1 --senders 10 --window 64 "${common[@]}" --timeout 180
     run "$name" w1-sat-deep "$rep" --clients 1000 --channels 1 --senders 10 --window 256 "${common[@]}" --timeout 180
     run "$name" w1-20 "$rep" --clients 1000 --channels 1 --senders 10 --rate 20 "${common[@]}" --timeout 180
   done
   # Latency at half of this server's own saturation (the better median of the two windows).
-  sat=$(python3 -c "print(max(float('$(median_field "$name:w1-sat" messages_per_second)'),
-    float('$(median_field "$name:w1-sat-deep" messages_per_second)')))")
+  sat_shallow=$(median_field "$name:w1-sat" messages_per_second)
+  sat_deep=$(median_field "$name:w1-sat-deep" messages_per_second)
+  sat=$(python3 -c "print(max($sat_shallow, $sat_deep))")
   half=$(python3 -c "print(max(1.0, round(float('$sat') / 2, 1)))")
   twice=$(python3 -c "print(max(1.0, round(float('$sat') * 2, 1)))")
   for rep in $(seq "$repeat"); do
