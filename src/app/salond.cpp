@@ -115,7 +115,7 @@ int run_server(const Config& config) {
     if (irc) {
         const auto at = irc->local_endpoint();
         spdlog::info("irc listening on {}:{}", at.address().to_string(), at.port());
-        asio::co_spawn(io.main(), irc->accept_loop(), [](std::exception_ptr e) {
+        asio::co_spawn(io.accepting(), irc->accept_loop(), [](std::exception_ptr e) {
             log_asio_failure("IRC listener", e);
         });
     }
@@ -126,14 +126,14 @@ int run_server(const Config& config) {
             at.address().to_string(),
             at.port()
         );
-        asio::co_spawn(io.main(), http->accept_loop(), [](std::exception_ptr e) {
+        asio::co_spawn(io.accepting(), http->accept_loop(), [](std::exception_ptr e) {
             log_asio_failure("HTTP listener", e);
         });
     }
     if (native) {
         const auto at = native->local_endpoint();
         spdlog::info("native protocol listening on {}:{}", at.address().to_string(), at.port());
-        asio::co_spawn(io.main(), native->accept_loop(), [](std::exception_ptr e) {
+        asio::co_spawn(io.accepting(), native->accept_loop(), [](std::exception_ptr e) {
             log_asio_failure("native listener", e);
         });
     } else if (!http && !irc) {

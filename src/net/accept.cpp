@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <vector>
@@ -29,11 +31,19 @@ asio::awaitable<std::vector<ConnectionSocket>> accept_waiting(
     IoThreads& threads, asio::ip::tcp::acceptor& acceptor, std::string_view what
 ) {
     // Accepting one connection per wake-up lets a burst (everyone reconnecting after a
-    // restart) overflow the listen backlog while the server is busy delivering, and each
-    // dropped SYN costs its client a second or more. The bound keeps one burst from
-    // starving the connections already accepted.
+    // restart) overflow the listen backlog, and each dropped SYN costs its client a second
+    // or more. The bound hands the I/O threads the first of a long burst without waiting
+    // for the rest.
     constexpr std::size_t kMaxBurst = 1024;
+    // Above a reconnect storm of tens of thousands, which I/O threads busy with its logins
+    // admit more slowly than it is accepted; far below what would exhaust memory.
+    constexpr std::size_t kMaxWaitingAdmissions = 65536;
     constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+    const auto& waiting = threads.admissions_waiting();
+    while (waiting.load(std::memory_order_relaxed) >= kMaxWaitingAdmissions && acceptor.is_open()) {
+        asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(1));
+        co_await pause.async_wait(use_nothrow);
+    }
     std::vector<ConnectionSocket> accepted;
     for (;;) {
         auto [ec, socket] =
@@ -47,13 +57,41 @@ asio::awaitable<std::vector<ConnectionSocket>> accept_waiting(
         asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
         co_await pause.async_wait(use_nothrow);
     }
-    while (accepted.size() < kMaxBurst) {
+    while (accepted.size() < kMaxBurst &&
+           waiting.load(std::memory_order_relaxed) + accepted.size() < kMaxWaitingAdmissions) {
         boost::system::error_code ec;
         auto socket = acceptor.accept(threads.next().get_executor(), ec);
         if (ec) break;  // would_block once drained; a real failure shows on the next wait
         accepted.push_back(std::move(socket));
     }
     co_return accepted;
+}
+
+void admit_on_their_threads(
+    IoThreads& threads,
+    std::vector<ConnectionSocket> sockets,
+    const std::function<void(ConnectionSocket)>& admit
+) {
+    auto& waiting = threads.admissions_waiting();
+    waiting.fetch_add(sockets.size(), std::memory_order_relaxed);
+    std::vector<std::pair<asio::io_context*, std::vector<ConnectionSocket>>> by_thread;
+    for (auto& socket : sockets) {
+        auto* context = &socket.get_executor().context();
+        auto same = std::find_if(by_thread.begin(), by_thread.end(), [context](const auto& batch) {
+            return batch.first == context;
+        });
+        if (same == by_thread.end())
+            same = by_thread.emplace(by_thread.end(), context, std::vector<ConnectionSocket>{});
+        same->second.push_back(std::move(socket));
+    }
+    for (auto& [context, batch] : by_thread) {
+        asio::post(*context, [batch = std::move(batch), admit, &waiting]() mutable {
+            for (auto& socket : batch) {
+                waiting.fetch_sub(1, std::memory_order_relaxed);
+                admit(std::move(socket));
+            }
+        });
+    }
 }
 
 std::string remote_address(const ConnectionSocket& socket) {

@@ -21,13 +21,15 @@ HttpListener::HttpListener(
       server_(server),
       service_(service),
       registry_(registry),
-      acceptor_(open_acceptor(threads.main(), endpoint)) {}
+      acceptor_(open_acceptor(threads.accepting(), endpoint)) {}
 
 asio::awaitable<void> HttpListener::accept_loop() {
     for (;;) {
         auto sockets = co_await accept_waiting(threads_, acceptor_, "http");
         if (sockets.empty()) co_return;
-        for (auto& socket : sockets) admit(std::move(socket));
+        admit_on_their_threads(threads_, std::move(sockets), [this](ConnectionSocket socket) {
+            admit(std::move(socket));
+        });
     }
 }
 

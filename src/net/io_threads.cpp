@@ -1,9 +1,40 @@
 #include "net/io_threads.hpp"
 
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <thread>
 
 namespace salon::net {
+namespace {
+
+/// The listeners' nice value. Accepting costs a few microseconds a connection, but with a fair
+/// share of a core busy with logins it falls behind a burst and the listen backlog overflows:
+/// each dropped SYN costs its client a second or more. Measured with 19,000 guests at once on
+/// one core, runs without a dropped SYN: 10 of 40 with the listeners on the I/O thread, 8 of 14
+/// on their own thread, 15 of 19 at this priority. A flood cannot turn this into the whole
+/// core: the listeners stop while 65,536 accepted connections wait for their I/O thread
+/// (accept.cpp).
+constexpr int kListenerNice = -10;
+
+/// Raises the calling thread's priority to kListenerNice if allowed (root, CAP_SYS_NICE, or an
+/// RLIMIT_NICE of at least 30, as `LimitNICE=30` gives a systemd unit); otherwise says so and
+/// runs at the normal priority.
+void raise_listener_priority() {
+    if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kListenerNice) != 0) {
+        spdlog::info(
+            "listeners keep normal priority: nice {} refused ({})",
+            kListenerNice,
+            std::strerror(errno)
+        );
+    }
+}
+
+}  // namespace
 
 IoThreads::IoThreads(unsigned count) {
     const unsigned n = std::max(1u, count);
@@ -15,6 +46,7 @@ IoThreads::IoThreads(unsigned count) {
         contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
         keep_running_.emplace_back(contexts_.back()->get_executor());
     }
+    keep_running_.emplace_back(accepting_.get_executor());
 }
 
 boost::asio::io_context& IoThreads::next() noexcept {
@@ -24,7 +56,11 @@ boost::asio::io_context& IoThreads::next() noexcept {
 
 void IoThreads::run() {
     std::vector<std::jthread> threads;
-    threads.reserve(contexts_.size() - 1);
+    threads.reserve(contexts_.size());
+    threads.emplace_back([this] {
+        raise_listener_priority();
+        accepting_.run();
+    });
     for (std::size_t i = 1; i < contexts_.size(); ++i)
         threads.emplace_back([context = contexts_[i].get()] { context->run(); });
     contexts_.front()->run();
@@ -32,6 +68,7 @@ void IoThreads::run() {
 
 void IoThreads::stop() {
     for (auto& context : contexts_) context->stop();
+    accepting_.stop();
 }
 
 }  // namespace salon::net

@@ -17,8 +17,11 @@ namespace salon::net {
 /// and a dispatch through it on every handler; connections sharing strands fell behind
 /// their senders, while a context's queue serves every handler in turn.
 ///
-/// The first context also runs what is not a connection: listeners, signals, the server's
-/// own timers and its delivery strand.
+/// The first context also runs what is not a connection: signals, the server's own timers and
+/// its delivery strand. Listeners have a context and a thread of their own, so that accepting
+/// never waits behind connection work: while logins and fan-out keep an I/O thread busy, a
+/// burst of connections (everyone reconnecting after a restart) would otherwise overflow the
+/// listen backlog, and each SYN the kernel drops costs its client a second or more.
 class IoThreads {
 public:
     /// `count` contexts (at least one).
@@ -29,13 +32,19 @@ public:
 
     boost::asio::io_context& main() noexcept { return *contexts_.front(); }
 
+    /// The listeners' context.
+    boost::asio::io_context& accepting() noexcept { return accepting_; }
+
+    /// Connections accepted and handed to an I/O thread that has not admitted them yet.
+    std::atomic<std::size_t>& admissions_waiting() noexcept { return admissions_waiting_; }
+
     /// The context for the next connection: each in turn. Any thread.
     boost::asio::io_context& next() noexcept;
 
     std::size_t size() const noexcept { return contexts_.size(); }
 
-    /// Runs the first context on the calling thread and every other on a thread of its own;
-    /// returns when stop() has been called and every thread has returned.
+    /// Runs the first context on the calling thread and every other (the listeners' too) on a
+    /// thread of its own; returns when stop() has been called and every thread has returned.
     void run();
     /// Lets run() return: every context stops. Any thread.
     void stop();
@@ -44,7 +53,9 @@ private:
     using WorkGuard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
 
     std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
-    // Until stop(): the contexts without listeners would return from run() while idle.
+    boost::asio::io_context accepting_{1};
+    std::atomic<std::size_t> admissions_waiting_ = 0;
+    // Until stop(): a context would return from run() whenever it has nothing to do.
     std::vector<WorkGuard> keep_running_;
     std::atomic<std::size_t> turn_ = 0;
 };

@@ -28,13 +28,15 @@ TcpListener::TcpListener(
       max_frame_bytes_(
           max_frame_bytes != 0 ? max_frame_bytes : server.settings().limits.max_frame_bytes
       ),
-      acceptor_(open_acceptor(threads.main(), endpoint)) {}
+      acceptor_(open_acceptor(threads.accepting(), endpoint)) {}
 
 asio::awaitable<void> TcpListener::accept_loop() {
     for (;;) {
         auto sockets = co_await accept_waiting(threads_, acceptor_, "tcp");
         if (sockets.empty()) co_return;
-        for (auto& socket : sockets) admit(std::move(socket));
+        admit_on_their_threads(threads_, std::move(sockets), [this](ConnectionSocket socket) {
+            admit(std::move(socket));
+        });
     }
 }
 
@@ -46,12 +48,7 @@ void TcpListener::admit(ConnectionSocket socket) {
         spdlog::warn("{}: connection refused (limit per address, or shutting down)", address);
         return;  // the connection closes as it goes out of scope
     }
-    asio::post(
-        connection->executor(),
-        [connection, address = std::move(address), codec = make_codec_()]() mutable {
-            connection->start(std::move(address), std::move(codec));
-        }
-    );
+    connection->start(std::move(address), make_codec_());
 }
 
 void TcpListener::stop() {

@@ -31,7 +31,8 @@ public:
     void stop();
 
 private:
-    /// Starts the connection unless the registry refuses it (per-address limit, shutdown).
+    /// Starts the connection unless the registry refuses it (per-address limit, shutdown). Runs
+    /// on the connection's I/O thread.
     void admit(ConnectionSocket socket);
 
     IoThreads& threads_;
