@@ -27,6 +27,10 @@ asio::ip::tcp::acceptor open_acceptor(
     return acceptor;
 }
 
+namespace {
+
+/// The connections waiting to be accepted: at least one (it waits for it), then every other one
+/// already queued, up to a bound; empty once the acceptor is closed.
 asio::awaitable<std::vector<ConnectionSocket>> accept_waiting(
     IoThreads& threads, asio::ip::tcp::acceptor& acceptor, std::string_view what
 ) {
@@ -47,9 +51,10 @@ asio::awaitable<std::vector<ConnectionSocket>> accept_waiting(
     std::vector<ConnectionSocket> accepted;
     for (;;) {
         auto [ec, socket] =
-            co_await acceptor.async_accept(threads.next().get_executor(), use_nothrow);
+            co_await acceptor.async_accept(threads.upcoming().get_executor(), use_nothrow);
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return accepted;
         if (!ec) {
+            threads.advance();
             accepted.push_back(std::move(socket));
             break;
         }
@@ -60,13 +65,15 @@ asio::awaitable<std::vector<ConnectionSocket>> accept_waiting(
     while (accepted.size() < kMaxBurst &&
            waiting.load(std::memory_order_relaxed) + accepted.size() < kMaxWaitingAdmissions) {
         boost::system::error_code ec;
-        auto socket = acceptor.accept(threads.next().get_executor(), ec);
+        auto socket = acceptor.accept(threads.upcoming().get_executor(), ec);
         if (ec) break;  // would_block once drained; a real failure shows on the next wait
+        threads.advance();
         accepted.push_back(std::move(socket));
     }
     co_return accepted;
 }
 
+/// Runs `admit` on each socket's own I/O thread, one post per thread for the whole batch.
 void admit_on_their_threads(
     IoThreads& threads,
     std::vector<ConnectionSocket> sockets,
@@ -91,6 +98,21 @@ void admit_on_their_threads(
                 admit(std::move(socket));
             }
         });
+    }
+}
+
+}  // namespace
+
+asio::awaitable<void> accept_until_closed(
+    IoThreads& threads,
+    asio::ip::tcp::acceptor& acceptor,
+    std::string_view what,
+    std::function<void(ConnectionSocket)> admit
+) {
+    for (;;) {
+        auto sockets = co_await accept_waiting(threads, acceptor, what);
+        if (sockets.empty()) co_return;
+        admit_on_their_threads(threads, std::move(sockets), admit);
     }
 }
 

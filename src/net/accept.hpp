@@ -30,23 +30,18 @@ boost::asio::ip::tcp::acceptor open_acceptor(
     boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint
 );
 
-/// The connections waiting to be accepted, each on the I/O threads' next context: at least one
-/// (it waits for it), then every other one already queued, up to a bound; empty once the
-/// acceptor is closed. While the I/O threads have many accepted connections still to admit it
-/// waits, so that a connection flood queues in the kernel's backlog, not in salond's memory.
-/// Transient failures (out of file descriptors) are logged under `what` and retried after a
-/// pause rather than spun on.
-boost::asio::awaitable<std::vector<ConnectionSocket>> accept_waiting(
-    IoThreads& threads, boost::asio::ip::tcp::acceptor& acceptor, std::string_view what
-);
-
-/// Runs `admit` on each socket's own I/O thread, with one post per thread for the whole batch:
-/// the listeners' thread then does little more than accept, so it keeps the backlog drained
-/// while the I/O threads are busy.
-void admit_on_their_threads(
+/// Accepts on `acceptor` (as open_acceptor made it) until it is closed, each connection onto the
+/// I/O threads' contexts in turn, and runs `admit` on that context's thread, with one post per
+/// thread for each batch taken from the backlog: the listeners' thread then does little more than
+/// accept, so it keeps the backlog drained while the I/O threads are busy. While the I/O threads
+/// have many accepted connections still to admit it waits, so that a connection flood queues in the
+/// kernel's backlog, not in salond's memory. Transient failures (out of file descriptors) are
+/// logged under `what` and retried after a pause rather than spun on.
+boost::asio::awaitable<void> accept_until_closed(
     IoThreads& threads,
-    std::vector<ConnectionSocket> sockets,
-    const std::function<void(ConnectionSocket)>& admit
+    boost::asio::ip::tcp::acceptor& acceptor,
+    std::string_view what,
+    std::function<void(ConnectionSocket)> admit
 );
 
 /// The peer's address as text ("unknown" when the socket no longer knows it).

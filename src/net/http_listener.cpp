@@ -24,13 +24,9 @@ HttpListener::HttpListener(
       acceptor_(open_acceptor(threads.accepting(), endpoint)) {}
 
 asio::awaitable<void> HttpListener::accept_loop() {
-    for (;;) {
-        auto sockets = co_await accept_waiting(threads_, acceptor_, "http");
-        if (sockets.empty()) co_return;
-        admit_on_their_threads(threads_, std::move(sockets), [this](ConnectionSocket socket) {
-            admit(std::move(socket));
-        });
-    }
+    return accept_until_closed(threads_, acceptor_, "http", [this](ConnectionSocket socket) {
+        admit(std::move(socket));
+    });
 }
 
 void HttpListener::admit(asio::ip::tcp::socket socket) {

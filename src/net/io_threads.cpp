@@ -49,9 +49,12 @@ IoThreads::IoThreads(unsigned count) {
     keep_running_.emplace_back(accepting_.get_executor());
 }
 
-boost::asio::io_context& IoThreads::next() noexcept {
-    const std::size_t turn = turn_.fetch_add(1, std::memory_order_relaxed);
-    return *contexts_[turn % contexts_.size()];
+boost::asio::io_context& IoThreads::upcoming() noexcept {
+    return *contexts_[turn_.load(std::memory_order_relaxed) % contexts_.size()];
+}
+
+void IoThreads::advance() noexcept {
+    turn_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void IoThreads::run() {

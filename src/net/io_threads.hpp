@@ -38,8 +38,11 @@ public:
     /// Connections accepted and handed to an I/O thread that has not admitted them yet.
     std::atomic<std::size_t>& admissions_waiting() noexcept { return admissions_waiting_; }
 
-    /// The context for the next connection: each in turn. Any thread.
-    boost::asio::io_context& next() noexcept;
+    /// The context whose turn it is to get the next connection: each in turn. Any thread.
+    boost::asio::io_context& upcoming() noexcept;
+    /// Passes the turn on, once a connection was accepted onto upcoming(): an accept that found
+    /// nothing must not skip a context, or the end of every burst would.
+    void advance() noexcept;
 
     std::size_t size() const noexcept { return contexts_.size(); }
 

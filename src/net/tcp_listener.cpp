@@ -31,13 +31,9 @@ TcpListener::TcpListener(
       acceptor_(open_acceptor(threads.accepting(), endpoint)) {}
 
 asio::awaitable<void> TcpListener::accept_loop() {
-    for (;;) {
-        auto sockets = co_await accept_waiting(threads_, acceptor_, "tcp");
-        if (sockets.empty()) co_return;
-        admit_on_their_threads(threads_, std::move(sockets), [this](ConnectionSocket socket) {
-            admit(std::move(socket));
-        });
-    }
+    return accept_until_closed(threads_, acceptor_, "tcp", [this](ConnectionSocket socket) {
+        admit(std::move(socket));
+    });
 }
 
 void TcpListener::admit(ConnectionSocket socket) {

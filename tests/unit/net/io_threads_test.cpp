@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
@@ -53,45 +54,56 @@ TEST(IoThreadsTest, TheListenersContextRunsWhileTheOnlyIoThreadIsBusy) {
     EXPECT_EQ(status, std::future_status::ready);
 }
 
-TEST(IoThreadsTest, EverySocketIsAdmittedOnTheThreadOfTheContextItWasAcceptedOnto) {
+TEST(IoThreadsTest, EveryAcceptedSocketIsAdmittedOnTheThreadOfItsContext) {
     IoThreads threads(2);
     const Running running(threads);
     std::map<const asio::io_context*, std::thread::id> thread_of;
-    for (auto* context : {&threads.next(), &threads.next()}) {
+    for (int i = 0; i < 2; ++i, threads.advance()) {
+        auto* context = &threads.upcoming();
         std::promise<std::thread::id> id;
         asio::post(*context, [&id] { id.set_value(std::this_thread::get_id()); });
         thread_of[context] = id.get_future().get();
     }
     ASSERT_EQ(thread_of.size(), 2u);
 
-    asio::io_context client_side;
-    asio::ip::tcp::acceptor acceptor(
-        threads.accepting(), asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), 0)
-    );
-    std::vector<asio::ip::tcp::socket> clients;
-    std::vector<ConnectionSocket> sockets;
-    for (int i = 0; i < 6; ++i) {
-        clients.emplace_back(client_side).connect(acceptor.local_endpoint());
-        sockets.push_back(acceptor.accept(threads.next().get_executor()));
-    }
-
     std::mutex mutex;
     std::map<const asio::io_context*, int> admitted;
     int total = 0;
     int wrong_thread = 0;
     std::promise<void> all_admitted;
-    admit_on_their_threads(threads, std::move(sockets), [&](ConnectionSocket socket) {
-        const auto* context = &socket.get_executor().context();
-        const std::lock_guard lock(mutex);
-        if (thread_of.at(context) != std::this_thread::get_id()) ++wrong_thread;
-        ++admitted[context];
-        if (++total == 6) all_admitted.set_value();
-    });
+    auto acceptor = open_acceptor(
+        threads.accepting(), asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), 0)
+    );
+    std::promise<void> closed;
+    asio::co_spawn(
+        threads.accepting(),
+        accept_until_closed(
+            threads,
+            acceptor,
+            "test",
+            [&](ConnectionSocket socket) {
+                const auto* context = &socket.get_executor().context();
+                const std::lock_guard lock(mutex);
+                if (thread_of.at(context) != std::this_thread::get_id()) ++wrong_thread;
+                ++admitted[context];
+                if (++total == 6) all_admitted.set_value();
+            }
+        ),
+        [&](std::exception_ptr) { closed.set_value(); }
+    );
+    asio::io_context client_side;
+    std::vector<asio::ip::tcp::socket> clients;
+    for (int i = 0; i < 6; ++i)
+        clients.emplace_back(client_side).connect(acceptor.local_endpoint());
+
     ASSERT_EQ(all_admitted.get_future().wait_for(5s), std::future_status::ready);
     const std::lock_guard lock(mutex);
     EXPECT_EQ(wrong_thread, 0);
     EXPECT_EQ(threads.admissions_waiting().load(), 0u);
     for (const auto& [context, count] : admitted) EXPECT_EQ(count, 3);
+
+    asio::post(threads.accepting(), [&acceptor] { acceptor.close(); });
+    EXPECT_EQ(closed.get_future().wait_for(5s), std::future_status::ready);
 }
 
 }  // namespace
