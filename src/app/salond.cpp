@@ -112,6 +112,9 @@ int run_server(const Config& config) {
             proto::irc::kMaxFrameBytes
         );
     }
+    // Before any "listening" line: whoever waits for one may send SIGTERM at once, and the
+    // set holds a signal that arrives before its handler is attached.
+    asio::signal_set signals(io.main(), SIGINT, SIGTERM);
     if (irc) {
         const auto at = irc->local_endpoint();
         spdlog::info("irc listening on {}:{}", at.address().to_string(), at.port());
@@ -140,7 +143,6 @@ int run_server(const Config& config) {
         spdlog::warn("no listener is enabled (--port 0 --http-port 0 --irc-port 0)");
     }
 
-    asio::signal_set signals(io.main(), SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
         spdlog::info("signal {}: shutting down", signal);
