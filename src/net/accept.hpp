@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace salon::net {
@@ -23,6 +24,40 @@ using ConnectionExecutor = boost::asio::io_context::executor_type;
 /// than any_io_executor, because the socket and every operation pending on it carry a copy:
 /// 8 bytes instead of 56, twice for an idle connection.
 using ConnectionSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, ConnectionExecutor>;
+
+/// A connection just accepted onto the context of one I/O thread: a non-blocking descriptor that
+/// nothing watches yet. Closes it unless release()d or made into an Asio socket.
+class AcceptedSocket {
+public:
+    AcceptedSocket(boost::asio::io_context& context, int fd) noexcept
+        : context_(&context), fd_(fd) {}
+
+    AcceptedSocket(AcceptedSocket&& other) noexcept
+        : context_(other.context_), fd_(std::exchange(other.fd_, -1)) {}
+
+    AcceptedSocket& operator=(AcceptedSocket&& other) noexcept;
+    AcceptedSocket(const AcceptedSocket&) = delete;
+    AcceptedSocket& operator=(const AcceptedSocket&) = delete;
+    ~AcceptedSocket();
+
+    boost::asio::io_context& context() const noexcept { return *context_; }
+
+    int native_handle() const noexcept { return fd_; }
+
+    /// The descriptor, now the caller's to close.
+    int release() noexcept { return std::exchange(fd_, -1); }
+
+    /// The peer's address as text ("unknown" when the socket no longer knows it).
+    std::string remote_address() const;
+
+    /// The connection as an Asio socket on its context, for the transports that use Asio's I/O
+    /// (HTTP and WebSocket). @throws boost::system::system_error
+    ConnectionSocket into_asio_socket() &&;
+
+private:
+    boost::asio::io_context* context_;
+    int fd_;
+};
 
 /// An acceptor bound and listening at `endpoint`, with address reuse on so that a restarted
 /// salond takes its port back at once. @throws boost::system::system_error
@@ -41,11 +76,8 @@ boost::asio::awaitable<void> accept_until_closed(
     IoThreads& threads,
     boost::asio::ip::tcp::acceptor& acceptor,
     std::string_view what,
-    std::function<void(ConnectionSocket)> admit
+    std::function<void(AcceptedSocket)> admit
 );
-
-/// The peer's address as text ("unknown" when the socket no longer knows it).
-std::string remote_address(const ConnectionSocket& socket);
 
 /// Logs an exception that ended a connection's coroutine, so that none is lost.
 void log_connection_error(std::string_view remote, std::exception_ptr error);

@@ -24,8 +24,12 @@ HttpListener::HttpListener(
       acceptor_(open_acceptor(threads.accepting(), endpoint)) {}
 
 asio::awaitable<void> HttpListener::accept_loop() {
-    return accept_until_closed(threads_, acceptor_, "http", [this](ConnectionSocket socket) {
-        admit(std::move(socket));
+    return accept_until_closed(threads_, acceptor_, "http", [this](AcceptedSocket accepted) {
+        try {
+            admit(std::move(accepted).into_asio_socket());
+        } catch (const boost::system::system_error& e) {
+            spdlog::warn("http: accepted connection lost: {}", e.what());
+        }
     });
 }
 

@@ -3,8 +3,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -12,6 +11,7 @@
 
 #include "net/accept.hpp"
 #include "net/connection_registry.hpp"
+#include "net/poller.hpp"
 #include "net/session_driver.hpp"
 #include "proto/codec.hpp"
 #include "server/chat_server.hpp"
@@ -22,17 +22,22 @@ namespace salon::net {
 /// Makes the codec of each new connection: which protocol a listener speaks.
 using CodecFactory = std::function<std::unique_ptr<proto::Codec>()>;
 
-/// One TCP client, served by callbacks on its I/O thread. An idle connection holds no coroutine
-/// and no read buffer, only a wait for readability: every suspended coroutine would keep a
-/// frame of its own for as long as the connection lives.
+/// One TCP client, served by callbacks on its I/O thread. An idle connection holds no coroutine,
+/// no read buffer and no pending operation: its descriptor sits in its thread's Poller, which
+/// calls on_ready() when the socket becomes readable or writable (every suspended coroutine or
+/// waiting operation would keep memory of its own for as long as the connection lives).
 ///
 /// Reading: when the socket is readable, a short-lived coroutine reads what is there and
 /// hands every complete frame to the session (a frame's handling may suspend, for password
-/// hashing say), then the connection waits for readability again.
+/// hashing say), then the connection waits for readability again. Readiness is edge-triggered:
+/// the reader reads until EAGAIN, and readiness said while a turn runs starts another.
 ///
 /// Writing: a wake-up from the Outbox posts flush(), which writes everything queued in one
 /// non-blocking gathered `sendmsg` and waits for the socket only when its send buffer is full.
 /// Under load, frames pile up between wake-ups, so one system call carries many of them.
+///
+/// Ownership: the ConnectionRegistry holds the connection until it ends; handlers running on it
+/// hold it too, so it outlives its own end().
 ///
 /// The end: the peer goes away, the writer fails or finishes a closing flush, or the driver's
 /// watchdog (idle PING, idle close, the bound on a closing flush) expires; cut() then ends the
@@ -40,20 +45,24 @@ using CodecFactory = std::function<std::unique_ptr<proto::Codec>()>;
 class TcpConnection final : public server::Link,
                             public Connection,
                             private DrivenConnection,
+                            private Pollable,
                             public std::enable_shared_from_this<TcpConnection> {
 public:
     TcpConnection(
-        ConnectionSocket socket,
+        AcceptedSocket socket,
         server::ChatServer& server,
         ConnectionRegistry& registry,
         std::size_t max_frame_bytes
     );
+    TcpConnection(const TcpConnection&) = delete;
+    TcpConnection& operator=(const TcpConnection&) = delete;
+    ~TcpConnection();
 
     /// Starts serving the connection from `address` (as the registry admitted it) in the
     /// codec's protocol; it then ends by itself. Call once, on its thread.
     void start(std::string address, std::unique_ptr<proto::Codec> codec);
 
-    ConnectionExecutor executor() { return socket_.get_executor(); }
+    ConnectionExecutor executor() noexcept { return poller_.executor(); }
 
     void close_after_flush(std::string reason) override;
     void wake_writer() override;
@@ -64,10 +73,12 @@ private:
 
     void on_watchdog_expired() override { cut(); }
 
+    void on_ready(std::uint32_t events) override;
+
     /// Where the reader stands.
     enum class Reader : std::uint8_t {
         waiting,  // for readability
-        running,  // a coroutine handles what was read; it decides what follows
+        running,  // a turn is on its way, or its coroutine handles what was read
         stopped,  // for good: the connection closes after a flush, or ends
     };
     /// What a reading turn ended with: nothing more to read for now, the connection closes
@@ -85,14 +96,17 @@ private:
     void end();
     /// Writes what the Outbox holds while the socket takes it. On its thread.
     void flush();
-    /// One gathered write of unsent_; returns errno (0 on success, also when partial).
-    int write_unsent();
+    /// How a write went: the socket took everything offered, or part of it (its send buffer is
+    /// now full), or nothing (full already), or the write failed (the peer went away).
+    enum class Wrote : std::uint8_t { all, part, none, failed };
+    /// One gathered write of unsent_, of as many frames as one system call takes.
+    Wrote write_unsent();
     void wait_until_writable();
     /// No more writing: the peer went away, or a closing connection has flushed. Ends the
     /// connection.
     void finish_writing();
 
-    ConnectionSocket socket_;
+    Poller& poller_;
     server::ChatServer& server_;
     ConnectionRegistry& registry_;
     std::size_t max_frame_bytes_;
@@ -111,7 +125,11 @@ private:
     // within the send-queue bound. 32 bits, with the flags packed beside them, keep every
     // connection 16 bytes smaller.
     std::uint32_t unsent_offset_ = 0;
+    int fd_;  // -1 once ended
     Reader reader_ = Reader::waiting;
+    // The Poller said the socket is readable since the reader last read: a reader that finishes
+    // its turn then reads again, or that edge would be lost.
+    bool readable_ = false;
     bool ended_ = false;
     bool awaiting_writable_ = false;
     bool writer_done_ = false;

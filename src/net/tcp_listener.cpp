@@ -31,13 +31,13 @@ TcpListener::TcpListener(
       acceptor_(open_acceptor(threads.accepting(), endpoint)) {}
 
 asio::awaitable<void> TcpListener::accept_loop() {
-    return accept_until_closed(threads_, acceptor_, "tcp", [this](ConnectionSocket socket) {
+    return accept_until_closed(threads_, acceptor_, "tcp", [this](AcceptedSocket socket) {
         admit(std::move(socket));
     });
 }
 
-void TcpListener::admit(ConnectionSocket socket) {
-    std::string address = remote_address(socket);
+void TcpListener::admit(AcceptedSocket socket) {
+    std::string address = socket.remote_address();
     auto connection =
         std::make_shared<TcpConnection>(std::move(socket), server_, registry_, max_frame_bytes_);
     if (!registry_.admit(address, connection)) {

@@ -33,7 +33,7 @@ public:
 private:
     /// Starts the connection unless the registry refuses it (per-address limit, shutdown). Runs
     /// on the connection's I/O thread.
-    void admit(ConnectionSocket socket);
+    void admit(AcceptedSocket socket);
 
     IoThreads& threads_;
     server::ChatServer& server_;

@@ -81,8 +81,8 @@ TEST(IoThreadsTest, EveryAcceptedSocketIsAdmittedOnTheThreadOfItsContext) {
             threads,
             acceptor,
             "test",
-            [&](ConnectionSocket socket) {
-                const auto* context = &socket.get_executor().context();
+            [&](AcceptedSocket socket) {
+                const auto* context = &socket.context();
                 const std::lock_guard lock(mutex);
                 if (thread_of.at(context) != std::this_thread::get_id()) ++wrong_thread;
                 ++admitted[context];
