@@ -98,9 +98,7 @@ void Hub::member_removed(
 }
 
 void Hub::session_changed(const OnlineUser& user, Session* session, bool attached) {
-    for (const auto& name : user.channels) {
-        const core::Channel* channel = find_channel(name);
-        if (channel == nullptr) continue;
+    for (const core::Channel* channel : user.channels) {
         Recipients* cached = current_recipients(*channel, channel->membership_version());
         if (cached == nullptr) continue;
         if (attached) {
@@ -173,9 +171,7 @@ void Hub::detach(const SessionPtr& session, const core::Actor& actor, std::strin
     // stay in storage for the next login) and each member hears QUIT once.
     const SharedEvent quit = event_frame(core::QuitEvent{user.name, std::string(reason)});
     std::unordered_set<Session*> told;
-    for (const auto& name : user.channels) {
-        core::Channel* channel = find_channel(name);
-        if (channel == nullptr) continue;
+    for (core::Channel* channel : user.channels) {
         const auto before = channel->membership_version();
         channel->remove_member(actor.folded);
         member_removed(*channel, before, user);
@@ -196,7 +192,12 @@ std::optional<std::string> Hub::online_name(std::string_view folded) const {
 std::vector<std::string> Hub::channels_of(std::string_view folded) const {
     std::shared_lock lock(mutex_);
     const auto it = users_.find(std::string(folded));
-    return it == users_.end() ? std::vector<std::string>{} : it->second.channels;
+    std::vector<std::string> names;
+    if (it != users_.end()) {
+        names.reserve(it->second.channels.size());
+        for (const core::Channel* channel : it->second.channels) names.push_back(channel->name());
+    }
+    return names;
 }
 
 std::optional<core::WhoisResult> Hub::whois(std::string_view folded) const {
@@ -204,18 +205,21 @@ std::optional<core::WhoisResult> Hub::whois(std::string_view folded) const {
     const auto it = users_.find(std::string(folded));
     if (it == users_.end()) return std::nullopt;
     const OnlineUser& user = it->second;
-    core::WhoisResult result{user.name, user.guest, {}, user.away};
-    for (const auto& name : user.channels) {
-        const core::Channel* channel = find_channel(name);
-        if (channel != nullptr) result.channels.push_back({name, channel->is_op(folded)});
-    }
+    core::WhoisResult result{user.name, user.guest, {}, user.away ? *user.away : std::string()};
+    for (const core::Channel* channel : user.channels)
+        result.channels.push_back({channel->name(), channel->is_op(folded)});
     return result;
 }
 
 void Hub::set_away(std::string_view folded, std::string message) {
     std::unique_lock lock(mutex_);
     const auto it = users_.find(std::string(folded));
-    if (it != users_.end()) it->second.away = std::move(message);
+    if (it == users_.end()) return;
+    if (message.empty()) {
+        it->second.away.reset();
+    } else {
+        it->second.away = std::make_unique<std::string>(std::move(message));
+    }
 }
 
 std::string Hub::account_of(std::string_view name) const {
@@ -270,7 +274,7 @@ std::optional<core::Failure> Hub::join(
     const auto before = channel->membership_version();
     channel->add_member(actor, op);
     member_added(*channel, before, user);
-    user.channels.push_back(name);
+    user.channels.push_back(channel);
     if (user.registered()) {
         persist([folded = actor.folded, membership = store::Membership{name, op}](store::Store& s) {
             s.set_membership(folded, membership);
@@ -307,7 +311,7 @@ void Hub::remove_membership(OnlineUser& user, core::Channel& channel) {
     const auto before = channel.membership_version();
     channel.remove_member(folded);
     member_removed(channel, before, user);
-    std::erase(user.channels, channel.name());
+    std::erase(user.channels, &channel);
     if (user.registered()) {
         persist([folded, name = channel.name()](store::Store& s) {
             s.remove_membership(folded, name);

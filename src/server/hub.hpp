@@ -155,6 +155,8 @@ public:
     HubCounts counts() const;
 
 private:
+    /// Every online user has one, so it is kept small: channels by pointer (std::map nodes do
+    /// not move, and channels are never erased), the rarely set AWAY message out of line.
     struct OnlineUser {
         std::string name;
         bool guest = false;
@@ -162,8 +164,8 @@ private:
         bool registered() const { return !guest; }
 
         std::vector<SessionPtr> sessions;
-        std::vector<std::string> channels;  // in join order
-        std::string away;                   // IRC's AWAY message; empty when present
+        std::vector<core::Channel*> channels;  // in join order
+        std::unique_ptr<std::string> away;     // IRC's AWAY message; none when present
     };
 
     // All private helpers require mutex_ (held shared for const ones, exclusive otherwise).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <mutex>
 
 namespace salon::server {
 
@@ -12,7 +13,7 @@ void Outbox::attach(Waker waker) {
 
 void Outbox::detach() {
     std::lock_guard lock(mutex_);
-    waker_ = nullptr;
+    waker_ = Waker{};
 }
 
 bool Outbox::admit(std::size_t bytes) {

@@ -2,11 +2,11 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
+
+#include "server/compact_mutex.hpp"
 
 namespace salon::server {
 
@@ -25,7 +25,17 @@ using Frame = std::shared_ptr<const std::string>;
 ///    queued is dropped, and only the frame given to overflow() is left to write.
 class Outbox {
 public:
-    using Waker = std::function<void()>;
+    /// The writer's wake-up call: a function and the context it is called with. Two words, not
+    /// a std::function's four: every connection has one.
+    struct Waker {
+        void (*call)(void* context) = nullptr;
+        void* context = nullptr;
+
+        void operator()() const { call(context); }
+
+        explicit operator bool() const noexcept { return call != nullptr; }
+    };
+
     using Slot = std::uint64_t;
 
     explicit Outbox(std::size_t limit_bytes) : limit_bytes_(limit_bytes) {}
@@ -79,7 +89,11 @@ private:
     void make_ready(Frame frame, bool lazy = false);  // requires mutex_
     void release_pending();                           // requires mutex_
 
-    mutable std::mutex mutex_;
+    // What an idle connection costs counts: the lock and the flags share one word, and the
+    // waker takes two.
+    mutable CompactMutex mutex_;
+    bool overflowed_ = false;
+    bool writer_waiting_ = false;
     std::size_t limit_bytes_;
     std::size_t bytes_ = 0;
     std::size_t reserved_bytes_ = 0;
@@ -89,8 +103,6 @@ private:
     std::vector<Frame> ready_;
     std::vector<Pending> pending_;
     Slot next_slot_ = 1;
-    bool overflowed_ = false;
-    bool writer_waiting_ = false;
     Waker waker_;
 };
 

@@ -68,11 +68,14 @@ Session::Session(
           server.settings().limits.message_burst,
           server.clock().steady_now()
       ) {
-    // Capturing only `this` keeps the waker inside std::function (a capture of the link's
-    // weak_ptr would be allocated, once per connection); the session outlives its Outbox.
-    outbox_.attach([this] {
-        if (auto transport = link_.lock()) transport->wake_writer();
-    });
+    // The session outlives its Outbox, so the waker's context is the session itself.
+    outbox_.attach(
+        {[](void* self) {
+             if (auto transport = static_cast<Session*>(self)->link_.lock())
+                 transport->wake_writer();
+         },
+         this}
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

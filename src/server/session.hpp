@@ -64,7 +64,8 @@ public:
     void prefetch() const noexcept {
         constexpr std::uintptr_t kLine = 64;
         const auto first = reinterpret_cast<std::uintptr_t>(&codec_) & ~(kLine - 1);
-        const auto end = reinterpret_cast<std::uintptr_t>(&outbox_) + sizeof outbox_;
+        const auto end =
+            reinterpret_cast<std::uintptr_t>(&lazy_wake_pending_) + sizeof lazy_wake_pending_;
         for (std::uintptr_t line = first; line < end; line += kLine) {
             __builtin_prefetch(reinterpret_cast<const void*>(line));
         }
@@ -143,15 +144,15 @@ private:
     ChatServer& server_;
     std::weak_ptr<Link> link_;
     std::string remote_address_;
-    // What deliver() reads, side by side from here to the end of outbox_, for prefetch().
+    // What deliver() reads, side by side from here to lazy_wake_pending_, for prefetch().
     std::unique_ptr<proto::Codec> codec_;
+    Outbox outbox_;
     // Set from a lazy deliver() until LazyWakes wakes the writer, so it is asked once.
     std::atomic<bool> lazy_wake_pending_ = false;
-    Outbox outbox_;
-    core::TokenBucket requests_;
-    std::size_t strikes_ = 0;
     bool logged_in_ = false;
     bool disconnected_ = false;
+    std::uint32_t strikes_ = 0;  // beside the flags: one word for all four
+    core::TokenBucket requests_;
     core::Actor actor_;
 };
 

@@ -236,7 +236,7 @@ TEST(OutboxBacklogTest, ReservationsDoNotTakeRoomFromFrames) {
 class CountingWaker {
 public:
     Outbox::Waker waker() {
-        return [this] { calls_.fetch_add(1); };
+        return {[](void* self) { static_cast<CountingWaker*>(self)->calls_.fetch_add(1); }, this};
     }
 
     int calls() const { return calls_.load(); }
@@ -363,14 +363,22 @@ TEST(OutboxConcurrencyTest, SeveralPushersAndOneTakerLoseNothingAndKeepEachPushe
     Outbox outbox(64 * 1024 * 1024);
 
     // The waker runs under the outbox's lock, so it only flags and notifies.
-    std::mutex mutex;
-    std::condition_variable woken;
-    bool wake = false;
-    outbox.attach([&] {
-        std::lock_guard lock(mutex);
-        wake = true;
-        woken.notify_one();
-    });
+    struct Wakeup {
+        std::mutex mutex;
+        std::condition_variable woken;
+        bool wake = false;
+    } wakeup;
+
+    auto& [mutex, woken, wake] = wakeup;
+    outbox.attach(
+        {[](void* context) {
+             auto& w = *static_cast<Wakeup*>(context);
+             std::lock_guard lock(w.mutex);
+             w.wake = true;
+             w.woken.notify_one();
+         },
+         &wakeup}
+    );
 
     std::vector<std::thread> pushers;
     for (int p = 0; p < kPushers; ++p) {
