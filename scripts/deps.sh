@@ -9,7 +9,7 @@ packages=(
   # server and shared libraries
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
   libsodium-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
-  libssl-dev
+  libssl-dev libjemalloc-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 tmux
   # real IRC clients for the IRC end-to-end tests (tests/irc)

@@ -7,7 +7,17 @@
 
 #include "metrics/process.hpp"
 
+// jemalloc's control interface: defined when jemalloc is the process's allocator, null with
+// glibc's. A weak reference, so that salond links either way.
+extern "C" int mallctl(
+    const char* name, void* old, std::size_t* old_size, void* value, std::size_t value_size
+) __attribute__((weak));
+
 namespace salon::app {
+
+bool HeapTrimmer::needed() noexcept {
+    return mallctl == nullptr;
+}
 
 HeapTrimmer::HeapTrimmer(std::chrono::milliseconds interval, std::uint64_t growth_bytes)
     : thread_([this, interval, growth_bytes] { run(interval, growth_bytes); }) {}

@@ -21,6 +21,11 @@ namespace salon::app {
 /// destroyed.
 class HeapTrimmer {
 public:
+    /// Whether the process allocates with glibc's malloc, which needs this. salond is linked
+    /// with jemalloc (SALON_JEMALLOC) unless built with sanitizers; jemalloc returns free pages
+    /// by itself (apps/salond/jemalloc_conf.cpp).
+    static bool needed() noexcept;
+
     HeapTrimmer(std::chrono::milliseconds interval, std::uint64_t growth_bytes);
     ~HeapTrimmer();
 

@@ -70,7 +70,8 @@ int run_server(const Config& config) {
     // stalls every history read.
     server::ChatServer chat(io.main(), settings, *store, clock, std::max(2u, cores));
     chat.load();
-    const HeapTrimmer heap_trimmer(kHeapTrimInterval, kHeapTrimGrowth);
+    std::optional<HeapTrimmer> heap_trimmer;
+    if (HeapTrimmer::needed()) heap_trimmer.emplace(kHeapTrimInterval, kHeapTrimGrowth);
 
     net::ConnectionRegistry registry(config.limits.max_connections_per_address);
     net::HttpService http_service(chat, config.allowed_origins);
