@@ -146,7 +146,10 @@ void Session::handle_oversized_frame() {
 }
 
 void Session::handle_idle() {
-    deliver(make_event(core::PingEvent{}));
+    // One event for every connection, encoded once per format: connections that logged in
+    // together fall idle together, and a PING each would be a burst of allocations.
+    static const SharedEvent ping = make_event(core::PingEvent{});
+    deliver(ping);
 }
 
 void Session::handle_disconnect(std::string_view reason) {
