@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <iterator>
-#include <limits>
 #include <mutex>
 
 namespace salon::server {
@@ -25,7 +24,6 @@ bool Outbox::admit(std::size_t bytes) {
 }
 
 void Outbox::make_ready(Frame frame, bool lazy) {
-    if (ready_.capacity() == 0) ready_.reserve(std::max<std::size_t>(last_batch_frames_, 1));
     ready_.push_back(std::move(frame));
     // Lazy events wait for company, but bounded in bytes: a storm's notices then leave a few
     // hundred to a write, far inside the send-queue limit that would drop the connection.
@@ -109,9 +107,6 @@ bool Outbox::take(std::vector<Frame>& out) {
         return false;
     }
     for (const auto& frame : ready_) bytes_ -= frame->size();
-    last_batch_frames_ = static_cast<std::uint16_t>(
-        std::min<std::size_t>(ready_.size(), std::numeric_limits<std::uint16_t>::max())
-    );
     if (out.empty()) {
         out.swap(ready_);  // the usual case: hand the whole batch over without copying
     } else {

@@ -94,9 +94,6 @@ private:
     mutable CompactMutex mutex_;
     bool overflowed_ = false;
     bool writer_waiting_ = false;
-    // Frames in the last batch taken: the next batch reserves that much at once rather than
-    // growing frame by frame (a fan-out round of 1,000 members grew each vector 8 times).
-    std::uint16_t last_batch_frames_ = 0;
     std::size_t limit_bytes_;
     std::size_t bytes_ = 0;
     std::size_t reserved_bytes_ = 0;
