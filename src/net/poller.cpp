@@ -22,6 +22,10 @@ namespace {
 constexpr int kEventsPerWait = 512;
 constexpr int kWaitsPerTurn = 8;
 
+/// Deferred turns per handler: few enough that the io_context's other handlers (fan-out,
+/// writers, timers) keep their place in the queue.
+constexpr int kTurnsPerHandler = 16;
+
 int make_epoll_set() {
     const int fd = ::epoll_create1(EPOLL_CLOEXEC);
     if (fd < 0) {
@@ -85,6 +89,35 @@ void Poller::dispatch() {
         }
     }
     asio::post(io_, [this] { dispatch(); });
+}
+
+void Poller::defer(Pollable& target) noexcept {
+    target.next_turn_ = nullptr;
+    if (last_turn_ != nullptr) {
+        last_turn_->next_turn_ = &target;
+    } else {
+        first_turn_ = &target;
+    }
+    last_turn_ = &target;
+    if (!turns_posted_) {
+        turns_posted_ = true;
+        asio::post(io_, [this] { run_turns(); });
+    }
+}
+
+void Poller::run_turns() {
+    turns_posted_ = false;
+    for (int i = 0; i < kTurnsPerHandler && first_turn_ != nullptr; ++i) {
+        Pollable& target = *first_turn_;
+        first_turn_ = target.next_turn_;
+        if (first_turn_ == nullptr) last_turn_ = nullptr;
+        target.next_turn_ = nullptr;
+        target.on_turn();
+    }
+    if (first_turn_ != nullptr && !turns_posted_) {
+        turns_posted_ = true;
+        asio::post(io_, [this] { run_turns(); });
+    }
 }
 
 }  // namespace salon::net

@@ -15,9 +15,15 @@ public:
     /// target reads (or writes) until the kernel says EAGAIN before it waits again. On the
     /// context's thread.
     virtual void on_ready(std::uint32_t events) = 0;
+    /// The turn asked for with Poller::defer(). On the context's thread.
+    virtual void on_turn() = 0;
 
 protected:
-    ~Pollable() = default;
+    virtual ~Pollable() = default;
+
+private:
+    friend class Poller;
+    Pollable* next_turn_ = nullptr;  // the next in the Poller's queue of turns
 };
 
 /// One epoll set per io_context for the TCP connections of the line protocols, watched by the
@@ -49,15 +55,30 @@ public:
     /// Stops calling the target of `fd`; call before closing it.
     void forget(int fd);
 
+    /// Runs `target.on_turn()` in a later handler of the io_context, in the order asked. The
+    /// target must not be queued already, and must live until its turn.
+    ///
+    /// Why a queue of turns and not a post each: a post allocates its handler, so a burst of
+    /// readiness (19,000 idle connections answering their PINGs together) held an allocation
+    /// per connection at once; and why not run them at once: past saturation, a few hundred
+    /// readers served in one go starved every other handler, and senders waited seconds. A
+    /// handler takes kTurnsPerHandler turns, then lets the rest of the queue run.
+    void defer(Pollable& target) noexcept;
+
 private:
     void shutdown() override;
     /// Waits for the epoll set to have something ready, then dispatches it.
     void await_ready();
     /// Calls the target of every ready descriptor.
     void dispatch();
+    /// Runs the first deferred turns.
+    void run_turns();
 
     boost::asio::io_context& io_;
     boost::asio::posix::stream_descriptor epoll_;
+    Pollable* first_turn_ = nullptr;
+    Pollable* last_turn_ = nullptr;
+    bool turns_posted_ = false;
 };
 
 }  // namespace salon::net

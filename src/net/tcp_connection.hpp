@@ -75,6 +75,8 @@ private:
 
     void on_ready(std::uint32_t events) override;
 
+    void on_turn() override { read_turn(); }
+
     /// Where the reader stands.
     enum class Reader : std::uint8_t {
         waiting,  // for readability

@@ -2,7 +2,7 @@
 
 // The Poller calls a watched descriptor's target on the io_context's thread when it becomes
 // readable or writable, once per change (edge-triggered), stops after forget(), and takes more
-// ready descriptors than one epoll_wait returns.
+// ready descriptors than one epoll_wait returns. Deferred turns run in order, a few per handler.
 
 #include <gtest/gtest.h>
 #include <sys/epoll.h>
@@ -46,7 +46,10 @@ public:
         thread = std::this_thread::get_id();
     }
 
+    void on_turn() override { ++turns; }
+
     int calls = 0;
+    int turns = 0;
     int readable = 0;
     int writable = 0;
     std::thread::id thread;
@@ -145,6 +148,44 @@ TEST(PollerTest, ReportsAWriterBlockedOnAFullBufferOnceTheBufferDrains) {
     settle(io);
     EXPECT_GT(target.writable, writable);
     poller.forget(target.watched());
+}
+
+/// A target that records the order of its turns.
+class Turn final : public Pollable {
+public:
+    Turn(std::vector<int>& order, int id) : order_(order), id_(id) {}
+
+    void on_ready(std::uint32_t) override {}
+
+    void on_turn() override { order_.push_back(id_); }
+
+private:
+    std::vector<int>& order_;
+    int id_;
+};
+
+TEST(PollerTest, RunsDeferredTurnsInOrderAFewPerHandler) {
+    asio::io_context io(1);
+    Poller& poller = Poller::of(io);
+    constexpr int kTurns = 100;
+    std::vector<int> order;
+    std::vector<std::unique_ptr<Turn>> targets;
+    for (int i = 0; i < kTurns; ++i) targets.push_back(std::make_unique<Turn>(order, i));
+    for (auto& target : targets) poller.defer(*target);
+    // A handler posted after the turns runs before the last of them: the queue of turns does
+    // not keep the io_context's other handlers waiting.
+    std::size_t turns_before_other = 0;
+    asio::post(io, [&] { turns_before_other = order.size(); });
+    settle(io);
+    ASSERT_EQ(order.size(), static_cast<std::size_t>(kTurns));
+    for (int i = 0; i < kTurns; ++i) EXPECT_EQ(order[static_cast<std::size_t>(i)], i);
+    EXPECT_GT(turns_before_other, 0u);
+    EXPECT_LT(turns_before_other, static_cast<std::size_t>(kTurns));
+
+    // A target may be deferred again once its turn has run.
+    poller.defer(*targets.front());
+    settle(io);
+    EXPECT_EQ(order.back(), 0);
 }
 
 }  // namespace
