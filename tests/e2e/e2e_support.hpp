@@ -20,8 +20,10 @@ using namespace std::chrono_literals;
 
 /// Longest a test waits for something that must happen.
 constexpr std::chrono::milliseconds kWait = 5s;
-/// How long a test listens to conclude that something did not happen.
-constexpr std::chrono::milliseconds kQuiet = 300ms;
+/// How long a test listens to conclude that something did not happen: twice the 300 ms a
+/// presence notice may wait for a write (docs/protocol.md), so a JOIN still on its way is
+/// never mistaken for silence.
+constexpr std::chrono::milliseconds kQuiet = 600ms;
 /// A password every account rule should accept.
 constexpr std::string_view kPassword = "correct-horse-battery-9";
 

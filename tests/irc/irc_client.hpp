@@ -20,8 +20,9 @@ using namespace std::chrono_literals;
 
 /// Longest a test waits for something that must happen.
 constexpr std::chrono::milliseconds kIrcWait = 5s;
-/// How long a test listens to conclude that something did not happen.
-constexpr std::chrono::milliseconds kIrcQuiet = 300ms;
+/// How long a test listens to conclude that something did not happen: twice the 300 ms a
+/// presence notice may wait for a write, so a JOIN still on its way is not taken for silence.
+constexpr std::chrono::milliseconds kIrcQuiet = 600ms;
 
 /// salond (the harness's ServerProcess: every listener on a free port) once its IRC port accepts.
 class IrcServer {
