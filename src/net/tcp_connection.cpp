@@ -243,12 +243,8 @@ void TcpConnection::flush() {
                 driver_.wrote();
                 break;
         }
-        if (!unsent_.empty()) continue;  // more frames than one write takes
-        // Everything taken is written: the vector goes back. The Outbox swaps this one in for
-        // its next batch, and a login storm leaves batches of tens of presence notices on
-        // connections that then sit idle; kept, they cost 0.7 KB per idle connection (19,000
-        // guests at once). A busy connection grows a new one per batch instead.
-        std::vector<server::Frame>().swap(unsent_);
+        // More frames than one write takes go on; once all are written, the queue holds
+        // no memory: an idle connection keeps no batch.
     }
 }
 
@@ -256,10 +252,12 @@ TcpConnection::Wrote TcpConnection::write_unsent() {
     // One system call for everything queued (asio's own gather write stops at 64 buffers).
     thread_local std::array<iovec, kMaxWriteBuffers> iov;
     std::size_t count = 0;
-    for (std::size_t i = 0; i < unsent_.size() && count < iov.size(); ++i) {
-        const std::string& frame = *unsent_[i];
-        const std::size_t skip = i == 0 ? unsent_offset_ : 0;
-        iov[count++] = iovec{const_cast<char*>(frame.data()) + skip, frame.size() - skip};
+    std::size_t offered = 0;
+    for (const server::Frame& frame : unsent_) {
+        const std::size_t skip = count == 0 ? unsent_offset_ : 0;
+        iov[count] = iovec{const_cast<char*>(frame->data()) + skip, frame->size() - skip};
+        offered += iov[count].iov_len;
+        if (++count == iov.size()) break;
     }
     msghdr message{};
     message.msg_iov = iov.data();
@@ -270,20 +268,19 @@ TcpConnection::Wrote TcpConnection::write_unsent() {
     } while (sent < 0 && errno == EINTR);
     if (sent < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? Wrote::none : Wrote::failed;
 
-    std::size_t offered = 0;
-    for (std::size_t i = 0; i < count; ++i) offered += iov[i].iov_len;
+    // Drops the frames written whole; a frame written in part keeps its place and offset.
     auto remaining = static_cast<std::size_t>(sent);
     std::size_t done = 0;
-    for (; done < unsent_.size(); ++done) {
-        const std::size_t frame_left = unsent_[done]->size() - unsent_offset_;
-        if (remaining < frame_left) {
+    for (std::size_t i = 0; i < count; ++i) {
+        if (remaining < iov[i].iov_len) {
             unsent_offset_ += static_cast<std::uint32_t>(remaining);
             break;
         }
-        remaining -= frame_left;
+        remaining -= iov[i].iov_len;
         unsent_offset_ = 0;
+        ++done;
     }
-    unsent_.erase(unsent_.begin(), unsent_.begin() + static_cast<std::ptrdiff_t>(done));
+    unsent_.pop_front(done);
     return static_cast<std::size_t>(sent) < offered ? Wrote::part : Wrote::all;
 }
 

@@ -122,7 +122,7 @@ private:
 
     // Bytes read but not yet handled; none while idle with nothing pending (see read_turn()).
     std::unique_ptr<Partial> partial_;
-    std::vector<server::Frame> unsent_;  // taken from the Outbox, not yet fully written
+    server::FrameQueue unsent_;  // taken from the Outbox, not yet fully written
     // Bytes of unsent_.front() already written: within one frame, which the Outbox admits only
     // within the send-queue bound. 32 bits, with the flags packed beside them, keep every
     // connection 16 bytes smaller.

@@ -176,11 +176,10 @@ awaitable<void> WebSocketConnection::read_loop() {
 }
 
 awaitable<void> WebSocketConnection::write_loop() {
-    std::vector<server::Frame> frames;
+    server::FrameQueue frames;
     ws_.text(true);
     for (;;) {
         if (driver_.expired()) co_return;  // the socket is closed: nothing more can be written
-        frames.clear();
         if (!session_->outbox().take(frames)) {
             if (driver_.closing() && !session_->outbox().owes_replies()) {
                 // Everything is written: say goodbye with the close code, then end.
@@ -194,9 +193,9 @@ awaitable<void> WebSocketConnection::write_loop() {
             co_await writer_signal_.async_wait(use_nothrow);
             continue;
         }
-        for (const auto& frame : frames) {
+        for (; !frames.empty(); frames.pop_front()) {
             // The message boundary is the frame boundary: the line ending is not sent.
-            std::string_view text = *frame;
+            std::string_view text = *frames.front();
             if (text.ends_with('\n')) text.remove_suffix(1);
             auto [ec, written] =
                 co_await ws_.async_write(asio::buffer(text.data(), text.size()), use_nothrow);

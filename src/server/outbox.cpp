@@ -100,19 +100,14 @@ bool Outbox::overflow(Frame last_words) {
     return true;
 }
 
-bool Outbox::take(std::vector<Frame>& out) {
+bool Outbox::take(FrameQueue& out) {
     std::lock_guard lock(mutex_);
     if (ready_.empty()) {
         writer_waiting_ = true;
         return false;
     }
     for (const auto& frame : ready_) bytes_ -= frame->size();
-    if (out.empty()) {
-        out.swap(ready_);  // the usual case: hand the whole batch over without copying
-    } else {
-        std::ranges::move(ready_, std::back_inserter(out));
-        ready_.clear();
-    }
+    out.splice(ready_);
     return true;
 }
 

@@ -7,11 +7,9 @@
 #include <vector>
 
 #include "server/compact_mutex.hpp"
+#include "server/frame_queue.hpp"
 
 namespace salon::server {
-
-/// One encoded frame, shared by every connection it is sent to (encode once, send many).
-using Frame = std::shared_ptr<const std::string>;
 
 /// Frames waiting for one connection's writer.
 ///
@@ -66,8 +64,9 @@ public:
     /// overflowed (so exactly one caller handles the overflow).
     bool overflow(Frame last_words);
 
-    /// Moves every writable frame into `out`; false (and arms the waker) when there is none.
-    bool take(std::vector<Frame>& out);
+    /// Moves every writable frame behind those in `out`; false (and arms the waker) when there
+    /// is none.
+    bool take(FrameQueue& out);
 
     bool overflowed() const;
     /// True while a reserved reply, or a reply held back behind one, is still to be written: a
@@ -97,10 +96,10 @@ private:
     std::size_t limit_bytes_;
     std::size_t bytes_ = 0;
     std::size_t reserved_bytes_ = 0;
-    // Vectors, not deques: libstdc++ gives every deque a 512-byte block even when empty, and
+    FrameQueue ready_;
+    // A vector, not a deque: libstdc++ gives every deque a 512-byte block even when empty, and
     // most connections hold nothing most of the time. pending_ stays short (one entry per
     // pipelined post awaiting its commit), so erasing at its front is cheap.
-    std::vector<Frame> ready_;
     std::vector<Pending> pending_;
     Slot next_slot_ = 1;
     Waker waker_;

@@ -20,7 +20,7 @@ Frame frame(std::string text) {
 
 /// Takes what is writable, as the texts of the frames; empty when nothing is.
 std::vector<std::string> take_texts(Outbox& outbox) {
-    std::vector<Frame> frames;
+    FrameQueue frames;
     outbox.take(frames);
     std::vector<std::string> texts;
     for (const auto& f : frames) texts.push_back(*f);
@@ -39,7 +39,7 @@ TEST(OutboxTest, FramesLeaveInTheOrderTheyWereAccepted) {
 
 TEST(OutboxTest, TakeMovesEverythingOutAndReportsWhetherThereWasAnything) {
     Outbox outbox(1024);
-    std::vector<Frame> out;
+    FrameQueue out;
     EXPECT_FALSE(outbox.take(out));
     EXPECT_TRUE(out.empty());
 
@@ -406,7 +406,7 @@ TEST(OutboxConcurrencyTest, SeveralPushersAndOneTakerLoseNothingAndKeepEachPushe
     std::size_t total = 0;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (total < kPushers * kFramesEach && std::chrono::steady_clock::now() < deadline) {
-        std::vector<Frame> frames;
+        FrameQueue frames;
         if (!outbox.take(frames)) {
             std::unique_lock lock(mutex);
             woken.wait_until(lock, deadline, [&] { return wake; });
