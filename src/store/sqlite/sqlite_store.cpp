@@ -435,7 +435,8 @@ private:
     SqliteConnection* connection_;
 };
 
-SqliteStore::SqliteStore(const std::filesystem::path& file, SqliteOptions options) {
+SqliteStore::SqliteStore(const std::filesystem::path& file, SqliteOptions options)
+    : checkpoint_pages_(std::max(1, options.checkpoint_pages)) {
     if (file.has_parent_path()) {
         std::error_code ec;
         std::filesystem::create_directories(file.parent_path(), ec);
@@ -462,9 +463,47 @@ SqliteStore::SqliteStore(const std::filesystem::path& file, SqliteOptions option
         readers_.push_back(std::make_unique<SqliteConnection>(file, true, options));
         free_readers_.push_back(readers_.back().get());
     }
+    checkpointer_connection_ = std::make_unique<SqliteConnection>(file, false, options);
+    // Replaces SQLite's automatic checkpoint, which would run inside the writer's commit.
+    sqlite3_wal_hook(writer_->db(), &SqliteStore::on_wal_commit, this);
+    checkpointer_ = std::jthread([this](std::stop_token stop) { checkpoint_when_due(stop); });
 }
 
-SqliteStore::~SqliteStore() = default;
+SqliteStore::~SqliteStore() {
+    checkpointer_.request_stop();
+    checkpointer_.join();
+    sqlite3_wal_hook(writer_->db(), nullptr, nullptr);
+}
+
+int SqliteStore::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
+    auto& store = *static_cast<SqliteStore*>(self);
+    if (pages >= store.checkpoint_pages_) {
+        {
+            std::lock_guard lock(store.checkpoint_mutex_);
+            store.checkpoint_due_ = true;
+        }
+        store.checkpoint_wanted_.notify_one();
+    }
+    return SQLITE_OK;
+}
+
+void SqliteStore::checkpoint_when_due(std::stop_token stop) {
+    sqlite3* db = checkpointer_connection_->db();
+    for (;;) {
+        {
+            std::unique_lock lock(checkpoint_mutex_);
+            if (!checkpoint_wanted_.wait(lock, stop, [this] { return checkpoint_due_; })) return;
+            checkpoint_due_ = false;
+        }
+        // A failed checkpoint loses nothing (the pages stay in the WAL), and the next commit
+        // past the threshold asks again, so the result codes are not checked. The first pass
+        // copies beside the writer; the second, under the writer's lock, copies what was
+        // committed meanwhile, which lets the next write restart the WAL from its beginning.
+        sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        std::lock_guard writer_lock(writer_mutex_);
+        sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
+}
 
 SqliteStore::ReaderLease SqliteStore::lease_reader() {
     std::unique_lock lock(readers_mutex_);

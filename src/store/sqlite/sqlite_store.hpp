@@ -7,9 +7,13 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <stop_token>
+#include <thread>
 #include <vector>
 
 #include "store/store.hpp"
+
+struct sqlite3;
 
 namespace salon::store {
 
@@ -26,6 +30,8 @@ struct SqliteOptions {
     std::size_t reader_connections = 4;
     /// How long a connection waits for a lock held by another process before StorageError.
     std::chrono::milliseconds busy_timeout{5000};
+    /// WAL size, in pages, past which a commit wakes the checkpointer (SQLite's own default).
+    int checkpoint_pages = 1000;
 };
 
 /// The schema version this build writes (PRAGMA user_version). Stored in the database: a file
@@ -41,6 +47,13 @@ class SqliteConnection;
 /// connection from a pool of `reader_connections` and block while all are busy.
 /// Every failure throws StorageError carrying SQLite's message; writes run in a transaction,
 /// so a failed call leaves the database as it was.
+///
+/// Checkpoints run on a thread of their own. SQLite's automatic checkpoint runs inside the
+/// commit that crosses its threshold, so that commit, and every write queued behind it, waited
+/// for the WAL and the database file to be copied and synced: 16-29 ms on this project's test
+/// machine, every second under steady chat. The checkpointer copies while the writer goes on,
+/// then takes the writer's lock only to copy what was committed meanwhile, so that the WAL can
+/// start over from its beginning.
 class SqliteStore final : public Store {
 public:
     /// Opens (creating the file and its parent directory if missing) and migrates the schema.
@@ -94,6 +107,17 @@ private:
     std::condition_variable reader_freed_;
     std::vector<std::unique_ptr<SqliteConnection>> readers_;
     std::vector<SqliteConnection*> free_readers_;
+
+    static int on_wal_commit(void* self, sqlite3* db, const char* schema, int pages);
+    void checkpoint_when_due(std::stop_token stop);
+
+    int checkpoint_pages_;
+    std::unique_ptr<SqliteConnection> checkpointer_connection_;
+    std::mutex checkpoint_mutex_;
+    std::condition_variable_any checkpoint_wanted_;
+    bool checkpoint_due_ = false;
+    // Last, so that it stops before anything it uses is destroyed.
+    std::jthread checkpointer_;
 };
 
 /// Opens the SQLite store at `file`; see SqliteStore.
