@@ -99,10 +99,13 @@ void Poller::defer(Pollable& target) noexcept {
         first_turn_ = &target;
     }
     last_turn_ = &target;
-    if (!turns_posted_) {
-        turns_posted_ = true;
-        asio::post(io_, [this] { run_turns(); });
-    }
+    post_turns();
+}
+
+void Poller::post_turns() {
+    if (turns_posted_) return;
+    turns_posted_ = true;
+    asio::post(io_, [this] { run_turns(); });
 }
 
 void Poller::run_turns() {
@@ -114,10 +117,7 @@ void Poller::run_turns() {
         target.next_turn_ = nullptr;
         target.on_turn();
     }
-    if (first_turn_ != nullptr && !turns_posted_) {
-        turns_posted_ = true;
-        asio::post(io_, [this] { run_turns(); });
-    }
+    if (first_turn_ != nullptr) post_turns();
 }
 
 }  // namespace salon::net

@@ -71,6 +71,8 @@ private:
     void await_ready();
     /// Calls the target of every ready descriptor.
     void dispatch();
+    /// Posts run_turns() unless it is posted already.
+    void post_turns();
     /// Runs the first deferred turns.
     void run_turns();
 
