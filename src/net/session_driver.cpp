@@ -134,18 +134,40 @@ asio::awaitable<void> SessionDriver::pause_while_backlogged(const server::Sessio
         if (closing_ || expired_) co_return;
         const bool backlogged = session.outbox().backlog_bytes() > pause_above;
         if (!backlogged && !server_.pipeline().congested()) co_return;
-        if (!timer) timer.emplace(co_await asio::this_coro::executor);
-        if (backlogged) {
-            // wrote() wakes it.
-            timer->expires_at(asio::steady_timer::time_point::max());
-        } else {
-            // Nothing wakes a reader when the server catches up: it looks again shortly.
-            timer->expires_after(kCongestionRecheck);
-        }
-        paused_reader_ = &*timer;
-        co_await timer->async_wait(use_nothrow);
-        paused_reader_ = nullptr;
+        // Nothing wakes a reader when the server catches up: it looks again shortly.
+        co_await wait_for_write(
+            timer, backlogged ? std::nullopt : std::optional(kCongestionRecheck)
+        );
     }
+}
+
+asio::awaitable<bool> SessionDriver::drained(
+    const server::Session& session, std::size_t backlog_bytes
+) {
+    const auto& outbox = session.outbox();
+    const auto queued = outbox.mark();
+    std::optional<asio::steady_timer> timer;
+    for (;;) {
+        if (closing_ || expired_) co_return false;
+        if (backlog_bytes == 0 ? outbox.written_through(queued)
+                               : outbox.backlog_bytes() <= backlog_bytes)
+            co_return true;
+        co_await wait_for_write(timer);
+    }
+}
+
+asio::awaitable<void> SessionDriver::wait_for_write(
+    std::optional<asio::steady_timer>& timer, std::optional<std::chrono::milliseconds> recheck
+) {
+    if (!timer) timer.emplace(co_await asio::this_coro::executor);
+    if (recheck) {
+        timer->expires_after(*recheck);
+    } else {
+        timer->expires_at(asio::steady_timer::time_point::max());  // wrote() wakes it
+    }
+    paused_reader_ = &*timer;
+    co_await timer->async_wait(use_nothrow);
+    paused_reader_ = nullptr;
 }
 
 void SessionDriver::start_watchdog(server::Session& session) {

@@ -4,7 +4,9 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/clock.hpp"
@@ -83,6 +85,11 @@ public:
     /// thread.
     boost::asio::awaitable<void> pause_while_backlogged(const server::Session& session);
 
+    /// What server::Link::drained() asks of a transport: waits until the session's backlog is at
+    /// most `backlog_bytes`, or for 0 until what its Outbox holds now has been written. False
+    /// once closing.
+    boost::asio::awaitable<bool> drained(const server::Session& session, std::size_t backlog_bytes);
+
     /// Starts the watchdog. When it expires it sets expired(), wakes a paused reader and calls
     /// the connection's on_watchdog_expired().
     void start_watchdog(server::Session& session);
@@ -100,6 +107,12 @@ private:
 
     void arm_watchdog();
     void wake_reader();
+    /// Waits for the writer's next write (wrote()), or for `recheck` when given; on the
+    /// connection's thread, with `timer` made once per waiting caller.
+    boost::asio::awaitable<void> wait_for_write(
+        std::optional<boost::asio::steady_timer>& timer,
+        std::optional<std::chrono::milliseconds> recheck = std::nullopt
+    );
 
     server::ChatServer& server_;
     DrivenConnection& connection_;

@@ -170,6 +170,10 @@ void TcpConnection::wake_writer() {
     asio::post(executor(), [self = shared_from_this()] { self->flush(); });
 }
 
+awaitable<bool> TcpConnection::drained(std::size_t backlog_bytes) {
+    co_return co_await driver_.drained(*session_, backlog_bytes);
+}
+
 awaitable<TcpConnection::ReadEnd> TcpConnection::read_available() {
     // A frame of exactly the limit plus its "\r\n" must fit.
     const std::size_t max_buffered = max_frame_bytes_ + 2;

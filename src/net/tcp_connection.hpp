@@ -66,6 +66,7 @@ public:
 
     void close_after_flush(std::string reason) override;
     void wake_writer() override;
+    boost::asio::awaitable<bool> drained(std::size_t backlog_bytes) override;
     void shut_down() override;
 
 private:

@@ -134,6 +134,10 @@ void WebSocketConnection::begin_close(std::string reason, websocket::close_code 
     writer_signal_.cancel();  // the writer flushes what is left, then closes
 }
 
+awaitable<bool> WebSocketConnection::drained(std::size_t backlog_bytes) {
+    co_return co_await driver_.drained(*session_, backlog_bytes);
+}
+
 awaitable<void> WebSocketConnection::read_loop() {
     const std::size_t max_frame = server_.settings().limits.max_frame_bytes;
     std::string message;

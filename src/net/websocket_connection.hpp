@@ -42,6 +42,7 @@ public:
 
     void close_after_flush(std::string reason) override;
     void wake_writer() override;
+    boost::asio::awaitable<bool> drained(std::size_t backlog_bytes) override;
     /// NOTICE shutting_down, then a close (1001) once it is written. Thread-safe.
     void shut_down();
 

@@ -1,6 +1,8 @@
 // What a session may ask of the transport that carries it.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <cstddef>
 #include <string>
 
 namespace salon::server {
@@ -18,6 +20,12 @@ public:
     /// Frames were queued while the writer waited for some: write them. Thread-safe; called
     /// with the session's Outbox lock held, so it must only post.
     virtual void wake_writer() = 0;
+
+    /// Waits until the session's Outbox holds at most `backlog_bytes` (Outbox::backlog_bytes),
+    /// or, for 0, until every frame queued before the call has been written. Run on the
+    /// connection's thread, from the session's request handling (the reader waits meanwhile).
+    /// False when the connection is closing: what is still queued may never be written.
+    virtual boost::asio::awaitable<bool> drained(std::size_t backlog_bytes) = 0;
 };
 
 }  // namespace salon::server

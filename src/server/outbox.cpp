@@ -16,15 +16,16 @@ void Outbox::detach() {
     waker_ = Waker{};
 }
 
-bool Outbox::admit(std::size_t bytes) {
+bool Outbox::admit(std::size_t bytes, Kind kind) {
     if (overflowed_) return false;
-    if (bytes_ + bytes > limit_bytes_) return false;
+    if (kind == Kind::event && bytes_ + bytes > limit_bytes_) return false;
     bytes_ += bytes;
     return true;
 }
 
 void Outbox::make_ready(Frame frame, bool lazy) {
     ready_.push_back(std::move(frame));
+    ++made_ready_;
     // Lazy events wait for company, but bounded in bytes: a storm's notices then leave a few
     // hundred to a write, far inside the send-queue limit that would drop the connection.
     if (lazy && bytes_ < kLazyBatchBytes) return;
@@ -36,7 +37,7 @@ void Outbox::make_ready(Frame frame, bool lazy) {
 
 bool Outbox::push(Frame frame, bool lazy) {
     std::lock_guard lock(mutex_);
-    if (!admit(frame->size())) return false;
+    if (!admit(frame->size(), Kind::event)) return false;
     make_ready(std::move(frame), lazy);
     return true;
 }
@@ -51,7 +52,7 @@ void Outbox::wake() {
 
 bool Outbox::reply(Frame frame) {
     std::lock_guard lock(mutex_);
-    if (!admit(frame->size())) return false;
+    if (!admit(frame->size(), Kind::reply)) return false;
     if (pending_.empty()) {
         make_ready(std::move(frame));
     } else {
@@ -74,7 +75,7 @@ bool Outbox::fulfil(Slot slot, Frame frame) {
     if (it == pending_.end()) return false;  // dropped by an overflow
     reserved_bytes_ -= it->expected_bytes;
     it->expected_bytes = 0;
-    if (!admit(frame->size())) return false;
+    if (!admit(frame->size(), Kind::reply)) return false;
     it->frame = std::move(frame);
     release_pending();
     return true;
@@ -102,6 +103,8 @@ bool Outbox::overflow(Frame last_words) {
 
 bool Outbox::take(FrameQueue& out) {
     std::lock_guard lock(mutex_);
+    written_ = taken_;  // the writer comes back for more once it has written what it took
+    taken_ = made_ready_;
     if (ready_.empty()) {
         writer_waiting_ = true;
         return false;
@@ -119,6 +122,16 @@ bool Outbox::owes_replies() const {
 bool Outbox::overflowed() const {
     std::lock_guard lock(mutex_);
     return overflowed_;
+}
+
+Outbox::Mark Outbox::mark() const {
+    std::lock_guard lock(mutex_);
+    return made_ready_;
+}
+
+bool Outbox::written_through(Mark mark) const {
+    std::lock_guard lock(mutex_);
+    return static_cast<std::int32_t>(written_ - mark) >= 0;
 }
 
 std::size_t Outbox::queued_bytes() const {

@@ -17,8 +17,11 @@ namespace salon::server {
 /// 2. Frames leave in the order they were accepted, except that a reply reserved with
 ///    reserve() holds back the replies accepted after it (never events) until fulfilled, so
 ///    replies leave in request order while a SEND waits for its commit.
-/// 3. Bounded: when the queued bytes would pass the limit, nothing more is accepted, what was
-///    queued is dropped, and only the frame given to overflow() is left to write.
+/// 3. Bounded: when an event would take the queued bytes past the limit, it is refused, what was
+///    queued is dropped, and only the frame given to overflow() is left to write. Replies are
+///    admitted past the limit (they count towards it): what the server chose to send in answer
+///    is never a reason to drop the client. The reader stops taking requests while the backlog
+///    is high, and bulk replies wait for room (Link::drained), so replies cannot pile up.
 class Outbox {
 public:
     /// The writer's wake-up call: a function and the context it is called with. Two words, not
@@ -50,13 +53,14 @@ public:
     bool push(Frame frame, bool lazy = false);
     /// Wakes a waiting writer if lazy events are queued.
     void wake();
-    /// Queues a reply behind any reserved reply still pending.
+    /// Queues a reply behind any reserved reply still pending; false only after an overflow.
     bool reply(Frame frame);
     /// Reserves the place of a reply that is known later; `expected_bytes` (what it and the
     /// events it causes for this connection will likely take) counts in backlog_bytes() until
     /// the reply is fulfilled.
     Slot reserve(std::size_t expected_bytes);
-    /// Gives a reserved reply its frame; it and the replies it held back become writable.
+    /// Gives a reserved reply its frame; it and the replies it held back become writable. False
+    /// only after an overflow.
     bool fulfil(Slot slot, Frame frame);
     /// Drops everything queued and leaves only `last_words`; returns false if it had already
     /// overflowed (so exactly one caller handles the overflow).
@@ -67,6 +71,13 @@ public:
     bool take(FrameQueue& out);
 
     bool overflowed() const;
+
+    /// A point in the stream of frames: everything made writable so far.
+    using Mark = std::uint32_t;
+    Mark mark() const;
+    /// True once every frame made writable before `mark` has been written: the writer takes
+    /// all there is at each take() and comes back for more only once it has written it all.
+    bool written_through(Mark mark) const;
     /// True while a reserved reply, or a reply held back behind one, is still to be written: a
     /// closing connection waits for them (END after pipelined SENDs owes every OK).
     bool owes_replies() const;
@@ -82,7 +93,9 @@ private:
         std::size_t expected_bytes = 0;
     };
 
-    bool admit(std::size_t bytes);                    // requires mutex_
+    enum class Kind { event, reply };
+
+    bool admit(std::size_t bytes, Kind kind);         // requires mutex_
     void make_ready(Frame frame, bool lazy = false);  // requires mutex_
     void release_pending();                           // requires mutex_
 
@@ -101,6 +114,11 @@ private:
     std::vector<Pending> pending_;
     Slot next_slot_ = 1;
     Waker waker_;
+    // Frames made writable, taken by the writer and known to be written, counted modulo 2^32
+    // (compared by difference): far fewer than 2^31 frames are ever in flight.
+    Mark made_ready_ = 0;
+    Mark taken_ = 0;
+    Mark written_ = 0;
 };
 
 }  // namespace salon::server

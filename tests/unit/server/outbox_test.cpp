@@ -59,16 +59,25 @@ TEST(OutboxTest, QueuedBytesCountWhatWaitsAndDropToZeroOnceTaken) {
     EXPECT_EQ(outbox.queued_bytes(), 0U);
 }
 
-TEST(OutboxTest, AcceptsUpToTheLimitExactlyAndRefusesAByteMore) {
+TEST(OutboxTest, AcceptsEventsUpToTheLimitExactlyAndRefusesAByteMore) {
     Outbox outbox(10);
     EXPECT_TRUE(outbox.push(frame("123456")));
     EXPECT_TRUE(outbox.reply(frame("7890")));
     EXPECT_EQ(outbox.queued_bytes(), 10U);
     EXPECT_FALSE(outbox.push(frame("x")));
-    EXPECT_FALSE(outbox.reply(frame("x")));
     EXPECT_EQ(outbox.queued_bytes(), 10U);
     EXPECT_FALSE(outbox.overflowed());  // refusing is not overflowing: the caller decides
     EXPECT_EQ(take_texts(outbox), (Texts{"123456", "7890"}));
+}
+
+TEST(OutboxTest, AdmitsRepliesPastTheLimitAndCountsThemTowardsIt) {
+    Outbox outbox(10);
+    EXPECT_TRUE(outbox.push(frame("123456")));
+    EXPECT_TRUE(outbox.reply(frame("a reply larger than the limit")));
+    EXPECT_EQ(outbox.queued_bytes(), 35U);
+    EXPECT_FALSE(outbox.push(frame("x")));  // events find no room until the writer takes them
+    EXPECT_EQ(take_texts(outbox), (Texts{"123456", "a reply larger than the limit"}));
+    EXPECT_TRUE(outbox.push(frame("x")));
 }
 
 TEST(OutboxTest, TakingFreesRoomForMore) {
@@ -197,15 +206,23 @@ TEST(OutboxReserveTest, AHeldBackReplyCountsAgainstTheLimit) {
     outbox.reserve(0);
     EXPECT_TRUE(outbox.reply(frame("12345678")));
     EXPECT_EQ(outbox.queued_bytes(), 8U);
-    EXPECT_FALSE(outbox.reply(frame("abc")));
+    EXPECT_FALSE(outbox.push(frame("abc")));
 }
 
-TEST(OutboxReserveTest, AFulfilmentThatDoesNotFitIsRefused) {
+TEST(OutboxReserveTest, AFulfilmentIsAdmittedPastTheLimit) {
     Outbox outbox(10);
     const auto slot = outbox.reserve(4);
     outbox.push(frame("12345678"));
+    EXPECT_TRUE(outbox.fulfil(slot, frame("abc")));
+    EXPECT_EQ(outbox.backlog_bytes(), 11U);  // the reservation no longer counts, the reply does
+}
+
+TEST(OutboxReserveTest, NothingIsAdmittedAfterAnOverflow) {
+    Outbox outbox(10);
+    const auto slot = outbox.reserve(4);
+    outbox.overflow(frame("bye"));
     EXPECT_FALSE(outbox.fulfil(slot, frame("abc")));
-    EXPECT_EQ(outbox.backlog_bytes(), 8U);  // the reservation no longer counts
+    EXPECT_FALSE(outbox.reply(frame("abc")));
 }
 
 TEST(OutboxBacklogTest, CountsQueuedBytesPlusWhatReservationsExpect) {
@@ -435,6 +452,39 @@ TEST(OutboxConcurrencyTest, SeveralPushersAndOneTakerLoseNothingAndKeepEachPushe
     EXPECT_EQ(outbox.queued_bytes(), 0U);
     EXPECT_EQ(outbox.backlog_bytes(), 0U);
     outbox.detach();
+}
+
+
+TEST(OutboxWrittenThroughTest, OnlyOnceTheWriterCameBackForMore) {
+    Outbox outbox(1024);
+    EXPECT_TRUE(outbox.written_through(outbox.mark()));  // nothing was queued
+
+    outbox.push(frame("a"));
+    const auto after_a = outbox.mark();
+    EXPECT_FALSE(outbox.written_through(after_a));
+    EXPECT_EQ(take_texts(outbox), (Texts{"a"}));
+    EXPECT_FALSE(outbox.written_through(after_a));  // taken, not yet known to be written
+    outbox.push(frame("b"));
+    EXPECT_EQ(take_texts(outbox), (Texts{"b"}));  // back for more: "a" was written
+    EXPECT_TRUE(outbox.written_through(after_a));
+    EXPECT_FALSE(outbox.written_through(outbox.mark()));
+    EXPECT_TRUE(take_texts(outbox).empty());
+    EXPECT_TRUE(outbox.written_through(outbox.mark()));
+}
+
+TEST(OutboxWrittenThroughTest, AReplyHeldBackCountsOnceItIsReleased) {
+    Outbox outbox(1024);
+    const auto slot = outbox.reserve(8);
+    outbox.reply(frame("held"));
+    const auto before = outbox.mark();
+    EXPECT_TRUE(take_texts(outbox).empty());
+    EXPECT_TRUE(outbox.written_through(before));  // nothing writable was queued before it
+    outbox.fulfil(slot, frame("ok"));
+    const auto released = outbox.mark();
+    EXPECT_EQ(take_texts(outbox), (Texts{"ok", "held"}));
+    EXPECT_FALSE(outbox.written_through(released));
+    take_texts(outbox);
+    EXPECT_TRUE(outbox.written_through(released));
 }
 
 }  // namespace
