@@ -54,8 +54,12 @@ struct PostResult {
     UnixMillis ts_ms = 0;
 };
 
+/// One page of LIST, bounded in bytes: `more` when channels after the last one exist; `first`
+/// unless it follows an earlier page of the same answer.
 struct ListResult {
     std::vector<ChannelSummary> channels;
+    bool more = false;
+    bool first = true;
 };
 
 struct WhoResult {
@@ -65,9 +69,12 @@ struct WhoResult {
     bool keyed = false;  ///< the channel has a join key
 };
 
+/// A page of history, oldest first; `more` when the byte bound of a reply left out older
+/// messages that the page would otherwise have held.
 struct HistoryResult {
     std::string channel;
     std::vector<Message> messages;
+    bool more = false;
 };
 
 struct TopicResult {
@@ -133,9 +140,11 @@ struct QuitEvent {
     std::string reason;
 };
 
+/// The recent messages replayed on join; `more` as in HistoryResult.
 struct HistoryEvent {
     std::string channel;
     std::vector<Message> messages;
+    bool more = false;
 };
 
 struct TopicEvent {

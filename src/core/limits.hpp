@@ -30,6 +30,11 @@ struct Limits {
     /// Messages replayed as the HISTORY event on join, and the most one HISTORY page returns.
     std::size_t history_on_join = 50;
     std::size_t history_page_max = 200;
+
+    /// The most one reply built from stored data (a HISTORY page or event, a LIST page) may
+    /// take, by core::wire_size_bound: a quarter of the send queue, so that it fits beside the
+    /// events that reach the connection meanwhile.
+    std::size_t bulk_reply_bytes() const noexcept { return send_queue_bytes / 4; }
 };
 
 }  // namespace salon::core

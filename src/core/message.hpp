@@ -1,8 +1,11 @@
 // A posted message: to a channel or, directly, to one user.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/clock.hpp"
 
@@ -22,5 +25,18 @@ struct Message {
 
     bool is_direct() const noexcept { return channel.empty(); }
 };
+
+/// At least what any wire format spends on `text`: every control character escaped to six
+/// bytes (JSON's \u0001), every quote or backslash to two.
+std::size_t escaped_size_bound(std::string_view text);
+
+/// At least what any wire format spends on the message: its text with every control character
+/// escaped to six bytes (JSON's \u0001) and every quote or backslash to two, plus an envelope
+/// for ids, names and the timestamp. Lets the server bound a reply before a codec encodes it.
+std::size_t wire_size_bound(const Message& message);
+
+/// Drops the oldest of `messages` (oldest first) until the wire_size_bound of the rest adds up
+/// to at most `budget_bytes`; the newest is always kept. True when any was dropped.
+bool keep_newest_within(std::vector<Message>& messages, std::size_t budget_bytes);
 
 }  // namespace salon::core

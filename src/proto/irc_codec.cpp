@@ -413,7 +413,9 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
         if (nicks.empty()) return Answered{numeric("431", {"No nickname given"})};
         return Request{make_ref("WHOIS"), Whois{std::string(nicks[0])}};
     }
-    if (cmd == "LIST") return Request{make_ref("LIST", p.empty() ? "" : p[0]), List{}};
+    if (cmd == "LIST") {
+        return Request{make_ref("LIST", p.empty() ? "" : p[0]), List{std::nullopt, true}};
+    }
     if (cmd == "TOPIC") {
         if (p.empty() || p[0].empty()) return need_more();
         if (p.size() == 1) return Request{make_ref("TOPIC"), Who{p[0]}};
@@ -660,7 +662,7 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
         for (const auto name : split_list(extra)) {
             if (auto canonical = core::canonical_channel_name(name)) wanted.push_back(*canonical);
         }
-        std::string out = numeric("321", {"Channel", "Users  Name"});
+        std::string out = list->first ? numeric("321", {"Channel", "Users  Name"}) : "";
         for (const auto& channel : list->channels) {
             if (!wanted.empty() && std::ranges::find(wanted, channel.name) == wanted.end())
                 continue;
@@ -669,7 +671,7 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
                 {channel_display(channel.name), std::to_string(channel.members), channel.topic}
             );
         }
-        return out + numeric("323", {"End of /LIST"});
+        return list->more ? out : out + numeric("323", {"End of /LIST"});
     }
     if (const auto* who = std::get_if<core::WhoResult>(&result)) {
         const std::string display = channel_display(who->channel);

@@ -125,7 +125,9 @@ constexpr std::array kVerbs{
     VerbEntry{
         "LIST",
         false,
-        [](Fields&, const json::object&) -> std::optional<Command> { return List{}; }},
+        [](Fields& f, const json::object&) -> std::optional<Command> {
+            return List{f.optional_string("after")};
+        }},
     VerbEntry{
         "WHO",
         false,
@@ -321,6 +323,7 @@ struct ResultWriter {
                 {"name", c.name}, {"members", c.members}, {"topic", c.topic}});
         }
         body["channels"] = std::move(channels);
+        if (r.more) body["more"] = true;
     }
 
     void operator()(const core::WhoResult& r) const {
@@ -331,6 +334,7 @@ struct ResultWriter {
     void operator()(const core::HistoryResult& r) const {
         body["channel"] = r.channel;
         body["messages"] = messages_array(r.messages);
+        if (r.more) body["more"] = true;
     }
 
     void operator()(const core::TopicResult& r) const {
@@ -371,7 +375,9 @@ struct EventWriter {
     }
 
     std::string operator()(const core::HistoryEvent& e) const {
-        return frame("HISTORY", {{"channel", e.channel}, {"messages", messages_array(e.messages)}});
+        json::object body{{"channel", e.channel}, {"messages", messages_array(e.messages)}};
+        if (e.more) body["more"] = true;
+        return frame("HISTORY", std::move(body));
     }
 
     std::string operator()(const core::TopicEvent& e) const {

@@ -84,7 +84,13 @@ struct Dm {
     std::string text;
 };
 
-struct List {};
+struct List {
+    /// The page after this channel name (names are ordered); the first page when absent.
+    std::optional<std::string> after;
+    /// Every page, each as a reply of its own (IRC's LIST, whose end is a numeric of its own);
+    /// otherwise the one page asked for.
+    bool all_pages = false;
+};
 
 struct Who {
     std::string channel;

@@ -129,6 +129,12 @@ void Hub::persist(std::function<void(store::Store&)> write) {
     });
 }
 
+core::HistoryEvent Hub::history_event(const core::Channel& channel) const {
+    core::HistoryEvent event{channel.name(), channel.recent()};
+    event.more = core::keep_newest_within(event.messages, limits_.bulk_reply_bytes());
+    return event;
+}
+
 store::ChannelRecord Hub::record_of(const core::Channel& channel) {
     return store::ChannelRecord{channel.name(), channel.topic(), channel.key(), 0};
 }
@@ -254,7 +260,7 @@ std::optional<core::Failure> Hub::join(
         if (reply)
             reply(core::JoinResult{channel->name(), channel->topic(), channel->member_infos()});
         session->deliver(event_frame(core::JoinEvent{channel->name(), user.name}));
-        session->deliver(event_frame(core::HistoryEvent{channel->name(), channel->recent()}));
+        session->deliver(event_frame(history_event(*channel)));
         return std::nullopt;
     }
     if (user.channels.size() >= limits_.max_channels_per_user)
@@ -283,7 +289,7 @@ std::optional<core::Failure> Hub::join(
 
     if (reply) reply(core::JoinResult{channel->name(), channel->topic(), channel->member_infos()});
     to_members(*channel, event_frame(core::JoinEvent{channel->name(), user.name}));
-    to_user(user, event_frame(core::HistoryEvent{channel->name(), channel->recent()}));
+    to_user(user, event_frame(history_event(*channel)));
     return std::nullopt;
 }
 
@@ -356,11 +362,24 @@ void Hub::deliver_direct_message(
     }
 }
 
-void Hub::list(const std::function<void(const core::ListResult&)>& reply) const {
+void Hub::list(
+    const std::optional<std::string>& after,
+    const std::function<void(const core::ListResult&)>& reply
+) const {
+    // Name, count and punctuation of one entry, generously; the topic is counted escaped.
+    constexpr std::size_t kEntryBytes = 96;
     std::shared_lock lock(mutex_);
     core::ListResult result;
-    result.channels.reserve(channels_.size());
-    for (const auto& [name, channel] : channels_) {
+    result.first = !after.has_value();
+    std::size_t bytes = 0;
+    for (auto it = after ? channels_.upper_bound(*after) : channels_.begin(); it != channels_.end();
+         ++it) {
+        const auto& [name, channel] = *it;
+        bytes += kEntryBytes + name.size() + core::escaped_size_bound(channel.topic());
+        if (bytes > limits_.bulk_reply_bytes() && !result.channels.empty()) {
+            result.more = true;
+            break;
+        }
         result.channels.push_back(core::ChannelSummary{
             name, channel.member_count(), channel.topic()});
     }

@@ -110,8 +110,12 @@ public:
     );
 
     /// LIST and WHO: `reply` gets the snapshot under the lock, so no event about a change after
-    /// it can reach the session before the reply.
-    void list(const std::function<void(const core::ListResult&)>& reply) const;
+    /// it can reach the session before the reply. A LIST page holds the channels after `after`
+    /// (by name) that fit in the bulk reply bound.
+    void list(
+        const std::optional<std::string>& after,
+        const std::function<void(const core::ListResult&)>& reply
+    ) const;
     std::optional<core::Failure> who(
         const std::string& channel, const std::function<void(const core::WhoResult&)>& reply
     ) const;
@@ -191,6 +195,9 @@ private:
     std::optional<core::Failure> moderate(
         const core::Actor& actor, const std::string& name, Change change
     );
+    /// The HISTORY event a joiner gets: the channel's recent messages, as many of the newest as
+    /// fit in the bulk reply bound.
+    core::HistoryEvent history_event(const core::Channel& channel) const;
     void persist(std::function<void(store::Store&)> write);
     static store::ChannelRecord record_of(const core::Channel& channel);
     /// The sender's account for IRC's account-tag: the name when online and registered.

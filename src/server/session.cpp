@@ -48,6 +48,13 @@ std::optional<std::string> channel_name(const std::string& raw) {
     return core::canonical_channel_name(raw);
 }
 
+/// How many of the largest direct messages the limits allow fit in one bulk reply.
+std::size_t pending_page_size(const core::Limits& limits) {
+    core::Message largest;
+    largest.text.assign(limits.max_text_bytes, '\x01');  // every byte escaped at its worst
+    return std::max<std::size_t>(1, limits.bulk_reply_bytes() / core::wire_size_bound(largest));
+}
+
 const Failure kBadChannelName{Errc::bad_name, "channel names are 1-50 of a-z 0-9 _ -"};
 
 }  // namespace
@@ -199,11 +206,7 @@ awaitable<void> Session::handle_frame(std::string frame) {
         spdlog::error("{}: request failed: {}", remote_address_, e.what());
         outcome = Failure(Errc::internal);
     }
-    if (auto* result = std::get_if<core::Result>(&outcome)) {
-        reply_ok(*request, *result);
-    } else if (auto* failure = std::get_if<Failure>(&outcome)) {
-        reply_no(*request, failure->code, failure->message);
-    }
+    reply(*request, outcome);
     if (std::holds_alternative<proto::End>(request->command)) {
         // Offline from the moment END is answered, not when the socket is gone: a DM sent
         // meanwhile must wait for the next login rather than go to a closing connection.
@@ -213,12 +216,18 @@ awaitable<void> Session::handle_frame(std::string frame) {
 }
 
 awaitable<Session::Outcome> Session::run(const RequestPtr& request, proto::Command& command) {
-    // Verbs that wait for blocking work are coroutines; the rest complete at once.
+    // Verbs that wait (for blocking work, or for room for a bulk reply) are coroutines; the
+    // rest complete at once.
     if (auto* c = std::get_if<proto::Conn>(&command)) co_return co_await on(request, *c);
     if (auto* r = std::get_if<proto::Register>(&command)) co_return co_await on(request, *r);
     if (auto* d = std::get_if<proto::Dm>(&command)) co_return co_await on(request, *d);
     if (auto* h = std::get_if<proto::History>(&command)) co_return co_await on(request, *h);
     if (auto* a = std::get_if<proto::Authenticate>(&command)) co_return co_await on(request, *a);
+    if (auto* j = std::get_if<proto::Join>(&command)) co_return co_await on(request, *j);
+    if (auto* j = std::get_if<proto::Joins>(&command)) co_return co_await on(request, *j);
+    if (auto* p = std::get_if<proto::Parts>(&command)) co_return co_await on(request, *p);
+    if (auto* w = std::get_if<proto::Who>(&command)) co_return co_await on(request, *w);
+    if (auto* l = std::get_if<proto::List>(&command)) co_return co_await on(request, *l);
     co_return std::visit(
         [&](auto& c) -> Outcome {
             using T = std::decay_t<decltype(c)>;
@@ -226,17 +235,28 @@ awaitable<Session::Outcome> Session::run(const RequestPtr& request, proto::Comma
                 return core::Result{core::EmptyResult{}};
             } else if constexpr (std::is_same_v<T, proto::Pong>) {
                 return NoReply{};
-            } else if constexpr (std::is_same_v<T, proto::List>) {
-                server_.hub().list([&](const core::ListResult& r) { reply_ok(*request, r); });
-                return Replied{};
-            } else if constexpr (std::is_same_v<T, proto::Conn> || std::is_same_v<T, proto::Register> || std::is_same_v<T, proto::Dm> || std::is_same_v<T, proto::History> || std::is_same_v<T, proto::Authenticate>) {
-                return Failure(Errc::internal);  // handled above
-            } else {
+            } else if constexpr (std::is_same_v<decltype(on(request, c)), Outcome>) {
                 return on(request, c);
+            } else {
+                return Failure(Errc::internal);  // a coroutine handler, run above
             }
         },
         command
     );
+}
+
+void Session::reply(const proto::Request& request, const Outcome& outcome) {
+    if (const auto* result = std::get_if<core::Result>(&outcome)) {
+        reply_ok(request, *result);
+    } else if (const auto* failure = std::get_if<Failure>(&outcome)) {
+        reply_no(request, failure->code, failure->message);
+    }
+}
+
+awaitable<bool> Session::room_for_bulk_reply() {
+    const auto link = link_.lock();
+    if (!link) co_return false;
+    co_return co_await link->drained(server_.settings().limits.bulk_reply_bytes());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -375,8 +395,27 @@ awaitable<Session::Outcome> Session::log_in(
 
     // The requested channel first, then every channel kept from before, then the channels the
     // user is in on other connections. A join that fails here is told as a NOTICE: the login
-    // itself has succeeded.
-    auto join = [&](const std::string& name, JoinMode mode, bool op) {
+    // itself has succeeded. Each join's HISTORY waits for room, so that however many channels
+    // and however large their messages, the login never overflows its own queue.
+    struct LoginJoin {
+        std::string channel;
+        JoinMode mode;
+        bool op;
+    };
+
+    std::vector<LoginJoin> joins;
+    if (!channel.empty()) joins.push_back({channel, JoinMode::request, false});
+    for (const auto& membership : remembered) {
+        if (membership.channel != channel)
+            joins.push_back({membership.channel, JoinMode::rejoin, membership.op});
+    }
+    for (auto& name : server_.hub().channels_of(actor_.folded)) {
+        const bool seen =
+            std::ranges::any_of(joins, [&](const auto& j) { return j.channel == name; });
+        if (!seen) joins.push_back({std::move(name), JoinMode::rejoin, false});
+    }
+    for (const auto& [name, mode, op] : joins) {
+        if (!co_await room_for_bulk_reply()) co_return Replied{};
         auto refused = server_.hub().join(
             shared_from_this(),
             actor_,
@@ -392,35 +431,45 @@ awaitable<Session::Outcome> Session::log_in(
         );
         if (refused)
             notice(core::wire_code(refused->code), std::string(refused->message) + ": " + name);
-    };
-    if (!channel.empty()) join(channel, JoinMode::request, false);
-    for (const auto& membership : remembered) {
-        if (membership.channel != channel)
-            join(membership.channel, JoinMode::rejoin, membership.op);
-    }
-    for (const auto& name : server_.hub().channels_of(actor_.folded)) {
-        const bool seen = name == channel || std::ranges::any_of(remembered, [&](const auto& m) {
-                              return m.channel == name;
-                          });
-        if (!seen) join(name, JoinMode::rejoin, false);
     }
 
-    if (!actor_.guest) {
-        auto take = [&store = server_.store(), folded = actor_.folded] {
-            return store.take_pending_dms(folded);
-        };
-        auto waiting = co_await server_.blocking(take);
-        for (auto& message : waiting) deliver(make_event(core::MessageEvent{std::move(message)}));
-    }
+    if (!actor_.guest) co_await deliver_pending_dms();
     co_return Replied{};
+}
+
+awaitable<void> Session::deliver_pending_dms() {
+    // A page is at most a bulk reply's worth of the largest messages, so together with the
+    // backlog room_for_bulk_reply() leaves it always fits the queue.
+    const std::size_t page_size = pending_page_size(server_.settings().limits);
+    core::MessageId delivered = 0;
+    for (;;) {
+        if (!co_await room_for_bulk_reply()) co_return;
+        auto read = [&store = server_.store(), folded = actor_.folded, delivered, page_size] {
+            return store.pending_dms(folded, delivered, page_size);
+        };
+        auto page = co_await server_.blocking(read);
+        if (page.empty()) co_return;
+        const core::MessageId last = page.back().id;
+        for (auto& message : page) deliver(make_event(core::MessageEvent{std::move(message)}));
+        // Off the waiting list only once written: a connection lost meanwhile leaves them for
+        // the next login (which may then show a few of them twice, never none).
+        const auto link = link_.lock();
+        if (!link || !co_await link->drained(0)) co_return;
+        auto forget = [&store = server_.store(), folded = actor_.folded, last] {
+            store.forget_pending_dms(folded, last);
+        };
+        co_await server_.blocking(forget);
+        delivered = last;
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Channels
 
-Session::Outcome Session::on(const RequestPtr& request, const proto::Join& j) {
+awaitable<Session::Outcome> Session::on(const RequestPtr& request, const proto::Join& j) {
     auto channel = channel_name(j.channel);
-    if (!channel) return kBadChannelName;
+    if (!channel) co_return kBadChannelName;
+    if (!co_await room_for_bulk_reply()) co_return Replied{};
     auto failure = server_.hub().join(
         shared_from_this(),
         actor_,
@@ -430,8 +479,8 @@ Session::Outcome Session::on(const RequestPtr& request, const proto::Join& j) {
         false,
         [&](const core::JoinResult& r) { reply_ok(*request, r); }
     );
-    if (failure) return *failure;
-    return Replied{};
+    if (failure) co_return *failure;
+    co_return Replied{};
 }
 
 Session::Outcome Session::on(const RequestPtr& request, const proto::Part& p) {
@@ -533,13 +582,28 @@ awaitable<Session::Outcome> Session::on(const RequestPtr& request, const proto::
     co_return Replied{};
 }
 
-Session::Outcome Session::on(const RequestPtr& request, const proto::Who& w) {
+awaitable<Session::Outcome> Session::on(const RequestPtr& request, const proto::Who& w) {
     auto channel = channel_name(w.channel);
-    if (!channel) return kBadChannelName;
+    if (!channel) co_return kBadChannelName;
+    if (!co_await room_for_bulk_reply()) co_return Replied{};
     auto failure =
         server_.hub().who(*channel, [&](const core::WhoResult& r) { reply_ok(*request, r); });
-    if (failure) return *failure;
-    return Replied{};
+    if (failure) co_return *failure;
+    co_return Replied{};
+}
+
+awaitable<Session::Outcome> Session::on(const RequestPtr& request, const proto::List& l) {
+    std::optional<std::string> after = l.after;
+    for (;;) {
+        if (!co_await room_for_bulk_reply()) co_return Replied{};
+        bool more = false;
+        server_.hub().list(after, [&](const core::ListResult& page) {
+            reply_ok(*request, page);
+            more = page.more;
+            if (more) after = page.channels.back().name;
+        });
+        if (!more || !l.all_pages) co_return Replied{};
+    }
 }
 
 awaitable<Session::Outcome> Session::on(const RequestPtr&, const proto::History& h) {
@@ -557,8 +621,11 @@ awaitable<Session::Outcome> Session::on(const RequestPtr&, const proto::History&
     auto page = [&store = server_.store(), name = *channel, before = h.before, limit, up_to] {
         return store.channel_history(name, before, limit, up_to);
     };
+    if (!co_await room_for_bulk_reply()) co_return Replied{};
     auto messages = co_await server_.blocking(page);
-    co_return core::Result{core::HistoryResult{std::move(*channel), std::move(messages)}};
+    core::HistoryResult result{std::move(*channel), std::move(messages)};
+    result.more = core::keep_newest_within(result.messages, limits.bulk_reply_bytes());
+    co_return core::Result{std::move(result)};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -584,35 +651,26 @@ awaitable<Session::Outcome> Session::on(const RequestPtr&, proto::Authenticate& 
     co_return core::Result{core::AccountResult{std::move(account->name)}};
 }
 
-void Session::run_part(const RequestPtr& request, proto::Command command) {
+awaitable<void> Session::run_part(const RequestPtr& request, proto::Command command) {
     const auto part =
         std::make_shared<proto::Request>(proto::Request{request->ref, std::move(command)});
-    Outcome outcome = std::visit(
-        [&](const auto& c) -> Outcome {
-            using T = std::decay_t<decltype(c)>;
-            if constexpr (std::is_same_v<T, proto::Join> || std::is_same_v<T, proto::Part>) {
-                return on(part, c);
-            } else {
-                return Failure(Errc::internal);
-            }
-        },
-        part->command
-    );
-    if (auto* result = std::get_if<core::Result>(&outcome)) {
-        reply_ok(*part, *result);
-    } else if (auto* failure = std::get_if<Failure>(&outcome)) {
-        reply_no(*part, failure->code, failure->message);
+    Outcome outcome = Failure(Errc::internal);
+    if (const auto* join = std::get_if<proto::Join>(&part->command)) {
+        outcome = co_await on(part, *join);
+    } else if (const auto* leave = std::get_if<proto::Part>(&part->command)) {
+        outcome = on(part, *leave);
     }
+    reply(*part, outcome);
 }
 
-Session::Outcome Session::on(const RequestPtr& request, const proto::Joins& j) {
-    for (const auto& join : j.joins) run_part(request, join);
-    return Replied{};
+awaitable<Session::Outcome> Session::on(const RequestPtr& request, const proto::Joins& j) {
+    for (const auto& join : j.joins) co_await run_part(request, join);
+    co_return Replied{};
 }
 
-Session::Outcome Session::on(const RequestPtr& request, const proto::Parts& p) {
-    for (const auto& part : p.parts) run_part(request, part);
-    return Replied{};
+awaitable<Session::Outcome> Session::on(const RequestPtr& request, const proto::Parts& p) {
+    for (const auto& part : p.parts) co_await run_part(request, part);
+    co_return Replied{};
 }
 
 Session::Outcome Session::on(const RequestPtr&, const proto::Whois& w) {

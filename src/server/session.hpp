@@ -94,11 +94,12 @@ private:
 
     boost::asio::awaitable<Outcome> on(const RequestPtr& request, proto::Conn& c);
     boost::asio::awaitable<Outcome> on(const RequestPtr& request, proto::Register& r);
-    Outcome on(const RequestPtr& request, const proto::Join& j);
+    boost::asio::awaitable<Outcome> on(const RequestPtr& request, const proto::Join& j);
     Outcome on(const RequestPtr& request, const proto::Part& p);
     Outcome on(const RequestPtr& request, const proto::Send& s);
     boost::asio::awaitable<Outcome> on(const RequestPtr& request, const proto::Dm& d);
-    Outcome on(const RequestPtr& request, const proto::Who& w);
+    boost::asio::awaitable<Outcome> on(const RequestPtr& request, const proto::Who& w);
+    boost::asio::awaitable<Outcome> on(const RequestPtr& request, const proto::List& l);
     boost::asio::awaitable<Outcome> on(const RequestPtr& request, const proto::History& h);
     Outcome on(const RequestPtr& request, const proto::Topic& t);
     Outcome on(const RequestPtr& request, const proto::Kick& k);
@@ -107,12 +108,13 @@ private:
     Outcome on(const RequestPtr& request, const proto::Op& o);
     Outcome on(const RequestPtr& request, const proto::Key& k);
     boost::asio::awaitable<Outcome> on(const RequestPtr& request, proto::Authenticate& a);
-    Outcome on(const RequestPtr& request, const proto::Joins& j);
-    Outcome on(const RequestPtr& request, const proto::Parts& p);
+    boost::asio::awaitable<Outcome> on(const RequestPtr& request, const proto::Joins& j);
+    boost::asio::awaitable<Outcome> on(const RequestPtr& request, const proto::Parts& p);
     Outcome on(const RequestPtr& request, const proto::Whois& w);
     Outcome on(const RequestPtr& request, const proto::Away& a);
     /// Runs one part of a multi-target request as a request of its own, replies included.
-    void run_part(const RequestPtr& request, proto::Command command);
+    boost::asio::awaitable<void> run_part(const RequestPtr& request, proto::Command command);
+    void reply(const proto::Request& request, const Outcome& outcome);
 
     /// Puts the session online as `actor` with the OK reply, then joins its channels (`channel`
     /// first, none when empty) and hands over waiting direct messages. `announce_joins`: each
@@ -129,6 +131,13 @@ private:
     boost::asio::awaitable<bool> password_matches(
         const std::optional<store::Account>& account, const std::string& password
     );
+    /// Waits until the outbox has room for a bulk reply (its backlog at most
+    /// Limits::bulk_reply_bytes()), so that what the server chooses to send in answer never
+    /// overflows it; false when the connection is going away.
+    boost::asio::awaitable<bool> room_for_bulk_reply();
+    /// Hands over the direct messages that waited for this user, a page at a time under
+    /// backpressure; each page leaves the waiting list once it has been written.
+    boost::asio::awaitable<void> deliver_pending_dms();
     std::optional<core::Failure> check_text(std::string_view text) const;
     /// Sends a channel message or DM through the pipeline; its OK comes when it is committed.
     void submit_post(

@@ -98,8 +98,15 @@ public:
     ) = 0;
     /// The largest message id ever stored, 0 when none: ids continue from it after a restart.
     virtual core::MessageId max_message_id() = 0;
-    /// The direct messages waiting for `user`, oldest first, removed from the waiting list.
-    virtual std::vector<core::Message> take_pending_dms(std::string_view user) = 0;
+    /// Up to `limit` of the direct messages waiting for `user` with id > `after`, oldest first.
+    /// They stay waiting until forget_pending_dms(): a login that ends while handing them over
+    /// leaves the rest for the next one.
+    virtual std::vector<core::Message> pending_dms(
+        std::string_view user, core::MessageId after, std::size_t limit
+    ) = 0;
+    /// Takes the direct messages with id <= `up_to` off `user`'s waiting list: they were
+    /// delivered.
+    virtual void forget_pending_dms(std::string_view user, core::MessageId up_to) = 0;
 };
 
 }  // namespace salon::store

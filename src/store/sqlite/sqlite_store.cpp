@@ -136,7 +136,9 @@ constexpr const char* kMaxMessageId = "SELECT COALESCE(MAX(id), 0) FROM messages
 constexpr const char* kPendingOf =
     "SELECT m.id, m.channel, m.from_name, m.to_name, m.text, m.ts_ms "
     "FROM pending_dms p JOIN messages m ON m.id = p.message_id "
-    "WHERE p.user_folded = ?1 ORDER BY p.message_id";
+    "WHERE p.user_folded = ?1 AND p.message_id > ?2 ORDER BY p.message_id LIMIT ?3";
+constexpr const char* kForgetPending =
+    "DELETE FROM pending_dms WHERE user_folded = ?1 AND message_id <= ?2";
 
 [[noreturn]] void fail(sqlite3* db, int rc, std::string_view what) {
     std::string text(what);
@@ -682,22 +684,24 @@ core::MessageId SqliteStore::max_message_id() {
     return q.integer(0);
 }
 
-std::vector<core::Message> SqliteStore::take_pending_dms(std::string_view user) {
+std::vector<core::Message> SqliteStore::pending_dms(
+    std::string_view user, core::MessageId after, std::size_t limit
+) {
+    const auto max_limit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+    auto reader = lease_reader();
+    Query q(*reader, kPendingOf);
+    q.bind(1, core::fold_user_name(user))
+        .bind(2, after)
+        .bind(3, static_cast<std::int64_t>(std::min(limit, max_limit)));
+    std::vector<core::Message> messages;
+    while (q.step()) messages.push_back(read_message(q));
+    return messages;
+}
+
+void SqliteStore::forget_pending_dms(std::string_view user, core::MessageId up_to) {
     const std::string folded = core::fold_user_name(user);
     std::lock_guard lock(writer_mutex_);
-    // Read and delete in one write transaction, so that two logins cannot both take them.
-    Transaction tx(*writer_);
-    std::vector<core::Message> messages;
-    {
-        Query q(*writer_, kPendingOf);
-        q.bind(1, folded);
-        while (q.step()) messages.push_back(read_message(q));
-    }
-    if (!messages.empty()) {
-        Query(*writer_, kDeletePendingOfUser).bind(1, folded).run();
-    }
-    tx.commit();
-    return messages;
+    Query(*writer_, kForgetPending).bind(1, folded).bind(2, up_to).run();
 }
 
 int SqliteStore::schema_version() {

@@ -88,7 +88,10 @@ public:
         std::optional<core::MessageId> up_to = std::nullopt
     ) override;
     core::MessageId max_message_id() override;
-    std::vector<core::Message> take_pending_dms(std::string_view user) override;
+    std::vector<core::Message> pending_dms(
+        std::string_view user, core::MessageId after, std::size_t limit
+    ) override;
+    void forget_pending_dms(std::string_view user, core::MessageId up_to) override;
 
     /// The schema version of the open file (kSqliteSchemaVersion once opened).
     int schema_version();

@@ -140,8 +140,14 @@ public:
 
     core::MessageId max_message_id() override { return inner_->max_message_id(); }
 
-    std::vector<core::Message> take_pending_dms(std::string_view user) override {
-        return inner_->take_pending_dms(user);
+    std::vector<core::Message> pending_dms(
+        std::string_view user, core::MessageId after, std::size_t limit
+    ) override {
+        return inner_->pending_dms(user, after, limit);
+    }
+
+    void forget_pending_dms(std::string_view user, core::MessageId up_to) override {
+        inner_->forget_pending_dms(user, up_to);
     }
 
 private:
@@ -281,11 +287,11 @@ TEST_F(MessagePipelineTest, ADirectMessageForAnOfflineUserWaitsForTheirNextLogin
     ASSERT_TRUE(run_until_delivered(1));
     ASSERT_TRUE(deliveries_[0].committed);
 
-    const auto pending = store_.take_pending_dms("bob");
+    const auto pending = store_.pending_dms("bob", 0, 100);
     ASSERT_EQ(pending.size(), 1U);
     EXPECT_EQ(pending[0].id, deliveries_[0].id);
     EXPECT_EQ(pending[0].text, "psst");
-    EXPECT_TRUE(store_.take_pending_dms("alice").empty());
+    EXPECT_TRUE(store_.pending_dms("alice", 0, 100).empty());
 }
 
 TEST_F(MessagePipelineTest, WhatQueuesDuringACommitGoesInTheNextBatchTogether) {

@@ -123,13 +123,13 @@ TEST_F(SqliteStoreTest, DeleteAccountRemovesItsMembershipsAndPendingDms) {
     EXPECT_FALSE(store->delete_account("bob"));
     EXPECT_FALSE(store->find_account("bob").has_value());
     EXPECT_TRUE(store->memberships_of("bob").empty());
-    EXPECT_TRUE(store->take_pending_dms("bob").empty());
+    EXPECT_TRUE(store->pending_dms("bob", 0, 100).empty());
 
     // A re-registered "bob" starts clean, and carol is untouched.
     ASSERT_TRUE(store->create_account({.name = "bob", .password_hash = "h"}));
     EXPECT_TRUE(store->memberships_of("bob").empty());
     EXPECT_EQ(store->memberships_of("carol").size(), 1U);
-    EXPECT_EQ(ids_of(store->take_pending_dms("carol")), std::vector<core::MessageId>{2});
+    EXPECT_EQ(ids_of(store->pending_dms("carol", 0, 100)), std::vector<core::MessageId>{2});
 }
 
 TEST_F(SqliteStoreTest, SaveChannelInsertsThenReplaces) {
@@ -262,7 +262,7 @@ TEST_F(SqliteStoreTest, MaxMessageIdSurvivesReopen) {
     EXPECT_EQ(store->channel_history("home", std::nullopt, 50).size(), 5U);
 }
 
-TEST_F(SqliteStoreTest, PendingDmsAreTakenExactlyOnceOldestFirst) {
+TEST_F(SqliteStoreTest, PendingDmsAreReadOldestFirstAndStayUntilForgotten) {
     auto store = open();
     const std::vector<MessageWrite> batch{
         {direct_message(3, "Bob", "first"), {"Bob"}},
@@ -273,17 +273,34 @@ TEST_F(SqliteStoreTest, PendingDmsAreTakenExactlyOnceOldestFirst) {
     };
     store->append_messages(batch);
 
-    const auto taken = store->take_pending_dms("BOB");
-    EXPECT_EQ(ids_of(taken), (std::vector<core::MessageId>{3, 7, 8}));
-    ASSERT_EQ(taken.size(), 3U);
-    EXPECT_TRUE(taken[0].is_direct());
-    EXPECT_EQ(taken[0].from, "Alice");
-    EXPECT_EQ(taken[0].to, "Bob");
-    EXPECT_EQ(taken[0].text, "first");
-    EXPECT_EQ(taken[0].ts_ms, 1'700'000'000'003);
+    const auto pending = store->pending_dms("BOB", 0, 100);
+    EXPECT_EQ(ids_of(pending), (std::vector<core::MessageId>{3, 7, 8}));
+    ASSERT_EQ(pending.size(), 3U);
+    EXPECT_TRUE(pending[0].is_direct());
+    EXPECT_EQ(pending[0].from, "Alice");
+    EXPECT_EQ(pending[0].to, "Bob");
+    EXPECT_EQ(pending[0].text, "first");
+    EXPECT_EQ(pending[0].ts_ms, 1'700'000'000'003);
+    EXPECT_EQ(ids_of(store->pending_dms("bob", 0, 100)), (std::vector<core::MessageId>{3, 7, 8}));
 
-    EXPECT_TRUE(store->take_pending_dms("bob").empty());
-    EXPECT_EQ(ids_of(store->take_pending_dms("carol")), std::vector<core::MessageId>{4});
+    store->forget_pending_dms("bob", 7);
+    EXPECT_EQ(ids_of(store->pending_dms("bob", 0, 100)), std::vector<core::MessageId>{8});
+    store->forget_pending_dms("BOB", 8);
+    EXPECT_TRUE(store->pending_dms("bob", 0, 100).empty());
+    EXPECT_EQ(ids_of(store->pending_dms("carol", 0, 100)), std::vector<core::MessageId>{4});
+}
+
+TEST_F(SqliteStoreTest, PendingDmsArePagedAfterAnId) {
+    auto store = open();
+    std::vector<MessageWrite> batch;
+    for (core::MessageId id = 1; id <= 5; ++id)
+        batch.push_back({direct_message(id, "bob", "dm"), {"bob"}});
+    store->append_messages(batch);
+
+    EXPECT_EQ(ids_of(store->pending_dms("bob", 0, 2)), (std::vector<core::MessageId>{1, 2}));
+    EXPECT_EQ(ids_of(store->pending_dms("bob", 2, 2)), (std::vector<core::MessageId>{3, 4}));
+    EXPECT_EQ(ids_of(store->pending_dms("bob", 4, 2)), std::vector<core::MessageId>{5});
+    EXPECT_TRUE(store->pending_dms("bob", 5, 2).empty());
 }
 
 TEST_F(SqliteStoreTest, PendingDmsSurviveReopen) {
@@ -293,9 +310,9 @@ TEST_F(SqliteStoreTest, PendingDmsSurviveReopen) {
         store->append_messages(batch);
     }
     auto store = open();
-    const auto taken = store->take_pending_dms("bob");
-    ASSERT_EQ(taken.size(), 1U);
-    EXPECT_EQ(taken[0].text, "later");
+    const auto pending = store->pending_dms("bob", 0, 100);
+    ASSERT_EQ(pending.size(), 1U);
+    EXPECT_EQ(pending[0].text, "later");
 }
 
 TEST_F(SqliteStoreTest, FailedBatchLeavesNothingBehind) {
@@ -320,7 +337,7 @@ TEST_F(SqliteStoreTest, FailedBatchLeavesNothingBehind) {
         ids_of(store->channel_history("home", std::nullopt, 50)),
         (std::vector<core::MessageId>{1, 2, 3})
     );
-    EXPECT_TRUE(store->take_pending_dms("bob").empty());
+    EXPECT_TRUE(store->pending_dms("bob", 0, 100).empty());
 
     // The store is still usable after the failure.
     append_channel_messages(*store, "home", 4, 4);
@@ -489,7 +506,7 @@ TEST_F(SqliteStoreTest, AcknowledgedWriteSurvivesKillOfTheProcess) {
     const auto history = store->channel_history("home", std::nullopt, 50);
     ASSERT_EQ(history.size(), 1U);
     EXPECT_EQ(history[0].text, "kept");
-    EXPECT_EQ(ids_of(store->take_pending_dms("bob")), std::vector<core::MessageId>{2});
+    EXPECT_EQ(ids_of(store->pending_dms("bob", 0, 100)), std::vector<core::MessageId>{2});
 }
 
 TEST_F(SqliteStoreTest, TwoStoresOnOneFileSeeEachOthersWrites) {

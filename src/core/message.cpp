@@ -1,0 +1,41 @@
+#include "core/message.hpp"
+
+namespace salon::core {
+namespace {
+
+/// Field names, punctuation, two ids, a timestamp and the names of both ends, generously.
+constexpr std::size_t kEnvelopeBytes = 256;
+
+}  // namespace
+
+std::size_t escaped_size_bound(std::string_view text) {
+    std::size_t bytes = text.size();
+    for (const char c : text) {
+        if (static_cast<unsigned char>(c) < 0x20) {
+            bytes += 5;
+        } else if (c == '"' || c == '\\') {
+            bytes += 1;
+        }
+    }
+    return bytes;
+}
+
+std::size_t wire_size_bound(const Message& message) {
+    return kEnvelopeBytes + message.channel.size() + message.from.size() + message.to.size() +
+           escaped_size_bound(message.text);
+}
+
+bool keep_newest_within(std::vector<Message>& messages, std::size_t budget_bytes) {
+    std::size_t total = 0;
+    std::size_t first_kept = messages.size();
+    while (first_kept > 0) {
+        total += wire_size_bound(messages[first_kept - 1]);
+        if (total > budget_bytes && first_kept < messages.size()) break;
+        --first_kept;
+    }
+    if (first_kept == 0) return false;
+    messages.erase(messages.begin(), messages.begin() + static_cast<std::ptrdiff_t>(first_kept));
+    return true;
+}
+
+}  // namespace salon::core
