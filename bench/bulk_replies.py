@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""What the largest replies a user can provoke cost salond, asked for 100 times at once.
+
+  bulk_replies.py --salond PATH [--clients 100]
+
+Starts its own salond (loopback, ephemeral ports, a temporary data dir), makes the replies as
+large as the limits allow, then asks for them from many connections at once:
+  history   a channel holds 200 messages of 2,700 x U+0001 (16 KB each once JSON-escaped);
+            every client sends HISTORY {limit: 200} at the same moment.
+  list      200 channels with 2,500-byte topics of U+0001 (15 KB each escaped); every client
+            pages through LIST at the same moment.
+  dms       300 DMs of 4,000 bytes wait for one account, which then logs in.
+For each: wall time until every client had every reply, bytes received, replies per client,
+and salond's RSS before and at its peak (sampled every 10 ms). Prints one JSON line per case;
+asserts nothing. Every loop is bounded in count and time.
+"""
+import argparse, json, os, selectors, shutil, signal, socket, subprocess, tempfile, threading, time
+
+HOST = "127.0.0.1"
+DEADLINE_S = 120
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+class Client:
+    def __init__(self, port):
+        self.sock = socket.create_connection((HOST, port))
+        self.buffer = b""
+        self.received = 0
+
+    def send(self, verb, args):
+        self.sock.sendall(json.dumps({verb: args}).encode() + b"\n")
+
+    def frame(self):
+        while b"\n" not in self.buffer:
+            data = self.sock.recv(1 << 20)
+            if not data:
+                raise ConnectionError("salond closed the connection")
+            self.received += len(data)
+            self.buffer += data
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def reply(self):
+        while True:
+            frame = self.frame()
+            verb = next(iter(frame))
+            if verb in ("OK", "NO"):
+                return verb, frame[verb]
+
+    def call(self, verb, args=None):
+        self.send(verb, args or {})
+        kind, body = self.reply()
+        if kind != "OK":
+            raise RuntimeError(f"{verb} failed: {body}")
+        return body
+
+
+class PeakRss(threading.Thread):
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.running = pid, rss_kib(pid), True
+
+    def run(self):
+        while self.running:
+            self.peak = max(self.peak, rss_kib(self.pid))
+            time.sleep(0.01)
+
+    def stop(self):
+        self.running = False
+        self.join()
+        return self.peak
+
+
+def measure(name, pid, clients, work):
+    """Runs work(client) on every client in its own thread, all released at once."""
+    before = rss_kib(pid)
+    sampler = PeakRss(pid)
+    sampler.start()
+    start = threading.Barrier(len(clients) + 1)
+    results, errors = [None] * len(clients), []
+
+    def run(i, client):
+        start.wait()
+        try:
+            results[i] = work(client)
+        except Exception as e:  # a dropped client is a figure, not a crash of the bench
+            errors.append(str(e))
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(clients)]
+    for t in threads:
+        t.start()
+    t0 = time.monotonic()
+    start.wait()
+    for t in threads:
+        t.join(DEADLINE_S)
+    elapsed = time.monotonic() - t0
+    peak = sampler.stop()
+    print(json.dumps({
+        "case": name, "clients": len(clients), "seconds": round(elapsed, 2),
+        "errors": len(errors), "first_error": errors[0] if errors else None,
+        "mib_received": round(sum(c.received for c in clients) / 2**20, 1),
+        "replies_per_client": results[0] if results and results[0] is not None else None,
+        "rss_before_mib": round(before / 1024, 1), "rss_peak_mib": round(peak / 1024, 1),
+    }), flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--salond", required=True)
+    parser.add_argument("--clients", type=int, default=100)
+    args = parser.parse_args()
+
+    data = tempfile.mkdtemp(prefix="salon-bulk-")
+    port = free_port()
+    server = subprocess.Popen(
+        [args.salond, "--bind", HOST, "--port", str(port), "--http-port", "0", "--irc-port", "0",
+         "--data-dir", data, "--log-level", "warn", "--messages-per-second", "100000",
+         "--message-burst", "100000"])
+    try:
+        for _ in range(500):
+            try:
+                socket.create_connection((HOST, port)).close()
+                break
+            except OSError:
+                time.sleep(0.02)
+        owner = Client(port)
+        owner.call("REGISTER", {"us": "owner", "pwd": "correct-horse-battery-9"})
+        owner.call("JOIN", {"channel": "big"})
+        text = "\x01" * 2700
+        for _ in range(200):
+            owner.send("SEND", {"channel": "big", "text": text})
+        for _ in range(200):
+            owner.reply()
+        topic = "\x01" * 2500
+        for i in range(200):
+            owner.call("JOIN", {"channel": f"topic-{i}"})
+            owner.call("TOPIC", {"channel": f"topic-{i}", "topic": topic})
+            owner.call("PART", {"channel": f"topic-{i}"})
+
+        clients = [Client(port) for _ in range(args.clients)]
+        for c in clients:
+            c.call("CONN", {"us": "", "pwd": "", "channel": "big"})
+        time.sleep(1)  # the join's own HISTORY event arrives before the figures start
+        for c in clients:
+            c.sock.setblocking(False)
+            try:
+                while c.sock.recv(1 << 20):
+                    pass
+            except BlockingIOError:
+                pass
+            c.sock.setblocking(True)
+            c.buffer, c.received = b"", 0
+
+        def history(client):
+            client.call("HISTORY", {"channel": "big", "limit": 200})
+            return 1
+
+        def list_all(client):
+            pages, after = 0, None
+            while pages < 1000:
+                body = client.call("LIST", {"after": after} if after else {})
+                pages += 1
+                if not body.get("more"):
+                    return pages
+                after = body["channels"][-1]["name"]
+            return pages
+
+        measure("history", server.pid, clients, history)
+        measure("list", server.pid, clients, list_all)
+        for c in clients:
+            c.sock.close()
+
+        bob = Client(port)
+        bob.call("REGISTER", {"us": "bob", "pwd": "correct-horse-battery-9"})
+        bob.call("END")
+        senders = [Client(port) for _ in range(3)]
+        for s in senders:
+            s.call("CONN", {"us": "", "pwd": ""})
+            for _ in range(100):
+                s.send("DM", {"to": "bob", "text": "d" * 4000})
+        for s in senders:
+            for _ in range(100):
+                s.reply()
+        bob = Client(port)
+
+        def dms(client):
+            client.send("CONN", {"us": "bob", "pwd": "correct-horse-battery-9"})
+            got = 0
+            while got < 300:
+                frame = client.frame()
+                if "NOTICE" in frame:
+                    raise RuntimeError(str(frame))
+                got += "DM" in frame
+            return got
+
+        measure("dms", server.pid, [bob], dms)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
