@@ -84,7 +84,7 @@ std::vector<std::string_view> split_list(std::string_view list) {
 }
 
 constexpr std::string_view kCapList =
-    "account-tag batch echo-message message-tags multi-prefix sasl server-time";
+    "account-tag batch echo-message message-tags multi-prefix sasl server-time standard-replies";
 
 std::optional<std::uint32_t> cap_bit(std::string_view name) {
     if (name == "sasl") return kCapSasl;
@@ -94,6 +94,7 @@ std::optional<std::uint32_t> cap_bit(std::string_view name) {
     if (name == "batch") return kCapBatch;
     if (name == "account-tag") return kCapAccountTag;
     if (name == "multi-prefix") return kCapMultiPrefix;
+    if (name == "standard-replies") return kCapStandardReplies;
     return std::nullopt;
 }
 
@@ -193,11 +194,13 @@ Codec::Input IrcCodec::decode(std::string_view frame, bool /*logged_in*/) {
     auto parsed = irc::parse(frame);
     if (!parsed) return Answered{};  // a blank line, or tags and a source without a command
     const irc::Message& m = *parsed;
-    if (!irc::is_valid_command(m.command)) {
-        // Echoed only when it is text: our lines stay UTF-8 whatever the client sent.
-        const std::string_view shown = core::is_valid_utf8(m.command) ? clip(m.command) : "*";
-        return Answered{numeric("421", {shown, "Unknown command"})};
+    // UTF8ONLY: a line that is not UTF-8 is refused whole, so that no reply can echo its bytes.
+    if (!core::is_valid_utf8(frame)) {
+        const std::string_view command = irc::is_valid_command(m.command) ? clip(m.command) : "*";
+        return DecodeError{make_ref(command), Errc::bad_utf8, "the line is not valid UTF-8"};
     }
+    if (!irc::is_valid_command(m.command))
+        return Answered{numeric("421", {clip(m.command), "Unknown command"})};
 
     if (m.command == "CAP") return on_cap(m);
     if (m.command == "PING") {
@@ -498,9 +501,13 @@ Codec::Input IrcCodec::on_mode(const irc::Message& m) {
         case 'n':
         case 't':
             return Answered{};  // always on: only members speak, only operators set topics
-        default:
+        default: {
+            // The whole character, which may take more than one byte.
+            std::size_t end = 0;
+            core::decode_utf8(modes, end);
             return Answered{
-                numeric("472", {std::string_view(&letter, 1), "is an unknown mode char to me"})};
+                numeric("472", {modes.substr(0, end), "is an unknown mode char to me"})};
+        }
     }
 }
 
@@ -880,6 +887,24 @@ std::string IrcCodec::rejected(const DecodeError& error) {
     if (error.code == Errc::line_too_long) {
         return numeric("417", {"Input line was too long"}) +
                irc::line("", "", "ERROR", {"Closing Link: " + me() + " (Input line was too long)"});
+    }
+    if (error.code == Errc::bad_utf8) {
+        // IRCv3 standard replies for clients that asked for them, a NOTICE for the others.
+        const std::string_view command = read_ref(error.ref).command;
+        if ((caps() & kCapStandardReplies) != 0) {
+            return irc::line(
+                "",
+                settings_.server_name,
+                "FAIL",
+                {command, "INVALID_UTF8", "Rejected: " + error.message}
+            );
+        }
+        return irc::line(
+            "",
+            settings_.server_name,
+            "NOTICE",
+            {me(), std::string(command) + " rejected: " + error.message}
+        );
     }
     return irc::line("", settings_.server_name, "NOTICE", {me(), error.message});
 }

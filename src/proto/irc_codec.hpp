@@ -41,6 +41,7 @@ enum IrcCap : std::uint32_t {
     kCapBatch = 1U << 4,
     kCapAccountTag = 1U << 5,
     kCapMultiPrefix = 1U << 6,
+    kCapStandardReplies = 1U << 7,
 };
 
 /// One IRC connection's codec.

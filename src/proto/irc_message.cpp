@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdint>
 
+#include "core/utf8.hpp"
+
 namespace salon::proto::irc {
 namespace {
 
@@ -18,6 +20,22 @@ std::size_t utf8_cut(std::string_view text, std::size_t max_bytes) {
     while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) --cut;
     // A run of continuation bytes longer than a character (invalid UTF-8): cut anywhere.
     return cut == 0 ? max_bytes : cut;
+}
+
+/// `text` with each byte that does not start a valid UTF-8 character replaced by U+FFFD.
+std::string replace_invalid_utf8(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 16);
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const std::size_t start = pos;
+        if (core::decode_utf8(text, pos)) {
+            out += text.substr(start, pos - start);
+        } else {
+            out += "\xEF\xBF\xBD";
+        }
+    }
+    return out;
 }
 
 }  // namespace
@@ -166,7 +184,14 @@ std::string line(
     const std::size_t line_start = tags.empty() ? 0 : tags.size() + 2;
     for (std::size_t i = 0; i < params.size(); ++i) {
         out += ' ';
-        const std::string_view p = params[i];
+        // UTF8ONLY: whatever a parameter holds, the line is UTF-8 (the codec refuses input
+        // that is not, so this only guards text that came in some other way).
+        std::string repaired;
+        std::string_view p = params[i];
+        if (!core::is_valid_utf8(p)) {
+            repaired = replace_invalid_utf8(p);
+            p = repaired;
+        }
         const bool last = i + 1 == params.size();
         const bool needed = p.empty() || p.front() == ':' || p.find(' ') != p.npos;
         if (last && (trailing == Trailing::always || needed)) out += ':';

@@ -44,9 +44,10 @@ enum class Trailing {
 };
 
 /// Writes `[@tags ]:source COMMAND p1 p2 :last\r\n`. The parameters before the last must not
-/// be empty nor hold spaces. CR, LF and NUL become spaces, and the last parameter is cut (at a
-/// UTF-8 boundary) so that the line without its tags fits kMaxLineBytes. `tags` is the already
-/// escaped tag string without '@' ("" for none); `source` "" for none.
+/// be empty nor hold spaces. CR, LF and NUL become spaces, bytes that are not UTF-8 become
+/// U+FFFD, and the last parameter is cut (at a UTF-8 boundary) so that the line without its
+/// tags fits kMaxLineBytes. `tags` is the already escaped tag string without '@' ("" for none);
+/// `source` "" for none.
 std::string line(
     std::string_view tags,
     std::string_view source,

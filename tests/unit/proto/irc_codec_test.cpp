@@ -433,6 +433,62 @@ TEST_F(IrcCodecTest, OtherEvents) {
     );
 }
 
+TEST_F(IrcCodecTest, InvalidUtf8IsRefusedWithFailOrNotice) {
+    register_as("wes");
+    auto refused = [&](std::string_view line) {
+        auto input = codec_.decode(line, true);
+        const auto* error = std::get_if<DecodeError>(&input);
+        if (error == nullptr) {
+            ADD_FAILURE() << line << " was not refused";
+            return std::string();
+        }
+        EXPECT_EQ(error->code, Errc::bad_utf8);
+        return codec_.rejected(*error);
+    };
+    // Without standard-replies: a NOTICE naming the command, never the bytes.
+    EXPECT_EQ(
+        refused("JOIN #caf\xc3"),
+        ":salond.local NOTICE wes :JOIN rejected: the line is not valid UTF-8\r\n"
+    );
+    EXPECT_NE(answered("CAP LS 302").find("standard-replies"), std::string::npos);
+    answered("CAP REQ standard-replies");
+    EXPECT_EQ(
+        refused("MODE #home +\xc3"),
+        ":salond.local FAIL MODE INVALID_UTF8 :Rejected: the line is not valid UTF-8\r\n"
+    );
+    // Wherever the bad bytes are: a parameter, the trailing text, a tag, the source.
+    for (const char* line :
+         {"PRIVMSG #home :\xff", "@+a=\xfe PING x", ":\xc0\xaf NAMES #home", "NOTICE n\xe9 :x"}) {
+        EXPECT_NE(refused(line).find(" INVALID_UTF8 "), std::string::npos) << line;
+    }
+    // A command that is not one is not named.
+    EXPECT_EQ(refused("\xffJOIN #a").rfind(":salond.local FAIL * INVALID_UTF8 :", 0), 0u);
+    // Before registration too.
+    IrcCodec fresh{settings_};
+    auto input = fresh.decode(
+        "NICK b\xe9"
+        "b",
+        false
+    );
+    ASSERT_TRUE(std::holds_alternative<DecodeError>(input));
+    EXPECT_EQ(
+        fresh.rejected(std::get<DecodeError>(input)),
+        ":salond.local NOTICE * :NICK rejected: the line is not valid UTF-8\r\n"
+    );
+}
+
+TEST_F(IrcCodecTest, AnUnknownModeCharacterIsEchoedWhole) {
+    register_as("xia");
+    EXPECT_EQ(
+        answered("MODE #home +\xc3\xa9"),
+        ":salond.local 472 xia \xc3\xa9 :is an unknown mode char to me\r\n"
+    );
+    EXPECT_EQ(
+        answered("MODE #home -\xf0\x9f\x98\x80x"),
+        ":salond.local 472 xia \xf0\x9f\x98\x80 :is an unknown mode char to me\r\n"
+    );
+}
+
 TEST_F(IrcCodecTest, OverlongLineIs417ThenError) {
     const auto lines = lines_of(codec_.rejected(DecodeError{{}, Errc::line_too_long, "too long"}));
     ASSERT_EQ(lines.size(), 2u);

@@ -111,6 +111,23 @@ TEST(IrcLine, TextFromElsewhereCannotAddLinesNorOverflow) {
     EXPECT_TRUE(core::is_valid_utf8(written));
 }
 
+TEST(IrcLine, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+    // A lone lead byte, a stray continuation byte, an overlong form, a surrogate, and bytes
+    // that never appear in UTF-8: in a middle parameter and in the last one.
+    const std::string written =
+        line("", "s", "403", {"me", "#caf\xc3", "x\x80y \xc0\xaf \xed\xa0\x80 \xfe\xff \xc3\xa9"});
+    EXPECT_TRUE(core::is_valid_utf8(written)) << written;
+    EXPECT_EQ(
+        written,
+        ":s 403 me #caf\xef\xbf\xbd :x\xef\xbf\xbdy \xef\xbf\xbd\xef\xbf\xbd "
+        "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd \xc3\xa9\r\n"
+    );
+    // Replacement characters are 3 bytes each: the line still fits.
+    const std::string long_line = line("", "s", "332", {"me", "#a", std::string(600, '\xff')});
+    EXPECT_TRUE(core::is_valid_utf8(long_line));
+    EXPECT_LE(long_line.size(), kMaxLineBytes);
+}
+
 TEST(IrcLine, ParsesBackToTheSameParams) {
     const std::string written = line("", "src", "PRIVMSG", {"#chan", "text with  two spaces"});
     auto m = parse(std::string_view(written).substr(0, written.size() - 2));
