@@ -150,7 +150,7 @@ std::string message_lines(
 
     std::string out;
     bool first = true;
-    for (const auto& piece : irc::split_text(text, room)) {
+    for (const auto& piece : irc::split_text(text, room, irc::kMaxLinesPerMessage)) {
         std::string tags;
         auto add = [&](std::string_view tag) {
             if (!tags.empty()) tags += ';';

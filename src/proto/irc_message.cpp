@@ -38,6 +38,10 @@ std::string replace_invalid_utf8(std::string_view text) {
     return out;
 }
 
+bool is_blank(std::string_view text) {
+    return text.find_first_not_of(" \t") == std::string_view::npos;
+}
+
 }  // namespace
 
 std::optional<Message> parse(std::string_view rest) {
@@ -207,9 +211,12 @@ std::string line(
     return out;
 }
 
-std::vector<std::string> split_text(std::string_view text, std::size_t max_bytes) {
+std::vector<std::string> split_text(
+    std::string_view text, std::size_t max_bytes, std::size_t max_pieces
+) {
     std::vector<std::string> pieces;
-    if (max_bytes == 0) return pieces;
+    if (max_bytes == 0 || max_pieces == 0) return pieces;
+    std::size_t left_out = 0;  // pieces past max_pieces - 1, counted once the limit is reached
     while (!text.empty()) {
         const auto newline = text.find('\n');
         std::string current;
@@ -217,6 +224,7 @@ std::vector<std::string> split_text(std::string_view text, std::size_t max_bytes
             if (c != '\r' && c != '\0') current += c;
         }
         text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
+        if (is_blank(current)) continue;  // an IRC line without text would be empty
 
         std::string_view rest = current;
         while (!rest.empty()) {
@@ -227,9 +235,19 @@ std::vector<std::string> split_text(std::string_view text, std::size_t max_bytes
                 const auto space = rest.substr(0, cut).rfind(' ');
                 if (space != std::string_view::npos && space > 0) cut = space + 1;
             }
-            pieces.emplace_back(rest.substr(0, cut));
+            if (pieces.size() + 1 < max_pieces) {
+                pieces.emplace_back(rest.substr(0, cut));
+            } else {
+                ++left_out;
+                if (left_out == 1) pieces.emplace_back(rest.substr(0, cut));
+            }
             rest.remove_prefix(cut);
         }
+    }
+    // The last piece allowed stands for everything from there on.
+    if (left_out > 1) {
+        const std::string marker = "[" + std::to_string(left_out) + " more lines not shown]";
+        pieces.back() = std::string(core::utf8_prefix(marker, max_bytes));
     }
     return pieces;
 }

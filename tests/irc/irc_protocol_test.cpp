@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <iostream>
+#include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/utf8.hpp"
@@ -560,7 +563,8 @@ TEST_F(IrcE2e, AClientThatStopsReadingIsDroppedAtTheSendQueueBound) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Robustness: nothing a client sends makes salond's lines stop being UTF-8.
+// Robustness: nothing a client sends makes salond's lines stop being UTF-8, and no message
+// multiplies into more IRC lines than a client can take.
 
 TEST_F(IrcE2e, InvalidUtf8IsRefusedAndNeverEchoed) {
     auto owner = in_home("keeper");  // #home exists
@@ -636,6 +640,69 @@ TEST_F(IrcE2e, InvalidUtf8IsRefusedAndNeverEchoed) {
     EXPECT_TRUE(has_line(strict_lines, " 472 sal \xc3\xa9 :")) << joined(strict_lines);
     // Nothing refused was executed: the topic is unchanged, nobody was kicked or messaged.
     EXPECT_FALSE(has_line(owner->drain(), "caf")) << "a refused line has no effect";
+}
+
+TEST_F(IrcE2e, AMessageOfManyLinesBecomesBoundedIrcLinesAndJoinersStayConnected) {
+    // Finding 2: 50 native messages of "a\n" x 2,048 (4,096 bytes each) made every IRC client
+    // that joined the channel overflow its send queue on the history and be dropped.
+    auto native = native_login(server_, "Guest6060", false);
+    native->send(make_frame("JOIN", {{"channel", "flood"}}));
+    ASSERT_EQ(verb_of(native_reply(*native)), "OK");
+    std::string text;
+    for (int i = 0; i < 2048; ++i) text += "a\n";
+    constexpr int kMessages = 50;
+    for (int i = 0; i < kMessages; ++i) {
+        native->send(make_frame("SEND", {{"channel", "flood"}, {"text", text}}));
+        const auto reply = native_reply(*native);
+        ASSERT_EQ(verb_of(reply), "OK") << json::serialize(reply);
+        std::this_thread::sleep_for(60ms);  // under the default 20 requests a second
+    }
+
+    auto irc = client();
+    irc->register_as("late", "batch server-time message-tags");
+    irc->send("JOIN #flood");
+    std::size_t bytes = 0;
+    std::map<std::string, std::size_t> lines_per_message;
+    std::string current;
+    bool batch_ended = false;
+    while (!batch_ended) {
+        const auto line = irc->next();
+        ASSERT_TRUE(line) << "dropped after " << bytes << " bytes of the join";
+        bytes += line->size() + 2;
+        const auto m = parse_line(*line);
+        if (m.command == "PRIVMSG") {
+            if (auto id = tag_of(*line, "msgid")) current = *id;
+            ++lines_per_message[current];
+        }
+        batch_ended = m.command == "BATCH" && m.params.at(0).starts_with('-');
+    }
+    RecordProperty("join_bytes", static_cast<int>(bytes));
+    std::cout << "an IRC client joining #flood received " << bytes << " bytes\n";
+    EXPECT_EQ(lines_per_message.size(), static_cast<std::size_t>(kMessages));
+    for (const auto& [id, count] : lines_per_message)
+        EXPECT_LE(count, proto::irc::kMaxLinesPerMessage) << "message " << id;
+    irc->send("PING :still-here");
+    irc->wait_for("PONG");
+
+    // The same bound live, for a client without tags, and for a direct message.
+    auto plain = in_home("plain");
+    plain->send("JOIN #flood");
+    for (int markers = 0; markers < kMessages;) {  // the history, each message cut
+        if (plain->wait_for("PRIVMSG").find("[2033 more lines not shown]") != std::string::npos)
+            ++markers;
+    }
+    native->send(make_frame("SEND", {{"channel", "flood"}, {"text", text}}));
+    native->send(make_frame("DM", {{"to", "plain"}, {"text", text}}));
+    std::vector<std::string> live;
+    for (int seen = 0; seen < 2;) {
+        const std::string line = plain->wait_for("PRIVMSG");
+        live.push_back(line);
+        if (line.find("more lines not shown") != std::string::npos) ++seen;
+    }
+    EXPECT_EQ(live.size(), 2 * proto::irc::kMaxLinesPerMessage) << joined(live);
+    for (const auto& line : live) EXPECT_NE(parse_line(line).params.at(1), "") << line;
+    plain->send("PING :after");
+    plain->wait_for("PONG");
 }
 
 }  // namespace

@@ -489,6 +489,35 @@ TEST_F(IrcCodecTest, AnUnknownModeCharacterIsEchoedWhole) {
     );
 }
 
+TEST_F(IrcCodecTest, AMessageBecomesAtMostTheBoundOfLinesEverywhere) {
+    std::string text;
+    for (int i = 0; i < 2048; ++i) text += "a\n\n \n";  // blank lines make no PRIVMSG
+    const core::Message channel_message{1, "home", "yan", "", text, 0};
+    const core::Message direct{2, "", "yan", "zed", text, 0};
+    auto check = [](const std::string& bytes, std::size_t messages) {
+        const auto lines = lines_of(bytes);
+        std::size_t privmsgs = 0;
+        std::size_t markers = 0;
+        for (const auto& line : lines) {
+            auto m = irc::parse(line);
+            ASSERT_TRUE(m);
+            if (m->command != "PRIVMSG") continue;
+            ++privmsgs;
+            EXPECT_NE(m->params.at(1).find_first_not_of(' '), std::string::npos) << line;
+            if (m->params.at(1).ends_with("[2033 more lines not shown]")) ++markers;
+        }
+        EXPECT_EQ(privmsgs, messages * irc::kMaxLinesPerMessage);
+        EXPECT_EQ(markers, messages);
+    };
+    check(codec_.event(core::MessageEvent{channel_message}), 1);  // live
+    check(codec_.event(core::MessageEvent{direct}), 1);           // a DM
+    const core::HistoryEvent history{"home", {channel_message, channel_message}};
+    check(codec_.event(history), 2);  // history without tags
+    answered("CAP REQ :batch message-tags");
+    check(codec_.event(history), 2);  // history as a batch
+    check(codec_.event(core::MessageEvent{channel_message}), 1);
+}
+
 TEST_F(IrcCodecTest, OverlongLineIs417ThenError) {
     const auto lines = lines_of(codec_.rejected(DecodeError{{}, Errc::line_too_long, "too long"}));
     ASSERT_EQ(lines.size(), 2u);
