@@ -571,26 +571,41 @@ std::string IrcCodec::motd() const {
     return out;
 }
 
+std::string IrcCodec::listing(
+    std::string_view code,
+    const std::vector<std::string_view>& params,
+    const std::vector<std::string>& items
+) const {
+    std::vector<std::string_view> all = params;
+    all.emplace_back();
+    // The line with an empty list: what each line costs before its items.
+    const std::size_t overhead = numeric(code, all).size();
+    std::string out;
+    std::string list;
+    for (const auto& item : items) {
+        if (!list.empty() && overhead + list.size() + 1 + item.size() > irc::kMaxLineBytes) {
+            all.back() = list;
+            out += numeric(code, all);
+            list.clear();
+        }
+        if (!list.empty()) list += ' ';
+        list += item;
+    }
+    if (!list.empty()) {
+        all.back() = list;
+        out += numeric(code, all);
+    }
+    return out;
+}
+
 std::string IrcCodec::names(
     const std::string& channel, const std::vector<core::MemberInfo>& members
 ) const {
     const std::string display = channel_display(channel);
-    // ":server 353 me = #channel :" plus names, each line within 512 bytes.
-    const std::size_t overhead = settings_.server_name.size() + me().size() + display.size() + 16;
-    std::string out;
-    std::string list;
-    for (const auto& member : members) {
-        const std::string name = (member.op ? "@" : "") + member.user;
-        if (!list.empty() && overhead + list.size() + 1 + name.size() > irc::kMaxLineBytes) {
-            out += numeric("353", {"=", display, list});
-            list.clear();
-        }
-        if (!list.empty()) list += ' ';
-        list += name;
-    }
-    if (!list.empty()) out += numeric("353", {"=", display, list});
-    out += numeric("366", {display, "End of /NAMES list"});
-    return out;
+    std::vector<std::string> names;
+    names.reserve(members.size());
+    for (const auto& member : members) names.push_back((member.op ? "@" : "") + member.user);
+    return listing("353", {"=", display}, names) + numeric("366", {display, "End of /NAMES list"});
 }
 
 std::string IrcCodec::echo(
@@ -716,14 +731,11 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
                    numeric("315", {whois->user, "End of /WHO list"});
         }
         std::string out = numeric("311", {whois->user, whois->user, kHost, "*", whois->user});
-        if (!whois->channels.empty()) {
-            std::string channels;
-            for (const auto& c : whois->channels) {
-                if (!channels.empty()) channels += ' ';
-                channels += (c.op ? "@" : "") + channel_display(c.channel);
-            }
-            out += numeric("319", {whois->user, channels});
-        }
+        std::vector<std::string> channels;
+        channels.reserve(whois->channels.size());
+        for (const auto& c : whois->channels)
+            channels.push_back((c.op ? "@" : "") + channel_display(c.channel));
+        out += listing("319", {whois->user}, channels);
         out += numeric("312", {whois->user, settings_.server_name, "Salon"});
         if (!whois->away.empty()) out += numeric("301", {whois->user, whois->away});
         if (!whois->guest) out += numeric("330", {whois->user, whois->user, "is logged in as"});

@@ -303,6 +303,29 @@ TEST_F(IrcCodecTest, NamesOfABigChannelSpanLines) {
     EXPECT_EQ(count, 200u);
 }
 
+TEST_F(IrcCodecTest, WhoisOfAUserInManyChannelsListsThemAllOnSeveralLines) {
+    register_as("lou");
+    core::WhoisResult whois;
+    whois.user = "mo";
+    for (int i = 0; i < 100; ++i)
+        whois.channels.push_back({std::string(40, 'c') + std::to_string(i), i == 0});
+    Request whois_request = request("WHOIS mo");
+    const auto lines = lines_of(codec_.ok(whois_request, whois));
+    std::size_t count = 0;
+    for (const auto& line : lines) {
+        EXPECT_LE(line.size() + 2, irc::kMaxLineBytes);
+        if (line.find(" 319 lou mo :") != std::string::npos) {
+            std::istringstream words(line.substr(line.find(" :") + 2));
+            std::string w;
+            while (words >> w) ++count;
+        }
+    }
+    EXPECT_EQ(count, 100u) << "a cut list would lose channels";
+    EXPECT_NE(
+        lines.at(1).find(" 319 lou mo :@#" + std::string(40, 'c') + "0 #"), std::string::npos
+    );
+}
+
 TEST_F(IrcCodecTest, OwnPostIsDeclinedAndEchoedOnlyWithEchoMessage) {
     register_as("mia");
     Request send = request("PRIVMSG #home :hello");
