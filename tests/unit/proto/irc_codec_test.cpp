@@ -29,6 +29,20 @@ std::vector<std::string> lines_of(const std::string& bytes) {
     return out;
 }
 
+/// How many words the trailing parameters of the lines holding `marker` list, all lines being
+/// within the IRC line limit.
+std::size_t listed(const std::vector<std::string>& lines, std::string_view marker) {
+    std::size_t count = 0;
+    for (const auto& line : lines) {
+        EXPECT_LE(line.size() + 2, irc::kMaxLineBytes);
+        if (line.find(marker) == std::string::npos) continue;
+        std::istringstream words(line.substr(line.find(" :") + 2));
+        std::string w;
+        while (words >> w) ++count;
+    }
+    return count;
+}
+
 class IrcCodecTest : public ::testing::Test {
 protected:
     IrcSettings settings_;
@@ -291,16 +305,7 @@ TEST_F(IrcCodecTest, NamesOfABigChannelSpanLines) {
     Request names = request("NAMES #big");
     const auto lines = lines_of(codec_.ok(names, core::WhoResult{"big", members, "", false}));
     EXPECT_GT(lines.size(), 3u);
-    std::size_t count = 0;
-    for (const auto& line : lines) {
-        EXPECT_LE(line.size() + 2, irc::kMaxLineBytes);
-        if (line.find(" 353 ") != std::string::npos) {
-            std::istringstream words(line.substr(line.find(" :") + 2));
-            std::string w;
-            while (words >> w) ++count;
-        }
-    }
-    EXPECT_EQ(count, 200u);
+    EXPECT_EQ(listed(lines, " 353 "), 200u);
 }
 
 TEST_F(IrcCodecTest, WhoisOfAUserInManyChannelsListsThemAllOnSeveralLines) {
@@ -311,16 +316,7 @@ TEST_F(IrcCodecTest, WhoisOfAUserInManyChannelsListsThemAllOnSeveralLines) {
         whois.channels.push_back({std::string(40, 'c') + std::to_string(i), i == 0});
     Request whois_request = request("WHOIS mo");
     const auto lines = lines_of(codec_.ok(whois_request, whois));
-    std::size_t count = 0;
-    for (const auto& line : lines) {
-        EXPECT_LE(line.size() + 2, irc::kMaxLineBytes);
-        if (line.find(" 319 lou mo :") != std::string::npos) {
-            std::istringstream words(line.substr(line.find(" :") + 2));
-            std::string w;
-            while (words >> w) ++count;
-        }
-    }
-    EXPECT_EQ(count, 100u) << "a cut list would lose channels";
+    EXPECT_EQ(listed(lines, " 319 lou mo :"), 100u) << "a cut list would lose channels";
     EXPECT_NE(
         lines.at(1).find(" 319 lou mo :@#" + std::string(40, 'c') + "0 #"), std::string::npos
     );
