@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 
 #include "core/names.hpp"
 #include "core/utf8.hpp"
@@ -384,7 +385,12 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
         const auto channels = split_list(p[0]);
         const auto keys = p.size() > 1 ? split_list(p[1]) : std::vector<std::string_view>{};
         Joins joins;
+        // Each join of a channel answers with its names and history: a line naming one channel
+        // a hundred times must not cost a hundred of those.
+        std::set<std::string> named;
         for (std::size_t i = 0; i < channels.size(); ++i) {
+            const auto canonical = core::canonical_channel_name(channels[i]);
+            if (!named.insert(canonical ? *canonical : std::string(channels[i])).second) continue;
             joins.joins.push_back(Join{
                 std::string(channels[i]), i < keys.size() ? std::string(keys[i]) : ""});
         }

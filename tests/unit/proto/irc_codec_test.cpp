@@ -210,6 +210,11 @@ TEST_F(IrcCodecTest, CommandsBecomeRequests) {
     EXPECT_EQ(joins[0].channel, "#a");
     EXPECT_EQ(joins[1].key, "k2");
     EXPECT_EQ(joins[2].key, "");
+    // A channel named again in the same line is joined once (its names and history once).
+    auto repeated = std::get<Joins>(request("JOIN #a,#A,a,#b,#a k1,k2,k3,k4").command).joins;
+    ASSERT_EQ(repeated.size(), 2u);
+    EXPECT_EQ(repeated[1].channel, "#b");
+    EXPECT_EQ(repeated[1].key, "k4");
     EXPECT_EQ(std::get<Parts>(request("PART #a,#b :bye").command).parts.size(), 2u);
     EXPECT_EQ(std::get<Send>(request("PRIVMSG #home :hi there").command).text, "hi there");
     EXPECT_EQ(std::get<Dm>(request("PRIVMSG gina :psst").command).to, "gina");
