@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 
 #include "core/names.hpp"
 #include "core/utf8.hpp"
@@ -84,7 +85,7 @@ std::vector<std::string_view> split_list(std::string_view list) {
 }
 
 constexpr std::string_view kCapList =
-    "account-tag batch echo-message message-tags multi-prefix sasl server-time";
+    "account-tag batch echo-message message-tags multi-prefix sasl server-time standard-replies";
 
 std::optional<std::uint32_t> cap_bit(std::string_view name) {
     if (name == "sasl") return kCapSasl;
@@ -94,6 +95,7 @@ std::optional<std::uint32_t> cap_bit(std::string_view name) {
     if (name == "batch") return kCapBatch;
     if (name == "account-tag") return kCapAccountTag;
     if (name == "multi-prefix") return kCapMultiPrefix;
+    if (name == "standard-replies") return kCapStandardReplies;
     return std::nullopt;
 }
 
@@ -149,7 +151,7 @@ std::string message_lines(
 
     std::string out;
     bool first = true;
-    for (const auto& piece : irc::split_text(text, room)) {
+    for (const auto& piece : irc::split_text(text, room, irc::kMaxLinesPerMessage)) {
         std::string tags;
         auto add = [&](std::string_view tag) {
             if (!tags.empty()) tags += ';';
@@ -193,11 +195,13 @@ Codec::Input IrcCodec::decode(std::string_view frame, bool /*logged_in*/) {
     auto parsed = irc::parse(frame);
     if (!parsed) return Answered{};  // a blank line, or tags and a source without a command
     const irc::Message& m = *parsed;
-    if (!irc::is_valid_command(m.command)) {
-        // Echoed only when it is text: our lines stay UTF-8 whatever the client sent.
-        const std::string_view shown = core::is_valid_utf8(m.command) ? clip(m.command) : "*";
-        return Answered{numeric("421", {shown, "Unknown command"})};
+    // UTF8ONLY: a line that is not UTF-8 is refused whole, so that no reply can echo its bytes.
+    if (!core::is_valid_utf8(frame)) {
+        const std::string_view command = irc::is_valid_command(m.command) ? clip(m.command) : "*";
+        return DecodeError{make_ref(command), Errc::bad_utf8, "the line is not valid UTF-8"};
     }
+    if (!irc::is_valid_command(m.command))
+        return Answered{numeric("421", {clip(m.command), "Unknown command"})};
 
     if (m.command == "CAP") return on_cap(m);
     if (m.command == "PING") {
@@ -381,7 +385,12 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
         const auto channels = split_list(p[0]);
         const auto keys = p.size() > 1 ? split_list(p[1]) : std::vector<std::string_view>{};
         Joins joins;
+        // Each join of a channel answers with its names and history: a line naming one channel
+        // a hundred times must not cost a hundred of those.
+        std::set<std::string> named;
         for (std::size_t i = 0; i < channels.size(); ++i) {
+            const auto canonical = core::canonical_channel_name(channels[i]);
+            if (!named.insert(canonical ? *canonical : std::string(channels[i])).second) continue;
             joins.joins.push_back(Join{
                 std::string(channels[i]), i < keys.size() ? std::string(keys[i]) : ""});
         }
@@ -500,9 +509,13 @@ Codec::Input IrcCodec::on_mode(const irc::Message& m) {
         case 'n':
         case 't':
             return Answered{};  // always on: only members speak, only operators set topics
-        default:
+        default: {
+            // The whole character, which may take more than one byte.
+            std::size_t end = 0;
+            core::decode_utf8(modes, end);
             return Answered{
-                numeric("472", {std::string_view(&letter, 1), "is an unknown mode char to me"})};
+                numeric("472", {modes.substr(0, end), "is an unknown mode char to me"})};
+        }
     }
 }
 
@@ -566,26 +579,41 @@ std::string IrcCodec::motd() const {
     return out;
 }
 
+std::string IrcCodec::listing(
+    std::string_view code,
+    const std::vector<std::string_view>& params,
+    const std::vector<std::string>& items
+) const {
+    std::vector<std::string_view> all = params;
+    all.emplace_back();
+    // The line with an empty list: what each line costs before its items.
+    const std::size_t overhead = numeric(code, all).size();
+    std::string out;
+    std::string list;
+    for (const auto& item : items) {
+        if (!list.empty() && overhead + list.size() + 1 + item.size() > irc::kMaxLineBytes) {
+            all.back() = list;
+            out += numeric(code, all);
+            list.clear();
+        }
+        if (!list.empty()) list += ' ';
+        list += item;
+    }
+    if (!list.empty()) {
+        all.back() = list;
+        out += numeric(code, all);
+    }
+    return out;
+}
+
 std::string IrcCodec::names(
     const std::string& channel, const std::vector<core::MemberInfo>& members
 ) const {
     const std::string display = channel_display(channel);
-    // ":server 353 me = #channel :" plus names, each line within 512 bytes.
-    const std::size_t overhead = settings_.server_name.size() + me().size() + display.size() + 16;
-    std::string out;
-    std::string list;
-    for (const auto& member : members) {
-        const std::string name = (member.op ? "@" : "") + member.user;
-        if (!list.empty() && overhead + list.size() + 1 + name.size() > irc::kMaxLineBytes) {
-            out += numeric("353", {"=", display, list});
-            list.clear();
-        }
-        if (!list.empty()) list += ' ';
-        list += name;
-    }
-    if (!list.empty()) out += numeric("353", {"=", display, list});
-    out += numeric("366", {display, "End of /NAMES list"});
-    return out;
+    std::vector<std::string> names;
+    names.reserve(members.size());
+    for (const auto& member : members) names.push_back((member.op ? "@" : "") + member.user);
+    return listing("353", {"=", display}, names) + numeric("366", {display, "End of /NAMES list"});
 }
 
 std::string IrcCodec::echo(
@@ -711,14 +739,11 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
                    numeric("315", {whois->user, "End of /WHO list"});
         }
         std::string out = numeric("311", {whois->user, whois->user, kHost, "*", whois->user});
-        if (!whois->channels.empty()) {
-            std::string channels;
-            for (const auto& c : whois->channels) {
-                if (!channels.empty()) channels += ' ';
-                channels += (c.op ? "@" : "") + channel_display(c.channel);
-            }
-            out += numeric("319", {whois->user, channels});
-        }
+        std::vector<std::string> channels;
+        channels.reserve(whois->channels.size());
+        for (const auto& c : whois->channels)
+            channels.push_back((c.op ? "@" : "") + channel_display(c.channel));
+        out += listing("319", {whois->user}, channels);
         out += numeric("312", {whois->user, settings_.server_name, "Salon"});
         if (!whois->away.empty()) out += numeric("301", {whois->user, whois->away});
         if (!whois->guest) out += numeric("330", {whois->user, whois->user, "is logged in as"});
@@ -882,6 +907,24 @@ std::string IrcCodec::rejected(const DecodeError& error) {
     if (error.code == Errc::line_too_long) {
         return numeric("417", {"Input line was too long"}) +
                irc::line("", "", "ERROR", {"Closing Link: " + me() + " (Input line was too long)"});
+    }
+    if (error.code == Errc::bad_utf8) {
+        // IRCv3 standard replies for clients that asked for them, a NOTICE for the others.
+        const std::string_view command = read_ref(error.ref).command;
+        if ((caps() & kCapStandardReplies) != 0) {
+            return irc::line(
+                "",
+                settings_.server_name,
+                "FAIL",
+                {command, "INVALID_UTF8", "Rejected: " + error.message}
+            );
+        }
+        return irc::line(
+            "",
+            settings_.server_name,
+            "NOTICE",
+            {me(), std::string(command) + " rejected: " + error.message}
+        );
     }
     return irc::line("", settings_.server_name, "NOTICE", {me(), error.message});
 }

@@ -41,6 +41,7 @@ enum IrcCap : std::uint32_t {
     kCapBatch = 1U << 4,
     kCapAccountTag = 1U << 5,
     kCapMultiPrefix = 1U << 6,
+    kCapStandardReplies = 1U << 7,
 };
 
 /// One IRC connection's codec.
@@ -83,6 +84,12 @@ private:
     std::string numeric(std::string_view code, const std::vector<std::string_view>& params) const;
     std::string welcome(const core::LoginResult& r) const;
     std::string motd() const;
+    /// `code` numerics whose last parameter lists `items`, as many lines as they take to fit.
+    std::string listing(
+        std::string_view code,
+        const std::vector<std::string_view>& params,
+        const std::vector<std::string>& items
+    ) const;
     std::string names(const std::string& channel, const std::vector<core::MemberInfo>& members)
         const;
     std::string echo(const std::string& target, const std::string& text, const core::PostResult& r)

@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdint>
 
+#include "core/utf8.hpp"
+
 namespace salon::proto::irc {
 namespace {
 
@@ -18,6 +20,26 @@ std::size_t utf8_cut(std::string_view text, std::size_t max_bytes) {
     while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) --cut;
     // A run of continuation bytes longer than a character (invalid UTF-8): cut anywhere.
     return cut == 0 ? max_bytes : cut;
+}
+
+/// `text` with each byte that does not start a valid UTF-8 character replaced by U+FFFD.
+std::string replace_invalid_utf8(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 16);
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const std::size_t start = pos;
+        if (core::decode_utf8(text, pos)) {
+            out += text.substr(start, pos - start);
+        } else {
+            out += "\xEF\xBF\xBD";
+        }
+    }
+    return out;
+}
+
+bool is_blank(std::string_view text) {
+    return text.find_first_not_of(" \t") == std::string_view::npos;
 }
 
 }  // namespace
@@ -166,7 +188,14 @@ std::string line(
     const std::size_t line_start = tags.empty() ? 0 : tags.size() + 2;
     for (std::size_t i = 0; i < params.size(); ++i) {
         out += ' ';
-        const std::string_view p = params[i];
+        // UTF8ONLY: whatever a parameter holds, the line is UTF-8 (the codec refuses input
+        // that is not, so this only guards text that came in some other way).
+        std::string repaired;
+        std::string_view p = params[i];
+        if (!core::is_valid_utf8(p)) {
+            repaired = replace_invalid_utf8(p);
+            p = repaired;
+        }
         const bool last = i + 1 == params.size();
         const bool needed = p.empty() || p.front() == ':' || p.find(' ') != p.npos;
         if (last && (trailing == Trailing::always || needed)) out += ':';
@@ -182,9 +211,12 @@ std::string line(
     return out;
 }
 
-std::vector<std::string> split_text(std::string_view text, std::size_t max_bytes) {
+std::vector<std::string> split_text(
+    std::string_view text, std::size_t max_bytes, std::size_t max_pieces
+) {
     std::vector<std::string> pieces;
-    if (max_bytes == 0) return pieces;
+    if (max_bytes == 0 || max_pieces == 0) return pieces;
+    std::size_t left_out = 0;  // pieces past max_pieces - 1, counted once the limit is reached
     while (!text.empty()) {
         const auto newline = text.find('\n');
         std::string current;
@@ -192,6 +224,7 @@ std::vector<std::string> split_text(std::string_view text, std::size_t max_bytes
             if (c != '\r' && c != '\0') current += c;
         }
         text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
+        if (is_blank(current)) continue;  // an IRC line without text would be empty
 
         std::string_view rest = current;
         while (!rest.empty()) {
@@ -202,9 +235,19 @@ std::vector<std::string> split_text(std::string_view text, std::size_t max_bytes
                 const auto space = rest.substr(0, cut).rfind(' ');
                 if (space != std::string_view::npos && space > 0) cut = space + 1;
             }
-            pieces.emplace_back(rest.substr(0, cut));
+            if (pieces.size() + 1 < max_pieces) {
+                pieces.emplace_back(rest.substr(0, cut));
+            } else {
+                ++left_out;
+                if (left_out == 1) pieces.emplace_back(rest.substr(0, cut));
+            }
             rest.remove_prefix(cut);
         }
+    }
+    // The last piece allowed stands for everything from there on.
+    if (left_out > 1) {
+        const std::string marker = "[" + std::to_string(left_out) + " more lines not shown]";
+        pieces.back() = std::string(core::utf8_prefix(marker, max_bytes));
     }
     return pieces;
 }

@@ -17,6 +17,11 @@ inline constexpr std::size_t kMaxLineBytes = 512;
 inline constexpr std::size_t kMaxClientTagBytes = 4096;
 /// The longest frame an IRC listener reads: tags plus a line, without "\r\n".
 inline constexpr std::size_t kMaxFrameBytes = kMaxClientTagBytes + kMaxLineBytes - 2;
+/// The most IRC lines one Salon message becomes, a line saying what was left out included.
+/// A 4096-byte paragraph of ordinary words takes 9 to 12 lines, so in practice only texts with
+/// many line breaks are cut; one message then costs a client at most about 10 KB, not 2,048
+/// lines.
+inline constexpr std::size_t kMaxLinesPerMessage = 16;
 
 /// One parsed line.
 struct Message {
@@ -44,9 +49,10 @@ enum class Trailing {
 };
 
 /// Writes `[@tags ]:source COMMAND p1 p2 :last\r\n`. The parameters before the last must not
-/// be empty nor hold spaces. CR, LF and NUL become spaces, and the last parameter is cut (at a
-/// UTF-8 boundary) so that the line without its tags fits kMaxLineBytes. `tags` is the already
-/// escaped tag string without '@' ("" for none); `source` "" for none.
+/// be empty nor hold spaces. CR, LF and NUL become spaces, bytes that are not UTF-8 become
+/// U+FFFD, and the last parameter is cut (at a UTF-8 boundary) so that the line without its
+/// tags fits kMaxLineBytes. `tags` is the already escaped tag string without '@' ("" for none);
+/// `source` "" for none.
 std::string line(
     std::string_view tags,
     std::string_view source,
@@ -56,9 +62,13 @@ std::string line(
 );
 
 /// Cuts `text` into pieces of at most `max_bytes` bytes: at each newline ("\r" and NUL are
-/// dropped, empty lines skipped), then at the last space that keeps a piece within the limit,
-/// else at a UTF-8 character boundary. Every piece is non-empty.
-std::vector<std::string> split_text(std::string_view text, std::size_t max_bytes);
+/// dropped, lines of only spaces and tabs skipped), then at the last space that keeps a piece
+/// within the limit, else at a UTF-8 character boundary. Every piece is non-empty. When that
+/// makes more than `max_pieces` pieces, the last of `max_pieces` says how many were left out:
+/// "[N more lines not shown]".
+std::vector<std::string> split_text(
+    std::string_view text, std::size_t max_bytes, std::size_t max_pieces
+);
 
 /// Standard base64 (RFC 4648) with padding; nullopt for anything else.
 std::optional<std::string> base64_decode(std::string_view text);

@@ -4,9 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <iostream>
+#include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "core/utf8.hpp"
 #include "harness/connection.hpp"
 #include "harness/line_client.hpp"
 #include "harness/ws_client.hpp"
@@ -303,8 +307,10 @@ TEST_F(IrcE2e, ErrorNumericsForBadInput) {
     c->register_as("lena");
     c->send("FROBNICATE now");
     EXPECT_NE(c->wait_for("421").find("FROBNICATE"), std::string::npos);
-    c->send("\x01\x02\xff garbage");
+    c->send("\x01\x02 garbage");
     c->wait_for("421");
+    c->send("\x01\x02\xff garbage");  // not UTF-8: refused as such (see below)
+    EXPECT_NE(c->wait_for("NOTICE").find("not valid UTF-8"), std::string::npos);
     c->send("   ");  // blank: ignored
     c->send("JOIN");
     c->wait_for("461");
@@ -554,6 +560,149 @@ TEST_F(IrcE2e, AClientThatStopsReadingIsDroppedAtTheSendQueueBound) {
     }
     EXPECT_NE(small.process().log().find("send queue full"), std::string::npos);
     EXPECT_TRUE(stalled.closed_by_peer());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Robustness: nothing a client sends makes salond's lines stop being UTF-8, and no message
+// multiplies into more IRC lines than a client can take.
+
+TEST_F(IrcE2e, InvalidUtf8IsRefusedAndNeverEchoed) {
+    auto owner = in_home("keeper");  // #home exists
+    auto strict = client();
+    strict->register_as("sal", "standard-replies");
+    auto plain = client();
+    plain->register_as("pia");
+    // Each is refused whole: the bytes of the command, a channel, a nick, a mode character, a
+    // parameter or a tag that are not UTF-8.
+    const std::vector<std::pair<std::string, std::string>> refused{
+        {"JOIN #caf\xc3", "JOIN"},
+        {"JOIN #\xff\xfe,#home", "JOIN"},
+        {"PART #\xe9t\xe9", "PART"},
+        {"NAMES #\xc3\x28", "NAMES"},
+        {"WHO #\xed\xa0\x80", "WHO"},  // a UTF-16 surrogate
+        {"WHOIS \xc0\xaf", "WHOIS"},   // an overlong '/'
+        {"MODE #home +\xc3", "MODE"},
+        {"TOPIC #home :caf\xe9", "TOPIC"},
+        {"KICK #home \xff :bye", "KICK"},
+        {"PRIVMSG #home :\xff\xfe hello", "PRIVMSG"},
+        {"NOTICE \xf8\x88\x80\x80\x80 :hi", "NOTICE"},
+        {"CAP \xe9", "CAP"},
+        {"LIST #\xfe", "LIST"},
+        {"PING :\xc3", "PING"},
+        {"NICK n\xe9", "NICK"},
+        {"@+tag=\xff PING :x", "PING"},
+        {"\xff\xfe"
+         "CMD arg",
+         "*"},
+    };
+    for (const auto& [line, command] : refused) {
+        strict->send(line);
+        plain->send(line);
+    }
+    // Valid UTF-8 is echoed whole, never cut inside a character.
+    for (auto* c : {strict.get(), plain.get()}) {
+        c->send("MODE #home +\xc3\xa9");
+        std::string long_name = "JOIN #" + std::string(40, 'x');
+        for (int i = 0; i < 20; ++i) long_name += "\xc3\xa9";  // cut at 64 bytes when echoed
+        c->send(long_name);
+        c->send("PING :end");
+    }
+    auto received = [](IrcClient& c) {
+        std::vector<std::string> lines;
+        lines.push_back(c.wait_for("PONG", &lines));
+        return lines;
+    };
+    const auto strict_lines = received(*strict);
+    const auto plain_lines = received(*plain);
+    for (const auto* lines : {&strict_lines, &plain_lines}) {
+        for (const auto& line : *lines)
+            EXPECT_TRUE(core::is_valid_utf8(line)) << "not UTF-8: " << line;
+    }
+    std::vector<std::string> fails;
+    for (const auto& line : strict_lines) {
+        if (line.find(" FAIL ") != std::string::npos) fails.push_back(line);
+    }
+    ASSERT_EQ(fails.size(), refused.size()) << joined(strict_lines);
+    for (std::size_t i = 0; i < fails.size(); ++i) {
+        const auto m = parse_line(fails[i]);
+        ASSERT_GE(m.params.size(), 3u) << fails[i];
+        EXPECT_EQ(m.params[0], refused[i].second) << fails[i];
+        EXPECT_EQ(m.params[1], "INVALID_UTF8") << fails[i];
+    }
+    std::size_t notices = 0;
+    for (const auto& line : plain_lines) {
+        if (line.find(" NOTICE pia :") != std::string::npos &&
+            line.find("not valid UTF-8") != std::string::npos)
+            ++notices;
+    }
+    EXPECT_EQ(notices, refused.size()) << joined(plain_lines);
+    EXPECT_FALSE(has_line(plain_lines, " FAIL ")) << "FAIL only with standard-replies";
+    EXPECT_TRUE(has_line(strict_lines, " 472 sal \xc3\xa9 :")) << joined(strict_lines);
+    // Nothing refused was executed: the topic is unchanged, nobody was kicked or messaged.
+    EXPECT_FALSE(has_line(owner->drain(), "caf")) << "a refused line has no effect";
+}
+
+TEST_F(IrcE2e, AMessageOfManyLinesBecomesBoundedIrcLinesAndJoinersStayConnected) {
+    // Finding 2: 50 native messages of "a\n" x 2,048 (4,096 bytes each) made every IRC client
+    // that joined the channel overflow its send queue on the history and be dropped.
+    auto native = native_login(server_, "Guest6060", false);
+    native->send(make_frame("JOIN", {{"channel", "flood"}}));
+    ASSERT_EQ(verb_of(native_reply(*native)), "OK");
+    std::string text;
+    for (int i = 0; i < 2048; ++i) text += "a\n";
+    constexpr int kMessages = 50;
+    for (int i = 0; i < kMessages; ++i) {
+        native->send(make_frame("SEND", {{"channel", "flood"}, {"text", text}}));
+        const auto reply = native_reply(*native);
+        ASSERT_EQ(verb_of(reply), "OK") << json::serialize(reply);
+        std::this_thread::sleep_for(60ms);  // under the default 20 requests a second
+    }
+
+    auto irc = client();
+    irc->register_as("late", "batch server-time message-tags");
+    irc->send("JOIN #flood");
+    std::size_t bytes = 0;
+    std::map<std::string, std::size_t> lines_per_message;
+    std::string current;
+    bool batch_ended = false;
+    while (!batch_ended) {
+        const auto line = irc->next();
+        ASSERT_TRUE(line) << "dropped after " << bytes << " bytes of the join";
+        bytes += line->size() + 2;
+        const auto m = parse_line(*line);
+        if (m.command == "PRIVMSG") {
+            if (auto id = tag_of(*line, "msgid")) current = *id;
+            ++lines_per_message[current];
+        }
+        batch_ended = m.command == "BATCH" && m.params.at(0).starts_with('-');
+    }
+    RecordProperty("join_bytes", static_cast<int>(bytes));
+    std::cout << "an IRC client joining #flood received " << bytes << " bytes\n";
+    EXPECT_EQ(lines_per_message.size(), static_cast<std::size_t>(kMessages));
+    for (const auto& [id, count] : lines_per_message)
+        EXPECT_LE(count, proto::irc::kMaxLinesPerMessage) << "message " << id;
+    irc->send("PING :still-here");
+    irc->wait_for("PONG");
+
+    // The same bound live, for a client without tags, and for a direct message.
+    auto plain = in_home("plain");
+    plain->send("JOIN #flood");
+    for (int markers = 0; markers < kMessages;) {  // the history, each message cut
+        if (plain->wait_for("PRIVMSG").find("[2033 more lines not shown]") != std::string::npos)
+            ++markers;
+    }
+    native->send(make_frame("SEND", {{"channel", "flood"}, {"text", text}}));
+    native->send(make_frame("DM", {{"to", "plain"}, {"text", text}}));
+    std::vector<std::string> live;
+    for (int seen = 0; seen < 2;) {
+        const std::string line = plain->wait_for("PRIVMSG");
+        live.push_back(line);
+        if (line.find("more lines not shown") != std::string::npos) ++seen;
+    }
+    EXPECT_EQ(live.size(), 2 * proto::irc::kMaxLinesPerMessage) << joined(live);
+    for (const auto& line : live) EXPECT_NE(parse_line(line).params.at(1), "") << line;
+    plain->send("PING :after");
+    plain->wait_for("PONG");
 }
 
 }  // namespace

@@ -29,6 +29,20 @@ std::vector<std::string> lines_of(const std::string& bytes) {
     return out;
 }
 
+/// How many words the trailing parameters of the lines holding `marker` list, all lines being
+/// within the IRC line limit.
+std::size_t listed(const std::vector<std::string>& lines, std::string_view marker) {
+    std::size_t count = 0;
+    for (const auto& line : lines) {
+        EXPECT_LE(line.size() + 2, irc::kMaxLineBytes);
+        if (line.find(marker) == std::string::npos) continue;
+        std::istringstream words(line.substr(line.find(" :") + 2));
+        std::string w;
+        while (words >> w) ++count;
+    }
+    return count;
+}
+
 class IrcCodecTest : public ::testing::Test {
 protected:
     IrcSettings settings_;
@@ -196,6 +210,11 @@ TEST_F(IrcCodecTest, CommandsBecomeRequests) {
     EXPECT_EQ(joins[0].channel, "#a");
     EXPECT_EQ(joins[1].key, "k2");
     EXPECT_EQ(joins[2].key, "");
+    // A channel named again in the same line is joined once (its names and history once).
+    auto repeated = std::get<Joins>(request("JOIN #a,#A,a,#b,#a k1,k2,k3,k4").command).joins;
+    ASSERT_EQ(repeated.size(), 2u);
+    EXPECT_EQ(repeated[1].channel, "#b");
+    EXPECT_EQ(repeated[1].key, "k4");
     EXPECT_EQ(std::get<Parts>(request("PART #a,#b :bye").command).parts.size(), 2u);
     EXPECT_EQ(std::get<Send>(request("PRIVMSG #home :hi there").command).text, "hi there");
     EXPECT_EQ(std::get<Dm>(request("PRIVMSG gina :psst").command).to, "gina");
@@ -291,16 +310,21 @@ TEST_F(IrcCodecTest, NamesOfABigChannelSpanLines) {
     Request names = request("NAMES #big");
     const auto lines = lines_of(codec_.ok(names, core::WhoResult{"big", members, "", false}));
     EXPECT_GT(lines.size(), 3u);
-    std::size_t count = 0;
-    for (const auto& line : lines) {
-        EXPECT_LE(line.size() + 2, irc::kMaxLineBytes);
-        if (line.find(" 353 ") != std::string::npos) {
-            std::istringstream words(line.substr(line.find(" :") + 2));
-            std::string w;
-            while (words >> w) ++count;
-        }
-    }
-    EXPECT_EQ(count, 200u);
+    EXPECT_EQ(listed(lines, " 353 "), 200u);
+}
+
+TEST_F(IrcCodecTest, WhoisOfAUserInManyChannelsListsThemAllOnSeveralLines) {
+    register_as("lou");
+    core::WhoisResult whois;
+    whois.user = "mo";
+    for (int i = 0; i < 100; ++i)
+        whois.channels.push_back({std::string(40, 'c') + std::to_string(i), i == 0});
+    Request whois_request = request("WHOIS mo");
+    const auto lines = lines_of(codec_.ok(whois_request, whois));
+    EXPECT_EQ(listed(lines, " 319 lou mo :"), 100u) << "a cut list would lose channels";
+    EXPECT_NE(
+        lines.at(1).find(" 319 lou mo :@#" + std::string(40, 'c') + "0 #"), std::string::npos
+    );
 }
 
 TEST_F(IrcCodecTest, OwnPostIsDeclinedAndEchoedOnlyWithEchoMessage) {
@@ -431,6 +455,91 @@ TEST_F(IrcCodecTest, OtherEvents) {
     EXPECT_EQ(
         codec_.event(core::NoticeEvent{"shutting_down", "bye"}), "ERROR :Closing Link: bye\r\n"
     );
+}
+
+TEST_F(IrcCodecTest, InvalidUtf8IsRefusedWithFailOrNotice) {
+    register_as("wes");
+    auto refused = [&](std::string_view line) {
+        auto input = codec_.decode(line, true);
+        const auto* error = std::get_if<DecodeError>(&input);
+        if (error == nullptr) {
+            ADD_FAILURE() << line << " was not refused";
+            return std::string();
+        }
+        EXPECT_EQ(error->code, Errc::bad_utf8);
+        return codec_.rejected(*error);
+    };
+    // Without standard-replies: a NOTICE naming the command, never the bytes.
+    EXPECT_EQ(
+        refused("JOIN #caf\xc3"),
+        ":salond.local NOTICE wes :JOIN rejected: the line is not valid UTF-8\r\n"
+    );
+    EXPECT_NE(answered("CAP LS 302").find("standard-replies"), std::string::npos);
+    answered("CAP REQ standard-replies");
+    EXPECT_EQ(
+        refused("MODE #home +\xc3"),
+        ":salond.local FAIL MODE INVALID_UTF8 :Rejected: the line is not valid UTF-8\r\n"
+    );
+    // Wherever the bad bytes are: a parameter, the trailing text, a tag, the source.
+    for (const char* line :
+         {"PRIVMSG #home :\xff", "@+a=\xfe PING x", ":\xc0\xaf NAMES #home", "NOTICE n\xe9 :x"}) {
+        EXPECT_NE(refused(line).find(" INVALID_UTF8 "), std::string::npos) << line;
+    }
+    // A command that is not one is not named.
+    EXPECT_EQ(refused("\xffJOIN #a").rfind(":salond.local FAIL * INVALID_UTF8 :", 0), 0u);
+    // Before registration too.
+    IrcCodec fresh{settings_};
+    auto input = fresh.decode(
+        "NICK b\xe9"
+        "b",
+        false
+    );
+    ASSERT_TRUE(std::holds_alternative<DecodeError>(input));
+    EXPECT_EQ(
+        fresh.rejected(std::get<DecodeError>(input)),
+        ":salond.local NOTICE * :NICK rejected: the line is not valid UTF-8\r\n"
+    );
+}
+
+TEST_F(IrcCodecTest, AnUnknownModeCharacterIsEchoedWhole) {
+    register_as("xia");
+    EXPECT_EQ(
+        answered("MODE #home +\xc3\xa9"),
+        ":salond.local 472 xia \xc3\xa9 :is an unknown mode char to me\r\n"
+    );
+    EXPECT_EQ(
+        answered("MODE #home -\xf0\x9f\x98\x80x"),
+        ":salond.local 472 xia \xf0\x9f\x98\x80 :is an unknown mode char to me\r\n"
+    );
+}
+
+TEST_F(IrcCodecTest, AMessageBecomesAtMostTheBoundOfLinesEverywhere) {
+    std::string text;
+    for (int i = 0; i < 2048; ++i) text += "a\n\n \n";  // blank lines make no PRIVMSG
+    const core::Message channel_message{1, "home", "yan", "", text, 0};
+    const core::Message direct{2, "", "yan", "zed", text, 0};
+    auto check = [](const std::string& bytes, std::size_t messages) {
+        const auto lines = lines_of(bytes);
+        std::size_t privmsgs = 0;
+        std::size_t markers = 0;
+        for (const auto& line : lines) {
+            auto m = irc::parse(line);
+            ASSERT_TRUE(m);
+            if (m->command != "PRIVMSG") continue;
+            ++privmsgs;
+            EXPECT_NE(m->params.at(1).find_first_not_of(' '), std::string::npos) << line;
+            if (m->params.at(1).ends_with("[2033 more lines not shown]")) ++markers;
+        }
+        EXPECT_EQ(privmsgs, messages * irc::kMaxLinesPerMessage);
+        EXPECT_EQ(markers, messages);
+    };
+    check(codec_.event(core::MessageEvent{channel_message}), 1);  // live
+    check(codec_.event(core::MessageEvent{direct}), 1);           // a DM
+    const core::HistoryEvent history{"home", {channel_message, channel_message}};
+    check(codec_.event(history), 2);  // history without tags
+    answered("CAP REQ :batch message-tags");
+    check(codec_.event(history), 2);  // history as a batch
+    check(codec_.event(core::MessageEvent{channel_message}), 1);
 }
 
 TEST_F(IrcCodecTest, OverlongLineIs417ThenError) {

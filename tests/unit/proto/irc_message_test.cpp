@@ -111,6 +111,23 @@ TEST(IrcLine, TextFromElsewhereCannotAddLinesNorOverflow) {
     EXPECT_TRUE(core::is_valid_utf8(written));
 }
 
+TEST(IrcLine, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+    // A lone lead byte, a stray continuation byte, an overlong form, a surrogate, and bytes
+    // that never appear in UTF-8: in a middle parameter and in the last one.
+    const std::string written =
+        line("", "s", "403", {"me", "#caf\xc3", "x\x80y \xc0\xaf \xed\xa0\x80 \xfe\xff \xc3\xa9"});
+    EXPECT_TRUE(core::is_valid_utf8(written)) << written;
+    EXPECT_EQ(
+        written,
+        ":s 403 me #caf\xef\xbf\xbd :x\xef\xbf\xbdy \xef\xbf\xbd\xef\xbf\xbd "
+        "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd \xc3\xa9\r\n"
+    );
+    // Replacement characters are 3 bytes each: the line still fits.
+    const std::string long_line = line("", "s", "332", {"me", "#a", std::string(600, '\xff')});
+    EXPECT_TRUE(core::is_valid_utf8(long_line));
+    EXPECT_LE(long_line.size(), kMaxLineBytes);
+}
+
 TEST(IrcLine, ParsesBackToTheSameParams) {
     const std::string written = line("", "src", "PRIVMSG", {"#chan", "text with  two spaces"});
     auto m = parse(std::string_view(written).substr(0, written.size() - 2));
@@ -120,18 +137,56 @@ TEST(IrcLine, ParsesBackToTheSameParams) {
     EXPECT_EQ(m->params[1], "text with  two spaces");
 }
 
-TEST(IrcSplit, NewlinesMakeLinesAndEmptyOnesVanish) {
-    auto pieces = split_text("one\r\ntwo\n\nthree\n", 100);
+constexpr std::size_t kUnbounded = 100'000;
+
+TEST(IrcSplit, NewlinesMakeLinesAndBlankOnesVanish) {
+    auto pieces = split_text("one\r\ntwo\n\n  \t \nthree\n", 100, kUnbounded);
     ASSERT_EQ(pieces.size(), 3u);
     EXPECT_EQ(pieces[0], "one");
     EXPECT_EQ(pieces[1], "two");
     EXPECT_EQ(pieces[2], "three");
-    EXPECT_TRUE(split_text("\n\r\n", 10).empty());
+    EXPECT_TRUE(split_text("\n\r\n \n\t", 10, kUnbounded).empty());
+}
+
+TEST(IrcSplit, AtMostMaxPiecesTheLastSayingWhatWasLeftOut) {
+    std::string text;
+    for (int i = 0; i < 2048; ++i) text += "a\n";
+    const auto pieces = split_text(text, 400, kMaxLinesPerMessage);
+    ASSERT_EQ(pieces.size(), kMaxLinesPerMessage);
+    for (std::size_t i = 0; i + 1 < pieces.size(); ++i) EXPECT_EQ(pieces[i], "a");
+    EXPECT_EQ(pieces.back(), "[2033 more lines not shown]");
+
+    // Exactly the limit: nothing is left out, so no marker.
+    std::string sixteen;
+    for (std::size_t i = 0; i < kMaxLinesPerMessage; ++i) sixteen += "line\n";
+    const auto all = split_text(sixteen, 400, kMaxLinesPerMessage);
+    ASSERT_EQ(all.size(), kMaxLinesPerMessage);
+    EXPECT_EQ(all.back(), "line");
+    EXPECT_EQ(
+        split_text(sixteen + "one more", 400, kMaxLinesPerMessage).back(),
+        "[2 more lines not shown]"
+    );
+
+    // Long lines count by the pieces they make; the marker itself fits.
+    const auto cut = split_text(std::string(100, 'x'), 10, 3);
+    ASSERT_EQ(cut.size(), 3u);
+    EXPECT_EQ(cut[2], "[8 more li");
+}
+
+TEST(IrcSplit, ATextOfTheLongestSizeWithoutNewlinesIsNotCut) {
+    std::string text;
+    for (int i = 0; text.size() < 4096; ++i) text += "word" + std::to_string(i) + " ";
+    text.resize(4096);
+    // The least room a PRIVMSG leaves: a 32-character nick twice in the source, a 51-byte target.
+    const std::size_t room = kMaxLineBytes - (1 + 71 + 1 + 7 + 1 + 51 + 4);
+    std::string joined;
+    for (const auto& p : split_text(text, room, kMaxLinesPerMessage)) joined += p;
+    EXPECT_EQ(joined, text);
 }
 
 TEST(IrcSplit, CutsAtSpacesAndKeepsEveryByte) {
     const std::string text = "the quick brown fox jumps over the lazy dog";
-    auto pieces = split_text(text, 10);
+    auto pieces = split_text(text, 10, kUnbounded);
     std::string joined;
     for (const auto& p : pieces) {
         EXPECT_LE(p.size(), 10u);
@@ -147,7 +202,7 @@ TEST(IrcSplit, NeverCutsAUtf8Character) {
     for (int i = 0; i < 200; ++i) text += "\xc3\xa9\xe2\x82\xac";  // é€, no spaces
     for (std::size_t max : {1u, 2u, 3u, 4u, 7u, 100u}) {
         std::string joined;
-        for (const auto& p : split_text(text, std::max<std::size_t>(max, 3))) {
+        for (const auto& p : split_text(text, std::max<std::size_t>(max, 3), kUnbounded)) {
             EXPECT_LE(p.size(), std::max<std::size_t>(max, 3));
             EXPECT_TRUE(core::is_valid_utf8(p)) << "max " << max;
             joined += p;
