@@ -14,6 +14,7 @@
 #include "app/admin.hpp"
 #include "app/config.hpp"
 #include "app/heap_trimmer.hpp"
+#include "app/private_files.hpp"
 #include "net/connection_registry.hpp"
 #include "net/http_listener.hpp"
 #include "net/http_service.hpp"
@@ -59,6 +60,7 @@ int run_server(const Config& config) {
     options.sync =
         config.sync_full ? store::SqliteOptions::Sync::full : store::SqliteOptions::Sync::normal;
     auto store = store::open_sqlite_store(config.data_dir / "salon.db", options);
+    warn_unless_private(config.data_dir, config.data_dir / "salon.db");
 
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     const unsigned io_threads = config.threads == 0 ? cores : config.threads;

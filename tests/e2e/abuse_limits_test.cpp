@@ -1,11 +1,16 @@
 // Abuse limits that must hold against a determined client: the failed-login budget under
-// parallel guessing.
+// parallel guessing, and the privacy of the database files.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
 
 #include "e2e_support.hpp"
 
 namespace salon::test {
 namespace {
+
+namespace fs = std::filesystem;
 
 /// How many lines of `log` contain `needle`.
 int count_lines(const std::string& log, std::string_view needle) {
@@ -14,6 +19,28 @@ int count_lines(const std::string& log, std::string_view needle) {
         ++count;
     return count;
 }
+
+/// The permission bits of `path` (0 when it does not exist).
+unsigned mode_of(const fs::path& path) {
+    struct stat st {};
+
+    if (::stat(path.c_str(), &st) != 0) return 0;
+    return st.st_mode & 07777;
+}
+
+/// Sets the process umask for the scope (salond children inherit it).
+class ScopedUmask {
+public:
+    explicit ScopedUmask(mode_t mask) : old_(::umask(mask)) {}
+
+    ~ScopedUmask() { ::umask(old_); }
+
+    ScopedUmask(const ScopedUmask&) = delete;
+    ScopedUmask& operator=(const ScopedUmask&) = delete;
+
+private:
+    mode_t old_;
+};
 
 // ---------------------------------------------------------------------------------------------
 // The failed-login budget
@@ -59,6 +86,50 @@ TEST(LoginThrottleE2e, ARightPasswordIsNotChargedToTheBudget) {
     EXPECT_EQ(call_no(*guesser, "CONN", {{"us", "ann"}, {"pwd", "guess-1"}}), "bad_credentials");
     EXPECT_EQ(call_no(*guesser, "CONN", {{"us", "ann"}, {"pwd", "guess-2"}}), "bad_credentials");
     EXPECT_EQ(call_no(*guesser, "CONN", {{"us", "ann"}, {"pwd", "guess-3"}}), "rate_limited");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The database is private
+
+TEST(PrivateData, TheDatabaseFilesAreOwnerOnlyWhateverTheUmask) {
+    const ScopedUmask umask_022(022);
+    ServerProcess server;  // creates salon.db in its data dir, and keeps -wal and -shm open
+    register_user(*connect_tcp(server), "ann");
+    const auto db = server.data_dir() / "salon.db";
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        const fs::path file = db.string() + suffix;
+        ASSERT_TRUE(fs::exists(file)) << file;
+        EXPECT_EQ(mode_of(file), 0600U) << file;
+    }
+    EXPECT_EQ(count_lines(server.log(), "open to other users"), 0) << server.log();
+}
+
+TEST(PrivateData, AFreshDataDirIsOwnerOnlyWhateverTheUmask) {
+    const ScopedUmask umask_022(022);
+    const auto parent = make_temp_dir("salon-private");
+    const auto dir = parent / "data";
+    const auto result = run_salond(
+        {"user", "add", "ann", "--data-dir", dir.string()}, std::string(kPassword) + "\n"
+    );
+    EXPECT_EQ(result.exit_status, 0) << result.output;
+    EXPECT_EQ(mode_of(dir), 0700U);
+    EXPECT_EQ(mode_of(dir / "salon.db"), 0600U);
+    fs::remove_all(parent);
+}
+
+TEST(PrivateData, AnExistingDataDirOthersCanReadGetsAWarningAtStart) {
+    const auto dir = make_temp_dir("salon-open-dir");
+    fs::permissions(dir, fs::perms(0755));
+    {
+        ServerProcess server({.extra_args = {}, .data_dir = dir});
+        const auto log = server.log();
+        EXPECT_EQ(count_lines(log, "data dir " + dir.string() + " is open to other users"), 1)
+            << log;
+        EXPECT_EQ(count_lines(log, "chmod 700 " + dir.string()), 1) << log;
+        EXPECT_EQ(count_lines(log, "chmod 600"), 0) << "salon.db itself is private\n" << log;
+        EXPECT_EQ(mode_of(dir), 0755U) << "an existing directory keeps its mode";
+    }
+    fs::remove_all(dir);
 }
 
 }  // namespace
