@@ -1,5 +1,6 @@
 // Abuse limits that must hold against a determined client: the failed-login budget under
-// parallel guessing, and the privacy of the database files.
+// parallel guessing, the deadlines on logging in and on completing a frame, and the privacy of
+// the database files.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -11,6 +12,7 @@ namespace salon::test {
 namespace {
 
 namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
 
 /// How many lines of `log` contain `needle`.
 int count_lines(const std::string& log, std::string_view needle) {
@@ -87,6 +89,114 @@ TEST(LoginThrottleE2e, ARightPasswordIsNotChargedToTheBudget) {
     EXPECT_EQ(call_no(*guesser, "CONN", {{"us", "ann"}, {"pwd", "guess-2"}}), "bad_credentials");
     EXPECT_EQ(call_no(*guesser, "CONN", {{"us", "ann"}, {"pwd", "guess-3"}}), "rate_limited");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Deadlines: a frame must complete, a connection must log in
+
+class Deadlines : public E2e {};
+
+TEST(DeadlinesRaw, AFrameTrickledForeverIsSilenceAndTheConnectionIsClosed) {
+    ServerProcess server({.extra_args = {"--idle-timeout", "1"}, .data_dir = {}});
+    auto slow = connect_tcp(server);
+    login(*slow, "");
+    drain(*slow, std::chrono::milliseconds(100));
+
+    // One byte every 100 ms of a frame that never ends: before, every byte was a sign of life.
+    slow->send_raw(R"({"SEND":{"channel":"home","text":")");
+    const auto start = Clock::now();
+    bool closed = false;
+    while (!closed && Clock::now() - start < std::chrono::seconds(4)) {
+        try {
+            slow->send_raw("a");
+        } catch (const std::runtime_error&) {
+            closed = true;  // the server is gone already
+            break;
+        }
+        closed = slow->closed_by_peer(std::chrono::milliseconds(100));
+    }
+    const auto took = Clock::now() - start;
+    EXPECT_TRUE(closed) << "a trickled frame kept the connection open";
+    // The idle timeout (1 s) plus the watchdog's resolution and some scheduling slack.
+    EXPECT_LT(took, std::chrono::milliseconds(2500));
+}
+
+TEST(DeadlinesRaw, AWebSocketMessageTrickledBetweenPingsIsSilenceToo) {
+    ServerProcess server({.extra_args = {"--idle-timeout", "1"}, .data_dir = {}});
+    auto slow = connect_ws(server);
+    login(*slow, "");
+    drain(*slow, std::chrono::milliseconds(100));
+
+    // A fragmented message that never ends, with a control ping after every fragment.
+    slow->send_frame(WsClient::kText, R"({"SEND":{"channel":"home","text":")", false);
+    const auto start = Clock::now();
+    bool closed = false;
+    while (!closed && Clock::now() - start < std::chrono::seconds(4)) {
+        try {
+            slow->send_frame(WsClient::kContinuation, "a", false);
+            slow->send_frame(WsClient::kPing, "alive?");
+        } catch (const std::runtime_error&) {
+            closed = true;
+            break;
+        }
+        closed = slow->closed_by_peer(std::chrono::milliseconds(100));
+    }
+    EXPECT_TRUE(closed) << "pings inside a never-ending message kept the connection open";
+    EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(2500));
+}
+
+TEST_P(Deadlines, AConnectionThatOnlyPingsIsToldAndClosedAtTheLoginTimeout) {
+    ServerProcess server(
+        {.extra_args = {"--login-timeout", "1", "--idle-timeout", "10"}, .data_dir = {}}
+    );
+    auto idler = open(server);
+    const auto start = Clock::now();
+    std::optional<Frame> notice;
+    // A PING every 200 ms, each answered with OK: before, that held the connection forever.
+    while (!notice && !idler->eof() && Clock::now() - start < std::chrono::seconds(4)) {
+        send(*idler, "PING");
+        const auto next_ping = Clock::now() + std::chrono::milliseconds(200);
+        while (!notice && !idler->eof() && Clock::now() < next_ping) {
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(next_ping - Clock::now());
+            auto frame = idler->next(std::max(left, std::chrono::milliseconds(1)));
+            if (frame && verb_of(*frame) == "NOTICE") notice = frame;
+        }
+    }
+    ASSERT_TRUE(notice.has_value()) << "pinging kept a connection that never logged in";
+    const auto took = Clock::now() - start;
+    EXPECT_EQ(str(body_of(*notice), "code"), "login_timeout");
+    EXPECT_GE(took, std::chrono::milliseconds(900));
+    EXPECT_LT(took, std::chrono::milliseconds(2500));
+    EXPECT_TRUE(idler->closed_by_peer(kWait));
+}
+
+TEST_P(Deadlines, ALoggedInClientThatAnswersPingsStaysPastBothTimeouts) {
+    ServerProcess server(
+        {.extra_args = {"--login-timeout", "1", "--idle-timeout", "1"}, .data_dir = {}}
+    );
+    auto client = open(server);
+    login(*client, "");
+    const auto start = Clock::now();
+    int pings = 0;
+    while (Clock::now() - start < std::chrono::seconds(3)) {
+        auto frame = client->next(std::chrono::milliseconds(100));
+        if (!frame) {
+            ASSERT_FALSE(client->eof()) << "closed after " << pings << " PINGs";
+            continue;
+        }
+        EXPECT_NE(verb_of(*frame), "NOTICE") << boost::json::serialize(*frame);
+        if (verb_of(*frame) == "PING") {
+            ++pings;
+            send(*client, "PONG");
+        }
+    }
+    EXPECT_GE(pings, 2);
+    call_ok(*client, "PING");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    , Deadlines, ::testing::Values(Transport::tcp, Transport::ws), transport_name
+);
 
 // ---------------------------------------------------------------------------------------------
 // The database is private

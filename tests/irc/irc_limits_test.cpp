@@ -1,5 +1,5 @@
 // IRC end-to-end: the abuse limits the IRC transport shares with the native one, the failed-login
-// budget under parallel SASL guessing.
+// budget under parallel SASL guessing and the deadline on registering.
 
 #include <gtest/gtest.h>
 
@@ -10,6 +10,8 @@
 
 namespace salon::test {
 namespace {
+
+using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kPassword = "correct-horse-battery-9";
 
@@ -61,6 +63,29 @@ TEST(IrcLimits, ParallelSaslGuessesAreCheckedOnlyUpToTheBudget) {
     pass.send("USER erin 0 * :Erin");
     const auto refused = pass.wait_for("400");
     EXPECT_NE(refused.find("too many failed logins"), std::string::npos) << refused;
+}
+
+TEST(IrcLimits, AClientThatNeverRegistersIsClosedAtTheLoginTimeoutEvenIfItPings) {
+    IrcServer server({"--login-timeout", "1", "--idle-timeout", "10"});
+    IrcClient idler(server.irc_port());
+    idler.send("NICK halfway");  // no USER: registration never completes
+    const auto start = Clock::now();
+    std::optional<std::string> error;
+    // A PING every 200 ms, each answered with PONG.
+    while (!error && Clock::now() - start < std::chrono::seconds(4)) {
+        idler.send("PING :still-here");
+        const auto next_ping = Clock::now() + std::chrono::milliseconds(200);
+        while (!error && Clock::now() < next_ping) {
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(next_ping - Clock::now());
+            const auto line = idler.next(std::max(left, std::chrono::milliseconds(1)));
+            if (line && line->starts_with("ERROR ")) error = line;
+        }
+    }
+    ASSERT_TRUE(error.has_value()) << "pinging kept an unregistered client";
+    EXPECT_NE(error->find("log in in time"), std::string::npos) << *error;
+    EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(2500));
+    EXPECT_TRUE(idler.closed_by_peer());
 }
 
 }  // namespace
