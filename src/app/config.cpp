@@ -127,6 +127,7 @@ void apply_config_file(Config& config, const std::filesystem::path& file) {
     TableReader limits(root, "limits");
     auto& l = config.limits;
     double idle_seconds = std::chrono::duration<double>(l.idle_timeout).count();
+    double login_seconds = std::chrono::duration<double>(l.login_timeout).count();
     limits.read("max_frame_bytes", l.max_frame_bytes);
     limits.read("max_text_bytes", l.max_text_bytes);
     limits.read("max_channels_per_user", l.max_channels_per_user);
@@ -135,11 +136,13 @@ void apply_config_file(Config& config, const std::filesystem::path& file) {
     limits.read("message_burst", l.message_burst);
     limits.read("rate_limit_strikes", l.rate_limit_strikes);
     limits.read("idle_timeout", idle_seconds);
+    limits.read("login_timeout", login_seconds);
     limits.read("send_queue_bytes", l.send_queue_bytes);
     limits.read("failed_logins_per_minute", l.failed_logins_per_minute);
     limits.read("history_on_join", l.history_on_join);
     limits.reject_unknown();
-    l.idle_timeout = idle_timeout_from_seconds(idle_seconds);
+    l.idle_timeout = timeout_from_seconds("idle_timeout", idle_seconds);
+    l.login_timeout = timeout_from_seconds("login_timeout", login_seconds);
 
     TableReader passwords(root, "passwords");
     std::size_t memory_kib = config.password.mem_bytes / 1024;
@@ -149,11 +152,11 @@ void apply_config_file(Config& config, const std::filesystem::path& file) {
     config.password.mem_bytes = memory_kib * 1024;
 }
 
-std::chrono::milliseconds idle_timeout_from_seconds(double seconds) {
+std::chrono::milliseconds timeout_from_seconds(std::string_view name, double seconds) {
     constexpr double kMinSeconds = 0.2;
     constexpr double kMaxSeconds = 24 * 60 * 60;
     if (!(seconds >= kMinSeconds && seconds <= kMaxSeconds)) {
-        throw ConfigError("idle_timeout must be between 0.2 and 86400 seconds");
+        throw ConfigError(fmt::format("{} must be between 0.2 and 86400 seconds", name));
     }
     return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
 }
@@ -173,6 +176,8 @@ void validate(const Config& config) {
     if (l.rate_limit_strikes < 1) throw ConfigError("rate_limit_strikes must be at least 1");
     if (l.idle_timeout < std::chrono::milliseconds(200))
         throw ConfigError("idle_timeout must be at least 0.2 seconds");
+    if (l.login_timeout < std::chrono::milliseconds(200))
+        throw ConfigError("login_timeout must be at least 0.2 seconds");
     if (l.send_queue_bytes < 4096) throw ConfigError("send_queue_bytes must be at least 4096");
     if (!(l.failed_logins_per_minute > 0))
         throw ConfigError("failed_logins_per_minute must be > 0");

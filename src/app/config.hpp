@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "auth/password.hpp"
@@ -41,8 +42,8 @@ void apply_config_file(Config& config, const std::filesystem::path& file);
 /// Checks values that no single option can check alone. @throws ConfigError
 void validate(const Config& config);
 
-/// An idle timeout given in seconds, as a duration. @throws ConfigError outside 0.2 s to 1 day
-/// (and for NaN or infinity, which no cast may see).
-std::chrono::milliseconds idle_timeout_from_seconds(double seconds);
+/// The timeout setting `name` given in seconds, as a duration. @throws ConfigError outside
+/// 0.2 s to 1 day (and for NaN or infinity, which no cast may see).
+std::chrono::milliseconds timeout_from_seconds(std::string_view name, double seconds);
 
 }  // namespace salon::app

@@ -14,6 +14,7 @@
 #include "app/admin.hpp"
 #include "app/config.hpp"
 #include "app/heap_trimmer.hpp"
+#include "app/private_files.hpp"
 #include "net/connection_registry.hpp"
 #include "net/http_listener.hpp"
 #include "net/http_service.hpp"
@@ -59,6 +60,7 @@ int run_server(const Config& config) {
     options.sync =
         config.sync_full ? store::SqliteOptions::Sync::full : store::SqliteOptions::Sync::normal;
     auto store = store::open_sqlite_store(config.data_dir / "salon.db", options);
+    warn_unless_private(config.data_dir, config.data_dir / "salon.db");
 
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     const unsigned io_threads = config.threads == 0 ? cores : config.threads;
@@ -232,6 +234,7 @@ int salond_main(int argc, char** argv) {
 
     auto& l = config.limits;
     double idle_seconds = std::chrono::duration<double>(l.idle_timeout).count();
+    double login_seconds = std::chrono::duration<double>(l.login_timeout).count();
     app.add_option("--max-frame-bytes", l.max_frame_bytes, "longest frame")->capture_default_str();
     app.add_option("--max-text-bytes", l.max_text_bytes, "longest message text")
         ->capture_default_str();
@@ -257,6 +260,10 @@ int salond_main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option(
            "--idle-timeout", idle_seconds, "seconds of silence before PING, twice that before close"
+    )
+        ->capture_default_str();
+    app.add_option(
+           "--login-timeout", login_seconds, "seconds from connecting to logging in, then close"
     )
         ->capture_default_str();
     app.add_option(
@@ -302,7 +309,8 @@ int salond_main(int argc, char** argv) {
     config.data_dir = data_dir;
     config.registration_open = registration == "open";
     config.sync_full = sync == "full";
-    l.idle_timeout = idle_timeout_from_seconds(idle_seconds);
+    l.idle_timeout = timeout_from_seconds("idle_timeout", idle_seconds);
+    l.login_timeout = timeout_from_seconds("login_timeout", login_seconds);
     validate(config);
 
     if (action)

@@ -22,6 +22,8 @@ struct Limits {
     std::size_t rate_limit_strikes = 20;
     /// Silence after which the server sends PING; the same again without an answer closes.
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(120)};
+    /// Time from connecting to logging in; then `NOTICE login_timeout` and the close.
+    std::chrono::milliseconds login_timeout{std::chrono::seconds(30)};
     /// Bytes queued for one connection before it is dropped with `send_queue_full`. Every chat
     /// client is a push client, so this bound is what keeps a stalled reader from growing memory.
     std::size_t send_queue_bytes = 1024 * 1024;

@@ -19,6 +19,11 @@ bool TokenBucket::try_take(SteadyTime now, double cost) noexcept {
     return true;
 }
 
+void TokenBucket::give_back(SteadyTime now, double cost) noexcept {
+    refill(now);
+    tokens_ = std::min(burst_, tokens_ + cost);
+}
+
 double TokenBucket::available(SteadyTime now) const noexcept {
     if (now <= last_) return tokens_;
     const std::chrono::duration<double> elapsed = now - last_;

@@ -14,6 +14,9 @@ public:
     /// Takes `cost` tokens if there are that many; false (and nothing taken) otherwise.
     bool try_take(SteadyTime now, double cost = 1.0) noexcept;
 
+    /// Returns `cost` tokens taken for something that turned out free (never above the burst).
+    void give_back(SteadyTime now, double cost = 1.0) noexcept;
+
     /// Tokens available at `now`, without taking any.
     double available(SteadyTime now) const noexcept;
 

@@ -1,5 +1,6 @@
 #include "net/session_driver.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -173,6 +174,7 @@ asio::awaitable<void> SessionDriver::wait_for_write(
 void SessionDriver::start_watchdog(server::Session& session) {
     session_ = &session;
     watching_ = true;
+    opened_ = server_.clock().steady_now();
     arm_watchdog();
 }
 
@@ -181,15 +183,28 @@ void SessionDriver::stop_watchdog() {
     watchdog_.cancel(*this);
 }
 
+bool SessionDriver::awaiting_login() const {
+    return !closing_ && !login_timed_out_ && !session_->logged_in();
+}
+
 void SessionDriver::arm_watchdog() {
-    const auto idle = server_.settings().limits.idle_timeout;
-    watchdog_.schedule(*this, since_ + (closing_ ? kCloseFlushBound : pinged_ ? idle : idle / 2));
+    const auto& limits = server_.settings().limits;
+    const auto idle = limits.idle_timeout;
+    auto deadline = since_ + (closing_ ? kCloseFlushBound : pinged_ ? idle : idle / 2);
+    if (awaiting_login()) deadline = std::min(deadline, opened_ + limits.login_timeout);
+    watchdog_.schedule(*this, deadline);
 }
 
 void SessionDriver::watchdog_tick() {
     if (!watching_) return;  // stopped after the tick was posted
     const auto now = server_.clock().steady_now();
     const auto idle = server_.settings().limits.idle_timeout;
+    if (awaiting_login() && now - opened_ >= server_.settings().limits.login_timeout) {
+        // Answering PINGs is not enough to hold a connection without logging in.
+        login_timed_out_ = true;
+        session_->notice("login_timeout", "you did not log in in time; closing the connection");
+        session_->close("login timeout");
+    }
     const bool expired_now = now - since_ >= (closing_ ? kCloseFlushBound : idle);
     if (!expired_now) {
         if (!closing_ && !pinged_ && now - since_ >= idle / 2) {

@@ -35,8 +35,8 @@ protected:
 
 /// The flow control and timing a transport connection applies to its Session: the reader's
 /// pause while the outbox backlog is high (backpressure), and the watchdog: PING after half the
-/// idle timeout, the end after the whole of it, and the bound on a closing flush. A connection
-/// runs its own reader and writer (they know the framing).
+/// idle timeout, the end after the whole of it, the login deadline, and the bound on a closing
+/// flush. A connection runs its own reader and writer (they know the framing).
 ///
 /// The watchdog is a deadline in one timing wheel per io_context (WatchdogService), not a timer
 /// per connection: an Asio timer costs every connection its own executor, per-timer state, a
@@ -57,7 +57,8 @@ public:
     SessionDriver& operator=(const SessionDriver&) = delete;
     ~SessionDriver();
 
-    /// The peer sent something (a frame or a protocol-level ping): it is alive.
+    /// The peer sent a complete frame (or a protocol-level ping between frames): it is alive.
+    /// Bytes of a frame still incomplete do not count, so a frame trickled forever is silence.
     void heard();
 
     /// Closing: a close was asked for, or the watchdog expired.
@@ -91,7 +92,8 @@ public:
     boost::asio::awaitable<bool> drained(const server::Session& session, std::size_t backlog_bytes);
 
     /// Starts the watchdog. When it expires it sets expired(), wakes a paused reader and calls
-    /// the connection's on_watchdog_expired().
+    /// the connection's on_watchdog_expired(). A session not logged in by the login timeout
+    /// gets `NOTICE login_timeout` and is closed after the flush.
     void start_watchdog(server::Session& session);
     /// Stops the watchdog for good; call when the connection ends.
     void stop_watchdog();
@@ -113,6 +115,8 @@ private:
         std::optional<boost::asio::steady_timer>& timer,
         std::optional<std::chrono::milliseconds> recheck = std::nullopt
     );
+    /// Still to log in, and the login timeout not yet acted on.
+    bool awaiting_login() const;
 
     server::ChatServer& server_;
     DrivenConnection& connection_;
@@ -124,7 +128,10 @@ private:
     // When the peer was last heard from; once closing, when the close began (what is heard
     // from a closing peer no longer matters).
     core::SteadyTime since_;
+    // When the watchdog started: the login timeout counts from here.
+    core::SteadyTime opened_;
     bool pinged_ = false;
+    bool login_timed_out_ = false;
     bool closing_ = false;
     bool expired_ = false;
     bool watching_ = false;

@@ -186,6 +186,7 @@ awaitable<TcpConnection::ReadEnd> TcpConnection::read_available() {
         std::size_t consumed = 0;
         for (std::size_t newline;
              (newline = buffer.find('\n', search_from)) != std::string::npos;) {
+            driver_.heard();  // a whole frame: bytes of a partial one are not a sign of life
             co_await driver_.pause_while_backlogged(*session_);
             if (driver_.closing()) co_return ReadEnd::closing;
             std::string frame(buffer.data() + consumed, newline - consumed);
@@ -218,7 +219,6 @@ awaitable<TcpConnection::ReadEnd> TcpConnection::read_available() {
         } while (n < 0 && errno == EINTR);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) co_return ReadEnd::idle;
         if (n <= 0) co_return ReadEnd::cut;  // the peer went away (EOF, reset)
-        driver_.heard();
         buffer.append(scratch.data(), static_cast<std::size_t>(n));
     }
 }

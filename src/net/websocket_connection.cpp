@@ -62,9 +62,12 @@ awaitable<void> WebSocketConnection::run(Request upgrade) {
 
     session_ = server_.open_session(weak_from_this(), address_);
     driver_.heard();
-    // A ping or pong from the peer is a sign of life like any frame. Runs inside our reads,
-    // on the connection's thread.
-    ws_.control_callback([this](websocket::frame_type, beast::string_view) { driver_.heard(); });
+    // A ping or pong from the peer is a sign of life like any frame, unless it comes in the
+    // middle of a message that must complete first. Runs inside our reads, on the connection's
+    // thread.
+    ws_.control_callback([this](websocket::frame_type, beast::string_view) {
+        if (!mid_message_) driver_.heard();
+    });
     boost::system::error_code ec;
     beast::get_lowest_layer(ws_).socket().set_option(asio::ip::tcp::no_delay(true), ec);
 
@@ -152,6 +155,7 @@ awaitable<void> WebSocketConnection::read_loop() {
                 asio::buffer(message.data() + had, kReadChunk), use_nothrow
             );
             message.resize(had + n);
+            mid_message_ = !ws_.is_message_done();
             if (ec) {
                 // Closed by the peer, reset, bad framing or bad UTF-8 (1007).
                 spdlog::debug("{}: WebSocket read ended: {}", address_, ec.message());

@@ -64,6 +64,8 @@ private:
     // Wakes the writer coroutine (cancelled when frames arrive or the connection closes).
     boost::asio::steady_timer writer_signal_;
     boost::beast::websocket::close_code close_code_ = boost::beast::websocket::close_code::normal;
+    // Part of a message has arrived, not its end: pings meanwhile are no sign of life.
+    bool mid_message_ = false;
 };
 
 }  // namespace salon::net

@@ -974,7 +974,8 @@ std::string IrcCodec::event(const core::Event& event) const {
         return irc::line("", "", "PING", {server}, irc::Trailing::when_needed);
     if (const auto* n = std::get_if<core::NoticeEvent>(&event)) {
         // These end the connection: IRC says so with ERROR.
-        if (n->code == "shutting_down" || n->code == "send_queue_full" || n->code == "rate_limited")
+        if (n->code == "shutting_down" || n->code == "send_queue_full" ||
+            n->code == "rate_limited" || n->code == "login_timeout")
             return irc::line("", "", "ERROR", {"Closing Link: " + n->message});
         return irc::line("", server, "NOTICE", {"*", n->message});
     }

@@ -26,13 +26,7 @@ LoginThrottle::LoginThrottle(const core::Clock& clock, double failures_per_minut
       per_second_(failures_per_minute / 60.0),
       burst_(std::max(1.0, failures_per_minute)) {}
 
-bool LoginThrottle::allows(const std::string& address) {
-    std::lock_guard lock(mutex_);
-    const auto it = buckets_.find(address);
-    return it == buckets_.end() || it->second.available(clock_.steady_now()) >= 1.0;
-}
-
-void LoginThrottle::record_failure(const std::string& address) {
+bool LoginThrottle::try_reserve(const std::string& address) {
     const auto now = clock_.steady_now();
     std::lock_guard lock(mutex_);
     if (buckets_.size() >= kMaxTrackedAddresses) {
@@ -40,7 +34,14 @@ void LoginThrottle::record_failure(const std::string& address) {
         std::erase_if(buckets_, [&](auto& entry) { return entry.second.available(now) >= burst_; });
     }
     auto it = buckets_.try_emplace(address, per_second_, burst_, now).first;
-    it->second.try_take(now);
+    return it->second.try_take(now);
+}
+
+void LoginThrottle::give_back(const std::string& address) {
+    const auto now = clock_.steady_now();
+    std::lock_guard lock(mutex_);
+    // A bucket forgotten meanwhile was full, and a new one starts full.
+    if (const auto it = buckets_.find(address); it != buckets_.end()) it->second.give_back(now);
 }
 
 ChatServer::ChatServer(

@@ -41,13 +41,19 @@ struct ServerSettings {
 };
 
 /// Failed logins per address, so that guessing passwords costs time (`rate_limited`).
+///
+/// Every password check is paid for before it runs and refunded when the password was right:
+/// checks in parallel cannot exceed the budget, and a user who types their password correctly
+/// is not charged for it.
 class LoginThrottle {
 public:
     LoginThrottle(const core::Clock& clock, double failures_per_minute);
 
-    /// False while the address has used up its failures.
-    bool allows(const std::string& address);
-    void record_failure(const std::string& address);
+    /// Takes one attempt from the address's budget, in one step; false (nothing taken) while
+    /// the budget is used up.
+    bool try_reserve(const std::string& address);
+    /// Returns an attempt that try_reserve() took: the password was right, or none was checked.
+    void give_back(const std::string& address);
 
 private:
     static constexpr std::size_t kMaxTrackedAddresses = 100'000;  // bounds the map's memory

@@ -292,9 +292,10 @@ awaitable<Session::Outcome> Session::on(const RequestPtr& request, proto::Conn& 
         co_return co_await log_in(request, actor, channel, {}, irc);
     }
 
-    // IRC: without a password nothing is guessed, so the throttle does not apply.
+    // IRC: without a password nothing is guessed, so the throttle does not apply. Otherwise
+    // the attempt is paid for before the check, so that parallel guesses stay in the budget.
     const bool no_password = c.pwd.empty();
-    if (!(irc && no_password) && !server_.login_throttle().allows(remote_address_)) {
+    if (!(irc && no_password) && !server_.login_throttle().try_reserve(remote_address_)) {
         metrics::salon().rate_limited.inc();
         co_return Failure(
             Errc::rate_limited, "too many failed logins from your address; wait a minute"
@@ -307,6 +308,7 @@ awaitable<Session::Outcome> Session::on(const RequestPtr& request, proto::Conn& 
     auto account = co_await server_.blocking(find);
     if (!account && irc) {
         // IRC makes an unknown nick a guest, so there is no secret for timing to reveal.
+        server_.login_throttle().give_back(remote_address_);
         core::Actor actor{c.us, core::fold_user_name(c.us), true, false};
         co_return co_await log_in(request, actor, channel, {}, irc);
     }
@@ -317,11 +319,11 @@ awaitable<Session::Outcome> Session::on(const RequestPtr& request, proto::Conn& 
     }
     const bool verified = co_await password_matches(account, c.pwd);
     if (!verified) {
-        server_.login_throttle().record_failure(remote_address_);
         metrics::salon().failed_logins.inc();
         spdlog::info("{}: failed login", remote_address_);
         co_return Failure(Errc::bad_credentials);
     }
+    server_.login_throttle().give_back(remote_address_);
     auto remembered = [&store = server_.store(), us = c.us] { return store.memberships_of(us); };
     auto memberships = co_await server_.blocking(remembered);
     core::Actor actor{account->name, core::fold_user_name(account->name), false, account->admin};
@@ -635,7 +637,7 @@ awaitable<Session::Outcome> Session::on(const RequestPtr&, proto::Authenticate& 
     if (logged_in_) co_return Failure(Errc::already_logged_in);
     if (!core::is_valid_user_name(a.us) || core::is_guest_name(a.us))
         co_return Failure(Errc::bad_credentials);
-    if (!server_.login_throttle().allows(remote_address_)) {
+    if (!server_.login_throttle().try_reserve(remote_address_)) {
         co_return Failure(
             Errc::rate_limited, "too many failed logins from your address; wait a minute"
         );
@@ -644,10 +646,10 @@ awaitable<Session::Outcome> Session::on(const RequestPtr&, proto::Authenticate& 
     auto account = co_await server_.blocking(find);
     const bool verified = co_await password_matches(account, a.pwd);
     if (!verified) {
-        server_.login_throttle().record_failure(remote_address_);
         spdlog::info("{}: failed SASL authentication", remote_address_);
         co_return Failure(Errc::bad_credentials);
     }
+    server_.login_throttle().give_back(remote_address_);
     co_return core::Result{core::AccountResult{std::move(account->name)}};
 }
 

@@ -46,6 +46,9 @@ public:
 
     const std::string& remote_address() const noexcept { return remote_address_; }
 
+    /// Logged in (CONN, REGISTER or IRC registration done) and not yet quit.
+    bool logged_in() const noexcept { return logged_in_; }
+
     /// Runs one frame (without its line ending) to completion, replies included.
     boost::asio::awaitable<void> handle_frame(std::string frame);
     /// The peer sent a frame past the limit: `NO line_too_long`, then the connection closes.

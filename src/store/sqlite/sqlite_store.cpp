@@ -1,10 +1,15 @@
 // SqliteStore: schema migrations, cached prepared statements, transactions and the reader pool.
 #include "store/sqlite/sqlite_store.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <limits>
 #include <string>
@@ -139,6 +144,20 @@ constexpr const char* kPendingOf =
     "WHERE p.user_folded = ?1 AND p.message_id > ?2 ORDER BY p.message_id LIMIT ?3";
 constexpr const char* kForgetPending =
     "DELETE FROM pending_dms WHERE user_folded = ?1 AND message_id <= ?2";
+
+/// Creates `file` empty and private (0600, whatever the umask) unless it exists. SQLite would
+/// create it 0644 less the umask, and gives its -wal and -shm files the database file's mode:
+/// password hashes and every DM would be readable by any local user.
+void create_private_file(const std::filesystem::path& file) {
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST) return;
+    const bool made = fd >= 0 && ::fchmod(fd, 0600) == 0;
+    const int error = errno;
+    if (fd >= 0) ::close(fd);
+    if (!made) {
+        throw StorageError("cannot create database " + file.string() + ": " + std::strerror(error));
+    }
+}
 
 [[noreturn]] void fail(sqlite3* db, int rc, std::string_view what) {
     std::string text(what);
@@ -441,13 +460,17 @@ SqliteStore::SqliteStore(const std::filesystem::path& file, SqliteOptions option
     : checkpoint_pages_(std::max(1, options.checkpoint_pages)) {
     if (file.has_parent_path()) {
         std::error_code ec;
-        std::filesystem::create_directories(file.parent_path(), ec);
+        // Private, like the database in it (an existing directory keeps its mode).
+        if (std::filesystem::create_directories(file.parent_path(), ec)) {
+            std::filesystem::permissions(file.parent_path(), std::filesystem::perms::owner_all, ec);
+        }
         if (ec) {
             throw StorageError(
                 "cannot create directory " + file.parent_path().string() + ": " + ec.message()
             );
         }
     }
+    create_private_file(file);
     writer_ = std::make_unique<SqliteConnection>(file, false, options);
     {
         // Switching to WAL can quietly keep the old mode (a filesystem without shared memory);

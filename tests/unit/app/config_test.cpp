@@ -76,6 +76,7 @@ messages_per_second = 2.5
 message_burst = 5.0
 rate_limit_strikes = 4
 idle_timeout = 0.5
+login_timeout = 7.5
 send_queue_bytes = 65536
 failed_logins_per_minute = 3.0
 history_on_join = 25
@@ -104,6 +105,7 @@ argon2_memory_kib = 8192
     EXPECT_DOUBLE_EQ(c.limits.message_burst, 5.0);
     EXPECT_EQ(c.limits.rate_limit_strikes, 4U);
     EXPECT_EQ(c.limits.idle_timeout, 500ms);
+    EXPECT_EQ(c.limits.login_timeout, 7500ms);
     EXPECT_EQ(c.limits.send_queue_bytes, 65536U);
     EXPECT_DOUBLE_EQ(c.limits.failed_logins_per_minute, 3.0);
     EXPECT_EQ(c.limits.history_on_join, 25U);
@@ -141,6 +143,7 @@ TEST_F(ConfigFileTest, TheShippedExampleFileIsValidAndStatesTheDefaults) {
     EXPECT_DOUBLE_EQ(config.limits.message_burst, defaults.limits.message_burst);
     EXPECT_EQ(config.limits.rate_limit_strikes, defaults.limits.rate_limit_strikes);
     EXPECT_EQ(config.limits.idle_timeout, defaults.limits.idle_timeout);
+    EXPECT_EQ(config.limits.login_timeout, defaults.limits.login_timeout);
     EXPECT_EQ(config.limits.send_queue_bytes, defaults.limits.send_queue_bytes);
     EXPECT_DOUBLE_EQ(
         config.limits.failed_logins_per_minute, defaults.limits.failed_logins_per_minute
@@ -244,6 +247,7 @@ TEST_F(ConfigFileTest, AValueOfTheWrongTypeIsAnErrorNamingTheKey) {
              {"[limits]\nmax_frame_bytes = \"16k\"\n", "max_frame_bytes"},
              {"[limits]\nmessages_per_second = \"fast\"\n", "messages_per_second"},
              {"[limits]\nidle_timeout = \"2m\"\n", "idle_timeout"},
+             {"[limits]\nlogin_timeout = \"30s\"\n", "login_timeout"},
              {"[passwords]\nargon2_ops = \"2\"\n", "argon2_ops"},
          }) {
         const auto message = error_applying(toml);
@@ -360,6 +364,7 @@ TEST(ConfigValidateTest, TheSmallestAllowedValuesAreValid) {
     c.limits.message_burst = 1;
     c.limits.rate_limit_strikes = 1;
     c.limits.idle_timeout = 200ms;
+    c.limits.login_timeout = 200ms;
     c.limits.send_queue_bytes = 4096;
     c.limits.failed_logins_per_minute = 0.5;
     c.limits.history_on_join = 0;
@@ -399,6 +404,7 @@ TEST(ConfigValidateTest, EachImpossibleValueIsRefusedNamingTheSetting) {
         {"rate_limit_strikes", [](Config& c) { c.limits.rate_limit_strikes = 0; }},
         {"idle_timeout", [](Config& c) { c.limits.idle_timeout = 199ms; }},
         {"idle_timeout", [](Config& c) { c.limits.idle_timeout = -1s; }},
+        {"login_timeout", [](Config& c) { c.limits.login_timeout = 199ms; }},
         {"send_queue_bytes", [](Config& c) { c.limits.send_queue_bytes = 4095; }},
         {"failed_logins_per_minute", [](Config& c) { c.limits.failed_logins_per_minute = 0; }},
         {"history_on_join", [](Config& c) { c.limits.history_on_join = 201; }},
@@ -425,6 +431,11 @@ TEST_F(ConfigFileTest, AnIdleTimeoutTooLargeToCountInMillisecondsIsRefused) {
         },
         ConfigError
     );
+}
+
+TEST_F(ConfigFileTest, ALoginTimeoutOutsideItsRangeIsAnErrorNamingIt) {
+    EXPECT_TRUE(mentions(error_applying("[limits]\nlogin_timeout = 0.1\n"), "login_timeout"));
+    EXPECT_TRUE(mentions(error_applying("[limits]\nlogin_timeout = 1e300\n"), "login_timeout"));
 }
 
 }  // namespace

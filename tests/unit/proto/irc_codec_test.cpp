@@ -455,6 +455,9 @@ TEST_F(IrcCodecTest, OtherEvents) {
     EXPECT_EQ(
         codec_.event(core::NoticeEvent{"shutting_down", "bye"}), "ERROR :Closing Link: bye\r\n"
     );
+    EXPECT_EQ(
+        codec_.event(core::NoticeEvent{"login_timeout", "late"}), "ERROR :Closing Link: late\r\n"
+    );
 }
 
 TEST_F(IrcCodecTest, InvalidUtf8IsRefusedWithFailOrNotice) {

@@ -1,0 +1,92 @@
+// IRC end-to-end: the abuse limits the IRC transport shares with the native one, the failed-login
+// budget under parallel SASL guessing and the deadline on registering.
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "irc_client.hpp"
+
+namespace salon::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::string_view kPassword = "correct-horse-battery-9";
+
+/// How many times `needle` occurs in `text`.
+int occurrences(const std::string& text, std::string_view needle) {
+    int count = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+        ++count;
+    return count;
+}
+
+TEST(IrcLimits, ParallelSaslGuessesAreCheckedOnlyUpToTheBudget) {
+    constexpr int kBudget = 3;  // a minute's worth; one comes back every 20 s
+    IrcServer server({"--failed-logins-per-minute", "3"});
+    const auto added = run_salond(
+        {"user", "add", "erin", "--data-dir", server.process().data_dir().string()},
+        std::string(kPassword) + "\n"
+    );
+    ASSERT_EQ(added.exit_status, 0) << added.output;
+
+    auto start_sasl = [&] {
+        auto c = std::make_unique<IrcClient>(server.irc_port());
+        c->send("CAP REQ sasl");
+        c->send("NICK erin");
+        c->send("USER erin 0 * :Erin");
+        c->send("AUTHENTICATE PLAIN");
+        c->wait_for("AUTHENTICATE");
+        return c;
+    };
+    constexpr int kGuesses = 30;
+    std::vector<std::unique_ptr<IrcClient>> guessers;
+    for (int i = 0; i < kGuesses; ++i) guessers.push_back(start_sasl());
+    // Every guess is on the wire before the first answer: the server sees them in parallel.
+    int guess = 0;
+    for (auto& c : guessers) {
+        c->send("AUTHENTICATE " + sasl_plain("erin", "wrong-password-" + std::to_string(guess++)));
+    }
+    for (auto& c : guessers) c->wait_for("904");
+    EXPECT_EQ(occurrences(server.process().log(), "failed SASL authentication"), kBudget)
+        << "password checks run";
+
+    // The budget is spent: the right password is refused too, over SASL and over PASS.
+    auto right = start_sasl();
+    right->send("AUTHENTICATE " + sasl_plain("erin", kPassword));
+    right->wait_for("904");
+    IrcClient pass(server.irc_port());
+    pass.send("PASS " + std::string(kPassword));
+    pass.send("NICK erin");
+    pass.send("USER erin 0 * :Erin");
+    const auto refused = pass.wait_for("400");
+    EXPECT_NE(refused.find("too many failed logins"), std::string::npos) << refused;
+}
+
+TEST(IrcLimits, AClientThatNeverRegistersIsClosedAtTheLoginTimeoutEvenIfItPings) {
+    IrcServer server({"--login-timeout", "1", "--idle-timeout", "10"});
+    IrcClient idler(server.irc_port());
+    idler.send("NICK halfway");  // no USER: registration never completes
+    const auto start = Clock::now();
+    std::optional<std::string> error;
+    // A PING every 200 ms, each answered with PONG.
+    while (!error && Clock::now() - start < std::chrono::seconds(4)) {
+        idler.send("PING :still-here");
+        const auto next_ping = Clock::now() + std::chrono::milliseconds(200);
+        while (!error && Clock::now() < next_ping) {
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(next_ping - Clock::now());
+            const auto line = idler.next(std::max(left, std::chrono::milliseconds(1)));
+            if (line && line->starts_with("ERROR ")) error = line;
+        }
+    }
+    ASSERT_TRUE(error.has_value()) << "pinging kept an unregistered client";
+    EXPECT_NE(error->find("log in in time"), std::string::npos) << *error;
+    EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(2500));
+    EXPECT_TRUE(idler.closed_by_peer());
+}
+
+}  // namespace
+}  // namespace salon::test
