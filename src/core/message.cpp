@@ -11,10 +11,18 @@ constexpr std::size_t kEnvelopeBytes = 256;
 std::size_t escaped_size_bound(std::string_view text) {
     std::size_t bytes = text.size();
     for (const char c : text) {
-        if (static_cast<unsigned char>(c) < 0x20) {
-            bytes += 5;
-        } else if (c == '"' || c == '\\') {
-            bytes += 1;
+        switch (c) {
+            case '"':
+            case '\\':
+            case '\b':
+            case '\f':
+            case '\n':
+            case '\r':
+            case '\t':
+                bytes += 1;  // a two-byte escape
+                break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) bytes += 5;  // \u00XX
         }
     }
     return bytes;

@@ -26,8 +26,9 @@ struct Message {
     bool is_direct() const noexcept { return channel.empty(); }
 };
 
-/// At least what any wire format spends on `text`: every control character escaped to six
-/// bytes (JSON's \u0001), every quote or backslash to two.
+/// At least what any wire format spends on `text`: as JSON escapes it, a quote, a backslash,
+/// and \b \f \n \r \t to two bytes, any other control character to six (\u0001). (IRC spends
+/// less: it cuts a message to a bounded number of lines.)
 std::size_t escaped_size_bound(std::string_view text);
 
 /// At least what any wire format spends on the message: its text with every control character

@@ -678,7 +678,9 @@ TEST_F(IrcE2e, AMessageOfManyLinesBecomesBoundedIrcLinesAndJoinersStayConnected)
     }
     RecordProperty("join_bytes", static_cast<int>(bytes));
     std::cout << "an IRC client joining #flood received " << bytes << " bytes\n";
-    EXPECT_EQ(lines_per_message.size(), static_cast<std::size_t>(kMessages));
+    // The newest messages that fit a bulk reply (docs/protocol.md), each cut to the line bound.
+    EXPECT_GE(lines_per_message.size(), 10U);
+    EXPECT_LE(lines_per_message.size(), static_cast<std::size_t>(kMessages));
     for (const auto& [id, count] : lines_per_message)
         EXPECT_LE(count, proto::irc::kMaxLinesPerMessage) << "message " << id;
     irc->send("PING :still-here");
@@ -687,7 +689,7 @@ TEST_F(IrcE2e, AMessageOfManyLinesBecomesBoundedIrcLinesAndJoinersStayConnected)
     // The same bound live, for a client without tags, and for a direct message.
     auto plain = in_home("plain");
     plain->send("JOIN #flood");
-    for (int markers = 0; markers < kMessages;) {  // the history, each message cut
+    for (std::size_t markers = 0; markers < lines_per_message.size();) {  // the history, cut
         if (plain->wait_for("PRIVMSG").find("[2033 more lines not shown]") != std::string::npos)
             ++markers;
     }

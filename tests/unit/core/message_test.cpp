@@ -21,6 +21,7 @@ TEST(WireSizeBoundTest, CountsEscapesAtTheirWorst) {
     const std::size_t plain = wire_size_bound(with_text(1, "abcd"));
     EXPECT_EQ(wire_size_bound(with_text(1, "ab\x01\x02")), plain + 10);
     EXPECT_EQ(wire_size_bound(with_text(1, "a\"\\d")), plain + 2);
+    EXPECT_EQ(wire_size_bound(with_text(1, "a\n\tb")), plain + 2);
     EXPECT_EQ(wire_size_bound(with_text(1, "\xc3\xa9")), plain - 2);  // UTF-8 goes as it is
 }
 
