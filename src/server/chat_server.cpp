@@ -23,24 +23,19 @@ constexpr std::chrono::milliseconds kHashingStarvation{1000};
 
 LoginThrottle::LoginThrottle(const core::Clock& clock, double failures_per_minute)
     : clock_(clock),
-      per_second_(failures_per_minute / 60.0),
-      burst_(std::max(1.0, failures_per_minute)) {}
+      failures_(
+          failures_per_minute / 60.0, std::max(1.0, failures_per_minute), kMaxTrackedAddresses
+      ) {}
 
 bool LoginThrottle::allows(const std::string& address) {
     std::lock_guard lock(mutex_);
-    const auto it = buckets_.find(address);
-    return it == buckets_.end() || it->second.available(clock_.steady_now()) >= 1.0;
+    return failures_.available(address, clock_.steady_now()) >= 1.0;
 }
 
 void LoginThrottle::record_failure(const std::string& address) {
     const auto now = clock_.steady_now();
     std::lock_guard lock(mutex_);
-    if (buckets_.size() >= kMaxTrackedAddresses) {
-        // Forget the addresses that have recovered fully; they would start full anyway.
-        std::erase_if(buckets_, [&](auto& entry) { return entry.second.available(now) >= burst_; });
-    }
-    auto it = buckets_.try_emplace(address, per_second_, burst_, now).first;
-    it->second.try_take(now);
+    failures_.try_take(address, now);
 }
 
 ChatServer::ChatServer(
