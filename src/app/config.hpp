@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "auth/password.hpp"
@@ -40,6 +41,10 @@ void apply_config_file(Config& config, const std::filesystem::path& file);
 
 /// Checks values that no single option can check alone. @throws ConfigError
 void validate(const Config& config);
+
+/// `open`, `registered` or `admins` as a policy. @throws ConfigError for anything else
+core::ChannelCreation parse_channel_creation(std::string_view text);
+std::string_view channel_creation_name(core::ChannelCreation policy);
 
 /// An idle timeout given in seconds, as a duration. @throws ConfigError outside 0.2 s to 1 day
 /// (and for NaN or infinity, which no cast may see).

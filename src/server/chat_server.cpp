@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "server/session.hpp"
 
 namespace salon::server {
@@ -51,7 +53,7 @@ ChatServer::ChatServer(
       workers_(worker_threads),
       store_writes_(boost::asio::make_strand(workers_.get_executor())),
       delivery_(boost::asio::make_strand(io.get_executor())),
-      hub_(settings_.limits, store_, store_writes_),
+      hub_(settings_.limits, store_, store_writes_, clock_, [this] { return pipeline_.last_id(); }),
       pipeline_(store_, clock_, delivery_, store_.max_message_id()),
       login_throttle_(clock_, settings_.limits.failed_logins_per_minute),
       lazy_wakes_(io.get_executor(), kLazyWakeInterval),
@@ -62,7 +64,15 @@ ChatServer::~ChatServer() {
 }
 
 void ChatServer::load() {
-    const auto channels = store_.load_channels();
+    auto channels = store_.load_channels();
+    // The default channel belongs to the server: it exists from the first start on.
+    if (std::ranges::none_of(channels, [](const auto& c) {
+            return c.name == core::kHomeChannel;
+        })) {
+        channels.push_back(store::ChannelRecord{
+            std::string(core::kHomeChannel), "", "", clock_.unix_now_ms()});
+        store_.save_channel(channels.back());
+    }
     for (const auto& channel : channels) {
         hub_.load_channel(
             channel,
