@@ -31,6 +31,15 @@ bool vanishes(Connection& conn, const std::string& name) {
     return true;
 }
 
+/// The texts of a HISTORY page of `channel`, oldest first.
+std::vector<std::string> history_texts(Connection& conn, std::string_view channel) {
+    const auto page = call_ok(conn, "HISTORY", {{"channel", channel}});
+    std::vector<std::string> texts;
+    for (const auto& m : page.at("messages").as_array())
+        texts.push_back(str(m.as_object(), "text"));
+    return texts;
+}
+
 /// The `op` flag of `user` in WHO `channel`.
 bool is_op(Connection& conn, std::string_view channel, std::string_view user) {
     const auto who = call_ok(conn, "WHO", {{"channel", channel}});  // the loop borrows from it
@@ -90,7 +99,8 @@ TEST_P(ChannelCreation, AGuestsChannelVanishesWhenEmptyAndTakesItsHistoryWithIt)
     send(*b, "END");
     ASSERT_TRUE(vanishes(*watcher, "hideout"));
 
-    // A stranger who takes the name gets a new, empty channel, and is its operator.
+    // A stranger who takes the name gets a new, empty channel, and is its operator. Its
+    // history shows its own message only (a page reaches up to the newest message delivered).
     auto c = open(server);
     const auto carl = str(login(*c, ""), "user");
     send(*c, "JOIN", {{"channel", "hideout"}});
@@ -99,21 +109,19 @@ TEST_P(ChannelCreation, AGuestsChannelVanishesWhenEmptyAndTakesItsHistoryWithIt)
     c->expect("JOIN", kWait);
     EXPECT_TRUE(body_of(c->expect("HISTORY", kWait)).at("messages").as_array().empty());
     EXPECT_TRUE(is_op(*c, "hideout", carl));
-    const auto history = call_ok(*c, "HISTORY", {{"channel", "hideout"}});
-    EXPECT_TRUE(history.at("messages").as_array().empty()) << boost::json::serialize(history);
-    // ...and the same after a restart: nothing of the old channel is left in storage.
     call_ok(*c, "SEND", msg("hideout", "mine"));
-    c.reset();
-    a.reset();
-    watcher.reset();
-    b.reset();
-    ASSERT_EQ(server.stop(SIGTERM), 0) << server.log();
+    EXPECT_EQ(history_texts(*c, "hideout"), std::vector<std::string>{"mine"});
+
+    // A crash before the channel could go leaves its messages stored; whoever makes a channel
+    // of that name after the restart does not see them either.
+    ASSERT_EQ(server.stop(SIGKILL), 128 + SIGKILL);
     server.start();
     auto d = open(server);
     login(*d, "");
     EXPECT_FALSE(listed(*d).contains("hideout"));
     call_ok(*d, "JOIN", {{"channel", "hideout"}});
-    EXPECT_TRUE(call_ok(*d, "HISTORY", {{"channel", "hideout"}}).at("messages").as_array().empty());
+    call_ok(*d, "SEND", msg("hideout", "new"));
+    EXPECT_EQ(history_texts(*d, "hideout"), std::vector<std::string>{"new"});
 }
 
 TEST_P(ChannelCreation, ARegisteredUsersChannelPersistsButAGuestsDoesNotComeBackForThem) {
