@@ -128,7 +128,7 @@ def main():
     server = subprocess.Popen(
         [args.salond, "--bind", HOST, "--port", str(port), "--http-port", "0", "--irc-port", "0",
          "--data-dir", data, "--log-level", "warn", "--messages-per-second", "100000",
-         "--message-burst", "100000"])
+         "--message-burst", "100000", "--channel-creation-burst", "1000"])
     try:
         for _ in range(500):
             try:

@@ -84,7 +84,8 @@ start_server() {
       server_cmd=(taskset -c "$server_cpu" "$salond" --bind 127.0.0.1 "${ports[@]}"
         --data-dir "$dir" --threads 1 --log-level warn
         --messages-per-second 1000000 --message-burst 1000000
-        --max-connections-per-address 100000 --failed-logins-per-minute 1000000) ;;
+        --max-connections-per-address 100000 --failed-logins-per-minute 1000000
+        --channel-creation-burst 1000000) ;;
     inspircd)
       sed "s#@PORT@#$port#; s#@DIR@#$dir#g" "$root/bench/peers/inspircd.conf" >"$dir/inspircd.conf"
       echo bench >"$dir/motd"

@@ -6,7 +6,8 @@
       acknowledgements per second it got (each OK means the message is committed to disk).
   native_probe.py idle  --port P --pid PID [--connections N] [--channels C]
       Opens N guest connections spread over C channels, waits for every login, and prints the
-      server's RSS before and after and the difference per connection.
+      server's RSS before and after and the difference per connection. From one address salond
+      creates 20 channels at once by default: start it with --channel-creation-burst >= C.
 
 Prints one JSON line of figures; asserts nothing. Every run is bounded in count and time.
 """

@@ -101,6 +101,7 @@ void apply_config_file(Config& config, const std::filesystem::path& file) {
     TableReader server(root, "server");
     std::string data_dir = config.data_dir.string();
     std::string registration = config.registration_open ? "open" : "closed";
+    std::string channel_creation(channel_creation_name(config.limits.channel_creation));
     server.read("bind", config.bind);
     server.read("port", config.port);
     server.read("http_port", config.http_port);
@@ -110,11 +111,13 @@ void apply_config_file(Config& config, const std::filesystem::path& file) {
     server.read("threads", config.threads);
     server.read("log_level", config.log_level);
     server.read("registration", registration);
+    server.read("channel_creation", channel_creation);
     server.reject_unknown();
     config.data_dir = data_dir;
     if (registration != "open" && registration != "closed")
         throw ConfigError("[server] registration must be \"open\" or \"closed\"");
     config.registration_open = registration == "open";
+    config.limits.channel_creation = parse_channel_creation(channel_creation);
 
     TableReader storage(root, "storage");
     std::string sync = config.sync_full ? "full" : "normal";
@@ -140,6 +143,9 @@ void apply_config_file(Config& config, const std::filesystem::path& file) {
     limits.read("send_queue_bytes", l.send_queue_bytes);
     limits.read("failed_logins_per_minute", l.failed_logins_per_minute);
     limits.read("history_on_join", l.history_on_join);
+    limits.read("max_channels", l.max_channels);
+    limits.read("channels_created_per_minute", l.channels_created_per_minute);
+    limits.read("channel_creation_burst", l.channel_creation_burst);
     limits.reject_unknown();
     l.idle_timeout = timeout_from_seconds("idle_timeout", idle_seconds);
     l.login_timeout = timeout_from_seconds("login_timeout", login_seconds);
@@ -150,6 +156,26 @@ void apply_config_file(Config& config, const std::filesystem::path& file) {
     passwords.read("argon2_memory_kib", memory_kib);
     passwords.reject_unknown();
     config.password.mem_bytes = memory_kib * 1024;
+}
+
+core::ChannelCreation parse_channel_creation(std::string_view text) {
+    using core::ChannelCreation;
+    for (auto policy :
+         {ChannelCreation::open, ChannelCreation::registered, ChannelCreation::admins})
+        if (text == channel_creation_name(policy)) return policy;
+    throw ConfigError("channel_creation must be \"open\", \"registered\" or \"admins\"");
+}
+
+std::string_view channel_creation_name(core::ChannelCreation policy) {
+    switch (policy) {
+        case core::ChannelCreation::registered:
+            return "registered";
+        case core::ChannelCreation::admins:
+            return "admins";
+        case core::ChannelCreation::open:
+            break;
+    }
+    return "open";
 }
 
 std::chrono::milliseconds timeout_from_seconds(std::string_view name, double seconds) {
@@ -183,6 +209,10 @@ void validate(const Config& config) {
         throw ConfigError("failed_logins_per_minute must be > 0");
     if (l.history_on_join > l.history_page_max)
         throw ConfigError("history_on_join must be at most 200");
+    if (l.max_channels < 1) throw ConfigError("max_channels must be at least 1");
+    if (!(l.channels_created_per_minute > 0) || !(l.channel_creation_burst >= 1))
+        throw ConfigError("channels_created_per_minute must be > 0 and channel_creation_burst >= 1"
+        );
     if (config.password.ops < 1 || config.password.mem_bytes < 8 * 1024)
         throw ConfigError("argon2 needs ops >= 1 and at least 8 KiB");
     static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error", "off"};

@@ -42,6 +42,10 @@ void apply_config_file(Config& config, const std::filesystem::path& file);
 /// Checks values that no single option can check alone. @throws ConfigError
 void validate(const Config& config);
 
+/// `open`, `registered` or `admins` as a policy. @throws ConfigError for anything else
+core::ChannelCreation parse_channel_creation(std::string_view text);
+std::string_view channel_creation_name(core::ChannelCreation policy);
+
 /// The timeout setting `name` given in seconds, as a duration. @throws ConfigError outside
 /// 0.2 s to 1 day (and for NaN or infinity, which no cast may see).
 std::chrono::milliseconds timeout_from_seconds(std::string_view name, double seconds);

@@ -225,6 +225,14 @@ int salond_main(int argc, char** argv) {
     app.add_option("--registration", registration, "whether clients may REGISTER accounts")
         ->check(CLI::IsMember({"open", "closed"}))
         ->capture_default_str();
+    std::string channel_creation(channel_creation_name(config.limits.channel_creation));
+    app.add_option(
+           "--channel-creation",
+           channel_creation,
+           "who may create channels: open (guests' channels are temporary), registered, admins"
+    )
+        ->check(CLI::IsMember({"open", "registered", "admins"}))
+        ->capture_default_str();
     std::string sync = config.sync_full ? "full" : "normal";
     app.add_option(
            "--sync", sync, "storage durability: normal (survives a crash) or full (power loss)"
@@ -279,6 +287,19 @@ int salond_main(int argc, char** argv) {
     )
         ->capture_default_str();
 
+    app.add_option("--max-channels", l.max_channels, "channels the server holds at most")
+        ->capture_default_str();
+    app.add_option(
+           "--channels-created-per-minute",
+           l.channels_created_per_minute,
+           "new channels per minute per address and per account"
+    )
+        ->capture_default_str();
+    app.add_option(
+           "--channel-creation-burst", l.channel_creation_burst, "new channels allowed in a burst"
+    )
+        ->capture_default_str();
+
     auto* user =
         app.add_subcommand("user", "manage accounts in the data dir")->require_subcommand(1);
     std::string name;
@@ -309,6 +330,7 @@ int salond_main(int argc, char** argv) {
     config.data_dir = data_dir;
     config.registration_open = registration == "open";
     config.sync_full = sync == "full";
+    l.channel_creation = parse_channel_creation(channel_creation);
     l.idle_timeout = timeout_from_seconds("idle_timeout", idle_seconds);
     l.login_timeout = timeout_from_seconds("login_timeout", login_seconds);
     validate(config);

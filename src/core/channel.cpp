@@ -2,11 +2,18 @@
 
 namespace salon::core {
 
-Channel::Channel(std::string name, std::string topic, std::string key, std::size_t recent_capacity)
+Channel::Channel(
+    std::string name,
+    std::string topic,
+    std::string key,
+    std::size_t recent_capacity,
+    Lifetime lifetime
+)
     : name_(std::move(name)),
       topic_(std::move(topic)),
       key_(std::move(key)),
-      recent_capacity_(recent_capacity) {}
+      recent_capacity_(recent_capacity),
+      lifetime_(lifetime) {}
 
 std::optional<Errc> Channel::join_refusal(const Actor& actor, std::string_view key) const {
     if (actor.admin) return std::nullopt;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/errc.hpp"
@@ -24,17 +25,33 @@ struct Actor {
     bool admin = false;  ///< server administrators moderate every channel
 };
 
+/// The default channel, the classroom chat's: it belongs to the server, exists from start-up
+/// and never disappears, and nobody is its operator unless an administrator makes them so.
+inline constexpr std::string_view kHomeChannel = "home";
+
 class Channel {
 public:
+    /// A persistent channel outlives its members (and restarts); a temporary one, made by a
+    /// guest, disappears when its last member leaves.
+    enum class Lifetime { persistent, temporary };
+
     struct Member {
         std::string name;
         bool guest = false;
         bool op = false;
     };
 
-    Channel(std::string name, std::string topic, std::string key, std::size_t recent_capacity);
+    Channel(
+        std::string name,
+        std::string topic,
+        std::string key,
+        std::size_t recent_capacity,
+        Lifetime lifetime = Lifetime::persistent
+    );
 
     const std::string& name() const noexcept { return name_; }
+
+    bool temporary() const noexcept { return lifetime_ == Lifetime::temporary; }
 
     const std::string& topic() const noexcept { return topic_; }
 
@@ -87,6 +104,7 @@ private:
     std::string topic_;
     std::string key_;
     std::size_t recent_capacity_;
+    Lifetime lifetime_;
     std::map<std::string, Member, std::less<>> members_;  // by folded name
     std::set<std::string, std::less<>> bans_;             // folded names
     std::deque<Message> recent_;

@@ -6,6 +6,13 @@
 
 namespace salon::core {
 
+/// Who may create channels (`--channel-creation`).
+enum class ChannelCreation {
+    open,        ///< anyone; a guest's channel is temporary, a registered user's persists
+    registered,  ///< registered users only; guests join the channels that exist
+    admins,      ///< server administrators only
+};
+
 struct Limits {
     /// Longest frame, in bytes, before `line_too_long` and a close (PROTOCOL.md default 16 KiB).
     std::size_t max_frame_bytes = 16 * 1024;
@@ -32,6 +39,13 @@ struct Limits {
     /// Messages replayed as the HISTORY event on join, and the most one HISTORY page returns.
     std::size_t history_on_join = 50;
     std::size_t history_page_max = 200;
+    /// Who may create channels; channels the server holds at most (`too_many_channels`); new
+    /// channels per minute, per address and per registered account, and the burst above it
+    /// (`rate_limited`; administrators are not counted).
+    ChannelCreation channel_creation = ChannelCreation::open;
+    std::size_t max_channels = 10'000;
+    double channels_created_per_minute = 5.0;
+    double channel_creation_burst = 20.0;
 
     /// The most one reply built from stored data (a HISTORY page or event, a LIST page) may
     /// take, by core::wire_size_bound: a quarter of the send queue, so that it fits beside the

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "server/session.hpp"
 
 namespace salon::server {
@@ -23,25 +25,20 @@ constexpr std::chrono::milliseconds kHashingStarvation{1000};
 
 LoginThrottle::LoginThrottle(const core::Clock& clock, double failures_per_minute)
     : clock_(clock),
-      per_second_(failures_per_minute / 60.0),
-      burst_(std::max(1.0, failures_per_minute)) {}
+      failures_(
+          failures_per_minute / 60.0, std::max(1.0, failures_per_minute), kMaxTrackedAddresses
+      ) {}
 
 bool LoginThrottle::try_reserve(const std::string& address) {
     const auto now = clock_.steady_now();
     std::lock_guard lock(mutex_);
-    if (buckets_.size() >= kMaxTrackedAddresses) {
-        // Forget the addresses that have recovered fully; they would start full anyway.
-        std::erase_if(buckets_, [&](auto& entry) { return entry.second.available(now) >= burst_; });
-    }
-    auto it = buckets_.try_emplace(address, per_second_, burst_, now).first;
-    return it->second.try_take(now);
+    return failures_.try_take(address, now);
 }
 
 void LoginThrottle::give_back(const std::string& address) {
     const auto now = clock_.steady_now();
     std::lock_guard lock(mutex_);
-    // A bucket forgotten meanwhile was full, and a new one starts full.
-    if (const auto it = buckets_.find(address); it != buckets_.end()) it->second.give_back(now);
+    failures_.give_back(address, now);
 }
 
 ChatServer::ChatServer(
@@ -57,7 +54,7 @@ ChatServer::ChatServer(
       workers_(worker_threads),
       store_writes_(boost::asio::make_strand(workers_.get_executor())),
       delivery_(boost::asio::make_strand(io.get_executor())),
-      hub_(settings_.limits, store_, store_writes_),
+      hub_(settings_.limits, store_, store_writes_, clock_, [this] { return pipeline_.last_id(); }),
       pipeline_(store_, clock_, delivery_, store_.max_message_id()),
       login_throttle_(clock_, settings_.limits.failed_logins_per_minute),
       lazy_wakes_(io.get_executor(), kLazyWakeInterval),
@@ -68,7 +65,15 @@ ChatServer::~ChatServer() {
 }
 
 void ChatServer::load() {
-    const auto channels = store_.load_channels();
+    auto channels = store_.load_channels();
+    // The default channel belongs to the server: it exists from the first start on.
+    if (std::ranges::none_of(channels, [](const auto& c) {
+            return c.name == core::kHomeChannel;
+        })) {
+        channels.push_back(store::ChannelRecord{
+            std::string(core::kHomeChannel), "", "", clock_.unix_now_ms()});
+        store_.save_channel(channels.back());
+    }
     for (const auto& channel : channels) {
         hub_.load_channel(
             channel,

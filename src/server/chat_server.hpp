@@ -14,7 +14,6 @@
 #include <optional>
 #include <string>
 #include <type_traits>
-#include <unordered_map>
 
 #include "auth/password.hpp"
 #include "core/clock.hpp"
@@ -59,10 +58,8 @@ private:
     static constexpr std::size_t kMaxTrackedAddresses = 100'000;  // bounds the map's memory
 
     const core::Clock& clock_;
-    double per_second_;
-    double burst_;
     std::mutex mutex_;
-    std::unordered_map<std::string, core::TokenBucket> buckets_;
+    core::KeyedTokenBuckets failures_;
 };
 
 /// Owns the hub, the message pipeline and the two pools for blocking work (storage reads and

@@ -18,8 +18,24 @@ SharedEvent event_frame(core::Event event) {
 
 }  // namespace
 
-Hub::Hub(const core::Limits& limits, store::Store& store, boost::asio::any_io_executor store_writes)
-    : limits_(limits), store_(store), store_writes_(std::move(store_writes)) {}
+Hub::Hub(
+    const core::Limits& limits,
+    store::Store& store,
+    boost::asio::any_io_executor store_writes,
+    const core::Clock& clock,
+    NewestMessageId newest_message_id
+)
+    : limits_(limits),
+      store_(store),
+      store_writes_(std::move(store_writes)),
+      clock_(clock),
+      newest_message_id_(std::move(newest_message_id)),
+      creations_by_address_(
+          limits.channels_created_per_minute / 60.0, limits.channel_creation_burst, kMaxCreationKeys
+      ),
+      creations_by_account_(
+          limits.channels_created_per_minute / 60.0, limits.channel_creation_burst, kMaxCreationKeys
+      ) {}
 
 void Hub::load_channel(
     const store::ChannelRecord& record,
@@ -135,6 +151,10 @@ core::HistoryEvent Hub::history_event(const core::Channel& channel) const {
     return event;
 }
 
+void Hub::persist_kept(const core::Channel& channel, std::function<void(store::Store&)> write) {
+    if (!channel.temporary()) persist(std::move(write));
+}
+
 store::ChannelRecord Hub::record_of(const core::Channel& channel) {
     return store::ChannelRecord{channel.name(), channel.topic(), channel.key(), 0};
 }
@@ -184,6 +204,7 @@ void Hub::detach(const SessionPtr& session, const core::Actor& actor, std::strin
         for (Session* s : recipients_of(*channel)) {
             if (told.insert(s).second) s->deliver(quit);
         }
+        vanish_if_empty(*channel);
     }
     users_.erase(it);
 }
@@ -272,19 +293,23 @@ std::optional<core::Failure> Hub::join(
             if (auto refusal = channel->join_refusal(actor, key)) return core::Failure(*refusal);
         }
     } else {
-        channel = &channels_.try_emplace(name, name, "", "", limits_.history_on_join).first->second;
-        persist([record = record_of(*channel)](store::Store& s) { s.save_channel(record); });
+        if (auto refusal = creation_refusal(actor, session->remote_address(), name)) return refusal;
+        channel = &create_channel(actor, name);
     }
 
-    const bool op = created || remembered_op;
+    // `home` belongs to the server: its first joiner is no operator.
+    const bool op = (created && name != core::kHomeChannel) || remembered_op;
     const auto before = channel->membership_version();
     channel->add_member(actor, op);
     member_added(*channel, before, user);
     user.channels.push_back(channel);
     if (user.registered()) {
-        persist([folded = actor.folded, membership = store::Membership{name, op}](store::Store& s) {
-            s.set_membership(folded, membership);
-        });
+        persist_kept(
+            *channel,
+            [folded = actor.folded, membership = store::Membership{name, op}](store::Store& s) {
+                s.set_membership(folded, membership);
+            }
+        );
     }
 
     if (reply) reply(core::JoinResult{channel->name(), channel->topic(), channel->member_infos()});
@@ -319,10 +344,72 @@ void Hub::remove_membership(OnlineUser& user, core::Channel& channel) {
     member_removed(channel, before, user);
     std::erase(user.channels, &channel);
     if (user.registered()) {
-        persist([folded, name = channel.name()](store::Store& s) {
+        persist_kept(channel, [folded, name = channel.name()](store::Store& s) {
             s.remove_membership(folded, name);
         });
     }
+    vanish_if_empty(channel);
+}
+
+std::optional<core::Failure> Hub::creation_refusal(
+    const core::Actor& actor, const std::string& address, const std::string& name
+) {
+    if (name == core::kHomeChannel) return std::nullopt;  // the server's own, never refused
+    using core::ChannelCreation;
+    if (limits_.channel_creation == ChannelCreation::admins && !actor.admin) {
+        return core::Failure(
+            core::Errc::forbidden, "only server administrators may create channels here"
+        );
+    }
+    if (limits_.channel_creation == ChannelCreation::registered && actor.guest) {
+        return core::Failure(
+            core::Errc::forbidden, "guests may not create channels here; register, or join one"
+        );
+    }
+    if (channels_.size() >= limits_.max_channels) {
+        return core::Failure(
+            core::Errc::too_many_channels, "the server holds as many channels as it may"
+        );
+    }
+    if (actor.admin) return std::nullopt;
+    // A guest has no account to count: any name is theirs for the asking.
+    const auto now = clock_.steady_now();
+    const bool by_account = !actor.guest;
+    if (creations_by_address_.available(address, now) < 1.0 ||
+        (by_account && creations_by_account_.available(actor.folded, now) < 1.0)) {
+        return core::Failure(
+            core::Errc::rate_limited, "too many new channels from your address or account; wait"
+        );
+    }
+    creations_by_address_.try_take(address, now);
+    if (by_account) creations_by_account_.try_take(actor.folded, now);
+    return std::nullopt;
+}
+
+core::Channel& Hub::create_channel(const core::Actor& actor, const std::string& name) {
+    const auto lifetime = actor.guest && name != core::kHomeChannel
+                              ? core::Channel::Lifetime::temporary
+                              : core::Channel::Lifetime::persistent;
+    core::Channel& channel =
+        channels_.try_emplace(name, name, "", "", limits_.history_on_join, lifetime).first->second;
+    forget_stored(name);
+    persist_kept(channel, [record = record_of(channel)](store::Store& s) {
+        s.save_channel(record);
+    });
+    return channel;
+}
+
+void Hub::vanish_if_empty(core::Channel& channel) {
+    if (!channel.temporary() || channel.member_count() > 0) return;
+    recipients_.erase(&channel);
+    const auto it = channels_.find(channel.name());
+    forget_stored(it->first);
+    channels_.erase(it);
+}
+
+void Hub::forget_stored(const std::string& name) {
+    persist([name, up_to = newest_message_id_()](store::Store& s) { s.forget_channel(name, up_to); }
+    );
 }
 
 std::variant<core::Failure, core::MessageId> Hub::check_member(
@@ -418,7 +505,9 @@ std::optional<core::Failure> Hub::set_topic(
 ) {
     return moderate(actor, name, [&](core::Channel& channel) -> std::optional<core::Failure> {
         channel.set_topic(topic);
-        persist([record = record_of(channel)](store::Store& s) { s.save_channel(record); });
+        persist_kept(channel, [record = record_of(channel)](store::Store& s) {
+            s.save_channel(record);
+        });
         reply();
         to_members(channel, event_frame(core::TopicEvent{channel.name(), topic, actor.name}));
         return std::nullopt;
@@ -460,7 +549,9 @@ std::optional<core::Failure> Hub::set_ban(
     return moderate(actor, name, [&](core::Channel& channel) -> std::optional<core::Failure> {
         const std::string folded = core::fold_user_name(target);
         channel.set_ban(folded, banned);
-        persist([name, folded, banned](store::Store& s) { s.set_ban(name, folded, banned); });
+        persist_kept(channel, [name, folded, banned](store::Store& s) {
+            s.set_ban(name, folded, banned);
+        });
         reply();
         const auto user_it = users_.find(folded);
         if (banned && user_it != users_.end() && channel.is_member(folded)) {
@@ -486,9 +577,12 @@ std::optional<core::Failure> Hub::grant_op(
             return core::Failure(core::Errc::not_in_channel, "that user is not in the channel");
         }
         if (user_it->second.registered()) {
-            persist([folded, membership = store::Membership{name, true}](store::Store& s) {
-                s.set_membership(folded, membership);
-            });
+            persist_kept(
+                channel,
+                [folded, membership = store::Membership{name, true}](store::Store& s) {
+                    s.set_membership(folded, membership);
+                }
+            );
         }
         reply();
         return std::nullopt;
@@ -500,7 +594,9 @@ std::optional<core::Failure> Hub::set_key(
 ) {
     return moderate(actor, name, [&](core::Channel& channel) -> std::optional<core::Failure> {
         channel.set_key(key);
-        persist([record = record_of(channel)](store::Store& s) { s.save_channel(record); });
+        persist_kept(channel, [record = record_of(channel)](store::Store& s) {
+            s.save_channel(record);
+        });
         reply();
         return std::nullopt;
     });

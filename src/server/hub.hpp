@@ -13,9 +13,11 @@
 #include <vector>
 
 #include "core/channel.hpp"
+#include "core/clock.hpp"
 #include "core/errc.hpp"
 #include "core/events.hpp"
 #include "core/limits.hpp"
+#include "core/rate_limiter.hpp"
 #include "server/outbound_event.hpp"
 #include "server/outbox.hpp"
 #include "store/store.hpp"
@@ -25,9 +27,9 @@ namespace salon::server {
 class Session;
 using SessionPtr = std::shared_ptr<Session>;
 
-/// How a join treats keys and channel creation.
+/// How a join treats keys.
 enum class JoinMode {
-    request,  ///< JOIN, or the channel named in CONN: the key is checked, a new channel is created
+    request,  ///< JOIN, or the channel named in CONN: the key is checked
     rejoin,   ///< a registered user returning to a channel they never left: no key asked
 };
 
@@ -46,11 +48,21 @@ struct HubCounts {
 /// Membership and channel changes are persisted behind the change (write-behind) on a
 /// serialized executor, in the order they happened; messages are not: they go through
 /// MessagePipeline and are durable before anyone sees them.
+///
+/// Channels: a join creates a channel that does not exist, if the creation policy and budget
+/// allow (creation_refusal). A guest's channel is temporary: it keeps nothing in storage but
+/// its messages, and disappears with them when its last member leaves.
 class Hub {
 public:
     using Reply = std::function<void()>;
+    /// The id of the newest message accepted so far (committed or not).
+    using NewestMessageId = std::function<core::MessageId()>;
 
-    Hub(const core::Limits& limits, store::Store& store, boost::asio::any_io_executor store_writes);
+    Hub(const core::Limits& limits,
+        store::Store& store,
+        boost::asio::any_io_executor store_writes,
+        const core::Clock& clock,
+        NewestMessageId newest_message_id);
 
     /// Restores a stored channel at start-up, with its bans and its newest messages.
     void load_channel(
@@ -81,6 +93,8 @@ public:
     /// OK body, then come the JOIN event and the HISTORY event. `remembered_op` is the operator
     /// flag kept in storage, for rejoins. An empty `reply` skips building the OK body (its
     /// member list), for the channels a native login joins without answering for each.
+    /// A channel that does not exist is created, its creator its operator (not of `home`):
+    /// `forbidden`, `too_many_channels` or `rate_limited` when creation_refusal() says so.
     std::optional<core::Failure> join(
         const SessionPtr& session,
         const core::Actor& actor,
@@ -160,7 +174,8 @@ public:
 
 private:
     /// Every online user has one, so it is kept small: channels by pointer (std::map nodes do
-    /// not move, and channels are never erased), the rarely set AWAY message out of line.
+    /// not move, and a channel is erased only once it has no members), the rarely set AWAY
+    /// message out of line.
     struct OnlineUser {
         std::string name;
         bool guest = false;
@@ -189,7 +204,19 @@ private:
     void member_removed(const core::Channel& channel, std::uint64_t before, const OnlineUser& user);
     /// A session of `user` attached or detached: the channels they are in gain or lose it.
     void session_changed(const OnlineUser& user, Session* session, bool attached);
+    /// May erase the channel (see vanish_if_empty): the caller must not use it afterwards.
     void remove_membership(OnlineUser& user, core::Channel& channel);
+    /// Why `actor`, on a session from `address`, may not create channel `name` now; nullopt
+    /// when they may, and then their creation budget has paid for it.
+    std::optional<core::Failure> creation_refusal(
+        const core::Actor& actor, const std::string& address, const std::string& name
+    );
+    core::Channel& create_channel(const core::Actor& actor, const std::string& name);
+    /// Erases a temporary channel without members, and its messages from storage.
+    void vanish_if_empty(core::Channel& channel);
+    /// Stored messages of `name` up to the newest accepted id are forgotten: a channel that
+    /// vanished, or that a crash kept from being forgotten, leaves nothing to a later one.
+    void forget_stored(const std::string& name);
     /// Runs `change` on the channel under the exclusive lock if the actor may moderate it.
     template <typename Change>
     std::optional<core::Failure> moderate(
@@ -199,6 +226,8 @@ private:
     /// fit in the bulk reply bound.
     core::HistoryEvent history_event(const core::Channel& channel) const;
     void persist(std::function<void(store::Store&)> write);
+    /// persist(), for the channel's record, bans and memberships: a temporary channel has none.
+    void persist_kept(const core::Channel& channel, std::function<void(store::Store&)> write);
     static store::ChannelRecord record_of(const core::Channel& channel);
     /// The sender's account for IRC's account-tag: the name when online and registered.
     std::string account_of(std::string_view name) const;
@@ -206,10 +235,16 @@ private:
     const core::Limits& limits_;
     store::Store& store_;
     boost::asio::any_io_executor store_writes_;
+    const core::Clock& clock_;
+    NewestMessageId newest_message_id_;
 
     mutable std::shared_mutex mutex_;
     std::unordered_map<std::string, OnlineUser> users_;  // by folded name
     std::map<std::string, core::Channel> channels_;      // by canonical name, ordered for LIST
+    // Channel creations, by address and by registered account (folded name).
+    static constexpr std::size_t kMaxCreationKeys = 100'000;  // bounds each map's memory
+    core::KeyedTokenBuckets creations_by_address_;
+    core::KeyedTokenBuckets creations_by_account_;
 
     struct Recipients {
         bool built = false;
@@ -220,7 +255,8 @@ private:
     /// The channel's cache if it was current at membership version `version`, else nullptr.
     Recipients* current_recipients(const core::Channel& channel, std::uint64_t version);
 
-    // By channel: std::map nodes do not move, and channels are never erased.
+    // By channel: std::map nodes do not move; vanish_if_empty() drops a channel's entry with
+    // it, before a new channel can take its address.
     std::unordered_map<const core::Channel*, Recipients> recipients_;
 };
 

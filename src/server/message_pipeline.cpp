@@ -61,6 +61,11 @@ PipelineStats MessagePipeline::stats() const {
     return stats_;
 }
 
+core::MessageId MessagePipeline::last_id() const {
+    std::lock_guard lock(mutex_);
+    return last_id_;
+}
+
 void MessagePipeline::run_writer() {
     for (;;) {
         std::vector<store::MessageWrite> writes;

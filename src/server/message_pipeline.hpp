@@ -67,6 +67,9 @@ public:
 
     PipelineStats stats() const;
 
+    /// The id of the newest message submitted so far, committed or not.
+    core::MessageId last_id() const;
+
     bool congested() const noexcept {
         return in_flight_.load(std::memory_order_relaxed) >= max_in_flight_;
     }

@@ -18,7 +18,7 @@ using boost::asio::awaitable;
 using core::Errc;
 using core::Failure;
 
-constexpr std::string_view kDefaultChannel = "home";  // the classroom chat's channel
+constexpr std::string_view kDefaultChannel = core::kHomeChannel;
 constexpr int kGuestNameAttempts = 50;
 
 /// A password hash to verify against when the account does not exist, so that an unknown name

@@ -78,6 +78,10 @@ public:
     /// Bans are per channel and by folded user name.
     virtual void set_ban(std::string_view channel, std::string_view user, bool banned) = 0;
     virtual std::vector<std::string> bans_of(std::string_view channel) = 0;
+    /// Removes the channel's record, its bans and its messages with id <= `up_to` (a later
+    /// channel of the same name keeps the messages above it). Memberships stay: the server
+    /// stores none for the channels it forgets (temporary ones).
+    virtual void forget_channel(std::string_view channel, core::MessageId up_to) = 0;
 
     // --- memberships of registered users, kept across restarts ---
     virtual void set_membership(std::string_view user, const Membership& membership) = 0;

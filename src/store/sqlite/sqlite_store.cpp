@@ -117,6 +117,14 @@ constexpr const char* kInsertBan =
 constexpr const char* kDeleteBan = "DELETE FROM bans WHERE channel = ?1 AND user_folded = ?2";
 constexpr const char* kBansOf =
     "SELECT user_folded FROM bans WHERE channel = ?1 ORDER BY user_folded";
+constexpr const char* kDeleteChannel = "DELETE FROM channels WHERE name = ?1";
+constexpr const char* kDeleteBansOfChannel = "DELETE FROM bans WHERE channel = ?1";
+constexpr const char* kDeleteChannelMessages =
+    "DELETE FROM messages WHERE channel = ?1 AND id <= ?2";
+// Keeps the largest id once its message is gone: in no channel, to nobody, empty.
+constexpr const char* kInsertIdMark =
+    "INSERT INTO messages (id, channel, from_name, to_name, text, ts_ms) "
+    "VALUES (?1, NULL, '', NULL, '', 0)";
 
 // An upsert on INSERT ... SELECT needs the WHERE clause, or the parser reads ON CONFLICT as a
 // join constraint (SQLite "upsert" docs, parsing ambiguity).
@@ -401,6 +409,12 @@ core::Message read_message(const Query& q) {
     };
 }
 
+core::MessageId largest_message_id(SqliteConnection& connection) {
+    Query q(connection, kMaxMessageId);
+    if (!q.step()) return 0;
+    return q.integer(0);
+}
+
 int read_user_version(SqliteConnection& connection) {
     Query q(connection, kUserVersion);
     if (!q.step()) throw StorageError("PRAGMA user_version returned nothing");
@@ -624,6 +638,20 @@ std::vector<std::string> SqliteStore::bans_of(std::string_view channel) {
     return users;
 }
 
+void SqliteStore::forget_channel(std::string_view channel, core::MessageId up_to) {
+    std::lock_guard lock(writer_mutex_);
+    Transaction tx(*writer_);
+    Query(*writer_, kDeleteChannel).bind(1, channel).run();
+    Query(*writer_, kDeleteBansOfChannel).bind(1, channel).run();
+    // Ids continue from the largest stored one after a restart (max_message_id): deleting it
+    // must not let a later message reuse it.
+    const core::MessageId largest = largest_message_id(*writer_);
+    Query(*writer_, kDeleteChannelMessages).bind(1, channel).bind(2, up_to).run();
+    if (largest_message_id(*writer_) < largest)
+        Query(*writer_, kInsertIdMark).bind(1, largest).run();
+    tx.commit();
+}
+
 void SqliteStore::set_membership(std::string_view user, const Membership& membership) {
     const std::string folded = core::fold_user_name(user);
     std::lock_guard lock(writer_mutex_);
@@ -702,9 +730,7 @@ std::vector<core::Message> SqliteStore::channel_history(
 
 core::MessageId SqliteStore::max_message_id() {
     auto reader = lease_reader();
-    Query q(*reader, kMaxMessageId);
-    if (!q.step()) return 0;
-    return q.integer(0);
+    return largest_message_id(*reader);
 }
 
 std::vector<core::Message> SqliteStore::pending_dms(

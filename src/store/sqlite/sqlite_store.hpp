@@ -75,6 +75,7 @@ public:
     std::vector<ChannelRecord> load_channels() override;
     void set_ban(std::string_view channel, std::string_view user, bool banned) override;
     std::vector<std::string> bans_of(std::string_view channel) override;
+    void forget_channel(std::string_view channel, core::MessageId up_to) override;
 
     void set_membership(std::string_view user, const Membership& membership) override;
     void remove_membership(std::string_view user, std::string_view channel) override;

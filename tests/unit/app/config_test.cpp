@@ -63,6 +63,7 @@ data_dir = "/var/lib/salon"
 threads = 3
 log_level = "debug"
 registration = "closed"
+channel_creation = "registered"
 
 [storage]
 sync = "full"
@@ -80,6 +81,9 @@ login_timeout = 7.5
 send_queue_bytes = 65536
 failed_logins_per_minute = 3.0
 history_on_join = 25
+max_channels = 500
+channels_created_per_minute = 2.0
+channel_creation_burst = 4.0
 
 [passwords]
 argon2_ops = 3
@@ -109,6 +113,10 @@ argon2_memory_kib = 8192
     EXPECT_EQ(c.limits.send_queue_bytes, 65536U);
     EXPECT_DOUBLE_EQ(c.limits.failed_logins_per_minute, 3.0);
     EXPECT_EQ(c.limits.history_on_join, 25U);
+    EXPECT_EQ(c.limits.channel_creation, core::ChannelCreation::registered);
+    EXPECT_EQ(c.limits.max_channels, 500U);
+    EXPECT_DOUBLE_EQ(c.limits.channels_created_per_minute, 2.0);
+    EXPECT_DOUBLE_EQ(c.limits.channel_creation_burst, 4.0);
     EXPECT_EQ(c.password.ops, 3U);
     EXPECT_EQ(c.password.mem_bytes, 8192U * 1024U);
     EXPECT_NO_THROW(validate(c));
@@ -185,6 +193,21 @@ TEST_F(ConfigFileTest, RegistrationAndSyncAreReadByName) {
     EXPECT_FALSE(applied("[server]\nregistration = \"closed\"\n").registration_open);
     EXPECT_FALSE(applied("[storage]\nsync = \"normal\"\n").sync_full);
     EXPECT_TRUE(applied("[storage]\nsync = \"full\"\n").sync_full);
+}
+
+TEST_F(ConfigFileTest, ChannelCreationIsReadByNameAndNothingElse) {
+    using core::ChannelCreation;
+    EXPECT_EQ(Config{}.limits.channel_creation, ChannelCreation::open);
+    for (auto policy :
+         {ChannelCreation::open, ChannelCreation::registered, ChannelCreation::admins}) {
+        const std::string name(channel_creation_name(policy));
+        EXPECT_EQ(
+            applied("[server]\nchannel_creation = \"" + name + "\"\n").limits.channel_creation,
+            policy
+        );
+    }
+    EXPECT_TRUE(mentions(error_applying("[server]\nchannel_creation = \"guests\"\n"), "admins"));
+    EXPECT_TRUE(mentions(error_applying("[server]\nchannel_creation = 1\n"), "channel_creation"));
 }
 
 TEST_F(ConfigFileTest, PortZeroTurnsTheListenerOff) {
@@ -392,6 +415,10 @@ TEST(ConfigValidateTest, EachImpossibleValueIsRefusedNamingTheSetting) {
              c.limits.max_frame_bytes = 4096 + 255;
          }},
         {"max_channels_per_user", [](Config& c) { c.limits.max_channels_per_user = 0; }},
+        {"max_channels", [](Config& c) { c.limits.max_channels = 0; }},
+        {"channels_created_per_minute",
+         [](Config& c) { c.limits.channels_created_per_minute = 0; }},
+        {"channel_creation_burst", [](Config& c) { c.limits.channel_creation_burst = 0.5; }},
         {"max_connections_per_address",
          [](Config& c) { c.limits.max_connections_per_address = 0; }},
         {"messages_per_second", [](Config& c) { c.limits.messages_per_second = 0; }},

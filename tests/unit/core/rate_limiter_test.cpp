@@ -24,5 +24,36 @@ TEST(TokenBucketTest, NeverHoldsMoreThanTheBurst) {
     EXPECT_DOUBLE_EQ(bucket.available(t0 + 10s), 2.0);
 }
 
+TEST(KeyedTokenBucketsTest, EachKeyHasItsOwnBucket) {
+    const SteadyTime t0{};
+    KeyedTokenBuckets buckets(1.0, 2.0, 10);
+    EXPECT_DOUBLE_EQ(buckets.available("a", t0), 2.0);  // unseen: full
+    EXPECT_TRUE(buckets.try_take("a", t0));
+    EXPECT_TRUE(buckets.try_take("a", t0));
+    EXPECT_FALSE(buckets.try_take("a", t0));
+    EXPECT_TRUE(buckets.try_take("b", t0));
+    EXPECT_DOUBLE_EQ(buckets.available("a", t0), 0.0);
+    EXPECT_TRUE(buckets.try_take("a", t0 + 1s));
+}
+
+TEST(KeyedTokenBucketsTest, AFloodOfKeysNeverGrowsTheMapPastItsBound) {
+    const SteadyTime t0{};
+    KeyedTokenBuckets buckets(1.0, 1.0, 100);
+    for (int i = 0; i < 10'000; ++i) {
+        EXPECT_TRUE(buckets.try_take("key" + std::to_string(i), t0));
+        ASSERT_LE(buckets.tracked(), 100U);
+    }
+}
+
+TEST(KeyedTokenBucketsTest, RefilledBucketsAreForgottenBeforeEmptyOnes) {
+    const SteadyTime t0{};
+    KeyedTokenBuckets buckets(1.0, 1.0, 10);
+    for (int i = 0; i < 9; ++i) buckets.try_take("old" + std::to_string(i), t0);
+    buckets.try_take("recent", t0 + 5s);  // the old ones have refilled by then
+    buckets.try_take("new", t0 + 5s);     // full: the refilled ones make room
+    EXPECT_EQ(buckets.tracked(), 2U);
+    EXPECT_DOUBLE_EQ(buckets.available("recent", t0 + 5s), 0.0);
+}
+
 }  // namespace
 }  // namespace salon::core

@@ -101,6 +101,10 @@ public:
         return inner_->bans_of(channel);
     }
 
+    void forget_channel(std::string_view channel, core::MessageId up_to) override {
+        inner_->forget_channel(channel, up_to);
+    }
+
     void set_membership(std::string_view user, const store::Membership& membership) override {
         inner_->set_membership(user, membership);
     }

@@ -164,6 +164,38 @@ TEST_F(SqliteStoreTest, BansArePerChannelByFoldedNameAndIdempotent) {
     EXPECT_TRUE(store->bans_of("other").empty());
 }
 
+TEST_F(SqliteStoreTest, ForgetChannelRemovesItsRecordBansAndMessagesUpToTheBound) {
+    auto store = open();
+    store->save_channel({.name = "tmp", .topic = "t", .key = "k", .created_ms = 1});
+    store->save_channel({.name = "kept", .topic = "", .key = "", .created_ms = 1});
+    store->set_ban("tmp", "eve", true);
+    store->set_ban("kept", "eve", true);
+    append_channel_messages(*store, "tmp", 1, 3);
+    append_channel_messages(*store, "kept", 4, 5);
+    append_channel_messages(*store, "tmp", 6, 6);  // a later channel of the same name
+
+    store->forget_channel("tmp", 5);
+    const auto channels = store->load_channels();
+    ASSERT_EQ(channels.size(), 1U);
+    EXPECT_EQ(channels[0].name, "kept");
+    EXPECT_TRUE(store->bans_of("tmp").empty());
+    EXPECT_EQ(store->bans_of("kept"), std::vector<std::string>{"eve"});
+    EXPECT_EQ(
+        ids_of(store->channel_history("tmp", std::nullopt, 10)), std::vector<core::MessageId>{6}
+    );
+    EXPECT_EQ(
+        ids_of(store->channel_history("kept", std::nullopt, 10)),
+        (std::vector<core::MessageId>{4, 5})
+    );
+    store->forget_channel("never-was", 6);  // nothing to forget is no error
+
+    // Forgetting the newest message keeps its id taken: ids continue above it after a restart.
+    store->forget_channel("tmp", 6);
+    EXPECT_TRUE(store->channel_history("tmp", std::nullopt, 10).empty());
+    store.reset();
+    EXPECT_EQ(open()->max_message_id(), 6);
+}
+
 TEST_F(SqliteStoreTest, MembershipsComeBackInJoinOrderWithOpUpdatedInPlace) {
     auto store = open();
     store->set_membership("Alice", {.channel = "zeta", .op = false});
