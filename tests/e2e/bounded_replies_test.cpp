@@ -141,9 +141,9 @@ TEST_P(BoundedReplies, HistoryLargerThanTheSendQueueNeitherLocksOutNorDrops) {
 }
 
 TEST_P(BoundedReplies, ListIsPagedInBytesAndReachesEveryChannel) {
-    auto args = kFastRates;
-    args.insert(args.end(), {"--channel-creation-burst", "1000"});
-    ServerProcess server({.extra_args = args, .data_dir = {}});
+    auto flags = kFastRates;
+    flags.insert(flags.end(), {"--channel-creation-burst", "1000"});
+    ServerProcess server({.extra_args = flags, .data_dir = {}});
     auto owner = open(server);
     register_user(*owner, "owner");
     // 80 channels whose topics escape to 15 KB each (a request must fit in 16 KiB): a 1.2 MB
