@@ -666,7 +666,22 @@ awaitable<void> Session::run_part(const RequestPtr& request, proto::Command comm
 }
 
 awaitable<Session::Outcome> Session::on(const RequestPtr& request, const proto::Joins& j) {
-    for (const auto& join : j.joins) co_await run_part(request, join);
+    // Each channel after the first costs a request of its own: one line must not buy a
+    // hundred joins, each with its member list and history.
+    bool first = true;
+    for (const auto& join : j.joins) {
+        if (!first && !requests_.try_take(server_.clock().steady_now())) {
+            metrics::salon().rate_limited.inc();
+            reply_no(
+                proto::Request{request->ref, join},
+                Errc::rate_limited,
+                core::default_message(Errc::rate_limited)
+            );
+            continue;
+        }
+        first = false;
+        co_await run_part(request, join);
+    }
     co_return Replied{};
 }
 

@@ -88,5 +88,33 @@ TEST(IrcLimits, AClientThatNeverRegistersIsClosedAtTheLoginTimeoutEvenIfItPings)
     EXPECT_TRUE(idler.closed_by_peer());
 }
 
+TEST(IrcLimits, EveryChannelOfAJoinLineCostsARequest) {
+    // A burst of 10 requests and a slow refill: a line naming 20 channels joins about 10.
+    IrcServer server(
+        {"--message-burst", "10", "--messages-per-second", "0.5", "--channel-creation-burst", "100"}
+    );
+    IrcClient c(server.irc_port());
+    c.register_as("jo");
+    std::string line = "JOIN ";
+    constexpr int kChannels = 20;
+    for (int i = 0; i < kChannels; ++i) line += (i ? ",#c" : "#c") + std::to_string(i);
+    c.send(line);
+    int joined = 0;
+    int refused = 0;
+    while (joined + refused < kChannels) {
+        const std::string reply = c.wait_for([](const proto::irc::Message& m) {
+            return m.command == "JOIN" || m.command == "NOTICE";
+        });
+        if (reply.find("rate_limited") != std::string::npos) {
+            ++refused;
+        } else if (parse_line(reply).command == "JOIN") {
+            ++joined;
+        }
+    }
+    EXPECT_GE(joined, 8);
+    EXPECT_LE(joined, 11);
+    EXPECT_EQ(joined + refused, kChannels);
+}
+
 }  // namespace
 }  // namespace salon::test

@@ -519,7 +519,13 @@ private slots:
     }
 
     void renders_the_main_window_to_png() {
-        auto alice = tcp_user(*server_, "alice", true);
+        // home belongs to the server: alice, an administrator, may set its topic.
+        const auto added = salon::test::run_salond(
+            {"user", "add", "alice", "--admin", "--data-dir", server_->data_dir().string()},
+            std::string(kPassword) + "\n"
+        );
+        QCOMPARE(added.exit_status, 0);
+        auto alice = tcp_user(*server_, "alice");
         auto bob = tcp_user(*server_, "bob", true);
         QVERIFY(alice != nullptr && bob != nullptr);
         Gui gui;
@@ -540,7 +546,6 @@ private slots:
             gui.has_member(QStringLiteral("home"), QStringLiteral("bob")), kWaitMs
         );
 
-        // alice created home, so she is its operator and may set the topic.
         alice->send(
             make_frame("TOPIC", {{"channel", "home"}, {"topic", "Salon HQ: be kind, ship often"}})
         );

@@ -81,6 +81,9 @@ std::vector<std::string> lines_of(const std::string& text) {
 const std::regex kMessageLine(R"(\d\d:\d\d:\d\d <Guest\d+> .*)");
 
 TEST_F(ScriptableTest, SendPostsAndHistoryPrintsItAsTimeNickText) {
+    // A guest's channel goes when its last member does: a channel someone stays in keeps it.
+    LineClient listener("127.0.0.1", server_.port());
+    login(listener, "dev");
     auto sent = salon({"--channel", "dev", "send", "hello", "from", "a", "script"});
     ASSERT_EQ(sent.exit_status, 0) << sent.err;
     auto history = salon({"--channel", "dev", "history"});
@@ -270,6 +273,8 @@ TEST_F(ScriptableTest, ConfigFileSuppliesDefaultsAndTheCommandLineWins) {
     std::filesystem::create_directories(config_home_ / "salon");
     std::ofstream(config_home_ / "salon" / "config.toml")
         << "server = \"" << server_.address() << "\"\nchannel = \"fromconfig\"\n";
+    LineClient listener("127.0.0.1", server_.port());  // keeps the guest channel alive
+    login(listener, "fromconfig");
     auto sent = run({salon_client_path(), "send", "configured"}, base_env());
     ASSERT_EQ(sent.exit_status, 0) << sent.err;
     auto history = run({salon_client_path(), "history", "--json"}, base_env());
