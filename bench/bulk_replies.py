@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What the largest replies a user can provoke cost salond, asked for 100 times at once.
 
-  bulk_replies.py --salond PATH [--clients 100]
+  bulk_replies.py --salond PATH [--clients 100] [--cases history,list,dms]
 
 Starts its own salond (loopback, ephemeral ports, a temporary data dir), makes the replies as
 large as the limits allow, then asks for them from many connections at once:
@@ -121,7 +121,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--salond", required=True)
     parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--cases", default="history,list,dms")
     args = parser.parse_args()
+    cases = set(args.cases.split(","))
 
     data = tempfile.mkdtemp(prefix="salon-bulk-")
     port = free_port()
@@ -178,8 +180,10 @@ def main():
                 after = body["channels"][-1]["name"]
             return pages
 
-        measure("history", server.pid, clients, history)
-        measure("list", server.pid, clients, list_all)
+        if "history" in cases:
+            measure("history", server.pid, clients, history)
+        if "list" in cases:
+            measure("list", server.pid, clients, list_all)
         for c in clients:
             c.sock.close()
 
@@ -206,7 +210,8 @@ def main():
                 got += "DM" in frame
             return got
 
-        measure("dms", server.pid, [bob], dms)
+        if "dms" in cases:
+            measure("dms", server.pid, [bob], dms)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
