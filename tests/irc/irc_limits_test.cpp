@@ -116,5 +116,53 @@ TEST(IrcLimits, EveryChannelOfAJoinLineCostsARequest) {
     EXPECT_EQ(joined + refused, kChannels);
 }
 
+TEST(IrcLimits, ListLargerThanABulkReplyArrivesWholeAsOneList) {
+    // A 64 KiB send queue makes a bulk reply 16 KiB: 60 channels with 400-byte topics (each
+    // counted at 800 bytes, as JSON escapes its quotes) take four LIST pages.
+    IrcServer server(
+        {"--send-queue-bytes",
+         "65536",
+         "--messages-per-second",
+         "100000",
+         "--message-burst",
+         "100000",
+         "--channel-creation-burst",
+         "1000"}
+    );
+    const auto added = run_salond(
+        {"user", "add", "lister", "--data-dir", server.process().data_dir().string()},
+        std::string(kPassword) + "\n"
+    );
+    ASSERT_EQ(added.exit_status, 0) << added.output;
+    IrcClient c(server.irc_port());
+    c.register_as("lister", {}, kPassword);
+    constexpr int kChannels = 60;
+    const std::string topic(400, '"');
+    for (int i = 0; i < kChannels; ++i) {
+        const std::string name = "#l" + std::to_string(i);
+        c.send("JOIN " + name);
+        c.send("TOPIC " + name + " :" + topic);
+        c.send("PART " + name);
+    }
+    for (int parted = 0; parted < kChannels;) {
+        if (parse_line(c.wait_for("PART")).command == "PART") ++parted;
+    }
+    c.send("LIST");
+    std::vector<std::string> lines;
+    c.wait_for("323", &lines);
+    int starts = 0;
+    int entries = 0;
+    for (const auto& line : lines) {
+        const auto m = parse_line(line);
+        starts += m.command == "321" ? 1 : 0;
+        entries += m.command == "322" ? 1 : 0;
+    }
+    EXPECT_EQ(starts, 1);
+    EXPECT_EQ(entries, kChannels + 1);  // and home
+    EXPECT_TRUE(c.drain().empty());     // one 323: the list ended once
+    c.send("PING :after");
+    c.wait_for("PONG");
+}
+
 }  // namespace
 }  // namespace salon::test
