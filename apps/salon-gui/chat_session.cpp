@@ -288,7 +288,11 @@ bool ChatSession::load_older(const QString& key) {
             }
             const auto messages = body.value(QStringLiteral("messages")).toArray();
             // Set before merging: lines_reset may make the view ask for the next page.
-            model_.set_history_state(key, false, messages.size() < kHistoryPage);
+            // A short page is the end, unless the server cut it to bound the reply (`more`).
+            const bool more = body.value(QStringLiteral("more")).toBool();
+            model_.set_history_state(
+                key, false, messages.isEmpty() || (messages.size() < kHistoryPage && !more)
+            );
             model_.add_history(key, messages);
         }
     );

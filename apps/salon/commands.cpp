@@ -232,7 +232,9 @@ int run_history(const Settings& settings, const HistoryOptions& options) {
         if (!page) return report(Error{ErrorKind::protocol, {}, page.error().message});
         collected.insert(collected.begin(), page->messages.begin(), page->messages.end());
         remaining -= static_cast<int>(page->messages.size());
-        if (static_cast<int>(page->messages.size()) < page_size || page->messages.empty()) break;
+        // A short page is the end, unless the server cut it to bound the reply (`more`).
+        if (page->messages.empty()) break;
+        if (static_cast<int>(page->messages.size()) < page_size && !page->more) break;
         before = page->messages.front().id;
     }
     for (const auto& m : collected) print_message(m, options.json);

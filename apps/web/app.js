@@ -380,7 +380,10 @@
     conv.loadingHistory = true;
     try {
       const page = await send("HISTORY", { channel: conv.name, before, limit: HISTORY_PAGE });
-      if (page.messages.length < HISTORY_PAGE) conv.historyDone = true;
+      // A short page is the end, unless the server cut it to bound the reply (`more`).
+      if (page.messages.length === 0 || (page.messages.length < HISTORY_PAGE && !page.more)) {
+        conv.historyDone = true;
+      }
       if (conv.key === state.current) {
         const box = $("messages");
         const fromBottom = box.scrollHeight - box.scrollTop;

@@ -343,6 +343,7 @@ DecodeResult<HistoryResult> parse_history_result(const Reply& reply) {
     HistoryResult r;
     SALON_TRY_ASSIGN(r.channel, get_string(reply.body, "channel"));
     SALON_TRY_ASSIGN(r.messages, decode_messages(reply.body));
+    SALON_TRY_ASSIGN(r.more, get_optional_bool(reply.body, "more"));
     return r;
 }
 

@@ -215,6 +215,9 @@ struct WhoResult {
 struct HistoryResult {
     std::string channel;
     std::vector<ChatMessage> messages;
+    /// The page was cut short by the server's bound on a reply: older messages exist even
+    /// though it holds fewer than the limit.
+    bool more = false;
 };
 
 DecodeResult<LoginResult> parse_login_result(const Reply& reply);

@@ -214,6 +214,11 @@ TEST(CodecTest, ParsesTypedReplyBodies) {
     auto h = parse_history_result(std::get<Reply>(hist.payload));
     ASSERT_TRUE(h);
     EXPECT_TRUE(h->messages.empty());
+    EXPECT_FALSE(h->more);
+    auto cut = decode_ok(R"({"OK":{"channel":"home","messages":[],"more":true}})");
+    auto c2 = parse_history_result(std::get<Reply>(cut.payload));
+    ASSERT_TRUE(c2);
+    EXPECT_TRUE(c2->more);
 
     EXPECT_FALSE(parse_login_result(std::get<Reply>(hist.payload)));
     EXPECT_FALSE(parse_list_result(std::get<Reply>(hist.payload)));
