@@ -34,10 +34,12 @@ std::string random_guest_name() {
     return "Guest" + std::to_string(digits(rng));
 }
 
-/// What a post will add to its sender's queue: the OK and the sender's own MSG with the text.
-std::size_t expected_echo_bytes(std::string_view text) {
-    constexpr std::size_t kEnvelopeBytes = 256;  // ids, names, timestamps and JSON punctuation
-    return 2 * kEnvelopeBytes + text.size();
+/// What a post will add to its sender's queue: the OK and the sender's own MSG, its text
+/// escaped at its worst. Counted short, a client pipelining posts of escape-heavy text would
+/// have its echoes overflow the queue before backpressure held it back.
+std::size_t expected_echo_bytes(const core::Message& message) {
+    constexpr std::size_t kOkBytes = 256;  // ref, id, timestamp and JSON punctuation
+    return kOkBytes + core::wire_size_bound(message);
 }
 
 Frame make_frame(std::string text) {
@@ -502,7 +504,7 @@ void Session::submit_post(
     // hub's lock just before the fan-out: the sender sees OK, then its own MSG, and whatever
     // it does after reading the OK reaches others after the message. The reply is encoded
     // on the delivery strand (proto::Codec's contract allows it for posts).
-    const auto slot = outbox_.reserve(expected_echo_bytes(message.text));
+    const auto slot = outbox_.reserve(expected_echo_bytes(message));
     auto done = [self = shared_from_this(),
                  slot,
                  request = std::move(request)](const core::Message* committed) {

@@ -140,6 +140,22 @@ TEST_P(BoundedReplies, HistoryLargerThanTheSendQueueNeitherLocksOutNorDrops) {
     call_ok(*alice, "PING");
 }
 
+TEST_P(BoundedReplies, PipelinedPostsOfEscapeHeavyTextAreNeverDroppedWhileTheClientReads) {
+    // Each echo is 16 KB of JSON for 2.7 KB of text: backpressure must count the escaped size,
+    // or the posts it lets through at once (20 in a 128 KiB queue, 160 in 1 MiB) echo five
+    // times what it counted and overflow the queue of a client that reads all the while.
+    auto flags = kFastRates;
+    flags.insert(flags.end(), {"--send-queue-bytes", "131072"});
+    ServerProcess server({.extra_args = flags, .data_dir = {}});
+    auto poster = open(server);
+    login(*poster, "");
+    constexpr int kPosts = 200;
+    const std::string text = control_text(2700);
+    for (int i = 0; i < kPosts; ++i) send(*poster, "SEND", msg("home", text));
+    EXPECT_EQ(collect(*poster, "MSG", kPosts).size(), static_cast<std::size_t>(kPosts));
+    call_ok(*poster, "PING");
+}
+
 TEST_P(BoundedReplies, ListIsPagedInBytesAndReachesEveryChannel) {
     auto flags = kFastRates;
     flags.insert(flags.end(), {"--channel-creation-burst", "1000"});

@@ -351,6 +351,36 @@ test("scrolling up loads older history", async () => {
   }
 });
 
+test("history pages the server cut short to bound a reply still lead back to the first message", async () => {
+  // A 64 KiB send queue bounds a reply at 16 KiB: pages of about four of these messages.
+  const server = new Salond([
+    "--messages-per-second", "1000", "--message-burst", "1000", "--send-queue-bytes", "65536",
+  ]);
+  await server.start();
+  try {
+    const tcp = await LineClient.connect(server.port);
+    await tcp.call("CONN", { us: "", pwd: "" });
+    const heavy = "\u0001".repeat(600); // 3.6 KB each once escaped
+    for (let i = 0; i < 40; i++) tcp.send("SEND", { channel: "home", text: `${heavy} big ${String(i).padStart(2, "0")}` });
+    for (let i = 0; i < 40; i++) await tcp.next("OK", "NO");
+    const page = await newPage(server);
+    await loginAs(page);
+    await messageLine(page, "big 39").waitFor();
+    const deadline = Date.now() + WAIT;
+    while ((await messageLine(page, "big 00").count()) === 0) {
+      assert.ok(Date.now() < deadline, "paging back stopped before the first message");
+      assert.ok(await page.locator("#older").isVisible(), "history called done too early");
+      await page.locator("#older").click();
+      await page.waitForTimeout(50);
+    }
+    assert.equal(await page.locator("#message-list li.msg", { hasText: " big " }).count(), 40);
+    await page.screenshot({ path: path.join(ARTIFACTS, "history-paged.png") });
+    tcp.close();
+  } finally {
+    await server.dispose();
+  }
+});
+
 test("the page reconnects after the server restarts", async () => {
   const server = new Salond();
   await server.start();
