@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "auth/password.hpp"
@@ -37,6 +38,9 @@ public:
 /// Applies the settings of a TOML file over `config`. Unknown keys are errors, so that a typo
 /// does not silently leave a default in place. @throws ConfigError
 void apply_config_file(Config& config, const std::filesystem::path& file);
+
+/// The same for TOML text; `source` names it in error messages. @throws ConfigError
+void apply_config_text(Config& config, std::string_view toml, std::string_view source);
 
 /// Checks values that no single option can check alone. @throws ConfigError
 void validate(const Config& config);
