@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config clang-format clang-tidy
+  # fuzzing (scripts/fuzz.sh): clang, its libFuzzer and sanitizer runtimes, llvm-symbolizer
+  clang libclang-rt-14-dev llvm
   # server and shared libraries
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
   libsodium-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev

@@ -78,23 +78,18 @@ private:
     std::set<std::string> known_;
 };
 
-}  // namespace
+ConfigError parse_failure(std::string_view source, const toml::parse_error& e) {
+    return ConfigError(
+        fmt::format("{}: {} (line {})", source, e.description(), e.source().begin.line)
+    );
+}
 
-void apply_config_file(Config& config, const std::filesystem::path& file) {
-    toml::table root;
-    try {
-        root = toml::parse_file(file.string());
-    } catch (const toml::parse_error& e) {
-        throw ConfigError(
-            fmt::format("{}: {} (line {})", file.string(), e.description(), e.source().begin.line)
-        );
-    }
+/// Applies a parsed file; `source` names it in errors.
+void apply_table(Config& config, const toml::table& root, std::string_view source) {
     for (const auto& [key, value] : root) {
         static const std::set<std::string> kSections{"server", "storage", "limits", "passwords"};
         if (!kSections.contains(std::string(key.str()))) {
-            throw ConfigError(
-                fmt::format("{}: unknown section or key '{}'", file.string(), key.str())
-            );
+            throw ConfigError(fmt::format("{}: unknown section or key '{}'", source, key.str()));
         }
     }
 
@@ -156,6 +151,28 @@ void apply_config_file(Config& config, const std::filesystem::path& file) {
     passwords.read("argon2_memory_kib", memory_kib);
     passwords.reject_unknown();
     config.password.mem_bytes = memory_kib * 1024;
+}
+
+}  // namespace
+
+void apply_config_file(Config& config, const std::filesystem::path& file) {
+    toml::table root;
+    try {
+        root = toml::parse_file(file.string());
+    } catch (const toml::parse_error& e) {
+        throw parse_failure(file.string(), e);
+    }
+    apply_table(config, root, file.string());
+}
+
+void apply_config_text(Config& config, std::string_view toml, std::string_view source) {
+    toml::table root;
+    try {
+        root = toml::parse(toml, source);
+    } catch (const toml::parse_error& e) {
+        throw parse_failure(source, e);
+    }
+    apply_table(config, root, source);
 }
 
 core::ChannelCreation parse_channel_creation(std::string_view text) {

@@ -39,6 +39,9 @@ public:
 /// does not silently leave a default in place. @throws ConfigError
 void apply_config_file(Config& config, const std::filesystem::path& file);
 
+/// The same for TOML text; `source` names it in error messages. @throws ConfigError
+void apply_config_text(Config& config, std::string_view toml, std::string_view source);
+
 /// Checks values that no single option can check alone. @throws ConfigError
 void validate(const Config& config);
 

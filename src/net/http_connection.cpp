@@ -5,7 +5,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
 
 #include "metrics/salon_metrics.hpp"
 
@@ -18,20 +17,10 @@ using asio::awaitable;
 namespace {
 
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
-/// Request line and headers; past this a request gets 431. Browsers send well under 2 KiB.
-constexpr std::uint32_t kHeaderLimit = 8 * 1024;
-/// Nothing we serve takes a body; a small one is read and ignored, a larger one gets 413.
-constexpr std::uint64_t kBodyLimit = 8 * 1024;
 /// How long a request may take to arrive, and how long an idle keep-alive connection stays.
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
 /// A refused connection gets little patience.
 constexpr auto kRefusedTimeout = std::chrono::seconds(2);
-
-http::status status_for(const boost::system::error_code& ec) {
-    if (ec == http::error::header_limit) return http::status::request_header_fields_too_large;
-    if (ec == http::error::body_limit) return http::status::payload_too_large;
-    return http::status::bad_request;
-}
 
 }  // namespace
 
@@ -57,9 +46,8 @@ awaitable<void> HttpConnection::run() {
     auto self = shared_from_this();
     beast::flat_buffer buffer;
     for (;;) {
-        http::request_parser<http::string_body> parser;
-        parser.header_limit(kHeaderLimit);
-        parser.body_limit(kBodyLimit);
+        HttpRequestParser parser;
+        HttpService::limit(parser);
         stream_.expires_after(admitted_ ? kRequestTimeout : kRefusedTimeout);
         auto [ec, n] = co_await http::async_read(stream_, buffer, parser, use_nothrow);
         if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
@@ -70,9 +58,7 @@ awaitable<void> HttpConnection::run() {
         if (ec) {
             spdlog::debug("{}: bad HTTP request: {}", address_, ec.message());
             metrics::salon().http_rejected.inc();
-            auto response = HttpService::text_response(status_for(ec), ec.message());
-            response.keep_alive(false);
-            co_await write(std::move(response));
+            co_await write(HttpService::malformed(ec));
             break;
         }
         auto request = parser.release();
@@ -89,11 +75,10 @@ awaitable<void> HttpConnection::run() {
             break;
         }
 
-        const std::string_view target = request.target();
-        const bool ws_path = target.substr(0, target.find('?')) == kWebSocketPath;
-        if (ws_path && beast::websocket::is_upgrade(request)) {
+        const HttpRoute route = service_.route(request);
+        if (route != HttpRoute::answer) {
             metrics::salon().http_requests.inc();
-            if (!service_.origin_allowed(request)) {
+            if (route == HttpRoute::foreign_origin) {
                 spdlog::info(
                     "{}: WebSocket refused for Origin {}", address_, request[http::field::origin]
                 );

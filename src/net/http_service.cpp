@@ -1,6 +1,8 @@
 #include "net/http_service.hpp"
 
 #include <algorithm>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <cctype>
 
 #include "metrics/process.hpp"
@@ -11,6 +13,11 @@ namespace salon::net {
 namespace http = boost::beast::http;
 
 namespace {
+
+/// Request line and headers; past this a request gets 431. Browsers send well under 2 KiB.
+constexpr std::uint32_t kHeaderLimit = 8 * 1024;
+/// Nothing we serve takes a body; a small one is read and ignored, a larger one gets 413.
+constexpr std::uint64_t kBodyLimit = 8 * 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -47,6 +54,27 @@ void set_common_headers(HttpResponse& response) {
 
 HttpService::HttpService(server::ChatServer& server, std::vector<std::string> allowed_origins)
     : server_(server), allowed_origins_(std::move(allowed_origins)) {}
+
+void HttpService::limit(HttpRequestParser& parser) {
+    parser.header_limit(kHeaderLimit);
+    parser.body_limit(kBodyLimit);
+}
+
+HttpResponse HttpService::malformed(const boost::system::error_code& error) {
+    auto status = http::status::bad_request;
+    if (error == http::error::header_limit) status = http::status::request_header_fields_too_large;
+    if (error == http::error::body_limit) status = http::status::payload_too_large;
+    auto response = text_response(status, error.message());
+    response.keep_alive(false);
+    return response;
+}
+
+HttpRoute HttpService::route(const HttpRequest& request) const {
+    const std::string_view target = request.target();
+    const bool ws_path = target.substr(0, target.find('?')) == kWebSocketPath;
+    if (!ws_path || !boost::beast::websocket::is_upgrade(request)) return HttpRoute::answer;
+    return origin_allowed(request) ? HttpRoute::websocket : HttpRoute::foreign_origin;
+}
 
 HttpResponse HttpService::text_response(http::status status, std::string body, unsigned version) {
     HttpResponse response{status, version};

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <string>
 #include <string_view>
@@ -14,16 +15,34 @@ namespace salon::net {
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+using HttpRequestParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
 
 /// The path of the WebSocket endpoint.
 inline constexpr std::string_view kWebSocketPath = "/ws";
 
+/// What a request that parsed is given.
+enum class HttpRoute {
+    answer,          ///< handle()'s response
+    websocket,       ///< the WebSocket upgrade of /ws
+    foreign_origin,  ///< an upgrade of /ws from a page whose Origin may not open it: 403
+};
+
 /// Routes plain HTTP requests; the WebSocket upgrade itself is HttpConnection's. Thread-safe.
 class HttpService {
 public:
+    /// Sets the size limits of a request: past them the parser fails, and malformed() answers.
+    static void limit(HttpRequestParser& parser);
+
+    /// The answer to a request the parser refused with `error` (431, 413 or 400): the
+    /// connection closes after it.
+    static HttpResponse malformed(const boost::system::error_code& error);
+
     /// `allowed_origins`: the Origins a browser page may open /ws from; empty means the page's
     /// own origin only (the Origin's host equals the Host header).
     HttpService(server::ChatServer& server, std::vector<std::string> allowed_origins);
+
+    /// Whether the request is answered by handle(), upgraded, or refused for its Origin.
+    HttpRoute route(const HttpRequest& request) const;
 
     /// The answer to a request that is not a WebSocket upgrade. Never throws for bad input.
     HttpResponse handle(const HttpRequest& request) const;

@@ -360,6 +360,28 @@ TEST_F(ConfigFileTest, AMissingFileIsAConfigError) {
     EXPECT_THROW(apply_config_file(config, dir_.path() / "nope.toml"), ConfigError);
 }
 
+TEST(ConfigText, AppliesLikeAFileAndNamesItsSourceInErrors) {
+    Config config;
+    apply_config_text(config, "[server]\nport = 7000\n[limits]\nidle_timeout = 0.5\n", "t.toml");
+    EXPECT_EQ(config.port, 7000);
+    EXPECT_EQ(config.limits.idle_timeout, 500ms);
+    try {
+        apply_config_text(config, "[server]\nport = \n", "t.toml");
+        FAIL() << "broken text applied";
+    } catch (const ConfigError& e) {
+        EXPECT_TRUE(mentions(e.what(), "t.toml")) << e.what();
+        EXPECT_TRUE(mentions(e.what(), "line 2")) << e.what();
+    }
+    EXPECT_THROW(apply_config_text(config, "[chat]\n", "t.toml"), ConfigError);
+    // Found by fuzz/config_fuzzer.cpp on toml++ 3.3.0 compiled in: an assertion on these table
+    // headers (marzer/tomlplusplus#301) and an unreachable() on some non-ASCII characters
+    // (#190, #295). Debian's library, which salond uses, reports each as a parse error.
+    for (const char* text :
+         {"[{erver]\n", "[[[1]]]\n", "[[=", "\xcc\xaa", "s = \"\"\"\\\n\xc2\xa7\"\"\"\n"}) {
+        EXPECT_THROW(apply_config_text(config, text, "t.toml"), ConfigError) << text;
+    }
+}
+
 // --- validate ---
 
 /// The ConfigError message validate() gives for `config`; a test failure when it passes.
