@@ -13,6 +13,7 @@
 
 #include "check.hpp"
 #include "core/names.hpp"
+#include "core/utf8.hpp"
 #include "proto/irc_codec.hpp"
 
 namespace {
@@ -31,6 +32,7 @@ void check_lines(std::string_view bytes) {
             line.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos,
             "no CR, LF or NUL inside a line"
         );
+        check(core::is_valid_utf8(line), "every line is UTF-8, as UTF8ONLY promises");
         if (line.starts_with('@')) line.remove_prefix(std::min(line.size(), line.find(' ') + 1));
         check(line.size() + 2 <= proto::irc::kMaxLineBytes, "512 bytes a line without tags");
     }

@@ -34,12 +34,23 @@ void check_written_back(const irc::Message& m) {
         "a written line has no line break but its end"
     );
 
+    // Only the last parameter is cut to fit; the others are the caller's to keep short (a byte
+    // that is not UTF-8 grows to U+FFFD's three, so count only those that are UTF-8 already).
     std::size_t fixed = 1 + source.size() + 1 + 7 + 2 + 2;  // ":source PRIVMSG" " :" "\r\n"
-    for (std::size_t i = 0; i + 1 < params.size(); ++i) fixed += params[i].size() + 1;
-    if (fixed <= irc::kMaxLineBytes) check(out.size() <= irc::kMaxLineBytes, "512 bytes a line");
+    bool middle_utf8 = true;
+    for (std::size_t i = 0; i + 1 < params.size(); ++i) {
+        fixed += params[i].size() + 1;
+        middle_utf8 = middle_utf8 && salon::core::is_valid_utf8(params[i]);
+    }
+    if (fixed <= irc::kMaxLineBytes && middle_utf8)
+        check(out.size() <= irc::kMaxLineBytes, "512 bytes a line");
 
+    check(salon::core::is_valid_utf8(out), "a written line is UTF-8, whatever it was given");
+
+    // Parameters without line breaks and in UTF-8 come back as they were (others are mended).
     bool clean = true;
-    for (const auto& p : params) clean = clean && !has_line_breaks(p);
+    for (const auto& p : params)
+        clean = clean && !has_line_breaks(p) && salon::core::is_valid_utf8(p);
     if (!clean) return;
     const auto back = irc::parse(out.substr(0, out.size() - 2));
     check(
@@ -57,7 +68,7 @@ void check_written_back(const irc::Message& m) {
 
 void check_split(std::string_view text, std::size_t max_bytes) {
     std::string joined;
-    for (const auto& piece : irc::split_text(text, max_bytes)) {
+    for (const auto& piece : irc::split_text(text, max_bytes, SIZE_MAX)) {
         check(!piece.empty() && piece.size() <= max_bytes, "pieces are non-empty and fit");
         check(!has_line_breaks(piece), "pieces hold no line break");
         if (max_bytes >= 4 && salon::core::is_valid_utf8(text)) {
@@ -65,11 +76,23 @@ void check_split(std::string_view text, std::size_t max_bytes) {
         }
         joined += piece;
     }
+    // Every line of the text without its CR and NUL, the lines of only blanks left out.
     std::string expected;
-    for (const char c : text) {
-        if (c != '\r' && c != '\n' && c != '\0') expected += c;
+    for (std::string_view rest = text; !rest.empty();) {
+        const auto newline = rest.find('\n');
+        std::string current;
+        for (const char c : rest.substr(0, newline)) {
+            if (c != '\r' && c != '\0') current += c;
+        }
+        rest.remove_prefix(newline == std::string_view::npos ? rest.size() : newline + 1);
+        if (current.find_first_not_of(" \t") != std::string::npos) expected += current;
     }
     check(joined == expected, "the pieces are the text");
+    check(
+        irc::split_text(text, max_bytes, irc::kMaxLinesPerMessage).size() <=
+            irc::kMaxLinesPerMessage,
+        "a message becomes a bounded number of lines"
+    );
 }
 
 }  // namespace

@@ -18,8 +18,8 @@ targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
 
 # The longest input worth trying: a little past each transport's own limit (native frames
-# 8 KiB by default, IRC tags + line 4,606 bytes, HTTP headers and body 8 KiB each).
-declare -A max_len=([native_codec]=9000 [irc_message]=4700 [irc_codec]=12000
+# 16 KiB by default, IRC tags + line 4,606 bytes, HTTP headers and body 8 KiB each).
+declare -A max_len=([native_codec]=17000 [irc_message]=4700 [irc_codec]=12000
                     [http_request]=17000 [config]=8000)
 declare -A dict=([native_codec]=native_codec [irc_message]=irc [irc_codec]=irc
                  [http_request]=http_request [config]=config)

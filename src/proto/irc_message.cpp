@@ -16,10 +16,14 @@ bool is_space(char c) {
 /// character (continuation bytes are 10xxxxxx).
 std::size_t utf8_cut(std::string_view text, std::size_t max_bytes) {
     if (text.size() <= max_bytes) return text.size();
+    const auto continues = [&](std::size_t i) {
+        return (static_cast<unsigned char>(text[i]) & 0xC0U) == 0x80U;
+    };
     std::size_t cut = max_bytes;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) --cut;
-    // A run of continuation bytes longer than a character (invalid UTF-8): cut anywhere.
-    return cut == 0 ? max_bytes : cut;
+    while (cut > 0 && continues(cut)) --cut;
+    // Back at a character's start: not even it fits, and nothing is taken. Back at a stray
+    // continuation byte (invalid UTF-8): cut anywhere.
+    return cut == 0 && continues(0) ? max_bytes : cut;
 }
 
 /// `text` with each byte that does not start a valid UTF-8 character replaced by U+FFFD.
@@ -228,7 +232,8 @@ std::vector<std::string> split_text(
 
         std::string_view rest = current;
         while (!rest.empty()) {
-            std::size_t cut = utf8_cut(rest, max_bytes);
+            // A character longer than a whole piece is cut anyway, so that the text ends.
+            std::size_t cut = std::max<std::size_t>(1, utf8_cut(rest, max_bytes));
             if (cut < rest.size()) {
                 // Prefer a word boundary: the space stays at the end of this piece so that the
                 // pieces put back together are the original text.

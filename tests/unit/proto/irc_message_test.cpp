@@ -227,5 +227,15 @@ TEST(IrcCasemapping, AsciiOnly) {
     EXPECT_EQ(ascii_fold("\xc3\x89T\xc3\x89"), "\xc3\x89t\xc3\x89");  // ÉTÉ: only the T folds
 }
 
+TEST(IrcLine, NoRoomForACharacterLeavesItOutWhole) {
+    // "CMD " + 503 bytes + " :" + "\r\n" is 511: one byte left, and "é" needs two.
+    const std::string out = line("", "", "CMD", {std::string(503, 'a'), "\xc3\xa9t\xc3\xa9"});
+    EXPECT_EQ(out.size(), 511U);
+    EXPECT_TRUE(out.ends_with(" :\r\n"));
+    // Found by the fuzzer: a replaced byte (U+FFFD, three bytes) was cut after two.
+    const std::string mended = line("", "", "CMD", {std::string(502, 'a'), "\xff"});
+    EXPECT_TRUE(core::is_valid_utf8(mended)) << mended;
+}
+
 }  // namespace
 }  // namespace salon::proto::irc
