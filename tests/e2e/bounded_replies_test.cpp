@@ -14,6 +14,13 @@ namespace {
 const std::vector<std::string> kFastRates{
     "--messages-per-second", "100000", "--message-burst", "100000"};
 
+/// kFastRates and `more` flags.
+std::vector<std::string> fast_rates_and(std::initializer_list<std::string> more) {
+    auto flags = kFastRates;
+    flags.insert(flags.end(), more);
+    return flags;
+}
+
 /// Text that JSON escapes to six times its size (\u0001 per byte).
 std::string control_text(std::size_t bytes) {
     return std::string(bytes, '\x01');
@@ -144,9 +151,9 @@ TEST_P(BoundedReplies, PipelinedPostsOfEscapeHeavyTextAreNeverDroppedWhileTheCli
     // Each echo is 16 KB of JSON for 2.7 KB of text: backpressure must count the escaped size,
     // or the posts it lets through at once (20 in a 128 KiB queue, 160 in 1 MiB) echo five
     // times what it counted and overflow the queue of a client that reads all the while.
-    auto flags = kFastRates;
-    flags.insert(flags.end(), {"--send-queue-bytes", "131072"});
-    ServerProcess server({.extra_args = flags, .data_dir = {}});
+    ServerProcess server(
+        {.extra_args = fast_rates_and({"--send-queue-bytes", "131072"}), .data_dir = {}}
+    );
     auto poster = open(server);
     login(*poster, "");
     constexpr int kPosts = 200;
@@ -157,9 +164,9 @@ TEST_P(BoundedReplies, PipelinedPostsOfEscapeHeavyTextAreNeverDroppedWhileTheCli
 }
 
 TEST_P(BoundedReplies, ListIsPagedInBytesAndReachesEveryChannel) {
-    auto flags = kFastRates;
-    flags.insert(flags.end(), {"--channel-creation-burst", "1000"});
-    ServerProcess server({.extra_args = flags, .data_dir = {}});
+    ServerProcess server(
+        {.extra_args = fast_rates_and({"--channel-creation-burst", "1000"}), .data_dir = {}}
+    );
     auto owner = open(server);
     register_user(*owner, "owner");
     // 80 channels whose topics escape to 15 KB each (a request must fit in 16 KiB): a 1.2 MB

@@ -454,7 +454,6 @@ TEST(OutboxConcurrencyTest, SeveralPushersAndOneTakerLoseNothingAndKeepEachPushe
     outbox.detach();
 }
 
-
 TEST(OutboxWrittenThroughTest, OnlyOnceTheWriterCameBackForMore) {
     Outbox outbox(1024);
     EXPECT_TRUE(outbox.written_through(outbox.mark()));  // nothing was queued
