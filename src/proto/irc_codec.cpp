@@ -919,6 +919,8 @@ std::string IrcCodec::rejected(const DecodeError& error) {
                 {command, "INVALID_UTF8", "Rejected: " + error.message}
             );
         }
+        // USER has a numeric of its own, which clients that register know to wait for.
+        if (command == "USER") return numeric("468", {"Your username is invalid: not UTF-8"});
         return irc::line(
             "",
             settings_.server_name,

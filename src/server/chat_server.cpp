@@ -65,15 +65,7 @@ ChatServer::~ChatServer() {
 }
 
 void ChatServer::load() {
-    auto channels = store_.load_channels();
-    // The default channel belongs to the server: it exists from the first start on.
-    if (std::ranges::none_of(channels, [](const auto& c) {
-            return c.name == core::kHomeChannel;
-        })) {
-        channels.push_back(store::ChannelRecord{
-            std::string(core::kHomeChannel), "", "", clock_.unix_now_ms()});
-        store_.save_channel(channels.back());
-    }
+    const auto channels = store_.load_channels();
     for (const auto& channel : channels) {
         hub_.load_channel(
             channel,

@@ -156,9 +156,9 @@ TEST_P(ChannelCreation, ARegisteredUsersChannelPersistsButAGuestsDoesNotComeBack
 TEST_P(ChannelCreation, TheFirstGuestOnAFreshServerDoesNotOwnHome) {
     ServerProcess server;
     auto first = open(server);
-    // `home` exists before anyone joins it.
+    // The first to join `home` makes it, and is no operator of it.
     const auto guest = str(login(*first, "", {}, "elsewhere"), "user");
-    EXPECT_TRUE(listed(*first).contains("home"));
+    EXPECT_FALSE(listed(*first).contains("home"));
     call_ok(*first, "JOIN", {{"channel", "home"}});
     EXPECT_FALSE(is_op(*first, "home", guest));
     auto ann = open(server);

@@ -502,6 +502,13 @@ TEST_F(IrcCodecTest, InvalidUtf8IsRefusedWithFailOrNotice) {
         fresh.rejected(std::get<DecodeError>(input)),
         ":salond.local NOTICE * :NICK rejected: the line is not valid UTF-8\r\n"
     );
+    // USER's own numeric, which a registering client waits for (irctest's utf8 cases).
+    input = fresh.decode("USER u * * :i\xe8rc\xe9", false);
+    ASSERT_TRUE(std::holds_alternative<DecodeError>(input));
+    EXPECT_EQ(
+        fresh.rejected(std::get<DecodeError>(input)),
+        ":salond.local 468 * :Your username is invalid: not UTF-8\r\n"
+    );
 }
 
 TEST_F(IrcCodecTest, AnUnknownModeCharacterIsEchoedWhole) {

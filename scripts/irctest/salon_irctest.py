@@ -1,0 +1,71 @@
+"""irctest controller for salond: a fresh salond with a temporary data dir for every test.
+
+Used by scripts/irctest.sh (pytest's --controller salon_irctest); SALOND_PATH names the binary.
+Accounts are made with `salond user add`, as an administrator would. Not supported: a server
+password, TLS and WebSocket (salond has none of them yet), services.
+"""
+import os
+import subprocess
+from typing import Optional, Set, Type
+
+from irctest.basecontrollers import BaseServerController, DirectoryBasedController
+from irctest.runner import NotImplementedByController
+
+SALOND = os.environ.get("SALOND_PATH", "salond")
+# irctest sends its commands as fast as it can: lift the per-connection and creation rates.
+# SALOND_FLAGS replaces these (an older salond may not know every flag).
+FLAGS = os.environ.get(
+    "SALOND_FLAGS",
+    "--log-level warn --messages-per-second 100000 --message-burst 100000 "
+    "--channel-creation-burst 100000 --failed-logins-per-minute 100000",
+).split()
+
+
+class SalonController(BaseServerController, DirectoryBasedController):
+    software_name = "Salon"
+    supported_sasl_mechanisms: Set[str] = {"PLAIN"}
+    supports_sts = False
+
+    def run(
+        self,
+        hostname: str,
+        port: int,
+        *,
+        password: Optional[str],
+        ssl: bool,
+        run_services: bool,
+        faketime: Optional[str],
+        websocket_hostname: Optional[str],
+        websocket_port: Optional[int],
+    ) -> None:
+        if password is not None:
+            raise NotImplementedByController("PASS")
+        if ssl:
+            raise NotImplementedByController("TLS")
+        if websocket_hostname is not None or websocket_port is not None:
+            raise NotImplementedByController("Websocket")
+        assert self.proc is None
+        self.port = port
+        self.hostname = hostname
+        self.create_config()
+        assert self.directory
+        self.data_dir = self.directory / "data"
+        self.proc = self.execute(
+            [SALOND, "--bind", hostname, "--irc-port", str(port), "--port", "0",
+             "--http-port", "0", "--data-dir", self.data_dir, *FLAGS]
+        )
+
+    def registerUser(self, case, username: str, password: Optional[str] = None) -> None:
+        if password is None:
+            raise NotImplementedByController("accounts without a password")
+        subprocess.run(
+            [SALOND, "user", "add", username, "--data-dir", str(self.data_dir)],
+            input=(password + "\n").encode(),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+
+def get_irctest_controller_class() -> Type[SalonController]:
+    return SalonController
