@@ -48,4 +48,15 @@ std::optional<std::string> canonical_channel_name(std::string_view name) {
     return canonical;
 }
 
+std::optional<UserName> UserName::parse(std::string_view text) {
+    if (!is_valid_user_name(text)) return std::nullopt;
+    return UserName(std::string(text), fold_user_name(text));
+}
+
+std::optional<ChannelName> ChannelName::parse(std::string_view text) {
+    auto canonical = canonical_channel_name(text);
+    if (!canonical) return std::nullopt;
+    return ChannelName(std::move(*canonical));
+}
+
 }  // namespace salon::core

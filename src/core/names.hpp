@@ -1,9 +1,11 @@
 // Rules for user and channel names (PROTOCOL.md "Values").
 #pragma once
 
+#include <compare>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace salon::core {
 
@@ -22,5 +24,49 @@ bool is_guest_name(std::string_view name) noexcept;
 /// The canonical channel name: a leading '#' dropped, lower-cased, then checked against
 /// 1-50 of a-z 0-9 _ -. nullopt when the result is not a valid name.
 std::optional<std::string> canonical_channel_name(std::string_view name);
+
+/// A user name that PROTOCOL.md allows, as typed and folded. Two names are one user when their
+/// folded forms are equal; the display form is what others see. Built only by parse(), so that
+/// a name in hand is valid and folded once.
+class UserName {
+public:
+    /// nullopt unless 1-32 of A-Z a-z 0-9 _ - .
+    static std::optional<UserName> parse(std::string_view text);
+
+    const std::string& display() const noexcept { return display_; }
+
+    /// The key under which names are unique: ASCII lower case.
+    const std::string& folded() const noexcept { return folded_; }
+
+    /// A guest's name (it starts with "Guest" in any case): never registrable.
+    bool is_guest() const noexcept { return is_guest_name(folded_); }
+
+    friend bool operator==(const UserName& a, const UserName& b) noexcept {
+        return a.folded_ == b.folded_;
+    }
+
+private:
+    UserName(std::string display, std::string folded)
+        : display_(std::move(display)), folded_(std::move(folded)) {}
+
+    std::string display_;
+    std::string folded_;
+};
+
+/// A channel name in its canonical form (a leading '#' dropped, lower case, 1-50 of a-z 0-9 _ -),
+/// so that IRC's `#Home` and native `home` are one channel. Built only by parse().
+class ChannelName {
+public:
+    static std::optional<ChannelName> parse(std::string_view text);
+
+    const std::string& str() const noexcept { return canonical_; }
+
+    friend auto operator<=>(const ChannelName&, const ChannelName&) = default;
+
+private:
+    explicit ChannelName(std::string canonical) : canonical_(std::move(canonical)) {}
+
+    std::string canonical_;
+};
 
 }  // namespace salon::core

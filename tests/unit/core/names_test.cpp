@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace salon::core {
 namespace {
 
@@ -43,6 +45,64 @@ TEST(NamesTest, ChannelNamesRejectEmptyTooLongAndOtherCharacters) {
     EXPECT_FALSE(canonical_channel_name(std::string(51, 'a')));
     EXPECT_FALSE(canonical_channel_name("a.b"));
     EXPECT_FALSE(canonical_channel_name("a b"));
+}
+
+TEST(UserNameTest, KeepsTheDisplayFormAndFoldsOnce) {
+    const auto name = UserName::parse("AlIcE.X");
+    ASSERT_TRUE(name.has_value());
+    EXPECT_EQ(name->display(), "AlIcE.X");
+    EXPECT_EQ(name->folded(), "alice.x");
+}
+
+TEST(UserNameTest, RejectsWhatIsValidUserNameRejects) {
+    EXPECT_TRUE(UserName::parse(std::string(32, 'x')).has_value());
+    for (const std::string& bad : {
+             std::string(),
+             std::string(33, 'x'),
+             std::string("al ice"),
+             std::string("#alice"),
+             std::string("élise"),
+             std::string("a\0b", 3),
+         }) {
+        EXPECT_FALSE(UserName::parse(bad).has_value()) << bad;
+    }
+}
+
+TEST(UserNameTest, NamesAreEqualWhenTheirFoldedFormsAre) {
+    EXPECT_EQ(*UserName::parse("Alice"), *UserName::parse("aLICE"));
+    EXPECT_NE(*UserName::parse("Alice"), *UserName::parse("Alice2"));
+}
+
+TEST(UserNameTest, KnowsAGuestInAnyCase) {
+    EXPECT_TRUE(UserName::parse("Guest")->is_guest());
+    EXPECT_TRUE(UserName::parse("gUEST42")->is_guest());
+    EXPECT_FALSE(UserName::parse("Gues")->is_guest());
+    EXPECT_FALSE(UserName::parse("aGuest")->is_guest());
+}
+
+TEST(ChannelNameTest, IsCanonicalWithOrWithoutALeadingHash) {
+    EXPECT_EQ(ChannelName::parse("#Home")->str(), "home");
+    EXPECT_EQ(ChannelName::parse("HOME")->str(), "home");
+    EXPECT_EQ(ChannelName::parse("dev-ops_2")->str(), "dev-ops_2");
+    EXPECT_EQ(ChannelName::parse("#" + std::string(50, 'a'))->str(), std::string(50, 'a'));
+    // IRC's "#Home" and native "home" are one channel.
+    EXPECT_EQ(*ChannelName::parse("#Home"), *ChannelName::parse("home"));
+    EXPECT_NE(*ChannelName::parse("home"), *ChannelName::parse("dev"));
+    EXPECT_LT(*ChannelName::parse("dev"), *ChannelName::parse("#home"));
+}
+
+TEST(ChannelNameTest, RejectsWhatCanonicalChannelNameRejects) {
+    for (const std::string& bad : {
+             std::string(),
+             std::string("#"),
+             std::string("##home"),
+             std::string(51, 'a'),
+             std::string("a.b"),
+             std::string("a b"),
+             std::string("caf\xc3\xa9"),
+         }) {
+        EXPECT_FALSE(ChannelName::parse(bad).has_value()) << bad;
+    }
 }
 
 }  // namespace
