@@ -67,7 +67,7 @@ MessageWrite message_for(MessageId id, std::mt19937_64& rng) {
     write.message.ts_ms = 1'700'000'000'000 + id;
     if (id % 50 == 0) {
         write.message.to = "user" + std::to_string(id % 89);
-        write.pending_for.push_back(write.message.to);
+        write.pending_for.push_back(salon::core::UserName::parse(write.message.to).value());
     } else {
         write.message.channel = channel_name(static_cast<int>(id % kChannels));
     }
@@ -142,7 +142,9 @@ void bench_history(const fs::path& dir, MessageId total) {
         std::vector<double> micros;
         micros.reserve(kQueries);
         for (int q = 0; q < kQueries; ++q) {
-            const std::string channel = channel_name(static_cast<int>(rng() % kChannels));
+            const auto channel =
+                salon::core::ChannelName::parse(channel_name(static_cast<int>(rng() % kChannels)))
+                    .value();
             const std::optional<MessageId> before = before_of();
             const auto t0 = Clock::now();
             const auto page = store.channel_history(channel, before, kPage);

@@ -11,6 +11,7 @@
 
 #include "core/clock.hpp"
 #include "core/message.hpp"
+#include "core/names.hpp"
 
 namespace salon::store {
 
@@ -29,14 +30,14 @@ struct Account {
 };
 
 struct ChannelRecord {
-    std::string name;  ///< canonical channel name
+    core::ChannelName name;
     std::string topic;
     std::string key;  ///< empty: no key
     core::UnixMillis created_ms = 0;
 };
 
 struct Membership {
-    std::string channel;  ///< canonical channel name
+    core::ChannelName channel;
     bool op = false;
 };
 
@@ -44,11 +45,10 @@ struct Membership {
 /// they were offline when it was accepted (direct messages to offline registered users).
 struct MessageWrite {
     core::Message message;
-    std::vector<std::string> pending_for;  ///< folded user names
+    std::vector<core::UserName> pending_for;
 };
 
-/// Persistent storage. User names are passed in any case and compared folded (ASCII lower
-/// case); channel names are passed canonical.
+/// Persistent storage.
 ///
 /// Contract for implementations:
 /// 1. Every method is blocking and safe to call from several threads at once. Callers run
@@ -61,13 +61,14 @@ public:
     virtual ~Store() = default;
 
     // --- accounts ---
-    /// False when the name (folded) is already registered.
+    /// False when the name is already registered (in any case). `account.name` must be a valid
+    /// user name (UserName::display()); an implementation may refuse another with StorageError.
     virtual bool create_account(const Account& account) = 0;
-    virtual std::optional<Account> find_account(std::string_view name) = 0;
+    virtual std::optional<Account> find_account(const core::UserName& name) = 0;
     /// False when there is no such account.
-    virtual bool set_password(std::string_view name, std::string_view password_hash) = 0;
+    virtual bool set_password(const core::UserName& name, std::string_view password_hash) = 0;
     /// Removes the account with its memberships and pending DMs; false when there is none.
-    virtual bool delete_account(std::string_view name) = 0;
+    virtual bool delete_account(const core::UserName& name) = 0;
     /// Every account, ordered by folded name.
     virtual std::vector<Account> list_accounts() = 0;
 
@@ -75,19 +76,23 @@ public:
     /// Inserts or replaces the channel's record.
     virtual void save_channel(const ChannelRecord& channel) = 0;
     virtual std::vector<ChannelRecord> load_channels() = 0;
-    /// Bans are per channel and by folded user name.
-    virtual void set_ban(std::string_view channel, std::string_view user, bool banned) = 0;
-    virtual std::vector<std::string> bans_of(std::string_view channel) = 0;
+    /// Bans are per channel; a banned name is returned folded (its display form is not kept).
+    virtual void set_ban(
+        const core::ChannelName& channel, const core::UserName& user, bool banned
+    ) = 0;
+    virtual std::vector<core::UserName> bans_of(const core::ChannelName& channel) = 0;
     /// Removes the channel's record, its bans and its messages with id <= `up_to` (a later
     /// channel of the same name keeps the messages above it). Memberships stay: the server
     /// stores none for the channels it forgets (temporary ones).
-    virtual void forget_channel(std::string_view channel, core::MessageId up_to) = 0;
+    virtual void forget_channel(const core::ChannelName& channel, core::MessageId up_to) = 0;
 
     // --- memberships of registered users, kept across restarts ---
-    virtual void set_membership(std::string_view user, const Membership& membership) = 0;
-    virtual void remove_membership(std::string_view user, std::string_view channel) = 0;
+    virtual void set_membership(const core::UserName& user, const Membership& membership) = 0;
+    virtual void remove_membership(
+        const core::UserName& user, const core::ChannelName& channel
+    ) = 0;
     /// Ordered by the time the user joined.
-    virtual std::vector<Membership> memberships_of(std::string_view user) = 0;
+    virtual std::vector<Membership> memberships_of(const core::UserName& user) = 0;
 
     // --- messages ---
     /// Writes every message of the batch and its pending deliveries in one transaction.
@@ -95,7 +100,7 @@ public:
     /// Up to `limit` messages of `channel` with id < `before` (or the newest when nullopt) and
     /// id <= `up_to` when given, oldest first.
     virtual std::vector<core::Message> channel_history(
-        std::string_view channel,
+        const core::ChannelName& channel,
         std::optional<core::MessageId> before,
         std::size_t limit,
         std::optional<core::MessageId> up_to = std::nullopt
@@ -106,11 +111,11 @@ public:
     /// They stay waiting until forget_pending_dms(): a login that ends while handing them over
     /// leaves the rest for the next one.
     virtual std::vector<core::Message> pending_dms(
-        std::string_view user, core::MessageId after, std::size_t limit
+        const core::UserName& user, core::MessageId after, std::size_t limit
     ) = 0;
     /// Takes the direct messages with id <= `up_to` off `user`'s waiting list: they were
     /// delivered.
-    virtual void forget_pending_dms(std::string_view user, core::MessageId up_to) = 0;
+    virtual void forget_pending_dms(const core::UserName& user, core::MessageId up_to) = 0;
 };
 
 }  // namespace salon::store

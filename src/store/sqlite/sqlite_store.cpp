@@ -177,6 +177,40 @@ void create_private_file(const std::filesystem::path& file) {
     throw StorageError(text);
 }
 
+/// A value read back where a name belongs, quoted for an error message: at most 64 bytes, so
+/// that a damaged row does not flood the log.
+std::string quoted_for_error(std::string_view value) {
+    constexpr std::size_t kShown = 64;
+    std::string text = "'" + std::string(value.substr(0, kShown)) + "'";
+    if (value.size() > kShown) text += "...";
+    return text;
+}
+
+/// A folded user name read from `where` (table.column). Names are valid and folded when
+/// written, so anything else means the file was edited by hand or damaged.
+core::UserName stored_user_name(std::string_view folded, std::string_view where) {
+    auto name = core::UserName::parse(folded);
+    if (!name || name->folded() != folded) {
+        throw StorageError(
+            "database holds " + quoted_for_error(folded) + " in " + std::string(where) +
+            ", which is not a folded user name"
+        );
+    }
+    return std::move(*name);
+}
+
+/// A canonical channel name read from `where` (table.column); see stored_user_name().
+core::ChannelName stored_channel_name(std::string_view canonical, std::string_view where) {
+    auto name = core::ChannelName::parse(canonical);
+    if (!name || name->str() != canonical) {
+        throw StorageError(
+            "database holds " + quoted_for_error(canonical) + " in " + std::string(where) +
+            ", which is not a canonical channel name"
+        );
+    }
+    return std::move(*name);
+}
+
 }  // namespace
 
 /// One sqlite3 handle with its cached prepared statements. Used by one thread at a time (the
@@ -553,34 +587,38 @@ SqliteStore::ReaderLease SqliteStore::lease_reader() {
 }
 
 bool SqliteStore::create_account(const Account& account) {
+    // Every stored name parses when read back: an invalid one is refused here, not there.
+    const auto name = core::UserName::parse(account.name);
+    if (!name) {
+        throw StorageError(
+            "cannot create account " + quoted_for_error(account.name) + ": not a valid user name"
+        );
+    }
     std::lock_guard lock(writer_mutex_);
     return Query(*writer_, kInsertAccount)
-               .bind(1, core::fold_user_name(account.name))
-               .bind(2, account.name)
+               .bind(1, name->folded())
+               .bind(2, name->display())
                .bind(3, account.password_hash)
                .bind_flag(4, account.admin)
                .bind(5, account.created_ms)
                .run() == 1;
 }
 
-std::optional<Account> SqliteStore::find_account(std::string_view name) {
+std::optional<Account> SqliteStore::find_account(const core::UserName& name) {
     auto reader = lease_reader();
     Query q(*reader, kFindAccount);
-    q.bind(1, core::fold_user_name(name));
+    q.bind(1, name.folded());
     if (!q.step()) return std::nullopt;
     return read_account(q);
 }
 
-bool SqliteStore::set_password(std::string_view name, std::string_view password_hash) {
+bool SqliteStore::set_password(const core::UserName& name, std::string_view password_hash) {
     std::lock_guard lock(writer_mutex_);
-    return Query(*writer_, kSetPassword)
-               .bind(1, core::fold_user_name(name))
-               .bind(2, password_hash)
-               .run() == 1;
+    return Query(*writer_, kSetPassword).bind(1, name.folded()).bind(2, password_hash).run() == 1;
 }
 
-bool SqliteStore::delete_account(std::string_view name) {
-    const std::string folded = core::fold_user_name(name);
+bool SqliteStore::delete_account(const core::UserName& name) {
+    const std::string& folded = name.folded();
     std::lock_guard lock(writer_mutex_);
     Transaction tx(*writer_);
     if (Query(*writer_, kDeleteAccount).bind(1, folded).run() == 0) return false;
@@ -601,7 +639,7 @@ std::vector<Account> SqliteStore::list_accounts() {
 void SqliteStore::save_channel(const ChannelRecord& channel) {
     std::lock_guard lock(writer_mutex_);
     Query(*writer_, kSaveChannel)
-        .bind(1, channel.name)
+        .bind(1, channel.name.str())
         .bind(2, channel.topic)
         .bind(3, channel.key)
         .bind(4, channel.created_ms)
@@ -614,7 +652,7 @@ std::vector<ChannelRecord> SqliteStore::load_channels() {
     std::vector<ChannelRecord> channels;
     while (q.step()) {
         channels.push_back(ChannelRecord{
-            .name = q.text(0),
+            .name = stored_channel_name(q.text(0), "channels.name"),
             .topic = q.text(1),
             .key = q.text(2),
             .created_ms = q.integer(3),
@@ -623,58 +661,64 @@ std::vector<ChannelRecord> SqliteStore::load_channels() {
     return channels;
 }
 
-void SqliteStore::set_ban(std::string_view channel, std::string_view user, bool banned) {
-    const std::string folded = core::fold_user_name(user);
+void SqliteStore::set_ban(
+    const core::ChannelName& channel, const core::UserName& user, bool banned
+) {
     std::lock_guard lock(writer_mutex_);
-    Query(*writer_, banned ? kInsertBan : kDeleteBan).bind(1, channel).bind(2, folded).run();
+    Query(*writer_, banned ? kInsertBan : kDeleteBan)
+        .bind(1, channel.str())
+        .bind(2, user.folded())
+        .run();
 }
 
-std::vector<std::string> SqliteStore::bans_of(std::string_view channel) {
+std::vector<core::UserName> SqliteStore::bans_of(const core::ChannelName& channel) {
     auto reader = lease_reader();
     Query q(*reader, kBansOf);
-    q.bind(1, channel);
-    std::vector<std::string> users;
-    while (q.step()) users.push_back(q.text(0));
+    q.bind(1, channel.str());
+    std::vector<core::UserName> users;
+    while (q.step()) users.push_back(stored_user_name(q.text(0), "bans.user_folded"));
     return users;
 }
 
-void SqliteStore::forget_channel(std::string_view channel, core::MessageId up_to) {
+void SqliteStore::forget_channel(const core::ChannelName& channel, core::MessageId up_to) {
     std::lock_guard lock(writer_mutex_);
     Transaction tx(*writer_);
-    Query(*writer_, kDeleteChannel).bind(1, channel).run();
-    Query(*writer_, kDeleteBansOfChannel).bind(1, channel).run();
+    Query(*writer_, kDeleteChannel).bind(1, channel.str()).run();
+    Query(*writer_, kDeleteBansOfChannel).bind(1, channel.str()).run();
     // Ids continue from the largest stored one after a restart (max_message_id): deleting it
     // must not let a later message reuse it.
     const core::MessageId largest = largest_message_id(*writer_);
-    Query(*writer_, kDeleteChannelMessages).bind(1, channel).bind(2, up_to).run();
+    Query(*writer_, kDeleteChannelMessages).bind(1, channel.str()).bind(2, up_to).run();
     if (largest_message_id(*writer_) < largest)
         Query(*writer_, kInsertIdMark).bind(1, largest).run();
     tx.commit();
 }
 
-void SqliteStore::set_membership(std::string_view user, const Membership& membership) {
-    const std::string folded = core::fold_user_name(user);
+void SqliteStore::set_membership(const core::UserName& user, const Membership& membership) {
     std::lock_guard lock(writer_mutex_);
     Query(*writer_, kSetMembership)
-        .bind(1, folded)
-        .bind(2, membership.channel)
+        .bind(1, user.folded())
+        .bind(2, membership.channel.str())
         .bind_flag(3, membership.op)
         .run();
 }
 
-void SqliteStore::remove_membership(std::string_view user, std::string_view channel) {
-    const std::string folded = core::fold_user_name(user);
+void SqliteStore::remove_membership(const core::UserName& user, const core::ChannelName& channel) {
     std::lock_guard lock(writer_mutex_);
-    Query(*writer_, kRemoveMembership).bind(1, folded).bind(2, channel).run();
+    Query(*writer_, kRemoveMembership).bind(1, user.folded()).bind(2, channel.str()).run();
 }
 
-std::vector<Membership> SqliteStore::memberships_of(std::string_view user) {
+std::vector<Membership> SqliteStore::memberships_of(const core::UserName& user) {
     auto reader = lease_reader();
     Query q(*reader, kMembershipsOf);
-    q.bind(1, core::fold_user_name(user));
+    q.bind(1, user.folded());
     std::vector<Membership> memberships;
-    while (q.step())
-        memberships.push_back(Membership{.channel = q.text(0), .op = q.integer(1) != 0});
+    while (q.step()) {
+        memberships.push_back(Membership{
+            .channel = stored_channel_name(q.text(0), "memberships.channel"),
+            .op = q.integer(1) != 0,
+        });
+    }
     return memberships;
 }
 
@@ -692,15 +736,15 @@ void SqliteStore::append_messages(std::span<const MessageWrite> batch) {
             .bind(5, m.text)
             .bind(6, m.ts_ms)
             .run();
-        for (const std::string& user : write.pending_for) {
-            Query(*writer_, kInsertPending).bind(1, core::fold_user_name(user)).bind(2, m.id).run();
+        for (const core::UserName& user : write.pending_for) {
+            Query(*writer_, kInsertPending).bind(1, user.folded()).bind(2, m.id).run();
         }
     }
     tx.commit();
 }
 
 std::vector<core::Message> SqliteStore::channel_history(
-    std::string_view channel,
+    const core::ChannelName& channel,
     std::optional<core::MessageId> before,
     std::size_t limit,
     std::optional<core::MessageId> up_to
@@ -719,7 +763,7 @@ std::vector<core::Message> SqliteStore::channel_history(
     {
         auto reader = lease_reader();
         Query q(*reader, kChannelHistory);
-        q.bind(1, channel)
+        q.bind(1, channel.str())
             .bind(2, upper)
             .bind(3, static_cast<std::int64_t>(std::min(limit, max_limit)));
         while (q.step()) messages.push_back(read_message(q));
@@ -734,12 +778,12 @@ core::MessageId SqliteStore::max_message_id() {
 }
 
 std::vector<core::Message> SqliteStore::pending_dms(
-    std::string_view user, core::MessageId after, std::size_t limit
+    const core::UserName& user, core::MessageId after, std::size_t limit
 ) {
     const auto max_limit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
     auto reader = lease_reader();
     Query q(*reader, kPendingOf);
-    q.bind(1, core::fold_user_name(user))
+    q.bind(1, user.folded())
         .bind(2, after)
         .bind(3, static_cast<std::int64_t>(std::min(limit, max_limit)));
     std::vector<core::Message> messages;
@@ -747,10 +791,9 @@ std::vector<core::Message> SqliteStore::pending_dms(
     return messages;
 }
 
-void SqliteStore::forget_pending_dms(std::string_view user, core::MessageId up_to) {
-    const std::string folded = core::fold_user_name(user);
+void SqliteStore::forget_pending_dms(const core::UserName& user, core::MessageId up_to) {
     std::lock_guard lock(writer_mutex_);
-    Query(*writer_, kForgetPending).bind(1, folded).bind(2, up_to).run();
+    Query(*writer_, kForgetPending).bind(1, user.folded()).bind(2, up_to).run();
 }
 
 int SqliteStore::schema_version() {

@@ -46,7 +46,9 @@ class SqliteConnection;
 /// connection guarded by a mutex (SQLite allows one writer at a time anyway); reads take a
 /// connection from a pool of `reader_connections` and block while all are busy.
 /// Every failure throws StorageError carrying SQLite's message; writes run in a transaction,
-/// so a failed call leaves the database as it was.
+/// so a failed call leaves the database as it was. Every name in the file parses as a UserName
+/// or ChannelName: create_account() refuses an invalid name, and a name read back that does not
+/// parse (a file edited by hand or damaged) throws StorageError naming the table and the value.
 ///
 /// Checkpoints run on a thread of their own. SQLite's automatic checkpoint runs inside the
 /// commit that crosses its threshold, so that commit, and every write queued behind it, waited
@@ -66,33 +68,34 @@ public:
     SqliteStore& operator=(const SqliteStore&) = delete;
 
     bool create_account(const Account& account) override;
-    std::optional<Account> find_account(std::string_view name) override;
-    bool set_password(std::string_view name, std::string_view password_hash) override;
-    bool delete_account(std::string_view name) override;
+    std::optional<Account> find_account(const core::UserName& name) override;
+    bool set_password(const core::UserName& name, std::string_view password_hash) override;
+    bool delete_account(const core::UserName& name) override;
     std::vector<Account> list_accounts() override;
 
     void save_channel(const ChannelRecord& channel) override;
     std::vector<ChannelRecord> load_channels() override;
-    void set_ban(std::string_view channel, std::string_view user, bool banned) override;
-    std::vector<std::string> bans_of(std::string_view channel) override;
-    void forget_channel(std::string_view channel, core::MessageId up_to) override;
+    void set_ban(const core::ChannelName& channel, const core::UserName& user, bool banned)
+        override;
+    std::vector<core::UserName> bans_of(const core::ChannelName& channel) override;
+    void forget_channel(const core::ChannelName& channel, core::MessageId up_to) override;
 
-    void set_membership(std::string_view user, const Membership& membership) override;
-    void remove_membership(std::string_view user, std::string_view channel) override;
-    std::vector<Membership> memberships_of(std::string_view user) override;
+    void set_membership(const core::UserName& user, const Membership& membership) override;
+    void remove_membership(const core::UserName& user, const core::ChannelName& channel) override;
+    std::vector<Membership> memberships_of(const core::UserName& user) override;
 
     void append_messages(std::span<const MessageWrite> batch) override;
     std::vector<core::Message> channel_history(
-        std::string_view channel,
+        const core::ChannelName& channel,
         std::optional<core::MessageId> before,
         std::size_t limit,
         std::optional<core::MessageId> up_to = std::nullopt
     ) override;
     core::MessageId max_message_id() override;
     std::vector<core::Message> pending_dms(
-        std::string_view user, core::MessageId after, std::size_t limit
+        const core::UserName& user, core::MessageId after, std::size_t limit
     ) override;
-    void forget_pending_dms(std::string_view user, core::MessageId up_to) override;
+    void forget_pending_dms(const core::UserName& user, core::MessageId up_to) override;
 
     /// The schema version of the open file (kSqliteSchemaVersion once opened).
     int schema_version();

@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_store.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +12,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
+#include <stdexcept>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include "temp_dir.hpp"
@@ -19,6 +23,25 @@ namespace salon::store {
 namespace {
 
 namespace fs = std::filesystem;
+
+/// A name the test knows to be valid.
+core::UserName user_name(std::string_view text) {
+    auto name = core::UserName::parse(text);
+    if (!name) throw std::invalid_argument("bad user name in test: " + std::string(text));
+    return std::move(*name);
+}
+
+core::ChannelName channel_name(std::string_view text) {
+    auto name = core::ChannelName::parse(text);
+    if (!name) throw std::invalid_argument("bad channel name in test: " + std::string(text));
+    return std::move(*name);
+}
+
+std::vector<std::string> folded_names(const std::vector<core::UserName>& names) {
+    std::vector<std::string> folded;
+    for (const auto& name : names) folded.push_back(name.folded());
+    return folded;
+}
 
 core::Message channel_message(core::MessageId id, std::string channel, std::string text = "hi") {
     return core::Message{
@@ -79,22 +102,31 @@ TEST_F(SqliteStoreTest, AccountNamesAreUniqueIgnoringCase) {
     EXPECT_FALSE(store->create_account({.name = "ALICE", .password_hash = "h2"}));
     EXPECT_FALSE(store->create_account({.name = "alice", .password_hash = "h3"}));
 
-    const auto found = store->find_account("aLiCe");
+    const auto found = store->find_account(user_name("aLiCe"));
     ASSERT_TRUE(found.has_value());
     EXPECT_EQ(found->name, "Alice");  // display form as first registered
     EXPECT_EQ(found->password_hash, "h1");
     EXPECT_TRUE(found->admin);
     EXPECT_EQ(found->created_ms, 42);
-    EXPECT_FALSE(store->find_account("bob").has_value());
+    EXPECT_FALSE(store->find_account(user_name("bob")).has_value());
 }
 
 TEST_F(SqliteStoreTest, SetPasswordReplacesTheHashOfAnExistingAccountOnly) {
     auto store = open();
     ASSERT_TRUE(store->create_account({.name = "bob", .password_hash = "old"}));
-    EXPECT_TRUE(store->set_password("BOB", "new"));
-    EXPECT_EQ(store->find_account("bob")->password_hash, "new");
-    EXPECT_FALSE(store->set_password("carol", "x"));
-    EXPECT_FALSE(store->find_account("carol").has_value());
+    EXPECT_TRUE(store->set_password(user_name("BOB"), "new"));
+    EXPECT_EQ(store->find_account(user_name("bob"))->password_hash, "new");
+    EXPECT_FALSE(store->set_password(user_name("carol"), "x"));
+    EXPECT_FALSE(store->find_account(user_name("carol")).has_value());
+}
+
+TEST_F(SqliteStoreTest, AnInvalidAccountNameIsRefused) {
+    auto store = open();
+    for (const char* name : {"", "bad name", "élise", "#home"}) {
+        EXPECT_THROW(store->create_account({.name = name, .password_hash = "h"}), StorageError)
+            << name;
+    }
+    EXPECT_TRUE(store->list_accounts().empty());
 }
 
 TEST_F(SqliteStoreTest, ListAccountsIsOrderedByFoldedName) {
@@ -111,117 +143,130 @@ TEST_F(SqliteStoreTest, DeleteAccountRemovesItsMembershipsAndPendingDms) {
     auto store = open();
     ASSERT_TRUE(store->create_account({.name = "Bob", .password_hash = "h"}));
     ASSERT_TRUE(store->create_account({.name = "carol", .password_hash = "h"}));
-    store->set_membership("bob", {.channel = "home", .op = true});
-    store->set_membership("carol", {.channel = "home", .op = false});
+    store->set_membership(user_name("bob"), {.channel = channel_name("home"), .op = true});
+    store->set_membership(user_name("carol"), {.channel = channel_name("home"), .op = false});
     const std::vector<MessageWrite> dms{
-        {direct_message(1, "Bob", "for bob"), {"bob"}},
-        {direct_message(2, "carol", "for carol"), {"carol"}},
+        {direct_message(1, "Bob", "for bob"), {user_name("bob")}},
+        {direct_message(2, "carol", "for carol"), {user_name("carol")}},
     };
     store->append_messages(dms);
 
-    EXPECT_TRUE(store->delete_account("BOB"));
-    EXPECT_FALSE(store->delete_account("bob"));
-    EXPECT_FALSE(store->find_account("bob").has_value());
-    EXPECT_TRUE(store->memberships_of("bob").empty());
-    EXPECT_TRUE(store->pending_dms("bob", 0, 100).empty());
+    EXPECT_TRUE(store->delete_account(user_name("BOB")));
+    EXPECT_FALSE(store->delete_account(user_name("bob")));
+    EXPECT_FALSE(store->find_account(user_name("bob")).has_value());
+    EXPECT_TRUE(store->memberships_of(user_name("bob")).empty());
+    EXPECT_TRUE(store->pending_dms(user_name("bob"), 0, 100).empty());
 
     // A re-registered "bob" starts clean, and carol is untouched.
     ASSERT_TRUE(store->create_account({.name = "bob", .password_hash = "h"}));
-    EXPECT_TRUE(store->memberships_of("bob").empty());
-    EXPECT_EQ(store->memberships_of("carol").size(), 1U);
-    EXPECT_EQ(ids_of(store->pending_dms("carol", 0, 100)), std::vector<core::MessageId>{2});
+    EXPECT_TRUE(store->memberships_of(user_name("bob")).empty());
+    EXPECT_EQ(store->memberships_of(user_name("carol")).size(), 1U);
+    EXPECT_EQ(
+        ids_of(store->pending_dms(user_name("carol"), 0, 100)), std::vector<core::MessageId>{2}
+    );
 }
 
 TEST_F(SqliteStoreTest, SaveChannelInsertsThenReplaces) {
     auto store = open();
-    store->save_channel({.name = "home", .topic = "", .key = "", .created_ms = 1});
-    store->save_channel({.name = "dev", .topic = "code", .key = "k", .created_ms = 2});
-    store->save_channel({.name = "home", .topic = "welcome", .key = "", .created_ms = 1});
+    store->save_channel({.name = channel_name("home"), .topic = "", .key = "", .created_ms = 1});
+    store->save_channel({.name = channel_name("dev"), .topic = "code", .key = "k", .created_ms = 2}
+    );
+    store->save_channel(
+        {.name = channel_name("home"), .topic = "welcome", .key = "", .created_ms = 1}
+    );
 
     const auto channels = store->load_channels();
     ASSERT_EQ(channels.size(), 2U);
-    EXPECT_EQ(channels[0].name, "dev");
+    EXPECT_EQ(channels[0].name.str(), "dev");
     EXPECT_EQ(channels[0].topic, "code");
     EXPECT_EQ(channels[0].key, "k");
     EXPECT_EQ(channels[0].created_ms, 2);
-    EXPECT_EQ(channels[1].name, "home");
+    EXPECT_EQ(channels[1].name.str(), "home");
     EXPECT_EQ(channels[1].topic, "welcome");
     EXPECT_EQ(channels[1].key, "");
 }
 
 TEST_F(SqliteStoreTest, BansArePerChannelByFoldedNameAndIdempotent) {
     auto store = open();
-    store->set_ban("home", "Mallory", true);
-    store->set_ban("home", "MALLORY", true);
-    store->set_ban("home", "eve", true);
-    store->set_ban("dev", "eve", true);
-    EXPECT_EQ(store->bans_of("home"), (std::vector<std::string>{"eve", "mallory"}));
+    store->set_ban(channel_name("home"), user_name("Mallory"), true);
+    store->set_ban(channel_name("home"), user_name("MALLORY"), true);
+    store->set_ban(channel_name("home"), user_name("eve"), true);
+    store->set_ban(channel_name("dev"), user_name("eve"), true);
+    EXPECT_EQ(
+        folded_names(store->bans_of(channel_name("home"))),
+        (std::vector<std::string>{"eve", "mallory"})
+    );
 
-    store->set_ban("home", "Eve", false);
-    store->set_ban("home", "nobody", false);
-    EXPECT_EQ(store->bans_of("home"), std::vector<std::string>{"mallory"});
-    EXPECT_EQ(store->bans_of("dev"), std::vector<std::string>{"eve"});
-    EXPECT_TRUE(store->bans_of("other").empty());
+    store->set_ban(channel_name("home"), user_name("Eve"), false);
+    store->set_ban(channel_name("home"), user_name("nobody"), false);
+    EXPECT_EQ(
+        folded_names(store->bans_of(channel_name("home"))), std::vector<std::string>{"mallory"}
+    );
+    EXPECT_EQ(folded_names(store->bans_of(channel_name("dev"))), std::vector<std::string>{"eve"});
+    EXPECT_TRUE(folded_names(store->bans_of(channel_name("other"))).empty());
+    // The display form is not kept: a banned name comes back folded.
+    EXPECT_EQ(store->bans_of(channel_name("home"))[0].display(), "mallory");
 }
 
 TEST_F(SqliteStoreTest, ForgetChannelRemovesItsRecordBansAndMessagesUpToTheBound) {
     auto store = open();
-    store->save_channel({.name = "tmp", .topic = "t", .key = "k", .created_ms = 1});
-    store->save_channel({.name = "kept", .topic = "", .key = "", .created_ms = 1});
-    store->set_ban("tmp", "eve", true);
-    store->set_ban("kept", "eve", true);
+    store->save_channel({.name = channel_name("tmp"), .topic = "t", .key = "k", .created_ms = 1});
+    store->save_channel({.name = channel_name("kept"), .topic = "", .key = "", .created_ms = 1});
+    store->set_ban(channel_name("tmp"), user_name("eve"), true);
+    store->set_ban(channel_name("kept"), user_name("eve"), true);
     append_channel_messages(*store, "tmp", 1, 3);
     append_channel_messages(*store, "kept", 4, 5);
     append_channel_messages(*store, "tmp", 6, 6);  // a later channel of the same name
 
-    store->forget_channel("tmp", 5);
+    store->forget_channel(channel_name("tmp"), 5);
     const auto channels = store->load_channels();
     ASSERT_EQ(channels.size(), 1U);
-    EXPECT_EQ(channels[0].name, "kept");
-    EXPECT_TRUE(store->bans_of("tmp").empty());
-    EXPECT_EQ(store->bans_of("kept"), std::vector<std::string>{"eve"});
+    EXPECT_EQ(channels[0].name.str(), "kept");
+    EXPECT_TRUE(folded_names(store->bans_of(channel_name("tmp"))).empty());
+    EXPECT_EQ(folded_names(store->bans_of(channel_name("kept"))), std::vector<std::string>{"eve"});
     EXPECT_EQ(
-        ids_of(store->channel_history("tmp", std::nullopt, 10)), std::vector<core::MessageId>{6}
+        ids_of(store->channel_history(channel_name("tmp"), std::nullopt, 10)),
+        std::vector<core::MessageId>{6}
     );
     EXPECT_EQ(
-        ids_of(store->channel_history("kept", std::nullopt, 10)),
+        ids_of(store->channel_history(channel_name("kept"), std::nullopt, 10)),
         (std::vector<core::MessageId>{4, 5})
     );
-    store->forget_channel("never-was", 6);  // nothing to forget is no error
+    store->forget_channel(channel_name("never-was"), 6);  // nothing to forget is no error
 
     // Forgetting the newest message keeps its id taken: ids continue above it after a restart.
-    store->forget_channel("tmp", 6);
-    EXPECT_TRUE(store->channel_history("tmp", std::nullopt, 10).empty());
+    store->forget_channel(channel_name("tmp"), 6);
+    EXPECT_TRUE(store->channel_history(channel_name("tmp"), std::nullopt, 10).empty());
     store.reset();
     EXPECT_EQ(open()->max_message_id(), 6);
 }
 
 TEST_F(SqliteStoreTest, MembershipsComeBackInJoinOrderWithOpUpdatedInPlace) {
     auto store = open();
-    store->set_membership("Alice", {.channel = "zeta", .op = false});
-    store->set_membership("alice", {.channel = "alpha", .op = true});
-    store->set_membership("alice", {.channel = "mid", .op = false});
+    store->set_membership(user_name("Alice"), {.channel = channel_name("zeta"), .op = false});
+    store->set_membership(user_name("alice"), {.channel = channel_name("alpha"), .op = true});
+    store->set_membership(user_name("alice"), {.channel = channel_name("mid"), .op = false});
     // Becoming operator later does not move the channel to the end.
-    store->set_membership("ALICE", {.channel = "zeta", .op = true});
+    store->set_membership(user_name("ALICE"), {.channel = channel_name("zeta"), .op = true});
 
-    auto memberships = store->memberships_of("alice");
+    auto memberships = store->memberships_of(user_name("alice"));
     ASSERT_EQ(memberships.size(), 3U);
-    EXPECT_EQ(memberships[0].channel, "zeta");
+    EXPECT_EQ(memberships[0].channel.str(), "zeta");
     EXPECT_TRUE(memberships[0].op);
-    EXPECT_EQ(memberships[1].channel, "alpha");
+    EXPECT_EQ(memberships[1].channel.str(), "alpha");
     EXPECT_TRUE(memberships[1].op);
-    EXPECT_EQ(memberships[2].channel, "mid");
+    EXPECT_EQ(memberships[2].channel.str(), "mid");
     EXPECT_FALSE(memberships[2].op);
 
     // Leaving and rejoining puts the channel last.
-    store->remove_membership("Alice", "zeta");
-    store->set_membership("alice", {.channel = "zeta", .op = false});
-    memberships = store->memberships_of("alice");
+    store->remove_membership(user_name("Alice"), channel_name("zeta"));
+    store->set_membership(user_name("alice"), {.channel = channel_name("zeta"), .op = false});
+    memberships = store->memberships_of(user_name("alice"));
     ASSERT_EQ(memberships.size(), 3U);
-    EXPECT_EQ(memberships[0].channel, "alpha");
-    EXPECT_EQ(memberships[2].channel, "zeta");
+    EXPECT_EQ(memberships[0].channel.str(), "alpha");
+    EXPECT_EQ(memberships[2].channel.str(), "zeta");
     EXPECT_FALSE(memberships[2].op);
-    EXPECT_TRUE(store->memberships_of("bob").empty());
+    EXPECT_TRUE(store->memberships_of(user_name("bob")).empty());
 }
 
 TEST_F(SqliteStoreTest, HistoryPagesBackwardsOldestFirst) {
@@ -230,7 +275,7 @@ TEST_F(SqliteStoreTest, HistoryPagesBackwardsOldestFirst) {
     append_channel_messages(*store, "dev", 11, 15);
     append_channel_messages(*store, "home", 16, 20);
 
-    const auto newest = store->channel_history("home", std::nullopt, 4);
+    const auto newest = store->channel_history(channel_name("home"), std::nullopt, 4);
     EXPECT_EQ(ids_of(newest), (std::vector<core::MessageId>{17, 18, 19, 20}));
     EXPECT_EQ(newest[0].channel, "home");
     EXPECT_EQ(newest[0].from, "alice");
@@ -240,28 +285,34 @@ TEST_F(SqliteStoreTest, HistoryPagesBackwardsOldestFirst) {
 
     // `before` is exclusive and skips other channels' ids.
     EXPECT_EQ(
-        ids_of(store->channel_history("home", 17, 4)), (std::vector<core::MessageId>{8, 9, 10, 16})
+        ids_of(store->channel_history(channel_name("home"), 17, 4)),
+        (std::vector<core::MessageId>{8, 9, 10, 16})
     );
-    EXPECT_EQ(ids_of(store->channel_history("home", 3, 50)), (std::vector<core::MessageId>{1, 2}));
-    EXPECT_TRUE(store->channel_history("home", 1, 50).empty());
-    EXPECT_TRUE(store->channel_history("home", std::nullopt, 0).empty());
-    EXPECT_TRUE(store->channel_history("nowhere", std::nullopt, 50).empty());
-    EXPECT_EQ(store->channel_history("home", std::nullopt, 1000).size(), 15U);
+    EXPECT_EQ(
+        ids_of(store->channel_history(channel_name("home"), 3, 50)),
+        (std::vector<core::MessageId>{1, 2})
+    );
+    EXPECT_TRUE(store->channel_history(channel_name("home"), 1, 50).empty());
+    EXPECT_TRUE(store->channel_history(channel_name("home"), std::nullopt, 0).empty());
+    EXPECT_TRUE(store->channel_history(channel_name("nowhere"), std::nullopt, 50).empty());
+    EXPECT_EQ(store->channel_history(channel_name("home"), std::nullopt, 1000).size(), 15U);
 }
 
 TEST_F(SqliteStoreTest, HistoryUpToCapsTheNewestIdInclusive) {
     auto store = open();
     append_channel_messages(*store, "home", 1, 20);
     EXPECT_EQ(
-        ids_of(store->channel_history("home", std::nullopt, 3, 12)),
+        ids_of(store->channel_history(channel_name("home"), std::nullopt, 3, 12)),
         (std::vector<core::MessageId>{10, 11, 12})
     );
     // The tighter of `before` and `up_to` wins.
     EXPECT_EQ(
-        ids_of(store->channel_history("home", 11, 3, 12)), (std::vector<core::MessageId>{8, 9, 10})
+        ids_of(store->channel_history(channel_name("home"), 11, 3, 12)),
+        (std::vector<core::MessageId>{8, 9, 10})
     );
     EXPECT_EQ(
-        ids_of(store->channel_history("home", 15, 2, 5)), (std::vector<core::MessageId>{4, 5})
+        ids_of(store->channel_history(channel_name("home"), 15, 2, 5)),
+        (std::vector<core::MessageId>{4, 5})
     );
 }
 
@@ -274,10 +325,9 @@ TEST_F(SqliteStoreTest, DirectMessagesStayOutOfChannelHistory) {
     };
     store->append_messages(batch);
     EXPECT_EQ(
-        ids_of(store->channel_history("home", std::nullopt, 50)),
+        ids_of(store->channel_history(channel_name("home"), std::nullopt, 50)),
         (std::vector<core::MessageId>{1, 3})
     );
-    EXPECT_TRUE(store->channel_history("", std::nullopt, 50).empty());
 }
 
 TEST_F(SqliteStoreTest, MaxMessageIdSurvivesReopen) {
@@ -285,27 +335,27 @@ TEST_F(SqliteStoreTest, MaxMessageIdSurvivesReopen) {
         auto store = open();
         EXPECT_EQ(store->max_message_id(), 0);
         append_channel_messages(*store, "home", 5, 9);
-        const std::vector<MessageWrite> dm{{direct_message(12, "bob", "x"), {"bob"}}};
+        const std::vector<MessageWrite> dm{{direct_message(12, "bob", "x"), {user_name("bob")}}};
         store->append_messages(dm);
         EXPECT_EQ(store->max_message_id(), 12);
     }
     auto store = open();
     EXPECT_EQ(store->max_message_id(), 12);
-    EXPECT_EQ(store->channel_history("home", std::nullopt, 50).size(), 5U);
+    EXPECT_EQ(store->channel_history(channel_name("home"), std::nullopt, 50).size(), 5U);
 }
 
 TEST_F(SqliteStoreTest, PendingDmsAreReadOldestFirstAndStayUntilForgotten) {
     auto store = open();
     const std::vector<MessageWrite> batch{
-        {direct_message(3, "Bob", "first"), {"Bob"}},
-        {direct_message(4, "carol", "to carol"), {"carol"}},
-        {direct_message(7, "bob", "second"), {"bob"}},
+        {direct_message(3, "Bob", "first"), {user_name("Bob")}},
+        {direct_message(4, "carol", "to carol"), {user_name("carol")}},
+        {direct_message(7, "bob", "second"), {user_name("bob")}},
         // Listed twice in different case: still handed over once.
-        {direct_message(8, "Bob", "third"), {"bob", "BOB"}},
+        {direct_message(8, "Bob", "third"), {user_name("bob"), user_name("BOB")}},
     };
     store->append_messages(batch);
 
-    const auto pending = store->pending_dms("BOB", 0, 100);
+    const auto pending = store->pending_dms(user_name("BOB"), 0, 100);
     EXPECT_EQ(ids_of(pending), (std::vector<core::MessageId>{3, 7, 8}));
     ASSERT_EQ(pending.size(), 3U);
     EXPECT_TRUE(pending[0].is_direct());
@@ -313,36 +363,48 @@ TEST_F(SqliteStoreTest, PendingDmsAreReadOldestFirstAndStayUntilForgotten) {
     EXPECT_EQ(pending[0].to, "Bob");
     EXPECT_EQ(pending[0].text, "first");
     EXPECT_EQ(pending[0].ts_ms, 1'700'000'000'003);
-    EXPECT_EQ(ids_of(store->pending_dms("bob", 0, 100)), (std::vector<core::MessageId>{3, 7, 8}));
+    EXPECT_EQ(
+        ids_of(store->pending_dms(user_name("bob"), 0, 100)),
+        (std::vector<core::MessageId>{3, 7, 8})
+    );
 
-    store->forget_pending_dms("bob", 7);
-    EXPECT_EQ(ids_of(store->pending_dms("bob", 0, 100)), std::vector<core::MessageId>{8});
-    store->forget_pending_dms("BOB", 8);
-    EXPECT_TRUE(store->pending_dms("bob", 0, 100).empty());
-    EXPECT_EQ(ids_of(store->pending_dms("carol", 0, 100)), std::vector<core::MessageId>{4});
+    store->forget_pending_dms(user_name("bob"), 7);
+    EXPECT_EQ(
+        ids_of(store->pending_dms(user_name("bob"), 0, 100)), std::vector<core::MessageId>{8}
+    );
+    store->forget_pending_dms(user_name("BOB"), 8);
+    EXPECT_TRUE(store->pending_dms(user_name("bob"), 0, 100).empty());
+    EXPECT_EQ(
+        ids_of(store->pending_dms(user_name("carol"), 0, 100)), std::vector<core::MessageId>{4}
+    );
 }
 
 TEST_F(SqliteStoreTest, PendingDmsArePagedAfterAnId) {
     auto store = open();
     std::vector<MessageWrite> batch;
     for (core::MessageId id = 1; id <= 5; ++id)
-        batch.push_back({direct_message(id, "bob", "dm"), {"bob"}});
+        batch.push_back({direct_message(id, "bob", "dm"), {user_name("bob")}});
     store->append_messages(batch);
 
-    EXPECT_EQ(ids_of(store->pending_dms("bob", 0, 2)), (std::vector<core::MessageId>{1, 2}));
-    EXPECT_EQ(ids_of(store->pending_dms("bob", 2, 2)), (std::vector<core::MessageId>{3, 4}));
-    EXPECT_EQ(ids_of(store->pending_dms("bob", 4, 2)), std::vector<core::MessageId>{5});
-    EXPECT_TRUE(store->pending_dms("bob", 5, 2).empty());
+    EXPECT_EQ(
+        ids_of(store->pending_dms(user_name("bob"), 0, 2)), (std::vector<core::MessageId>{1, 2})
+    );
+    EXPECT_EQ(
+        ids_of(store->pending_dms(user_name("bob"), 2, 2)), (std::vector<core::MessageId>{3, 4})
+    );
+    EXPECT_EQ(ids_of(store->pending_dms(user_name("bob"), 4, 2)), std::vector<core::MessageId>{5});
+    EXPECT_TRUE(store->pending_dms(user_name("bob"), 5, 2).empty());
 }
 
 TEST_F(SqliteStoreTest, PendingDmsSurviveReopen) {
     {
         auto store = open();
-        const std::vector<MessageWrite> batch{{direct_message(1, "bob", "later"), {"bob"}}};
+        const std::vector<MessageWrite> batch{
+            {direct_message(1, "bob", "later"), {user_name("bob")}}};
         store->append_messages(batch);
     }
     auto store = open();
-    const auto pending = store->pending_dms("bob", 0, 100);
+    const auto pending = store->pending_dms(user_name("bob"), 0, 100);
     ASSERT_EQ(pending.size(), 1U);
     EXPECT_EQ(pending[0].text, "later");
 }
@@ -352,7 +414,7 @@ TEST_F(SqliteStoreTest, FailedBatchLeavesNothingBehind) {
     append_channel_messages(*store, "home", 1, 3);
     // Id 2 exists already: the whole batch, including the messages before it, is refused.
     const std::vector<MessageWrite> batch{
-        {direct_message(4, "bob", "x"), {"bob"}},
+        {direct_message(4, "bob", "x"), {user_name("bob")}},
         {channel_message(5, "home"), {}},
         {channel_message(2, "home"), {}},
         {channel_message(6, "home"), {}},
@@ -366,10 +428,10 @@ TEST_F(SqliteStoreTest, FailedBatchLeavesNothingBehind) {
     }
     EXPECT_EQ(store->max_message_id(), 3);
     EXPECT_EQ(
-        ids_of(store->channel_history("home", std::nullopt, 50)),
+        ids_of(store->channel_history(channel_name("home"), std::nullopt, 50)),
         (std::vector<core::MessageId>{1, 2, 3})
     );
-    EXPECT_TRUE(store->pending_dms("bob", 0, 100).empty());
+    EXPECT_TRUE(store->pending_dms(user_name("bob"), 0, 100).empty());
 
     // The store is still usable after the failure.
     append_channel_messages(*store, "home", 4, 4);
@@ -385,7 +447,7 @@ TEST_F(SqliteStoreTest, EmptyAndSpecialTextRoundTrips) {
         {channel_message(3, "home", with_nul), {}},
     };
     store->append_messages(batch);
-    const auto history = store->channel_history("home", std::nullopt, 10);
+    const auto history = store->channel_history(channel_name("home"), std::nullopt, 10);
     ASSERT_EQ(history.size(), 3U);
     EXPECT_EQ(history[0].text, "");
     EXPECT_EQ(history[1].text, "héllo 🌍 'quoted' \"x\"");
@@ -400,7 +462,7 @@ TEST_F(SqliteStoreTest, ReopeningKeepsSchemaAndData) {
     }
     SqliteStore store(db_file(), {});
     EXPECT_EQ(store.schema_version(), kSqliteSchemaVersion);
-    EXPECT_TRUE(store.find_account("alice").has_value());
+    EXPECT_TRUE(store.find_account(user_name("alice")).has_value());
 }
 
 /// Writes PRAGMA user_version straight into the file header (big-endian int at offset 60), as
@@ -464,7 +526,7 @@ TEST_F(SqliteStoreTest, DamagedPagesSurfaceAsStorageError) {
     EXPECT_THROW(
         {
             auto store = open();
-            store->channel_history("home", std::nullopt, 50);
+            store->channel_history(channel_name("home"), std::nullopt, 50);
             store->max_message_id();
         },
         StorageError
@@ -520,7 +582,7 @@ TEST_F(SqliteStoreTest, AcknowledgedWriteSurvivesKillOfTheProcess) {
             auto store = open();
             const std::vector<MessageWrite> batch{
                 {channel_message(1, "home", "kept"), {}},
-                {direct_message(2, "bob", "waiting"), {"bob"}},
+                {direct_message(2, "bob", "waiting"), {user_name("bob")}},
             };
             store->append_messages(batch);
             // Die with the store open: no checkpoint, no close, the commit is only in the WAL.
@@ -535,10 +597,12 @@ TEST_F(SqliteStoreTest, AcknowledgedWriteSurvivesKillOfTheProcess) {
     ASSERT_EQ(WTERMSIG(status), SIGKILL);
 
     auto store = open();
-    const auto history = store->channel_history("home", std::nullopt, 50);
+    const auto history = store->channel_history(channel_name("home"), std::nullopt, 50);
     ASSERT_EQ(history.size(), 1U);
     EXPECT_EQ(history[0].text, "kept");
-    EXPECT_EQ(ids_of(store->pending_dms("bob", 0, 100)), std::vector<core::MessageId>{2});
+    EXPECT_EQ(
+        ids_of(store->pending_dms(user_name("bob"), 0, 100)), std::vector<core::MessageId>{2}
+    );
 }
 
 TEST_F(SqliteStoreTest, TwoStoresOnOneFileSeeEachOthersWrites) {
@@ -546,7 +610,7 @@ TEST_F(SqliteStoreTest, TwoStoresOnOneFileSeeEachOthersWrites) {
     auto server = open();
     auto admin_tool = open();
     ASSERT_TRUE(admin_tool->create_account({.name = "newbie", .password_hash = "h"}));
-    EXPECT_TRUE(server->find_account("newbie").has_value());
+    EXPECT_TRUE(server->find_account(user_name("newbie")).has_value());
     append_channel_messages(*server, "home", 1, 2);
     EXPECT_EQ(admin_tool->max_message_id(), 2);
 }
@@ -554,7 +618,7 @@ TEST_F(SqliteStoreTest, TwoStoresOnOneFileSeeEachOthersWrites) {
 TEST_F(SqliteStoreTest, FullSyncModeWorksToo) {
     auto store = open_sqlite_store(db_file(), {.sync = SqliteOptions::Sync::full});
     append_channel_messages(*store, "home", 1, 3);
-    EXPECT_EQ(store->channel_history("home", std::nullopt, 50).size(), 3U);
+    EXPECT_EQ(store->channel_history(channel_name("home"), std::nullopt, 50).size(), 3U);
 }
 
 TEST_F(SqliteStoreTest, TheCheckpointerKeepsTheWalSmallUnderSteadyWrites) {
@@ -572,7 +636,10 @@ TEST_F(SqliteStoreTest, TheCheckpointerKeepsTheWalSmallUnderSteadyWrites) {
     ASSERT_TRUE(fs::exists(wal));
     EXPECT_LT(fs::file_size(wal), 6U * 1024 * 1024);
     EXPECT_EQ(store->max_message_id(), kBatches * kBatchSize);
-    EXPECT_EQ(store->channel_history("home", std::nullopt, 5).back().id, kBatches * kBatchSize);
+    EXPECT_EQ(
+        store->channel_history(channel_name("home"), std::nullopt, 5).back().id,
+        kBatches * kBatchSize
+    );
 
     store.reset();
     auto reopened = open();
@@ -604,7 +671,10 @@ TEST_F(SqliteStoreTest, ConcurrentWritersAndReadersSeeNoErrors) {
                         batch.push_back({channel_message(id, "chan" + std::to_string(w)), {}});
                     }
                     store->append_messages(batch);
-                    store->set_membership(user, {.channel = "c" + std::to_string(b), .op = false});
+                    store->set_membership(
+                        user_name(user),
+                        {.channel = channel_name("c" + std::to_string(b)), .op = false}
+                    );
                 }
             } catch (const std::exception& e) {
                 ADD_FAILURE() << e.what();
@@ -618,14 +688,15 @@ TEST_F(SqliteStoreTest, ConcurrentWritersAndReadersSeeNoErrors) {
             try {
                 // Readers keep going until every writer is done, and at least a few rounds.
                 for (int round = 0; round < 5 || writers_done.load() < kWriters; ++round) {
-                    const auto page =
-                        store->channel_history("chan" + std::to_string(r), std::nullopt, 20);
+                    const auto page = store->channel_history(
+                        channel_name("chan" + std::to_string(r)), std::nullopt, 20
+                    );
                     for (std::size_t i = 1; i < page.size(); ++i) {
                         if (page[i - 1].id >= page[i].id) ++errors;
                     }
-                    store->find_account("user" + std::to_string(r));
+                    store->find_account(user_name("user" + std::to_string(r)));
                     store->max_message_id();
-                    store->memberships_of("user" + std::to_string(r));
+                    store->memberships_of(user_name("user" + std::to_string(r)));
                     ++reads;
                 }
             } catch (const std::exception& e) {
@@ -640,16 +711,68 @@ TEST_F(SqliteStoreTest, ConcurrentWritersAndReadersSeeNoErrors) {
     EXPECT_GT(reads.load(), 0);
     EXPECT_EQ(store->list_accounts().size(), static_cast<std::size_t>(kWriters));
     for (int w = 0; w < kWriters; ++w) {
-        const auto all = store->channel_history("chan" + std::to_string(w), std::nullopt, 100'000);
+        const auto all =
+            store->channel_history(channel_name("chan" + std::to_string(w)), std::nullopt, 100'000);
         EXPECT_EQ(all.size(), static_cast<std::size_t>(kBatchesPerWriter * kBatchSize));
         EXPECT_EQ(
-            store->memberships_of("user" + std::to_string(w)).size(),
+            store->memberships_of(user_name("user" + std::to_string(w))).size(),
             static_cast<std::size_t>(kBatchesPerWriter)
         );
     }
     EXPECT_EQ(
         store->max_message_id(), 1 + (kWriters - 1) * 100'000 + kBatchesPerWriter * kBatchSize - 1
     );
+}
+
+/// Runs `sql` on `file` with a connection of its own, as a hand edit with the sqlite3 shell
+/// would; the store must be closed.
+void run_sql_behind_the_stores_back(const fs::path& file, const char* sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
+    const std::string message = error != nullptr ? error : "";
+    sqlite3_free(error);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK) << message;
+}
+
+/// The StorageError message of `read`, or "" when it throws none.
+template <typename Read>
+std::string storage_error_of(Read&& read) {
+    try {
+        read();
+    } catch (const StorageError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+TEST_F(SqliteStoreTest, StoredNamesThatDoNotParseAreStorageErrors) {
+    {
+        open()->save_channel({.name = channel_name("home"), .topic = "", .key = "", .created_ms = 1}
+        );
+    }
+    run_sql_behind_the_stores_back(
+        db_file(),
+        "INSERT INTO channels (name, created_ms) VALUES ('Not Canonical', 1);"
+        "INSERT INTO bans (channel, user_folded) VALUES ('home', 'Mallory');"
+        "INSERT INTO memberships (user_folded, channel, op, joined) VALUES ('bob', '#home', 0, 1);"
+    );
+    auto store = open();
+
+    const auto channels = storage_error_of([&] { store->load_channels(); });
+    EXPECT_NE(channels.find("'Not Canonical' in channels.name"), std::string::npos) << channels;
+    // Not folded, although valid: it would never match a folded lookup.
+    const auto bans = storage_error_of([&] { store->bans_of(channel_name("home")); });
+    EXPECT_NE(bans.find("'Mallory' in bans.user_folded"), std::string::npos) << bans;
+    // Parses, to another name: it would never match the channel it claims to be.
+    const auto memberships = storage_error_of([&] { store->memberships_of(user_name("bob")); });
+    EXPECT_NE(memberships.find("'#home' in memberships.channel"), std::string::npos) << memberships;
+
+    // What was not damaged is still read.
+    EXPECT_TRUE(store->memberships_of(user_name("carol")).empty());
+    EXPECT_TRUE(store->bans_of(channel_name("dev")).empty());
 }
 
 }  // namespace
