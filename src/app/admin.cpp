@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <optional>
 
 #include "auth/password.hpp"
 #include "core/clock.hpp"
@@ -64,14 +65,23 @@ int run_user_command(
     std::ostream& out,
     std::ostream& err
 ) {
-    if (action != UserAction::list &&
-        (!core::is_valid_user_name(name) || core::is_guest_name(name))) {
-        err << fmt::format(
-            "salond: '{}' is not a valid account name (1-32 of A-Z a-z 0-9 _ - ., not starting "
-            "with Guest)\n",
-            name
-        );
-        return kExitUsage;
+    // Checked before the database is opened: a typo creates no data directory.
+    std::optional<core::UserName> user;
+    if (action != UserAction::list) {
+        user = core::UserName::parse(name);
+        if (!user) {
+            err << fmt::format(
+                "salond: '{}' is not a valid account name (1-32 of A-Z a-z 0-9 _ - .)\n", name
+            );
+            return kExitUsage;
+        }
+        if (user->is_guest()) {
+            err << fmt::format(
+                "salond: '{}' cannot be an account: names starting with Guest belong to guests\n",
+                name
+            );
+            return kExitUsage;
+        }
     }
     store::SqliteOptions options;
     options.sync =
@@ -81,7 +91,7 @@ int run_user_command(
     switch (action) {
         case UserAction::add:
         case UserAction::passwd: {
-            if (action == UserAction::passwd && !store->find_account(name)) {
+            if (action == UserAction::passwd && !store->find_account(*user)) {
                 err << fmt::format("salond: no account named '{}'\n", name);
                 return kExitFailure;
             }
@@ -93,12 +103,13 @@ int run_user_command(
             }
             const auto hash = auth::hash_password(*password, config.password);
             if (action == UserAction::passwd) {
-                store->set_password(name, hash);
+                store->set_password(*user, hash);
                 out << fmt::format("password of {} changed\n", name);
                 return kExitOk;
             }
             const core::SystemClock clock;
-            if (!store->create_account(store::Account{name, hash, admin, clock.unix_now_ms()})) {
+            const store::Account account{user->display(), hash, admin, clock.unix_now_ms()};
+            if (!store->create_account(account)) {
                 err << fmt::format("salond: the name '{}' is taken\n", name);
                 return kExitFailure;
             }
@@ -106,7 +117,7 @@ int run_user_command(
             return kExitOk;
         }
         case UserAction::del:
-            if (!store->delete_account(name)) {
+            if (!store->delete_account(*user)) {
                 err << fmt::format("salond: no account named '{}'\n", name);
                 return kExitFailure;
             }
