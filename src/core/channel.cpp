@@ -3,7 +3,7 @@
 namespace salon::core {
 
 Channel::Channel(
-    std::string name,
+    ChannelName name,
     std::string topic,
     std::string key,
     std::size_t recent_capacity,
@@ -17,14 +17,15 @@ Channel::Channel(
 
 std::optional<Errc> Channel::join_refusal(const Actor& actor, std::string_view key) const {
     if (actor.admin) return std::nullopt;
-    if (is_banned(actor.folded)) return Errc::banned;
+    if (is_banned(actor.name.folded())) return Errc::banned;
     if (!key_.empty() && key != key_) return Errc::bad_key;
     return std::nullopt;
 }
 
 bool Channel::add_member(const Actor& actor, bool op) {
     const bool added =
-        members_.try_emplace(actor.folded, Member{actor.name, actor.guest, op}).second;
+        members_.try_emplace(actor.name.folded(), Member{actor.name.display(), actor.guest, op})
+            .second;
     if (added) ++membership_version_;
     return added;
 }
@@ -47,7 +48,7 @@ bool Channel::is_op(std::string_view folded) const {
 }
 
 bool Channel::may_moderate(const Actor& actor) const {
-    return actor.admin || is_op(actor.folded);
+    return actor.admin || is_op(actor.name.folded());
 }
 
 bool Channel::grant_op(std::string_view folded) {

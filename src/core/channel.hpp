@@ -14,13 +14,13 @@
 #include "core/errc.hpp"
 #include "core/events.hpp"
 #include "core/message.hpp"
+#include "core/names.hpp"
 
 namespace salon::core {
 
 /// Who is asking: the identity a channel's rules look at.
 struct Actor {
-    std::string name;    ///< display form
-    std::string folded;  ///< fold_user_name(name)
+    UserName name;
     bool guest = false;
     bool admin = false;  ///< server administrators moderate every channel
 };
@@ -42,14 +42,14 @@ public:
     };
 
     Channel(
-        std::string name,
+        ChannelName name,
         std::string topic,
         std::string key,
         std::size_t recent_capacity,
         Lifetime lifetime = Lifetime::persistent
     );
 
-    const std::string& name() const noexcept { return name_; }
+    const ChannelName& name() const noexcept { return name_; }
 
     bool temporary() const noexcept { return lifetime_ == Lifetime::temporary; }
 
@@ -100,7 +100,7 @@ public:
     MessageId last_message_id() const noexcept { return last_message_id_; }
 
 private:
-    std::string name_;
+    ChannelName name_;
     std::string topic_;
     std::string key_;
     std::size_t recent_capacity_;

@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-
 #include "server/session.hpp"
 
 namespace salon::server {
@@ -23,24 +21,6 @@ constexpr std::chrono::milliseconds kHashingStarvation{1000};
 
 }  // namespace
 
-LoginThrottle::LoginThrottle(const core::Clock& clock, double failures_per_minute)
-    : clock_(clock),
-      failures_(
-          failures_per_minute / 60.0, std::max(1.0, failures_per_minute), kMaxTrackedAddresses
-      ) {}
-
-bool LoginThrottle::try_reserve(const std::string& address) {
-    const auto now = clock_.steady_now();
-    std::lock_guard lock(mutex_);
-    return failures_.try_take(address, now);
-}
-
-void LoginThrottle::give_back(const std::string& address) {
-    const auto now = clock_.steady_now();
-    std::lock_guard lock(mutex_);
-    failures_.give_back(address, now);
-}
-
 ChatServer::ChatServer(
     boost::asio::io_context& io,
     ServerSettings settings,
@@ -58,6 +38,8 @@ ChatServer::ChatServer(
       pipeline_(store_, clock_, delivery_, store_.max_message_id()),
       login_throttle_(clock_, settings_.limits.failed_logins_per_minute),
       lazy_wakes_(io.get_executor(), kLazyWakeInterval),
+      work_(workers_, hashers_),
+      services_{settings_, clock_, hub_, pipeline_, store_, work_, login_throttle_},
       hashers_(worker_threads, workers_.get_executor(), kHashingStarvation) {}
 
 ChatServer::~ChatServer() {
@@ -84,7 +66,7 @@ std::shared_ptr<Session> ChatServer::open_session(
     std::weak_ptr<Link> link, std::string remote_address, std::unique_ptr<proto::Codec> codec
 ) {
     return std::make_shared<Session>(
-        *this, std::move(link), std::move(remote_address), std::move(codec)
+        services_, lazy_wakes_, std::move(link), std::move(remote_address), std::move(codec)
     );
 }
 

@@ -7,13 +7,13 @@
 #include <unordered_set>
 
 #include "core/names.hpp"
-#include "server/session.hpp"
 
 namespace salon::server {
 namespace {
 
-SharedEvent event_frame(core::Event event) {
-    return make_event(std::move(event));
+/// Queues the OK of the request `ack` answers; nothing when there is none to answer.
+void answer(const Acknowledgement& ack, const core::Result& result) {
+    if (ack) ack.to->acknowledge(ack, result);
 }
 
 }  // namespace
@@ -39,14 +39,14 @@ Hub::Hub(
 
 void Hub::load_channel(
     const store::ChannelRecord& record,
-    const std::vector<std::string>& bans,
+    const std::vector<core::UserName>& bans,
     const std::vector<core::Message>& recent
 ) {
     std::unique_lock lock(mutex_);
     auto [it, inserted] = channels_.try_emplace(
-        record.name, record.name, record.topic, record.key, limits_.history_on_join
+        record.name.str(), record.name, record.topic, record.key, limits_.history_on_join
     );
-    for (const auto& ban : bans) it->second.set_ban(ban, true);
+    for (const auto& ban : bans) it->second.set_ban(ban.folded(), true);
     for (const auto& message : recent) it->second.remember(message);
 }
 
@@ -58,11 +58,11 @@ void Hub::to_user(const OnlineUser& user, const SharedEvent& event) const {
 }
 
 void Hub::to_members(const core::Channel& channel, const SharedEvent& event) {
-    const std::vector<Session*>& sessions = recipients_of(channel);
-    // A delivery stalls on two loads from memory, the member's Session and then its codec
+    const std::vector<Participant*>& sessions = recipients_of(channel);
+    // A delivery stalls on two loads from memory, the member's Participant and then its codec
     // (19,000 idle sessions do not stay in cache), and each waits for the one before it.
-    // Fetching the Session some members ahead, and its codec a few members later, overlaps
-    // those misses: a Session's codec pointer can be read once its line has arrived.
+    // Fetching the Participant some members ahead, and its codec a few members later, overlaps
+    // those misses: its codec pointer can be read once its line has arrived.
     constexpr std::size_t kSessionsAhead = 8;
     constexpr std::size_t kCodecsAhead = 4;
     const std::size_t n = sessions.size();
@@ -73,7 +73,7 @@ void Hub::to_members(const core::Channel& channel, const SharedEvent& event) {
     }
 }
 
-const std::vector<Session*>& Hub::recipients_of(const core::Channel& channel) {
+const std::vector<Participant*>& Hub::recipients_of(const core::Channel& channel) {
     Recipients& cached = recipients_[&channel];
     if (cached.built && cached.membership_version == channel.membership_version())
         return cached.sessions;
@@ -107,13 +107,13 @@ void Hub::member_removed(
 ) {
     Recipients* cached = current_recipients(channel, before);
     if (cached == nullptr) return;
-    std::erase_if(cached->sessions, [&](const Session* s) {
+    std::erase_if(cached->sessions, [&](const Participant* s) {
         return std::ranges::any_of(user.sessions, [s](const auto& own) { return own.get() == s; });
     });
     cached->membership_version = channel.membership_version();
 }
 
-void Hub::session_changed(const OnlineUser& user, Session* session, bool attached) {
+void Hub::session_changed(const OnlineUser& user, Participant* session, bool attached) {
     for (const core::Channel* channel : user.channels) {
         Recipients* cached = current_recipients(*channel, channel->membership_version());
         if (cached == nullptr) continue;
@@ -125,13 +125,13 @@ void Hub::session_changed(const OnlineUser& user, Session* session, bool attache
     }
 }
 
-core::Channel* Hub::find_channel(const std::string& name) {
-    const auto it = channels_.find(name);
+core::Channel* Hub::find_channel(const core::ChannelName& name) {
+    const auto it = channels_.find(name.str());
     return it == channels_.end() ? nullptr : &it->second;
 }
 
-const core::Channel* Hub::find_channel(const std::string& name) const {
-    const auto it = channels_.find(name);
+const core::Channel* Hub::find_channel(const core::ChannelName& name) const {
+    const auto it = channels_.find(name.str());
     return it == channels_.end() ? nullptr : &it->second;
 }
 
@@ -146,7 +146,7 @@ void Hub::persist(std::function<void(store::Store&)> write) {
 }
 
 core::HistoryEvent Hub::history_event(const core::Channel& channel) const {
-    core::HistoryEvent event{channel.name(), channel.recent()};
+    core::HistoryEvent event{channel.name().str(), channel.recent()};
     event.more = core::keep_newest_within(event.messages, limits_.bulk_reply_bytes());
     return event;
 }
@@ -163,28 +163,31 @@ store::ChannelRecord Hub::record_of(const core::Channel& channel) {
 // Sessions
 
 std::optional<core::Failure> Hub::attach(
-    const SessionPtr& session, const core::Actor& actor, const Reply& reply
+    const ParticipantPtr& session,
+    const core::Actor& actor,
+    const Acknowledgement& ack,
+    const core::LoginResult& welcome
 ) {
     std::unique_lock lock(mutex_);
-    auto [it, inserted] = users_.try_emplace(actor.folded);
+    auto [it, inserted] = users_.try_emplace(actor.name.folded());
     OnlineUser& user = it->second;
     // A guest never shares an online name with anyone: an IRC guest may hold a name that an
     // account is registered under later, and the two must not merge.
     if (!inserted && (actor.guest || user.guest))
         return core::Failure(core::Errc::name_taken, "that name is in use by a guest");
     if (inserted) {
-        user.name = actor.name;
+        user.name = actor.name.display();
         user.guest = actor.guest;
     }
     user.sessions.push_back(session);
     session_changed(user, session.get(), true);
-    reply();
+    answer(ack, welcome);
     return std::nullopt;
 }
 
-void Hub::detach(const SessionPtr& session, const core::Actor& actor, std::string_view reason) {
+void Hub::detach(const ParticipantPtr& session, const core::Actor& actor, std::string_view reason) {
     std::unique_lock lock(mutex_);
-    const auto it = users_.find(actor.folded);
+    const auto it = users_.find(actor.name.folded());
     if (it == users_.end()) return;
     OnlineUser& user = it->second;
     const auto pos = std::ranges::find(user.sessions, session);
@@ -195,13 +198,13 @@ void Hub::detach(const SessionPtr& session, const core::Actor& actor, std::strin
 
     // The user's last connection: they leave every channel (a registered user's memberships
     // stay in storage for the next login) and each member hears QUIT once.
-    const SharedEvent quit = event_frame(core::QuitEvent{user.name, std::string(reason)});
-    std::unordered_set<Session*> told;
+    const SharedEvent quit = make_event(core::QuitEvent{user.name, std::string(reason)});
+    std::unordered_set<Participant*> told;
     for (core::Channel* channel : user.channels) {
         const auto before = channel->membership_version();
-        channel->remove_member(actor.folded);
+        channel->remove_member(actor.name.folded());
         member_removed(*channel, before, user);
-        for (Session* s : recipients_of(*channel)) {
+        for (Participant* s : recipients_of(*channel)) {
             if (told.insert(s).second) s->deliver(quit);
         }
         vanish_if_empty(*channel);
@@ -209,17 +212,17 @@ void Hub::detach(const SessionPtr& session, const core::Actor& actor, std::strin
     users_.erase(it);
 }
 
-std::optional<std::string> Hub::online_name(std::string_view folded) const {
+std::optional<std::string> Hub::online_name(const core::UserName& name) const {
     std::shared_lock lock(mutex_);
-    const auto it = users_.find(std::string(folded));
+    const auto it = users_.find(name.folded());
     if (it == users_.end()) return std::nullopt;
     return it->second.name;
 }
 
-std::vector<std::string> Hub::channels_of(std::string_view folded) const {
+std::vector<core::ChannelName> Hub::channels_of(const core::UserName& name) const {
     std::shared_lock lock(mutex_);
-    const auto it = users_.find(std::string(folded));
-    std::vector<std::string> names;
+    const auto it = users_.find(name.folded());
+    std::vector<core::ChannelName> names;
     if (it != users_.end()) {
         names.reserve(it->second.channels.size());
         for (const core::Channel* channel : it->second.channels) names.push_back(channel->name());
@@ -227,20 +230,20 @@ std::vector<std::string> Hub::channels_of(std::string_view folded) const {
     return names;
 }
 
-std::optional<core::WhoisResult> Hub::whois(std::string_view folded) const {
+std::optional<core::WhoisResult> Hub::whois(const core::UserName& name) const {
     std::shared_lock lock(mutex_);
-    const auto it = users_.find(std::string(folded));
+    const auto it = users_.find(name.folded());
     if (it == users_.end()) return std::nullopt;
     const OnlineUser& user = it->second;
     core::WhoisResult result{user.name, user.guest, {}, user.away ? *user.away : std::string()};
     for (const core::Channel* channel : user.channels)
-        result.channels.push_back({channel->name(), channel->is_op(folded)});
+        result.channels.push_back({channel->name().str(), channel->is_op(name.folded())});
     return result;
 }
 
-void Hub::set_away(std::string_view folded, std::string message) {
+void Hub::set_away(const core::UserName& name, std::string message) {
     std::unique_lock lock(mutex_);
-    const auto it = users_.find(std::string(folded));
+    const auto it = users_.find(name.folded());
     if (it == users_.end()) return;
     if (message.empty()) {
         it->second.away.reset();
@@ -259,36 +262,39 @@ std::string Hub::account_of(std::string_view name) const {
 // Channels
 
 std::optional<core::Failure> Hub::join(
-    const SessionPtr& session,
+    const ParticipantPtr& session,
     const core::Actor& actor,
-    const std::string& name,
+    const core::ChannelName& name,
     std::string_view key,
     JoinMode mode,
     bool remembered_op,
-    const std::function<void(const core::JoinResult&)>& reply
+    const Acknowledgement& ack
 ) {
+    const std::string& folded = actor.name.folded();
     std::unique_lock lock(mutex_);
-    const auto user_it = users_.find(actor.folded);
+    const auto user_it = users_.find(folded);
     if (user_it == users_.end())
         return core::Failure(core::Errc::internal, "the session is not online");
     OnlineUser& user = user_it->second;
 
     core::Channel* channel = find_channel(name);
     const bool created = channel == nullptr;
-    if (channel != nullptr && channel->is_member(actor.folded)) {
+    if (channel != nullptr && channel->is_member(folded)) {
         // Already in: a new connection of the user, or a repeated JOIN. Only this session
         // hears about it.
-        if (reply)
-            reply(core::JoinResult{channel->name(), channel->topic(), channel->member_infos()});
-        session->deliver(event_frame(core::JoinEvent{channel->name(), user.name}));
-        session->deliver(event_frame(history_event(*channel)));
+        if (ack) {
+            ack.to->acknowledge(
+                ack, core::JoinResult{name.str(), channel->topic(), channel->member_infos()}
+            );
+        }
+        session->deliver(make_event(core::JoinEvent{name.str(), user.name}));
+        session->deliver(make_event(history_event(*channel)));
         return std::nullopt;
     }
     if (user.channels.size() >= limits_.max_channels_per_user)
         return core::Failure(core::Errc::too_many_channels);
     if (channel != nullptr) {
-        if (channel->is_banned(actor.folded) && !actor.admin)
-            return core::Failure(core::Errc::banned);
+        if (channel->is_banned(folded) && !actor.admin) return core::Failure(core::Errc::banned);
         if (mode == JoinMode::request) {
             if (auto refusal = channel->join_refusal(actor, key)) return core::Failure(*refusal);
         }
@@ -298,7 +304,7 @@ std::optional<core::Failure> Hub::join(
     }
 
     // `home` belongs to the server: its first joiner is no operator.
-    const bool op = (created && name != core::kHomeChannel) || remembered_op;
+    const bool op = (created && name.str() != core::kHomeChannel) || remembered_op;
     const auto before = channel->membership_version();
     channel->add_member(actor, op);
     member_added(*channel, before, user);
@@ -306,55 +312,56 @@ std::optional<core::Failure> Hub::join(
     if (user.registered()) {
         persist_kept(
             *channel,
-            [folded = actor.folded, membership = store::Membership{name, op}](store::Store& s) {
-                s.set_membership(folded, membership);
+            [who = actor.name, membership = store::Membership{name, op}](store::Store& s) {
+                s.set_membership(who, membership);
             }
         );
     }
 
-    if (reply) reply(core::JoinResult{channel->name(), channel->topic(), channel->member_infos()});
-    to_members(*channel, event_frame(core::JoinEvent{channel->name(), user.name}));
-    to_user(user, event_frame(history_event(*channel)));
+    if (ack) {
+        ack.to->acknowledge(
+            ack, core::JoinResult{name.str(), channel->topic(), channel->member_infos()}
+        );
+    }
+    to_members(*channel, make_event(core::JoinEvent{name.str(), user.name}));
+    to_user(user, make_event(history_event(*channel)));
     return std::nullopt;
 }
 
 std::optional<core::Failure> Hub::part(
-    const core::Actor& actor, const std::string& name, const Reply& reply
+    const core::Actor& actor, const core::ChannelName& name, const Acknowledgement& ack
 ) {
     std::unique_lock lock(mutex_);
     core::Channel* channel = find_channel(name);
     if (channel == nullptr) return core::Failure(core::Errc::no_such_channel);
-    const auto user_it = users_.find(actor.folded);
-    if (user_it == users_.end() || !channel->is_member(actor.folded))
+    const auto user_it = users_.find(actor.name.folded());
+    if (user_it == users_.end() || !channel->is_member(actor.name.folded()))
         return core::Failure(core::Errc::not_in_channel);
 
-    reply();
+    answer(ack, core::EmptyResult{});
     // The leaver hears PART too, on every connection, so it goes out before removal.
-    to_members(
-        *channel, event_frame(core::PartEvent{channel->name(), user_it->second.name, "", ""})
-    );
-    remove_membership(user_it->second, *channel);
+    to_members(*channel, make_event(core::PartEvent{name.str(), user_it->second.name, "", ""}));
+    remove_membership(actor.name, user_it->second, *channel);
     return std::nullopt;
 }
 
-void Hub::remove_membership(OnlineUser& user, core::Channel& channel) {
-    const std::string folded = core::fold_user_name(user.name);
+void Hub::remove_membership(const core::UserName& name, OnlineUser& user, core::Channel& channel) {
     const auto before = channel.membership_version();
-    channel.remove_member(folded);
+    channel.remove_member(name.folded());
     member_removed(channel, before, user);
     std::erase(user.channels, &channel);
     if (user.registered()) {
-        persist_kept(channel, [folded, name = channel.name()](store::Store& s) {
-            s.remove_membership(folded, name);
+        persist_kept(channel, [name, channel_name = channel.name()](store::Store& s) {
+            s.remove_membership(name, channel_name);
         });
     }
     vanish_if_empty(channel);
 }
 
 std::optional<core::Failure> Hub::creation_refusal(
-    const core::Actor& actor, const std::string& address, const std::string& name
+    const core::Actor& actor, const std::string& address, const core::ChannelName& name
 ) {
-    if (name == core::kHomeChannel) return std::nullopt;  // the server's own, never refused
+    if (name.str() == core::kHomeChannel) return std::nullopt;  // the server's own, never refused
     using core::ChannelCreation;
     if (limits_.channel_creation == ChannelCreation::admins && !actor.admin) {
         return core::Failure(
@@ -375,23 +382,25 @@ std::optional<core::Failure> Hub::creation_refusal(
     // A guest has no account to count: any name is theirs for the asking.
     const auto now = clock_.steady_now();
     const bool by_account = !actor.guest;
+    const std::string& account = actor.name.folded();
     if (creations_by_address_.available(address, now) < 1.0 ||
-        (by_account && creations_by_account_.available(actor.folded, now) < 1.0)) {
+        (by_account && creations_by_account_.available(account, now) < 1.0)) {
         return core::Failure(
             core::Errc::rate_limited, "too many new channels from your address or account; wait"
         );
     }
     creations_by_address_.try_take(address, now);
-    if (by_account) creations_by_account_.try_take(actor.folded, now);
+    if (by_account) creations_by_account_.try_take(account, now);
     return std::nullopt;
 }
 
-core::Channel& Hub::create_channel(const core::Actor& actor, const std::string& name) {
-    const auto lifetime = actor.guest && name != core::kHomeChannel
+core::Channel& Hub::create_channel(const core::Actor& actor, const core::ChannelName& name) {
+    const auto lifetime = actor.guest && name.str() != core::kHomeChannel
                               ? core::Channel::Lifetime::temporary
                               : core::Channel::Lifetime::persistent;
     core::Channel& channel =
-        channels_.try_emplace(name, name, "", "", limits_.history_on_join, lifetime).first->second;
+        channels_.try_emplace(name.str(), name, "", "", limits_.history_on_join, lifetime)
+            .first->second;
     forget_stored(name);
     persist_kept(channel, [record = record_of(channel)](store::Store& s) {
         s.save_channel(record);
@@ -402,56 +411,53 @@ core::Channel& Hub::create_channel(const core::Actor& actor, const std::string& 
 void Hub::vanish_if_empty(core::Channel& channel) {
     if (!channel.temporary() || channel.member_count() > 0) return;
     recipients_.erase(&channel);
-    const auto it = channels_.find(channel.name());
-    forget_stored(it->first);
-    channels_.erase(it);
+    forget_stored(channel.name());
+    channels_.erase(channel.name().str());
 }
 
-void Hub::forget_stored(const std::string& name) {
+void Hub::forget_stored(const core::ChannelName& name) {
     persist([name, up_to = newest_message_id_()](store::Store& s) { s.forget_channel(name, up_to); }
     );
 }
 
 std::variant<core::Failure, core::MessageId> Hub::check_member(
-    const core::Actor& actor, const std::string& name
+    const core::Actor& actor, const core::ChannelName& name
 ) const {
     std::shared_lock lock(mutex_);
     const core::Channel* channel = find_channel(name);
     if (channel == nullptr) return core::Failure(core::Errc::no_such_channel);
-    if (!channel->is_member(actor.folded)) return core::Failure(core::Errc::not_in_channel);
+    if (!channel->is_member(actor.name.folded())) return core::Failure(core::Errc::not_in_channel);
     return channel->last_message_id();
 }
 
-void Hub::deliver_channel_message(const core::Message& message, const Reply& acknowledge) {
+void Hub::deliver_channel_message(const core::Message& message, const Acknowledgement& ack) {
     // Exclusive: the recent-message ring changes, and a join must see the ring and the member
     // list agree (a message is either in the joiner's HISTORY or delivered to them, never both).
     std::unique_lock lock(mutex_);
-    const SharedEvent frame = event_frame(core::MessageEvent{message, account_of(message.from)});
-    acknowledge();
-    core::Channel* channel = find_channel(message.channel);
-    if (channel == nullptr) return;
-    channel->remember(message);
-    to_members(*channel, frame);
+    const SharedEvent frame = make_event(core::MessageEvent{message, account_of(message.from)});
+    answer(ack, core::PostResult{message.id, message.ts_ms});
+    // A committed message names its channel canonically already.
+    const auto it = channels_.find(message.channel);
+    if (it == channels_.end()) return;
+    it->second.remember(message);
+    to_members(it->second, frame);
 }
 
-void Hub::deliver_direct_message(
-    const core::Message& message, const Session* origin, const Reply& acknowledge
-) {
+void Hub::deliver_direct_message(const core::Message& message, const Acknowledgement& ack) {
     std::shared_lock lock(mutex_);
-    const SharedEvent frame = event_frame(core::MessageEvent{message, account_of(message.from)});
-    acknowledge();
+    const SharedEvent frame = make_event(core::MessageEvent{message, account_of(message.from)});
+    answer(ack, core::PostResult{message.id, message.ts_ms});
     const auto to = users_.find(core::fold_user_name(message.to));
     if (to != users_.end()) to_user(to->second, frame);
     const auto from = users_.find(core::fold_user_name(message.from));
     if (from == users_.end() || from == to) return;
     for (const auto& s : from->second.sessions) {
-        if (s.get() != origin) s->deliver(frame);
+        if (s.get() != ack.to) s->deliver(frame);
     }
 }
 
-void Hub::list(
-    const std::optional<std::string>& after,
-    const std::function<void(const core::ListResult&)>& reply
+std::optional<std::string> Hub::list(
+    const std::optional<std::string>& after, const Acknowledgement& ack
 ) const {
     // Name, count and punctuation of one entry, generously; the topic is counted escaped.
     constexpr std::size_t kEntryBytes = 96;
@@ -470,17 +476,22 @@ void Hub::list(
         result.channels.push_back(core::ChannelSummary{
             name, channel.member_count(), channel.topic()});
     }
-    reply(result);
+    std::optional<std::string> next;
+    if (result.more) next = result.channels.back().name;
+    answer(ack, result);
+    return next;
 }
 
-std::optional<core::Failure> Hub::who(
-    const std::string& name, const std::function<void(const core::WhoResult&)>& reply
-) const {
+std::optional<core::Failure> Hub::who(const core::ChannelName& name, const Acknowledgement& ack)
+    const {
     std::shared_lock lock(mutex_);
     const core::Channel* channel = find_channel(name);
     if (channel == nullptr) return core::Failure(core::Errc::no_such_channel);
-    reply(core::WhoResult{
-        channel->name(), channel->member_infos(), channel->topic(), !channel->key().empty()});
+    answer(
+        ack,
+        core::WhoResult{
+            name.str(), channel->member_infos(), channel->topic(), !channel->key().empty()}
+    );
     return std::nullopt;
 }
 
@@ -489,7 +500,7 @@ std::optional<core::Failure> Hub::who(
 
 template <typename Change>
 std::optional<core::Failure> Hub::moderate(
-    const core::Actor& actor, const std::string& name, Change change
+    const core::Actor& actor, const core::ChannelName& name, Change change
 ) {
     std::unique_lock lock(mutex_);
     core::Channel* channel = find_channel(name);
@@ -501,112 +512,118 @@ std::optional<core::Failure> Hub::moderate(
 }
 
 std::optional<core::Failure> Hub::set_topic(
-    const core::Actor& actor, const std::string& name, const std::string& topic, const Reply& reply
+    const core::Actor& actor,
+    const core::ChannelName& name,
+    const std::string& topic,
+    const Acknowledgement& ack
 ) {
     return moderate(actor, name, [&](core::Channel& channel) -> std::optional<core::Failure> {
         channel.set_topic(topic);
         persist_kept(channel, [record = record_of(channel)](store::Store& s) {
             s.save_channel(record);
         });
-        reply();
-        to_members(channel, event_frame(core::TopicEvent{channel.name(), topic, actor.name}));
+        answer(ack, core::TopicResult{name.str(), topic});
+        to_members(channel, make_event(core::TopicEvent{name.str(), topic, actor.name.display()}));
         return std::nullopt;
     });
 }
 
 std::optional<core::Failure> Hub::kick(
     const core::Actor& actor,
-    const std::string& name,
-    const std::string& target,
+    const core::ChannelName& name,
+    const core::UserName& target,
     const std::string& reason,
-    const Reply& reply
+    const Acknowledgement& ack
 ) {
     return moderate(actor, name, [&](core::Channel& channel) -> std::optional<core::Failure> {
-        const std::string folded = core::fold_user_name(target);
-        const auto user_it = users_.find(folded);
+        const auto user_it = users_.find(target.folded());
         if (user_it == users_.end()) return core::Failure(core::Errc::no_such_user);
-        if (!channel.is_member(folded)) {
+        if (!channel.is_member(target.folded())) {
             return core::Failure(core::Errc::not_in_channel, "that user is not in the channel");
         }
-        reply();
+        answer(ack, core::EmptyResult{});
         to_members(
             channel,
-            event_frame(core::PartEvent{channel.name(), user_it->second.name, actor.name, reason})
+            make_event(core::PartEvent{
+                name.str(), user_it->second.name, actor.name.display(), reason})
         );
-        remove_membership(user_it->second, channel);
+        remove_membership(target, user_it->second, channel);
         return std::nullopt;
     });
 }
 
 std::optional<core::Failure> Hub::set_ban(
     const core::Actor& actor,
-    const std::string& name,
-    const std::string& target,
+    const core::ChannelName& name,
+    const core::UserName& target,
     bool banned,
-    const Reply& reply
+    const Acknowledgement& ack
 ) {
-    if (!core::is_valid_user_name(target)) return core::Failure(core::Errc::bad_name);
     return moderate(actor, name, [&](core::Channel& channel) -> std::optional<core::Failure> {
-        const std::string folded = core::fold_user_name(target);
-        channel.set_ban(folded, banned);
-        persist_kept(channel, [name, folded, banned](store::Store& s) {
-            s.set_ban(name, folded, banned);
+        channel.set_ban(target.folded(), banned);
+        persist_kept(channel, [name, target, banned](store::Store& s) {
+            s.set_ban(name, target, banned);
         });
-        reply();
-        const auto user_it = users_.find(folded);
-        if (banned && user_it != users_.end() && channel.is_member(folded)) {
+        answer(ack, core::EmptyResult{});
+        const auto user_it = users_.find(target.folded());
+        if (banned && user_it != users_.end() && channel.is_member(target.folded())) {
             to_members(
                 channel,
-                event_frame(core::PartEvent{
-                    channel.name(), user_it->second.name, actor.name, "banned"})
+                make_event(core::PartEvent{
+                    name.str(), user_it->second.name, actor.name.display(), "banned"})
             );
-            remove_membership(user_it->second, channel);
+            remove_membership(target, user_it->second, channel);
         }
         return std::nullopt;
     });
 }
 
 std::optional<core::Failure> Hub::grant_op(
-    const core::Actor& actor, const std::string& name, const std::string& target, const Reply& reply
+    const core::Actor& actor,
+    const core::ChannelName& name,
+    const core::UserName& target,
+    const Acknowledgement& ack
 ) {
     return moderate(actor, name, [&](core::Channel& channel) -> std::optional<core::Failure> {
-        const std::string folded = core::fold_user_name(target);
-        const auto user_it = users_.find(folded);
+        const auto user_it = users_.find(target.folded());
         if (user_it == users_.end()) return core::Failure(core::Errc::no_such_user);
-        if (!channel.grant_op(folded)) {
+        if (!channel.grant_op(target.folded())) {
             return core::Failure(core::Errc::not_in_channel, "that user is not in the channel");
         }
         if (user_it->second.registered()) {
             persist_kept(
                 channel,
-                [folded, membership = store::Membership{name, true}](store::Store& s) {
-                    s.set_membership(folded, membership);
+                [target, membership = store::Membership{name, true}](store::Store& s) {
+                    s.set_membership(target, membership);
                 }
             );
         }
-        reply();
+        answer(ack, core::EmptyResult{});
         return std::nullopt;
     });
 }
 
 std::optional<core::Failure> Hub::set_key(
-    const core::Actor& actor, const std::string& name, const std::string& key, const Reply& reply
+    const core::Actor& actor,
+    const core::ChannelName& name,
+    const std::string& key,
+    const Acknowledgement& ack
 ) {
     return moderate(actor, name, [&](core::Channel& channel) -> std::optional<core::Failure> {
         channel.set_key(key);
         persist_kept(channel, [record = record_of(channel)](store::Store& s) {
             s.save_channel(record);
         });
-        reply();
+        answer(ack, core::EmptyResult{});
         return std::nullopt;
     });
 }
 
 // ---------------------------------------------------------------------------------------------
 
-std::vector<SessionPtr> Hub::sessions() const {
+std::vector<ParticipantPtr> Hub::sessions() const {
     std::shared_lock lock(mutex_);
-    std::vector<SessionPtr> out;
+    std::vector<ParticipantPtr> out;
     for (const auto& [folded, user] : users_)
         out.insert(out.end(), user.sessions.begin(), user.sessions.end());
     return out;

@@ -17,15 +17,13 @@
 #include "core/errc.hpp"
 #include "core/events.hpp"
 #include "core/limits.hpp"
+#include "core/names.hpp"
 #include "core/rate_limiter.hpp"
 #include "server/outbound_event.hpp"
-#include "server/outbox.hpp"
+#include "server/participant.hpp"
 #include "store/store.hpp"
 
 namespace salon::server {
-
-class Session;
-using SessionPtr = std::shared_ptr<Session>;
 
 /// How a join treats keys.
 enum class JoinMode {
@@ -43,8 +41,8 @@ struct HubCounts {
 ///
 /// Thread safety: every method may be called from any thread. One reader/writer lock guards
 /// all of it; events are pushed into the sessions' outboxes while it is held (pushing never
-/// blocks), so any two events reach every session in the same order. Replies that must
-/// precede a request's events are passed in as callbacks and run under the lock too.
+/// blocks), so any two events reach every session in the same order. The OK that must precede
+/// a request's events is passed in as an Acknowledgement and queued under the lock too.
 /// Membership and channel changes are persisted behind the change (write-behind) on a
 /// serialized executor, in the order they happened; messages are not: they go through
 /// MessagePipeline and are durable before anyone sees them.
@@ -54,7 +52,6 @@ struct HubCounts {
 /// its messages, and disappears with them when its last member leaves.
 class Hub {
 public:
-    using Reply = std::function<void()>;
     /// The id of the newest message accepted so far (committed or not).
     using NewestMessageId = std::function<core::MessageId()>;
 
@@ -67,109 +64,112 @@ public:
     /// Restores a stored channel at start-up, with its bans and its newest messages.
     void load_channel(
         const store::ChannelRecord& record,
-        const std::vector<std::string>& bans,
+        const std::vector<core::UserName>& bans,
         const std::vector<core::Message>& recent
     );
 
-    /// Puts the session online for `actor`. `name_taken` when the actor is a guest whose name
-    /// is online already. `reply` runs first, before any event can reach the session.
-    std::optional<core::Failure> attach(
-        const SessionPtr& session, const core::Actor& actor, const Reply& reply
+    /// Puts the participant online for `actor`. `name_taken` when the actor is a guest whose
+    /// name is online already. `ack` gets `welcome` first, before any event can reach it.
+    [[nodiscard]] std::optional<core::Failure> attach(
+        const ParticipantPtr& participant,
+        const core::Actor& actor,
+        const Acknowledgement& ack,
+        const core::LoginResult& welcome
     );
-    /// Takes the session offline; on the user's last session the user leaves every channel and
-    /// their members get QUIT. Idempotent.
-    void detach(const SessionPtr& session, const core::Actor& actor, std::string_view reason);
+    /// Takes the participant offline; on the user's last connection the user leaves every
+    /// channel and their members get QUIT. Idempotent.
+    void detach(
+        const ParticipantPtr& participant, const core::Actor& actor, std::string_view reason
+    );
 
     /// The display name of an online user, nullopt when offline.
-    std::optional<std::string> online_name(std::string_view folded) const;
-    /// Channels the user is in now, by name.
-    std::vector<std::string> channels_of(std::string_view folded) const;
+    std::optional<std::string> online_name(const core::UserName& user) const;
+    /// Channels the user is in now.
+    std::vector<core::ChannelName> channels_of(const core::UserName& user) const;
     /// What IRC's WHOIS shows of an online user; nullopt when offline.
-    std::optional<core::WhoisResult> whois(std::string_view folded) const;
+    std::optional<core::WhoisResult> whois(const core::UserName& user) const;
     /// Marks an online user away on all their connections, or back with an empty message.
-    void set_away(std::string_view folded, std::string message);
+    void set_away(const core::UserName& user, std::string message);
 
-    /// Joins (or, when already a member, re-announces to this session only): `reply` gets the
-    /// OK body, then come the JOIN event and the HISTORY event. `remembered_op` is the operator
-    /// flag kept in storage, for rejoins. An empty `reply` skips building the OK body (its
-    /// member list), for the channels a native login joins without answering for each.
+    /// Joins (or, when already a member, re-announces to this participant only): `ack` gets
+    /// the OK body, then come the JOIN event and the HISTORY event. `remembered_op` is the
+    /// operator flag kept in storage, for rejoins. Without `ack` no OK body (member list) is
+    /// built, for the channels a native login joins without answering for each.
     /// A channel that does not exist is created, its creator its operator (not of `home`):
     /// `forbidden`, `too_many_channels` or `rate_limited` when creation_refusal() says so.
-    std::optional<core::Failure> join(
-        const SessionPtr& session,
+    [[nodiscard]] std::optional<core::Failure> join(
+        const ParticipantPtr& participant,
         const core::Actor& actor,
-        const std::string& channel,
+        const core::ChannelName& channel,
         std::string_view key,
         JoinMode mode,
         bool remembered_op,
-        const std::function<void(const core::JoinResult&)>& reply
+        const Acknowledgement& ack
     );
-    std::optional<core::Failure> part(
-        const core::Actor& actor, const std::string& channel, const Reply& reply
+    [[nodiscard]] std::optional<core::Failure> part(
+        const core::Actor& actor, const core::ChannelName& channel, const Acknowledgement& ack
     );
 
     /// `no_such_channel` / `not_in_channel` for a post or a history read, else the id of the
     /// newest message delivered in the channel (history reads stop there).
     std::variant<core::Failure, core::MessageId> check_member(
-        const core::Actor& actor, const std::string& channel
+        const core::Actor& actor, const core::ChannelName& channel
     ) const;
 
-    /// Fan-out of committed messages. Called on the delivery strand, in id order. `acknowledge`
-    /// queues the sender's OK under the lock first, so that nothing the sender does after
-    /// reading it (END, say) can reach the other members before the message.
-    void deliver_channel_message(const core::Message& message, const Reply& acknowledge);
-    /// To every session of the recipient and the sender's sessions other than `origin`.
-    void deliver_direct_message(
-        const core::Message& message, const Session* origin, const Reply& acknowledge
-    );
+    /// Fan-out of committed messages. Called on the delivery strand, in id order. `ack` gets
+    /// the post's OK under the lock first, so that nothing the sender does after reading it
+    /// (END, say) can reach the other members before the message.
+    void deliver_channel_message(const core::Message& message, const Acknowledgement& ack);
+    /// To every session of the recipient and the sender's sessions other than `ack.to`.
+    void deliver_direct_message(const core::Message& message, const Acknowledgement& ack);
 
-    /// LIST and WHO: `reply` gets the snapshot under the lock, so no event about a change after
-    /// it can reach the session before the reply. A LIST page holds the channels after `after`
-    /// (by name) that fit in the bulk reply bound.
-    void list(
-        const std::optional<std::string>& after,
-        const std::function<void(const core::ListResult&)>& reply
+    /// LIST: `ack` gets the page of channels after `after` (by name) that fits in the bulk reply
+    /// bound, under the lock, so no event about a later change can reach the requester first.
+    /// Returns the name to continue after when there is more.
+    std::optional<std::string> list(
+        const std::optional<std::string>& after, const Acknowledgement& ack
     ) const;
-    std::optional<core::Failure> who(
-        const std::string& channel, const std::function<void(const core::WhoResult&)>& reply
+    /// WHO: `ack` gets the members, the same way.
+    [[nodiscard]] std::optional<core::Failure> who(
+        const core::ChannelName& channel, const Acknowledgement& ack
     ) const;
 
     // Moderation: operators of the channel and administrators only (`forbidden` otherwise).
-    std::optional<core::Failure> set_topic(
+    [[nodiscard]] std::optional<core::Failure> set_topic(
         const core::Actor& actor,
-        const std::string& channel,
+        const core::ChannelName& channel,
         const std::string& topic,
-        const Reply& reply
+        const Acknowledgement& ack
     );
-    std::optional<core::Failure> kick(
+    [[nodiscard]] std::optional<core::Failure> kick(
         const core::Actor& actor,
-        const std::string& channel,
-        const std::string& target,
+        const core::ChannelName& channel,
+        const core::UserName& target,
         const std::string& reason,
-        const Reply& reply
+        const Acknowledgement& ack
     );
-    std::optional<core::Failure> set_ban(
+    [[nodiscard]] std::optional<core::Failure> set_ban(
         const core::Actor& actor,
-        const std::string& channel,
-        const std::string& target,
+        const core::ChannelName& channel,
+        const core::UserName& target,
         bool banned,
-        const Reply& reply
+        const Acknowledgement& ack
     );
-    std::optional<core::Failure> grant_op(
+    [[nodiscard]] std::optional<core::Failure> grant_op(
         const core::Actor& actor,
-        const std::string& channel,
-        const std::string& target,
-        const Reply& reply
+        const core::ChannelName& channel,
+        const core::UserName& target,
+        const Acknowledgement& ack
     );
-    std::optional<core::Failure> set_key(
+    [[nodiscard]] std::optional<core::Failure> set_key(
         const core::Actor& actor,
-        const std::string& channel,
+        const core::ChannelName& channel,
         const std::string& key,
-        const Reply& reply
+        const Acknowledgement& ack
     );
 
     /// Every session online, for shutdown.
-    std::vector<SessionPtr> sessions() const;
+    std::vector<ParticipantPtr> sessions() const;
     HubCounts counts() const;
 
 private:
@@ -182,14 +182,14 @@ private:
 
         bool registered() const { return !guest; }
 
-        std::vector<SessionPtr> sessions;
+        std::vector<ParticipantPtr> sessions;
         std::vector<core::Channel*> channels;  // in join order
         std::unique_ptr<std::string> away;     // IRC's AWAY message; none when present
     };
 
     // All private helpers require mutex_ (held shared for const ones, exclusive otherwise).
-    core::Channel* find_channel(const std::string& name);
-    const core::Channel* find_channel(const std::string& name) const;
+    core::Channel* find_channel(const core::ChannelName& name);
+    const core::Channel* find_channel(const core::ChannelName& name) const;
     void to_user(const OnlineUser& user, const SharedEvent& event) const;
     /// Requires mutex_ held exclusively (it may rebuild the channel's recipients).
     void to_members(const core::Channel& channel, const SharedEvent& event);
@@ -198,29 +198,29 @@ private:
     /// a login storm does not rebuild every channel's list on every join; a cache that missed
     /// a change (its version differs from the channel's) is rebuilt here.
     /// Requires mutex_ held exclusively.
-    const std::vector<Session*>& recipients_of(const core::Channel& channel);
+    const std::vector<Participant*>& recipients_of(const core::Channel& channel);
     /// `before` is the channel's membership version before the change.
     void member_added(const core::Channel& channel, std::uint64_t before, const OnlineUser& user);
     void member_removed(const core::Channel& channel, std::uint64_t before, const OnlineUser& user);
     /// A session of `user` attached or detached: the channels they are in gain or lose it.
-    void session_changed(const OnlineUser& user, Session* session, bool attached);
+    void session_changed(const OnlineUser& user, Participant* session, bool attached);
     /// May erase the channel (see vanish_if_empty): the caller must not use it afterwards.
-    void remove_membership(OnlineUser& user, core::Channel& channel);
+    void remove_membership(const core::UserName& name, OnlineUser& user, core::Channel& channel);
     /// Why `actor`, on a session from `address`, may not create channel `name` now; nullopt
     /// when they may, and then their creation budget has paid for it.
     std::optional<core::Failure> creation_refusal(
-        const core::Actor& actor, const std::string& address, const std::string& name
+        const core::Actor& actor, const std::string& address, const core::ChannelName& name
     );
-    core::Channel& create_channel(const core::Actor& actor, const std::string& name);
+    core::Channel& create_channel(const core::Actor& actor, const core::ChannelName& name);
     /// Erases a temporary channel without members, and its messages from storage.
     void vanish_if_empty(core::Channel& channel);
     /// Stored messages of `name` up to the newest accepted id are forgotten: a channel that
     /// vanished, or that a crash kept from being forgotten, leaves nothing to a later one.
-    void forget_stored(const std::string& name);
+    void forget_stored(const core::ChannelName& name);
     /// Runs `change` on the channel under the exclusive lock if the actor may moderate it.
     template <typename Change>
     std::optional<core::Failure> moderate(
-        const core::Actor& actor, const std::string& name, Change change
+        const core::Actor& actor, const core::ChannelName& name, Change change
     );
     /// The HISTORY event a joiner gets: the channel's recent messages, as many of the newest as
     /// fit in the bulk reply bound.
@@ -249,7 +249,7 @@ private:
     struct Recipients {
         bool built = false;
         std::uint64_t membership_version = 0;
-        std::vector<Session*> sessions;
+        std::vector<Participant*> sessions;
     };
 
     /// The channel's cache if it was current at membership version `version`, else nullptr.

@@ -3,16 +3,16 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
-#include "server/session.hpp"
+#include "server/participant.hpp"
 
 namespace salon::server {
 
 LazyWakes::LazyWakes(boost::asio::any_io_executor executor, std::chrono::milliseconds interval)
     : interval_(interval), timer_(boost::asio::make_strand(std::move(executor))) {}
 
-void LazyWakes::add(std::weak_ptr<Session> session) {
+void LazyWakes::add(std::weak_ptr<Participant> participant) {
     std::lock_guard lock(mutex_);
-    waiting_.push_back(std::move(session));
+    waiting_.push_back(std::move(participant));
     if (armed_) return;
     armed_ = true;
     boost::asio::post(timer_.get_executor(), [this] {
@@ -23,14 +23,14 @@ void LazyWakes::add(std::weak_ptr<Session> session) {
 
 void LazyWakes::wake_all(const boost::system::error_code& ec) {
     if (ec) return;  // cancelled: the server is going away, and `this` with it
-    std::vector<std::weak_ptr<Session>> due;
+    std::vector<std::weak_ptr<Participant>> due;
     {
         std::lock_guard lock(mutex_);
         due.swap(waiting_);
         armed_ = false;
     }
     for (const auto& weak : due) {
-        if (auto session = weak.lock()) session->wake_for_lazy_events();
+        if (auto participant = weak.lock()) participant->wake_for_lazy_events();
     }
 }
 

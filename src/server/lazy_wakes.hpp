@@ -11,7 +11,7 @@
 
 namespace salon::server {
 
-class Session;
+class Participant;
 
 /// Thread-safe. A JOIN, PART or QUIT notice does not wake its connection's writer: it leaves
 /// with the next frame that does (a message, a reply) or, at the latest, when this wakes the
@@ -23,9 +23,9 @@ class LazyWakes {
 public:
     LazyWakes(boost::asio::any_io_executor executor, std::chrono::milliseconds interval);
 
-    /// Wakes `session`'s writer within the interval. The session calls this once per batch of
-    /// lazy notices; a session gone by then is skipped.
-    void add(std::weak_ptr<Session> session);
+    /// Wakes `participant`'s writer within the interval. The participant calls this once per batch
+    /// of lazy notices; a participant gone by then is skipped.
+    void add(std::weak_ptr<Participant> participant);
 
 private:
     void wake_all(const boost::system::error_code& ec);
@@ -33,7 +33,7 @@ private:
     std::chrono::milliseconds interval_;
     boost::asio::steady_timer timer_;  // used only on its strand
     std::mutex mutex_;
-    std::vector<std::weak_ptr<Session>> waiting_;
+    std::vector<std::weak_ptr<Participant>> waiting_;
     bool armed_ = false;
 };
 

@@ -29,7 +29,7 @@ MessagePipeline::~MessagePipeline() {
 }
 
 void MessagePipeline::submit(
-    core::Message message, std::vector<std::string> pending_for, Completion done
+    core::Message message, std::vector<core::UserName> pending_for, Completion done
 ) {
     {
         std::lock_guard lock(mutex_);

@@ -59,8 +59,8 @@ public:
     MessagePipeline& operator=(const MessagePipeline&) = delete;
 
     /// Queues the message (its id and ts_ms are set here) for the next commit.
-    /// `pending_for`: folded names of offline recipients who get it at their next login.
-    void submit(core::Message message, std::vector<std::string> pending_for, Completion done);
+    /// `pending_for`: offline recipients who get it at their next login.
+    void submit(core::Message message, std::vector<core::UserName> pending_for, Completion done);
 
     /// Commits what is queued, then stops the writer thread. Later submissions fail at once.
     void stop();

@@ -12,21 +12,18 @@
 namespace salon::core {
 namespace {
 
-Actor user(std::string name) {
-    Actor actor;
-    actor.folded = fold_user_name(name);
-    actor.name = std::move(name);
-    return actor;
+Actor user(const std::string& name) {
+    return Actor{*UserName::parse(name)};
 }
 
-Actor guest(std::string name) {
-    Actor actor = user(std::move(name));
+Actor guest(const std::string& name) {
+    Actor actor = user(name);
     actor.guest = true;
     return actor;
 }
 
-Actor admin(std::string name) {
-    Actor actor = user(std::move(name));
+Actor admin(const std::string& name) {
+    Actor actor = user(name);
     actor.admin = true;
     return actor;
 }
@@ -49,8 +46,8 @@ std::vector<MessageId> ids_of(const std::vector<Message>& messages) {
 }
 
 TEST(ChannelTest, KeepsTheNameTopicAndKeyItWasCreatedWith) {
-    const Channel channel("home", "welcome", "secret", 10);
-    EXPECT_EQ(channel.name(), "home");
+    const Channel channel(*ChannelName::parse("home"), "welcome", "secret", 10);
+    EXPECT_EQ(channel.name().str(), "home");
     EXPECT_EQ(channel.topic(), "welcome");
     EXPECT_EQ(channel.key(), "secret");
     EXPECT_EQ(channel.member_count(), 0U);
@@ -59,20 +56,20 @@ TEST(ChannelTest, KeepsTheNameTopicAndKeyItWasCreatedWith) {
 }
 
 TEST(ChannelJoinTest, AnOpenChannelAdmitsAnyoneWithOrWithoutAKey) {
-    const Channel channel("home", "", "", 10);
+    const Channel channel(*ChannelName::parse("home"), "", "", 10);
     EXPECT_EQ(channel.join_refusal(user("alice"), ""), std::nullopt);
     EXPECT_EQ(channel.join_refusal(guest("Guest1"), "whatever"), std::nullopt);
 }
 
 TEST(ChannelJoinTest, ABannedUserIsRefusedWhateverTheCaseOfTheirName) {
-    Channel channel("home", "", "", 10);
+    Channel channel(*ChannelName::parse("home"), "", "", 10);
     channel.set_ban("alice", true);
     EXPECT_EQ(channel.join_refusal(user("ALICE"), ""), Errc::banned);
     EXPECT_EQ(channel.join_refusal(user("bob"), ""), std::nullopt);
 }
 
 TEST(ChannelJoinTest, UnbanningLetsTheUserJoinAgain) {
-    Channel channel("home", "", "", 10);
+    Channel channel(*ChannelName::parse("home"), "", "", 10);
     channel.set_ban("alice", true);
     EXPECT_TRUE(channel.is_banned("alice"));
     channel.set_ban("alice", false);
@@ -81,34 +78,34 @@ TEST(ChannelJoinTest, UnbanningLetsTheUserJoinAgain) {
 }
 
 TEST(ChannelJoinTest, AKeyedChannelRefusesAMissingOrWrongKeyAndAdmitsTheRightOne) {
-    const Channel channel("home", "", "sesame", 10);
+    const Channel channel(*ChannelName::parse("home"), "", "sesame", 10);
     EXPECT_EQ(channel.join_refusal(user("alice"), ""), Errc::bad_key);
     EXPECT_EQ(channel.join_refusal(user("alice"), "Sesame"), Errc::bad_key);
     EXPECT_EQ(channel.join_refusal(user("alice"), "sesame"), std::nullopt);
 }
 
 TEST(ChannelJoinTest, ABanIsReportedBeforeABadKey) {
-    Channel channel("home", "", "sesame", 10);
+    Channel channel(*ChannelName::parse("home"), "", "sesame", 10);
     channel.set_ban("alice", true);
     EXPECT_EQ(channel.join_refusal(user("alice"), "wrong"), Errc::banned);
     EXPECT_EQ(channel.join_refusal(user("alice"), "sesame"), Errc::banned);
 }
 
 TEST(ChannelJoinTest, RemovingTheKeyOpensTheChannel) {
-    Channel channel("home", "", "sesame", 10);
+    Channel channel(*ChannelName::parse("home"), "", "sesame", 10);
     channel.set_key("");
     EXPECT_EQ(channel.join_refusal(user("alice"), ""), std::nullopt);
 }
 
 TEST(ChannelJoinTest, AnAdministratorPassesBansAndKeys) {
-    Channel channel("home", "", "sesame", 10);
+    Channel channel(*ChannelName::parse("home"), "", "sesame", 10);
     channel.set_ban("root", true);
     EXPECT_EQ(channel.join_refusal(admin("root"), "wrong"), std::nullopt);
     EXPECT_EQ(channel.join_refusal(admin("root"), ""), std::nullopt);
 }
 
 TEST(ChannelMembersTest, AddingAMemberTwiceChangesNothing) {
-    Channel channel("home", "", "", 10);
+    Channel channel(*ChannelName::parse("home"), "", "", 10);
     EXPECT_TRUE(channel.add_member(user("Alice"), true));
     EXPECT_FALSE(channel.add_member(user("ALICE"), false));
     EXPECT_EQ(channel.member_count(), 1U);
@@ -117,7 +114,7 @@ TEST(ChannelMembersTest, AddingAMemberTwiceChangesNothing) {
 }
 
 TEST(ChannelMembersTest, MembersAreFoundByTheirFoldedName) {
-    Channel channel("home", "", "", 10);
+    Channel channel(*ChannelName::parse("home"), "", "", 10);
     channel.add_member(user("Alice"), false);
     EXPECT_TRUE(channel.is_member("alice"));
     EXPECT_FALSE(channel.is_member("Alice"));  // callers fold before asking
@@ -125,7 +122,7 @@ TEST(ChannelMembersTest, MembersAreFoundByTheirFoldedName) {
 }
 
 TEST(ChannelMembersTest, RemovingAMemberReportsWhetherTheyWereThere) {
-    Channel channel("home", "", "", 10);
+    Channel channel(*ChannelName::parse("home"), "", "", 10);
     channel.add_member(user("alice"), true);
     EXPECT_TRUE(channel.remove_member("alice"));
     EXPECT_FALSE(channel.remove_member("alice"));
@@ -135,7 +132,7 @@ TEST(ChannelMembersTest, RemovingAMemberReportsWhetherTheyWereThere) {
 }
 
 TEST(ChannelMembersTest, MemberInfosShowDisplayNamesOrderedByFoldedName) {
-    Channel channel("home", "", "", 10);
+    Channel channel(*ChannelName::parse("home"), "", "", 10);
     channel.add_member(user("carol"), false);
     channel.add_member(guest("Guest7"), false);
     channel.add_member(user("Bob"), true);
@@ -154,7 +151,7 @@ TEST(ChannelMembersTest, MemberInfosShowDisplayNamesOrderedByFoldedName) {
 }
 
 TEST(ChannelModerationTest, OnlyOperatorsAndAdministratorsMayModerate) {
-    Channel channel("home", "", "", 10);
+    Channel channel(*ChannelName::parse("home"), "", "", 10);
     channel.add_member(user("op"), true);
     channel.add_member(user("member"), false);
 
@@ -165,7 +162,7 @@ TEST(ChannelModerationTest, OnlyOperatorsAndAdministratorsMayModerate) {
 }
 
 TEST(ChannelModerationTest, AnOperatorWhoLeavesAndRejoinsAsAPlainMemberLosesModeration) {
-    Channel channel("home", "", "", 10);
+    Channel channel(*ChannelName::parse("home"), "", "", 10);
     channel.add_member(user("alice"), true);
     channel.remove_member("alice");
     channel.add_member(user("alice"), false);
@@ -173,7 +170,7 @@ TEST(ChannelModerationTest, AnOperatorWhoLeavesAndRejoinsAsAPlainMemberLosesMode
 }
 
 TEST(ChannelModerationTest, GrantingOperatorWorksOnlyForMembers) {
-    Channel channel("home", "", "", 10);
+    Channel channel(*ChannelName::parse("home"), "", "", 10);
     channel.add_member(user("bob"), false);
 
     EXPECT_FALSE(channel.grant_op("carol"));
@@ -187,13 +184,13 @@ TEST(ChannelModerationTest, GrantingOperatorWorksOnlyForMembers) {
 }
 
 TEST(ChannelTopicTest, SettingTheTopicReplacesIt) {
-    Channel channel("home", "old", "", 10);
+    Channel channel(*ChannelName::parse("home"), "old", "", 10);
     channel.set_topic("new");
     EXPECT_EQ(channel.topic(), "new");
 }
 
 TEST(ChannelRecentTest, KeepsOnlyTheNewestMessagesUpToCapacityOldestFirst) {
-    Channel channel("home", "", "", 3);
+    Channel channel(*ChannelName::parse("home"), "", "", 3);
     for (MessageId id = 1; id <= 5; ++id) channel.remember(message(id));
     EXPECT_EQ(ids_of(channel.recent()), (std::vector<MessageId>{3, 4, 5}));
     EXPECT_EQ(channel.recent().back().text, "message 5");
@@ -201,7 +198,7 @@ TEST(ChannelRecentTest, KeepsOnlyTheNewestMessagesUpToCapacityOldestFirst) {
 }
 
 TEST(ChannelRecentTest, BelowCapacityEveryMessageIsKept) {
-    Channel channel("home", "", "", 3);
+    Channel channel(*ChannelName::parse("home"), "", "", 3);
     channel.remember(message(10));
     channel.remember(message(20));
     EXPECT_EQ(ids_of(channel.recent()), (std::vector<MessageId>{10, 20}));
@@ -209,7 +206,7 @@ TEST(ChannelRecentTest, BelowCapacityEveryMessageIsKept) {
 }
 
 TEST(ChannelRecentTest, ZeroCapacityKeepsNothingButStillTracksTheLastId) {
-    Channel channel("home", "", "", 0);
+    Channel channel(*ChannelName::parse("home"), "", "", 0);
     channel.remember(message(7));
     channel.remember(message(9));
     EXPECT_TRUE(channel.recent().empty());
@@ -217,7 +214,7 @@ TEST(ChannelRecentTest, ZeroCapacityKeepsNothingButStillTracksTheLastId) {
 }
 
 TEST(ChannelRecentTest, TheRingKeepsWorkingLongAfterItFirstFills) {
-    Channel channel("home", "", "", 50);
+    Channel channel(*ChannelName::parse("home"), "", "", 50);
     for (MessageId id = 1; id <= 1000; ++id) channel.remember(message(id));
     const auto recent = channel.recent();
     ASSERT_EQ(recent.size(), 50U);

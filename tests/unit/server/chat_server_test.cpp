@@ -86,7 +86,7 @@ TEST_F(ChatServerTest, EveryHashingThreadRunsAtIdlePriority) {
                 auto policy = [&together] {
                     return together.arrive() ? sched_getscheduler(0) : -1;
                 };
-                policies.push_back(co_await server_.hashing(policy));
+                policies.push_back(co_await server_.work().hashing(policy));
             },
             [&](std::exception_ptr) { ++ended; }
         );
@@ -106,7 +106,7 @@ TEST_F(ChatServerTest, StorageWorkRunsAtNormalPriorityAndResumesOnTheCaller) {
     const auto io_thread = std::this_thread::get_id();
     ASSERT_TRUE(run_to_end([&]() -> asio::awaitable<void> {
         auto policy = [] { return sched_getscheduler(0); };
-        policy_seen = co_await server_.blocking(policy);
+        policy_seen = co_await server_.work().blocking(policy);
         resumed_on_io_thread = std::this_thread::get_id() == io_thread;
     }));
     EXPECT_EQ(policy_seen, SCHED_OTHER);
@@ -118,7 +118,7 @@ TEST_F(ChatServerTest, HashingPassesExceptionsToTheCaller) {
     ASSERT_TRUE(run_to_end([&]() -> asio::awaitable<void> {
         auto bad_parameters = [] { return auth::hash_password("password", {0, 0}); };
         try {
-            co_await server_.hashing(bad_parameters);
+            co_await server_.work().hashing(bad_parameters);
         } catch (const auth::HashError&) {
             caught = true;
         }

@@ -75,15 +75,17 @@ public:
         return inner_->create_account(account);
     }
 
-    std::optional<store::Account> find_account(std::string_view name) override {
+    std::optional<store::Account> find_account(const core::UserName& name) override {
         return inner_->find_account(name);
     }
 
-    bool set_password(std::string_view name, std::string_view password_hash) override {
+    bool set_password(const core::UserName& name, std::string_view password_hash) override {
         return inner_->set_password(name, password_hash);
     }
 
-    bool delete_account(std::string_view name) override { return inner_->delete_account(name); }
+    bool delete_account(const core::UserName& name) override {
+        return inner_->delete_account(name);
+    }
 
     std::vector<store::Account> list_accounts() override { return inner_->list_accounts(); }
 
@@ -93,27 +95,28 @@ public:
 
     std::vector<store::ChannelRecord> load_channels() override { return inner_->load_channels(); }
 
-    void set_ban(std::string_view channel, std::string_view user, bool banned) override {
+    void set_ban(const core::ChannelName& channel, const core::UserName& user, bool banned)
+        override {
         inner_->set_ban(channel, user, banned);
     }
 
-    std::vector<std::string> bans_of(std::string_view channel) override {
+    std::vector<core::UserName> bans_of(const core::ChannelName& channel) override {
         return inner_->bans_of(channel);
     }
 
-    void forget_channel(std::string_view channel, core::MessageId up_to) override {
+    void forget_channel(const core::ChannelName& channel, core::MessageId up_to) override {
         inner_->forget_channel(channel, up_to);
     }
 
-    void set_membership(std::string_view user, const store::Membership& membership) override {
+    void set_membership(const core::UserName& user, const store::Membership& membership) override {
         inner_->set_membership(user, membership);
     }
 
-    void remove_membership(std::string_view user, std::string_view channel) override {
+    void remove_membership(const core::UserName& user, const core::ChannelName& channel) override {
         inner_->remove_membership(user, channel);
     }
 
-    std::vector<store::Membership> memberships_of(std::string_view user) override {
+    std::vector<store::Membership> memberships_of(const core::UserName& user) override {
         return inner_->memberships_of(user);
     }
 
@@ -134,7 +137,7 @@ public:
     }
 
     std::vector<core::Message> channel_history(
-        std::string_view channel,
+        const core::ChannelName& channel,
         std::optional<core::MessageId> before,
         std::size_t limit,
         std::optional<core::MessageId> up_to = std::nullopt
@@ -145,12 +148,12 @@ public:
     core::MessageId max_message_id() override { return inner_->max_message_id(); }
 
     std::vector<core::Message> pending_dms(
-        std::string_view user, core::MessageId after, std::size_t limit
+        const core::UserName& user, core::MessageId after, std::size_t limit
     ) override {
         return inner_->pending_dms(user, after, limit);
     }
 
-    void forget_pending_dms(std::string_view user, core::MessageId up_to) override {
+    void forget_pending_dms(const core::UserName& user, core::MessageId up_to) override {
         inner_->forget_pending_dms(user, up_to);
     }
 
@@ -211,7 +214,7 @@ protected:
     }
 
     std::vector<core::Message> history(const std::string& channel = "home") {
-        return store_.channel_history(channel, std::nullopt, 10'000);
+        return store_.channel_history(*core::ChannelName::parse(channel), std::nullopt, 10'000);
     }
 
     test::TempDir dir_{"salon-pipeline"};
@@ -253,7 +256,8 @@ TEST_F(MessagePipelineTest, AMessageIsStoredBeforeItsCompletionRuns) {
     for (int i = 0; i < 20; ++i) {
         pipeline.submit(post("m" + std::to_string(i)), {}, [&](const core::Message* m) {
             ASSERT_NE(m, nullptr);
-            const auto page = store_.channel_history("home", m->id + 1, 1);
+            const auto page =
+                store_.channel_history(*core::ChannelName::parse("home"), m->id + 1, 1);
             stored_when_delivered.push_back(
                 page.size() == 1 && page[0].id == m->id && page[0].text == m->text
             );
@@ -287,15 +291,15 @@ TEST_F(MessagePipelineTest, ADirectMessageForAnOfflineUserWaitsForTheirNextLogin
     dm.from = "alice";
     dm.to = "Bob";
     dm.text = "psst";
-    pipeline.submit(dm, {"bob"}, record());
+    pipeline.submit(dm, {*core::UserName::parse("bob")}, record());
     ASSERT_TRUE(run_until_delivered(1));
     ASSERT_TRUE(deliveries_[0].committed);
 
-    const auto pending = store_.pending_dms("bob", 0, 100);
+    const auto pending = store_.pending_dms(*core::UserName::parse("bob"), 0, 100);
     ASSERT_EQ(pending.size(), 1U);
     EXPECT_EQ(pending[0].id, deliveries_[0].id);
     EXPECT_EQ(pending[0].text, "psst");
-    EXPECT_TRUE(store_.pending_dms("alice", 0, 100).empty());
+    EXPECT_TRUE(store_.pending_dms(*core::UserName::parse("alice"), 0, 100).empty());
 }
 
 TEST_F(MessagePipelineTest, WhatQueuesDuringACommitGoesInTheNextBatchTogether) {

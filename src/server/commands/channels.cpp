@@ -1,0 +1,95 @@
+#include "core/message.hpp"
+#include "server/commands/dispatch.hpp"
+#include "server/commands/handlers.hpp"
+
+namespace salon::server::commands {
+namespace {
+
+using core::Errc;
+using core::Failure;
+
+/// One part of a multi-target request, as a request of its own with its own reply.
+Context part_of(const Context& ctx, proto::Command command) {
+    return Context{
+        ctx.services,
+        ctx.participant,
+        ctx.connection,
+        std::make_shared<const proto::Request>(proto::Request{ctx.request->ref, std::move(command)}
+        )};
+}
+
+}  // namespace
+
+Waits<Outcome> join(Context& ctx, const proto::Join& j) {
+    if (!co_await ctx.room_for_bulk_reply()) co_return Replied{};
+    auto failure = ctx.services.hub.join(
+        ctx.requester(), ctx.actor(), *ctx.channel, j.key, JoinMode::request, false, ctx.ack()
+    );
+    if (failure) co_return *failure;
+    co_return Replied{};
+}
+
+Outcome part(Context& ctx, const proto::Part&) {
+    if (auto failure = ctx.services.hub.part(ctx.actor(), *ctx.channel, ctx.ack())) return *failure;
+    return Replied{};
+}
+
+Waits<Outcome> joins(Context& ctx, const proto::Joins& j) {
+    // Each channel after the first costs a request of its own: one line must not buy a
+    // hundred joins, each with its member list and history.
+    bool first = true;
+    for (const auto& join : j.joins) {
+        Context part = part_of(ctx, join);
+        if (!first && !take_rate(part, 1.0)) continue;
+        first = false;
+        co_await run_admitted(part);
+    }
+    co_return Replied{};
+}
+
+Waits<Outcome> parts(Context& ctx, const proto::Parts& p) {
+    for (const auto& leave : p.parts) {
+        Context part = part_of(ctx, leave);
+        co_await run_admitted(part);
+    }
+    co_return Replied{};
+}
+
+Waits<Outcome> list(Context& ctx, const proto::List& l) {
+    std::optional<std::string> after = l.after;
+    do {
+        if (!co_await ctx.room_for_bulk_reply()) co_return Replied{};
+        after = ctx.services.hub.list(after, ctx.ack());
+    } while (after && l.all_pages);
+    co_return Replied{};
+}
+
+Waits<Outcome> who(Context& ctx, const proto::Who&) {
+    if (!co_await ctx.room_for_bulk_reply()) co_return Replied{};
+    if (auto failure = ctx.services.hub.who(*ctx.channel, ctx.ack())) co_return *failure;
+    co_return Replied{};
+}
+
+Waits<Outcome> history(Context& ctx, const proto::History& h) {
+    const auto& limits = ctx.limits();
+    const std::size_t limit = h.limit.value_or(limits.history_on_join);
+    if (limit > limits.history_page_max) {
+        co_return Failure(Errc::bad_request, "limit is larger than the page maximum");
+    }
+    auto member = ctx.services.hub.check_member(ctx.actor(), *ctx.channel);
+    if (auto* failure = std::get_if<Failure>(&member)) co_return *failure;
+    // Stop at the newest message delivered, so a page never shows what the client is still
+    // about to receive as MSG.
+    const core::MessageId up_to = std::get<core::MessageId>(member);
+    auto page =
+        [&store = ctx.services.store, &name = *ctx.channel, before = h.before, limit, up_to] {
+            return store.channel_history(name, before, limit, up_to);
+        };
+    if (!co_await ctx.room_for_bulk_reply()) co_return Replied{};
+    auto messages = co_await ctx.services.work.blocking(page);
+    core::HistoryResult result{ctx.channel->str(), std::move(messages)};
+    result.more = core::keep_newest_within(result.messages, limits.bulk_reply_bytes());
+    co_return core::Result{std::move(result)};
+}
+
+}  // namespace salon::server::commands

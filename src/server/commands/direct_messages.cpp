@@ -1,0 +1,69 @@
+#include <algorithm>
+
+#include "core/message.hpp"
+#include "server/commands/handlers.hpp"
+#include "server/commands/messages.hpp"
+
+namespace salon::server::commands {
+namespace {
+
+/// How many of the largest direct messages the limits allow fit in one bulk reply.
+std::size_t pending_page_size(const core::Limits& limits) {
+    core::Message largest;
+    largest.text.assign(limits.max_text_bytes, '\x01');  // every byte escaped at its worst
+    return std::max<std::size_t>(1, limits.bulk_reply_bytes() / core::wire_size_bound(largest));
+}
+
+}  // namespace
+
+Waits<Outcome> dm(Context& ctx, const proto::Dm& d) {
+    const core::UserName& to = *ctx.user;
+    std::string recipient;
+    std::vector<core::UserName> pending_for;
+    if (auto online = ctx.services.hub.online_name(to)) {
+        recipient = std::move(*online);
+    } else if (!to.is_guest()) {
+        auto find = [&store = ctx.services.store, &to] { return store.find_account(to); };
+        auto account = co_await ctx.services.work.blocking(find);
+        if (!account) co_return core::Failure(core::Errc::no_such_user);
+        recipient = account->name;
+        pending_for.push_back(to);
+    } else {
+        co_return core::Failure(core::Errc::no_such_user);
+    }
+
+    submit_post(
+        ctx,
+        core::Message{0, {}, ctx.actor().name.display(), std::move(recipient), d.text, 0},
+        std::move(pending_for)
+    );
+    co_return Replied{};
+}
+
+Waits<void> deliver_pending_dms(Context& ctx) {
+    // A page is at most a bulk reply's worth of the largest messages, so together with the
+    // backlog room_for_bulk_reply() leaves it always fits the queue.
+    const std::size_t page_size = pending_page_size(ctx.limits());
+    const core::UserName& me = ctx.actor().name;
+    store::Store& store = ctx.services.store;
+    core::MessageId delivered = 0;
+    for (;;) {
+        if (!co_await ctx.room_for_bulk_reply()) co_return;
+        auto read = [&store, &me, delivered, page_size] {
+            return store.pending_dms(me, delivered, page_size);
+        };
+        auto page = co_await ctx.services.work.blocking(read);
+        if (page.empty()) co_return;
+        const core::MessageId last = page.back().id;
+        for (auto& message : page)
+            ctx.participant.deliver(make_event(core::MessageEvent{std::move(message)}));
+        // Off the waiting list only once written: a connection lost meanwhile leaves them for
+        // the next login (which may then show a few of them twice, never none).
+        if (!co_await ctx.participant.room_for(0)) co_return;
+        auto forget = [&store, &me, last] { store.forget_pending_dms(me, last); };
+        co_await ctx.services.work.blocking(forget);
+        delivered = last;
+    }
+}
+
+}  // namespace salon::server::commands

@@ -1,0 +1,209 @@
+#include "server/commands/dispatch.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <tuple>
+
+#include "core/utf8.hpp"
+#include "metrics/salon_metrics.hpp"
+#include "server/commands/handlers.hpp"
+#include "server/commands/verbs.hpp"
+
+namespace salon::server::commands {
+namespace {
+
+using core::Errc;
+using core::Failure;
+using proto::Authenticate, proto::Away, proto::Ban, proto::Conn, proto::Dm, proto::End,
+    proto::History, proto::Join, proto::Joins, proto::Key, proto::Kick, proto::List, proto::Op,
+    proto::Part, proto::Parts, proto::Ping, proto::Pong, proto::Register, proto::Send, proto::Topic,
+    proto::Unban, proto::Who, proto::Whois;
+
+// The verb table. The order of the rows is PROTOCOL.md's; a proto::Command without a row does
+// not compile (row_of() below).
+const auto kVerbs = std::make_tuple(
+    Verb<Conn>{
+        .name = "CONN",
+        .login = Login::before,
+        .text = {&Conn::pwd, "the password is longer than the limit"},
+        .waits = &conn},
+    Verb<Register>{
+        .name = "REGISTER",
+        .login = Login::before,
+        .text = {&Register::pwd, "the password is longer than the limit"},
+        .waits = &register_account},
+    Verb<Join>{
+        .name = "JOIN",
+        .channel = &Join::channel,
+        .text = {&Join::key, "the key is longer than the limit"},
+        .waits = &join},
+    Verb<Part>{.name = "PART", .channel = &Part::channel, .now = &part},
+    Verb<Send>{
+        .name = "SEND",
+        .channel = &Send::channel,
+        .text = {&Send::text, "the text is longer than the limit", false},
+        .now = &send},
+    Verb<Dm>{
+        .name = "DM",
+        .user = {&Dm::to, Errc::no_such_user},
+        .text = {&Dm::text, "the text is longer than the limit", false},
+        .waits = &dm},
+    Verb<List>{.name = "LIST", .waits = &list},
+    Verb<Who>{.name = "WHO", .channel = &Who::channel, .waits = &who},
+    Verb<History>{.name = "HISTORY", .channel = &History::channel, .waits = &history},
+    Verb<Ping>{.name = "PING", .login = Login::any, .now = &ping},
+    Verb<Pong>{.name = "PONG", .login = Login::any, .rate_cost = 0, .now = &pong},
+    Verb<End>{.name = "END", .login = Login::any, .now = &end},
+    Verb<Topic>{
+        .name = "TOPIC",
+        .channel = &Topic::channel,
+        .text = {&Topic::topic, "the topic is longer than the limit"},
+        .now = &topic},
+    Verb<Kick>{
+        .name = "KICK",
+        .channel = &Kick::channel,
+        .user = {&Kick::user, Errc::no_such_user},
+        .text = {&Kick::reason, "the reason is longer than the limit"},
+        .now = &kick},
+    Verb<Ban>{.name = "BAN", .channel = &Ban::channel, .user = {&Ban::user}, .now = &ban},
+    Verb<Unban>{.name = "UNBAN", .channel = &Unban::channel, .user = {&Unban::user}, .now = &unban},
+    Verb<Op>{
+        .name = "OP", .channel = &Op::channel, .user = {&Op::user, Errc::no_such_user}, .now = &op},
+    Verb<Key>{
+        .name = "KEY",
+        .channel = &Key::channel,
+        .text = {&Key::key, "the key is longer than the limit"},
+        .now = &key},
+    // IRC's: SASL before registration, multi-target JOIN and PART, WHOIS, AWAY.
+    Verb<Authenticate>{
+        .name = "AUTHENTICATE",
+        .login = Login::before,
+        .text = {&Authenticate::pwd, "the password is longer than the limit"},
+        .waits = &authenticate},
+    // Each part is checked as a request of its own; each channel after the first costs a
+    // request more (joins()).
+    Verb<Joins>{.name = "JOIN (several)", .waits = &joins},
+    Verb<Parts>{.name = "PART (several)", .waits = &parts},
+    Verb<Whois>{.name = "WHOIS", .user = {&Whois::user, Errc::no_such_user}, .now = &whois},
+    Verb<Away>{
+        .name = "AWAY",
+        .text = {&Away::message, "the away message is longer than the limit"},
+        .now = &away}
+);
+
+template <typename Command>
+const Verb<Command>& row_of() {
+    return std::get<Verb<Command>>(kVerbs);
+}
+
+std::optional<Failure> login_refusal(Login login, const ConnectionState& connection) {
+    const bool logged_in = connection.actor.has_value();
+    if (login == Login::required && !logged_in) return Failure(Errc::not_logged_in);
+    if (login == Login::before && logged_in) return Failure(Errc::already_logged_in);
+    return std::nullopt;
+}
+
+template <typename Command>
+std::optional<Failure> text_refusal(
+    const TextField<Command>& field, const Command& command, const core::Limits& limits
+) {
+    if (field.member == nullptr) return std::nullopt;
+    const std::string& text = command.*field.member;
+    if (text.empty() && !field.may_be_empty)
+        return Failure(Errc::bad_request, "the text may not be empty");
+    if (text.size() > limits.*field.limit) return Failure(Errc::bad_request, field.too_long);
+    if (!core::is_valid_utf8(text)) return Failure(Errc::bad_utf8);
+    return std::nullopt;
+}
+
+/// The checks of the request's own fields, then its handler.
+template <typename Command>
+boost::asio::awaitable<Outcome> execute(
+    Context& ctx, const Verb<Command>& verb, const Command& command
+) {
+    if (verb.channel != nullptr) {
+        auto channel = channel_named(command.*verb.channel);
+        if (auto* failure = std::get_if<Failure>(&channel)) co_return std::move(*failure);
+        ctx.channel.emplace(std::get<core::ChannelName>(std::move(channel)));
+    }
+    if (verb.user.member != nullptr) {
+        ctx.user = core::UserName::parse(command.*verb.user.member);
+        if (!ctx.user) co_return Failure(verb.user.invalid);
+    }
+    if (auto refusal = text_refusal(verb.text, command, ctx.limits())) co_return *refusal;
+    if (verb.now != nullptr) co_return verb.now(ctx, command);
+    co_return co_await verb.waits(ctx, command);
+}
+
+/// The login and rate checks (unless the request was `admitted` as part of another), then
+/// execute().
+template <typename Command>
+boost::asio::awaitable<Outcome> admit_and_execute(
+    Context& ctx, const Verb<Command>& verb, const Command& command, bool admitted
+) {
+    if (!admitted) {
+        if (auto refusal = login_refusal(verb.login, ctx.connection)) co_return *refusal;
+        if (verb.rate_cost > 0 && !take_rate(ctx, verb.rate_cost)) co_return Replied{};
+    }
+    co_return co_await execute(ctx, verb, command);
+}
+
+/// Runs the request's checks and handler, and queues the reply it returns.
+boost::asio::awaitable<void> run_and_reply(Context& ctx, bool admitted) {
+    const proto::Request& request = *ctx.request;
+    Outcome outcome;
+    try {
+        // Not a coroutine lambda: g++ 12 may relocate a closure that a co_await outlives.
+        outcome = co_await std::visit(
+            [&](const auto& command) {
+                using Command = std::decay_t<decltype(command)>;
+                return admit_and_execute(ctx, row_of<Command>(), command, admitted);
+            },
+            request.command
+        );
+    } catch (const std::exception& e) {
+        spdlog::error("{}: request failed: {}", ctx.participant.remote_address(), e.what());
+        outcome = Failure(Errc::internal);
+    }
+    if (const auto* result = std::get_if<core::Result>(&outcome)) {
+        ctx.participant.reply_ok(request, *result);
+    } else if (const auto* failure = std::get_if<Failure>(&outcome)) {
+        ctx.participant.reply_no(request, failure->code, failure->message);
+    }
+}
+
+}  // namespace
+
+std::variant<core::ChannelName, Failure> channel_named(std::string_view raw) {
+    if (auto name = core::ChannelName::parse(raw)) return std::move(*name);
+    return Failure(Errc::bad_name, "channel names are 1-50 of a-z 0-9 _ -");
+}
+
+bool take_rate(Context& ctx, double cost) {
+    ConnectionState& connection = ctx.connection;
+    if (connection.requests.try_take(ctx.services.clock.steady_now(), cost)) {
+        connection.strikes = 0;
+        return true;
+    }
+    metrics::salon().rate_limited.inc();
+    ctx.participant.reply_no(
+        *ctx.request, Errc::rate_limited, core::default_message(Errc::rate_limited)
+    );
+    if (++connection.strikes >= ctx.limits().rate_limit_strikes) {
+        ctx.participant.notice(
+            "rate_limited", "too many requests; the server closed the connection"
+        );
+        ctx.participant.close("excess flood");
+    }
+    return false;
+}
+
+boost::asio::awaitable<void> dispatch(Context& ctx) {
+    return run_and_reply(ctx, false);
+}
+
+boost::asio::awaitable<void> run_admitted(Context& ctx) {
+    return run_and_reply(ctx, true);
+}
+
+}  // namespace salon::server::commands

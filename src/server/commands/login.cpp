@@ -1,0 +1,265 @@
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <random>
+
+#include "auth/password.hpp"
+#include "metrics/salon_metrics.hpp"
+#include "server/commands/dispatch.hpp"
+#include "server/commands/handlers.hpp"
+
+namespace salon::server::commands {
+namespace {
+
+using core::Errc;
+using core::Failure;
+
+constexpr int kGuestNameAttempts = 50;
+
+/// A password hash to verify against when the account does not exist, so that an unknown name
+/// costs the same time as a wrong password (`bad_credentials` must not tell them apart).
+const std::string& decoy_hash(const auth::PasswordParams& params) {
+    static const std::string hash = auth::hash_password("salon-decoy-password", params);
+    return hash;
+}
+
+core::UserName random_guest_name() {
+    thread_local std::mt19937 rng{std::random_device{}()};
+    std::uniform_int_distribution<int> digits(1000, 99999);
+    return *core::UserName::parse("Guest" + std::to_string(digits(rng)));
+}
+
+Failure too_many_failed_logins() {
+    metrics::salon().rate_limited.inc();
+    return Failure(Errc::rate_limited, "too many failed logins from your address; wait a minute");
+}
+
+/// Verifies the password on the hashers: true only for an existing account whose hash it
+/// matches. An unknown name is checked against a decoy, so that it costs what a wrong password
+/// does. `account` and `password` must outlive the call.
+Waits<bool> password_matches(
+    Context& ctx, const std::optional<store::Account>& account, const std::string& password
+) {
+    auto check = [&account, &password, params = ctx.services.settings.password] {
+        const bool matches =
+            auth::verify_password(account ? account->password_hash : decoy_hash(params), password);
+        return matches && account.has_value();
+    };
+    co_return co_await ctx.services.work.hashing(check);
+}
+
+Waits<std::optional<store::Account>> find_account(Context& ctx, const core::UserName& name) {
+    auto find = [&store = ctx.services.store, &name] { return store.find_account(name); };
+    co_return co_await ctx.services.work.blocking(find);
+}
+
+/// A channel a login joins, and how.
+struct LoginJoin {
+    core::ChannelName channel;
+    JoinMode mode;
+    bool op;
+};
+
+/// Puts the connection online as `actor` with the OK reply, then joins its channels: `first`
+/// (none when absent), every channel kept from before, then the channels the user is in on
+/// other connections. `announce_joins`: each join is replied to as if the client had asked for
+/// it (IRC). A join that fails here is told as a NOTICE: the login itself has succeeded. Each
+/// join waits for room, so that however many channels and however large their messages, the
+/// login never overflows its own queue.
+/// Its arguments are references to named locals of the caller: g++ 12 copies coroutine
+/// arguments bit by bit, which breaks a short std::string's pointer to its own buffer.
+Waits<Outcome> log_in(
+    Context& ctx,
+    const core::Actor& actor,
+    const std::optional<core::ChannelName>& first,
+    const std::vector<store::Membership>& remembered,
+    bool announce_joins
+) {
+    const auto& settings = ctx.services.settings;
+    const auto& limits = settings.limits;
+    const core::LoginResult welcome{
+        actor.name.display(),
+        actor.guest,
+        {settings.name, settings.version},
+        limits.max_frame_bytes,
+        limits.max_text_bytes,
+        limits.max_channels_per_user,
+        limits.messages_per_second,
+        limits.history_page_max};
+    Hub& hub = ctx.services.hub;
+    if (auto failure = hub.attach(ctx.requester(), actor, ctx.ack(), welcome)) co_return *failure;
+    ctx.connection.actor = actor;
+    const core::Actor& me = ctx.actor();
+    spdlog::info(
+        "{}: {} logged in{}",
+        ctx.participant.remote_address(),
+        me.name.display(),
+        me.guest ? " as a guest" : ""
+    );
+
+    std::vector<LoginJoin> joins;
+    if (first) joins.push_back({*first, JoinMode::request, false});
+    for (const auto& membership : remembered) {
+        if (membership.channel != first)
+            joins.push_back({membership.channel, JoinMode::rejoin, membership.op});
+    }
+    for (auto& name : hub.channels_of(me.name)) {
+        const bool seen =
+            std::ranges::any_of(joins, [&](const auto& j) { return j.channel == name; });
+        if (!seen) joins.push_back({std::move(name), JoinMode::rejoin, false});
+    }
+    for (const auto& [name, mode, op] : joins) {
+        if (!co_await ctx.room_for_bulk_reply()) co_return Replied{};
+        // IRC clients learn a channel's members from the join's reply.
+        const proto::Request announced{{}, proto::Join{name.str(), ""}};
+        Acknowledgement ack;
+        if (announce_joins) ack = {&ctx.participant, &announced, std::nullopt};
+        auto refused = hub.join(ctx.requester(), me, name, "", mode, op, ack);
+        if (refused) {
+            ctx.participant.notice(
+                core::wire_code(refused->code), std::string(refused->message) + ": " + name.str()
+            );
+        }
+    }
+
+    if (!me.guest) co_await deliver_pending_dms(ctx);
+    co_return Replied{};
+}
+
+}  // namespace
+
+Waits<Outcome> conn(Context& ctx, const proto::Conn& c) {
+    const bool irc = c.style == proto::ConnStyle::irc;
+    // IRC joins no channel for a login; the native protocol joins `home` unless told another.
+    std::optional<core::ChannelName> channel;
+    if (c.channel || !irc) {
+        auto named = channel_named(c.channel.value_or(std::string(core::kHomeChannel)));
+        if (auto* failure = std::get_if<Failure>(&named)) co_return *failure;
+        channel = std::get<core::ChannelName>(std::move(named));
+    }
+
+    if (c.us.empty()) {
+        // A guest with a fresh name: retry on the rare collision with an online guest.
+        for (int attempt = 0; attempt < kGuestNameAttempts; ++attempt) {
+            const core::Actor guest{random_guest_name(), true, false};
+            auto outcome = co_await log_in(ctx, guest, channel, {}, irc);
+            const auto* failure = std::get_if<Failure>(&outcome);
+            if (failure == nullptr || failure->code != Errc::name_taken) co_return outcome;
+        }
+        co_return Failure(Errc::internal, "no free guest name");
+    }
+    auto name = core::UserName::parse(c.us);
+    if (!name)
+        co_return core::is_guest_name(c.us) || irc ? Failure(Errc::bad_name)
+                                                   : Failure(Errc::bad_credentials);
+    const core::Actor as_guest{*name, true, false};
+    if (name->is_guest()) co_return co_await log_in(ctx, as_guest, channel, {}, irc);
+
+    // IRC: without a password nothing is guessed, so the throttle does not apply. Otherwise
+    // the attempt is paid for before the check, so that parallel guesses stay in the budget.
+    const std::string& address = ctx.participant.remote_address();
+    LoginThrottle& throttle = ctx.services.login_throttle;
+    const bool no_password = c.pwd.empty();
+    if (!(irc && no_password) && !throttle.try_reserve(address)) co_return too_many_failed_logins();
+
+    // Three hops, so that only the argon2id check runs at idle priority: a hasher preempted
+    // while holding a storage reader would stall the reads of everyone else.
+    auto account = co_await find_account(ctx, *name);
+    if (!account && irc) {
+        // IRC makes an unknown nick a guest, so there is no secret for timing to reveal.
+        throttle.give_back(address);
+        co_return co_await log_in(ctx, as_guest, channel, {}, irc);
+    }
+    if (irc && no_password) {
+        co_return Failure(
+            Errc::name_taken, "that nick is a registered account: log in with SASL or PASS"
+        );
+    }
+    if (!co_await password_matches(ctx, account, c.pwd)) {
+        metrics::salon().failed_logins.inc();
+        spdlog::info("{}: failed login", address);
+        co_return Failure(Errc::bad_credentials);
+    }
+    throttle.give_back(address);
+    const core::Actor user{*core::UserName::parse(account->name), false, account->admin};
+    auto remembered = [&store = ctx.services.store, &user] {
+        return store.memberships_of(user.name);
+    };
+    const auto memberships = co_await ctx.services.work.blocking(remembered);
+    co_return co_await log_in(ctx, user, channel, memberships, irc);
+}
+
+Waits<Outcome> register_account(Context& ctx, const proto::Register& r) {
+    const Services& services = ctx.services;
+    if (!services.settings.registration_open) co_return Failure(Errc::registration_closed);
+    auto name = core::UserName::parse(r.us);
+    if (!name || name->is_guest()) {
+        co_return Failure(
+            Errc::bad_name, "names are 1-32 of A-Z a-z 0-9 _ - . and may not start with Guest"
+        );
+    }
+    if (!auth::check_password_strength(r.pwd)) co_return Failure(Errc::weak_password);
+    // An IRC guest may hold any free name; it cannot become someone's account under them.
+    if (services.hub.online_name(*name)) co_return Failure(Errc::name_taken);
+
+    auto hash = [params = services.settings.password, &pwd = r.pwd] {
+        return auth::hash_password(pwd, params);
+    };
+    auto password_hash = co_await ctx.services.work.hashing(hash);
+    auto create = [&services, &name, &password_hash] {
+        return services.store.create_account(store::Account{
+            name->display(), std::move(password_hash), false, services.clock.unix_now_ms()});
+    };
+    if (!co_await ctx.services.work.blocking(create)) co_return Failure(Errc::name_taken);
+    spdlog::info("{}: registered {}", ctx.participant.remote_address(), name->display());
+    const core::Actor user{*name, false, false};
+    const auto home = core::ChannelName::parse(core::kHomeChannel);
+    co_return co_await log_in(ctx, user, home, {}, false);
+}
+
+Waits<Outcome> authenticate(Context& ctx, const proto::Authenticate& a) {
+    auto name = core::UserName::parse(a.us);
+    if (!name || name->is_guest()) co_return Failure(Errc::bad_credentials);
+    const std::string& address = ctx.participant.remote_address();
+    if (!ctx.services.login_throttle.try_reserve(address)) co_return too_many_failed_logins();
+    auto account = co_await find_account(ctx, *name);
+    if (!co_await password_matches(ctx, account, a.pwd)) {
+        spdlog::info("{}: failed SASL authentication", address);
+        co_return Failure(Errc::bad_credentials);
+    }
+    ctx.services.login_throttle.give_back(address);
+    co_return core::Result{core::AccountResult{std::move(account->name)}};
+}
+
+Outcome ping(Context&, const proto::Ping&) {
+    return core::Result{core::EmptyResult{}};
+}
+
+Outcome pong(Context&, const proto::Pong&) {
+    return NoReply{};
+}
+
+Outcome end(Context& ctx, const proto::End&) {
+    ctx.participant.reply_ok(*ctx.request, core::EmptyResult{});
+    // Offline from the moment END is answered, not when the socket is gone: a DM sent
+    // meanwhile must wait for the next login rather than go to a closing connection.
+    leave(ctx.services, ctx.participant, ctx.connection, "quit");
+    ctx.participant.close("quit");
+    return Replied{};
+}
+
+void leave(
+    Services& services,
+    Participant& participant,
+    ConnectionState& connection,
+    std::string_view reason
+) {
+    if (!connection.actor) return;
+    services.hub.detach(participant.shared_from_this(), *connection.actor, reason);
+    spdlog::info(
+        "{}: {} left ({})", participant.remote_address(), connection.actor->name.display(), reason
+    );
+    connection.actor.reset();
+}
+
+}  // namespace salon::server::commands

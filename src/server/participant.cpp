@@ -1,0 +1,115 @@
+#include "server/participant.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "metrics/salon_metrics.hpp"
+#include "server/lazy_wakes.hpp"
+
+namespace salon::server {
+namespace {
+
+Frame make_frame(std::string text) {
+    return std::make_shared<const std::string>(std::move(text));
+}
+
+}  // namespace
+
+Participant::Participant(
+    LazyWakes& lazy_wakes,
+    std::weak_ptr<Link> link,
+    std::string remote_address,
+    std::unique_ptr<proto::Codec> codec,
+    std::size_t send_queue_bytes
+)
+    : lazy_wakes_(lazy_wakes),
+      link_(std::move(link)),
+      remote_address_(std::move(remote_address)),
+      codec_(std::move(codec)),
+      outbox_(send_queue_bytes) {
+    // The participant outlives its Outbox, so the waker's context is the participant itself.
+    outbox_.attach(
+        {[](void* self) {
+             if (auto transport = static_cast<Participant*>(self)->link_.lock())
+                 transport->wake_writer();
+         },
+         this}
+    );
+}
+
+void Participant::deliver(const SharedEvent& event) {
+    if (!codec_->accepts(event->event())) return;
+    metrics::salon().deliveries.inc();
+    if (!outbox_.push(event->frame(*codec_), event->lazy())) {
+        overflow();
+        return;
+    }
+    // Read before the exchange: in a storm most notices find the wake-up already asked for.
+    if (event->lazy() && !lazy_wake_pending_.load(std::memory_order_relaxed) &&
+        !lazy_wake_pending_.exchange(true, std::memory_order_acq_rel)) {
+        lazy_wakes_.add(weak_from_this());
+    }
+}
+
+void Participant::wake_for_lazy_events() {
+    // Cleared first: a notice pushed from now on asks for the next wake-up.
+    lazy_wake_pending_.store(false, std::memory_order_release);
+    outbox_.wake();
+}
+
+void Participant::acknowledge(const Acknowledgement& ack, const core::Result& result) {
+    auto frame = make_frame(codec_->ok(*ack.request, result));
+    if (ack.slot) {
+        if (!outbox_.fulfil(*ack.slot, std::move(frame))) overflow();
+    } else {
+        queue_reply(std::move(frame));
+    }
+}
+
+void Participant::refuse(const Acknowledgement& ack, core::Errc code, std::string_view message) {
+    auto frame = make_frame(codec_->no(*ack.request, code, message));
+    if (ack.slot) {
+        if (!outbox_.fulfil(*ack.slot, std::move(frame))) overflow();
+    } else {
+        queue_reply(std::move(frame));
+    }
+}
+
+void Participant::reply_ok(const proto::Request& request, const core::Result& result) {
+    queue_reply(make_frame(codec_->ok(request, result)));
+}
+
+void Participant::reply_no(
+    const proto::Request& request, core::Errc code, std::string_view message
+) {
+    queue_reply(make_frame(codec_->no(request, code, message)));
+}
+
+void Participant::queue_reply(Frame frame) {
+    if (!outbox_.reply(std::move(frame))) overflow();
+}
+
+void Participant::notice(std::string_view code, std::string_view message) {
+    deliver(make_event(core::NoticeEvent{std::string(code), std::string(message)}));
+}
+
+void Participant::close(std::string reason) {
+    if (auto link = link_.lock()) link->close_after_flush(std::move(reason));
+}
+
+boost::asio::awaitable<bool> Participant::room_for(std::size_t backlog_bytes) {
+    const auto link = link_.lock();
+    if (!link) co_return false;
+    co_return co_await link->drained(backlog_bytes);
+}
+
+void Participant::overflow() {
+    const auto last_words = make_event(core::NoticeEvent{
+        "send_queue_full", "you were not reading; the server dropped the connection"});
+    if (outbox_.overflow(last_words->frame(*codec_))) {
+        metrics::salon().send_queue_drops.inc();
+        spdlog::warn("{}: send queue full, dropping the connection", remote_address_);
+        close("send queue full");
+    }
+}
+
+}  // namespace salon::server
