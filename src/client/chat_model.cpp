@@ -282,7 +282,8 @@ void ChatModel::on_history_page(const core::HistoryResult& page, int requested) 
             .own = is_self(m.from)});
     }
     b.lines.insert(b.lines.begin(), older.begin(), older.end());
-    if (static_cast<int>(page.messages.size()) < requested) b.at_beginning = true;
+    // A short page is the start, unless the server cut it to bound the reply (`more`).
+    if (static_cast<int>(page.messages.size()) < requested && !page.more) b.at_beginning = true;
 }
 
 void ChatModel::on_topic(const core::TopicEvent& event) {

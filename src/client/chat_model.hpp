@@ -103,7 +103,8 @@ public:
     void on_quit(const core::QuitEvent& event);
     /// The HISTORY event after a join: merged by id, so a rejoin does not duplicate lines.
     void on_history_event(const core::HistoryEvent& event);
-    /// A scroll-back page: prepended; fewer than `requested` messages means the start is reached.
+    /// A scroll-back page: prepended; fewer than `requested` messages means the start is reached,
+    /// unless the page says `more`.
     void on_history_page(const core::HistoryResult& page, int requested);
     void on_topic(const core::TopicEvent& event);
     void on_join_result(const core::JoinResult& result);

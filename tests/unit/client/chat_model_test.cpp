@@ -148,6 +148,14 @@ TEST_F(ChatModelTest, HistoryPagesArePrependedAndAShortPageMarksTheBeginning) {
     EXPECT_TRUE(model.buffers()[i].at_beginning);
 }
 
+TEST_F(ChatModelTest, AShortPageThatSaysMoreIsNotTheBeginning) {
+    const auto i = join_home();
+    model.on_history_event(core::HistoryEvent{"home", {msg(10, "home", "bob", "x")}});
+    model.on_history_page(core::HistoryResult{"home", {msg(9, "home", "a", "big")}, true}, 50);
+    EXPECT_EQ(model.buffers()[i].oldest_id(), 9);
+    EXPECT_FALSE(model.buffers()[i].at_beginning) << "the server cut the page to bound the reply";
+}
+
 TEST_F(ChatModelTest, DisconnectKeepsChannelsForRejoin) {
     join_home();
     model.on_join(core::JoinEvent{"dev", "ann"});
