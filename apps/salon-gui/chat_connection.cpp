@@ -1,11 +1,12 @@
-// ChatConnection: JSON-lines framing over QTcpSocket, request refs, login and reconnect.
+// ChatConnection: salon_client's framing and codec over QTcpSocket, request refs, login and
+// reconnect.
 #include "chat_connection.hpp"
 
-#include <QJsonDocument>
-#include <QJsonValue>
+#include <QByteArray>
 #include <QLoggingCategory>
 #include <QSignalBlocker>
 #include <algorithm>
+#include <string_view>
 
 namespace salon::gui {
 
@@ -14,11 +15,6 @@ namespace {
 // Every frame in and out, for debugging against a server:
 // QT_LOGGING_RULES="salon.gui.wire.debug=true" salon-gui
 Q_LOGGING_CATEGORY(wire_log, "salon.gui.wire", QtWarningMsg)
-
-// HISTORY pages of 200 messages of 4 KiB each are legal, so a frame from the server can be
-// far larger than the 16 KiB the server accepts; this bound only stops a runaway peer.
-constexpr qsizetype kMaxIncomingFrameBytes = 16 * 1024 * 1024;
-
 }  // namespace
 
 ChatConnection::ChatConnection(QObject* parent) : QObject(parent) {
@@ -66,7 +62,7 @@ void ChatConnection::drop_socket() {
     // Blocked, so that a deliberate abort never re-enters lost_connection().
     const QSignalBlocker blocker(&socket_);
     socket_.abort();
-    read_buffer_.clear();
+    framer_.reset();
     ++generation_;
 }
 
@@ -81,144 +77,134 @@ void ChatConnection::connect_socket() {
 void ChatConnection::on_connected() {
     connect_timer_.stop();
     set_state(State::logging_in);
-    QJsonObject args;
-    auto verb = QStringLiteral("CONN");
+    const auto password = params_.password.toStdString();
+    const auto channel = params_.channel.toStdString();
     if (ever_logged_in_) {
         // A guest asks for the name it had, so that the people it talks to see the same
         // name; a registered user always logs in with CONN once the account exists.
-        args[QStringLiteral("us")] = user_;
+        send_login(client::requests::conn(user_.toStdString(), password, channel));
+    } else if (params_.register_account) {
+        send_login(client::requests::register_account(params_.user.toStdString(), password));
     } else {
-        args[QStringLiteral("us")] = params_.user;
-        if (params_.register_account) verb = QStringLiteral("REGISTER");
+        send_login(client::requests::conn(params_.user.toStdString(), password, channel));
     }
-    args[QStringLiteral("pwd")] = params_.password;
-    args[QStringLiteral("channel")] = params_.channel;
-    const auto ref = next_ref_++;
-    pending_.insert(ref, Pending{verb, [this](bool ok, const QJsonObject& body) {
-                                     on_login_reply(ok, body);
-                                 }});
-    args[QStringLiteral("ref")] = ref;
-    send_frame(verb, args);
 }
 
-void ChatConnection::on_login_reply(bool ok, const QJsonObject& body) {
-    if (!ok) {
-        const auto code = body.value(QStringLiteral("code")).toString();
-        const auto message = body.value(QStringLiteral("message")).toString();
-        if (ever_logged_in_ && guest_ && code == QStringLiteral("name_taken")) {
+void ChatConnection::send_login(const client::Request& request) {
+    const auto ref = next_ref_++;
+    pending_.insert(
+        ref,
+        Pending{
+            QString::fromStdString(request.verb),
+            [this](const client::Reply& reply) { on_login_reply(reply); }}
+    );
+    send_frame(request, ref);
+}
+
+void ChatConnection::on_login_reply(const client::Reply& reply) {
+    if (!reply.ok) {
+        if (ever_logged_in_ && guest_ && reply.code == "name_taken") {
             // Our old guest session may still be alive on the server; take a fresh guest
             // name rather than give up.
             user_.clear();
-            QJsonObject args{
-                {QStringLiteral("us"), QString()},
-                {QStringLiteral("pwd"), QString()},
-                {QStringLiteral("channel"), params_.channel}};
-            const auto ref = next_ref_++;
-            pending_.insert(
-                ref,
-                Pending{
-                    QStringLiteral("CONN"),
-                    [this](bool again_ok, const QJsonObject& b) { on_login_reply(again_ok, b); }}
-            );
-            args[QStringLiteral("ref")] = ref;
-            send_frame(QStringLiteral("CONN"), args);
+            send_login(client::requests::conn({}, {}, params_.channel.toStdString()));
             return;
         }
         reconnect_timer_.stop();
         drop_socket();
         set_state(State::disconnected);
-        emit login_failed(code, message);
+        emit login_failed(
+            QString::fromStdString(reply.code), QString::fromStdString(reply.message)
+        );
+        return;
+    }
+    auto welcome = client::parse_login_result(reply);
+    if (!welcome) {
+        // Not a server we can talk to; retrying would get the same answer.
+        reconnect_timer_.stop();
+        drop_socket();
+        set_state(State::disconnected);
+        emit login_failed(
+            QStringLiteral("bad_reply"), QString::fromStdString(welcome.error().message)
+        );
         return;
     }
     const bool reconnected = ever_logged_in_;
-    user_ = body.value(QStringLiteral("user")).toString();
-    guest_ = body.value(QStringLiteral("guest")).toBool();
+    user_ = QString::fromStdString(welcome->user);
+    guest_ = welcome->guest;
     ever_logged_in_ = true;
     backoff_ms_ = backoff_first_ms_;
     set_state(State::online);
-    emit logged_in(body, reconnected);
+    emit logged_in(*welcome, reconnected);
 }
 
-qint64 ChatConnection::request(
-    const QString& verb, const QJsonObject& args, ReplyHandler on_reply
-) {
+qint64 ChatConnection::request(const client::Request& request, ReplyHandler on_reply) {
     if (state_ != State::online) return -1;
     const auto ref = next_ref_++;
-    pending_.insert(ref, Pending{verb, std::move(on_reply)});
-    QJsonObject with_ref = args;
-    with_ref[QStringLiteral("ref")] = ref;
-    send_frame(verb, with_ref);
+    pending_.insert(ref, Pending{QString::fromStdString(request.verb), std::move(on_reply)});
+    send_frame(request, ref);
     return ref;
 }
 
-void ChatConnection::send_frame(const QString& verb, const QJsonObject& args) {
-    const QJsonObject frame{{verb, args}};
-    auto bytes = QJsonDocument(frame).toJson(QJsonDocument::Compact);
-    bytes.append('\n');
-    socket_.write(bytes);
+void ChatConnection::send_frame(const client::Request& request, std::optional<std::int64_t> ref) {
+    const auto line = client::encode_request(request, ref);
+    socket_.write(line.data(), static_cast<qint64>(line.size()));
     // Hand the bytes to the kernel now rather than on the next event-loop pass, so a request
     // is on the wire even if the caller blocks (or the process exits) before returning.
     socket_.flush();
-    qCDebug(wire_log, "-> %s", bytes.trimmed().constData());
+    qCDebug(wire_log, "-> %.*s", static_cast<int>(line.size() - 1), line.data());
 }
 
 void ChatConnection::on_ready_read() {
     const auto generation = generation_;
-    read_buffer_.append(socket_.readAll());
-    qsizetype start = 0;
-    for (;;) {
-        const auto newline = read_buffer_.indexOf('\n', start);
-        if (newline < 0) break;
-        auto line = read_buffer_.mid(start, newline - start);
-        start = newline + 1;
-        if (line.endsWith('\r')) line.chop(1);
-        if (line.trimmed().isEmpty()) continue;
-        on_frame(line);
-        // on_frame may have closed or reopened the connection, which clears the buffer.
+    const auto bytes = socket_.readAll();
+    framer_.feed(std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())));
+    while (auto line = framer_.next()) {
+        on_frame(*line);
+        // on_frame may have closed or reopened the connection, which resets the framer.
         if (generation != generation_) return;
     }
-    read_buffer_.remove(0, start);
-    if (read_buffer_.size() > kMaxIncomingFrameBytes) {
+    if (framer_.overflowed()) {
         drop_socket();
         lost_connection(tr("the server sent an oversized frame"));
     }
 }
 
-void ChatConnection::on_frame(const QByteArray& line) {
-    qCDebug(wire_log, "<- %s", line.constData());
-    QJsonParseError error{};
-    const auto doc = QJsonDocument::fromJson(line, &error);
-    if (error.error != QJsonParseError::NoError || !doc.isObject() || doc.object().size() != 1) {
+void ChatConnection::on_frame(const std::string& line) {
+    qCDebug(wire_log, "<- %s", line.c_str());
+    auto frame = client::decode_frame(line);
+    if (!frame) {
         // A peer that breaks framing is not one we can talk to; the server never does this.
-        qWarning("salon-gui: ignoring malformed frame from server: %s", line.left(200).constData());
+        qWarning(
+            "salon-gui: ignoring malformed frame from server (%s): %.200s",
+            frame.error().message.c_str(),
+            line.c_str()
+        );
         return;
     }
-    const auto frame = doc.object();
-    const auto verb = frame.begin().key();
-    const auto body = frame.begin().value().toObject();
-    if (verb == QStringLiteral("OK") || verb == QStringLiteral("NO")) {
-        const auto ref = body.value(QStringLiteral("ref")).toInteger(-1);
-        const auto it = pending_.find(ref);
-        if (it == pending_.end()) return;
-        const auto pending = it.value();
-        pending_.erase(it);
-        const bool ok = verb == QStringLiteral("OK");
-        if (pending.on_reply) {
-            pending.on_reply(ok, body);
-        } else if (!ok) {
-            emit request_failed(
-                pending.verb,
-                body.value(QStringLiteral("code")).toString(),
-                body.value(QStringLiteral("message")).toString()
-            );
-        }
+    if (const auto* reply = std::get_if<client::Reply>(&frame->payload)) {
+        on_reply(*reply);
         return;
     }
-    if (verb == QStringLiteral("PING")) {
-        send_frame(QStringLiteral("PONG"), QJsonObject{});
+    if (std::holds_alternative<core::PingEvent>(frame->payload)) {
+        send_frame(client::requests::pong(), std::nullopt);
         return;
     }
-    emit event_received(verb, body);
+    emit event_received(frame->payload);
+}
+
+void ChatConnection::on_reply(const client::Reply& reply) {
+    const auto it = pending_.find(reply.numeric_ref().value_or(-1));
+    if (it == pending_.end()) return;
+    const auto pending = it.value();
+    pending_.erase(it);
+    if (pending.on_reply) {
+        pending.on_reply(reply);
+    } else if (!reply.ok) {
+        emit request_failed(
+            pending.verb, QString::fromStdString(reply.code), QString::fromStdString(reply.message)
+        );
+    }
 }
 
 void ChatConnection::on_disconnected() {
@@ -272,10 +258,10 @@ void ChatConnection::close_with_end() {
         set_state(State::closing);
         const auto ref = next_ref_++;
         pending_.clear();
-        pending_.insert(ref, Pending{QStringLiteral("END"), [this](bool ok, const QJsonObject&) {
-                                         finish_end(ok);
+        pending_.insert(ref, Pending{QStringLiteral("END"), [this](const client::Reply& reply) {
+                                         finish_end(reply.ok);
                                      }});
-        send_frame(QStringLiteral("END"), QJsonObject{{QStringLiteral("ref"), ref}});
+        send_frame(client::requests::end(), ref);
         end_timer_.start(kEndTimeoutMs);
         return;
     }

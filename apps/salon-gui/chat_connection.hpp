@@ -1,14 +1,20 @@
-// One connection to salond speaking PROTOCOL.md v1 over QTcpSocket: framing, refs, login,
-// keep-alive, END, and automatic reconnect with backoff.
+// One connection to salond speaking PROTOCOL.md v1 over QTcpSocket: refs, login, keep-alive,
+// END, and automatic reconnect with backoff. Framing, encoding and decoding are salon_client's;
+// Qt only carries the bytes.
 #pragma once
 
 #include <QHash>
-#include <QJsonObject>
 #include <QObject>
 #include <QString>
 #include <QTcpSocket>
 #include <QTimer>
+#include <cstdint>
 #include <functional>
+#include <optional>
+
+#include "client/codec.hpp"
+#include "client/framing.hpp"
+#include "core/events.hpp"
 
 namespace salon::gui {
 
@@ -22,8 +28,8 @@ struct LoginParams {
     bool register_account = false;
 };
 
-/// A reply to one request: `ok` is false for NO, then `body` holds `code` and `message`.
-using ReplyHandler = std::function<void(bool ok, const QJsonObject& body)>;
+/// The OK or NO answering one request; parse an OK's body with client::parse_*_result.
+using ReplyHandler = std::function<void(const client::Reply& reply)>;
 
 /// The client side of one Salon session, living on the thread that created it (the GUI
 /// thread): every signal is emitted from the event loop, never from another thread.
@@ -57,7 +63,7 @@ public:
 
     /// Sends one request with a fresh integer `ref`; `on_reply` runs when its OK/NO arrives
     /// (never if the connection is lost first). Returns the ref, or -1 when not online.
-    qint64 request(const QString& verb, const QJsonObject& args, ReplyHandler on_reply = {});
+    qint64 request(const client::Request& request, ReplyHandler on_reply = {});
 
     State state() const { return state_; }
 
@@ -78,13 +84,13 @@ public:
 
 signals:
     void state_changed(salon::gui::ChatConnection::State state);
-    /// The login OK body: {user, guest, server, limits}.
-    void logged_in(const QJsonObject& ok, bool reconnected);
-    /// `code` is a PROTOCOL.md error code, or "unreachable" when no TCP connection was made.
+    void logged_in(const salon::core::LoginResult& welcome, bool reconnected);
+    /// `code` is a PROTOCOL.md error code, "unreachable" when no TCP connection was made, or
+    /// "bad_reply" when the login's OK could not be read.
     void login_failed(const QString& code, const QString& message);
-    /// A server event (MSG, DM, JOIN, PART, QUIT, HISTORY, NOTICE, TOPIC…); PING is answered
-    /// here and not forwarded.
-    void event_received(const QString& verb, const QJsonObject& body);
+    /// A server event (MSG, DM, JOIN, PART, QUIT, HISTORY, NOTICE, TOPIC, or one this client
+    /// does not know); never a Reply. PING is answered here and not forwarded.
+    void event_received(const salon::client::Payload& event);
     /// A NO reply to a request that had no handler of its own.
     void request_failed(const QString& verb, const QString& code, const QString& message);
     void reconnect_scheduled(int delay_ms);
@@ -96,10 +102,13 @@ private:
     void on_ready_read();
     void on_disconnected();
     void on_socket_error(QAbstractSocket::SocketError error);
-    void on_frame(const QByteArray& line);
-    void on_login_reply(bool ok, const QJsonObject& body);
+    void on_frame(const std::string& line);
+    void on_reply(const client::Reply& reply);
+    void on_login_reply(const client::Reply& reply);
     void connect_socket();
-    void send_frame(const QString& verb, const QJsonObject& args);
+    /// Sends CONN or REGISTER with a fresh ref, answered by on_login_reply().
+    void send_login(const client::Request& request);
+    void send_frame(const client::Request& request, std::optional<std::int64_t> ref);
     void set_state(State state);
     void lost_connection(const QString& reason);
     void finish_end(bool acknowledged);
@@ -114,7 +123,7 @@ private:
     QTimer reconnect_timer_;
     QTimer connect_timer_;
     QTimer end_timer_;
-    QByteArray read_buffer_;
+    client::LineFramer framer_;
     QHash<qint64, Pending> pending_;
     LoginParams params_;
     QString user_;

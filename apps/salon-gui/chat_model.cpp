@@ -12,6 +12,13 @@ namespace {
 
 const QString kDmPrefix = QStringLiteral("@");
 
+/// A member known only by name, from a JOIN event: not an operator, a guest by the name rule.
+core::MemberInfo member_info(const QString& user) {
+    auto name = user.toStdString();
+    const bool guest = core::is_guest_name(name);
+    return core::MemberInfo{.user = std::move(name), .guest = guest};
+}
+
 }  // namespace
 
 qint64 Conversation::oldest_id() const {
@@ -23,7 +30,7 @@ qint64 Conversation::oldest_id() const {
 
 QString fold_name(const QString& name) {
     // The server folds ASCII only (core::fold_user_name); names are ASCII by PROTOCOL.md.
-    return QString::fromStdString(salon::core::fold_user_name(name.toStdString()));
+    return QString::fromStdString(core::fold_user_name(name.toStdString()));
 }
 
 QColor nick_colour(const QString& name) {
@@ -38,10 +45,9 @@ QColor nick_colour(const QString& name) {
     return QColor::fromHsl(static_cast<int>(hash % 360U), 170, 95);
 }
 
-QDateTime parse_timestamp(const QString& ts) {
-    auto time = QDateTime::fromString(ts, Qt::ISODateWithMs);
-    if (!time.isValid()) return QDateTime::currentDateTimeUtc();
-    return time.toUTC();
+QDateTime message_time(core::UnixMillis ts_ms) {
+    if (ts_ms == 0) return QDateTime::currentDateTimeUtc();
+    return QDateTime::fromMSecsSinceEpoch(ts_ms, Qt::UTC);
 }
 
 ChatModel::ChatModel(QObject* parent) : QObject(parent) {}
@@ -58,7 +64,7 @@ void ChatModel::set_own_name(const QString& name) {
 }
 
 QString ChatModel::channel_key(const QString& channel) {
-    const auto canonical = salon::core::canonical_channel_name(channel.toStdString());
+    const auto canonical = core::canonical_channel_name(channel.toStdString());
     return canonical ? QString::fromStdString(*canonical) : QString();
 }
 
@@ -124,17 +130,15 @@ void ChatModel::set_current(const QString& key) {
     }
 }
 
-void ChatModel::set_members(const QString& channel, const QJsonArray& members) {
+void ChatModel::set_members(const QString& channel, const std::vector<core::MemberInfo>& members) {
     auto* conversation = find_mutable(ensure_channel(channel));
     if (conversation == nullptr) return;
     conversation->members.clear();
-    for (const auto& value : members) {
-        const auto object = value.toObject();
-        Member member;
-        member.user = object.value(QStringLiteral("user")).toString();
-        member.guest = object.value(QStringLiteral("guest")).toBool();
-        member.op = object.value(QStringLiteral("op")).toBool();
-        if (!member.user.isEmpty()) conversation->members.insert(fold_name(member.user), member);
+    for (const auto& member : members) {
+        if (member.user.empty()) continue;
+        conversation->members.insert(
+            QString::fromStdString(core::fold_user_name(member.user)), member
+        );
     }
     emit members_changed(conversation->key);
 }
@@ -145,10 +149,7 @@ void ChatModel::set_member_present(const QString& channel, const QString& user, 
     const auto folded = fold_name(user);
     if (present == conversation->members.contains(folded)) return;
     if (present) {
-        Member member;
-        member.user = user;
-        member.guest = salon::core::is_guest_name(user.toStdString());
-        conversation->members.insert(folded, member);
+        conversation->members.insert(folded, member_info(user));
     } else {
         conversation->members.remove(folded);
     }
@@ -174,13 +175,13 @@ bool ChatModel::mentions(const QString& text, const QString& name) {
     return pattern.match(text).hasMatch();
 }
 
-ChatLine ChatModel::message_line(const QJsonObject& body) const {
+ChatLine ChatModel::message_line(const core::Message& message) const {
     ChatLine line;
     line.kind = ChatLine::Kind::message;
-    line.id = body.value(QStringLiteral("id")).toInteger();
-    line.time = parse_timestamp(body.value(QStringLiteral("ts")).toString());
-    line.from = body.value(QStringLiteral("from")).toString();
-    line.text = body.value(QStringLiteral("text")).toString();
+    line.id = message.id;
+    line.time = message_time(message.ts_ms);
+    line.from = QString::fromStdString(message.from);
+    line.text = QString::fromStdString(message.text);
     line.own = fold_name(line.from) == fold_name(own_name_);
     line.mention = !line.own && mentions(line.text, own_name_);
     return line;
@@ -213,9 +214,8 @@ void ChatModel::count_live(Conversation& conversation, const ChatLine& line) {
     if (wants_attention) emit attention(conversation.key, line.from, line.text);
 }
 
-void ChatModel::add_message(const QJsonObject& msg, bool live) {
-    auto* conversation =
-        find_mutable(ensure_channel(msg.value(QStringLiteral("channel")).toString()));
+void ChatModel::add_message(const core::Message& msg, bool live) {
+    auto* conversation = find_mutable(ensure_channel(QString::fromStdString(msg.channel)));
     if (conversation == nullptr) return;
     auto line = message_line(msg);
     bool appended = false;
@@ -229,9 +229,9 @@ void ChatModel::add_message(const QJsonObject& msg, bool live) {
     if (live) count_live(*conversation, copy);
 }
 
-void ChatModel::add_dm(const QJsonObject& dm, bool live) {
-    const auto from = dm.value(QStringLiteral("from")).toString();
-    const auto to = dm.value(QStringLiteral("to")).toString();
+void ChatModel::add_dm(const core::Message& dm, bool live) {
+    const auto from = QString::fromStdString(dm.from);
+    const auto to = QString::fromStdString(dm.to);
     const bool own = fold_name(from) == fold_name(own_name_);
     auto* conversation = find_mutable(ensure_dm(own ? to : from));
     if (conversation == nullptr) return;
@@ -249,13 +249,13 @@ void ChatModel::add_dm(const QJsonObject& dm, bool live) {
     if (live) count_live(*conversation, copy);
 }
 
-int ChatModel::add_history(const QString& channel, const QJsonArray& messages) {
+int ChatModel::add_history(const QString& channel, const std::vector<core::Message>& messages) {
     auto* conversation = find_mutable(ensure_channel(channel));
     if (conversation == nullptr) return 0;
     int added = 0;
-    for (const auto& value : messages) {
+    for (const auto& message : messages) {
         bool appended = false;
-        if (insert_message(*conversation, message_line(value.toObject()), appended)) ++added;
+        if (insert_message(*conversation, message_line(message), appended)) ++added;
     }
     if (added > 0) {
         // One redraw for the whole page rather than one per message.
@@ -278,10 +278,7 @@ void ChatModel::member_joined(const QString& channel, const QString& user) {
     // A JOIN for someone already listed is a rejoin (after REGISTER, or a registered user's
     // automatic rejoin after a reconnect): not news, so no [+] line.
     if (conversation->members.contains(folded)) return;
-    Member member;
-    member.user = user;
-    member.guest = salon::core::is_guest_name(user.toStdString());
-    conversation->members.insert(folded, member);
+    conversation->members.insert(folded, member_info(user));
     emit members_changed(conversation->key);
     ChatLine line;
     line.kind = ChatLine::Kind::join;

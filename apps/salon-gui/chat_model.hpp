@@ -4,8 +4,6 @@
 
 #include <QColor>
 #include <QDateTime>
-#include <QJsonArray>
-#include <QJsonObject>
 #include <QMap>
 #include <QObject>
 #include <QSet>
@@ -13,6 +11,8 @@
 #include <QStringList>
 #include <map>
 #include <vector>
+
+#include "core/events.hpp"
 
 namespace salon::gui {
 
@@ -28,22 +28,16 @@ struct ChatLine {
     bool own = false;
 };
 
-/// A member of a channel, as in the WHO / JOIN OK member objects.
-struct Member {
-    QString user;
-    bool guest = false;
-    bool op = false;
-};
-
 /// A channel or a direct-message thread.
 struct Conversation {
     QString key;    ///< Canonical channel name (`home`), or `@` + folded peer name for a DM.
     QString title;  ///< `#home`, or the peer's name as the server spells it.
     bool dm = false;
     QString topic;
-    std::vector<ChatLine> lines;    ///< Messages in id order, notices where they arrived.
-    QSet<qint64> ids;               ///< Message ids already present, so replays merge.
-    QMap<QString, Member> members;  ///< Keyed by folded name, so the list sorts without case.
+    std::vector<ChatLine> lines;  ///< Messages in id order, notices where they arrived.
+    QSet<qint64> ids;             ///< Message ids already present, so replays merge.
+    /// Keyed by folded name, so the list sorts without case.
+    QMap<QString, core::MemberInfo> members;
     int unread = 0;
     bool mentioned = false;
     bool history_exhausted = false;  ///< A HISTORY page came back short: nothing older exists.
@@ -89,22 +83,22 @@ public:
 
     const QString& current() const { return current_; }
 
-    /// Members from a JOIN OK or WHO reply (`members:[{user, guest, op}]`).
-    void set_members(const QString& channel, const QJsonArray& members);
+    /// Members from a JOIN OK or WHO reply.
+    void set_members(const QString& channel, const std::vector<core::MemberInfo>& members);
     void set_topic(const QString& channel, const QString& topic);
 
     /// Adds or removes one member without a `[+]`/`[-]` line (member-list bookkeeping).
     void set_member_present(const QString& channel, const QString& user, bool present);
 
-    /// A MSG body {id, channel, from, text, ts}. `live` messages count as unread and may
-    /// raise `attention`; replayed ones do not. Duplicates (by id) are ignored.
-    void add_message(const QJsonObject& msg, bool live);
+    /// A channel message (MSG). `live` messages count as unread and may raise `attention`;
+    /// replayed ones do not. Duplicates (by id) are ignored.
+    void add_message(const core::Message& msg, bool live);
 
-    /// A DM body {id, from, to, text, ts}; the thread is the other party's.
-    void add_dm(const QJsonObject& dm, bool live);
+    /// A direct message (DM); the thread is the other party's.
+    void add_dm(const core::Message& dm, bool live);
 
     /// A HISTORY page for `channel`, oldest first; returns how many messages were new.
-    int add_history(const QString& channel, const QJsonArray& messages);
+    int add_history(const QString& channel, const std::vector<core::Message>& messages);
 
     void set_history_state(const QString& key, bool loading, bool exhausted);
 
@@ -134,8 +128,7 @@ signals:
 
 private:
     Conversation* find_mutable(const QString& key);
-    /// A message line from a MSG or DM body.
-    ChatLine message_line(const QJsonObject& body) const;
+    ChatLine message_line(const core::Message& message) const;
     /// Inserts a message line in id order; returns false for a duplicate.
     bool insert_message(Conversation& conversation, ChatLine line, bool& appended);
     void count_live(Conversation& conversation, const ChatLine& line);
@@ -152,7 +145,8 @@ QString fold_name(const QString& name);
 /// A stable, readable colour for a nick, the same in every session.
 QColor nick_colour(const QString& name);
 
-/// Parses PROTOCOL.md's RFC 3339 `ts`; an invalid value gives the current time.
-QDateTime parse_timestamp(const QString& ts);
+/// When a message was posted, in UTC: its decoded `ts`, or the current time when the server's
+/// `ts` could not be read (decoded as 0).
+QDateTime message_time(core::UnixMillis ts_ms);
 
 }  // namespace salon::gui

@@ -1,11 +1,23 @@
 // ChatSession: what each server event does to the model, and what each command sends.
 #include "chat_session.hpp"
 
-#include <QJsonArray>
+#include <QtGlobal>
 
 #include "input_command.hpp"
 
 namespace salon::gui {
+
+namespace {
+
+QString qstr(const std::string& text) {
+    return QString::fromStdString(text);
+}
+
+std::string utf8(const QString& text) {
+    return text.toStdString();
+}
+
+}  // namespace
 
 ChatSession::ChatSession(ChatConnection& connection, ChatModel& model, QObject* parent)
     : QObject(parent), connection_(connection), model_(model) {
@@ -28,8 +40,8 @@ ChatSession::ChatSession(ChatConnection& connection, ChatModel& model, QObject* 
     });
 }
 
-void ChatSession::on_logged_in(const QJsonObject& ok, bool reconnected) {
-    const auto user = ok.value(QStringLiteral("user")).toString();
+void ChatSession::on_logged_in(const core::LoginResult& welcome, bool reconnected) {
+    const auto user = qstr(welcome.user);
     snapshots_.clear();  // their requests died with the previous connection
     if (!reconnected) model_.clear();
     model_.set_own_name(user);
@@ -56,23 +68,26 @@ void ChatSession::on_logged_in(const QJsonObject& ok, bool reconnected) {
 }
 
 void ChatSession::join(const QString& channel, const QString& key, bool show) {
-    QJsonObject args{{QStringLiteral("channel"), channel}};
-    if (!key.isEmpty()) args[QStringLiteral("key")] = key;
     const auto current = model_.current();
     const auto snapshot_key = ChatModel::channel_key(channel);
     const auto ref = connection_.request(
-        QStringLiteral("JOIN"),
-        args,
-        [this, show, current, snapshot_key](bool ok, const QJsonObject& body) {
-            if (!ok) {
+        client::requests::join(utf8(channel), utf8(key)),
+        [this, show, current, snapshot_key](const client::Reply& reply) {
+            if (!reply.ok) {
                 end_snapshot(snapshot_key, std::nullopt);
-                report_failure(current, body);
+                report_failure(current, reply);
                 return;
             }
-            const auto name = body.value(QStringLiteral("channel")).toString();
+            auto joined = client::parse_join_result(reply);
+            if (!joined) {
+                end_snapshot(snapshot_key, std::nullopt);
+                report_bad_reply(current, joined.error());
+                return;
+            }
+            const auto name = qstr(joined->channel);
             const auto conversation_key = model_.ensure_channel(name);
-            end_snapshot(conversation_key, body.value(QStringLiteral("members")).toArray());
-            model_.set_topic(name, body.value(QStringLiteral("topic")).toString());
+            end_snapshot(conversation_key, joined->members);
+            model_.set_topic(name, qstr(joined->topic));
             if (show) emit show_conversation(conversation_key);
         }
     );
@@ -83,7 +98,9 @@ void ChatSession::begin_snapshot(const QString& key) {
     if (!key.isEmpty()) ++snapshots_[key].outstanding;
 }
 
-void ChatSession::end_snapshot(const QString& key, const std::optional<QJsonArray>& members) {
+void ChatSession::end_snapshot(
+    const QString& key, const std::optional<std::vector<core::MemberInfo>>& members
+) {
     auto it = snapshots_.find(key);
     if (it == snapshots_.end()) return;
     if (members) {
@@ -105,74 +122,82 @@ void ChatSession::journal(const QString& key, const QString& user, bool present)
 void ChatSession::fetch_members(const QString& channel) {
     const auto key = ChatModel::channel_key(channel);
     const auto ref = connection_.request(
-        QStringLiteral("WHO"),
-        QJsonObject{{QStringLiteral("channel"), channel}},
-        [this, key](bool ok, const QJsonObject& body) {
+        client::requests::who(utf8(channel)),
+        [this, key](const client::Reply& reply) {
             // A NO means we left meanwhile; there is nothing to show then.
-            end_snapshot(
-                key,
-                ok ? std::optional<QJsonArray>(body.value(QStringLiteral("members")).toArray())
-                   : std::nullopt
-            );
+            std::optional<std::vector<core::MemberInfo>> members;
+            if (reply.ok) {
+                if (auto who = client::parse_who_result(reply)) members = std::move(who->members);
+            }
+            end_snapshot(key, members);
         }
     );
     if (ref >= 0) begin_snapshot(key);
 }
 
-void ChatSession::on_event(const QString& verb, const QJsonObject& body) {
-    const auto channel = body.value(QStringLiteral("channel")).toString();
-    const auto user = body.value(QStringLiteral("user")).toString();
-    const bool about_us = fold_name(user) == fold_name(model_.own_name());
-    if (verb == QStringLiteral("MSG")) {
-        model_.add_message(body, true);
-    } else if (verb == QStringLiteral("DM")) {
-        model_.add_dm(body, true);
-    } else if (verb == QStringLiteral("HISTORY")) {
-        model_.add_history(channel, body.value(QStringLiteral("messages")).toArray());
-    } else if (verb == QStringLiteral("JOIN")) {
+void ChatSession::on_event(const client::Payload& event) {
+    if (const auto* e = std::get_if<core::MessageEvent>(&event)) {
+        if (e->message.is_direct()) {
+            model_.add_dm(e->message, true);
+        } else {
+            model_.add_message(e->message, true);
+        }
+    } else if (const auto* history = std::get_if<core::HistoryEvent>(&event)) {
+        model_.add_history(qstr(history->channel), history->messages);
+    } else if (const auto* join = std::get_if<core::JoinEvent>(&event)) {
+        const auto channel = qstr(join->channel);
+        const auto user = qstr(join->user);
         journal(ChatModel::channel_key(channel), user, true);
         model_.member_joined(channel, user);
         // CONN's joins (and a registered user's rejoins) come without a member list.
-        if (about_us) fetch_members(channel);
-    } else if (verb == QStringLiteral("PART")) {
-        if (about_us) {
+        if (fold_name(user) == fold_name(model_.own_name())) fetch_members(channel);
+    } else if (const auto* part = std::get_if<core::PartEvent>(&event)) {
+        const auto channel = qstr(part->channel);
+        const auto user = qstr(part->user);
+        if (fold_name(user) == fold_name(model_.own_name())) {
             model_.remove_conversation(ChatModel::channel_key(channel));
             if (model_.current().isEmpty() && !model_.keys().isEmpty()) {
                 emit show_conversation(model_.keys().first());
             }
         } else {
-            auto reason = body.value(QStringLiteral("reason")).toString();
-            const auto by = body.value(QStringLiteral("by")).toString();
-            if (!by.isEmpty())
+            auto reason = qstr(part->reason);
+            if (!part->by.empty())
                 reason = tr("kicked by %1%2")
-                             .arg(by, reason.isEmpty() ? QString() : QStringLiteral(": ") + reason);
+                             .arg(
+                                 qstr(part->by),
+                                 reason.isEmpty() ? QString() : QStringLiteral(": ") + reason
+                             );
             journal(ChatModel::channel_key(channel), user, false);
             model_.member_parted(channel, user, reason);
         }
-    } else if (verb == QStringLiteral("QUIT")) {
+    } else if (const auto* quit = std::get_if<core::QuitEvent>(&event)) {
+        const auto user = qstr(quit->user);
         for (const auto& key : snapshots_.keys()) journal(key, user, false);
-        model_.user_quit(user, body.value(QStringLiteral("reason")).toString());
-    } else if (verb == QStringLiteral("TOPIC")) {
-        const auto topic = body.value(QStringLiteral("topic")).toString();
-        model_.set_topic(channel, topic);
+        model_.user_quit(user, qstr(quit->reason));
+    } else if (const auto* topic = std::get_if<core::TopicEvent>(&event)) {
+        const auto channel = qstr(topic->channel);
+        const auto text = qstr(topic->topic);
+        model_.set_topic(channel, text);
         model_.add_info(
-            ChatModel::channel_key(channel),
-            tr("%1 set the topic: %2").arg(body.value(QStringLiteral("by")).toString(), topic)
+            ChatModel::channel_key(channel), tr("%1 set the topic: %2").arg(qstr(topic->by), text)
         );
-    } else if (verb == QStringLiteral("NOTICE")) {
-        const auto text = body.value(QStringLiteral("message")).toString();
-        const auto code = body.value(QStringLiteral("code")).toString();
-        const auto shown = text.isEmpty() ? code : text;
+    } else if (const auto* notice = std::get_if<core::NoticeEvent>(&event)) {
+        const auto shown = qstr(notice->message.empty() ? notice->code : notice->message);
         if (!model_.current().isEmpty())
             model_.add_info(model_.current(), tr("server: %1").arg(shown));
         emit status_message(tr("server: %1").arg(shown));
     }
 }
 
-void ChatSession::report_failure(const QString& key, const QJsonObject& no) {
-    const auto text = tr("%1 (%2)").arg(
-        no.value(QStringLiteral("message")).toString(), no.value(QStringLiteral("code")).toString()
-    );
+void ChatSession::report_failure(const QString& key, const client::Reply& no) {
+    const auto text = tr("%1 (%2)").arg(qstr(no.message), qstr(no.code));
+    if (!key.isEmpty() && model_.find(key) != nullptr) model_.add_info(key, text);
+    emit status_message(text);
+}
+
+void ChatSession::report_bad_reply(const QString& key, const client::DecodeError& error) {
+    qWarning("salon-gui: unexpected reply from server: %s", error.message.c_str());
+    const auto text = tr("unexpected reply from the server: %1").arg(qstr(error.message));
     if (!key.isEmpty() && model_.find(key) != nullptr) model_.add_info(key, text);
     emit status_message(text);
 }
@@ -187,18 +212,14 @@ void ChatSession::submit_input(const QString& line, const QString& current_key) 
                 emit status_message(tr("join a channel first: /join #home"));
                 return;
             }
-            const auto on_reply = [this, current_key](bool ok, const QJsonObject& body) {
-                if (!ok) report_failure(current_key, body);
-            };
             if (conversation->dm) {
                 send_dm(conversation->title, command.text, current_key, false);
             } else {
                 connection_.request(
-                    QStringLiteral("SEND"),
-                    QJsonObject{
-                        {QStringLiteral("channel"), current_key},
-                        {QStringLiteral("text"), command.text}},
-                    on_reply
+                    client::requests::send(utf8(current_key), utf8(command.text)),
+                    [this, current_key](const client::Reply& reply) {
+                        if (!reply.ok) report_failure(current_key, reply);
+                    }
                 );
             }
             return;
@@ -215,10 +236,9 @@ void ChatSession::submit_input(const QString& line, const QString& current_key) 
                 return;
             }
             connection_.request(
-                QStringLiteral("PART"),
-                QJsonObject{{QStringLiteral("channel"), target}},
-                [this, current_key](bool ok, const QJsonObject& body) {
-                    if (!ok) report_failure(current_key, body);
+                client::requests::part(utf8(target)),
+                [this, current_key](const client::Reply& reply) {
+                    if (!reply.ok) report_failure(current_key, reply);
                 }
             );
             return;
@@ -240,22 +260,24 @@ void ChatSession::send_dm(
     const QString& peer, const QString& text, const QString& current_key, bool show
 ) {
     connection_.request(
-        QStringLiteral("DM"),
-        QJsonObject{{QStringLiteral("to"), peer}, {QStringLiteral("text"), text}},
-        [this, peer, text, current_key, show](bool ok, const QJsonObject& body) {
-            if (!ok) {
-                report_failure(current_key, body);
+        client::requests::dm(utf8(peer), utf8(text)),
+        [this, peer, text, current_key, show](const client::Reply& reply) {
+            if (!reply.ok) {
+                report_failure(current_key, reply);
                 return;
             }
             // PROTOCOL.md echoes a DM only to the sender's *other* connections, so this
             // window's copy is made from the OK's id and ts.
+            // Without a readable id and ts the copy still shows, as message 0 sent now.
+            const auto posted = client::parse_post_result(reply);
             model_.add_dm(
-                QJsonObject{
-                    {QStringLiteral("id"), body.value(QStringLiteral("id"))},
-                    {QStringLiteral("from"), model_.own_name()},
-                    {QStringLiteral("to"), peer},
-                    {QStringLiteral("text"), text},
-                    {QStringLiteral("ts"), body.value(QStringLiteral("ts"))}},
+                core::Message{
+                    .id = posted ? posted->id : 0,
+                    .channel = {},  // a direct message
+                    .from = utf8(model_.own_name()),
+                    .to = utf8(peer),
+                    .text = utf8(text),
+                    .ts_ms = posted ? posted->ts_ms : 0},
                 false
             );
             if (show) emit show_conversation(ChatModel::dm_key(peer));
@@ -273,27 +295,25 @@ bool ChatSession::load_older(const QString& key) {
     // older messages either.
     const auto oldest = conversation->oldest_id();
     if (oldest == 0) return false;
-    const QJsonObject args{
-        {QStringLiteral("channel"), key},
-        {QStringLiteral("limit"), kHistoryPage},
-        {QStringLiteral("before"), oldest}};
     model_.set_history_state(key, true, false);
     const auto ref = connection_.request(
-        QStringLiteral("HISTORY"),
-        args,
-        [this, key](bool ok, const QJsonObject& body) {
-            if (!ok) {
+        client::requests::history(utf8(key), oldest, kHistoryPage),
+        [this, key](const client::Reply& reply) {
+            // A NO, or a page that cannot be read, ends the scroll-back.
+            auto page = client::parse_history_result(reply);
+            if (!reply.ok || !page) {
                 model_.set_history_state(key, false, true);
                 return;
             }
-            const auto messages = body.value(QStringLiteral("messages")).toArray();
+            const auto count = page->messages.size();
             // Set before merging: lines_reset may make the view ask for the next page.
             // A short page is the end, unless the server cut it to bound the reply (`more`).
-            const bool more = body.value(QStringLiteral("more")).toBool();
             model_.set_history_state(
-                key, false, messages.isEmpty() || (messages.size() < kHistoryPage && !more)
+                key,
+                false,
+                count == 0 || (count < static_cast<std::size_t>(kHistoryPage) && !page->more)
             );
-            model_.add_history(key, messages);
+            model_.add_history(key, page->messages);
         }
     );
     if (ref < 0) {

@@ -3,12 +3,12 @@
 #pragma once
 
 #include <QHash>
-#include <QJsonArray>
 #include <QList>
 #include <QObject>
 #include <QPair>
 #include <QString>
 #include <optional>
+#include <vector>
 
 #include "chat_connection.hpp"
 #include "chat_model.hpp"
@@ -48,19 +48,23 @@ signals:
     void status_message(const QString& text);
 
 private:
-    void on_logged_in(const QJsonObject& ok, bool reconnected);
-    void on_event(const QString& verb, const QJsonObject& body);
+    void on_logged_in(const core::LoginResult& welcome, bool reconnected);
+    void on_event(const client::Payload& event);
     void join(const QString& channel, const QString& key, bool show);
     void fetch_members(const QString& channel);
     /// Member-list snapshots (JOIN OK, WHO) in flight, per channel key.
     void begin_snapshot(const QString& key);
     /// Applies a snapshot (none when the request failed) plus the changes seen since.
-    void end_snapshot(const QString& key, const std::optional<QJsonArray>& members);
+    void end_snapshot(
+        const QString& key, const std::optional<std::vector<core::MemberInfo>>& members
+    );
     /// Records a membership change for a snapshot in flight.
     void journal(const QString& key, const QString& user, bool present);
     /// Sends a DM and, once the server took it, adds our copy to the thread with `peer`.
     void send_dm(const QString& peer, const QString& text, const QString& current_key, bool show);
-    void report_failure(const QString& key, const QJsonObject& no);
+    void report_failure(const QString& key, const client::Reply& no);
+    /// An OK whose body salon_client could not read: logged, and shown like a failure.
+    void report_bad_reply(const QString& key, const client::DecodeError& error);
 
     ChatConnection& connection_;
     ChatModel& model_;

@@ -56,7 +56,7 @@ LoginDialog::LoginDialog(ChatConnection& connection, QSettings& settings, QWidge
     layout->addWidget(error_);
     layout->addWidget(buttons);
 
-    connect(&connection_, &ChatConnection::logged_in, this, [this](const QJsonObject&, bool) {
+    connect(&connection_, &ChatConnection::logged_in, this, [this](const core::LoginResult&, bool) {
         on_logged_in();
     });
     connect(&connection_, &ChatConnection::login_failed, this, &LoginDialog::on_login_failed);

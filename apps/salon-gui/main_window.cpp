@@ -293,10 +293,10 @@ void MainWindow::render_members(const QString& key) {
     const auto* conversation = session_.model().find(key);
     if (conversation == nullptr) return;
     for (const auto& member : conversation->members) {
-        auto* item = new QListWidgetItem(
-            (member.op ? QStringLiteral("@") : QString()) + member.user, members_
-        );
-        item->setForeground(QBrush(nick_colour(member.user)));
+        const auto user = QString::fromStdString(member.user);
+        auto* item =
+            new QListWidgetItem((member.op ? QStringLiteral("@") : QString()) + user, members_);
+        item->setForeground(QBrush(nick_colour(user)));
         if (member.guest) {
             auto font = item->font();
             font.setItalic(true);

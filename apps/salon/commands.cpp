@@ -11,6 +11,7 @@
 
 #include "client/session.hpp"
 #include "client/timestamp.hpp"
+#include "core/clock.hpp"
 #include "core/names.hpp"
 #include "exit_codes.hpp"
 
@@ -106,12 +107,13 @@ void print_line(const std::string& line) {
     std::fflush(stdout);  // scripts read us through a pipe: do not sit on lines
 }
 
-std::string message_line(const client::ChatMessage& m) {
+std::string message_line(const core::Message& m) {
     return client::format_local_hms(m.ts_ms) + " <" + m.from + "> " + m.text;
 }
 
-std::string message_json(const client::ChatMessage& m, const char* verb) {
-    boost::json::object args{{"id", m.id}, {"from", m.from}, {"text", m.text}, {"ts", m.ts}};
+std::string message_json(const core::Message& m, const char* verb) {
+    boost::json::object args{
+        {"id", m.id}, {"from", m.from}, {"text", m.text}, {"ts", core::format_timestamp(m.ts_ms)}};
     if (!m.channel.empty()) args["channel"] = m.channel;
     if (!m.to.empty()) args["to"] = m.to;
     boost::json::object frame;
@@ -119,7 +121,7 @@ std::string message_json(const client::ChatMessage& m, const char* verb) {
     return boost::json::serialize(frame);
 }
 
-void print_message(const client::ChatMessage& m, bool json) {
+void print_message(const core::Message& m, bool json) {
     print_line(json ? message_json(m, "MSG") : message_line(m));
 }
 
@@ -181,11 +183,11 @@ int run_tail(const Settings& settings, const TailOptions& options) {
         }
         if (!*frame) continue;
         const auto& payload = (*frame)->payload;
-        if (const auto* h = std::get_if<client::HistoryEvent>(&payload);
+        if (const auto* h = std::get_if<core::HistoryEvent>(&payload);
             h != nullptr && !replay_done && h->channel == channel) {
             replay_done = true;
             const auto want = static_cast<std::size_t>(std::max(options.history, 0));
-            std::vector<client::ChatMessage> recent = h->messages;
+            std::vector<core::Message> recent = h->messages;
             if (want > recent.size()) {
                 const int limit = std::min(options.history, 200);
                 auto reply =
@@ -200,12 +202,12 @@ int run_tail(const Settings& settings, const TailOptions& options) {
                 print_message(recent[i], options.json);
             continue;
         }
-        if (const auto* m = std::get_if<client::MsgEvent>(&payload);
-            m != nullptr && m->message.channel == channel) {
+        if (const auto* m = std::get_if<core::MessageEvent>(&payload);
+            m != nullptr && !m->message.is_direct() && m->message.channel == channel) {
             print_message(m->message, options.json);
             continue;
         }
-        if (const auto* n = std::get_if<client::NoticeEvent>(&payload)) {
+        if (const auto* n = std::get_if<core::NoticeEvent>(&payload)) {
             std::cerr << "salon: server notice " << n->code
                       << (n->message.empty() ? "" : ": " + n->message) << "\n";
         }
@@ -218,7 +220,7 @@ int run_history(const Settings& settings, const HistoryOptions& options) {
     int code = kExitOk;
     auto session = connect(settings, settings.channel, code);
     if (!session) return code;
-    std::vector<client::ChatMessage> collected;
+    std::vector<core::Message> collected;
     std::int64_t before = 0;
     int remaining = options.limit;
     // Pages of at most 200 (PROTOCOL.md), walking back with `before`, newest page first.
@@ -248,12 +250,13 @@ int run_list(const Settings& settings, bool json) {
     if (!session) return code;
     auto reply = session->call(client::requests::list(), kRequestTimeout);
     if (!reply) return report(reply.error());
-    auto channels = client::parse_list_result(*reply);
-    if (!channels) return report(Error{ErrorKind::protocol, {}, channels.error().message});
-    std::sort(channels->begin(), channels->end(), [](const auto& a, const auto& b) {
+    auto list = client::parse_list_result(*reply);
+    if (!list) return report(Error{ErrorKind::protocol, {}, list.error().message});
+    auto& channels = list->channels;
+    std::sort(channels.begin(), channels.end(), [](const auto& a, const auto& b) {
         return a.name < b.name;
     });
-    for (const auto& c : *channels) {
+    for (const auto& c : channels) {
         if (json) {
             print_line(boost::json::serialize(boost::json::object{
                 {"name", c.name}, {"members", c.members}, {"topic", c.topic}}));

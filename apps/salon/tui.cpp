@@ -79,7 +79,7 @@ public:
     Tui(const Settings& settings,
         client::LoginRequest login,
         client::Session session,
-        const client::LoginResult& welcome)
+        const core::LoginResult& welcome)
         : settings_(settings),
           login_(std::move(login)),
           session_(std::move(session)),
@@ -90,9 +90,9 @@ public:
         model_.info(
             0,
             "connected to " + settings_.endpoint.to_string() + " as " + welcome.user +
-                (welcome.server_version.empty()
+                (welcome.server.version.empty()
                      ? ""
-                     : " (" + welcome.server_name + " " + welcome.server_version + ")") +
+                     : " (" + welcome.server.name + " " + welcome.server.version + ")") +
                 " - /help lists the commands"
         );
         if (settings_.register_account && settings_.channel != "home") {
@@ -112,7 +112,7 @@ private:
     void try_reconnect();
     void handle_frame(client::Frame frame);
     void handle_reply(const client::Reply& reply);
-    void on_logged_in(const client::LoginResult& welcome);
+    void on_logged_in(const core::LoginResult& welcome);
     void note_everywhere(const std::string& text, bool error);
     void quit();
 
@@ -212,7 +212,7 @@ void Tui::try_reconnect() {
     );
 }
 
-void Tui::on_logged_in(const client::LoginResult& welcome) {
+void Tui::on_logged_in(const core::LoginResult& welcome) {
     connected_ = true;
     backoff_.reset();
     model_.set_self(welcome.user);
@@ -237,7 +237,7 @@ void Tui::handle_frame(client::Frame frame) {
         handle_reply(*reply);
         return;
     }
-    if (const auto* join = std::get_if<client::JoinEvent>(&frame.payload);
+    if (const auto* join = std::get_if<core::JoinEvent>(&frame.payload);
         join && model_.is_self(join->user)) {
         model_.apply(frame.payload);
         // A join the server made for us (CONN, rejoin) came without a member list: ask for it.
@@ -247,7 +247,7 @@ void Tui::handle_frame(client::Frame frame) {
         }
         return;
     }
-    if (const auto* notice = std::get_if<client::NoticeEvent>(&frame.payload)) {
+    if (const auto* notice = std::get_if<core::NoticeEvent>(&frame.payload)) {
         note_everywhere(
             "server notice " + notice->code +
                 (notice->message.empty() ? "" : ": " + notice->message),
@@ -259,9 +259,9 @@ void Tui::handle_frame(client::Frame frame) {
 }
 
 void Tui::handle_reply(const client::Reply& reply) {
-    if (!reply.ref) return;
-    const auto ref = std::stoll(*reply.ref);
-    const auto it = pending_.find(ref);
+    const auto ref = reply.numeric_ref();
+    if (!ref) return;
+    const auto it = pending_.find(*ref);
     if (it == pending_.end()) return;
     const Pending p = std::move(it->second);
     pending_.erase(it);
@@ -321,15 +321,14 @@ void Tui::handle_reply(const client::Reply& reply) {
             return;
         }
         // The server echoes a DM to the sender's other connections only, so draw our own copy.
-        if (auto r = client::parse_send_result(reply)) {
-            client::ChatMessage m;
-            m.id = r->id;
-            m.from = model_.self();
-            m.to = p.target;
-            m.text = p.text;
-            m.ts = r->ts;
-            m.ts_ms = client::parse_timestamp(r->ts).value_or(clock_.unix_now_ms());
-            model_.on_dm(m);
+        if (auto r = client::parse_post_result(reply)) {
+            model_.on_dm(core::Message{
+                .id = r->id,
+                .channel = {},  // a direct message
+                .from = model_.self(),
+                .to = p.target,
+                .text = p.text,
+                .ts_ms = r->ts_ms != 0 ? r->ts_ms : clock_.unix_now_ms()});
         }
         return;
     }
@@ -357,11 +356,12 @@ void Tui::handle_reply(const client::Reply& reply) {
             return;
         }
         if (auto r = client::parse_list_result(reply)) {
-            std::sort(r->begin(), r->end(), [](const auto& a, const auto& b) {
+            auto& channels = r->channels;
+            std::sort(channels.begin(), channels.end(), [](const auto& a, const auto& b) {
                 return a.name < b.name;
             });
-            model_.info(here, std::to_string(r->size()) + " channels:");
-            for (const auto& c : *r) {
+            model_.info(here, std::to_string(channels.size()) + " channels:");
+            for (const auto& c : channels) {
                 model_.info(
                     here,
                     "  " + c.name + " (" + std::to_string(c.members) + ")" +
@@ -959,7 +959,7 @@ int run_tui(
     const Settings& settings,
     client::LoginRequest login,
     client::Session session,
-    const client::LoginResult& welcome
+    const core::LoginResult& welcome
 ) {
     Tui tui(settings, std::move(login), std::move(session), welcome);
     return tui.run();

@@ -12,7 +12,7 @@ int run_tui(
     const Settings& settings,
     client::LoginRequest login,
     client::Session session,
-    const client::LoginResult& welcome
+    const core::LoginResult& welcome
 );
 
 }  // namespace salon::cli

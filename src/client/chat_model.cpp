@@ -101,7 +101,7 @@ void ChatModel::add_line(std::size_t index, Line line, bool counts_as_unread) {
     trim(b);
 }
 
-void ChatModel::add_message(std::size_t index, const ChatMessage& m) {
+void ChatModel::add_message(std::size_t index, const core::Message& m) {
     Buffer& b = buffers_[index];
     if (m.id != 0 && m.id <= b.newest_id()) {
         // Already held (a replay after a rejoin) or older: merge rather than duplicate.
@@ -123,39 +123,44 @@ void ChatModel::add_message(std::size_t index, const ChatMessage& m) {
 }
 
 void ChatModel::apply(const Payload& payload) {
-    if (const auto* e = std::get_if<MsgEvent>(&payload)) return on_msg(e->message);
-    if (const auto* e = std::get_if<DmEvent>(&payload)) return on_dm(e->message);
-    if (const auto* e = std::get_if<JoinEvent>(&payload)) return on_join(*e);
-    if (const auto* e = std::get_if<PartEvent>(&payload)) return on_part(*e);
-    if (const auto* e = std::get_if<QuitEvent>(&payload)) return on_quit(*e);
-    if (const auto* e = std::get_if<HistoryEvent>(&payload)) return on_history_event(*e);
-    if (const auto* e = std::get_if<TopicEvent>(&payload)) return on_topic(*e);
-    if (const auto* e = std::get_if<NoticeEvent>(&payload)) {
+    if (const auto* e = std::get_if<core::MessageEvent>(&payload)) {
+        return e->message.is_direct() ? on_dm(e->message) : on_msg(e->message);
+    }
+    if (const auto* e = std::get_if<core::JoinEvent>(&payload)) return on_join(*e);
+    if (const auto* e = std::get_if<core::PartEvent>(&payload)) return on_part(*e);
+    if (const auto* e = std::get_if<core::QuitEvent>(&payload)) return on_quit(*e);
+    if (const auto* e = std::get_if<core::HistoryEvent>(&payload)) return on_history_event(*e);
+    if (const auto* e = std::get_if<core::TopicEvent>(&payload)) return on_topic(*e);
+    if (const auto* e = std::get_if<core::NoticeEvent>(&payload)) {
         info(0, "server notice " + e->code + (e->message.empty() ? "" : ": " + e->message));
     }
 }
 
-void ChatModel::on_msg(const ChatMessage& message) {
+void ChatModel::on_msg(const core::Message& message) {
     add_message(open(BufferKind::channel, message.channel), message);
 }
 
-void ChatModel::on_dm(const ChatMessage& message) {
+void ChatModel::on_dm(const core::Message& message) {
     const std::string& peer = is_self(message.from) ? message.to : message.from;
     add_message(open(BufferKind::direct, peer), message);
 }
 
 namespace {
 
-void sort_members(std::vector<Member>& members) {
-    std::sort(members.begin(), members.end(), [](const Member& a, const Member& b) {
-        if (a.op != b.op) return a.op;
-        return core::fold_user_name(a.user) < core::fold_user_name(b.user);
-    });
+void sort_members(std::vector<core::MemberInfo>& members) {
+    std::sort(
+        members.begin(),
+        members.end(),
+        [](const core::MemberInfo& a, const core::MemberInfo& b) {
+            if (a.op != b.op) return a.op;
+            return core::fold_user_name(a.user) < core::fold_user_name(b.user);
+        }
+    );
 }
 
-bool remove_member(std::vector<Member>& members, std::string_view user) {
+bool remove_member(std::vector<core::MemberInfo>& members, std::string_view user) {
     const std::string folded = core::fold_user_name(user);
-    const auto it = std::find_if(members.begin(), members.end(), [&](const Member& m) {
+    const auto it = std::find_if(members.begin(), members.end(), [&](const core::MemberInfo& m) {
         return core::fold_user_name(m.user) == folded;
     });
     if (it == members.end()) return false;
@@ -165,7 +170,7 @@ bool remove_member(std::vector<Member>& members, std::string_view user) {
 
 }  // namespace
 
-void ChatModel::on_join(const JoinEvent& event) {
+void ChatModel::on_join(const core::JoinEvent& event) {
     const std::size_t index = open(BufferKind::channel, event.channel);
     Buffer& b = buffers_[index];
     if (is_self(event.user)) {
@@ -173,7 +178,8 @@ void ChatModel::on_join(const JoinEvent& event) {
         b.rejoin = false;
     }
     remove_member(b.members, event.user);
-    b.members.push_back(Member{.user = event.user, .guest = core::is_guest_name(event.user)});
+    b.members.push_back(core::MemberInfo{
+        .user = event.user, .guest = core::is_guest_name(event.user)});
     sort_members(b.members);
     add_line(
         index,
@@ -182,7 +188,7 @@ void ChatModel::on_join(const JoinEvent& event) {
     );
 }
 
-void ChatModel::on_part(const PartEvent& event) {
+void ChatModel::on_part(const core::PartEvent& event) {
     const auto index = find(BufferKind::channel, event.channel);
     if (!index) return;
     Buffer& b = buffers_[*index];
@@ -207,7 +213,7 @@ void ChatModel::on_part(const PartEvent& event) {
     );
 }
 
-void ChatModel::on_quit(const QuitEvent& event) {
+void ChatModel::on_quit(const core::QuitEvent& event) {
     for (std::size_t i = 0; i < buffers_.size(); ++i) {
         if (buffers_[i].kind != BufferKind::channel) continue;
         if (!remove_member(buffers_[i].members, event.user)) continue;
@@ -224,7 +230,7 @@ void ChatModel::on_quit(const QuitEvent& event) {
     }
 }
 
-void ChatModel::on_history_event(const HistoryEvent& event) {
+void ChatModel::on_history_event(const core::HistoryEvent& event) {
     const std::size_t index = open(BufferKind::channel, event.channel);
     Buffer& b = buffers_[index];
     const std::int64_t oldest = b.oldest_id();
@@ -257,7 +263,7 @@ void ChatModel::on_history_event(const HistoryEvent& event) {
     trim(buffers_[index]);
 }
 
-void ChatModel::on_history_page(const HistoryResult& page, int requested) {
+void ChatModel::on_history_page(const core::HistoryResult& page, int requested) {
     const auto index = find(BufferKind::channel, page.channel);
     if (!index) return;
     Buffer& b = buffers_[*index];
@@ -276,17 +282,18 @@ void ChatModel::on_history_page(const HistoryResult& page, int requested) {
             .own = is_self(m.from)});
     }
     b.lines.insert(b.lines.begin(), older.begin(), older.end());
-    if (static_cast<int>(page.messages.size()) < requested) b.at_beginning = true;
+    // A short page is the start, unless the server cut it to bound the reply (`more`).
+    if (static_cast<int>(page.messages.size()) < requested && !page.more) b.at_beginning = true;
 }
 
-void ChatModel::on_topic(const TopicEvent& event) {
+void ChatModel::on_topic(const core::TopicEvent& event) {
     const auto index = find(BufferKind::channel, event.channel);
     if (!index) return;
     buffers_[*index].topic = event.topic;
     info(*index, (event.by.empty() ? "topic" : event.by + " set the topic") + ": " + event.topic);
 }
 
-void ChatModel::on_join_result(const JoinResult& result) {
+void ChatModel::on_join_result(const core::JoinResult& result) {
     const std::size_t index = open(BufferKind::channel, result.channel);
     Buffer& b = buffers_[index];
     b.joined = true;
@@ -296,7 +303,7 @@ void ChatModel::on_join_result(const JoinResult& result) {
     sort_members(b.members);
 }
 
-void ChatModel::on_who_result(const WhoResult& result) {
+void ChatModel::on_who_result(const core::WhoResult& result) {
     const auto index = find(BufferKind::channel, result.channel);
     if (!index) return;
     buffers_[*index].members = result.members;

@@ -41,13 +41,13 @@ struct Buffer {
     bool joined = false;
     bool rejoin = false;  ///< was joined when the connection dropped
     std::string topic{};
-    std::vector<Member> members{};  ///< operators first, then by name
-    std::vector<Line> lines{};      ///< oldest first
-    int unread = 0;                 ///< messages that arrived while another buffer was shown
-    bool mentioned = false;         ///< one of them named the user, or it was a DM
-    bool at_beginning = false;      ///< HISTORY found nothing older
-    bool history_pending = false;   ///< a scroll-back HISTORY request is in flight
-    std::size_t scroll = 0;         ///< rows scrolled up from the bottom; 0 follows new lines
+    std::vector<core::MemberInfo> members{};  ///< operators first, then by name
+    std::vector<Line> lines{};                ///< oldest first
+    int unread = 0;                ///< messages that arrived while another buffer was shown
+    bool mentioned = false;        ///< one of them named the user, or it was a DM
+    bool at_beginning = false;     ///< HISTORY found nothing older
+    bool history_pending = false;  ///< a scroll-back HISTORY request is in flight
+    std::size_t scroll = 0;        ///< rows scrolled up from the bottom; 0 follows new lines
 
     /// `home`, `@bob`, or `salon` for the status buffer.
     std::string label() const;
@@ -96,18 +96,19 @@ public:
     /// Applies one event; replies go through the on_*_result calls instead.
     void apply(const Payload& payload);
 
-    void on_msg(const ChatMessage& message);
-    void on_dm(const ChatMessage& message);
-    void on_join(const JoinEvent& event);
-    void on_part(const PartEvent& event);
-    void on_quit(const QuitEvent& event);
+    void on_msg(const core::Message& message);
+    void on_dm(const core::Message& message);
+    void on_join(const core::JoinEvent& event);
+    void on_part(const core::PartEvent& event);
+    void on_quit(const core::QuitEvent& event);
     /// The HISTORY event after a join: merged by id, so a rejoin does not duplicate lines.
-    void on_history_event(const HistoryEvent& event);
-    /// A scroll-back page: prepended; fewer than `requested` messages means the start is reached.
-    void on_history_page(const HistoryResult& page, int requested);
-    void on_topic(const TopicEvent& event);
-    void on_join_result(const JoinResult& result);
-    void on_who_result(const WhoResult& result);
+    void on_history_event(const core::HistoryEvent& event);
+    /// A scroll-back page: prepended; fewer than `requested` messages means the start is reached,
+    /// unless the page says `more`.
+    void on_history_page(const core::HistoryResult& page, int requested);
+    void on_topic(const core::TopicEvent& event);
+    void on_join_result(const core::JoinResult& result);
+    void on_who_result(const core::WhoResult& result);
 
     // ---- client notes ------------------------------------------------------------------------
 
@@ -123,7 +124,7 @@ public:
 
 private:
     void add_line(std::size_t index, Line line, bool counts_as_unread);
-    void add_message(std::size_t index, const ChatMessage& m);
+    void add_message(std::size_t index, const core::Message& m);
     void trim(Buffer& b) const;
 
     const core::Clock& clock_;

@@ -3,6 +3,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
 #include <stdexcept>
 
 #include "client/timestamp.hpp"
@@ -14,6 +15,15 @@ void throw_exception_from_error(const DecodeError& error, const boost::source_lo
 }
 
 namespace json = boost::json;
+
+std::optional<std::int64_t> Reply::numeric_ref() const noexcept {
+    if (!ref) return std::nullopt;
+    std::int64_t value = 0;
+    const char* end = ref->data() + ref->size();
+    const auto [ptr, ec] = std::from_chars(ref->data(), end, value);
+    if (ec != std::errc() || ptr != end) return std::nullopt;
+    return value;
+}
 
 std::string encode_request(const Request& request, std::optional<std::int64_t> ref) {
     json::object args = request.args;
@@ -115,6 +125,27 @@ DecodeResult<std::int64_t> get_int(const json::object& o, std::string_view key) 
     return field_error(key, "is not an integer");
 }
 
+DecodeResult<std::size_t> get_count(const json::object& o, std::string_view key) {
+    auto v = get_int(o, key);
+    if (!v) return v.error();
+    if (*v < 0) return field_error(key, "is negative");
+    return static_cast<std::size_t>(*v);
+}
+
+/// A `limits` entry: an absent or mistyped one is 0, so an older or newer server still logs in.
+std::size_t lenient_count(const json::object& o, std::string_view key) {
+    const auto count = get_count(o, key);
+    return count ? *count : 0;
+}
+
+double lenient_number(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    if (v == nullptr) return 0;
+    boost::system::error_code ec;
+    const auto number = v->to_number<double>(ec);
+    return ec ? 0 : number;
+}
+
 DecodeResult<bool> get_optional_bool(const json::object& o, std::string_view key) {
     const auto* v = o.if_contains(key);
     if (v == nullptr || v->is_null()) return false;
@@ -137,47 +168,49 @@ DecodeResult<const json::array*> get_array(const json::object& o, std::string_vi
         (out) = std::move(*salon_r_);           \
     } while (false)
 
-DecodeResult<ChatMessage> decode_message(const json::object& o, bool direct) {
-    ChatMessage m;
+/// A MSG or DM body, or one message of a HISTORY page. `direct` bodies need `to`; a page entry
+/// without `channel` is taken as direct, should pages ever carry DMs.
+DecodeResult<core::Message> decode_message(const json::object& o, bool direct) {
+    core::Message m;
+    std::string ts;
     SALON_TRY_ASSIGN(m.id, get_int(o, "id"));
     SALON_TRY_ASSIGN(m.from, get_string(o, "from"));
     SALON_TRY_ASSIGN(m.text, get_string(o, "text"));
-    SALON_TRY_ASSIGN(m.ts, get_string(o, "ts"));
+    SALON_TRY_ASSIGN(ts, get_string(o, "ts"));
     if (direct) {
         SALON_TRY_ASSIGN(m.to, get_string(o, "to"));
     } else if (o.contains("channel")) {
         SALON_TRY_ASSIGN(m.channel, get_string(o, "channel"));
     } else {
-        // A HISTORY page may carry DMs in the future; without channel treat it as direct.
         SALON_TRY_ASSIGN(m.to, get_optional_string(o, "to"));
     }
-    m.ts_ms = parse_timestamp(m.ts).value_or(0);
+    m.ts_ms = parse_timestamp(ts).value_or(0);
     return m;
 }
 
-DecodeResult<std::vector<ChatMessage>> decode_messages(const json::object& o) {
+DecodeResult<std::vector<core::Message>> decode_messages(const json::object& o) {
     const json::array* arr = nullptr;
     SALON_TRY_ASSIGN(arr, get_array(o, "messages"));
-    std::vector<ChatMessage> out;
+    std::vector<core::Message> out;
     out.reserve(arr->size());
     for (const auto& v : *arr) {
         if (!v.is_object()) return field_error("messages", "holds a non-object");
-        ChatMessage m;
+        core::Message m;
         SALON_TRY_ASSIGN(m, decode_message(v.get_object(), false));
         out.push_back(std::move(m));
     }
     return out;
 }
 
-DecodeResult<std::vector<Member>> decode_members(const json::object& o) {
+DecodeResult<std::vector<core::MemberInfo>> decode_members(const json::object& o) {
     const json::array* arr = nullptr;
     SALON_TRY_ASSIGN(arr, get_array(o, "members"));
-    std::vector<Member> out;
+    std::vector<core::MemberInfo> out;
     out.reserve(arr->size());
     for (const auto& v : *arr) {
         if (!v.is_object()) return field_error("members", "holds a non-object");
         const auto& mo = v.get_object();
-        Member m;
+        core::MemberInfo m;
         SALON_TRY_ASSIGN(m.user, get_string(mo, "user"));
         SALON_TRY_ASSIGN(m.guest, get_optional_bool(mo, "guest"));
         SALON_TRY_ASSIGN(m.op, get_optional_bool(mo, "op"));
@@ -214,20 +247,19 @@ DecodeResult<Payload> decode_payload(std::string_view verb, const json::object& 
     if (verb == "NO") return decode_reply(false, a);
     if (verb == "MSG" || verb == "DM") {
         const bool direct = verb == "DM";
-        ChatMessage m;
         if (!direct && !a.contains("channel")) return field_error("channel", "is missing");
-        SALON_TRY_ASSIGN(m, decode_message(a, direct));
-        if (direct) return Payload{DmEvent{std::move(m)}};
-        return Payload{MsgEvent{std::move(m)}};
+        core::MessageEvent e;
+        SALON_TRY_ASSIGN(e.message, decode_message(a, direct));
+        return Payload{std::move(e)};
     }
     if (verb == "JOIN") {
-        JoinEvent e;
+        core::JoinEvent e;
         SALON_TRY_ASSIGN(e.channel, get_string(a, "channel"));
         SALON_TRY_ASSIGN(e.user, get_string(a, "user"));
         return Payload{std::move(e)};
     }
     if (verb == "PART") {
-        PartEvent e;
+        core::PartEvent e;
         SALON_TRY_ASSIGN(e.channel, get_string(a, "channel"));
         SALON_TRY_ASSIGN(e.user, get_string(a, "user"));
         SALON_TRY_ASSIGN(e.by, get_optional_string(a, "by"));
@@ -235,26 +267,27 @@ DecodeResult<Payload> decode_payload(std::string_view verb, const json::object& 
         return Payload{std::move(e)};
     }
     if (verb == "QUIT") {
-        QuitEvent e;
+        core::QuitEvent e;
         SALON_TRY_ASSIGN(e.user, get_string(a, "user"));
         SALON_TRY_ASSIGN(e.reason, get_optional_string(a, "reason"));
         return Payload{std::move(e)};
     }
     if (verb == "HISTORY") {
-        HistoryEvent e;
+        core::HistoryEvent e;
         SALON_TRY_ASSIGN(e.channel, get_string(a, "channel"));
         SALON_TRY_ASSIGN(e.messages, decode_messages(a));
+        SALON_TRY_ASSIGN(e.more, get_optional_bool(a, "more"));
         return Payload{std::move(e)};
     }
-    if (verb == "PING") return Payload{PingEvent{}};
+    if (verb == "PING") return Payload{core::PingEvent{}};
     if (verb == "NOTICE") {
-        NoticeEvent e;
+        core::NoticeEvent e;
         SALON_TRY_ASSIGN(e.code, get_string(a, "code"));
         SALON_TRY_ASSIGN(e.message, get_optional_string(a, "message"));
         return Payload{std::move(e)};
     }
     if (verb == "TOPIC") {
-        TopicEvent e;
+        core::TopicEvent e;
         SALON_TRY_ASSIGN(e.channel, get_string(a, "channel"));
         SALON_TRY_ASSIGN(e.topic, get_optional_string(a, "topic"));
         SALON_TRY_ASSIGN(e.by, get_optional_string(a, "by"));
@@ -284,63 +317,70 @@ DecodeResult<Frame> decode_frame(std::string_view line) {
     return f;
 }
 
-DecodeResult<LoginResult> parse_login_result(const Reply& reply) {
-    LoginResult r;
+DecodeResult<core::LoginResult> parse_login_result(const Reply& reply) {
+    core::LoginResult r;
     const auto& b = reply.body;
     SALON_TRY_ASSIGN(r.user, get_string(b, "user"));
     SALON_TRY_ASSIGN(r.guest, get_optional_bool(b, "guest"));
     if (const auto* s = b.if_contains("server"); s != nullptr && s->is_object()) {
-        SALON_TRY_ASSIGN(r.server_name, get_optional_string(s->get_object(), "name"));
-        SALON_TRY_ASSIGN(r.server_version, get_optional_string(s->get_object(), "version"));
+        SALON_TRY_ASSIGN(r.server.name, get_optional_string(s->get_object(), "name"));
+        SALON_TRY_ASSIGN(r.server.version, get_optional_string(s->get_object(), "version"));
     }
     if (const auto* l = b.if_contains("limits"); l != nullptr && l->is_object()) {
         const auto& lo = l->get_object();
-        if (auto v = get_int(lo, "max_text_bytes")) r.max_text_bytes = *v;
-        if (auto v = get_int(lo, "history_page_max")) r.history_page_max = *v;
+        r.max_frame_bytes = lenient_count(lo, "max_frame_bytes");
+        r.max_text_bytes = lenient_count(lo, "max_text_bytes");
+        r.max_channels_per_user = lenient_count(lo, "max_channels_per_user");
+        r.messages_per_second = lenient_number(lo, "messages_per_second");
+        r.history_page_max = lenient_count(lo, "history_page_max");
     }
     return r;
 }
 
-DecodeResult<JoinResult> parse_join_result(const Reply& reply) {
-    JoinResult r;
+DecodeResult<core::JoinResult> parse_join_result(const Reply& reply) {
+    core::JoinResult r;
     SALON_TRY_ASSIGN(r.channel, get_string(reply.body, "channel"));
     SALON_TRY_ASSIGN(r.topic, get_optional_string(reply.body, "topic"));
     SALON_TRY_ASSIGN(r.members, decode_members(reply.body));
     return r;
 }
 
-DecodeResult<SendResult> parse_send_result(const Reply& reply) {
-    SendResult r;
+DecodeResult<core::PostResult> parse_post_result(const Reply& reply) {
+    core::PostResult r;
+    std::string ts;
     SALON_TRY_ASSIGN(r.id, get_int(reply.body, "id"));
-    SALON_TRY_ASSIGN(r.ts, get_optional_string(reply.body, "ts"));
+    SALON_TRY_ASSIGN(ts, get_optional_string(reply.body, "ts"));
+    r.ts_ms = parse_timestamp(ts).value_or(0);
     return r;
 }
 
-DecodeResult<WhoResult> parse_who_result(const Reply& reply) {
-    WhoResult r;
+DecodeResult<core::WhoResult> parse_who_result(const Reply& reply) {
+    core::WhoResult r;
     SALON_TRY_ASSIGN(r.channel, get_string(reply.body, "channel"));
     SALON_TRY_ASSIGN(r.members, decode_members(reply.body));
     return r;
 }
 
-DecodeResult<std::vector<ChannelInfo>> parse_list_result(const Reply& reply) {
+DecodeResult<core::ListResult> parse_list_result(const Reply& reply) {
+    core::ListResult r;
     const json::array* arr = nullptr;
     SALON_TRY_ASSIGN(arr, get_array(reply.body, "channels"));
-    std::vector<ChannelInfo> out;
+    r.channels.reserve(arr->size());
     for (const auto& v : *arr) {
         if (!v.is_object()) return field_error("channels", "holds a non-object");
         const auto& o = v.get_object();
-        ChannelInfo c;
+        core::ChannelSummary c;
         SALON_TRY_ASSIGN(c.name, get_string(o, "name"));
-        SALON_TRY_ASSIGN(c.members, get_int(o, "members"));
+        SALON_TRY_ASSIGN(c.members, get_count(o, "members"));
         SALON_TRY_ASSIGN(c.topic, get_optional_string(o, "topic"));
-        out.push_back(std::move(c));
+        r.channels.push_back(std::move(c));
     }
-    return out;
+    SALON_TRY_ASSIGN(r.more, get_optional_bool(reply.body, "more"));
+    return r;
 }
 
-DecodeResult<HistoryResult> parse_history_result(const Reply& reply) {
-    HistoryResult r;
+DecodeResult<core::HistoryResult> parse_history_result(const Reply& reply) {
+    core::HistoryResult r;
     SALON_TRY_ASSIGN(r.channel, get_string(reply.body, "channel"));
     SALON_TRY_ASSIGN(r.messages, decode_messages(reply.body));
     SALON_TRY_ASSIGN(r.more, get_optional_bool(reply.body, "more"));

@@ -1,5 +1,6 @@
-// The client's view of PROTOCOL.md v1: requests encoded to lines, lines decoded to typed
-// replies and events. No sockets: bytes in, values out.
+// The client's view of PROTOCOL.md v1: requests encoded to lines, lines decoded to replies and
+// to `core`'s event and result types, the same ones the server encodes from. No sockets: bytes
+// in, values out.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -11,7 +12,7 @@
 #include <variant>
 #include <vector>
 
-#include "core/clock.hpp"
+#include "core/events.hpp"
 
 namespace salon::client {
 
@@ -68,33 +69,6 @@ Request pong();
 Request end();
 }  // namespace requests
 
-// ---- values ---------------------------------------------------------------------------------
-
-/// A channel message or a direct message, as in MSG/DM events and HISTORY pages.
-struct ChatMessage {
-    std::int64_t id = 0;
-    std::string channel;  ///< empty for a direct message
-    std::string from;
-    std::string to;  ///< direct messages only
-    std::string text;
-    std::string ts;              ///< as sent, RFC 3339 UTC
-    core::UnixMillis ts_ms = 0;  ///< `ts` parsed; 0 when the server sent something unparseable
-};
-
-/// One entry of a member list (JOIN OK, WHO OK).
-struct Member {
-    std::string user;
-    bool guest = false;
-    bool op = false;
-};
-
-/// One entry of LIST OK.
-struct ChannelInfo {
-    std::string name;
-    std::int64_t members = 0;
-    std::string topic;
-};
-
 // ---- frames ---------------------------------------------------------------------------------
 
 /// `OK` or `NO`. `ref` is the echoed ref rendered as text (integers in decimal).
@@ -104,67 +78,27 @@ struct Reply {
     std::string code;     ///< NO only: a PROTOCOL.md error code
     std::string message;  ///< NO only: for humans
     boost::json::object body;
-};
 
-struct MsgEvent {
-    ChatMessage message;
-};
-
-struct DmEvent {
-    ChatMessage message;
-};
-
-struct JoinEvent {
-    std::string channel;
-    std::string user;
-};
-
-/// A leave; `by` and `reason` are set when an operator kicked the user.
-struct PartEvent {
-    std::string channel;
-    std::string user;
-    std::string by;
-    std::string reason;
-};
-
-struct QuitEvent {
-    std::string user;
-    std::string reason;
-};
-
-struct HistoryEvent {
-    std::string channel;
-    std::vector<ChatMessage> messages;  ///< oldest first
-};
-
-struct PingEvent {};
-
-struct NoticeEvent {
-    std::string code;
-    std::string message;
-};
-
-/// The TOPIC extension event.
-struct TopicEvent {
-    std::string channel;
-    std::string topic;
-    std::string by;
+    /// The ref as an integer, as Session and the GUI number their requests; nullopt when
+    /// there is none or it is not a decimal integer.
+    std::optional<std::int64_t> numeric_ref() const noexcept;
 };
 
 /// A verb this client does not know; kept so newer servers do not break older clients.
 struct UnknownEvent {};
 
+/// What a frame says: a reply, one of `core`'s events (MSG and DM both decode to
+/// core::MessageEvent, told apart by Message::is_direct()), or a verb this client does not know.
 using Payload = std::variant<
     Reply,
-    MsgEvent,
-    DmEvent,
-    JoinEvent,
-    PartEvent,
-    QuitEvent,
-    HistoryEvent,
-    PingEvent,
-    NoticeEvent,
-    TopicEvent,
+    core::MessageEvent,
+    core::JoinEvent,
+    core::PartEvent,
+    core::QuitEvent,
+    core::HistoryEvent,
+    core::TopicEvent,
+    core::PingEvent,
+    core::NoticeEvent,
     UnknownEvent>;
 
 /// A decoded frame: its verb, its raw arguments (for `--json` output) and the typed payload.
@@ -182,49 +116,21 @@ DecodeResult<Frame> decode_frame(std::string_view line);
 
 // ---- typed reply bodies ---------------------------------------------------------------------
 
-/// CONN/REGISTER OK.
-struct LoginResult {
-    std::string user;
-    bool guest = false;
-    std::string server_name;
-    std::string server_version;
-    std::int64_t max_text_bytes = 0;  ///< 0 when the server did not say
-    std::int64_t history_page_max = 0;
-};
+/// The OK bodies as `core`'s result types. Fields the server may leave out (`topic`, `limits`,
+/// `more`) take their defaults; a missing or mistyped required field is a DecodeError.
 
+/// CONN/REGISTER OK; a `limits` field that is absent or not a count stays 0.
+DecodeResult<core::LoginResult> parse_login_result(const Reply& reply);
 /// JOIN OK.
-struct JoinResult {
-    std::string channel;
-    std::string topic;
-    std::vector<Member> members;
-};
-
-/// SEND/DM OK.
-struct SendResult {
-    std::int64_t id = 0;
-    std::string ts;
-};
-
+DecodeResult<core::JoinResult> parse_join_result(const Reply& reply);
+/// SEND/DM OK; `ts_ms` is 0 when the server's `ts` is missing or unparseable.
+DecodeResult<core::PostResult> parse_post_result(const Reply& reply);
 /// WHO OK.
-struct WhoResult {
-    std::string channel;
-    std::vector<Member> members;
-};
-
-/// HISTORY OK.
-struct HistoryResult {
-    std::string channel;
-    std::vector<ChatMessage> messages;
-    /// The page was cut short by the server's bound on a reply: older messages exist even
-    /// though it holds fewer than the limit.
-    bool more = false;
-};
-
-DecodeResult<LoginResult> parse_login_result(const Reply& reply);
-DecodeResult<JoinResult> parse_join_result(const Reply& reply);
-DecodeResult<SendResult> parse_send_result(const Reply& reply);
-DecodeResult<WhoResult> parse_who_result(const Reply& reply);
-DecodeResult<std::vector<ChannelInfo>> parse_list_result(const Reply& reply);
-DecodeResult<HistoryResult> parse_history_result(const Reply& reply);
+DecodeResult<core::WhoResult> parse_who_result(const Reply& reply);
+/// LIST OK, channels in the server's order.
+DecodeResult<core::ListResult> parse_list_result(const Reply& reply);
+/// HISTORY OK; `more` when the server cut the page short to bound the reply, so older
+/// messages exist even though it holds fewer than the limit.
+DecodeResult<core::HistoryResult> parse_history_result(const Reply& reply);
 
 }  // namespace salon::client

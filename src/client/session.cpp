@@ -49,7 +49,7 @@ Result<void> Session::on_readable() {
         }
         // The server closes a client that stays silent after its PING, so answer at once,
         // whatever the caller is busy with.
-        if (std::holds_alternative<PingEvent>(frame->payload)) {
+        if (std::holds_alternative<core::PingEvent>(frame->payload)) {
             connection_.queue(encode_request(requests::pong()));
         }
         frames_.push_back(std::move(*frame));
@@ -123,7 +123,9 @@ Result<Reply> Session::call(const Request& request, std::chrono::milliseconds ti
     }
 }
 
-Result<LoginResult> Session::login(const LoginRequest& login, std::chrono::milliseconds timeout) {
+Result<core::LoginResult> Session::login(
+    const LoginRequest& login, std::chrono::milliseconds timeout
+) {
     const Request req = login.register_account
                             ? requests::register_account(login.user, login.password)
                             : requests::conn(login.user, login.password, login.channel);

@@ -68,7 +68,7 @@ public:
     Result<Reply> call(const Request& request, std::chrono::milliseconds timeout);
 
     /// CONN or REGISTER, then parses the OK.
-    Result<LoginResult> login(const LoginRequest& login, std::chrono::milliseconds timeout);
+    Result<core::LoginResult> login(const LoginRequest& login, std::chrono::milliseconds timeout);
 
     /// Sends END and waits (bounded) for the OK or the close, then closes.
     void end(std::chrono::milliseconds timeout);

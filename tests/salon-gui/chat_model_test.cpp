@@ -1,7 +1,6 @@
 #include "chat_model.hpp"
 // Unit tests of the GUI's data side without a server: the model, the input parser, server
 // addresses, login failure wording and what the login form remembers.
-#include <QJsonArray>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -9,6 +8,7 @@
 #include <QtTest>
 
 #include "chat_connection.hpp"
+#include "client/timestamp.hpp"
 #include "input_command.hpp"
 #include "login_dialog.hpp"
 
@@ -18,22 +18,33 @@ using salon::gui::InputCommand;
 
 namespace {
 
-QJsonObject msg(qint64 id, const QString& channel, const QString& from, const QString& text) {
-    return QJsonObject{
-        {QStringLiteral("id"), id},
-        {QStringLiteral("channel"), channel},
-        {QStringLiteral("from"), from},
-        {QStringLiteral("text"), text},
-        {QStringLiteral("ts"), QStringLiteral("2026-11-24T12:00:00.123Z")}};
+// 2026-11-24T12:00:00.123Z, as salon_client decodes it.
+constexpr salon::core::UnixMillis kNoon = 1795521600123;
+
+salon::core::Message msg(
+    qint64 id, const QString& channel, const QString& from, const QString& text
+) {
+    return salon::core::Message{
+        .id = id,
+        .channel = channel.toStdString(),
+        .from = from.toStdString(),
+        .to = {},
+        .text = text.toStdString(),
+        .ts_ms = kNoon};
 }
 
-QJsonObject dm(qint64 id, const QString& from, const QString& to, const QString& text) {
-    return QJsonObject{
-        {QStringLiteral("id"), id},
-        {QStringLiteral("from"), from},
-        {QStringLiteral("to"), to},
-        {QStringLiteral("text"), text},
-        {QStringLiteral("ts"), QStringLiteral("2026-11-24T12:00:01.000Z")}};
+salon::core::Message dm(qint64 id, const QString& from, const QString& to, const QString& text) {
+    return salon::core::Message{
+        .id = id,
+        .channel = {},
+        .from = from.toStdString(),
+        .to = to.toStdString(),
+        .text = text.toStdString(),
+        .ts_ms = kNoon + 1000};
+}
+
+salon::core::MemberInfo member(const char* user, bool op = false) {
+    return salon::core::MemberInfo{.user = user, .op = op};
 }
 
 QList<qint64> message_ids(const salon::gui::Conversation& conversation) {
@@ -70,7 +81,7 @@ private slots:
         );
         QSignalSpy reset(&model, &ChatModel::lines_reset);
         // A HISTORY page after a reconnect overlaps what we have and fills a gap.
-        const QJsonArray page{
+        const std::vector<salon::core::Message> page{
             msg(5, QStringLiteral("home"), QStringLiteral("b"), QStringLiteral("old")),
             msg(10, QStringLiteral("home"), QStringLiteral("a"), QStringLiteral("x")),
             msg(20, QStringLiteral("home"), QStringLiteral("b"), QStringLiteral("gap"))};
@@ -105,7 +116,7 @@ private slots:
         );
         model.add_history(
             QStringLiteral("dev"),
-            QJsonArray{msg(0, QStringLiteral("dev"), QStringLiteral("ann"), QStringLiteral("old"))}
+            {msg(0, QStringLiteral("dev"), QStringLiteral("ann"), QStringLiteral("old"))}
         );
         QCOMPARE(model.find(QStringLiteral("dev"))->unread, 2);
         QCOMPARE(model.find(QStringLiteral("home"))->unread, 0);
@@ -184,17 +195,8 @@ private slots:
     void joins_parts_and_quits_update_members_and_lines() {
         ChatModel model;
         model.set_own_name(QStringLiteral("me"));
-        model.set_members(
-            QStringLiteral("home"),
-            QJsonArray{
-                QJsonObject{
-                    {QStringLiteral("user"), QStringLiteral("me")}, {QStringLiteral("op"), true}},
-                QJsonObject{{QStringLiteral("user"), QStringLiteral("Bob")}}}
-        );
-        model.set_members(
-            QStringLiteral("dev"),
-            QJsonArray{QJsonObject{{QStringLiteral("user"), QStringLiteral("bob")}}}
-        );
+        model.set_members(QStringLiteral("home"), {member("me", true), member("Bob")});
+        model.set_members(QStringLiteral("dev"), {member("bob")});
         model.member_joined(QStringLiteral("home"), QStringLiteral("Guest12"));
         const auto* home = model.find(QStringLiteral("home"));
         QCOMPARE(home->members.size(), 3);
@@ -226,11 +228,15 @@ private slots:
         );
     }
 
-    void timestamps_parse_as_utc() {
-        const auto time = salon::gui::parse_timestamp(QStringLiteral("2026-11-24T12:00:00.123Z"));
+    void timestamps_show_as_utc() {
+        const auto ts_ms = salon::client::parse_timestamp("2026-11-24T12:00:00.123Z");
+        QVERIFY(ts_ms.has_value());
+        const auto time = salon::gui::message_time(*ts_ms);
         QCOMPARE(time.timeSpec(), Qt::UTC);
         QCOMPARE(time.time(), QTime(12, 0, 0, 123));
         QCOMPARE(time.date(), QDate(2026, 11, 24));
+        // An unreadable `ts` (decoded as 0) shows as now rather than as 1970.
+        QVERIFY(salon::gui::message_time(0).secsTo(QDateTime::currentDateTimeUtc()) < 60);
     }
 
     void input_commands_parse() {

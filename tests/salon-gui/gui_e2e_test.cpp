@@ -4,7 +4,6 @@
 #include <signal.h>
 
 #include <QDir>
-#include <QJsonArray>
 #include <QProcess>
 #include <QScrollBar>
 #include <QSettings>

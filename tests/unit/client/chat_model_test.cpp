@@ -14,8 +14,8 @@ public:
     core::UnixMillis now_ms = 1'000'000;
 };
 
-ChatMessage msg(std::int64_t id, std::string channel, std::string from, std::string text) {
-    ChatMessage m;
+core::Message msg(std::int64_t id, std::string channel, std::string from, std::string text) {
+    core::Message m;
     m.id = id;
     m.channel = std::move(channel);
     m.from = std::move(from);
@@ -29,7 +29,7 @@ protected:
     ChatModelTest() : model(clock) { model.set_self("ann"); }
 
     std::size_t join_home() {
-        model.on_join(JoinEvent{"home", "ann"});
+        model.on_join(core::JoinEvent{"home", "ann"});
         return *model.find(BufferKind::channel, "home");
     }
 
@@ -56,7 +56,7 @@ TEST_F(ChatModelTest, OwnJoinCreatesAJoinedBufferWithAJoinLine) {
 
 TEST_F(ChatModelTest, MessagesInOtherBuffersCountAsUnreadAndMentionsAreMarked) {
     const auto home = join_home();
-    model.on_join(JoinEvent{"dev", "ann"});
+    model.on_join(core::JoinEvent{"dev", "ann"});
     const auto dev = *model.find(BufferKind::channel, "dev");
     model.switch_to(home);
     model.on_msg(msg(1, "dev", "bob", "hello all"));
@@ -77,14 +77,14 @@ TEST_F(ChatModelTest, MessagesInOtherBuffersCountAsUnreadAndMentionsAreMarked) {
 
 TEST_F(ChatModelTest, DirectMessagesGoToAPeerBufferAndAreAlwaysMentions) {
     join_home();
-    ChatMessage in = msg(7, "", "Bob", "psst");
+    core::Message in = msg(7, "", "Bob", "psst");
     in.to = "ann";
     model.on_dm(in);
     const auto i = model.find(BufferKind::direct, "bob");
     ASSERT_TRUE(i);
     EXPECT_EQ(model.buffers()[*i].label(), "@Bob");
     EXPECT_TRUE(model.buffers()[*i].mentioned);
-    ChatMessage out = msg(8, "", "ann", "ok");
+    core::Message out = msg(8, "", "ann", "ok");
     out.to = "bob";
     model.on_dm(out);
     EXPECT_EQ(model.buffers()[*i].lines.size(), 2u) << "own DM lands in the same buffer";
@@ -92,25 +92,25 @@ TEST_F(ChatModelTest, DirectMessagesGoToAPeerBufferAndAreAlwaysMentions) {
 
 TEST_F(ChatModelTest, JoinPartAndQuitMaintainMembersAndShowLines) {
     const auto i = join_home();
-    model.on_join(JoinEvent{"home", "bob"});
-    model.on_join(JoinEvent{"home", "cy"});
+    model.on_join(core::JoinEvent{"home", "bob"});
+    model.on_join(core::JoinEvent{"home", "cy"});
     EXPECT_EQ(model.buffers()[i].members.size(), 3u);
-    model.on_part(PartEvent{"home", "bob", "", ""});
+    model.on_part(core::PartEvent{"home", "bob", "", ""});
     EXPECT_EQ(model.buffers()[i].members.size(), 2u);
     EXPECT_EQ(model.buffers()[i].lines.back().kind, LineKind::part);
     EXPECT_EQ(model.buffers()[i].lines.back().nick, "bob");
-    model.on_quit(QuitEvent{"cy", "gone"});
+    model.on_quit(core::QuitEvent{"cy", "gone"});
     EXPECT_EQ(model.buffers()[i].members.size(), 1u);
     EXPECT_EQ(model.buffers()[i].lines.back().text, "quit: gone");
     const auto lines = model.buffers()[i].lines.size();
-    model.on_quit(QuitEvent{"cy", "gone"});
+    model.on_quit(core::QuitEvent{"cy", "gone"});
     EXPECT_EQ(model.buffers()[i].lines.size(), lines)
         << "a second QUIT for the same user is a no-op";
 }
 
 TEST_F(ChatModelTest, KickMarksTheBufferNotJoined) {
     const auto i = join_home();
-    model.on_part(PartEvent{"home", "ann", "op", "bye"});
+    model.on_part(core::PartEvent{"home", "ann", "op", "bye"});
     EXPECT_FALSE(model.buffers()[i].joined);
     EXPECT_EQ(model.buffers()[i].lines.back().text, "kicked by op: bye");
     EXPECT_TRUE(model.channels_to_rejoin().empty());
@@ -118,10 +118,10 @@ TEST_F(ChatModelTest, KickMarksTheBufferNotJoined) {
 
 TEST_F(ChatModelTest, HistoryReplayAfterRejoinDoesNotDuplicate) {
     const auto i = join_home();
-    model.on_history_event(HistoryEvent{
+    model.on_history_event(core::HistoryEvent{
         "home", {msg(1, "home", "bob", "a"), msg(2, "home", "bob", "b")}});
     model.on_msg(msg(3, "home", "bob", "c"));
-    model.on_history_event(HistoryEvent{
+    model.on_history_event(core::HistoryEvent{
         "home",
         {msg(2, "home", "bob", "b"), msg(3, "home", "bob", "c"), msg(4, "home", "bob", "d")}});
     std::vector<std::int64_t> ids;
@@ -135,33 +135,43 @@ TEST_F(ChatModelTest, HistoryReplayAfterRejoinDoesNotDuplicate) {
 
 TEST_F(ChatModelTest, HistoryPagesArePrependedAndAShortPageMarksTheBeginning) {
     const auto i = join_home();
-    model.on_history_event(HistoryEvent{"home", {msg(10, "home", "bob", "x")}});
+    model.on_history_event(core::HistoryEvent{"home", {msg(10, "home", "bob", "x")}});
     model.buffer(i).history_pending = true;
     model.on_history_page(
-        HistoryResult{"home", {msg(8, "home", "a", "1"), msg(9, "home", "a", "2")}}, 2
+        core::HistoryResult{"home", {msg(8, "home", "a", "1"), msg(9, "home", "a", "2")}}, 2
     );
     EXPECT_EQ(model.buffers()[i].oldest_id(), 8);
     EXPECT_FALSE(model.buffers()[i].at_beginning);
     EXPECT_FALSE(model.buffers()[i].history_pending);
-    model.on_history_page(HistoryResult{"home", {msg(7, "home", "a", "0")}}, 2);
+    model.on_history_page(core::HistoryResult{"home", {msg(7, "home", "a", "0")}}, 2);
     EXPECT_EQ(model.buffers()[i].oldest_id(), 7);
     EXPECT_TRUE(model.buffers()[i].at_beginning);
 }
 
+TEST_F(ChatModelTest, AShortPageThatSaysMoreIsNotTheBeginning) {
+    const auto i = join_home();
+    model.on_history_event(core::HistoryEvent{"home", {msg(10, "home", "bob", "x")}});
+    model.on_history_page(core::HistoryResult{"home", {msg(9, "home", "a", "big")}, true}, 50);
+    EXPECT_EQ(model.buffers()[i].oldest_id(), 9);
+    EXPECT_FALSE(model.buffers()[i].at_beginning) << "the server cut the page to bound the reply";
+}
+
 TEST_F(ChatModelTest, DisconnectKeepsChannelsForRejoin) {
     join_home();
-    model.on_join(JoinEvent{"dev", "ann"});
+    model.on_join(core::JoinEvent{"dev", "ann"});
     model.mark_disconnected();
     for (const auto& b : model.buffers()) EXPECT_FALSE(b.joined);
     EXPECT_EQ(model.channels_to_rejoin(), (std::vector<std::string>{"home", "dev"}));
-    model.on_join(JoinEvent{"home", "ann"});
+    model.on_join(core::JoinEvent{"home", "ann"});
     EXPECT_EQ(model.channels_to_rejoin(), (std::vector<std::string>{"home", "dev"}));
 }
 
 TEST_F(ChatModelTest, MemberListsPutOperatorsFirst) {
     const auto i = join_home();
-    model.on_who_result(WhoResult{
-        "home", {{"zed", false, false}, {"Amy", false, false}, {"op", false, true}}});
+    core::WhoResult who;
+    who.channel = "home";
+    who.members = {{"zed", false, false}, {"Amy", false, false}, {"op", false, true}};
+    model.on_who_result(who);
     const auto& m = model.buffers()[i].members;
     ASSERT_EQ(m.size(), 3u);
     EXPECT_EQ(m[0].user, "op");
@@ -170,7 +180,7 @@ TEST_F(ChatModelTest, MemberListsPutOperatorsFirst) {
 
 TEST_F(ChatModelTest, CloseKeepsTheActiveIndexValid) {
     const auto home = join_home();
-    model.on_join(JoinEvent{"dev", "ann"});
+    model.on_join(core::JoinEvent{"dev", "ann"});
     const auto dev = *model.find(BufferKind::channel, "dev");
     model.switch_to(dev);
     model.close(home);
@@ -218,13 +228,13 @@ TEST(ChatModelReplayTest, JoinReplayGoesAboveTheJoinLine) {
 
     ChatModel model(clock);
     model.set_self("ann");
-    model.on_join(JoinEvent{"home", "ann"});
-    ChatMessage m;
+    model.on_join(core::JoinEvent{"home", "ann"});
+    core::Message m;
     m.id = 5;
     m.channel = "home";
     m.from = "bob";
     m.text = "earlier";
-    model.on_history_event(HistoryEvent{"home", {m}});
+    model.on_history_event(core::HistoryEvent{"home", {m}});
     const auto& lines = model.buffers()[*model.find(BufferKind::channel, "home")].lines;
     ASSERT_EQ(lines.size(), 2u);
     EXPECT_EQ(lines[0].kind, LineKind::message);

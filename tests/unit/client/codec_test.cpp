@@ -77,14 +77,18 @@ TEST(CodecTest, DecodesOkWithIntegerOrStringRefAndKeepsTheBody) {
     EXPECT_TRUE(r.ok);
     EXPECT_EQ(r.ref, "12");
     EXPECT_FALSE(r.body.contains("ref"));
-    auto sent = parse_send_result(r);
+    auto sent = parse_post_result(r);
     ASSERT_TRUE(sent);
     EXPECT_EQ(sent->id, 5);
+    EXPECT_EQ(sent->ts_ms, 1795521600123);
+    EXPECT_EQ(r.numeric_ref(), 12);
 
     auto g = decode_ok(R"({"OK":{"ref":"abc"}})");
     EXPECT_EQ(std::get<Reply>(g.payload).ref, "abc");
+    EXPECT_EQ(std::get<Reply>(g.payload).numeric_ref(), std::nullopt);
     auto h = decode_ok(R"({"OK":{}})");
     EXPECT_EQ(std::get<Reply>(h.payload).ref, std::nullopt);
+    EXPECT_EQ(std::get<Reply>(h.payload).numeric_ref(), std::nullopt);
 }
 
 TEST(CodecTest, DecodesNoWithCodeAndMessage) {
@@ -96,11 +100,12 @@ TEST(CodecTest, DecodesNoWithCodeAndMessage) {
     EXPECT_FALSE(decode_frame(R"({"NO":{"ref":3}})")) << "NO without code";
 }
 
-TEST(CodecTest, DecodesMsgEvent) {
+TEST(CodecTest, DecodesMsgEventIntoCoresMessage) {
     auto f = decode_ok(
         R"({"MSG":{"id":9,"channel":"home","from":"ann","text":"héllo","ts":"2026-11-24T12:00:00.123Z","extra":true}})"
     );
-    const auto& m = std::get<MsgEvent>(f.payload).message;
+    const core::Message& m = std::get<core::MessageEvent>(f.payload).message;
+    EXPECT_FALSE(m.is_direct());
     EXPECT_EQ(m.id, 9);
     EXPECT_EQ(m.channel, "home");
     EXPECT_EQ(m.from, "ann");
@@ -110,26 +115,28 @@ TEST(CodecTest, DecodesMsgEvent) {
     EXPECT_TRUE(f.args.contains("extra"));
 }
 
-TEST(CodecTest, DecodesDmEvent) {
+TEST(CodecTest, DecodesDmEventAsADirectMessage) {
     auto f = decode_ok(
         R"({"DM":{"id":10,"from":"ann","to":"bob","text":"psst","ts":"2026-11-24T12:00:01.000Z"}})"
     );
-    const auto& m = std::get<DmEvent>(f.payload).message;
+    const core::Message& m = std::get<core::MessageEvent>(f.payload).message;
+    EXPECT_TRUE(m.is_direct());
+    EXPECT_EQ(m.from, "ann");
     EXPECT_EQ(m.to, "bob");
-    EXPECT_TRUE(m.channel.empty());
+    EXPECT_EQ(m.ts_ms, 1795521601000);
 }
 
 TEST(CodecTest, DecodesJoinPartQuitEvents) {
     auto j = decode_ok(R"({"JOIN":{"channel":"home","user":"ann"}})");
-    EXPECT_EQ(std::get<JoinEvent>(j.payload).user, "ann");
+    EXPECT_EQ(std::get<core::JoinEvent>(j.payload).user, "ann");
     auto p = decode_ok(R"({"PART":{"channel":"home","user":"bob"}})");
-    EXPECT_EQ(std::get<PartEvent>(p.payload).user, "bob");
-    EXPECT_TRUE(std::get<PartEvent>(p.payload).by.empty());
+    EXPECT_EQ(std::get<core::PartEvent>(p.payload).user, "bob");
+    EXPECT_TRUE(std::get<core::PartEvent>(p.payload).by.empty());
     auto k = decode_ok(R"({"PART":{"channel":"home","user":"bob","by":"ann","reason":"spam"}})");
-    EXPECT_EQ(std::get<PartEvent>(k.payload).by, "ann");
-    EXPECT_EQ(std::get<PartEvent>(k.payload).reason, "spam");
+    EXPECT_EQ(std::get<core::PartEvent>(k.payload).by, "ann");
+    EXPECT_EQ(std::get<core::PartEvent>(k.payload).reason, "spam");
     auto q = decode_ok(R"({"QUIT":{"user":"bob","reason":"gone"}})");
-    EXPECT_EQ(std::get<QuitEvent>(q.payload).reason, "gone");
+    EXPECT_EQ(std::get<core::QuitEvent>(q.payload).reason, "gone");
 }
 
 TEST(CodecTest, DecodesHistoryEventOldestFirst) {
@@ -138,18 +145,26 @@ TEST(CodecTest, DecodesHistoryEventOldestFirst) {
         R"({"id":1,"channel":"home","from":"a","text":"x","ts":"2026-11-24T12:00:00.000Z"},)"
         R"({"id":2,"channel":"home","from":"b","text":"y","ts":"2026-11-24T12:00:01.000Z"}]}})"
     );
-    const auto& h = std::get<HistoryEvent>(f.payload);
+    const auto& h = std::get<core::HistoryEvent>(f.payload);
     ASSERT_EQ(h.messages.size(), 2u);
     EXPECT_EQ(h.messages[0].id, 1);
     EXPECT_EQ(h.messages[1].from, "b");
+    EXPECT_FALSE(h.more);
+    auto cut = decode_ok(R"({"HISTORY":{"channel":"home","messages":[],"more":true}})");
+    EXPECT_TRUE(std::get<core::HistoryEvent>(cut.payload).more);
+}
+
+TEST(CodecTest, AnUnparseableTimestampKeepsTheMessageWithTimeZero) {
+    auto f = decode_ok(R"({"MSG":{"id":1,"channel":"home","from":"a","text":"x","ts":"soon"}})");
+    EXPECT_EQ(std::get<core::MessageEvent>(f.payload).message.ts_ms, 0);
 }
 
 TEST(CodecTest, DecodesPingNoticeTopicAndUnknownEvents) {
-    EXPECT_TRUE(std::holds_alternative<PingEvent>(decode_ok(R"({"PING":{}})").payload));
+    EXPECT_TRUE(std::holds_alternative<core::PingEvent>(decode_ok(R"({"PING":{}})").payload));
     auto n = decode_ok(R"({"NOTICE":{"code":"shutting_down","message":"bye"}})");
-    EXPECT_EQ(std::get<NoticeEvent>(n.payload).code, "shutting_down");
+    EXPECT_EQ(std::get<core::NoticeEvent>(n.payload).code, "shutting_down");
     auto t = decode_ok(R"({"TOPIC":{"channel":"home","topic":"hi","by":"ann"}})");
-    EXPECT_EQ(std::get<TopicEvent>(t.payload).topic, "hi");
+    EXPECT_EQ(std::get<core::TopicEvent>(t.payload).topic, "hi");
     auto u = decode_ok(R"({"FUTURE":{"x":1}})");
     EXPECT_TRUE(std::holds_alternative<UnknownEvent>(u.payload));
     EXPECT_EQ(u.verb, "FUTURE");
@@ -187,8 +202,11 @@ TEST(CodecTest, ParsesTypedReplyBodies) {
     ASSERT_TRUE(l);
     EXPECT_EQ(l->user, "Guest12");
     EXPECT_TRUE(l->guest);
-    EXPECT_EQ(l->server_name, "salond");
-    EXPECT_EQ(l->max_text_bytes, 4096);
+    EXPECT_EQ(l->server.name, "salond");
+    EXPECT_EQ(l->server.version, "0.1.0");
+    EXPECT_EQ(l->max_text_bytes, 4096u);
+    EXPECT_EQ(l->history_page_max, 200u);
+    EXPECT_EQ(l->max_frame_bytes, 0u) << "a limit the server did not send stays 0";
 
     auto join = decode_ok(
         R"({"OK":{"ref":2,"channel":"dev","topic":"","members":[{"user":"ann","guest":false,"op":true}]}})"
@@ -208,7 +226,11 @@ TEST(CodecTest, ParsesTypedReplyBodies) {
     auto list = decode_ok(R"({"OK":{"channels":[{"name":"home","members":3,"topic":"t"}]}})");
     auto c = parse_list_result(std::get<Reply>(list.payload));
     ASSERT_TRUE(c);
-    EXPECT_EQ((*c)[0].members, 3);
+    ASSERT_EQ(c->channels.size(), 1u);
+    EXPECT_EQ(c->channels[0].members, 3u);
+    EXPECT_FALSE(c->more);
+    auto negative = decode_ok(R"({"OK":{"channels":[{"name":"home","members":-1}]}})");
+    EXPECT_FALSE(parse_list_result(std::get<Reply>(negative.payload)));
 
     auto hist = decode_ok(R"({"OK":{"channel":"home","messages":[]}})");
     auto h = parse_history_result(std::get<Reply>(hist.payload));
@@ -222,7 +244,23 @@ TEST(CodecTest, ParsesTypedReplyBodies) {
 
     EXPECT_FALSE(parse_login_result(std::get<Reply>(hist.payload)));
     EXPECT_FALSE(parse_list_result(std::get<Reply>(hist.payload)));
-    EXPECT_FALSE(parse_send_result(std::get<Reply>(hist.payload)));
+    EXPECT_FALSE(parse_post_result(std::get<Reply>(hist.payload)));
+}
+
+TEST(CodecTest, LoginResultCarriesEveryLimitTheServerSends) {
+    auto login = decode_ok(
+        R"({"OK":{"ref":1,"user":"ann","guest":false,"server":{"name":"salond","version":"1"},)"
+        R"("limits":{"max_frame_bytes":16384,"max_text_bytes":4096,"max_channels_per_user":20,)"
+        R"("messages_per_second":2.5,"history_page_max":200}}})"
+    );
+    auto l = parse_login_result(std::get<Reply>(login.payload));
+    ASSERT_TRUE(l);
+    EXPECT_FALSE(l->guest);
+    EXPECT_EQ(l->max_frame_bytes, 16384u);
+    EXPECT_EQ(l->max_channels_per_user, 20u);
+    EXPECT_DOUBLE_EQ(l->messages_per_second, 2.5);
+    auto whole = decode_ok(R"({"OK":{"user":"ann","limits":{"messages_per_second":5}}})");
+    EXPECT_DOUBLE_EQ(parse_login_result(std::get<Reply>(whole.payload))->messages_per_second, 5.0);
 }
 
 }  // namespace

@@ -132,7 +132,7 @@ TEST(SessionTest, LoginSendsConnAndParsesTheWelcome) {
     EXPECT_EQ(sent.at("CONN").at("ref"), 1);
     auto ev = s->next(1s);
     ASSERT_TRUE(ev && *ev);
-    EXPECT_TRUE(std::holds_alternative<JoinEvent>((*ev)->payload));
+    EXPECT_TRUE(std::holds_alternative<core::JoinEvent>((*ev)->payload));
 }
 
 TEST(SessionTest, CallMatchesItsRefAndQueuesEventsThatArriveFirst) {
@@ -153,7 +153,7 @@ TEST(SessionTest, CallMatchesItsRefAndQueuesEventsThatArriveFirst) {
     EXPECT_EQ(reply->ref, "1");
     auto first = s->pop_frame();
     ASSERT_TRUE(first);
-    EXPECT_TRUE(std::holds_alternative<MsgEvent>(first->payload));
+    EXPECT_TRUE(std::holds_alternative<core::MessageEvent>(first->payload));
     auto second = s->pop_frame();
     ASSERT_TRUE(second);
     EXPECT_EQ(std::get<Reply>(second->payload).ref, "99");
@@ -181,7 +181,7 @@ TEST(SessionTest, AnswersPingWithPong) {
     peer.write("{\"PING\":{}}\n");
     auto ev = s->next(2s);
     ASSERT_TRUE(ev && *ev);
-    EXPECT_TRUE(std::holds_alternative<PingEvent>((*ev)->payload));
+    EXPECT_TRUE(std::holds_alternative<core::PingEvent>((*ev)->payload));
     EXPECT_EQ(peer.read_line(), R"({"PONG":{}})");
 }
 
@@ -195,7 +195,7 @@ TEST(SessionTest, ServerCloseIsANetworkErrorAfterTheLastFrames) {
     peer.close_connection();
     auto ev = s->next(2s);
     ASSERT_TRUE(ev && *ev) << "the notice sent before the close is delivered";
-    EXPECT_TRUE(std::holds_alternative<NoticeEvent>((*ev)->payload));
+    EXPECT_TRUE(std::holds_alternative<core::NoticeEvent>((*ev)->payload));
     auto end = s->next(2s);
     ASSERT_FALSE(end);
     EXPECT_EQ(end.error().kind, ErrorKind::network);
