@@ -15,12 +15,14 @@
 #include "app/config.hpp"
 #include "app/heap_trimmer.hpp"
 #include "app/private_files.hpp"
+#include "net/codec_factory.hpp"
 #include "net/connection_registry.hpp"
 #include "net/http_listener.hpp"
 #include "net/http_service.hpp"
 #include "net/io_threads.hpp"
 #include "net/tcp_listener.hpp"
 #include "proto/irc_codec.hpp"
+#include "proto/native_codec.hpp"
 #include "server/chat_server.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -85,6 +87,13 @@ int run_server(const Config& config) {
     irc_settings.created = core::format_timestamp(clock.unix_now_ms());
     irc_settings.max_text_bytes = config.limits.max_text_bytes;
     irc_settings.max_channels_per_user = config.limits.max_channels_per_user;
+    // The one place that says which wire format each listener speaks.
+    const net::CodecFactory native_codec = []() -> std::unique_ptr<proto::Codec> {
+        return std::make_unique<proto::NativeCodec>();
+    };
+    const net::CodecFactory irc_codec = [&irc_settings]() -> std::unique_ptr<proto::Codec> {
+        return std::make_unique<proto::IrcCodec>(irc_settings);
+    };
     // Every listener binds before any says "listening", so that line means all are ready.
     if (config.http_port != 0) {
         http.emplace(
@@ -92,7 +101,8 @@ int run_server(const Config& config) {
             chat,
             http_service,
             registry,
-            asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.http_port)
+            asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.http_port),
+            native_codec
         );
     }
     if (config.port != 0) {
@@ -100,7 +110,8 @@ int run_server(const Config& config) {
             io,
             chat,
             registry,
-            asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.port)
+            asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.port),
+            native_codec
         );
     }
     if (config.irc_port != 0) {
@@ -109,9 +120,7 @@ int run_server(const Config& config) {
             chat,
             registry,
             asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.irc_port),
-            [&irc_settings]() -> std::unique_ptr<proto::Codec> {
-                return std::make_unique<proto::IrcCodec>(irc_settings);
-            },
+            irc_codec,
             proto::irc::kMaxFrameBytes
         );
     }

@@ -4,7 +4,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,9 +17,6 @@
 #include "server/link.hpp"
 
 namespace salon::net {
-
-/// Makes the codec of each new connection: which protocol a listener speaks.
-using CodecFactory = std::function<std::unique_ptr<proto::Codec>()>;
 
 /// One TCP client, served by callbacks on its I/O thread. An idle connection holds no coroutine,
 /// no read buffer and no pending operation: its descriptor sits in its thread's Poller, which
