@@ -53,7 +53,7 @@ void log_asio_failure(std::string_view what, std::exception_ptr error) {
     }
 }
 
-int run_server(const Config& config) {
+int run_server(const Config& config, std::span<const net::WebAsset> web_client) {
     spdlog::set_default_logger(spdlog::stderr_color_mt("salond"));
     spdlog::set_level(spdlog::level::from_str(config.log_level));
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
@@ -78,7 +78,7 @@ int run_server(const Config& config) {
     if (HeapTrimmer::needed()) heap_trimmer.emplace(kHeapTrimInterval, kHeapTrimGrowth);
 
     net::ConnectionRegistry registry(config.limits.max_connections_per_address);
-    net::HttpService http_service(chat, config.allowed_origins);
+    net::HttpService http_service(chat, config.allowed_origins, web_client);
     std::optional<net::TcpListener> native;
     std::optional<net::TcpListener> irc;
     std::optional<net::HttpListener> http;
@@ -187,7 +187,7 @@ int run_server(const Config& config) {
 
 }  // namespace
 
-int salond_main(int argc, char** argv) {
+int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client) {
     Config config;
 
     // The file's settings come first so that flags given on the command line override them.
@@ -346,7 +346,7 @@ int salond_main(int argc, char** argv) {
 
     if (action)
         return run_user_command(config, *action, name, admin, std::cin, std::cout, std::cerr);
-    return run_server(config);
+    return run_server(config, web_client);
 }
 
 }  // namespace salon::app
