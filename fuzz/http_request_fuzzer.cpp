@@ -24,6 +24,7 @@
 #include "net/http_service.hpp"
 #include "server/chat_server.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "web_assets.hpp"
 
 namespace {
 
@@ -82,10 +83,11 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     world->server = std::make_unique<salon::server::ChatServer>(
         world->io, salon::server::ServerSettings{}, *world->store, world->clock, 1
     );
-    world->same_origin =
-        std::make_unique<net::HttpService>(*world->server, std::vector<std::string>{});
+    world->same_origin = std::make_unique<net::HttpService>(
+        *world->server, std::vector<std::string>{}, salon::web::assets()
+    );
     world->listed = std::make_unique<net::HttpService>(
-        *world->server, std::vector<std::string>{"https://chat.example.org"}
+        *world->server, std::vector<std::string>{"https://chat.example.org"}, salon::web::assets()
     );
     return 0;
 }

@@ -5,10 +5,11 @@
 #include "app/admin.hpp"
 #include "app/config.hpp"
 #include "app/salond.hpp"
+#include "web_assets.hpp"
 
 int main(int argc, char** argv) {
     try {
-        return salon::app::salond_main(argc, argv);
+        return salon::app::salond_main(argc, argv, salon::web::assets());
     } catch (const salon::app::ConfigError& e) {
         std::cerr << "salond: configuration: " << e.what() << '\n';
         return salon::app::kExitUsage;

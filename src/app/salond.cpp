@@ -15,12 +15,14 @@
 #include "app/config.hpp"
 #include "app/heap_trimmer.hpp"
 #include "app/private_files.hpp"
+#include "net/codec_factory.hpp"
 #include "net/connection_registry.hpp"
 #include "net/http_listener.hpp"
 #include "net/http_service.hpp"
 #include "net/io_threads.hpp"
 #include "net/tcp_listener.hpp"
 #include "proto/irc_codec.hpp"
+#include "proto/native_codec.hpp"
 #include "server/chat_server.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -51,7 +53,7 @@ void log_asio_failure(std::string_view what, std::exception_ptr error) {
     }
 }
 
-int run_server(const Config& config) {
+int run_server(const Config& config, std::span<const net::WebAsset> web_client) {
     spdlog::set_default_logger(spdlog::stderr_color_mt("salond"));
     spdlog::set_level(spdlog::level::from_str(config.log_level));
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
@@ -76,7 +78,7 @@ int run_server(const Config& config) {
     if (HeapTrimmer::needed()) heap_trimmer.emplace(kHeapTrimInterval, kHeapTrimGrowth);
 
     net::ConnectionRegistry registry(config.limits.max_connections_per_address);
-    net::HttpService http_service(chat, config.allowed_origins);
+    net::HttpService http_service(chat, config.allowed_origins, web_client);
     std::optional<net::TcpListener> native;
     std::optional<net::TcpListener> irc;
     std::optional<net::HttpListener> http;
@@ -85,6 +87,13 @@ int run_server(const Config& config) {
     irc_settings.created = core::format_timestamp(clock.unix_now_ms());
     irc_settings.max_text_bytes = config.limits.max_text_bytes;
     irc_settings.max_channels_per_user = config.limits.max_channels_per_user;
+    // The one place that says which wire format each listener speaks.
+    const net::CodecFactory native_codec = []() -> std::unique_ptr<proto::Codec> {
+        return std::make_unique<proto::NativeCodec>();
+    };
+    const net::CodecFactory irc_codec = [&irc_settings]() -> std::unique_ptr<proto::Codec> {
+        return std::make_unique<proto::IrcCodec>(irc_settings);
+    };
     // Every listener binds before any says "listening", so that line means all are ready.
     if (config.http_port != 0) {
         http.emplace(
@@ -92,7 +101,8 @@ int run_server(const Config& config) {
             chat,
             http_service,
             registry,
-            asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.http_port)
+            asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.http_port),
+            native_codec
         );
     }
     if (config.port != 0) {
@@ -100,7 +110,8 @@ int run_server(const Config& config) {
             io,
             chat,
             registry,
-            asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.port)
+            asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.port),
+            native_codec
         );
     }
     if (config.irc_port != 0) {
@@ -109,9 +120,7 @@ int run_server(const Config& config) {
             chat,
             registry,
             asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.irc_port),
-            [&irc_settings]() -> std::unique_ptr<proto::Codec> {
-                return std::make_unique<proto::IrcCodec>(irc_settings);
-            },
+            irc_codec,
             proto::irc::kMaxFrameBytes
         );
     }
@@ -178,7 +187,7 @@ int run_server(const Config& config) {
 
 }  // namespace
 
-int salond_main(int argc, char** argv) {
+int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client) {
     Config config;
 
     // The file's settings come first so that flags given on the command line override them.
@@ -337,7 +346,7 @@ int salond_main(int argc, char** argv) {
 
     if (action)
         return run_user_command(config, *action, name, admin, std::cin, std::cout, std::cerr);
-    return run_server(config);
+    return run_server(config, web_client);
 }
 
 }  // namespace salon::app

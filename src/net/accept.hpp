@@ -21,8 +21,8 @@ class IoThreads;
 /// The executor of every connection: the io_context of one I/O thread (see IoThreads).
 using ConnectionExecutor = boost::asio::io_context::executor_type;
 /// A TCP socket whose handlers run on a ConnectionExecutor. The concrete executor type, rather
-/// than any_io_executor, because the socket and every operation pending on it carry a copy:
-/// 8 bytes instead of 56, twice for an idle connection.
+/// than any_io_executor, because the socket and every operation pending on it carry a copy,
+/// and the concrete one is a single pointer.
 using ConnectionSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, ConnectionExecutor>;
 
 /// A connection just accepted onto the context of one I/O thread: a non-blocking descriptor that

@@ -28,9 +28,14 @@ HttpConnection::HttpConnection(
     asio::ip::tcp::socket socket,
     server::ChatServer& server,
     HttpService& service,
-    ConnectionRegistry& registry
+    ConnectionRegistry& registry,
+    const CodecFactory& make_codec
 )
-    : stream_(std::move(socket)), server_(server), service_(service), registry_(registry) {
+    : stream_(std::move(socket)),
+      server_(server),
+      service_(service),
+      registry_(registry),
+      make_codec_(make_codec) {
     boost::system::error_code ec;
     const auto endpoint = stream_.socket().remote_endpoint(ec);
     address_ = ec ? std::string("unknown") : endpoint.address().to_string();
@@ -94,7 +99,7 @@ awaitable<void> HttpConnection::run() {
             }
             websocket_ =
                 std::make_shared<WebSocketConnection>(std::move(stream_), server_, address_);
-            co_await websocket_->run(std::move(request));
+            co_await websocket_->run(std::move(request), make_codec_());
             break;  // the WebSocket connection closed the socket
         }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "net/codec_factory.hpp"
 #include "net/connection_registry.hpp"
 #include "net/http_service.hpp"
 #include "net/websocket_connection.hpp"
@@ -24,7 +25,8 @@ public:
         boost::asio::ip::tcp::socket socket,
         server::ChatServer& server,
         HttpService& service,
-        ConnectionRegistry& registry
+        ConnectionRegistry& registry,
+        const CodecFactory& make_codec
     );
 
     /// The registry did not admit it (limit per address, or shutting down): run() reads one
@@ -48,6 +50,7 @@ private:
     server::ChatServer& server_;
     HttpService& service_;
     ConnectionRegistry& registry_;
+    const CodecFactory& make_codec_;  // the listener's: what a WebSocket on /ws speaks
     bool admitted_ = true;
     std::string address_;
     std::shared_ptr<WebSocketConnection> websocket_;  // set on upgrade; owns the socket then

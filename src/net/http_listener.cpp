@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
+#include <stdexcept>
 
 #include "net/accept.hpp"
 #include "net/http_connection.hpp"
@@ -15,13 +16,17 @@ HttpListener::HttpListener(
     server::ChatServer& server,
     HttpService& service,
     ConnectionRegistry& registry,
-    const asio::ip::tcp::endpoint& endpoint
+    const asio::ip::tcp::endpoint& endpoint,
+    CodecFactory make_codec
 )
     : threads_(threads),
       server_(server),
       service_(service),
       registry_(registry),
-      acceptor_(open_acceptor(threads.accepting(), endpoint)) {}
+      make_codec_(std::move(make_codec)),
+      acceptor_(open_acceptor(threads.accepting(), endpoint)) {
+    if (!make_codec_) throw std::invalid_argument("HttpListener: no codec factory");
+}
 
 asio::awaitable<void> HttpListener::accept_loop() {
     return accept_until_closed(threads_, acceptor_, "http", [this](AcceptedSocket accepted) {
@@ -34,8 +39,9 @@ asio::awaitable<void> HttpListener::accept_loop() {
 }
 
 void HttpListener::admit(asio::ip::tcp::socket socket) {
-    auto connection =
-        std::make_shared<HttpConnection>(std::move(socket), server_, service_, registry_);
+    auto connection = std::make_shared<HttpConnection>(
+        std::move(socket), server_, service_, registry_, make_codec_
+    );
     std::string remote = connection->address();
     if (!registry_.admit(remote, connection)) {
         spdlog::debug("{}: HTTP connection refused (limit per address, or shutting down)", remote);

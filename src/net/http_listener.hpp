@@ -4,6 +4,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "net/codec_factory.hpp"
 #include "net/connection_registry.hpp"
 #include "net/http_service.hpp"
 #include "net/io_threads.hpp"
@@ -13,14 +14,17 @@ namespace salon::net {
 
 class HttpListener {
 public:
-    /// Binds and listens at once (address reuse on, so a restart takes its port back).
+    /// Binds and listens at once (address reuse on, so a restart takes its port back). A
+    /// WebSocket on /ws speaks the protocol of a codec from `make_codec`.
     /// @throws boost::system::system_error when the address cannot be bound.
+    /// @throws std::invalid_argument when `make_codec` is empty.
     HttpListener(
         IoThreads& threads,
         server::ChatServer& server,
         HttpService& service,
         ConnectionRegistry& registry,
-        const boost::asio::ip::tcp::endpoint& endpoint
+        const boost::asio::ip::tcp::endpoint& endpoint,
+        CodecFactory make_codec
     );
 
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
@@ -39,6 +43,7 @@ private:
     server::ChatServer& server_;
     HttpService& service_;
     ConnectionRegistry& registry_;
+    CodecFactory make_codec_;
     boost::asio::ip::tcp::acceptor acceptor_;
 };
 

@@ -7,7 +7,6 @@
 
 #include "metrics/process.hpp"
 #include "metrics/salon_metrics.hpp"
-#include "net/http_assets.hpp"
 
 namespace salon::net {
 namespace http = boost::beast::http;
@@ -36,14 +35,6 @@ std::string_view path_of(std::string_view target) {
     return target.substr(0, target.find_first_of("?#"));
 }
 
-const WebAsset* find_asset(std::string_view path) {
-    if (path == "/") path = "/index.html";
-    for (const auto& asset : web_assets()) {
-        if (asset.path == path) return &asset;
-    }
-    return nullptr;
-}
-
 void set_common_headers(HttpResponse& response) {
     response.set(http::field::server, "salond");
     response.set(http::field::cache_control, "no-cache");
@@ -52,8 +43,12 @@ void set_common_headers(HttpResponse& response) {
 
 }  // namespace
 
-HttpService::HttpService(server::ChatServer& server, std::vector<std::string> allowed_origins)
-    : server_(server), allowed_origins_(std::move(allowed_origins)) {}
+HttpService::HttpService(
+    server::ChatServer& server,
+    std::vector<std::string> allowed_origins,
+    std::span<const WebAsset> web_client
+)
+    : server_(server), allowed_origins_(std::move(allowed_origins)), web_client_(web_client) {}
 
 void HttpService::limit(HttpRequestParser& parser) {
     parser.header_limit(kHeaderLimit);
@@ -152,6 +147,14 @@ HttpResponse HttpService::handle(const HttpRequest& request) const {
     if (response.result_int() >= 400) metrics::salon().http_rejected.inc();
     response.keep_alive(request.keep_alive());
     return response;
+}
+
+const WebAsset* HttpService::find_asset(std::string_view path) const {
+    if (path == "/") path = "/index.html";
+    for (const auto& asset : web_client_) {
+        if (asset.path == path) return &asset;
+    }
+    return nullptr;
 }
 
 HttpResponse HttpService::metrics() const {

@@ -1,14 +1,16 @@
-// What salond answers over HTTP: the web client, /healthz, /metrics and the /ws Origin rule.
+// What salond answers over HTTP: the web files it is given, /healthz, /metrics, the /ws Origins.
 #pragma once
 
 #include <atomic>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "net/http_assets.hpp"
 #include "server/chat_server.hpp"
 
 namespace salon::net {
@@ -38,8 +40,14 @@ public:
     static HttpResponse malformed(const boost::system::error_code& error);
 
     /// `allowed_origins`: the Origins a browser page may open /ws from; empty means the page's
-    /// own origin only (the Origin's host equals the Host header).
-    HttpService(server::ChatServer& server, std::vector<std::string> allowed_origins);
+    /// own origin only (the Origin's host equals the Host header). `web_client`: the files
+    /// served at their paths, "/" being "/index.html"; none when empty. Not copied: the table
+    /// must outlive the service.
+    HttpService(
+        server::ChatServer& server,
+        std::vector<std::string> allowed_origins,
+        std::span<const WebAsset> web_client
+    );
 
     /// Whether the request is answered by handle(), upgraded, or refused for its Origin.
     HttpRoute route(const HttpRequest& request) const;
@@ -63,9 +71,12 @@ public:
 
 private:
     HttpResponse metrics() const;
+    /// The file served at `path`, or nullptr.
+    const WebAsset* find_asset(std::string_view path) const;
 
     server::ChatServer& server_;
     std::vector<std::string> allowed_origins_;
+    std::span<const WebAsset> web_client_;
     std::atomic<bool> serving_{true};
 };
 

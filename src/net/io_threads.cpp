@@ -12,13 +12,10 @@
 namespace salon::net {
 namespace {
 
-/// The listeners' nice value. Accepting costs a few microseconds a connection, but with a fair
-/// share of a core busy with logins it falls behind a burst and the listen backlog overflows:
-/// each dropped SYN costs its client a second or more. Measured with 19,000 guests at once on
-/// one core, runs without a dropped SYN: 10 of 40 with the listeners on the I/O thread, 8 of 14
-/// on their own thread, 15 of 19 at this priority. A flood cannot turn this into the whole
-/// core: the listeners stop while 65,536 accepted connections wait for their I/O thread
-/// (accept.cpp).
+/// The listeners' nice value: accepting is cheap, but at normal priority it falls behind a burst
+/// while logins keep the core busy, and each SYN the backlog drops costs its client a second or
+/// more (docs/benchmarks.md). A flood cannot turn this into the whole core: the listeners stop
+/// while 65,536 accepted connections wait for their I/O thread (accept.cpp).
 constexpr int kListenerNice = -10;
 
 /// Raises the calling thread's priority to kListenerNice if allowed (root, CAP_SYS_NICE, or an

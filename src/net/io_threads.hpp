@@ -12,10 +12,8 @@ namespace salon::net {
 /// One io_context per I/O thread, each run by that thread alone.
 ///
 /// A connection is accepted onto one of them, in turn, and stays there: its handlers can
-/// never run at the same time, so it needs no strand. A strand per connection cost about
-/// 130 bytes (its state, and a larger executor in the socket and every pending operation)
-/// and a dispatch through it on every handler; connections sharing strands fell behind
-/// their senders, while a context's queue serves every handler in turn.
+/// never run at the same time, so it needs no strand, which would cost memory and a dispatch
+/// on every handler (docs/benchmarks.md); a context's queue serves every handler in turn.
 ///
 /// The first context also runs what is not a connection: signals, the server's own timers and
 /// its delivery strand. Listeners have a context and a thread of their own, so that accepting

@@ -17,8 +17,7 @@ namespace {
 /// Ready descriptors taken per epoll_wait, and at most kWaitsPerTurn waits per turn of the
 /// io_context; more than that wait for a posted turn, so that other handlers run in between.
 /// Large turns matter in a login storm: each turn waits behind every handler queued since the
-/// last, and 19,000 guests at once took 3.3-4.4 s of the core to log in with one wait of 256
-/// per turn, against 2.6-2.7 s with these.
+/// last, so fewer, larger turns log everyone in sooner (docs/benchmarks.md).
 constexpr int kEventsPerWait = 512;
 constexpr int kWaitsPerTurn = 8;
 

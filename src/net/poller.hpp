@@ -30,10 +30,10 @@ private:
 /// io_context's own reactor as a single descriptor.
 ///
 /// Why not Asio's socket for them: Asio gives every registered descriptor a state of its own
-/// (a mutex and an operation queue per direction, 168 bytes from its pool) and every idle
-/// connection waiting for input a pending wait operation with its handler (about 150 bytes),
-/// a third of what an idle connection cost. Here a connection is a pointer in the kernel's
-/// epoll item, registered once, edge-triggered, for input and output together.
+/// (a mutex and an operation queue per direction) and every idle connection waiting for input
+/// a pending wait operation with its handler, a large share of what an idle connection costs
+/// (docs/benchmarks.md). Here a connection is a pointer in the kernel's epoll item, registered
+/// once, edge-triggered, for input and output together.
 ///
 /// Not thread-safe: watch() and forget() run on the context's thread, where the targets are
 /// called.
@@ -59,10 +59,10 @@ public:
     /// target must not be queued already, and must live until its turn.
     ///
     /// Why a queue of turns and not a post each: a post allocates its handler, so a burst of
-    /// readiness (19,000 idle connections answering their PINGs together) held an allocation
-    /// per connection at once; and why not run them at once: past saturation, a few hundred
-    /// readers served in one go starved every other handler, and senders waited seconds. A
-    /// handler takes kTurnsPerHandler turns, then lets the rest of the queue run.
+    /// readiness (every idle connection answering its PING at once) would hold an allocation
+    /// per connection; and why not run them at once: hundreds of readers served in one go
+    /// starve every other handler. A handler takes kTurnsPerHandler turns, then lets the rest
+    /// of the queue run.
     void defer(Pollable& target) noexcept;
 
 private:

@@ -40,9 +40,9 @@ protected:
 ///
 /// The watchdog is a deadline in one timing wheel per io_context (WatchdogService), not a timer
 /// per connection: an Asio timer costs every connection its own executor, per-timer state, a
-/// pending wait operation and a slot in the timer heap, about 0.5 KB in all, while a deadline
-/// in the wheel costs three words. The wheel's tick posts watchdog_tick() to the thread of a
-/// connection whose deadline passed, and only then is anything decided.
+/// pending wait operation and a slot in the timer heap, while a deadline in the wheel costs
+/// three words. The wheel's tick posts watchdog_tick() to the thread of a connection whose
+/// deadline passed, and only then is anything decided.
 ///
 /// Not thread-safe: every member is used on the connection's thread, except that the
 /// WatchdogService reads the deadline under its own lock.
@@ -135,8 +135,7 @@ private:
     bool closing_ = false;
     bool expired_ = false;
     bool watching_ = false;
-    // Out of line: only a closing connection has one, and 8 bytes instead of a std::string's 32
-    // keep every idle connection smaller.
+    // Out of line: only a closing connection has one, and every idle connection stays smaller.
     std::unique_ptr<std::string> close_reason_;
 };
 

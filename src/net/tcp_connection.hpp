@@ -4,7 +4,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,9 +17,6 @@
 #include "server/link.hpp"
 
 namespace salon::net {
-
-/// Makes the codec of each new connection: which protocol a listener speaks.
-using CodecFactory = std::function<std::unique_ptr<proto::Codec>()>;
 
 /// One TCP client, served by callbacks on its I/O thread. An idle connection holds no coroutine,
 /// no read buffer and no pending operation: its descriptor sits in its thread's Poller, which
@@ -125,8 +121,7 @@ private:
     std::unique_ptr<Partial> partial_;
     server::FrameQueue unsent_;  // taken from the Outbox, not yet fully written
     // Bytes of unsent_.front() already written: within one frame, which the Outbox admits only
-    // within the send-queue bound. 32 bits, with the flags packed beside them, keep every
-    // connection 16 bytes smaller.
+    // within the send-queue bound, so 32 bits suffice, and they pack with the fd and flags below.
     std::uint32_t unsent_offset_ = 0;
     int fd_;  // -1 once ended
     Reader reader_ = Reader::waiting;

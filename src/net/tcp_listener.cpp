@@ -3,10 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
+#include <stdexcept>
 
 #include "net/accept.hpp"
 #include "net/tcp_connection.hpp"
-#include "proto/native_codec.hpp"
 
 namespace salon::net {
 namespace asio = boost::asio;
@@ -22,13 +22,13 @@ TcpListener::TcpListener(
     : threads_(threads),
       server_(server),
       registry_(registry),
-      make_codec_(make_codec ? std::move(make_codec) : []() -> std::unique_ptr<proto::Codec> {
-          return std::make_unique<proto::NativeCodec>();
-      }),
+      make_codec_(std::move(make_codec)),
       max_frame_bytes_(
           max_frame_bytes != 0 ? max_frame_bytes : server.settings().limits.max_frame_bytes
       ),
-      acceptor_(open_acceptor(threads.accepting(), endpoint)) {}
+      acceptor_(open_acceptor(threads.accepting(), endpoint)) {
+    if (!make_codec_) throw std::invalid_argument("TcpListener: no codec factory");
+}
 
 asio::awaitable<void> TcpListener::accept_loop() {
     return accept_until_closed(threads_, acceptor_, "tcp", [this](AcceptedSocket socket) {

@@ -4,6 +4,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "net/codec_factory.hpp"
 #include "net/connection_registry.hpp"
 #include "net/io_threads.hpp"
 #include "net/tcp_connection.hpp"
@@ -13,14 +14,17 @@ namespace salon::net {
 
 class TcpListener {
 public:
-    /// Binds and listens at once (address reuse on, so a restart takes its port back).
+    /// Binds and listens at once (address reuse on, so a restart takes its port back). Each
+    /// connection speaks the protocol of a codec from `make_codec`; `max_frame_bytes` 0 means
+    /// the server's limit.
     /// @throws boost::system::system_error when the address cannot be bound.
+    /// @throws std::invalid_argument when `make_codec` is empty.
     TcpListener(
         IoThreads& threads,
         server::ChatServer& server,
         ConnectionRegistry& registry,
         const boost::asio::ip::tcp::endpoint& endpoint,
-        CodecFactory make_codec = nullptr,
+        CodecFactory make_codec,
         std::size_t max_frame_bytes = 0
     );
 
@@ -38,7 +42,7 @@ private:
     IoThreads& threads_;
     server::ChatServer& server_;
     ConnectionRegistry& registry_;
-    CodecFactory make_codec_;  ///< the native codec unless told otherwise
+    CodecFactory make_codec_;
     std::size_t max_frame_bytes_;
     boost::asio::ip::tcp::acceptor acceptor_;
 };

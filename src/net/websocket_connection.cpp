@@ -36,7 +36,7 @@ WebSocketConnection::WebSocketConnection(
       driver_(ws_.get_executor(), server, *this),
       writer_signal_(ws_.get_executor()) {}
 
-awaitable<void> WebSocketConnection::run(Request upgrade) {
+awaitable<void> WebSocketConnection::run(Request upgrade, std::unique_ptr<proto::Codec> codec) {
     using namespace asio::experimental::awaitable_operators;
     auto self = shared_from_this();
     beast::get_lowest_layer(ws_).expires_never();  // the watchdog owns timing from here on
@@ -60,7 +60,7 @@ awaitable<void> WebSocketConnection::run(Request upgrade) {
     const metrics::GaugeScope counted(metrics::salon().websocket_connections);
     metrics::salon().websocket_accepted.inc();
 
-    session_ = server_.open_session(weak_from_this(), address_);
+    session_ = server_.open_session(weak_from_this(), address_, std::move(codec));
     driver_.heard();
     // A ping or pong from the peer is a sign of life like any frame, unless it comes in the
     // middle of a message that must complete first. Runs inside our reads, on the connection's

@@ -1,4 +1,5 @@
-// The native protocol over WebSocket: one JSON object per text message, the same Session as TCP.
+// A chat protocol over WebSocket, as the listener's codec says: one frame per text message,
+// the same Session as TCP.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "net/session_driver.hpp"
+#include "proto/codec.hpp"
 #include "server/chat_server.hpp"
 #include "server/link.hpp"
 
@@ -36,9 +38,9 @@ public:
         boost::beast::tcp_stream stream, server::ChatServer& server, std::string address
     );
 
-    /// Completes the handshake for `upgrade`, then serves the connection until it closes.
-    /// Call once, on the stream's thread.
-    boost::asio::awaitable<void> run(Request upgrade);
+    /// Completes the handshake for `upgrade`, then serves the connection in `codec`'s protocol
+    /// until it closes. Call once, on the stream's thread.
+    boost::asio::awaitable<void> run(Request upgrade, std::unique_ptr<proto::Codec> codec);
 
     void close_after_flush(std::string reason) override;
     void wake_writer() override;

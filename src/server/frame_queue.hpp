@@ -15,12 +15,10 @@ using Frame = std::shared_ptr<const std::string>;
 /// A FIFO of frames kept in blocks of kBlockFrames (512 bytes each). Pushing never moves what
 /// is queued, handing a whole queue over is O(1) (splice), and an empty queue holds no memory.
 ///
-/// Why not a std::vector: a connection's batch was a vector that grew frame by frame and was
-/// given back once written (an idle connection must not keep one), so at workload 1's
-/// saturation every fan-out round reallocated and copied each of 1,000 members' vectors several
-/// times into memory the allocator had just returned to the system: a quarter of salond's CPU
-/// went to storing frame pointers into fresh pages. Blocks are all one small size, which the
-/// allocator keeps and hands out again warm.
+/// Why not a std::vector: an idle connection must not keep its batch, so a vector would be
+/// given back once written and regrown frame by frame, reallocated and copied, on every
+/// fan-out round. Blocks are all one small size, which the allocator keeps and hands out again
+/// warm (docs/benchmarks.md).
 ///
 /// Not thread-safe.
 class FrameQueue {

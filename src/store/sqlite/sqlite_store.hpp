@@ -51,11 +51,10 @@ class SqliteConnection;
 /// parse (a file edited by hand or damaged) throws StorageError naming the table and the value.
 ///
 /// Checkpoints run on a thread of their own. SQLite's automatic checkpoint runs inside the
-/// commit that crosses its threshold, so that commit, and every write queued behind it, waited
-/// for the WAL and the database file to be copied and synced: 16-29 ms on this project's test
-/// machine, every second under steady chat. The checkpointer copies while the writer goes on,
-/// then takes the writer's lock only to copy what was committed meanwhile, so that the WAL can
-/// start over from its beginning.
+/// commit that crosses its threshold, so that commit, and every write queued behind it, would
+/// wait for the WAL and the database file to be copied and synced. The checkpointer copies
+/// while the writer goes on, then takes the writer's lock only to copy what was committed
+/// meanwhile, so that the WAL can start over from its beginning.
 class SqliteStore final : public Store {
 public:
     /// Opens (creating the file and its parent directory if missing) and migrates the schema.
