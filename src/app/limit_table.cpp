@@ -231,6 +231,18 @@ std::string out_of_range(const LimitSpec& spec) {
     return fmt::format("{} must be {}", spec.key, range);
 }
 
+std::string spelled(const LimitValue& value) {
+    return std::visit([](const auto& v) { return fmt::format("{}", v); }, value);
+}
+
+/// The word after the flag in the docs: N for a whole number, X for any number, S for seconds,
+/// the choices for a name.
+std::string placeholder(const LimitSpec& spec) {
+    if (spec.unit == LimitUnit::choice) return fmt::format("{}", fmt::join(spec.choices, "\\|"));
+    if (spec.unit == LimitUnit::seconds) return "S";
+    return std::holds_alternative<std::size_t core::Limits::*>(spec.field) ? "N" : "X";
+}
+
 }  // namespace
 
 std::span<const LimitSpec> limit_table() {
@@ -303,6 +315,29 @@ std::string limit_help(const LimitSpec& spec) {
     std::erase(help, '`');
     if (spec.unit == LimitUnit::count || spec.unit == LimitUnit::choice) return help;
     return fmt::format("{} [{}]", help, unit_name(spec.unit));
+}
+
+std::string limits_markdown() {
+    std::string out =
+        "| flag | TOML | default | unit | allowed | meaning |\n"
+        "|---|---|---|---|---|---|\n";
+    for (const auto& spec : kTable) {
+        const std::string allowed = spec.unit == LimitUnit::choice
+                                        ? fmt::format("`{}`", fmt::join(spec.choices, "`, `"))
+                                        : range_text(spec, "–", "≥ ");
+        out += fmt::format(
+            "| `{} {}` | `[{}] {}` | `{}` | {} | {} | {} |\n",
+            spec.flag,
+            placeholder(spec),
+            spec.section,
+            spec.key,
+            spelled(limit_value(spec, kDefaults)),
+            unit_name(spec.unit),
+            allowed,
+            spec.description
+        );
+    }
+    return out;
 }
 
 }  // namespace salon::app

@@ -69,4 +69,7 @@ std::string_view channel_creation_name(core::ChannelCreation policy);
 /// The description for `--help`: without Markdown code marks, with the unit.
 std::string limit_help(const LimitSpec& spec);
 
+/// The Markdown table of docs/configuration.md's "Limits" section.
+std::string limits_markdown();
+
 }  // namespace salon::app

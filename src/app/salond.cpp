@@ -277,6 +277,12 @@ int salond_main(int argc, char** argv) {
         ->capture_default_str();
 
     LimitFlags limit_flags(app, config.limits);
+    bool print_limits_markdown = false;
+    app.add_flag(
+        "--print-limits-markdown",
+        print_limits_markdown,
+        "print the limits table of docs/configuration.md and exit"
+    );
 
     auto* user =
         app.add_subcommand("user", "manage accounts in the data dir")->require_subcommand(1);
@@ -308,6 +314,10 @@ int salond_main(int argc, char** argv) {
     config.data_dir = data_dir;
     config.registration_open = registration == "open";
     config.sync_full = sync == "full";
+    if (print_limits_markdown) {
+        std::cout << limits_markdown();
+        return kExitOk;
+    }
     limit_flags.apply(config.limits);
     validate(config);
 

@@ -181,6 +181,19 @@ TEST_F(ConfigFileTest, TheShippedExampleFileListsEveryLimit) {
     }
 }
 
+TEST(LimitTableTest, TheDocsListTheLimitsAsTheTableDoes) {
+    const std::string doc = read_text(source_file("docs/configuration.md"));
+    const auto begin_marker = doc.find("<!-- limits table: begin");
+    const auto end_marker = doc.find("<!-- limits table: end -->");
+    ASSERT_NE(begin_marker, std::string::npos) << "docs/configuration.md lost its begin marker";
+    ASSERT_NE(end_marker, std::string::npos) << "docs/configuration.md lost its end marker";
+    const auto begin = doc.find('\n', begin_marker) + 1;
+    ASSERT_LE(begin, end_marker);
+    EXPECT_EQ(doc.substr(begin, end_marker - begin), limits_markdown())
+        << "put the output of `salond --print-limits-markdown` between the markers of "
+           "docs/configuration.md";
+}
+
 TEST(LimitTableTest, EachFlagIsItsKeyWithDashesAndNoKeyRepeats) {
     std::set<std::string_view> keys;
     for (const auto& spec : limit_table()) {
