@@ -127,8 +127,6 @@ int run_server(const Config& config) {
     proto::IrcSettings irc_settings;
     irc_settings.version = SALON_VERSION;
     irc_settings.created = core::format_timestamp(clock.unix_now_ms());
-    irc_settings.max_text_bytes = config.limits.max_text_bytes;
-    irc_settings.max_channels_per_user = config.limits.max_channels_per_user;
     // Every listener binds before any says "listening", so that line means all are ready.
     if (config.http_port != 0) {
         http.emplace(
