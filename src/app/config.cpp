@@ -6,8 +6,14 @@
 #include <set>
 #include <utility>
 
+#include "app/limit_table.hpp"
+
 namespace salon::app {
 namespace {
+
+/// What a native frame carries besides its text (verb, ref, channel name, JSON syntax): the
+/// frame limit must leave this much room above the text limit.
+constexpr std::size_t kFrameHeadroomBytes = 256;
 
 /// Reads one TOML table's keys into the config, remembering which keys it knew.
 class TableReader {
@@ -19,47 +25,60 @@ public:
         }
     }
 
+    /// Reads `key` into `target` if the table has it; says whether it did.
     template <typename T>
-    void read(std::string_view key, T& target) {
+    bool read(std::string_view key, T& target) {
         known_.insert(std::string(key));
-        if (table_ == nullptr) return;
+        if (table_ == nullptr) return false;
         const toml::node* node = table_->get(key);
-        if (node == nullptr) return;
+        if (node == nullptr) return false;
         // Types are checked strictly: toml++ would read `true` as 1 and 70000 into a uint16_t.
         if constexpr (std::is_same_v<T, std::string>) {
             if (node->is_string()) {
                 target = *node->value<std::string>();
-                return;
+                return true;
             }
         } else if constexpr (std::is_same_v<T, bool>) {
             if (node->is_boolean()) {
                 target = *node->value<bool>();
-                return;
+                return true;
             }
         } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
             if (const auto* array = node->as_array();
                 array && (array->empty() || array->is_homogeneous<std::string>())) {
                 target.clear();
                 for (const auto& item : *array) target.push_back(*item.value<std::string>());
-                return;
+                return true;
             }
         } else if constexpr (std::is_floating_point_v<T>) {
             if (node->is_number()) {
                 target = static_cast<T>(*node->value<double>());
-                return;
+                return true;
             }
         } else {
             if (node->is_integer()) {
                 const auto v = *node->value<std::int64_t>();
                 if (v >= 0 && std::in_range<T>(v)) {
                     target = static_cast<T>(v);
-                    return;
+                    return true;
                 }
             }
         }
         throw ConfigError(
             fmt::format("[{}] {} has the wrong type or a value out of range", section_, key)
         );
+    }
+
+    /// Reads the limits of the table whose section this is.
+    void read_limits(core::Limits& limits) {
+        for (const auto& spec : limit_table()) {
+            if (spec.section != section_) continue;
+            auto value = limit_value(spec, limits);
+            if (!std::visit([&](auto& v) { return read(spec.key, v); }, value)) continue;
+            if (auto error = set_limit_value(spec, limits, value)) {
+                throw ConfigError(fmt::format("[{}] {}", section_, *error));
+            }
+        }
     }
 
     void reject_unknown() const {
@@ -96,7 +115,6 @@ void apply_table(Config& config, const toml::table& root, std::string_view sourc
     TableReader server(root, "server");
     std::string data_dir = config.data_dir.string();
     std::string registration = config.registration_open ? "open" : "closed";
-    std::string channel_creation(channel_creation_name(config.limits.channel_creation));
     server.read("bind", config.bind);
     server.read("port", config.port);
     server.read("http_port", config.http_port);
@@ -106,13 +124,12 @@ void apply_table(Config& config, const toml::table& root, std::string_view sourc
     server.read("threads", config.threads);
     server.read("log_level", config.log_level);
     server.read("registration", registration);
-    server.read("channel_creation", channel_creation);
+    server.read_limits(config.limits);
     server.reject_unknown();
     config.data_dir = data_dir;
     if (registration != "open" && registration != "closed")
         throw ConfigError("[server] registration must be \"open\" or \"closed\"");
     config.registration_open = registration == "open";
-    config.limits.channel_creation = parse_channel_creation(channel_creation);
 
     TableReader storage(root, "storage");
     std::string sync = config.sync_full ? "full" : "normal";
@@ -123,27 +140,8 @@ void apply_table(Config& config, const toml::table& root, std::string_view sourc
     config.sync_full = sync == "full";
 
     TableReader limits(root, "limits");
-    auto& l = config.limits;
-    double idle_seconds = std::chrono::duration<double>(l.idle_timeout).count();
-    double login_seconds = std::chrono::duration<double>(l.login_timeout).count();
-    limits.read("max_frame_bytes", l.max_frame_bytes);
-    limits.read("max_text_bytes", l.max_text_bytes);
-    limits.read("max_channels_per_user", l.max_channels_per_user);
-    limits.read("max_connections_per_address", l.max_connections_per_address);
-    limits.read("messages_per_second", l.messages_per_second);
-    limits.read("message_burst", l.message_burst);
-    limits.read("rate_limit_strikes", l.rate_limit_strikes);
-    limits.read("idle_timeout", idle_seconds);
-    limits.read("login_timeout", login_seconds);
-    limits.read("send_queue_bytes", l.send_queue_bytes);
-    limits.read("failed_logins_per_minute", l.failed_logins_per_minute);
-    limits.read("history_on_join", l.history_on_join);
-    limits.read("max_channels", l.max_channels);
-    limits.read("channels_created_per_minute", l.channels_created_per_minute);
-    limits.read("channel_creation_burst", l.channel_creation_burst);
+    limits.read_limits(config.limits);
     limits.reject_unknown();
-    l.idle_timeout = timeout_from_seconds("idle_timeout", idle_seconds);
-    l.login_timeout = timeout_from_seconds("login_timeout", login_seconds);
 
     TableReader passwords(root, "passwords");
     std::size_t memory_kib = config.password.mem_bytes / 1024;
@@ -175,61 +173,17 @@ void apply_config_text(Config& config, std::string_view toml, std::string_view s
     apply_table(config, root, source);
 }
 
-core::ChannelCreation parse_channel_creation(std::string_view text) {
-    using core::ChannelCreation;
-    for (auto policy :
-         {ChannelCreation::open, ChannelCreation::registered, ChannelCreation::admins})
-        if (text == channel_creation_name(policy)) return policy;
-    throw ConfigError("channel_creation must be \"open\", \"registered\" or \"admins\"");
-}
-
-std::string_view channel_creation_name(core::ChannelCreation policy) {
-    switch (policy) {
-        case core::ChannelCreation::registered:
-            return "registered";
-        case core::ChannelCreation::admins:
-            return "admins";
-        case core::ChannelCreation::open:
-            break;
-    }
-    return "open";
-}
-
-std::chrono::milliseconds timeout_from_seconds(std::string_view name, double seconds) {
-    constexpr double kMinSeconds = 0.2;
-    constexpr double kMaxSeconds = 24 * 60 * 60;
-    if (!(seconds >= kMinSeconds && seconds <= kMaxSeconds)) {
-        throw ConfigError(fmt::format("{} must be between 0.2 and 86400 seconds", name));
-    }
-    return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
-}
-
 void validate(const Config& config) {
     const auto& l = config.limits;
-    if (l.max_frame_bytes < 256) throw ConfigError("max_frame_bytes must be at least 256");
-    if (l.max_text_bytes < 1 || l.max_text_bytes > 4096)
-        throw ConfigError("max_text_bytes must be 1 to 4096 (PROTOCOL.md)");
-    if (l.max_text_bytes + 256 > l.max_frame_bytes)
-        throw ConfigError("max_frame_bytes must leave room for a full text (max_text_bytes + 256)");
-    if (l.max_channels_per_user < 1) throw ConfigError("max_channels_per_user must be at least 1");
-    if (l.max_connections_per_address < 1)
-        throw ConfigError("max_connections_per_address must be at least 1");
-    if (!(l.messages_per_second > 0) || !(l.message_burst >= 1))
-        throw ConfigError("messages_per_second must be > 0 and message_burst >= 1");
-    if (l.rate_limit_strikes < 1) throw ConfigError("rate_limit_strikes must be at least 1");
-    if (l.idle_timeout < std::chrono::milliseconds(200))
-        throw ConfigError("idle_timeout must be at least 0.2 seconds");
-    if (l.login_timeout < std::chrono::milliseconds(200))
-        throw ConfigError("login_timeout must be at least 0.2 seconds");
-    if (l.send_queue_bytes < 4096) throw ConfigError("send_queue_bytes must be at least 4096");
-    if (!(l.failed_logins_per_minute > 0))
-        throw ConfigError("failed_logins_per_minute must be > 0");
-    if (l.history_on_join > l.history_page_max)
-        throw ConfigError("history_on_join must be at most 200");
-    if (l.max_channels < 1) throw ConfigError("max_channels must be at least 1");
-    if (!(l.channels_created_per_minute > 0) || !(l.channel_creation_burst >= 1))
-        throw ConfigError("channels_created_per_minute must be > 0 and channel_creation_burst >= 1"
-        );
+    for (const auto& spec : limit_table()) {
+        if (auto error = range_error(spec, l)) throw ConfigError(*error);
+    }
+    if (l.max_text_bytes + kFrameHeadroomBytes > l.max_frame_bytes) {
+        throw ConfigError(fmt::format(
+            "max_frame_bytes must leave room for a full text (max_text_bytes + {})",
+            kFrameHeadroomBytes
+        ));
+    }
     if (config.password.ops < 1 || config.password.mem_bytes < 8 * 1024)
         throw ConfigError("argon2 needs ops >= 1 and at least 8 KiB");
     static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error", "off"};

@@ -1,7 +1,6 @@
 // salond's settings: embedded defaults, then a TOML file (--config), then command-line flags.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -42,15 +41,8 @@ void apply_config_file(Config& config, const std::filesystem::path& file);
 /// The same for TOML text; `source` names it in error messages. @throws ConfigError
 void apply_config_text(Config& config, std::string_view toml, std::string_view source);
 
-/// Checks values that no single option can check alone. @throws ConfigError
+/// Checks every limit against its range (app/limit_table.hpp) and the values that no single
+/// option can check alone. @throws ConfigError
 void validate(const Config& config);
-
-/// `open`, `registered` or `admins` as a policy. @throws ConfigError for anything else
-core::ChannelCreation parse_channel_creation(std::string_view text);
-std::string_view channel_creation_name(core::ChannelCreation policy);
-
-/// The timeout setting `name` given in seconds, as a duration. @throws ConfigError outside
-/// 0.2 s to 1 day (and for NaN or infinity, which no cast may see).
-std::chrono::milliseconds timeout_from_seconds(std::string_view name, double seconds);
 
 }  // namespace salon::app

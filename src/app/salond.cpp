@@ -14,6 +14,7 @@
 #include "app/admin.hpp"
 #include "app/config.hpp"
 #include "app/heap_trimmer.hpp"
+#include "app/limit_table.hpp"
 #include "app/private_files.hpp"
 #include "net/codec_factory.hpp"
 #include "net/connection_registry.hpp"
@@ -53,6 +54,49 @@ void log_asio_failure(std::string_view what, std::exception_ptr error) {
     }
 }
 
+/// A flag for every row of the limit table. Each is bound to the limit's value as flags spell
+/// it, starting from `limits` so that --help shows what the file set; apply() sets the limits
+/// given on the command line.
+class LimitFlags {
+public:
+    LimitFlags(CLI::App& app, const core::Limits& limits) {
+        const auto table = limit_table();
+        // Every value is in place before any is bound: CLI11 keeps references to them.
+        values_.reserve(table.size());
+        for (const auto& spec : table) values_.push_back(limit_value(spec, limits));
+        for (std::size_t i = 0; i < table.size(); ++i) {
+            const auto& spec = table[i];
+            auto* option = std::visit(
+                [&](auto& value) {
+                    return app.add_option(std::string(spec.flag), value, limit_help(spec));
+                },
+                values_[i]
+            );
+            option->capture_default_str();
+            if (!spec.choices.empty()) {
+                option->check(CLI::IsMember(
+                    std::vector<std::string>(spec.choices.begin(), spec.choices.end())
+                ));
+            }
+            options_.push_back(option);
+        }
+    }
+
+    /// @throws ConfigError for a duration outside its range
+    void apply(core::Limits& limits) const {
+        const auto table = limit_table();
+        for (std::size_t i = 0; i < table.size(); ++i) {
+            if (options_[i]->count() == 0) continue;
+            if (auto error = set_limit_value(table[i], limits, values_[i]))
+                throw ConfigError(*error);
+        }
+    }
+
+private:
+    std::vector<LimitValue> values_;
+    std::vector<CLI::Option*> options_;
+};
+
 int run_server(const Config& config, std::span<const net::WebAsset> web_client) {
     spdlog::set_default_logger(spdlog::stderr_color_mt("salond"));
     spdlog::set_level(spdlog::level::from_str(config.log_level));
@@ -85,8 +129,6 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     proto::IrcSettings irc_settings;
     irc_settings.version = SALON_VERSION;
     irc_settings.created = core::format_timestamp(clock.unix_now_ms());
-    irc_settings.max_text_bytes = config.limits.max_text_bytes;
-    irc_settings.max_channels_per_user = config.limits.max_channels_per_user;
     // The one place that says which wire format each listener speaks.
     const net::CodecFactory native_codec = []() -> std::unique_ptr<proto::Codec> {
         return std::make_unique<proto::NativeCodec>();
@@ -234,14 +276,6 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
     app.add_option("--registration", registration, "whether clients may REGISTER accounts")
         ->check(CLI::IsMember({"open", "closed"}))
         ->capture_default_str();
-    std::string channel_creation(channel_creation_name(config.limits.channel_creation));
-    app.add_option(
-           "--channel-creation",
-           channel_creation,
-           "who may create channels: open (guests' channels are temporary), registered, admins"
-    )
-        ->check(CLI::IsMember({"open", "registered", "admins"}))
-        ->capture_default_str();
     std::string sync = config.sync_full ? "full" : "normal";
     app.add_option(
            "--sync", sync, "storage durability: normal (survives a crash) or full (power loss)"
@@ -249,65 +283,13 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
         ->check(CLI::IsMember({"normal", "full"}))
         ->capture_default_str();
 
-    auto& l = config.limits;
-    double idle_seconds = std::chrono::duration<double>(l.idle_timeout).count();
-    double login_seconds = std::chrono::duration<double>(l.login_timeout).count();
-    app.add_option("--max-frame-bytes", l.max_frame_bytes, "longest frame")->capture_default_str();
-    app.add_option("--max-text-bytes", l.max_text_bytes, "longest message text")
-        ->capture_default_str();
-    app.add_option(
-           "--max-channels-per-user", l.max_channels_per_user, "channels one user may be in"
-    )
-        ->capture_default_str();
-    app.add_option(
-           "--max-connections-per-address", l.max_connections_per_address, "connections from one IP"
-    )
-        ->capture_default_str();
-    app.add_option(
-           "--messages-per-second", l.messages_per_second, "requests per second per connection"
-    )
-        ->capture_default_str();
-    app.add_option("--message-burst", l.message_burst, "requests allowed in a burst")
-        ->capture_default_str();
-    app.add_option(
-           "--rate-limit-strikes",
-           l.rate_limit_strikes,
-           "rate_limited answers in a row before disconnect"
-    )
-        ->capture_default_str();
-    app.add_option(
-           "--idle-timeout", idle_seconds, "seconds of silence before PING, twice that before close"
-    )
-        ->capture_default_str();
-    app.add_option(
-           "--login-timeout", login_seconds, "seconds from connecting to logging in, then close"
-    )
-        ->capture_default_str();
-    app.add_option(
-           "--send-queue-bytes",
-           l.send_queue_bytes,
-           "bytes queued for a client before it is dropped"
-    )
-        ->capture_default_str();
-    app.add_option(
-           "--failed-logins-per-minute",
-           l.failed_logins_per_minute,
-           "failed logins per address per minute"
-    )
-        ->capture_default_str();
-
-    app.add_option("--max-channels", l.max_channels, "channels the server holds at most")
-        ->capture_default_str();
-    app.add_option(
-           "--channels-created-per-minute",
-           l.channels_created_per_minute,
-           "new channels per minute per address and per account"
-    )
-        ->capture_default_str();
-    app.add_option(
-           "--channel-creation-burst", l.channel_creation_burst, "new channels allowed in a burst"
-    )
-        ->capture_default_str();
+    LimitFlags limit_flags(app, config.limits);
+    bool print_limits_markdown = false;
+    app.add_flag(
+        "--print-limits-markdown",
+        print_limits_markdown,
+        "print the limits table of docs/configuration.md and exit"
+    );
 
     auto* user =
         app.add_subcommand("user", "manage accounts in the data dir")->require_subcommand(1);
@@ -339,9 +321,11 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
     config.data_dir = data_dir;
     config.registration_open = registration == "open";
     config.sync_full = sync == "full";
-    l.channel_creation = parse_channel_creation(channel_creation);
-    l.idle_timeout = timeout_from_seconds("idle_timeout", idle_seconds);
-    l.login_timeout = timeout_from_seconds("login_timeout", login_seconds);
+    if (print_limits_markdown) {
+        std::cout << limits_markdown();
+        return kExitOk;
+    }
+    limit_flags.apply(config.limits);
     validate(config);
 
     if (action)

@@ -1,4 +1,5 @@
-// Every operator-tunable limit, with its unit and default, in one place.
+// Every operator-tunable limit, with its unit and default, in one place. The flag, the TOML key
+// and the allowed range of each are rows of src/app/limit_table.cpp.
 #pragma once
 
 #include <chrono>
@@ -27,7 +28,7 @@ struct Limits {
     double message_burst = 40.0;
     /// Consecutive `rate_limited` answers after which the connection is closed.
     std::size_t rate_limit_strikes = 20;
-    /// Silence after which the server sends PING; the same again without an answer closes.
+    /// Silence after which the connection is closed; the server sends PING at half of it.
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(120)};
     /// Time from connecting to logging in; then `NOTICE login_timeout` and the close.
     std::chrono::milliseconds login_timeout{std::chrono::seconds(30)};
@@ -36,7 +37,8 @@ struct Limits {
     std::size_t send_queue_bytes = 1024 * 1024;
     /// Failed logins per minute from one address before further attempts get `rate_limited`.
     double failed_logins_per_minute = 10.0;
-    /// Messages replayed as the HISTORY event on join, and the most one HISTORY page returns.
+    /// Messages replayed as the HISTORY event on join, and the most one HISTORY page returns
+    /// (not tunable: PROTOCOL.md states it).
     std::size_t history_on_join = 50;
     std::size_t history_page_max = 200;
     /// Who may create channels; channels the server holds at most (`too_many_channels`); new

@@ -527,8 +527,8 @@ std::string IrcCodec::welcome(const core::LoginResult& r) const {
     // What one IRC line can carry after the command and its target; longer texts set by other
     // clients are cut when shown here.
     const std::string text_limit =
-        std::to_string(std::min<std::size_t>(settings_.max_text_bytes, kMaxLineTextBytes));
-    const std::string chanlimit = "CHANLIMIT=#:" + std::to_string(settings_.max_channels_per_user);
+        std::to_string(std::min<std::size_t>(r.max_text_bytes, kMaxLineTextBytes));
+    const std::string chanlimit = "CHANLIMIT=#:" + std::to_string(r.max_channels_per_user);
     const std::string awaylen = "AWAYLEN=" + text_limit;
     const std::string kicklen = "KICKLEN=" + text_limit;
     const std::string topiclen = "TOPICLEN=" + text_limit;

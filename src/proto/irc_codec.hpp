@@ -17,7 +17,8 @@
 
 namespace salon::proto {
 
-/// What every IRC connection of a server shares.
+/// What every IRC connection of a server shares. The limits it advertises (ISUPPORT) come with
+/// each login's core::LoginResult, as the native protocol sends them.
 struct IrcSettings {
     std::string server_name =
         "salond.local";  ///< the source of server lines; has a dot, as IRC wants
@@ -28,8 +29,6 @@ struct IrcSettings {
         "Welcome to Salon, a chat server that also speaks IRC.",
         "Channels are shared with the native and web clients: #home is home.",
         "A nick that is not a registered account is a guest; accounts log in with SASL or PASS."};
-    std::size_t max_text_bytes = 4096;
-    std::size_t max_channels_per_user = 100;
 };
 
 /// IRCv3 capabilities this server offers, as bits of IrcCodec's capability set.

@@ -99,6 +99,9 @@ TEST(ServerCli, BadArgumentsExitNonZeroWithAMessage) {
     for (auto args : std::vector<std::vector<std::string>>{
              {"--port", "not-a-port"},
              {"--registration", "maybe"},
+             {"--channel-creation", "guests"},
+             {"--max-text-bytes", "5000"},
+             {"--idle-timeout", "1e300"},
              {"--no-such-flag"},
              {"--config", "/nonexistent/salond.toml"},
          }) {

@@ -6,9 +6,14 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <set>
+#include <sstream>
 
+#include "app/limit_table.hpp"
 #include "temp_dir.hpp"
 
 namespace salon::app {
@@ -122,10 +127,20 @@ argon2_memory_kib = 8192
     EXPECT_NO_THROW(validate(c));
 }
 
+/// A file of the source tree, by its path from the top.
+fs::path source_file(std::string_view name) {
+    return fs::path(SALON_SOURCE_DIR) / name;
+}
+
+std::string read_text(const fs::path& file) {
+    std::ifstream in(file);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
 TEST_F(ConfigFileTest, TheShippedExampleFileIsValidAndStatesTheDefaults) {
-    // salon.example.toml sits at the top of the source tree, three folders above this file.
-    const fs::path example =
-        fs::path(__FILE__).parent_path() / ".." / ".." / ".." / "salon.example.toml";
+    const fs::path example = source_file("salon.example.toml");
     ASSERT_TRUE(fs::exists(example)) << example;
     Config config;
     apply_config_file(config, example);
@@ -141,24 +156,82 @@ TEST_F(ConfigFileTest, TheShippedExampleFileIsValidAndStatesTheDefaults) {
     EXPECT_EQ(config.log_level, defaults.log_level);
     EXPECT_EQ(config.registration_open, defaults.registration_open);
     EXPECT_EQ(config.sync_full, defaults.sync_full);
-    EXPECT_EQ(config.limits.max_frame_bytes, defaults.limits.max_frame_bytes);
-    EXPECT_EQ(config.limits.max_text_bytes, defaults.limits.max_text_bytes);
-    EXPECT_EQ(config.limits.max_channels_per_user, defaults.limits.max_channels_per_user);
-    EXPECT_EQ(
-        config.limits.max_connections_per_address, defaults.limits.max_connections_per_address
-    );
-    EXPECT_DOUBLE_EQ(config.limits.messages_per_second, defaults.limits.messages_per_second);
-    EXPECT_DOUBLE_EQ(config.limits.message_burst, defaults.limits.message_burst);
-    EXPECT_EQ(config.limits.rate_limit_strikes, defaults.limits.rate_limit_strikes);
-    EXPECT_EQ(config.limits.idle_timeout, defaults.limits.idle_timeout);
-    EXPECT_EQ(config.limits.login_timeout, defaults.limits.login_timeout);
-    EXPECT_EQ(config.limits.send_queue_bytes, defaults.limits.send_queue_bytes);
-    EXPECT_DOUBLE_EQ(
-        config.limits.failed_logins_per_minute, defaults.limits.failed_logins_per_minute
-    );
-    EXPECT_EQ(config.limits.history_on_join, defaults.limits.history_on_join);
+    for (const auto& spec : limit_table()) {
+        EXPECT_EQ(limit_value(spec, config.limits), limit_value(spec, defaults.limits)) << spec.key;
+    }
     EXPECT_EQ(config.password.ops, defaults.password.ops);
     EXPECT_EQ(config.password.mem_bytes, defaults.password.mem_bytes);
+}
+
+TEST_F(ConfigFileTest, TheShippedExampleFileListsEveryLimit) {
+    // `key = value` lines by the [section] they stand in.
+    std::set<std::pair<std::string, std::string>> listed;
+    std::istringstream lines(read_text(source_file("salon.example.toml")));
+    std::string section;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.starts_with('[')) section = line.substr(1, line.find(']') - 1);
+        const auto equals = line.find(" = ");
+        if (!line.starts_with('#') && equals != std::string::npos)
+            listed.emplace(section, line.substr(0, equals));
+    }
+    for (const auto& spec : limit_table()) {
+        EXPECT_TRUE(listed.contains({std::string(spec.section), std::string(spec.key)}))
+            << "salon.example.toml has no line `" << spec.key << " = …` in [" << spec.section
+            << "]";
+    }
+}
+
+TEST(LimitTableTest, TheDocsListTheLimitsAsTheTableDoes) {
+    const std::string doc = read_text(source_file("docs/configuration.md"));
+    const auto begin_marker = doc.find("<!-- limits table: begin");
+    const auto end_marker = doc.find("<!-- limits table: end -->");
+    ASSERT_NE(begin_marker, std::string::npos) << "docs/configuration.md lost its begin marker";
+    ASSERT_NE(end_marker, std::string::npos) << "docs/configuration.md lost its end marker";
+    const auto begin = doc.find('\n', begin_marker) + 1;
+    ASSERT_LE(begin, end_marker);
+    EXPECT_EQ(doc.substr(begin, end_marker - begin), limits_markdown())
+        << "put the output of `salond --print-limits-markdown` between the markers of "
+           "docs/configuration.md";
+}
+
+TEST(LimitTableTest, EachFlagIsItsKeyWithDashesAndNoKeyRepeats) {
+    std::set<std::string_view> keys;
+    for (const auto& spec : limit_table()) {
+        std::string flag = "--" + std::string(spec.key);
+        std::replace(flag.begin(), flag.end(), '_', '-');
+        EXPECT_EQ(spec.flag, flag);
+        EXPECT_TRUE(keys.insert(spec.key).second) << spec.key;
+        EXPECT_FALSE(spec.description.empty()) << spec.key;
+    }
+}
+
+TEST(LimitTableTest, EveryDefaultIsInsideItsRange) {
+    const core::Limits defaults;
+    for (const auto& spec : limit_table()) {
+        EXPECT_EQ(range_error(spec, defaults), std::nullopt) << spec.key;
+    }
+}
+
+TEST(LimitTableTest, AValueIsReadBackAsItWasSet) {
+    core::Limits limits;
+    for (const auto& spec : limit_table()) {
+        const LimitValue value = std::visit(
+            [&spec](const auto& v) -> LimitValue {
+                using T = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<T, std::string>) {
+                    return std::string(spec.choices.back());
+                } else {
+                    return static_cast<T>(v + 1);
+                }
+            },
+            limit_value(spec, limits)
+        );
+        EXPECT_EQ(set_limit_value(spec, limits, value), std::nullopt) << spec.key;
+        EXPECT_EQ(limit_value(spec, limits), value) << spec.key;
+    }
+    EXPECT_EQ(limits.channel_creation, core::ChannelCreation::admins);
+    EXPECT_EQ(limits.idle_timeout, 121s);
+    EXPECT_EQ(limits.max_text_bytes, 4097U);
 }
 
 TEST_F(ConfigFileTest, AnEmptyFileChangesNothing) {

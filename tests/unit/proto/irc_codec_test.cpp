@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "core/limits.hpp"
+
 namespace salon::proto {
 namespace {
 
@@ -69,13 +71,15 @@ protected:
         return std::move(*r);
     }
 
-    /// Registers as `nick` and returns the welcome burst.
-    std::string register_as(const std::string& nick) {
+    /// Registers as `nick` under the server's `limits` and returns the welcome burst.
+    std::string register_as(const std::string& nick, const core::Limits& limits = {}) {
         answered("NICK " + nick);
         Request conn = request("USER u 0 * :Real Name");
         EXPECT_TRUE(std::holds_alternative<Conn>(conn.command));
         core::LoginResult login;
         login.user = nick;
+        login.max_text_bytes = limits.max_text_bytes;
+        login.max_channels_per_user = limits.max_channels_per_user;
         return codec_.ok(conn, login);
     }
 };
@@ -178,6 +182,16 @@ TEST_F(IrcCodecTest, RegistrationErrors) {
     EXPECT_EQ(answered(""), "");
 }
 
+TEST_F(IrcCodecTest, TheIsupportLimitsAreTheServersLimits) {
+    core::Limits limits;
+    limits.max_text_bytes = 200;
+    limits.max_channels_per_user = 7;
+    const std::string burst = register_as("erin", limits);
+    for (const char* token : {"AWAYLEN=200", "KICKLEN=200", "TOPICLEN=200", "CHANLIMIT=#:7"}) {
+        EXPECT_NE(burst.find(token), std::string::npos) << token;
+    }
+}
+
 TEST_F(IrcCodecTest, WelcomeHasAnHonestIsupport) {
     const std::string burst = register_as("erin");
     for (const char* token :
@@ -192,6 +206,7 @@ TEST_F(IrcCodecTest, WelcomeHasAnHonestIsupport) {
           "NICKLEN=32",
           "PREFIX=(o)@",
           "TOPICLEN=390",
+          "CHANLIMIT=#:100",
           " 375 ",
           " 372 ",
           " 376 "}) {
