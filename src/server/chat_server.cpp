@@ -10,8 +10,7 @@ namespace {
 // How long a presence notice may wait for a write: unnoticeable in a chat, and long enough
 // that in a channel with any traffic the notices ride on the messages' writes. In a login
 // storm every member gets a write per interval for as long as the storm lasts, so a longer
-// interval is fewer writes, a shorter storm, and fewer intervals again: 19,000 guests at once
-// took 2.1-3.1 s of the core to log in at 300 ms, 2.9-4.3 s at 100 ms.
+// interval is fewer writes, a shorter storm, and fewer intervals again.
 constexpr std::chrono::milliseconds kLazyWakeInterval{300};
 
 // How long password hashing may go without finishing a job before a hasher is lifted to normal

@@ -14,7 +14,6 @@
 #include "server/commands/context.hpp"
 #include "server/hashing_pool.hpp"
 #include "server/hub.hpp"
-#include "server/lazy_wakes.hpp"
 #include "server/link.hpp"
 #include "server/login_throttle.hpp"
 #include "server/message_pipeline.hpp"

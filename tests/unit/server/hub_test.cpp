@@ -8,7 +8,6 @@
 
 #include <algorithm>
 
-#include "server/lazy_wakes.hpp"
 #include "server_fixture.hpp"
 
 namespace salon::server {

@@ -13,7 +13,6 @@
 #include "core/clock.hpp"
 #include "proto/native_codec.hpp"
 #include "server/frame_queue.hpp"
-#include "server/lazy_wakes.hpp"
 #include "server/link.hpp"
 #include "server/participant.hpp"
 #include "store/sqlite/sqlite_store.hpp"
