@@ -21,7 +21,7 @@ using proto::Authenticate, proto::Away, proto::Ban, proto::Conn, proto::Dm, prot
 
 // The verb table. The order of the rows is PROTOCOL.md's; a proto::Command without a row does
 // not compile (row_of() below).
-const auto kVerbs = std::make_tuple(
+constexpr auto kVerbs = std::make_tuple(
     Verb<Conn>{
         .name = "CONN",
         .login = Login::before,
@@ -91,6 +91,17 @@ const auto kVerbs = std::make_tuple(
         .now = &away}
 );
 
+constexpr bool each_row_has_one_handler() {
+    return std::apply(
+        [](const auto&... verb) {
+            return (((verb.now != nullptr) != (verb.waits != nullptr)) && ...);
+        },
+        kVerbs
+    );
+}
+
+static_assert(each_row_has_one_handler(), "a verb's row names exactly one of `now` and `waits`");
+
 template <typename Command>
 const Verb<Command>& row_of() {
     return std::get<Verb<Command>>(kVerbs);
@@ -116,36 +127,30 @@ std::optional<Failure> text_refusal(
     return std::nullopt;
 }
 
-/// The checks of the request's own fields, then its handler.
+/// The checks of dispatch() in their order, then the handler if it completes at once: the
+/// outcome, or nullopt when the verb's handler waits. The login and rate checks are skipped for
+/// a request `admitted` as part of another. Not a coroutine, so that a verb that waits for
+/// nothing costs no coroutine frame of its own.
 template <typename Command>
-boost::asio::awaitable<Outcome> execute(
-    Context& ctx, const Verb<Command>& verb, const Command& command
+std::optional<Outcome> check_and_run_now(
+    Context& ctx, const Verb<Command>& verb, const Command& command, bool admitted
 ) {
+    if (!admitted) {
+        if (auto refusal = login_refusal(verb.login, ctx.connection)) return *refusal;
+        if (verb.rate_cost > 0 && !take_rate(ctx, verb.rate_cost)) return Replied{};
+    }
     if (verb.channel != nullptr) {
         auto channel = channel_named(command.*verb.channel);
-        if (auto* failure = std::get_if<Failure>(&channel)) co_return std::move(*failure);
+        if (auto* failure = std::get_if<Failure>(&channel)) return *failure;
         ctx.channel.emplace(std::get<core::ChannelName>(std::move(channel)));
     }
     if (verb.user.member != nullptr) {
         ctx.user = core::UserName::parse(command.*verb.user.member);
-        if (!ctx.user) co_return Failure(verb.user.invalid);
+        if (!ctx.user) return Failure(verb.user.invalid);
     }
-    if (auto refusal = text_refusal(verb.text, command, ctx.limits())) co_return *refusal;
-    if (verb.now != nullptr) co_return verb.now(ctx, command);
-    co_return co_await verb.waits(ctx, command);
-}
-
-/// The login and rate checks (unless the request was `admitted` as part of another), then
-/// execute().
-template <typename Command>
-boost::asio::awaitable<Outcome> admit_and_execute(
-    Context& ctx, const Verb<Command>& verb, const Command& command, bool admitted
-) {
-    if (!admitted) {
-        if (auto refusal = login_refusal(verb.login, ctx.connection)) co_return *refusal;
-        if (verb.rate_cost > 0 && !take_rate(ctx, verb.rate_cost)) co_return Replied{};
-    }
-    co_return co_await execute(ctx, verb, command);
+    if (auto refusal = text_refusal(verb.text, command, ctx.limits())) return *refusal;
+    if (verb.now != nullptr) return verb.now(ctx, command);
+    return std::nullopt;
 }
 
 /// Runs the request's checks and handler, and queues the reply it returns.
@@ -153,14 +158,25 @@ boost::asio::awaitable<void> run_and_reply(Context& ctx, bool admitted) {
     const proto::Request& request = *ctx.request;
     Outcome outcome;
     try {
-        // Not a coroutine lambda: g++ 12 may relocate a closure that a co_await outlives.
-        outcome = co_await std::visit(
+        auto now = std::visit(
             [&](const auto& command) {
                 using Command = std::decay_t<decltype(command)>;
-                return admit_and_execute(ctx, row_of<Command>(), command, admitted);
+                return check_and_run_now(ctx, row_of<Command>(), command, admitted);
             },
             request.command
         );
+        if (now) {
+            outcome = std::move(*now);
+        } else {
+            // Not a coroutine lambda: g++ 12 may relocate a closure that a co_await outlives.
+            outcome = co_await std::visit(
+                [&](const auto& command) {
+                    using Command = std::decay_t<decltype(command)>;
+                    return row_of<Command>().waits(ctx, command);
+                },
+                request.command
+            );
+        }
     } catch (const std::exception& e) {
         spdlog::error("{}: request failed: {}", ctx.participant.remote_address(), e.what());
         outcome = Failure(Errc::internal);
