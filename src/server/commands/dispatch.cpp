@@ -91,17 +91,6 @@ constexpr auto kVerbs = std::make_tuple(
         .now = &away}
 );
 
-constexpr bool each_row_has_one_handler() {
-    return std::apply(
-        [](const auto&... verb) {
-            return (((verb.now != nullptr) != (verb.waits != nullptr)) && ...);
-        },
-        kVerbs
-    );
-}
-
-static_assert(each_row_has_one_handler(), "a verb's row names exactly one of `now` and `waits`");
-
 template <typename Command>
 const Verb<Command>& row_of() {
     return std::get<Verb<Command>>(kVerbs);
@@ -178,7 +167,12 @@ boost::asio::awaitable<void> run_and_reply(Context& ctx, bool admitted) {
             );
         }
     } catch (const std::exception& e) {
-        spdlog::error("{}: request failed: {}", ctx.participant.remote_address(), e.what());
+        spdlog::error(
+            "{}: {} failed: {}",
+            ctx.participant.remote_address(),
+            verb_name(request.command),
+            e.what()
+        );
         outcome = Failure(Errc::internal);
     }
     if (const auto* result = std::get_if<core::Result>(&outcome)) {
@@ -189,6 +183,18 @@ boost::asio::awaitable<void> run_and_reply(Context& ctx, bool admitted) {
 }
 
 }  // namespace
+
+std::string_view verb_name(const proto::Command& command) {
+    return std::visit(
+        [](const auto& c) { return row_of<std::decay_t<decltype(c)>>().name; }, command
+    );
+}
+
+Login login_rule(const proto::Command& command) {
+    return std::visit(
+        [](const auto& c) { return row_of<std::decay_t<decltype(c)>>().login; }, command
+    );
+}
 
 std::variant<core::ChannelName, Failure> channel_named(std::string_view raw) {
     if (auto name = core::ChannelName::parse(raw)) return std::move(*name);

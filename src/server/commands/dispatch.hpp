@@ -8,6 +8,7 @@
 #include "core/errc.hpp"
 #include "core/names.hpp"
 #include "server/commands/context.hpp"
+#include "server/commands/verbs.hpp"
 
 namespace salon::server::commands {
 
@@ -23,6 +24,10 @@ boost::asio::awaitable<void> run_admitted(Context& ctx);
 /// Takes one request's worth of tokens from the connection's bucket: false, with the
 /// `rate_limited` reply queued, when there are none.
 bool take_rate(Context& ctx, double cost);
+
+/// The verb's name and login rule, as its row declares them.
+std::string_view verb_name(const proto::Command& command);
+Login login_rule(const proto::Command& command);
 
 /// A channel name as a request gives it, made canonical; `bad_name` when it is not one.
 std::variant<core::ChannelName, core::Failure> channel_named(std::string_view raw);

@@ -189,5 +189,43 @@ TEST_F(CommandsTest, ADirectMessageToAnOfflineAccountWaitsForItsLogin) {
     }));
 }
 
+TEST(CommandRowsTest, TheNativeCodecRefusesBeforeLoginExactlyTheVerbsWhoseRowNeedsOne) {
+    // The codec checks the login state before the fields (PROTOCOL.md's order), so it keeps
+    // its own list; the rows must agree with it.
+    const std::vector<std::string> frames = {
+        R"({"CONN":{}})",
+        R"({"REGISTER":{"us":"ann","pwd":"long enough"}})",
+        R"({"JOIN":{"channel":"a"}})",
+        R"({"PART":{"channel":"a"}})",
+        R"({"SEND":{"channel":"a","text":"x"}})",
+        R"({"DM":{"to":"bob","text":"x"}})",
+        R"({"LIST":{}})",
+        R"({"WHO":{"channel":"a"}})",
+        R"({"HISTORY":{"channel":"a"}})",
+        R"({"PING":{}})",
+        R"({"PONG":{}})",
+        R"({"END":{}})",
+        R"({"TOPIC":{"channel":"a","topic":"t"}})",
+        R"({"KICK":{"channel":"a","user":"bob"}})",
+        R"({"BAN":{"channel":"a","user":"bob"}})",
+        R"({"UNBAN":{"channel":"a","user":"bob"}})",
+        R"({"OP":{"channel":"a","user":"bob"}})",
+        R"({"KEY":{"channel":"a","key":"k"}})",
+    };
+    proto::NativeCodec codec;
+    for (const auto& frame : frames) {
+        auto decoded = codec.decode(frame, true);
+        ASSERT_TRUE(std::holds_alternative<proto::Request>(decoded)) << frame;
+        const auto& command = std::get<proto::Request>(decoded).command;
+        const bool codec_refuses = [&] {
+            auto before_login = codec.decode(frame, false);
+            const auto* error = std::get_if<proto::DecodeError>(&before_login);
+            return error != nullptr && error->code == core::Errc::not_logged_in;
+        }();
+        EXPECT_EQ(codec_refuses, commands::login_rule(command) == commands::Login::required)
+            << commands::verb_name(command);
+    }
+}
+
 }  // namespace
 }  // namespace salon::server
