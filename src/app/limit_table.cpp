@@ -185,6 +185,10 @@ struct Overloaded : F... {
     using F::operator()...;
 };
 
+// Spelled out for clang before 17, which does not deduce an aggregate's template arguments.
+template <typename... F>
+Overloaded(F...) -> Overloaded<F...>;
+
 double as_number(const LimitValue& value) {
     if (const auto* count = std::get_if<std::size_t>(&value)) return static_cast<double>(*count);
     if (const auto* number = std::get_if<double>(&value)) return *number;
