@@ -6,11 +6,16 @@
 #include <iterator>
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace salon::server {
 
 /// One encoded frame, shared by every connection it is sent to (encode once, send many).
 using Frame = std::shared_ptr<const std::string>;
+
+inline Frame make_frame(std::string bytes) {
+    return std::make_shared<const std::string>(std::move(bytes));
+}
 
 /// A FIFO of frames kept in blocks of kBlockFrames (512 bytes each). Pushing never moves what
 /// is queued, handing a whole queue over is O(1) (splice), and an empty queue holds no memory.

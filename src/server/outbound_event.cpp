@@ -8,7 +8,7 @@ Frame OutboundEvent::frame(const proto::Codec& codec) const {
     std::lock_guard lock(mutex_);
     Frame& cached = frames_[format];
     if (!cached) {
-        cached = std::make_shared<const std::string>(codec.event(event_));
+        cached = make_frame(codec.event(event_));
         encoded_[format].store(true, std::memory_order_release);
     }
     return cached;

@@ -8,14 +8,6 @@
 #include "metrics/salon_metrics.hpp"
 
 namespace salon::server {
-namespace {
-
-Frame make_frame(std::string text) {
-    return std::make_shared<const std::string>(std::move(text));
-}
-
-}  // namespace
-
 Participant::Participant(
     LazyWakes& lazy_wakes,
     std::weak_ptr<Link> link,
@@ -59,20 +51,18 @@ void Participant::wake_for_lazy_events() {
 }
 
 void Participant::acknowledge(const Acknowledgement& ack, const core::Result& result) {
-    auto frame = make_frame(codec_->ok(*ack.request, result));
-    if (ack.slot) {
-        if (!outbox_.fulfil(*ack.slot, std::move(frame))) overflow();
-    } else {
-        queue_reply(std::move(frame));
-    }
+    answer(ack, make_frame(codec_->ok(*ack.request, result)));
 }
 
 void Participant::refuse(const Acknowledgement& ack, core::Errc code, std::string_view message) {
-    auto frame = make_frame(codec_->no(*ack.request, code, message));
-    if (ack.slot) {
-        if (!outbox_.fulfil(*ack.slot, std::move(frame))) overflow();
-    } else {
+    answer(ack, make_frame(codec_->no(*ack.request, code, message)));
+}
+
+void Participant::answer(const Acknowledgement& ack, Frame frame) {
+    if (!ack.slot) {
         queue_reply(std::move(frame));
+    } else if (!outbox_.fulfil(*ack.slot, std::move(frame))) {
+        overflow();
     }
 }
 

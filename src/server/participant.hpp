@@ -113,6 +113,8 @@ protected:
     void detach_link() { outbox_.detach(); }
 
 private:
+    /// Queues `ack`'s reply in the place kept for it, or behind the replies queued so far.
+    void answer(const Acknowledgement& ack, Frame frame);
     void overflow();
 
     LazyWakes& lazy_wakes_;

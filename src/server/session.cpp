@@ -31,12 +31,11 @@ Session::Session(
 boost::asio::awaitable<void> Session::handle_frame(std::string frame) {
     auto input = codec().decode(frame, logged_in());
     if (auto* error = std::get_if<proto::DecodeError>(&input)) {
-        queue_reply(std::make_shared<const std::string>(codec().rejected(*error)));
+        queue_reply(make_frame(codec().rejected(*error)));
         co_return;
     }
     if (auto* answered = std::get_if<proto::Codec::Answered>(&input)) {
-        if (!answered->bytes.empty())
-            queue_reply(std::make_shared<const std::string>(std::move(answered->bytes)));
+        if (!answered->bytes.empty()) queue_reply(make_frame(std::move(answered->bytes)));
         co_return;
     }
     // Shared: a pipelined post's reply is encoded when it commits, after this returns.
@@ -53,7 +52,7 @@ void Session::handle_oversized_frame() {
         {},
         core::Errc::line_too_long,
         std::string(core::default_message(core::Errc::line_too_long))};
-    queue_reply(std::make_shared<const std::string>(codec().rejected(error)));
+    queue_reply(make_frame(codec().rejected(error)));
     close("frame too long");
 }
 

@@ -14,10 +14,6 @@
 namespace salon::server {
 namespace {
 
-Frame frame(std::string text) {
-    return std::make_shared<const std::string>(std::move(text));
-}
-
 /// Takes what is writable, as the texts of the frames; empty when nothing is.
 std::vector<std::string> take_texts(Outbox& outbox) {
     FrameQueue frames;
@@ -31,9 +27,9 @@ using Texts = std::vector<std::string>;
 
 TEST(OutboxTest, FramesLeaveInTheOrderTheyWereAccepted) {
     Outbox outbox(1024);
-    EXPECT_TRUE(outbox.push(frame("e1")));
-    EXPECT_TRUE(outbox.reply(frame("r1")));
-    EXPECT_TRUE(outbox.push(frame("e2")));
+    EXPECT_TRUE(outbox.push(make_frame("e1")));
+    EXPECT_TRUE(outbox.reply(make_frame("r1")));
+    EXPECT_TRUE(outbox.push(make_frame("e2")));
     EXPECT_EQ(take_texts(outbox), (Texts{"e1", "r1", "e2"}));
 }
 
@@ -43,7 +39,7 @@ TEST(OutboxTest, TakeMovesEverythingOutAndReportsWhetherThereWasAnything) {
     EXPECT_FALSE(outbox.take(out));
     EXPECT_TRUE(out.empty());
 
-    outbox.push(frame("abc"));
+    outbox.push(make_frame("abc"));
     EXPECT_TRUE(outbox.take(out));
     ASSERT_EQ(out.size(), 1U);
     EXPECT_FALSE(outbox.take(out));
@@ -52,8 +48,8 @@ TEST(OutboxTest, TakeMovesEverythingOutAndReportsWhetherThereWasAnything) {
 
 TEST(OutboxTest, QueuedBytesCountWhatWaitsAndDropToZeroOnceTaken) {
     Outbox outbox(1024);
-    outbox.push(frame("12345"));
-    outbox.reply(frame("123"));
+    outbox.push(make_frame("12345"));
+    outbox.reply(make_frame("123"));
     EXPECT_EQ(outbox.queued_bytes(), 8U);
     take_texts(outbox);
     EXPECT_EQ(outbox.queued_bytes(), 0U);
@@ -61,10 +57,10 @@ TEST(OutboxTest, QueuedBytesCountWhatWaitsAndDropToZeroOnceTaken) {
 
 TEST(OutboxTest, AcceptsEventsUpToTheLimitExactlyAndRefusesAByteMore) {
     Outbox outbox(10);
-    EXPECT_TRUE(outbox.push(frame("123456")));
-    EXPECT_TRUE(outbox.reply(frame("7890")));
+    EXPECT_TRUE(outbox.push(make_frame("123456")));
+    EXPECT_TRUE(outbox.reply(make_frame("7890")));
     EXPECT_EQ(outbox.queued_bytes(), 10U);
-    EXPECT_FALSE(outbox.push(frame("x")));
+    EXPECT_FALSE(outbox.push(make_frame("x")));
     EXPECT_EQ(outbox.queued_bytes(), 10U);
     EXPECT_FALSE(outbox.overflowed());  // refusing is not overflowing: the caller decides
     EXPECT_EQ(take_texts(outbox), (Texts{"123456", "7890"}));
@@ -72,35 +68,35 @@ TEST(OutboxTest, AcceptsEventsUpToTheLimitExactlyAndRefusesAByteMore) {
 
 TEST(OutboxTest, AdmitsRepliesPastTheLimitAndCountsThemTowardsIt) {
     Outbox outbox(10);
-    EXPECT_TRUE(outbox.push(frame("123456")));
-    EXPECT_TRUE(outbox.reply(frame("a reply larger than the limit")));
+    EXPECT_TRUE(outbox.push(make_frame("123456")));
+    EXPECT_TRUE(outbox.reply(make_frame("a reply larger than the limit")));
     EXPECT_EQ(outbox.queued_bytes(), 35U);
-    EXPECT_FALSE(outbox.push(frame("x")));  // events find no room until the writer takes them
+    EXPECT_FALSE(outbox.push(make_frame("x")));  // events find no room until the writer takes them
     EXPECT_EQ(take_texts(outbox), (Texts{"123456", "a reply larger than the limit"}));
-    EXPECT_TRUE(outbox.push(frame("x")));
+    EXPECT_TRUE(outbox.push(make_frame("x")));
 }
 
 TEST(OutboxTest, TakingFreesRoomForMore) {
     Outbox outbox(4);
-    EXPECT_TRUE(outbox.push(frame("abcd")));
-    EXPECT_FALSE(outbox.push(frame("e")));
+    EXPECT_TRUE(outbox.push(make_frame("abcd")));
+    EXPECT_FALSE(outbox.push(make_frame("e")));
     take_texts(outbox);
-    EXPECT_TRUE(outbox.push(frame("efgh")));
+    EXPECT_TRUE(outbox.push(make_frame("efgh")));
 }
 
 TEST(OutboxTest, AFrameLargerThanTheWholeLimitIsRefusedEvenWhenEmpty) {
     Outbox outbox(4);
-    EXPECT_FALSE(outbox.push(frame("abcde")));
+    EXPECT_FALSE(outbox.push(make_frame("abcde")));
     EXPECT_EQ(outbox.queued_bytes(), 0U);
 }
 
 TEST(OutboxOverflowTest, LeavesOnlyTheLastWords) {
     Outbox outbox(16);
-    outbox.push(frame("event"));
-    outbox.reply(frame("reply"));
-    EXPECT_FALSE(outbox.push(frame("too much to fit")));
+    outbox.push(make_frame("event"));
+    outbox.reply(make_frame("reply"));
+    EXPECT_FALSE(outbox.push(make_frame("too much to fit")));
 
-    EXPECT_TRUE(outbox.overflow(frame("NOTICE send_queue_full")));
+    EXPECT_TRUE(outbox.overflow(make_frame("NOTICE send_queue_full")));
     EXPECT_TRUE(outbox.overflowed());
     EXPECT_EQ(outbox.queued_bytes(), std::string("NOTICE send_queue_full").size());
     EXPECT_EQ(take_texts(outbox), (Texts{"NOTICE send_queue_full"}));
@@ -109,31 +105,31 @@ TEST(OutboxOverflowTest, LeavesOnlyTheLastWords) {
 
 TEST(OutboxOverflowTest, OnlyTheFirstOverflowCountsAndItsWordsStay) {
     Outbox outbox(16);
-    EXPECT_TRUE(outbox.overflow(frame("first")));
-    EXPECT_FALSE(outbox.overflow(frame("second")));
+    EXPECT_TRUE(outbox.overflow(make_frame("first")));
+    EXPECT_FALSE(outbox.overflow(make_frame("second")));
     EXPECT_EQ(take_texts(outbox), (Texts{"first"}));
 }
 
 TEST(OutboxOverflowTest, NothingIsAcceptedAfterwardsEvenWithRoom) {
     Outbox outbox(1024);
-    outbox.overflow(frame("bye"));
+    outbox.overflow(make_frame("bye"));
     take_texts(outbox);
-    EXPECT_FALSE(outbox.push(frame("e")));
-    EXPECT_FALSE(outbox.reply(frame("r")));
+    EXPECT_FALSE(outbox.push(make_frame("e")));
+    EXPECT_FALSE(outbox.reply(make_frame("r")));
     const auto slot = outbox.reserve(10);
-    EXPECT_FALSE(outbox.fulfil(slot, frame("r")));
+    EXPECT_FALSE(outbox.fulfil(slot, make_frame("r")));
     EXPECT_TRUE(take_texts(outbox).empty());
 }
 
 TEST(OutboxOverflowTest, DropsReservationsSoTheirLateRepliesAreRefused) {
     Outbox outbox(1024);
     const auto slot = outbox.reserve(500);
-    outbox.reply(frame("held"));
+    outbox.reply(make_frame("held"));
     EXPECT_EQ(outbox.backlog_bytes(), 504U);
 
-    outbox.overflow(frame("bye"));
+    outbox.overflow(make_frame("bye"));
     EXPECT_EQ(outbox.backlog_bytes(), 3U);
-    EXPECT_FALSE(outbox.fulfil(slot, frame("late")));
+    EXPECT_FALSE(outbox.fulfil(slot, make_frame("late")));
     EXPECT_EQ(take_texts(outbox), (Texts{"bye"}));
     EXPECT_EQ(outbox.backlog_bytes(), 0U);
 }
@@ -141,11 +137,11 @@ TEST(OutboxOverflowTest, DropsReservationsSoTheirLateRepliesAreRefused) {
 TEST(OutboxReserveTest, RepliesReservedEarlierHoldBackLaterRepliesButNotEvents) {
     Outbox outbox(1024);
     const auto slot = outbox.reserve(50);
-    EXPECT_TRUE(outbox.reply(frame("r2")));
-    EXPECT_TRUE(outbox.push(frame("e1")));
+    EXPECT_TRUE(outbox.reply(make_frame("r2")));
+    EXPECT_TRUE(outbox.push(make_frame("e1")));
     EXPECT_EQ(take_texts(outbox), (Texts{"e1"}));
 
-    EXPECT_TRUE(outbox.fulfil(slot, frame("r1")));
+    EXPECT_TRUE(outbox.fulfil(slot, make_frame("r1")));
     EXPECT_EQ(take_texts(outbox), (Texts{"r1", "r2"}));
 }
 
@@ -153,44 +149,44 @@ TEST(OutboxReserveTest, ALaterReservationFulfilledFirstWaitsForTheEarlierOne) {
     Outbox outbox(1024);
     const auto first = outbox.reserve(10);
     const auto second = outbox.reserve(10);
-    outbox.reply(frame("r3"));
+    outbox.reply(make_frame("r3"));
 
-    EXPECT_TRUE(outbox.fulfil(second, frame("r2")));
+    EXPECT_TRUE(outbox.fulfil(second, make_frame("r2")));
     EXPECT_TRUE(take_texts(outbox).empty());
 
-    EXPECT_TRUE(outbox.fulfil(first, frame("r1")));
+    EXPECT_TRUE(outbox.fulfil(first, make_frame("r1")));
     EXPECT_EQ(take_texts(outbox), (Texts{"r1", "r2", "r3"}));
 }
 
 TEST(OutboxReserveTest, AReservationOnlyHoldsBackWhatCameAfterIt) {
     Outbox outbox(1024);
-    outbox.reply(frame("r0"));
+    outbox.reply(make_frame("r0"));
     const auto slot = outbox.reserve(10);
-    outbox.reply(frame("r2"));
+    outbox.reply(make_frame("r2"));
     EXPECT_EQ(take_texts(outbox), (Texts{"r0"}));
-    outbox.fulfil(slot, frame("r1"));
+    outbox.fulfil(slot, make_frame("r1"));
     EXPECT_EQ(take_texts(outbox), (Texts{"r1", "r2"}));
 }
 
 TEST(OutboxReserveTest, ReservationsReleaseUpToTheNextUnfulfilledOne) {
     Outbox outbox(1024);
     const auto a = outbox.reserve(10);
-    outbox.reply(frame("after a"));
+    outbox.reply(make_frame("after a"));
     const auto b = outbox.reserve(10);
-    outbox.reply(frame("after b"));
+    outbox.reply(make_frame("after b"));
 
-    outbox.fulfil(a, frame("a"));
+    outbox.fulfil(a, make_frame("a"));
     EXPECT_EQ(take_texts(outbox), (Texts{"a", "after a"}));
-    outbox.fulfil(b, frame("b"));
+    outbox.fulfil(b, make_frame("b"));
     EXPECT_EQ(take_texts(outbox), (Texts{"b", "after b"}));
 }
 
 TEST(OutboxReserveTest, FulfillingAnUnknownOrSpentSlotIsRefused) {
     Outbox outbox(1024);
     const auto slot = outbox.reserve(10);
-    EXPECT_FALSE(outbox.fulfil(slot + 1000, frame("x")));
-    EXPECT_TRUE(outbox.fulfil(slot, frame("r")));
-    EXPECT_FALSE(outbox.fulfil(slot, frame("again")));
+    EXPECT_FALSE(outbox.fulfil(slot + 1000, make_frame("x")));
+    EXPECT_TRUE(outbox.fulfil(slot, make_frame("r")));
+    EXPECT_FALSE(outbox.fulfil(slot, make_frame("again")));
     EXPECT_EQ(take_texts(outbox), (Texts{"r"}));
 }
 
@@ -204,38 +200,38 @@ TEST(OutboxReserveTest, SlotsAreDistinct) {
 TEST(OutboxReserveTest, AHeldBackReplyCountsAgainstTheLimit) {
     Outbox outbox(10);
     outbox.reserve(0);
-    EXPECT_TRUE(outbox.reply(frame("12345678")));
+    EXPECT_TRUE(outbox.reply(make_frame("12345678")));
     EXPECT_EQ(outbox.queued_bytes(), 8U);
-    EXPECT_FALSE(outbox.push(frame("abc")));
+    EXPECT_FALSE(outbox.push(make_frame("abc")));
 }
 
 TEST(OutboxReserveTest, AFulfilmentIsAdmittedPastTheLimit) {
     Outbox outbox(10);
     const auto slot = outbox.reserve(4);
-    outbox.push(frame("12345678"));
-    EXPECT_TRUE(outbox.fulfil(slot, frame("abc")));
+    outbox.push(make_frame("12345678"));
+    EXPECT_TRUE(outbox.fulfil(slot, make_frame("abc")));
     EXPECT_EQ(outbox.backlog_bytes(), 11U);  // the reservation no longer counts, the reply does
 }
 
 TEST(OutboxReserveTest, NothingIsAdmittedAfterAnOverflow) {
     Outbox outbox(10);
     const auto slot = outbox.reserve(4);
-    outbox.overflow(frame("bye"));
-    EXPECT_FALSE(outbox.fulfil(slot, frame("abc")));
-    EXPECT_FALSE(outbox.reply(frame("abc")));
+    outbox.overflow(make_frame("bye"));
+    EXPECT_FALSE(outbox.fulfil(slot, make_frame("abc")));
+    EXPECT_FALSE(outbox.reply(make_frame("abc")));
 }
 
 TEST(OutboxBacklogTest, CountsQueuedBytesPlusWhatReservationsExpect) {
     Outbox outbox(1024);
-    outbox.push(frame("12345"));
+    outbox.push(make_frame("12345"));
     const auto a = outbox.reserve(100);
     const auto b = outbox.reserve(40);
     EXPECT_EQ(outbox.queued_bytes(), 5U);
     EXPECT_EQ(outbox.backlog_bytes(), 145U);
 
-    outbox.fulfil(a, frame("abc"));  // the expectation is replaced by the actual reply
+    outbox.fulfil(a, make_frame("abc"));  // the expectation is replaced by the actual reply
     EXPECT_EQ(outbox.backlog_bytes(), 5U + 3U + 40U);
-    outbox.fulfil(b, frame("de"));
+    outbox.fulfil(b, make_frame("de"));
     EXPECT_EQ(outbox.backlog_bytes(), 10U);
     take_texts(outbox);
     EXPECT_EQ(outbox.backlog_bytes(), 0U);
@@ -245,7 +241,7 @@ TEST(OutboxBacklogTest, ReservationsDoNotTakeRoomFromFrames) {
     // The expected size is a hint for the reader's backpressure, not a claim on the bound.
     Outbox outbox(10);
     outbox.reserve(1000);
-    EXPECT_TRUE(outbox.push(frame("0123456789")));
+    EXPECT_TRUE(outbox.push(make_frame("0123456789")));
     EXPECT_EQ(outbox.backlog_bytes(), 1010U);
 }
 
@@ -266,8 +262,8 @@ TEST(OutboxWakerTest, IsNotCalledWhileTheWriterIsNotWaiting) {
     Outbox outbox(1024);
     CountingWaker counter;
     outbox.attach(counter.waker());
-    outbox.push(frame("a"));
-    outbox.reply(frame("b"));
+    outbox.push(make_frame("a"));
+    outbox.reply(make_frame("b"));
     EXPECT_EQ(counter.calls(), 0);
 }
 
@@ -277,19 +273,19 @@ TEST(OutboxWakerTest, IsCalledOncePerWaitHoweverManyFramesArrive) {
     outbox.attach(counter.waker());
 
     EXPECT_TRUE(take_texts(outbox).empty());  // the writer now waits
-    outbox.push(frame("a"));
+    outbox.push(make_frame("a"));
     EXPECT_EQ(counter.calls(), 1);
-    outbox.push(frame("b"));
-    outbox.reply(frame("c"));
+    outbox.push(make_frame("b"));
+    outbox.reply(make_frame("c"));
     EXPECT_EQ(counter.calls(), 1);
 
     EXPECT_EQ(take_texts(outbox), (Texts{"a", "b", "c"}));  // a successful take does not arm
-    outbox.push(frame("d"));
+    outbox.push(make_frame("d"));
     EXPECT_EQ(counter.calls(), 1);
 
     take_texts(outbox);
     EXPECT_TRUE(take_texts(outbox).empty());  // waits again
-    outbox.push(frame("e"));
+    outbox.push(make_frame("e"));
     EXPECT_EQ(counter.calls(), 2);
 }
 
@@ -300,9 +296,9 @@ TEST(OutboxWakerTest, AHeldBackReplyDoesNotWakeButItsReleaseDoes) {
     const auto slot = outbox.reserve(10);
     take_texts(outbox);  // waits
 
-    outbox.reply(frame("held"));
+    outbox.reply(make_frame("held"));
     EXPECT_EQ(counter.calls(), 0);
-    outbox.fulfil(slot, frame("first"));
+    outbox.fulfil(slot, make_frame("first"));
     EXPECT_EQ(counter.calls(), 1);
     EXPECT_EQ(take_texts(outbox), (Texts{"first", "held"}));
 }
@@ -313,14 +309,14 @@ TEST(OutboxWakerTest, ALazyEventWaitsForAnEagerOneOrForWake) {
     outbox.attach(counter.waker());
     take_texts(outbox);  // waits
 
-    outbox.push(frame("joined"), true);
+    outbox.push(make_frame("joined"), true);
     EXPECT_EQ(counter.calls(), 0);
-    outbox.push(frame("message"));  // wakes, and the notice leaves first, in order
+    outbox.push(make_frame("message"));  // wakes, and the notice leaves first, in order
     EXPECT_EQ(counter.calls(), 1);
     EXPECT_EQ(take_texts(outbox), (Texts{"joined", "message"}));
 
     take_texts(outbox);  // waits again
-    outbox.push(frame("left"), true);
+    outbox.push(make_frame("left"), true);
     EXPECT_EQ(counter.calls(), 1);
     outbox.wake();
     EXPECT_EQ(counter.calls(), 2);
@@ -337,10 +333,10 @@ TEST(OutboxWakerTest, EnoughLazyBytesWakeTheWriterThemselves) {
     outbox.attach(counter.waker());
     take_texts(outbox);
     for (std::size_t i = 1; i < kNotices; ++i) {
-        outbox.push(frame(std::string(kNoticeBytes, 'j')), true);
+        outbox.push(make_frame(std::string(kNoticeBytes, 'j')), true);
     }
     EXPECT_EQ(counter.calls(), 0);
-    outbox.push(frame(std::string(kNoticeBytes, 'j')), true);
+    outbox.push(make_frame(std::string(kNoticeBytes, 'j')), true);
     EXPECT_EQ(counter.calls(), 1);
     EXPECT_EQ(take_texts(outbox).size(), kNotices);
 }
@@ -359,7 +355,7 @@ TEST(OutboxWakerTest, OverflowWakesAWaitingWriterForTheLastWords) {
     CountingWaker counter;
     outbox.attach(counter.waker());
     take_texts(outbox);
-    outbox.overflow(frame("bye"));
+    outbox.overflow(make_frame("bye"));
     EXPECT_EQ(counter.calls(), 1);
 }
 
@@ -369,7 +365,7 @@ TEST(OutboxWakerTest, IsNotCalledAfterDetach) {
     outbox.attach(counter.waker());
     take_texts(outbox);
     outbox.detach();
-    outbox.push(frame("a"));
+    outbox.push(make_frame("a"));
     EXPECT_EQ(counter.calls(), 0);
     EXPECT_EQ(take_texts(outbox), (Texts{"a"}));
 }
@@ -406,11 +402,11 @@ TEST(OutboxConcurrencyTest, SeveralPushersAndOneTakerLoseNothingAndKeepEachPushe
                 // reservation as a SEND does.
                 bool accepted = false;
                 if (i % 2 == 1) {
-                    accepted = outbox.push(frame(text));
+                    accepted = outbox.push(make_frame(text));
                 } else if (i % 10 == 0) {
-                    accepted = outbox.fulfil(outbox.reserve(16), frame(text));
+                    accepted = outbox.fulfil(outbox.reserve(16), make_frame(text));
                 } else {
-                    accepted = outbox.reply(frame(text));
+                    accepted = outbox.reply(make_frame(text));
                 }
                 ASSERT_TRUE(accepted) << text;
             }
@@ -458,12 +454,12 @@ TEST(OutboxWrittenThroughTest, OnlyOnceTheWriterCameBackForMore) {
     Outbox outbox(1024);
     EXPECT_TRUE(outbox.written_through(outbox.mark()));  // nothing was queued
 
-    outbox.push(frame("a"));
+    outbox.push(make_frame("a"));
     const auto after_a = outbox.mark();
     EXPECT_FALSE(outbox.written_through(after_a));
     EXPECT_EQ(take_texts(outbox), (Texts{"a"}));
     EXPECT_FALSE(outbox.written_through(after_a));  // taken, not yet known to be written
-    outbox.push(frame("b"));
+    outbox.push(make_frame("b"));
     EXPECT_EQ(take_texts(outbox), (Texts{"b"}));  // back for more: "a" was written
     EXPECT_TRUE(outbox.written_through(after_a));
     EXPECT_FALSE(outbox.written_through(outbox.mark()));
@@ -474,11 +470,11 @@ TEST(OutboxWrittenThroughTest, OnlyOnceTheWriterCameBackForMore) {
 TEST(OutboxWrittenThroughTest, AReplyHeldBackCountsOnceItIsReleased) {
     Outbox outbox(1024);
     const auto slot = outbox.reserve(8);
-    outbox.reply(frame("held"));
+    outbox.reply(make_frame("held"));
     const auto before = outbox.mark();
     EXPECT_TRUE(take_texts(outbox).empty());
     EXPECT_TRUE(outbox.written_through(before));  // nothing writable was queued before it
-    outbox.fulfil(slot, frame("ok"));
+    outbox.fulfil(slot, make_frame("ok"));
     const auto released = outbox.mark();
     EXPECT_EQ(take_texts(outbox), (Texts{"ok", "held"}));
     EXPECT_FALSE(outbox.written_through(released));
