@@ -278,15 +278,16 @@ std::optional<core::Failure> Hub::join(
     OnlineUser& user = user_it->second;
 
     core::Channel* channel = find_channel(name);
+    // The member list is built only when there is somebody to answer.
+    const auto answer_join = [&] {
+        if (ack)
+            answer(ack, core::JoinResult{name.str(), channel->topic(), channel->member_infos()});
+    };
     const bool created = channel == nullptr;
     if (channel != nullptr && channel->is_member(folded)) {
         // Already in: a new connection of the user, or a repeated JOIN. Only this session
         // hears about it.
-        if (ack) {
-            ack.to->acknowledge(
-                ack, core::JoinResult{name.str(), channel->topic(), channel->member_infos()}
-            );
-        }
+        answer_join();
         session->deliver(make_event(core::JoinEvent{name.str(), user.name}));
         session->deliver(make_event(history_event(*channel)));
         return std::nullopt;
@@ -318,11 +319,7 @@ std::optional<core::Failure> Hub::join(
         );
     }
 
-    if (ack) {
-        ack.to->acknowledge(
-            ack, core::JoinResult{name.str(), channel->topic(), channel->member_infos()}
-        );
-    }
+    answer_join();
     to_members(*channel, make_event(core::JoinEvent{name.str(), user.name}));
     to_user(user, make_event(history_event(*channel)));
     return std::nullopt;

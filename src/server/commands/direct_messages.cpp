@@ -23,8 +23,7 @@ Waits<Outcome> dm(Context& ctx, const proto::Dm& d) {
     if (auto online = ctx.services.hub.online_name(to)) {
         recipient = std::move(*online);
     } else if (!to.is_guest()) {
-        auto find = [&store = ctx.services.store, &to] { return store.find_account(to); };
-        auto account = co_await ctx.services.work.blocking(find);
+        auto account = co_await find_account(ctx, to);
         if (!account) co_return core::Failure(core::Errc::no_such_user);
         recipient = account->name;
         pending_for.push_back(to);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <optional>
 #include <string_view>
 
 #include "proto/request.hpp"
@@ -20,6 +21,8 @@ Waits<Outcome> authenticate(Context& ctx, const proto::Authenticate& a);
 Outcome ping(Context& ctx, const proto::Ping& p);
 Outcome pong(Context& ctx, const proto::Pong& p);
 Outcome end(Context& ctx, const proto::End& e);
+/// The account registered under `name`, read on the workers.
+Waits<std::optional<store::Account>> find_account(Context& ctx, const core::UserName& name);
 /// Takes the user offline on this connection (QUIT on their last one). Idempotent; also run
 /// when the connection is lost.
 void leave(

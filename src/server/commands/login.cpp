@@ -48,11 +48,6 @@ Waits<bool> password_matches(
     co_return co_await ctx.services.work.hashing(check);
 }
 
-Waits<std::optional<store::Account>> find_account(Context& ctx, const core::UserName& name) {
-    auto find = [&store = ctx.services.store, &name] { return store.find_account(name); };
-    co_return co_await ctx.services.work.blocking(find);
-}
-
 /// A channel a login joins, and how.
 struct LoginJoin {
     core::ChannelName channel;
@@ -127,6 +122,11 @@ Waits<Outcome> log_in(
 }
 
 }  // namespace
+
+Waits<std::optional<store::Account>> find_account(Context& ctx, const core::UserName& name) {
+    auto find = [&store = ctx.services.store, &name] { return store.find_account(name); };
+    co_return co_await ctx.services.work.blocking(find);
+}
 
 Waits<Outcome> conn(Context& ctx, const proto::Conn& c) {
     const bool irc = c.style == proto::ConnStyle::irc;
