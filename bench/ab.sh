@@ -28,15 +28,8 @@ results=$work/results.jsonl
 server_pid=
 port=7300
 
-stop_server() {
-  if [[ -n $server_pid ]]; then
-    kill "$server_pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=
-  fi
-}
+# shellcheck source=bench/server_control.sh
+source "$root/bench/server_control.sh"
 trap stop_server EXIT
 
 # run LABEL SALOND salon-bench-args...: one bounded run on a fresh server (compare.sh's flags).
@@ -46,16 +39,9 @@ run() {
   port=$((port + 1))
   mkdir -p "$work/$port"
   taskset -c "$server_cpu" "$salond" --bind 127.0.0.1 --port "$port" --http-port 0 --irc-port 0 \
-    --data-dir "$work/$port" --threads 1 --log-level warn \
-    --messages-per-second 1000000 --message-burst 1000000 \
-    --max-connections-per-address 100000 --failed-logins-per-minute 1000000 \
-    --channel-creation-burst 1000000 >"$work/$port/server.log" 2>&1 &
+    --data-dir "$work/$port" "${salond_bench_flags[@]}" >"$work/$port/server.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 200); do
-    python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2).close()" \
-      2>/dev/null && break
-    sleep 0.1
-  done
+  wait_for_port "$port" || { echo "see $work/$port/server.log" >&2; return 1; }
   taskset -c "$bench_cpu" "$bench" --protocol native --port "$port" --server-pid "$server_pid" \
     --label "$label" "$@" | tee -a "$results"
   stop_server

@@ -48,28 +48,9 @@ commands=$work/commands.txt
 server_pid=
 port=6900
 
-stop_server() {
-  if [[ -n $server_pid ]]; then
-    kill "$server_pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=
-  fi
-}
+# shellcheck source=bench/server_control.sh
+source "$root/bench/server_control.sh"
 trap stop_server EXIT
-
-wait_for_port() {
-  for _ in $(seq 200); do
-    if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $1), 0.2).close()" 2>/dev/null; then
-      return 0
-    fi
-    kill -0 "$server_pid" 2>/dev/null || { echo "server died; see $work" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "server did not listen on $1" >&2
-  return 1
-}
 
 # start_server NAME: a fresh server on a fresh port and data directory.
 start_server() {
@@ -82,10 +63,7 @@ start_server() {
       local ports=(--port "$port")
       [[ $name == salond-irc ]] && ports=(--port 0 --irc-port "$port")
       server_cmd=(taskset -c "$server_cpu" "$salond" --bind 127.0.0.1 "${ports[@]}"
-        --data-dir "$dir" --threads 1 --log-level warn
-        --messages-per-second 1000000 --message-burst 1000000
-        --max-connections-per-address 100000 --failed-logins-per-minute 1000000
-        --channel-creation-burst 1000000) ;;
+        --data-dir "$dir" "${salond_bench_flags[@]}") ;;
     inspircd)
       sed "s#@PORT@#$port#; s#@DIR@#$dir#g" "$root/bench/peers/inspircd.conf" >"$dir/inspircd.conf"
       echo bench >"$dir/motd"
@@ -99,7 +77,7 @@ start_server() {
   esac
   "${server_cmd[@]}" >"$dir/server.log" 2>&1 &
   server_pid=$!
-  wait_for_port "$port"
+  wait_for_port "$port" || { echo "see $dir/server.log" >&2; return 1; }
 }
 
 protocol_of() {
