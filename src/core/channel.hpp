@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/conversation.hpp"
 #include "core/errc.hpp"
 #include "core/events.hpp"
 #include "core/message.hpp"
@@ -23,6 +24,7 @@ struct Actor {
     UserName name;
     bool guest = false;
     bool admin = false;  ///< server administrators moderate every channel
+    UserKey key;         ///< what stored data of this login is keyed by
 };
 
 /// The default channel, the classroom chat's: it belongs to the server, exists from start-up

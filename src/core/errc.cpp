@@ -33,6 +33,8 @@ constexpr std::array kCatalog{
     Entry{Errc::too_many_channels, "too_many_channels", "you are in too many channels"},
     Entry{Errc::rate_limited, "rate_limited", "slow down"},
     Entry{Errc::internal, "internal", "internal server error"},
+    Entry{Errc::no_such_message, "no_such_message", "no such message"},
+    Entry{Errc::too_many_reactions, "too_many_reactions", "that message has too many reactions"},
 };
 
 const Entry& entry(Errc errc) noexcept {

@@ -30,6 +30,8 @@ enum class Errc {
     too_many_channels,
     rate_limited,
     internal,
+    no_such_message,
+    too_many_reactions,
 };
 
 /// The wire code, e.g. "bad_json".

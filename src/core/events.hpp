@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -41,6 +42,7 @@ struct LoginResult {
     std::size_t max_channels_per_user = 0;
     double messages_per_second = 0;
     std::size_t history_page_max = 0;
+    int protocol = 2;  ///< the newest protocol version the server speaks
 };
 
 struct JoinResult {
@@ -71,8 +73,39 @@ struct WhoResult {
 
 /// A page of history, oldest first; `more` when the byte bound of a reply left out older
 /// messages that the page would otherwise have held.
+/// For HISTORY `after`, `more` says a later page exists. `with` names the DM partner instead of
+/// `channel` for direct-message history.
 struct HistoryResult {
     std::string channel;
+    std::vector<Message> messages;
+    bool more = false;
+    std::string with = {};
+};
+
+/// A message changed by EDIT, DELETE or REACT, and the rev of that change.
+struct ChangeResult {
+    MessageId id = 0;
+    MessageId rev = 0;
+};
+
+/// One line of the sidebar: a channel (`channel`) or the DMs with one user (`with`).
+struct ConversationSummary {
+    std::string channel;
+    std::string with;
+    std::optional<MessageId> last_id;  ///< none for a conversation without messages
+    UnixMillis last_ts = 0;
+    MessageId read = 0;  ///< the read marker; 0 without one
+    std::size_t unread = 0;
+    std::size_t mentions = 0;
+};
+
+/// Newest activity first, empty conversations last.
+struct ConversationsResult {
+    std::vector<ConversationSummary> conversations;
+};
+
+/// Newest first; `more` when older matches exist.
+struct SearchResult {
     std::vector<Message> messages;
     bool more = false;
 };
@@ -110,7 +143,10 @@ using Result = std::variant<
     HistoryResult,
     TopicResult,
     AccountResult,
-    WhoisResult>;
+    WhoisResult,
+    ChangeResult,
+    ConversationsResult,
+    SearchResult>;
 
 // --- events pushed to clients ---
 
@@ -125,6 +161,7 @@ struct MessageEvent {
 struct JoinEvent {
     std::string channel;
     std::string user;
+    bool op = false;  ///< the joiner is an operator of the channel (kept across logins)
 };
 
 /// A member left, or was removed by an operator (then `by` and `reason` are set).
@@ -153,6 +190,29 @@ struct TopicEvent {
     std::string by;
 };
 
+/// A message changed (edited, deleted, reacted to): clients replace the message with its id.
+/// Version 2 connections only, like ReadEvent and TypingEvent.
+struct UpdateEvent {
+    Message message;
+};
+
+/// The user's read marker in a conversation moved: `channel`, or `with` the DM partner.
+struct ReadEvent {
+    std::string channel;
+    std::string with;
+    MessageId id = 0;
+};
+
+enum class TypingState { active, paused, done };
+
+/// `user` is typing in `channel`, or (`with` set to the typist) in a DM to the receiver.
+struct TypingEvent {
+    std::string channel;
+    std::string with;
+    std::string user;
+    TypingState state = TypingState::active;
+};
+
 struct PingEvent {};
 
 struct NoticeEvent {
@@ -168,6 +228,9 @@ using Event = std::variant<
     HistoryEvent,
     TopicEvent,
     PingEvent,
-    NoticeEvent>;
+    NoticeEvent,
+    UpdateEvent,
+    ReadEvent,
+    TypingEvent>;
 
 }  // namespace salon::core

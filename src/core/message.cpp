@@ -29,8 +29,15 @@ std::size_t escaped_size_bound(std::string_view text) {
 }
 
 std::size_t wire_size_bound(const Message& message) {
-    return kEnvelopeBytes + message.channel.size() + message.from.size() + message.to.size() +
-           escaped_size_bound(message.text);
+    constexpr std::size_t kItemBytes = 16;  // quotes, a comma and a field name's share
+    std::size_t bytes = kEnvelopeBytes + message.channel.size() + message.from.size() +
+                        message.to.size() + escaped_size_bound(message.text);
+    for (const Reaction& reaction : message.reactions) {
+        bytes += kItemBytes + escaped_size_bound(reaction.emoji);
+        for (const std::string& user : reaction.users) bytes += kItemBytes + user.size();
+    }
+    for (const std::string& user : message.mentions) bytes += kItemBytes + user.size();
+    return bytes;
 }
 
 bool keep_newest_within(std::vector<Message>& messages, std::size_t budget_bytes) {

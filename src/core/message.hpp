@@ -15,13 +15,28 @@ namespace salon::core {
 /// within one channel too. Stored in the database and sent on the wire.
 using MessageId = std::int64_t;
 
+/// One emoji on a message and who put it there.
+struct Reaction {
+    std::string emoji;
+    std::vector<std::string> users;  ///< display names, in the order they reacted
+};
+
 struct Message {
     MessageId id = 0;
     std::string channel;  ///< canonical channel name; empty for a direct message
     std::string from;     ///< sender's display name
     std::string to;       ///< direct message recipient's display name; empty for a channel
-    std::string text;
+    std::string text;     ///< empty once deleted
     UnixMillis ts_ms = 0;
+    /// The id of the message's last change (edit, delete, reaction): ids and changes share one
+    /// sequence, so "everything with rev > N" is all that happened after N. A new message has
+    /// rev == id.
+    MessageId rev = 0;
+    MessageId reply_to = 0;             ///< the message answered; 0 for none
+    UnixMillis edited_ms = 0;           ///< time of the last edit; 0 for never
+    bool deleted = false;               ///< a tombstone: no text, edit time, mentions or reactions
+    std::vector<Reaction> reactions;    ///< in the order each emoji was first used
+    std::vector<std::string> mentions;  ///< display names, in order of first appearance
 
     bool is_direct() const noexcept { return channel.empty(); }
 };
