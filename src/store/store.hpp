@@ -7,9 +7,11 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/conversation.hpp"
 #include "core/message.hpp"
 #include "core/names.hpp"
 
@@ -41,11 +43,83 @@ struct Membership {
     bool op = false;
 };
 
-/// A message to write, with the users to whom it must be handed at their next login because
-/// they were offline when it was accepted (direct messages to offline registered users).
+/// A new message to write. `pending_for`: the users to whom it must be handed at their next
+/// login because they were offline when it was accepted (DMs to offline registered users).
 struct MessageWrite {
-    core::Message message;
+    core::Message message;  ///< id, rev (== id) and ts_ms already set
     std::vector<core::UserName> pending_for;
+    std::string conversation;  ///< core::channel_conversation() or core::direct_conversation()
+    core::UserKey from_key;
+    core::UserKey to_key;                     ///< direct messages only
+    std::vector<core::UserKey> mention_keys;  ///< the keys of message.mentions
+};
+
+/// A change to a stored message. Its checks are made where it is applied, inside the batch's
+/// transaction, so that two changes racing for one message cannot both pass them.
+struct MessageChange {
+    enum class Kind { edit, remove, react, unreact };
+
+    Kind kind = Kind::edit;
+    core::MessageId id = 0;      ///< the message changed
+    core::MessageId rev = 0;     ///< this change's place in the id sequence
+    core::UnixMillis ts_ms = 0;  ///< when it was accepted (an edit's `edited`)
+    core::UserKey actor_key;
+    std::string actor_name;                   ///< display form, listed among a reaction's users
+    bool may_remove_others = false;           ///< a channel operator or an administrator
+    std::string text;                         ///< edit
+    std::vector<std::string> mentions;        ///< edit: recomputed for the new text
+    std::vector<core::UserKey> mention_keys;  ///< edit
+    std::string emoji;                        ///< react, unreact
+    std::size_t max_reactions = 20;           ///< react: distinct emoji with at least one user
+};
+
+using Write = std::variant<MessageWrite, MessageChange>;
+
+enum class ChangeStatus {
+    applied,
+    unchanged,        ///< a reaction already there, or one to remove that is not
+    no_such_message,  ///< missing, or deleted (a tombstone takes no change)
+    forbidden,        ///< not the author (edit), nor allowed to remove others' (remove)
+    too_many_reactions,
+};
+
+/// What a write did; `message` is the message's body after it, when applied.
+struct WriteOutcome {
+    ChangeStatus status = ChangeStatus::applied;
+    core::Message message;
+};
+
+/// A message with what the server checks before it changes or shows it.
+struct StoredMessage {
+    core::Message message;
+    std::string conversation;
+    core::UserKey from_key;
+    core::UserKey to_key;
+};
+
+/// Someone a user has exchanged direct messages with.
+struct DirectPartner {
+    core::UserKey key;
+    std::string name;  ///< display form
+    std::string conversation;
+};
+
+/// One conversation's figures for CONVERSATIONS, as one user sees them.
+struct ConversationStats {
+    std::string conversation;
+    std::optional<core::MessageId> last_id;  ///< none without messages
+    core::UnixMillis last_ts = 0;
+    core::MessageId read = 0;  ///< the user's read marker, 0 without one
+    std::size_t unread = 0;    ///< after `read`, not the user's own, not deleted; capped
+    std::size_t mentions = 0;  ///< of those, the ones that mention the user; capped
+};
+
+struct SearchQuery {
+    std::string text;  ///< a substring, matched case-insensitively (Unicode case folding)
+    std::vector<std::string> conversations;  ///< only these
+    std::optional<std::string> from_folded;  ///< only by this user name
+    std::optional<core::MessageId> before;   ///< only ids below it
+    std::size_t limit = 20;
 };
 
 /// Persistent storage.
@@ -54,7 +128,7 @@ struct MessageWrite {
 /// 1. Every method is blocking and safe to call from several threads at once. Callers run
 ///    them on worker threads, never on I/O threads.
 /// 2. A method that returns has made its writes durable to the configured level (it has
-///    committed); append_messages() commits the whole batch in one transaction (group commit).
+///    committed); commit() applies the whole batch in one transaction (group commit).
 /// 3. Failures throw StorageError and leave the database as it was before the call.
 class Store {
 public:
@@ -67,7 +141,8 @@ public:
     virtual std::optional<Account> find_account(const core::UserName& name) = 0;
     /// False when there is no such account.
     virtual bool set_password(const core::UserName& name, std::string_view password_hash) = 0;
-    /// Removes the account with its memberships and pending DMs; false when there is none.
+    /// Removes the account with its memberships, pending DMs, direct messages (both ways), read
+    /// markers and reactions; false when there is none.
     virtual bool delete_account(const core::UserName& name) = 0;
     /// Every account, ordered by folded name.
     virtual std::vector<Account> list_accounts() = 0;
@@ -81,8 +156,8 @@ public:
         const core::ChannelName& channel, const core::UserName& user, bool banned
     ) = 0;
     virtual std::vector<core::UserName> bans_of(const core::ChannelName& channel) = 0;
-    /// Removes the channel's record, its bans and its messages with id <= `up_to` (a later
-    /// channel of the same name keeps the messages above it). Memberships stay: the server
+    /// Removes the channel's record, its bans, read markers and messages with id <= `up_to` (a
+    /// later channel of the same name keeps the messages above it). Memberships stay: the server
     /// stores none for the channels it forgets (temporary ones).
     virtual void forget_channel(const core::ChannelName& channel, core::MessageId up_to) = 0;
 
@@ -95,18 +170,48 @@ public:
     virtual std::vector<Membership> memberships_of(const core::UserName& user) = 0;
 
     // --- messages ---
-    /// Writes every message of the batch and its pending deliveries in one transaction.
-    virtual void append_messages(std::span<const MessageWrite> batch) = 0;
-    /// Up to `limit` messages of `channel` with id < `before` (or the newest when nullopt) and
-    /// id <= `up_to` when given, oldest first.
-    virtual std::vector<core::Message> channel_history(
-        const core::ChannelName& channel,
+    /// Applies the batch in order, in one transaction: one outcome per write. A change's failed
+    /// check is an outcome, not an error; StorageError undoes the whole batch.
+    virtual std::vector<WriteOutcome> commit(std::span<const Write> batch) = 0;
+    virtual std::optional<StoredMessage> find_message(core::MessageId id) = 0;
+    /// Up to `limit` messages of the conversation with id < `before` (or the newest when
+    /// nullopt) and id <= `up_to` when given, oldest first.
+    virtual std::vector<core::Message> history(
+        std::string_view conversation,
         std::optional<core::MessageId> before,
         std::size_t limit,
         std::optional<core::MessageId> up_to = std::nullopt
     ) = 0;
-    /// The largest message id ever stored, 0 when none: ids continue from it after a restart.
+    /// Up to `limit` messages of the conversation whose rev > `after_rev`, ordered by rev.
+    virtual std::vector<core::Message> changed_after(
+        std::string_view conversation, core::MessageId after_rev, std::size_t limit
+    ) = 0;
+    /// Newest first, at most `limit` + 1 (one more says an older page exists); never deleted
+    /// messages.
+    virtual std::vector<core::Message> search(const SearchQuery& query) = 0;
+    /// The largest id or rev ever stored, 0 when none: the sequence continues from it.
     virtual core::MessageId max_message_id() = 0;
+
+    // --- direct-message partners and read markers ---
+    virtual std::vector<DirectPartner> direct_partners(const core::UserKey& user) = 0;
+    /// The partner of that name the user exchanged DMs with most recently (guest names are
+    /// reused), if any.
+    virtual std::optional<DirectPartner> direct_partner_named(
+        const core::UserKey& user, const core::UserName& partner
+    ) = 0;
+    /// 0 without a marker.
+    virtual core::MessageId read_marker(
+        const core::UserKey& user, std::string_view conversation
+    ) = 0;
+    /// Moves the marker forward to `id`; false (nothing written) when it is at or past it.
+    virtual bool advance_read_marker(
+        const core::UserKey& user, std::string_view conversation, core::MessageId id
+    ) = 0;
+    /// In the order given; unread and mention counts stop at `count_cap`.
+    virtual std::vector<ConversationStats> conversation_stats(
+        const core::UserKey& user, std::span<const std::string> conversations, std::size_t count_cap
+    ) = 0;
+
     /// Up to `limit` of the direct messages waiting for `user` with id > `after`, oldest first.
     /// They stay waiting until forget_pending_dms(): a login that ends while handing them over
     /// leaves the rest for the next one.
