@@ -1,5 +1,7 @@
 #include "core/channel.hpp"
 
+#include <algorithm>
+
 namespace salon::core {
 
 Channel::Channel(
@@ -86,6 +88,11 @@ void Channel::remember(const Message& message) {
 
 std::vector<Message> Channel::recent() const {
     return {recent_.begin(), recent_.end()};
+}
+
+void Channel::replace_recent(const Message& message) {
+    const auto it = std::ranges::lower_bound(recent_, message.id, {}, &Message::id);
+    if (it != recent_.end() && it->id == message.id) *it = message;
 }
 
 }  // namespace salon::core

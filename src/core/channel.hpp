@@ -97,6 +97,8 @@ public:
     /// past capacity. Messages must arrive in id order.
     void remember(const Message& message);
     std::vector<Message> recent() const;
+    /// A remembered message changed (edited, deleted, reacted to): the recent ones show it so.
+    void replace_recent(const Message& message);
 
     /// The newest message remembered, 0 when none.
     MessageId last_message_id() const noexcept { return last_message_id_; }

@@ -53,4 +53,17 @@ bool keep_newest_within(std::vector<Message>& messages, std::size_t budget_bytes
     return true;
 }
 
+bool keep_front_within(std::vector<Message>& messages, std::size_t budget_bytes) {
+    std::size_t total = 0;
+    std::size_t kept = 0;
+    while (kept < messages.size()) {
+        total += wire_size_bound(messages[kept]);
+        if (total > budget_bytes && kept > 0) break;
+        ++kept;
+    }
+    if (kept == messages.size()) return false;
+    messages.resize(kept);
+    return true;
+}
+
 }  // namespace salon::core

@@ -54,5 +54,8 @@ std::size_t wire_size_bound(const Message& message);
 /// Drops the oldest of `messages` (oldest first) until the wire_size_bound of the rest adds up
 /// to at most `budget_bytes`; the newest is always kept. True when any was dropped.
 bool keep_newest_within(std::vector<Message>& messages, std::size_t budget_bytes);
+/// The same from the other end, for pages read forwards (and search results, newest first):
+/// drops messages from the back until the rest fit; the first is always kept.
+bool keep_front_within(std::vector<Message>& messages, std::size_t budget_bytes);
 
 }  // namespace salon::core

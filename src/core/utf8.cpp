@@ -1,5 +1,6 @@
 #include "core/utf8.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace salon::core {
@@ -58,6 +59,12 @@ std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexc
     // Step back over continuation bytes (10xxxxxx) to the start of the cut character.
     while (end > 0 && (static_cast<std::uint8_t>(text[end]) & 0xC0) == 0x80) --end;
     return text.substr(0, end);
+}
+
+std::size_t code_points(std::string_view text) noexcept {
+    return static_cast<std::size_t>(std::ranges::count_if(text, [](char c) {
+        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    }));
 }
 
 }  // namespace salon::core

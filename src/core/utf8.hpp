@@ -18,4 +18,7 @@ bool is_valid_utf8(std::string_view text) noexcept;
 /// character.
 std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexcept;
 
+/// The number of code points in valid UTF-8 (continuation bytes are not counted).
+std::size_t code_points(std::string_view text) noexcept;
+
 }  // namespace salon::core

@@ -178,6 +178,7 @@ std::optional<core::Failure> Hub::attach(
     if (inserted) {
         user.name = actor.name.display();
         user.guest = actor.guest;
+        user.key = actor.key;
     }
     user.sessions.push_back(session);
     session_changed(user, session.get(), true);

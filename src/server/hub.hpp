@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -84,6 +85,15 @@ public:
 
     /// The display name of an online user, nullopt when offline.
     std::optional<std::string> online_name(const core::UserName& user) const;
+
+    /// An online user as stored data knows them.
+    struct OnlineIdentity {
+        std::string name;  ///< display form
+        core::UserKey key;
+    };
+
+    /// nullopt when offline.
+    std::optional<OnlineIdentity> online(const core::UserName& user) const;
     /// Channels the user is in now.
     std::vector<core::ChannelName> channels_of(const core::UserName& user) const;
     /// What IRC's WHOIS shows of an online user; nullopt when offline.
@@ -122,6 +132,33 @@ public:
     void deliver_channel_message(const core::Message& message, const Acknowledgement& ack);
     /// To every session of the recipient and the sender's sessions other than `ack.to`.
     void deliver_direct_message(const core::Message& message, const Acknowledgement& ack);
+
+    /// The actor operates the channel or administers the server (they may delete others'
+    /// messages there).
+    bool may_moderate(const core::Actor& actor, const core::ChannelName& channel) const;
+
+    /// A stored message changed (edit, delete, reaction): `ack` gets `result`, then everyone
+    /// who can see the message gets UPDATE (channel members; both parties of a DM). Called on
+    /// the delivery strand, in rev order, like the deliveries above.
+    void deliver_update(
+        const core::Message& message,
+        std::string_view conversation,
+        const core::ChangeResult& result,
+        const Acknowledgement& ack
+    );
+    /// The actor's read marker moved: `ack` gets its OK, then each of the actor's connections
+    /// gets `event`.
+    void tell_read(
+        const core::Actor& actor, const core::ReadEvent& event, const Acknowledgement& ack
+    );
+    /// TYPING in a channel (to the other members) or a DM (`event.with`: the partner, who is
+    /// told with `with` set to the typist). `active` repeated within kTypingQuietPeriod of the
+    /// last one is dropped; so is a DM to a partner who is offline. `not_in_channel` /
+    /// `no_such_channel` for a channel the actor is not in.
+    [[nodiscard]] std::optional<core::Failure> relay_typing(
+        const core::Actor& actor, core::TypingEvent event
+    );
+    static constexpr std::chrono::seconds kTypingQuietPeriod{3};
 
     /// LIST: `ack` gets the page of channels after `after` (by name) that fits in the bulk reply
     /// bound, under the lock, so no event about a later change can reach the requester first.
@@ -182,10 +219,17 @@ private:
 
         bool registered() const { return !guest; }
 
+        core::UserKey key;
+
         std::vector<ParticipantPtr> sessions;
         std::vector<core::Channel*> channels;  // in join order
         std::unique_ptr<std::string> away;     // IRC's AWAY message; none when present
+        // When each conversation last relayed this user's `active` TYPING; none until they type.
+        std::unique_ptr<std::unordered_map<std::string, core::SteadyTime>> typing;
     };
+
+    /// The online user whose key is `key` (a guest's key names one login), or nullptr.
+    const OnlineUser* user_with_key(std::string_view key) const;
 
     // All private helpers require mutex_ (held shared for const ones, exclusive otherwise).
     core::Channel* find_channel(const core::ChannelName& name);

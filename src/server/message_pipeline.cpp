@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <type_traits>
+
 #include <boost/asio/post.hpp>
 
 #include "metrics/salon_metrics.hpp"
@@ -28,21 +30,33 @@ MessagePipeline::~MessagePipeline() {
     stop();
 }
 
-void MessagePipeline::submit(
-    core::Message message, std::vector<core::UserName> pending_for, Completion done
-) {
-    {
-        std::lock_guard lock(mutex_);
-        if (!stopping_) {
-            message.id = ++last_id_;
-            message.ts_ms = clock_.unix_now_ms();
-            queue_.push_back(Item{
-                store::MessageWrite{std::move(message), std::move(pending_for)}, std::move(done)});
-            in_flight_.fetch_add(1, std::memory_order_relaxed);
-            wake_.notify_one();
-            return;
-        }
+template <typename Write>
+bool MessagePipeline::enqueue(Write& write, Completion& done) {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return false;
+    const core::MessageId next = ++last_id_;
+    const core::UnixMillis now = clock_.unix_now_ms();
+    if constexpr (std::is_same_v<Write, store::MessageWrite>) {
+        write.message.id = next;
+        write.message.rev = next;
+        write.message.ts_ms = now;
+    } else {
+        write.rev = next;
+        write.ts_ms = now;
     }
+    queue_.push_back(Item{std::move(write), std::move(done)});
+    in_flight_.fetch_add(1, std::memory_order_relaxed);
+    wake_.notify_one();
+    return true;
+}
+
+void MessagePipeline::submit(store::MessageWrite write, Completion done) {
+    if (enqueue(write, done)) return;
+    boost::asio::post(delivery_, [done = std::move(done)] { done(nullptr); });
+}
+
+void MessagePipeline::submit(store::MessageChange change, Completion done) {
+    if (enqueue(change, done)) return;
     boost::asio::post(delivery_, [done = std::move(done)] { done(nullptr); });
 }
 
@@ -68,7 +82,7 @@ core::MessageId MessagePipeline::last_id() const {
 
 void MessagePipeline::run_writer() {
     for (;;) {
-        std::vector<store::MessageWrite> writes;
+        std::vector<store::Write> writes;
         std::vector<Completion> completions;
         {
             std::unique_lock lock(mutex_);
@@ -84,23 +98,25 @@ void MessagePipeline::run_writer() {
             }
         }
 
-        bool committed = true;
+        std::vector<store::WriteOutcome> outcomes;
         try {
             const metrics::ScopedTimer timed(metrics::salon().storage_commit_seconds);
-            store_.append_messages(writes);
+            outcomes = store_.commit(writes);
         } catch (const std::exception& e) {
-            committed = false;
+            outcomes.clear();
             spdlog::error(
-                "storage: a batch of {} messages failed to commit: {}", writes.size(), e.what()
+                "storage: a batch of {} writes failed to commit: {}", writes.size(), e.what()
             );
         }
+        const bool committed = outcomes.size() == writes.size();
         std::lock_guard lock(mutex_);
         stats_.batches += 1;
         metrics::salon().storage_batch_size.observe(static_cast<double>(writes.size()));
         stats_.messages += writes.size();
         stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, writes.size());
         if (!committed) stats_.failed_batches += 1;
-        committed_.push_back(CommittedBatch{std::move(writes), std::move(completions), committed});
+        if (!committed) outcomes.clear();
+        committed_.push_back(CommittedBatch{std::move(outcomes), std::move(completions)});
         if (!delivery_posted_) {
             delivery_posted_ = true;
             boost::asio::post(delivery_, [this] { deliver_committed(); });
@@ -116,9 +132,10 @@ void MessagePipeline::deliver_committed() {
         delivery_posted_ = false;
     }
     for (const auto& batch : batches) {
-        for (std::size_t i = 0; i < batch.writes.size(); ++i)
-            batch.completions[i](batch.committed ? &batch.writes[i].message : nullptr);
-        in_flight_.fetch_sub(batch.writes.size(), std::memory_order_relaxed);
+        const bool committed = !batch.outcomes.empty();
+        for (std::size_t i = 0; i < batch.completions.size(); ++i)
+            batch.completions[i](committed ? &batch.outcomes[i] : nullptr);
+        in_flight_.fetch_sub(batch.completions.size(), std::memory_order_relaxed);
     }
 }
 

@@ -1,5 +1,5 @@
-// Group commit for posted messages: ids in acceptance order, one transaction per batch, and
-// delivery in id order only after the batch is durable.
+// Group commit for posted messages and their changes: ids and revs from one sequence in
+// acceptance order, one transaction per batch, and delivery in that order only once durable.
 #pragma once
 
 #include <atomic>
@@ -25,16 +25,18 @@ struct PipelineStats {
     std::uint64_t largest_batch = 0;
 };
 
-/// Persists messages before anyone sees them, cheaply.
+/// Persists messages, and changes to them (edits, deletes, reactions), before anyone sees them,
+/// cheaply.
 ///
 /// Contract:
-/// 1. submit() is thread-safe and never blocks on storage: it assigns the message its id and
-///    timestamp under a short lock, so ids are strictly increasing in submission order.
+/// 1. submit() is thread-safe and never blocks on storage: it assigns the message its id (a
+///    change its rev) and timestamp under a short lock, so ids and revs are strictly
+///    increasing in submission order.
 /// 2. One writer thread takes everything queued (at most `max_batch`) and appends it in one
 ///    transaction, so a busy server commits many messages per fsync (group commit).
-/// 3. Each message's completion runs on `delivery` (a strand), in id order, after its batch
-///    has committed (with the message) or failed (with nullptr). Delivering from there is what
-///    gives every member of a channel the same order.
+/// 3. Each write's completion runs on `delivery` (a strand), in id order, after its batch
+///    has committed (with its outcome) or failed (with nullptr). Delivering from there is what
+///    gives every member of a channel the same order, of messages and of their changes.
 /// 4. Batches that commit while the delivery strand is busy are delivered together by one
 ///    handler: under load each connection then gets many messages per wake-up and per write,
 ///    and at light load nothing waits.
@@ -43,7 +45,8 @@ struct PipelineStats {
 ///    its senders down instead of piling a burst into every member's send queue.
 class MessagePipeline {
 public:
-    using Completion = std::function<void(const core::Message* committed)>;
+    /// The outcome of the write as the store applied it; nullptr when its batch failed.
+    using Completion = std::function<void(const store::WriteOutcome* committed)>;
 
     MessagePipeline(
         store::Store& store,
@@ -58,16 +61,17 @@ public:
     MessagePipeline(const MessagePipeline&) = delete;
     MessagePipeline& operator=(const MessagePipeline&) = delete;
 
-    /// Queues the message (its id and ts_ms are set here) for the next commit.
-    /// `pending_for`: offline recipients who get it at their next login.
-    void submit(core::Message message, std::vector<core::UserName> pending_for, Completion done);
+    /// Queues the message (its id, rev and ts_ms are set here) for the next commit.
+    void submit(store::MessageWrite write, Completion done);
+    /// Queues the change (its rev and ts_ms are set here) for the next commit.
+    void submit(store::MessageChange change, Completion done);
 
     /// Commits what is queued, then stops the writer thread. Later submissions fail at once.
     void stop();
 
     PipelineStats stats() const;
 
-    /// The id of the newest message submitted so far, committed or not.
+    /// The id (or rev) of the newest write submitted so far, committed or not.
     core::MessageId last_id() const;
 
     bool congested() const noexcept {
@@ -76,16 +80,18 @@ public:
 
 private:
     struct Item {
-        store::MessageWrite write;
+        store::Write write;
         Completion done;
     };
 
     struct CommittedBatch {
-        std::vector<store::MessageWrite> writes;
+        std::vector<store::WriteOutcome> outcomes;  // empty when the batch failed
         std::vector<Completion> completions;
-        bool committed = false;
     };
 
+    /// Stamps the write with the next id and the time, and queues it; false when stopping.
+    template <typename Write>
+    bool enqueue(Write& write, Completion& done);
     void run_writer();
     /// On the delivery strand: completes every batch committed since the last call.
     void deliver_committed();

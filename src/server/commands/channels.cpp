@@ -70,26 +70,4 @@ Waits<Outcome> who(Context& ctx, const proto::Who&) {
     co_return Replied{};
 }
 
-Waits<Outcome> history(Context& ctx, const proto::History& h) {
-    const auto& limits = ctx.limits();
-    const std::size_t limit = h.limit.value_or(limits.history_on_join);
-    if (limit > limits.history_page_max) {
-        co_return Failure(Errc::bad_request, "limit is larger than the page maximum");
-    }
-    auto member = ctx.services.hub.check_member(ctx.actor(), *ctx.channel);
-    if (auto* failure = std::get_if<Failure>(&member)) co_return *failure;
-    // Stop at the newest message delivered, so a page never shows what the client is still
-    // about to receive as MSG.
-    const core::MessageId up_to = std::get<core::MessageId>(member);
-    auto page =
-        [&store = ctx.services.store, &name = *ctx.channel, before = h.before, limit, up_to] {
-            return store.channel_history(name, before, limit, up_to);
-        };
-    if (!co_await ctx.room_for_bulk_reply()) co_return Replied{};
-    auto messages = co_await ctx.services.work.blocking(page);
-    core::HistoryResult result{ctx.channel->str(), std::move(messages)};
-    result.more = core::keep_newest_within(result.messages, limits.bulk_reply_bytes());
-    co_return core::Result{std::move(result)};
-}
-
 }  // namespace salon::server::commands

@@ -50,7 +50,15 @@ struct Replied {};
 /// No reply at all: PONG is an answer, not a request.
 struct NoReply {};
 
-using Outcome = std::variant<core::Result, core::Failure, Replied, NoReply>;
+struct Deferred;
+
+using Outcome = std::variant<core::Result, core::Failure, Replied, NoReply, Deferred>;
+
+/// A verb that usually completes at once but this time must wait (for storage, say) goes on
+/// here: the common case costs no coroutine frame.
+struct Deferred {
+    boost::asio::awaitable<Outcome> rest;
+};
 
 /// One request on its way through its handler.
 struct Context {

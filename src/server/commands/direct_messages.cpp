@@ -18,24 +18,33 @@ std::size_t pending_page_size(const core::Limits& limits) {
 
 Waits<Outcome> dm(Context& ctx, const proto::Dm& d) {
     const core::UserName& to = *ctx.user;
-    std::string recipient;
-    std::vector<core::UserName> pending_for;
-    if (auto online = ctx.services.hub.online_name(to)) {
-        recipient = std::move(*online);
+    const core::Actor& me = ctx.actor();
+    store::MessageWrite write;
+    if (auto online = ctx.services.hub.online(to)) {
+        write.message.to = std::move(online->name);
+        write.to_key = std::move(online->key);
     } else if (!to.is_guest()) {
         auto account = co_await find_account(ctx, to);
         if (!account) co_return core::Failure(core::Errc::no_such_user);
-        recipient = account->name;
-        pending_for.push_back(to);
+        write.message.to = account->name;
+        write.to_key = to.folded();
+        write.pending_for.push_back(to);
     } else {
         co_return core::Failure(core::Errc::no_such_user);
     }
-
-    submit_post(
-        ctx,
-        core::Message{0, {}, ctx.actor().name.display(), std::move(recipient), d.text, 0},
-        std::move(pending_for)
-    );
+    write.message.from = me.name.display();
+    write.message.text = d.text;
+    write.message.reply_to = d.reply_to;
+    write.from_key = me.key;
+    write.conversation = core::direct_conversation(write.from_key, write.to_key);
+    if (auto refusal = co_await reply_refusal(ctx, d.reply_to, write.conversation))
+        co_return *refusal;
+    if (may_mention(d.text)) {
+        Mentions mentions = co_await mentions_in(ctx, d.text);
+        write.message.mentions = std::move(mentions.names);
+        write.mention_keys = std::move(mentions.keys);
+    }
+    submit_post(ctx, std::move(write));
     co_return Replied{};
 }
 

@@ -14,10 +14,11 @@ namespace {
 
 using core::Errc;
 using core::Failure;
-using proto::Authenticate, proto::Away, proto::Ban, proto::Conn, proto::Dm, proto::End,
-    proto::History, proto::Join, proto::Joins, proto::Key, proto::Kick, proto::List, proto::Op,
-    proto::Part, proto::Parts, proto::Ping, proto::Pong, proto::Register, proto::Send, proto::Topic,
-    proto::Unban, proto::Who, proto::Whois;
+using proto::Authenticate, proto::Away, proto::Ban, proto::Conn, proto::Conversations,
+    proto::Delete, proto::Dm, proto::Edit, proto::End, proto::History, proto::Join, proto::Joins,
+    proto::Key, proto::Kick, proto::List, proto::Op, proto::Part, proto::Parts, proto::Ping,
+    proto::Pong, proto::React, proto::Read, proto::Register, proto::Search, proto::Send,
+    proto::Topic, proto::Typing, proto::Unban, proto::Who, proto::Whois;
 
 // The verb table. The order of the rows is PROTOCOL.md's; a proto::Command without a row does
 // not compile (row_of() below).
@@ -50,7 +51,8 @@ constexpr auto kVerbs = std::make_tuple(
         .waits = &dm},
     Verb<List>{.name = "LIST", .waits = &list},
     Verb<Who>{.name = "WHO", .channel = &Who::channel, .waits = &who},
-    Verb<History>{.name = "HISTORY", .channel = &History::channel, .waits = &history},
+    // Channel or DM partner: conversation_named() checks them.
+    Verb<History>{.name = "HISTORY", .waits = &history},
     Verb<Ping>{.name = "PING", .login = Login::any, .now = &ping},
     Verb<Pong>{.name = "PONG", .login = Login::any, .rate_cost = 0, .now = &pong},
     Verb<End>{.name = "END", .login = Login::any, .now = &end},
@@ -88,7 +90,23 @@ constexpr auto kVerbs = std::make_tuple(
     Verb<Away>{
         .name = "AWAY",
         .text = {&Away::message, "the away message is longer than the limit"},
-        .now = &away}
+        .now = &away},
+    // Version 2: the conversation model.
+    Verb<Edit>{
+        .name = "EDIT",
+        .text = {&Edit::text, "the text is longer than the limit", false},
+        .waits = &edit},
+    Verb<Delete>{.name = "DELETE", .waits = &remove},
+    Verb<React>{.name = "REACT", .waits = &react},
+    Verb<Read>{.name = "READ", .waits = &read},
+    Verb<Conversations>{.name = "CONVERSATIONS", .rate_cost = 2, .waits = &conversations},
+    Verb<Typing>{.name = "TYPING", .now = &typing},
+    // A search reads an index rather than a page: it costs a few requests.
+    Verb<Search>{
+        .name = "SEARCH",
+        .rate_cost = 4,
+        .text = {&Search::query, "the query is longer than the limit"},
+        .waits = &search}
 );
 
 template <typename Command>
@@ -156,6 +174,10 @@ boost::asio::awaitable<void> run_and_reply(Context& ctx, bool admitted) {
         );
         if (now) {
             outcome = std::move(*now);
+            if (auto* deferred = std::get_if<Deferred>(&outcome)) {
+                auto rest = std::move(deferred->rest);
+                outcome = co_await std::move(rest);
+            }
         } else {
             // Not a coroutine lambda: g++ 12 may relocate a closure that a co_await outlives.
             outcome = co_await std::visit(

@@ -4,7 +4,9 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <variant>
 
 #include "proto/request.hpp"
 #include "server/commands/context.hpp"
@@ -39,10 +41,37 @@ Waits<Outcome> joins(Context& ctx, const proto::Joins& j);
 Waits<Outcome> parts(Context& ctx, const proto::Parts& p);
 Waits<Outcome> list(Context& ctx, const proto::List& l);
 Waits<Outcome> who(Context& ctx, const proto::Who& w);
-Waits<Outcome> history(Context& ctx, const proto::History& h);
 
 // messages.cpp: channel messages.
 Outcome send(Context& ctx, const proto::Send& s);
+
+// changes.cpp: changes to stored messages.
+Waits<Outcome> edit(Context& ctx, const proto::Edit& e);
+Waits<Outcome> remove(Context& ctx, const proto::Delete& d);
+Waits<Outcome> react(Context& ctx, const proto::React& r);
+
+// history.cpp: reading back what conversations hold.
+Waits<Outcome> history(Context& ctx, const proto::History& h);
+Waits<Outcome> search(Context& ctx, const proto::Search& s);
+
+// conversations.cpp: the requester's conversations, read markers and typing.
+/// A conversation a request names (channel or with), as the requester may read it.
+struct ConversationRef {
+    std::string conversation;  ///< as stored (core::channel_conversation / direct_conversation)
+    std::string channel;       ///< canonical; empty for DMs
+    std::string with;          ///< the DM partner's display name; empty for a channel
+    core::UserKey partner_key;
+    core::MessageId up_to = 0;  ///< a channel's newest delivered message
+};
+/// `channel`: one the requester is in now (`no_such_channel`, `not_in_channel`, `bad_name`).
+/// Else `with`: the user online under that name, else the one of that name the requester last
+/// exchanged DMs with, else the account (`no_such_user` when none).
+Waits<std::variant<core::Failure, ConversationRef>> conversation_named(
+    Context& ctx, const std::string& channel, const std::string& with
+);
+Waits<Outcome> read(Context& ctx, const proto::Read& r);
+Waits<Outcome> conversations(Context& ctx, const proto::Conversations& c);
+Outcome typing(Context& ctx, const proto::Typing& t);
 
 // direct_messages.cpp: messages between two users, and those that waited for a login.
 Waits<Outcome> dm(Context& ctx, const proto::Dm& d);

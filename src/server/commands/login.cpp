@@ -1,6 +1,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <random>
 
 #include "auth/password.hpp"
@@ -27,6 +29,28 @@ core::UserName random_guest_name() {
     thread_local std::mt19937 rng{std::random_device{}()};
     std::uniform_int_distribution<int> digits(1000, 99999);
     return *core::UserName::parse("Guest" + std::to_string(digits(rng)));
+}
+
+/// A guest's key names this login alone (guest names are reused): the serials grow with the
+/// clock, so they stay unique across restarts too.
+core::Actor guest_actor(const core::UserName& name) {
+    static std::atomic<std::uint64_t> last_serial{0};
+    const auto now = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::system_clock::now().time_since_epoch()
+        )
+            .count()
+    );
+    std::uint64_t serial = last_serial.load();
+    std::uint64_t next = 0;
+    do {
+        next = std::max(now, serial + 1);
+    } while (!last_serial.compare_exchange_weak(serial, next));
+    return core::Actor{name, true, false, core::user_key(name, next)};
+}
+
+core::Actor registered_actor(const core::UserName& name, bool admin) {
+    return core::Actor{name, false, admin, core::user_key(name, 0)};
 }
 
 Failure too_many_failed_logins() {
@@ -141,7 +165,7 @@ Waits<Outcome> conn(Context& ctx, const proto::Conn& c) {
     if (c.us.empty()) {
         // A guest with a fresh name: retry on the rare collision with an online guest.
         for (int attempt = 0; attempt < kGuestNameAttempts; ++attempt) {
-            const core::Actor guest{random_guest_name(), true, false};
+            const core::Actor guest = guest_actor(random_guest_name());
             auto outcome = co_await log_in(ctx, guest, channel, {}, irc);
             const auto* failure = std::get_if<Failure>(&outcome);
             if (failure == nullptr || failure->code != Errc::name_taken) co_return outcome;
@@ -152,7 +176,7 @@ Waits<Outcome> conn(Context& ctx, const proto::Conn& c) {
     if (!name)
         co_return core::is_guest_name(c.us) || irc ? Failure(Errc::bad_name)
                                                    : Failure(Errc::bad_credentials);
-    const core::Actor as_guest{*name, true, false};
+    const core::Actor as_guest = guest_actor(*name);
     if (name->is_guest()) co_return co_await log_in(ctx, as_guest, channel, {}, irc);
 
     // IRC: without a password nothing is guessed, so the throttle does not apply. Otherwise
@@ -181,7 +205,7 @@ Waits<Outcome> conn(Context& ctx, const proto::Conn& c) {
         co_return Failure(Errc::bad_credentials);
     }
     throttle.give_back(address);
-    const core::Actor user{*core::UserName::parse(account->name), false, account->admin};
+    const core::Actor user = registered_actor(*core::UserName::parse(account->name), account->admin);
     auto remembered = [&store = ctx.services.store, &user] {
         return store.memberships_of(user.name);
     };
@@ -212,7 +236,7 @@ Waits<Outcome> register_account(Context& ctx, const proto::Register& r) {
     };
     if (!co_await ctx.services.work.blocking(create)) co_return Failure(Errc::name_taken);
     spdlog::info("{}: registered {}", ctx.participant.remote_address(), name->display());
-    const core::Actor user{*name, false, false};
+    const core::Actor user = registered_actor(*name, false);
     const auto home = core::ChannelName::parse(core::kHomeChannel);
     co_return co_await log_in(ctx, user, home, {}, false);
 }

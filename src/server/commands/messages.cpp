@@ -1,5 +1,8 @@
 #include "server/commands/messages.hpp"
 
+#include <map>
+
+#include "core/mentions.hpp"
 #include "core/message.hpp"
 #include "metrics/salon_metrics.hpp"
 #include "server/commands/handlers.hpp"
@@ -15,28 +18,120 @@ std::size_t expected_echo_bytes(const core::Message& message) {
     return kOkBytes + core::wire_size_bound(message);
 }
 
+store::MessageWrite channel_post(const Context& ctx, const proto::Send& s) {
+    const core::Actor& actor = ctx.actor();
+    store::MessageWrite write;
+    write.message.channel = ctx.channel->str();
+    write.message.from = actor.name.display();
+    write.message.text = s.text;
+    write.message.reply_to = s.reply_to;
+    write.conversation = core::channel_conversation(*ctx.channel);
+    write.from_key = actor.key;
+    return write;
+}
+
+/// SEND when it must wait: for the message it answers, or for the accounts it mentions.
+/// `s` lives in the request, which the context holds.
+Waits<Outcome> send_after_lookups(Context& ctx, const proto::Send& s) {
+    store::MessageWrite write = channel_post(ctx, s);
+    if (auto refusal = co_await reply_refusal(ctx, s.reply_to, write.conversation))
+        co_return *refusal;
+    if (may_mention(s.text)) {
+        Mentions mentions = co_await mentions_in(ctx, s.text);
+        write.message.mentions = std::move(mentions.names);
+        write.mention_keys = std::move(mentions.keys);
+    }
+    // The lookups took time: the sender may have left the channel meanwhile.
+    auto member = ctx.services.hub.check_member(ctx.actor(), *ctx.channel);
+    if (auto* failure = std::get_if<core::Failure>(&member)) co_return *failure;
+    submit_post(ctx, std::move(write));
+    co_return Replied{};
+}
+
 }  // namespace
 
-void submit_post(Context& ctx, core::Message message, std::vector<core::UserName> pending_for) {
+bool may_mention(std::string_view text) noexcept {
+    return text.find('@') != std::string_view::npos;
+}
+
+Waits<Mentions> mentions_in(Context& ctx, const std::string& text) {
+    // First pass: every name the rule would try, in its order (nothing resolves).
+    std::vector<std::string> asked;
+    core::resolve_mentions(text, [&asked](std::string_view folded) -> std::optional<std::string> {
+        if (asked.size() < kMaxMentionLookups) asked.emplace_back(folded);
+        return std::nullopt;
+    });
+
+    std::map<std::string, Hub::OnlineIdentity, std::less<>> known;  // by folded name
+    std::vector<core::UserName> offline;
+    for (const std::string& folded : asked) {
+        auto name = core::UserName::parse(folded);
+        if (!name || known.contains(folded)) continue;
+        if (auto online = ctx.services.hub.online(*name)) {
+            known.emplace(folded, std::move(*online));
+        } else if (!name->is_guest()) {
+            offline.push_back(std::move(*name));
+        }
+    }
+    if (!offline.empty()) {
+        auto read = [&store = ctx.services.store, &offline] {
+            std::vector<std::optional<store::Account>> accounts;
+            accounts.reserve(offline.size());
+            for (const auto& name : offline) accounts.push_back(store.find_account(name));
+            return accounts;
+        };
+        const auto accounts = co_await ctx.services.work.blocking(read);
+        for (std::size_t i = 0; i < offline.size(); ++i) {
+            if (accounts[i])
+                known.emplace(offline[i].folded(), Hub::OnlineIdentity{accounts[i]->name, offline[i].folded()});
+        }
+    }
+
+    Mentions mentions;
+    mentions.names = core::resolve_mentions(text, [&known](std::string_view folded) -> std::optional<std::string> {
+        const auto it = known.find(folded);
+        if (it == known.end()) return std::nullopt;
+        return it->second.name;
+    });
+    for (const std::string& name : mentions.names)
+        mentions.keys.push_back(known.find(core::fold_user_name(name))->second.key);
+    co_return mentions;
+}
+
+Waits<std::optional<core::Failure>> reply_refusal(
+    Context& ctx, core::MessageId reply_to, const std::string& conversation
+) {
+    if (reply_to == 0) co_return std::nullopt;
+    auto find = [&store = ctx.services.store, reply_to] { return store.find_message(reply_to); };
+    const auto answered = co_await ctx.services.work.blocking(find);
+    if (!answered || answered->conversation != conversation) {
+        co_return core::Failure(
+            core::Errc::no_such_message, "reply_to is not a message of this conversation"
+        );
+    }
+    co_return std::nullopt;
+}
+
+void submit_post(Context& ctx, store::MessageWrite write) {
     metrics::salon().messages_received.inc();
     // The reply's place is kept so that later replies wait for it. The OK is queued under the
     // hub's lock just before the fan-out: the sender sees OK, then its own MSG, and whatever
     // it does after reading the OK reaches others after the message. The reply is encoded
     // on the delivery strand (proto::Codec's contract allows it for posts).
-    const auto slot = ctx.participant.outbox().reserve(expected_echo_bytes(message));
+    const auto slot = ctx.participant.outbox().reserve(expected_echo_bytes(write.message));
     auto done = [&hub = ctx.services.hub, sender = ctx.requester(), request = ctx.request, slot](
-                    const core::Message* committed
+                    const store::WriteOutcome* committed
                 ) {
         const Acknowledgement ack{sender.get(), request.get(), slot};
         if (committed == nullptr) {
             sender->refuse(ack, core::Errc::internal, "the message could not be stored");
-        } else if (committed->is_direct()) {
-            hub.deliver_direct_message(*committed, ack);
+        } else if (committed->message.is_direct()) {
+            hub.deliver_direct_message(committed->message, ack);
         } else {
-            hub.deliver_channel_message(*committed, ack);
+            hub.deliver_channel_message(committed->message, ack);
         }
     };
-    ctx.services.pipeline.submit(std::move(message), std::move(pending_for), std::move(done));
+    ctx.services.pipeline.submit(std::move(write), std::move(done));
 }
 
 Outcome send(Context& ctx, const proto::Send& s) {
@@ -45,7 +140,8 @@ Outcome send(Context& ctx, const proto::Send& s) {
         return core::Failure(core::Errc::forbidden, "USER is not the name you logged in with");
     auto member = ctx.services.hub.check_member(actor, *ctx.channel);
     if (auto* failure = std::get_if<core::Failure>(&member)) return *failure;
-    submit_post(ctx, core::Message{0, ctx.channel->str(), actor.name.display(), {}, s.text, 0}, {});
+    if (s.reply_to != 0 || may_mention(s.text)) return Deferred{send_after_lookups(ctx, s)};
+    submit_post(ctx, channel_post(ctx, s));
     return Replied{};
 }
 

@@ -1,0 +1,99 @@
+#include "core/conversation.hpp"
+#include "core/message.hpp"
+#include "core/utf8.hpp"
+#include "server/commands/handlers.hpp"
+
+namespace salon::server::commands {
+namespace {
+
+using core::Errc;
+using core::Failure;
+
+/// SEARCH's page bound and the shortest query (a trigram index cannot look up less).
+constexpr std::size_t kSearchPageMax = 100;
+constexpr std::size_t kSearchPageDefault = 20;
+constexpr std::size_t kShortestQuery = 3;
+
+}  // namespace
+
+Waits<Outcome> history(Context& ctx, const proto::History& h) {
+    const auto& limits = ctx.limits();
+    const std::size_t limit = h.limit.value_or(limits.history_on_join);
+    if (limit > limits.history_page_max) {
+        co_return Failure(Errc::bad_request, "limit is larger than the page maximum");
+    }
+    auto named = co_await conversation_named(ctx, h.channel, h.with);
+    if (auto* failure = std::get_if<Failure>(&named)) co_return *failure;
+    const ConversationRef& ref = std::get<ConversationRef>(named);
+
+    store::Store& store = ctx.services.store;
+    core::HistoryResult result{ref.channel, {}, false, ref.with};
+    if (!co_await ctx.room_for_bulk_reply()) co_return Replied{};
+    if (h.after) {
+        // Forwards by rev: one more than the page says whether a later page exists.
+        auto page = [&store, &ref, after = *h.after, limit] {
+            return store.changed_after(ref.conversation, after, limit + 1);
+        };
+        result.messages = co_await ctx.services.work.blocking(page);
+        result.more = result.messages.size() > limit;
+        if (result.more) result.messages.resize(limit);
+        result.more |= core::keep_front_within(result.messages, limits.bulk_reply_bytes());
+    } else {
+        // A channel's page stops at the newest message delivered, so it never shows what the
+        // client is still about to receive as MSG.
+        std::optional<core::MessageId> up_to;
+        if (!ref.channel.empty()) up_to = ref.up_to;
+        auto page = [&store, &ref, before = h.before, limit, up_to] {
+            return store.history(ref.conversation, before, limit, up_to);
+        };
+        result.messages = co_await ctx.services.work.blocking(page);
+        result.more = core::keep_newest_within(result.messages, limits.bulk_reply_bytes());
+    }
+    co_return core::Result{std::move(result)};
+}
+
+Waits<Outcome> search(Context& ctx, const proto::Search& s) {
+    if (core::code_points(s.query) < kShortestQuery)
+        co_return Failure(Errc::bad_request, "a search needs at least 3 characters");
+    const std::size_t limit = s.limit.value_or(kSearchPageDefault);
+    if (limit == 0 || limit > kSearchPageMax)
+        co_return Failure(Errc::bad_request, "limit is 1 to 100");
+
+    const core::Actor& me = ctx.actor();
+    store::SearchQuery query;
+    query.text = s.query;
+    query.before = s.before;
+    query.limit = limit;
+    if (!s.from.empty()) {
+        auto from = core::UserName::parse(s.from);
+        if (!from) co_return Failure(Errc::no_such_user);
+        query.from_folded = from->folded();
+    }
+    store::Store& store = ctx.services.store;
+    if (!s.channel.empty() || !s.with.empty()) {
+        auto named = co_await conversation_named(ctx, s.channel, s.with);
+        if (auto* failure = std::get_if<Failure>(&named)) co_return *failure;
+        query.conversations.push_back(std::get<ConversationRef>(named).conversation);
+    } else {
+        // Only channels the requester is in now, and their own DMs.
+        for (const auto& channel : ctx.services.hub.channels_of(me.name))
+            query.conversations.push_back(core::channel_conversation(channel));
+    }
+    const bool own_dms = s.channel.empty() && s.with.empty();
+    if (!co_await ctx.room_for_bulk_reply()) co_return Replied{};
+    auto find = [&store, &me, &query, own_dms] {
+        if (own_dms) {
+            for (auto& partner : store.direct_partners(me.key))
+                query.conversations.push_back(std::move(partner.conversation));
+        }
+        return store.search(query);
+    };
+    core::SearchResult result{co_await ctx.services.work.blocking(find)};
+    result.more = result.messages.size() > limit;
+    if (result.more) result.messages.resize(limit);
+    // Newest first: what does not fit the reply is the older end, which `before` reaches.
+    result.more |= core::keep_front_within(result.messages, ctx.limits().bulk_reply_bytes());
+    co_return core::Result{std::move(result)};
+}
+
+}  // namespace salon::server::commands

@@ -1,0 +1,111 @@
+// The hub's part of protocol version 2: changes to stored messages, read markers and typing.
+#include <string>
+
+#include "server/hub.hpp"
+
+namespace salon::server {
+
+std::optional<Hub::OnlineIdentity> Hub::online(const core::UserName& name) const {
+    std::shared_lock lock(mutex_);
+    const auto it = users_.find(name.folded());
+    if (it == users_.end()) return std::nullopt;
+    return OnlineIdentity{it->second.name, it->second.key};
+}
+
+const Hub::OnlineUser* Hub::user_with_key(std::string_view key) const {
+    const auto it = users_.find(std::string(core::key_name(key)));
+    if (it == users_.end() || it->second.key != key) return nullptr;
+    return &it->second;
+}
+
+bool Hub::may_moderate(const core::Actor& actor, const core::ChannelName& name) const {
+    std::shared_lock lock(mutex_);
+    const core::Channel* channel = find_channel(name);
+    return actor.admin || (channel != nullptr && channel->may_moderate(actor));
+}
+
+void Hub::deliver_update(
+    const core::Message& message,
+    std::string_view conversation,
+    const core::ChangeResult& result,
+    const Acknowledgement& ack
+) {
+    // Exclusive, as for a new message: the channel's recent messages change with it.
+    std::unique_lock lock(mutex_);
+    if (ack) ack.to->acknowledge(ack, result);
+    const SharedEvent update = make_event(core::UpdateEvent{message});
+    if (!message.is_direct()) {
+        const auto it = channels_.find(message.channel);
+        if (it == channels_.end()) return;
+        it->second.replace_recent(message);
+        to_members(it->second, update);
+        return;
+    }
+    const auto space = conversation.find(' ');
+    if (space == std::string_view::npos) return;
+    const OnlineUser* first = user_with_key(conversation.substr(0, space));
+    const OnlineUser* second = user_with_key(conversation.substr(space + 1));
+    if (first != nullptr) to_user(*first, update);
+    if (second != nullptr && second != first) to_user(*second, update);
+}
+
+void Hub::tell_read(
+    const core::Actor& actor, const core::ReadEvent& event, const Acknowledgement& ack
+) {
+    std::shared_lock lock(mutex_);
+    if (ack) ack.to->acknowledge(ack, core::EmptyResult{});
+    const OnlineUser* user = user_with_key(actor.key);
+    if (user != nullptr) to_user(*user, make_event(event));
+}
+
+std::optional<core::Failure> Hub::relay_typing(const core::Actor& actor, core::TypingEvent event) {
+    std::unique_lock lock(mutex_);  // exclusive: the typist's memo of relayed `active`s changes
+    const auto typist = users_.find(actor.name.folded());
+    if (typist == users_.end()) return std::nullopt;
+    OnlineUser& user = typist->second;
+
+    const OnlineUser* partner = nullptr;
+    core::Channel* channel = nullptr;
+    std::string conversation;
+    if (!event.channel.empty()) {
+        channel = find_channel(*core::ChannelName::parse(event.channel));
+        if (channel == nullptr) return core::Failure(core::Errc::no_such_channel);
+        if (!channel->is_member(actor.name.folded()))
+            return core::Failure(core::Errc::not_in_channel);
+        conversation = event.channel;
+    } else {
+        const auto it = users_.find(core::fold_user_name(event.with));
+        if (it == users_.end()) return std::nullopt;  // nobody to tell
+        partner = &it->second;
+        conversation = core::direct_conversation(user.key, partner->key);
+    }
+
+    // Typing is advisory: a burst of `active` from one typist need not reach anyone twice.
+    if (event.state == core::TypingState::active) {
+        if (!user.typing) user.typing = std::make_unique<std::unordered_map<std::string, core::SteadyTime>>();
+        const core::SteadyTime now = clock_.steady_now();
+        auto [last, first_time] = user.typing->try_emplace(conversation, now);
+        if (!first_time) {
+            if (now - last->second < kTypingQuietPeriod) return std::nullopt;
+            last->second = now;
+        }
+    } else if (user.typing) {
+        user.typing->erase(conversation);
+    }
+
+    event.user = user.name;
+    if (channel != nullptr) {
+        const SharedEvent typing = make_event(std::move(event));
+        for (const auto& [folded, member] : channel->members()) {
+            if (folded == actor.name.folded()) continue;
+            const auto it = users_.find(folded);
+            if (it != users_.end()) to_user(it->second, typing);
+        }
+        return std::nullopt;
+    }
+    event.with = user.name;  // as the partner sees the conversation
+    to_user(*partner, make_event(std::move(event)));
+    return std::nullopt;
+}
+
+}  // namespace salon::server
