@@ -51,7 +51,11 @@ void ChatServer::load() {
         hub_.load_channel(
             channel,
             store_.bans_of(channel.name),
-            store_.channel_history(channel.name, std::nullopt, settings_.limits.history_on_join)
+            store_.history(
+                core::channel_conversation(channel.name),
+                std::nullopt,
+                settings_.limits.history_on_join
+            )
         );
     }
     spdlog::info(

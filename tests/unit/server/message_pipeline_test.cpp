@@ -37,8 +37,8 @@ private:
     std::atomic<core::UnixMillis> now_ms_{1'700'000'000'000};
 };
 
-/// A real SqliteStore behind a door the test controls: appends can be made to throw
-/// StorageError, or the next one held inside append_messages until released, so that the
+/// A real SqliteStore behind a door the test controls: commits can be made to throw
+/// StorageError, or the next one held inside commit() until released, so that the
 /// test knows what the pipeline's writer is doing. Every other method is forwarded as is.
 class FaultyStore final : public store::Store {
 public:
@@ -46,7 +46,7 @@ public:
 
     void fail_appends(bool fail) { fail_appends_.store(fail); }
 
-    /// The next append_messages() call waits inside, before writing, until release().
+    /// The next commit() call waits inside, before writing, until release().
     void hold_next_append() {
         std::lock_guard lock(mutex_);
         hold_next_ = true;
@@ -65,7 +65,7 @@ public:
         changed_.notify_all();
     }
 
-    /// The size of every batch append_messages() was given, failed ones included.
+    /// The size of every batch commit() was given, failed ones included.
     std::vector<std::size_t> batch_sizes() const {
         std::lock_guard lock(mutex_);
         return batch_sizes_;
@@ -120,7 +120,7 @@ public:
         return inner_->memberships_of(user);
     }
 
-    void append_messages(std::span<const store::MessageWrite> batch) override {
+    std::vector<store::WriteOutcome> commit(std::span<const store::Write> batch) override {
         {
             std::unique_lock lock(mutex_);
             batch_sizes_.push_back(batch.size());
@@ -133,16 +133,58 @@ public:
             }
         }
         if (fail_appends_.load()) throw store::StorageError("injected: disk full");
-        inner_->append_messages(batch);
+        return inner_->commit(batch);
     }
 
-    std::vector<core::Message> channel_history(
-        const core::ChannelName& channel,
+    std::optional<store::StoredMessage> find_message(core::MessageId id) override {
+        return inner_->find_message(id);
+    }
+
+    std::vector<core::Message> history(
+        std::string_view conversation,
         std::optional<core::MessageId> before,
         std::size_t limit,
         std::optional<core::MessageId> up_to = std::nullopt
     ) override {
-        return inner_->channel_history(channel, before, limit, up_to);
+        return inner_->history(conversation, before, limit, up_to);
+    }
+
+    std::vector<core::Message> changed_after(
+        std::string_view conversation, core::MessageId after_rev, std::size_t limit
+    ) override {
+        return inner_->changed_after(conversation, after_rev, limit);
+    }
+
+    std::vector<core::Message> search(const store::SearchQuery& query) override {
+        return inner_->search(query);
+    }
+
+    std::vector<store::DirectPartner> direct_partners(const core::UserKey& user) override {
+        return inner_->direct_partners(user);
+    }
+
+    std::optional<store::DirectPartner> direct_partner_named(
+        const core::UserKey& user, const core::UserName& partner
+    ) override {
+        return inner_->direct_partner_named(user, partner);
+    }
+
+    core::MessageId read_marker(const core::UserKey& user, std::string_view conversation) override {
+        return inner_->read_marker(user, conversation);
+    }
+
+    bool advance_read_marker(
+        const core::UserKey& user, std::string_view conversation, core::MessageId id
+    ) override {
+        return inner_->advance_read_marker(user, conversation, id);
+    }
+
+    std::vector<store::ConversationStats> conversation_stats(
+        const core::UserKey& user,
+        std::span<const std::string> conversations,
+        std::size_t count_cap
+    ) override {
+        return inner_->conversation_stats(user, conversations, count_cap);
     }
 
     core::MessageId max_message_id() override { return inner_->max_message_id(); }
@@ -168,12 +210,14 @@ private:
     std::vector<std::size_t> batch_sizes_;
 };
 
-core::Message post(std::string text, std::string channel = "home") {
-    core::Message m;
-    m.channel = std::move(channel);
-    m.from = "alice";
-    m.text = std::move(text);
-    return m;
+store::MessageWrite post(std::string text, std::string channel = "home") {
+    store::MessageWrite write;
+    write.message.channel = channel;
+    write.message.from = "alice";
+    write.message.text = std::move(text);
+    write.conversation = std::move(channel);
+    write.from_key = "alice";
+    return write;
 }
 
 /// What one completion saw.
@@ -199,11 +243,12 @@ protected:
 
     /// A completion that records what it saw into deliveries_.
     MessagePipeline::Completion record() {
-        return [this](const core::Message* m) {
+        return [this](const store::WriteOutcome* outcome) {
             Delivery d;
             d.on_strand = strand_.running_in_this_thread();
-            if (m != nullptr) {
-                d = Delivery{true, m->id, m->text, m->ts_ms, d.on_strand};
+            if (outcome != nullptr) {
+                const core::Message& m = outcome->message;
+                d = Delivery{true, m.id, m.text, m.ts_ms, d.on_strand};
             }
             deliveries_.push_back(d);
         };
@@ -214,7 +259,7 @@ protected:
     }
 
     std::vector<core::Message> history(const std::string& channel = "home") {
-        return store_.channel_history(*core::ChannelName::parse(channel), std::nullopt, 10'000);
+        return store_.history(channel, std::nullopt, 10'000);
     }
 
     test::TempDir dir_{"salon-pipeline"};
@@ -229,10 +274,10 @@ protected:
 TEST_F(MessagePipelineTest, IdsContinueFromTheLastIdInSubmissionOrderWithTheClocksTime) {
     MessagePipeline pipeline(store_, clock_, strand_, 41);
     clock_.set(1'800'000'000'000);
-    pipeline.submit(post("a"), {}, record());
-    pipeline.submit(post("b"), {}, record());
+    pipeline.submit(post("a"), record());
+    pipeline.submit(post("b"), record());
     clock_.set(1'800'000'000'500);
-    pipeline.submit(post("c"), {}, record());
+    pipeline.submit(post("c"), record());
 
     ASSERT_TRUE(run_until_delivered(3));
     ASSERT_EQ(deliveries_.size(), 3U);
@@ -254,10 +299,10 @@ TEST_F(MessagePipelineTest, AMessageIsStoredBeforeItsCompletionRuns) {
     MessagePipeline pipeline(store_, clock_, strand_, 0);
     std::vector<bool> stored_when_delivered;
     for (int i = 0; i < 20; ++i) {
-        pipeline.submit(post("m" + std::to_string(i)), {}, [&](const core::Message* m) {
-            ASSERT_NE(m, nullptr);
-            const auto page =
-                store_.channel_history(*core::ChannelName::parse("home"), m->id + 1, 1);
+        pipeline.submit(post("m" + std::to_string(i)), [&](const store::WriteOutcome* outcome) {
+            ASSERT_NE(outcome, nullptr);
+            const core::Message* m = &outcome->message;
+            const auto page = store_.history("home", m->id + 1, 1);
             stored_when_delivered.push_back(
                 page.size() == 1 && page[0].id == m->id && page[0].text == m->text
             );
@@ -272,7 +317,7 @@ TEST_F(MessagePipelineTest, AMessageIsStoredBeforeItsCompletionRuns) {
 TEST_F(MessagePipelineTest, StoresTheMessageAsSubmittedWithItsIdAndTimestamp) {
     MessagePipeline pipeline(store_, clock_, strand_, 0);
     clock_.set(1'700'000'000'123);
-    pipeline.submit(post("hello", "rust"), {}, record());
+    pipeline.submit(post("hello", "rust"), record());
     ASSERT_TRUE(run_until_delivered(1));
 
     const auto stored = history("rust");
@@ -287,11 +332,15 @@ TEST_F(MessagePipelineTest, StoresTheMessageAsSubmittedWithItsIdAndTimestamp) {
 
 TEST_F(MessagePipelineTest, ADirectMessageForAnOfflineUserWaitsForTheirNextLogin) {
     MessagePipeline pipeline(store_, clock_, strand_, 0);
-    core::Message dm;
-    dm.from = "alice";
-    dm.to = "Bob";
-    dm.text = "psst";
-    pipeline.submit(dm, {*core::UserName::parse("bob")}, record());
+    store::MessageWrite dm;
+    dm.message.from = "alice";
+    dm.message.to = "Bob";
+    dm.message.text = "psst";
+    dm.pending_for = {*core::UserName::parse("bob")};
+    dm.from_key = "alice";
+    dm.to_key = "bob";
+    dm.conversation = core::direct_conversation("alice", "bob");
+    pipeline.submit(dm, record());
     ASSERT_TRUE(run_until_delivered(1));
     ASSERT_TRUE(deliveries_[0].committed);
 
@@ -305,9 +354,9 @@ TEST_F(MessagePipelineTest, ADirectMessageForAnOfflineUserWaitsForTheirNextLogin
 TEST_F(MessagePipelineTest, WhatQueuesDuringACommitGoesInTheNextBatchTogether) {
     MessagePipeline pipeline(store_, clock_, strand_, 0);
     store_.hold_next_append();
-    pipeline.submit(post("first"), {}, record());
+    pipeline.submit(post("first"), record());
     ASSERT_TRUE(store_.wait_until_held());
-    for (int i = 0; i < 10; ++i) pipeline.submit(post("queued"), {}, record());
+    for (int i = 0; i < 10; ++i) pipeline.submit(post("queued"), record());
     store_.release();
 
     ASSERT_TRUE(run_until_delivered(11));
@@ -322,9 +371,9 @@ TEST_F(MessagePipelineTest, WhatQueuesDuringACommitGoesInTheNextBatchTogether) {
 TEST_F(MessagePipelineTest, ABatchNeverHoldsMoreThanMaxBatch) {
     MessagePipeline pipeline(store_, clock_, strand_, 0, 3);
     store_.hold_next_append();
-    pipeline.submit(post("first"), {}, record());
+    pipeline.submit(post("first"), record());
     ASSERT_TRUE(store_.wait_until_held());
-    for (int i = 0; i < 7; ++i) pipeline.submit(post("queued"), {}, record());
+    for (int i = 0; i < 7; ++i) pipeline.submit(post("queued"), record());
     store_.release();
 
     ASSERT_TRUE(run_until_delivered(8));
@@ -338,11 +387,11 @@ TEST_F(MessagePipelineTest, ABatchNeverHoldsMoreThanMaxBatch) {
 TEST_F(MessagePipelineTest, CongestedFromMaxInFlightUntilTheCompletionsRun) {
     MessagePipeline pipeline(store_, clock_, strand_, 0, 1024, 4);
     store_.hold_next_append();
-    pipeline.submit(post("first"), {}, record());
+    pipeline.submit(post("first"), record());
     ASSERT_TRUE(store_.wait_until_held());
-    for (int i = 0; i < 2; ++i) pipeline.submit(post("queued"), {}, record());
+    for (int i = 0; i < 2; ++i) pipeline.submit(post("queued"), record());
     EXPECT_FALSE(pipeline.congested());  // 3 accepted, none delivered
-    pipeline.submit(post("fourth"), {}, record());
+    pipeline.submit(post("fourth"), record());
     EXPECT_TRUE(pipeline.congested());
     store_.release();
 
@@ -354,9 +403,9 @@ TEST_F(MessagePipelineTest, BatchesCommittedWhileDeliveryWaitsAreDeliveredByOneH
     // On the bare io_context rather than a strand, so that one handler is one poll_one().
     MessagePipeline pipeline(store_, clock_, io_.get_executor(), 0);
     store_.hold_next_append();
-    pipeline.submit(post("first"), {}, record());
+    pipeline.submit(post("first"), record());
     ASSERT_TRUE(store_.wait_until_held());
-    for (int i = 0; i < 5; ++i) pipeline.submit(post("queued"), {}, record());
+    for (int i = 0; i < 5; ++i) pipeline.submit(post("queued"), record());
     store_.release();
     // The io_context does not run until both batches are committed.
     const auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -391,13 +440,12 @@ TEST_F(MessagePipelineTest, ConcurrentSubmittersGetDistinctIdsDeliveredInIdOrder
             for (int i = 0; i < kEach; ++i) {
                 pipeline.submit(
                     post(std::to_string(t) + ":" + std::to_string(i)),
-                    {},
-                    [&, t, i](const core::Message* m) {
+                    [&, t, i](const store::WriteOutcome* outcome) {
                         seen.push_back(Seen{
                             t,
                             i,
-                            m != nullptr ? m->id : 0,
-                            m != nullptr,
+                            outcome != nullptr ? outcome->message.id : 0,
+                            outcome != nullptr,
                             strand_.running_in_this_thread()});
                     }
                 );
@@ -433,9 +481,9 @@ TEST_F(MessagePipelineTest, ConcurrentSubmittersGetDistinctIdsDeliveredInIdOrder
 TEST_F(MessagePipelineTest, StopCommitsEverythingQueuedBeforeReturning) {
     MessagePipeline pipeline(store_, clock_, strand_, 0);
     store_.hold_next_append();
-    pipeline.submit(post("first"), {}, record());
+    pipeline.submit(post("first"), record());
     ASSERT_TRUE(store_.wait_until_held());
-    for (int i = 0; i < 50; ++i) pipeline.submit(post("queued"), {}, record());
+    for (int i = 0; i < 50; ++i) pipeline.submit(post("queued"), record());
 
     std::thread stopper([&] { pipeline.stop(); });
     store_.release();
@@ -453,7 +501,7 @@ TEST_F(MessagePipelineTest, StopCommitsEverythingQueuedBeforeReturning) {
 TEST_F(MessagePipelineTest, ASubmissionAfterStopFailsAndIsNotStored) {
     MessagePipeline pipeline(store_, clock_, strand_, 0);
     pipeline.stop();
-    pipeline.submit(post("too late"), {}, record());
+    pipeline.submit(post("too late"), record());
     ASSERT_TRUE(run_until_delivered(1));
     EXPECT_FALSE(deliveries_[0].committed);
     EXPECT_TRUE(deliveries_[0].on_strand);
@@ -465,10 +513,10 @@ TEST_F(MessagePipelineTest, AFailedBatchCompletesEachOfItsMessagesWithNullInOrde
     MessagePipeline pipeline(store_, clock_, strand_, 0);
     store_.fail_appends(true);
     store_.hold_next_append();
-    pipeline.submit(post("a"), {}, record());
+    pipeline.submit(post("a"), record());
     ASSERT_TRUE(store_.wait_until_held());
-    pipeline.submit(post("b"), {}, record());
-    pipeline.submit(post("c"), {}, record());
+    pipeline.submit(post("b"), record());
+    pipeline.submit(post("c"), record());
     store_.release();
 
     ASSERT_TRUE(run_until_delivered(3));
@@ -486,12 +534,12 @@ TEST_F(MessagePipelineTest, AFailedBatchCompletesEachOfItsMessagesWithNullInOrde
 TEST_F(MessagePipelineTest, ThePipelineCarriesOnAfterAFailedBatch) {
     MessagePipeline pipeline(store_, clock_, strand_, 0);
     store_.fail_appends(true);
-    pipeline.submit(post("lost"), {}, record());
+    pipeline.submit(post("lost"), record());
     ASSERT_TRUE(run_until_delivered(1));
     EXPECT_FALSE(deliveries_[0].committed);
 
     store_.fail_appends(false);
-    pipeline.submit(post("kept"), {}, record());
+    pipeline.submit(post("kept"), record());
     ASSERT_TRUE(run_until_delivered(2));
     ASSERT_TRUE(deliveries_[1].committed);
     EXPECT_GT(deliveries_[1].id, 1);  // the failed message's id is never handed out again
@@ -500,6 +548,43 @@ TEST_F(MessagePipelineTest, ThePipelineCarriesOnAfterAFailedBatch) {
     ASSERT_EQ(stored.size(), 1U);
     EXPECT_EQ(stored[0].text, "kept");
     EXPECT_EQ(pipeline.stats().failed_batches, 1U);
+}
+
+TEST_F(MessagePipelineTest, ChangesTakeTheirRevFromTheSequenceOfIdsAndCommitInOrder) {
+    MessagePipeline pipeline(store_, clock_, strand_, 0);
+    pipeline.submit(post("first"), record());
+    ASSERT_TRUE(run_until_delivered(1));
+
+    std::vector<store::WriteOutcome> outcomes;
+    auto keep = [&outcomes](const store::WriteOutcome* outcome) {
+        ASSERT_NE(outcome, nullptr);
+        outcomes.push_back(*outcome);
+    };
+    store::MessageChange edit;
+    edit.kind = store::MessageChange::Kind::edit;
+    edit.id = 1;
+    edit.actor_key = "alice";
+    edit.text = "first, edited";
+    clock_.set(1'800'000'000'000);
+    pipeline.submit(edit, keep);
+    pipeline.submit(post("second"), record());
+    store::MessageChange not_hers = edit;
+    not_hers.actor_key = "bob";
+    pipeline.submit(not_hers, keep);
+    ASSERT_TRUE(run_until([&] { return outcomes.size() == 2 && deliveries_.size() == 2; }));
+
+    EXPECT_EQ(outcomes[0].status, store::ChangeStatus::applied);
+    EXPECT_EQ(outcomes[0].message.id, 1);
+    EXPECT_EQ(outcomes[0].message.rev, 2);
+    EXPECT_EQ(outcomes[0].message.text, "first, edited");
+    EXPECT_EQ(outcomes[0].message.edited_ms, 1'800'000'000'000);
+    EXPECT_EQ(deliveries_[1].id, 3);
+    EXPECT_EQ(outcomes[1].status, store::ChangeStatus::forbidden);
+    EXPECT_EQ(pipeline.last_id(), 4);  // a refused change leaves a gap, never a reuse
+    const auto stored = history();
+    ASSERT_EQ(stored.size(), 2U);
+    EXPECT_EQ(stored[0].text, "first, edited");
+    EXPECT_EQ(stored[0].rev, 2);
 }
 
 }  // namespace
