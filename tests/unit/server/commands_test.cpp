@@ -211,6 +211,13 @@ TEST(CommandRowsTest, TheNativeCodecRefusesBeforeLoginExactlyTheVerbsWhoseRowNee
         R"({"UNBAN":{"channel":"a","user":"bob"}})",
         R"({"OP":{"channel":"a","user":"bob"}})",
         R"({"KEY":{"channel":"a","key":"k"}})",
+        R"({"EDIT":{"id":1,"text":"x"}})",
+        R"({"DELETE":{"id":1}})",
+        R"({"REACT":{"id":1,"emoji":"x"}})",
+        R"({"READ":{"channel":"a","id":1}})",
+        R"({"CONVERSATIONS":{}})",
+        R"({"TYPING":{"channel":"a","state":"active"}})",
+        R"({"SEARCH":{"query":"abc"}})",
     };
     proto::NativeCodec codec;
     for (const auto& frame : frames) {
