@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""What the version 2 reads cost a reader once salond holds many messages.
+
+  conversations.py --salond PATH [--messages 1000000] [--channels 100] [--samples 300]
+
+Starts its own salond (loopback, ephemeral ports, a temporary data dir), fills it through the
+protocol: four writers post `--messages` messages of eight words each (from a vocabulary of
+5,000 made-up words) across `--channels` channels. A registered reader is in every one of
+them and has a read marker in each. Then, one request at a time from the reader:
+  search         SEARCH for a 3-8 character piece of a vocabulary word, over all its channels
+  history_after  HISTORY {channel, after} for the last ~50 changes of one channel (the resume)
+  conversations  CONVERSATIONS (the sidebar: 100 channels, each with its unread count)
+Prints one JSON line per case with p50, p99 and max in milliseconds, measured at the client
+over loopback; asserts nothing. Every loop is bounded in count and time.
+"""
+import argparse, json, os, random, shutil, signal, socket, string, subprocess, tempfile, threading, time
+
+HOST = "127.0.0.1"
+PASSWORD = "correct-horse-battery-9"
+WRITERS = 4
+PIPELINE = 400  # posts in flight per writer
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+class Client:
+    def __init__(self, port):
+        self.sock = socket.create_connection((HOST, port))
+        self.sock.settimeout(120)
+        self.buffer = b""
+
+    def send(self, verb, args):
+        self.sock.sendall(json.dumps({verb: args}).encode() + b"\n")
+
+    def line(self):
+        while b"\n" not in self.buffer:
+            data = self.sock.recv(1 << 20)
+            if not data:
+                raise ConnectionError("salond closed the connection")
+            self.buffer += data
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line
+
+    def reply(self):
+        while True:
+            line = self.line()
+            if line.startswith(b'{"OK"') or line.startswith(b'{"NO"'):
+                frame = json.loads(line)
+                verb = next(iter(frame))
+                return verb, frame[verb]
+
+    def call(self, verb, args=None):
+        self.send(verb, args or {})
+        kind, body = self.reply()
+        if kind != "OK":
+            raise RuntimeError(f"{verb} failed: {body}")
+        return body
+
+    def replies(self, count):
+        """Skips frames until `count` OK/NO lines went by, without parsing the rest."""
+        seen = 0
+        while seen < count:
+            line = self.line()
+            if line.startswith(b'{"OK"'):
+                seen += 1
+            elif line.startswith(b'{"NO"'):
+                raise RuntimeError(line.decode(errors="replace"))
+
+
+def vocabulary(rng, size=5000):
+    words = set()
+    while len(words) < size:
+        words.add("".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 10))))
+    return sorted(words)
+
+
+def fill(port, channels, messages, words, seed):
+    rng = random.Random(seed)
+    writer = Client(port)
+    writer.call("CONN", {"us": "", "pwd": ""})
+    for c in channels:
+        writer.call("JOIN", {"channel": c})
+    posted = 0
+    while posted < messages:
+        n = min(PIPELINE, messages - posted)
+        out = bytearray()
+        for _ in range(n):
+            text = " ".join(rng.choice(words) for _ in range(8))
+            out += json.dumps({"SEND": {"channel": rng.choice(channels), "text": text}}).encode() + b"\n"
+        writer.sock.sendall(out)
+        writer.replies(n)
+        posted += n
+
+
+def percentiles(samples):
+    samples = sorted(samples)
+    pick = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))]
+    return {"p50_ms": round(pick(0.50) * 1e3, 3), "p99_ms": round(pick(0.99) * 1e3, 3),
+            "max_ms": round(samples[-1] * 1e3, 3)}
+
+
+def timed(client, verb, args):
+    t0 = time.perf_counter()
+    client.call(verb, args)
+    return time.perf_counter() - t0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--salond", required=True)
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--channels", type=int, default=100)
+    parser.add_argument("--samples", type=int, default=300)
+    args = parser.parse_args()
+
+    data_dir = tempfile.mkdtemp(prefix="salon-conv-bench-")
+    port = free_port()
+    server = subprocess.Popen([
+        args.salond, "--bind", HOST, "--port", str(port), "--http-port", "0", "--irc-port", "0",
+        "--data-dir", data_dir, "--log-level", "warn",
+        "--messages-per-second", "1000000", "--message-burst", "1000000",
+        "--channels-created-per-minute", "100000", "--channel-creation-burst", "100000",
+        "--max-channels-per-user", str(args.channels),
+    ], stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection((HOST, port)).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+        rng = random.Random(1)
+        words = vocabulary(rng)
+        channels = ["home"] + [f"room{i:03}" for i in range(1, args.channels)]
+        reader = Client(port)
+        reader.call("REGISTER", {"us": "reader", "pwd": PASSWORD, "v": 2})
+        for c in channels[1:]:
+            reader.call("JOIN", {"channel": c})
+        reader.sock.close()  # offline while the writers post: no echoes to drain
+
+        t0 = time.monotonic()
+        per_writer = args.messages // WRITERS
+        threads = [threading.Thread(target=fill, args=(port, channels, per_writer, words, i))
+                   for i in range(WRITERS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        fill_s = time.monotonic() - t0
+
+        reader = Client(port)
+        reader.call("CONN", {"us": "reader", "pwd": PASSWORD, "v": 2})
+        # A read marker halfway through each channel's newest page, so that every channel has
+        # unread messages to count.
+        newest = {}
+        for c in channels:
+            page = reader.call("HISTORY", {"channel": c, "limit": 100})["messages"]
+            newest[c] = page
+            reader.call("READ", {"channel": c, "id": page[len(page) // 2]["id"]})
+        db_mib = sum(os.path.getsize(os.path.join(data_dir, f)) for f in os.listdir(data_dir)) / 2**20
+        print(json.dumps({"case": "fill", "messages": per_writer * WRITERS, "channels": len(channels),
+                          "seconds": round(fill_s, 1), "db_mib": round(db_mib, 1)}), flush=True)
+
+        queries = []
+        while len(queries) < args.samples:
+            word = rng.choice(words)
+            n = rng.randint(3, 8)
+            if len(word) >= n:
+                start = rng.randint(0, len(word) - n)
+                queries.append(word[start:start + n])
+        search = [timed(reader, "SEARCH", {"query": q}) for q in queries]
+        print(json.dumps({"case": "search", "samples": len(search), **percentiles(search)}), flush=True)
+
+        after = []
+        for i in range(args.samples):
+            c = channels[i % len(channels)]
+            page = newest[c]
+            after.append(timed(reader, "HISTORY", {"channel": c, "after": page[len(page) // 2]["rev"]}))
+        print(json.dumps({"case": "history_after", "samples": len(after), **percentiles(after)}), flush=True)
+
+        sidebar = [timed(reader, "CONVERSATIONS", {}) for _ in range(args.samples)]
+        print(json.dumps({"case": "conversations", "conversations": len(channels),
+                          "samples": len(sidebar), **percentiles(sidebar)}), flush=True)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
