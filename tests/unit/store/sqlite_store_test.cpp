@@ -643,19 +643,6 @@ TEST_F(SqliteStoreTest, ConcurrentWritersAndReadersSeeNoErrors) {
     );
 }
 
-/// Runs `sql` on `file` with a connection of its own, as a hand edit with the sqlite3 shell
-/// would; the store must be closed.
-void run_sql_behind_the_stores_back(const fs::path& file, const char* sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    char* error = nullptr;
-    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
-    const std::string message = error != nullptr ? error : "";
-    sqlite3_free(error);
-    sqlite3_close(db);
-    ASSERT_EQ(rc, SQLITE_OK) << message;
-}
-
 /// The StorageError message of `read`, or "" when it throws none.
 template <typename Read>
 std::string storage_error_of(Read&& read) {

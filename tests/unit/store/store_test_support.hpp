@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <cctype>
@@ -121,6 +122,19 @@ inline void commit_messages(Store& store, const std::vector<MessageWrite>& messa
     for (const WriteOutcome& outcome : store.commit(batch)) {
         EXPECT_EQ(outcome.status, ChangeStatus::applied);
     }
+}
+
+/// Runs `sql` on `file` with a connection of its own, as a hand edit with the sqlite3 shell
+/// would; the store must be closed.
+inline void run_sql_behind_the_stores_back(const std::filesystem::path& file, const char* sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
+    const std::string message = error != nullptr ? error : "";
+    sqlite3_free(error);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK) << message;
 }
 
 inline std::vector<core::MessageId> ids_of(const std::vector<core::Message>& messages) {
