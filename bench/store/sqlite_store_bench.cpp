@@ -1,5 +1,5 @@
-// Measures SqliteStore: append_messages throughput by batch size and sync mode, and the latency
-// of a 50-message channel_history page over a database of 1,000,000 messages.
+// Measures SqliteStore: commit() throughput by batch size and sync mode, and the latency
+// of a 50-message history() page over a database of 1,000,000 messages.
 //
 // Usage: sqlite_store_bench [DIR] [MESSAGES]   (DIR: where to put the scratch databases,
 // default the system temp dir; MESSAGES: size of the history database, default 1000000).
@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/conversation.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace {
@@ -23,6 +24,7 @@ using salon::core::MessageId;
 using salon::store::MessageWrite;
 using salon::store::SqliteOptions;
 using salon::store::SqliteStore;
+using salon::store::Write;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
@@ -65,11 +67,16 @@ MessageWrite message_for(MessageId id, std::mt19937_64& rng) {
     write.message.from = "user" + std::to_string(id % 97);
     write.message.text = text_of(rng);
     write.message.ts_ms = 1'700'000'000'000 + id;
+    write.message.rev = id;
+    write.from_key = write.message.from;
     if (id % 50 == 0) {
         write.message.to = "user" + std::to_string(id % 89);
         write.pending_for.push_back(salon::core::UserName::parse(write.message.to).value());
+        write.to_key = write.message.to;
+        write.conversation = salon::core::direct_conversation(write.from_key, write.to_key);
     } else {
         write.message.channel = channel_name(static_cast<int>(id % kChannels));
+        write.conversation = write.message.channel;
     }
     return write;
 }
@@ -93,10 +100,11 @@ void bench_append(const fs::path& dir, SqliteOptions::Sync sync, std::size_t bat
         // Build batches outside the timed region; stop after ~2 s or 300k messages.
         const auto start = Clock::now();
         while (seconds_since(start) < 2.0 && next < 300'000) {
-            std::vector<MessageWrite> batch;
-            for (std::size_t i = 0; i < batch_size; ++i) batch.push_back(message_for(next++, rng));
+            std::vector<Write> batch;
+            for (std::size_t i = 0; i < batch_size; ++i)
+                batch.emplace_back(message_for(next++, rng));
             const auto t0 = Clock::now();
-            store.append_messages(batch);
+            store.commit(batch);
             elapsed += seconds_since(t0);
         }
     }
@@ -125,9 +133,10 @@ void bench_history(const fs::path& dir, MessageId total) {
     std::mt19937_64 rng(2);
     const auto fill_start = Clock::now();
     for (MessageId next = 1; next <= total;) {
-        std::vector<MessageWrite> batch;
-        for (int i = 0; i < 1024 && next <= total; ++i) batch.push_back(message_for(next++, rng));
-        store.append_messages(batch);
+        std::vector<Write> batch;
+        for (int i = 0; i < 1024 && next <= total; ++i)
+            batch.emplace_back(message_for(next++, rng));
+        store.commit(batch);
     }
     std::printf(
         "filled  %lld messages over %d channels in %.1f s, file %.0f MiB\n",
@@ -142,12 +151,10 @@ void bench_history(const fs::path& dir, MessageId total) {
         std::vector<double> micros;
         micros.reserve(kQueries);
         for (int q = 0; q < kQueries; ++q) {
-            const auto channel =
-                salon::core::ChannelName::parse(channel_name(static_cast<int>(rng() % kChannels)))
-                    .value();
+            const auto channel = channel_name(static_cast<int>(rng() % kChannels));
             const std::optional<MessageId> before = before_of();
             const auto t0 = Clock::now();
-            const auto page = store.channel_history(channel, before, kPage);
+            const auto page = store.history(channel, before, kPage);
             micros.push_back(seconds_since(t0) * 1e6);
             if (page.size() != kPage) {
                 std::fprintf(stderr, "short page: %zu\n", page.size());

@@ -81,6 +81,113 @@ CREATE TABLE pending_dms (
     PRIMARY KEY (user_folded, message_id)
 ) WITHOUT ROWID;
 )sql"},
+    {2, R"sql(
+-- Version 2: conversations (channels and direct-message pairs), changes to messages (edit,
+-- delete, reactions) numbered in the id sequence, mentions, read markers and search.
+
+-- conversation: the channel, or the two parties' keys in byte order joined by a space.
+-- from_key, to_key: who wrote and (direct messages) who received, by UserKey; '' for none.
+-- rev: the id of the last change (== id until one). mention_names: the mentioned users' display
+-- names, space-separated (user names hold no space), in order of first appearance.
+ALTER TABLE messages ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN conversation TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN from_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN to_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN reply_to INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN edited_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN mention_names TEXT NOT NULL DEFAULT '';
+
+-- The largest id or rev handed out, so that the sequence survives the deletion of the messages
+-- that carried it. Version 1 kept it as an empty "id mark" message instead; those go.
+CREATE TABLE message_sequence (last INTEGER NOT NULL);
+INSERT INTO message_sequence (last) SELECT COALESCE(MAX(id), 0) FROM messages;
+DELETE FROM messages WHERE channel IS NULL AND to_name IS NULL;
+
+-- Version 1 keyed users by display name; user names are ASCII, so lower() is their folding.
+UPDATE messages SET
+    rev = id,
+    from_key = lower(from_name),
+    to_key = COALESCE(lower(to_name), ''),
+    conversation = CASE WHEN channel IS NOT NULL THEN channel
+        ELSE min(lower(from_name), lower(to_name)) || ' ' || max(lower(from_name), lower(to_name))
+    END;
+
+-- history() reads (conversation, id) ranges backwards; conversation_stats() counts unread
+-- messages from this index alone, hence from_key and deleted in it.
+DROP INDEX messages_by_channel;
+CREATE INDEX messages_by_conversation ON messages (conversation, id, from_key, deleted);
+-- changed_after(): one range of (conversation, rev).
+CREATE INDEX messages_by_conversation_rev ON messages (conversation, rev);
+
+-- seq: the rev of the change that added the reaction; orders the users of an emoji, and the
+-- emoji by their first use.
+CREATE TABLE reactions (
+    message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    emoji      TEXT NOT NULL,
+    user_key   TEXT NOT NULL,
+    user_name  TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    PRIMARY KEY (message_id, emoji, user_key)
+) WITHOUT ROWID;
+CREATE INDEX reactions_by_user ON reactions (user_key);
+
+-- Who a message mentions, for counting a user's mentions in a conversation after an id. A
+-- user's mention of themself is not kept: it never counts.
+CREATE TABLE mentions (
+    user_key     TEXT NOT NULL,
+    conversation TEXT NOT NULL,
+    message_id   INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    PRIMARY KEY (user_key, conversation, message_id)
+) WITHOUT ROWID;
+CREATE INDEX mentions_by_message ON mentions (message_id);
+
+CREATE TABLE read_markers (
+    user_key     TEXT NOT NULL,
+    conversation TEXT NOT NULL,
+    id           INTEGER NOT NULL,
+    PRIMARY KEY (user_key, conversation)
+) WITHOUT ROWID;
+CREATE INDEX read_markers_by_conversation ON read_markers (conversation);
+
+-- Both directions of every direct conversation, with the partner's latest display name and the
+-- conversation's last id: the partners of a user without scanning messages.
+CREATE TABLE direct_partners (
+    user_key     TEXT NOT NULL,
+    partner_key  TEXT NOT NULL,
+    partner_name TEXT NOT NULL,
+    conversation TEXT NOT NULL,
+    last_id      INTEGER NOT NULL,
+    PRIMARY KEY (user_key, partner_key)
+) WITHOUT ROWID;
+-- SQLite takes the bare columns of a MAX() aggregate from the row holding the maximum: the
+-- partner's name as of the latest message.
+INSERT INTO direct_partners (user_key, partner_key, partner_name, conversation, last_id)
+SELECT user_key, partner_key, partner_name, conversation, MAX(id) FROM (
+    SELECT from_key AS user_key, to_key AS partner_key, to_name AS partner_name, conversation, id
+    FROM messages WHERE channel IS NULL
+    UNION ALL
+    SELECT to_key, from_key, from_name, conversation, id FROM messages WHERE channel IS NULL
+) GROUP BY user_key, partner_key;
+
+-- Substring search: trigrams, folded with Unicode's simple case folding. Contentless: the text
+-- is in messages already. A contentless index deletes by the text it indexed, which the
+-- triggers below pass as old.text; tombstones are not indexed.
+CREATE VIRTUAL TABLE messages_text USING fts5 (text, content = '', tokenize = 'trigram');
+INSERT INTO messages_text (rowid, text) SELECT id, text FROM messages WHERE NOT deleted;
+
+CREATE TRIGGER messages_text_insert AFTER INSERT ON messages WHEN NOT new.deleted BEGIN
+    INSERT INTO messages_text (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER messages_text_update AFTER UPDATE OF text, deleted ON messages BEGIN
+    INSERT INTO messages_text (messages_text, rowid, text)
+        SELECT 'delete', old.id, old.text WHERE NOT old.deleted;
+    INSERT INTO messages_text (rowid, text) SELECT new.id, new.text WHERE NOT new.deleted;
+END;
+CREATE TRIGGER messages_text_delete AFTER DELETE ON messages WHEN NOT old.deleted BEGIN
+    INSERT INTO messages_text (messages_text, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+)sql"},
 };
 
 static_assert(std::size(kMigrations) > 0);
@@ -88,6 +195,8 @@ static_assert(kMigrations[std::size(kMigrations) - 1].version == kSqliteSchemaVe
 
 // Statement texts. Connections cache statements by the address of these literals.
 constexpr const char* kBegin = "BEGIN IMMEDIATE";
+// A read snapshot: the statements of one read method see one state of the file.
+constexpr const char* kBeginRead = "BEGIN DEFERRED";
 constexpr const char* kCommit = "COMMIT";
 constexpr const char* kRollback = "ROLLBACK";
 constexpr const char* kUserVersion = "PRAGMA user_version";
@@ -119,12 +228,11 @@ constexpr const char* kBansOf =
     "SELECT user_folded FROM bans WHERE channel = ?1 ORDER BY user_folded";
 constexpr const char* kDeleteChannel = "DELETE FROM channels WHERE name = ?1";
 constexpr const char* kDeleteBansOfChannel = "DELETE FROM bans WHERE channel = ?1";
+// Messages, their reactions and mentions, and the FTS index (by trigger) go together.
 constexpr const char* kDeleteChannelMessages =
-    "DELETE FROM messages WHERE channel = ?1 AND id <= ?2";
-// Keeps the largest id once its message is gone: in no channel, to nobody, empty.
-constexpr const char* kInsertIdMark =
-    "INSERT INTO messages (id, channel, from_name, to_name, text, ts_ms) "
-    "VALUES (?1, NULL, '', NULL, '', 0)";
+    "DELETE FROM messages WHERE conversation = ?1 AND id <= ?2";
+constexpr const char* kDeleteChannelReadMarkers =
+    "DELETE FROM read_markers WHERE conversation = ?1 AND id <= ?2";
 
 // An upsert on INSERT ... SELECT needs the WHERE clause, or the parser reads ON CONFLICT as a
 // join constraint (SQLite "upsert" docs, parsing ambiguity).
@@ -138,20 +246,107 @@ constexpr const char* kMembershipsOf =
     "SELECT channel, op FROM memberships WHERE user_folded = ?1 ORDER BY joined";
 
 constexpr const char* kInsertMessage =
-    "INSERT INTO messages (id, channel, from_name, to_name, text, ts_ms) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT INTO messages (id, channel, from_name, to_name, text, ts_ms, rev, conversation, "
+    "from_key, to_key, reply_to, edited_ms, deleted, mention_names) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?1, ?7, ?8, ?9, ?10, 0, 0, ?11)";
 constexpr const char* kInsertPending =
     "INSERT INTO pending_dms (user_folded, message_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
-constexpr const char* kChannelHistory =
-    "SELECT id, channel, from_name, to_name, text, ts_ms FROM messages "
-    "WHERE channel = ?1 AND id <= ?2 ORDER BY id DESC LIMIT ?3";
-constexpr const char* kMaxMessageId = "SELECT COALESCE(MAX(id), 0) FROM messages";
+constexpr const char* kInsertMention =
+    "INSERT INTO mentions (user_key, conversation, message_id) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT DO NOTHING";
+constexpr const char* kDeleteMentionsOfMessage = "DELETE FROM mentions WHERE message_id = ?1";
+// Both directions; the partner's display name is the latest one seen.
+constexpr const char* kUpsertDirectPartner =
+    "INSERT INTO direct_partners (user_key, partner_key, partner_name, conversation, last_id) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (user_key, partner_key) DO UPDATE SET "
+    "partner_name = excluded.partner_name, last_id = excluded.last_id";
+constexpr const char* kAdvanceSequence = "UPDATE message_sequence SET last = max(last, ?1)";
+constexpr const char* kMaxMessageId = "SELECT last FROM message_sequence";
+
+constexpr const char* kMessageById =
+    "SELECT id, channel, from_name, to_name, text, ts_ms, rev, reply_to, edited_ms, deleted, "
+    "mention_names, conversation, from_key, to_key FROM messages WHERE id = ?1";
+constexpr const char* kReactionsOf =
+    "SELECT emoji, user_name FROM reactions WHERE message_id = ?1 ORDER BY seq";
+constexpr const char* kEditMessage =
+    "UPDATE messages SET text = ?2, edited_ms = ?3, mention_names = ?4, rev = ?5 WHERE id = ?1";
+constexpr const char* kRemoveMessage =
+    "UPDATE messages SET text = '', edited_ms = 0, mention_names = '', deleted = 1, rev = ?2 "
+    "WHERE id = ?1";
+constexpr const char* kSetRev = "UPDATE messages SET rev = ?2 WHERE id = ?1";
+constexpr const char* kDeleteReactionsOfMessage = "DELETE FROM reactions WHERE message_id = ?1";
+constexpr const char* kHasReaction =
+    "SELECT 1 FROM reactions WHERE message_id = ?1 AND emoji = ?2 AND user_key = ?3";
+constexpr const char* kHasEmoji = "SELECT 1 FROM reactions WHERE message_id = ?1 AND emoji = ?2";
+constexpr const char* kCountEmoji =
+    "SELECT count(DISTINCT emoji) FROM reactions WHERE message_id = ?1";
+constexpr const char* kInsertReaction =
+    "INSERT INTO reactions (message_id, emoji, user_key, user_name, seq) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr const char* kDeleteReaction =
+    "DELETE FROM reactions WHERE message_id = ?1 AND emoji = ?2 AND user_key = ?3";
+
+constexpr const char* kHistory =
+    "SELECT id, channel, from_name, to_name, text, ts_ms, rev, reply_to, edited_ms, deleted, "
+    "mention_names FROM messages WHERE conversation = ?1 AND id <= ?2 ORDER BY id DESC LIMIT ?3";
+constexpr const char* kChangedAfter =
+    "SELECT id, channel, from_name, to_name, text, ts_ms, rev, reply_to, edited_ms, deleted, "
+    "mention_names FROM messages WHERE conversation = ?1 AND rev > ?2 ORDER BY rev LIMIT ?3";
+// CROSS JOIN keeps the index as the outer loop, read newest first, so that the LIMIT stops it
+// early. The conversations come as one JSON array: one cached statement for any number of them.
+// A guest's key is its folded name, '#' and a serial: `from` matches every login of the name.
+constexpr const char* kSearch =
+    "SELECT m.id, m.channel, m.from_name, m.to_name, m.text, m.ts_ms, m.rev, m.reply_to, "
+    "m.edited_ms, m.deleted, m.mention_names "
+    "FROM messages_text CROSS JOIN messages m ON m.id = messages_text.rowid "
+    "WHERE messages_text MATCH ?1 AND messages_text.rowid < ?2 "
+    "AND m.conversation IN (SELECT value FROM json_each(?3)) "
+    "AND (?4 IS NULL OR m.from_key = ?4 OR (m.from_key > ?4 || '#' AND m.from_key < ?4 || '$')) "
+    "ORDER BY messages_text.rowid DESC LIMIT ?5";
 constexpr const char* kPendingOf =
-    "SELECT m.id, m.channel, m.from_name, m.to_name, m.text, m.ts_ms "
+    "SELECT m.id, m.channel, m.from_name, m.to_name, m.text, m.ts_ms, m.rev, m.reply_to, "
+    "m.edited_ms, m.deleted, m.mention_names "
     "FROM pending_dms p JOIN messages m ON m.id = p.message_id "
     "WHERE p.user_folded = ?1 AND p.message_id > ?2 ORDER BY p.message_id LIMIT ?3";
 constexpr const char* kForgetPending =
     "DELETE FROM pending_dms WHERE user_folded = ?1 AND message_id <= ?2";
+
+constexpr const char* kDirectPartners =
+    "SELECT partner_key, partner_name, conversation FROM direct_partners WHERE user_key = ?1 "
+    "ORDER BY last_id DESC";
+// A registered partner's key is the folded name itself; a guest's is the name, '#' and a serial
+// ('$' follows '#'), so one range of the primary key holds every partner of that name.
+constexpr const char* kDirectPartnerNamed =
+    "SELECT partner_key, partner_name, conversation FROM direct_partners WHERE user_key = ?1 "
+    "AND (partner_key = ?2 OR (partner_key > ?2 || '#' AND partner_key < ?2 || '$')) "
+    "ORDER BY last_id DESC LIMIT 1";
+constexpr const char* kDeleteMessagesOfConversation =
+    "DELETE FROM messages WHERE conversation = ?1";
+constexpr const char* kDeleteDirectPartner =
+    "DELETE FROM direct_partners WHERE user_key = ?1 AND partner_key = ?2";
+constexpr const char* kDeleteDirectPartnersOfUser =
+    "DELETE FROM direct_partners WHERE user_key = ?1";
+constexpr const char* kDeleteReadMarker =
+    "DELETE FROM read_markers WHERE user_key = ?1 AND conversation = ?2";
+constexpr const char* kDeleteReadMarkersOfUser = "DELETE FROM read_markers WHERE user_key = ?1";
+constexpr const char* kDeleteReactionsOfUser = "DELETE FROM reactions WHERE user_key = ?1";
+constexpr const char* kDeleteMentionsOfUser = "DELETE FROM mentions WHERE user_key = ?1";
+
+constexpr const char* kReadMarker =
+    "SELECT id FROM read_markers WHERE user_key = ?1 AND conversation = ?2";
+constexpr const char* kAdvanceReadMarker =
+    "INSERT INTO read_markers (user_key, conversation, id) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (user_key, conversation) DO UPDATE SET id = excluded.id "
+    "WHERE excluded.id > read_markers.id";
+constexpr const char* kLastMessage =
+    "SELECT id, ts_ms FROM messages WHERE conversation = ?1 ORDER BY id DESC LIMIT 1";
+// Counting over a LIMITed subquery bounds the work by the cap, however far behind the marker is.
+constexpr const char* kCountUnread =
+    "SELECT count(*) FROM (SELECT 1 FROM messages WHERE conversation = ?1 AND id > ?2 "
+    "AND from_key != ?3 AND NOT deleted LIMIT ?4)";
+constexpr const char* kCountMentions =
+    "SELECT count(*) FROM (SELECT 1 FROM mentions WHERE user_key = ?1 AND conversation = ?2 "
+    "AND message_id > ?3 LIMIT ?4)";
 
 /// Creates `file` empty and private (0600, whatever the umask) unless it exists. SQLite would
 /// create it 0644 less the umask, and gives its -wal and -shm files the database file's mode:
@@ -387,12 +582,13 @@ private:
 };
 
 /// BEGIN IMMEDIATE (take the write lock now, so that a busy database waits in busy_timeout at
-/// the start instead of failing at the first write), then COMMIT, or ROLLBACK when destroyed
-/// without commit().
+/// the start instead of failing at the first write), or `begin` (kBeginRead for a reader), then
+/// COMMIT, or ROLLBACK when destroyed without commit().
 class Transaction {
 public:
-    explicit Transaction(SqliteConnection& connection) : connection_(connection) {
-        Query(connection_, kBegin).run();
+    explicit Transaction(SqliteConnection& connection, const char* begin = kBegin)
+        : connection_(connection) {
+        Query(connection_, begin).run();
     }
 
     ~Transaction() {
@@ -432,6 +628,28 @@ Account read_account(const Query& q) {
     };
 }
 
+/// Mentioned users' display names are stored space-separated: user names hold no space.
+std::string joined_names(const std::vector<std::string>& names) {
+    std::string joined;
+    for (const std::string& name : names) {
+        if (!joined.empty()) joined += ' ';
+        joined += name;
+    }
+    return joined;
+}
+
+std::vector<std::string> split_names(std::string_view joined) {
+    std::vector<std::string> names;
+    while (!joined.empty()) {
+        const auto space = joined.find(' ');
+        names.emplace_back(joined.substr(0, space));
+        if (space == std::string_view::npos) break;
+        joined.remove_prefix(space + 1);
+    }
+    return names;
+}
+
+/// The body in columns 0-10 of kHistory's order, without reactions (see load_reactions()).
 core::Message read_message(const Query& q) {
     return core::Message{
         .id = q.integer(0),
@@ -440,7 +658,97 @@ core::Message read_message(const Query& q) {
         .to = q.text(3),
         .text = q.text(4),
         .ts_ms = q.integer(5),
+        .rev = q.integer(6),
+        .reply_to = q.integer(7),
+        .edited_ms = q.integer(8),
+        .deleted = q.integer(9) != 0,
+        .reactions = {},
+        .mentions = split_names(q.text(10)),
     };
+}
+
+/// Fills in the message's reactions: emoji in the order of their first use, each with its users
+/// in the order they reacted.
+void load_reactions(SqliteConnection& connection, core::Message& message) {
+    Query q(connection, kReactionsOf);
+    q.bind(1, message.id);
+    while (q.step()) {
+        std::string emoji = q.text(0);
+        auto it = std::find_if(message.reactions.begin(), message.reactions.end(), [&](auto& r) {
+            return r.emoji == emoji;
+        });
+        if (it == message.reactions.end()) {
+            it = message.reactions.insert(message.reactions.end(), {std::move(emoji), {}});
+        }
+        it->users.push_back(q.text(1));
+    }
+}
+
+/// Runs a query of read_message() rows and returns the messages with their reactions.
+std::vector<core::Message> read_messages(SqliteConnection& connection, Query& q) {
+    std::vector<core::Message> messages;
+    while (q.step()) messages.push_back(read_message(q));
+    for (core::Message& message : messages) load_reactions(connection, message);
+    return messages;
+}
+
+std::optional<StoredMessage> find_stored_message(SqliteConnection& connection, core::MessageId id) {
+    StoredMessage stored;
+    {
+        Query q(connection, kMessageById);
+        q.bind(1, id);
+        if (!q.step()) return std::nullopt;
+        stored.message = read_message(q);
+        stored.conversation = q.text(11);
+        stored.from_key = q.text(12);
+        stored.to_key = q.text(13);
+    }
+    load_reactions(connection, stored.message);
+    return stored;
+}
+
+/// The limit as SQLite's signed LIMIT operand, with room for one more row.
+std::int64_t sql_limit(std::size_t limit) {
+    const auto max_limit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max() - 1);
+    return static_cast<std::int64_t>(std::min(limit, max_limit));
+}
+
+/// `strings` as a JSON array of strings, for json_each().
+std::string json_array(std::span<const std::string> strings) {
+    std::string json = "[";
+    for (const std::string& value : strings) {
+        if (json.size() > 1) json += ',';
+        json += '"';
+        for (const char c : value) {
+            const auto byte = static_cast<unsigned char>(c);
+            if (c == '"' || c == '\\') {
+                json += '\\';
+                json += c;
+            } else if (byte < 0x20) {
+                constexpr char kHex[] = "0123456789abcdef";
+                json += "\\u00";
+                json += kHex[byte >> 4];
+                json += kHex[byte & 0xF];
+            } else {
+                json += c;
+            }
+        }
+        json += '"';
+    }
+    json += ']';
+    return json;
+}
+
+/// The text as one FTS5 phrase: every character literal (quotes doubled), so that `"`, `*`,
+/// `OR`, `NEAR(` and the like are searched for, not obeyed.
+std::string fts_phrase(std::string_view text) {
+    std::string phrase = "\"";
+    for (const char c : text) {
+        if (c == '"') phrase += '"';
+        phrase += c;
+    }
+    phrase += '"';
+    return phrase;
 }
 
 core::MessageId largest_message_id(SqliteConnection& connection) {
@@ -618,12 +926,31 @@ bool SqliteStore::set_password(const core::UserName& name, std::string_view pass
 }
 
 bool SqliteStore::delete_account(const core::UserName& name) {
-    const std::string& folded = name.folded();
+    // A registered user's key is the folded name.
+    const std::string& key = name.folded();
     std::lock_guard lock(writer_mutex_);
     Transaction tx(*writer_);
-    if (Query(*writer_, kDeleteAccount).bind(1, folded).run() == 0) return false;
-    Query(*writer_, kDeleteMembershipsOfUser).bind(1, folded).run();
-    Query(*writer_, kDeletePendingOfUser).bind(1, folded).run();
+    if (Query(*writer_, kDeleteAccount).bind(1, key).run() == 0) return false;
+    Query(*writer_, kDeleteMembershipsOfUser).bind(1, key).run();
+    Query(*writer_, kDeletePendingOfUser).bind(1, key).run();
+    // Each direct conversation goes with its messages (their reactions, mentions and search
+    // entries follow them) and with the partner's side of it: a later account of the same name
+    // starts with none of it.
+    std::vector<DirectPartner> partners;
+    {
+        Query q(*writer_, kDirectPartners);
+        q.bind(1, key);
+        while (q.step()) partners.push_back({q.text(0), q.text(1), q.text(2)});
+    }
+    for (const DirectPartner& partner : partners) {
+        Query(*writer_, kDeleteMessagesOfConversation).bind(1, partner.conversation).run();
+        Query(*writer_, kDeleteDirectPartner).bind(1, partner.key).bind(2, key).run();
+        Query(*writer_, kDeleteReadMarker).bind(1, partner.key).bind(2, partner.conversation).run();
+    }
+    Query(*writer_, kDeleteDirectPartnersOfUser).bind(1, key).run();
+    Query(*writer_, kDeleteReadMarkersOfUser).bind(1, key).run();
+    Query(*writer_, kDeleteReactionsOfUser).bind(1, key).run();
+    Query(*writer_, kDeleteMentionsOfUser).bind(1, key).run();
     tx.commit();
     return true;
 }
@@ -685,12 +1012,9 @@ void SqliteStore::forget_channel(const core::ChannelName& channel, core::Message
     Transaction tx(*writer_);
     Query(*writer_, kDeleteChannel).bind(1, channel.str()).run();
     Query(*writer_, kDeleteBansOfChannel).bind(1, channel.str()).run();
-    // Ids continue from the largest stored one after a restart (max_message_id): deleting it
-    // must not let a later message reuse it.
-    const core::MessageId largest = largest_message_id(*writer_);
+    // message_sequence keeps the largest id, should it be among these.
     Query(*writer_, kDeleteChannelMessages).bind(1, channel.str()).bind(2, up_to).run();
-    if (largest_message_id(*writer_) < largest)
-        Query(*writer_, kInsertIdMark).bind(1, largest).run();
+    Query(*writer_, kDeleteChannelReadMarkers).bind(1, channel.str()).bind(2, up_to).run();
     tx.commit();
 }
 
@@ -722,29 +1046,177 @@ std::vector<Membership> SqliteStore::memberships_of(const core::UserName& user) 
     return memberships;
 }
 
-void SqliteStore::append_messages(std::span<const MessageWrite> batch) {
-    if (batch.empty()) return;
-    std::lock_guard lock(writer_mutex_);
-    Transaction tx(*writer_);
-    for (const MessageWrite& write : batch) {
-        const core::Message& m = write.message;
-        Query(*writer_, kInsertMessage)
-            .bind(1, m.id)
-            .bind_or_null(2, m.channel)
-            .bind(3, m.from)
-            .bind_or_null(4, m.to)
-            .bind(5, m.text)
-            .bind(6, m.ts_ms)
-            .run();
-        for (const core::UserName& user : write.pending_for) {
-            Query(*writer_, kInsertPending).bind(1, user.folded()).bind(2, m.id).run();
-        }
+namespace {
+
+WriteOutcome write_message(SqliteConnection& db, const MessageWrite& write) {
+    const core::Message& m = write.message;
+    Query(db, kInsertMessage)
+        .bind(1, m.id)
+        .bind_or_null(2, m.channel)
+        .bind(3, m.from)
+        .bind_or_null(4, m.to)
+        .bind(5, m.text)
+        .bind(6, m.ts_ms)
+        .bind(7, write.conversation)
+        .bind(8, write.from_key)
+        .bind(9, write.to_key)
+        .bind(10, m.reply_to)
+        .bind(11, joined_names(m.mentions))
+        .run();
+    for (const core::UserName& user : write.pending_for) {
+        Query(db, kInsertPending).bind(1, user.folded()).bind(2, m.id).run();
     }
-    tx.commit();
+    for (const core::UserKey& mentioned : write.mention_keys) {
+        if (mentioned == write.from_key) continue;
+        Query(db, kInsertMention)
+            .bind(1, mentioned)
+            .bind(2, write.conversation)
+            .bind(3, m.id)
+            .run();
+    }
+    if (m.is_direct()) {
+        Query(db, kUpsertDirectPartner)
+            .bind(1, write.from_key)
+            .bind(2, write.to_key)
+            .bind(3, m.to)
+            .bind(4, write.conversation)
+            .bind(5, m.id)
+            .run();
+        Query(db, kUpsertDirectPartner)
+            .bind(1, write.to_key)
+            .bind(2, write.from_key)
+            .bind(3, m.from)
+            .bind(4, write.conversation)
+            .bind(5, m.id)
+            .run();
+    }
+    WriteOutcome outcome{.status = ChangeStatus::applied, .message = m};
+    outcome.message.rev = m.id;
+    return outcome;
 }
 
-std::vector<core::Message> SqliteStore::channel_history(
-    const core::ChannelName& channel,
+void write_mentions(
+    SqliteConnection& db, const StoredMessage& stored, const std::vector<core::UserKey>& keys
+) {
+    for (const core::UserKey& mentioned : keys) {
+        if (mentioned == stored.from_key) continue;
+        Query(db, kInsertMention)
+            .bind(1, mentioned)
+            .bind(2, stored.conversation)
+            .bind(3, stored.message.id)
+            .run();
+    }
+}
+
+/// Checks and applies one change; the status says which check failed, if any.
+ChangeStatus apply_change(SqliteConnection& db, const MessageChange& change) {
+    const auto stored = find_stored_message(db, change.id);
+    if (!stored || stored->message.deleted) return ChangeStatus::no_such_message;
+    switch (change.kind) {
+        case MessageChange::Kind::edit:
+            if (change.actor_key != stored->from_key) return ChangeStatus::forbidden;
+            Query(db, kEditMessage)
+                .bind(1, change.id)
+                .bind(2, change.text)
+                .bind(3, change.ts_ms)
+                .bind(4, joined_names(change.mentions))
+                .bind(5, change.rev)
+                .run();
+            Query(db, kDeleteMentionsOfMessage).bind(1, change.id).run();
+            write_mentions(db, *stored, change.mention_keys);
+            return ChangeStatus::applied;
+        case MessageChange::Kind::remove:
+            if (change.actor_key != stored->from_key && !change.may_remove_others) {
+                return ChangeStatus::forbidden;
+            }
+            Query(db, kRemoveMessage).bind(1, change.id).bind(2, change.rev).run();
+            Query(db, kDeleteMentionsOfMessage).bind(1, change.id).run();
+            Query(db, kDeleteReactionsOfMessage).bind(1, change.id).run();
+            return ChangeStatus::applied;
+        case MessageChange::Kind::react: {
+            if (Query(db, kHasReaction)
+                    .bind(1, change.id)
+                    .bind(2, change.emoji)
+                    .bind(3, change.actor_key)
+                    .step()) {
+                return ChangeStatus::unchanged;
+            }
+            // Joining an emoji already there never adds one to the count.
+            if (!Query(db, kHasEmoji).bind(1, change.id).bind(2, change.emoji).step()) {
+                Query count(db, kCountEmoji);
+                count.bind(1, change.id).step();
+                if (static_cast<std::size_t>(count.integer(0)) >= change.max_reactions) {
+                    return ChangeStatus::too_many_reactions;
+                }
+            }
+            Query(db, kInsertReaction)
+                .bind(1, change.id)
+                .bind(2, change.emoji)
+                .bind(3, change.actor_key)
+                .bind(4, change.actor_name)
+                .bind(5, change.rev)
+                .run();
+            Query(db, kSetRev).bind(1, change.id).bind(2, change.rev).run();
+            return ChangeStatus::applied;
+        }
+        case MessageChange::Kind::unreact:
+            if (Query(db, kDeleteReaction)
+                    .bind(1, change.id)
+                    .bind(2, change.emoji)
+                    .bind(3, change.actor_key)
+                    .run() == 0) {
+                return ChangeStatus::unchanged;
+            }
+            Query(db, kSetRev).bind(1, change.id).bind(2, change.rev).run();
+            return ChangeStatus::applied;
+    }
+    throw StorageError("unknown kind of message change");
+}
+
+WriteOutcome write_change(SqliteConnection& db, const MessageChange& change) {
+    const ChangeStatus status = apply_change(db, change);
+    if (status == ChangeStatus::no_such_message) return {.status = status, .message = {}};
+    // The body as it is now: after the change when applied, as it was otherwise.
+    auto stored = find_stored_message(db, change.id);
+    return {.status = status, .message = std::move(stored.value().message)};
+}
+
+}  // namespace
+
+std::vector<WriteOutcome> SqliteStore::commit(std::span<const Write> batch) {
+    if (batch.empty()) return {};
+    std::vector<WriteOutcome> outcomes;
+    outcomes.reserve(batch.size());
+    // Every id and rev in the batch was taken from the sequence, applied or not: none may be
+    // handed out again after a restart.
+    core::MessageId largest = 0;
+    std::lock_guard lock(writer_mutex_);
+    Transaction tx(*writer_);
+    for (const Write& write : batch) {
+        if (const auto* message = std::get_if<MessageWrite>(&write)) {
+            outcomes.push_back(write_message(*writer_, *message));
+            largest = std::max(largest, message->message.id);
+        } else {
+            const auto& change = std::get<MessageChange>(write);
+            outcomes.push_back(write_change(*writer_, change));
+            largest = std::max(largest, change.rev);
+        }
+    }
+    Query(*writer_, kAdvanceSequence).bind(1, largest).run();
+    tx.commit();
+    return outcomes;
+}
+
+std::optional<StoredMessage> SqliteStore::find_message(core::MessageId id) {
+    auto reader = lease_reader();
+    Transaction snapshot(*reader, kBeginRead);
+    auto stored = find_stored_message(*reader, id);
+    snapshot.commit();
+    return stored;
+}
+
+std::vector<core::Message> SqliteStore::history(
+    std::string_view conversation,
     std::optional<core::MessageId> before,
     std::size_t limit,
     std::optional<core::MessageId> up_to
@@ -757,18 +1229,45 @@ std::vector<core::Message> SqliteStore::channel_history(
         upper = *before - 1;
     }
     if (up_to) upper = std::min(upper, *up_to);
-    const auto max_limit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
 
     std::vector<core::Message> messages;
     {
         auto reader = lease_reader();
-        Query q(*reader, kChannelHistory);
-        q.bind(1, channel.str())
-            .bind(2, upper)
-            .bind(3, static_cast<std::int64_t>(std::min(limit, max_limit)));
-        while (q.step()) messages.push_back(read_message(q));
+        Transaction snapshot(*reader, kBeginRead);
+        Query q(*reader, kHistory);
+        q.bind(1, conversation).bind(2, upper).bind(3, sql_limit(limit));
+        messages = read_messages(*reader, q);
+        snapshot.commit();
     }
     std::reverse(messages.begin(), messages.end());
+    return messages;
+}
+
+std::vector<core::Message> SqliteStore::changed_after(
+    std::string_view conversation, core::MessageId after_rev, std::size_t limit
+) {
+    if (limit == 0) return {};
+    auto reader = lease_reader();
+    Transaction snapshot(*reader, kBeginRead);
+    Query q(*reader, kChangedAfter);
+    q.bind(1, conversation).bind(2, after_rev).bind(3, sql_limit(limit));
+    auto messages = read_messages(*reader, q);
+    snapshot.commit();
+    return messages;
+}
+
+std::vector<core::Message> SqliteStore::search(const SearchQuery& query) {
+    if (query.conversations.empty()) return {};
+    auto reader = lease_reader();
+    Transaction snapshot(*reader, kBeginRead);
+    Query q(*reader, kSearch);
+    q.bind(1, fts_phrase(query.text))
+        .bind(2, query.before.value_or(std::numeric_limits<core::MessageId>::max()))
+        .bind(3, json_array(query.conversations))
+        .bind_or_null(4, query.from_folded.value_or(""))
+        .bind(5, sql_limit(query.limit) + 1);
+    auto messages = read_messages(*reader, q);
+    snapshot.commit();
     return messages;
 }
 
@@ -780,20 +1279,102 @@ core::MessageId SqliteStore::max_message_id() {
 std::vector<core::Message> SqliteStore::pending_dms(
     const core::UserName& user, core::MessageId after, std::size_t limit
 ) {
-    const auto max_limit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
     auto reader = lease_reader();
+    Transaction snapshot(*reader, kBeginRead);
     Query q(*reader, kPendingOf);
-    q.bind(1, user.folded())
-        .bind(2, after)
-        .bind(3, static_cast<std::int64_t>(std::min(limit, max_limit)));
-    std::vector<core::Message> messages;
-    while (q.step()) messages.push_back(read_message(q));
+    q.bind(1, user.folded()).bind(2, after).bind(3, sql_limit(limit));
+    auto messages = read_messages(*reader, q);
+    snapshot.commit();
     return messages;
 }
 
 void SqliteStore::forget_pending_dms(const core::UserName& user, core::MessageId up_to) {
     std::lock_guard lock(writer_mutex_);
     Query(*writer_, kForgetPending).bind(1, user.folded()).bind(2, up_to).run();
+}
+
+std::vector<DirectPartner> SqliteStore::direct_partners(const core::UserKey& user) {
+    auto reader = lease_reader();
+    Query q(*reader, kDirectPartners);
+    q.bind(1, user);
+    std::vector<DirectPartner> partners;
+    while (q.step()) partners.push_back({q.text(0), q.text(1), q.text(2)});
+    return partners;
+}
+
+std::optional<DirectPartner> SqliteStore::direct_partner_named(
+    const core::UserKey& user, const core::UserName& partner
+) {
+    auto reader = lease_reader();
+    Query q(*reader, kDirectPartnerNamed);
+    q.bind(1, user).bind(2, partner.folded());
+    if (!q.step()) return std::nullopt;
+    return DirectPartner{q.text(0), q.text(1), q.text(2)};
+}
+
+namespace {
+
+core::MessageId read_marker_of(
+    SqliteConnection& connection, const core::UserKey& user, std::string_view conversation
+) {
+    Query q(connection, kReadMarker);
+    q.bind(1, user).bind(2, conversation);
+    return q.step() ? q.integer(0) : 0;
+}
+
+}  // namespace
+
+core::MessageId SqliteStore::read_marker(const core::UserKey& user, std::string_view conversation) {
+    auto reader = lease_reader();
+    return read_marker_of(*reader, user, conversation);
+}
+
+bool SqliteStore::advance_read_marker(
+    const core::UserKey& user, std::string_view conversation, core::MessageId id
+) {
+    std::lock_guard lock(writer_mutex_);
+    return Query(*writer_, kAdvanceReadMarker)
+               .bind(1, user)
+               .bind(2, conversation)
+               .bind(3, id)
+               .run() == 1;
+}
+
+std::vector<ConversationStats> SqliteStore::conversation_stats(
+    const core::UserKey& user, std::span<const std::string> conversations, std::size_t count_cap
+) {
+    const std::int64_t cap = sql_limit(count_cap);
+    std::vector<ConversationStats> figures;
+    figures.reserve(conversations.size());
+    auto reader = lease_reader();
+    Transaction snapshot(*reader, kBeginRead);
+    for (const std::string& conversation : conversations) {
+        ConversationStats& stats = figures.emplace_back();
+        stats.conversation = conversation;
+        {
+            Query q(*reader, kLastMessage);
+            q.bind(1, conversation);
+            if (q.step()) {
+                stats.last_id = q.integer(0);
+                stats.last_ts = q.integer(1);
+            }
+        }
+        stats.read = read_marker_of(*reader, user, conversation);
+        if (!stats.last_id) continue;
+        {
+            Query q(*reader, kCountUnread);
+            q.bind(1, conversation).bind(2, stats.read).bind(3, user).bind(4, cap).step();
+            stats.unread = static_cast<std::size_t>(q.integer(0));
+        }
+        // Mentions counted are a subset of the unread: mentions of deleted messages and of oneself
+        // are not stored.
+        if (stats.unread == 0) continue;
+        Query q(*reader, kCountMentions);
+        q.bind(1, user).bind(2, conversation).bind(3, stats.read).bind(4, cap).step();
+        stats.mentions = static_cast<std::size_t>(q.integer(0));
+    }
+    snapshot.commit();
+    return figures;
 }
 
 int SqliteStore::schema_version() {

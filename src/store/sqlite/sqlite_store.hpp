@@ -23,7 +23,7 @@ struct SqliteOptions {
     /// is in the WAL in the OS page cache when the call returns, so it survives kill -9 of the
     /// process but the last commits may be lost on power loss. `full` (synchronous=FULL): the
     /// WAL is fsynced at every commit, so it survives power loss too, at the price of one fsync
-    /// per transaction (append_messages batches amortise it).
+    /// per transaction (commit() batches amortise it).
     enum class Sync { normal, full };
     Sync sync = Sync::normal;
     /// Read-only connections used by the read methods; WAL lets them run beside the writer.
@@ -36,7 +36,7 @@ struct SqliteOptions {
 
 /// The schema version this build writes (PRAGMA user_version). Stored in the database: a file
 /// with a larger version was written by a newer salond and is refused.
-inline constexpr int kSqliteSchemaVersion = 1;
+inline constexpr int kSqliteSchemaVersion = 2;
 
 class SqliteConnection;
 
@@ -83,18 +83,35 @@ public:
     void remove_membership(const core::UserName& user, const core::ChannelName& channel) override;
     std::vector<Membership> memberships_of(const core::UserName& user) override;
 
-    void append_messages(std::span<const MessageWrite> batch) override;
-    std::vector<core::Message> channel_history(
-        const core::ChannelName& channel,
+    std::vector<WriteOutcome> commit(std::span<const Write> batch) override;
+    std::optional<StoredMessage> find_message(core::MessageId id) override;
+    std::vector<core::Message> history(
+        std::string_view conversation,
         std::optional<core::MessageId> before,
         std::size_t limit,
         std::optional<core::MessageId> up_to = std::nullopt
     ) override;
+    std::vector<core::Message> changed_after(
+        std::string_view conversation, core::MessageId after_rev, std::size_t limit
+    ) override;
+    std::vector<core::Message> search(const SearchQuery& query) override;
     core::MessageId max_message_id() override;
     std::vector<core::Message> pending_dms(
         const core::UserName& user, core::MessageId after, std::size_t limit
     ) override;
     void forget_pending_dms(const core::UserName& user, core::MessageId up_to) override;
+
+    std::vector<DirectPartner> direct_partners(const core::UserKey& user) override;
+    std::optional<DirectPartner> direct_partner_named(
+        const core::UserKey& user, const core::UserName& partner
+    ) override;
+    core::MessageId read_marker(const core::UserKey& user, std::string_view conversation) override;
+    bool advance_read_marker(
+        const core::UserKey& user, std::string_view conversation, core::MessageId id
+    ) override;
+    std::vector<ConversationStats> conversation_stats(
+        const core::UserKey& user, std::span<const std::string> conversations, std::size_t count_cap
+    ) override;
 
     /// The schema version of the open file (kSqliteSchemaVersion once opened).
     int schema_version();

@@ -17,25 +17,14 @@
 #include <string_view>
 #include <thread>
 
-#include "temp_dir.hpp"
+#include "store/store_test_support.hpp"
 
 namespace salon::store {
 namespace {
 
 namespace fs = std::filesystem;
 
-/// A name the test knows to be valid.
-core::UserName user_name(std::string_view text) {
-    auto name = core::UserName::parse(text);
-    if (!name) throw std::invalid_argument("bad user name in test: " + std::string(text));
-    return std::move(*name);
-}
-
-core::ChannelName channel_name(std::string_view text) {
-    auto name = core::ChannelName::parse(text);
-    if (!name) throw std::invalid_argument("bad channel name in test: " + std::string(text));
-    return std::move(*name);
-}
+using namespace test_support;
 
 std::vector<std::string> folded_names(const std::vector<core::UserName>& names) {
     std::vector<std::string> folded;
@@ -43,52 +32,7 @@ std::vector<std::string> folded_names(const std::vector<core::UserName>& names) 
     return folded;
 }
 
-core::Message channel_message(core::MessageId id, std::string channel, std::string text = "hi") {
-    return core::Message{
-        .id = id,
-        .channel = std::move(channel),
-        .from = "alice",
-        .to = "",
-        .text = std::move(text),
-        .ts_ms = 1'700'000'000'000 + id,
-    };
-}
-
-core::Message direct_message(core::MessageId id, std::string to, std::string text) {
-    return core::Message{
-        .id = id,
-        .channel = "",
-        .from = "Alice",
-        .to = std::move(to),
-        .text = std::move(text),
-        .ts_ms = 1'700'000'000'000 + id,
-    };
-}
-
-std::vector<core::MessageId> ids_of(const std::vector<core::Message>& messages) {
-    std::vector<core::MessageId> ids;
-    for (const auto& m : messages) ids.push_back(m.id);
-    return ids;
-}
-
-class SqliteStoreTest : public ::testing::Test {
-protected:
-    fs::path db_file() const { return dir_.path() / "data" / "salon.db"; }
-
-    std::unique_ptr<Store> open() { return open_sqlite_store(db_file()); }
-
-    void append_channel_messages(
-        Store& store, const std::string& channel, core::MessageId first, core::MessageId last
-    ) {
-        std::vector<MessageWrite> batch;
-        for (core::MessageId id = first; id <= last; ++id) {
-            batch.push_back({channel_message(id, channel), {}});
-        }
-        store.append_messages(batch);
-    }
-
-    test::TempDir dir_{"salon-store"};
-};
+using SqliteStoreTest = StoreTest;
 
 TEST_F(SqliteStoreTest, OpenCreatesParentDirectoryAndFile) {
     auto store = open();
@@ -146,10 +90,10 @@ TEST_F(SqliteStoreTest, DeleteAccountRemovesItsMembershipsAndPendingDms) {
     store->set_membership(user_name("bob"), {.channel = channel_name("home"), .op = true});
     store->set_membership(user_name("carol"), {.channel = channel_name("home"), .op = false});
     const std::vector<MessageWrite> dms{
-        {direct_message(1, "Bob", "for bob"), {user_name("bob")}},
-        {direct_message(2, "carol", "for carol"), {user_name("carol")}},
+        direct_write(1, "Bob", "for bob", {user_name("bob")}),
+        direct_write(2, "carol", "for carol", {user_name("carol")}),
     };
-    store->append_messages(dms);
+    commit_messages(*store, dms);
 
     EXPECT_TRUE(store->delete_account(user_name("BOB")));
     EXPECT_FALSE(store->delete_account(user_name("bob")));
@@ -224,19 +168,15 @@ TEST_F(SqliteStoreTest, ForgetChannelRemovesItsRecordBansAndMessagesUpToTheBound
     EXPECT_EQ(channels[0].name.str(), "kept");
     EXPECT_TRUE(folded_names(store->bans_of(channel_name("tmp"))).empty());
     EXPECT_EQ(folded_names(store->bans_of(channel_name("kept"))), std::vector<std::string>{"eve"});
+    EXPECT_EQ(ids_of(store->history("tmp", std::nullopt, 10)), std::vector<core::MessageId>{6});
     EXPECT_EQ(
-        ids_of(store->channel_history(channel_name("tmp"), std::nullopt, 10)),
-        std::vector<core::MessageId>{6}
-    );
-    EXPECT_EQ(
-        ids_of(store->channel_history(channel_name("kept"), std::nullopt, 10)),
-        (std::vector<core::MessageId>{4, 5})
+        ids_of(store->history("kept", std::nullopt, 10)), (std::vector<core::MessageId>{4, 5})
     );
     store->forget_channel(channel_name("never-was"), 6);  // nothing to forget is no error
 
     // Forgetting the newest message keeps its id taken: ids continue above it after a restart.
     store->forget_channel(channel_name("tmp"), 6);
-    EXPECT_TRUE(store->channel_history(channel_name("tmp"), std::nullopt, 10).empty());
+    EXPECT_TRUE(store->history("tmp", std::nullopt, 10).empty());
     store.reset();
     EXPECT_EQ(open()->max_message_id(), 6);
 }
@@ -275,7 +215,7 @@ TEST_F(SqliteStoreTest, HistoryPagesBackwardsOldestFirst) {
     append_channel_messages(*store, "dev", 11, 15);
     append_channel_messages(*store, "home", 16, 20);
 
-    const auto newest = store->channel_history(channel_name("home"), std::nullopt, 4);
+    const auto newest = store->history("home", std::nullopt, 4);
     EXPECT_EQ(ids_of(newest), (std::vector<core::MessageId>{17, 18, 19, 20}));
     EXPECT_EQ(newest[0].channel, "home");
     EXPECT_EQ(newest[0].from, "alice");
@@ -284,49 +224,36 @@ TEST_F(SqliteStoreTest, HistoryPagesBackwardsOldestFirst) {
     EXPECT_EQ(newest[0].ts_ms, 1'700'000'000'017);
 
     // `before` is exclusive and skips other channels' ids.
-    EXPECT_EQ(
-        ids_of(store->channel_history(channel_name("home"), 17, 4)),
-        (std::vector<core::MessageId>{8, 9, 10, 16})
-    );
-    EXPECT_EQ(
-        ids_of(store->channel_history(channel_name("home"), 3, 50)),
-        (std::vector<core::MessageId>{1, 2})
-    );
-    EXPECT_TRUE(store->channel_history(channel_name("home"), 1, 50).empty());
-    EXPECT_TRUE(store->channel_history(channel_name("home"), std::nullopt, 0).empty());
-    EXPECT_TRUE(store->channel_history(channel_name("nowhere"), std::nullopt, 50).empty());
-    EXPECT_EQ(store->channel_history(channel_name("home"), std::nullopt, 1000).size(), 15U);
+    EXPECT_EQ(ids_of(store->history("home", 17, 4)), (std::vector<core::MessageId>{8, 9, 10, 16}));
+    EXPECT_EQ(ids_of(store->history("home", 3, 50)), (std::vector<core::MessageId>{1, 2}));
+    EXPECT_TRUE(store->history("home", 1, 50).empty());
+    EXPECT_TRUE(store->history("home", std::nullopt, 0).empty());
+    EXPECT_TRUE(store->history("nowhere", std::nullopt, 50).empty());
+    EXPECT_EQ(store->history("home", std::nullopt, 1000).size(), 15U);
 }
 
 TEST_F(SqliteStoreTest, HistoryUpToCapsTheNewestIdInclusive) {
     auto store = open();
     append_channel_messages(*store, "home", 1, 20);
     EXPECT_EQ(
-        ids_of(store->channel_history(channel_name("home"), std::nullopt, 3, 12)),
+        ids_of(store->history("home", std::nullopt, 3, 12)),
         (std::vector<core::MessageId>{10, 11, 12})
     );
     // The tighter of `before` and `up_to` wins.
-    EXPECT_EQ(
-        ids_of(store->channel_history(channel_name("home"), 11, 3, 12)),
-        (std::vector<core::MessageId>{8, 9, 10})
-    );
-    EXPECT_EQ(
-        ids_of(store->channel_history(channel_name("home"), 15, 2, 5)),
-        (std::vector<core::MessageId>{4, 5})
-    );
+    EXPECT_EQ(ids_of(store->history("home", 11, 3, 12)), (std::vector<core::MessageId>{8, 9, 10}));
+    EXPECT_EQ(ids_of(store->history("home", 15, 2, 5)), (std::vector<core::MessageId>{4, 5}));
 }
 
 TEST_F(SqliteStoreTest, DirectMessagesStayOutOfChannelHistory) {
     auto store = open();
     const std::vector<MessageWrite> batch{
-        {channel_message(1, "home"), {}},
-        {direct_message(2, "bob", "secret"), {}},
-        {channel_message(3, "home"), {}},
+        channel_write(1, "home"),
+        direct_write(2, "bob", "secret"),
+        channel_write(3, "home"),
     };
-    store->append_messages(batch);
+    commit_messages(*store, batch);
     EXPECT_EQ(
-        ids_of(store->channel_history(channel_name("home"), std::nullopt, 50)),
-        (std::vector<core::MessageId>{1, 3})
+        ids_of(store->history("home", std::nullopt, 50)), (std::vector<core::MessageId>{1, 3})
     );
 }
 
@@ -335,25 +262,25 @@ TEST_F(SqliteStoreTest, MaxMessageIdSurvivesReopen) {
         auto store = open();
         EXPECT_EQ(store->max_message_id(), 0);
         append_channel_messages(*store, "home", 5, 9);
-        const std::vector<MessageWrite> dm{{direct_message(12, "bob", "x"), {user_name("bob")}}};
-        store->append_messages(dm);
+        const std::vector<MessageWrite> dm{direct_write(12, "bob", "x", {user_name("bob")})};
+        commit_messages(*store, dm);
         EXPECT_EQ(store->max_message_id(), 12);
     }
     auto store = open();
     EXPECT_EQ(store->max_message_id(), 12);
-    EXPECT_EQ(store->channel_history(channel_name("home"), std::nullopt, 50).size(), 5U);
+    EXPECT_EQ(store->history("home", std::nullopt, 50).size(), 5U);
 }
 
 TEST_F(SqliteStoreTest, PendingDmsAreReadOldestFirstAndStayUntilForgotten) {
     auto store = open();
     const std::vector<MessageWrite> batch{
-        {direct_message(3, "Bob", "first"), {user_name("Bob")}},
-        {direct_message(4, "carol", "to carol"), {user_name("carol")}},
-        {direct_message(7, "bob", "second"), {user_name("bob")}},
+        direct_write(3, "Bob", "first", {user_name("Bob")}),
+        direct_write(4, "carol", "to carol", {user_name("carol")}),
+        direct_write(7, "bob", "second", {user_name("bob")}),
         // Listed twice in different case: still handed over once.
-        {direct_message(8, "Bob", "third"), {user_name("bob"), user_name("BOB")}},
+        direct_write(8, "Bob", "third", {user_name("bob"), user_name("BOB")}),
     };
-    store->append_messages(batch);
+    commit_messages(*store, batch);
 
     const auto pending = store->pending_dms(user_name("BOB"), 0, 100);
     EXPECT_EQ(ids_of(pending), (std::vector<core::MessageId>{3, 7, 8}));
@@ -383,8 +310,8 @@ TEST_F(SqliteStoreTest, PendingDmsArePagedAfterAnId) {
     auto store = open();
     std::vector<MessageWrite> batch;
     for (core::MessageId id = 1; id <= 5; ++id)
-        batch.push_back({direct_message(id, "bob", "dm"), {user_name("bob")}});
-    store->append_messages(batch);
+        batch.push_back(direct_write(id, "bob", "dm", {user_name("bob")}));
+    commit_messages(*store, batch);
 
     EXPECT_EQ(
         ids_of(store->pending_dms(user_name("bob"), 0, 2)), (std::vector<core::MessageId>{1, 2})
@@ -399,9 +326,8 @@ TEST_F(SqliteStoreTest, PendingDmsArePagedAfterAnId) {
 TEST_F(SqliteStoreTest, PendingDmsSurviveReopen) {
     {
         auto store = open();
-        const std::vector<MessageWrite> batch{
-            {direct_message(1, "bob", "later"), {user_name("bob")}}};
-        store->append_messages(batch);
+        const std::vector<MessageWrite> batch{direct_write(1, "bob", "later", {user_name("bob")})};
+        commit_messages(*store, batch);
     }
     auto store = open();
     const auto pending = store->pending_dms(user_name("bob"), 0, 100);
@@ -414,13 +340,13 @@ TEST_F(SqliteStoreTest, FailedBatchLeavesNothingBehind) {
     append_channel_messages(*store, "home", 1, 3);
     // Id 2 exists already: the whole batch, including the messages before it, is refused.
     const std::vector<MessageWrite> batch{
-        {direct_message(4, "bob", "x"), {user_name("bob")}},
-        {channel_message(5, "home"), {}},
-        {channel_message(2, "home"), {}},
-        {channel_message(6, "home"), {}},
+        direct_write(4, "bob", "x", {user_name("bob")}),
+        channel_write(5, "home"),
+        channel_write(2, "home"),
+        channel_write(6, "home"),
     };
     try {
-        store->append_messages(batch);
+        commit_messages(*store, batch);
         FAIL() << "duplicate id accepted";
     } catch (const StorageError& e) {
         EXPECT_NE(std::string(e.what()).find("UNIQUE constraint failed"), std::string::npos)
@@ -428,8 +354,7 @@ TEST_F(SqliteStoreTest, FailedBatchLeavesNothingBehind) {
     }
     EXPECT_EQ(store->max_message_id(), 3);
     EXPECT_EQ(
-        ids_of(store->channel_history(channel_name("home"), std::nullopt, 50)),
-        (std::vector<core::MessageId>{1, 2, 3})
+        ids_of(store->history("home", std::nullopt, 50)), (std::vector<core::MessageId>{1, 2, 3})
     );
     EXPECT_TRUE(store->pending_dms(user_name("bob"), 0, 100).empty());
 
@@ -442,12 +367,12 @@ TEST_F(SqliteStoreTest, EmptyAndSpecialTextRoundTrips) {
     auto store = open();
     const std::string with_nul("a\0b", 3);
     const std::vector<MessageWrite> batch{
-        {channel_message(1, "home", ""), {}},
-        {channel_message(2, "home", "héllo 🌍 'quoted' \"x\""), {}},
-        {channel_message(3, "home", with_nul), {}},
+        channel_write(1, "home", ""),
+        channel_write(2, "home", "héllo 🌍 'quoted' \"x\""),
+        channel_write(3, "home", with_nul),
     };
-    store->append_messages(batch);
-    const auto history = store->channel_history(channel_name("home"), std::nullopt, 10);
+    commit_messages(*store, batch);
+    const auto history = store->history("home", std::nullopt, 10);
     ASSERT_EQ(history.size(), 3U);
     EXPECT_EQ(history[0].text, "");
     EXPECT_EQ(history[1].text, "héllo 🌍 'quoted' \"x\"");
@@ -526,7 +451,7 @@ TEST_F(SqliteStoreTest, DamagedPagesSurfaceAsStorageError) {
     EXPECT_THROW(
         {
             auto store = open();
-            store->channel_history(channel_name("home"), std::nullopt, 50);
+            store->history("home", std::nullopt, 50);
             store->max_message_id();
         },
         StorageError
@@ -581,10 +506,10 @@ TEST_F(SqliteStoreTest, AcknowledgedWriteSurvivesKillOfTheProcess) {
         try {
             auto store = open();
             const std::vector<MessageWrite> batch{
-                {channel_message(1, "home", "kept"), {}},
-                {direct_message(2, "bob", "waiting"), {user_name("bob")}},
+                channel_write(1, "home", "kept"),
+                direct_write(2, "bob", "waiting", {user_name("bob")}),
             };
-            store->append_messages(batch);
+            commit_messages(*store, batch);
             // Die with the store open: no checkpoint, no close, the commit is only in the WAL.
             std::raise(SIGKILL);
         } catch (...) {
@@ -597,7 +522,7 @@ TEST_F(SqliteStoreTest, AcknowledgedWriteSurvivesKillOfTheProcess) {
     ASSERT_EQ(WTERMSIG(status), SIGKILL);
 
     auto store = open();
-    const auto history = store->channel_history(channel_name("home"), std::nullopt, 50);
+    const auto history = store->history("home", std::nullopt, 50);
     ASSERT_EQ(history.size(), 1U);
     EXPECT_EQ(history[0].text, "kept");
     EXPECT_EQ(
@@ -618,7 +543,7 @@ TEST_F(SqliteStoreTest, TwoStoresOnOneFileSeeEachOthersWrites) {
 TEST_F(SqliteStoreTest, FullSyncModeWorksToo) {
     auto store = open_sqlite_store(db_file(), {.sync = SqliteOptions::Sync::full});
     append_channel_messages(*store, "home", 1, 3);
-    EXPECT_EQ(store->channel_history(channel_name("home"), std::nullopt, 50).size(), 3U);
+    EXPECT_EQ(store->history("home", std::nullopt, 50).size(), 3U);
 }
 
 TEST_F(SqliteStoreTest, TheCheckpointerKeepsTheWalSmallUnderSteadyWrites) {
@@ -636,10 +561,7 @@ TEST_F(SqliteStoreTest, TheCheckpointerKeepsTheWalSmallUnderSteadyWrites) {
     ASSERT_TRUE(fs::exists(wal));
     EXPECT_LT(fs::file_size(wal), 6U * 1024 * 1024);
     EXPECT_EQ(store->max_message_id(), kBatches * kBatchSize);
-    EXPECT_EQ(
-        store->channel_history(channel_name("home"), std::nullopt, 5).back().id,
-        kBatches * kBatchSize
-    );
+    EXPECT_EQ(store->history("home", std::nullopt, 5).back().id, kBatches * kBatchSize);
 
     store.reset();
     auto reopened = open();
@@ -668,9 +590,9 @@ TEST_F(SqliteStoreTest, ConcurrentWritersAndReadersSeeNoErrors) {
                     for (int i = 0; i < kBatchSize; ++i) {
                         // Writers own disjoint id ranges, as the server's id counter guarantees.
                         const core::MessageId id = 1 + w * 100'000 + b * kBatchSize + i;
-                        batch.push_back({channel_message(id, "chan" + std::to_string(w)), {}});
+                        batch.push_back(channel_write(id, "chan" + std::to_string(w)));
                     }
-                    store->append_messages(batch);
+                    commit_messages(*store, batch);
                     store->set_membership(
                         user_name(user),
                         {.channel = channel_name("c" + std::to_string(b)), .op = false}
@@ -688,9 +610,7 @@ TEST_F(SqliteStoreTest, ConcurrentWritersAndReadersSeeNoErrors) {
             try {
                 // Readers keep going until every writer is done, and at least a few rounds.
                 for (int round = 0; round < 5 || writers_done.load() < kWriters; ++round) {
-                    const auto page = store->channel_history(
-                        channel_name("chan" + std::to_string(r)), std::nullopt, 20
-                    );
+                    const auto page = store->history("chan" + std::to_string(r), std::nullopt, 20);
                     for (std::size_t i = 1; i < page.size(); ++i) {
                         if (page[i - 1].id >= page[i].id) ++errors;
                     }
@@ -711,8 +631,7 @@ TEST_F(SqliteStoreTest, ConcurrentWritersAndReadersSeeNoErrors) {
     EXPECT_GT(reads.load(), 0);
     EXPECT_EQ(store->list_accounts().size(), static_cast<std::size_t>(kWriters));
     for (int w = 0; w < kWriters; ++w) {
-        const auto all =
-            store->channel_history(channel_name("chan" + std::to_string(w)), std::nullopt, 100'000);
+        const auto all = store->history("chan" + std::to_string(w), std::nullopt, 100'000);
         EXPECT_EQ(all.size(), static_cast<std::size_t>(kBatchesPerWriter * kBatchSize));
         EXPECT_EQ(
             store->memberships_of(user_name("user" + std::to_string(w))).size(),
@@ -722,19 +641,6 @@ TEST_F(SqliteStoreTest, ConcurrentWritersAndReadersSeeNoErrors) {
     EXPECT_EQ(
         store->max_message_id(), 1 + (kWriters - 1) * 100'000 + kBatchesPerWriter * kBatchSize - 1
     );
-}
-
-/// Runs `sql` on `file` with a connection of its own, as a hand edit with the sqlite3 shell
-/// would; the store must be closed.
-void run_sql_behind_the_stores_back(const fs::path& file, const char* sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    char* error = nullptr;
-    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
-    const std::string message = error != nullptr ? error : "";
-    sqlite3_free(error);
-    sqlite3_close(db);
-    ASSERT_EQ(rc, SQLITE_OK) << message;
 }
 
 /// The StorageError message of `read`, or "" when it throws none.
