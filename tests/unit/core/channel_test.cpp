@@ -7,13 +7,15 @@
 
 #include <string>
 
+#include "core/conversation.hpp"
 #include "core/names.hpp"
 
 namespace salon::core {
 namespace {
 
 Actor user(const std::string& name) {
-    return Actor{*UserName::parse(name)};
+    const auto parsed = *UserName::parse(name);
+    return Actor{.name = parsed, .key = user_key(parsed, 0)};
 }
 
 Actor guest(const std::string& name) {
@@ -36,6 +38,8 @@ Message message(MessageId id) {
         .to = "",
         .text = "message " + std::to_string(id),
         .ts_ms = 1'700'000'000'000 + id,
+        .reactions = {},
+        .mentions = {},
     };
 }
 

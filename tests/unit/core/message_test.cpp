@@ -8,7 +8,12 @@ namespace salon::core {
 namespace {
 
 Message with_text(MessageId id, std::string text) {
-    return Message{id, "home", "alice", {}, std::move(text), 0};
+    Message message;
+    message.id = id;
+    message.channel = "home";
+    message.from = "alice";
+    message.text = std::move(text);
+    return message;
 }
 
 std::vector<MessageId> ids_of(const std::vector<Message>& messages) {
