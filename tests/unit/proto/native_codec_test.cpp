@@ -100,24 +100,28 @@ bool boolean(const json::object& body, std::string_view key) {
 constexpr core::UnixMillis kTs = 1'700'000'000'123;  // 2023-11-14T22:13:20.123Z
 constexpr std::string_view kTsText = "2023-11-14T22:13:20.123Z";
 
+/// A new message (rev == id) by alice in `home`.
 core::Message channel_message(core::MessageId id, std::string text) {
-    return core::Message{
-        .id = id,
-        .channel = "home",
-        .from = "alice",
-        .to = "",
-        .text = std::move(text),
-        .ts_ms = kTs};
+    core::Message m;
+    m.id = id;
+    m.rev = id;
+    m.channel = "home";
+    m.from = "alice";
+    m.text = std::move(text);
+    m.ts_ms = kTs;
+    return m;
 }
 
+/// A new direct message from alice to Bob.
 core::Message direct_message(core::MessageId id, std::string text) {
-    return core::Message{
-        .id = id,
-        .channel = "",
-        .from = "alice",
-        .to = "Bob",
-        .text = std::move(text),
-        .ts_ms = kTs};
+    core::Message m;
+    m.id = id;
+    m.rev = id;
+    m.from = "alice";
+    m.to = "Bob";
+    m.text = std::move(text);
+    m.ts_ms = kTs;
+    return m;
 }
 
 // --- decoding each verb ---
@@ -640,11 +644,13 @@ TEST(EncodeEventTest, ADirectMessageIsDmWithSenderAndRecipient) {
     EXPECT_FALSE(body.contains("channel"));
 }
 
-TEST(EncodeEventTest, JoinCarriesChannelAndUser) {
+TEST(EncodeEventTest, JoinCarriesChannelUserAndWhetherTheJoinerIsAnOperator) {
     const auto body = body_of(encode_event(core::JoinEvent{"home", "alice"}), "JOIN");
     EXPECT_EQ(str(body, "channel"), "home");
     EXPECT_EQ(str(body, "user"), "alice");
-    EXPECT_EQ(body.size(), 2U);
+    EXPECT_FALSE(boolean(body, "op"));
+    EXPECT_EQ(body.size(), 3U);
+    EXPECT_TRUE(boolean(body_of(encode_event(core::JoinEvent{"home", "bob", true}), "JOIN"), "op"));
 }
 
 TEST(EncodeEventTest, APlainPartHasNoByOrReason) {
