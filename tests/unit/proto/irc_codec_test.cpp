@@ -393,6 +393,19 @@ TEST_F(IrcCodecTest, EchoesThatNeverComeAreForgotten) {
     EXPECT_FALSE(codec_.accepts(core::MessageEvent{message(1000, "home", "nora", "", "x", 0)}));
 }
 
+TEST_F(IrcCodecTest, VersionTwoEventsAreDeclinedAndEncodeToNothing) {
+    register_as("nora");
+    const std::vector<core::Event> events{
+        core::UpdateEvent{message(1, "home", "nora", "", "x", 0)},
+        core::ReadEvent{"home", "", 1},
+        core::TypingEvent{"home", "", "ned", core::TypingState::active},
+    };
+    for (const auto& event : events) {
+        EXPECT_FALSE(codec_.accepts(event)) << event.index();
+        EXPECT_EQ(codec_.event(event), "") << event.index();
+    }
+}
+
 TEST_F(IrcCodecTest, EventFormatsFollowCapabilities) {
     std::set<std::size_t> formats;
     for (const char* caps :
