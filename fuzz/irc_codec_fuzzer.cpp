@@ -97,7 +97,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             // The server posts only to channels that exist, under their canonical name.
             const auto channel = send ? core::canonical_channel_name(send->channel) : std::nullopt;
             if (channel) {
-                const core::Message m{1, *channel, "alice", "", send->text, 0};
+                core::Message m;
+                m.id = 1;
+                m.rev = 1;
+                m.channel = *channel;
+                m.from = "alice";
+                m.text = send->text;
                 if (codec.accepts(core::MessageEvent{m})) {
                     check_lines(codec.event(core::MessageEvent{m, "alice"}));
                 }

@@ -3,7 +3,8 @@
 //   not_logged_in is the same error logged in or not;
 // - invalid UTF-8 is always bad_utf8;
 // - the NO for a rejected frame, and the MSG event that a decoded SEND becomes, are each one
-//   line of valid UTF-8 JSON (what every other client will read), carrying the code and text.
+//   line of valid UTF-8 JSON (what every other client will read), carrying the code and text;
+//   so is the UPDATE a decoded EDIT becomes.
 
 #include <boost/json/parse.hpp>
 #include <cstddef>
@@ -68,11 +69,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(has_string(no, "code", salon::core::wire_code(error->code)), "NO carries the code");
     } else if (const auto* request = std::get_if<proto::Request>(&after)) {
         if (const auto* send = std::get_if<proto::Send>(&request->command)) {
-            const salon::core::Message message{1, send->channel, "alice", "", send->text, 0};
+            salon::core::Message message;
+            message.id = 1;
+            message.rev = 1;
+            message.channel = send->channel;
+            message.from = "alice";
+            message.text = send->text;
             // An empty channel is the server's to refuse; the codec would write it as a DM.
             const auto verb = message.is_direct() ? "DM" : "MSG";
             const auto msg = one_frame(codec.event(salon::core::MessageEvent{message}), verb);
             check(has_string(msg, "text", send->text), "MSG carries the text");
+        }
+        if (const auto* edit = std::get_if<proto::Edit>(&request->command)) {
+            salon::core::Message message;
+            message.id = edit->id;
+            message.rev = edit->id;
+            message.channel = "home";
+            message.from = "alice";
+            message.text = edit->text;
+            message.edited_ms = 1;
+            message.mentions = {edit->text};
+            const auto update = one_frame(codec.event(salon::core::UpdateEvent{message}), "UPDATE");
+            check(has_string(update, "text", edit->text), "UPDATE carries the text");
         }
     }
     return 0;

@@ -277,7 +277,9 @@ void ChatSession::send_dm(
                     .from = utf8(model_.own_name()),
                     .to = utf8(peer),
                     .text = utf8(text),
-                    .ts_ms = posted ? posted->ts_ms : 0},
+                    .ts_ms = posted ? posted->ts_ms : 0,
+                    .reactions = {},
+                    .mentions = {}},
                 false
             );
             if (show) emit show_conversation(ChatModel::dm_key(peer));

@@ -328,7 +328,9 @@ void Tui::handle_reply(const client::Reply& reply) {
                 .from = model_.self(),
                 .to = p.target,
                 .text = p.text,
-                .ts_ms = r->ts_ms != 0 ? r->ts_ms : clock_.unix_now_ms()});
+                .ts_ms = r->ts_ms != 0 ? r->ts_ms : clock_.unix_now_ms(),
+                .reactions = {},
+                .mentions = {}});
         }
         return;
     }

@@ -1,9 +1,11 @@
 // Encoding of requests and tolerant, typed decoding of server frames.
 #include "client/codec.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
+#include <climits>
 #include <stdexcept>
 
 #include "client/timestamp.hpp"
@@ -168,11 +170,54 @@ DecodeResult<const json::array*> get_array(const json::object& o, std::string_vi
         (out) = std::move(*salon_r_);           \
     } while (false)
 
-/// A MSG or DM body, or one message of a HISTORY page. `direct` bodies need `to`; a page entry
-/// without `channel` is taken as direct, should pages ever carry DMs.
+/// An optional integer field: absent or null gives `fallback`, another type is an error.
+DecodeResult<std::int64_t> get_optional_int(
+    const json::object& o, std::string_view key, std::int64_t fallback
+) {
+    const auto* v = o.if_contains(key);
+    if (v == nullptr || v->is_null()) return fallback;
+    return get_int(o, key);
+}
+
+/// An optional array of strings: absent or null gives none.
+DecodeResult<std::vector<std::string>> get_optional_strings(
+    const json::object& o, std::string_view key
+) {
+    std::vector<std::string> out;
+    const auto* v = o.if_contains(key);
+    if (v == nullptr || v->is_null()) return out;
+    if (!v->is_array()) return field_error(key, "is not an array");
+    out.reserve(v->get_array().size());
+    for (const auto& item : v->get_array()) {
+        if (!item.is_string()) return field_error(key, "holds a non-string");
+        out.emplace_back(item.get_string());
+    }
+    return out;
+}
+
+DecodeResult<std::vector<core::Reaction>> decode_reactions(const json::object& o) {
+    std::vector<core::Reaction> out;
+    const auto* v = o.if_contains("reactions");
+    if (v == nullptr || v->is_null()) return out;
+    if (!v->is_array()) return field_error("reactions", "is not an array");
+    out.reserve(v->get_array().size());
+    for (const auto& item : v->get_array()) {
+        if (!item.is_object()) return field_error("reactions", "holds a non-object");
+        core::Reaction r;
+        SALON_TRY_ASSIGN(r.emoji, get_string(item.get_object(), "emoji"));
+        SALON_TRY_ASSIGN(r.users, get_optional_strings(item.get_object(), "users"));
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+/// A MSG, DM or UPDATE body, or one message of a HISTORY page. `direct` bodies need `to`; a
+/// page entry without `channel` is taken as direct (DM history). The version 2 members are
+/// optional, so a version 1 server's bodies decode too (their `rev` is their `id`).
 DecodeResult<core::Message> decode_message(const json::object& o, bool direct) {
     core::Message m;
     std::string ts;
+    std::string edited;
     SALON_TRY_ASSIGN(m.id, get_int(o, "id"));
     SALON_TRY_ASSIGN(m.from, get_string(o, "from"));
     SALON_TRY_ASSIGN(m.text, get_string(o, "text"));
@@ -185,7 +230,32 @@ DecodeResult<core::Message> decode_message(const json::object& o, bool direct) {
         SALON_TRY_ASSIGN(m.to, get_optional_string(o, "to"));
     }
     m.ts_ms = parse_timestamp(ts).value_or(0);
+    SALON_TRY_ASSIGN(m.rev, get_optional_int(o, "rev", m.id));
+    SALON_TRY_ASSIGN(m.reply_to, get_optional_int(o, "reply_to", 0));
+    SALON_TRY_ASSIGN(edited, get_optional_string(o, "edited"));
+    if (!edited.empty()) m.edited_ms = parse_timestamp(edited).value_or(0);
+    SALON_TRY_ASSIGN(m.deleted, get_optional_bool(o, "deleted"));
+    SALON_TRY_ASSIGN(m.reactions, decode_reactions(o));
+    SALON_TRY_ASSIGN(m.mentions, get_optional_strings(o, "mentions"));
     return m;
+}
+
+/// `channel`, or `with` for a direct conversation; one of them must be there.
+DecodeResult<void> read_conversation(
+    const json::object& o, std::string& channel, std::string& with
+) {
+    const bool direct = o.contains("with");
+    auto value = get_string(o, direct ? "with" : "channel");
+    if (!value) return value.error();
+    (direct ? with : channel) = std::move(*value);
+    return {};
+}
+
+std::optional<core::TypingState> typing_state(std::string_view wire) {
+    if (wire == "active") return core::TypingState::active;
+    if (wire == "paused") return core::TypingState::paused;
+    if (wire == "done") return core::TypingState::done;
+    return std::nullopt;
 }
 
 DecodeResult<std::vector<core::Message>> decode_messages(const json::object& o) {
@@ -256,6 +326,7 @@ DecodeResult<Payload> decode_payload(std::string_view verb, const json::object& 
         core::JoinEvent e;
         SALON_TRY_ASSIGN(e.channel, get_string(a, "channel"));
         SALON_TRY_ASSIGN(e.user, get_string(a, "user"));
+        SALON_TRY_ASSIGN(e.op, get_optional_bool(a, "op"));
         return Payload{std::move(e)};
     }
     if (verb == "PART") {
@@ -291,6 +362,28 @@ DecodeResult<Payload> decode_payload(std::string_view verb, const json::object& 
         SALON_TRY_ASSIGN(e.channel, get_string(a, "channel"));
         SALON_TRY_ASSIGN(e.topic, get_optional_string(a, "topic"));
         SALON_TRY_ASSIGN(e.by, get_optional_string(a, "by"));
+        return Payload{std::move(e)};
+    }
+    if (verb == "UPDATE") {
+        core::UpdateEvent e;
+        SALON_TRY_ASSIGN(e.message, decode_message(a, !a.contains("channel")));
+        return Payload{std::move(e)};
+    }
+    if (verb == "READ") {
+        core::ReadEvent e;
+        if (auto read = read_conversation(a, e.channel, e.with); !read) return read.error();
+        SALON_TRY_ASSIGN(e.id, get_int(a, "id"));
+        return Payload{std::move(e)};
+    }
+    if (verb == "TYPING") {
+        core::TypingEvent e;
+        std::string state;
+        if (auto read = read_conversation(a, e.channel, e.with); !read) return read.error();
+        SALON_TRY_ASSIGN(e.user, get_string(a, "user"));
+        SALON_TRY_ASSIGN(state, get_string(a, "state"));
+        const auto known = typing_state(state);
+        if (!known) return field_error("state", "is not active, paused or done");
+        e.state = *known;
         return Payload{std::move(e)};
     }
     return Payload{UnknownEvent{}};
@@ -334,6 +427,8 @@ DecodeResult<core::LoginResult> parse_login_result(const Reply& reply) {
         r.messages_per_second = lenient_number(lo, "messages_per_second");
         r.history_page_max = lenient_count(lo, "history_page_max");
     }
+    const auto protocol = get_optional_int(b, "protocol", 1);
+    r.protocol = protocol ? static_cast<int>(std::clamp<std::int64_t>(*protocol, 1, INT_MAX)) : 1;
     return r;
 }
 
@@ -381,7 +476,7 @@ DecodeResult<core::ListResult> parse_list_result(const Reply& reply) {
 
 DecodeResult<core::HistoryResult> parse_history_result(const Reply& reply) {
     core::HistoryResult r;
-    SALON_TRY_ASSIGN(r.channel, get_string(reply.body, "channel"));
+    if (auto read = read_conversation(reply.body, r.channel, r.with); !read) return read.error();
     SALON_TRY_ASSIGN(r.messages, decode_messages(reply.body));
     SALON_TRY_ASSIGN(r.more, get_optional_bool(reply.body, "more"));
     return r;

@@ -89,6 +89,7 @@ struct UnknownEvent {};
 
 /// What a frame says: a reply, one of `core`'s events (MSG and DM both decode to
 /// core::MessageEvent, told apart by Message::is_direct()), or a verb this client does not know.
+/// UPDATE, READ and TYPING come only to a connection that logged in with `"v":2`.
 using Payload = std::variant<
     Reply,
     core::MessageEvent,
@@ -99,6 +100,9 @@ using Payload = std::variant<
     core::TopicEvent,
     core::PingEvent,
     core::NoticeEvent,
+    core::UpdateEvent,
+    core::ReadEvent,
+    core::TypingEvent,
     UnknownEvent>;
 
 /// A decoded frame: its verb, its raw arguments (for `--json` output) and the typed payload.
@@ -119,7 +123,8 @@ DecodeResult<Frame> decode_frame(std::string_view line);
 /// The OK bodies as `core`'s result types. Fields the server may leave out (`topic`, `limits`,
 /// `more`) take their defaults; a missing or mistyped required field is a DecodeError.
 
-/// CONN/REGISTER OK; a `limits` field that is absent or not a count stays 0.
+/// CONN/REGISTER OK; a `limits` field that is absent or not a count stays 0, and `protocol` is 1
+/// when the server does not say (a version 1 server).
 DecodeResult<core::LoginResult> parse_login_result(const Reply& reply);
 /// JOIN OK.
 DecodeResult<core::JoinResult> parse_join_result(const Reply& reply);
@@ -129,8 +134,9 @@ DecodeResult<core::PostResult> parse_post_result(const Reply& reply);
 DecodeResult<core::WhoResult> parse_who_result(const Reply& reply);
 /// LIST OK, channels in the server's order.
 DecodeResult<core::ListResult> parse_list_result(const Reply& reply);
-/// HISTORY OK; `more` when the server cut the page short to bound the reply, so older
-/// messages exist even though it holds fewer than the limit.
+/// HISTORY OK, of a channel (`channel`) or of the DMs with one user (`with`); `more` when the
+/// server cut the page short to bound the reply, so older messages exist even though it holds
+/// fewer than the limit (for `after`: later changes exist).
 DecodeResult<core::HistoryResult> parse_history_result(const Reply& reply);
 
 }  // namespace salon::client

@@ -620,7 +620,12 @@ std::string IrcCodec::echo(
     const std::string& target, const std::string& text, const core::PostResult& r
 ) const {
     const std::uint32_t c = caps();
-    core::Message m{r.id, {}, nick_, target, text, r.ts_ms};
+    core::Message m;
+    m.id = r.id;
+    m.from = nick_;
+    m.to = target;
+    m.text = text;
+    m.ts_ms = r.ts_ms;
     const int level = (c & kCapMessageTags) != 0                     ? 2
                       : (c & (kCapServerTime | kCapAccountTag)) != 0 ? 1
                                                                      : 0;
@@ -981,7 +986,10 @@ std::string IrcCodec::event(const core::Event& event) const {
             return irc::line("", "", "ERROR", {"Closing Link: " + n->message});
         return irc::line("", server, "NOTICE", {"*", n->message});
     }
-    const auto& h = std::get<core::HistoryEvent>(event);
+    // UPDATE, READ and TYPING have no IRC form yet (accepts() declines them).
+    const auto* history = std::get_if<core::HistoryEvent>(&event);
+    if (history == nullptr) return {};
+    const auto& h = *history;
     if (h.messages.empty()) return {};
     std::string out;
     if (format.batch) {
@@ -1004,6 +1012,11 @@ std::string IrcCodec::event(const core::Event& event) const {
 }
 
 bool IrcCodec::accepts(const core::Event& event) const noexcept {
+    // Version 2 events have no IRC mapping yet.
+    if (std::holds_alternative<core::UpdateEvent>(event) ||
+        std::holds_alternative<core::ReadEvent>(event) ||
+        std::holds_alternative<core::TypingEvent>(event))
+        return false;
     try {
         if (const auto* m = std::get_if<core::MessageEvent>(&event)) {
             if (m->message.is_direct()) return true;

@@ -1,9 +1,11 @@
 #include "proto/native_codec.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/json.hpp>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "core/utf8.hpp"
 
@@ -49,9 +51,79 @@ public:
         return std::nullopt;
     }
 
+    core::MessageId required_int(std::string_view name) {
+        if (!present(name)) {
+            fail(name, "is required");
+            return 0;
+        }
+        return optional_int(name).value_or(0);
+    }
+
+    std::optional<bool> optional_bool(std::string_view name) {
+        const auto* v = args_.if_contains(name);
+        if (v == nullptr || v->is_null()) return std::nullopt;
+        if (v->is_bool()) return v->get_bool();
+        fail(name, "must be a boolean");
+        return std::nullopt;
+    }
+
+    /// A count of at least 1 (`limit`); the upper bound is the server's.
+    std::optional<std::size_t> optional_positive(std::string_view name) {
+        const auto value = optional_int(name);
+        if (!value) return std::nullopt;
+        if (*value < 1) {
+            fail(name, "must be at least 1");
+            return std::nullopt;
+        }
+        return static_cast<std::size_t>(*value);
+    }
+
+    /// `"v"`: the protocol version, an integer of at least 1 (1 when absent).
+    int version() {
+        const auto value = optional_int("v");
+        if (!value) return kDefaultProtocolVersion;
+        if (*value < 1) {
+            fail("v", "must be a protocol version of at least 1");
+            return kDefaultProtocolVersion;
+        }
+        // A version past any int is still "newer than 2": no need to refuse it.
+        return static_cast<int>(std::min<std::int64_t>(*value, std::numeric_limits<int>::max()));
+    }
+
+    /// A message id answered by SEND or DM: a positive integer, 0 when absent.
+    core::MessageId reply_to() {
+        const auto value = optional_int("reply_to");
+        if (value && *value < 1) fail("reply_to", "must be a message id");
+        return value.value_or(0);
+    }
+
+    /// Reads the conversation a verb names into `channel` or `with`: exactly one of them when
+    /// `required` (PROTOCOL.md: `bad_request` otherwise), else at most one.
+    void conversation(std::string& channel, std::string& with, bool required) {
+        const bool has_channel = present("channel");
+        const bool has_with = present("with");
+        if (has_channel && has_with) {
+            reject("give one of 'channel' and 'with', not both");
+        } else if (required && !has_channel && !has_with) {
+            reject("field 'channel' or 'with' is required");
+        }
+        if (has_channel) channel = required_string("channel");
+        if (has_with) with = required_string("with");
+    }
+
+    /// A rule about the fields together; like a field's error, only the first one counts.
+    void reject(std::string_view message) {
+        if (error_.empty()) error_ = message;
+    }
+
     const std::string& error() const { return error_; }
 
 private:
+    bool present(std::string_view name) const {
+        const auto* v = args_.if_contains(name);
+        return v != nullptr && !v->is_null();
+    }
+
     void fail(std::string_view name, std::string_view what) {
         if (error_.empty()) error_ = "field '" + std::string(name) + "' " + std::string(what);
     }
@@ -60,7 +132,27 @@ private:
     std::string error_;
 };
 
-using Decoder = std::optional<Command> (*)(Fields&, const json::object&);
+constexpr std::array<std::pair<std::string_view, core::TypingState>, 3> kTypingStates{{
+    {"active", core::TypingState::active},
+    {"paused", core::TypingState::paused},
+    {"done", core::TypingState::done},
+}};
+
+std::optional<core::TypingState> typing_state(std::string_view wire) {
+    for (const auto& [name, state] : kTypingStates) {
+        if (name == wire) return state;
+    }
+    return std::nullopt;
+}
+
+std::string_view wire_name(core::TypingState state) {
+    for (const auto& [name, known] : kTypingStates) {
+        if (known == state) return name;
+    }
+    return "done";
+}
+
+using Decoder = Command (*)(Fields&, const json::object&);
 
 struct VerbEntry {
     std::string_view verb;
@@ -68,42 +160,47 @@ struct VerbEntry {
     Decoder decode;
 };
 
-// The verb table: each verb's decoder declares its fields. A decoder returns nullopt only
-// for rules Fields cannot express; field errors are read from Fields afterwards.
+// The verb table: each verb's decoder declares its fields. Errors, of a field or of fields
+// together, are read from Fields afterwards.
 constexpr std::array kVerbs{
     VerbEntry{
         "CONN",
         true,
-        [](Fields& f, const json::object&) -> std::optional<Command> {
+        [](Fields& f, const json::object&) -> Command {
             Conn c;
             c.us = f.optional_string("us").value_or("");
             c.pwd = f.optional_string("pwd").value_or("");
             c.channel = f.optional_string("channel");
+            c.version = f.version();
             return c;
         }},
     VerbEntry{
         "REGISTER",
         true,
-        [](Fields& f, const json::object&) -> std::optional<Command> {
-            return Register{f.required_string("us"), f.required_string("pwd")};
+        [](Fields& f, const json::object&) -> Command {
+            Register r;
+            r.us = f.required_string("us");
+            r.pwd = f.required_string("pwd");
+            r.version = f.version();
+            return r;
         }},
     VerbEntry{
         "JOIN",
         false,
-        [](Fields& f, const json::object&) -> std::optional<Command> {
+        [](Fields& f, const json::object&) -> Command {
             auto channel = f.required_string("channel");
             return Join{std::move(channel), f.optional_string("key").value_or("")};
         }},
     VerbEntry{
         "PART",
         false,
-        [](Fields& f, const json::object&) -> std::optional<Command> {
+        [](Fields& f, const json::object&) -> Command {
             return Part{f.required_string("channel")};
         }},
     VerbEntry{
         "SEND",
         false,
-        [](Fields& f, const json::object& args) -> std::optional<Command> {
+        [](Fields& f, const json::object& args) -> Command {
             // The classroom chat's form: {"SEND":{"USER":…,"CHANNEL":…,"PAYLOAD":…}}.
             if (args.contains("PAYLOAD") || args.contains("CHANNEL") || args.contains("USER")) {
                 Send s;
@@ -112,62 +209,58 @@ constexpr std::array kVerbs{
                 s.text = f.required_string("PAYLOAD");
                 return s;
             }
-            auto channel = f.required_string("channel");
-            return Send{std::move(channel), f.required_string("text"), std::nullopt};
+            Send s;
+            s.channel = f.required_string("channel");
+            s.text = f.required_string("text");
+            s.reply_to = f.reply_to();
+            return s;
         }},
     VerbEntry{
         "DM",
         false,
-        [](Fields& f, const json::object&) -> std::optional<Command> {
-            auto to = f.required_string("to");
-            return Dm{std::move(to), f.required_string("text")};
+        [](Fields& f, const json::object&) -> Command {
+            Dm d;
+            d.to = f.required_string("to");
+            d.text = f.required_string("text");
+            d.reply_to = f.reply_to();
+            return d;
         }},
     VerbEntry{
         "LIST",
         false,
-        [](Fields& f, const json::object&) -> std::optional<Command> {
-            return List{f.optional_string("after")};
-        }},
+        [](Fields& f, const json::object&) -> Command { return List{f.optional_string("after")}; }},
     VerbEntry{
         "WHO",
         false,
-        [](Fields& f, const json::object&) -> std::optional<Command> {
+        [](Fields& f, const json::object&) -> Command {
             return Who{f.required_string("channel")};
         }},
     VerbEntry{
         "HISTORY",
         false,
-        [](Fields& f, const json::object&) -> std::optional<Command> {
+        [](Fields& f, const json::object&) -> Command {
             History h;
-            h.channel = f.required_string("channel");
+            f.conversation(h.channel, h.with, true);
             h.before = f.optional_int("before");
-            if (auto limit = f.optional_int("limit")) {
-                if (*limit < 1) return std::nullopt;
-                h.limit = static_cast<std::size_t>(*limit);
-            }
+            h.after = f.optional_int("after");
+            if (h.before && h.after) f.reject("give at most one of 'before' and 'after'");
+            h.limit = f.optional_positive("limit");
             return h;
         }},
-    VerbEntry{
-        "PING",
-        true,
-        [](Fields&, const json::object&) -> std::optional<Command> { return Ping{}; }},
-    VerbEntry{
-        "PONG",
-        true,
-        [](Fields&, const json::object&) -> std::optional<Command> { return Pong{}; }},
-    VerbEntry{
-        "END", true, [](Fields&, const json::object&) -> std::optional<Command> { return End{}; }},
+    VerbEntry{"PING", true, [](Fields&, const json::object&) -> Command { return Ping{}; }},
+    VerbEntry{"PONG", true, [](Fields&, const json::object&) -> Command { return Pong{}; }},
+    VerbEntry{"END", true, [](Fields&, const json::object&) -> Command { return End{}; }},
     VerbEntry{
         "TOPIC",
         false,
-        [](Fields& f, const json::object&) -> std::optional<Command> {
+        [](Fields& f, const json::object&) -> Command {
             auto channel = f.required_string("channel");
             return Topic{std::move(channel), f.required_string("topic")};
         }},
     VerbEntry{
         "KICK",
         false,
-        [](Fields& f, const json::object&) -> std::optional<Command> {
+        [](Fields& f, const json::object&) -> Command {
             auto channel = f.required_string("channel");
             auto user = f.required_string("user");
             return Kick{
@@ -176,30 +269,92 @@ constexpr std::array kVerbs{
     VerbEntry{
         "BAN",
         false,
-        [](Fields& f, const json::object&) -> std::optional<Command> {
+        [](Fields& f, const json::object&) -> Command {
             auto channel = f.required_string("channel");
             return Ban{std::move(channel), f.required_string("user")};
         }},
     VerbEntry{
         "UNBAN",
         false,
-        [](Fields& f, const json::object&) -> std::optional<Command> {
+        [](Fields& f, const json::object&) -> Command {
             auto channel = f.required_string("channel");
             return Unban{std::move(channel), f.required_string("user")};
         }},
     VerbEntry{
         "OP",
         false,
-        [](Fields& f, const json::object&) -> std::optional<Command> {
+        [](Fields& f, const json::object&) -> Command {
             auto channel = f.required_string("channel");
             return Op{std::move(channel), f.required_string("user")};
         }},
     VerbEntry{
         "KEY",
         false,
-        [](Fields& f, const json::object&) -> std::optional<Command> {
+        [](Fields& f, const json::object&) -> Command {
             auto channel = f.required_string("channel");
             return Key{std::move(channel), f.required_string("key")};
+        }},
+    VerbEntry{
+        "EDIT",
+        false,
+        [](Fields& f, const json::object&) -> Command {
+            Edit e;
+            e.id = f.required_int("id");
+            e.text = f.required_string("text");
+            return e;
+        }},
+    VerbEntry{
+        "DELETE",
+        false,
+        [](Fields& f, const json::object&) -> Command { return Delete{f.required_int("id")}; }},
+    VerbEntry{
+        "REACT",
+        false,
+        [](Fields& f, const json::object&) -> Command {
+            React r;
+            r.id = f.required_int("id");
+            r.emoji = f.required_string("emoji");
+            r.on = f.optional_bool("on").value_or(true);
+            return r;
+        }},
+    VerbEntry{
+        "READ",
+        false,
+        [](Fields& f, const json::object&) -> Command {
+            Read r;
+            f.conversation(r.channel, r.with, true);
+            r.id = f.required_int("id");
+            return r;
+        }},
+    VerbEntry{
+        "CONVERSATIONS",
+        false,
+        [](Fields&, const json::object&) -> Command { return Conversations{}; }},
+    VerbEntry{
+        "TYPING",
+        false,
+        [](Fields& f, const json::object&) -> Command {
+            Typing t;
+            f.conversation(t.channel, t.with, true);
+            const auto state = typing_state(f.required_string("state"));
+            if (state) {
+                t.state = *state;
+            } else {
+                f.reject("field 'state' must be \"active\", \"paused\" or \"done\"");
+            }
+            return t;
+        }},
+    VerbEntry{
+        "SEARCH",
+        false,
+        [](Fields& f, const json::object&) -> Command {
+            Search s;
+            s.query = f.required_string("query");
+            f.conversation(s.channel, s.with, false);
+            s.from = f.optional_string("from").value_or("");
+            s.before = f.optional_int("before");
+            s.limit = f.optional_positive("limit");
+            return s;
         }},
 };
 
@@ -239,9 +394,32 @@ void put_ref(json::object& body, const Ref& ref) {
     if (const auto* s = std::get_if<std::string>(&ref)) body["ref"] = *s;
 }
 
+json::array reactions_array(const std::vector<core::Reaction>& reactions) {
+    json::array out;
+    out.reserve(reactions.size());
+    for (const auto& r : reactions) {
+        json::array users;
+        users.reserve(r.users.size());
+        for (const auto& user : r.users) users.emplace_back(user);
+        out.emplace_back(json::object{{"emoji", r.emoji}, {"users", std::move(users)}});
+    }
+    return out;
+}
+
+json::array strings_array(const std::vector<std::string>& strings) {
+    json::array out;
+    out.reserve(strings.size());
+    for (const auto& s : strings) out.emplace_back(s);
+    return out;
+}
+
+/// The message body of MSG, DM, UPDATE, HISTORY and SEARCH (PROTOCOL.md version 2). MSG is the
+/// fan-out hot path: an optional member that is absent costs one branch.
 json::object message_body(const core::Message& m) {
-    json::object body;
+    constexpr std::size_t kAlwaysThere = 6;  // id, rev, channel or to, from, text, ts
+    json::object body(kAlwaysThere);
     body["id"] = m.id;
+    body["rev"] = m.rev;
     if (m.is_direct()) {
         body["from"] = m.from;
         body["to"] = m.to;
@@ -251,7 +429,22 @@ json::object message_body(const core::Message& m) {
     }
     body["text"] = m.text;
     body["ts"] = core::format_timestamp(m.ts_ms);
+    if (m.reply_to != 0) body["reply_to"] = m.reply_to;
+    if (m.edited_ms != 0) body["edited"] = core::format_timestamp(m.edited_ms);
+    if (m.deleted) body["deleted"] = true;
+    if (!m.reactions.empty()) body["reactions"] = reactions_array(m.reactions);
+    if (!m.mentions.empty()) body["mentions"] = strings_array(m.mentions);
     return body;
+}
+
+/// `channel`, or `with` for a direct conversation, the way READ, TYPING, HISTORY and
+/// CONVERSATIONS name a conversation.
+void put_conversation(json::object& body, const std::string& channel, const std::string& with) {
+    if (with.empty()) {
+        body["channel"] = channel;
+    } else {
+        body["with"] = with;
+    }
 }
 
 json::array messages_array(const std::vector<core::Message>& messages) {
@@ -302,6 +495,7 @@ struct ResultWriter {
             {"messages_per_second", json_number(r.messages_per_second)},
             {"history_page_max", r.history_page_max},
         };
+        body["protocol"] = r.protocol;
     }
 
     void operator()(const core::JoinResult& r) const {
@@ -332,9 +526,40 @@ struct ResultWriter {
     }
 
     void operator()(const core::HistoryResult& r) const {
-        body["channel"] = r.channel;
+        put_conversation(body, r.channel, r.with);
         body["messages"] = messages_array(r.messages);
         if (r.more) body["more"] = true;
+    }
+
+    void operator()(const core::ChangeResult& r) const {
+        body["id"] = r.id;
+        body["rev"] = r.rev;
+    }
+
+    void operator()(const core::ConversationsResult& r) const {
+        json::array conversations;
+        conversations.reserve(r.conversations.size());
+        for (const auto& c : r.conversations) {
+            json::object entry;
+            put_conversation(entry, c.channel, c.with);
+            if (c.last_id) {
+                entry["last_id"] = *c.last_id;
+                entry["last_ts"] = core::format_timestamp(c.last_ts);
+            } else {
+                entry["last_id"] = nullptr;
+                entry["last_ts"] = nullptr;
+            }
+            entry["read"] = c.read;
+            entry["unread"] = c.unread;
+            entry["mentions"] = c.mentions;
+            conversations.emplace_back(std::move(entry));
+        }
+        body["conversations"] = std::move(conversations);
+    }
+
+    void operator()(const core::SearchResult& r) const {
+        body["messages"] = messages_array(r.messages);
+        body["more"] = r.more;
     }
 
     void operator()(const core::TopicResult& r) const {
@@ -358,7 +583,7 @@ struct EventWriter {
     }
 
     std::string operator()(const core::JoinEvent& e) const {
-        return frame("JOIN", {{"channel", e.channel}, {"user", e.user}});
+        return frame("JOIN", {{"channel", e.channel}, {"user", e.user}, {"op", e.op}});
     }
 
     std::string operator()(const core::PartEvent& e) const {
@@ -382,6 +607,25 @@ struct EventWriter {
 
     std::string operator()(const core::TopicEvent& e) const {
         return frame("TOPIC", {{"channel", e.channel}, {"topic", e.topic}, {"by", e.by}});
+    }
+
+    std::string operator()(const core::UpdateEvent& e) const {
+        return frame("UPDATE", message_body(e.message));
+    }
+
+    std::string operator()(const core::ReadEvent& e) const {
+        json::object body;
+        put_conversation(body, e.channel, e.with);
+        body["id"] = e.id;
+        return frame("READ", std::move(body));
+    }
+
+    std::string operator()(const core::TypingEvent& e) const {
+        json::object body;
+        put_conversation(body, e.channel, e.with);
+        body["user"] = e.user;
+        body["state"] = wire_name(e.state);
+        return frame("TYPING", std::move(body));
     }
 
     std::string operator()(const core::PingEvent&) const { return frame("PING", {}); }
@@ -433,11 +677,9 @@ Decoded decode_request(std::string_view frame_text, bool logged_in) {
     if (!logged_in && !entry->before_login) return error(std::move(ref), Errc::not_logged_in);
 
     Fields fields(args);
-    std::optional<Command> command = entry->decode(fields, args);
+    Command command = entry->decode(fields, args);
     if (!fields.error().empty()) return error(std::move(ref), Errc::bad_request, fields.error());
-    if (!command)
-        return error(std::move(ref), Errc::bad_request, "a field has a value out of range");
-    return Request{std::move(ref), std::move(*command)};
+    return Request{std::move(ref), std::move(command)};
 }
 
 std::string encode_ok(const Ref& ref, const core::Result& result) {
@@ -465,8 +707,32 @@ Codec::Input NativeCodec::decode(std::string_view frame_text, bool logged_in) {
     return std::get<DecodeError>(std::move(decoded));
 }
 
+namespace {
+
+/// The protocol version a login request asked for; nullopt for any other request.
+std::optional<int> login_version(const Command& command) {
+    if (const auto* conn = std::get_if<Conn>(&command)) return conn->version;
+    if (const auto* reg = std::get_if<Register>(&command)) return reg->version;
+    return std::nullopt;
+}
+
+}  // namespace
+
 std::string NativeCodec::ok(const Request& request, const core::Result& result) {
+    if (std::holds_alternative<core::LoginResult>(result)) {
+        if (const auto version = login_version(request.command); version && *version >= 2) {
+            // Release: a fan-out thread that sees the flag sees a logged-in connection.
+            v2_events_.store(true, std::memory_order_release);
+        }
+    }
     return encode_ok(request.ref, result);
+}
+
+bool NativeCodec::accepts(const core::Event& event) const noexcept {
+    const bool v2_only = std::holds_alternative<core::UpdateEvent>(event) ||
+                         std::holds_alternative<core::ReadEvent>(event) ||
+                         std::holds_alternative<core::TypingEvent>(event);
+    return !v2_only || v2_events_.load(std::memory_order_acquire);
 }
 
 std::string NativeCodec::no(const Request& request, core::Errc code, std::string_view message) {

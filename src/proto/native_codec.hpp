@@ -2,6 +2,7 @@
 // Pure functions of bytes: no sockets, no storage, never throws on bad input.
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -30,13 +31,15 @@ std::string encode_no(const Ref& ref, core::Errc code, std::string_view message)
 /// The event's frame, e.g. `{"MSG":{"id":…,"channel":…,"from":…,"text":…,"ts":…}}\n`.
 std::string encode_event(const core::Event& event);
 
-/// The native protocol as a connection's Codec (stateless: every native connection shares
-/// one event format).
+/// The native protocol as a connection's Codec. Every native connection shares one event
+/// format: a version 1 client ignores the members version 2 added. What differs is accepts():
+/// UPDATE, READ and TYPING go only to a connection whose login said `"v":2` or above.
 class NativeCodec final : public Codec {
 public:
     static constexpr std::size_t kEventFormat = 0;
 
     Input decode(std::string_view frame, bool logged_in) override;
+    /// The OK of a CONN or REGISTER with `"v"` >= 2 turns on the version 2 events.
     std::string ok(const Request& request, const core::Result& result) override;
     std::string no(const Request& request, core::Errc code, std::string_view message) override;
     std::string rejected(const DecodeError& error) override;
@@ -44,6 +47,12 @@ public:
     std::size_t event_format() const noexcept override { return kEventFormat; }
 
     std::string event(const core::Event& event) const override { return encode_event(event); }
+
+    /// Safe from any thread (fan-out): reads one atomic flag, and only for version 2 events.
+    bool accepts(const core::Event& event) const noexcept override;
+
+private:
+    std::atomic<bool> v2_events_{false};
 };
 
 }  // namespace salon::proto

@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/events.hpp"
 #include "core/message.hpp"
 
 namespace salon::proto {
@@ -25,11 +26,16 @@ enum class ConnStyle {
     irc,
 };
 
+/// The protocol version a client speaks when it does not say (`"v"` absent).
+inline constexpr int kDefaultProtocolVersion = 1;
+
 struct Conn {
     std::string us;
     std::string pwd;
     std::optional<std::string> channel;
     ConnStyle style = ConnStyle::native;
+    /// `"v"`: the protocol version the client speaks; 2 and above receive UPDATE, READ, TYPING.
+    int version = kDefaultProtocolVersion;
 };
 
 /// Checks an account's password without logging in (IRC's SASL runs before registration ends).
@@ -41,6 +47,7 @@ struct Authenticate {
 struct Register {
     std::string us;
     std::string pwd;
+    int version = kDefaultProtocolVersion;  ///< as Conn::version
 };
 
 struct Join {
@@ -77,11 +84,13 @@ struct Send {
     std::string text;
     /// The original classroom form names its sender; it must be the logged-in user.
     std::optional<std::string> claimed_user;
+    core::MessageId reply_to = 0;  ///< the message answered; 0 for none (decoded positive)
 };
 
 struct Dm {
     std::string to;
     std::string text;
+    core::MessageId reply_to = 0;  ///< as Send::reply_to
 };
 
 struct List {
@@ -96,10 +105,16 @@ struct Who {
     std::string channel;
 };
 
+/// The page before `before` (or the newest), or with `after` the messages whose rev is above it.
+/// Decoded with exactly one of `channel` and `with` given, and at most one of `before` and
+/// `after`. `with` is empty for a channel's history; a given but empty `channel` stays empty for
+/// the server to refuse as a name.
 struct History {
     std::string channel;
+    std::string with;  ///< the DM partner
     std::optional<core::MessageId> before;
-    std::optional<std::size_t> limit;
+    std::optional<core::MessageId> after;
+    std::optional<std::size_t> limit;  ///< decoded >= 1; the page maximum is the server's
 };
 
 struct Ping {};
@@ -139,6 +154,53 @@ struct Key {
     std::string key;
 };
 
+/// Replaces a message's text (its author only).
+struct Edit {
+    core::MessageId id = 0;
+    std::string text;
+};
+
+struct Delete {
+    core::MessageId id = 0;
+};
+
+/// Adds (`on`) or removes the user's `emoji` on a message. The emoji's own rules
+/// (core::is_valid_emoji) are the server's to check, like any bounded text.
+struct React {
+    core::MessageId id = 0;
+    std::string emoji;
+    bool on = true;
+};
+
+/// Moves the user's read marker in a conversation: exactly one of `channel` and `with`.
+struct Read {
+    std::string channel;
+    std::string with;
+    core::MessageId id = 0;
+};
+
+struct Conversations {};
+
+/// Tells the conversation's other members that the user types: exactly one of `channel` and
+/// `with`.
+struct Typing {
+    std::string channel;
+    std::string with;
+    core::TypingState state = core::TypingState::active;
+};
+
+/// A substring search of message texts, newest first; at most one of `channel` and `with`
+/// (neither: every conversation the user may read). The query's length and the limit's maximum
+/// are the server's to check.
+struct Search {
+    std::string query;
+    std::string channel;
+    std::string with;
+    std::string from;  ///< only messages by this user; empty for anyone
+    std::optional<core::MessageId> before;
+    std::optional<std::size_t> limit;  ///< decoded >= 1
+};
+
 using Command = std::variant<
     Conn,
     Register,
@@ -162,7 +224,14 @@ using Command = std::variant<
     Joins,
     Parts,
     Whois,
-    Away>;
+    Away,
+    Edit,
+    Delete,
+    React,
+    Read,
+    Conversations,
+    Typing,
+    Search>;
 
 struct Request {
     Ref ref;

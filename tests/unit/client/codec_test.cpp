@@ -170,6 +170,100 @@ TEST(CodecTest, DecodesPingNoticeTopicAndUnknownEvents) {
     EXPECT_EQ(u.verb, "FUTURE");
 }
 
+TEST(CodecV2Test, AVersionOneBodyDecodesWithItsIdAsRevAndNoVersionTwoMembers) {
+    auto f = decode_ok(R"({"MSG":{"id":5,"channel":"home","from":"a","text":"x","ts":"soon"}})");
+    const auto& m = std::get<core::MessageEvent>(f.payload).message;
+    EXPECT_EQ(m.rev, 5);
+    EXPECT_EQ(m.reply_to, 0);
+    EXPECT_EQ(m.edited_ms, 0);
+    EXPECT_FALSE(m.deleted);
+    EXPECT_TRUE(m.reactions.empty());
+    EXPECT_TRUE(m.mentions.empty());
+}
+
+TEST(CodecV2Test, DecodesTheVersionTwoMembersOfABody) {
+    auto f = decode_ok(
+        R"({"MSG":{"id":5,"rev":9,"channel":"home","from":"a","text":"@bob hi",)"
+        R"("ts":"2026-11-24T12:00:00.000Z","reply_to":3,"edited":"2026-11-24T12:00:01.000Z",)"
+        R"("reactions":[{"emoji":"👍","users":["bob","cy"]}],"mentions":["bob"]}})"
+    );
+    const auto& m = std::get<core::MessageEvent>(f.payload).message;
+    EXPECT_EQ(m.rev, 9);
+    EXPECT_EQ(m.reply_to, 3);
+    EXPECT_EQ(m.edited_ms, 1795521601000);
+    ASSERT_EQ(m.reactions.size(), 1u);
+    EXPECT_EQ(m.reactions[0].emoji, "👍");
+    EXPECT_EQ(m.reactions[0].users, (std::vector<std::string>{"bob", "cy"}));
+    EXPECT_EQ(m.mentions, std::vector<std::string>{"bob"});
+}
+
+TEST(CodecV2Test, DecodesUpdateOfAChannelMessageOrATombstoneDm) {
+    auto edited =
+        decode_ok(R"({"UPDATE":{"id":5,"rev":9,"channel":"home","from":"a","text":"new",)"
+                  R"("ts":"2026-11-24T12:00:00.000Z","edited":"2026-11-24T12:00:01.000Z"}})");
+    const auto& m = std::get<core::UpdateEvent>(edited.payload).message;
+    EXPECT_EQ(m.channel, "home");
+    EXPECT_EQ(m.text, "new");
+
+    auto deleted = decode_ok(R"({"UPDATE":{"id":6,"rev":10,"from":"a","to":"b","text":"",)"
+                             R"("ts":"2026-11-24T12:00:00.000Z","deleted":true}})");
+    const auto& d = std::get<core::UpdateEvent>(deleted.payload).message;
+    EXPECT_TRUE(d.is_direct());
+    EXPECT_EQ(d.to, "b");
+    EXPECT_TRUE(d.deleted);
+}
+
+TEST(CodecV2Test, DecodesReadAndTypingOfAChannelOrADm) {
+    auto read = decode_ok(R"({"READ":{"channel":"home","id":40}})");
+    EXPECT_EQ(std::get<core::ReadEvent>(read.payload).channel, "home");
+    EXPECT_EQ(std::get<core::ReadEvent>(read.payload).id, 40);
+    auto read_dm = decode_ok(R"({"READ":{"with":"bob","id":41}})");
+    EXPECT_EQ(std::get<core::ReadEvent>(read_dm.payload).with, "bob");
+
+    auto typing = decode_ok(R"({"TYPING":{"with":"ann","user":"ann","state":"paused"}})");
+    const auto& t = std::get<core::TypingEvent>(typing.payload);
+    EXPECT_EQ(t.with, "ann");
+    EXPECT_EQ(t.user, "ann");
+    EXPECT_EQ(t.state, core::TypingState::paused);
+}
+
+TEST(CodecV2Test, MalformedVersionTwoFramesAreDecodeErrors) {
+    for (const char* bad : {
+             R"({"MSG":{"id":1,"channel":"h","from":"a","text":"x","ts":"t","rev":"2"}})",
+             R"({"MSG":{"id":1,"channel":"h","from":"a","text":"x","ts":"t","mentions":[1]}})",
+             R"({"MSG":{"id":1,"channel":"h","from":"a","text":"x","ts":"t","reactions":[{}]}})",
+             R"({"READ":{"id":1}})",
+             R"({"TYPING":{"channel":"home","user":"ann","state":"asleep"}})",
+         }) {
+        EXPECT_FALSE(decode_frame(bad).has_value()) << bad;
+    }
+}
+
+TEST(CodecV2Test, JoinSaysWhetherTheJoinerIsAnOperator) {
+    auto plain = decode_ok(R"({"JOIN":{"channel":"home","user":"ann"}})");
+    EXPECT_FALSE(std::get<core::JoinEvent>(plain.payload).op);
+    auto op = decode_ok(R"({"JOIN":{"channel":"home","user":"ann","op":true}})");
+    EXPECT_TRUE(std::get<core::JoinEvent>(op.payload).op);
+}
+
+TEST(CodecV2Test, LoginResultTellsTheProtocolAndDirectHistoryItsPartner) {
+    auto v2 = decode_ok(R"({"OK":{"user":"ann","protocol":2}})");
+    EXPECT_EQ(parse_login_result(std::get<Reply>(v2.payload))->protocol, 2);
+    auto v1 = decode_ok(R"({"OK":{"user":"ann"}})");
+    EXPECT_EQ(parse_login_result(std::get<Reply>(v1.payload))->protocol, 1);
+
+    auto dm = decode_ok(
+        R"({"OK":{"with":"bob","messages":[)"
+        R"({"id":1,"from":"bob","to":"ann","text":"x","ts":"2026-11-24T12:00:00.000Z"}]}})"
+    );
+    const auto history = parse_history_result(std::get<Reply>(dm.payload));
+    ASSERT_TRUE(history.has_value()) << history.error().message;
+    EXPECT_EQ(history->with, "bob");
+    EXPECT_EQ(history->channel, "");
+    ASSERT_EQ(history->messages.size(), 1u);
+    EXPECT_TRUE(history->messages[0].is_direct());
+}
+
 TEST(CodecTest, RejectsMalformedFramesWithoutThrowing) {
     for (const char* bad : {
              "not json",

@@ -18,6 +18,24 @@ namespace {
 
 using core::Errc;
 
+core::Message message(
+    core::MessageId id,
+    std::string channel,
+    std::string from,
+    std::string to,
+    std::string text,
+    core::UnixMillis ts_ms
+) {
+    core::Message m;
+    m.id = id;
+    m.channel = std::move(channel);
+    m.from = std::move(from);
+    m.to = std::move(to);
+    m.text = std::move(text);
+    m.ts_ms = ts_ms;
+    return m;
+}
+
 std::vector<std::string> lines_of(const std::string& bytes) {
     std::vector<std::string> out;
     std::size_t start = 0;
@@ -346,9 +364,9 @@ TEST_F(IrcCodecTest, OwnPostIsDeclinedAndEchoedOnlyWithEchoMessage) {
     register_as("mia");
     Request send = request("PRIVMSG #home :hello");
     EXPECT_EQ(codec_.ok(send, core::PostResult{7, 1'700'000'000'000}), "");
-    core::MessageEvent own{{7, "home", "mia", "", "hello", 1'700'000'000'000}};
+    core::MessageEvent own{message(7, "home", "mia", "", "hello", 1'700'000'000'000)};
     EXPECT_FALSE(codec_.accepts(own));
-    core::MessageEvent other{{8, "home", "ned", "", "hi", 1'700'000'000'000}};
+    core::MessageEvent other{message(8, "home", "ned", "", "hi", 1'700'000'000'000)};
     EXPECT_TRUE(codec_.accepts(other));
 
     answered("CAP REQ echo-message");
@@ -371,8 +389,21 @@ TEST_F(IrcCodecTest, EchoesThatNeverComeAreForgotten) {
         codec_.ok(send, core::PostResult{id, 0});
     }
     // The oldest ids were dropped (their events never came); the newest are still declined.
-    EXPECT_TRUE(codec_.accepts(core::MessageEvent{{1, "home", "nora", "", "x", 0}}));
-    EXPECT_FALSE(codec_.accepts(core::MessageEvent{{1000, "home", "nora", "", "x", 0}}));
+    EXPECT_TRUE(codec_.accepts(core::MessageEvent{message(1, "home", "nora", "", "x", 0)}));
+    EXPECT_FALSE(codec_.accepts(core::MessageEvent{message(1000, "home", "nora", "", "x", 0)}));
+}
+
+TEST_F(IrcCodecTest, VersionTwoEventsAreDeclinedAndEncodeToNothing) {
+    register_as("nora");
+    const std::vector<core::Event> events{
+        core::UpdateEvent{message(1, "home", "nora", "", "x", 0)},
+        core::ReadEvent{"home", "", 1},
+        core::TypingEvent{"home", "", "ned", core::TypingState::active},
+    };
+    for (const auto& event : events) {
+        EXPECT_FALSE(codec_.accepts(event)) << event.index();
+        EXPECT_EQ(codec_.event(event), "") << event.index();
+    }
 }
 
 TEST_F(IrcCodecTest, EventFormatsFollowCapabilities) {
@@ -397,7 +428,8 @@ TEST_F(IrcCodecTest, EventFormatsFollowCapabilities) {
 }
 
 TEST_F(IrcCodecTest, MessageEventTagsPerFormat) {
-    const core::MessageEvent e{{42, "home", "olga", "", "hi all", 1'700'000'000'123}, "olga"};
+    const core::MessageEvent e{
+        message(42, "home", "olga", "", "hi all", 1'700'000'000'123), "olga"};
     EXPECT_EQ(codec_.event(e), ":olga!olga@salon PRIVMSG #home :hi all\r\n");
     answered("CAP REQ server-time");
     EXPECT_EQ(
@@ -410,7 +442,7 @@ TEST_F(IrcCodecTest, MessageEventTagsPerFormat) {
         "@time=2023-11-14T22:13:20.123Z;account=olga;msgid=42 :olga!olga@salon PRIVMSG #home "
         ":hi all\r\n"
     );
-    const core::MessageEvent dm{{43, "", "olga", "pat", "psst", 0}};
+    const core::MessageEvent dm{message(43, "", "olga", "pat", "psst", 0)};
     EXPECT_NE(codec_.event(dm).find(":olga!olga@salon PRIVMSG pat :psst"), std::string::npos);
 }
 
@@ -418,7 +450,7 @@ TEST_F(IrcCodecTest, LongMessagesAreSplitWithinTheLineLimit) {
     std::string text;
     for (int i = 0; i < 400; ++i) text += "word" + std::to_string(i) + " ";
     text += "\nsecond line";
-    const core::MessageEvent e{{1, "home", "quinn", "", text, 0}};
+    const core::MessageEvent e{message(1, "home", "quinn", "", text, 0)};
     std::string joined;
     const auto lines = lines_of(codec_.event(e));
     ASSERT_GT(lines.size(), 4u);
@@ -434,8 +466,8 @@ TEST_F(IrcCodecTest, LongMessagesAreSplitWithinTheLineLimit) {
 TEST_F(IrcCodecTest, HistoryIsABatchWithBatchAndMarkedWithoutTags) {
     const core::HistoryEvent h{
         "home",
-        {{5, "home", "rob", "", "old one", 1'700'000'000'000},
-         {6, "home", "sue", "", "old two", 1'700'000'001'000}}};
+        {message(5, "home", "rob", "", "old one", 1'700'000'000'000),
+         message(6, "home", "sue", "", "old two", 1'700'000'001'000)}};
     const auto plain = lines_of(codec_.event(h));
     ASSERT_EQ(plain.size(), 2u);
     EXPECT_EQ(plain[0], ":rob!rob@salon PRIVMSG #home :[2023-11-14 22:13] old one");
@@ -541,8 +573,8 @@ TEST_F(IrcCodecTest, AnUnknownModeCharacterIsEchoedWhole) {
 TEST_F(IrcCodecTest, AMessageBecomesAtMostTheBoundOfLinesEverywhere) {
     std::string text;
     for (int i = 0; i < 2048; ++i) text += "a\n\n \n";  // blank lines make no PRIVMSG
-    const core::Message channel_message{1, "home", "yan", "", text, 0};
-    const core::Message direct{2, "", "yan", "zed", text, 0};
+    const auto channel_message = message(1, "home", "yan", "", text, 0);
+    const auto direct = message(2, "", "yan", "zed", text, 0);
     auto check = [](const std::string& bytes, std::size_t messages) {
         const auto lines = lines_of(bytes);
         std::size_t privmsgs = 0;

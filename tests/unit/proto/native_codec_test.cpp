@@ -100,24 +100,28 @@ bool boolean(const json::object& body, std::string_view key) {
 constexpr core::UnixMillis kTs = 1'700'000'000'123;  // 2023-11-14T22:13:20.123Z
 constexpr std::string_view kTsText = "2023-11-14T22:13:20.123Z";
 
+/// A new message (rev == id) by alice in `home`.
 core::Message channel_message(core::MessageId id, std::string text) {
-    return core::Message{
-        .id = id,
-        .channel = "home",
-        .from = "alice",
-        .to = "",
-        .text = std::move(text),
-        .ts_ms = kTs};
+    core::Message m;
+    m.id = id;
+    m.rev = id;
+    m.channel = "home";
+    m.from = "alice";
+    m.text = std::move(text);
+    m.ts_ms = kTs;
+    return m;
 }
 
+/// A new direct message from alice to Bob.
 core::Message direct_message(core::MessageId id, std::string text) {
-    return core::Message{
-        .id = id,
-        .channel = "",
-        .from = "alice",
-        .to = "Bob",
-        .text = std::move(text),
-        .ts_ms = kTs};
+    core::Message m;
+    m.id = id;
+    m.rev = id;
+    m.from = "alice";
+    m.to = "Bob";
+    m.text = std::move(text);
+    m.ts_ms = kTs;
+    return m;
 }
 
 // --- decoding each verb ---
@@ -640,11 +644,13 @@ TEST(EncodeEventTest, ADirectMessageIsDmWithSenderAndRecipient) {
     EXPECT_FALSE(body.contains("channel"));
 }
 
-TEST(EncodeEventTest, JoinCarriesChannelAndUser) {
+TEST(EncodeEventTest, JoinCarriesChannelUserAndWhetherTheJoinerIsAnOperator) {
     const auto body = body_of(encode_event(core::JoinEvent{"home", "alice"}), "JOIN");
     EXPECT_EQ(str(body, "channel"), "home");
     EXPECT_EQ(str(body, "user"), "alice");
-    EXPECT_EQ(body.size(), 2U);
+    EXPECT_FALSE(boolean(body, "op"));
+    EXPECT_EQ(body.size(), 3U);
+    EXPECT_TRUE(boolean(body_of(encode_event(core::JoinEvent{"home", "bob", true}), "JOIN"), "op"));
 }
 
 TEST(EncodeEventTest, APlainPartHasNoByOrReason) {
@@ -712,6 +718,472 @@ TEST(EncodeEventTest, ControlCharactersInTextAreEscapedSoTheFrameStaysOneLine) {
     EXPECT_EQ(str(body_of(frame, "MSG"), "text"), text);
 }
 
+// --- version 2: decoding ---
+
+TEST(DecodeV2Test, ConnAndRegisterSpeakVersionOneUnlessTheySayV) {
+    EXPECT_EQ(command_of<Conn>(R"({"CONN":{}})", false).version, 1);
+    EXPECT_EQ(command_of<Conn>(R"({"CONN":{"v":2}})", false).version, 2);
+    EXPECT_EQ(command_of<Conn>(R"({"CONN":{"v":null}})", false).version, 1);
+    EXPECT_EQ(command_of<Register>(R"({"REGISTER":{"us":"a","pwd":"b"}})", false).version, 1);
+    EXPECT_EQ(command_of<Register>(R"({"REGISTER":{"us":"a","pwd":"b","v":3}})", false).version, 3);
+    // A version past any int is still a newer one.
+    EXPECT_GE(command_of<Conn>(R"({"CONN":{"v":9223372036854775807}})", false).version, 2);
+}
+
+TEST(DecodeV2Test, AVersionThatIsNoIntegerOfAtLeastOneIsBadRequest) {
+    for (const std::string_view v : {"0", "-1", "\"2\"", "2.5", "true", "[2]"}) {
+        const std::string conn = R"({"CONN":{"v":)" + std::string(v) + "}}";
+        EXPECT_EQ(code_of(conn, false), Errc::bad_request) << conn;
+        const std::string reg = R"({"REGISTER":{"us":"a","pwd":"b","v":)" + std::string(v) + "}}";
+        EXPECT_EQ(code_of(reg, false), Errc::bad_request) << reg;
+    }
+}
+
+TEST(DecodeV2Test, SendAndDmReadAnOptionalReplyTo) {
+    EXPECT_EQ(command_of<Send>(R"({"SEND":{"channel":"home","text":"hi"}})").reply_to, 0);
+    EXPECT_EQ(
+        command_of<Send>(R"({"SEND":{"channel":"home","text":"hi","reply_to":41}})").reply_to, 41
+    );
+    EXPECT_EQ(command_of<Dm>(R"({"DM":{"to":"bob","text":"hi"}})").reply_to, 0);
+    EXPECT_EQ(command_of<Dm>(R"({"DM":{"to":"bob","text":"hi","reply_to":7}})").reply_to, 7);
+}
+
+TEST(DecodeV2Test, AReplyToThatIsNoMessageIdIsBadRequest) {
+    for (const std::string_view v : {"0", "-4", "\"4\"", "4.5", "false"}) {
+        const std::string send =
+            R"({"SEND":{"channel":"home","text":"hi","reply_to":)" + std::string(v) + "}}";
+        EXPECT_EQ(code_of(send), Errc::bad_request) << send;
+        const std::string dm =
+            R"({"DM":{"to":"bob","text":"hi","reply_to":)" + std::string(v) + "}}";
+        EXPECT_EQ(code_of(dm), Errc::bad_request) << dm;
+    }
+}
+
+TEST(DecodeV2Test, HistoryNamesAChannelOrADmPartner) {
+    const auto channel = command_of<History>(R"({"HISTORY":{"channel":"home"}})");
+    EXPECT_EQ(channel.channel, "home");
+    EXPECT_EQ(channel.with, "");
+    const auto direct = command_of<History>(R"({"HISTORY":{"with":"bob","before":9,"limit":3}})");
+    EXPECT_EQ(direct.channel, "");
+    EXPECT_EQ(direct.with, "bob");
+    EXPECT_EQ(direct.before, 9);
+    EXPECT_EQ(direct.after, std::nullopt);
+    EXPECT_EQ(direct.limit, 3U);
+}
+
+TEST(DecodeV2Test, HistoryAfterAsksForChangesByRev) {
+    const auto h = command_of<History>(R"({"HISTORY":{"channel":"home","after":120}})");
+    EXPECT_EQ(h.after, 120);
+    EXPECT_EQ(h.before, std::nullopt);
+    EXPECT_EQ(command_of<History>(R"({"HISTORY":{"with":"bob","after":0}})").after, 0);
+}
+
+TEST(DecodeV2Test, HistoryOfBothOrNeitherConversationOrBeforeWithAfterIsBadRequest) {
+    for (const std::string_view frame : {
+             R"({"HISTORY":{}})",
+             R"({"HISTORY":{"channel":null,"with":null}})",
+             R"({"HISTORY":{"channel":"home","with":"bob"}})",
+             R"({"HISTORY":{"channel":"home","before":5,"after":3}})",
+             R"({"HISTORY":{"with":"bob","before":5,"after":3}})",
+             R"({"HISTORY":{"with":5}})",
+             R"({"HISTORY":{"channel":"home","after":"3"}})",
+             R"({"HISTORY":{"with":"bob","limit":0}})",
+         }) {
+        const auto e = error_of(frame);
+        EXPECT_EQ(e.code, Errc::bad_request) << frame;
+        EXPECT_FALSE(e.message.empty()) << frame;
+    }
+}
+
+TEST(DecodeV2Test, EditDeleteAndReactReadTheirFields) {
+    const auto edit = command_of<Edit>(R"({"EDIT":{"id":12,"text":"fixed"}})");
+    EXPECT_EQ(edit.id, 12);
+    EXPECT_EQ(edit.text, "fixed");
+    EXPECT_EQ(command_of<Delete>(R"({"DELETE":{"id":13}})").id, 13);
+    const auto react = command_of<React>(R"({"REACT":{"id":14,"emoji":"👍"}})");
+    EXPECT_EQ(react.id, 14);
+    EXPECT_EQ(react.emoji, "👍");
+    EXPECT_TRUE(react.on);
+    EXPECT_FALSE(command_of<React>(R"({"REACT":{"id":14,"emoji":"👍","on":false}})").on);
+    EXPECT_TRUE(command_of<React>(R"({"REACT":{"id":14,"emoji":"👍","on":null}})").on);
+    // The emoji's own rules are the server's (core::is_valid_emoji), like any bounded text.
+    EXPECT_EQ(command_of<React>(R"({"REACT":{"id":14,"emoji":"a b"}})").emoji, "a b");
+}
+
+TEST(DecodeV2Test, EditDeleteAndReactWithMissingOrMistypedFieldsAreBadRequest) {
+    for (const std::string_view frame : {
+             R"({"EDIT":{"text":"x"}})",
+             R"({"EDIT":{"id":1}})",
+             R"({"EDIT":{"id":"1","text":"x"}})",
+             R"({"EDIT":{"id":null,"text":"x"}})",
+             R"({"EDIT":{"id":1,"text":5}})",
+             R"({"DELETE":{}})",
+             R"({"DELETE":{"id":1.5}})",
+             R"({"REACT":{"emoji":"x"}})",
+             R"({"REACT":{"id":1}})",
+             R"({"REACT":{"id":1,"emoji":["x"]}})",
+             R"({"REACT":{"id":1,"emoji":"x","on":"yes"}})",
+             R"({"REACT":{"id":1,"emoji":"x","on":1}})",
+         }) {
+        EXPECT_EQ(code_of(frame), Errc::bad_request) << frame;
+    }
+}
+
+TEST(DecodeV2Test, ReadNamesExactlyOneConversationAndAnId) {
+    const auto channel = command_of<Read>(R"({"READ":{"channel":"home","id":40}})");
+    EXPECT_EQ(channel.channel, "home");
+    EXPECT_EQ(channel.with, "");
+    EXPECT_EQ(channel.id, 40);
+    const auto direct = command_of<Read>(R"({"READ":{"with":"bob","id":41}})");
+    EXPECT_EQ(direct.with, "bob");
+    EXPECT_EQ(direct.id, 41);
+
+    for (const std::string_view frame : {
+             R"({"READ":{"id":40}})",
+             R"({"READ":{"channel":"home","with":"bob","id":40}})",
+             R"({"READ":{"channel":"home"}})",
+             R"({"READ":{"channel":"home","id":"40"}})",
+             R"({"READ":{"with":true,"id":40}})",
+         }) {
+        EXPECT_EQ(code_of(frame), Errc::bad_request) << frame;
+    }
+}
+
+TEST(DecodeV2Test, ConversationsTakesNoArguments) {
+    command_of<Conversations>(R"({"CONVERSATIONS":{}})");
+    EXPECT_EQ(ref_of(R"({"CONVERSATIONS":{"ref":"c"}})"), Ref(std::string("c")));
+}
+
+TEST(DecodeV2Test, TypingNamesOneConversationAndAState) {
+    const auto active = command_of<Typing>(R"({"TYPING":{"channel":"home","state":"active"}})");
+    EXPECT_EQ(active.channel, "home");
+    EXPECT_EQ(active.state, core::TypingState::active);
+    const auto paused = command_of<Typing>(R"({"TYPING":{"with":"bob","state":"paused"}})");
+    EXPECT_EQ(paused.with, "bob");
+    EXPECT_EQ(paused.state, core::TypingState::paused);
+    EXPECT_EQ(
+        command_of<Typing>(R"({"TYPING":{"with":"bob","state":"done"}})").state,
+        core::TypingState::done
+    );
+
+    for (const std::string_view frame : {
+             R"({"TYPING":{"state":"active"}})",
+             R"({"TYPING":{"channel":"home","with":"bob","state":"active"}})",
+             R"({"TYPING":{"channel":"home"}})",
+             R"({"TYPING":{"channel":"home","state":"ACTIVE"}})",
+             R"({"TYPING":{"channel":"home","state":"typing"}})",
+             R"({"TYPING":{"channel":"home","state":1}})",
+         }) {
+        EXPECT_EQ(code_of(frame), Errc::bad_request) << frame;
+    }
+}
+
+TEST(DecodeV2Test, SearchReadsItsQueryAndOptionalFilters) {
+    const auto all = command_of<Search>(R"({"SEARCH":{"query":"lunch"}})");
+    EXPECT_EQ(all.query, "lunch");
+    EXPECT_EQ(all.channel, "");
+    EXPECT_EQ(all.with, "");
+    EXPECT_EQ(all.from, "");
+    EXPECT_EQ(all.before, std::nullopt);
+    EXPECT_EQ(all.limit, std::nullopt);
+
+    const auto narrow = command_of<Search>(
+        R"({"SEARCH":{"query":"lunch","channel":"home","from":"ann","before":90,"limit":10}})"
+    );
+    EXPECT_EQ(narrow.channel, "home");
+    EXPECT_EQ(narrow.from, "ann");
+    EXPECT_EQ(narrow.before, 90);
+    EXPECT_EQ(narrow.limit, 10U);
+    EXPECT_EQ(command_of<Search>(R"({"SEARCH":{"query":"lunch","with":"bob"}})").with, "bob");
+    // The query's length and the limit's maximum are the server's rules, not the frame's.
+    EXPECT_EQ(command_of<Search>(R"({"SEARCH":{"query":"a"}})").query, "a");
+    EXPECT_EQ(command_of<Search>(R"({"SEARCH":{"query":"abc","limit":1000}})").limit, 1000U);
+}
+
+TEST(DecodeV2Test, SearchWithBothConversationsOrMistypedFieldsIsBadRequest) {
+    for (const std::string_view frame : {
+             R"({"SEARCH":{}})",
+             R"({"SEARCH":{"query":5}})",
+             R"({"SEARCH":{"query":"lunch","channel":"home","with":"bob"}})",
+             R"({"SEARCH":{"query":"lunch","from":1}})",
+             R"({"SEARCH":{"query":"lunch","before":"9"}})",
+             R"({"SEARCH":{"query":"lunch","limit":0}})",
+         }) {
+        EXPECT_EQ(code_of(frame), Errc::bad_request) << frame;
+    }
+}
+
+TEST(DecodeV2Test, TheNewVerbsNeedALogin) {
+    for (const std::string_view frame : {
+             R"({"EDIT":{"id":1,"text":"x"}})",
+             R"({"DELETE":{"id":1}})",
+             R"({"REACT":{"id":1,"emoji":"x"}})",
+             R"({"READ":{"channel":"home","id":1}})",
+             R"({"CONVERSATIONS":{}})",
+             R"({"TYPING":{"channel":"home","state":"active"}})",
+             R"({"SEARCH":{"query":"abc"}})",
+         }) {
+        EXPECT_EQ(code_of(frame, false), Errc::not_logged_in) << frame;
+    }
+}
+
+// --- version 2: encoding ---
+
+TEST(EncodeV2Test, ANewMessageCarriesItsRevAndNoOptionalMembers) {
+    const auto body = body_of(encode_event(core::MessageEvent{channel_message(5, "hi")}), "MSG");
+    EXPECT_EQ(integer(body, "id"), 5);
+    EXPECT_EQ(integer(body, "rev"), 5);
+    EXPECT_EQ(body.size(), 6U) << json::serialize(body);  // id, rev, channel, from, text, ts
+    for (const auto* key : {"reply_to", "edited", "deleted", "reactions", "mentions"}) {
+        EXPECT_FALSE(body.contains(key)) << key;
+    }
+    const auto dm = body_of(encode_event(core::MessageEvent{direct_message(6, "psst")}), "DM");
+    EXPECT_EQ(integer(dm, "rev"), 6);
+    EXPECT_EQ(dm.size(), 6U) << json::serialize(dm);  // id, rev, from, to, text, ts
+}
+
+TEST(EncodeV2Test, TheBodyCarriesReplyEditReactionsAndMentionsWhenThereAreAny) {
+    auto m = channel_message(5, "@bob look");
+    m.rev = 9;
+    m.reply_to = 3;
+    m.edited_ms = kTs + 1000;
+    m.reactions = {{"👍", {"bob", "Carol"}}, {"🎉", {"dan"}}};
+    m.mentions = {"bob"};
+    const auto body = body_of(encode_event(core::MessageEvent{m}), "MSG");
+    EXPECT_EQ(integer(body, "rev"), 9);
+    EXPECT_EQ(integer(body, "reply_to"), 3);
+    EXPECT_EQ(str(body, "edited"), "2023-11-14T22:13:21.123Z");
+    EXPECT_FALSE(body.contains("deleted"));
+    const auto& reactions = body.at("reactions").as_array();
+    ASSERT_EQ(reactions.size(), 2U);
+    EXPECT_EQ(str(reactions[0].as_object(), "emoji"), "👍");
+    EXPECT_EQ(reactions[0].as_object().at("users"), (json::array{"bob", "Carol"}));
+    EXPECT_EQ(str(reactions[1].as_object(), "emoji"), "🎉");
+    EXPECT_EQ(reactions[1].as_object().at("users"), (json::array{"dan"}));
+    EXPECT_EQ(body.at("mentions"), (json::array{"bob"}));
+}
+
+TEST(EncodeV2Test, ADeletedMessageIsATombstoneWithItsReplyKept) {
+    auto m = direct_message(5, "");
+    m.rev = 12;
+    m.reply_to = 2;
+    m.deleted = true;
+    const auto body = body_of(encode_event(core::UpdateEvent{m}), "UPDATE");
+    EXPECT_TRUE(boolean(body, "deleted"));
+    EXPECT_EQ(str(body, "text"), "");
+    EXPECT_EQ(integer(body, "rev"), 12);
+    EXPECT_EQ(integer(body, "reply_to"), 2);
+    EXPECT_EQ(str(body, "from"), "alice");
+    EXPECT_EQ(str(body, "to"), "Bob");
+    EXPECT_EQ(str(body, "ts"), kTsText);
+}
+
+TEST(EncodeV2Test, UpdateIsTheWholeBody) {
+    auto m = channel_message(5, "better");
+    m.rev = 7;
+    m.edited_ms = kTs;
+    const auto body = body_of(encode_event(core::UpdateEvent{m}), "UPDATE");
+    EXPECT_EQ(integer(body, "id"), 5);
+    EXPECT_EQ(integer(body, "rev"), 7);
+    EXPECT_EQ(str(body, "channel"), "home");
+    EXPECT_EQ(str(body, "from"), "alice");
+    EXPECT_EQ(str(body, "text"), "better");
+    EXPECT_EQ(str(body, "edited"), kTsText);
+}
+
+TEST(EncodeV2Test, HistoryEventAndResultBodiesCarryTheNewMembers) {
+    auto m = channel_message(5, "hi");
+    m.mentions = {"ann"};
+    const auto event = body_of(encode_event(core::HistoryEvent{"home", {m}}), "HISTORY");
+    EXPECT_EQ(event.at("messages").as_array()[0].as_object().at("mentions"), json::array{"ann"});
+    const auto result = body_of(encode_ok(Ref(), core::HistoryResult{"home", {m}}), "OK");
+    EXPECT_EQ(integer(result.at("messages").as_array()[0].as_object(), "rev"), 5);
+}
+
+TEST(EncodeV2Test, DirectHistoryNamesThePartnerWithAndSaysWhenThereIsMore) {
+    core::HistoryResult r;
+    r.with = "Bob";
+    r.messages = {direct_message(1, "a"), direct_message(2, "b")};
+    r.more = true;
+    const auto body = body_of(encode_ok(Ref(std::int64_t{4}), r), "OK");
+    EXPECT_EQ(str(body, "with"), "Bob");
+    EXPECT_FALSE(body.contains("channel"));
+    EXPECT_TRUE(boolean(body, "more"));
+    ASSERT_EQ(body.at("messages").as_array().size(), 2U);
+    EXPECT_EQ(str(body.at("messages").as_array()[1].as_object(), "to"), "Bob");
+
+    const auto channel = body_of(encode_ok(Ref(), core::HistoryResult{"home", {}}), "OK");
+    EXPECT_EQ(str(channel, "channel"), "home");
+    EXPECT_FALSE(channel.contains("with"));
+    EXPECT_FALSE(channel.contains("more"));
+}
+
+TEST(EncodeV2Test, TheLoginResultSaysProtocolTwo) {
+    const auto body = body_of(encode_ok(Ref(), core::LoginResult{}), "OK");
+    EXPECT_EQ(integer(body, "protocol"), 2);
+}
+
+TEST(EncodeV2Test, AChangeResultCarriesIdAndRev) {
+    const auto body = body_of(encode_ok(Ref(std::int64_t{3}), core::ChangeResult{5, 9}), "OK");
+    EXPECT_EQ(integer(body, "ref"), 3);
+    EXPECT_EQ(integer(body, "id"), 5);
+    EXPECT_EQ(integer(body, "rev"), 9);
+}
+
+TEST(EncodeV2Test, ConversationsListChannelsAndPartnersWithNullsForEmptyOnes) {
+    core::ConversationsResult r;
+    r.conversations.push_back(core::ConversationSummary{
+        .channel = "home",
+        .with = "",
+        .last_id = 40,
+        .last_ts = kTs,
+        .read = 38,
+        .unread = 2,
+        .mentions = 1});
+    r.conversations.push_back(core::ConversationSummary{
+        .channel = "", .with = "Bob", .last_id = 12, .last_ts = kTs, .read = 0, .unread = 3});
+    r.conversations.push_back(core::ConversationSummary{
+        .channel = "quiet", .with = "", .last_id = {}});
+    const auto body = body_of(encode_ok(Ref(), r), "OK");
+    const auto& list = body.at("conversations").as_array();
+    ASSERT_EQ(list.size(), 3U);
+
+    const auto& home = list[0].as_object();
+    EXPECT_EQ(str(home, "channel"), "home");
+    EXPECT_FALSE(home.contains("with"));
+    EXPECT_EQ(integer(home, "last_id"), 40);
+    EXPECT_EQ(str(home, "last_ts"), kTsText);
+    EXPECT_EQ(integer(home, "read"), 38);
+    EXPECT_EQ(integer(home, "unread"), 2);
+    EXPECT_EQ(integer(home, "mentions"), 1);
+
+    const auto& bob = list[1].as_object();
+    EXPECT_EQ(str(bob, "with"), "Bob");
+    EXPECT_FALSE(bob.contains("channel"));
+    EXPECT_EQ(integer(bob, "read"), 0);
+    EXPECT_EQ(integer(bob, "unread"), 3);
+    EXPECT_EQ(integer(bob, "mentions"), 0);
+
+    const auto& quiet = list[2].as_object();
+    EXPECT_EQ(str(quiet, "channel"), "quiet");
+    EXPECT_TRUE(quiet.at("last_id").is_null());
+    EXPECT_TRUE(quiet.at("last_ts").is_null());
+    EXPECT_EQ(integer(quiet, "read"), 0);
+}
+
+TEST(EncodeV2Test, NoConversationsIsAnEmptyArray) {
+    const auto body = body_of(encode_ok(Ref(), core::ConversationsResult{}), "OK");
+    ASSERT_TRUE(body.at("conversations").is_array());
+    EXPECT_TRUE(body.at("conversations").get_array().empty());
+}
+
+TEST(EncodeV2Test, ASearchResultListsBodiesAndAlwaysSaysWhetherThereIsMore) {
+    const core::SearchResult found{
+        {channel_message(9, "lunch?"), direct_message(4, "lunch")}, true};
+    const auto some = body_of(encode_ok(Ref(), found), "OK");
+    const auto& messages = some.at("messages").as_array();
+    ASSERT_EQ(messages.size(), 2U);
+    EXPECT_EQ(str(messages[0].as_object(), "channel"), "home");
+    EXPECT_EQ(str(messages[1].as_object(), "to"), "Bob");
+    EXPECT_TRUE(boolean(some, "more"));
+
+    const auto none = body_of(encode_ok(Ref(), core::SearchResult{}), "OK");
+    EXPECT_TRUE(none.at("messages").as_array().empty());
+    EXPECT_FALSE(boolean(none, "more"));
+}
+
+TEST(EncodeV2Test, ReadNamesTheChannelOrThePartner) {
+    const auto channel = body_of(encode_event(core::ReadEvent{"home", "", 40}), "READ");
+    EXPECT_EQ(str(channel, "channel"), "home");
+    EXPECT_EQ(integer(channel, "id"), 40);
+    EXPECT_EQ(channel.size(), 2U);
+    const auto direct = body_of(encode_event(core::ReadEvent{"", "Bob", 41}), "READ");
+    EXPECT_EQ(str(direct, "with"), "Bob");
+    EXPECT_EQ(integer(direct, "id"), 41);
+    EXPECT_EQ(direct.size(), 2U);
+}
+
+TEST(EncodeV2Test, TypingNamesTheConversationTheTypistAndTheState) {
+    using core::TypingState;
+    const auto channel =
+        body_of(encode_event(core::TypingEvent{"home", "", "ann", TypingState::active}), "TYPING");
+    EXPECT_EQ(str(channel, "channel"), "home");
+    EXPECT_EQ(str(channel, "user"), "ann");
+    EXPECT_EQ(str(channel, "state"), "active");
+    const auto direct =
+        body_of(encode_event(core::TypingEvent{"", "ann", "ann", TypingState::paused}), "TYPING");
+    EXPECT_EQ(str(direct, "with"), "ann");
+    EXPECT_FALSE(direct.contains("channel"));
+    EXPECT_EQ(str(direct, "state"), "paused");
+    const auto done =
+        body_of(encode_event(core::TypingEvent{"home", "", "ann", TypingState::done}), "TYPING");
+    EXPECT_EQ(str(done, "state"), "done");
+}
+
+TEST(EncodeV2Test, TheNewErrorCodesAreSentByTheirWireNames) {
+    for (const Errc code : {Errc::no_such_message, Errc::too_many_reactions}) {
+        EXPECT_EQ(str(body_of(encode_no(Ref(), code, "m"), "NO"), "code"), core::wire_code(code));
+    }
+    EXPECT_EQ(core::wire_code(Errc::no_such_message), "no_such_message");
+    EXPECT_EQ(core::wire_code(Errc::too_many_reactions), "too_many_reactions");
+}
+
+// --- version 2: which connections get the new events ---
+
+const std::vector<core::Event>& v2_events() {
+    static const std::vector<core::Event> events{
+        core::UpdateEvent{channel_message(1, "x")},
+        core::ReadEvent{"home", "", 1},
+        core::TypingEvent{"home", "", "ann", core::TypingState::active},
+    };
+    return events;
+}
+
+Request login_request(std::string_view frame) {
+    return std::get<Request>(decode_request(frame, false));
+}
+
+TEST(NativeAcceptsTest, BeforeLoginOnlyVersionOneEventsAreAccepted) {
+    const NativeCodec codec;
+    EXPECT_TRUE(codec.accepts(core::MessageEvent{channel_message(1, "x")}));
+    EXPECT_TRUE(codec.accepts(core::JoinEvent{"home", "ann"}));
+    for (const auto& event : v2_events()) EXPECT_FALSE(codec.accepts(event)) << event.index();
+}
+
+TEST(NativeAcceptsTest, AVersionOneLoginKeepsTheNewEventsAway) {
+    NativeCodec codec;
+    codec.ok(login_request(R"({"CONN":{"us":"ann","pwd":"x"}})"), core::LoginResult{});
+    for (const auto& event : v2_events()) EXPECT_FALSE(codec.accepts(event)) << event.index();
+    EXPECT_TRUE(codec.accepts(core::MessageEvent{channel_message(1, "x")}));
+}
+
+TEST(NativeAcceptsTest, AVersionTwoConnOrRegisterLetsTheNewEventsThrough) {
+    NativeCodec conn;
+    conn.ok(login_request(R"({"CONN":{"us":"ann","pwd":"x","v":2}})"), core::LoginResult{});
+    for (const auto& event : v2_events()) EXPECT_TRUE(conn.accepts(event)) << event.index();
+
+    NativeCodec reg;
+    reg.ok(login_request(R"({"REGISTER":{"us":"ann","pwd":"x","v":3}})"), core::LoginResult{});
+    for (const auto& event : v2_events()) EXPECT_TRUE(reg.accepts(event)) << event.index();
+}
+
+TEST(NativeAcceptsTest, OnlyASuccessfulLoginTurnsTheNewEventsOn) {
+    NativeCodec codec;
+    const auto conn = login_request(R"({"CONN":{"us":"ann","pwd":"x","v":2}})");
+    codec.no(conn, Errc::bad_credentials, "no");
+    codec.ok(conn, core::EmptyResult{});
+    for (const auto& event : v2_events()) EXPECT_FALSE(codec.accepts(event)) << event.index();
+}
+
+TEST(NativeAcceptsTest, VersionOneAndTwoConnectionsShareTheEventFormatAndTheBytes) {
+    NativeCodec v1;
+    NativeCodec v2;
+    v2.ok(login_request(R"({"CONN":{"v":2}})"), core::LoginResult{});
+    EXPECT_EQ(v1.event_format(), v2.event_format());
+    const core::Event msg = core::MessageEvent{channel_message(3, "same")};
+    EXPECT_EQ(v1.event(msg), v2.event(msg));
+}
+
 // --- robustness ---
 
 TEST(DecodeFuzzTest, MutatedFramesNeverThrowAndFailOnlyWithDecodeCodes) {
@@ -725,6 +1197,13 @@ TEST(DecodeFuzzTest, MutatedFramesNeverThrowAndFailOnlyWithDecodeCodes) {
         R"({"HISTORY":{"channel":"home","before":100,"limit":20}})",
         R"({"KICK":{"channel":"home","user":"bob","reason":"r"}})",
         R"({"LIST":{}})",
+        R"({"CONN":{"v":2}})",
+        R"({"HISTORY":{"with":"bob","after":7,"limit":20}})",
+        R"({"EDIT":{"id":3,"text":"x"}})",
+        R"({"REACT":{"id":3,"emoji":"\ud83d\udc4d","on":false}})",
+        R"({"READ":{"channel":"home","id":3}})",
+        R"({"TYPING":{"with":"bob","state":"paused"}})",
+        R"({"SEARCH":{"query":"abc","channel":"home","from":"ann","before":9,"limit":5}})",
         R"([1,2.5e10,-0,"s",null,true,{"a":[]}])",
     };
     using namespace std::string_literals;
