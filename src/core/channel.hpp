@@ -24,7 +24,7 @@ struct Actor {
     UserName name;
     bool guest = false;
     bool admin = false;  ///< server administrators moderate every channel
-    UserKey key;         ///< what stored data of this login is keyed by
+    UserKey key = {};    ///< what stored data of this login is keyed by
 };
 
 /// The default channel, the classroom chat's: it belongs to the server, exists from start-up

@@ -35,8 +35,8 @@ struct Message {
     MessageId reply_to = 0;             ///< the message answered; 0 for none
     UnixMillis edited_ms = 0;           ///< time of the last edit; 0 for never
     bool deleted = false;               ///< a tombstone: no text, edit time, mentions or reactions
-    std::vector<Reaction> reactions;    ///< in the order each emoji was first used
-    std::vector<std::string> mentions;  ///< display names, in order of first appearance
+    std::vector<Reaction> reactions = {};    ///< in the order each emoji was first used
+    std::vector<std::string> mentions = {};  ///< display names, in order of first appearance
 
     bool is_direct() const noexcept { return channel.empty(); }
 };

@@ -42,6 +42,13 @@ boost::json::object update_of(Connection& conn, std::int64_t id) {
     return wait_for_id(conn, "UPDATE", id);
 }
 
+/// Enough request budget to post a few hundred messages at once.
+ServerOptions fast_posting() {
+    ServerOptions options;
+    options.extra_args = {"--messages-per-second", "1000", "--message-burst", "1000"};
+    return options;
+}
+
 bool has(const boost::json::object& body, std::string_view key) {
     return body.contains(key);
 }
@@ -66,7 +73,7 @@ TEST_P(Conversation, LoginSaysProtocol2AndMessagesCarryRevEqualToTheirId) {
 }
 
 TEST_P(Conversation, ResumeAfterAGapOfMoreThan200MessagesMissesNothingNotEvenEditsAndDeletes) {
-    ServerProcess server({.extra_args = {"--messages-per-second", "1000", "--message-burst", "1000"}});
+    ServerProcess server(fast_posting());
     make_account(server, GetParam(), "ann");
     auto bob = open(server);
     enter(*bob, "bob", "REGISTER");
@@ -103,7 +110,7 @@ TEST_P(Conversation, ResumeAfterAGapOfMoreThan200MessagesMissesNothingNotEvenEdi
             got.insert(id_of(body));
         }
         after = last_rev;
-        if (!h.at("more").as_bool()) break;
+        if (!h.contains("more") || !h.at("more").as_bool()) break;
     }
     for (const auto id : posted) EXPECT_TRUE(got.contains(id)) << "missing message " << id;
     ASSERT_FALSE(edited.empty());
@@ -204,7 +211,9 @@ TEST_P(Conversation, DeleteLeavesATombstoneThatOnlyAuthorsOperatorsAndAdminsMayM
             EXPECT_TRUE(body.at("deleted").as_bool());
             EXPECT_EQ(str(body, "text"), "");
         }
-        if (id_of(body) == reply) EXPECT_EQ(id_of(body, "reply_to"), by_bob);
+        if (id_of(body) == reply) {
+            EXPECT_EQ(id_of(body, "reply_to"), by_bob);
+        }
     }
     EXPECT_TRUE(found);
 }
@@ -229,7 +238,7 @@ TEST_P(Conversation, RepliesStayInTheirConversation) {
 }
 
 TEST_P(Conversation, ReactionsAddOnceRemoveAndStopAtTwentyEmoji) {
-    ServerProcess server({.extra_args = {"--messages-per-second", "1000", "--message-burst", "1000"}});
+    ServerProcess server(fast_posting());
     auto ann = open(server);
     enter(*ann, "ann", "REGISTER");
     auto bob = open(server);
@@ -250,7 +259,7 @@ TEST_P(Conversation, ReactionsAddOnceRemoveAndStopAtTwentyEmoji) {
     EXPECT_FALSE(has(update_of(*ann, id), "reactions"));
     call_ok(*bob, "REACT", {{"id", id}, {"emoji", "🐈"}, {"on", false}});  // never there: OK
 
-    for (const auto* bad : {"", "a b", "\x07", "\xff"})
+    for (const auto* bad : {"", "a b", "\x07", "\t"})
         EXPECT_EQ(call_no(*bob, "REACT", {{"id", id}, {"emoji", bad}}), "bad_request") << bad;
     EXPECT_EQ(call_no(*bob, "REACT", {{"id", id}, {"emoji", std::string(33, 'x')}}), "bad_request");
     call_ok(*bob, "REACT", {{"id", id}, {"emoji", "👨‍👩‍👧"}});  // a ZWJ sequence is one emoji

@@ -88,7 +88,9 @@ Waits<Outcome> search(Context& ctx, const proto::Search& s) {
         }
         return store.search(query);
     };
-    core::SearchResult result{co_await ctx.services.work.blocking(find)};
+    auto found = co_await ctx.services.work.blocking(find);
+    core::SearchResult result;
+    result.messages = std::move(found);
     result.more = result.messages.size() > limit;
     if (result.more) result.messages.resize(limit);
     // Newest first: what does not fit the reply is the older end, which `before` reaches.
