@@ -38,6 +38,14 @@ public:
         return std::nullopt;
     }
 
+    std::optional<bool> optional_bool(std::string_view name) {
+        const auto* v = args_.if_contains(name);
+        if (v == nullptr || v->is_null()) return std::nullopt;
+        if (v->is_bool()) return v->get_bool();
+        fail(name, "must be true or false");
+        return std::nullopt;
+    }
+
     std::optional<std::int64_t> optional_int(std::string_view name) {
         const auto* v = args_.if_contains(name);
         if (v == nullptr || v->is_null()) return std::nullopt;
@@ -79,13 +87,16 @@ constexpr std::array kVerbs{
             c.us = f.optional_string("us").value_or("");
             c.pwd = f.optional_string("pwd").value_or("");
             c.channel = f.optional_string("channel");
+            c.join = f.optional_bool("join").value_or(true);
             return c;
         }},
     VerbEntry{
         "REGISTER",
         true,
         [](Fields& f, const json::object&) -> std::optional<Command> {
-            return Register{f.required_string("us"), f.required_string("pwd")};
+            Register r{f.required_string("us"), f.required_string("pwd")};
+            r.join = f.optional_bool("join").value_or(true);
+            return r;
         }},
     VerbEntry{
         "JOIN",

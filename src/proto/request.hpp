@@ -29,6 +29,8 @@ struct Conn {
     std::string us;
     std::string pwd;
     std::optional<std::string> channel;
+    /// False: the login joins neither `channel` nor `home`, only the channels kept from before.
+    bool join = true;
     ConnStyle style = ConnStyle::native;
 };
 
@@ -41,6 +43,8 @@ struct Authenticate {
 struct Register {
     std::string us;
     std::string pwd;
+    /// False: the new account's login joins no channel.
+    bool join = true;
 };
 
 struct Join {

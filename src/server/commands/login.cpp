@@ -130,9 +130,12 @@ Waits<std::optional<store::Account>> find_account(Context& ctx, const core::User
 
 Waits<Outcome> conn(Context& ctx, const proto::Conn& c) {
     const bool irc = c.style == proto::ConnStyle::irc;
-    // IRC joins no channel for a login; the native protocol joins `home` unless told another.
+    // IRC joins no channel for a login; the native protocol joins `home` unless told another,
+    // or told to join none.
+    if (!c.join && c.channel)
+        co_return Failure(Errc::bad_request, "a login with join false names no channel");
     std::optional<core::ChannelName> channel;
-    if (c.channel || !irc) {
+    if (c.channel || (!irc && c.join)) {
         auto named = channel_named(c.channel.value_or(std::string(core::kHomeChannel)));
         if (auto* failure = std::get_if<Failure>(&named)) co_return *failure;
         channel = std::get<core::ChannelName>(std::move(named));
@@ -213,7 +216,8 @@ Waits<Outcome> register_account(Context& ctx, const proto::Register& r) {
     if (!co_await ctx.services.work.blocking(create)) co_return Failure(Errc::name_taken);
     spdlog::info("{}: registered {}", ctx.participant.remote_address(), name->display());
     const core::Actor user{*name, false, false};
-    const auto home = core::ChannelName::parse(core::kHomeChannel);
+    std::optional<core::ChannelName> home;
+    if (r.join) home = core::ChannelName::parse(core::kHomeChannel);
     co_return co_await log_in(ctx, user, home, {}, false);
 }
 
