@@ -256,6 +256,7 @@ DecodeResult<Payload> decode_payload(std::string_view verb, const json::object& 
         core::JoinEvent e;
         SALON_TRY_ASSIGN(e.channel, get_string(a, "channel"));
         SALON_TRY_ASSIGN(e.user, get_string(a, "user"));
+        SALON_TRY_ASSIGN(e.op, get_optional_bool(a, "op"));
         return Payload{std::move(e)};
     }
     if (verb == "PART") {

@@ -125,6 +125,7 @@ struct MessageEvent {
 struct JoinEvent {
     std::string channel;
     std::string user;
+    bool op = false;  ///< the user joins as an operator of the channel
 };
 
 /// A member left, or was removed by an operator (then `by` and `reason` are set).

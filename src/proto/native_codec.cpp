@@ -369,7 +369,7 @@ struct EventWriter {
     }
 
     std::string operator()(const core::JoinEvent& e) const {
-        return frame("JOIN", {{"channel", e.channel}, {"user", e.user}});
+        return frame("JOIN", {{"channel", e.channel}, {"user", e.user}, {"op", e.op}});
     }
 
     std::string operator()(const core::PartEvent& e) const {

@@ -288,7 +288,8 @@ std::optional<core::Failure> Hub::join(
         // Already in: a new connection of the user, or a repeated JOIN. Only this session
         // hears about it.
         answer_join();
-        session->deliver(make_event(core::JoinEvent{name.str(), user.name}));
+        session->deliver(make_event(core::JoinEvent{name.str(), user.name, channel->is_op(folded)})
+        );
         session->deliver(make_event(history_event(*channel)));
         return std::nullopt;
     }
@@ -320,7 +321,7 @@ std::optional<core::Failure> Hub::join(
     }
 
     answer_join();
-    to_members(*channel, make_event(core::JoinEvent{name.str(), user.name}));
+    to_members(*channel, make_event(core::JoinEvent{name.str(), user.name, op}));
     to_user(user, make_event(history_event(*channel)));
     return std::nullopt;
 }

@@ -95,8 +95,13 @@ Waits<Outcome> log_in(
     std::vector<LoginJoin> joins;
     if (first) joins.push_back({*first, JoinMode::request, false});
     for (const auto& membership : remembered) {
-        if (membership.channel != first)
-            joins.push_back({membership.channel, JoinMode::rejoin, membership.op});
+        const LoginJoin rejoin{membership.channel, JoinMode::rejoin, membership.op};
+        // Naming a remembered channel is no new join: its operator keeps the flag.
+        if (membership.channel == first) {
+            joins.front() = rejoin;
+        } else {
+            joins.push_back(rejoin);
+        }
     }
     for (auto& name : hub.channels_of(me.name)) {
         const bool seen =

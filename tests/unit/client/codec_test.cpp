@@ -129,6 +129,9 @@ TEST(CodecTest, DecodesDmEventAsADirectMessage) {
 TEST(CodecTest, DecodesJoinPartQuitEvents) {
     auto j = decode_ok(R"({"JOIN":{"channel":"home","user":"ann"}})");
     EXPECT_EQ(std::get<core::JoinEvent>(j.payload).user, "ann");
+    EXPECT_FALSE(std::get<core::JoinEvent>(j.payload).op);
+    auto o = decode_ok(R"({"JOIN":{"channel":"home","user":"ann","op":true}})");
+    EXPECT_TRUE(std::get<core::JoinEvent>(o.payload).op);
     auto p = decode_ok(R"({"PART":{"channel":"home","user":"bob"}})");
     EXPECT_EQ(std::get<core::PartEvent>(p.payload).user, "bob");
     EXPECT_TRUE(std::get<core::PartEvent>(p.payload).by.empty());

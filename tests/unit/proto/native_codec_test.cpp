@@ -640,11 +640,14 @@ TEST(EncodeEventTest, ADirectMessageIsDmWithSenderAndRecipient) {
     EXPECT_FALSE(body.contains("channel"));
 }
 
-TEST(EncodeEventTest, JoinCarriesChannelAndUser) {
+TEST(EncodeEventTest, JoinCarriesChannelUserAndOperatorFlag) {
     const auto body = body_of(encode_event(core::JoinEvent{"home", "alice"}), "JOIN");
     EXPECT_EQ(str(body, "channel"), "home");
     EXPECT_EQ(str(body, "user"), "alice");
-    EXPECT_EQ(body.size(), 2U);
+    EXPECT_EQ(body.at("op"), false);
+    EXPECT_EQ(body.size(), 3U);
+    const auto op = body_of(encode_event(core::JoinEvent{"dev", "alice", true}), "JOIN");
+    EXPECT_EQ(op.at("op"), true);
 }
 
 TEST(EncodeEventTest, APlainPartHasNoByOrReason) {
