@@ -1,5 +1,6 @@
 // Who may create channels, how fast, how many, and what a channel leaves behind: issue 20's
-// findings 3 (channel creation unbounded) and 5 (the first guest owns `home`).
+// findings 3 (channel creation unbounded) and 5 (the first guest owns `home`), and issue 22's
+// lifecycle (a channel persists once a registered user is its operator).
 #include <gtest/gtest.h>
 
 #include <set>
@@ -151,6 +152,72 @@ TEST_P(ChannelCreation, ARegisteredUsersChannelPersistsButAGuestsDoesNotComeBack
     }
     EXPECT_EQ(rejoined, (std::set<std::string>{"home", "annex"}));
     EXPECT_FALSE(listed(*watcher).contains("shed"));
+}
+
+TEST_P(ChannelCreation, AGuestsKeyedChannelGoesWithItsLastMemberAndComesBackOpen) {
+    ServerProcess server;
+    auto guest = open(server);
+    login(*guest, "");
+    call_ok(*guest, "JOIN", {{"channel", "attic"}});
+    call_ok(*guest, "KEY", {{"channel", "attic"}, {"key", "sesame"}});
+    call_ok(*guest, "PART", {{"channel", "attic"}});
+    EXPECT_FALSE(listed(*guest).contains("attic"));
+
+    auto next = open(server);
+    const auto name = str(login(*next, ""), "user");
+    call_ok(*next, "JOIN", {{"channel", "attic"}});  // no key asked: a new channel
+    EXPECT_TRUE(is_op(*next, "attic", name));
+}
+
+TEST_P(ChannelCreation, ARegisteredFoundersChannelSurvivesARestartWithItsKey) {
+    ServerProcess server;
+    auto ann = open(server);
+    register_user(*ann, "ann");
+    call_ok(*ann, "JOIN", {{"channel", "vault"}});
+    call_ok(*ann, "KEY", {{"channel", "vault"}, {"key", "sesame"}});
+    call_ok(*ann, "END");
+    ASSERT_EQ(server.stop(SIGTERM), 0) << server.log();
+    server.start();
+    auto guest = open(server);
+    login(*guest, "");
+    EXPECT_TRUE(listed(*guest).contains("vault"));
+    EXPECT_EQ(call_no(*guest, "JOIN", {{"channel", "vault"}}), "bad_key");
+}
+
+TEST_P(ChannelCreation, AGuestsChannelPersistsOnceARegisteredUserIsMadeItsOperator) {
+    ServerProcess server;
+    auto guest = open(server);
+    login(*guest, "");
+    call_ok(*guest, "JOIN", {{"channel", "loft"}});
+    call_ok(*guest, "TOPIC", {{"channel", "loft"}, {"topic", "ours now"}});
+    auto ann = open(server);
+    register_user(*ann, "ann");
+    call_ok(*ann, "JOIN", {{"channel", "loft"}});
+    call_ok(*guest, "KEY", {{"channel", "loft"}, {"key", "sesame"}});
+    call_ok(*guest, "OP", {{"channel", "loft"}, {"user", "ann"}});
+    call_ok(*guest, "END");
+    call_ok(*ann, "END");
+
+    // Empty, and kept: with what the guest set before, across a restart.
+    ASSERT_EQ(server.stop(SIGTERM), 0) << server.log();
+    server.start();
+    auto stranger = open(server);
+    login(*stranger, "");
+    const auto list = call_ok(*stranger, "LIST");
+    bool kept = false;
+    for (const auto& c : list.at("channels").as_array()) {
+        if (str(c.as_object(), "name") != "loft") continue;
+        kept = true;
+        EXPECT_EQ(str(c.as_object(), "topic"), "ours now");
+    }
+    EXPECT_TRUE(kept);
+    EXPECT_EQ(call_no(*stranger, "JOIN", {{"channel", "loft"}}), "bad_key");
+    // ann is back in it at her next login, as its operator.
+    ann = open(server);
+    send(*ann, "CONN", {{"us", "ann"}, {"pwd", kPassword}});
+    ann->expect("OK", kWait);
+    drain(*ann);
+    EXPECT_TRUE(is_op(*ann, "loft", "ann"));
 }
 
 TEST_P(ChannelCreation, TheFirstGuestOnAFreshServerDoesNotOwnHome) {
