@@ -29,8 +29,13 @@ core::UserName random_guest_name() {
     return *core::UserName::parse("Guest" + std::to_string(digits(rng)));
 }
 
-Failure too_many_failed_logins() {
+Failure too_many_failed_logins(LoginThrottle::Refusal refusal) {
     metrics::salon().rate_limited.inc();
+    if (refusal == LoginThrottle::Refusal::account) {
+        return Failure(
+            Errc::rate_limited, "too many failed logins to this account from your address; wait"
+        );
+    }
     return Failure(Errc::rate_limited, "too many failed logins from your address; wait a minute");
 }
 
@@ -168,14 +173,17 @@ Waits<Outcome> conn(Context& ctx, const proto::Conn& c) {
     const std::string& address = ctx.participant.remote_address();
     LoginThrottle& throttle = ctx.services.login_throttle;
     const bool no_password = c.pwd.empty();
-    if (!(irc && no_password) && !throttle.try_reserve(address)) co_return too_many_failed_logins();
+    if (!(irc && no_password)) {
+        if (auto refusal = throttle.try_reserve(*name, address))
+            co_return too_many_failed_logins(*refusal);
+    }
 
     // Three hops, so that only the argon2id check runs at idle priority: a hasher preempted
     // while holding a storage reader would stall the reads of everyone else.
     auto account = co_await find_account(ctx, *name);
     if (!account && irc) {
         // IRC makes an unknown nick a guest, so there is no secret for timing to reveal.
-        throttle.give_back(address);
+        throttle.give_back(*name, address);
         co_return co_await log_in(ctx, as_guest, channel, {}, irc);
     }
     if (irc && no_password) {
@@ -188,7 +196,7 @@ Waits<Outcome> conn(Context& ctx, const proto::Conn& c) {
         spdlog::info("{}: failed login", address);
         co_return Failure(Errc::bad_credentials);
     }
-    throttle.give_back(address);
+    throttle.give_back(*name, address);
     const core::Actor user{*core::UserName::parse(account->name), false, account->admin};
     auto remembered = [&store = ctx.services.store, &user] {
         return store.memberships_of(user.name);
@@ -230,13 +238,15 @@ Waits<Outcome> authenticate(Context& ctx, const proto::Authenticate& a) {
     auto name = core::UserName::parse(a.us);
     if (!name || name->is_guest()) co_return Failure(Errc::bad_credentials);
     const std::string& address = ctx.participant.remote_address();
-    if (!ctx.services.login_throttle.try_reserve(address)) co_return too_many_failed_logins();
+    LoginThrottle& throttle = ctx.services.login_throttle;
+    if (auto refusal = throttle.try_reserve(*name, address))
+        co_return too_many_failed_logins(*refusal);
     auto account = co_await find_account(ctx, *name);
     if (!co_await password_matches(ctx, account, a.pwd)) {
         spdlog::info("{}: failed SASL authentication", address);
         co_return Failure(Errc::bad_credentials);
     }
-    ctx.services.login_throttle.give_back(address);
+    throttle.give_back(*name, address);
     co_return core::Result{core::AccountResult{std::move(account->name)}};
 }
 
