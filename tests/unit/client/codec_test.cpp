@@ -42,6 +42,14 @@ TEST(CodecTest, RequestBuildersShapeArguments) {
         json::parse(R"({"REGISTER":{"us":"ann","pwd":"pw"}})")
     );
     EXPECT_EQ(
+        json::parse(encode_request(requests::conn("ann", "pw", "", false))),
+        json::parse(R"({"CONN":{"us":"ann","pwd":"pw","join":false}})")
+    );
+    EXPECT_EQ(
+        json::parse(encode_request(requests::register_account("ann", "pw", false))),
+        json::parse(R"({"REGISTER":{"us":"ann","pwd":"pw","join":false}})")
+    );
+    EXPECT_EQ(
         json::parse(encode_request(requests::join("dev", "k"))),
         json::parse(R"({"JOIN":{"channel":"dev","key":"k"}})")
     );
