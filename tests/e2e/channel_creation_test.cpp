@@ -13,14 +13,6 @@ namespace {
 
 class ChannelCreation : public E2e {};
 
-/// The channel names LIST shows.
-std::set<std::string> listed(Connection& conn) {
-    std::set<std::string> names;
-    const auto list = call_ok(conn, "LIST");  // the loop borrows from it
-    for (const auto& c : list.at("channels").as_array()) names.insert(str(c.as_object(), "name"));
-    return names;
-}
-
 /// Polls LIST until `name` is gone (the channel goes with its last member's QUIT, which the
 /// server handles after the client's END or close); false when it is still there after kWait.
 bool vanishes(Connection& conn, const std::string& name) {
@@ -247,14 +239,7 @@ TEST_P(ChannelCreation, TheFirstGuestOnAFreshServerDoesNotOwnHome) {
 }
 
 TEST(ChannelCreationAdmin, OnlyAnAdministratorMakesSomeoneOperatorOfHome) {
-    const auto dir = make_temp_dir("salon-e2e-home");
-    ASSERT_EQ(
-        run_salond(
-            {"user", "add", "boss", "--admin", "--data-dir", dir.string()}, "boss-password-1\n"
-        )
-            .exit_status,
-        0
-    );
+    const auto dir = data_dir_with_admin("boss", "boss-password-1");
     {
         ServerProcess server({.extra_args = {}, .data_dir = dir});
         LineClient guest("127.0.0.1", server.port());

@@ -13,14 +13,6 @@ namespace {
 
 class LoginJoins : public E2e {};
 
-/// The channel names LIST shows.
-std::set<std::string> listed(Connection& conn) {
-    std::set<std::string> names;
-    const auto list = call_ok(conn, "LIST");  // the loop borrows from it
-    for (const auto& c : list.at("channels").as_array()) names.insert(str(c.as_object(), "name"));
-    return names;
-}
-
 /// The channels named by the JOIN events among `frames`.
 std::set<std::string> joined(const std::vector<Frame>& frames) {
     std::set<std::string> channels;
@@ -149,14 +141,7 @@ TEST_P(LoginJoins, AMemberWhoIsNoOperatorJoinsWithOpFalse) {
 }
 
 TEST(LoginJoinsAdmin, AnOperatorOfHomeKeepsTheFlagAtTheDefaultLogin) {
-    const auto dir = make_temp_dir("salon-e2e-home-op");
-    ASSERT_EQ(
-        run_salond(
-            {"user", "add", "boss", "--admin", "--data-dir", dir.string()}, "boss-password-1\n"
-        )
-            .exit_status,
-        0
-    );
+    const auto dir = data_dir_with_admin("boss", "boss-password-1");
     {
         ServerProcess server({.extra_args = {}, .data_dir = dir});
         LineClient boss("127.0.0.1", server.port());

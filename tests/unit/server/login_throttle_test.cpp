@@ -19,15 +19,24 @@ using Refusal = LoginThrottle::Refusal;
 constexpr double kPerAccount = 3.0;
 constexpr double kPerAddress = 8.0;
 
-core::UserName user(const char* name) {
+core::UserName user(const std::string& name) {
     return *core::UserName::parse(name);
+}
+
+/// `user0`, `user1`, …: the names a spray tries.
+core::UserName numbered(int i) {
+    return user("user" + std::to_string(i));
+}
+
+/// Spends the whole budget of `account` from `address`.
+void spend(LoginThrottle& throttle, const core::UserName& account, const std::string& address) {
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(throttle.try_reserve(account, address), std::nullopt);
 }
 
 TEST(LoginThrottleTest, ReservesUpToTheBudgetPerAccountAndAddress) {
     const core::SystemClock clock;
     LoginThrottle throttle(clock, kPerAccount, kPerAddress);
-    for (int i = 0; i < 3; ++i)
-        EXPECT_EQ(throttle.try_reserve(user("ann"), "10.0.0.1"), std::nullopt);
+    spend(throttle, user("ann"), "10.0.0.1");
     EXPECT_EQ(throttle.try_reserve(user("ann"), "10.0.0.1"), Refusal::account);
     EXPECT_EQ(throttle.try_reserve(user("ANN"), "10.0.0.1"), Refusal::account);  // one account
     // Another account behind the same address, and the same account from another address,
@@ -41,8 +50,7 @@ TEST(LoginThrottleTest, TheAddressCeilingStopsASprayOverManyAccounts) {
     LoginThrottle throttle(clock, kPerAccount, kPerAddress);
     int granted = 0;
     for (int i = 0; i < 20; ++i) {
-        const auto name = user(("user" + std::to_string(i)).c_str());
-        const auto refusal = throttle.try_reserve(name, "10.0.0.1");
+        const auto refusal = throttle.try_reserve(numbered(i), "10.0.0.1");
         if (!refusal) {
             ++granted;
         } else {
@@ -57,12 +65,10 @@ TEST(LoginThrottleTest, ARefusalTakesNothingFromTheOtherBudget) {
     const core::SystemClock clock;
     LoginThrottle throttle(clock, kPerAccount, kPerAddress);
     // ann's budget used up: her further attempts do not eat into the address's.
-    for (int i = 0; i < 3; ++i)
-        ASSERT_EQ(throttle.try_reserve(user("ann"), "10.0.0.1"), std::nullopt);
+    spend(throttle, user("ann"), "10.0.0.1");
     for (int i = 0; i < 10; ++i) throttle.try_reserve(user("ann"), "10.0.0.1");
     for (int i = 0; i < 5; ++i) {
-        const auto name = user(("user" + std::to_string(i)).c_str());
-        EXPECT_EQ(throttle.try_reserve(name, "10.0.0.1"), std::nullopt) << i;
+        EXPECT_EQ(throttle.try_reserve(numbered(i), "10.0.0.1"), std::nullopt) << i;
     }
     EXPECT_EQ(throttle.try_reserve(user("bob"), "10.0.0.1"), Refusal::address);
 }
@@ -70,8 +76,7 @@ TEST(LoginThrottleTest, ARefusalTakesNothingFromTheOtherBudget) {
 TEST(LoginThrottleTest, AGivenBackAttemptCanBeReservedAgainButNeverBeyondTheBudget) {
     const core::SystemClock clock;
     LoginThrottle throttle(clock, kPerAccount, kPerAddress);
-    for (int i = 0; i < 3; ++i)
-        ASSERT_EQ(throttle.try_reserve(user("ann"), "10.0.0.1"), std::nullopt);
+    spend(throttle, user("ann"), "10.0.0.1");
     throttle.give_back(user("ann"), "10.0.0.1");
     EXPECT_EQ(throttle.try_reserve(user("ann"), "10.0.0.1"), std::nullopt);
     EXPECT_EQ(throttle.try_reserve(user("ann"), "10.0.0.1"), Refusal::account);
@@ -91,7 +96,7 @@ TEST(LoginThrottleTest, ParallelAttemptsGetExactlyTheBudget) {
     for (int t = 0; t < 8; ++t) {
         threads.emplace_back([&, t] {
             // Two threads per account: four accounts of three attempts, eight for the address.
-            const auto name = user(("user" + std::to_string(t / 2)).c_str());
+            const auto name = numbered(t / 2);
             for (int i = 0; i < 100; ++i) {
                 if (!throttle.try_reserve(name, "10.0.0.1")) ++granted;
             }
