@@ -68,9 +68,15 @@ int report(const Error& e, bool during_login = false) {
     return exit_code_for(e, during_login);
 }
 
+/// What a command's login joins.
+enum class LoginJoins {
+    channel,  ///< the command's channel, for commands that post or follow it
+    nothing,  ///< no channel: commands that only look must not create one, nor a membership
+};
+
 /// Connects and logs in; on failure prints the reason and sets `exit_code`.
 std::optional<client::Session> connect(
-    const Settings& settings, const std::string& channel, int& exit_code
+    const Settings& settings, const std::string& channel, LoginJoins joins, int& exit_code
 ) {
     client::LoginRequest login;
     try {
@@ -79,6 +85,10 @@ std::optional<client::Session> connect(
         std::cerr << "salon: " << e.message << "\n";
         exit_code = kExitUsage;
         return std::nullopt;
+    }
+    if (joins == LoginJoins::nothing) {
+        login.join = false;
+        login.channel.clear();
     }
     auto session = client::Session::open(settings.endpoint, kConnectTimeout);
     if (!session) {
@@ -91,7 +101,8 @@ std::optional<client::Session> connect(
         return std::nullopt;
     }
     // REGISTER cannot name a channel, so join it separately.
-    if (settings.register_account && !channel.empty() && channel != "home") {
+    if (joins == LoginJoins::channel && settings.register_account && !channel.empty() &&
+        channel != "home") {
         if (auto joined = session->call(client::requests::join(channel), kRequestTimeout);
             !joined) {
             exit_code = report(joined.error());
@@ -148,7 +159,8 @@ int run_send(const Settings& settings, const SendOptions& options) {
         }
     }
     int code = kExitOk;
-    auto session = connect(settings, options.to.empty() ? settings.channel : "", code);
+    auto session =
+        connect(settings, options.to.empty() ? settings.channel : "", LoginJoins::channel, code);
     if (!session) return code;
     for (const auto& text : messages) {
         const auto request = options.to.empty() ? client::requests::send(settings.channel, text)
@@ -171,7 +183,7 @@ int run_send(const Settings& settings, const SendOptions& options) {
 int run_tail(const Settings& settings, const TailOptions& options) {
     install_stop_handlers();
     int code = kExitOk;
-    auto session = connect(settings, settings.channel, code);
+    auto session = connect(settings, settings.channel, LoginJoins::channel, code);
     if (!session) return code;
     const std::string& channel = settings.channel;
     bool replay_done = false;
@@ -218,17 +230,27 @@ int run_tail(const Settings& settings, const TailOptions& options) {
 
 int run_history(const Settings& settings, const HistoryOptions& options) {
     int code = kExitOk;
-    auto session = connect(settings, settings.channel, code);
+    auto session = connect(settings, "", LoginJoins::nothing, code);
     if (!session) return code;
+    const std::string& channel = settings.channel;
+    // Only members read a channel's history. Unless the login put us in the channel already (a
+    // registered user's, or one we are in on another connection), join it for the reading and
+    // leave again, so that nothing stays behind; a channel that does not exist is not created.
+    bool joined_to_read = false;
     std::vector<core::Message> collected;
     std::int64_t before = 0;
     int remaining = options.limit;
     // Pages of at most 200 (PROTOCOL.md), walking back with `before`, newest page first.
     while (remaining > 0) {
         const int page_size = std::min(remaining, 200);
-        auto reply = session->call(
-            client::requests::history(settings.channel, before, page_size), kRequestTimeout
-        );
+        auto reply =
+            session->call(client::requests::history(channel, before, page_size), kRequestTimeout);
+        if (!reply && reply.error().code == "not_in_channel" && !joined_to_read) {
+            auto joined = session->call(client::requests::join(channel), kRequestTimeout);
+            if (!joined) return report(joined.error());
+            joined_to_read = true;
+            continue;
+        }
         if (!reply) return report(reply.error());
         auto page = client::parse_history_result(*reply);
         if (!page) return report(Error{ErrorKind::protocol, {}, page.error().message});
@@ -239,6 +261,10 @@ int run_history(const Settings& settings, const HistoryOptions& options) {
         if (static_cast<int>(page->messages.size()) < page_size && !page->more) break;
         before = page->messages.front().id;
     }
+    if (joined_to_read) {
+        auto left = session->call(client::requests::part(channel), kRequestTimeout);
+        if (!left) return report(left.error());
+    }
     for (const auto& m : collected) print_message(m, options.json);
     session->end(kRequestTimeout);
     return kExitOk;
@@ -246,7 +272,7 @@ int run_history(const Settings& settings, const HistoryOptions& options) {
 
 int run_list(const Settings& settings, bool json) {
     int code = kExitOk;
-    auto session = connect(settings, "", code);
+    auto session = connect(settings, "", LoginJoins::nothing, code);
     if (!session) return code;
     auto reply = session->call(client::requests::list(), kRequestTimeout);
     if (!reply) return report(reply.error());
@@ -280,7 +306,7 @@ int run_who(const Settings& settings, const std::string& channel_arg, bool json)
         return kExitUsage;
     }
     int code = kExitOk;
-    auto session = connect(settings, "", code);
+    auto session = connect(settings, "", LoginJoins::nothing, code);
     if (!session) return code;
     auto reply = session->call(client::requests::who(*channel), kRequestTimeout);
     if (!reply) return report(reply.error());

@@ -128,7 +128,19 @@ constexpr std::array kTable{
         .unit = LimitUnit::per_minute,
         .min = 0,
         .min_exclusive = true,
-        .description = "failed logins per address before further attempts get `rate_limited`",
+        .description = "failed logins for one account from one address before further attempts "
+                       "at it get `rate_limited`",
+    },
+    LimitSpec{
+        .section = "limits",
+        .key = "failed_logins_per_address_per_minute",
+        .flag = "--failed-logins-per-address-per-minute",
+        .field = &Limits::failed_logins_per_address_per_minute,
+        .unit = LimitUnit::per_minute,
+        .min = 0,
+        .min_exclusive = true,
+        .description = "failed logins for any accounts from one address before every attempt "
+                       "from it gets `rate_limited`",
     },
     LimitSpec{
         .section = "limits",

@@ -179,7 +179,7 @@ void ChatModel::on_join(const core::JoinEvent& event) {
     }
     remove_member(b.members, event.user);
     b.members.push_back(core::MemberInfo{
-        .user = event.user, .guest = core::is_guest_name(event.user)});
+        .user = event.user, .guest = core::is_guest_name(event.user), .op = event.op});
     sort_members(b.members);
     add_line(
         index,

@@ -39,14 +39,19 @@ std::string encode_request(const Request& request, std::optional<std::int64_t> r
 
 namespace requests {
 
-Request conn(std::string_view user, std::string_view password, std::string_view channel) {
+Request conn(
+    std::string_view user, std::string_view password, std::string_view channel, bool join
+) {
     Request r{"CONN", {{"us", user}, {"pwd", password}}};
     if (!channel.empty()) r.args["channel"] = channel;
+    if (!join) r.args["join"] = false;
     return r;
 }
 
-Request register_account(std::string_view user, std::string_view password) {
-    return {"REGISTER", {{"us", user}, {"pwd", password}}};
+Request register_account(std::string_view user, std::string_view password, bool join) {
+    Request r{"REGISTER", {{"us", user}, {"pwd", password}}};
+    if (!join) r.args["join"] = false;
+    return r;
 }
 
 Request join(std::string_view channel, std::string_view key) {

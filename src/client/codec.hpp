@@ -54,8 +54,14 @@ std::string encode_request(const Request& request, std::optional<std::int64_t> r
 /// server's answer (`bad_name`, `bad_request`, ...) stays the single source of truth.
 namespace requests {
 /// Empty `user` logs in as a guest. `channel` empty means the server default (`home`).
-Request conn(std::string_view user, std::string_view password, std::string_view channel = {});
-Request register_account(std::string_view user, std::string_view password);
+/// `join` false: the login joins no channel (then `channel` must be empty).
+Request conn(
+    std::string_view user,
+    std::string_view password,
+    std::string_view channel = {},
+    bool join = true
+);
+Request register_account(std::string_view user, std::string_view password, bool join = true);
 Request join(std::string_view channel, std::string_view key = {});
 Request part(std::string_view channel);
 Request send(std::string_view channel, std::string_view text);

@@ -127,8 +127,8 @@ Result<core::LoginResult> Session::login(
     const LoginRequest& login, std::chrono::milliseconds timeout
 ) {
     const Request req = login.register_account
-                            ? requests::register_account(login.user, login.password)
-                            : requests::conn(login.user, login.password, login.channel);
+                            ? requests::register_account(login.user, login.password, login.join)
+                            : requests::conn(login.user, login.password, login.channel, login.join);
     auto reply = call(req, timeout);
     if (!reply) return reply.error();
     auto parsed = parse_login_result(*reply);

@@ -22,6 +22,8 @@ struct LoginRequest {
     std::string password;
     std::string channel;  ///< CONN's channel; empty for the server default
     bool register_account = false;
+    /// False: the login joins no channel (`"join": false`); `channel` must be empty.
+    bool join = true;
 };
 
 /// Not thread-safe: one owner drives it, from one thread.

@@ -28,8 +28,10 @@ bool Channel::add_member(const Actor& actor, bool op) {
     const bool added =
         members_.try_emplace(actor.name.folded(), Member{actor.name.display(), actor.guest, op})
             .second;
-    if (added) ++membership_version_;
-    return added;
+    if (!added) return false;
+    ++membership_version_;
+    if (op && !actor.guest) lifetime_ = Lifetime::persistent;
+    return true;
 }
 
 bool Channel::remove_member(std::string_view folded) {
@@ -57,6 +59,7 @@ bool Channel::grant_op(std::string_view folded) {
     const auto it = members_.find(folded);
     if (it == members_.end()) return false;
     it->second.op = true;
+    if (!it->second.guest) lifetime_ = Lifetime::persistent;
     return true;
 }
 

@@ -34,7 +34,8 @@ inline constexpr std::string_view kHomeChannel = "home";
 class Channel {
 public:
     /// A persistent channel outlives its members (and restarts); a temporary one, made by a
-    /// guest, disappears when its last member leaves.
+    /// guest, disappears when its last member leaves. A channel persists once a registered user
+    /// is its operator: only guests ever ran a temporary one.
     enum class Lifetime { persistent, temporary };
 
     struct Member {
@@ -63,7 +64,8 @@ public:
     /// Administrators pass bans and keys.
     std::optional<Errc> join_refusal(const Actor& actor, std::string_view key) const;
 
-    /// Adds the member; false when already a member (nothing changes).
+    /// Adds the member; false when already a member (nothing changes). A registered operator
+    /// makes the channel persistent.
     bool add_member(const Actor& actor, bool op);
     /// Removes the member; false when not a member.
     bool remove_member(std::string_view folded);
@@ -72,7 +74,8 @@ public:
     bool is_op(std::string_view folded) const;
     /// Operators and administrators may moderate (TOPIC, KICK, BAN, UNBAN, OP, KEY).
     bool may_moderate(const Actor& actor) const;
-    /// Makes a member an operator; false when not a member.
+    /// Makes a member an operator, and the channel persistent if they are registered; false
+    /// when not a member.
     bool grant_op(std::string_view folded);
 
     void set_topic(std::string topic) { topic_ = std::move(topic); }
@@ -81,6 +84,9 @@ public:
 
     void set_ban(const std::string& folded, bool banned);
     bool is_banned(std::string_view folded) const;
+
+    /// Folded names of the banned users.
+    const std::set<std::string, std::less<>>& bans() const noexcept { return bans_; }
 
     const std::map<std::string, Member, std::less<>>& members() const noexcept { return members_; }
 

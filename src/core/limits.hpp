@@ -35,8 +35,11 @@ struct Limits {
     /// Bytes queued for one connection before it is dropped with `send_queue_full`. Every chat
     /// client is a push client, so this bound is what keeps a stalled reader from growing memory.
     std::size_t send_queue_bytes = 1024 * 1024;
-    /// Failed logins per minute from one address before further attempts get `rate_limited`.
+    /// Failed logins per minute for one account from one address, and for all accounts from
+    /// one address, before further attempts get `rate_limited`. The second is larger, so that
+    /// the users behind one address (a school's NAT) do not lock each other out.
     double failed_logins_per_minute = 10.0;
+    double failed_logins_per_address_per_minute = 100.0;
     /// Messages replayed as the HISTORY event on join, and the most one HISTORY page returns
     /// (not tunable: PROTOCOL.md states it).
     std::size_t history_on_join = 50;

@@ -952,14 +952,16 @@ std::string IrcCodec::event(const core::Event& event) const {
     const std::string& server = settings_.server_name;
     if (const auto* m = std::get_if<core::MessageEvent>(&event))
         return message_lines(m->message, m->account, format.tag_level, {});
-    if (const auto* j = std::get_if<core::JoinEvent>(&event))
-        return irc::line(
-            "",
-            prefix_of(j->user),
-            "JOIN",
-            {channel_display(j->channel)},
-            irc::Trailing::when_needed
-        );
+    if (const auto* j = std::get_if<core::JoinEvent>(&event)) {
+        const std::string display = channel_display(j->channel);
+        std::string out =
+            irc::line("", prefix_of(j->user), "JOIN", {display}, irc::Trailing::when_needed);
+        // IRC's JOIN has no room for status: the server grants it right after, as ChanServ does.
+        if (j->op)
+            out +=
+                irc::line("", server, "MODE", {display, "+o", j->user}, irc::Trailing::when_needed);
+        return out;
+    }
     if (const auto* p = std::get_if<core::PartEvent>(&event)) {
         if (p->by.empty())
             return irc::line(

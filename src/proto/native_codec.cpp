@@ -40,6 +40,14 @@ public:
         return std::nullopt;
     }
 
+    std::optional<bool> optional_bool(std::string_view name) {
+        const auto* v = args_.if_contains(name);
+        if (v == nullptr || v->is_null()) return std::nullopt;
+        if (v->is_bool()) return v->get_bool();
+        fail(name, "must be true or false");
+        return std::nullopt;
+    }
+
     std::optional<std::int64_t> optional_int(std::string_view name) {
         const auto* v = args_.if_contains(name);
         if (v == nullptr || v->is_null()) return std::nullopt;
@@ -57,14 +65,6 @@ public:
             return 0;
         }
         return optional_int(name).value_or(0);
-    }
-
-    std::optional<bool> optional_bool(std::string_view name) {
-        const auto* v = args_.if_contains(name);
-        if (v == nullptr || v->is_null()) return std::nullopt;
-        if (v->is_bool()) return v->get_bool();
-        fail(name, "must be a boolean");
-        return std::nullopt;
     }
 
     /// A count of at least 1 (`limit`); the upper bound is the server's.
@@ -172,6 +172,7 @@ constexpr std::array kVerbs{
             c.pwd = f.optional_string("pwd").value_or("");
             c.channel = f.optional_string("channel");
             c.version = f.version();
+            c.join = f.optional_bool("join").value_or(true);
             return c;
         }},
     VerbEntry{
@@ -182,6 +183,7 @@ constexpr std::array kVerbs{
             r.us = f.required_string("us");
             r.pwd = f.required_string("pwd");
             r.version = f.version();
+            r.join = f.optional_bool("join").value_or(true);
             return r;
         }},
     VerbEntry{

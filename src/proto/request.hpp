@@ -33,6 +33,8 @@ struct Conn {
     std::string us;
     std::string pwd;
     std::optional<std::string> channel;
+    /// False: the login joins neither `channel` nor `home`, only the channels kept from before.
+    bool join = true;
     ConnStyle style = ConnStyle::native;
     /// `"v"`: the protocol version the client speaks; 2 and above receive UPDATE, READ, TYPING.
     int version = kDefaultProtocolVersion;
@@ -48,6 +50,8 @@ struct Register {
     std::string us;
     std::string pwd;
     int version = kDefaultProtocolVersion;  ///< as Conn::version
+    /// False: the new account's login joins no channel.
+    bool join = true;
 };
 
 struct Join {

@@ -35,7 +35,11 @@ ChatServer::ChatServer(
       delivery_(boost::asio::make_strand(io.get_executor())),
       hub_(settings_.limits, store_, store_writes_, clock_, [this] { return pipeline_.last_id(); }),
       pipeline_(store_, clock_, delivery_, store_.max_message_id()),
-      login_throttle_(clock_, settings_.limits.failed_logins_per_minute),
+      login_throttle_(
+          clock_,
+          settings_.limits.failed_logins_per_minute,
+          settings_.limits.failed_logins_per_address_per_minute
+      ),
       lazy_wakes_(io.get_executor(), kLazyWakeInterval),
       work_(workers_, hashers_),
       services_{settings_, clock_, hub_, pipeline_, store_, work_, login_throttle_},

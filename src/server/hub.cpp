@@ -155,6 +155,36 @@ void Hub::persist_kept(const core::Channel& channel, std::function<void(store::S
     if (!channel.temporary()) persist(std::move(write));
 }
 
+void Hub::save_membership(
+    const core::Channel& channel, bool was_temporary, const core::UserName& user, bool op
+) {
+    if (!was_temporary || channel.temporary()) {
+        persist_kept(
+            channel,
+            [user, membership = store::Membership{channel.name(), op}](store::Store& s) {
+                s.set_membership(user, membership);
+            }
+        );
+        return;
+    }
+    std::vector<core::UserName> bans;
+    for (const auto& folded : channel.bans()) bans.push_back(*core::UserName::parse(folded));
+    std::vector<std::pair<core::UserName, store::Membership>> members;
+    for (const auto& [folded, member] : channel.members()) {
+        if (!member.guest)
+            members.emplace_back(
+                *core::UserName::parse(member.name), store::Membership{channel.name(), member.op}
+            );
+    }
+    persist([record = record_of(channel),
+             bans = std::move(bans),
+             members = std::move(members)](store::Store& s) {
+        s.save_channel(record);
+        for (const auto& banned : bans) s.set_ban(record.name, banned, true);
+        for (const auto& [member, membership] : members) s.set_membership(member, membership);
+    });
+}
+
 store::ChannelRecord Hub::record_of(const core::Channel& channel) {
     return store::ChannelRecord{channel.name(), channel.topic(), channel.key(), 0};
 }
@@ -289,7 +319,8 @@ std::optional<core::Failure> Hub::join(
         // Already in: a new connection of the user, or a repeated JOIN. Only this session
         // hears about it.
         answer_join();
-        session->deliver(make_event(core::JoinEvent{name.str(), user.name}));
+        session->deliver(make_event(core::JoinEvent{name.str(), user.name, channel->is_op(folded)})
+        );
         session->deliver(make_event(history_event(*channel)));
         return std::nullopt;
     }
@@ -308,20 +339,14 @@ std::optional<core::Failure> Hub::join(
     // `home` belongs to the server: its first joiner is no operator.
     const bool op = (created && name.str() != core::kHomeChannel) || remembered_op;
     const auto before = channel->membership_version();
+    const bool was_temporary = channel->temporary();
     channel->add_member(actor, op);
     member_added(*channel, before, user);
     user.channels.push_back(channel);
-    if (user.registered()) {
-        persist_kept(
-            *channel,
-            [who = actor.name, membership = store::Membership{name, op}](store::Store& s) {
-                s.set_membership(who, membership);
-            }
-        );
-    }
+    if (user.registered()) save_membership(*channel, was_temporary, actor.name, op);
 
     answer_join();
-    to_members(*channel, make_event(core::JoinEvent{name.str(), user.name}));
+    to_members(*channel, make_event(core::JoinEvent{name.str(), user.name, op}));
     to_user(user, make_event(history_event(*channel)));
     return std::nullopt;
 }
@@ -585,17 +610,11 @@ std::optional<core::Failure> Hub::grant_op(
     return moderate(actor, name, [&](core::Channel& channel) -> std::optional<core::Failure> {
         const auto user_it = users_.find(target.folded());
         if (user_it == users_.end()) return core::Failure(core::Errc::no_such_user);
+        const bool was_temporary = channel.temporary();
         if (!channel.grant_op(target.folded())) {
             return core::Failure(core::Errc::not_in_channel, "that user is not in the channel");
         }
-        if (user_it->second.registered()) {
-            persist_kept(
-                channel,
-                [target, membership = store::Membership{name, true}](store::Store& s) {
-                    s.set_membership(target, membership);
-                }
-            );
-        }
+        if (user_it->second.registered()) save_membership(channel, was_temporary, target, true);
         answer(ack, core::EmptyResult{});
         return std::nullopt;
     });

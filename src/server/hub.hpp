@@ -50,7 +50,8 @@ struct HubCounts {
 ///
 /// Channels: a join creates a channel that does not exist, if the creation policy and budget
 /// allow (creation_refusal). A guest's channel is temporary: it keeps nothing in storage but
-/// its messages, and disappears with them when its last member leaves.
+/// its messages, and disappears with them when its last member leaves, unless a registered user
+/// is made its operator first: then it is saved whole and persists.
 class Hub {
 public:
     /// The id of the newest message accepted so far (committed or not).
@@ -272,6 +273,12 @@ private:
     void persist(std::function<void(store::Store&)> write);
     /// persist(), for the channel's record, bans and memberships: a temporary channel has none.
     void persist_kept(const core::Channel& channel, std::function<void(store::Store&)> write);
+    /// Saves a registered member's membership. When the change made a temporary channel
+    /// persistent (`was_temporary`), saves what it had kept in memory only: its record, its
+    /// bans and every registered member.
+    void save_membership(
+        const core::Channel& channel, bool was_temporary, const core::UserName& user, bool op
+    );
     static store::ChannelRecord record_of(const core::Channel& channel);
     /// The sender's account for IRC's account-tag: the name when online and registered.
     std::string account_of(std::string_view name) const;

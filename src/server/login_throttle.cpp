@@ -3,23 +3,45 @@
 #include <algorithm>
 
 namespace salon::server {
+namespace {
 
-LoginThrottle::LoginThrottle(const core::Clock& clock, double failures_per_minute)
-    : clock_(clock),
-      failures_(
-          failures_per_minute / 60.0, std::max(1.0, failures_per_minute), kMaxTrackedAddresses
-      ) {}
-
-bool LoginThrottle::try_reserve(const std::string& address) {
-    const auto now = clock_.steady_now();
-    std::lock_guard lock(mutex_);
-    return failures_.try_take(address, now);
+/// Per minute as a bucket: the rate per second, and a minute's worth at once.
+core::KeyedTokenBuckets per_minute(double failures_per_minute, std::size_t max_keys) {
+    return {failures_per_minute / 60.0, std::max(1.0, failures_per_minute), max_keys};
 }
 
-void LoginThrottle::give_back(const std::string& address) {
+/// An account as one address names it. No user name holds an `@`.
+std::string account_key(const core::UserName& account, const std::string& address) {
+    return account.folded() + '@' + address;
+}
+
+}  // namespace
+
+LoginThrottle::LoginThrottle(
+    const core::Clock& clock, double failures_per_account_minute, double failures_per_minute
+)
+    : clock_(clock),
+      by_account_(per_minute(failures_per_account_minute, kMaxTrackedKeys)),
+      by_address_(per_minute(failures_per_minute, kMaxTrackedKeys)) {}
+
+std::optional<LoginThrottle::Refusal> LoginThrottle::try_reserve(
+    const core::UserName& account, const std::string& address
+) {
     const auto now = clock_.steady_now();
+    const std::string key = account_key(account, address);
     std::lock_guard lock(mutex_);
-    failures_.give_back(address, now);
+    if (by_account_.available(key, now) < 1.0) return Refusal::account;
+    if (!by_address_.try_take(address, now)) return Refusal::address;
+    by_account_.try_take(key, now);
+    return std::nullopt;
+}
+
+void LoginThrottle::give_back(const core::UserName& account, const std::string& address) {
+    const auto now = clock_.steady_now();
+    const std::string key = account_key(account, address);
+    std::lock_guard lock(mutex_);
+    by_account_.give_back(key, now);
+    by_address_.give_back(address, now);
 }
 
 }  // namespace salon::server

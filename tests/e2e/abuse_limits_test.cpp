@@ -1,6 +1,6 @@
-// Abuse limits that must hold against a determined client: the failed-login budget under
-// parallel guessing, the deadlines on logging in and on completing a frame, and the privacy of
-// the database files.
+// Abuse limits that must hold against a determined client: the failed-login budgets under
+// parallel guessing and spraying, the deadlines on logging in and on completing a frame, and the
+// privacy of the database files.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -88,6 +88,46 @@ TEST(LoginThrottleE2e, ARightPasswordIsNotChargedToTheBudget) {
     EXPECT_EQ(call_no(*guesser, "CONN", {{"us", "ann"}, {"pwd", "guess-1"}}), "bad_credentials");
     EXPECT_EQ(call_no(*guesser, "CONN", {{"us", "ann"}, {"pwd", "guess-2"}}), "bad_credentials");
     EXPECT_EQ(call_no(*guesser, "CONN", {{"us", "ann"}, {"pwd", "guess-3"}}), "rate_limited");
+}
+
+TEST(LoginThrottleE2e, GuessingOneAccountDoesNotLockOutOthersBehindTheSameAddress) {
+    // The defaults: 10 failures a minute per account and address, 100 per address.
+    ServerProcess server;
+    register_user(*connect_tcp(server), "alice");
+    register_user(*connect_tcp(server), "bob");
+    auto guesser = connect_tcp(server);
+    for (int i = 0; i < 10; ++i) {
+        EXPECT_EQ(
+            call_no(*guesser, "CONN", {{"us", "alice"}, {"pwd", "guess-" + std::to_string(i)}}),
+            "bad_credentials"
+        ) << i;
+    }
+    EXPECT_EQ(call_no(*guesser, "CONN", {{"us", "alice"}, {"pwd", "guess-10"}}), "rate_limited");
+    EXPECT_EQ(call_no(*guesser, "CONN", {{"us", "ALICE"}, {"pwd", kPassword}}), "rate_limited");
+    // bob, behind the same address (a school's NAT), logs in as usual.
+    login(*connect_tcp(server), "bob", kPassword);
+}
+
+TEST(LoginThrottleE2e, TheAddressCeilingStopsASprayOverManyAccounts) {
+    ServerProcess server(
+        {.extra_args = {"--failed-logins-per-address-per-minute", "5"}, .data_dir = {}}
+    );
+    register_user(*connect_tcp(server), "carol");
+    auto sprayer = connect_tcp(server);
+    int checked = 0;
+    for (int i = 0; i < 8; ++i) {
+        const auto code =
+            call_no(*sprayer, "CONN", {{"us", "user" + std::to_string(i)}, {"pwd", "guess"}});
+        if (code == "bad_credentials") {
+            ++checked;
+        } else {
+            EXPECT_EQ(code, "rate_limited") << i;
+        }
+    }
+    EXPECT_EQ(checked, 5);
+    EXPECT_EQ(count_lines(server.log(), "failed login"), 5) << "password checks run";
+    // The address's budget is spent for every account, the right password included.
+    EXPECT_EQ(call_no(*sprayer, "CONN", {{"us", "carol"}, {"pwd", kPassword}}), "rate_limited");
 }
 
 // ---------------------------------------------------------------------------------------------

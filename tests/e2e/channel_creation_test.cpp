@@ -1,5 +1,6 @@
 // Who may create channels, how fast, how many, and what a channel leaves behind: issue 20's
-// findings 3 (channel creation unbounded) and 5 (the first guest owns `home`).
+// findings 3 (channel creation unbounded) and 5 (the first guest owns `home`), and issue 22's
+// lifecycle (a channel persists once a registered user is its operator).
 #include <gtest/gtest.h>
 
 #include <set>
@@ -11,14 +12,6 @@ namespace salon::test {
 namespace {
 
 class ChannelCreation : public E2e {};
-
-/// The channel names LIST shows.
-std::set<std::string> listed(Connection& conn) {
-    std::set<std::string> names;
-    const auto list = call_ok(conn, "LIST");  // the loop borrows from it
-    for (const auto& c : list.at("channels").as_array()) names.insert(str(c.as_object(), "name"));
-    return names;
-}
 
 /// Polls LIST until `name` is gone (the channel goes with its last member's QUIT, which the
 /// server handles after the client's END or close); false when it is still there after kWait.
@@ -153,6 +146,72 @@ TEST_P(ChannelCreation, ARegisteredUsersChannelPersistsButAGuestsDoesNotComeBack
     EXPECT_FALSE(listed(*watcher).contains("shed"));
 }
 
+TEST_P(ChannelCreation, AGuestsKeyedChannelGoesWithItsLastMemberAndComesBackOpen) {
+    ServerProcess server;
+    auto guest = open(server);
+    login(*guest, "");
+    call_ok(*guest, "JOIN", {{"channel", "attic"}});
+    call_ok(*guest, "KEY", {{"channel", "attic"}, {"key", "sesame"}});
+    call_ok(*guest, "PART", {{"channel", "attic"}});
+    EXPECT_FALSE(listed(*guest).contains("attic"));
+
+    auto next = open(server);
+    const auto name = str(login(*next, ""), "user");
+    call_ok(*next, "JOIN", {{"channel", "attic"}});  // no key asked: a new channel
+    EXPECT_TRUE(is_op(*next, "attic", name));
+}
+
+TEST_P(ChannelCreation, ARegisteredFoundersChannelSurvivesARestartWithItsKey) {
+    ServerProcess server;
+    auto ann = open(server);
+    register_user(*ann, "ann");
+    call_ok(*ann, "JOIN", {{"channel", "vault"}});
+    call_ok(*ann, "KEY", {{"channel", "vault"}, {"key", "sesame"}});
+    call_ok(*ann, "END");
+    ASSERT_EQ(server.stop(SIGTERM), 0) << server.log();
+    server.start();
+    auto guest = open(server);
+    login(*guest, "");
+    EXPECT_TRUE(listed(*guest).contains("vault"));
+    EXPECT_EQ(call_no(*guest, "JOIN", {{"channel", "vault"}}), "bad_key");
+}
+
+TEST_P(ChannelCreation, AGuestsChannelPersistsOnceARegisteredUserIsMadeItsOperator) {
+    ServerProcess server;
+    auto guest = open(server);
+    login(*guest, "");
+    call_ok(*guest, "JOIN", {{"channel", "loft"}});
+    call_ok(*guest, "TOPIC", {{"channel", "loft"}, {"topic", "ours now"}});
+    auto ann = open(server);
+    register_user(*ann, "ann");
+    call_ok(*ann, "JOIN", {{"channel", "loft"}});
+    call_ok(*guest, "KEY", {{"channel", "loft"}, {"key", "sesame"}});
+    call_ok(*guest, "OP", {{"channel", "loft"}, {"user", "ann"}});
+    call_ok(*guest, "END");
+    call_ok(*ann, "END");
+
+    // Empty, and kept: with what the guest set before, across a restart.
+    ASSERT_EQ(server.stop(SIGTERM), 0) << server.log();
+    server.start();
+    auto stranger = open(server);
+    login(*stranger, "");
+    const auto list = call_ok(*stranger, "LIST");
+    bool kept = false;
+    for (const auto& c : list.at("channels").as_array()) {
+        if (str(c.as_object(), "name") != "loft") continue;
+        kept = true;
+        EXPECT_EQ(str(c.as_object(), "topic"), "ours now");
+    }
+    EXPECT_TRUE(kept);
+    EXPECT_EQ(call_no(*stranger, "JOIN", {{"channel", "loft"}}), "bad_key");
+    // ann is back in it at her next login, as its operator.
+    ann = open(server);
+    send(*ann, "CONN", {{"us", "ann"}, {"pwd", kPassword}});
+    ann->expect("OK", kWait);
+    drain(*ann);
+    EXPECT_TRUE(is_op(*ann, "loft", "ann"));
+}
+
 TEST_P(ChannelCreation, TheFirstGuestOnAFreshServerDoesNotOwnHome) {
     ServerProcess server;
     auto first = open(server);
@@ -180,14 +239,7 @@ TEST_P(ChannelCreation, TheFirstGuestOnAFreshServerDoesNotOwnHome) {
 }
 
 TEST(ChannelCreationAdmin, OnlyAnAdministratorMakesSomeoneOperatorOfHome) {
-    const auto dir = make_temp_dir("salon-e2e-home");
-    ASSERT_EQ(
-        run_salond(
-            {"user", "add", "boss", "--admin", "--data-dir", dir.string()}, "boss-password-1\n"
-        )
-            .exit_status,
-        0
-    );
+    const auto dir = data_dir_with_admin("boss", "boss-password-1");
     {
         ServerProcess server({.extra_args = {}, .data_dir = dir});
         LineClient guest("127.0.0.1", server.port());

@@ -142,6 +142,23 @@ boost::json::object register_user(Connection& conn, std::string_view us) {
     return body_of(ok);
 }
 
+std::set<std::string> listed(Connection& conn) {
+    std::set<std::string> names;
+    const auto list = call_ok(conn, "LIST");  // the loop borrows from it
+    for (const auto& c : list.at("channels").as_array()) names.insert(str(c.as_object(), "name"));
+    return names;
+}
+
+std::filesystem::path data_dir_with_admin(std::string_view name, std::string_view password) {
+    auto dir = make_temp_dir("salon-e2e-admin");
+    const auto added = run_salond(
+        {"user", "add", std::string(name), "--admin", "--data-dir", dir.string()},
+        std::string(password) + "\n"
+    );
+    if (added.exit_status != 0) throw std::runtime_error("salond user add failed: " + added.output);
+    return dir;
+}
+
 std::vector<Frame> drain(Connection& conn, std::chrono::milliseconds quiet) {
     std::vector<Frame> frames;
     while (auto frame = conn.next(quiet)) {

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -91,6 +93,13 @@ boost::json::object login(
 
 /// REGISTER `us` with kPassword, expecting OK, JOIN and HISTORY for `home`. Returns the OK body.
 boost::json::object register_user(Connection& conn, std::string_view us);
+
+/// The channel names LIST shows.
+std::set<std::string> listed(Connection& conn);
+
+/// A fresh data dir (the caller removes it) holding the administrator account `name`, made with
+/// `salond user add NAME --admin`.
+std::filesystem::path data_dir_with_admin(std::string_view name, std::string_view password);
 
 /// Every frame that arrives until the line has been quiet for `quiet`.
 std::vector<Frame> drain(Connection& conn, std::chrono::milliseconds quiet = kQuiet);

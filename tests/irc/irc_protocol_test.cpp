@@ -384,6 +384,28 @@ TEST_F(IrcE2e, IrcAndNativeShareChannelMessagesWithTheSameIds) {
     EXPECT_EQ(tag_of(line, "account"), "paula");
 }
 
+TEST_F(IrcE2e, AnOperatorReturningToAChannelGetsPlusOAfterTheJoin) {
+    auto founder = native_login(server_, "sofia", true);
+    founder->send(make_frame("JOIN", {{"channel", "den"}}));
+    ASSERT_EQ(verb_of(native_reply(*founder)), "OK");
+    auto irc = client();
+    irc->register_as("tara");
+    irc->send("JOIN #den");
+    irc->wait_for("366");
+    founder->send(make_frame("END"));
+    native_reply(*founder);
+    irc->wait_for("QUIT");
+
+    // Back at the next login, still the channel's operator: IRC hears so after the JOIN.
+    auto back = std::make_unique<LineClient>("127.0.0.1", server_.native_port());
+    back->send(make_frame("CONN", {{"us", "sofia"}, {"pwd", kPassword}}));
+    ASSERT_EQ(verb_of(native_reply(*back)), "OK");
+    EXPECT_NE(irc->wait_for("JOIN").find(":sofia!sofia@salon JOIN #den"), std::string::npos);
+    const auto mode = irc->next();
+    ASSERT_TRUE(mode);
+    EXPECT_NE(mode->find(" MODE #den +o sofia"), std::string::npos) << *mode;
+}
+
 TEST_F(IrcE2e, WithoutEchoMessageTheSenderDoesNotSeeItsOwnMessage) {
     auto sender = in_home("quinn");
     auto reader = in_home("rita");

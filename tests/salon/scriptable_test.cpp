@@ -177,6 +177,40 @@ TEST_F(ScriptableTest, ListAndWhoShowChannelsAndMembers) {
     EXPECT_EQ(v.at("guest"), true);
 }
 
+TEST_F(ScriptableTest, ListWhoAndHistoryCreateNoChannelAndLeaveNoMembership) {
+    // On a fresh server `home` exists once someone joins it: looking must not make it.
+    auto list = salon({"list"});
+    ASSERT_EQ(list.exit_status, 0) << list.err;
+    EXPECT_EQ(list.out, "");
+    auto who = salon({"who", "home"});
+    EXPECT_EQ(who.exit_status, 1);
+    EXPECT_NE(who.err.find("no_such_channel"), std::string::npos) << who.err;
+    auto ghost = salon({"--channel", "ghost", "history"});
+    EXPECT_EQ(ghost.exit_status, 1);
+    EXPECT_NE(ghost.err.find("no_such_channel"), std::string::npos) << ghost.err;
+    EXPECT_EQ(salon({"list"}).out, "");
+
+    // A registered reader of a channel it is not in reads it, and is not kept in it.
+    LineClient member("127.0.0.1", server_.port());
+    const auto name = login(member, "dev");
+    member.send(make_frame("SEND", {{"channel", "dev"}, {"text", "for the record"}, {"ref", 2}}));
+    member.wait_for("OK", 5s);
+    const std::map<std::string, std::string> password{{"SALON_PASSWORD", "correct horse battery"}};
+    auto history =
+        salon({"--user", "dora", "--register", "--channel", "dev", "history"}, {}, password);
+    ASSERT_EQ(history.exit_status, 0) << history.err;
+    EXPECT_NE(history.out.find("> for the record"), std::string::npos) << history.out;
+    auto members = salon({"who", "dev"});
+    EXPECT_EQ(lines_of(members.out), std::vector<std::string>{name + " [op] [guest]"});
+    LineClient dora("127.0.0.1", server_.port());
+    dora.send(make_frame(
+        "CONN", {{"us", "dora"}, {"pwd", "correct horse battery"}, {"join", false}, {"ref", 1}}
+    ));
+    dora.wait_for("OK", 5s);
+    EXPECT_FALSE(dora.next(500ms)) << "dora was put back into a channel";
+    EXPECT_EQ(lines_of(salon({"list"}).out).size(), 1U) << "only dev";
+}
+
 TEST_F(ScriptableTest, DirectMessageReachesTheRecipient) {
     LineClient bob("127.0.0.1", server_.port());
     const auto name = login(bob);
@@ -281,8 +315,8 @@ TEST_F(ScriptableTest, ConfigFileSuppliesDefaultsAndTheCommandLineWins) {
     ASSERT_EQ(history.exit_status, 0) << history.err;
     EXPECT_NE(history.out.find("\"channel\":\"fromconfig\""), std::string::npos) << history.out;
     auto other = run({salon_client_path(), "--channel", "elsewhere", "history"}, base_env());
-    ASSERT_EQ(other.exit_status, 0) << other.err;
-    EXPECT_EQ(other.out, "");
+    EXPECT_EQ(other.exit_status, 1) << other.err;
+    EXPECT_NE(other.err.find("no_such_channel"), std::string::npos) << other.err;
 
     std::ofstream(config_home_ / "salon" / "config.toml") << "sever = \"typo:1\"\n";
     auto typo = run({salon_client_path(), "list"}, base_env());

@@ -53,8 +53,13 @@ core::Actor registered_actor(const core::UserName& name, bool admin) {
     return core::Actor{name, false, admin, core::user_key(name, 0)};
 }
 
-Failure too_many_failed_logins() {
+Failure too_many_failed_logins(LoginThrottle::Refusal refusal) {
     metrics::salon().rate_limited.inc();
+    if (refusal == LoginThrottle::Refusal::account) {
+        return Failure(
+            Errc::rate_limited, "too many failed logins to this account from your address; wait"
+        );
+    }
     return Failure(Errc::rate_limited, "too many failed logins from your address; wait a minute");
 }
 
@@ -119,8 +124,13 @@ Waits<Outcome> log_in(
     std::vector<LoginJoin> joins;
     if (first) joins.push_back({*first, JoinMode::request, false});
     for (const auto& membership : remembered) {
-        if (membership.channel != first)
-            joins.push_back({membership.channel, JoinMode::rejoin, membership.op});
+        const LoginJoin rejoin{membership.channel, JoinMode::rejoin, membership.op};
+        // Naming a remembered channel is no new join: its operator keeps the flag.
+        if (membership.channel == first) {
+            joins.front() = rejoin;
+        } else {
+            joins.push_back(rejoin);
+        }
     }
     for (auto& name : hub.channels_of(me.name)) {
         const bool seen =
@@ -154,9 +164,12 @@ Waits<std::optional<store::Account>> find_account(Context& ctx, const core::User
 
 Waits<Outcome> conn(Context& ctx, const proto::Conn& c) {
     const bool irc = c.style == proto::ConnStyle::irc;
-    // IRC joins no channel for a login; the native protocol joins `home` unless told another.
+    // IRC joins no channel for a login; the native protocol joins `home` unless told another,
+    // or told to join none.
+    if (!c.join && c.channel)
+        co_return Failure(Errc::bad_request, "a login with join false names no channel");
     std::optional<core::ChannelName> channel;
-    if (c.channel || !irc) {
+    if (c.channel || (!irc && c.join)) {
         auto named = channel_named(c.channel.value_or(std::string(core::kHomeChannel)));
         if (auto* failure = std::get_if<Failure>(&named)) co_return *failure;
         channel = std::get<core::ChannelName>(std::move(named));
@@ -184,14 +197,17 @@ Waits<Outcome> conn(Context& ctx, const proto::Conn& c) {
     const std::string& address = ctx.participant.remote_address();
     LoginThrottle& throttle = ctx.services.login_throttle;
     const bool no_password = c.pwd.empty();
-    if (!(irc && no_password) && !throttle.try_reserve(address)) co_return too_many_failed_logins();
+    if (!(irc && no_password)) {
+        if (auto refusal = throttle.try_reserve(*name, address))
+            co_return too_many_failed_logins(*refusal);
+    }
 
     // Three hops, so that only the argon2id check runs at idle priority: a hasher preempted
     // while holding a storage reader would stall the reads of everyone else.
     auto account = co_await find_account(ctx, *name);
     if (!account && irc) {
         // IRC makes an unknown nick a guest, so there is no secret for timing to reveal.
-        throttle.give_back(address);
+        throttle.give_back(*name, address);
         co_return co_await log_in(ctx, as_guest, channel, {}, irc);
     }
     if (irc && no_password) {
@@ -204,7 +220,7 @@ Waits<Outcome> conn(Context& ctx, const proto::Conn& c) {
         spdlog::info("{}: failed login", address);
         co_return Failure(Errc::bad_credentials);
     }
-    throttle.give_back(address);
+    throttle.give_back(*name, address);
     const core::Actor user = registered_actor(*core::UserName::parse(account->name), account->admin);
     auto remembered = [&store = ctx.services.store, &user] {
         return store.memberships_of(user.name);
@@ -237,7 +253,8 @@ Waits<Outcome> register_account(Context& ctx, const proto::Register& r) {
     if (!co_await ctx.services.work.blocking(create)) co_return Failure(Errc::name_taken);
     spdlog::info("{}: registered {}", ctx.participant.remote_address(), name->display());
     const core::Actor user = registered_actor(*name, false);
-    const auto home = core::ChannelName::parse(core::kHomeChannel);
+    std::optional<core::ChannelName> home;
+    if (r.join) home = core::ChannelName::parse(core::kHomeChannel);
     co_return co_await log_in(ctx, user, home, {}, false);
 }
 
@@ -245,13 +262,15 @@ Waits<Outcome> authenticate(Context& ctx, const proto::Authenticate& a) {
     auto name = core::UserName::parse(a.us);
     if (!name || name->is_guest()) co_return Failure(Errc::bad_credentials);
     const std::string& address = ctx.participant.remote_address();
-    if (!ctx.services.login_throttle.try_reserve(address)) co_return too_many_failed_logins();
+    LoginThrottle& throttle = ctx.services.login_throttle;
+    if (auto refusal = throttle.try_reserve(*name, address))
+        co_return too_many_failed_logins(*refusal);
     auto account = co_await find_account(ctx, *name);
     if (!co_await password_matches(ctx, account, a.pwd)) {
         spdlog::info("{}: failed SASL authentication", address);
         co_return Failure(Errc::bad_credentials);
     }
-    ctx.services.login_throttle.give_back(address);
+    throttle.give_back(*name, address);
     co_return core::Result{core::AccountResult{std::move(account->name)}};
 }
 

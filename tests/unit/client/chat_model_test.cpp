@@ -92,9 +92,11 @@ TEST_F(ChatModelTest, DirectMessagesGoToAPeerBufferAndAreAlwaysMentions) {
 
 TEST_F(ChatModelTest, JoinPartAndQuitMaintainMembersAndShowLines) {
     const auto i = join_home();
-    model.on_join(core::JoinEvent{"home", "bob"});
+    model.on_join(core::JoinEvent{"home", "bob", true});
     model.on_join(core::JoinEvent{"home", "cy"});
     EXPECT_EQ(model.buffers()[i].members.size(), 3u);
+    for (const auto& m : model.buffers()[i].members)
+        EXPECT_EQ(m.op, m.user == "bob") << m.user << ": an operator's JOIN says so";
     model.on_part(core::PartEvent{"home", "bob", "", ""});
     EXPECT_EQ(model.buffers()[i].members.size(), 2u);
     EXPECT_EQ(model.buffers()[i].lines.back().kind, LineKind::part);

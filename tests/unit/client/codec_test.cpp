@@ -42,6 +42,14 @@ TEST(CodecTest, RequestBuildersShapeArguments) {
         json::parse(R"({"REGISTER":{"us":"ann","pwd":"pw"}})")
     );
     EXPECT_EQ(
+        json::parse(encode_request(requests::conn("ann", "pw", "", false))),
+        json::parse(R"({"CONN":{"us":"ann","pwd":"pw","join":false}})")
+    );
+    EXPECT_EQ(
+        json::parse(encode_request(requests::register_account("ann", "pw", false))),
+        json::parse(R"({"REGISTER":{"us":"ann","pwd":"pw","join":false}})")
+    );
+    EXPECT_EQ(
         json::parse(encode_request(requests::join("dev", "k"))),
         json::parse(R"({"JOIN":{"channel":"dev","key":"k"}})")
     );
@@ -129,6 +137,9 @@ TEST(CodecTest, DecodesDmEventAsADirectMessage) {
 TEST(CodecTest, DecodesJoinPartQuitEvents) {
     auto j = decode_ok(R"({"JOIN":{"channel":"home","user":"ann"}})");
     EXPECT_EQ(std::get<core::JoinEvent>(j.payload).user, "ann");
+    EXPECT_FALSE(std::get<core::JoinEvent>(j.payload).op);
+    auto o = decode_ok(R"({"JOIN":{"channel":"home","user":"ann","op":true}})");
+    EXPECT_TRUE(std::get<core::JoinEvent>(o.payload).op);
     auto p = decode_ok(R"({"PART":{"channel":"home","user":"bob"}})");
     EXPECT_EQ(std::get<core::PartEvent>(p.payload).user, "bob");
     EXPECT_TRUE(std::get<core::PartEvent>(p.payload).by.empty());

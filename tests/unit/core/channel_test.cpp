@@ -135,6 +135,21 @@ TEST(ChannelMembersTest, RemovingAMemberReportsWhetherTheyWereThere) {
     EXPECT_EQ(channel.member_count(), 0U);
 }
 
+TEST(ChannelLifetimeTest, AGuestsChannelPersistsOnceARegisteredUserIsItsOperator) {
+    Channel channel(*ChannelName::parse("attic"), "", "", 10, Channel::Lifetime::temporary);
+    channel.add_member(guest("Guest1"), true);
+    channel.add_member(guest("Guest2"), false);
+    channel.add_member(user("ann"), false);
+    channel.grant_op("guest2");
+    EXPECT_TRUE(channel.temporary()) << "only guests operate it";
+    channel.grant_op("ann");
+    EXPECT_FALSE(channel.temporary());
+
+    Channel rejoined(*ChannelName::parse("loft"), "", "", 10, Channel::Lifetime::temporary);
+    rejoined.add_member(user("bob"), true);
+    EXPECT_FALSE(rejoined.temporary());
+}
+
 TEST(ChannelMembersTest, MemberInfosShowDisplayNamesOrderedByFoldedName) {
     Channel channel(*ChannelName::parse("home"), "", "", 10);
     channel.add_member(user("carol"), false);

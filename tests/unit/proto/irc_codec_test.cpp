@@ -487,6 +487,10 @@ TEST_F(IrcCodecTest, HistoryIsABatchWithBatchAndMarkedWithoutTags) {
 TEST_F(IrcCodecTest, OtherEvents) {
     EXPECT_EQ(codec_.event(core::JoinEvent{"home", "tom"}), ":tom!tom@salon JOIN #home\r\n");
     EXPECT_EQ(
+        codec_.event(core::JoinEvent{"dev", "tom", true}),
+        ":tom!tom@salon JOIN #dev\r\n:salond.local MODE #dev +o tom\r\n"
+    );
+    EXPECT_EQ(
         codec_.event(core::PartEvent{"home", "tom", "", ""}), ":tom!tom@salon PART #home\r\n"
     );
     EXPECT_EQ(

@@ -92,7 +92,7 @@ protected:
         clock_,
         [this] { return pipeline_.last_id(); }};
     MessagePipeline pipeline_{*store_, clock_, io_.get_executor(), store_->max_message_id()};
-    LoginThrottle login_throttle_{clock_, 10};
+    LoginThrottle login_throttle_{clock_, 10, 100};
     LazyWakes lazy_wakes_{io_.get_executor(), 300ms};
     commands::Services services_{
         settings_, clock_, hub_, pipeline_, *store_, work_, login_throttle_};
