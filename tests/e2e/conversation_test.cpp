@@ -2,7 +2,10 @@
 // replies, reactions, mentions, read markers, the sidebar, typing and search.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <csignal>
+#include <filesystem>
 #include <set>
 
 #include "e2e_support.hpp"
@@ -10,7 +13,10 @@
 namespace salon::test {
 namespace {
 
-class Conversation : public E2e {};
+class Conversation : public E2e {
+protected:
+    std::string transport_label() const { return GetParam() == Transport::tcp ? "tcp" : "ws"; }
+};
 
 std::int64_t id_of(const boost::json::object& body, std::string_view key = "id") {
     return body.at(key).to_number<std::int64_t>();
@@ -453,6 +459,44 @@ TEST_P(Conversation, AcknowledgedEditsDeletesAndReactionsSurviveKill9) {
         if (id_of(body) == reacted) seen += body.contains("reactions");
     }
     EXPECT_EQ(seen, 3);
+}
+
+TEST_P(Conversation, AVersion1DataDirIsUpgradedInPlaceAndKeepsEveryMessage) {
+    // tests/data/salon-v1.db was written by the last version-1 salond (make_salon_v1_db.py).
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() /
+                         ("salon-upgrade-" + std::to_string(::getpid()) + "-" + transport_label());
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    fs::permissions(dir, fs::perms::owner_all);
+    fs::copy_file(fs::path(SALON_TEST_DATA_DIR) / "salon-v1.db", dir / "salon.db");
+    struct RemoveAtEnd {
+        fs::path dir;
+        ~RemoveAtEnd() { fs::remove_all(dir); }
+    } const cleanup{dir};
+    ServerOptions options;
+    options.data_dir = dir;
+    ServerProcess server(options);
+
+    auto bob = open(server);
+    send(*bob, "CONN", {{"us", "bob"}, {"pwd", "correct horse battery"}, {"v", 2}});
+    bob->expect("OK", kWait);
+    // The DM that waited for bob in version 1 still does.
+    EXPECT_EQ(str(wait_for_id(*bob, "DM", 6), "text"), "while you were away");
+    const auto dms = call_ok(*bob, "HISTORY", {{"with", "alice"}});
+    std::vector<std::int64_t> ids;
+    for (const auto& m : dms.at("messages").as_array()) ids.push_back(id_of(m.as_object()));
+    EXPECT_EQ(ids, (std::vector<std::int64_t>{4, 5, 6}));
+    EXPECT_EQ(str(dms, "with"), "Alice");
+
+    const auto home = call_ok(*bob, "HISTORY", {{"channel", "home"}, {"after", 0}});
+    ASSERT_EQ(home.at("messages").as_array().size(), 2U);
+    EXPECT_EQ(id_of(home.at("messages").as_array()[0].as_object(), "rev"), 1);
+    const auto found = call_ok(*bob, "SEARCH", {{"query", "ÄRGER"}});
+    ASSERT_EQ(found.at("messages").as_array().size(), 1U);
+    EXPECT_EQ(id_of(found.at("messages").as_array()[0].as_object()), 1);
+    // Ids go on after the largest version 1 handed out.
+    EXPECT_GT(post(*bob, "home", "after the upgrade"), 8);
 }
 
 INSTANTIATE_TEST_SUITE_P(
