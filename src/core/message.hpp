@@ -32,9 +32,9 @@ struct Message {
     /// sequence, so "everything with rev > N" is all that happened after N. A new message has
     /// rev == id.
     MessageId rev = 0;
-    MessageId reply_to = 0;             ///< the message answered; 0 for none
-    UnixMillis edited_ms = 0;           ///< time of the last edit; 0 for never
-    bool deleted = false;               ///< a tombstone: no text, edit time, mentions or reactions
+    MessageId reply_to = 0;    ///< the message answered; 0 for none
+    UnixMillis edited_ms = 0;  ///< time of the last edit; 0 for never
+    bool deleted = false;      ///< a tombstone: no text, edit time, mentions or reactions
     std::vector<Reaction> reactions = {};    ///< in the order each emoji was first used
     std::vector<std::string> mentions = {};  ///< display names, in order of first appearance
 

@@ -82,7 +82,8 @@ std::optional<core::Failure> Hub::relay_typing(const core::Actor& actor, core::T
 
     // Typing is advisory: a burst of `active` from one typist need not reach anyone twice.
     if (event.state == core::TypingState::active) {
-        if (!user.typing) user.typing = std::make_unique<std::unordered_map<std::string, core::SteadyTime>>();
+        if (!user.typing)
+            user.typing = std::make_unique<std::unordered_map<std::string, core::SteadyTime>>();
         const core::SteadyTime now = clock_.steady_now();
         auto [last, first_time] = user.typing->try_emplace(conversation, now);
         if (!first_time) {

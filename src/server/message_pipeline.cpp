@@ -2,9 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <type_traits>
-
 #include <boost/asio/post.hpp>
+#include <type_traits>
 
 #include "metrics/salon_metrics.hpp"
 

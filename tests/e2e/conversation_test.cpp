@@ -1,7 +1,6 @@
 // Protocol version 2, the conversation model: resume by rev, DM history, edits, deletes,
 // replies, reactions, mentions, read markers, the sidebar, typing and search.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <csignal>
@@ -106,7 +105,8 @@ TEST_P(Conversation, ResumeAfterAGapOfMoreThan200MessagesMissesNothingNotEvenEdi
     std::int64_t last_rev = seen_rev;
     boost::json::object edited, deleted;
     for (int page = 0; page < 10; ++page) {
-        const auto h = call_ok(*ann, "HISTORY", {{"channel", "home"}, {"after", after}, {"limit", 200}});
+        const auto h =
+            call_ok(*ann, "HISTORY", {{"channel", "home"}, {"after", after}, {"limit", 200}});
         for (const auto& m : h.at("messages").as_array()) {
             const auto& body = m.as_object();
             EXPECT_GT(id_of(body, "rev"), last_rev) << "ordered by rev";
@@ -194,7 +194,8 @@ TEST_P(Conversation, DeleteLeavesATombstoneThatOnlyAuthorsOperatorsAndAdminsMayM
     call_ok(*bob, "JOIN", {{"channel", "club"}});
     const auto by_ann = post(*ann, "club", "ann's");
     const auto by_bob = post(*bob, "club", "bob's");
-    const auto reply = id_of(call_ok(*bob, "SEND", {{"channel", "club"}, {"text", "re"}, {"reply_to", by_bob}}));
+    const auto reply =
+        id_of(call_ok(*bob, "SEND", {{"channel", "club"}, {"text", "re"}, {"reply_to", by_bob}}));
 
     EXPECT_EQ(call_no(*bob, "DELETE", {{"id", by_ann}}), "forbidden");
     call_ok(*ann, "DELETE", {{"id", by_bob}});  // the operator
@@ -239,7 +240,8 @@ TEST_P(Conversation, RepliesStayInTheirConversation) {
         call_no(*ann, "SEND", {{"channel", "home"}, {"text", "re"}, {"reply_to", here + 999}}),
         "no_such_message"
     );
-    const auto id = id_of(call_ok(*ann, "SEND", {{"channel", "home"}, {"text", "re"}, {"reply_to", here}}));
+    const auto id =
+        id_of(call_ok(*ann, "SEND", {{"channel", "home"}, {"text", "re"}, {"reply_to", here}}));
     EXPECT_EQ(id_of(wait_for_id(*ann, "MSG", id), "reply_to"), here);
 }
 
@@ -268,10 +270,15 @@ TEST_P(Conversation, ReactionsAddOnceRemoveAndStopAtTwentyEmoji) {
     for (const auto* bad : {"", "a b", "\x07", "\t"})
         EXPECT_EQ(call_no(*bob, "REACT", {{"id", id}, {"emoji", bad}}), "bad_request") << bad;
     EXPECT_EQ(call_no(*bob, "REACT", {{"id", id}, {"emoji", std::string(33, 'x')}}), "bad_request");
-    call_ok(*bob, "REACT", {{"id", id}, {"emoji", "👨‍👩‍👧"}});  // a ZWJ sequence is one emoji
+    call_ok(
+        *bob, "REACT", {{"id", id}, {"emoji", "👨‍👩‍👧"}}
+    );  // a ZWJ sequence is one emoji
 
-    for (int i = 1; i < 20; ++i) call_ok(*bob, "REACT", {{"id", id}, {"emoji", "e" + std::to_string(i)}});
-    EXPECT_EQ(call_no(*bob, "REACT", {{"id", id}, {"emoji", "one-too-many"}}), "too_many_reactions");
+    for (int i = 1; i < 20; ++i)
+        call_ok(*bob, "REACT", {{"id", id}, {"emoji", "e" + std::to_string(i)}});
+    EXPECT_EQ(
+        call_no(*bob, "REACT", {{"id", id}, {"emoji", "one-too-many"}}), "too_many_reactions"
+    );
     call_ok(*ann, "REACT", {{"id", id}, {"emoji", "e1"}});  // joining an emoji already there
 }
 
@@ -282,9 +289,8 @@ TEST_P(Conversation, MentionsNameRegisteredAndOnlineUsersOnceInOrder) {
     enter(*bob, "bob", "REGISTER");
     auto guest = open(server);
     const auto guest_name = str(enter(*guest, ""), "user");
-    const auto id = post(
-        *bob, "home", "@" + guest_name + " and thanks @ANN. also @nobody, a@b and @ann again"
-    );
+    const auto id =
+        post(*bob, "home", "@" + guest_name + " and thanks @ANN. also @nobody, a@b and @ann again");
     const auto body = wait_for_id(*bob, "MSG", id);
     EXPECT_EQ(strings(body.at("mentions")), (std::vector<std::string>{guest_name, "ann"}));
 
@@ -310,8 +316,12 @@ TEST_P(Conversation, ReadMarkersMoveForwardSyncToEveryConnectionAndPersist) {
     }
     call_ok(*ann2, "READ", {{"channel", "home"}, {"id", first}});  // backwards: nothing happens
     for (const auto& frame : drain(*ann1)) EXPECT_NE(verb_of(frame), "READ");
-    EXPECT_EQ(call_no(*ann1, "READ", {{"channel", "home"}, {"id", second + 100}}), "no_such_message");
-    EXPECT_EQ(call_no(*ann1, "READ", {{"channel", "home"}, {"with", "ann"}, {"id", 1}}), "bad_request");
+    EXPECT_EQ(
+        call_no(*ann1, "READ", {{"channel", "home"}, {"id", second + 100}}), "no_such_message"
+    );
+    EXPECT_EQ(
+        call_no(*ann1, "READ", {{"channel", "home"}, {"with", "ann"}, {"id", 1}}), "bad_request"
+    );
 
     ann1.reset();
     ann2.reset();
@@ -385,7 +395,9 @@ TEST_P(Conversation, TypingReachesVersion2ConnectionsAndRepeatsAreCoalesced) {
     EXPECT_EQ(str(direct, "with"), "ann");
     EXPECT_EQ(str(direct, "state"), "done");
     EXPECT_EQ(call_no(*ann, "TYPING", {{"channel", "home"}, {"state", "busy"}}), "bad_request");
-    EXPECT_EQ(call_no(*ann, "TYPING", {{"channel", "elsewhere"}, {"state", "active"}}), "no_such_channel");
+    EXPECT_EQ(
+        call_no(*ann, "TYPING", {{"channel", "elsewhere"}, {"state", "active"}}), "no_such_channel"
+    );
 }
 
 TEST_P(Conversation, SearchFindsSubstringsCaseInsensitivelyWhereTheCallerMayRead) {
@@ -414,9 +426,23 @@ TEST_P(Conversation, SearchFindsSubstringsCaseInsensitivelyWhereTheCallerMayRead
     EXPECT_TRUE(paged.at("more").as_bool());
     const auto older = call_ok(*ann, "SEARCH", {{"query", "grünewald"}, {"before", edited}});
     EXPECT_EQ(older.at("messages").as_array().size(), 2U);
-    EXPECT_EQ(call_ok(*ann, "SEARCH", {{"query", "grünewald"}, {"from", "ann"}}).at("messages").as_array().size(), 0U);
-    EXPECT_EQ(call_ok(*ann, "SEARCH", {{"query", "grünewald"}, {"with", "bob"}}).at("messages").as_array().size(), 1U);
-    EXPECT_EQ(call_no(*ann, "SEARCH", {{"query", "grünewald"}, {"channel", "secret"}}), "not_in_channel");
+    EXPECT_EQ(
+        call_ok(*ann, "SEARCH", {{"query", "grünewald"}, {"from", "ann"}})
+            .at("messages")
+            .as_array()
+            .size(),
+        0U
+    );
+    EXPECT_EQ(
+        call_ok(*ann, "SEARCH", {{"query", "grünewald"}, {"with", "bob"}})
+            .at("messages")
+            .as_array()
+            .size(),
+        1U
+    );
+    EXPECT_EQ(
+        call_no(*ann, "SEARCH", {{"query", "grünewald"}, {"channel", "secret"}}), "not_in_channel"
+    );
     EXPECT_EQ(call_no(*ann, "SEARCH", {{"query", "gr"}}), "bad_request");
 }
 
@@ -424,7 +450,9 @@ TEST_P(Conversation, MalformedConversationRequestsAreBadRequests) {
     ServerProcess server;
     auto ann = open(server);
     enter(*ann, "");
-    EXPECT_EQ(call_no(*ann, "HISTORY", {{"channel", "home"}, {"before", 5}, {"after", 1}}), "bad_request");
+    EXPECT_EQ(
+        call_no(*ann, "HISTORY", {{"channel", "home"}, {"before", 5}, {"after", 1}}), "bad_request"
+    );
     EXPECT_EQ(call_no(*ann, "HISTORY", {{"channel", "home"}, {"with", "bob"}}), "bad_request");
     EXPECT_EQ(call_no(*ann, "HISTORY", {}), "bad_request");
     EXPECT_EQ(call_no(*ann, "HISTORY", {{"channel", "nowhere"}}), "no_such_channel");
@@ -470,10 +498,13 @@ TEST_P(Conversation, AVersion1DataDirIsUpgradedInPlaceAndKeepsEveryMessage) {
     fs::create_directories(dir);
     fs::permissions(dir, fs::perms::owner_all);
     fs::copy_file(fs::path(SALON_TEST_DATA_DIR) / "salon-v1.db", dir / "salon.db");
+
     struct RemoveAtEnd {
         fs::path dir;
+
         ~RemoveAtEnd() { fs::remove_all(dir); }
     } const cleanup{dir};
+
     ServerOptions options;
     options.data_dir = dir;
     ServerProcess server(options);
@@ -500,10 +531,7 @@ TEST_P(Conversation, AVersion1DataDirIsUpgradedInPlaceAndKeepsEveryMessage) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    AllTransports,
-    Conversation,
-    ::testing::Values(Transport::tcp, Transport::ws),
-    transport_name
+    AllTransports, Conversation, ::testing::Values(Transport::tcp, Transport::ws), transport_name
 );
 
 }  // namespace

@@ -85,7 +85,9 @@ void submit_change(Context& ctx, store::MessageChange change, std::string conver
     ctx.services.pipeline.submit(std::move(change), std::move(done));
 }
 
-store::MessageChange change_by(const Context& ctx, store::MessageChange::Kind kind, core::MessageId id) {
+store::MessageChange change_by(
+    const Context& ctx, store::MessageChange::Kind kind, core::MessageId id
+) {
     store::MessageChange change;
     change.kind = kind;
     change.id = id;
@@ -141,7 +143,8 @@ Waits<Outcome> react(Context& ctx, const proto::React& r) {
     auto& stored = std::get<store::StoredMessage>(visible);
     if (stored.message.deleted) co_return no_such_message();
 
-    const auto kind = r.on ? store::MessageChange::Kind::react : store::MessageChange::Kind::unreact;
+    const auto kind =
+        r.on ? store::MessageChange::Kind::react : store::MessageChange::Kind::unreact;
     store::MessageChange change = change_by(ctx, kind, r.id);
     change.emoji = r.emoji;
     change.max_reactions = kMaxReactions;

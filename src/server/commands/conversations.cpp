@@ -53,8 +53,8 @@ Waits<std::variant<Failure, ConversationRef>> conversation_named(
     } else {
         // A partner who left: the one of that name the requester wrote with last (guest names
         // are reused), else the account of that name.
-        auto find = [&store = ctx.services.store, &me, &partner]()
-            -> std::optional<std::pair<std::string, core::UserKey>> {
+        auto find = [&store = ctx.services.store, &me, &partner](
+                    ) -> std::optional<std::pair<std::string, core::UserKey>> {
             if (auto known = store.direct_partner_named(me.key, *partner))
                 return std::pair{std::move(known->name), std::move(known->key)};
             if (partner->is_guest()) return std::nullopt;
@@ -86,7 +86,8 @@ Waits<Outcome> read(Context& ctx, const proto::Read& r) {
         return store.advance_read_marker(me.key, ref.conversation, id);
     };
     const auto moved = co_await ctx.services.work.blocking(advance);
-    if (!moved) co_return Failure(Errc::no_such_message, "that message is not in this conversation");
+    if (!moved)
+        co_return Failure(Errc::no_such_message, "that message is not in this conversation");
     if (!*moved) co_return core::Result{core::EmptyResult{}};
     ctx.services.hub.tell_read(me, core::ReadEvent{ref.channel, ref.with, id}, ctx.ack());
     co_return Replied{};
@@ -101,7 +102,8 @@ Waits<Outcome> conversations(Context& ctx, const proto::Conversations&) {
         for (const auto& channel : channels) keys.push_back(core::channel_conversation(channel));
         auto partners = store.direct_partners(me.key);
         for (const auto& partner : partners) keys.push_back(partner.conversation);
-        return std::pair{store.conversation_stats(me.key, keys, kUnreadCountCap), std::move(partners)};
+        return std::pair{
+            store.conversation_stats(me.key, keys, kUnreadCountCap), std::move(partners)};
     };
     if (!co_await ctx.room_for_bulk_reply()) co_return Replied{};
     auto [stats, partners] = co_await ctx.services.work.blocking(figures);
@@ -133,7 +135,8 @@ Outcome typing(Context& ctx, const proto::Typing& t) {
     } else if (!core::UserName::parse(t.with)) {
         return Failure(Errc::no_such_user);
     }
-    if (auto failure = ctx.services.hub.relay_typing(ctx.actor(), std::move(event))) return *failure;
+    if (auto failure = ctx.services.hub.relay_typing(ctx.actor(), std::move(event)))
+        return *failure;
     return core::Result{core::EmptyResult{}};
 }
 

@@ -63,6 +63,7 @@ struct ConversationRef {
     core::UserKey partner_key;
     core::MessageId up_to = 0;  ///< a channel's newest delivered message
 };
+
 /// `channel`: one the requester is in now (`no_such_channel`, `not_in_channel`, `bad_name`).
 /// Else `with`: the user online under that name, else the one of that name the requester last
 /// exchanged DMs with, else the account (`no_such_user` when none).

@@ -35,12 +35,11 @@ core::UserName random_guest_name() {
 /// clock, so they stay unique across restarts too.
 core::Actor guest_actor(const core::UserName& name) {
     static std::atomic<std::uint64_t> last_serial{0};
-    const auto now = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(
-            std::chrono::system_clock::now().time_since_epoch()
+    const auto now =
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch()
         )
-            .count()
-    );
+                                       .count());
     std::uint64_t serial = last_serial.load();
     std::uint64_t next = 0;
     do {
@@ -221,7 +220,8 @@ Waits<Outcome> conn(Context& ctx, const proto::Conn& c) {
         co_return Failure(Errc::bad_credentials);
     }
     throttle.give_back(*name, address);
-    const core::Actor user = registered_actor(*core::UserName::parse(account->name), account->admin);
+    const core::Actor user =
+        registered_actor(*core::UserName::parse(account->name), account->admin);
     auto remembered = [&store = ctx.services.store, &user] {
         return store.memberships_of(user.name);
     };

@@ -83,16 +83,21 @@ Waits<Mentions> mentions_in(Context& ctx, const std::string& text) {
         const auto accounts = co_await ctx.services.work.blocking(read);
         for (std::size_t i = 0; i < offline.size(); ++i) {
             if (accounts[i])
-                known.emplace(offline[i].folded(), Hub::OnlineIdentity{accounts[i]->name, offline[i].folded()});
+                known.emplace(
+                    offline[i].folded(), Hub::OnlineIdentity{accounts[i]->name, offline[i].folded()}
+                );
         }
     }
 
     Mentions mentions;
-    mentions.names = core::resolve_mentions(text, [&known](std::string_view folded) -> std::optional<std::string> {
-        const auto it = known.find(folded);
-        if (it == known.end()) return std::nullopt;
-        return it->second.name;
-    });
+    mentions.names = core::resolve_mentions(
+        text,
+        [&known](std::string_view folded) -> std::optional<std::string> {
+            const auto it = known.find(folded);
+            if (it == known.end()) return std::nullopt;
+            return it->second.name;
+        }
+    );
     for (const std::string& name : mentions.names)
         mentions.keys.push_back(known.find(core::fold_user_name(name))->second.key);
     co_return mentions;

@@ -180,9 +180,7 @@ public:
     }
 
     std::vector<store::ConversationStats> conversation_stats(
-        const core::UserKey& user,
-        std::span<const std::string> conversations,
-        std::size_t count_cap
+        const core::UserKey& user, std::span<const std::string> conversations, std::size_t count_cap
     ) override {
         return inner_->conversation_stats(user, conversations, count_cap);
     }
