@@ -37,6 +37,20 @@ void make_account(const ServerProcess& server, Transport transport, std::string_
     call_ok(*conn, "END");
 }
 
+struct ThreeInHome {
+    std::unique_ptr<Connection> ann, bob, old_client;
+};
+
+/// ann and bob, registered, on version 2 connections, and a guest on a version 1 one: all in home.
+ThreeInHome three_in_home(const ServerProcess& server, Transport transport) {
+    ThreeInHome three{
+        connect(server, transport), connect(server, transport), connect(server, transport)};
+    enter(*three.ann, "ann", "REGISTER");
+    enter(*three.bob, "bob", "REGISTER");
+    login(*three.old_client, "");
+    return three;
+}
+
 /// Sends a message and returns its id.
 std::int64_t post(Connection& conn, std::string_view channel, std::string_view text) {
     return id_of(call_ok(conn, "SEND", msg(channel, text)));
@@ -156,12 +170,7 @@ TEST_P(Conversation, DirectMessageHistorySurvivesARestartInBothDirections) {
 
 TEST_P(Conversation, EditIsTheAuthorsAndReachesVersion2MembersOnly) {
     ServerProcess server;
-    auto ann = open(server);
-    enter(*ann, "ann", "REGISTER");
-    auto bob = open(server);
-    enter(*bob, "bob", "REGISTER");
-    auto old_client = open(server);
-    login(*old_client, "");
+    auto [ann, bob, old_client] = three_in_home(server, GetParam());
     const auto id = post(*ann, "home", "teh typo");
 
     EXPECT_EQ(call_no(*bob, "EDIT", {{"id", id}, {"text", "not yours"}}), "forbidden");
@@ -373,12 +382,7 @@ TEST_P(Conversation, TheSidebarCountsUnreadAndMentionsNewestFirst) {
 
 TEST_P(Conversation, TypingReachesVersion2ConnectionsAndRepeatsAreCoalesced) {
     ServerProcess server;
-    auto ann = open(server);
-    enter(*ann, "ann", "REGISTER");
-    auto bob = open(server);
-    enter(*bob, "bob", "REGISTER");
-    auto old_client = open(server);
-    login(*old_client, "");
+    auto [ann, bob, old_client] = three_in_home(server, GetParam());
 
     call_ok(*ann, "TYPING", {{"channel", "home"}, {"state", "active"}});
     const auto typing = body_of(bob->wait_for("TYPING", kWait));

@@ -37,13 +37,7 @@ Waits<Outcome> dm(Context& ctx, const proto::Dm& d) {
     write.message.reply_to = d.reply_to;
     write.from_key = me.key;
     write.conversation = core::direct_conversation(write.from_key, write.to_key);
-    if (auto refusal = co_await reply_refusal(ctx, d.reply_to, write.conversation))
-        co_return *refusal;
-    if (may_mention(d.text)) {
-        Mentions mentions = co_await mentions_in(ctx, d.text);
-        write.message.mentions = std::move(mentions.names);
-        write.mention_keys = std::move(mentions.keys);
-    }
+    if (auto refusal = co_await prepare_post(ctx, write)) co_return *refusal;
     submit_post(ctx, std::move(write));
     co_return Replied{};
 }

@@ -34,13 +34,7 @@ store::MessageWrite channel_post(const Context& ctx, const proto::Send& s) {
 /// `s` lives in the request, which the context holds.
 Waits<Outcome> send_after_lookups(Context& ctx, const proto::Send& s) {
     store::MessageWrite write = channel_post(ctx, s);
-    if (auto refusal = co_await reply_refusal(ctx, s.reply_to, write.conversation))
-        co_return *refusal;
-    if (may_mention(s.text)) {
-        Mentions mentions = co_await mentions_in(ctx, s.text);
-        write.message.mentions = std::move(mentions.names);
-        write.mention_keys = std::move(mentions.keys);
-    }
+    if (auto refusal = co_await prepare_post(ctx, write)) co_return *refusal;
     // The lookups took time: the sender may have left the channel meanwhile.
     auto member = ctx.services.hub.check_member(ctx.actor(), *ctx.channel);
     if (auto* failure = std::get_if<core::Failure>(&member)) co_return *failure;
@@ -103,16 +97,22 @@ Waits<Mentions> mentions_in(Context& ctx, const std::string& text) {
     co_return mentions;
 }
 
-Waits<std::optional<core::Failure>> reply_refusal(
-    Context& ctx, core::MessageId reply_to, const std::string& conversation
-) {
-    if (reply_to == 0) co_return std::nullopt;
-    auto find = [&store = ctx.services.store, reply_to] { return store.find_message(reply_to); };
-    const auto answered = co_await ctx.services.work.blocking(find);
-    if (!answered || answered->conversation != conversation) {
-        co_return core::Failure(
-            core::Errc::no_such_message, "reply_to is not a message of this conversation"
-        );
+Waits<std::optional<core::Failure>> prepare_post(Context& ctx, store::MessageWrite& write) {
+    if (const core::MessageId reply_to = write.message.reply_to; reply_to != 0) {
+        auto find = [&store = ctx.services.store, reply_to] {
+            return store.find_message(reply_to);
+        };
+        const auto answered = co_await ctx.services.work.blocking(find);
+        if (!answered || answered->conversation != write.conversation) {
+            co_return core::Failure(
+                core::Errc::no_such_message, "reply_to is not a message of this conversation"
+            );
+        }
+    }
+    if (may_mention(write.message.text)) {
+        Mentions mentions = co_await mentions_in(ctx, write.message.text);
+        write.message.mentions = std::move(mentions.names);
+        write.mention_keys = std::move(mentions.keys);
     }
     co_return std::nullopt;
 }

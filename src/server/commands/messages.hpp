@@ -31,9 +31,10 @@ inline constexpr std::size_t kMaxMentionLookups = 32;
 /// True when the text may mention someone: the only case mentions_in() is needed for.
 bool may_mention(std::string_view text) noexcept;
 
-/// `no_such_message` unless `reply_to` is a message of `conversation` (0: not a reply).
-boost::asio::awaitable<std::optional<core::Failure>> reply_refusal(
-    Context& ctx, core::MessageId reply_to, const std::string& conversation
+/// Before a post goes to the pipeline: `no_such_message` unless the message it replies to (if
+/// any) is of its conversation; then its mentions, when its text may have some.
+boost::asio::awaitable<std::optional<core::Failure>> prepare_post(
+    Context& ctx, store::MessageWrite& write
 );
 
 }  // namespace salon::server::commands
