@@ -101,6 +101,7 @@ Waits<Outcome> conversations(Context& ctx, const proto::Conversations&) {
         std::vector<std::string> keys;
         for (const auto& channel : channels) keys.push_back(core::channel_conversation(channel));
         auto partners = store.direct_partners(me.key);
+        if (partners.size() > kMaxDirectConversations) partners.resize(kMaxDirectConversations);
         for (const auto& partner : partners) keys.push_back(partner.conversation);
         return std::pair{
             store.conversation_stats(me.key, keys, kUnreadCountCap), std::move(partners)};

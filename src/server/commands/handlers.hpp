@@ -70,6 +70,9 @@ struct ConversationRef {
 Waits<std::variant<core::Failure, ConversationRef>> conversation_named(
     Context& ctx, const std::string& channel, const std::string& with
 );
+/// CONVERSATIONS lists, and SEARCH looks through, the DMs with this many partners at most: the
+/// most recently active. It bounds both the reply and the reads behind it.
+inline constexpr std::size_t kMaxDirectConversations = 500;
 Waits<Outcome> read(Context& ctx, const proto::Read& r);
 Waits<Outcome> conversations(Context& ctx, const proto::Conversations& c);
 Outcome typing(Context& ctx, const proto::Typing& t);

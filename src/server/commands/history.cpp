@@ -83,7 +83,10 @@ Waits<Outcome> search(Context& ctx, const proto::Search& s) {
     if (!co_await ctx.room_for_bulk_reply()) co_return Replied{};
     auto find = [&store, &me, &query, own_dms] {
         if (own_dms) {
-            for (auto& partner : store.direct_partners(me.key))
+            auto partners = store.direct_partners(me.key);
+            if (partners.size() > kMaxDirectConversations)
+                partners.resize(kMaxDirectConversations);
+            for (auto& partner : partners)
                 query.conversations.push_back(std::move(partner.conversation));
         }
         return store.search(query);
