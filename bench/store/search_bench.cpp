@@ -136,6 +136,13 @@ int main(int argc, char** argv) {
         const bool fresh = !fs::exists(file);
         SqliteStore store(file, {});
         if (fresh) fill(store, total);
+        // Search sees a message once the background indexer has it: measure the index complete.
+        const auto index_start = Clock::now();
+        if (!store.wait_until_indexed(std::chrono::minutes(30))) {
+            std::fprintf(stderr, "error: the search indexer did not catch up\n");
+            return 1;
+        }
+        std::printf("index caught up %.1f s after opening\n", seconds_since(index_start));
         std::printf(
             "file %.0f MiB\n", static_cast<double>(fs::file_size(file)) / (1024.0 * 1024.0)
         );

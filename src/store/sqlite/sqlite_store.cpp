@@ -2,16 +2,21 @@
 #include "store/sqlite/sqlite_store.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <iterator>
 #include <limits>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <unordered_map>
@@ -188,7 +193,62 @@ CREATE TRIGGER messages_text_delete AFTER DELETE ON messages WHEN NOT old.delete
     INSERT INTO messages_text (messages_text, rowid, text) VALUES ('delete', old.id, old.text);
 END;
 )sql"},
+    {3, R"sql(
+-- Version 3: search indexing leaves the commit. Trigram insertion costs tens of microseconds per
+-- message, more than the rest of a commit; the index moves to the search file (see
+-- SqliteStore), kept by a background indexer from this queue of text changes. A row says: for
+-- message_id, remove old_text from the index and add new_text (either NULL for nothing).
+DROP TRIGGER messages_text_insert;
+DROP TRIGGER messages_text_update;
+DROP TRIGGER messages_text_delete;
+DROP TABLE messages_text;
+
+-- seq is the rowid without AUTOINCREMENT (which costs a write per insert): the queue's pruning
+-- always keeps its largest row, so that a seq is never handed out twice.
+CREATE TABLE search_queue (
+    seq        INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL,
+    old_text   TEXT,
+    new_text   TEXT
+);
+-- search() leaves out a message with a change not yet indexed.
+CREATE INDEX search_queue_by_message ON search_queue (message_id, seq);
+
+CREATE TRIGGER search_queue_insert AFTER INSERT ON messages WHEN NOT new.deleted BEGIN
+    INSERT INTO search_queue (message_id, old_text, new_text) VALUES (new.id, NULL, new.text);
+END;
+CREATE TRIGGER search_queue_update AFTER UPDATE OF text, deleted ON messages
+WHEN NOT old.deleted OR NOT new.deleted BEGIN
+    INSERT INTO search_queue (message_id, old_text, new_text) VALUES (
+        new.id,
+        CASE WHEN old.deleted THEN NULL ELSE old.text END,
+        CASE WHEN new.deleted THEN NULL ELSE new.text END
+    );
+END;
+CREATE TRIGGER search_queue_delete AFTER DELETE ON messages WHEN NOT old.deleted BEGIN
+    INSERT INTO search_queue (message_id, old_text, new_text) VALUES (old.id, old.text, NULL);
+END;
+)sql"},
 };
+
+/// The schema of the search file (its own user_version). Derived data: a file with another
+/// version is rebuilt, never migrated.
+constexpr int kSearchSchemaVersion = 1;
+
+// Substring search: trigrams, folded with Unicode's simple case folding. Contentless: the text
+// is in messages already; a contentless index deletes by the text it indexed, which the queue
+// carries as old_text. watermark: the last search_queue.seq applied; -1 while the index is being
+// filled from messages, which has reached fill_next_id (the ids below it are indexed as of queue
+// seq fill_seq); see SqliteStore::fill_search_index.
+constexpr const char* kSearchSchema = R"sql(
+CREATE VIRTUAL TABLE messages_text USING fts5 (text, content = '', tokenize = 'trigram');
+CREATE TABLE search_state (
+    watermark    INTEGER NOT NULL,
+    fill_next_id INTEGER NOT NULL,
+    fill_seq     INTEGER NOT NULL
+);
+INSERT INTO search_state (watermark, fill_next_id, fill_seq) VALUES (-1, 0, 0);
+)sql";
 
 static_assert(std::size(kMigrations) > 0);
 static_assert(kMigrations[std::size(kMigrations) - 1].version == kSqliteSchemaVersion);
@@ -228,7 +288,8 @@ constexpr const char* kBansOf =
     "SELECT user_folded FROM bans WHERE channel = ?1 ORDER BY user_folded";
 constexpr const char* kDeleteChannel = "DELETE FROM channels WHERE name = ?1";
 constexpr const char* kDeleteBansOfChannel = "DELETE FROM bans WHERE channel = ?1";
-// Messages, their reactions and mentions, and the FTS index (by trigger) go together.
+// Messages, their reactions and mentions, and their search entries (queued by trigger) go
+// together.
 constexpr const char* kDeleteChannelMessages =
     "DELETE FROM messages WHERE conversation = ?1 AND id <= ?2";
 constexpr const char* kDeleteChannelReadMarkers =
@@ -292,17 +353,54 @@ constexpr const char* kHistory =
 constexpr const char* kChangedAfter =
     "SELECT id, channel, from_name, to_name, text, ts_ms, rev, reply_to, edited_ms, deleted, "
     "mention_names FROM messages WHERE conversation = ?1 AND rev > ?2 ORDER BY rev LIMIT ?3";
+// Readers see the search file as the schema `search`.
+constexpr const char* kAttachSearch = "ATTACH DATABASE ?1 AS search";
+// Read first in search()'s snapshot, so that the main file's snapshot, taken after it, holds
+// every queue row the index has applied.
+constexpr const char* kSearchWatermark = "SELECT watermark FROM search.search_state";
 // CROSS JOIN keeps the index as the outer loop, read newest first, so that the LIMIT stops it
 // early. The conversations come as one JSON array: one cached statement for any number of them.
 // A guest's key is its folded name, '#' and a serial: `from` matches every login of the name.
+// A message matches only when its current text is what the index holds (?6 the watermark): an
+// edit or removal not yet indexed hides it, so that it never matches its former text.
 constexpr const char* kSearch =
     "SELECT m.id, m.channel, m.from_name, m.to_name, m.text, m.ts_ms, m.rev, m.reply_to, "
     "m.edited_ms, m.deleted, m.mention_names "
-    "FROM messages_text CROSS JOIN messages m ON m.id = messages_text.rowid "
+    "FROM search.messages_text CROSS JOIN messages m ON m.id = messages_text.rowid "
     "WHERE messages_text MATCH ?1 AND messages_text.rowid < ?2 "
     "AND m.conversation IN (SELECT value FROM json_each(?3)) "
     "AND (?4 IS NULL OR m.from_key = ?4 OR (m.from_key > ?4 || '#' AND m.from_key < ?4 || '$')) "
+    "AND NOT m.deleted "
+    "AND NOT EXISTS (SELECT 1 FROM search_queue q WHERE q.message_id = m.id AND q.seq > ?6) "
     "ORDER BY messages_text.rowid DESC LIMIT ?5";
+
+// The search indexer's statements: on its reader of the main file...
+constexpr const char* kQueueBounds =
+    "SELECT COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) FROM search_queue";
+constexpr const char* kQueueAfter =
+    "SELECT seq, message_id, old_text, new_text FROM search_queue WHERE seq > ?1 ORDER BY seq "
+    "LIMIT ?2";
+// The queue rows of the messages the fill has indexed already (ids below ?3).
+constexpr const char* kQueueBelowId =
+    "SELECT seq, message_id, old_text, new_text FROM search_queue "
+    "WHERE seq > ?1 AND seq <= ?2 AND message_id < ?3 ORDER BY seq";
+constexpr const char* kMessagesToIndex =
+    "SELECT id, text FROM messages WHERE id >= ?1 AND NOT deleted ORDER BY id LIMIT ?2";
+// ...and on the search file.
+constexpr const char* kSearchState = "SELECT watermark, fill_next_id, fill_seq FROM search_state";
+constexpr const char* kSetWatermark = "UPDATE search_state SET watermark = ?1";
+constexpr const char* kSetFillState =
+    "UPDATE search_state SET watermark = ?1, fill_next_id = ?2, fill_seq = ?3";
+constexpr const char* kResetSearchState =
+    "UPDATE search_state SET watermark = -1, fill_next_id = 0, fill_seq = 0";
+constexpr const char* kIndexText = "INSERT INTO messages_text (rowid, text) VALUES (?1, ?2)";
+constexpr const char* kUnindexText =
+    "INSERT INTO messages_text (messages_text, rowid, text) VALUES ('delete', ?1, ?2)";
+constexpr const char* kUnindexAll =
+    "INSERT INTO messages_text (messages_text) VALUES ('delete-all')";
+// The main writer drops what the indexer has applied; the row at the watermark stays, so that
+// the queue's largest seq never goes (see migration 3).
+constexpr const char* kPruneQueue = "DELETE FROM search_queue WHERE seq < ?1";
 constexpr const char* kPendingOf =
     "SELECT m.id, m.channel, m.from_name, m.to_name, m.text, m.ts_ms, m.rev, m.reply_to, "
     "m.edited_ms, m.deleted, m.mention_names "
@@ -564,6 +662,8 @@ public:
 
     std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
 
+    bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+
     std::string text(int column) const {
         const auto* data = sqlite3_column_text(stmt_, column);
         if (data == nullptr) return {};
@@ -786,6 +886,69 @@ void migrate(SqliteConnection& connection, const std::filesystem::path& file) {
     }
 }
 
+/// salon.db: salon-search.db, beside it.
+std::filesystem::path search_file_of(const std::filesystem::path& file) {
+    return file.parent_path() / (file.stem().string() + "-search" + file.extension().string());
+}
+
+/// Opens the search file for writing: the existing one when it has the current schema, or a new
+/// empty one in its place (derived data; the indexer fills it).
+std::unique_ptr<SqliteConnection> open_search_file(
+    const std::filesystem::path& file, SqliteOptions options
+) {
+    // Losing the last index commits to a power cut is repaired like a missing file (see
+    // SqliteStore::fill_search_index), so the index never waits for an fsync.
+    options.sync = SqliteOptions::Sync::normal;
+    if (std::filesystem::exists(file)) {
+        try {
+            auto connection = std::make_unique<SqliteConnection>(file, false, options);
+            const int version = read_user_version(*connection);
+            if (version == kSearchSchemaVersion) return connection;
+            spdlog::warn(
+                "search index {} has schema version {}, not {}: rebuilding it",
+                file.string(),
+                version,
+                kSearchSchemaVersion
+            );
+        } catch (const StorageError& e) {
+            spdlog::warn("search index {} is unusable, rebuilding it: {}", file.string(), e.what());
+        }
+    }
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        std::error_code ignored;
+        std::filesystem::remove(file.string() + suffix, ignored);
+    }
+    create_private_file(file);
+    auto connection = std::make_unique<SqliteConnection>(file, false, options);
+    Transaction tx(*connection);
+    connection->exec(kSearchSchema);
+    const std::string set_version = "PRAGMA user_version = " + std::to_string(kSearchSchemaVersion);
+    connection->exec(set_version.c_str());
+    tx.commit();
+    return connection;
+}
+
+/// Lowers the calling thread to SCHED_IDLE: it runs only when a CPU has nothing else to do.
+void run_at_idle_priority(const char* thread) {
+    sched_param param{};
+    param.sched_priority = 0;
+    if (const int rc = pthread_setschedparam(pthread_self(), SCHED_IDLE, &param); rc != 0) {
+        spdlog::warn(
+            "{}: cannot run at idle CPU priority, running at normal priority: {}",
+            thread,
+            std::strerror(rc)
+        );
+    }
+}
+
+// How many queue rows one index transaction applies: enough to amortise its commit, few enough
+// that a reader of the search file sees progress often.
+constexpr std::int64_t kIndexBatch = 2000;
+// How often the indexer looks at the queue without being woken (another process's commits).
+constexpr auto kIndexPeriod = std::chrono::milliseconds(500);
+// How many commits the writer lets pass between two prunings of the queue.
+constexpr int kCommitsPerPrune = 64;
+
 }  // namespace
 
 /// Exclusive use of one reader connection, handed back to the pool on destruction.
@@ -837,23 +1000,226 @@ SqliteStore::SqliteStore(const std::filesystem::path& file, SqliteOptions option
         }
     }
     migrate(*writer_, file);
+    const std::filesystem::path search_file = search_file_of(file);
+    search_writer_ = open_search_file(search_file, options);
     // Readers open after the migration so that they find WAL mode and the full schema.
     const std::size_t reader_count = std::max<std::size_t>(1, options.reader_connections);
     readers_.reserve(reader_count);
     for (std::size_t i = 0; i < reader_count; ++i) {
         readers_.push_back(std::make_unique<SqliteConnection>(file, true, options));
+        Query(*readers_.back(), kAttachSearch).bind(1, search_file.string()).run();
         free_readers_.push_back(readers_.back().get());
     }
+    indexer_reader_ = std::make_unique<SqliteConnection>(file, true, options);
     checkpointer_connection_ = std::make_unique<SqliteConnection>(file, false, options);
     // Replaces SQLite's automatic checkpoint, which would run inside the writer's commit.
     sqlite3_wal_hook(writer_->db(), &SqliteStore::on_wal_commit, this);
     checkpointer_ = std::jthread([this](std::stop_token stop) { checkpoint_when_due(stop); });
+    indexer_ = std::jthread([this](std::stop_token stop) { index_when_due(stop); });
 }
 
 SqliteStore::~SqliteStore() {
+    indexer_.request_stop();
+    indexer_wake_.release();
+    indexer_.join();
     checkpointer_.request_stop();
     checkpointer_.join();
     sqlite3_wal_hook(writer_->db(), nullptr, nullptr);
+}
+
+void SqliteStore::wake_indexer() noexcept {
+    // An atomic exchange when the indexer is already due: no syscall on the commit path.
+    if (!index_wanted_.exchange(true, std::memory_order_acq_rel)) indexer_wake_.release();
+}
+
+void SqliteStore::index_when_due(std::stop_token stop) {
+    run_at_idle_priority("search indexer");
+    bool filled = false;
+    bool failing = false;
+    while (!stop.stop_requested()) {
+        try {
+            if (!filled) filled = fill_search_index(stop);
+            // Batch after batch while a full one comes back: the queue may be long.
+            while (filled && !stop.stop_requested() && index_queue()) {
+            }
+            failing = false;
+        } catch (const StorageError& e) {
+            // Retried at the next wake; said once per run of failures, not every 500 ms.
+            if (!failing) spdlog::error("search indexer: {}", e.what());
+            failing = true;
+        }
+        (void)indexer_wake_.try_acquire_for(kIndexPeriod);
+        index_wanted_.store(false, std::memory_order_release);
+    }
+}
+
+namespace {
+
+/// One row of search_queue, copied out of the database's snapshot so that the index work, the
+/// slow part, does not hold it (a reader holding a snapshot keeps the WAL from restarting).
+struct QueuedText {
+    std::int64_t seq;
+    core::MessageId id;
+    std::optional<std::string> old_text;
+    std::optional<std::string> new_text;
+};
+
+std::vector<QueuedText> read_queue(Query& q) {
+    std::vector<QueuedText> rows;
+    while (q.step()) {
+        rows.push_back({
+            .seq = q.integer(0),
+            .id = q.integer(1),
+            .old_text = q.is_null(2) ? std::nullopt : std::optional(q.text(2)),
+            .new_text = q.is_null(3) ? std::nullopt : std::optional(q.text(3)),
+        });
+    }
+    return rows;
+}
+
+void apply_queue(SqliteConnection& search, const std::vector<QueuedText>& rows) {
+    for (const QueuedText& row : rows) {
+        // In queue order, a row's old text is what the row before it indexed: the text a
+        // contentless index needs to delete an entry.
+        if (row.old_text) Query(search, kUnindexText).bind(1, row.id).bind(2, *row.old_text).run();
+        if (row.new_text) Query(search, kIndexText).bind(1, row.id).bind(2, *row.new_text).run();
+    }
+}
+
+struct SearchState {
+    std::int64_t watermark;
+    core::MessageId fill_next_id;
+    std::int64_t fill_seq;
+};
+
+SearchState read_search_state(SqliteConnection& search) {
+    Query q(search, kSearchState);
+    if (!q.step()) throw StorageError("the search index has no state row");
+    return {.watermark = q.integer(0), .fill_next_id = q.integer(1), .fill_seq = q.integer(2)};
+}
+
+}  // namespace
+
+bool SqliteStore::fill_search_index(std::stop_token stop) {
+    {
+        // Under the search file's write lock: two stores on one database (two processes) see
+        // and change one state.
+        Transaction tx(*search_writer_);
+        const SearchState state = read_search_state(*search_writer_);
+        if (state.watermark >= 0) {
+            std::int64_t first = 0;
+            std::int64_t last = 0;
+            {
+                Transaction snapshot(*indexer_reader_, kBeginRead);
+                Query q(*indexer_reader_, kQueueBounds);
+                q.step();
+                first = q.integer(0);
+                last = q.integer(1);
+            }
+            // The queue holds every seq from `first` to `last` (pruning takes only its oldest
+            // rows), so the index is in step when the watermark lies in [first - 1, last]. It is
+            // not after losing its last commits while the database kept its own (a power cut;
+            // the rows after the watermark may be pruned), nor when the file belongs to another
+            // database (a restored backup): then it starts over.
+            if (state.watermark <= last && (first == 0 || first <= state.watermark + 1)) {
+                tx.commit();
+                publish_watermark(state.watermark);
+                return true;
+            }
+            Query(*search_writer_, kUnindexAll).run();
+            Query(*search_writer_, kResetSearchState).run();
+            tx.commit();
+        }
+    }
+    const auto start = std::chrono::steady_clock::now();
+    std::size_t count = 0;
+    bool announced = false;
+    while (!stop.stop_requested()) {
+        // One chunk of messages per step, each read in a short snapshot of its own. The index
+        // holds, for the ids below fill_next_id, their state as of queue seq fill_seq: each step
+        // first brings those ids up to its snapshot, then adds the next chunk as it is there.
+        Transaction tx(*search_writer_);
+        const SearchState state = read_search_state(*search_writer_);
+        if (state.watermark >= 0) {
+            // Another process finished it.
+            tx.commit();
+            publish_watermark(state.watermark);
+            return true;
+        }
+        std::vector<QueuedText> rows;
+        std::vector<std::pair<core::MessageId, std::string>> messages;
+        std::int64_t last = 0;
+        {
+            Transaction snapshot(*indexer_reader_, kBeginRead);
+            {
+                Query q(*indexer_reader_, kQueueBounds);
+                q.step();
+                last = q.integer(1);
+            }
+            {
+                Query q(*indexer_reader_, kQueueBelowId);
+                q.bind(1, state.fill_seq).bind(2, last).bind(3, state.fill_next_id);
+                rows = read_queue(q);
+            }
+            Query q(*indexer_reader_, kMessagesToIndex);
+            q.bind(1, state.fill_next_id).bind(2, kIndexBatch);
+            while (q.step()) messages.emplace_back(q.integer(0), q.text(1));
+        }
+        apply_queue(*search_writer_, rows);
+        for (const auto& [id, text] : messages) {
+            Query(*search_writer_, kIndexText).bind(1, id).bind(2, text).run();
+        }
+        count += messages.size();
+        const bool done = messages.size() < static_cast<std::size_t>(kIndexBatch);
+        Query(*search_writer_, kSetFillState)
+            .bind(1, done ? last : -1)
+            .bind(2, done ? state.fill_next_id : messages.back().first + 1)
+            .bind(3, last)
+            .run();
+        tx.commit();
+        if (done) {
+            publish_watermark(last);
+            if (announced) {
+                spdlog::info(
+                    "search index: {} messages indexed in {:.1f} s",
+                    count,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
+                );
+            }
+            return true;
+        }
+        // Said once, and only when the fill takes more than one step: a new database has
+        // nothing to announce.
+        if (!announced) {
+            spdlog::info(
+                "search index: indexing the stored messages in the background; until it is done, "
+                "search finds only the messages already indexed"
+            );
+            announced = true;
+        }
+    }
+    // Closing the store does not wait for a large fill; the next start resumes it.
+    return false;
+}
+
+bool SqliteStore::index_queue() {
+    Transaction tx(*search_writer_);
+    std::int64_t watermark = read_search_state(*search_writer_).watermark;
+    std::vector<QueuedText> rows;
+    {
+        Transaction snapshot(*indexer_reader_, kBeginRead);
+        Query q(*indexer_reader_, kQueueAfter);
+        q.bind(1, watermark).bind(2, kIndexBatch);
+        rows = read_queue(q);
+    }
+    apply_queue(*search_writer_, rows);
+    if (!rows.empty()) {
+        watermark = rows.back().seq;
+        Query(*search_writer_, kSetWatermark).bind(1, watermark).run();
+    }
+    tx.commit();
+    publish_watermark(watermark);
+    return rows.size() == static_cast<std::size_t>(kIndexBatch);
 }
 
 int SqliteStore::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
@@ -952,6 +1318,7 @@ bool SqliteStore::delete_account(const core::UserName& name) {
     Query(*writer_, kDeleteReactionsOfUser).bind(1, key).run();
     Query(*writer_, kDeleteMentionsOfUser).bind(1, key).run();
     tx.commit();
+    wake_indexer();
     return true;
 }
 
@@ -1016,6 +1383,7 @@ void SqliteStore::forget_channel(const core::ChannelName& channel, core::Message
     Query(*writer_, kDeleteChannelMessages).bind(1, channel.str()).bind(2, up_to).run();
     Query(*writer_, kDeleteChannelReadMarkers).bind(1, channel.str()).bind(2, up_to).run();
     tx.commit();
+    wake_indexer();
 }
 
 void SqliteStore::set_membership(const core::UserName& user, const Membership& membership) {
@@ -1203,7 +1571,18 @@ std::vector<WriteOutcome> SqliteStore::commit(std::span<const Write> batch) {
         }
     }
     Query(*writer_, kAdvanceSequence).bind(1, largest).run();
+    // Now and then, not per commit: one range delete of many rows costs less than many small.
+    std::int64_t prune_below = 0;
+    if (++commits_since_prune_ >= kCommitsPerPrune) {
+        commits_since_prune_ = 0;
+        prune_below = published_watermark_.load(std::memory_order_acquire);
+        if (prune_below > pruned_below_) {
+            Query(*writer_, kPruneQueue).bind(1, prune_below).run();
+        }
+    }
     tx.commit();
+    pruned_below_ = std::max(pruned_below_, prune_below);
+    wake_indexer();
     return outcomes;
 }
 
@@ -1260,12 +1639,18 @@ std::vector<core::Message> SqliteStore::search(const SearchQuery& query) {
     if (query.conversations.empty()) return {};
     auto reader = lease_reader();
     Transaction snapshot(*reader, kBeginRead);
+    std::int64_t watermark = -1;
+    {
+        Query q(*reader, kSearchWatermark);
+        if (q.step()) watermark = q.integer(0);
+    }
     Query q(*reader, kSearch);
     q.bind(1, fts_phrase(query.text))
         .bind(2, query.before.value_or(std::numeric_limits<core::MessageId>::max()))
         .bind(3, json_array(query.conversations))
         .bind_or_null(4, query.from_folded.value_or(""))
-        .bind(5, sql_limit(query.limit) + 1);
+        .bind(5, sql_limit(query.limit) + 1)
+        .bind(6, watermark);
     auto messages = read_messages(*reader, q);
     snapshot.commit();
     return messages;
@@ -1380,6 +1765,29 @@ std::vector<ConversationStats> SqliteStore::conversation_stats(
 int SqliteStore::schema_version() {
     auto reader = lease_reader();
     return read_user_version(*reader);
+}
+
+void SqliteStore::publish_watermark(std::int64_t watermark) {
+    {
+        std::lock_guard lock(indexed_mutex_);
+        published_watermark_.store(watermark, std::memory_order_release);
+    }
+    indexed_.notify_all();
+}
+
+bool SqliteStore::wait_until_indexed(std::chrono::milliseconds timeout) {
+    std::int64_t target = 0;
+    {
+        auto reader = lease_reader();
+        Query q(*reader, kQueueBounds);
+        q.step();
+        target = q.integer(1);
+    }
+    wake_indexer();
+    std::unique_lock lock(indexed_mutex_);
+    return indexed_.wait_for(lock, timeout, [&] {
+        return published_watermark_.load(std::memory_order_acquire) >= target;
+    });
 }
 
 std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& file, SqliteOptions options) {

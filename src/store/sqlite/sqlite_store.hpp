@@ -1,12 +1,16 @@
-// The SQLite 3 implementation of Store: one file, WAL mode, one writer and a pool of readers.
+// The SQLite 3 implementation of Store: one file, WAL mode, one writer and a pool of readers,
+// and a search index beside it kept by a background indexer.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <semaphore>
 #include <stop_token>
 #include <thread>
 #include <vector>
@@ -36,7 +40,7 @@ struct SqliteOptions {
 
 /// The schema version this build writes (PRAGMA user_version). Stored in the database: a file
 /// with a larger version was written by a newer salond and is refused.
-inline constexpr int kSqliteSchemaVersion = 2;
+inline constexpr int kSqliteSchemaVersion = 3;
 
 class SqliteConnection;
 
@@ -55,6 +59,16 @@ class SqliteConnection;
 /// wait for the WAL and the database file to be copied and synced. The checkpointer copies
 /// while the writer goes on, then takes the writer's lock only to copy what was committed
 /// meanwhile, so that the WAL can start over from its beginning.
+///
+/// Search is indexed off the commit path: trigram indexing costs more than the rest of a commit.
+/// The FTS5 index lives in a second file beside the database, `<stem>-search<extension>`
+/// (salon.db: salon-search.db), derived data that is rebuilt from the messages when missing,
+/// unreadable or of another schema (backups may skip it). Commits append each text change to a
+/// queue in the database; an indexer thread of its own, at idle CPU priority, applies the queue
+/// to the index and records how far it got (the watermark). search() leaves out any message with
+/// a change past the watermark, so a deleted message never matches, an edited one never matches
+/// its former text, and a new one matches once indexed: within milliseconds while the CPU has
+/// any idle time.
 class SqliteStore final : public Store {
 public:
     /// Opens (creating the file and its parent directory if missing) and migrates the schema.
@@ -116,6 +130,11 @@ public:
     /// The schema version of the open file (kSqliteSchemaVersion once opened).
     int schema_version();
 
+    /// Waits until every message and change committed before the call is indexed for search;
+    /// false when `timeout` passed first. For tests and benchmarks: the server relies on the
+    /// indexer being prompt.
+    bool wait_until_indexed(std::chrono::milliseconds timeout);
+
 private:
     class ReaderLease;
 
@@ -139,8 +158,33 @@ private:
     std::mutex checkpoint_mutex_;
     std::condition_variable_any checkpoint_wanted_;
     bool checkpoint_due_ = false;
-    // Last, so that it stops before anything it uses is destroyed.
+
+    void wake_indexer() noexcept;
+    void index_when_due(std::stop_token stop);
+    bool fill_search_index(std::stop_token stop);
+    bool index_queue();
+    void publish_watermark(std::int64_t watermark);
+
+    // The indexer's own connections: a reader of the database and the search file's only writer
+    // in this process.
+    std::unique_ptr<SqliteConnection> indexer_reader_;
+    std::unique_ptr<SqliteConnection> search_writer_;
+    // Set by commits, cleared by the indexer when it wakes: only the commit that sets it wakes
+    // the indexer, with no lock the indexer could hold (it runs at idle priority).
+    std::atomic<bool> index_wanted_{false};
+    std::counting_semaphore<> indexer_wake_{0};
+    // The watermark the indexer last committed; -1 until it has checked the search file. The
+    // writer prunes the queue below it.
+    std::atomic<std::int64_t> published_watermark_{-1};
+    std::mutex indexed_mutex_;
+    std::condition_variable indexed_;
+    // Writer state (under writer_mutex_): commits since the last pruning, and its bound.
+    int commits_since_prune_ = 0;
+    std::int64_t pruned_below_ = 0;
+
+    // Last, so that they stop before anything they use is destroyed.
     std::jthread checkpointer_;
+    std::jthread indexer_;
 };
 
 /// Opens the SQLite store at `file`; see SqliteStore.

@@ -16,35 +16,6 @@ namespace {
 using namespace test_support;
 namespace fs = std::filesystem;
 
-MessageChange change_by(
-    MessageChange::Kind kind, core::MessageId id, core::MessageId rev, std::string_view actor
-) {
-    MessageChange change;
-    change.kind = kind;
-    change.id = id;
-    change.rev = rev;
-    change.ts_ms = 1'800'000'000'000 + rev;
-    change.actor_key = key_of(actor);
-    change.actor_name = std::string(actor);
-    return change;
-}
-
-MessageChange edit_of(
-    core::MessageId id, core::MessageId rev, std::string_view actor, std::string text
-) {
-    MessageChange change = change_by(MessageChange::Kind::edit, id, rev, actor);
-    change.text = std::move(text);
-    return change;
-}
-
-MessageChange remove_of(
-    core::MessageId id, core::MessageId rev, std::string_view actor, bool may_remove_others = false
-) {
-    MessageChange change = change_by(MessageChange::Kind::remove, id, rev, actor);
-    change.may_remove_others = may_remove_others;
-    return change;
-}
-
 MessageChange react_of(
     core::MessageId id,
     core::MessageId rev,
@@ -359,6 +330,7 @@ TEST_F(MessageStoreTest, AStorageErrorUndoesTheChangesOfTheBatchToo) {
     EXPECT_EQ(message.rev, 1);
     EXPECT_TRUE(message.reactions.empty());
     EXPECT_EQ(store->max_message_id(), 1);
+    wait_for_search_index(*store);
     const SearchQuery query{
         .text = "changed", .conversations = {"home"}, .from_folded = {}, .before = {}, .limit = 10};
     EXPECT_TRUE(store->search(query).empty());
@@ -437,6 +409,7 @@ protected:
             edit_of(9, 13, "alice", "fresh ÄRGER"),
         };
         store_->commit(changes);
+        wait_for_search_index(*store_);
     }
 
     std::vector<core::MessageId> search(
@@ -648,6 +621,7 @@ TEST_F(MessageStoreTest, DeleteAccountTakesItsDirectMessagesMarkersReactionsAndM
     EXPECT_EQ(store->read_marker("bob", "alice bob"), 0);
     EXPECT_EQ(store->read_marker("alice", "alice bob"), 0);
     EXPECT_EQ(users_of(store->find_message(4)->message, "👍"), std::vector<std::string>{"carol"});
+    wait_for_search_index(*store);
     const SearchQuery query{
         .text = "secret",
         .conversations = {"alice bob", "alice carol"},
@@ -725,6 +699,7 @@ TEST_F(MigrationTest, AVersion1DatabaseIsMigratedInPlace) {
     EXPECT_EQ(partners, (std::vector<std::string>{"guest28512=Guest28512", "bob=bob"}));
     EXPECT_EQ(store->direct_partner_named("bob", user_name("alice"))->name, "Alice");
 
+    wait_for_search_index(*store);
     const SearchQuery query{
         .text = "ÄRGER",
         .conversations = {"home", "dev"},

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -116,6 +117,35 @@ inline MessageWrite direct_write(
     );
 }
 
+inline MessageChange change_by(
+    MessageChange::Kind kind, core::MessageId id, core::MessageId rev, std::string_view actor
+) {
+    MessageChange change;
+    change.kind = kind;
+    change.id = id;
+    change.rev = rev;
+    change.ts_ms = 1'800'000'000'000 + rev;
+    change.actor_key = key_of(actor);
+    change.actor_name = std::string(actor);
+    return change;
+}
+
+inline MessageChange edit_of(
+    core::MessageId id, core::MessageId rev, std::string_view actor, std::string text
+) {
+    MessageChange change = change_by(MessageChange::Kind::edit, id, rev, actor);
+    change.text = std::move(text);
+    return change;
+}
+
+inline MessageChange remove_of(
+    core::MessageId id, core::MessageId rev, std::string_view actor, bool may_remove_others = false
+) {
+    MessageChange change = change_by(MessageChange::Kind::remove, id, rev, actor);
+    change.may_remove_others = may_remove_others;
+    return change;
+}
+
 /// Commits the writes in one batch; every outcome must be `applied`.
 inline void commit_messages(Store& store, const std::vector<MessageWrite>& messages) {
     const std::vector<Write> batch(messages.begin(), messages.end());
@@ -137,6 +167,13 @@ inline void run_sql_behind_the_stores_back(const std::filesystem::path& file, co
     ASSERT_EQ(rc, SQLITE_OK) << message;
 }
 
+/// Waits for the store's search indexer to catch up with every commit so far (search sees a
+/// message only once it is indexed).
+inline void wait_for_search_index(Store& store) {
+    ASSERT_TRUE(dynamic_cast<SqliteStore&>(store).wait_until_indexed(std::chrono::seconds(10)))
+        << "the search indexer did not catch up";
+}
+
 inline std::vector<core::MessageId> ids_of(const std::vector<core::Message>& messages) {
     std::vector<core::MessageId> ids;
     for (const auto& m : messages) ids.push_back(m.id);
@@ -146,6 +183,8 @@ inline std::vector<core::MessageId> ids_of(const std::vector<core::Message>& mes
 class StoreTest : public ::testing::Test {
 protected:
     std::filesystem::path db_file() const { return dir_.path() / "data" / "salon.db"; }
+
+    std::filesystem::path search_file() const { return dir_.path() / "data" / "salon-search.db"; }
 
     std::unique_ptr<Store> open() { return open_sqlite_store(db_file()); }
 

@@ -1,0 +1,254 @@
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "store/sqlite/sqlite_store.hpp"
+#include "store/store_test_support.hpp"
+
+// Search indexing off the commit path: the index in its own file, kept by a background indexer
+// from the queue of text changes, rebuilt when missing or foreign, and search() never matching a
+// message by a text it no longer has.
+namespace salon::store {
+namespace {
+
+using namespace test_support;
+namespace fs = std::filesystem;
+using Ids = std::vector<core::MessageId>;
+
+Ids search(Store& store, std::string text) {
+    const SearchQuery query{
+        .text = std::move(text),
+        .conversations = {"home"},
+        .from_folded = {},
+        .before = {},
+        .limit = 20,
+    };
+    return ids_of(store.search(query));
+}
+
+void commit(Store& store, std::vector<Write> batch) {
+    for (const WriteOutcome& outcome : store.commit(batch)) {
+        EXPECT_EQ(outcome.status, ChangeStatus::applied);
+    }
+}
+
+/// The single integer `sql` returns, read with a connection of its own (the store closed).
+std::int64_t integer_of(const fs::path& file, const char* sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    std::int64_t value = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+        value = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return value;
+}
+
+using SearchIndexTest = StoreTest;
+
+TEST_F(SearchIndexTest, ANewMessageMatchesOnceIndexed) {
+    auto store = open();
+    commit_messages(*store, {channel_write(1, "home", "indexed in the background")});
+    wait_for_search_index(*store);
+    EXPECT_EQ(search(*store, "BACKGROUND"), Ids{1});
+}
+
+TEST_F(SearchIndexTest, AnEditNeverMatchesItsFormerTextEvenBeforeItIsIndexed) {
+    auto store = open();
+    commit_messages(*store, {channel_write(1, "home", "former words")});
+    wait_for_search_index(*store);
+    ASSERT_EQ(search(*store, "former"), Ids{1});
+
+    commit(*store, {edit_of(1, 2, "alice", "current words")});
+    // Whether or not the indexer has run yet.
+    EXPECT_TRUE(search(*store, "former").empty());
+    wait_for_search_index(*store);
+    EXPECT_TRUE(search(*store, "former").empty());
+    EXPECT_EQ(search(*store, "current"), Ids{1});
+    EXPECT_EQ(search(*store, "words"), Ids{1});
+}
+
+TEST_F(SearchIndexTest, ADeletedMessageNeverMatches) {
+    auto store = open();
+    commit_messages(
+        *store, {channel_write(1, "home", "gone soon"), channel_write(2, "tmp", "gone with tmp")}
+    );
+    wait_for_search_index(*store);
+    ASSERT_EQ(search(*store, "gone"), Ids{1});
+
+    commit(*store, {remove_of(1, 3, "alice")});
+    EXPECT_TRUE(search(*store, "gone").empty());
+    store->forget_channel(channel_name("tmp"), 2);
+    wait_for_search_index(*store);
+    EXPECT_TRUE(search(*store, "gone").empty());
+    const SearchQuery in_tmp{
+        .text = "gone", .conversations = {"tmp"}, .from_folded = {}, .before = {}, .limit = 20};
+    EXPECT_TRUE(store->search(in_tmp).empty());
+}
+
+TEST_F(SearchIndexTest, TheIndexIsAPrivateFileBesideTheDatabase) {
+    auto store = open();
+    ASSERT_TRUE(fs::exists(search_file()));
+
+    struct stat info {};
+
+    ASSERT_EQ(::stat(search_file().c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777U, 0600U);
+}
+
+TEST_F(SearchIndexTest, AMissingIndexIsRebuiltFromTheMessages) {
+    {
+        auto store = open();
+        commit_messages(
+            *store, {channel_write(1, "home", "kept text"), channel_write(2, "home", "edited")}
+        );
+        commit(*store, {edit_of(2, 3, "alice", "kept after an edit")});
+        wait_for_search_index(*store);
+    }
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(search_file().string() + suffix);
+
+    auto store = open();
+    wait_for_search_index(*store);
+    EXPECT_EQ(search(*store, "kept"), (Ids{2, 1}));
+    EXPECT_TRUE(search(*store, "edited").empty());
+    // And it goes on indexing from there.
+    commit_messages(*store, {channel_write(4, "home", "kept later")});
+    wait_for_search_index(*store);
+    EXPECT_EQ(search(*store, "kept"), (Ids{4, 2, 1}));
+}
+
+TEST_F(SearchIndexTest, AnIndexOfAnotherSchemaIsRebuilt) {
+    {
+        auto store = open();
+        commit_messages(*store, {channel_write(1, "home", "still found")});
+        wait_for_search_index(*store);
+    }
+    run_sql_behind_the_stores_back(
+        search_file(), "DROP TABLE messages_text; PRAGMA user_version = 7"
+    );
+    auto store = open();
+    wait_for_search_index(*store);
+    EXPECT_EQ(search(*store, "found"), Ids{1});
+}
+
+TEST_F(SearchIndexTest, AGarbageIndexFileIsRebuilt) {
+    {
+        auto store = open();
+        commit_messages(*store, {channel_write(1, "home", "still found")});
+    }
+    for (const char* suffix : {"-wal", "-shm"}) fs::remove(search_file().string() + suffix);
+    {
+        std::ofstream garbage(search_file(), std::ios::trunc);
+        garbage << std::string(8192, 'x');
+    }
+    auto store = open();
+    wait_for_search_index(*store);
+    EXPECT_EQ(search(*store, "found"), Ids{1});
+}
+
+TEST_F(SearchIndexTest, AnIndexBehindItsPrunedQueueIsRebuilt) {
+    // As a power cut could leave it: the database kept its commits, the index lost its last
+    // ones, and the queue rows after the index's watermark were pruned.
+    {
+        auto store = open();
+        commit_messages(*store, {channel_write(1, "home", "early text")});
+        wait_for_search_index(*store);
+    }
+    run_sql_behind_the_stores_back(
+        db_file(),
+        "INSERT INTO messages (id, channel, from_name, text, ts_ms, rev, conversation, from_key) "
+        "VALUES (2, 'home', 'alice', 'late text', 0, 2, 'home', 'alice'), "
+        "(3, 'home', 'alice', 'later text', 0, 3, 'home', 'alice');"
+        "DELETE FROM search_queue WHERE seq < (SELECT MAX(seq) FROM search_queue)"
+    );
+    auto store = open();
+    wait_for_search_index(*store);
+    EXPECT_EQ(search(*store, "text"), (Ids{3, 2, 1}));
+}
+
+TEST_F(SearchIndexTest, TheWriterPrunesTheQueueBehindTheIndexer) {
+    {
+        auto store = open();
+        for (core::MessageId id = 1; id <= 100; ++id) {
+            commit_messages(*store, {channel_write(id, "home", "line")});
+        }
+        wait_for_search_index(*store);
+        for (core::MessageId id = 101; id <= 164; ++id) {
+            commit_messages(*store, {channel_write(id, "home", "line")});
+        }
+    }
+    EXPECT_LE(integer_of(db_file(), "SELECT count(*) FROM search_queue"), 65);
+}
+
+/// A database as version 2 left it: the index inside it, kept by triggers (migration 2's text).
+void make_version_2(const fs::path& file) {
+    run_sql_behind_the_stores_back(file, R"sql(
+DROP TRIGGER search_queue_insert;
+DROP TRIGGER search_queue_update;
+DROP TRIGGER search_queue_delete;
+DROP TABLE search_queue;
+CREATE VIRTUAL TABLE messages_text USING fts5 (text, content = '', tokenize = 'trigram');
+INSERT INTO messages_text (rowid, text) SELECT id, text FROM messages WHERE NOT deleted;
+CREATE TRIGGER messages_text_insert AFTER INSERT ON messages WHEN NOT new.deleted BEGIN
+    INSERT INTO messages_text (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER messages_text_update AFTER UPDATE OF text, deleted ON messages BEGIN
+    INSERT INTO messages_text (messages_text, rowid, text)
+        SELECT 'delete', old.id, old.text WHERE NOT old.deleted;
+    INSERT INTO messages_text (rowid, text) SELECT new.id, new.text WHERE NOT new.deleted;
+END;
+CREATE TRIGGER messages_text_delete AFTER DELETE ON messages WHEN NOT old.deleted BEGIN
+    INSERT INTO messages_text (messages_text, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+PRAGMA user_version = 2;
+)sql");
+}
+
+TEST_F(SearchIndexTest, MigratingFromVersion2KeepsEveryMessageSearchable) {
+    {
+        auto store = open();
+        commit_messages(
+            *store,
+            {channel_write(1, "home", "alpha one"),
+             channel_write(2, "home", "alpha two"),
+             channel_write(3, "home", "alpha three")}
+        );
+    }
+    make_version_2(db_file());
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(search_file().string() + suffix);
+    // Changes made by version 2, through its triggers.
+    run_sql_behind_the_stores_back(
+        db_file(),
+        "UPDATE messages SET text = 'beta two', rev = 4 WHERE id = 2;"
+        "UPDATE messages SET text = '', deleted = 1, rev = 5 WHERE id = 3;"
+    );
+
+    auto store = std::make_unique<SqliteStore>(db_file(), SqliteOptions{});
+    EXPECT_EQ(store->schema_version(), 3);
+    EXPECT_EQ(
+        integer_of(
+            db_file(),
+            "SELECT count(*) FROM sqlite_schema WHERE name LIKE "
+            "'messages_text%'"
+        ),
+        0
+    );
+    wait_for_search_index(*store);
+    EXPECT_EQ(search(*store, "alpha"), Ids{1});
+    EXPECT_EQ(search(*store, "beta"), Ids{2});
+    commit_messages(*store, {channel_write(6, "home", "alpha six")});
+    wait_for_search_index(*store);
+    EXPECT_EQ(search(*store, "alpha"), (Ids{6, 1}));
+}
+
+}  // namespace
+}  // namespace salon::store
