@@ -109,6 +109,12 @@ public:
     /// The newest message remembered, 0 when none.
     MessageId last_message_id() const noexcept { return last_message_id_; }
 
+    /// Stored messages up to `id` belong to an earlier channel of this name, whose removal from
+    /// storage may still be on its way (or was cut short by a crash): reads skip them.
+    void start_after(MessageId id) noexcept { history_floor_ = id; }
+
+    MessageId history_floor() const noexcept { return history_floor_; }
+
 private:
     ChannelName name_;
     std::string topic_;
@@ -119,6 +125,7 @@ private:
     std::set<std::string, std::less<>> bans_;             // folded names
     std::deque<Message> recent_;
     MessageId last_message_id_ = 0;
+    MessageId history_floor_ = 0;
     std::uint64_t membership_version_ = 0;
 };
 

@@ -424,7 +424,7 @@ core::Channel& Hub::create_channel(const core::Actor& actor, const core::Channel
     core::Channel& channel =
         channels_.try_emplace(name.str(), name, "", "", limits_.history_on_join, lifetime)
             .first->second;
-    forget_stored(name);
+    channel.start_after(forget_stored(name));
     persist_kept(channel, [record = record_of(channel)](store::Store& s) {
         s.save_channel(record);
     });
@@ -438,19 +438,20 @@ void Hub::vanish_if_empty(core::Channel& channel) {
     channels_.erase(channel.name().str());
 }
 
-void Hub::forget_stored(const core::ChannelName& name) {
-    persist([name, up_to = newest_message_id_()](store::Store& s) { s.forget_channel(name, up_to); }
-    );
+core::MessageId Hub::forget_stored(const core::ChannelName& name) {
+    const core::MessageId up_to = newest_message_id_();
+    persist([name, up_to](store::Store& s) { s.forget_channel(name, up_to); });
+    return up_to;
 }
 
-std::variant<core::Failure, core::MessageId> Hub::check_member(
+std::variant<core::Failure, Hub::ReadBounds> Hub::check_member(
     const core::Actor& actor, const core::ChannelName& name
 ) const {
     std::shared_lock lock(mutex_);
     const core::Channel* channel = find_channel(name);
     if (channel == nullptr) return core::Failure(core::Errc::no_such_channel);
     if (!channel->is_member(actor.name.folded())) return core::Failure(core::Errc::not_in_channel);
-    return channel->last_message_id();
+    return ReadBounds{channel->history_floor(), channel->last_message_id()};
 }
 
 void Hub::deliver_channel_message(const core::Message& message, const Acknowledgement& ack) {

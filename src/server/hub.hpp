@@ -121,9 +121,16 @@ public:
         const core::Actor& actor, const core::ChannelName& channel, const Acknowledgement& ack
     );
 
-    /// `no_such_channel` / `not_in_channel` for a post or a history read, else the id of the
-    /// newest message delivered in the channel (history reads stop there).
-    std::variant<core::Failure, core::MessageId> check_member(
+    /// What a member may read of a channel's stored messages: ids above `floor` (below it
+    /// lie an earlier channel's of the same name) and up to `up_to`, the newest delivered.
+    struct ReadBounds {
+        core::MessageId floor = 0;
+        core::MessageId up_to = 0;
+    };
+
+    /// `no_such_channel` / `not_in_channel` for a post or a history read, else what the member
+    /// may read.
+    std::variant<core::Failure, ReadBounds> check_member(
         const core::Actor& actor, const core::ChannelName& channel
     ) const;
 
@@ -261,7 +268,8 @@ private:
     void vanish_if_empty(core::Channel& channel);
     /// Stored messages of `name` up to the newest accepted id are forgotten: a channel that
     /// vanished, or that a crash kept from being forgotten, leaves nothing to a later one.
-    void forget_stored(const core::ChannelName& name);
+    /// Returns the newest id it covers.
+    core::MessageId forget_stored(const core::ChannelName& name);
     /// Runs `change` on the channel under the exclusive lock if the actor may moderate it.
     template <typename Change>
     std::optional<core::Failure> moderate(

@@ -42,7 +42,9 @@ Waits<std::variant<Failure, ConversationRef>> conversation_named(
         if (auto* failure = std::get_if<Failure>(&member)) co_return *failure;
         ref.channel = name.str();
         ref.conversation = core::channel_conversation(name);
-        ref.up_to = std::get<core::MessageId>(member);
+        const auto& bounds = std::get<Hub::ReadBounds>(member);
+        ref.floor = bounds.floor;
+        ref.up_to = bounds.up_to;
         co_return ref;
     }
     auto partner = core::UserName::parse(with);

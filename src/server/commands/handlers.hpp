@@ -61,6 +61,7 @@ struct ConversationRef {
     std::string channel;       ///< canonical; empty for DMs
     std::string with;          ///< the DM partner's display name; empty for a channel
     core::UserKey partner_key;
+    core::MessageId floor = 0;  ///< a channel's stored messages up to it are an earlier one's
     core::MessageId up_to = 0;  ///< a channel's newest delivered message
 };
 

@@ -49,6 +49,7 @@ Waits<Outcome> history(Context& ctx, const proto::History& h) {
         result.messages = co_await ctx.services.work.blocking(page);
         result.more = core::keep_newest_within(result.messages, limits.bulk_reply_bytes());
     }
+    std::erase_if(result.messages, [&ref](const auto& m) { return m.id <= ref.floor; });
     co_return core::Result{std::move(result)};
 }
 
@@ -84,8 +85,7 @@ Waits<Outcome> search(Context& ctx, const proto::Search& s) {
     auto find = [&store, &me, &query, own_dms] {
         if (own_dms) {
             auto partners = store.direct_partners(me.key);
-            if (partners.size() > kMaxDirectConversations)
-                partners.resize(kMaxDirectConversations);
+            if (partners.size() > kMaxDirectConversations) partners.resize(kMaxDirectConversations);
             for (auto& partner : partners)
                 query.conversations.push_back(std::move(partner.conversation));
         }
