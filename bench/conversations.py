@@ -6,7 +6,8 @@
 Starts its own salond (loopback, ephemeral ports, a temporary data dir), fills it through the
 protocol: four writers post `--messages` messages of eight words each (from a vocabulary of
 5,000 made-up words) across `--channels` channels. A registered reader is in every one of
-them and has a read marker in each. Then, one request at a time from the reader:
+them and has a read marker in each. Once the background search index has caught up (how long
+after the fill is printed), one request at a time from the reader:
   search         SEARCH for a 3-8 character piece of a vocabulary word, over all its channels
   history_after  HISTORY {channel, after} for the last ~50 changes of one channel (the resume)
   conversations  CONVERSATIONS (the sidebar: 100 channels, each with its unread count)
@@ -158,6 +159,15 @@ def main():
 
         reader = Client(port)
         reader.call("CONN", {"us": "reader", "pwd": PASSWORD, "v": 2})
+        # Search is indexed in the background: measure it once the index has caught up, which a
+        # last message of its own shows.
+        reader.call("SEND", {"channel": "home", "text": "zzqqxx index caught up"})
+        t_index = time.monotonic()
+        while not reader.call("SEARCH", {"query": "zzqqxx"})["messages"]:
+            if time.monotonic() - t_index > 600:
+                raise RuntimeError("the search index did not catch up in 10 minutes")
+            time.sleep(0.5)
+        index_lag_s = time.monotonic() - t_index
         # A read marker halfway through each channel's newest page, so that every channel has
         # unread messages to count.
         newest = {}
@@ -167,7 +177,8 @@ def main():
             reader.call("READ", {"channel": c, "id": page[len(page) // 2]["id"]})
         db_mib = sum(os.path.getsize(os.path.join(data_dir, f)) for f in os.listdir(data_dir)) / 2**20
         print(json.dumps({"case": "fill", "messages": per_writer * WRITERS, "channels": len(channels),
-                          "seconds": round(fill_s, 1), "db_mib": round(db_mib, 1)}), flush=True)
+                          "seconds": round(fill_s, 1), "index_caught_up_after_s": round(index_lag_s, 1),
+                          "db_mib": round(db_mib, 1)}), flush=True)
 
         queries = []
         while len(queries) < args.samples:

@@ -175,7 +175,7 @@ int main(int argc, char** argv) {
             const auto t0 = Clock::now();
             const auto found = store.search(query);
             const double micros = seconds_since(t0) * 1e6;
-            hits += found.size();
+            hits += found.messages.size();
             by_length[length].push_back(micros);
             all.push_back(micros);
         }

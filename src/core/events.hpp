@@ -104,10 +104,13 @@ struct ConversationsResult {
     std::vector<ConversationSummary> conversations;
 };
 
-/// Newest first; `more` when older matches exist.
+/// Newest first; `more` when older matches may exist, and then the next page is the one
+/// `before` `next_before` (the oldest message here, or where a search that looked at its most
+/// matches stopped without filling the page).
 struct SearchResult {
     std::vector<Message> messages;
     bool more = false;
+    MessageId next_before = 0;
 };
 
 struct TopicResult {

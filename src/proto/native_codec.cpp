@@ -562,6 +562,7 @@ struct ResultWriter {
     void operator()(const core::SearchResult& r) const {
         body["messages"] = messages_array(r.messages);
         body["more"] = r.more;
+        if (r.more) body["next_before"] = r.next_before;
     }
 
     void operator()(const core::TopicResult& r) const {

@@ -120,6 +120,17 @@ struct SearchQuery {
     std::optional<std::string> from_folded;  ///< only by this user name
     std::optional<core::MessageId> before;   ///< only ids below it
     std::size_t limit = 20;
+    /// Index matches looked at, at most, whatever the scope: a query common across the server
+    /// but rare where the caller may read must not cost a scan of every match.
+    std::size_t max_scanned = 20'000;
+};
+
+/// Newest first, at most `limit` + 1 messages (one more says an older page exists).
+struct SearchPage {
+    std::vector<core::Message> messages;
+    /// Set when the scan stopped at `max_scanned` before the oldest match: matches below this
+    /// id were not looked at, and the search goes on with `before` set to it.
+    std::optional<core::MessageId> stopped_at;
 };
 
 /// Persistent storage.
@@ -186,9 +197,8 @@ public:
     virtual std::vector<core::Message> changed_after(
         std::string_view conversation, core::MessageId after_rev, std::size_t limit
     ) = 0;
-    /// Newest first, at most `limit` + 1 (one more says an older page exists); never deleted
-    /// messages.
-    virtual std::vector<core::Message> search(const SearchQuery& query) = 0;
+    /// Never deleted messages.
+    virtual SearchPage search(const SearchQuery& query) = 0;
     /// The largest id or rev ever stored, 0 when none: the sequence continues from it.
     virtual core::MessageId max_message_id() = 0;
 

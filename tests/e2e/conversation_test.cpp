@@ -438,6 +438,7 @@ TEST_P(Conversation, SearchFindsSubstringsCaseInsensitivelyWhereTheCallerMayRead
     const auto paged = call_ok(*ann, "SEARCH", {{"query", "grünewald"}, {"limit", 1}});
     ASSERT_EQ(paged.at("messages").as_array().size(), 1U);
     EXPECT_TRUE(paged.at("more").as_bool());
+    EXPECT_EQ(id_of(paged, "next_before"), edited);
     const auto older = call_ok(*ann, "SEARCH", {{"query", "grünewald"}, {"before", edited}});
     EXPECT_EQ(older.at("messages").as_array().size(), 2U);
     EXPECT_EQ(

@@ -93,11 +93,17 @@ Waits<Outcome> search(Context& ctx, const proto::Search& s) {
     };
     auto found = co_await ctx.services.work.blocking(find);
     core::SearchResult result;
-    result.messages = std::move(found);
+    result.messages = std::move(found.messages);
     result.more = result.messages.size() > limit;
     if (result.more) result.messages.resize(limit);
     // Newest first: what does not fit the reply is the older end, which `before` reaches.
     result.more |= core::keep_front_within(result.messages, ctx.limits().bulk_reply_bytes());
+    if (result.more) {
+        result.next_before = result.messages.back().id;
+    } else if (found.stopped_at) {
+        result.more = true;
+        result.next_before = *found.stopped_at;
+    }
     co_return core::Result{std::move(result)};
 }
 

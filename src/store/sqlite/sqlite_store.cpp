@@ -359,20 +359,25 @@ constexpr const char* kAttachSearch = "ATTACH DATABASE ?1 AS search";
 // every queue row the index has applied.
 constexpr const char* kSearchWatermark = "SELECT watermark FROM search.search_state";
 // CROSS JOIN keeps the index as the outer loop, read newest first, so that the LIMIT stops it
-// early. The conversations come as one JSON array: one cached statement for any number of them.
-// A guest's key is its folded name, '#' and a serial: `from` matches every login of the name.
-// A message matches only when its current text is what the index holds (?6 the watermark): an
-// edit or removal not yet indexed hides it, so that it never matches its former text.
+// early; the inner LIMIT (?7) bounds how many index matches one search looks at. The conversations
+// come as one JSON array: one cached statement for any number of them. A guest's key is its folded
+// name, '#' and a serial: `from` matches every login of the name. A message matches only when its
+// current text is what the index holds (?6 the watermark): an edit or removal not yet indexed hides
+// it, so that it never matches its former text.
 constexpr const char* kSearch =
     "SELECT m.id, m.channel, m.from_name, m.to_name, m.text, m.ts_ms, m.rev, m.reply_to, "
     "m.edited_ms, m.deleted, m.mention_names "
-    "FROM search.messages_text CROSS JOIN messages m ON m.id = messages_text.rowid "
-    "WHERE messages_text MATCH ?1 AND messages_text.rowid < ?2 "
-    "AND m.conversation IN (SELECT value FROM json_each(?3)) "
+    "FROM (SELECT rowid AS id FROM search.messages_text WHERE messages_text MATCH ?1 "
+    "AND rowid < ?2 ORDER BY rowid DESC LIMIT ?7) c CROSS JOIN messages m ON m.id = c.id "
+    "WHERE m.conversation IN (SELECT value FROM json_each(?3)) "
     "AND (?4 IS NULL OR m.from_key = ?4 OR (m.from_key > ?4 || '#' AND m.from_key < ?4 || '$')) "
     "AND NOT m.deleted "
     "AND NOT EXISTS (SELECT 1 FROM search_queue q WHERE q.message_id = m.id AND q.seq > ?6) "
-    "ORDER BY messages_text.rowid DESC LIMIT ?5";
+    "ORDER BY c.id DESC LIMIT ?5";
+// A page that came out short may have stopped at the scan bound: how far that scan went.
+constexpr const char* kSearchScanned =
+    "SELECT count(*), min(rowid) FROM (SELECT rowid FROM search.messages_text "
+    "WHERE messages_text MATCH ?1 AND rowid < ?2 ORDER BY rowid DESC LIMIT ?3)";
 
 // The search indexer's statements: on its reader of the main file...
 constexpr const char* kQueueBounds =
@@ -1635,7 +1640,7 @@ std::vector<core::Message> SqliteStore::changed_after(
     return messages;
 }
 
-std::vector<core::Message> SqliteStore::search(const SearchQuery& query) {
+SearchPage SqliteStore::search(const SearchQuery& query) {
     if (query.conversations.empty()) return {};
     auto reader = lease_reader();
     Transaction snapshot(*reader, kBeginRead);
@@ -1644,16 +1649,29 @@ std::vector<core::Message> SqliteStore::search(const SearchQuery& query) {
         Query q(*reader, kSearchWatermark);
         if (q.step()) watermark = q.integer(0);
     }
-    Query q(*reader, kSearch);
-    q.bind(1, fts_phrase(query.text))
-        .bind(2, query.before.value_or(std::numeric_limits<core::MessageId>::max()))
-        .bind(3, json_array(query.conversations))
-        .bind_or_null(4, query.from_folded.value_or(""))
-        .bind(5, sql_limit(query.limit) + 1)
-        .bind(6, watermark);
-    auto messages = read_messages(*reader, q);
+    const std::string phrase = fts_phrase(query.text);
+    const core::MessageId before =
+        query.before.value_or(std::numeric_limits<core::MessageId>::max());
+    SearchPage page;
+    {
+        Query q(*reader, kSearch);
+        q.bind(1, phrase)
+            .bind(2, before)
+            .bind(3, json_array(query.conversations))
+            .bind_or_null(4, query.from_folded.value_or(""))
+            .bind(5, sql_limit(query.limit) + 1)
+            .bind(6, watermark)
+            .bind(7, sql_limit(query.max_scanned));
+        page.messages = read_messages(*reader, q);
+    }
+    if (page.messages.size() <= query.limit) {
+        Query q(*reader, kSearchScanned);
+        q.bind(1, phrase).bind(2, before).bind(3, sql_limit(query.max_scanned));
+        if (q.step() && static_cast<std::size_t>(q.integer(0)) >= query.max_scanned)
+            page.stopped_at = q.integer(1);
+    }
     snapshot.commit();
-    return messages;
+    return page;
 }
 
 core::MessageId SqliteStore::max_message_id() {

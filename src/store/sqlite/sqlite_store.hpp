@@ -108,7 +108,7 @@ public:
     std::vector<core::Message> changed_after(
         std::string_view conversation, core::MessageId after_rev, std::size_t limit
     ) override;
-    std::vector<core::Message> search(const SearchQuery& query) override;
+    SearchPage search(const SearchQuery& query) override;
     core::MessageId max_message_id() override;
     std::vector<core::Message> pending_dms(
         const core::UserName& user, core::MessageId after, std::size_t limit

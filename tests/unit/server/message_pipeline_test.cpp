@@ -155,7 +155,7 @@ public:
         return inner_->changed_after(conversation, after_rev, limit);
     }
 
-    std::vector<core::Message> search(const store::SearchQuery& query) override {
+    store::SearchPage search(const store::SearchQuery& query) override {
         return inner_->search(query);
     }
 

@@ -333,7 +333,7 @@ TEST_F(MessageStoreTest, AStorageErrorUndoesTheChangesOfTheBatchToo) {
     wait_for_search_index(*store);
     const SearchQuery query{
         .text = "changed", .conversations = {"home"}, .from_folded = {}, .before = {}, .limit = 10};
-    EXPECT_TRUE(store->search(query).empty());
+    EXPECT_TRUE(store->search(query).messages.empty());
 }
 
 TEST_F(MessageStoreTest, ChangedAfterListsEveryMessageChangedPastARevInRevOrder) {
@@ -426,7 +426,7 @@ protected:
             .before = before,
             .limit = limit,
         };
-        return ids_of(store_->search(query));
+        return ids_of(store_->search(query).messages);
     }
 
     std::unique_ptr<Store> store_;
@@ -628,7 +628,7 @@ TEST_F(MessageStoreTest, DeleteAccountTakesItsDirectMessagesMarkersReactionsAndM
         .from_folded = {},
         .before = {},
         .limit = 10};
-    EXPECT_EQ(ids_of(store->search(query)), Ids{3});
+    EXPECT_EQ(ids_of(store->search(query).messages), Ids{3});
 
     // A new account of the same name starts without any of it.
     ASSERT_TRUE(store->create_account({.name = "bob", .password_hash = "h"}));
@@ -706,14 +706,14 @@ TEST_F(MigrationTest, AVersion1DatabaseIsMigratedInPlace) {
         .from_folded = "alice",
         .before = {},
         .limit = 10};
-    EXPECT_EQ(ids_of(store->search(query)), Ids{1});
+    EXPECT_EQ(ids_of(store->search(query).messages), Ids{1});
     const SearchQuery in_dms{
         .text = "PLAN",
         .conversations = {"alice bob"},
         .from_folded = {},
         .before = {},
         .limit = 10};
-    EXPECT_EQ(ids_of(store->search(in_dms)), Ids{4});
+    EXPECT_EQ(ids_of(store->search(in_dms).messages), Ids{4});
 
     // Old messages take version-2 changes, and new ones continue the sequence.
     EXPECT_EQ(commit_one(*store, edit_of(1, 9, "alice", "edited")).status, ChangeStatus::applied);

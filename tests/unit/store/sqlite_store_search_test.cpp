@@ -29,7 +29,7 @@ Ids search(Store& store, std::string text) {
         .before = {},
         .limit = 20,
     };
-    return ids_of(store.search(query));
+    return ids_of(store.search(query).messages);
 }
 
 void commit(Store& store, std::vector<Write> batch) {
@@ -92,7 +92,7 @@ TEST_F(SearchIndexTest, ADeletedMessageNeverMatches) {
     EXPECT_TRUE(search(*store, "gone").empty());
     const SearchQuery in_tmp{
         .text = "gone", .conversations = {"tmp"}, .from_folded = {}, .before = {}, .limit = 20};
-    EXPECT_TRUE(store->search(in_tmp).empty());
+    EXPECT_TRUE(store->search(in_tmp).messages.empty());
 }
 
 TEST_F(SearchIndexTest, TheIndexIsAPrivateFileBesideTheDatabase) {
@@ -248,6 +248,32 @@ TEST_F(SearchIndexTest, MigratingFromVersion2KeepsEveryMessageSearchable) {
     commit_messages(*store, {channel_write(6, "home", "alpha six")});
     wait_for_search_index(*store);
     EXPECT_EQ(search(*store, "alpha"), (Ids{6, 1}));
+}
+
+TEST_F(SearchIndexTest, AScanStopsAtItsBoundAndSaysWhereToGoOn) {
+    // The one match in "quiet" is the oldest; six newer ones are in "crowd", out of scope.
+    auto store = open();
+    std::vector<Write> writes{channel_write(1, "quiet", "needle in quiet")};
+    for (core::MessageId id = 2; id <= 7; ++id)
+        writes.push_back(channel_write(id, "crowd", "needle"));
+    commit(*store, writes);
+    wait_for_search_index(*store);
+
+    SearchQuery query{
+        .text = "needle",
+        .conversations = {"quiet"},
+        .from_folded = {},
+        .before = {},
+        .limit = 20,
+        .max_scanned = 4,
+    };
+    const SearchPage first = store->search(query);
+    EXPECT_TRUE(first.messages.empty());
+    ASSERT_EQ(first.stopped_at, 4);  // looked at 7, 6, 5 and 4
+    query.before = first.stopped_at;
+    const SearchPage second = store->search(query);
+    EXPECT_EQ(ids_of(second.messages), Ids{1});
+    EXPECT_FALSE(second.stopped_at);  // fewer matches than the bound: the scan reached the end
 }
 
 }  // namespace
