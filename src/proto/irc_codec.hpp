@@ -53,9 +53,11 @@ enum IrcCap : std::uint32_t {
 class IrcCodec final : public Codec {
 public:
     /// Event formats: 1 + 2 × tag level + batch, tag level 0 (no tags), 1 (time and account),
-    /// 2 (message-tags: also msgid). Native is 0; six IRC formats fit kMaxEventFormats.
+    /// 2 (message-tags: also msgid). Native version 1 is 0 and native version 2 the last of
+    /// kMaxEventFormats; the six IRC formats fit between.
     static constexpr std::size_t kFirstEventFormat = 1;
     static constexpr std::size_t kEventFormats = 6;
+    static_assert(kFirstEventFormat + kEventFormats < kMaxEventFormats);
 
     explicit IrcCodec(const IrcSettings& settings);
 

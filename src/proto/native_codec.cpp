@@ -417,11 +417,11 @@ json::array strings_array(const std::vector<std::string>& strings) {
 
 /// The message body of MSG, DM, UPDATE, HISTORY and SEARCH (PROTOCOL.md version 2). MSG is the
 /// fan-out hot path: an optional member that is absent costs one branch.
-json::object message_body(const core::Message& m) {
+json::object message_body(const core::Message& m, BodyVersion version) {
     constexpr std::size_t kAlwaysThere = 6;  // id, rev, channel or to, from, text, ts
     json::object body(kAlwaysThere);
     body["id"] = m.id;
-    body["rev"] = m.rev;
+    if (version == BodyVersion::v2) body["rev"] = m.rev;
     if (m.is_direct()) {
         body["from"] = m.from;
         body["to"] = m.to;
@@ -431,6 +431,7 @@ json::object message_body(const core::Message& m) {
     }
     body["text"] = m.text;
     body["ts"] = core::format_timestamp(m.ts_ms);
+    if (version == BodyVersion::v1) return body;
     if (m.reply_to != 0) body["reply_to"] = m.reply_to;
     if (m.edited_ms != 0) body["edited"] = core::format_timestamp(m.edited_ms);
     if (m.deleted) body["deleted"] = true;
@@ -449,10 +450,10 @@ void put_conversation(json::object& body, const std::string& channel, const std:
     }
 }
 
-json::array messages_array(const std::vector<core::Message>& messages) {
+json::array messages_array(const std::vector<core::Message>& messages, BodyVersion version) {
     json::array out;
     out.reserve(messages.size());
-    for (const auto& m : messages) out.emplace_back(message_body(m));
+    for (const auto& m : messages) out.emplace_back(message_body(m, version));
     return out;
 }
 
@@ -483,6 +484,7 @@ std::string frame(std::string_view verb, json::object body) {
 /// Adds a result's fields to the OK body.
 struct ResultWriter {
     json::object& body;
+    BodyVersion version;
 
     void operator()(const core::EmptyResult&) const {}
 
@@ -529,7 +531,7 @@ struct ResultWriter {
 
     void operator()(const core::HistoryResult& r) const {
         put_conversation(body, r.channel, r.with);
-        body["messages"] = messages_array(r.messages);
+        body["messages"] = messages_array(r.messages, version);
         if (r.more) body["more"] = true;
     }
 
@@ -560,7 +562,7 @@ struct ResultWriter {
     }
 
     void operator()(const core::SearchResult& r) const {
-        body["messages"] = messages_array(r.messages);
+        body["messages"] = messages_array(r.messages, version);
         body["more"] = r.more;
         if (r.more) body["next_before"] = r.next_before;
     }
@@ -581,8 +583,10 @@ struct ResultWriter {
 
 /// Encodes one event as its frame.
 struct EventWriter {
+    BodyVersion version;
+
     std::string operator()(const core::MessageEvent& e) const {
-        return frame(e.message.is_direct() ? "DM" : "MSG", message_body(e.message));
+        return frame(e.message.is_direct() ? "DM" : "MSG", message_body(e.message, version));
     }
 
     std::string operator()(const core::JoinEvent& e) const {
@@ -603,7 +607,8 @@ struct EventWriter {
     }
 
     std::string operator()(const core::HistoryEvent& e) const {
-        json::object body{{"channel", e.channel}, {"messages", messages_array(e.messages)}};
+        json::object body{
+            {"channel", e.channel}, {"messages", messages_array(e.messages, version)}};
         if (e.more) body["more"] = true;
         return frame("HISTORY", std::move(body));
     }
@@ -613,7 +618,7 @@ struct EventWriter {
     }
 
     std::string operator()(const core::UpdateEvent& e) const {
-        return frame("UPDATE", message_body(e.message));
+        return frame("UPDATE", message_body(e.message, version));
     }
 
     std::string operator()(const core::ReadEvent& e) const {
@@ -685,10 +690,10 @@ Decoded decode_request(std::string_view frame_text, bool logged_in) {
     return Request{std::move(ref), std::move(command)};
 }
 
-std::string encode_ok(const Ref& ref, const core::Result& result) {
+std::string encode_ok(const Ref& ref, const core::Result& result, BodyVersion version) {
     json::object body;
     put_ref(body, ref);
-    std::visit(ResultWriter{body}, result);
+    std::visit(ResultWriter{body, version}, result);
     return frame("OK", std::move(body));
 }
 
@@ -700,8 +705,8 @@ std::string encode_no(const Ref& ref, core::Errc code, std::string_view message)
     return frame("NO", std::move(body));
 }
 
-std::string encode_event(const core::Event& event) {
-    return std::visit(EventWriter{}, event);
+std::string encode_event(const core::Event& event, BodyVersion version) {
+    return std::visit(EventWriter{version}, event);
 }
 
 Codec::Input NativeCodec::decode(std::string_view frame_text, bool logged_in) {
@@ -724,18 +729,17 @@ std::optional<int> login_version(const Command& command) {
 std::string NativeCodec::ok(const Request& request, const core::Result& result) {
     if (std::holds_alternative<core::LoginResult>(result)) {
         if (const auto version = login_version(request.command); version && *version >= 2) {
-            // Release: a fan-out thread that sees the flag sees a logged-in connection.
-            v2_events_.store(true, std::memory_order_release);
+            version2_.store(true, std::memory_order_release);
         }
     }
-    return encode_ok(request.ref, result);
+    return encode_ok(request.ref, result, version2() ? BodyVersion::v2 : BodyVersion::v1);
 }
 
 bool NativeCodec::accepts(const core::Event& event) const noexcept {
     const bool v2_only = std::holds_alternative<core::UpdateEvent>(event) ||
                          std::holds_alternative<core::ReadEvent>(event) ||
                          std::holds_alternative<core::TypingEvent>(event);
-    return !v2_only || v2_events_.load(std::memory_order_acquire);
+    return !v2_only || version2();
 }
 
 std::string NativeCodec::no(const Request& request, core::Errc code, std::string_view message) {

@@ -1175,13 +1175,34 @@ TEST(NativeAcceptsTest, OnlyASuccessfulLoginTurnsTheNewEventsOn) {
     for (const auto& event : v2_events()) EXPECT_FALSE(codec.accepts(event)) << event.index();
 }
 
-TEST(NativeAcceptsTest, VersionOneAndTwoConnectionsShareTheEventFormatAndTheBytes) {
+TEST(NativeAcceptsTest, VersionOneConnectionsGetTheVersionOneBodyInAFormatOfTheirOwn) {
     NativeCodec v1;
     NativeCodec v2;
     v2.ok(login_request(R"({"CONN":{"v":2}})"), core::LoginResult{});
-    EXPECT_EQ(v1.event_format(), v2.event_format());
-    const core::Event msg = core::MessageEvent{channel_message(3, "same")};
-    EXPECT_EQ(v1.event(msg), v2.event(msg));
+    EXPECT_EQ(v1.event_format(), NativeCodec::kEventFormat);
+    EXPECT_EQ(v2.event_format(), NativeCodec::kVersion2EventFormat);
+
+    core::Message m = channel_message(3, "answer");
+    m.rev = 9;
+    m.reply_to = 2;
+    m.edited_ms = 1'700'000'000'000;
+    m.reactions = {{"👍", {"ann"}}};
+    m.mentions = {"ann"};
+    const core::Event msg = core::MessageEvent{m};
+    const auto old_body = body_of(v1.event(msg), "MSG");
+    for (const char* v2_only : {"rev", "reply_to", "edited", "reactions", "mentions"})
+        EXPECT_FALSE(old_body.contains(v2_only)) << v2_only;
+    EXPECT_EQ(str(old_body, "text"), "answer");
+    const auto new_body = body_of(v2.event(msg), "MSG");
+    for (const char* v2_only : {"rev", "reply_to", "edited", "reactions", "mentions"})
+        EXPECT_TRUE(new_body.contains(v2_only)) << v2_only;
+
+    // Replies follow the connection's version too.
+    const auto history =
+        std::get<Request>(decode_request(R"({"HISTORY":{"channel":"home"}})", true));
+    const core::Result page = core::HistoryResult{"home", {m}};
+    EXPECT_EQ(v1.ok(history, page).find(R"("rev")"), std::string::npos);
+    EXPECT_NE(v2.ok(history, page).find(R"("rev":9)"), std::string::npos);
 }
 
 // --- robustness ---
