@@ -951,6 +951,11 @@ void run_at_idle_priority(const char* thread) {
 constexpr std::int64_t kIndexBatch = 2000;
 // How often the indexer looks at the queue without being woken (another process's commits).
 constexpr auto kIndexPeriod = std::chrono::milliseconds(500);
+// The shortest time between two passes: a busy server's commits of that time then go into the
+// index as one FTS5 transaction, far cheaper per row than one small one per commit (measured in
+// docs/plans/issue-22.md), and the chat keeps the CPU. Search still finds a message well within
+// PROTOCOL.md's 5 s.
+constexpr auto kIndexGap = std::chrono::milliseconds(250);
 // How many commits the writer lets pass between two prunings of the queue.
 constexpr int kCommitsPerPrune = 64;
 
@@ -1042,6 +1047,7 @@ void SqliteStore::index_when_due(std::stop_token stop) {
     bool filled = false;
     bool failing = false;
     while (!stop.stop_requested()) {
+        const auto pass_started = std::chrono::steady_clock::now();
         try {
             if (!filled) filled = fill_search_index(stop);
             // Batch after batch while a full one comes back: the queue may be long.
@@ -1054,6 +1060,11 @@ void SqliteStore::index_when_due(std::stop_token stop) {
             failing = true;
         }
         (void)indexer_wake_.try_acquire_for(kIndexPeriod);
+        // Woken early by a commit: let the commits of the rest of the gap join this pass.
+        const auto next_pass = pass_started + kIndexGap;
+        while (!stop.stop_requested() && std::chrono::steady_clock::now() < next_pass) {
+            (void)indexer_wake_.try_acquire_until(next_pass);
+        }
         index_wanted_.store(false, std::memory_order_release);
     }
 }
