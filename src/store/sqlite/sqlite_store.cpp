@@ -122,8 +122,9 @@ UPDATE messages SET
 -- messages from this index alone, hence from_key and deleted in it.
 DROP INDEX messages_by_channel;
 CREATE INDEX messages_by_conversation ON messages (conversation, id, from_key, deleted);
--- changed_after(): one range of (conversation, rev).
-CREATE INDEX messages_by_conversation_rev ON messages (conversation, rev);
+-- changed_after(): messages never changed have rev = id and come from the index above; the
+-- changed ones from this partial index, which a new message's insert never touches.
+CREATE INDEX messages_changed ON messages (conversation, rev) WHERE rev != id;
 
 -- seq: the rev of the change that added the reaction; orders the users of an emoji, and the
 -- emoji by their first use.
@@ -175,34 +176,13 @@ SELECT user_key, partner_key, partner_name, conversation, MAX(id) FROM (
     SELECT to_key, from_key, from_name, conversation, id FROM messages WHERE channel IS NULL
 ) GROUP BY user_key, partner_key;
 
--- Substring search: trigrams, folded with Unicode's simple case folding. Contentless: the text
--- is in messages already. A contentless index deletes by the text it indexed, which the
--- triggers below pass as old.text; tombstones are not indexed.
-CREATE VIRTUAL TABLE messages_text USING fts5 (text, content = '', tokenize = 'trigram');
-INSERT INTO messages_text (rowid, text) SELECT id, text FROM messages WHERE NOT deleted;
-
-CREATE TRIGGER messages_text_insert AFTER INSERT ON messages WHEN NOT new.deleted BEGIN
-    INSERT INTO messages_text (rowid, text) VALUES (new.id, new.text);
-END;
-CREATE TRIGGER messages_text_update AFTER UPDATE OF text, deleted ON messages BEGIN
-    INSERT INTO messages_text (messages_text, rowid, text)
-        SELECT 'delete', old.id, old.text WHERE NOT old.deleted;
-    INSERT INTO messages_text (rowid, text) SELECT new.id, new.text WHERE NOT new.deleted;
-END;
-CREATE TRIGGER messages_text_delete AFTER DELETE ON messages WHEN NOT old.deleted BEGIN
-    INSERT INTO messages_text (messages_text, rowid, text) VALUES ('delete', old.id, old.text);
-END;
-)sql"},
-    {3, R"sql(
--- Version 3: search indexing leaves the commit. Trigram insertion costs tens of microseconds per
--- message, more than the rest of a commit; the index moves to the search file (see
--- SqliteStore), kept by a background indexer from this queue of text changes. A row says: for
--- message_id, remove old_text from the index and add new_text (either NULL for nothing).
-DROP TRIGGER messages_text_insert;
-DROP TRIGGER messages_text_update;
-DROP TRIGGER messages_text_delete;
-DROP TABLE messages_text;
-
+-- Search indexing stays off the commit: trigram insertion costs tens of microseconds per
+-- message, more than the rest of a commit. The index lives in the search file (see SqliteStore),
+-- kept by a background indexer that reads new messages by id; this queue holds the other text
+-- changes: edits, removals, deletions, and a message committed below an id already handed out
+-- (see SqliteStore::commit). A row says: for message_id, remove old_text from the index and add
+-- new_text (either NULL for nothing).
+--
 -- seq is the rowid without AUTOINCREMENT (which costs a write per insert): the queue's pruning
 -- always keeps its largest row, so that a seq is never handed out twice.
 CREATE TABLE search_queue (
@@ -214,9 +194,6 @@ CREATE TABLE search_queue (
 -- search() leaves out a message with a change not yet indexed.
 CREATE INDEX search_queue_by_message ON search_queue (message_id, seq);
 
-CREATE TRIGGER search_queue_insert AFTER INSERT ON messages WHEN NOT new.deleted BEGIN
-    INSERT INTO search_queue (message_id, old_text, new_text) VALUES (new.id, NULL, new.text);
-END;
 CREATE TRIGGER search_queue_update AFTER UPDATE OF text, deleted ON messages
 WHEN NOT old.deleted OR NOT new.deleted BEGIN
     INSERT INTO search_queue (message_id, old_text, new_text) VALUES (
@@ -237,17 +214,15 @@ constexpr int kSearchSchemaVersion = 1;
 
 // Substring search: trigrams, folded with Unicode's simple case folding. Contentless: the text
 // is in messages already; a contentless index deletes by the text it indexed, which the queue
-// carries as old_text. watermark: the last search_queue.seq applied; -1 while the index is being
-// filled from messages, which has reached fill_next_id (the ids below it are indexed as of queue
-// seq fill_seq); see SqliteStore::fill_search_index.
+// carries as old_text. The index holds every message with an id below next_id, as of queue
+// seq `seq` (see SqliteStore::index_step).
 constexpr const char* kSearchSchema = R"sql(
 CREATE VIRTUAL TABLE messages_text USING fts5 (text, content = '', tokenize = 'trigram');
 CREATE TABLE search_state (
-    watermark    INTEGER NOT NULL,
-    fill_next_id INTEGER NOT NULL,
-    fill_seq     INTEGER NOT NULL
+    next_id INTEGER NOT NULL,
+    seq     INTEGER NOT NULL
 );
-INSERT INTO search_state (watermark, fill_next_id, fill_seq) VALUES (-1, 0, 0);
+INSERT INTO search_state (next_id, seq) VALUES (0, 0);
 )sql";
 
 static_assert(std::size(kMigrations) > 0);
@@ -310,6 +285,8 @@ constexpr const char* kInsertMessage =
     "INSERT INTO messages (id, channel, from_name, to_name, text, ts_ms, rev, conversation, "
     "from_key, to_key, reply_to, edited_ms, deleted, mention_names) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?1, ?7, ?8, ?9, ?10, 0, 0, ?11)";
+constexpr const char* kQueueText =
+    "INSERT INTO search_queue (message_id, old_text, new_text) VALUES (?1, NULL, ?2)";
 constexpr const char* kInsertPending =
     "INSERT INTO pending_dms (user_folded, message_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
 constexpr const char* kInsertMention =
@@ -350,14 +327,22 @@ constexpr const char* kDeleteReaction =
 constexpr const char* kHistory =
     "SELECT id, channel, from_name, to_name, text, ts_ms, rev, reply_to, edited_ms, deleted, "
     "mention_names FROM messages WHERE conversation = ?1 AND id <= ?2 ORDER BY id DESC LIMIT ?3";
+// The messages never changed (rev = id) and the changed ones, each arm from its own index in rev
+// order and cut at the limit, merged.
 constexpr const char* kChangedAfter =
-    "SELECT id, channel, from_name, to_name, text, ts_ms, rev, reply_to, edited_ms, deleted, "
-    "mention_names FROM messages WHERE conversation = ?1 AND rev > ?2 ORDER BY rev LIMIT ?3";
+    "SELECT * FROM (SELECT id, channel, from_name, to_name, text, ts_ms, rev, reply_to, "
+    "edited_ms, deleted, mention_names FROM messages "
+    "WHERE conversation = ?1 AND id > ?2 AND rev = id ORDER BY id LIMIT ?3) "
+    "UNION ALL "
+    "SELECT * FROM (SELECT id, channel, from_name, to_name, text, ts_ms, rev, reply_to, "
+    "edited_ms, deleted, mention_names FROM messages "
+    "WHERE conversation = ?1 AND rev > ?2 AND rev != id ORDER BY rev LIMIT ?3) "
+    "ORDER BY rev LIMIT ?3";
 // Readers see the search file as the schema `search`.
 constexpr const char* kAttachSearch = "ATTACH DATABASE ?1 AS search";
 // Read first in search()'s snapshot, so that the main file's snapshot, taken after it, holds
 // every queue row the index has applied.
-constexpr const char* kSearchWatermark = "SELECT watermark FROM search.search_state";
+constexpr const char* kSearchWatermark = "SELECT seq FROM search.search_state";
 // CROSS JOIN keeps the index as the outer loop, read newest first, so that the LIMIT stops it
 // early; the inner LIMIT (?7) bounds how many index matches one search looks at. The conversations
 // come as one JSON array: one cached statement for any number of them. A guest's key is its folded
@@ -382,22 +367,16 @@ constexpr const char* kSearchScanned =
 // The search indexer's statements: on its reader of the main file...
 constexpr const char* kQueueBounds =
     "SELECT COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) FROM search_queue";
-constexpr const char* kQueueAfter =
-    "SELECT seq, message_id, old_text, new_text FROM search_queue WHERE seq > ?1 ORDER BY seq "
-    "LIMIT ?2";
-// The queue rows of the messages the fill has indexed already (ids below ?3).
+// The queue rows of the messages indexed already (ids below ?3); those of the others are in
+// their text when the indexer reads it.
 constexpr const char* kQueueBelowId =
     "SELECT seq, message_id, old_text, new_text FROM search_queue "
-    "WHERE seq > ?1 AND seq <= ?2 AND message_id < ?3 ORDER BY seq";
+    "WHERE seq > ?1 AND seq <= ?2 AND message_id < ?3 ORDER BY seq LIMIT ?4";
 constexpr const char* kMessagesToIndex =
     "SELECT id, text FROM messages WHERE id >= ?1 AND NOT deleted ORDER BY id LIMIT ?2";
 // ...and on the search file.
-constexpr const char* kSearchState = "SELECT watermark, fill_next_id, fill_seq FROM search_state";
-constexpr const char* kSetWatermark = "UPDATE search_state SET watermark = ?1";
-constexpr const char* kSetFillState =
-    "UPDATE search_state SET watermark = ?1, fill_next_id = ?2, fill_seq = ?3";
-constexpr const char* kResetSearchState =
-    "UPDATE search_state SET watermark = -1, fill_next_id = 0, fill_seq = 0";
+constexpr const char* kSearchState = "SELECT next_id, seq FROM search_state";
+constexpr const char* kSetSearchState = "UPDATE search_state SET next_id = ?1, seq = ?2";
 constexpr const char* kIndexText = "INSERT INTO messages_text (rowid, text) VALUES (?1, ?2)";
 constexpr const char* kUnindexText =
     "INSERT INTO messages_text (messages_text, rowid, text) VALUES ('delete', ?1, ?2)";
@@ -902,7 +881,7 @@ std::unique_ptr<SqliteConnection> open_search_file(
     const std::filesystem::path& file, SqliteOptions options
 ) {
     // Losing the last index commits to a power cut is repaired like a missing file (see
-    // SqliteStore::fill_search_index), so the index never waits for an fsync.
+    // SqliteStore::check_search_file), so the index never waits for an fsync.
     options.sync = SqliteOptions::Sync::normal;
     if (std::filesystem::exists(file)) {
         try {
@@ -1044,14 +1023,41 @@ void SqliteStore::wake_indexer() noexcept {
 
 void SqliteStore::index_when_due(std::stop_token stop) {
     run_at_idle_priority("search indexer");
-    bool filled = false;
+    bool checked = false;
     bool failing = false;
+    // Said only when the index starts far behind the messages (a new or upgraded search file
+    // over a large database): a new database has nothing to announce.
+    std::optional<std::chrono::steady_clock::time_point> catching_up_since;
+    std::size_t caught_up_from = 0;
     while (!stop.stop_requested()) {
         const auto pass_started = std::chrono::steady_clock::now();
         try {
-            if (!filled) filled = fill_search_index(stop);
-            // Batch after batch while a full one comes back: the queue may be long.
-            while (filled && !stop.stop_requested() && index_queue()) {
+            if (!checked) {
+                const IndexProgress progress = check_search_file();
+                checked = true;
+                if (progress.sequence - progress.next_id > kIndexBatch) {
+                    spdlog::info(
+                        "search index: indexing the stored messages in the background; until it "
+                        "is done, search finds only the messages already indexed"
+                    );
+                    catching_up_since = pass_started;
+                    caught_up_from = static_cast<std::size_t>(progress.next_id);
+                }
+            }
+            // Batch after batch while a full one comes back.
+            while (!stop.stop_requested() && index_step()) {
+            }
+            if (catching_up_since && !stop.stop_requested()) {
+                spdlog::info(
+                    "search index: messages up to id {} indexed in {:.1f} s (from id {})",
+                    indexed_next_id_.load(std::memory_order_acquire) - 1,
+                    std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - *catching_up_since
+                    )
+                        .count(),
+                    caught_up_from
+                );
+                catching_up_since.reset();
             }
             failing = false;
         } catch (const StorageError& e) {
@@ -1103,139 +1109,103 @@ void apply_queue(SqliteConnection& search, const std::vector<QueuedText>& rows) 
 }
 
 struct SearchState {
-    std::int64_t watermark;
-    core::MessageId fill_next_id;
-    std::int64_t fill_seq;
+    core::MessageId next_id;
+    std::int64_t seq;
 };
 
 SearchState read_search_state(SqliteConnection& search) {
     Query q(search, kSearchState);
     if (!q.step()) throw StorageError("the search index has no state row");
-    return {.watermark = q.integer(0), .fill_next_id = q.integer(1), .fill_seq = q.integer(2)};
+    return {.next_id = q.integer(0), .seq = q.integer(1)};
 }
 
 }  // namespace
 
-bool SqliteStore::fill_search_index(std::stop_token stop) {
-    {
-        // Under the search file's write lock: two stores on one database (two processes) see
-        // and change one state.
-        Transaction tx(*search_writer_);
-        const SearchState state = read_search_state(*search_writer_);
-        if (state.watermark >= 0) {
-            std::int64_t first = 0;
-            std::int64_t last = 0;
-            {
-                Transaction snapshot(*indexer_reader_, kBeginRead);
-                Query q(*indexer_reader_, kQueueBounds);
-                q.step();
-                first = q.integer(0);
-                last = q.integer(1);
-            }
-            // The queue holds every seq from `first` to `last` (pruning takes only its oldest
-            // rows), so the index is in step when the watermark lies in [first - 1, last]. It is
-            // not after losing its last commits while the database kept its own (a power cut;
-            // the rows after the watermark may be pruned), nor when the file belongs to another
-            // database (a restored backup): then it starts over.
-            if (state.watermark <= last && (first == 0 || first <= state.watermark + 1)) {
-                tx.commit();
-                publish_watermark(state.watermark);
-                return true;
-            }
-            Query(*search_writer_, kUnindexAll).run();
-            Query(*search_writer_, kResetSearchState).run();
-            tx.commit();
-        }
-    }
-    const auto start = std::chrono::steady_clock::now();
-    std::size_t count = 0;
-    bool announced = false;
-    while (!stop.stop_requested()) {
-        // One chunk of messages per step, each read in a short snapshot of its own. The index
-        // holds, for the ids below fill_next_id, their state as of queue seq fill_seq: each step
-        // first brings those ids up to its snapshot, then adds the next chunk as it is there.
-        Transaction tx(*search_writer_);
-        const SearchState state = read_search_state(*search_writer_);
-        if (state.watermark >= 0) {
-            // Another process finished it.
-            tx.commit();
-            publish_watermark(state.watermark);
-            return true;
-        }
-        std::vector<QueuedText> rows;
-        std::vector<std::pair<core::MessageId, std::string>> messages;
-        std::int64_t last = 0;
-        {
-            Transaction snapshot(*indexer_reader_, kBeginRead);
-            {
-                Query q(*indexer_reader_, kQueueBounds);
-                q.step();
-                last = q.integer(1);
-            }
-            {
-                Query q(*indexer_reader_, kQueueBelowId);
-                q.bind(1, state.fill_seq).bind(2, last).bind(3, state.fill_next_id);
-                rows = read_queue(q);
-            }
-            Query q(*indexer_reader_, kMessagesToIndex);
-            q.bind(1, state.fill_next_id).bind(2, kIndexBatch);
-            while (q.step()) messages.emplace_back(q.integer(0), q.text(1));
-        }
-        apply_queue(*search_writer_, rows);
-        for (const auto& [id, text] : messages) {
-            Query(*search_writer_, kIndexText).bind(1, id).bind(2, text).run();
-        }
-        count += messages.size();
-        const bool done = messages.size() < static_cast<std::size_t>(kIndexBatch);
-        Query(*search_writer_, kSetFillState)
-            .bind(1, done ? last : -1)
-            .bind(2, done ? state.fill_next_id : messages.back().first + 1)
-            .bind(3, last)
-            .run();
-        tx.commit();
-        if (done) {
-            publish_watermark(last);
-            if (announced) {
-                spdlog::info(
-                    "search index: {} messages indexed in {:.1f} s",
-                    count,
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
-                );
-            }
-            return true;
-        }
-        // Said once, and only when the fill takes more than one step: a new database has
-        // nothing to announce.
-        if (!announced) {
-            spdlog::info(
-                "search index: indexing the stored messages in the background; until it is done, "
-                "search finds only the messages already indexed"
-            );
-            announced = true;
-        }
-    }
-    // Closing the store does not wait for a large fill; the next start resumes it.
-    return false;
-}
-
-bool SqliteStore::index_queue() {
+SqliteStore::IndexProgress SqliteStore::check_search_file() {
+    // Under the search file's write lock: two stores on one database (two processes) see and
+    // change one state.
     Transaction tx(*search_writer_);
-    std::int64_t watermark = read_search_state(*search_writer_).watermark;
-    std::vector<QueuedText> rows;
+    const SearchState state = read_search_state(*search_writer_);
+    std::int64_t first = 0;
+    std::int64_t last = 0;
+    core::MessageId sequence = 0;
     {
         Transaction snapshot(*indexer_reader_, kBeginRead);
-        Query q(*indexer_reader_, kQueueAfter);
-        q.bind(1, watermark).bind(2, kIndexBatch);
-        rows = read_queue(q);
+        Query q(*indexer_reader_, kQueueBounds);
+        q.step();
+        first = q.integer(0);
+        last = q.integer(1);
+        sequence = largest_message_id(*indexer_reader_);
     }
-    apply_queue(*search_writer_, rows);
-    if (!rows.empty()) {
-        watermark = rows.back().seq;
-        Query(*search_writer_, kSetWatermark).bind(1, watermark).run();
+    // The queue holds every seq from `first` to `last` (pruning takes only its oldest rows and
+    // keeps the newest), so the index is in step when its seq lies in [first - 1, last] and it
+    // has not indexed ids the database never handed out. It is not after losing its last
+    // commits while the database kept its own (a power cut; the rows after its seq may be
+    // pruned), nor when the file belongs to another database (a restored backup): then it
+    // starts over.
+    const bool fresh = state.next_id == 0;
+    const bool queue_in_step = first == 0 ? state.seq == 0 : first <= state.seq + 1;
+    const bool in_step = state.seq <= last && queue_in_step && state.next_id <= sequence + 1;
+    if (!fresh && !in_step) {
+        Query(*search_writer_, kUnindexAll).run();
+        Query(*search_writer_, kSetSearchState).bind(1, 0).bind(2, 0).run();
+        tx.commit();
+        return {.next_id = 0, .sequence = sequence};
     }
     tx.commit();
-    publish_watermark(watermark);
-    return rows.size() == static_cast<std::size_t>(kIndexBatch);
+    publish_indexed(state.seq, state.next_id);
+    return {.next_id = state.next_id, .sequence = sequence};
+}
+
+bool SqliteStore::index_step() {
+    Transaction tx(*search_writer_);
+    const SearchState state = read_search_state(*search_writer_);
+    std::vector<QueuedText> rows;
+    std::vector<std::pair<core::MessageId, std::string>> messages;
+    std::int64_t last = 0;
+    core::MessageId sequence = 0;
+    {
+        // One snapshot for both reads, so that each id's text and the queue agree: the queue
+        // rows of the ids below next_id are applied; the ids from next_id on are read as they
+        // are now, every queued change of theirs included.
+        Transaction snapshot(*indexer_reader_, kBeginRead);
+        {
+            Query q(*indexer_reader_, kQueueBounds);
+            q.step();
+            last = q.integer(1);
+        }
+        sequence = largest_message_id(*indexer_reader_);
+        {
+            Query q(*indexer_reader_, kQueueBelowId);
+            q.bind(1, state.seq).bind(2, last).bind(3, state.next_id).bind(4, kIndexBatch);
+            rows = read_queue(q);
+        }
+        // A long queue (a channel's messages deleted) goes first, a batch at a time: the new
+        // messages are read only in a step that reaches the snapshot's end of the queue.
+        if (rows.size() < static_cast<std::size_t>(kIndexBatch)) {
+            Query q(*indexer_reader_, kMessagesToIndex);
+            q.bind(1, state.next_id).bind(2, kIndexBatch);
+            while (q.step()) messages.emplace_back(q.integer(0), q.text(1));
+        }
+    }
+    apply_queue(*search_writer_, rows);
+    for (const auto& [id, text] : messages) {
+        Query(*search_writer_, kIndexText).bind(1, id).bind(2, text).run();
+    }
+    const bool queue_full = rows.size() == static_cast<std::size_t>(kIndexBatch);
+    const bool messages_full = messages.size() == static_cast<std::size_t>(kIndexBatch);
+    SearchState next = state;
+    if (queue_full) {
+        next.seq = rows.back().seq;
+    } else {
+        next.seq = last;
+        next.next_id =
+            messages_full ? messages.back().first + 1 : std::max(state.next_id, sequence + 1);
+    }
+    Query(*search_writer_, kSetSearchState).bind(1, next.next_id).bind(2, next.seq).run();
+    tx.commit();
+    publish_indexed(next.seq, next.next_id);
+    return queue_full || messages_full;
 }
 
 int SqliteStore::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
@@ -1576,9 +1546,19 @@ std::vector<WriteOutcome> SqliteStore::commit(std::span<const Write> batch) {
     core::MessageId largest = 0;
     std::lock_guard lock(writer_mutex_);
     Transaction tx(*writer_);
+    // The indexer reads new messages in id order, past the last id it read: a message below an
+    // id already handed out (a caller committing out of order) would be skipped, so it is
+    // queued as a change instead.
+    const core::MessageId handed_out = largest_message_id(*writer_);
     for (const Write& write : batch) {
         if (const auto* message = std::get_if<MessageWrite>(&write)) {
             outcomes.push_back(write_message(*writer_, *message));
+            if (message->message.id <= handed_out) {
+                Query(*writer_, kQueueText)
+                    .bind(1, message->message.id)
+                    .bind(2, message->message.text)
+                    .run();
+            }
             largest = std::max(largest, message->message.id);
         } else {
             const auto& change = std::get<MessageChange>(write);
@@ -1796,26 +1776,31 @@ int SqliteStore::schema_version() {
     return read_user_version(*reader);
 }
 
-void SqliteStore::publish_watermark(std::int64_t watermark) {
+void SqliteStore::publish_indexed(std::int64_t seq, core::MessageId next_id) {
     {
         std::lock_guard lock(indexed_mutex_);
-        published_watermark_.store(watermark, std::memory_order_release);
+        published_watermark_.store(seq, std::memory_order_release);
+        indexed_next_id_.store(next_id, std::memory_order_release);
     }
     indexed_.notify_all();
 }
 
 bool SqliteStore::wait_until_indexed(std::chrono::milliseconds timeout) {
-    std::int64_t target = 0;
+    std::int64_t target_seq = 0;
+    core::MessageId target_id = 0;
     {
         auto reader = lease_reader();
+        Transaction snapshot(*reader, kBeginRead);
         Query q(*reader, kQueueBounds);
         q.step();
-        target = q.integer(1);
+        target_seq = q.integer(1);
+        target_id = largest_message_id(*reader);
     }
     wake_indexer();
     std::unique_lock lock(indexed_mutex_);
     return indexed_.wait_for(lock, timeout, [&] {
-        return published_watermark_.load(std::memory_order_acquire) >= target;
+        return published_watermark_.load(std::memory_order_acquire) >= target_seq &&
+               indexed_next_id_.load(std::memory_order_acquire) > target_id;
     });
 }
 

@@ -40,7 +40,7 @@ struct SqliteOptions {
 
 /// The schema version this build writes (PRAGMA user_version). Stored in the database: a file
 /// with a larger version was written by a newer salond and is refused.
-inline constexpr int kSqliteSchemaVersion = 3;
+inline constexpr int kSqliteSchemaVersion = 2;
 
 class SqliteConnection;
 
@@ -63,12 +63,13 @@ class SqliteConnection;
 /// Search is indexed off the commit path: trigram indexing costs more than the rest of a commit.
 /// The FTS5 index lives in a second file beside the database, `<stem>-search<extension>`
 /// (salon.db: salon-search.db), derived data that is rebuilt from the messages when missing,
-/// unreadable or of another schema (backups may skip it). Commits append each text change to a
-/// queue in the database; an indexer thread of its own, at idle CPU priority, applies the queue
-/// to the index and records how far it got (the watermark). search() leaves out any message with
-/// a change past the watermark, so a deleted message never matches, an edited one never matches
-/// its former text, and a new one matches once indexed: within milliseconds while the CPU has
-/// any idle time.
+/// unreadable or of another schema (backups may skip it). An indexer thread of its own, at idle
+/// CPU priority, reads new messages by id, and applies a queue in the database of the other text
+/// changes (edits, removals, deletions), recording how far it got in both (the next id and the
+/// watermark). A new message's commit thus writes nothing for search. search() leaves out any
+/// message with a change past the watermark, so a deleted message never matches, an edited one
+/// never matches its former text, and a new one matches once indexed: within a second while the
+/// CPU has any idle time.
 class SqliteStore final : public Store {
 public:
     /// Opens (creating the file and its parent directory if missing) and migrates the schema.
@@ -161,9 +162,19 @@ private:
 
     void wake_indexer() noexcept;
     void index_when_due(std::stop_token stop);
-    bool fill_search_index(std::stop_token stop);
-    bool index_queue();
-    void publish_watermark(std::int64_t watermark);
+
+    /// Where the index stands against the database: the first id it has not read, and the
+    /// largest id or rev handed out.
+    struct IndexProgress {
+        core::MessageId next_id;
+        core::MessageId sequence;
+    };
+
+    // Keeps the search file when it is in step with the database, empties it otherwise.
+    IndexProgress check_search_file();
+    // One index transaction: queued changes, then new messages. True when there is more to do.
+    bool index_step();
+    void publish_indexed(std::int64_t seq, core::MessageId next_id);
 
     // The indexer's own connections: a reader of the database and the search file's only writer
     // in this process.
@@ -176,6 +187,8 @@ private:
     // The watermark the indexer last committed; -1 until it has checked the search file. The
     // writer prunes the queue below it.
     std::atomic<std::int64_t> published_watermark_{-1};
+    // The first message id the index has not read.
+    std::atomic<core::MessageId> indexed_next_id_{0};
     std::mutex indexed_mutex_;
     std::condition_variable indexed_;
     // Writer state (under writer_mutex_): commits since the last pruning, and its bound.
