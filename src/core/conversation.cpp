@@ -1,5 +1,6 @@
 #include "core/conversation.hpp"
 
+#include <charconv>
 #include <string>
 
 namespace salon::core {
@@ -11,6 +12,15 @@ UserKey user_key(const UserName& name, std::uint64_t guest_serial) {
 
 std::string_view key_name(std::string_view key) noexcept {
     return key.substr(0, key.find('#'));
+}
+
+std::uint64_t guest_serial(std::string_view key) noexcept {
+    const std::size_t hash = key.find('#');
+    if (hash == std::string_view::npos) return 0;
+    std::uint64_t serial = 0;
+    const std::string_view digits = key.substr(hash + 1);
+    std::from_chars(digits.data(), digits.data() + digits.size(), serial);
+    return serial;
 }
 
 std::string channel_conversation(const ChannelName& channel) {

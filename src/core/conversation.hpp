@@ -21,6 +21,9 @@ UserKey user_key(const UserName& name, std::uint64_t guest_serial);
 /// The folded user name a key belongs to ("guest12" for "guest12#40117").
 std::string_view key_name(std::string_view key) noexcept;
 
+/// The serial of a guest's key (40117 for "guest12#40117"); 0 for a registered user's.
+std::uint64_t guest_serial(std::string_view key) noexcept;
+
 /// A stored conversation: a channel's canonical name, or for direct messages the two parties'
 /// keys in byte order joined by a space. Channel names never hold a space, so the two kinds
 /// never collide.

@@ -203,12 +203,11 @@ std::optional<core::Failure> Hub::attach(
     OnlineUser& user = it->second;
     // A guest never shares an online name with anyone: an IRC guest may hold a name that an
     // account is registered under later, and the two must not merge.
-    if (!inserted && (actor.guest || user.guest))
+    if (!inserted && (actor.guest || user.guest()))
         return core::Failure(core::Errc::name_taken, "that name is in use by a guest");
     if (inserted) {
         user.name = actor.name.display();
-        user.guest = actor.guest;
-        user.key = actor.key;
+        user.guest_serial = core::guest_serial(actor.key);
     }
     user.sessions.push_back(session);
     session_changed(user, session.get(), true);
@@ -266,7 +265,7 @@ std::optional<core::WhoisResult> Hub::whois(const core::UserName& name) const {
     const auto it = users_.find(name.folded());
     if (it == users_.end()) return std::nullopt;
     const OnlineUser& user = it->second;
-    core::WhoisResult result{user.name, user.guest, {}, user.away ? *user.away : std::string()};
+    core::WhoisResult result{user.name, user.guest(), {}, user.away ? *user.away : std::string()};
     for (const core::Channel* channel : user.channels)
         result.channels.push_back({channel->name().str(), channel->is_op(name.folded())});
     return result;

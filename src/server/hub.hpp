@@ -223,11 +223,15 @@ private:
     /// message out of line.
     struct OnlineUser {
         std::string name;
-        bool guest = false;
+        // The serial of a guest's login (see core::user_key); 0 for a registered user. Kept
+        // instead of the key itself: this struct is per online user, the key rarely needed.
+        std::uint64_t guest_serial = 0;
 
-        bool registered() const { return !guest; }
+        bool guest() const { return guest_serial != 0; }
 
-        core::UserKey key;
+        bool registered() const { return guest_serial == 0; }
+
+        core::UserKey key() const;
 
         std::vector<ParticipantPtr> sessions;
         std::vector<core::Channel*> channels;  // in join order

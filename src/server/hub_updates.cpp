@@ -9,12 +9,16 @@ std::optional<Hub::OnlineIdentity> Hub::online(const core::UserName& name) const
     std::shared_lock lock(mutex_);
     const auto it = users_.find(name.folded());
     if (it == users_.end()) return std::nullopt;
-    return OnlineIdentity{it->second.name, it->second.key};
+    return OnlineIdentity{it->second.name, it->second.key()};
+}
+
+core::UserKey Hub::OnlineUser::key() const {
+    return core::user_key(*core::UserName::parse(name), guest_serial);
 }
 
 const Hub::OnlineUser* Hub::user_with_key(std::string_view key) const {
     const auto it = users_.find(std::string(core::key_name(key)));
-    if (it == users_.end() || it->second.key != key) return nullptr;
+    if (it == users_.end() || it->second.guest_serial != core::guest_serial(key)) return nullptr;
     return &it->second;
 }
 
@@ -77,7 +81,7 @@ std::optional<core::Failure> Hub::relay_typing(const core::Actor& actor, core::T
         const auto it = users_.find(core::fold_user_name(event.with));
         if (it == users_.end()) return std::nullopt;  // nobody to tell
         partner = &it->second;
-        conversation = core::direct_conversation(user.key, partner->key);
+        conversation = core::direct_conversation(user.key(), partner->key());
     }
 
     // Typing is advisory: a burst of `active` from one typist need not reach anyone twice.
