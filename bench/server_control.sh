@@ -21,7 +21,7 @@ stop_server() {
 # wait_for_port PORT: until the server accepts there (20 s at most), or it died.
 wait_for_port() {
   for _ in $(seq 200); do
-    if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $1), 0.2).close()" 2>/dev/null; then
+    if python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 0.2).close()" 2>/dev/null; then
       return 0
     fi
     kill -0 "$server_pid" 2>/dev/null || { echo "server died" >&2; return 1; }

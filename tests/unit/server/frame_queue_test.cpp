@@ -12,7 +12,7 @@ namespace salon::server {
 namespace {
 
 Frame frame(int i) {
-    return std::make_shared<const std::string>(std::to_string(i));
+    return make_frame(std::to_string(i));
 }
 
 std::vector<std::string> texts(const FrameQueue& queue) {
