@@ -4,7 +4,7 @@
 #
 #   bench/ab.sh SALOND_A SALOND_B [SALON_BENCH]
 #   env: ROUNDS=3  IDLE_CONNECTIONS=19000  DURATION=5  WARMUP=1  HOLD=10
-#        SERVER_CPU=0 BENCH_CPU=1
+#        SERVER_CPU=0 BENCH_CPU=1  WORKLOADS="w1-sat w1-sat-deep w3" (any of them)
 # Prints one JSON line per run (salon-bench's, labelled A:… or B:…) and then the medians.
 # Every server is started here on 127.0.0.1 with a scratch directory and stopped by its pid;
 # every salon-bench run has a hard --timeout.
@@ -19,6 +19,7 @@ idle=${IDLE_CONNECTIONS:-19000}
 duration=${DURATION:-5}
 warmup=${WARMUP:-1}
 hold=${HOLD:-10}
+workloads=" ${WORKLOADS:-w1-sat w1-sat-deep w3} "
 server_cpu=${SERVER_CPU:-0}
 bench_cpu=${BENCH_CPU:-1}
 
@@ -52,12 +53,18 @@ for round in $(seq "$rounds"); do
   for side in A B; do
     salond=$a
     [[ $side == B ]] && salond=$b
-    run "$side:w1-sat" "$salond" --connect-concurrency 256 --clients 1000 --channels 1 \
-      --senders 10 --window 64 "${common[@]}"
-    run "$side:w1-sat-deep" "$salond" --connect-concurrency 256 --clients 1000 --channels 1 \
-      --senders 10 --window 256 "${common[@]}"
-    run "$side:w3" "$salond" --connect-concurrency "$idle" --clients "$idle" --channels 100 \
-      --hold "$hold" --timeout 400
+    if [[ $workloads == *" w1-sat "* ]]; then
+      run "$side:w1-sat" "$salond" --connect-concurrency 256 --clients 1000 --channels 1 \
+        --senders 10 --window 64 "${common[@]}"
+    fi
+    if [[ $workloads == *" w1-sat-deep "* ]]; then
+      run "$side:w1-sat-deep" "$salond" --connect-concurrency 256 --clients 1000 --channels 1 \
+        --senders 10 --window 256 "${common[@]}"
+    fi
+    if [[ $workloads == *" w3 "* ]]; then
+      run "$side:w3" "$salond" --connect-concurrency "$idle" --clients "$idle" --channels 100 \
+        --hold "$hold" --timeout 400
+    fi
   done
 done
 

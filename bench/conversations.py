@@ -6,10 +6,12 @@
 Starts its own salond (loopback, ephemeral ports, a temporary data dir), fills it through the
 protocol: four writers post `--messages` messages of eight words each (from a vocabulary of
 5,000 made-up words) across `--channels` channels. A registered reader is in every one of
-them and has a read marker in each. Once the background search index has caught up (how long
-after the fill is printed), one request at a time from the reader:
+them, has a read marker in each, and has reacted to 20 older messages of each. Once the
+background search index has caught up (how long after the fill is printed), one request at a
+time from the reader:
   search         SEARCH for a 3-8 character piece of a vocabulary word, over all its channels
-  history_after  HISTORY {channel, after} for the last ~50 changes of one channel (the resume)
+  history_after  HISTORY {channel, after} for the last ~70 changes of one channel (the resume:
+                 ~50 new messages and the 20 reactions)
   conversations  CONVERSATIONS (the sidebar: 100 channels, each with its unread count)
 Prints one JSON line per case with p50, p99 and max in milliseconds, measured at the client
 over loopback; asserts nothing. Every loop is bounded in count and time.
@@ -20,6 +22,7 @@ HOST = "127.0.0.1"
 PASSWORD = "correct-horse-battery-9"
 WRITERS = 4
 PIPELINE = 400  # posts in flight per writer
+REACTED_PER_CHANNEL = 20
 
 
 def free_port():
@@ -175,6 +178,13 @@ def main():
             page = reader.call("HISTORY", {"channel": c, "limit": 100})["messages"]
             newest[c] = page
             reader.call("READ", {"channel": c, "id": page[len(page) // 2]["id"]})
+        # Reactions on older messages of every channel: each takes a new rev, so that every
+        # resume below returns changed messages (the partial rev index) beside new ones.
+        for c in channels:
+            older = reader.call("HISTORY", {"channel": c, "before": newest[c][0]["id"],
+                                            "limit": 100})["messages"]
+            for m in rng.sample(older, min(REACTED_PER_CHANNEL, len(older))):
+                reader.call("REACT", {"id": m["id"], "emoji": "\U0001F44D"})
         db_mib = sum(os.path.getsize(os.path.join(data_dir, f)) for f in os.listdir(data_dir)) / 2**20
         print(json.dumps({"case": "fill", "messages": per_writer * WRITERS, "channels": len(channels),
                           "seconds": round(fill_s, 1), "index_caught_up_after_s": round(index_lag_s, 1),

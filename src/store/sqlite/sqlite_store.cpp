@@ -103,8 +103,10 @@ ALTER TABLE messages ADD COLUMN edited_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE messages ADD COLUMN mention_names TEXT NOT NULL DEFAULT '';
 
--- The largest id or rev handed out, so that the sequence survives the deletion of the messages
--- that carried it. Version 1 kept it as an empty "id mark" message instead; those go.
+-- With the largest message id, the largest id or rev handed out (largest_message_id()): a
+-- commit raises it for the revs of its changes, and a deletion of messages for the ids it
+-- removes, so that the sequence survives both; a new message's id needs no write of its own.
+-- Version 1 kept it as an empty "id mark" message instead; those go.
 CREATE TABLE message_sequence (last INTEGER NOT NULL);
 INSERT INTO message_sequence (last) SELECT COALESCE(MAX(id), 0) FROM messages;
 DELETE FROM messages WHERE channel IS NULL AND to_name IS NULL;
@@ -299,7 +301,13 @@ constexpr const char* kUpsertDirectPartner =
     "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (user_key, partner_key) DO UPDATE SET "
     "partner_name = excluded.partner_name, last_id = excluded.last_id";
 constexpr const char* kAdvanceSequence = "UPDATE message_sequence SET last = max(last, ?1)";
-constexpr const char* kMaxMessageId = "SELECT last FROM message_sequence";
+// Before messages are deleted: their ids may be the largest handed out.
+constexpr const char* kAdvanceSequenceToMessages =
+    "UPDATE message_sequence SET last = max(last, (SELECT COALESCE(max(id), 0) FROM messages))";
+// Both reads are one b-tree descent (max() of a rowid).
+constexpr const char* kMaxMessageId =
+    "SELECT max((SELECT last FROM message_sequence), "
+    "(SELECT COALESCE(max(id), 0) FROM messages))";
 
 constexpr const char* kMessageById =
     "SELECT id, channel, from_name, to_name, text, ts_ms, rev, reply_to, edited_ms, deleted, "
@@ -925,16 +933,16 @@ void run_at_idle_priority(const char* thread) {
     }
 }
 
-// How many queue rows one index transaction applies: enough to amortise its commit, few enough
-// that a reader of the search file sees progress often.
-constexpr std::int64_t kIndexBatch = 2000;
+// How many messages, and how many queue rows, one index transaction takes: enough to amortise
+// its commit, few enough that a reader of the search file sees progress often.
+constexpr std::int64_t kIndexBatch = 4096;
 // How often the indexer looks at the queue without being woken (another process's commits).
 constexpr auto kIndexPeriod = std::chrono::milliseconds(500);
 // The shortest time between two passes: a busy server's commits of that time then go into the
-// index as one FTS5 transaction, far cheaper per row than one small one per commit (measured in
-// docs/plans/issue-22.md), and the chat keeps the CPU. Search still finds a message well within
-// PROTOCOL.md's 5 s.
-constexpr auto kIndexGap = std::chrono::milliseconds(250);
+// index as one FTS5 transaction, far cheaper per row than one small one per commit (22,000 rows/s
+// in transactions of 256, 32,000 in transactions of 4,096; docs/benchmarks.md), and the chat
+// keeps the CPU. Search still finds a message well within PROTOCOL.md's 5 s.
+constexpr auto kIndexGap = std::chrono::milliseconds(500);
 // How many commits the writer lets pass between two prunings of the queue.
 constexpr int kCommitsPerPrune = 64;
 
@@ -1294,6 +1302,7 @@ bool SqliteStore::delete_account(const core::UserName& name) {
         q.bind(1, key);
         while (q.step()) partners.push_back({q.text(0), q.text(1), q.text(2)});
     }
+    if (!partners.empty()) Query(*writer_, kAdvanceSequenceToMessages).run();
     for (const DirectPartner& partner : partners) {
         Query(*writer_, kDeleteMessagesOfConversation).bind(1, partner.conversation).run();
         Query(*writer_, kDeleteDirectPartner).bind(1, partner.key).bind(2, key).run();
@@ -1365,7 +1374,7 @@ void SqliteStore::forget_channel(const core::ChannelName& channel, core::Message
     Transaction tx(*writer_);
     Query(*writer_, kDeleteChannel).bind(1, channel.str()).run();
     Query(*writer_, kDeleteBansOfChannel).bind(1, channel.str()).run();
-    // message_sequence keeps the largest id, should it be among these.
+    Query(*writer_, kAdvanceSequenceToMessages).run();
     Query(*writer_, kDeleteChannelMessages).bind(1, channel.str()).bind(2, up_to).run();
     Query(*writer_, kDeleteChannelReadMarkers).bind(1, channel.str()).bind(2, up_to).run();
     tx.commit();
@@ -1542,8 +1551,9 @@ std::vector<WriteOutcome> SqliteStore::commit(std::span<const Write> batch) {
     std::vector<WriteOutcome> outcomes;
     outcomes.reserve(batch.size());
     // Every id and rev in the batch was taken from the sequence, applied or not: none may be
-    // handed out again after a restart.
-    core::MessageId largest = 0;
+    // handed out again after a restart. A message's row keeps its id; a change's rev goes into
+    // message_sequence (the change may not apply, or a later one may take the row's rev on).
+    core::MessageId largest_rev = 0;
     std::lock_guard lock(writer_mutex_);
     Transaction tx(*writer_);
     // The indexer reads new messages in id order, past the last id it read: a message below an
@@ -1559,14 +1569,13 @@ std::vector<WriteOutcome> SqliteStore::commit(std::span<const Write> batch) {
                     .bind(2, message->message.text)
                     .run();
             }
-            largest = std::max(largest, message->message.id);
         } else {
             const auto& change = std::get<MessageChange>(write);
             outcomes.push_back(write_change(*writer_, change));
-            largest = std::max(largest, change.rev);
+            largest_rev = std::max(largest_rev, change.rev);
         }
     }
-    Query(*writer_, kAdvanceSequence).bind(1, largest).run();
+    if (largest_rev > 0) Query(*writer_, kAdvanceSequence).bind(1, largest_rev).run();
     // Now and then, not per commit: one range delete of many rows costs less than many small.
     std::int64_t prune_below = 0;
     if (++commits_since_prune_ >= kCommitsPerPrune) {
