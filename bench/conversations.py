@@ -83,9 +83,11 @@ def vocabulary(rng, size=5000):
 
 
 def fill(port, channels, messages, words, seed):
+    """Posts into `channels`, which no other writer is in: a writer then reads back only its own
+    messages, so that it keeps up with them and salond never drops it for a full send queue."""
     rng = random.Random(seed)
     writer = Client(port)
-    writer.call("CONN", {"us": "", "pwd": ""})
+    writer.call("CONN", {"us": "", "pwd": "", "join": False})
     for c in channels:
         writer.call("JOIN", {"channel": c})
     posted = 0
@@ -152,7 +154,8 @@ def main():
 
         t0 = time.monotonic()
         per_writer = args.messages // WRITERS
-        threads = [threading.Thread(target=fill, args=(port, channels, per_writer, words, i))
+        threads = [threading.Thread(target=fill,
+                                    args=(port, channels[i::WRITERS], per_writer, words, i))
                    for i in range(WRITERS)]
         for t in threads:
             t.start()

@@ -352,11 +352,13 @@ constexpr const char* kAttachSearch = "ATTACH DATABASE ?1 AS search";
 // every queue row the index has applied.
 constexpr const char* kSearchWatermark = "SELECT seq FROM search.search_state";
 // CROSS JOIN keeps the index as the outer loop, read newest first, so that the LIMIT stops it
-// early; the inner LIMIT (?7) bounds how many index matches one search looks at. The conversations
-// come as one JSON array: one cached statement for any number of them. A guest's key is its folded
-// name, '#' and a serial: `from` matches every login of the name. A message matches only when its
-// current text is what the index holds (?6 the watermark): an edit or removal not yet indexed hides
-// it, so that it never matches its former text.
+// at the first ?5 matches; the inner LIMIT (?7) bounds how many index matches one search looks
+// at. No outer ORDER BY: SQLite would join every match and sort them before the LIMIT (measured
+// at 1,000,000 messages: p99 22 ms instead of 1 ms); search() sorts the few rows it gets. The
+// conversations come as one JSON array: one cached statement for any number of them. A guest's key
+// is its folded name, '#' and a serial: `from` matches every login of the name. A message matches
+// only when its current text is what the index holds (?6 the watermark): an edit or removal not yet
+// indexed hides it, so that it never matches its former text.
 constexpr const char* kSearch =
     "SELECT m.id, m.channel, m.from_name, m.to_name, m.text, m.ts_ms, m.rev, m.reply_to, "
     "m.edited_ms, m.deleted, m.mention_names "
@@ -366,7 +368,7 @@ constexpr const char* kSearch =
     "AND (?4 IS NULL OR m.from_key = ?4 OR (m.from_key > ?4 || '#' AND m.from_key < ?4 || '$')) "
     "AND NOT m.deleted "
     "AND NOT EXISTS (SELECT 1 FROM search_queue q WHERE q.message_id = m.id AND q.seq > ?6) "
-    "ORDER BY c.id DESC LIMIT ?5";
+    "LIMIT ?5";
 // A page that came out short may have stopped at the scan bound: how far that scan went.
 constexpr const char* kSearchScanned =
     "SELECT count(*), min(rowid) FROM (SELECT rowid FROM search.messages_text "
@@ -1663,6 +1665,9 @@ SearchPage SqliteStore::search(const SearchQuery& query) {
             .bind(6, watermark)
             .bind(7, sql_limit(query.max_scanned));
         page.messages = read_messages(*reader, q);
+        std::sort(page.messages.begin(), page.messages.end(), [](const auto& a, const auto& b) {
+            return a.id > b.id;
+        });
     }
     if (page.messages.size() <= query.limit) {
         Query q(*reader, kSearchScanned);
