@@ -16,14 +16,9 @@ asserts nothing. Every loop is bounded in count and time.
 """
 import argparse, json, os, selectors, shutil, signal, socket, subprocess, tempfile, threading, time
 
-HOST = "127.0.0.1"
+from native_client import HOST, Client, free_port
+
 DEADLINE_S = 120
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def rss_kib(pid):
@@ -32,40 +27,6 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
-
-
-class Client:
-    def __init__(self, port):
-        self.sock = socket.create_connection((HOST, port))
-        self.buffer = b""
-        self.received = 0
-
-    def send(self, verb, args):
-        self.sock.sendall(json.dumps({verb: args}).encode() + b"\n")
-
-    def frame(self):
-        while b"\n" not in self.buffer:
-            data = self.sock.recv(1 << 20)
-            if not data:
-                raise ConnectionError("salond closed the connection")
-            self.received += len(data)
-            self.buffer += data
-        line, self.buffer = self.buffer.split(b"\n", 1)
-        return json.loads(line)
-
-    def reply(self):
-        while True:
-            frame = self.frame()
-            verb = next(iter(frame))
-            if verb in ("OK", "NO"):
-                return verb, frame[verb]
-
-    def call(self, verb, args=None):
-        self.send(verb, args or {})
-        kind, body = self.reply()
-        if kind != "OK":
-            raise RuntimeError(f"{verb} failed: {body}")
-        return body
 
 
 class PeakRss(threading.Thread):

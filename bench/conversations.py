@@ -18,61 +18,12 @@ over loopback; asserts nothing. Every loop is bounded in count and time.
 """
 import argparse, json, os, random, shutil, signal, socket, string, subprocess, tempfile, threading, time
 
-HOST = "127.0.0.1"
+from native_client import HOST, Client, free_port
+
 PASSWORD = "correct-horse-battery-9"
 WRITERS = 4
 PIPELINE = 400  # posts in flight per writer
 REACTED_PER_CHANNEL = 20
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-class Client:
-    def __init__(self, port):
-        self.sock = socket.create_connection((HOST, port))
-        self.sock.settimeout(120)
-        self.buffer = b""
-
-    def send(self, verb, args):
-        self.sock.sendall(json.dumps({verb: args}).encode() + b"\n")
-
-    def line(self):
-        while b"\n" not in self.buffer:
-            data = self.sock.recv(1 << 20)
-            if not data:
-                raise ConnectionError("salond closed the connection")
-            self.buffer += data
-        line, self.buffer = self.buffer.split(b"\n", 1)
-        return line
-
-    def reply(self):
-        while True:
-            line = self.line()
-            if line.startswith(b'{"OK"') or line.startswith(b'{"NO"'):
-                frame = json.loads(line)
-                verb = next(iter(frame))
-                return verb, frame[verb]
-
-    def call(self, verb, args=None):
-        self.send(verb, args or {})
-        kind, body = self.reply()
-        if kind != "OK":
-            raise RuntimeError(f"{verb} failed: {body}")
-        return body
-
-    def replies(self, count):
-        """Skips frames until `count` OK/NO lines went by, without parsing the rest."""
-        seen = 0
-        while seen < count:
-            line = self.line()
-            if line.startswith(b'{"OK"'):
-                seen += 1
-            elif line.startswith(b'{"NO"'):
-                raise RuntimeError(line.decode(errors="replace"))
 
 
 def vocabulary(rng, size=5000):
@@ -82,11 +33,22 @@ def vocabulary(rng, size=5000):
     return sorted(words)
 
 
+def skip_replies(client, count):
+    """Reads until `count` OK lines went by, without parsing the rest."""
+    seen = 0
+    while seen < count:
+        line = client.line()
+        if line.startswith(b'{"OK"'):
+            seen += 1
+        elif line.startswith(b'{"NO"'):
+            raise RuntimeError(line.decode(errors="replace"))
+
+
 def fill(port, channels, messages, words, seed):
     """Posts into `channels`, which no other writer is in: a writer then reads back only its own
     messages, so that it keeps up with them and salond never drops it for a full send queue."""
     rng = random.Random(seed)
-    writer = Client(port)
+    writer = Client(port, timeout=120)
     writer.call("CONN", {"us": "", "pwd": "", "join": False})
     for c in channels:
         writer.call("JOIN", {"channel": c})
@@ -98,7 +60,7 @@ def fill(port, channels, messages, words, seed):
             text = " ".join(rng.choice(words) for _ in range(8))
             out += json.dumps({"SEND": {"channel": rng.choice(channels), "text": text}}).encode() + b"\n"
         writer.sock.sendall(out)
-        writer.replies(n)
+        skip_replies(writer, n)
         posted += n
 
 
@@ -146,7 +108,7 @@ def main():
         rng = random.Random(1)
         words = vocabulary(rng)
         channels = ["home"] + [f"room{i:03}" for i in range(1, args.channels)]
-        reader = Client(port)
+        reader = Client(port, timeout=120)
         reader.call("REGISTER", {"us": "reader", "pwd": PASSWORD, "v": 2})
         for c in channels[1:]:
             reader.call("JOIN", {"channel": c})
@@ -163,7 +125,7 @@ def main():
             t.join()
         fill_s = time.monotonic() - t0
 
-        reader = Client(port)
+        reader = Client(port, timeout=120)
         reader.call("CONN", {"us": "reader", "pwd": PASSWORD, "v": 2})
         # Search is indexed in the background: measure it once the index has caught up, which a
         # last message of its own shows.

@@ -61,20 +61,9 @@ inline core::Message channel_message(
 inline core::Message direct_message(
     core::MessageId id, std::string to, std::string text, std::string from = "Alice"
 ) {
-    return core::Message{
-        .id = id,
-        .channel = "",
-        .from = std::move(from),
-        .to = std::move(to),
-        .text = std::move(text),
-        .ts_ms = 1'700'000'000'000 + id,
-        .rev = id,
-        .reply_to = 0,
-        .edited_ms = 0,
-        .deleted = false,
-        .reactions = {},
-        .mentions = {},
-    };
+    core::Message message = channel_message(id, "", std::move(text), std::move(from));
+    message.to = std::move(to);
+    return message;
 }
 
 /// The write of `message` as the server's message pipeline makes it for registered users: keys
