@@ -477,7 +477,7 @@ TEST_P(Conversation, MalformedConversationRequestsAreBadRequests) {
     EXPECT_EQ(call_no(*ann, "READ", {{"channel", "home"}}), "bad_request");
 }
 
-TEST_P(Conversation, AcknowledgedEditsDeletesAndReactionsSurviveKill9) {
+TEST_P(Conversation, AcknowledgedEditsDeletesReactionsAndReadMarkersSurviveKill9) {
     ServerProcess server;
     std::int64_t edited = 0, deleted = 0, reacted = 0;
     {
@@ -489,6 +489,7 @@ TEST_P(Conversation, AcknowledgedEditsDeletesAndReactionsSurviveKill9) {
         call_ok(*ann, "EDIT", {{"id", edited}, {"text", "after"}});
         call_ok(*ann, "DELETE", {{"id", deleted}});
         call_ok(*ann, "REACT", {{"id", reacted}, {"emoji", "🎉"}});
+        call_ok(*ann, "READ", {{"channel", "home"}, {"id", deleted}});
         ASSERT_EQ(server.stop(SIGKILL), 128 + SIGKILL);
     }
     server.start();
@@ -503,6 +504,9 @@ TEST_P(Conversation, AcknowledgedEditsDeletesAndReactionsSurviveKill9) {
         if (id_of(body) == reacted) seen += body.contains("reactions");
     }
     EXPECT_EQ(seen, 3);
+    const auto sidebar = call_ok(*ann, "CONVERSATIONS");
+    const auto& home = sidebar.at("conversations").as_array()[0].as_object();
+    EXPECT_EQ(id_of(home, "read"), deleted);
 }
 
 TEST_P(Conversation, AVersion1DataDirIsUpgradedInPlaceAndKeepsEveryMessage) {
