@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What the largest replies a user can provoke cost salond, asked for 100 times at once.
 
-  bulk_replies.py --salond PATH [--clients 100] [--cases history,list,dms]
+  bulk_replies.py --salond PATH [--clients 100] [--cases history,list,search,dms]
 
 Starts its own salond (loopback, ephemeral ports, a temporary data dir), makes the replies as
 large as the limits allow, then asks for them from many connections at once:
@@ -9,6 +9,9 @@ large as the limits allow, then asks for them from many connections at once:
             every client sends HISTORY {limit: 200} at the same moment.
   list      200 channels with 2,500-byte topics of U+0001 (15 KB each escaped); every client
             pages through LIST at the same moment.
+  search    100,000 messages with "needle" in a channel the clients are not in; every client
+            sends SEARCH {query: "needle"} at the same moment, so that each search looks at
+            its 20,000 index matches (the bound) and finds none it may read.
   dms       300 DMs of 4,000 bytes wait for one account, which then logs in.
 For each: wall time until every client had every reply, bytes received, replies per client,
 and salond's RSS before and at its peak (sampled every 10 ms). Prints one JSON line per case;
@@ -19,6 +22,7 @@ import argparse, json, os, selectors, shutil, signal, socket, subprocess, tempfi
 from native_client import HOST, Client, free_port
 
 DEADLINE_S = 120
+CROWD_MESSAGES = 100_000
 
 
 def rss_kib(pid):
@@ -82,7 +86,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--salond", required=True)
     parser.add_argument("--clients", type=int, default=100)
-    parser.add_argument("--cases", default="history,list,dms")
+    parser.add_argument("--cases", default="history,list,search,dms")
     args = parser.parse_args()
     cases = set(args.cases.split(","))
 
@@ -113,6 +117,20 @@ def main():
             owner.call("TOPIC", {"channel": f"topic-{i}", "topic": topic})
             owner.call("PART", {"channel": f"topic-{i}"})
 
+        if "search" in cases:
+            owner.call("JOIN", {"channel": "crowd"})
+            for start in range(0, CROWD_MESSAGES, 1000):
+                for i in range(start, start + 1000):
+                    owner.send("SEND", {"channel": "crowd", "text": f"a needle, number {i}"})
+                for _ in range(1000):
+                    owner.reply()
+            owner.call("SEND", {"channel": "crowd", "text": "needle qzxjv: the last one"})
+            deadline = time.monotonic() + DEADLINE_S
+            while not owner.call("SEARCH", {"query": "qzxjv"})["messages"]:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the search index did not catch up")
+                time.sleep(0.2)
+
         clients = [Client(port) for _ in range(args.clients)]
         for c in clients:
             c.call("CONN", {"us": "", "pwd": "", "channel": "big"})
@@ -141,8 +159,16 @@ def main():
                 after = body["channels"][-1]["name"]
             return pages
 
+        def search(client):
+            body = client.call("SEARCH", {"query": "needle"})
+            if body["messages"] or not body.get("more"):
+                raise RuntimeError(f"unexpected search page: {body}")
+            return 1
+
         if "history" in cases:
             measure("history", server.pid, clients, history)
+        if "search" in cases:
+            measure("search", server.pid, clients, search)
         if "list" in cases:
             measure("list", server.pid, clients, list_all)
         for c in clients:

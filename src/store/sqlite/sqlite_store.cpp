@@ -922,11 +922,14 @@ std::unique_ptr<SqliteConnection> open_search_file(
     return connection;
 }
 
+int set_policy(pthread_t thread, int policy) {
+    const sched_param param{};
+    return pthread_setschedparam(thread, policy, &param);
+}
+
 /// Lowers the calling thread to SCHED_IDLE: it runs only when a CPU has nothing else to do.
 void run_at_idle_priority(const char* thread) {
-    sched_param param{};
-    param.sched_priority = 0;
-    if (const int rc = pthread_setschedparam(pthread_self(), SCHED_IDLE, &param); rc != 0) {
+    if (const int rc = set_policy(pthread_self(), SCHED_IDLE); rc != 0) {
         spdlog::warn(
             "{}: cannot run at idle CPU priority, running at normal priority: {}",
             thread,
@@ -945,6 +948,17 @@ constexpr auto kIndexPeriod = std::chrono::milliseconds(500);
 // in transactions of 256, 32,000 in transactions of 4,096; docs/benchmarks.md), and the chat
 // keeps the CPU. Search still finds a message well within PROTOCOL.md's 5 s.
 constexpr auto kIndexGap = std::chrono::milliseconds(500);
+// How long the indexer may be due without starting a pass before it is lifted to normal
+// priority: a pass starts within about kIndexGap of a commit whenever a CPU has idle time.
+constexpr auto kIndexerStarvation = std::chrono::seconds(2);
+
+std::int64_t steady_now_ns() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch()
+    )
+        .count();
+}
+
 // How many commits the writer lets pass between two prunings of the queue.
 constexpr int kCommitsPerPrune = 64;
 
@@ -1028,7 +1042,22 @@ SqliteStore::~SqliteStore() {
 
 void SqliteStore::wake_indexer() noexcept {
     // An atomic exchange when the indexer is already due: no syscall on the commit path.
-    if (!index_wanted_.exchange(true, std::memory_order_acq_rel)) indexer_wake_.release();
+    if (!index_wanted_.exchange(true, std::memory_order_acq_rel)) {
+        indexer_seen_ns_.store(steady_now_ns(), std::memory_order_release);
+        indexer_wake_.release();
+        return;
+    }
+    lift_indexer_if_starved();
+}
+
+void SqliteStore::lift_indexer_if_starved() noexcept {
+    if (!index_wanted_.load(std::memory_order_acquire) ||
+        indexer_lifted_.load(std::memory_order_relaxed))
+        return;
+    const std::int64_t idle_ns = steady_now_ns() - indexer_seen_ns_.load(std::memory_order_acquire);
+    if (idle_ns < std::chrono::nanoseconds(kIndexerStarvation).count()) return;
+    if (indexer_lifted_.exchange(true, std::memory_order_acq_rel)) return;
+    set_policy(indexer_.native_handle(), SCHED_OTHER);
 }
 
 void SqliteStore::index_when_due(std::stop_token stop) {
@@ -1055,7 +1084,13 @@ void SqliteStore::index_when_due(std::stop_token stop) {
                 }
             }
             // Batch after batch while a full one comes back.
+            indexer_seen_ns_.store(steady_now_ns(), std::memory_order_release);
             while (!stop.stop_requested() && index_step()) {
+                indexer_seen_ns_.store(steady_now_ns(), std::memory_order_release);
+            }
+            // Caught up: back to idle priority if a starved wait lifted it.
+            if (indexer_lifted_.exchange(false, std::memory_order_acq_rel)) {
+                set_policy(pthread_self(), SCHED_IDLE);
             }
             if (catching_up_since && !stop.stop_requested()) {
                 spdlog::info(
@@ -1644,6 +1679,7 @@ std::vector<core::Message> SqliteStore::changed_after(
 
 SearchPage SqliteStore::search(const SearchQuery& query) {
     if (query.conversations.empty()) return {};
+    lift_indexer_if_starved();
     auto reader = lease_reader();
     Transaction snapshot(*reader, kBeginRead);
     std::int64_t watermark = -1;

@@ -161,6 +161,10 @@ private:
     bool checkpoint_due_ = false;
 
     void wake_indexer() noexcept;
+    // Lifts the indexer to normal priority when it has been due for kIndexerStarvation without
+    // making progress: at idle priority a CPU busy with other work (a build, a backup) would
+    // never run it, and search would fall behind without bound.
+    void lift_indexer_if_starved() noexcept;
     void index_when_due(std::stop_token stop);
 
     /// Where the index stands against the database: the first id it has not read, and the
@@ -183,6 +187,10 @@ private:
     // Set by commits, cleared by the indexer when it wakes: only the commit that sets it wakes
     // the indexer, with no lock the indexer could hold (it runs at idle priority).
     std::atomic<bool> index_wanted_{false};
+    // The later of when index_wanted_ was last set and when the indexer last got on (steady
+    // clock, nanoseconds); and whether it runs lifted to normal priority until it has caught up.
+    std::atomic<std::int64_t> indexer_seen_ns_{0};
+    std::atomic<bool> indexer_lifted_{false};
     std::counting_semaphore<> indexer_wake_{0};
     // The watermark the indexer last committed; -1 until it has checked the search file. The
     // writer prunes the queue below it.
