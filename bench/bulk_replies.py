@@ -52,6 +52,8 @@ class PeakRss(threading.Thread):
 
 def measure(name, pid, clients, work):
     """Runs work(client) on every client in its own thread, all released at once."""
+    for c in clients:
+        c.received = 0
     before = rss_kib(pid)
     sampler = PeakRss(pid)
     sampler.start()

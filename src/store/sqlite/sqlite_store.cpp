@@ -1051,9 +1051,11 @@ void SqliteStore::wake_indexer() noexcept {
 }
 
 void SqliteStore::lift_indexer_if_starved() noexcept {
-    if (!index_wanted_.load(std::memory_order_acquire) ||
-        indexer_lifted_.load(std::memory_order_relaxed))
-        return;
+    // Due: a commit is waiting for a pass, or a pass is under way (a starved pass may have
+    // cleared index_wanted_ and then got no CPU).
+    const bool due = index_wanted_.load(std::memory_order_acquire) ||
+                     indexer_busy_.load(std::memory_order_acquire);
+    if (!due || indexer_lifted_.load(std::memory_order_relaxed)) return;
     const std::int64_t idle_ns = steady_now_ns() - indexer_seen_ns_.load(std::memory_order_acquire);
     if (idle_ns < std::chrono::nanoseconds(kIndexerStarvation).count()) return;
     if (indexer_lifted_.exchange(true, std::memory_order_acq_rel)) return;
@@ -1062,6 +1064,7 @@ void SqliteStore::lift_indexer_if_starved() noexcept {
 
 void SqliteStore::index_when_due(std::stop_token stop) {
     run_at_idle_priority("search indexer");
+    indexer_busy_.store(true, std::memory_order_release);
     bool checked = false;
     bool failing = false;
     // Said only when the index starts far behind the messages (a new or upgraded search file
@@ -1089,6 +1092,7 @@ void SqliteStore::index_when_due(std::stop_token stop) {
                 indexer_seen_ns_.store(steady_now_ns(), std::memory_order_release);
             }
             // Caught up: back to idle priority if a starved wait lifted it.
+            indexer_busy_.store(false, std::memory_order_release);
             if (indexer_lifted_.exchange(false, std::memory_order_acq_rel)) {
                 set_policy(pthread_self(), SCHED_IDLE);
             }
@@ -1109,6 +1113,7 @@ void SqliteStore::index_when_due(std::stop_token stop) {
             // Retried at the next wake; said once per run of failures, not every 500 ms.
             if (!failing) spdlog::error("search indexer: {}", e.what());
             failing = true;
+            indexer_busy_.store(false, std::memory_order_release);
         }
         (void)indexer_wake_.try_acquire_for(kIndexPeriod);
         // Woken early by a commit: let the commits of the rest of the gap join this pass.
@@ -1116,6 +1121,7 @@ void SqliteStore::index_when_due(std::stop_token stop) {
         while (!stop.stop_requested() && std::chrono::steady_clock::now() < next_pass) {
             (void)indexer_wake_.try_acquire_until(next_pass);
         }
+        indexer_busy_.store(true, std::memory_order_release);
         index_wanted_.store(false, std::memory_order_release);
     }
 }

@@ -191,6 +191,8 @@ private:
     // clock, nanoseconds); and whether it runs lifted to normal priority until it has caught up.
     std::atomic<std::int64_t> indexer_seen_ns_{0};
     std::atomic<bool> indexer_lifted_{false};
+    // From the end of a wait to the end of the pass after it (set before index_wanted_ clears).
+    std::atomic<bool> indexer_busy_{false};
     std::counting_semaphore<> indexer_wake_{0};
     // The watermark the indexer last committed; -1 until it has checked the search file. The
     // writer prunes the queue below it.
