@@ -1164,6 +1164,21 @@ struct SearchState {
     std::int64_t seq;
 };
 
+/// What the indexer has to reach, read in the caller's snapshot of the database: the queue's
+/// oldest and newest seq (0 and 0 when empty), and the largest id or rev handed out.
+struct IndexTarget {
+    std::int64_t first_seq;
+    std::int64_t last_seq;
+    core::MessageId sequence;
+};
+
+IndexTarget read_index_target(SqliteConnection& db) {
+    Query q(db, kQueueBounds);
+    q.step();
+    return {
+        .first_seq = q.integer(0), .last_seq = q.integer(1), .sequence = largest_message_id(db)};
+}
+
 SearchState read_search_state(SqliteConnection& search) {
     Query q(search, kSearchState);
     if (!q.step()) throw StorageError("the search index has no state row");
@@ -1177,17 +1192,12 @@ SqliteStore::IndexProgress SqliteStore::check_search_file() {
     // change one state.
     Transaction tx(*search_writer_);
     const SearchState state = read_search_state(*search_writer_);
-    std::int64_t first = 0;
-    std::int64_t last = 0;
-    core::MessageId sequence = 0;
+    IndexTarget target{};
     {
         Transaction snapshot(*indexer_reader_, kBeginRead);
-        Query q(*indexer_reader_, kQueueBounds);
-        q.step();
-        first = q.integer(0);
-        last = q.integer(1);
-        sequence = largest_message_id(*indexer_reader_);
+        target = read_index_target(*indexer_reader_);
     }
+    const auto [first, last, sequence] = target;
     // The queue holds every seq from `first` to `last` (pruning takes only its oldest rows and
     // keeps the newest), so the index is in step when its seq lies in [first - 1, last] and it
     // has not indexed ids the database never handed out. It is not after losing its last
@@ -1213,22 +1223,19 @@ bool SqliteStore::index_step() {
     const SearchState state = read_search_state(*search_writer_);
     std::vector<QueuedText> rows;
     std::vector<std::pair<core::MessageId, std::string>> messages;
-    std::int64_t last = 0;
-    core::MessageId sequence = 0;
+    IndexTarget target{};
     {
         // One snapshot for both reads, so that each id's text and the queue agree: the queue
         // rows of the ids below next_id are applied; the ids from next_id on are read as they
         // are now, every queued change of theirs included.
         Transaction snapshot(*indexer_reader_, kBeginRead);
-        {
-            Query q(*indexer_reader_, kQueueBounds);
-            q.step();
-            last = q.integer(1);
-        }
-        sequence = largest_message_id(*indexer_reader_);
+        target = read_index_target(*indexer_reader_);
         {
             Query q(*indexer_reader_, kQueueBelowId);
-            q.bind(1, state.seq).bind(2, last).bind(3, state.next_id).bind(4, kIndexBatch);
+            q.bind(1, state.seq)
+                .bind(2, target.last_seq)
+                .bind(3, state.next_id)
+                .bind(4, kIndexBatch);
             rows = read_queue(q);
         }
         // A long queue (a channel's messages deleted) goes first, a batch at a time: the new
@@ -1249,9 +1256,9 @@ bool SqliteStore::index_step() {
     if (queue_full) {
         next.seq = rows.back().seq;
     } else {
-        next.seq = last;
-        next.next_id =
-            messages_full ? messages.back().first + 1 : std::max(state.next_id, sequence + 1);
+        next.seq = target.last_seq;
+        next.next_id = messages_full ? messages.back().first + 1
+                                     : std::max(state.next_id, target.sequence + 1);
     }
     Query(*search_writer_, kSetSearchState).bind(1, next.next_id).bind(2, next.seq).run();
     tx.commit();
@@ -1842,21 +1849,17 @@ void SqliteStore::publish_indexed(std::int64_t seq, core::MessageId next_id) {
 }
 
 bool SqliteStore::wait_until_indexed(std::chrono::milliseconds timeout) {
-    std::int64_t target_seq = 0;
-    core::MessageId target_id = 0;
+    IndexTarget target{};
     {
         auto reader = lease_reader();
         Transaction snapshot(*reader, kBeginRead);
-        Query q(*reader, kQueueBounds);
-        q.step();
-        target_seq = q.integer(1);
-        target_id = largest_message_id(*reader);
+        target = read_index_target(*reader);
     }
     wake_indexer();
     std::unique_lock lock(indexed_mutex_);
     return indexed_.wait_for(lock, timeout, [&] {
-        return published_watermark_.load(std::memory_order_acquire) >= target_seq &&
-               indexed_next_id_.load(std::memory_order_acquire) > target_id;
+        return published_watermark_.load(std::memory_order_acquire) >= target.last_seq &&
+               indexed_next_id_.load(std::memory_order_acquire) > target.sequence;
     });
 }
 
