@@ -39,18 +39,45 @@ std::string encode_request(const Request& request, std::optional<std::int64_t> r
 
 namespace requests {
 
+namespace {
+
+/// `channel` or `with`, the one member naming a conversation.
+void add_conversation(json::object& args, const ConversationRef& conversation) {
+    args[conversation.is_direct() ? "with" : "channel"] = conversation.name;
+}
+
+std::string_view typing_wire(core::TypingState state) {
+    switch (state) {
+        case core::TypingState::active:
+            return "active";
+        case core::TypingState::paused:
+            return "paused";
+        case core::TypingState::done:
+            return "done";
+    }
+    return "done";
+}
+
+}  // namespace
+
 Request conn(
-    std::string_view user, std::string_view password, std::string_view channel, bool join
+    std::string_view user,
+    std::string_view password,
+    std::string_view channel,
+    bool join,
+    int version
 ) {
     Request r{"CONN", {{"us", user}, {"pwd", password}}};
     if (!channel.empty()) r.args["channel"] = channel;
     if (!join) r.args["join"] = false;
+    if (version > 1) r.args["v"] = version;
     return r;
 }
 
-Request register_account(std::string_view user, std::string_view password, bool join) {
+Request register_account(std::string_view user, std::string_view password, bool join, int version) {
     Request r{"REGISTER", {{"us", user}, {"pwd", password}}};
     if (!join) r.args["join"] = false;
+    if (version > 1) r.args["v"] = version;
     return r;
 }
 
@@ -64,12 +91,16 @@ Request part(std::string_view channel) {
     return {"PART", {{"channel", channel}}};
 }
 
-Request send(std::string_view channel, std::string_view text) {
-    return {"SEND", {{"channel", channel}, {"text", text}}};
+Request send(std::string_view channel, std::string_view text, std::int64_t reply_to) {
+    Request r{"SEND", {{"channel", channel}, {"text", text}}};
+    if (reply_to > 0) r.args["reply_to"] = reply_to;
+    return r;
 }
 
-Request dm(std::string_view to, std::string_view text) {
-    return {"DM", {{"to", to}, {"text", text}}};
+Request dm(std::string_view to, std::string_view text, std::int64_t reply_to) {
+    Request r{"DM", {{"to", to}, {"text", text}}};
+    if (reply_to > 0) r.args["reply_to"] = reply_to;
+    return r;
 }
 
 Request list() {
@@ -85,6 +116,87 @@ Request history(std::string_view channel, std::int64_t before, int limit) {
     if (before > 0) r.args["before"] = before;
     if (limit > 0) r.args["limit"] = limit;
     return r;
+}
+
+Request history_before(const ConversationRef& conversation, std::int64_t before, int limit) {
+    Request r{"HISTORY", {}};
+    add_conversation(r.args, conversation);
+    if (before > 0) r.args["before"] = before;
+    if (limit > 0) r.args["limit"] = limit;
+    return r;
+}
+
+Request history_after(const ConversationRef& conversation, std::int64_t after, int limit) {
+    Request r{"HISTORY", {}};
+    add_conversation(r.args, conversation);
+    r.args["after"] = after;
+    if (limit > 0) r.args["limit"] = limit;
+    return r;
+}
+
+Request edit(std::int64_t id, std::string_view text) {
+    return {"EDIT", {{"id", id}, {"text", text}}};
+}
+
+Request delete_message(std::int64_t id) {
+    return {"DELETE", {{"id", id}}};
+}
+
+Request react(std::int64_t id, std::string_view emoji, bool on) {
+    Request r{"REACT", {{"id", id}, {"emoji", emoji}}};
+    if (!on) r.args["on"] = false;
+    return r;
+}
+
+Request read(const ConversationRef& conversation, std::int64_t id) {
+    Request r{"READ", {{"id", id}}};
+    add_conversation(r.args, conversation);
+    return r;
+}
+
+Request conversations() {
+    return {"CONVERSATIONS", {}};
+}
+
+Request typing(const ConversationRef& conversation, core::TypingState state) {
+    Request r{"TYPING", {{"state", typing_wire(state)}}};
+    add_conversation(r.args, conversation);
+    return r;
+}
+
+Request search(const SearchQuery& query) {
+    Request r{"SEARCH", {{"query", query.text}}};
+    if (query.in) add_conversation(r.args, *query.in);
+    if (!query.from.empty()) r.args["from"] = query.from;
+    if (query.before > 0) r.args["before"] = query.before;
+    if (query.limit > 0) r.args["limit"] = query.limit;
+    return r;
+}
+
+Request topic(std::string_view channel, std::string_view topic) {
+    return {"TOPIC", {{"channel", channel}, {"topic", topic}}};
+}
+
+Request kick(std::string_view channel, std::string_view user, std::string_view reason) {
+    Request r{"KICK", {{"channel", channel}, {"user", user}}};
+    if (!reason.empty()) r.args["reason"] = reason;
+    return r;
+}
+
+Request ban(std::string_view channel, std::string_view user) {
+    return {"BAN", {{"channel", channel}, {"user", user}}};
+}
+
+Request unban(std::string_view channel, std::string_view user) {
+    return {"UNBAN", {{"channel", channel}, {"user", user}}};
+}
+
+Request op(std::string_view channel, std::string_view user) {
+    return {"OP", {{"channel", channel}, {"user", user}}};
+}
+
+Request key(std::string_view channel, std::string_view key) {
+    return {"KEY", {{"channel", channel}, {"key", key}}};
 }
 
 Request ping() {
@@ -484,6 +596,46 @@ DecodeResult<core::HistoryResult> parse_history_result(const Reply& reply) {
     if (auto read = read_conversation(reply.body, r.channel, r.with); !read) return read.error();
     SALON_TRY_ASSIGN(r.messages, decode_messages(reply.body));
     SALON_TRY_ASSIGN(r.more, get_optional_bool(reply.body, "more"));
+    return r;
+}
+
+DecodeResult<core::ChangeResult> parse_change_result(const Reply& reply) {
+    core::ChangeResult r;
+    SALON_TRY_ASSIGN(r.id, get_int(reply.body, "id"));
+    SALON_TRY_ASSIGN(r.rev, get_int(reply.body, "rev"));
+    return r;
+}
+
+DecodeResult<core::ConversationsResult> parse_conversations_result(const Reply& reply) {
+    core::ConversationsResult r;
+    const json::array* arr = nullptr;
+    SALON_TRY_ASSIGN(arr, get_array(reply.body, "conversations"));
+    r.conversations.reserve(arr->size());
+    for (const auto& v : *arr) {
+        if (!v.is_object()) return field_error("conversations", "holds a non-object");
+        const auto& o = v.get_object();
+        core::ConversationSummary c;
+        std::string last_ts;
+        if (auto read = read_conversation(o, c.channel, c.with); !read) return read.error();
+        if (const auto* last = o.if_contains("last_id"); last != nullptr && !last->is_null()) {
+            SALON_TRY_ASSIGN(c.last_id, get_int(o, "last_id"));
+        }
+        SALON_TRY_ASSIGN(last_ts, get_optional_string(o, "last_ts"));
+        c.last_ts = parse_timestamp(last_ts).value_or(0);
+        SALON_TRY_ASSIGN(c.read, get_optional_int(o, "read", 0));
+        SALON_TRY_ASSIGN(c.unread, get_count(o, "unread"));
+        SALON_TRY_ASSIGN(c.mentions, get_count(o, "mentions"));
+        r.conversations.push_back(std::move(c));
+    }
+    return r;
+}
+
+DecodeResult<core::SearchResult> parse_search_result(const Reply& reply) {
+    core::SearchResult r;
+    SALON_TRY_ASSIGN(r.messages, decode_messages(reply.body));
+    SALON_TRY_ASSIGN(r.more, get_optional_bool(reply.body, "more"));
+    const std::int64_t oldest = r.messages.empty() ? 0 : r.messages.back().id;
+    SALON_TRY_ASSIGN(r.next_before, get_optional_int(reply.body, "next_before", oldest));
     return r;
 }
 

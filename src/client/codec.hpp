@@ -1,6 +1,6 @@
-// The client's view of PROTOCOL.md v1: requests encoded to lines, lines decoded to replies and
-// to `core`'s event and result types, the same ones the server encodes from. No sockets: bytes
-// in, values out.
+// The client's view of PROTOCOL.md (version 1 and the version 2 additions): requests encoded to
+// lines, lines decoded to replies and to `core`'s event and result types, the same ones the server
+// encodes from. No sockets: bytes in, values out.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -50,26 +50,75 @@ struct Request {
 /// The line to write for `request`, `\n` included. `ref` is added when given.
 std::string encode_request(const Request& request, std::optional<std::int64_t> ref = std::nullopt);
 
+/// A version 2 conversation: a channel, or the direct messages with one user.
+struct ConversationRef {
+    enum class Kind { channel, direct };
+    Kind kind = Kind::channel;
+    std::string name;  ///< the channel, or the DM partner
+
+    static ConversationRef channel(std::string_view name) {
+        return {Kind::channel, std::string(name)};
+    }
+
+    static ConversationRef direct(std::string_view with) {
+        return {Kind::direct, std::string(with)};
+    }
+
+    bool is_direct() const noexcept { return kind == Kind::direct; }
+};
+
 /// Builders for the verbs of PROTOCOL.md; they only shape arguments and never validate, so the
 /// server's answer (`bad_name`, `bad_request`, ...) stays the single source of truth.
 namespace requests {
 /// Empty `user` logs in as a guest. `channel` empty means the server default (`home`).
-/// `join` false: the login joins no channel (then `channel` must be empty).
+/// `join` false: the login joins no channel (then `channel` must be empty). `version` 2 asks
+/// for the conversation model's events (UPDATE, READ, TYPING); 1 leaves `v` out.
 Request conn(
     std::string_view user,
     std::string_view password,
     std::string_view channel = {},
-    bool join = true
+    bool join = true,
+    int version = 1
 );
-Request register_account(std::string_view user, std::string_view password, bool join = true);
+Request register_account(
+    std::string_view user, std::string_view password, bool join = true, int version = 1
+);
 Request join(std::string_view channel, std::string_view key = {});
 Request part(std::string_view channel);
-Request send(std::string_view channel, std::string_view text);
-Request dm(std::string_view to, std::string_view text);
+/// `reply_to` 0 answers nothing.
+Request send(std::string_view channel, std::string_view text, std::int64_t reply_to = 0);
+Request dm(std::string_view to, std::string_view text, std::int64_t reply_to = 0);
 Request list();
 Request who(std::string_view channel);
 /// `before` 0 means the newest page.
 Request history(std::string_view channel, std::int64_t before = 0, int limit = 0);
+/// A page of a channel's or a DM's history: the one before `before` (0: the newest).
+Request history_before(const ConversationRef& conversation, std::int64_t before, int limit = 0);
+/// The changes with `rev` greater than `after`, oldest first: the resume after a disconnect.
+Request history_after(const ConversationRef& conversation, std::int64_t after, int limit = 0);
+Request edit(std::int64_t id, std::string_view text);
+Request delete_message(std::int64_t id);
+Request react(std::int64_t id, std::string_view emoji, bool on = true);
+Request read(const ConversationRef& conversation, std::int64_t id);
+Request conversations();
+Request typing(const ConversationRef& conversation, core::TypingState state);
+
+struct SearchQuery {
+    std::string text;
+    std::optional<ConversationRef> in{};  ///< every conversation of the caller when empty
+    std::string from{};                   ///< any author when empty
+    std::int64_t before = 0;              ///< 0: from the newest
+    int limit = 0;                        ///< 0: the server's default
+};
+
+Request search(const SearchQuery& query);
+Request topic(std::string_view channel, std::string_view topic);
+Request kick(std::string_view channel, std::string_view user, std::string_view reason = {});
+Request ban(std::string_view channel, std::string_view user);
+Request unban(std::string_view channel, std::string_view user);
+Request op(std::string_view channel, std::string_view user);
+/// An empty `key` removes the channel's key.
+Request key(std::string_view channel, std::string_view key);
 Request ping();
 Request pong();
 Request end();
@@ -144,5 +193,11 @@ DecodeResult<core::ListResult> parse_list_result(const Reply& reply);
 /// server cut the page short to bound the reply, so older messages exist even though it holds
 /// fewer than the limit (for `after`: later changes exist).
 DecodeResult<core::HistoryResult> parse_history_result(const Reply& reply);
+/// EDIT, DELETE and REACT OK.
+DecodeResult<core::ChangeResult> parse_change_result(const Reply& reply);
+/// CONVERSATIONS OK, in the server's order (newest activity first).
+DecodeResult<core::ConversationsResult> parse_conversations_result(const Reply& reply);
+/// SEARCH OK, newest first; `next_before` falls back to the oldest id of the page.
+DecodeResult<core::SearchResult> parse_search_result(const Reply& reply);
 
 }  // namespace salon::client

@@ -275,6 +275,130 @@ TEST(CodecV2Test, LoginResultTellsTheProtocolAndDirectHistoryItsPartner) {
     EXPECT_TRUE(history->messages[0].is_direct());
 }
 
+TEST(CodecV2Test, RequestBuildersShapeTheVersionTwoVerbs) {
+    const auto bob = ConversationRef::direct("bob");
+    const auto dev = ConversationRef::channel("dev");
+    const auto encoded = [](const Request& r) { return json::parse(encode_request(r)); };
+    EXPECT_EQ(
+        encoded(requests::conn("ann", "pw", "", false, 2)),
+        json::parse(R"({"CONN":{"us":"ann","pwd":"pw","join":false,"v":2}})")
+    );
+    EXPECT_EQ(
+        encoded(requests::register_account("ann", "pw", true, 2)),
+        json::parse(R"({"REGISTER":{"us":"ann","pwd":"pw","v":2}})")
+    );
+    EXPECT_EQ(
+        encoded(requests::send("dev", "yes", 9)),
+        json::parse(R"({"SEND":{"channel":"dev","text":"yes","reply_to":9}})")
+    );
+    EXPECT_EQ(
+        encoded(requests::dm("bob", "yes", 9)),
+        json::parse(R"({"DM":{"to":"bob","text":"yes","reply_to":9}})")
+    );
+    EXPECT_EQ(
+        encoded(requests::history_before(bob, 40, 20)),
+        json::parse(R"({"HISTORY":{"with":"bob","before":40,"limit":20}})")
+    );
+    EXPECT_EQ(
+        encoded(requests::history_before(dev, 0)), json::parse(R"({"HISTORY":{"channel":"dev"}})")
+    );
+    EXPECT_EQ(
+        encoded(requests::history_after(dev, 0, 200)),
+        json::parse(R"({"HISTORY":{"channel":"dev","after":0,"limit":200}})")
+    );
+    EXPECT_EQ(
+        encoded(requests::edit(3, "fixed")), json::parse(R"({"EDIT":{"id":3,"text":"fixed"}})")
+    );
+    EXPECT_EQ(encoded(requests::delete_message(3)), json::parse(R"({"DELETE":{"id":3}})"));
+    EXPECT_EQ(encoded(requests::react(3, "👍")), json::parse(R"({"REACT":{"id":3,"emoji":"👍"}})"));
+    EXPECT_EQ(
+        encoded(requests::react(3, "👍", false)),
+        json::parse(R"({"REACT":{"id":3,"emoji":"👍","on":false}})")
+    );
+    EXPECT_EQ(encoded(requests::read(bob, 12)), json::parse(R"({"READ":{"id":12,"with":"bob"}})"));
+    EXPECT_EQ(encoded(requests::conversations()), json::parse(R"({"CONVERSATIONS":{}})"));
+    EXPECT_EQ(
+        encoded(requests::typing(dev, core::TypingState::paused)),
+        json::parse(R"({"TYPING":{"channel":"dev","state":"paused"}})")
+    );
+    EXPECT_EQ(
+        encoded(requests::search({.text = "lunch"})), json::parse(R"({"SEARCH":{"query":"lunch"}})")
+    );
+    EXPECT_EQ(
+        encoded(
+            requests::search({.text = "lunch", .in = bob, .from = "ann", .before = 77, .limit = 5})
+        ),
+        json::parse(
+            R"({"SEARCH":{"query":"lunch","with":"bob","from":"ann","before":77,"limit":5}})"
+        )
+    );
+    EXPECT_EQ(
+        encoded(requests::topic("dev", "ship it")),
+        json::parse(R"({"TOPIC":{"channel":"dev","topic":"ship it"}})")
+    );
+    EXPECT_EQ(
+        encoded(requests::kick("dev", "eve", "spam")),
+        json::parse(R"({"KICK":{"channel":"dev","user":"eve","reason":"spam"}})")
+    );
+    EXPECT_EQ(
+        encoded(requests::ban("dev", "eve")),
+        json::parse(R"({"BAN":{"channel":"dev","user":"eve"}})")
+    );
+    EXPECT_EQ(
+        encoded(requests::unban("dev", "eve")),
+        json::parse(R"({"UNBAN":{"channel":"dev","user":"eve"}})")
+    );
+    EXPECT_EQ(
+        encoded(requests::op("dev", "bob")), json::parse(R"({"OP":{"channel":"dev","user":"bob"}})")
+    );
+    EXPECT_EQ(
+        encoded(requests::key("dev", "")), json::parse(R"({"KEY":{"channel":"dev","key":""}})")
+    );
+}
+
+TEST(CodecV2Test, ParsesChangeConversationsAndSearchReplies) {
+    auto change = decode_ok(R"({"OK":{"id":3,"rev":17}})");
+    const auto changed = parse_change_result(std::get<Reply>(change.payload));
+    ASSERT_TRUE(changed.has_value());
+    EXPECT_EQ(changed->id, 3);
+    EXPECT_EQ(changed->rev, 17);
+
+    auto sidebar = decode_ok(
+        R"({"OK":{"conversations":[)"
+        R"({"channel":"dev","last_id":9,"last_ts":"2026-11-24T12:00:00.123Z","read":4,"unread":5,"mentions":1},)"
+        R"({"with":"bob","last_id":null,"last_ts":null,"read":0,"unread":0,"mentions":0}]}})"
+    );
+    const auto list = parse_conversations_result(std::get<Reply>(sidebar.payload));
+    ASSERT_TRUE(list.has_value()) << list.error().message;
+    ASSERT_EQ(list->conversations.size(), 2u);
+    EXPECT_EQ(list->conversations[0].channel, "dev");
+    EXPECT_EQ(list->conversations[0].last_id, 9);
+    EXPECT_EQ(list->conversations[0].last_ts, 1795521600123);
+    EXPECT_EQ(list->conversations[0].read, 4);
+    EXPECT_EQ(list->conversations[0].unread, 5u);
+    EXPECT_EQ(list->conversations[0].mentions, 1u);
+    EXPECT_EQ(list->conversations[1].with, "bob");
+    EXPECT_EQ(list->conversations[1].last_id, std::nullopt);
+
+    auto found = decode_ok(
+        R"({"OK":{"more":true,"next_before":6,"messages":[)"
+        R"({"id":8,"rev":8,"channel":"dev","from":"ann","text":"lunch?","ts":"2026-11-24T12:00:00.000Z"},)"
+        R"({"id":7,"rev":7,"from":"bob","to":"ann","text":"lunch!","ts":"2026-11-24T12:00:00.000Z"}]}})"
+    );
+    const auto search = parse_search_result(std::get<Reply>(found.payload));
+    ASSERT_TRUE(search.has_value()) << search.error().message;
+    ASSERT_EQ(search->messages.size(), 2u);
+    EXPECT_FALSE(search->messages[0].is_direct());
+    EXPECT_TRUE(search->messages[1].is_direct());
+    EXPECT_TRUE(search->more);
+    EXPECT_EQ(search->next_before, 6);
+
+    auto last = decode_ok(R"({"OK":{"more":false,"messages":[]}})");
+    EXPECT_FALSE(parse_search_result(std::get<Reply>(last.payload))->more);
+    auto broken = decode_ok(R"({"OK":{"conversations":[{"last_id":1,"unread":0,"mentions":0}]}})");
+    EXPECT_FALSE(parse_conversations_result(std::get<Reply>(broken.payload)).has_value());
+}
+
 TEST(CodecTest, RejectsMalformedFramesWithoutThrowing) {
     for (const char* bad : {
              "not json",
