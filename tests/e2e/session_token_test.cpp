@@ -137,5 +137,222 @@ TEST_F(Tokens, TheLabelIsBounded) {
     call_ok(*ann, "TOKEN");
 }
 
+TEST_F(Tokens, TokensListsLabelsAndTimesNeverTheSecretMostRecentlyUsedFirst) {
+    ServerProcess server;
+    auto ann = open(server);
+    register_user(*ann, "ann");
+    const auto first = make_token(*ann, "phone");
+    const auto second = make_token(*ann, "tablet");
+    // Before any use: the newest first, never used, not this connection's.
+    auto listed = call_ok(*ann, "TOKENS");
+    const auto& before = listed.at("tokens").as_array();
+    ASSERT_EQ(before.size(), 2U);
+    EXPECT_EQ(id_of(before[0].as_object()), id_of(second));
+    EXPECT_TRUE(before[0].as_object().at("last_used").is_null());
+    EXPECT_FALSE(before[0].as_object().at("current").as_bool());
+
+    auto phone = open(server);
+    token_login(*phone, "ann", str(first, "token"));
+    listed = call_ok(*phone, "TOKENS");
+    const std::string text = json::serialize(listed);
+    EXPECT_EQ(text.find(str(first, "token")), std::string::npos) << text;
+    EXPECT_EQ(text.find(str(second, "token")), std::string::npos) << text;
+    const auto& tokens = listed.at("tokens").as_array();
+    ASSERT_EQ(tokens.size(), 2U);
+    const auto& used = tokens[0].as_object();
+    EXPECT_EQ(id_of(used), id_of(first));
+    EXPECT_EQ(str(used, "label"), "phone");
+    EXPECT_TRUE(is_timestamp(str(used, "created")));
+    EXPECT_TRUE(is_timestamp(str(used, "last_used")));
+    EXPECT_TRUE(is_timestamp(str(used, "expires")));
+    EXPECT_FALSE(used.contains("token"));
+    EXPECT_TRUE(used.at("current").as_bool());
+    EXPECT_EQ(str(tokens[1].as_object(), "label"), "tablet");
+    EXPECT_FALSE(tokens[1].as_object().at("current").as_bool());
+    // The password login's connection holds no token.
+    const auto from_password = call_ok(*ann, "TOKENS");  // the loop borrows from it
+    for (const auto& t : from_password.at("tokens").as_array()) {
+        EXPECT_FALSE(t.as_object().at("current").as_bool());
+    }
+}
+
+TEST_F(Tokens, ATokenExpiresUnlessUsedAndEachUseRenewsIt) {
+    // 0.0001 days: 8.64 s.
+    ServerProcess server({.extra_args = {"--token-ttl-days", "0.0001"}, .data_dir = {}});
+    auto ann = open(server);
+    register_user(*ann, "ann");
+    const std::string kept = str(make_token(*ann, "kept"), "token");
+    const std::string idle = str(make_token(*ann, "idle"), "token");
+    std::this_thread::sleep_for(5s);
+    auto device = open(server);
+    const auto renewed = token_login(*device, "ann", kept);
+    call_ok(*device, "END");
+    std::this_thread::sleep_for(5s);
+    // 10 s after they were made: the idle one expired, the one used at 5 s was renewed.
+    auto late = open(server);
+    EXPECT_EQ(call_no(*late, "CONN", {{"us", "ann"}, {"token", idle}}), "bad_credentials");
+    token_login(*late, "ann", kept);
+    const auto tokens = call_ok(*late, "TOKENS").at("tokens").as_array();
+    ASSERT_EQ(tokens.size(), 1U);
+    EXPECT_EQ(str(tokens[0].as_object(), "label"), "kept");
+    EXPECT_EQ(str(renewed, "user"), "ann");
+}
+
+TEST_F(Tokens, FailedTokenLoginsAreThrottledLikeFailedPasswords) {
+    ServerProcess server({.extra_args = {"--failed-logins-per-minute", "3"}, .data_dir = {}});
+    auto ann = open(server);
+    register_user(*ann, "ann");
+    const std::string token = str(make_token(*ann), "token");
+    auto thief = open(server);
+    const std::string wrong = std::string(42, 'A') + "E";
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(call_no(*thief, "CONN", {{"us", "ann"}, {"token", wrong}}), "bad_credentials");
+    }
+    EXPECT_EQ(call_no(*thief, "CONN", {{"us", "ann"}, {"token", token}}), "rate_limited");
+    EXPECT_EQ(
+        call_no(*thief, "CONN", {{"us", "ann"}, {"pwd", std::string(kPassword)}}), "rate_limited"
+    );
+}
+
+TEST_F(Tokens, ATokenSurvivesARestart) {
+    ServerProcess server;
+    std::string token;
+    {
+        auto ann = open(server);
+        register_user(*ann, "ann");
+        token = str(make_token(*ann), "token");
+    }
+    ASSERT_EQ(server.stop(SIGTERM), 0) << server.log();
+    server.start();
+    auto ann = open(server);
+    token_login(*ann, "ann", token);
+}
+
+TEST_F(Tokens, AnAccountKeepsFiftyTokensEvenWhenAHundredAreAskedForAtOnce) {
+    ServerProcess server;
+    auto ann = open(server);
+    register_user(*ann, "ann");
+    const auto oldest = make_token(*ann, "oldest");
+    // 100 requests pipelined over 4 connections (25 each stays inside the rate burst).
+    std::vector<std::unique_ptr<Connection>> devices;
+    for (int d = 0; d < 4; ++d) {
+        devices.push_back(open(server));
+        login(*devices.back(), "ann", kPassword);
+    }
+    for (int i = 0; i < 25; ++i) {
+        for (auto& device : devices) {
+            send(*device, "TOKEN", {{"label", "batch"}, {"ref", i}});
+        }
+    }
+    std::set<std::string> secrets;
+    for (auto& device : devices) {
+        for (int i = 0; i < 25; ++i) {
+            const auto ok = body_of(device->wait_for("OK", kWait));
+            secrets.insert(str(ok, "token"));
+        }
+    }
+    EXPECT_EQ(secrets.size(), 100U);
+    const auto tokens = call_ok(*ann, "TOKENS").at("tokens").as_array();
+    EXPECT_EQ(tokens.size(), 50U);
+    // The least recently used went first: the oldest is gone.
+    auto late = open(server);
+    EXPECT_EQ(
+        call_no(*late, "CONN", {{"us", "ann"}, {"token", str(oldest, "token")}}), "bad_credentials"
+    );
+    EXPECT_EQ(call_no(*ann, "REVOKE", {{"id", id_of(oldest)}}), "no_such_token");
+}
+
+TEST_F(Tokens, PasswdChecksTheOldPasswordThenRevokesEveryOtherSession) {
+    ServerProcess server;
+    auto by_password = open(server);
+    register_user(*by_password, "ann");
+    const auto mine = make_token(*by_password, "this one");
+    const auto other = make_token(*by_password, "another");
+    auto current = open(server);
+    token_login(*current, "ann", str(mine, "token"));
+    auto by_other_token = open(server);
+    token_login(*by_other_token, "ann", str(other, "token"));
+    auto bob = open(server);
+    register_user(*bob, "bob");
+
+    const std::string fresh = "a-new-password-7";
+    EXPECT_EQ(
+        call_no(*current, "PASSWD", {{"old", "not-the-password"}, {"new", fresh}}),
+        "bad_credentials"
+    );
+    EXPECT_EQ(call_no(*current, "PASSWD", {{"old", kPassword}, {"new", "short"}}), "weak_password");
+    EXPECT_EQ(call_no(*current, "PASSWD", {{"old", kPassword}}), "bad_request");
+    call_ok(*current, "PASSWD", {{"old", kPassword}, {"new", fresh}});
+
+    expect_revoked(*by_password);
+    expect_revoked(*by_other_token);
+    // This connection stays, with its token; bob is untouched.
+    call_ok(*current, "SEND", msg("home", "still here"));
+    call_ok(*bob, "PING");
+    const auto tokens = call_ok(*current, "TOKENS").at("tokens").as_array();
+    ASSERT_EQ(tokens.size(), 1U);
+    EXPECT_EQ(id_of(tokens[0].as_object()), id_of(mine));
+    EXPECT_TRUE(tokens[0].as_object().at("current").as_bool());
+
+    auto later = open(server);
+    EXPECT_EQ(
+        call_no(*later, "CONN", {{"us", "ann"}, {"token", str(other, "token")}}), "bad_credentials"
+    );
+    EXPECT_EQ(call_no(*later, "CONN", {{"us", "ann"}, {"pwd", kPassword}}), "bad_credentials");
+    login(*later, "ann", fresh);
+    auto device = open(server);
+    token_login(*device, "ann", str(mine, "token"));
+}
+
+TEST_F(Tokens, PasswdFromAPasswordLoginRevokesEveryToken) {
+    ServerProcess server;
+    auto ann = open(server);
+    register_user(*ann, "ann");
+    const std::string token = str(make_token(*ann), "token");
+    call_ok(*ann, "PASSWD", {{"old", kPassword}, {"new", "a-new-password-7"}});
+    EXPECT_TRUE(call_ok(*ann, "TOKENS").at("tokens").as_array().empty());
+    auto later = open(server);
+    EXPECT_EQ(call_no(*later, "CONN", {{"us", "ann"}, {"token", token}}), "bad_credentials");
+}
+
+TEST_F(Tokens, DeletingTheAccountTakesItsTokens) {
+    ServerProcess server;
+    std::string token;
+    {
+        auto ann = open(server);
+        register_user(*ann, "ann");
+        token = str(make_token(*ann), "token");
+        call_ok(*ann, "END");
+    }
+    ASSERT_EQ(server.stop(SIGTERM), 0) << server.log();
+    const auto deleted =
+        run_salond({"user", "del", "ann", "--data-dir", server.data_dir().string()});
+    ASSERT_EQ(deleted.exit_status, 0) << deleted.output;
+    server.start();
+    auto again = open(server);
+    register_user(*again, "ann");
+    auto device = open(server);
+    EXPECT_EQ(call_no(*device, "CONN", {{"us", "ann"}, {"token", token}}), "bad_credentials");
+}
+
+TEST_F(Tokens, AnAdministratorsPasswordResetRevokesEveryToken) {
+    ServerProcess server;
+    std::string token;
+    {
+        auto ann = open(server);
+        register_user(*ann, "ann");
+        token = str(make_token(*ann), "token");
+        call_ok(*ann, "END");
+    }
+    const auto reset = run_salond(
+        {"user", "passwd", "ann", "--data-dir", server.data_dir().string()}, "reset-password-3\n"
+    );
+    ASSERT_EQ(reset.exit_status, 0) << reset.output;
+    EXPECT_NE(reset.output.find("1 session tokens revoked"), std::string::npos) << reset.output;
+    auto device = open(server);
+    EXPECT_EQ(call_no(*device, "CONN", {{"us", "ann"}, {"token", token}}), "bad_credentials");
+    login(*device, "ann", "reset-password-3");
+}
+
 }  // namespace
 }  // namespace salon::test
