@@ -42,6 +42,12 @@ struct SessionToken {
     core::UnixMillis expires_ms = 0;
 };
 
+/// What create_token() did: the new token's id, and the ids the cap revoked to make room.
+struct CreatedToken {
+    std::int64_t id = 0;
+    std::vector<std::int64_t> revoked = {};
+};
+
 struct ChannelRecord {
     core::ChannelName name;
     std::string topic;
@@ -171,11 +177,11 @@ public:
 
     // --- session tokens (delete_account() removes an account's tokens too) ---
     /// Stores `token` (its `user` an existing account's folded name; `id` and `last_used_ms`
-    /// are ignored) and returns its id; nullopt when the account does not exist. In the same
-    /// transaction, the account's expired tokens are removed, and while it holds more than
-    /// `max_per_account` the least recently used (by last use, else creation) go, so that
-    /// concurrent creations cannot pass the cap.
-    virtual std::optional<std::int64_t> create_token(
+    /// are ignored); nullopt when the account does not exist. In the same transaction, the
+    /// account's expired tokens are removed, and while it holds more than `max_per_account` the
+    /// least recently used (by last use, else creation) are revoked, so that concurrent
+    /// creations cannot pass the cap.
+    virtual std::optional<CreatedToken> create_token(
         const SessionToken& token, std::size_t max_per_account
     ) = 0;
     /// A login with a token: the account's token whose hash is `hash`, unless expired at `now`.

@@ -262,6 +262,23 @@ TEST_F(Tokens, AnAccountKeepsFiftyTokensEvenWhenAHundredAreAskedForAtOnce) {
     EXPECT_EQ(call_no(*ann, "REVOKE", {{"id", id_of(oldest)}}), "no_such_token");
 }
 
+TEST_F(Tokens, ATokenTheCapRevokesClosesItsConnection) {
+    ServerProcess server;
+    auto ann = open(server);
+    register_user(*ann, "ann");
+    const std::string first = str(make_token(*ann, "first"), "token");
+    auto device = open(server);
+    token_login(*device, "ann", first);
+    // 50 more, newer than its last use: the 50th revokes it.
+    auto helper = open(server);
+    login(*helper, "ann", kPassword);
+    for (int i = 0; i < 49; ++i) make_token(i % 2 == 0 ? *ann : *helper, "newer");
+    call_ok(*device, "PING");
+    make_token(*ann, "the fiftieth");
+    expect_revoked(*device);
+    EXPECT_EQ(call_ok(*ann, "TOKENS").at("tokens").as_array().size(), 50U);
+}
+
 TEST_F(Tokens, PasswdChecksTheOldPasswordThenRevokesEveryOtherSession) {
     ServerProcess server;
     auto by_password = open(server);

@@ -27,6 +27,12 @@ void close_token_sessions(Services& services, const std::vector<std::int64_t>& r
     }
 }
 
+/// TOKEN's work on the workers: the reply, and the tokens the cap revoked.
+struct MadeToken {
+    core::TokenResult result = {};
+    std::vector<std::int64_t> revoked = {};
+};
+
 }  // namespace
 
 Waits<Outcome> token(Context& ctx, const proto::Token& t) {
@@ -43,18 +49,28 @@ Waits<Outcome> token(Context& ctx, const proto::Token& t) {
         record.label = label;
         record.created_ms = services.clock.unix_now_ms();
         record.expires_ms = token_expiry(services, record.created_ms);
-        const auto id = services.store.create_token(record, kMaxTokensPerAccount);
-        core::TokenResult result;
-        if (id) result = {*id, std::move(secret.token), record.expires_ms};
-        return result;
+        auto created = services.store.create_token(record, kMaxTokensPerAccount);
+        MadeToken made;
+        if (created) {
+            made.result = {created->id, std::move(secret.token), record.expires_ms};
+            made.revoked = std::move(created->revoked);
+        }
+        return made;
     };
     auto made = co_await ctx.services.work.blocking(make);
     // The account went away meanwhile (salond user del).
-    if (made.id == 0) co_return Failure(Errc::forbidden, "this account no longer exists");
+    if (made.result.id == 0) co_return Failure(Errc::forbidden, "this account no longer exists");
     spdlog::info(
-        "{}: {} made session token {}", ctx.participant.remote_address(), me.name.display(), made.id
+        "{}: {} made session token {}{}",
+        ctx.participant.remote_address(),
+        me.name.display(),
+        made.result.id,
+        made.revoked.empty() ? "" : ", revoking the least recently used"
     );
-    co_return core::Result{std::move(made)};
+    ctx.participant.reply_ok(*ctx.request, std::move(made.result));
+    // Tokens the cap revoked are revoked like any other: their connections close.
+    close_token_sessions(ctx.services, made.revoked);
+    co_return Replied{};
 }
 
 Waits<Outcome> tokens(Context& ctx, const proto::Tokens&) {

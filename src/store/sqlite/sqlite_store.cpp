@@ -269,10 +269,14 @@ constexpr const char* kInsertToken =
     "VALUES (?1, ?2, ?3, ?4, ?5)";
 constexpr const char* kDeleteExpiredTokens =
     "DELETE FROM tokens WHERE user_folded = ?1 AND expires_ms <= ?2";
-// Keeps the ?2 most recently used (else created) tokens of the account.
-constexpr const char* kTrimTokens =
-    "DELETE FROM tokens WHERE id IN (SELECT id FROM tokens WHERE user_folded = ?1 "
-    "ORDER BY COALESCE(last_used_ms, created_ms) DESC, id DESC LIMIT -1 OFFSET ?2)";
+// Recency: the last use, else the creation; within one millisecond a use counts as later than a
+// creation, and a newer token as later than an older one. tokens_of() lists in this order.
+// The account's tokens past the ?2 most recent, which the cap revokes.
+constexpr const char* kTokensPastCap =
+    "SELECT id FROM tokens WHERE user_folded = ?1 "
+    "ORDER BY COALESCE(last_used_ms, created_ms) DESC, last_used_ms IS NOT NULL DESC, id DESC "
+    "LIMIT -1 OFFSET ?2";
+constexpr const char* kDeleteToken = "DELETE FROM tokens WHERE id = ?1";
 constexpr const char* kFindToken =
     "SELECT id, hash, label, created_ms, expires_ms FROM tokens "
     "WHERE hash = ?1 AND user_folded = ?2";
@@ -281,7 +285,7 @@ constexpr const char* kRenewToken =
 constexpr const char* kTokensOf =
     "SELECT id, hash, label, created_ms, last_used_ms, expires_ms FROM tokens "
     "WHERE user_folded = ?1 AND expires_ms > ?2 "
-    "ORDER BY COALESCE(last_used_ms, created_ms) DESC, id DESC";
+    "ORDER BY COALESCE(last_used_ms, created_ms) DESC, last_used_ms IS NOT NULL DESC, id DESC";
 constexpr const char* kRevokeToken = "DELETE FROM tokens WHERE user_folded = ?1 AND id = ?2";
 constexpr const char* kTokenIdsExcept =
     "SELECT id FROM tokens WHERE user_folded = ?1 AND id != ?2 ORDER BY id";
@@ -1429,7 +1433,7 @@ std::vector<Account> SqliteStore::list_accounts() {
     return accounts;
 }
 
-std::optional<std::int64_t> SqliteStore::create_token(
+std::optional<CreatedToken> SqliteStore::create_token(
     const SessionToken& token, std::size_t max_per_account
 ) {
     std::lock_guard lock(writer_mutex_);
@@ -1447,13 +1451,16 @@ std::optional<std::int64_t> SqliteStore::create_token(
         .bind(4, token.created_ms)
         .bind(5, token.expires_ms)
         .run();
-    const std::int64_t id = sqlite3_last_insert_rowid(writer_->db());
-    Query(*writer_, kTrimTokens)
-        .bind(1, token.user)
-        .bind(2, static_cast<std::int64_t>(std::max<std::size_t>(max_per_account, 1)))
-        .run();
+    CreatedToken created{sqlite3_last_insert_rowid(writer_->db())};
+    {
+        Query q(*writer_, kTokensPastCap);
+        q.bind(1, token.user)
+            .bind(2, static_cast<std::int64_t>(std::max<std::size_t>(max_per_account, 1)));
+        while (q.step()) created.revoked.push_back(q.integer(0));
+    }
+    for (const std::int64_t id : created.revoked) Query(*writer_, kDeleteToken).bind(1, id).run();
     tx.commit();
-    return id;
+    return created;
 }
 
 std::optional<SessionToken> SqliteStore::use_token(

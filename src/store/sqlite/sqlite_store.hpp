@@ -87,7 +87,7 @@ public:
     bool delete_account(const core::UserName& name) override;
     std::vector<Account> list_accounts() override;
 
-    std::optional<std::int64_t> create_token(const SessionToken& token, std::size_t max_per_account)
+    std::optional<CreatedToken> create_token(const SessionToken& token, std::size_t max_per_account)
         override;
     std::optional<SessionToken> use_token(
         const core::UserName& user,

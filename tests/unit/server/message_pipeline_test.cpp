@@ -89,7 +89,7 @@ public:
 
     std::vector<store::Account> list_accounts() override { return inner_->list_accounts(); }
 
-    std::optional<std::int64_t> create_token(
+    std::optional<store::CreatedToken> create_token(
         const store::SessionToken& token, std::size_t max_per_account
     ) override {
         return inner_->create_token(token, max_per_account);

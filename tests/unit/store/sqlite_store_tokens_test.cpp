@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,6 +33,13 @@ SessionToken token_for(std::string_view user, std::string hash, core::UnixMillis
     return token;
 }
 
+/// The id of a token made for an account that exists.
+std::int64_t create(Store& store, const SessionToken& token, std::size_t cap) {
+    auto created = store.create_token(token, cap);
+    if (!created) throw std::runtime_error("create_token found no account");
+    return created->id;
+}
+
 /// 32 bytes, NULs and high bytes included: the hash is stored as bytes, not text.
 std::string hash_bytes(char seed) {
     std::string hash(32, '\0');
@@ -47,13 +55,14 @@ TEST_F(SqliteTokensTest, ATokenIsUsedByItsHashForItsAccountOnlyAndRenewed) {
     ASSERT_TRUE(store->create_account({.name = "bob", .password_hash = "h"}));
     const auto id = store->create_token(token_for("ann", hash_bytes('a'), kT0), 50);
     ASSERT_TRUE(id.has_value());
-    EXPECT_GT(*id, 0);
+    EXPECT_GT(id->id, 0);
+    EXPECT_TRUE(id->revoked.empty());
 
     EXPECT_FALSE(store->use_token(user_name("bob"), hash_bytes('a'), kT0 + 1, kT0 + kDay));
     EXPECT_FALSE(store->use_token(user_name("ann"), hash_bytes('b'), kT0 + 1, kT0 + kDay));
     const auto used = store->use_token(user_name("ANN"), hash_bytes('a'), kT0 + 5, kT0 + 99 * kDay);
     ASSERT_TRUE(used.has_value());
-    EXPECT_EQ(used->id, *id);
+    EXPECT_EQ(used->id, id->id);
     EXPECT_EQ(used->hash, hash_bytes('a'));
     EXPECT_EQ(used->last_used_ms, kT0 + 5);
     EXPECT_EQ(used->expires_ms, kT0 + 99 * kDay);
@@ -87,19 +96,38 @@ TEST_F(SqliteTokensTest, TheCapRevokesTheLeastRecentlyUsedAndTheListIsMostRecent
     ASSERT_TRUE(store->create_account({.name = "ann", .password_hash = "h"}));
     std::vector<std::int64_t> ids;
     for (char i = 0; i < 3; ++i) {
-        ids.push_back(*store->create_token(
-            token_for("ann", hash_bytes(static_cast<char>('a' + i)), kT0 + i), 3
-        ));
+        ids.push_back(
+            create(*store, token_for("ann", hash_bytes(static_cast<char>('a' + i)), kT0 + i), 3)
+        );
     }
     // The oldest is used: it becomes the most recent; the second is now the least recent.
     ASSERT_TRUE(store->use_token(user_name("ann"), hash_bytes('a'), kT0 + 10, kT0 + 30 * kDay));
-    const auto fourth = *store->create_token(token_for("ann", hash_bytes('d'), kT0 + 20), 3);
+    const auto made = store->create_token(token_for("ann", hash_bytes('d'), kT0 + 20), 3);
+    ASSERT_TRUE(made.has_value());
+    EXPECT_EQ(made->revoked, (std::vector<std::int64_t>{ids[1]}));
+    const auto fourth = made->id;
     std::vector<std::int64_t> listed;
     for (const auto& t : store->tokens_of(user_name("ann"), kT0 + 21)) listed.push_back(t.id);
     EXPECT_EQ(listed, (std::vector<std::int64_t>{fourth, ids[0], ids[2]}));
     EXPECT_FALSE(store->use_token(user_name("ann"), hash_bytes('b'), kT0 + 22, kT0 + kDay));
     // Ids are never handed out again.
     EXPECT_GT(fourth, ids[2]);
+}
+
+TEST_F(SqliteTokensTest, AUseInTheMillisecondOfACreationCountsAsLater) {
+    auto store = open();
+    ASSERT_TRUE(store->create_account({.name = "ann", .password_hash = "h"}));
+    const auto used = create(*store, token_for("ann", hash_bytes('a'), kT0), 2);
+    const auto fresh = create(*store, token_for("ann", hash_bytes('b'), kT0), 2);
+    ASSERT_TRUE(store->use_token(user_name("ann"), hash_bytes('a'), kT0, kT0 + kDay));
+    const auto listed = store->tokens_of(user_name("ann"), kT0);
+    ASSERT_EQ(listed.size(), 2U);
+    EXPECT_EQ(listed[0].id, used);
+    EXPECT_EQ(listed[1].id, fresh);
+    // ...so the cap takes the one never used.
+    const auto made = store->create_token(token_for("ann", hash_bytes('c'), kT0), 2);
+    ASSERT_TRUE(made.has_value());
+    EXPECT_EQ(made->revoked, (std::vector<std::int64_t>{fresh}));
 }
 
 TEST_F(SqliteTokensTest, TheCapHoldsUnderConcurrentCreations) {
@@ -124,7 +152,7 @@ TEST_F(SqliteTokensTest, RevokeTakesOnlyTheAccountsOwnToken) {
     auto store = open();
     ASSERT_TRUE(store->create_account({.name = "ann", .password_hash = "h"}));
     ASSERT_TRUE(store->create_account({.name = "bob", .password_hash = "h"}));
-    const auto id = *store->create_token(token_for("ann", hash_bytes('a'), kT0), 50);
+    const auto id = create(*store, token_for("ann", hash_bytes('a'), kT0), 50);
     EXPECT_FALSE(store->revoke_token(user_name("bob"), id));
     EXPECT_FALSE(store->revoke_token(user_name("ann"), id + 1));
     EXPECT_TRUE(store->revoke_token(user_name("ann"), id));
@@ -136,9 +164,9 @@ TEST_F(SqliteTokensTest, ChangePasswordRevokesEveryTokenButTheOneKept) {
     auto store = open();
     ASSERT_TRUE(store->create_account({.name = "ann", .password_hash = "old"}));
     ASSERT_TRUE(store->create_account({.name = "bob", .password_hash = "h"}));
-    const auto a = *store->create_token(token_for("ann", hash_bytes('a'), kT0), 50);
-    const auto b = *store->create_token(token_for("ann", hash_bytes('b'), kT0), 50);
-    const auto c = *store->create_token(token_for("ann", hash_bytes('c'), kT0), 50);
+    const auto a = create(*store, token_for("ann", hash_bytes('a'), kT0), 50);
+    const auto b = create(*store, token_for("ann", hash_bytes('b'), kT0), 50);
+    const auto c = create(*store, token_for("ann", hash_bytes('c'), kT0), 50);
     ASSERT_TRUE(store->create_token(token_for("bob", hash_bytes('x'), kT0), 50));
 
     const auto revoked = store->change_password(user_name("ann"), "new", b);
