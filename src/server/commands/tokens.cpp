@@ -37,9 +37,9 @@ struct MadeToken {
 
 Waits<Outcome> token(Context& ctx, const proto::Token& t) {
     if (auto refusal = guest_refusal(ctx)) co_return *refusal;
-    if (t.label.size() > kMaxTokenLabelBytes)
-        co_return Failure(Errc::bad_request, "the label is longer than 64 bytes");
-    if (!core::is_valid_utf8(t.label)) co_return Failure(Errc::bad_utf8);
+    // Frames are valid UTF-8 already; the check keeps the rule in one place should that change.
+    if (t.label.size() > kMaxTokenLabelBytes || !core::is_valid_utf8(t.label))
+        co_return Failure(Errc::bad_request, "the label must be 0-64 bytes of UTF-8");
     const core::Actor& me = ctx.actor();
     auto make = [&services = ctx.services, &me, &label = t.label] {
         auto secret = auth::make_session_token();
