@@ -262,6 +262,31 @@ TEST_F(Tokens, AnAccountKeepsFiftyTokensEvenWhenAHundredAreAskedForAtOnce) {
     EXPECT_EQ(call_no(*ann, "REVOKE", {{"id", id_of(oldest)}}), "no_such_token");
 }
 
+TEST_F(Tokens, AHundredTokenRequestsOnOneConnectionMeetTheRateLimitAndTheCap) {
+    ServerProcess server;
+    auto ann = open(server);
+    register_user(*ann, "ann");
+    auto flood = open(server);
+    login(*flood, "ann", kPassword);
+    for (int i = 0; i < 100; ++i) send(*flood, "TOKEN", {{"ref", i}});
+    // The burst passes, then `rate_limited`, and a run of those closes the connection.
+    std::size_t made = 0;
+    std::size_t refused = 0;
+    while (auto frame = flood->next(kWait)) {
+        if (verb_of(*frame) == "OK") ++made;
+        if (verb_of(*frame) == "NO") {
+            EXPECT_EQ(str(body_of(*frame), "code"), "rate_limited");
+            ++refused;
+        }
+    }
+    // The burst of 40, less the token the login took.
+    EXPECT_GE(made, 39U);
+    EXPECT_GT(refused, 0U);
+    EXPECT_LE(made + refused, 100U);
+    const auto tokens = call_ok(*ann, "TOKENS").at("tokens").as_array();
+    EXPECT_EQ(tokens.size(), std::min<std::size_t>(made, 50));
+}
+
 TEST_F(Tokens, ATokenTheCapRevokesClosesItsConnection) {
     ServerProcess server;
     auto ann = open(server);
@@ -319,6 +344,13 @@ TEST_F(Tokens, PasswdChecksTheOldPasswordThenRevokesEveryOtherSession) {
     login(*later, "ann", fresh);
     auto device = open(server);
     token_login(*device, "ann", str(mine, "token"));
+    // Neither secrets nor passwords reach the log.
+    const std::string log = server.log();
+    for (const std::string& secret :
+         {str(mine, "token"), str(other, "token"), fresh, std::string(kPassword)}) {
+        EXPECT_EQ(log.find(secret), std::string::npos) << secret;
+    }
+    EXPECT_NE(log.find("changed the password"), std::string::npos) << log;
 }
 
 TEST_F(Tokens, PasswdFromAPasswordLoginRevokesEveryToken) {
