@@ -103,8 +103,13 @@ int run_user_command(
             }
             const auto hash = auth::hash_password(*password, config.password);
             if (action == UserAction::passwd) {
-                store->set_password(*user, hash);
-                out << fmt::format("password of {} changed\n", name);
+                // A reset by the administrator logs every device out: no session token survives.
+                const auto revoked = store->change_password(*user, hash, std::nullopt);
+                out << fmt::format(
+                    "password of {} changed; {} session tokens revoked\n",
+                    name,
+                    revoked ? revoked->size() : 0
+                );
                 return kExitOk;
             }
             const core::SystemClock clock;
