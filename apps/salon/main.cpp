@@ -31,6 +31,7 @@ int run_interactive(const Settings& settings) {
         std::cerr << "salon: " << e.message << "\n";
         return kExitUsage;
     }
+    login.version = 2;
     auto session = salon::client::Session::open(settings.endpoint, 5s);
     if (!session) {
         std::cerr << "salon: " << session.error().message << "\n";
