@@ -1234,7 +1234,7 @@ std::vector<Row> Tui::build_rows(const client::Buffer& b, int width, std::vector
         push(Row{Segment{A_DIM, kPairInfo, u32(marker)}}, 0);
     }
     std::string day;
-    bool marker_drawn = b.marker_id == 0;
+    bool marker_drawn = b.marker_id < 0;
     for (const auto& line : b.lines) {
         // irssi's day change, so that last week does not read like today.
         const std::string line_day = client::format_local_date(line.ts_ms);

@@ -72,10 +72,10 @@ void ChatModel::switch_to(std::size_t index) {
     if (index >= buffers_.size()) return;
     active_ = index;
     Buffer& b = buffers_[index];
+    // "new messages" marks where the reader left off, until the next switch.
+    b.marker_id = b.unread > 0 ? b.read_id : -1;
     b.unread = 0;
     b.mentioned = false;
-    // "new messages" stays where the reader left off until the next switch.
-    b.marker_id = b.read_id;
 }
 
 std::optional<std::size_t> ChatModel::find(BufferKind kind, std::string_view name) const {
@@ -431,8 +431,10 @@ void ChatModel::on_conversations(const core::ConversationsResult& result) {
         Buffer& b = buffers_[index];
         b.read_id = std::max(b.read_id, c.read);
         b.read_sent = std::max(b.read_sent, c.read);
-        b.marker_id = b.read_id;
-        if (index == active_) continue;
+        if (index == active_) {
+            if (c.unread > 0) b.marker_id = c.read;
+            continue;
+        }
         b.unread = static_cast<int>(c.unread);
         b.mentioned = c.mentions > 0 || (b.kind == BufferKind::direct && c.unread > 0);
     }

@@ -61,7 +61,8 @@ struct Buffer {
     bool resuming = false;          ///< a resume is under way: the join's replay is not needed
     std::int64_t read_id = 0;       ///< the server's read marker
     std::int64_t read_sent = 0;     ///< the highest READ this client sent
-    std::int64_t marker_id = 0;     ///< "new messages" goes after this id (the marker when shown)
+    /// "new messages" goes after this id (the read marker as the window was shown); -1: none.
+    std::int64_t marker_id = -1;
     std::int64_t highlight_id = 0;  ///< a message jumped to (/goto), drawn highlighted
     bool history_loaded = false;    ///< DMs: the newest page was asked for
     /// Who is typing, with when their `active` runs out (Unix ms).
