@@ -790,7 +790,8 @@ void Tui::send_text(const std::string& text) {
     }
     if (typing_in_ == b.label()) {
         request(
-            client::requests::typing(b.conversation(), core::TypingState::done), Pending{"TYPING", {}, {}}
+            client::requests::typing(b.conversation(), core::TypingState::done),
+            Pending{"TYPING", {}, {}}
         );
         typing_in_.clear();
     }
@@ -852,11 +853,13 @@ void Tui::send_typing() {
         typing_in_ = b.label();
         typing_at_ = now;
         request(
-            client::requests::typing(b.conversation(), core::TypingState::active), Pending{"TYPING", {}, {}}
+            client::requests::typing(b.conversation(), core::TypingState::active),
+            Pending{"TYPING", {}, {}}
         );
     } else if (typing_in_ == b.label() && text.empty()) {
         request(
-            client::requests::typing(b.conversation(), core::TypingState::done), Pending{"TYPING", {}, {}}
+            client::requests::typing(b.conversation(), core::TypingState::done),
+            Pending{"TYPING", {}, {}}
         );
         typing_in_.clear();
     }
@@ -1377,7 +1380,12 @@ void Tui::draw() {
     std::string title = " salon  " + settings_.endpoint.to_string() + "  " + b.label();
     if (!b.topic.empty()) title += ": " + b.topic;
     attr_set(A_NORMAL, colors_ ? kPairBar : 0, nullptr);
-    mvhline(0, 0, ' ', w);
+    put(0,
+        0,
+        w,
+        std::u32string(static_cast<std::size_t>(w), U' '),
+        colors_ ? A_NORMAL : A_REVERSE,
+        kPairBar);
     put(0, 0, w, u32(title), colors_ ? A_NORMAL : A_REVERSE, kPairBar);
 
     // Window list.
@@ -1450,7 +1458,12 @@ void Tui::draw() {
         status += " [" + who + (typists.size() == 1 ? " is" : " are") + " typing…]";
     }
     attr_set(A_NORMAL, colors_ ? kPairBar : 0, nullptr);
-    mvhline(h - 2, 0, ' ', w);
+    put(h - 2,
+        0,
+        w,
+        std::u32string(static_cast<std::size_t>(w), U' '),
+        colors_ ? A_NORMAL : A_REVERSE,
+        kPairBar);
     int sx = put(h - 2, 0, w, u32(status), colors_ ? A_NORMAL : A_REVERSE, kPairBar);
     // Activity, irssi style: windows with news; mentions and DMs in the hilight colour.
     bool any = false;
