@@ -177,6 +177,9 @@ private:
     std::map<std::int64_t, core::Message> search_results_;
     // /goto of a message not held yet: older pages load until it is.
     std::optional<std::pair<std::size_t, std::int64_t>> goto_;
+    // READ sent: where and when, to send at most one a second per window.
+    std::string read_in_;
+    SteadyClock::time_point read_at_{};
     // TYPING sent: where, and when `active` was last sent.
     std::string typing_in_;
     SteadyClock::time_point typing_at_{};
@@ -834,6 +837,11 @@ void Tui::send_read_marker() {
     const auto newest = b.newest_id();
     if (newest <= b.read_sent) return;
     if (b.kind == BufferKind::channel && !b.joined) return;
+    // A busy channel moves the marker at most once a second (the loop wakes every second).
+    const auto now = SteadyClock::now();
+    if (now - read_at_ < 1s && read_in_ == b.label()) return;
+    read_at_ = now;
+    read_in_ = b.label();
     b.read_sent = newest;
     b.read_id = std::max(b.read_id, newest);
     request(client::requests::read(b.conversation(), newest), Pending{"READ", {}, {}});
@@ -1242,15 +1250,13 @@ std::vector<Row> Tui::build_rows(const client::Buffer& b, int width, std::vector
         // irssi's day change, so that last week does not read like today.
         const std::string line_day = client::format_local_date(line.ts_ms);
         if (b.kind != BufferKind::search && line_day != day) {
-            if (!day.empty() || line.kind == LineKind::message)
-                push(
-                    Row{Segment{
-                        A_NORMAL,
-                        kPairInfo,
-                        u32("--- Day changed to " + client::format_local_day(line.ts_ms) + " ---"
-                        )}},
-                    0
-                );
+            push(
+                Row{Segment{
+                    A_NORMAL,
+                    kPairInfo,
+                    u32("--- Day changed to " + client::format_local_day(line.ts_ms) + " ---")}},
+                0
+            );
             day = line_day;
         }
         // The read marker as the window was entered: what follows is new.

@@ -120,6 +120,9 @@ void ChatModel::add_line(std::size_t index, Line line, bool counts_as_unread) {
 
 namespace {
 
+/// DM windows opened at login from CONVERSATIONS, besides those with unread messages.
+constexpr std::size_t kDirectWindowsAtLogin = 10;
+
 /// IRC's CTCP ACTION (`/me`), as IRC clients send it and the bridge passes it on.
 constexpr std::string_view kActionPrefix =
     "\x01"
@@ -425,7 +428,14 @@ std::vector<std::string> ChatModel::typing_now(std::size_t index) const {
 }
 
 void ChatModel::on_conversations(const core::ConversationsResult& result) {
+    std::size_t direct = 0;
     for (const auto& c : result.conversations) {
+        // The newest DM conversations get a window, and any with unread messages; the rest
+        // wait for /msg (the server lists up to 500).
+        if (!c.with.empty() && !find(BufferKind::direct, c.with) && c.unread == 0 &&
+            direct >= kDirectWindowsAtLogin)
+            continue;
+        if (!c.with.empty()) ++direct;
         const std::size_t index = c.with.empty() ? open(BufferKind::channel, c.channel)
                                                  : open(BufferKind::direct, c.with);
         Buffer& b = buffers_[index];

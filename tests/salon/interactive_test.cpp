@@ -344,8 +344,7 @@ TEST_F(ConversationTest, ResumesAGapOfMoreThan200MessagesWithEditsAndDeletesAndK
            std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(50ms);
     command("typed while offline");
-    EXPECT_TRUE(screen().wait_for("(pending: sent when", kScreenWait))
-        << screen().last_screen();
+    EXPECT_TRUE(screen().wait_for("(pending: sent when", kScreenWait)) << screen().last_screen();
     server_.start();
     LineClient poster("127.0.0.1", server_.port());
     account(poster, "alice", false);
@@ -365,12 +364,15 @@ TEST_F(ConversationTest, ResumesAGapOfMoreThan200MessagesWithEditsAndDeletesAndK
             break;
         }
     }
+    // alice's operator mark came back with her JOIN event.
+    EXPECT_TRUE(screen().wait_for("@alice", kScreenWait)) << screen().last_screen();
     post(poster, "dev", "live after");
     ASSERT_TRUE(screen().wait_for("<alice> live after", 10s)) << screen().last_screen();
     const std::string text = screen().last_screen();
     EXPECT_NE(text.find("<alice> edited meanwhile (edited)"), std::string::npos) << text;
     EXPECT_NE(text.find("<alice> (message deleted)"), std::string::npos) << text;
     EXPECT_EQ(text.find("(pending"), std::string::npos) << text;
+    EXPECT_NE(text.find("--- Day changed to "), std::string::npos) << text;
     // Every message of the gap, once and in order: no hole.
     std::size_t at = text.find("<alice> edited meanwhile");
     for (int i = 1; i <= 250; ++i) {
@@ -441,6 +443,11 @@ TEST_F(ConversationTest, RepliesEditsReactionsDeletesMeAndTabCompletionWithAnoth
     call(alice, "DELETE", {{"id", hello}});
     EXPECT_TRUE(screen().wait_for("<alice> (message deleted)", kScreenWait))
         << screen().last_screen();
+
+    alice.send(make_frame("TYPING", {{"channel", "dev"}, {"state", "active"}}));
+    EXPECT_TRUE(screen().wait_for("[alice is typing…]", kScreenWait)) << screen().last_screen();
+    alice.send(make_frame("TYPING", {{"channel", "dev"}, {"state", "done"}}));
+    EXPECT_TRUE(screen().wait_until_gone("is typing", kScreenWait)) << screen().last_screen();
 
     command("/me waves");
     EXPECT_TRUE(screen().wait_for("* bob waves", kScreenWait)) << screen().last_screen();
