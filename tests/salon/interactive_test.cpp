@@ -524,5 +524,27 @@ TEST_F(ConversationTest, SearchOpensResultsAndGotoJumpsToTheMessage) {
     EXPECT_TRUE(screen().wait_for("[scrolled: PgDn]", kScreenWait)) << screen().last_screen();
 }
 
+TEST_F(ConversationTest, RefusalsLandWhereTheCommandWasTypedAndLeaveNoEmptyWindow) {
+    LineClient alice("127.0.0.1", server_.port());
+    account(alice, "alice");
+    call(alice, "JOIN", {{"channel", "locked"}});
+    call(alice, "KEY", {{"channel", "locked"}, {"key", "sesame"}});
+    start_as("bob", true);
+    command("/join locked");
+    EXPECT_TRUE(screen().wait_for("cannot join locked: bad_key", kScreenWait))
+        << screen().last_screen();
+    EXPECT_NE(screen().last_screen().find("[2:home]"), std::string::npos) << "still in home";
+    command("/msg nobody_here are you there?");
+    EXPECT_TRUE(screen().wait_for("not sent to nobody_here (no_such_user", kScreenWait))
+        << screen().last_screen();
+    EXPECT_EQ(screen().last_screen().find("@nobody_here"), std::string::npos)
+        << screen().last_screen();
+    // /part in a DM window closes it.
+    command("/msg alice");
+    ASSERT_TRUE(screen().wait_for("3 @alice", kScreenWait)) << screen().last_screen();
+    command("/part");
+    EXPECT_TRUE(screen().wait_until_gone("3 @alice", kScreenWait)) << screen().last_screen();
+}
+
 }  // namespace
 }  // namespace salon::test
