@@ -21,7 +21,7 @@ void on_stop_signal(int) {
 // ---- connection -----------------------------------------------------------------------------
 
 std::int64_t Tui::request(const client::Request& r, Pending p) {
-    if (!session_ || !session_->is_open() || (!connected_ && r.verb != "CONN")) {
+    if (!session_ || !session_->is_open() || (!connected_ && p.ask != Ask::conn)) {
         model_.error(model_.active(), "offline: " + r.verb + " not sent (reconnecting)");
         return 0;
     }
@@ -83,7 +83,7 @@ void Tui::try_reconnect() {
     const std::string user = guest_ ? model_.self() : login_.user;
     request(
         client::requests::conn(user, login_.password, {}, false, 2),
-        Pending{"CONN", user, {}, 0, false}
+        Pending{Ask::conn, user, {}, 0, false}
     );
 }
 
@@ -91,7 +91,7 @@ void Tui::request_resume(client::Buffer& b, std::int64_t after) {
     b.resuming = true;
     request(
         client::requests::history_after(b.conversation(), after, 200),
-        Pending{"RESUME", b.label(), {}, 200, false}
+        Pending{Ask::resume, b.label(), {}, 200, false}
     );
 }
 
@@ -102,7 +102,7 @@ void Tui::load_direct_history(std::size_t index) {
     b.history_pending = true;
     request(
         client::requests::history_before(b.conversation(), 0, kHistoryPage),
-        Pending{"HISTORY", b.label(), {}, kHistoryPage, false}
+        Pending{Ask::history, b.label(), {}, kHistoryPage, false}
     );
 }
 
@@ -113,11 +113,11 @@ void Tui::flush_pending(std::size_t index) {
     for (const auto& text : model_.take_pending(index)) {
         if (direct) {
             request(
-                client::requests::dm(name, text), Pending{"DM", name, text, 0, false, "@" + name}
+                client::requests::dm(name, text), Pending{Ask::dm, name, text, 0, false, "@" + name}
             );
         } else {
             request(
-                client::requests::send(name, text), Pending{"SEND", name, text, 0, false, name}
+                client::requests::send(name, text), Pending{Ask::send, name, text, 0, false, name}
             );
         }
     }
@@ -135,7 +135,7 @@ void Tui::on_logged_in(const core::LoginResult& welcome) {
     // guest has none, so it asks for the ones it was in.
     if (welcome.guest) {
         for (const auto& channel : model_.channels_to_rejoin())
-            request(client::requests::join(channel), Pending{"JOIN", channel, {}, 0, false});
+            request(client::requests::join(channel), Pending{Ask::join, channel, {}, 0, false});
     }
     for (std::size_t i = 0; i < model_.buffers().size(); ++i) {
         auto& b = model_.buffer(i);
@@ -159,7 +159,9 @@ void Tui::handle_frame(client::Frame frame) {
         join && model_.is_self(join->user)) {
         model_.apply(frame.payload);
         // A join the server made for us (CONN, rejoin) came without a member list: ask for it.
-        request(client::requests::who(join->channel), Pending{"WHO", join->channel, {}, 0, false});
+        request(
+            client::requests::who(join->channel), Pending{Ask::who, join->channel, {}, 0, false}
+        );
         if (auto i = model_.find(BufferKind::channel, join->channel)) {
             auto& b = model_.buffer(*i);
             if (b.resuming) request_resume(b, b.max_rev);
@@ -201,7 +203,7 @@ void Tui::handle_reply(const client::Reply& reply) {
     pending_.erase(it);
     const std::string why = reply.code + (reply.message.empty() ? "" : ": " + reply.message);
 
-    if (p.verb == "CONN") {
+    if (p.ask == Ask::conn) {
         if (reply.ok) {
             if (auto welcome = client::parse_login_result(reply)) {
                 on_logged_in(*welcome);
@@ -210,7 +212,7 @@ void Tui::handle_reply(const client::Reply& reply) {
             }
         } else if (guest_ && reply.code == "name_taken") {
             request(
-                client::requests::conn("", "", {}, false, 2), Pending{"CONN", "", {}, 0, false}
+                client::requests::conn("", "", {}, false, 2), Pending{Ask::conn, "", {}, 0, false}
             );
         } else {
             login_refused_ = true;
@@ -220,7 +222,7 @@ void Tui::handle_reply(const client::Reply& reply) {
         return;
     }
     const std::size_t here = origin_index(p);
-    if (p.verb == "JOIN") {
+    if (p.ask == Ask::join) {
         if (!reply.ok) {
             // In the channel's own window when there is one (a rejoin), else where it was typed.
             const auto i = model_.find(BufferKind::channel, p.target).value_or(here);
@@ -235,7 +237,7 @@ void Tui::handle_reply(const client::Reply& reply) {
         }
         return;
     }
-    if (p.verb == "PART") {
+    if (p.ask == Ask::part) {
         if (!reply.ok) {
             model_.error(here, "cannot leave " + p.target + ": " + why);
             return;
@@ -243,7 +245,7 @@ void Tui::handle_reply(const client::Reply& reply) {
         if (auto i = model_.find(BufferKind::channel, p.target)) model_.close(*i);
         return;
     }
-    if (p.verb == "SEND") {
+    if (p.ask == Ask::send) {
         if (!reply.ok) {
             const auto i = model_.find(BufferKind::channel, p.target).value_or(here);
             // The text is shown with the reason, so that nothing typed is lost.
@@ -251,7 +253,7 @@ void Tui::handle_reply(const client::Reply& reply) {
         }
         return;
     }
-    if (p.verb == "DM") {
+    if (p.ask == Ask::dm) {
         if (!reply.ok) {
             // A DM that never went anywhere leaves no empty conversation behind.
             auto i = model_.find(BufferKind::direct, p.target);
@@ -289,7 +291,7 @@ void Tui::handle_reply(const client::Reply& reply) {
         }
         return;
     }
-    if (p.verb == "RESUME") {
+    if (p.ask == Ask::resume) {
         if (!reply.ok) {
             model_.error(here, "cannot catch up on " + p.target + ": " + why);
             return;
@@ -304,7 +306,7 @@ void Tui::handle_reply(const client::Reply& reply) {
             request_resume(model_.buffer(*i), r->messages.back().rev);
         return;
     }
-    if (p.verb == "CONVERSATIONS") {
+    if (p.ask == Ask::conversations) {
         if (!reply.ok) return;
         if (auto r = client::parse_conversations_result(reply)) {
             model_.on_conversations(*r);
@@ -312,7 +314,7 @@ void Tui::handle_reply(const client::Reply& reply) {
         }
         return;
     }
-    if (p.verb == "SEARCH") {
+    if (p.ask == Ask::search) {
         if (!reply.ok) {
             model_.error(here, "search: " + why);
             return;
@@ -323,19 +325,21 @@ void Tui::handle_reply(const client::Reply& reply) {
         }
         return;
     }
-    if (p.verb == "READ" || p.verb == "TYPING") return;
-    if (p.verb == "EDIT" || p.verb == "DELETE" || p.verb == "REACT" || p.verb == "TOPIC" ||
-        p.verb == "KICK" || p.verb == "BAN" || p.verb == "UNBAN" || p.verb == "OP" ||
-        p.verb == "KEY") {
+    if (p.ask == Ask::read || p.ask == Ask::typing) return;
+    if (p.ask == Ask::edit || p.ask == Ask::delete_message || p.ask == Ask::react ||
+        p.ask == Ask::topic || p.ask == Ask::kick || p.ask == Ask::ban || p.ask == Ask::unban ||
+        p.ask == Ask::op || p.ask == Ask::key) {
         // Their effect arrives as events (UPDATE, TOPIC, PART); only a refusal needs words.
         if (!reply.ok) {
-            model_.error(here, "/" + core::fold_user_name(p.verb) + " " + p.target + ": " + why);
-        } else if (p.verb == "BAN" || p.verb == "UNBAN" || p.verb == "OP" || p.verb == "KEY") {
-            model_.info(here, core::fold_user_name(p.verb) + " " + p.target + ": done");
+            model_.error(
+                here, "/" + std::string(command_name(p.ask)) + " " + p.target + ": " + why
+            );
+        } else if (p.ask == Ask::ban || p.ask == Ask::unban || p.ask == Ask::op || p.ask == Ask::key) {
+            model_.info(here, std::string(command_name(p.ask)) + " " + p.target + ": done");
         }
         return;
     }
-    if (p.verb == "WHO") {
+    if (p.ask == Ask::who) {
         if (!reply.ok) {
             if (p.show) model_.error(here, "who " + p.target + ": " + why);
             return;
@@ -353,7 +357,7 @@ void Tui::handle_reply(const client::Reply& reply) {
         }
         return;
     }
-    if (p.verb == "LIST") {
+    if (p.ask == Ask::list) {
         if (!reply.ok) {
             model_.error(here, "list: " + why);
             return;
@@ -374,7 +378,7 @@ void Tui::handle_reply(const client::Reply& reply) {
         }
         return;
     }
-    if (p.verb == "HISTORY") {
+    if (p.ask == Ask::history) {
         const auto i = p.target.starts_with("@")
                            ? model_.find(BufferKind::direct, p.target.substr(1))
                            : model_.find(BufferKind::channel, p.target);

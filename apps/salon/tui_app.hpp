@@ -50,8 +50,61 @@ inline constexpr short kPairMention = 12;
 inline constexpr short kPairTime = 13;
 inline constexpr short kPairHilight = 14;  // a mention in the activity list, on the bar
 
+/// What a request in flight was for, so that its answer is routed without comparing strings.
+enum class Ask {
+    conn,
+    join,
+    part,
+    send,
+    dm,
+    who,
+    list,
+    history,
+    resume,
+    conversations,
+    search,
+    read,
+    typing,
+    edit,
+    delete_message,
+    react,
+    topic,
+    kick,
+    ban,
+    unban,
+    op,
+    key
+};
+
+/// The /command behind a moderation or change request, for its error message.
+inline std::string_view command_name(Ask ask) {
+    switch (ask) {
+        case Ask::edit:
+            return "edit";
+        case Ask::delete_message:
+            return "delete";
+        case Ask::react:
+            return "react";
+        case Ask::topic:
+            return "topic";
+        case Ask::kick:
+            return "kick";
+        case Ask::ban:
+            return "ban";
+        case Ask::unban:
+            return "unban";
+        case Ask::op:
+            return "op";
+        case Ask::key:
+            return "key";
+        default:
+            break;
+    }
+    return "request";
+}
+
 struct Pending {
-    std::string verb;
+    Ask ask = Ask::conn;
     std::string target;         // channel or nick
     std::string text;           // DM text, to show once acknowledged
     int limit = 0;              // HISTORY page size
@@ -102,10 +155,10 @@ public:
         if (settings_.register_account && settings_.channel != "home") {
             request(
                 client::requests::join(settings_.channel),
-                Pending{"JOIN", settings_.channel, {}, 0, true}
+                Pending{Ask::join, settings_.channel, {}, 0, true}
             );
         }
-        request(client::requests::conversations(), Pending{"CONVERSATIONS", {}, {}, 0, false});
+        request(client::requests::conversations(), Pending{Ask::conversations, {}, {}, 0, false});
     }
 
     int run();

@@ -147,7 +147,7 @@ void Tui::page_up() {
             b.history_pending = true;
             request(
                 client::requests::history_before(b.conversation(), b.oldest_id(), kHistoryPage),
-                Pending{"HISTORY", b.label(), {}, kHistoryPage, false}
+                Pending{Ask::history, b.label(), {}, kHistoryPage, false}
             );
         }
     }
@@ -225,17 +225,18 @@ void Tui::send_text(const std::string& text) {
             return;
         }
         request(
-            client::requests::send(b.name, text), Pending{"SEND", b.name, text, 0, false, b.label()}
+            client::requests::send(b.name, text),
+            Pending{Ask::send, b.name, text, 0, false, b.label()}
         );
     } else {
         request(
-            client::requests::dm(b.name, text), Pending{"DM", b.name, text, 0, false, b.label()}
+            client::requests::dm(b.name, text), Pending{Ask::dm, b.name, text, 0, false, b.label()}
         );
     }
     if (typing_in_ == b.label()) {
         request(
             client::requests::typing(b.conversation(), core::TypingState::done),
-            Pending{"TYPING", {}, {}}
+            Pending{Ask::typing, {}, {}}
         );
         typing_in_.clear();
     }
@@ -285,7 +286,7 @@ void Tui::send_read_marker() {
     read_in_ = b.label();
     b.read_sent = newest;
     b.read_id = std::max(b.read_id, newest);
-    request(client::requests::read(b.conversation(), newest), Pending{"READ", {}, {}});
+    request(client::requests::read(b.conversation(), newest), Pending{Ask::read, {}, {}});
 }
 
 void Tui::send_typing() {
@@ -303,12 +304,12 @@ void Tui::send_typing() {
         typing_at_ = now;
         request(
             client::requests::typing(b.conversation(), core::TypingState::active),
-            Pending{"TYPING", {}, {}}
+            Pending{Ask::typing, {}, {}}
         );
     } else if (typing_in_ == b.label() && text.empty()) {
         request(
             client::requests::typing(b.conversation(), core::TypingState::done),
-            Pending{"TYPING", {}, {}}
+            Pending{Ask::typing, {}, {}}
         );
         typing_in_.clear();
     }
@@ -371,7 +372,7 @@ void Tui::finish_goto() {
     b.history_pending = true;
     request(
         client::requests::history_before(b.conversation(), b.oldest_id(), 200),
-        Pending{"HISTORY", b.label(), {}, 200, false}
+        Pending{Ask::history, b.label(), {}, 200, false}
     );
 }
 
@@ -441,7 +442,7 @@ void Tui::run_command(const std::string& name, const std::string& rest) {
         }
         request(
             client::requests::join(*channel, after_first()),
-            Pending{"JOIN", *channel, {}, 0, true, model_.active_buffer().label()}
+            Pending{Ask::join, *channel, {}, 0, true, model_.active_buffer().label()}
         );
     } else if (name == "close" || ((name == "part" || name == "leave") && rest.empty() &&
                                    model_.active_buffer().kind != BufferKind::channel)) {
@@ -449,7 +450,7 @@ void Tui::run_command(const std::string& name, const std::string& rest) {
         if (here == 0) return model_.error(here, "the status window stays open (/quit to leave)");
         if (b.kind == BufferKind::channel && b.joined) {
             request(
-                client::requests::part(b.name), Pending{"PART", b.name, {}, 0, true, b.label()}
+                client::requests::part(b.name), Pending{Ask::part, b.name, {}, 0, true, b.label()}
             );
             return;
         }
@@ -471,12 +472,12 @@ void Tui::run_command(const std::string& name, const std::string& rest) {
         if (b.kind == BufferKind::channel) {
             request(
                 client::requests::send(b.name, after_first(), *id),
-                Pending{"SEND", b.name, after_first(), 0, false, b.label()}
+                Pending{Ask::send, b.name, after_first(), 0, false, b.label()}
             );
         } else if (b.kind == BufferKind::direct) {
             request(
                 client::requests::dm(b.name, after_first(), *id),
-                Pending{"DM", b.name, after_first(), 0, false, b.label(), *id}
+                Pending{Ask::dm, b.name, after_first(), 0, false, b.label(), *id}
             );
         } else {
             model_.error(here, "/reply works in a channel or DM window");
@@ -497,14 +498,20 @@ void Tui::run_command(const std::string& name, const std::string& rest) {
         if (!id || after_first().empty()) return model_.error(here, "usage: /edit [ID TEXT]");
         request(
             client::requests::edit(*id, after_first()),
-            Pending{"EDIT", std::to_string(*id), {}, 0, false, model_.active_buffer().label()}
+            Pending{Ask::edit, std::to_string(*id), {}, 0, false, model_.active_buffer().label()}
         );
     } else if (name == "delete") {
         const auto id = message_ref(first_word());
         if (!id) return model_.error(here, "usage: /delete ID|NICK");
         request(
             client::requests::delete_message(*id),
-            Pending{"DELETE", std::to_string(*id), {}, 0, false, model_.active_buffer().label()}
+            Pending{
+                Ask::delete_message,
+                std::to_string(*id),
+                {},
+                0,
+                false,
+                model_.active_buffer().label()}
         );
     } else if (name == "react" || name == "unreact") {
         const auto id = message_ref(first_word());
@@ -512,7 +519,7 @@ void Tui::run_command(const std::string& name, const std::string& rest) {
             return model_.error(here, "usage: /" + name + " ID|NICK EMOJI");
         request(
             client::requests::react(*id, after_first(), name == "react"),
-            Pending{"REACT", std::to_string(*id), {}, 0, false, model_.active_buffer().label()}
+            Pending{Ask::react, std::to_string(*id), {}, 0, false, model_.active_buffer().label()}
         );
     } else if (name == "ids") {
         show_ids_ = !show_ids_;
@@ -524,7 +531,7 @@ void Tui::run_command(const std::string& name, const std::string& rest) {
         q.limit = 50;
         request(
             client::requests::search(q),
-            Pending{"SEARCH", {}, rest, 0, true, model_.active_buffer().label()}
+            Pending{Ask::search, {}, rest, 0, true, model_.active_buffer().label()}
         );
     } else if (name == "goto") {
         const auto id = message_ref(first_word());
@@ -541,13 +548,14 @@ void Tui::run_command(const std::string& name, const std::string& rest) {
             }
             request(
                 client::requests::topic(channel, rest),
-                Pending{"TOPIC", channel, {}, 0, false, label}
+                Pending{Ask::topic, channel, {}, 0, false, label}
             );
             return;
         }
         if (name == "key") {
             request(
-                client::requests::key(channel, rest), Pending{"KEY", channel, {}, 0, false, label}
+                client::requests::key(channel, rest),
+                Pending{Ask::key, channel, {}, 0, false, label}
             );
             return;
         }
@@ -556,18 +564,21 @@ void Tui::run_command(const std::string& name, const std::string& rest) {
         if (name == "kick") {
             request(
                 client::requests::kick(channel, nick, after_first()),
-                Pending{"KICK", nick, {}, 0, false, label}
+                Pending{Ask::kick, nick, {}, 0, false, label}
             );
         } else if (name == "ban") {
             request(
-                client::requests::ban(channel, nick), Pending{"BAN", nick, {}, 0, false, label}
+                client::requests::ban(channel, nick), Pending{Ask::ban, nick, {}, 0, false, label}
             );
         } else if (name == "unban") {
             request(
-                client::requests::unban(channel, nick), Pending{"UNBAN", nick, {}, 0, false, label}
+                client::requests::unban(channel, nick),
+                Pending{Ask::unban, nick, {}, 0, false, label}
             );
         } else {
-            request(client::requests::op(channel, nick), Pending{"OP", nick, {}, 0, false, label});
+            request(
+                client::requests::op(channel, nick), Pending{Ask::op, nick, {}, 0, false, label}
+            );
         }
     } else if (name == "part" || name == "leave") {
         const std::string target = rest.empty() ? current_channel() : first_word();
@@ -578,7 +589,7 @@ void Tui::run_command(const std::string& name, const std::string& rest) {
             model_.close(*i);  // already out (kicked, or offline): just close the window
             return;
         }
-        request(client::requests::part(*channel), Pending{"PART", *channel, {}, 0, true});
+        request(client::requests::part(*channel), Pending{Ask::part, *channel, {}, 0, true});
     } else if (name == "msg" || name == "query") {
         const std::string nick = first_word();
         const std::string text = after_first();
@@ -599,15 +610,15 @@ void Tui::run_command(const std::string& name, const std::string& rest) {
         if (auto i = model_.find(BufferKind::direct, nick)) load_direct_history(*i);
         request(
             client::requests::dm(nick, text),
-            Pending{"DM", nick, text, 0, true, model_.active_buffer().label()}
+            Pending{Ask::dm, nick, text, 0, true, model_.active_buffer().label()}
         );
     } else if (name == "who" || name == "names") {
         const std::string target = rest.empty() ? current_channel() : first_word();
         const auto channel = core::canonical_channel_name(target);
         if (!channel) return model_.error(here, "usage: /who CHANNEL");
-        request(client::requests::who(*channel), Pending{"WHO", *channel, {}, 0, true});
+        request(client::requests::who(*channel), Pending{Ask::who, *channel, {}, 0, true});
     } else if (name == "list") {
-        request(client::requests::list(), Pending{"LIST", {}, {}, 0, true});
+        request(client::requests::list(), Pending{Ask::list, {}, {}, 0, true});
     } else if (name == "switch" || name == "window" || name == "w") {
         if (rest.empty()) return model_.error(here, "usage: /switch N|NAME");
         if (std::all_of(rest.begin(), rest.end(), [](char c) { return c >= '0' && c <= '9'; })) {
