@@ -58,9 +58,9 @@ struct Buffer {
     /// The highest `rev` received live, by the join's replay or by a resume: a reconnect asks
     /// for everything after it (HISTORY `after`), so nothing missed offline is left out.
     std::int64_t max_rev = 0;
-    bool resuming = false;          ///< a resume is under way: the join's replay is not needed
-    std::int64_t read_id = 0;       ///< the server's read marker
-    std::int64_t read_sent = 0;     ///< the highest READ this client sent
+    bool resuming = false;       ///< a resume is under way: the join's replay is not needed
+    std::int64_t read_id = 0;    ///< the server's read marker
+    std::int64_t read_sent = 0;  ///< the highest READ this client sent
     /// "new messages" goes after this id (the read marker as the window was shown); -1: none.
     std::int64_t marker_id = -1;
     std::int64_t highlight_id = 0;  ///< a message jumped to (/goto), drawn highlighted
