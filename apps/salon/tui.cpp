@@ -332,7 +332,9 @@ void Tui::handle_reply(const client::Reply& reply) {
         // Their effect arrives as events (UPDATE, TOPIC, PART); only a refusal needs words.
         if (!reply.ok) {
             model_.error(
-                here, "/" + std::string(command_name(p.ask)) + " " + p.target + ": " + why
+                here,
+                "/" + std::string(command_name(p.ask)) + " " + p.target + ": " + why +
+                    (p.text.empty() ? "" : " (your text: " + p.text + ")")
             );
         } else if (p.ask == Ask::ban || p.ask == Ask::unban || p.ask == Ask::op || p.ask == Ask::key) {
             model_.info(here, std::string(command_name(p.ask)) + " " + p.target + ": done");

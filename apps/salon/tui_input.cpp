@@ -498,7 +498,13 @@ void Tui::run_command(const std::string& name, const std::string& rest) {
         if (!id || after_first().empty()) return model_.error(here, "usage: /edit [ID TEXT]");
         request(
             client::requests::edit(*id, after_first()),
-            Pending{Ask::edit, std::to_string(*id), {}, 0, false, model_.active_buffer().label()}
+            Pending{
+                Ask::edit,
+                std::to_string(*id),
+                after_first(),
+                0,
+                false,
+                model_.active_buffer().label()}
         );
     } else if (name == "delete") {
         const auto id = message_ref(first_word());
