@@ -82,6 +82,7 @@ std::vector<Row> Tui::build_rows(const client::Buffer& b, int width, std::vector
         if (line.kind == LineKind::message && (show_ids_ || b.kind == BufferKind::search) &&
             line.id != 0)
             first.push_back(Segment{A_DIM, 0, u32(std::to_string(line.id) + " ")});
+        if (!line.where.empty()) first.push_back(Segment{A_BOLD, 0, u32(line.where + " ")});
         std::u32string body;
         Segment body_style{A_NORMAL, 0, {}};
         std::u32string tail;

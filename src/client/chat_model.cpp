@@ -467,7 +467,7 @@ std::size_t ChatModel::show_search(
         Line line = make_line(m, false);
         const std::string where =
             m.is_direct() ? "@" + (is_self(m.from) ? m.to : m.from) : "#" + m.channel;
-        line.nick = where + " " + m.from;
+        line.where = where;
         b.lines.push_back(std::move(line));
     }
     return index;

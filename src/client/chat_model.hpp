@@ -37,6 +37,7 @@ struct Line {
     bool action = false;   ///< `/me`: `text` is the action, drawn as `* nick text`
     bool pending = false;  ///< typed while offline; sent (and replaced by the echo) on reconnect
     std::vector<core::Reaction> reactions{};
+    std::string where{};  ///< search results: `#channel` or `@user`, the conversation
 };
 
 /// `search` holds the results of /search: message lines from many conversations.

@@ -515,7 +515,7 @@ TEST_F(ConversationTest, SearchOpensResultsAndGotoJumpsToTheMessage) {
     }
     ASSERT_TRUE(found) << screen().last_screen();
     EXPECT_TRUE(
-        screen().wait_for(std::to_string(needle) + " <#dev alice> the needle is here", kScreenWait)
+        screen().wait_for(std::to_string(needle) + " #dev <alice> the needle is here", kScreenWait)
     ) << screen().last_screen();
     command("/goto " + std::to_string(needle));
     EXPECT_TRUE(screen().wait_for("[3:dev]", kScreenWait)) << screen().last_screen();
