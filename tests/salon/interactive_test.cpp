@@ -471,11 +471,20 @@ TEST_F(ConversationTest, UnreadMentionsAndDirectHistoryComeBackAfterARestart) {
     post(alice, "dev", "one");
     post(alice, "dev", "two, @bob look");
     post(alice, "dev", "three");
-    call(alice, "DM", {{"to", "bob"}, {"text", "psst, a secret"}});
+    const auto dm = call(alice, "DM", {{"to", "bob"}, {"text", "psst, a secret"}}).at("id");
     start_as("bob", false);
     // dev: 3 unread, one of them a mention; the DM window is back from CONVERSATIONS.
     EXPECT_TRUE(screen().wait_for("dev (3)", kScreenWait)) << screen().last_screen();
     EXPECT_TRUE(screen().wait_for("@alice (1)", kScreenWait)) << screen().last_screen();
+    EXPECT_TRUE(screen().wait_for("[Act: 3!,4!]", kScreenWait)) << screen().last_screen();
+    // Read on another device: the count goes here too.
+    {
+        LineClient phone("127.0.0.1", server_.port());
+        account(phone, "bob", false);
+        call(phone, "READ", {{"with", "alice"}, {"id", dm}});
+    }
+    EXPECT_TRUE(screen().wait_until_gone("@alice (1)", kScreenWait)) << screen().last_screen();
+    EXPECT_TRUE(screen().wait_for("[Act: 3!]", kScreenWait)) << screen().last_screen();
     command("/switch @alice");
     EXPECT_TRUE(screen().wait_for("<alice> psst, a secret", kScreenWait)) << screen().last_screen();
     command("/switch dev");
