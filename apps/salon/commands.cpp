@@ -490,4 +490,37 @@ int run_search(const Settings& settings, const SearchOptions& options) {
     return kExitOk;
 }
 
+int run_conversations(const Settings& settings, bool json) {
+    int code = kExitOk;
+    auto session = connect(settings, code);
+    if (!session) return code;
+    auto reply = session->call(client::requests::conversations(), kRequestTimeout);
+    if (!reply) return report(reply.error());
+    auto list = client::parse_conversations_result(*reply);
+    if (!list) return report(Error{ErrorKind::protocol, {}, list.error().message});
+    for (const auto& c : list->conversations) {
+        if (json) {
+            boost::json::object o{{"read", c.read}, {"unread", c.unread}, {"mentions", c.mentions}};
+            o[c.with.empty() ? "channel" : "with"] = c.with.empty() ? c.channel : c.with;
+            if (c.last_id) o["last_id"] = *c.last_id;
+            print_line(boost::json::serialize(o));
+        } else {
+            std::string line = c.with.empty() ? "#" + c.channel : "@" + c.with;
+            line.resize(std::max<std::size_t>(line.size() + 1, 20), ' ');
+            line += "unread " + std::to_string(c.unread) + "  mentions " +
+                    std::to_string(c.mentions) + "  read " + std::to_string(c.read) + "  last " +
+                    (c.last_id ? std::to_string(*c.last_id) : "-");
+            print_line(line);
+        }
+    }
+    session->end(kRequestTimeout);
+    return kExitOk;
+}
+
+int run_read(const Settings& settings, const std::string& with, std::int64_t id) {
+    const auto conversation = with.empty() ? client::ConversationRef::channel(settings.channel)
+                                           : client::ConversationRef::direct(with);
+    return call_for_status(client::requests::read(conversation, id), settings);
+}
+
 }  // namespace salon::cli

@@ -63,5 +63,9 @@ int run_edit(const Settings& settings, const EditOptions& options);
 int run_delete(const Settings& settings, std::int64_t id);
 int run_react(const Settings& settings, const ReactOptions& options);
 int run_search(const Settings& settings, const SearchOptions& options);
+/// CONVERSATIONS: one line per channel or DM partner, newest activity first.
+int run_conversations(const Settings& settings, bool json);
+/// READ: moves the read marker of --channel, or of the DMs with `with`, to `id`.
+int run_read(const Settings& settings, const std::string& with, std::int64_t id);
 
 }  // namespace salon::cli

@@ -162,6 +162,24 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 1000));
     search_cmd->add_flag("--json", search.json, "one JSON MSG or DM frame per message");
 
+    bool conversations_json = false;
+    auto* conversations_cmd = app.add_subcommand(
+        "conversations",
+        "list your channels and DM partners, newest activity first: unread and mention counts, "
+        "read marker, last message id"
+    );
+    conversations_cmd->add_flag("--json", conversations_json, "one JSON object per conversation");
+
+    std::int64_t read_id = 0;
+    std::string read_with;
+    auto* read_cmd = app.add_subcommand(
+        "read", "move your read marker in --channel (or the DMs with --with USER) up to ID"
+    );
+    read_cmd->add_option("id", read_id, "the last message read")
+        ->required()
+        ->check(CLI::PositiveNumber);
+    read_cmd->add_option("--with", read_with, "the DMs with USER instead of --channel");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -189,6 +207,8 @@ int main(int argc, char** argv) {
     if (*edit_cmd) return run_edit(settings, edit);
     if (*delete_cmd) return run_delete(settings, delete_id);
     if (*react_cmd) return run_react(settings, react);
+    if (*conversations_cmd) return run_conversations(settings, conversations_json);
+    if (*read_cmd) return run_read(settings, read_with, read_id);
     if (*search_cmd) {
         // `salon --channel C search Q` scopes the search too; the config file's channel does not.
         if (!search.channel && search.with.empty() && cli.channel) search.channel = cli.channel;

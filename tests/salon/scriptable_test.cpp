@@ -498,5 +498,36 @@ TEST_F(ScriptableV2Test, TailPrintsUpdatesAsTheyHappen) {
     EXPECT_EQ(tail.wait(5s).exit_status, 0);
 }
 
+TEST_F(ScriptableV2Test, ConversationsCountsUnreadAndReadMovesTheMarker) {
+    post("alice", {"--channel", "dev", "--create", "first"});
+    ASSERT_EQ(as("bob", {"--channel", "dev", "send", "joined"}).exit_status, 0);
+    const auto mention = post("alice", {"--channel", "dev", "hey @bob"});
+    const auto dm = post("alice", {"--to", "bob", "psst"});
+    auto before = as("bob", {"conversations", "--json"});
+    ASSERT_EQ(before.exit_status, 0) << before.err;
+    std::map<std::string, boost::json::object> by_name;
+    for (const auto& l : lines_of(before.out)) {
+        const auto o = boost::json::parse(l).as_object();
+        by_name
+            [std::string(o.contains("with") ? "@" : "#") +
+             std::string((o.contains("with") ? o.at("with") : o.at("channel")).as_string())] = o;
+    }
+    ASSERT_TRUE(by_name.contains("#dev")) << before.out;
+    ASSERT_TRUE(by_name.contains("@alice")) << before.out;
+    EXPECT_EQ(by_name["#dev"].at("mentions").as_int64(), 1);
+    EXPECT_GE(by_name["#dev"].at("unread").as_int64(), 1);
+    EXPECT_EQ(by_name["@alice"].at("unread").as_int64(), 1);
+    EXPECT_EQ(as("bob", {"--channel", "dev", "read", std::to_string(mention)}).exit_status, 0);
+    EXPECT_EQ(as("bob", {"read", "--with", "alice", std::to_string(dm)}).exit_status, 0);
+    auto after = as("bob", {"conversations"});
+    ASSERT_EQ(after.exit_status, 0) << after.err;
+    EXPECT_NE(after.out.find("#dev"), std::string::npos) << after.out;
+    EXPECT_NE(
+        after.out.find("unread 0  mentions 0  read " + std::to_string(mention)), std::string::npos
+    ) << after.out;
+    EXPECT_NE(after.out.find("unread 0  mentions 0  read " + std::to_string(dm)), std::string::npos)
+        << after.out;
+}
+
 }  // namespace
 }  // namespace salon::test
