@@ -136,7 +136,7 @@
 
   function addSystemLine(conv, text) {
     conv.sys.push({ text, after: lastId(conv), seq: conv.sys.length });
-    if (conv.key === state.current) renderMessages({ stick: true });
+    if (conv.key === state.current) renderMessagesSoon();
   }
 
   function mentionsMe(body) {
@@ -154,7 +154,7 @@
     }
     conv.typing.delete(fold(body.from));
     if (conv.key === state.current) {
-      renderMessages({ stick: true });
+      renderMessagesSoon();
       renderTyping();
     }
     renderSidebar();
@@ -359,7 +359,7 @@
         const page = await send("HISTORY", { ...target, after, limit: RESUME_PAGE });
         const messages = page.messages || [];
         mergeMessages(conv, messages);
-        if (conv.key === state.current) renderMessages({ stick: true });
+        if (conv.key === state.current) renderMessagesSoon();
         if (!page.more || messages.length === 0) break;
         after = Math.max(after, ...messages.map((m) => m.rev || m.id));
       }
@@ -432,7 +432,7 @@
           conv.unread -= 1;
           renderSidebar();
         }
-        if (conv.key === state.current) renderMessages({ stick: true });
+        if (conv.key === state.current) renderMessagesSoon();
         return;
       }
       case "READ": {
@@ -504,7 +504,7 @@
           conv.selfJoinLine = false;
           addSystemLine(conv, "[+]" + state.user);
         }
-        if (conv.key === state.current) renderMessages({ stick: true });
+        if (conv.key === state.current) renderMessagesSoon();
         markReadSoon();
         return;
       }
@@ -1298,7 +1298,17 @@
     return li;
   }
 
+  /** One redraw per frame however many messages arrive (a resume brings hundreds). */
+  let renderQueued = null;
+  function renderMessagesSoon() {
+    if (renderQueued === null) renderQueued = requestAnimationFrame(() => renderMessages({ stick: true }));
+  }
+
   function renderMessages({ stick = false, force = false }) {
+    if (renderQueued !== null) {
+      cancelAnimationFrame(renderQueued);
+      renderQueued = null;
+    }
     const conv = currentConv();
     const box = $("messages");
     const atBottom = force || box.scrollHeight - box.scrollTop - box.clientHeight < 40;
@@ -1595,6 +1605,14 @@
     }
   });
 
+  // The network is back (or the user is looking again): no need to sit out the back-off.
+  const reconnectNow = () => {
+    if (state.reconnectTimer && state.wantOnline) connect();
+  };
+  window.addEventListener("online", reconnectNow);
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) reconnectNow();
+  });
   document.addEventListener("visibilitychange", markReadSoon);
   window.addEventListener("focus", markReadSoon);
 

@@ -230,8 +230,7 @@ async function say(page, text) {
 }
 
 /** The message whose own text (not a quote of it in a reply) has `text`. */
-const messageLine = (page, text) =>
-  page.locator("#message-list li.msg").filter({ has: page.locator(":scope > .text", { hasText: text }) });
+const messageLine = (page, text) => page.locator("#message-list li.msg > .text", { hasText: text }).locator("xpath=..");
 
 test("two browsers chat as guests, and a TCP client's message appears in the page", async () => {
   const server = new Salond();
@@ -487,6 +486,7 @@ test("offline through 250 messages, edits and deletes: the page resumes without 
     await bob.call("DELETE", { id: oks[200].id });
     await bob.call("REACT", { id: oks[249].id, emoji: "🎉" });
     page.net.online();
+    await page.evaluate(() => window.dispatchEvent(new Event("online"))); // as a browser does
 
     await page.locator("#conn-state.online").waitFor({ timeout: 30_000 });
     await messageLine(page, "gap 249").locator(".reaction", { hasText: "🎉 1" }).waitFor();
@@ -627,6 +627,7 @@ test("replies, edits, deletes and reactions round trip with a protocol client", 
     await page.locator("#typing", { hasText: "frank is typing…" }).waitFor();
     await frank.call("SEND", { channel: "home", text: "see https://example.com/a?b=1 and javascript:alert(1)" });
     const link = messageLine(page, "see https").locator("a");
+    await link.first().waitFor();
     assert.equal(await link.count(), 1);
     assert.equal(await link.getAttribute("href"), "https://example.com/a?b=1");
     assert.match(await link.getAttribute("rel"), /noopener/);
@@ -704,6 +705,7 @@ test("over-long text is kept with a byte counter; phone-width members panel clos
 
     await page.getByRole("button", { name: "Members" }).click();
     await page.locator("#members").waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, "web-phone-members.png") });
     assert.match(await page.locator("#member-count").getAttribute("title"), /^1 member$/);
     await page.getByRole("button", { name: "Close members" }).click();
     await page.locator("#members").waitFor({ state: "hidden" });
