@@ -307,7 +307,7 @@
 
     // What every conversation held resumes from: the newest change seen before this login.
     for (const conv of state.convs.values()) {
-      conv.resumeFrom = conv.loaded ? conv.maxRev : null;
+      conv.resumeFrom = conv.loaded || conv.messages.length ? conv.maxRev : null;
       if (conv.kind === "channel") conv.wasJoined = conv.joined;
       conv.joined = false;
     }
@@ -778,6 +778,7 @@
     "/help — this list",
     "/quit (/exit) — log out",
     "//text sends /text as a message. Enter sends, Shift+Enter starts a new line. Alt+↑/↓ switch conversation, Esc closes panels.",
+    "In the message list: ↑/↓ (Home/End) move between messages, Tab reaches the focused one's buttons, r replies, e edits your own.",
   ];
 
   const ACTION = /^\u0001ACTION (.*?)\u0001?$/s;
@@ -1256,7 +1257,11 @@
       edited.title = "edited " + fullFormat.format(new Date(m.edited));
       li.append(" ", edited);
     }
-    if (m.deleted) return li;
+    if (m.deleted) {
+      for (const b of li.querySelectorAll("button")) b.tabIndex = -1;
+      li.addEventListener("focusin", () => li.querySelectorAll("button").forEach((b) => (b.tabIndex = 0)));
+      return li;
+    }
     if (m.reactions && m.reactions.length) {
       const row = document.createElement("div");
       row.className = "reactions";
@@ -1295,6 +1300,13 @@
     }
     if (isMe(m.from) || amOperator(conv)) tools.append(actionButton("🗑", "Delete", () => deleteMessage(m)));
     li.append(tools);
+    // One tab stop for the whole list: arrows move between messages, and only the focused
+    // message's buttons are in the tab order.
+    for (const b of li.querySelectorAll("button")) b.tabIndex = -1;
+    li.addEventListener("focusin", () => li.querySelectorAll("button").forEach((b) => (b.tabIndex = 0)));
+    li.addEventListener("focusout", (event) => {
+      if (!li.contains(event.relatedTarget)) li.querySelectorAll("button").forEach((b) => (b.tabIndex = -1));
+    });
     return li;
   }
 
@@ -1342,7 +1354,14 @@
       }
       while (sysAt < sys.length) items.push(sysLine(sys[sysAt++].text));
     }
+    // Keep the focus on the same message across a redraw.
+    const focused = document.activeElement && document.activeElement.closest ? document.activeElement.closest("#message-list li.msg") : null;
+    const focusedId = focused ? focused.dataset.id : null;
     list.replaceChildren(...items);
+    if (focusedId) {
+      const again = list.querySelector(`li.msg[data-id="${focusedId}"]`);
+      if (again) again.focus({ preventScroll: true });
+    }
     $("older").hidden = !conv || conv.historyDone || !conv.loaded;
     if (stick && atBottom) box.scrollTop = box.scrollHeight;
   }
@@ -1566,6 +1585,30 @@
   });
 
   $("older").addEventListener("click", () => loadOlder());
+  // Arrow keys walk the messages (from the list itself, the last one first); Home/End too.
+  $("messages").addEventListener("keydown", (event) => {
+    const li = event.target.closest ? event.target.closest("li.msg") : null;
+    if (event.target !== $("messages") && !li) return;
+    if (event.target.classList.contains("picker") || event.target.closest(".picker")) return;
+    const all = [...document.querySelectorAll("#message-list li.msg")];
+    if (all.length === 0) return;
+    let next = null;
+    const at = li ? all.indexOf(li) : all.length;
+    if (event.key === "ArrowUp") next = all[Math.max(0, at - 1)];
+    else if (event.key === "ArrowDown" && li) next = all[at + 1] || null;
+    else if (event.key === "Home" && li) next = all[0];
+    else if (event.key === "End" && li) next = all[all.length - 1];
+    else if (li && event.key === "r") li.querySelector('button[aria-label="Reply"]')?.click();
+    else if (li && event.key === "e") li.querySelector('button[aria-label="Edit"]')?.click();
+    else return;
+    event.preventDefault();
+    if (next) {
+      next.focus();
+      if (next === all[0] && !event.repeat) loadOlder();
+    } else if (event.key === "ArrowDown") {
+      $("input").focus();
+    }
+  });
   $("messages").addEventListener("scroll", () => {
     if ($("messages").scrollTop < 30) loadOlder();
     markReadSoon();

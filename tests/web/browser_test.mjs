@@ -328,6 +328,17 @@ test("keyboard alone: log in, post, join and switch conversations; every control
     await page.locator("#conv-title", { hasText: "#kb" }).waitFor();
     await page.keyboard.press("Alt+ArrowDown");
     await page.locator("#conv-title", { hasText: "#home" }).waitFor();
+    // The message list is one tab stop; arrows pick a message, r answers it, Tab reaches its buttons.
+    await page.locator("#messages").focus();
+    await page.keyboard.press("ArrowUp");
+    assert.equal(await page.evaluate(() => document.activeElement.matches("li.msg")), true);
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute("aria-label")), "Reply");
+    await page.keyboard.press("r");
+    await page.locator("#compose-context", { hasText: "Replying to" }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.id), "input");
+    await page.keyboard.press("Escape");
+    await page.locator("#compose-context").waitFor({ state: "hidden" });
     const unlabelled = await page.evaluate(() =>
       [...document.querySelectorAll("input, button")]
         .filter((el) => el.offsetParent !== null)
