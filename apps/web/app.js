@@ -209,7 +209,7 @@
       state.pending.clear();
       for (const conv of state.convs.values()) conv.typing.clear();
       renderTyping();
-      if (state.wantOnline && state.everOnline) {
+      if (state.wantOnline && (state.everOnline || state.resuming)) {
         scheduleReconnect();
       } else {
         setStatus("offline", "Offline");
@@ -261,6 +261,12 @@
         return;
       }
       if (error.code === "offline") return; // the close handler retries
+      // A stored session is dropped only when the server says it is no good (not when, say,
+      // the login is rate limited): otherwise try again later.
+      if ((a.kind === "token" && error.code !== "bad_credentials") || (a.kind === "guest" && state.resuming && error.code !== "bad_name")) {
+        ws.close();
+        return;
+      }
       state.wantOnline = false;
       ws.close();
       if (a.kind === "token") {
@@ -288,6 +294,7 @@
 
   function failLogin(text) {
     state.everOnline = false;
+    state.resuming = false;
     resetConversations();
     showLogin();
     showLoginError(text);
@@ -300,6 +307,7 @@
     state.user = ok.user;
     state.guest = !!ok.guest;
     state.everOnline = true;
+    state.resuming = false;
     state.attempt = 0;
     if (ok.limits && ok.limits.max_text_bytes) state.maxTextBytes = ok.limits.max_text_bytes;
     setStatus("online", "Online");
@@ -1475,6 +1483,7 @@
     $("login-error").textContent = "";
     $("login-button").disabled = true;
     $("register-button").disabled = true;
+    state.resuming = false;
     state.auth = us === "" || /^guest/i.test(us) ? { kind: "guest", us, channels: [] } : { kind: "password", us, pwd, register, channel };
     if (state.auth.kind === "guest") state.auth.firstChannel = channel;
     state.wantOnline = true;
@@ -1676,8 +1685,10 @@
     showLogin();
     $("login-button").disabled = true;
     $("register-button").disabled = true;
+    $("login-error").textContent = "";
     state.wantOnline = true;
     state.everOnline = false;
+    state.resuming = true; // keep trying while the server is away; the stored login stays
     connect();
   }
 
