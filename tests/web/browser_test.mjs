@@ -479,6 +479,10 @@ test("offline through 250 messages, edits and deletes: the page resumes without 
     const bob = await v2User(server, "bob", "bob-password-1");
     const page = await newPage(server, undefined, { switchable: true });
     await loginAs(page, "alice", "alice-password-1", true);
+    // A channel alice founds: she must still be its operator (@) after the reconnect.
+    await say(page, "/join alices");
+    await page.locator("#member-list .op", { hasText: "alice" }).waitFor();
+    await page.locator(".conv-button", { hasText: "#home" }).click();
     const before = await postAll(bob, "home", Array.from({ length: 10 }, (_, i) => `early ${String(i).padStart(3, "0")}`));
     await messageLine(page, "early 009").waitFor();
 
@@ -520,6 +524,8 @@ test("offline through 250 messages, edits and deletes: the page resumes without 
     await postAll(bob, "home", ["live 1", "live 2", "live 3"]);
     await messageLine(page, "live 3").waitFor();
     assert.deepEqual((await texts(page)).slice(-4), ["written while offline", "live 1", "live 2", "live 3"]);
+    await page.locator(".conv-button", { hasText: "#alices" }).click();
+    await page.locator("#member-list .op", { hasText: "alice" }).waitFor();
     assert.deepEqual(page.errors, []);
     bob.close();
   } finally {
@@ -645,6 +651,50 @@ test("replies, edits, deletes and reactions round trip with a protocol client", 
     await page.locator("#typing").waitFor({ state: "hidden" });
     assert.deepEqual(page.errors, []);
     frank.close();
+  } finally {
+    await server.dispose();
+  }
+});
+
+test("moderation from the composer: /topic, /op, /kick, /ban, /unban, /key", async () => {
+  const server = new Salond();
+  await server.start();
+  try {
+    const page = await newPage(server);
+    await loginAs(page, "olga", "olga-password-1", true);
+    const pete = await v2User(server, "pete", "pete-password-1");
+    await say(page, "/join mods");
+    await page.locator("#conv-title", { hasText: "#mods" }).waitFor();
+    await pete.call("JOIN", { channel: "mods" });
+    await page.locator("#member-list li", { hasText: "pete" }).waitFor();
+    await say(page, "/topic Rules: be kind");
+    await page.locator("#conv-topic", { hasText: "Rules: be kind" }).waitFor();
+    assert.equal((await pete.next("TOPIC")).TOPIC.topic, "Rules: be kind");
+    await say(page, "/op pete");
+    await page.locator("#message-list li.sys", { hasText: "/op pete: done" }).waitFor();
+    await say(page, "/kick pete too loud today");
+    const part = (await pete.next("PART")).PART;
+    assert.deepEqual([part.user, part.by, part.reason], ["pete", "olga", "too loud today"]);
+    await page.locator("#message-list li.sys", { hasText: "[-]pete (removed by olga: too loud today)" }).waitFor();
+    await say(page, "/ban pete");
+    await page.locator("#message-list li.sys", { hasText: "/ban pete: done" }).waitFor();
+    pete.send("JOIN", { channel: "mods" });
+    assert.equal((await pete.next("OK", "NO")).NO.code, "banned");
+    await say(page, "/unban pete");
+    await page.locator("#message-list li.sys", { hasText: "/unban pete: done" }).waitFor();
+    await say(page, "/key sesame");
+    await page.locator("#message-list li.sys", { hasText: "key set" }).waitFor();
+    pete.send("JOIN", { channel: "mods" });
+    assert.equal((await pete.next("OK", "NO")).NO.code, "bad_key");
+    await pete.call("JOIN", { channel: "mods", key: "sesame" });
+    // A refusal shows in the status line and keeps the command in the box.
+    await say(page, "/kick nobody-at-all");
+    await page.locator("#notice", { hasText: "/kick" }).waitFor();
+    assert.equal(await page.getByLabel("Message", { exact: true }).inputValue(), "/kick nobody-at-all");
+    await say(page, "/help");
+    await page.locator("#message-list li.sys", { hasText: "/kick NICK [REASON]" }).waitFor();
+    assert.deepEqual(page.errors, []);
+    pete.close();
   } finally {
     await server.dispose();
   }
