@@ -174,14 +174,42 @@
     el.textContent = text;
   }
 
+  // Requests leave in order, at most REQUESTS_PER_SECOND in any second: the server allows 20 a
+  // second (bursts of 40) and closes a connection that keeps going past it, and a login with
+  // many conversations asks a lot at once (members, catching up, markers).
+  const REQUESTS_PER_SECOND = 15;
+  const outbox = []; // functions that write one request
+  const sentAt = []; // when the requests of the last second left
+  let pumpTimer = null;
+
+  function pump() {
+    pumpTimer = null;
+    const now = Date.now();
+    while (sentAt.length && now - sentAt[0] >= 1000) sentAt.shift();
+    while (outbox.length && sentAt.length < REQUESTS_PER_SECOND) {
+      sentAt.push(now);
+      outbox.shift()();
+    }
+    if (outbox.length) pumpTimer = setTimeout(pump, 1000 - (now - sentAt[0]) + 5);
+  }
+
   function send(verb, args = {}) {
     const ws = state.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN || !state.online) {
       return Promise.reject({ code: "offline", message: "not connected" });
     }
-    const ref = state.nextRef++;
-    ws.send(JSON.stringify({ [verb]: { ref, ...args } }));
-    return new Promise((resolve, reject) => state.pending.set(ref, { resolve, reject }));
+    return new Promise((resolve, reject) => {
+      outbox.push(() => {
+        if (state.ws !== ws || ws.readyState !== WebSocket.OPEN) {
+          reject({ code: "offline", message: "connection lost" });
+          return;
+        }
+        const ref = state.nextRef++;
+        state.pending.set(ref, { resolve, reject });
+        ws.send(JSON.stringify({ [verb]: { ref, ...args } }));
+      });
+      if (pumpTimer === null) pump();
+    });
   }
 
   function connect() {
@@ -464,7 +492,11 @@
         if (self) {
           conv.joined = true;
           if (!state.current || !state.convs.has(state.current)) select(conv.key);
-          send("WHO", { channel: conv.name }).then((who) => setMembers(conv, who.members), () => {});
+          // The member list is asked for when the channel is shown (a login rejoins many).
+          // (A JOIN we asked for brought them in its OK, just before this event.)
+          if (!conv.membersFromOk) conv.needWho = true;
+          conv.membersFromOk = false;
+          if (conv.key === state.current) loadMembers(conv);
           if (conv.resumeFrom !== null && conv.resumeFrom !== undefined) resume(conv);
           rememberGuestChannels();
         } else if (!known) {
@@ -542,6 +574,15 @@
     }
   }
 
+  function loadMembers(conv) {
+    if (!conv.needWho || conv.kind !== "channel") return;
+    conv.needWho = false;
+    send("WHO", { channel: conv.name }).then(
+      (who) => setMembers(conv, who.members),
+      () => (conv.needWho = true)
+    );
+  }
+
   function setMembers(conv, members) {
     conv.members = new Map(members.map((m) => [fold(m.user), m]));
     renderMembers();
@@ -550,6 +591,8 @@
   function applyJoinResult(result) {
     const conv = conversation(channelKey(result.channel), { name: result.channel });
     conv.joined = true;
+    conv.needWho = false;
+    conv.membersFromOk = true;
     conv.topic = result.topic || "";
     setMembers(conv, result.members || []);
     renderHeader();
@@ -1077,6 +1120,7 @@
     const conv = currentConv();
     if (conv) {
       conv.markerAt = conv.unread > 0 ? conv.read : null;
+      loadMembers(conv);
       if (!conv.loaded && conv.kind === "dm") loadNewest(conv).catch((e) => noticeError(label(conv), e));
     }
     $("chat-view").classList.remove("show-nav");
@@ -1582,7 +1626,8 @@
   $("leave-button").addEventListener("click", async () => {
     const conv = currentConv();
     if (!conv) return;
-    if (conv.kind === "dm") {
+    // A DM, or a channel we were removed from, just closes.
+    if (conv.kind === "dm" || !conv.joined) {
       closeConversation(conv.key);
       return;
     }
