@@ -282,7 +282,7 @@
       const a = state.auth;
       // A guest whose previous name is taken (its old connection may still be open): a new one.
       // The server may not have seen the old connection close yet: ask again a few times.
-      if (a.kind === "guest" && a.us && error.code === "name_taken") {
+      if (a.kind === "guest" && a.us && error.code === "name_taken" && (state.everOnline || state.resuming)) {
         a.tries = (a.tries || 0) + 1;
         if (a.tries > 4) a.us = "";
         setTimeout(() => state.ws === ws && logIn(ws), a.us ? 400 : 0);
