@@ -1112,6 +1112,7 @@
   }
 
   function select(key) {
+    if (state.search) closeSearch();
     if (state.current !== key) {
       if (state.context) setContext(null);
       stopTyping();
