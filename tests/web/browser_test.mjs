@@ -706,7 +706,7 @@ test("search lists matches and jumps to one, loading the history around it", asy
   try {
     const ivan = await v2User(server, "ivan", "ivan-password-1");
     const posted = Array.from({ length: 300 }, (_, i) => (i === 20 ? "the hidden needle is here" : `filler ${i}`));
-    await postAll(ivan, "home", posted);
+    const oks = await postAll(ivan, "home", posted);
     const page = await newPage(server);
     await loginAs(page);
     await messageLine(page, "filler 299").waitFor();
@@ -735,6 +735,12 @@ test("search lists matches and jumps to one, loading the history around it", asy
     // /search from the composer too.
     await say(page, "/search filler 29");
     await page.locator("#search-results .result").first().waitFor();
+    await page.getByRole("button", { name: "Close search" }).click();
+    // A reply to a message not held yet: its quote loads history back to it.
+    await ivan.call("SEND", { channel: "home", text: "about that early one", reply_to: oks[5].id });
+    await messageLine(page, "about that early one").locator(".quote").click();
+    await page.locator("li.msg.flash").waitFor();
+    assert.equal(await page.locator("li.msg.flash").locator(".text").textContent(), "filler 5");
     assert.deepEqual(page.errors, []);
     ivan.close();
   } finally {
