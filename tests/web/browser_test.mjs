@@ -820,6 +820,22 @@ test("a reload keeps the session, the DMs and the operator flag; Log out revokes
     await page.locator(".conv-button", { hasText: "@hank" }).click();
     await messageLine(page, "a private hello").waitFor();
 
+    // Revoked from elsewhere: the page is told, forgets the token and shows the form.
+    const stored = JSON.parse(await page.evaluate(() => localStorage.getItem("salon.session")));
+    assert.equal(stored.user, "gina");
+    const other = await LineClient.connect(server.port);
+    await other.call("CONN", { us: "gina", pwd: "gina-password-1", v: 2 });
+    await other.call("REVOKE", { id: stored.id });
+    await page.locator("#login-error", { hasText: /logged out/ }).waitFor();
+    assert.equal(await page.evaluate(() => localStorage.getItem("salon.session")), null);
+    other.close();
+    // A token the server no longer knows: dropped at load, the form shown.
+    await page.evaluate((s) => localStorage.setItem("salon.session", JSON.stringify(s)), stored);
+    await page.reload();
+    await page.locator("#login-error", { hasText: /session has ended/ }).waitFor();
+    assert.equal(await page.evaluate(() => localStorage.getItem("salon.session")), null);
+
+    await loginAs(page, "gina", "gina-password-1");
     await page.getByRole("button", { name: "Log out" }).click();
     await page.getByRole("button", { name: "Log in" }).waitFor();
     await page.reload();
