@@ -357,7 +357,7 @@
       for (const name of channels) send("JOIN", { channel: name }).then(applyJoinResult, (e) => noticeError(`join #${name}`, e));
     } else if (fromForm) {
       const pwd = form.pwd;
-      state.auth = { kind: "password-memory", us: ok.user, pwd }; // until a token replaces it
+      state.auth = { kind: "password-again", us: ok.user, pwd }; // until a token replaces it
       if (form.register && form.channel && form.channel !== "home") {
         // REGISTER joins home; the form's channel is joined once, here.
         send("JOIN", { channel: form.channel }).then((r) => select(applyJoinResult(r).key), (e) => noticeError(`join #${form.channel}`, e));
