@@ -190,6 +190,18 @@ constexpr std::array kTable{
         .min = 1,
         .description = "new channels allowed at once above that rate",
     },
+    LimitSpec{
+        .section = "limits",
+        .key = "token_ttl_days",
+        .flag = "--token-ttl-days",
+        .field = &Limits::token_ttl_days,
+        .unit = LimitUnit::days,
+        .min = 0,
+        .min_exclusive = true,
+        .max = 3650,
+        .description = "how long a session token (`TOKEN`) stays valid after it was made or last "
+                       "used to log in; fractions of a day are allowed",
+    },
 };
 
 template <typename... F>
@@ -224,6 +236,8 @@ std::string_view unit_name(LimitUnit unit) {
             return "per minute";
         case LimitUnit::seconds:
             return "seconds";
+        case LimitUnit::days:
+            return "days";
         case LimitUnit::choice:
             break;
     }

@@ -17,7 +17,7 @@
 namespace salon::app {
 
 /// What a limit counts, as the docs name it.
-enum class LimitUnit { bytes, count, per_second, per_minute, seconds, choice };
+enum class LimitUnit { bytes, count, per_second, per_minute, seconds, days, choice };
 
 /// Where a row's value lives in core::Limits. A duration is given in seconds; a choice by name.
 using LimitField = std::variant<

@@ -35,6 +35,7 @@ constexpr std::array kCatalog{
     Entry{Errc::internal, "internal", "internal server error"},
     Entry{Errc::no_such_message, "no_such_message", "no such message"},
     Entry{Errc::too_many_reactions, "too_many_reactions", "that message has too many reactions"},
+    Entry{Errc::no_such_token, "no_such_token", "you have no session token with that id"},
 };
 
 const Entry& entry(Errc errc) noexcept {

@@ -32,6 +32,7 @@ enum class Errc {
     internal,
     no_such_message,
     too_many_reactions,
+    no_such_token,
 };
 
 /// The wire code, e.g. "bad_json".

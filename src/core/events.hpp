@@ -136,6 +136,28 @@ struct WhoisResult {
     std::string away;                         ///< empty when not away
 };
 
+/// A new session token: the secret, shown this once.
+struct TokenResult {
+    std::int64_t id = 0;
+    std::string token;
+    UnixMillis expires_ms = 0;
+};
+
+/// What TOKENS shows of one session token: never its secret.
+struct TokenInfo {
+    std::int64_t id = 0;
+    std::string label;
+    UnixMillis created_ms = 0;
+    std::optional<UnixMillis> last_used_ms = std::nullopt;
+    UnixMillis expires_ms = 0;
+    bool current = false;  ///< the token the asking connection logged in with
+};
+
+/// Most recently used first.
+struct TokensResult {
+    std::vector<TokenInfo> tokens;
+};
+
 using Result = std::variant<
     EmptyResult,
     LoginResult,
@@ -149,7 +171,9 @@ using Result = std::variant<
     WhoisResult,
     ChangeResult,
     ConversationsResult,
-    SearchResult>;
+    SearchResult,
+    TokenResult,
+    TokensResult>;
 
 // --- events pushed to clients ---
 

@@ -51,6 +51,8 @@ struct Limits {
     std::size_t max_channels = 10'000;
     double channels_created_per_minute = 5.0;
     double channel_creation_burst = 20.0;
+    /// Days a session token (TOKEN) stays valid after it was made or last used to log in.
+    double token_ttl_days = 30.0;
 
     /// The most one reply built from stored data (a HISTORY page or event, a LIST page) may
     /// take, by core::wire_size_bound: a quarter of the send queue, so that it fits beside the

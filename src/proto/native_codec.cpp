@@ -169,7 +169,10 @@ constexpr std::array kVerbs{
         [](Fields& f, const json::object&) -> Command {
             Conn c;
             c.us = f.optional_string("us").value_or("");
-            c.pwd = f.optional_string("pwd").value_or("");
+            const auto pwd = f.optional_string("pwd");
+            c.pwd = pwd.value_or("");
+            c.token = f.optional_string("token");
+            if (pwd && c.token) f.reject("give one of 'pwd' and 'token', not both");
             c.channel = f.optional_string("channel");
             c.version = f.version();
             c.join = f.optional_bool("join").value_or(true);
@@ -357,6 +360,26 @@ constexpr std::array kVerbs{
             s.before = f.optional_int("before");
             s.limit = f.optional_positive("limit");
             return s;
+        }},
+    VerbEntry{
+        "TOKEN",
+        false,
+        [](Fields& f, const json::object&) -> Command {
+            return Token{f.optional_string("label").value_or("")};
+        }},
+    VerbEntry{"TOKENS", false, [](Fields&, const json::object&) -> Command { return Tokens{}; }},
+    VerbEntry{
+        "REVOKE",
+        false,
+        [](Fields& f, const json::object&) -> Command { return Revoke{f.required_int("id")}; }},
+    VerbEntry{
+        "PASSWD",
+        false,
+        [](Fields& f, const json::object&) -> Command {
+            Passwd p;
+            p.old_password = f.required_string("old");
+            p.new_password = f.required_string("new");
+            return p;
         }},
 };
 
@@ -565,6 +588,32 @@ struct ResultWriter {
         body["messages"] = messages_array(r.messages, version);
         body["more"] = r.more;
         if (r.more) body["next_before"] = r.next_before;
+    }
+
+    void operator()(const core::TokenResult& r) const {
+        body["id"] = r.id;
+        body["token"] = r.token;
+        body["expires"] = core::format_timestamp(r.expires_ms);
+    }
+
+    void operator()(const core::TokensResult& r) const {
+        json::array tokens;
+        tokens.reserve(r.tokens.size());
+        for (const auto& t : r.tokens) {
+            json::object entry;
+            entry["id"] = t.id;
+            entry["label"] = t.label;
+            entry["created"] = core::format_timestamp(t.created_ms);
+            if (t.last_used_ms) {
+                entry["last_used"] = core::format_timestamp(*t.last_used_ms);
+            } else {
+                entry["last_used"] = nullptr;
+            }
+            entry["expires"] = core::format_timestamp(t.expires_ms);
+            entry["current"] = t.current;
+            tokens.emplace_back(std::move(entry));
+        }
+        body["tokens"] = std::move(tokens);
     }
 
     void operator()(const core::TopicResult& r) const {

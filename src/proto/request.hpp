@@ -32,6 +32,8 @@ inline constexpr int kDefaultProtocolVersion = 1;
 struct Conn {
     std::string us;
     std::string pwd;
+    /// A session token (from TOKEN) instead of `pwd`; never both.
+    std::optional<std::string> token = std::nullopt;
     std::optional<std::string> channel;
     /// False: the login joins neither `channel` nor `home`, only the channels kept from before.
     bool join = true;
@@ -205,6 +207,25 @@ struct Search {
     std::optional<std::size_t> limit;  ///< decoded >= 1
 };
 
+/// A new session token for the logged-in account, with the client's label for it.
+struct Token {
+    std::string label;
+};
+
+/// The account's session tokens.
+struct Tokens {};
+
+/// Revokes one of the account's session tokens.
+struct Revoke {
+    std::int64_t id = 0;
+};
+
+/// Changes the account's password; every other session token is revoked.
+struct Passwd {
+    std::string old_password;
+    std::string new_password;
+};
+
 using Command = std::variant<
     Conn,
     Register,
@@ -235,7 +256,11 @@ using Command = std::variant<
     Read,
     Conversations,
     Typing,
-    Search>;
+    Search,
+    Token,
+    Tokens,
+    Revoke,
+    Passwd>;
 
 struct Request {
     Ref ref;

@@ -42,7 +42,8 @@ ChatServer::ChatServer(
       ),
       lazy_wakes_(io.get_executor(), kLazyWakeInterval),
       work_(workers_, hashers_),
-      services_{settings_, clock_, hub_, pipeline_, store_, work_, login_throttle_},
+      services_{
+          settings_, clock_, hub_, pipeline_, store_, work_, login_throttle_, token_sessions_},
       hashers_(worker_threads, workers_.get_executor(), kHashingStarvation) {}
 
 ChatServer::~ChatServer() {

@@ -18,6 +18,7 @@
 #include "server/login_throttle.hpp"
 #include "server/message_pipeline.hpp"
 #include "server/settings.hpp"
+#include "server/token_sessions.hpp"
 #include "store/store.hpp"
 
 namespace salon::server {
@@ -76,6 +77,7 @@ private:
     Hub hub_;
     MessagePipeline pipeline_;
     LoginThrottle login_throttle_;
+    TokenSessions token_sessions_;
     LazyWakes lazy_wakes_;
     BlockingWork work_;
     commands::Services services_;

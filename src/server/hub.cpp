@@ -638,6 +638,13 @@ std::optional<core::Failure> Hub::set_key(
 
 // ---------------------------------------------------------------------------------------------
 
+std::vector<ParticipantPtr> Hub::sessions_of(const core::UserName& user) const {
+    std::shared_lock lock(mutex_);
+    const auto it = users_.find(user.folded());
+    if (it == users_.end() || !it->second.registered()) return {};
+    return it->second.sessions;
+}
+
 std::vector<ParticipantPtr> Hub::sessions() const {
     std::shared_lock lock(mutex_);
     std::vector<ParticipantPtr> out;

@@ -213,6 +213,8 @@ public:
         const Acknowledgement& ack
     );
 
+    /// The connections of a registered user online (none for a guest), for PASSWD.
+    std::vector<ParticipantPtr> sessions_of(const core::UserName& user) const;
     /// Every session online, for shutdown.
     std::vector<ParticipantPtr> sessions() const;
     HubCounts counts() const;

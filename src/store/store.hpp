@@ -31,6 +31,17 @@ struct Account {
     core::UnixMillis created_ms = 0;
 };
 
+/// A session token of an account. The secret itself is never stored: only its hash.
+struct SessionToken {
+    std::int64_t id = 0;  ///< never reused, so a stale id cannot name a newer token
+    std::string user;     ///< the account's folded name
+    std::string hash;     ///< SHA-256 of the secret, raw bytes
+    std::string label;    ///< the client's description, may be empty
+    core::UnixMillis created_ms = 0;
+    std::optional<core::UnixMillis> last_used_ms = std::nullopt;  ///< none until a login uses it
+    core::UnixMillis expires_ms = 0;
+};
+
 struct ChannelRecord {
     core::ChannelName name;
     std::string topic;
@@ -152,11 +163,41 @@ public:
     virtual std::optional<Account> find_account(const core::UserName& name) = 0;
     /// False when there is no such account.
     virtual bool set_password(const core::UserName& name, std::string_view password_hash) = 0;
-    /// Removes the account with its memberships, pending DMs, direct messages (both ways), read
-    /// markers and reactions; false when there is none.
+    /// Removes the account with its session tokens, memberships, pending DMs, direct messages (both
+    /// ways), read markers and reactions; false when there is none.
     virtual bool delete_account(const core::UserName& name) = 0;
     /// Every account, ordered by folded name.
     virtual std::vector<Account> list_accounts() = 0;
+
+    // --- session tokens (delete_account() removes an account's tokens too) ---
+    /// Stores `token` (its `user` an existing account's folded name; `id` and `last_used_ms`
+    /// are ignored) and returns its id; nullopt when the account does not exist. In the same
+    /// transaction, the account's expired tokens are removed, and while it holds more than
+    /// `max_per_account` the least recently used (by last use, else creation) go, so that
+    /// concurrent creations cannot pass the cap.
+    virtual std::optional<std::int64_t> create_token(
+        const SessionToken& token, std::size_t max_per_account
+    ) = 0;
+    /// A login with a token: the account's token whose hash is `hash`, unless expired at `now`.
+    /// When found, its last use becomes `now` and its expiry `expires_ms`; the record returned
+    /// carries them.
+    virtual std::optional<SessionToken> use_token(
+        const core::UserName& user,
+        std::string_view hash,
+        core::UnixMillis now,
+        core::UnixMillis expires_ms
+    ) = 0;
+    /// The account's tokens not expired at `now`, most recently used (else created) first.
+    virtual std::vector<SessionToken> tokens_of(
+        const core::UserName& user, core::UnixMillis now
+    ) = 0;
+    /// False when the account has no token of that id.
+    virtual bool revoke_token(const core::UserName& user, std::int64_t id) = 0;
+    /// Sets the account's password hash and, in the same transaction, revokes every token of
+    /// it but `keep` (none: all). Returns the ids revoked; nullopt when there is no account.
+    virtual std::optional<std::vector<std::int64_t>> change_password(
+        const core::UserName& name, std::string_view password_hash, std::optional<std::int64_t> keep
+    ) = 0;
 
     // --- channels ---
     /// Inserts or replaces the channel's record.

@@ -20,6 +20,7 @@
 #include "server/message_pipeline.hpp"
 #include "server/participant.hpp"
 #include "server/settings.hpp"
+#include "server/token_sessions.hpp"
 #include "store/store.hpp"
 
 namespace salon::server::commands {
@@ -33,6 +34,7 @@ struct Services {
     store::Store& store;
     BlockingWork& work;
     LoginThrottle& login_throttle;
+    TokenSessions& token_sessions;
 };
 
 /// A connection's login and request budget, which commands read and change.
@@ -40,6 +42,8 @@ struct ConnectionState {
     std::optional<core::Actor> actor;  ///< who is logged in; none before login and after END
     core::TokenBucket requests;        ///< the connection's rate limit
     std::uint32_t strikes = 0;         ///< `rate_limited` answers in a row
+    /// The session token this connection logged in with; none after a password login.
+    std::optional<std::int64_t> token = std::nullopt;
 };
 
 using RequestPtr = std::shared_ptr<const proto::Request>;

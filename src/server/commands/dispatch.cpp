@@ -18,7 +18,8 @@ using proto::Authenticate, proto::Away, proto::Ban, proto::Conn, proto::Conversa
     proto::Delete, proto::Dm, proto::Edit, proto::End, proto::History, proto::Join, proto::Joins,
     proto::Key, proto::Kick, proto::List, proto::Op, proto::Part, proto::Parts, proto::Ping,
     proto::Pong, proto::React, proto::Read, proto::Register, proto::Search, proto::Send,
-    proto::Topic, proto::Typing, proto::Unban, proto::Who, proto::Whois;
+    proto::Topic, proto::Typing, proto::Unban, proto::Who, proto::Whois, proto::Token,
+    proto::Tokens, proto::Revoke, proto::Passwd;
 
 // The verb table. The order of the rows is PROTOCOL.md's; a proto::Command without a row does
 // not compile (row_of() below).
@@ -106,7 +107,16 @@ constexpr auto kVerbs = std::make_tuple(
         .name = "SEARCH",
         .rate_cost = 4,
         .text = {&Search::query, "the query is longer than the limit"},
-        .waits = &search}
+        .waits = &search},
+    // Extensions: session tokens and password changes (registered users; TOKEN's label and
+    // PASSWD's old password are bounded by their handlers).
+    Verb<Token>{.name = "TOKEN", .waits = &token},
+    Verb<Tokens>{.name = "TOKENS", .waits = &tokens},
+    Verb<Revoke>{.name = "REVOKE", .waits = &revoke},
+    Verb<Passwd>{
+        .name = "PASSWD",
+        .text = {&Passwd::new_password, "the password is longer than the limit"},
+        .waits = &passwd}
 );
 
 template <typename Command>

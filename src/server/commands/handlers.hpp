@@ -25,6 +25,18 @@ Outcome pong(Context& ctx, const proto::Pong& p);
 Outcome end(Context& ctx, const proto::End& e);
 /// The account registered under `name`, read on the workers.
 Waits<std::optional<store::Account>> find_account(Context& ctx, const core::UserName& name);
+/// `rate_limited` for a password or token check the login throttle refuses.
+core::Failure too_many_failed_logins(LoginThrottle::Refusal refusal);
+/// Verifies the password on the hashers: true only for an existing account whose hash it
+/// matches. An unknown name is checked against a decoy, so that it costs what a wrong password
+/// does. `account` and `password` must outlive the call.
+Waits<bool> password_matches(
+    Context& ctx, const std::optional<store::Account>& account, const std::string& password
+);
+/// When a session token used or made at `now` expires (`token_ttl_days` later).
+core::UnixMillis token_expiry(const Services& services, core::UnixMillis now);
+/// Tells a connection its session was revoked (NOTICE session_revoked) and closes it.
+void close_revoked(Participant& participant);
 /// Takes the user offline on this connection (QUIT on their last one). Idempotent; also run
 /// when the connection is lost.
 void leave(
@@ -87,6 +99,16 @@ Waits<void> deliver_pending_dms(Context& ctx);
 // users.cpp: what is known of online users.
 Outcome whois(Context& ctx, const proto::Whois& w);
 Outcome away(Context& ctx, const proto::Away& a);
+
+// tokens.cpp: session tokens and password changes, for registered users.
+/// Tokens an account holds at most: making one more revokes the least recently used.
+inline constexpr std::size_t kMaxTokensPerAccount = 50;
+/// Longest TOKEN label, in bytes.
+inline constexpr std::size_t kMaxTokenLabelBytes = 64;
+Waits<Outcome> token(Context& ctx, const proto::Token& t);
+Waits<Outcome> tokens(Context& ctx, const proto::Tokens& t);
+Waits<Outcome> revoke(Context& ctx, const proto::Revoke& r);
+Waits<Outcome> passwd(Context& ctx, const proto::Passwd& p);
 
 // moderation.cpp: channel operators and administrators.
 Outcome topic(Context& ctx, const proto::Topic& t);

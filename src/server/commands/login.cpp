@@ -6,6 +6,7 @@
 #include <random>
 
 #include "auth/password.hpp"
+#include "auth/session_token.hpp"
 #include "metrics/salon_metrics.hpp"
 #include "server/commands/dispatch.hpp"
 #include "server/commands/handlers.hpp"
@@ -52,6 +53,8 @@ core::Actor registered_actor(const core::UserName& name, bool admin) {
     return core::Actor{name, false, admin, core::user_key(name, 0)};
 }
 
+}  // namespace
+
 Failure too_many_failed_logins(LoginThrottle::Refusal refusal) {
     metrics::salon().rate_limited.inc();
     if (refusal == LoginThrottle::Refusal::account) {
@@ -62,9 +65,6 @@ Failure too_many_failed_logins(LoginThrottle::Refusal refusal) {
     return Failure(Errc::rate_limited, "too many failed logins from your address; wait a minute");
 }
 
-/// Verifies the password on the hashers: true only for an existing account whose hash it
-/// matches. An unknown name is checked against a decoy, so that it costs what a wrong password
-/// does. `account` and `password` must outlive the call.
 Waits<bool> password_matches(
     Context& ctx, const std::optional<store::Account>& account, const std::string& password
 ) {
@@ -75,6 +75,23 @@ Waits<bool> password_matches(
     };
     co_return co_await ctx.services.work.hashing(check);
 }
+
+core::UnixMillis token_expiry(const Services& services, core::UnixMillis now) {
+    constexpr double kMillisPerDay = 24.0 * 60 * 60 * 1000;
+    return now +
+           static_cast<core::UnixMillis>(services.settings.limits.token_ttl_days * kMillisPerDay);
+}
+
+void close_revoked(Participant& participant) {
+    participant.notice(
+        "session_revoked",
+        "this session was logged out (its token was revoked or the password "
+        "changed); log in again"
+    );
+    participant.close("session revoked");
+}
+
+namespace {
 
 /// A channel a login joins, and how.
 struct LoginJoin {
@@ -113,6 +130,12 @@ Waits<Outcome> log_in(
     if (auto failure = hub.attach(ctx.requester(), actor, ctx.ack(), welcome)) co_return *failure;
     ctx.connection.actor = actor;
     const core::Actor& me = ctx.actor();
+    // A token revoked while this login read it must not leave a session behind.
+    if (ctx.connection.token &&
+        !ctx.services.token_sessions.add(*ctx.connection.token, ctx.requester())) {
+        close_revoked(ctx.participant);
+        co_return Replied{};
+    }
     spdlog::info(
         "{}: {} logged in{}",
         ctx.participant.remote_address(),
@@ -154,6 +177,53 @@ Waits<Outcome> log_in(
     co_return Replied{};
 }
 
+/// What a login with a token reads, in one trip to the workers.
+struct TokenLogin {
+    std::optional<store::SessionToken> token = std::nullopt;
+    std::optional<store::Account> account = std::nullopt;
+    std::vector<store::Membership> memberships = {};
+};
+
+/// CONN with `token` instead of `pwd`: the same throttle, the same login. `channel` and `name`
+/// are named locals of the caller (see log_in()).
+Waits<Outcome> conn_with_token(
+    Context& ctx,
+    const proto::Conn& c,
+    const std::optional<core::ChannelName>& channel,
+    const core::UserName& name
+) {
+    const std::string& address = ctx.participant.remote_address();
+    LoginThrottle& throttle = ctx.services.login_throttle;
+    if (auto refusal = throttle.try_reserve(name, address))
+        co_return too_many_failed_logins(*refusal);
+    auto use = [&services = ctx.services, &name, &secret = *c.token] {
+        TokenLogin found;
+        const auto hash = auth::session_token_hash(secret);
+        if (!hash) return found;
+        const core::UnixMillis now = services.clock.unix_now_ms();
+        auto token = services.store.use_token(name, *hash, now, token_expiry(services, now));
+        if (!token || !auth::same_token_hash(token->hash, *hash)) return found;
+        found.account = services.store.find_account(name);
+        if (!found.account) return found;
+        found.memberships = services.store.memberships_of(name);
+        found.token = std::move(token);
+        return found;
+    };
+    auto found = co_await ctx.services.work.blocking(use);
+    if (!found.token) {
+        metrics::salon().failed_logins.inc();
+        spdlog::info("{}: failed token login", address);
+        co_return Failure(Errc::bad_credentials);
+    }
+    throttle.give_back(name, address);
+    const core::Actor user =
+        registered_actor(*core::UserName::parse(found.account->name), found.account->admin);
+    ctx.connection.token = found.token->id;
+    auto outcome = co_await log_in(ctx, user, channel, found.memberships, false);
+    if (std::holds_alternative<Failure>(outcome)) ctx.connection.token.reset();
+    co_return outcome;
+}
+
 }  // namespace
 
 Waits<std::optional<store::Account>> find_account(Context& ctx, const core::UserName& name) {
@@ -174,6 +244,8 @@ Waits<Outcome> conn(Context& ctx, const proto::Conn& c) {
         channel = std::get<core::ChannelName>(std::move(named));
     }
 
+    // Guests have no tokens.
+    if (c.token && (irc || c.us.empty())) co_return Failure(Errc::bad_credentials);
     if (c.us.empty()) {
         // A guest with a fresh name: retry on the rare collision with an online guest.
         for (int attempt = 0; attempt < kGuestNameAttempts; ++attempt) {
@@ -188,6 +260,10 @@ Waits<Outcome> conn(Context& ctx, const proto::Conn& c) {
     if (!name)
         co_return core::is_guest_name(c.us) || irc ? Failure(Errc::bad_name)
                                                    : Failure(Errc::bad_credentials);
+    if (c.token) {
+        if (name->is_guest()) co_return Failure(Errc::bad_credentials);
+        co_return co_await conn_with_token(ctx, c, channel, *name);
+    }
     const core::Actor as_guest = guest_actor(*name);
     if (name->is_guest()) co_return co_await log_in(ctx, as_guest, channel, {}, irc);
 
@@ -297,6 +373,10 @@ void leave(
     ConnectionState& connection,
     std::string_view reason
 ) {
+    if (connection.token) {
+        services.token_sessions.remove(*connection.token, &participant);
+        connection.token.reset();
+    }
     if (!connection.actor) return;
     services.hub.detach(participant.shared_from_this(), *connection.actor, reason);
     spdlog::info(

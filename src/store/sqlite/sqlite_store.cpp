@@ -208,6 +208,20 @@ CREATE TRIGGER search_queue_delete AFTER DELETE ON messages WHEN NOT old.deleted
     INSERT INTO search_queue (message_id, old_text, new_text) VALUES (old.id, old.text, NULL);
 END;
 )sql"},
+    {3, R"sql(
+-- Version 3: session tokens. hash: the SHA-256 of the token's secret, which is never stored.
+-- AUTOINCREMENT: a revoked token's id is never handed out again, so a stale id names nothing.
+CREATE TABLE tokens (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_folded  TEXT NOT NULL,
+    hash         BLOB NOT NULL UNIQUE,
+    label        TEXT NOT NULL,
+    created_ms   INTEGER NOT NULL,
+    last_used_ms INTEGER,
+    expires_ms   INTEGER NOT NULL
+);
+CREATE INDEX tokens_by_user ON tokens (user_folded, expires_ms);
+)sql"},
 };
 
 /// The schema of the search file (its own user_version). Derived data: a file with another
@@ -249,6 +263,31 @@ constexpr const char* kSetPassword =
 constexpr const char* kDeleteAccount = "DELETE FROM accounts WHERE name_folded = ?1";
 constexpr const char* kDeleteMembershipsOfUser = "DELETE FROM memberships WHERE user_folded = ?1";
 constexpr const char* kDeletePendingOfUser = "DELETE FROM pending_dms WHERE user_folded = ?1";
+constexpr const char* kAccountExists = "SELECT 1 FROM accounts WHERE name_folded = ?1";
+constexpr const char* kInsertToken =
+    "INSERT INTO tokens (user_folded, hash, label, created_ms, expires_ms) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr const char* kDeleteExpiredTokens =
+    "DELETE FROM tokens WHERE user_folded = ?1 AND expires_ms <= ?2";
+// Keeps the ?2 most recently used (else created) tokens of the account.
+constexpr const char* kTrimTokens =
+    "DELETE FROM tokens WHERE id IN (SELECT id FROM tokens WHERE user_folded = ?1 "
+    "ORDER BY COALESCE(last_used_ms, created_ms) DESC, id DESC LIMIT -1 OFFSET ?2)";
+constexpr const char* kFindToken =
+    "SELECT id, hash, label, created_ms, expires_ms FROM tokens "
+    "WHERE hash = ?1 AND user_folded = ?2";
+constexpr const char* kRenewToken =
+    "UPDATE tokens SET last_used_ms = ?2, expires_ms = ?3 WHERE id = ?1";
+constexpr const char* kTokensOf =
+    "SELECT id, hash, label, created_ms, last_used_ms, expires_ms FROM tokens "
+    "WHERE user_folded = ?1 AND expires_ms > ?2 "
+    "ORDER BY COALESCE(last_used_ms, created_ms) DESC, id DESC";
+constexpr const char* kRevokeToken = "DELETE FROM tokens WHERE user_folded = ?1 AND id = ?2";
+constexpr const char* kTokenIdsExcept =
+    "SELECT id FROM tokens WHERE user_folded = ?1 AND id != ?2 ORDER BY id";
+constexpr const char* kRevokeTokensExcept =
+    "DELETE FROM tokens WHERE user_folded = ?1 AND id != ?2";
+constexpr const char* kDeleteTokensOfUser = "DELETE FROM tokens WHERE user_folded = ?1";
 constexpr const char* kListAccounts =
     "SELECT name, password_hash, admin, created_ms FROM accounts ORDER BY name_folded";
 
@@ -630,6 +669,13 @@ public:
         return *this;
     }
 
+    /// Binds bytes as a BLOB (hashes: not text).
+    Query& bind_blob(int index, std::string_view value) {
+        const char* data = value.data() != nullptr ? value.data() : "";
+        check(sqlite3_bind_blob64(stmt_, index, data, value.size(), SQLITE_TRANSIENT));
+        return *this;
+    }
+
     /// Binds text, or NULL when empty.
     Query& bind_or_null(int index, std::string_view value) {
         if (value.empty()) {
@@ -657,6 +703,13 @@ public:
     std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
 
     bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+
+    std::string blob(int column) const {
+        const void* data = sqlite3_column_blob(stmt_, column);
+        if (data == nullptr) return {};
+        const int size = sqlite3_column_bytes(stmt_, column);
+        return {static_cast<const char*>(data), static_cast<std::size_t>(size)};
+    }
 
     std::string text(int column) const {
         const auto* data = sqlite3_column_text(stmt_, column);
@@ -1342,6 +1395,7 @@ bool SqliteStore::delete_account(const core::UserName& name) {
     Transaction tx(*writer_);
     if (Query(*writer_, kDeleteAccount).bind(1, key).run() == 0) return false;
     Query(*writer_, kDeleteMembershipsOfUser).bind(1, key).run();
+    Query(*writer_, kDeleteTokensOfUser).bind(1, key).run();
     Query(*writer_, kDeletePendingOfUser).bind(1, key).run();
     // Each direct conversation goes with its messages (their reactions, mentions and search
     // entries follow them) and with the partner's side of it: a later account of the same name
@@ -1373,6 +1427,104 @@ std::vector<Account> SqliteStore::list_accounts() {
     std::vector<Account> accounts;
     while (q.step()) accounts.push_back(read_account(q));
     return accounts;
+}
+
+std::optional<std::int64_t> SqliteStore::create_token(
+    const SessionToken& token, std::size_t max_per_account
+) {
+    std::lock_guard lock(writer_mutex_);
+    Transaction tx(*writer_);
+    {
+        Query exists(*writer_, kAccountExists);
+        exists.bind(1, token.user);
+        if (!exists.step()) return std::nullopt;
+    }
+    Query(*writer_, kDeleteExpiredTokens).bind(1, token.user).bind(2, token.created_ms).run();
+    Query(*writer_, kInsertToken)
+        .bind(1, token.user)
+        .bind_blob(2, token.hash)
+        .bind(3, token.label)
+        .bind(4, token.created_ms)
+        .bind(5, token.expires_ms)
+        .run();
+    const std::int64_t id = sqlite3_last_insert_rowid(writer_->db());
+    Query(*writer_, kTrimTokens)
+        .bind(1, token.user)
+        .bind(2, static_cast<std::int64_t>(std::max<std::size_t>(max_per_account, 1)))
+        .run();
+    tx.commit();
+    return id;
+}
+
+std::optional<SessionToken> SqliteStore::use_token(
+    const core::UserName& user,
+    std::string_view hash,
+    core::UnixMillis now,
+    core::UnixMillis expires_ms
+) {
+    std::lock_guard lock(writer_mutex_);
+    Transaction tx(*writer_);
+    SessionToken token;
+    {
+        Query q(*writer_, kFindToken);
+        q.bind_blob(1, hash).bind(2, user.folded());
+        if (!q.step()) return std::nullopt;
+        if (q.integer(4) <= now) return std::nullopt;
+        token.id = q.integer(0);
+        token.user = user.folded();
+        token.hash = q.blob(1);
+        token.label = q.text(2);
+        token.created_ms = q.integer(3);
+    }
+    Query(*writer_, kRenewToken).bind(1, token.id).bind(2, now).bind(3, expires_ms).run();
+    tx.commit();
+    token.last_used_ms = now;
+    token.expires_ms = expires_ms;
+    return token;
+}
+
+std::vector<SessionToken> SqliteStore::tokens_of(const core::UserName& user, core::UnixMillis now) {
+    auto reader = lease_reader();
+    Query q(*reader, kTokensOf);
+    q.bind(1, user.folded()).bind(2, now);
+    std::vector<SessionToken> tokens;
+    while (q.step()) {
+        SessionToken token;
+        token.id = q.integer(0);
+        token.user = user.folded();
+        token.hash = q.blob(1);
+        token.label = q.text(2);
+        token.created_ms = q.integer(3);
+        if (!q.is_null(4)) token.last_used_ms = q.integer(4);
+        token.expires_ms = q.integer(5);
+        tokens.push_back(std::move(token));
+    }
+    return tokens;
+}
+
+bool SqliteStore::revoke_token(const core::UserName& user, std::int64_t id) {
+    std::lock_guard lock(writer_mutex_);
+    return Query(*writer_, kRevokeToken).bind(1, user.folded()).bind(2, id).run() == 1;
+}
+
+std::optional<std::vector<std::int64_t>> SqliteStore::change_password(
+    const core::UserName& name, std::string_view password_hash, std::optional<std::int64_t> keep
+) {
+    // Ids start at 1: 0 keeps none.
+    const std::int64_t kept = keep.value_or(0);
+    std::lock_guard lock(writer_mutex_);
+    Transaction tx(*writer_);
+    if (Query(*writer_, kSetPassword).bind(1, name.folded()).bind(2, password_hash).run() != 1)
+        return std::nullopt;
+    std::vector<std::int64_t> revoked;
+    {
+        Query q(*writer_, kTokenIdsExcept);
+        q.bind(1, name.folded()).bind(2, kept);
+        while (q.step()) revoked.push_back(q.integer(0));
+    }
+    Query(*writer_, kRevokeTokensExcept).bind(1, name.folded()).bind(2, kept).run();
+    tx.commit();
+    return revoked;
 }
 
 void SqliteStore::save_channel(const ChannelRecord& channel) {

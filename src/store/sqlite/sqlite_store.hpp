@@ -40,7 +40,7 @@ struct SqliteOptions {
 
 /// The schema version this build writes (PRAGMA user_version). Stored in the database: a file
 /// with a larger version was written by a newer salond and is refused.
-inline constexpr int kSqliteSchemaVersion = 2;
+inline constexpr int kSqliteSchemaVersion = 3;
 
 class SqliteConnection;
 
@@ -86,6 +86,20 @@ public:
     bool set_password(const core::UserName& name, std::string_view password_hash) override;
     bool delete_account(const core::UserName& name) override;
     std::vector<Account> list_accounts() override;
+
+    std::optional<std::int64_t> create_token(const SessionToken& token, std::size_t max_per_account)
+        override;
+    std::optional<SessionToken> use_token(
+        const core::UserName& user,
+        std::string_view hash,
+        core::UnixMillis now,
+        core::UnixMillis expires_ms
+    ) override;
+    std::vector<SessionToken> tokens_of(const core::UserName& user, core::UnixMillis now) override;
+    bool revoke_token(const core::UserName& user, std::int64_t id) override;
+    std::optional<std::vector<std::int64_t>> change_password(
+        const core::UserName& name, std::string_view password_hash, std::optional<std::int64_t> keep
+    ) override;
 
     void save_channel(const ChannelRecord& channel) override;
     std::vector<ChannelRecord> load_channels() override;

@@ -94,8 +94,9 @@ protected:
     MessagePipeline pipeline_{*store_, clock_, io_.get_executor(), store_->max_message_id()};
     LoginThrottle login_throttle_{clock_, 10, 100};
     LazyWakes lazy_wakes_{io_.get_executor(), 300ms};
+    TokenSessions token_sessions_;
     commands::Services services_{
-        settings_, clock_, hub_, pipeline_, *store_, work_, login_throttle_};
+        settings_, clock_, hub_, pipeline_, *store_, work_, login_throttle_, token_sessions_};
     std::vector<std::pair<std::shared_ptr<Session>, std::shared_ptr<RecordingLink>>> sessions_;
 };
 

@@ -89,6 +89,36 @@ public:
 
     std::vector<store::Account> list_accounts() override { return inner_->list_accounts(); }
 
+    std::optional<std::int64_t> create_token(
+        const store::SessionToken& token, std::size_t max_per_account
+    ) override {
+        return inner_->create_token(token, max_per_account);
+    }
+
+    std::optional<store::SessionToken> use_token(
+        const core::UserName& user,
+        std::string_view hash,
+        core::UnixMillis now,
+        core::UnixMillis expires_ms
+    ) override {
+        return inner_->use_token(user, hash, now, expires_ms);
+    }
+
+    std::vector<store::SessionToken> tokens_of(const core::UserName& user, core::UnixMillis now)
+        override {
+        return inner_->tokens_of(user, now);
+    }
+
+    bool revoke_token(const core::UserName& user, std::int64_t id) override {
+        return inner_->revoke_token(user, id);
+    }
+
+    std::optional<std::vector<std::int64_t>> change_password(
+        const core::UserName& name, std::string_view password_hash, std::optional<std::int64_t> keep
+    ) override {
+        return inner_->change_password(name, password_hash, keep);
+    }
+
     void save_channel(const store::ChannelRecord& channel) override {
         inner_->save_channel(channel);
     }
