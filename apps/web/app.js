@@ -363,7 +363,9 @@
         send("JOIN", { channel: form.channel }).then((r) => select(applyJoinResult(r).key), (e) => noticeError(`join #${form.channel}`, e));
       }
       try {
-        const t = await send("TOKEN", { label: "web" });
+        // The label tells this browser apart in a list of the account's sessions.
+        const platform = (navigator.userAgentData && navigator.userAgentData.platform) || navigator.platform || "";
+        const t = await send("TOKEN", { label: ("web " + platform).trim().slice(0, 64) });
         state.auth = { kind: "token", us: ok.user, token: t.token, id: t.id };
         saveJson(localStorage, SESSION_KEY, { user: ok.user, token: t.token, id: t.id });
       } catch (error) {
