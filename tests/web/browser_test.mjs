@@ -819,6 +819,20 @@ test("a reload keeps the session, the DMs and the operator flag; Log out revokes
     await page.locator("#member-list .op", { hasText: "gina" }).waitFor();
     await page.locator(".conv-button", { hasText: "@hank" }).click();
     await messageLine(page, "a private hello").waitFor();
+    // A reply and an edit in the DM reach hank.
+    await messageLine(page, "a private hello").hover();
+    await messageLine(page, "a private hello").getByRole("button", { name: "Reply", exact: true }).click();
+    await say(page, "hello back, privately");
+    const dm = (await hank.next("DM")).DM;
+    assert.equal(dm.text, "hello back, privately");
+    assert.equal(typeof dm.reply_to, "number");
+    await messageLine(page, "hello back, privately").locator(".quote", { hasText: "hank: a private hello" }).waitFor();
+    await messageLine(page, "hello back, privately").hover();
+    await messageLine(page, "hello back, privately").getByRole("button", { name: "Edit", exact: true }).click();
+    await page.getByLabel("Message", { exact: true }).fill("hello back, in private");
+    await page.keyboard.press("Enter");
+    assert.equal((await hank.next("UPDATE")).UPDATE.text, "hello back, in private");
+    await messageLine(page, "hello back, in private").locator(".edited").waitFor();
 
     // Revoked from elsewhere: the page is told, forgets the token and shows the form.
     const stored = JSON.parse(await page.evaluate(() => localStorage.getItem("salon.session")));
