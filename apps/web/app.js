@@ -57,6 +57,13 @@
     }
   }
 
+  /** Forgets the stored session if it is this page's (another tab may have stored a newer one). */
+  function forgetSession() {
+    const stored = loadJson(localStorage, SESSION_KEY);
+    const mine = state.auth && state.auth.kind === "token" ? state.auth.token : null;
+    if (stored && stored.token === mine) saveJson(localStorage, SESSION_KEY, null);
+  }
+
   function rememberGuestChannels() {
     if (!state.guest || !state.auth || state.auth.kind !== "guest") return;
     state.auth.channels = [...state.convs.values()].filter((c) => c.kind === "channel" && c.joined).map((c) => c.name);
@@ -298,7 +305,7 @@
       state.wantOnline = false;
       ws.close();
       if (a.kind === "token") {
-        saveJson(localStorage, SESSION_KEY, null);
+        forgetSession();
         failLogin("Your session has ended; please log in again.");
       } else if (state.everOnline) {
         failLogin("Could not log in again: " + (error.message || error.code));
@@ -563,7 +570,7 @@
       case "NOTICE":
         if (body.code === "shutting_down") setStatus("connecting", "Server restarting…");
         if (body.code === "session_revoked") {
-          saveJson(localStorage, SESSION_KEY, null);
+          forgetSession();
           state.wantOnline = false;
           if (state.ws) state.ws.close();
           failLogin("This session was logged out.");
@@ -1054,7 +1061,7 @@
       }
       ws.close();
     }
-    saveJson(localStorage, SESSION_KEY, null);
+    forgetSession();
     saveJson(sessionStorage, GUEST_KEY, null);
     clearTimeout(state.reconnectTimer);
     state.auth = null;
