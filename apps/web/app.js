@@ -155,6 +155,8 @@
     const fresh = mergeMessages(conv, [body]);
     if (fresh.length === 0) return;
     if (!isMe(body.from) && body.id > conv.read) {
+      // Arriving in the open conversation while the user looks elsewhere: mark where it starts.
+      if (conv.key === state.current && conv.markerAt === null && (document.hidden || !document.hasFocus())) conv.markerAt = conv.read;
       conv.unread += 1;
       if (mentionsMe(body)) conv.mentions += 1;
       if (conv.kind === "dm" || mentionsMe(body)) notify(conv, body);
