@@ -700,6 +700,45 @@ test("moderation from the composer: /topic, /op, /kick, /ban, /unban, /key", asy
   }
 });
 
+test("a reconnect into 45 channels catches up on every one and stays connected", async () => {
+  const server = new Salond([...FAST, "--channel-creation-burst", "100"]);
+  await server.start();
+  try {
+    const zed = await v2User(server, "zed", "zed-password-1");
+    const names = Array.from({ length: 45 }, (_, i) => `room${String(i).padStart(2, "0")}`);
+    for (const name of names) zed.send("JOIN", { channel: name });
+    for (let i = 0; i < names.length; i++) {
+      const reply = await zed.next("OK", "NO");
+      assert.ok(reply.OK, JSON.stringify(reply));
+    }
+    for (const name of names) zed.send("SEND", { channel: name, text: `before in ${name}` });
+    for (let i = 0; i < names.length; i++) await zed.next("OK", "NO");
+    const page = await newPage(server, undefined, { switchable: true });
+    await loginAs(page, "zed", "zed-password-1");
+    await page.locator(".conv-button", { hasText: "#room44" }).waitFor();
+    page.net.offline();
+    await page.locator("#conn-state.connecting").waitFor();
+    for (const name of names) zed.send("SEND", { channel: name, text: `meanwhile in ${name}` });
+    for (let i = 0; i < names.length; i++) await zed.next("OK", "NO");
+    page.net.online();
+    await page.evaluate(() => window.dispatchEvent(new Event("online")));
+    await page.locator("#conn-state.online").waitFor();
+    // Every channel caught up (zed's own messages: no unread), and the connection stayed up.
+    for (const name of ["room00", "room22", "room44"]) {
+      await page.locator(".conv-button", { hasText: "#" + name }).click();
+      await messageLine(page, `meanwhile in ${name}`).waitFor();
+      await page.locator("#member-list li", { hasText: "zed" }).waitFor();
+    }
+    await page.waitForTimeout(1000);
+    assert.equal(await page.locator("#conn-state").textContent(), "Online");
+    assert.equal(await page.locator("#notice").textContent(), "");
+    assert.deepEqual(page.errors, []);
+    zed.close();
+  } finally {
+    await server.dispose();
+  }
+});
+
 test("search lists matches and jumps to one, loading the history around it", async () => {
   const server = new Salond(FAST);
   await server.start();
