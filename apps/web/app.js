@@ -119,19 +119,33 @@
 
   const lastId = (conv) => (conv.messages.length ? conv.messages[conv.messages.length - 1].id : 0);
   const oldestId = (conv) => (conv.messages.length ? conv.messages[0].id : null);
-  const findMessage = (conv, id) => conv.messages.find((m) => m.id === id);
+  /** The held message with that id (messages are kept sorted by id: a binary search). */
+  function findMessage(conv, id) {
+    const list = conv.messages;
+    let lo = 0;
+    let hi = list.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].id === id) return list[mid];
+      if (list[mid].id < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
 
   /** Adds or replaces (by id) message bodies, keeping id order. Returns the new ones. */
   function mergeMessages(conv, bodies) {
     const fresh = [];
     let appendOnly = true;
+    const index = new Map(conv.messages.map((m, i) => [m.id, i]));
     for (const body of bodies) {
-      const at = conv.messages.findIndex((m) => m.id === body.id);
+      const at = index.has(body.id) ? index.get(body.id) : -1;
       if (at >= 0) {
         // An older copy (a resume page can bring a message before its own replay) never wins.
         if ((body.rev || body.id) >= (conv.messages[at].rev || conv.messages[at].id)) conv.messages[at] = { ...body };
       } else {
-        if (conv.messages.length && body.id < lastId(conv)) appendOnly = false;
+        if (conv.messages.length && body.id < conv.messages[conv.messages.length - 1].id) appendOnly = false;
+        index.set(body.id, conv.messages.length);
         conv.messages.push({ ...body });
         fresh.push(body);
       }
