@@ -649,6 +649,11 @@ test("replies, edits, deletes and reactions round trip with a protocol client", 
     assert.equal(await link.getAttribute("href"), "https://example.com/a?b=1");
     assert.match(await link.getAttribute("rel"), /noopener/);
     await page.locator("#typing").waitFor({ state: "hidden" });
+    // And the page tells frank while its user types, and when the box is cleared.
+    await page.getByLabel("Message", { exact: true }).fill("thinking about it");
+    assert.deepEqual((await frank.next("TYPING")).TYPING, { channel: "home", user: me, state: "active" });
+    await page.getByLabel("Message", { exact: true }).fill("");
+    assert.equal((await frank.next("TYPING")).TYPING.state, "done");
     assert.deepEqual(page.errors, []);
     frank.close();
   } finally {
