@@ -180,9 +180,27 @@ after(async () => {
   await browser?.close();
 });
 
-async function newPage(server, viewport = { width: 1100, height: 700 }) {
-  const context = await browser.newContext({ viewport });
+async function newPage(server, viewport = { width: 1100, height: 700 }, { switchable = false, colorScheme = "light" } = {}) {
+  const context = await browser.newContext({ viewport, colorScheme });
   const page = await context.newPage();
+  if (switchable) {
+    // The page's WebSocket goes through Playwright, so a test can cut it and hold it off.
+    const net = { blocked: false, open: null };
+    await page.routeWebSocket(/\/ws$/, (ws) => {
+      if (net.blocked) return ws.close();
+      net.open = ws;
+      ws.connectToServer();
+    });
+    page.net = {
+      offline: () => {
+        net.blocked = true;
+        net.open?.close();
+      },
+      online: () => {
+        net.blocked = false;
+      },
+    };
+  }
   page.setDefaultTimeout(WAIT);
   const errors = [];
   page.on("pageerror", (error) => errors.push(error));
@@ -211,7 +229,8 @@ async function say(page, text) {
   await page.keyboard.press("Enter");
 }
 
-const messageLine = (page, text) => page.locator("#message-list li.msg", { hasText: text });
+/** The message whose own text (not a quote of it in a reply) has `text`. */
+const messageLine = (page, text) => page.locator("#message-list li.msg > .text", { hasText: text }).locator("xpath=..");
 
 test("two browsers chat as guests, and a TCP client's message appears in the page", async () => {
   const server = new Salond();
@@ -309,6 +328,17 @@ test("keyboard alone: log in, post, join and switch conversations; every control
     await page.locator("#conv-title", { hasText: "#kb" }).waitFor();
     await page.keyboard.press("Alt+ArrowDown");
     await page.locator("#conv-title", { hasText: "#home" }).waitFor();
+    // The message list is one tab stop; arrows pick a message, r answers it, Tab reaches its buttons.
+    await page.locator("#messages").focus();
+    await page.keyboard.press("ArrowUp");
+    assert.equal(await page.evaluate(() => document.activeElement.matches("li.msg")), true);
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute("aria-label")), "Reply");
+    await page.keyboard.press("r");
+    await page.locator("#compose-context", { hasText: "Replying to" }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.id), "input");
+    await page.keyboard.press("Escape");
+    await page.locator("#compose-context").waitFor({ state: "hidden" });
     const unlabelled = await page.evaluate(() =>
       [...document.querySelectorAll("input, button")]
         .filter((el) => el.offsetParent !== null)
@@ -412,6 +442,566 @@ test("the page reconnects after the server restarts", async () => {
     // History survived the restart too.
     assert.equal(await messageLine(page, "before the restart").count(), 1);
     assert.deepEqual(page.errors, []);
+  } finally {
+    await server.dispose();
+  }
+});
+
+/** A version 2 TCP user, registered (with a password) or a guest (without). */
+async function v2User(server, name = "", password = "") {
+  const client = await LineClient.connect(server.port);
+  const ok = password
+    ? await client.call("REGISTER", { us: name, pwd: password, v: 2 })
+    : await client.call("CONN", { us: name, pwd: "", v: 2 });
+  client.name = ok.user;
+  return client;
+}
+
+/** Posts `texts` pipelined; resolves to the OKs in order. */
+async function postAll(client, channel, texts) {
+  for (const text of texts) client.send("SEND", { channel, text });
+  const oks = [];
+  for (let i = 0; i < texts.length; i++) {
+    const reply = await client.next("OK", "NO");
+    if (reply.NO) throw new Error("SEND: " + JSON.stringify(reply.NO));
+    oks.push(reply.OK);
+  }
+  return oks;
+}
+
+const texts = (page) => page.locator("#message-list li.msg .text").allInnerTexts();
+const FAST = ["--messages-per-second", "1000", "--message-burst", "1000"];
+
+test("offline through 250 messages, edits and deletes: the page resumes without holes and keeps typed text", async () => {
+  const server = new Salond(FAST);
+  await server.start();
+  try {
+    const bob = await v2User(server, "bob", "bob-password-1");
+    const page = await newPage(server, undefined, { switchable: true });
+    await loginAs(page, "alice", "alice-password-1", true);
+    // A channel alice founds: she must still be its operator (@) after the reconnect.
+    await say(page, "/join alices");
+    await page.locator("#member-list .op", { hasText: "alice" }).waitFor();
+    await page.locator(".conv-button", { hasText: "#home" }).click();
+    const before = await postAll(bob, "home", Array.from({ length: 10 }, (_, i) => `early ${String(i).padStart(3, "0")}`));
+    await messageLine(page, "early 009").waitFor();
+
+    page.net.offline();
+    await page.locator("#conn-state.connecting").waitFor();
+    // Typed while offline: kept in the box, with a message saying so.
+    await say(page, "written while offline");
+    await page.locator("#notice", { hasText: /offline/i }).waitFor();
+    assert.equal(await page.getByLabel("Message", { exact: true }).inputValue(), "written while offline");
+
+    const gap = Array.from({ length: 250 }, (_, i) => `gap ${String(i).padStart(3, "0")}`);
+    const oks = await postAll(bob, "home", gap);
+    await bob.call("EDIT", { id: before[2].id, text: "early 002 (fixed)" });
+    await bob.call("DELETE", { id: before[4].id });
+    await bob.call("EDIT", { id: oks[100].id, text: "gap 100 (fixed)" });
+    await bob.call("DELETE", { id: oks[200].id });
+    await bob.call("REACT", { id: oks[249].id, emoji: "🎉" });
+    page.net.online();
+    await page.evaluate(() => window.dispatchEvent(new Event("online"))); // as a browser does
+
+    await page.locator("#conn-state.online").waitFor({ timeout: 30_000 });
+    await messageLine(page, "gap 249").locator(".reaction", { hasText: "🎉 1" }).waitFor();
+    await page.waitForFunction(() => document.querySelectorAll("#message-list li.msg").length >= 260);
+    const shown = await texts(page);
+    const expected = [
+      ...Array.from({ length: 10 }, (_, i) => `early ${String(i).padStart(3, "0")}`),
+      ...gap,
+    ].map((t) => ({ "early 002": "early 002 (fixed)", "early 004": "message deleted", "gap 100": "gap 100 (fixed)", "gap 200": "message deleted" })[t] || t);
+    assert.deepEqual(shown, expected, "every message, in order, with the edits and deletes applied");
+    assert.equal(await messageLine(page, "gap 100 (fixed)").locator(".edited").count(), 1);
+    // The history is complete (the channel began with these): nothing older to offer.
+    assert.equal(await page.locator("#older").isHidden(), true);
+
+    // The kept text goes out now, and live messages keep their order.
+    await page.getByLabel("Message", { exact: true }).focus();
+    await page.keyboard.press("Enter");
+    await messageLine(page, "written while offline").waitFor();
+    assert.equal(await page.getByLabel("Message", { exact: true }).inputValue(), "");
+    await postAll(bob, "home", ["live 1", "live 2", "live 3"]);
+    await messageLine(page, "live 3").waitFor();
+    assert.deepEqual((await texts(page)).slice(-4), ["written while offline", "live 1", "live 2", "live 3"]);
+    await page.locator(".conv-button", { hasText: "#alices" }).click();
+    await page.locator("#member-list .op", { hasText: "alice" }).waitFor();
+    assert.deepEqual(page.errors, []);
+    bob.close();
+  } finally {
+    await server.dispose();
+  }
+});
+
+test("unread and mention counts in the sidebar; the read marker syncs between two pages of one user", async () => {
+  const server = new Salond(FAST);
+  await server.start();
+  try {
+    const erin = await v2User(server, "erin", "erin-password-1");
+    await erin.call("JOIN", { channel: "side" });
+    const one = await newPage(server);
+    await loginAs(one, "dana", "dana-password-1", true);
+    await say(one, "/join side");
+    await one.locator("#conv-title", { hasText: "#side" }).waitFor();
+    await one.locator(".conv-button", { hasText: "#home" }).click();
+    const two = await newPage(server);
+    await loginAs(two, "dana", "dana-password-1");
+    await two.locator(".conv-button", { hasText: "#side" }).waitFor();
+    await two.locator(".conv-button", { hasText: "#home" }).click();
+
+    await postAll(erin, "side", ["just chatting", "still chatting", "hey @dana, look"]);
+    for (const page of [one, two]) {
+      const badge = page.locator(".conv-button", { hasText: "#side" }).locator(".badge.mention-badge");
+      await badge.waitFor();
+      assert.equal(await badge.textContent(), "@1");
+      assert.match(await badge.getAttribute("aria-label"), /3 unread messages, 1 mention/);
+      assert.match(await page.title(), /^\(3\) Salon/);
+    }
+    await postAll(erin, "home", ["over in home"]);
+    // Opening #side on the first page reads it: the second page's badge goes too.
+    await one.locator(".conv-button", { hasText: "#side" }).click();
+    await one.locator("#message-list li.new-line").waitFor();
+    assert.equal(await one.locator("li.new-line + li.msg").first().locator(".text").textContent(), "just chatting");
+    await one.locator("li.msg.mentioned", { hasText: "look" }).waitFor();
+    await two.locator(".conv-button", { hasText: "#side" }).locator(".badge").waitFor({ state: "detached" });
+    await one.locator(".conv-button", { hasText: "#side" }).locator(".badge").waitFor({ state: "detached" });
+    assert.equal(await two.locator(".conv-button", { hasText: "#home" }).locator(".badge").count(), 0, "#home is open on page two");
+    assert.deepEqual([...one.errors, ...two.errors], []);
+    erin.close();
+  } finally {
+    await server.dispose();
+  }
+});
+
+test("replies, edits, deletes and reactions round trip with a protocol client", async () => {
+  const server = new Salond();
+  await server.start();
+  try {
+    const frank = await v2User(server, "frank", "frank-password-1");
+    const page = await newPage(server);
+    const me = await loginAs(page);
+    const [original] = await postAll(frank, "home", ["the original from frank"]);
+    await messageLine(page, "the original from frank").waitFor();
+    assert.equal(await page.locator("#older").isHidden(), true, "a one-message channel has no older page");
+
+    // Reply from the page: frank sees reply_to; the page quotes the original.
+    await messageLine(page, "the original from frank").hover();
+    await messageLine(page, "the original from frank").getByRole("button", { name: "Reply", exact: true }).click();
+    await page.locator("#compose-context", { hasText: "Replying to frank" }).waitFor();
+    await say(page, "my answer");
+    let msg;
+    while ((msg = (await frank.next("MSG")).MSG).text !== "my answer");
+    assert.equal(msg.reply_to, original.id);
+    await messageLine(page, "my answer").locator(".quote", { hasText: "frank: the original from frank" }).waitFor();
+
+    // Edit it: frank gets the UPDATE.
+    await messageLine(page, "my answer").hover();
+    await messageLine(page, "my answer").getByRole("button", { name: "Edit", exact: true }).click();
+    await page.getByLabel("Message", { exact: true }).fill("my better answer");
+    await page.keyboard.press("Enter");
+    let update;
+    while (!(update = (await frank.next("UPDATE")).UPDATE).edited);
+    assert.equal(update.text, "my better answer");
+    await messageLine(page, "my better answer").locator(".edited").waitFor();
+
+    // React from the page.
+    await messageLine(page, "the original from frank").hover();
+    await messageLine(page, "the original from frank").getByRole("button", { name: "React", exact: true }).click();
+    await page.getByRole("button", { name: "React 👍" }).click();
+    while (!(update = (await frank.next("UPDATE")).UPDATE).reactions);
+    assert.deepEqual(update.reactions, [{ emoji: "👍", users: [me] }]);
+    const thumbs = messageLine(page, "the original from frank").locator(".reaction", { hasText: "👍 1" });
+    await thumbs.waitFor();
+    assert.match(await thumbs.getAttribute("title"), new RegExp(me));
+
+    // Frank reacts, edits, replies and deletes; the page shows each.
+    await frank.call("REACT", { id: original.id, emoji: "👍" });
+    await messageLine(page, "the original from frank").locator(".reaction", { hasText: "👍 2" }).waitFor();
+    await frank.call("EDIT", { id: original.id, text: "the original, edited" });
+    await messageLine(page, "the original, edited").locator(".edited").waitFor();
+    await frank.call("SEND", { channel: "home", text: "frank answers back", reply_to: msg.id });
+    await messageLine(page, "frank answers back").locator(".quote", { hasText: "my better answer" }).waitFor();
+    await frank.call("DELETE", { id: original.id });
+    await page.locator("#message-list li.msg.deleted", { hasText: "message deleted" }).waitFor();
+    assert.equal(await messageLine(page, "the original, edited").count(), 0);
+    // Deleting one's own from the page.
+    page.once("dialog", (dialog) => dialog.accept());
+    await messageLine(page, "my better answer").hover();
+    await messageLine(page, "my better answer").getByRole("button", { name: "Delete", exact: true }).click();
+    await page.locator("#message-list li.msg.deleted").nth(1).waitFor();
+
+    // IRC-style actions: shown as actions, and /me sends one.
+    await frank.call("SEND", { channel: "home", text: "\u0001ACTION waves\u0001" });
+    await page.locator("#message-list li.msg.action", { hasText: "* frank waves" }).waitFor();
+    await say(page, "/me dances");
+    while ((msg = (await frank.next("MSG")).MSG).from !== me);
+    assert.equal(msg.text, "\u0001ACTION dances\u0001");
+    await page.locator("#message-list li.msg.action", { hasText: `* ${me} dances` }).waitFor();
+    assert.equal(await page.locator("#message-list").evaluate((list) => list.textContent.includes("\u0001")), false);
+
+    // Typing from frank shows; links are links.
+    await frank.call("TYPING", { channel: "home", state: "active" });
+    await page.locator("#typing", { hasText: "frank is typing…" }).waitFor();
+    await frank.call("SEND", { channel: "home", text: "see https://example.com/a?b=1 and javascript:alert(1)" });
+    const link = messageLine(page, "see https").locator("a");
+    await link.first().waitFor();
+    assert.equal(await link.count(), 1);
+    assert.equal(await link.getAttribute("href"), "https://example.com/a?b=1");
+    assert.match(await link.getAttribute("rel"), /noopener/);
+    await page.locator("#typing").waitFor({ state: "hidden" });
+    // And the page tells frank while its user types, and when the box is cleared.
+    await page.getByLabel("Message", { exact: true }).fill("thinking about it");
+    assert.deepEqual((await frank.next("TYPING")).TYPING, { channel: "home", user: me, state: "active" });
+    await page.getByLabel("Message", { exact: true }).fill("");
+    assert.equal((await frank.next("TYPING")).TYPING.state, "done");
+    assert.deepEqual(page.errors, []);
+    frank.close();
+  } finally {
+    await server.dispose();
+  }
+});
+
+test("moderation from the composer: /topic, /op, /kick, /ban, /unban, /key", async () => {
+  const server = new Salond();
+  await server.start();
+  try {
+    const page = await newPage(server);
+    await loginAs(page, "olga", "olga-password-1", true);
+    const pete = await v2User(server, "pete", "pete-password-1");
+    await say(page, "/join mods");
+    await page.locator("#conv-title", { hasText: "#mods" }).waitFor();
+    await pete.call("JOIN", { channel: "mods" });
+    await page.locator("#member-list li", { hasText: "pete" }).waitFor();
+    await say(page, "/topic Rules: be kind");
+    await page.locator("#conv-topic", { hasText: "Rules: be kind" }).waitFor();
+    assert.equal((await pete.next("TOPIC")).TOPIC.topic, "Rules: be kind");
+    await say(page, "/op pete");
+    await page.locator("#message-list li.sys", { hasText: "/op pete: done" }).waitFor();
+    await say(page, "/kick pete too loud today");
+    const part = (await pete.next("PART")).PART;
+    assert.deepEqual([part.user, part.by, part.reason], ["pete", "olga", "too loud today"]);
+    await page.locator("#message-list li.sys", { hasText: "[-]pete (removed by olga: too loud today)" }).waitFor();
+    await say(page, "/ban pete");
+    await page.locator("#message-list li.sys", { hasText: "/ban pete: done" }).waitFor();
+    pete.send("JOIN", { channel: "mods" });
+    assert.equal((await pete.next("OK", "NO")).NO.code, "banned");
+    await say(page, "/unban pete");
+    await page.locator("#message-list li.sys", { hasText: "/unban pete: done" }).waitFor();
+    await say(page, "/key sesame");
+    await page.locator("#message-list li.sys", { hasText: "key set" }).waitFor();
+    pete.send("JOIN", { channel: "mods" });
+    assert.equal((await pete.next("OK", "NO")).NO.code, "bad_key");
+    await pete.call("JOIN", { channel: "mods", key: "sesame" });
+    // A refusal shows in the status line and keeps the command in the box.
+    await say(page, "/kick nobody-at-all");
+    await page.locator("#notice", { hasText: "/kick" }).waitFor();
+    assert.equal(await page.getByLabel("Message", { exact: true }).inputValue(), "/kick nobody-at-all");
+    await say(page, "/help");
+    await page.locator("#message-list li.sys", { hasText: "/kick NICK [REASON]" }).waitFor();
+    assert.deepEqual(page.errors, []);
+    pete.close();
+  } finally {
+    await server.dispose();
+  }
+});
+
+test("a reconnect into 45 channels catches up on every one and stays connected", async () => {
+  const server = new Salond([...FAST, "--channel-creation-burst", "100"]);
+  await server.start();
+  try {
+    const zed = await v2User(server, "zed", "zed-password-1");
+    const names = Array.from({ length: 45 }, (_, i) => `room${String(i).padStart(2, "0")}`);
+    for (const name of names) zed.send("JOIN", { channel: name });
+    for (let i = 0; i < names.length; i++) {
+      const reply = await zed.next("OK", "NO");
+      assert.ok(reply.OK, JSON.stringify(reply));
+    }
+    for (const name of names) zed.send("SEND", { channel: name, text: `before in ${name}` });
+    for (let i = 0; i < names.length; i++) await zed.next("OK", "NO");
+    const page = await newPage(server, undefined, { switchable: true });
+    await loginAs(page, "zed", "zed-password-1");
+    await page.locator(".conv-button", { hasText: "#room44" }).waitFor();
+    page.net.offline();
+    await page.locator("#conn-state.connecting").waitFor();
+    for (const name of names) zed.send("SEND", { channel: name, text: `meanwhile in ${name}` });
+    for (let i = 0; i < names.length; i++) await zed.next("OK", "NO");
+    page.net.online();
+    await page.evaluate(() => window.dispatchEvent(new Event("online")));
+    await page.locator("#conn-state.online").waitFor();
+    // Every channel caught up (zed's own messages: no unread), and the connection stayed up.
+    for (const name of ["room00", "room22", "room44"]) {
+      await page.locator(".conv-button", { hasText: "#" + name }).click();
+      await messageLine(page, `meanwhile in ${name}`).waitFor();
+      await page.locator("#member-list li", { hasText: "zed" }).waitFor();
+    }
+    await page.waitForTimeout(1000);
+    assert.equal(await page.locator("#conn-state").textContent(), "Online");
+    assert.equal(await page.locator("#notice").textContent(), "");
+    assert.deepEqual(page.errors, []);
+    zed.close();
+  } finally {
+    await server.dispose();
+  }
+});
+
+test("search lists matches and jumps to one, loading the history around it", async () => {
+  const server = new Salond(FAST);
+  await server.start();
+  try {
+    const ivan = await v2User(server, "ivan", "ivan-password-1");
+    const posted = Array.from({ length: 300 }, (_, i) => (i === 20 ? "the hidden needle is here" : `filler ${i}`));
+    const oks = await postAll(ivan, "home", posted);
+    const page = await newPage(server);
+    await loginAs(page);
+    await messageLine(page, "filler 299").waitFor();
+    assert.equal(await messageLine(page, "needle").count(), 0);
+    const result = page.locator("#search-results .result", { hasText: "the hidden needle is here" });
+    const deadline = Date.now() + WAIT;
+    for (;;) {
+      await page.getByLabel("Search messages").fill("NEEDLE");
+      await page.getByLabel("Search messages").press("Enter");
+      await page.locator("#search-panel").waitFor();
+      await page.waitForTimeout(200);
+      if ((await result.count()) > 0) break;
+      assert.ok(Date.now() < deadline, "the message never became searchable");
+      await page.waitForTimeout(300);
+    }
+    assert.match(await result.innerText(), /#home[\s\S]*ivan/);
+    await result.click();
+    const line = messageLine(page, "the hidden needle is here");
+    await line.waitFor();
+    assert.equal(await line.isVisible(), true);
+    assert.equal(await page.locator("#search-panel").isHidden(), true);
+    // Held without a hole: every message from the needle on.
+    const shown = (await texts(page)).filter((t) => t.startsWith("filler") || t.includes("needle"));
+    const at = shown.indexOf("the hidden needle is here");
+    assert.deepEqual(shown.slice(at + 1), posted.slice(21));
+    // /search from the composer too.
+    await say(page, "/search filler 29");
+    await page.locator("#search-results .result").first().waitFor();
+    await page.getByRole("button", { name: "Close search" }).click();
+    // A reply to a message not held yet: its quote loads history back to it.
+    await ivan.call("SEND", { channel: "home", text: "about that early one", reply_to: oks[5].id });
+    await messageLine(page, "about that early one").locator(".quote").click();
+    await page.locator("li.msg.flash").waitFor();
+    assert.equal(await page.locator("li.msg.flash").locator(".text").textContent(), "filler 5");
+    assert.deepEqual(page.errors, []);
+    ivan.close();
+  } finally {
+    await server.dispose();
+  }
+});
+
+test("over-long text is kept with a byte counter; phone-width members panel closes", async () => {
+  const server = new Salond();
+  await server.start();
+  try {
+    const page = await newPage(server, { width: 390, height: 844 });
+    await loginAs(page);
+    const box = page.getByLabel("Message", { exact: true });
+    await box.fill("é".repeat(1000));
+    assert.equal(await page.locator("#counter").isHidden(), true, "no counter far from the limit");
+    await box.fill("é".repeat(2050)); // 4100 bytes
+    await page.locator("#counter.over", { hasText: "4100 / 4096" }).waitFor();
+    await box.press("Enter");
+    await page.locator("#notice", { hasText: /too long/i }).waitFor();
+    assert.equal((await box.inputValue()).length, 2050);
+    // Shift+Enter makes a new line; Enter sends both lines as one message.
+    await box.fill("");
+    await box.type("first line");
+    await box.press("Shift+Enter");
+    await box.type("second line");
+    await box.press("Enter");
+    await page.locator("#message-list li.msg", { hasText: "first line\nsecond line" }).waitFor();
+
+    await page.getByRole("button", { name: "Members" }).click();
+    await page.locator("#members").waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, "web-phone-members.png") });
+    assert.match(await page.locator("#member-count").getAttribute("title"), /^1 member$/);
+    await page.getByRole("button", { name: "Close members" }).click();
+    await page.locator("#members").waitFor({ state: "hidden" });
+    await page.getByRole("button", { name: "Members" }).click();
+    await page.locator("#members").waitFor();
+    await page.keyboard.press("Escape");
+    await page.locator("#members").waitFor({ state: "hidden" });
+    // A join error lands in the status line, not in a conversation; a failed DM leaves nothing.
+    await say(page, "/join bad!name");
+    await page.locator("#notice", { hasText: /join/ }).waitFor();
+    await say(page, "/msg nobody-here hello");
+    await page.locator("#notice", { hasText: /nobody-here/ }).waitFor();
+    await page.getByRole("button", { name: "Conversations" }).click();
+    assert.equal(await page.locator(".conv-button", { hasText: "@nobody-here" }).count(), 0);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await server.dispose();
+  }
+});
+
+test("a reload keeps the session, the DMs and the operator flag; Log out revokes it", async (t) => {
+  const server = new Salond();
+  await server.start();
+  try {
+    const hank = await v2User(server, "hank", "hank-password-1");
+    try {
+      await hank.call("TOKEN", {});
+    } catch (error) {
+      if (/unknown_verb/.test(error.message)) return t.skip("this salond has no session tokens");
+    }
+    const page = await newPage(server);
+    await loginAs(page, "gina", "gina-password-1", true);
+    await say(page, "/join ginas");
+    await page.locator("#conv-title", { hasText: "#ginas" }).waitFor();
+    await page.locator("#member-list .op", { hasText: "gina" }).waitFor();
+    await hank.call("DM", { to: "gina", text: "a private hello" });
+    await page.locator(".conv-button", { hasText: "@hank" }).waitFor();
+    assert.equal(await page.evaluate(() => JSON.stringify({ ...localStorage }).includes("gina-password-1")), false);
+
+    await page.reload();
+    await page.locator("#conn-state.online").waitFor();
+    assert.equal(await page.locator("#me").textContent(), "gina");
+    await page.locator(".conv-button", { hasText: "#ginas" }).click();
+    await page.locator("#member-list .op", { hasText: "gina" }).waitFor();
+    await page.locator(".conv-button", { hasText: "@hank" }).click();
+    await messageLine(page, "a private hello").waitFor();
+    // A reply and an edit in the DM reach hank.
+    await messageLine(page, "a private hello").hover();
+    await messageLine(page, "a private hello").getByRole("button", { name: "Reply", exact: true }).click();
+    await say(page, "hello back, privately");
+    const dm = (await hank.next("DM")).DM;
+    assert.equal(dm.text, "hello back, privately");
+    assert.equal(typeof dm.reply_to, "number");
+    await messageLine(page, "hello back, privately").locator(".quote", { hasText: "hank: a private hello" }).waitFor();
+    await messageLine(page, "hello back, privately").hover();
+    await messageLine(page, "hello back, privately").getByRole("button", { name: "Edit", exact: true }).click();
+    await page.getByLabel("Message", { exact: true }).fill("hello back, in private");
+    await page.keyboard.press("Enter");
+    assert.equal((await hank.next("UPDATE")).UPDATE.text, "hello back, in private");
+    await messageLine(page, "hello back, in private").locator(".edited").waitFor();
+
+    // Revoked from elsewhere: the page is told, forgets the token and shows the form.
+    const stored = JSON.parse(await page.evaluate(() => localStorage.getItem("salon.session")));
+    assert.equal(stored.user, "gina");
+    const other = await LineClient.connect(server.port);
+    await other.call("CONN", { us: "gina", pwd: "gina-password-1", v: 2 });
+    await other.call("REVOKE", { id: stored.id });
+    await page.locator("#login-error", { hasText: /logged out/ }).waitFor();
+    assert.equal(await page.evaluate(() => localStorage.getItem("salon.session")), null);
+    other.close();
+    // A token the server no longer knows: dropped at load, the form shown.
+    await page.evaluate((s) => localStorage.setItem("salon.session", JSON.stringify(s)), stored);
+    await page.reload();
+    await page.locator("#login-error", { hasText: /session has ended/ }).waitFor();
+    assert.equal(await page.evaluate(() => localStorage.getItem("salon.session")), null);
+
+    await loginAs(page, "gina", "gina-password-1");
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.getByRole("button", { name: "Log in" }).waitFor();
+    await page.reload();
+    await page.getByRole("button", { name: "Log in" }).waitFor();
+    assert.equal(await page.locator("#login-view").isVisible(), true);
+    assert.deepEqual(page.errors, []);
+    hank.close();
+  } finally {
+    await server.dispose();
+  }
+});
+
+test("a guest keeps its name and channels across a reload, and a left channel stays left", async () => {
+  const server = new Salond();
+  await server.start();
+  try {
+    const page = await newPage(server);
+    assert.equal(await page.locator("#conn-state").isVisible(), false, "no Offline badge before anything happened");
+    const me = await loginAs(page);
+    assert.equal(await page.locator("#conn-state").isVisible(), true);
+    await say(page, "/join guests");
+    await page.locator("#conv-title", { hasText: "#guests" }).waitFor();
+    await say(page, "/join gone");
+    await page.locator("#conv-title", { hasText: "#gone" }).waitFor();
+    await say(page, "/part");
+    await page.locator(".conv-button", { hasText: "#gone" }).waitFor({ state: "detached" });
+    await page.reload();
+    await page.locator("#conn-state.online").waitFor();
+    assert.equal(await page.locator("#me").textContent(), "guest " + me);
+    await page.locator(".conv-button", { hasText: "#guests" }).waitFor();
+    await page.locator(".conv-button", { hasText: "#home" }).waitFor();
+    assert.equal(await page.locator(".conv-button", { hasText: "#gone" }).count(), 0);
+    // Our own join line: once, after the history.
+    await page.locator(".conv-button", { hasText: "#home" }).click();
+    assert.ok((await page.locator("#message-list li.sys", { hasText: "[+]" + me }).count()) <= 1);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await server.dispose();
+  }
+});
+
+test("a realistic conversation for the docs: replies, reactions, an edit, day separators, unread badges", async () => {
+  const server = new Salond(FAST);
+  await server.start();
+  try {
+    let bob = await v2User(server, "bob", "bob-password-1");
+    let carol = await v2User(server, "carol", "carol-password-1");
+    const setup = await v2User(server, "alice", "alice-password-1");
+    for (const c of [bob, carol, setup]) await c.call("JOIN", { channel: "design" });
+    const yesterday = await postAll(bob, "design", ["Shall we settle the palette for the new site tomorrow?"]);
+    yesterday.push(...(await postAll(carol, "design", ["Yes. I put three options in the doc: https://example.com/palette"])));
+    await setup.call("READ", { channel: "design", id: yesterday[1].id }); // alice read these
+    setup.close();
+    // Age yesterday's messages by a day in the store (salond reads it back at start).
+    bob.close();
+    carol.close();
+    if (fs.existsSync("/usr/bin/sqlite3")) {
+      await server.stop();
+      const ids = yesterday.map((ok) => ok.id).join(",");
+      const run = spawn("/usr/bin/sqlite3", [path.join(server.dataDir, "salon.db"), `UPDATE messages SET ts_ms = ts_ms - 86400000 WHERE id IN (${ids});`]);
+      await new Promise((resolve) => run.on("exit", resolve));
+      await server.start();
+    }
+    bob = await LineClient.connect(server.port);
+    await bob.call("CONN", { us: "bob", pwd: "bob-password-1", v: 2 });
+    carol = await LineClient.connect(server.port);
+    await carol.call("CONN", { us: "carol", pwd: "carol-password-1", v: 2 });
+    const [morning] = await postAll(bob, "design", ["Morning! Option B reads best to me, also in dark mode."]);
+    const [typo] = await postAll(carol, "design", ["Agreed, B it is. I'll update the mockups before lunch."]);
+    await carol.call("EDIT", { id: typo.id, text: "Agreed, B it is. I'll update the mockups after lunch." });
+    await carol.call("SEND", { channel: "design", text: "@alice can you check the contrast of the links?", reply_to: morning.id });
+    await bob.call("REACT", { id: typo.id, emoji: "🎉" });
+    await carol.call("SEND", { channel: "design", text: "\u0001ACTION shares the updated mockups\u0001" });
+
+    for (const scheme of ["light", "dark"]) {
+      const page = await newPage(server, { width: 1100, height: 640 }, { colorScheme: scheme });
+      await loginAs(page, "alice", "alice-password-1");
+      await page.locator(".conv-button", { hasText: "#design" }).click();
+      await messageLine(page, "shares the updated mockups").waitFor();
+      if (scheme === "light") {
+        await messageLine(page, "Option B reads best").hover();
+        await messageLine(page, "Option B reads best").getByRole("button", { name: "React", exact: true }).click();
+        await page.getByRole("button", { name: "React 👍" }).click();
+        await messageLine(page, "Option B reads best").locator(".reaction", { hasText: "👍 1" }).waitFor();
+        await bob.call("REACT", { id: morning.id, emoji: "👍" });
+        await messageLine(page, "Option B reads best").locator(".reaction", { hasText: "👍 2" }).waitFor();
+        await messageLine(page, "can you check the contrast").hover();
+        await messageLine(page, "can you check the contrast").getByRole("button", { name: "Reply", exact: true }).click();
+        await say(page, "Checked: 7.1:1 on white, fine. Links are underlined too.");
+        await messageLine(page, "Checked: 7.1:1").waitFor();
+        await bob.call("SEND", { channel: "home", text: "Lunch at 12:30?" });
+        await bob.call("SEND", { channel: "home", text: "The usual place." });
+        await carol.call("DM", { to: "alice", text: "Thanks for checking!" });
+        await page.locator(".conv-button", { hasText: "@carol" }).locator(".badge").waitFor();
+        await page.locator(".conv-button", { hasText: "#home" }).locator(".badge", { hasText: "2" }).waitFor();
+        await carol.call("TYPING", { channel: "design", state: "active" });
+        await page.locator("#typing", { hasText: "carol is typing…" }).waitFor();
+      } else {
+        await page.locator("#message-list li.day", { hasText: "Today" }).waitFor();
+      }
+      await page.mouse.move(0, 0);
+      await page.getByLabel("Message", { exact: true }).focus();
+      await page.screenshot({ path: path.join(ARTIFACTS, `web-client-${scheme}.png`) });
+      assert.deepEqual(page.errors, []);
+      await page.context().close();
+    }
+    bob.close();
+    carol.close();
   } finally {
     await server.dispose();
   }
