@@ -79,10 +79,14 @@ TEST(Http, HealthzServesTheClientAndAnswersUnknownPathsWith404) {
     EXPECT_EQ(index.body.find("http://"), std::string::npos);
     EXPECT_EQ(index.body.find("https://"), std::string::npos);
 
+    // The client is ES modules: the entry imports its siblings, which must be served too.
     const auto js = http_get(server.http_port(), "/app.js?v=1");
     EXPECT_EQ(js.status, 200);
     EXPECT_EQ(js.headers.at("content-type"), "text/javascript; charset=utf-8");
-    EXPECT_NE(js.body.find("new WebSocket"), std::string::npos);
+    EXPECT_NE(js.body.find("import "), std::string::npos);
+    const auto connection = http_get(server.http_port(), "/connection.js");
+    EXPECT_EQ(connection.status, 200);
+    EXPECT_NE(connection.body.find("new WebSocket"), std::string::npos);
     EXPECT_EQ(http_get(server.http_port(), "/style.css").status, 200);
 
     EXPECT_EQ(http_get(server.http_port(), "/nope").status, 404);
