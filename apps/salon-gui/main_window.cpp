@@ -17,6 +17,21 @@ constexpr int kListRole = Qt::UserRole;  // conversation key of a list entry
 constexpr int kFlashMs = 10000;          // a status-bar notification stays this long
 const QColor kMentionColour(0xc6, 0x28, 0x28);
 
+/// Marks the scrolling done by the window itself, so that it is not taken for the user's.
+class ProgrammaticScroll {
+public:
+    explicit ProgrammaticScroll(bool& flag) : flag_(flag), previous_(flag) { flag_ = true; }
+
+    ~ProgrammaticScroll() { flag_ = previous_; }
+
+    ProgrammaticScroll(const ProgrammaticScroll&) = delete;
+    ProgrammaticScroll& operator=(const ProgrammaticScroll&) = delete;
+
+private:
+    bool& flag_;
+    bool previous_;
+};
+
 QString escaped(const QString& text) {
     return text.toHtmlEscaped().replace(QLatin1Char('\n'), QStringLiteral("<br>"));
 }
@@ -137,6 +152,7 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
     });
     connect(input_, &QLineEdit::returnPressed, this, &MainWindow::on_submit);
     connect(view_->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
+        if (programmatic_scroll_) return;
         if (value == view_->verticalScrollBar()->minimum()) maybe_load_older();
     });
     on_state_changed(connection.state());
@@ -255,8 +271,9 @@ void MainWindow::render_all() {
         html += QStringLiteral("<p style=\"margin:0\">") + line_html(line) + QStringLiteral("</p>");
     }
     {
-        // Redrawing must not look like the user scrolling to the top.
-        const QSignalBlocker blocker(bar);
+        // Redrawing must not look like the user scrolling to the top. The scroll bar's own
+        // signals must flow, though: the viewport follows the bar through them.
+        const ProgrammaticScroll guard(programmatic_scroll_);
         view_->setHtml(html);
         // Prepended history keeps the same message under the user's eyes.
         bar->setValue(at_bottom ? bar->maximum() : bar->maximum() - from_bottom);
@@ -281,7 +298,9 @@ void MainWindow::on_line_appended(const QString& key) {
     auto* bar = view_->verticalScrollBar();
     const bool at_bottom = bar->value() == bar->maximum();
     {
-        const QSignalBlocker blocker(bar);
+        // Not a QSignalBlocker on the bar: the viewport scrolls on the bar's valueChanged,
+        // and without it each new line was painted over the previous last one.
+        const ProgrammaticScroll guard(programmatic_scroll_);
         view_->append(line_html(conversation->lines.back()));
         if (at_bottom) bar->setValue(bar->maximum());
     }

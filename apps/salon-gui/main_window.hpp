@@ -72,6 +72,7 @@ private:
     QSystemTrayIcon* tray_ = nullptr;
     QString last_notification_;
     int reconnect_delay_ms_ = 0;
+    bool programmatic_scroll_ = false;  ///< The window, not the user, is moving the view.
     bool closing_ = false;
     bool may_close_ = false;
 };

@@ -5,6 +5,7 @@
 
 #include <QDir>
 #include <QProcess>
+#include <QScreen>
 #include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
@@ -178,6 +179,18 @@ std::string std_name(const QString& name) {
     return name.toStdString();
 }
 
+/// True when what the message view shows on screen (the window's backing store, which the
+/// offscreen platform keeps) is what a full repaint of it draws: no stale pixels left by a
+/// scroll that the viewport never took.
+bool view_on_screen_is_fresh(salon::gui::MainWindow& window) {
+    auto* viewport = window.message_view()->viewport();
+    const auto on_screen = window.screen()->grabWindow(window.winId()).toImage();
+    const QRect area(viewport->mapTo(&window, QPoint(0, 0)), viewport->size());
+    const auto shown = on_screen.copy(area).convertToFormat(QImage::Format_RGB32);
+    const auto fresh = viewport->grab().toImage().convertToFormat(QImage::Format_RGB32);
+    return shown.size() == fresh.size() && shown == fresh;
+}
+
 }  // namespace
 
 class GuiE2eTest : public QObject {
@@ -300,6 +313,36 @@ private slots:
             gui.has_message(QStringLiteral("@guestbob"), QStringLiteral("psst back")), kWaitMs
         );
         QCOMPARE(gui.conversation(QStringLiteral("@guestbob"))->unread, 0);
+    }
+
+    void live_messages_appear_in_order_in_the_open_conversation() {
+        Gui gui;
+        QVERIFY(gui.log_in(*server_));
+        QVERIFY(QTest::qWaitForWindowExposed(&gui.window));
+        auto bob = tcp_user(*server_, "GuestBob");
+        QVERIFY(bob != nullptr);
+        gui.window.resize(700, 300);
+        // Enough lines to scroll, so that each new one must move the view.
+        for (int i = 1; i <= 40; ++i) {
+            QVERIFY(tcp_say(*bob, "home", "live line " + std::to_string(i)));
+            QTRY_VERIFY_WITH_TIMEOUT(
+                gui.has_message(QStringLiteral("home"), QStringLiteral("live line %1").arg(i)),
+                kWaitMs
+            );
+            QTest::qWait(5);  // let the window paint, as it would between arrivals
+        }
+        auto* bar = gui.window.message_view()->verticalScrollBar();
+        QVERIFY(bar->maximum() > 0);
+        QCOMPARE(bar->value(), bar->maximum());
+        const auto text = gui.window.message_view()->toPlainText() + QLatin1Char('\n');
+        qsizetype previous = -1;
+        for (int i = 1; i <= 40; ++i) {
+            const auto at = text.indexOf(QStringLiteral("<GuestBob> live line %1\n").arg(i));
+            QVERIFY2(at > previous, qPrintable(QStringLiteral("line %1 misplaced").arg(i)));
+            previous = at;
+        }
+        QTest::qWait(50);
+        QVERIFY2(view_on_screen_is_fresh(gui.window), "the view shows lines painted over");
     }
 
     void channel_switch_and_unread_counts() {
