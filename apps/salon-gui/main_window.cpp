@@ -3,11 +3,15 @@
 
 #include <QApplication>
 #include <QCloseEvent>
+#include <QHBoxLayout>
+#include <QRegularExpression>
 #include <QScrollBar>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
 #include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
 
 namespace salon::gui {
 
@@ -15,7 +19,6 @@ namespace {
 
 constexpr int kListRole = Qt::UserRole;  // conversation key of a list entry
 constexpr int kFlashMs = 10000;          // a status-bar notification stays this long
-const QColor kMentionColour(0xc6, 0x28, 0x28);
 
 /// Marks the scrolling done by the window itself, so that it is not taken for the user's.
 class ProgrammaticScroll {
@@ -53,7 +56,13 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
       view_(new QTextBrowser(this)),
       members_(new QListWidget(this)),
       input_(new QLineEdit(this)),
+      counter_(new QLabel(this)),
+      typing_(new QLabel(this)),
       state_(new QLabel(this)) {
+    counter_->setObjectName(QStringLiteral("counter"));
+    counter_->hide();
+    typing_->setObjectName(QStringLiteral("typing"));
+    typing_->hide();
     setWindowTitle(tr("Salon"));
     resize(960, 600);
 
@@ -66,7 +75,7 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
     topic_->setObjectName(QStringLiteral("topic"));
     topic_->setWordWrap(true);
     topic_->setMargin(4);
-    topic_->setStyleSheet(QStringLiteral("font-weight: bold; color: #37474f;"));
+    topic_->setStyleSheet(QStringLiteral("font-weight: bold;"));
     topic_->hide();
     topic_->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
@@ -75,7 +84,11 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
     centre_layout->setContentsMargins(0, 0, 0, 0);
     centre_layout->addWidget(topic_);
     centre_layout->addWidget(view_, 1);
-    centre_layout->addWidget(input_);
+    auto* input_row = new QHBoxLayout;
+    input_row->addWidget(input_, 1);
+    input_row->addWidget(counter_);
+    centre_layout->addWidget(typing_);
+    centre_layout->addLayout(input_row);
 
     auto* splitter = new QSplitter(this);
     splitter->addWidget(conversations_);
@@ -99,6 +112,7 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
     );
     connect(&model, &ChatModel::conversation_updated, this, [this](const QString& key) {
         update_entry(key);
+        update_title();
         if (key == session_.model().current()) show_topic();
     });
     connect(&model, &ChatModel::line_appended, this, &MainWindow::on_line_appended);
@@ -151,7 +165,12 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
         if (key != session_.model().current()) show_conversation(key);
     });
     connect(input_, &QLineEdit::returnPressed, this, &MainWindow::on_submit);
+    connect(input_, &QLineEdit::textChanged, this, &MainWindow::update_counter);
+    connect(&session_, &ChatSession::input_returned, this, [this](const QString& text) {
+        if (input_->text().isEmpty()) input_->setText(text);
+    });
     connect(view_->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
+        if (value == view_->verticalScrollBar()->maximum()) maybe_mark_read();
         if (programmatic_scroll_) return;
         if (value == view_->verticalScrollBar()->minimum()) maybe_load_older();
     });
@@ -160,45 +179,148 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
 }
 
 QString MainWindow::entry_text(const Conversation& conversation) {
-    if (conversation.unread == 0) return conversation.title;
-    return QStringLiteral("%1  (%2)").arg(conversation.title).arg(conversation.unread);
+    auto text = conversation.title;
+    if (conversation.parted) text += tr("  (left)");
+    // The server stops counting at 1000.
+    const auto count = [](int n) {
+        return n >= 1000 ? QStringLiteral("999+") : QString::number(n);
+    };
+    if (conversation.unread != 0) text += QStringLiteral("  (%1)").arg(count(conversation.unread));
+    if (conversation.mentions != 0)
+        text += QStringLiteral("  @%1").arg(count(conversation.mentions));
+    return text;
 }
 
-QString MainWindow::line_html(const ChatLine& line) {
-    const auto stamp =
-        QStringLiteral("<span style=\"color:#8a8a8a\">%1</span> ").arg(local_time(line.time));
-    const auto nick = [](const QString& name) {
-        return QStringLiteral("<span style=\"color:%1\">%2</span>")
-            .arg(nick_colour(name).name(), escaped(name));
+LineColours LineColours::from(const QPalette& palette) {
+    const auto base = palette.color(QPalette::Base);
+    const bool dark = base.lightness() < 128;
+    LineColours colours;
+    colours.base = base;
+    colours.text = palette.color(QPalette::Text);
+    colours.dim = dark ? QColor(0xa0, 0xa0, 0xa0) : QColor(0x60, 0x60, 0x60);
+    colours.joined = dark ? QColor(0x81, 0xc7, 0x84) : QColor(0x1b, 0x5e, 0x20);
+    colours.left = dark ? QColor(0xef, 0x9a, 0x9a) : QColor(0xb7, 0x1c, 0x1c);
+    colours.mention_background = dark ? QColor(0x5d, 0x4a, 0x00) : QColor(0xff, 0xf1, 0xb8);
+    colours.link = palette.color(QPalette::Link);
+    if (contrast(colours.link, base) < 4.5)
+        colours.link = dark ? QColor(0x90, 0xca, 0xf9) : QColor(0x0d, 0x47, 0xa1);
+    return colours;
+}
+
+double contrast(const QColor& a, const QColor& b) {
+    // WCAG 2's contrast ratio of relative luminances.
+    const auto luminance = [](const QColor& c) {
+        const auto channel = [](double v) {
+            return v <= 0.03928 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4);
+        };
+        return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) +
+               0.0722 * channel(c.blueF());
+    };
+    const auto la = luminance(a);
+    const auto lb = luminance(b);
+    return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
+}
+
+QString MainWindow::line_html(
+    const ChatLine& line, const LineColours& colours, const QString& quote
+) {
+    const auto colour = [](const QColor& c, const QString& html) {
+        return QStringLiteral("<span style=\"color:%1\">%2</span>").arg(c.name(), html);
+    };
+    const auto stamp = colour(colours.dim, local_time(line.time)) + QLatin1Char(' ');
+    const auto nick = [&](const QString& name) {
+        return colour(nick_colour(name, colours.base), escaped(name));
     };
     switch (line.kind) {
         case ChatLine::Kind::message: {
-            auto body = QStringLiteral("%1<b>&lt;%2&gt;</b> %3")
-                            .arg(stamp, nick(line.from), escaped(line.text));
+            QString body;
+            if (line.reply_to != 0) {
+                body += QStringLiteral("<a href=\"msg:%1\" style=\"color:%2\">↪ %3</a> ")
+                            .arg(line.reply_to)
+                            .arg(
+                                colours.dim.name(),
+                                escaped(quote.isEmpty() ? tr("an earlier message") : quote)
+                            );
+            }
+            if (line.deleted) {
+                body += QStringLiteral("%1<b>&lt;%2&gt;</b> %3")
+                            .arg(
+                                stamp,
+                                nick(line.from),
+                                colour(colours.dim, tr("<i>message deleted</i>"))
+                            );
+            } else if (line.action) {
+                body += QStringLiteral("%1<b>* %2</b> %3")
+                            .arg(stamp, nick(line.from), rich_text(line.text, colours));
+            } else {
+                body += QStringLiteral("%1<b>&lt;%2&gt;</b> %3")
+                            .arg(stamp, nick(line.from), rich_text(line.text, colours));
+            }
+            if (line.edited.isValid() && !line.deleted)
+                body += colour(colours.dim, tr(" (edited)"));
+            for (const auto& reaction : line.reactions) {
+                body += QStringLiteral(" <a href=\"react:%1:%2\" title=\"%3\">[%4 %5]</a>")
+                            .arg(line.id)
+                            .arg(
+                                QString::fromLatin1(reaction.emoji.toUtf8().toPercentEncoding()),
+                                escaped(reaction.users.join(QStringLiteral(", "))),
+                                escaped(reaction.emoji)
+                            )
+                            .arg(reaction.users.size());
+            }
+            body = QStringLiteral("<a name=\"m%1\"></a>").arg(line.id) + body;
             if (line.mention) {
-                body =
-                    QStringLiteral("<span style=\"background-color:#fff1b8\">%1</span>").arg(body);
+                body = QStringLiteral("<span style=\"background-color:%1\">%2</span>")
+                           .arg(colours.mention_background.name(), body);
             }
             return body;
         }
         case ChatLine::Kind::join:
-            return QStringLiteral("%1<span style=\"color:#2e7d32\">[+]</span>%2")
-                .arg(stamp, nick(line.from));
+            return stamp + colour(colours.joined, QStringLiteral("[+]")) + nick(line.from);
         case ChatLine::Kind::part:
         case ChatLine::Kind::quit: {
-            auto text = QStringLiteral("%1<span style=\"color:#c62828\">[-]</span>%2")
-                            .arg(stamp, nick(line.from));
+            auto text = stamp + colour(colours.left, QStringLiteral("[-]")) + nick(line.from);
             if (!line.text.isEmpty()) {
-                text += QStringLiteral(" <span style=\"color:#8a8a8a\">(%1)</span>")
-                            .arg(escaped(line.text));
+                text += QLatin1Char(' ') +
+                        colour(colours.dim, QStringLiteral("(%1)").arg(escaped(line.text)));
             }
             return text;
         }
         case ChatLine::Kind::info:
-            return QStringLiteral("%1<i style=\"color:#6a6a6a\">* %2</i>")
-                .arg(stamp, escaped(line.text));
+            return stamp + QStringLiteral("<i style=\"color:%1\">* %2</i>")
+                               .arg(colours.dim.name(), escaped(line.text));
     }
     return QString();
+}
+
+QString MainWindow::quote_of(const Conversation& conversation, const ChatLine& line) {
+    constexpr int kQuoteChars = 60;
+    const auto* original = conversation.message(line.reply_to);
+    if (original == nullptr) return QString();
+    auto text = original->deleted ? tr("(deleted)") : original->text;
+    text.replace(QLatin1Char('\n'), QLatin1Char(' '));
+    if (text.size() > kQuoteChars) text = text.left(kQuoteChars) + QStringLiteral("…");
+    return QStringLiteral("%1: %2").arg(original->from, text);
+}
+
+QString MainWindow::rich_text(const QString& text, const LineColours& colours) {
+    // Only http and https become links; everything the user wrote is escaped.
+    static const QRegularExpression kUrl(
+        QStringLiteral("https?://[^\\s<>\"]+"), QRegularExpression::CaseInsensitiveOption
+    );
+    QString html;
+    qsizetype at = 0;
+    auto it = kUrl.globalMatch(text);
+    while (it.hasNext()) {
+        const auto match = it.next();
+        html += escaped(text.mid(at, match.capturedStart() - at));
+        const auto url = match.captured();
+        html += QStringLiteral("<a href=\"%1\" style=\"color:%2\">%3</a>")
+                    .arg(url.toHtmlEscaped(), colours.link.name(), url.toHtmlEscaped());
+        at = match.capturedEnd();
+    }
+    html += escaped(text.mid(at));
+    return html;
 }
 
 void MainWindow::rebuild_conversation_list() {
@@ -231,7 +353,9 @@ void MainWindow::update_entry(const QString& key) {
         auto font = item->font();
         font.setBold(conversation->unread > 0);
         item->setFont(font);
-        item->setForeground(conversation->mentioned ? QBrush(kMentionColour) : QBrush());
+        item->setForeground(
+            conversation->mentions != 0 ? QBrush(LineColours::from(palette()).left) : QBrush()
+        );
         item->setToolTip(
             conversation->dm ? tr("direct messages with %1").arg(conversation->title)
                              : conversation->topic
@@ -266,9 +390,11 @@ void MainWindow::render_all() {
         return;
     }
     show_topic();
+    const auto colours = LineColours::from(view_->palette());
     QString html;
     for (const auto& line : conversation->lines) {
-        html += QStringLiteral("<p style=\"margin:0\">") + line_html(line) + QStringLiteral("</p>");
+        html += QStringLiteral("<p style=\"margin:0\">") +
+                line_html(line, colours, quote_of(*conversation, line)) + QStringLiteral("</p>");
     }
     {
         // Redrawing must not look like the user scrolling to the top. The scroll bar's own
@@ -282,6 +408,7 @@ void MainWindow::render_all() {
         // Nothing to scroll yet: fetch older pages until the view is full or history ends.
         maybe_load_older();
     }
+    maybe_mark_read();
 }
 
 void MainWindow::show_topic() {
@@ -301,9 +428,13 @@ void MainWindow::on_line_appended(const QString& key) {
         // Not a QSignalBlocker on the bar: the viewport scrolls on the bar's valueChanged,
         // and without it each new line was painted over the previous last one.
         const ProgrammaticScroll guard(programmatic_scroll_);
-        view_->append(line_html(conversation->lines.back()));
+        const auto& line = conversation->lines.back();
+        view_->append(
+            line_html(line, LineColours::from(view_->palette()), quote_of(*conversation, line))
+        );
         if (at_bottom) bar->setValue(bar->maximum());
     }
+    maybe_mark_read();
 }
 
 void MainWindow::render_members(const QString& key) {
@@ -322,6 +453,23 @@ void MainWindow::render_members(const QString& key) {
             item->setFont(font);
             item->setToolTip(tr("guest"));
         }
+    }
+}
+
+void MainWindow::maybe_mark_read() {
+    // Read means seen: this conversation on screen, in the active window, at the bottom.
+    const auto key = session_.model().current();
+    if (key.isEmpty() || !isVisible() || !isActiveWindow()) return;
+    auto* bar = view_->verticalScrollBar();
+    if (bar->value() != bar->maximum()) return;
+    session_.mark_read(key);
+}
+
+void MainWindow::changeEvent(QEvent* event) {
+    QMainWindow::changeEvent(event);
+    if (event->type() == QEvent::ActivationChange) {
+        maybe_mark_read();
+        update_title();
     }
 }
 
@@ -359,16 +507,41 @@ void MainWindow::on_state_changed(ChatConnection::State state) {
 
 void MainWindow::update_title() {
     const auto& connection = session_.connection();
-    setWindowTitle(tr("Salon — %1 on %2:%3")
-                       .arg(connection.user(), connection.params().host)
-                       .arg(connection.params().port));
+    auto title = tr("Salon — %1 on %2:%3")
+                     .arg(connection.user(), connection.params().host)
+                     .arg(connection.params().port);
+    // Mentions and DMs waiting, for a taskbar that shows no tray notification.
+    int waiting = 0;
+    for (const auto& key : session_.model().keys()) {
+        const auto* conversation = session_.model().find(key);
+        waiting += conversation->dm ? conversation->unread : conversation->mentions;
+    }
+    if (waiting > 0) title = QStringLiteral("(%1) ").arg(waiting) + title;
+    setWindowTitle(title);
 }
 
 void MainWindow::on_submit() {
     const auto text = input_->text();
     if (text.trimmed().isEmpty()) return;
+    // The text leaves the input only once it was taken: offline or too long, it stays.
+    if (!session_.submit_input(text, session_.model().current())) return;
+    if (input_history_.isEmpty() || input_history_.back() != text) input_history_.append(text);
+    history_position_ = input_history_.size();
     input_->clear();
-    session_.submit_input(text, session_.model().current());
+    update_counter();
+}
+
+void MainWindow::update_counter() {
+    const auto bytes = input_->text().toUtf8().size();
+    const auto limit = session_.max_text_bytes();
+    // Shown near the limit only; past it, in the colour of an error.
+    counter_->setVisible(bytes * 10 >= limit * 8);
+    counter_->setText(QStringLiteral("%1 / %2").arg(bytes).arg(limit));
+    const auto colours = LineColours::from(palette());
+    counter_->setStyleSheet(
+        bytes > limit ? QStringLiteral("color: %1; font-weight: bold;").arg(colours.left.name())
+                      : QString()
+    );
 }
 
 void MainWindow::notify(const QString& title, const QString& text) {

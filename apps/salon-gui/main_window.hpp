@@ -13,6 +13,23 @@
 
 namespace salon::gui {
 
+/// The colours of the message view, chosen for the palette's background so that a dark theme
+/// reads as well as a light one.
+struct LineColours {
+    QColor base;  ///< the background they are drawn on
+    QColor text;
+    QColor dim;  ///< timestamps, notices, "(edited)"
+    QColor joined;
+    QColor left;  ///< parts and quits; also the sidebar's mention colour
+    QColor mention_background;
+    QColor link;
+
+    static LineColours from(const QPalette& palette);
+};
+
+/// WCAG 2 contrast ratio of two colours (1 to 21; 4.5 reads as body text).
+double contrast(const QColor& a, const QColor& b);
+
 /// The main window over one ChatSession. Closing it sends END (through
 /// ChatConnection::close_with_end) and closes for real once `ended` arrives.
 class MainWindow : public QMainWindow {
@@ -31,7 +48,15 @@ public:
     static QString entry_text(const Conversation& conversation);
 
     /// One line as HTML, timestamps in local time.
-    static QString line_html(const ChatLine& line);
+    static QString line_html(
+        const ChatLine& line, const LineColours& colours, const QString& quote = {}
+    );
+
+    /// "alice: the start of what she wrote", for a reply to a message held; else empty.
+    static QString quote_of(const Conversation& conversation, const ChatLine& line);
+
+    /// User text as HTML: escaped, with http(s) URLs as links.
+    static QString rich_text(const QString& text, const LineColours& colours);
 
     QListWidget* conversation_list() const { return conversations_; }
 
@@ -43,12 +68,18 @@ public:
 
     QLabel* state_label() const { return state_; }
 
+    /// The byte count beside the input, shown near the server's limit.
+    QLabel* counter() const { return counter_; }
+
+    QLabel* typing_label() const { return typing_; }
+
     QLabel* topic_label() const { return topic_; }
 
     const QString& last_notification() const { return last_notification_; }
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void changeEvent(QEvent* event) override;
 
 private:
     void rebuild_conversation_list();
@@ -60,6 +91,9 @@ private:
     void on_state_changed(ChatConnection::State state);
     void on_submit();
     void maybe_load_older();
+    /// Sends READ when the conversation on screen has been seen.
+    void maybe_mark_read();
+    void update_counter();
     void update_title();
 
     ChatSession& session_;
@@ -68,7 +102,11 @@ private:
     QTextBrowser* view_;
     QListWidget* members_;
     QLineEdit* input_;
+    QLabel* counter_;
+    QLabel* typing_;
     QLabel* state_;
+    QStringList input_history_;
+    qsizetype history_position_ = 0;
     QSystemTrayIcon* tray_ = nullptr;
     QString last_notification_;
     int reconnect_delay_ms_ = 0;

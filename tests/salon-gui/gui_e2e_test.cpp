@@ -362,10 +362,10 @@ private slots:
         QVERIFY(tcp_say(*bob, "home", "two"));
         QTRY_COMPARE_WITH_TIMEOUT(gui.conversation(QStringLiteral("home"))->unread, 2, kWaitMs);
         QCOMPARE(gui.window.conversation_list()->item(0)->text(), QStringLiteral("#home  (2)"));
-        QVERIFY(!gui.conversation(QStringLiteral("home"))->mentioned);
+        QCOMPARE(gui.conversation(QStringLiteral("home"))->mentions, 0);
 
         QVERIFY(tcp_say(*bob, "home", "are you there, " + std_name(me) + "?"));
-        QTRY_VERIFY_WITH_TIMEOUT(gui.conversation(QStringLiteral("home"))->mentioned, kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(gui.conversation(QStringLiteral("home"))->mentions, 1, kWaitMs);
         QCOMPARE(gui.conversation(QStringLiteral("home"))->unread, 3);
         QVERIFY(gui.window.conversation_list()->item(0)->font().bold());
         QVERIFY(gui.window.last_notification().contains(QStringLiteral("are you there")));
