@@ -175,6 +175,20 @@ bool tcp_say(LineClient& client, const std::string& channel, const std::string& 
     return wait_body(client, "OK").has_value();
 }
 
+/// Posts and returns the message's id (0 when refused).
+qint64 tcp_post(LineClient& client, const std::string& channel, const std::string& text) {
+    client.send(make_frame("SEND", {{"channel", channel}, {"text", text}}));
+    const auto ok = wait_body(client, "OK");
+    if (!ok || !ok->contains("id")) return 0;
+    return ok->at("id").as_int64();
+}
+
+/// Sends one request and waits for its OK.
+bool tcp_ok(LineClient& client, std::string_view verb, boost::json::object args) {
+    client.send(make_frame(verb, std::move(args)));
+    return wait_body(client, "OK").has_value();
+}
+
 std::string std_name(const QString& name) {
     return name.toStdString();
 }
@@ -343,6 +357,152 @@ private slots:
         }
         QTest::qWait(50);
         QVERIFY2(view_on_screen_is_fresh(gui.window), "the view shows lines painted over");
+    }
+
+    void resume_after_a_gap_has_no_holes_and_shows_edits_and_deletes() {
+        constexpr int kGap = 230;  // more than one resume page (200)
+        const QString password = QString::fromUtf8(kPassword.data(), kPassword.size());
+        Gui gui;
+        QVERIFY(
+            gui.log_in(*server_, QStringLiteral("carol"), password, QStringLiteral("home"), true)
+        );
+        gui.type(QStringLiteral("/join #dev"));
+        QTRY_COMPARE_WITH_TIMEOUT(gui.model.current(), QStringLiteral("dev"), kWaitMs);
+        // The login channel, left: a reconnect must not bring it back.
+        gui.type(QStringLiteral("/part #home"));
+        QTRY_VERIFY_WITH_TIMEOUT(gui.conversation(QStringLiteral("home")) == nullptr, kWaitMs);
+        auto bob = tcp_user(*server_, "bob", true);
+        QVERIFY(bob != nullptr);
+        QVERIFY(tcp_ok(*bob, "JOIN", {{"channel", "dev"}}));
+        const auto to_edit = tcp_post(*bob, "dev", "before the gap");
+        const auto to_delete = tcp_post(*bob, "dev", "a regrettable message");
+        QVERIFY(to_edit != 0 && to_delete != 0);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.has_message(QStringLiteral("dev"), QStringLiteral("a regrettable message")), kWaitMs
+        );
+
+        // Away long enough for bob to post a page and more, and to change older messages.
+        gui.connection.set_backoff(6000, 6000);
+        QSignalSpy resumed(&gui.session, &salon::gui::ChatSession::resume_finished);
+        QCOMPARE(server_->stop(SIGTERM), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            gui.connection.state(), ChatConnection::State::reconnecting, kWaitMs
+        );
+        server_->start();
+        bob = tcp_user(*server_, "bob");
+        QVERIFY(bob != nullptr);
+        for (int i = 1; i <= kGap; ++i) {
+            bob->send(make_frame("SEND", {{"channel", "dev"}, {"text", "gap " + std::to_string(i)}})
+            );
+        }
+        std::vector<qint64> gap_ids;
+        for (int i = 1; i <= kGap; ++i) {
+            const auto ok = wait_body(*bob, "OK");
+            QVERIFY(ok.has_value());
+            gap_ids.push_back(ok->at("id").as_int64());
+        }
+        QVERIFY(tcp_ok(*bob, "EDIT", {{"id", to_edit}, {"text", "before the gap, edited"}}));
+        QVERIFY(tcp_ok(*bob, "DELETE", {{"id", to_delete}}));
+        QVERIFY(tcp_ok(*bob, "REACT", {{"id", gap_ids[9]}, {"emoji", "🎉"}}));
+        QVERIFY(gui.connection.state() != ChatConnection::State::online);  // still away
+
+        QTRY_COMPARE_WITH_TIMEOUT(resumed.count(), 1, 3 * kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.has_message(QStringLiteral("dev"), QStringLiteral("gap %1").arg(kGap)), kWaitMs
+        );
+        for (int i = 1; i <= kGap; ++i) {
+            QVERIFY2(
+                gui.has_message(QStringLiteral("dev"), QStringLiteral("gap %1").arg(i)),
+                qPrintable(QStringLiteral("gap %1 missing").arg(i))
+            );
+        }
+        const auto* dev = gui.conversation(QStringLiteral("dev"));
+        const auto* edited = dev->message(to_edit);
+        QVERIFY(edited != nullptr);
+        QCOMPARE(edited->text, QStringLiteral("before the gap, edited"));
+        QVERIFY(edited->edited.isValid());
+        QVERIFY(dev->message(to_delete)->deleted);
+        QCOMPARE(dev->message(gap_ids[9])->reactions.size(), 1);
+        qint64 previous = 0;
+        for (const auto& line : dev->lines) {
+            if (line.kind != ChatLine::Kind::message) continue;
+            QVERIFY(line.id > previous);
+            previous = line.id;
+        }
+        QVERIFY(gui.window.message_view()->toPlainText().contains(QStringLiteral("message deleted"))
+        );
+        // home was left before the drop and stays left.
+        QVERIFY(gui.conversation(QStringLiteral("home")) == nullptr);
+        // Reconnect attempts made one status line, not one each.
+        int status_lines = 0;
+        for (const auto& line : dev->lines) status_lines += line.status ? 1 : 0;
+        QCOMPARE(status_lines, 1);
+    }
+
+    void kicked_keeps_the_channel_and_says_who_and_why() {
+        Gui gui;
+        QVERIFY(gui.log_in(*server_));
+        const auto me = std_name(gui.connection.user());
+        auto bob = tcp_user(*server_, "GuestBob");
+        QVERIFY(bob != nullptr);
+        QVERIFY(tcp_ok(*bob, "JOIN", {{"channel", "ops"}}));  // its creator: an operator
+        gui.type(QStringLiteral("/join #ops"));
+        QTRY_COMPARE_WITH_TIMEOUT(gui.model.current(), QStringLiteral("ops"), kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(gui.shown_members().contains(QStringLiteral("GuestBob")), kWaitMs);
+        QVERIFY(
+            gui.window.member_list()
+                ->findItems(QStringLiteral("@GuestBob"), Qt::MatchExactly)
+                .size() == 1
+        );
+        QVERIFY(tcp_ok(*bob, "KICK", {{"channel", "ops"}, {"user", me}, {"reason", "too loud"}}));
+        QTRY_VERIFY_WITH_TIMEOUT(gui.conversation(QStringLiteral("ops"))->parted, kWaitMs);
+        QCOMPARE(gui.model.current(), QStringLiteral("ops"));
+        QVERIFY(gui.window.message_view()->toPlainText().contains(
+            QStringLiteral("You were kicked from #ops by GuestBob (too loud)")
+        ));
+        QVERIFY(
+            gui.window.conversation_list()->currentItem()->text().contains(QStringLiteral("(left)"))
+        );
+        // Typing there is refused and kept, not dropped.
+        gui.type(QStringLiteral("can I come back?"));
+        QCOMPARE(gui.window.input()->text(), QStringLiteral("can I come back?"));
+        gui.window.input()->clear();
+        gui.type(QStringLiteral("/join #ops"));
+        QTRY_VERIFY_WITH_TIMEOUT(!gui.conversation(QStringLiteral("ops"))->parted, kWaitMs);
+    }
+
+    void text_typed_offline_or_too_long_stays_in_the_input() {
+        Gui gui;
+        QVERIFY(gui.log_in(*server_));
+        auto bob = tcp_user(*server_, "GuestBob");
+        QVERIFY(bob != nullptr);
+        // Over the limit: the counter shows it and nothing is sent or lost.
+        const QString too_long(5000, QLatin1Char('x'));
+        gui.window.input()->setText(too_long);
+        QVERIFY(gui.window.counter()->isVisibleTo(&gui.window));
+        QCOMPARE(gui.window.counter()->text(), QStringLiteral("5000 / 4096"));
+        QTest::keyClick(gui.window.input(), Qt::Key_Return);
+        QCOMPARE(gui.window.input()->text(), too_long);
+        gui.window.input()->clear();
+        QVERIFY(!gui.window.counter()->isVisibleTo(&gui.window));
+
+        gui.connection.set_backoff(1500, 1500);
+        QCOMPARE(server_->stop(SIGTERM), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            gui.connection.state(), ChatConnection::State::reconnecting, kWaitMs
+        );
+        gui.type(QStringLiteral("written while offline"));
+        QCOMPARE(gui.window.input()->text(), QStringLiteral("written while offline"));
+        QVERIFY(gui.window.message_view()->toPlainText().contains(QStringLiteral("not connected")));
+        server_->start();
+        bob = tcp_user(*server_, "GuestBob");
+        QVERIFY(bob != nullptr);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            gui.connection.state(), ChatConnection::State::online, 2 * kWaitMs
+        );
+        QTest::keyClick(gui.window.input(), Qt::Key_Return);
+        QVERIFY(gui.window.input()->text().isEmpty());
+        QVERIFY(wait_body(*bob, "MSG", field_is("text", "written while offline")).has_value());
     }
 
     void channel_switch_and_unread_counts() {
