@@ -110,7 +110,8 @@ void ChatSession::resume(const QString& key, qint64 after) {
             model_.merge_messages(key, page->messages);
             if (page->more && !page->messages.empty()) {
                 qint64 last = 0;
-                for (const auto& message : page->messages) last = std::max<qint64>(last, message.rev);
+                for (const auto& message : page->messages)
+                    last = std::max<qint64>(last, message.rev);
                 resume(key, last);
                 return;
             }

@@ -3,12 +3,19 @@
 
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDesktopServices>
 #include <QHBoxLayout>
+#include <QInputDialog>
+#include <QKeyEvent>
+#include <QMenu>
 #include <QRegularExpression>
 #include <QScrollBar>
+#include <QShortcut>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTextBlock>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
@@ -17,8 +24,16 @@ namespace salon::gui {
 
 namespace {
 
-constexpr int kListRole = Qt::UserRole;  // conversation key of a list entry
-constexpr int kFlashMs = 10000;          // a status-bar notification stays this long
+constexpr int kListRole = Qt::UserRole;    // conversation key of a list entry
+constexpr int kIdRole = Qt::UserRole + 1;  // message id of a search result
+/// What the context menu offers to react with.
+const QStringList kEmoji = {
+    QStringLiteral("👍"),
+    QStringLiteral("❤️"),
+    QStringLiteral("😂"),
+    QStringLiteral("🎉"),
+    QStringLiteral("👀")};
+constexpr int kFlashMs = 10000;  // a status-bar notification stays this long
 
 /// Marks the scrolling done by the window itself, so that it is not taken for the user's.
 class ProgrammaticScroll {
@@ -58,6 +73,10 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
       input_(new QLineEdit(this)),
       counter_(new QLabel(this)),
       typing_(new QLabel(this)),
+      replying_(new QLabel(this)),
+      members_count_(new QLabel(this)),
+      search_(new QLineEdit(this)),
+      search_results_(new QListWidget(this)),
       state_(new QLabel(this)) {
     counter_->setObjectName(QStringLiteral("counter"));
     counter_->hide();
@@ -70,8 +89,19 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
     members_->setObjectName(QStringLiteral("members"));
     view_->setObjectName(QStringLiteral("messages"));
     input_->setObjectName(QStringLiteral("input"));
-    view_->setOpenExternalLinks(true);
-    input_->setPlaceholderText(tr("Message, or /join #channel, /part, /msg nick text, /quit"));
+    // Links are ours to open: http(s) goes to the desktop, msg: jumps, react: toggles.
+    view_->setOpenLinks(false);
+    view_->setContextMenuPolicy(Qt::CustomContextMenu);
+    input_->setPlaceholderText(tr("Message, or /help for commands"));
+    input_->installEventFilter(this);
+    replying_->setObjectName(QStringLiteral("replying"));
+    replying_->hide();
+    members_count_->setObjectName(QStringLiteral("members_count"));
+    search_->setObjectName(QStringLiteral("search"));
+    search_->setPlaceholderText(tr("Search (Ctrl+F)"));
+    search_->setClearButtonEnabled(true);
+    search_results_->setObjectName(QStringLiteral("search_results"));
+    search_results_->hide();
     topic_->setObjectName(QStringLiteral("topic"));
     topic_->setWordWrap(true);
     topic_->setMargin(4);
@@ -88,12 +118,21 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
     input_row->addWidget(input_, 1);
     input_row->addWidget(counter_);
     centre_layout->addWidget(typing_);
+    centre_layout->addWidget(replying_);
     centre_layout->addLayout(input_row);
+
+    auto* side = new QWidget(this);
+    auto* side_layout = new QVBoxLayout(side);
+    side_layout->setContentsMargins(0, 0, 0, 0);
+    side_layout->addWidget(search_);
+    side_layout->addWidget(search_results_, 1);
+    side_layout->addWidget(members_count_);
+    side_layout->addWidget(members_, 1);
 
     auto* splitter = new QSplitter(this);
     splitter->addWidget(conversations_);
     splitter->addWidget(centre);
-    splitter->addWidget(members_);
+    splitter->addWidget(side);
     splitter->setStretchFactor(1, 1);
     splitter->setSizes({180, 600, 180});
     setCentralWidget(splitter);
@@ -113,7 +152,10 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
     connect(&model, &ChatModel::conversation_updated, this, [this](const QString& key) {
         update_entry(key);
         update_title();
-        if (key == session_.model().current()) show_topic();
+        if (key == session_.model().current()) {
+            show_topic();
+            show_typing();
+        }
     });
     connect(&model, &ChatModel::line_appended, this, &MainWindow::on_line_appended);
     connect(&model, &ChatModel::lines_reset, this, [this](const QString& key) {
@@ -165,6 +207,72 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
         if (key != session_.model().current()) show_conversation(key);
     });
     connect(input_, &QLineEdit::returnPressed, this, &MainWindow::on_submit);
+    connect(input_, &QLineEdit::textEdited, this, [this](const QString& text) {
+        const auto key = session_.model().current();
+        if (text.isEmpty()) {
+            if (typing_sent_.isValid()) session_.typing(key, false);
+            typing_sent_ = QDateTime();
+            return;
+        }
+        // PROTOCOL.md: the server drops an `active` repeated within 3 s anyway.
+        constexpr int kTypingRepeatMs = 3000;
+        const auto now = QDateTime::currentDateTimeUtc();
+        if (typing_sent_.isValid() && typing_sent_.msecsTo(now) < kTypingRepeatMs) return;
+        typing_sent_ = now;
+        session_.typing(key, true);
+    });
+    connect(view_, &QTextBrowser::anchorClicked, this, &MainWindow::on_anchor);
+    connect(view_, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
+        const auto id = message_at(pos);
+        if (id == 0) return;
+        auto* menu = message_menu(id);
+        menu->setAttribute(Qt::WA_DeleteOnClose);
+        menu->popup(view_->viewport()->mapToGlobal(pos));
+    });
+    connect(search_, &QLineEdit::returnPressed, this, [this] { run_search(search_->text()); });
+    connect(search_results_, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
+        jump_to(item->data(kListRole).toString(), item->data(kIdRole).toLongLong());
+    });
+    connect(search_results_, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
+        jump_to(item->data(kListRole).toString(), item->data(kIdRole).toLongLong());
+    });
+    auto* find = new QShortcut(QKeySequence::Find, this);
+    connect(find, &QShortcut::activated, this, [this] {
+        search_->setFocus();
+        search_->selectAll();
+    });
+    auto* cancel = new QShortcut(QKeySequence(Qt::Key_Escape), this);
+    connect(cancel, &QShortcut::activated, this, [this] { begin_reply(0); });
+    // Alt+Up/Down walk the list; Ctrl+1..9 pick an entry.
+    const auto step = [this](int delta) {
+        const auto& keys = session_.model().keys();
+        if (keys.isEmpty()) return;
+        const auto at = keys.indexOf(session_.model().current());
+        show_conversation(keys.at((at + delta + keys.size()) % keys.size()));
+    };
+    connect(
+        new QShortcut(QKeySequence(Qt::ALT | Qt::Key_Up), this),
+        &QShortcut::activated,
+        this,
+        [step] { step(-1); }
+    );
+    connect(
+        new QShortcut(QKeySequence(Qt::ALT | Qt::Key_Down), this),
+        &QShortcut::activated,
+        this,
+        [step] { step(1); }
+    );
+    for (int n = 1; n <= 9; ++n) {
+        auto* pick =
+            new QShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_0 + n)), this);
+        connect(pick, &QShortcut::activated, this, [this, n] {
+            const auto& keys = session_.model().keys();
+            if (n <= keys.size()) show_conversation(keys.at(n - 1));
+        });
+    }
+    auto* typing_expiry = new QTimer(this);
+    connect(typing_expiry, &QTimer::timeout, this, &MainWindow::show_typing);
+    typing_expiry->start(1000);
     connect(input_, &QLineEdit::textChanged, this, &MainWindow::update_counter);
     connect(&session_, &ChatSession::input_returned, this, [this](const QString& text) {
         if (input_->text().isEmpty()) input_->setText(text);
@@ -441,7 +549,12 @@ void MainWindow::render_members(const QString& key) {
     if (key != session_.model().current()) return;
     members_->clear();
     const auto* conversation = session_.model().find(key);
+    members_count_->clear();
     if (conversation == nullptr) return;
+    const auto count = conversation->members.size();
+    if (!conversation->dm) {
+        members_count_->setText(count == 1 ? tr("1 member") : tr("%1 members").arg(count));
+    }
     for (const auto& member : conversation->members) {
         const auto user = QString::fromStdString(member.user);
         auto* item =
@@ -525,6 +638,8 @@ void MainWindow::on_submit() {
     if (text.trimmed().isEmpty()) return;
     // The text leaves the input only once it was taken: offline or too long, it stays.
     if (!session_.submit_input(text, session_.model().current())) return;
+    replying_->hide();
+    typing_sent_ = QDateTime();
     if (input_history_.isEmpty() || input_history_.back() != text) input_history_.append(text);
     history_position_ = input_history_.size();
     input_->clear();
@@ -552,6 +667,180 @@ void MainWindow::notify(const QString& title, const QString& text) {
         statusBar()->showMessage(last_notification_, kFlashMs);
     }
     QApplication::alert(this);
+}
+
+qint64 MainWindow::message_at(const QPoint& viewport_pos) const {
+    const auto* conversation = session_.model().find(session_.model().current());
+    if (conversation == nullptr) return 0;
+    // One block per line: the view is built from the model's lines in order.
+    const auto block = view_->cursorForPosition(viewport_pos).blockNumber();
+    if (block < 0 || static_cast<std::size_t>(block) >= conversation->lines.size()) return 0;
+    const auto& line = conversation->lines[static_cast<std::size_t>(block)];
+    return line.kind == ChatLine::Kind::message ? line.id : 0;
+}
+
+QMenu* MainWindow::message_menu(qint64 id) {
+    auto* menu = new QMenu(this);
+    const auto key = session_.model().current();
+    const auto* conversation = session_.model().find(key);
+    const auto* line = conversation != nullptr ? conversation->message(id) : nullptr;
+    if (line == nullptr || conversation->parted) return menu;
+    menu->addAction(tr("Reply"), this, [this, id] { begin_reply(id); });
+    if (line->deleted) return menu;
+    const auto me = fold_name(session_.model().own_name());
+    const auto self = conversation->members.find(me);
+    const bool op = self != conversation->members.end() && self->op;
+    if (line->own) {
+        menu->addAction(tr("Edit…"), this, [this, id] {
+            const auto* c = session_.model().find(session_.model().current());
+            const auto* l = c != nullptr ? c->message(id) : nullptr;
+            if (l == nullptr) return;
+            bool ok = false;
+            const auto text = QInputDialog::getText(
+                this, tr("Edit message"), tr("New text:"), QLineEdit::Normal, l->text, &ok
+            );
+            if (ok && !text.isEmpty() && text != l->text) session_.edit_message(id, text);
+        });
+    }
+    if (line->own || (op && !conversation->dm)) {
+        menu->addAction(tr("Delete"), this, [this, id] { session_.delete_message(id); });
+    }
+    auto* react = menu->addMenu(tr("React"));
+    for (const auto& emoji : kEmoji) {
+        react->addAction(emoji, this, [this, id, emoji] { toggle_reaction(id, emoji); });
+    }
+    return menu;
+}
+
+void MainWindow::begin_reply(qint64 id) {
+    session_.set_reply_to(id);
+    const auto* conversation = session_.model().find(session_.model().current());
+    const auto* line = id != 0 && conversation != nullptr ? conversation->message(id) : nullptr;
+    if (line == nullptr) {
+        session_.set_reply_to(0);
+        replying_->hide();
+        return;
+    }
+    ChatLine reply;
+    reply.reply_to = id;
+    replying_->setText(tr("Replying to %1 (Esc cancels)").arg(quote_of(*conversation, reply)));
+    replying_->show();
+    input_->setFocus();
+}
+
+void MainWindow::toggle_reaction(qint64 id, const QString& emoji) {
+    const auto* conversation = session_.model().find(session_.model().current());
+    const auto* line = conversation != nullptr ? conversation->message(id) : nullptr;
+    if (line == nullptr) return;
+    bool mine = false;
+    const auto me = fold_name(session_.model().own_name());
+    for (const auto& reaction : line->reactions) {
+        if (reaction.emoji != emoji) continue;
+        for (const auto& user : reaction.users) mine = mine || fold_name(user) == me;
+    }
+    session_.react(id, emoji, !mine);
+}
+
+void MainWindow::on_anchor(const QUrl& url) {
+    const auto scheme = url.scheme().toLower();
+    if (scheme == QStringLiteral("http") || scheme == QStringLiteral("https")) {
+        QDesktopServices::openUrl(url);
+    } else if (scheme == QStringLiteral("msg")) {
+        jump_to(session_.model().current(), url.path().toLongLong());
+    } else if (scheme == QStringLiteral("react")) {
+        const auto colon = url.path().indexOf(QLatin1Char(':'));
+        if (colon < 0) return;
+        const auto emoji = QUrl::fromPercentEncoding(url.path().mid(colon + 1).toUtf8());
+        toggle_reaction(url.path().left(colon).toLongLong(), emoji);
+    }
+    // Anything else (javascript:, file:) is never opened.
+}
+
+void MainWindow::jump_to(const QString& key, qint64 id) {
+    if (session_.model().find(key) == nullptr || id == 0) return;
+    if (key != session_.model().current()) show_conversation(key);
+    session_.load_around(key, id, [this, key, id] {
+        if (session_.model().current() != key) return;
+        const auto* conversation = session_.model().find(key);
+        if (conversation == nullptr) return;
+        int block = 0;
+        for (const auto& line : conversation->lines) {
+            if (line.kind == ChatLine::Kind::message && line.id == id) break;
+            ++block;
+        }
+        if (static_cast<std::size_t>(block) >= conversation->lines.size()) return;
+        // Select the message, so that the eye finds it, and bring it into view.
+        QTextCursor cursor(view_->document()->findBlockByNumber(block));
+        cursor.select(QTextCursor::BlockUnderCursor);
+        view_->setTextCursor(cursor);
+        view_->ensureCursorVisible();
+        jumped_to_ = id;
+    });
+}
+
+void MainWindow::run_search(const QString& query) {
+    search_results_->clear();
+    if (query.trimmed().size() < 3) {
+        statusBar()->showMessage(tr("search needs at least 3 characters"), kFlashMs);
+        return;
+    }
+    search_results_->show();
+    session_.search(query.trimmed(), [this](std::vector<core::Message> messages) {
+        search_results_->clear();
+        if (messages.empty()) new QListWidgetItem(tr("nothing found"), search_results_);
+        for (const auto& message : messages) {
+            const auto key = session_.model().key_of(message);
+            const auto* conversation = session_.model().find(key);
+            const auto where = conversation != nullptr ? conversation->title : key;
+            auto* item = new QListWidgetItem(
+                QStringLiteral("%1 %2: %3")
+                    .arg(
+                        where,
+                        QString::fromStdString(message.from),
+                        QString::fromStdString(message.text)
+                    ),
+                search_results_
+            );
+            item->setData(kListRole, key);
+            item->setData(kIdRole, QVariant::fromValue<qint64>(message.id));
+            item->setToolTip(local_time(message_time(message.ts_ms)));
+        }
+    });
+}
+
+void MainWindow::show_typing() {
+    auto* conversation = session_.model().find(session_.model().current());
+    QStringList who;
+    if (conversation != nullptr) {
+        const auto now = QDateTime::currentDateTimeUtc();
+        for (auto it = conversation->typing.cbegin(); it != conversation->typing.cend(); ++it) {
+            if (it.value() > now) who.append(it.key());
+        }
+    }
+    if (who.isEmpty()) {
+        typing_->hide();
+        return;
+    }
+    typing_->setText(
+        who.size() == 1 ? tr("%1 is typing…").arg(who.first())
+                        : tr("%1 are typing…").arg(who.join(QStringLiteral(", ")))
+    );
+    typing_->show();
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
+    // Up and Down walk through what was typed before, as in a shell.
+    if (watched == input_ && event->type() == QEvent::KeyPress) {
+        const auto key = static_cast<QKeyEvent*>(event)->key();
+        if ((key == Qt::Key_Up || key == Qt::Key_Down) && !input_history_.isEmpty()) {
+            if (key == Qt::Key_Up && history_position_ > 0) --history_position_;
+            if (key == Qt::Key_Down && history_position_ < input_history_.size())
+                ++history_position_;
+            input_->setText(input_history_.value(history_position_));
+            return true;
+        }
+    }
+    return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

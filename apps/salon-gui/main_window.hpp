@@ -2,12 +2,15 @@
 // the input line below and the connection state in the status bar.
 #pragma once
 
+#include <QDateTime>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMainWindow>
+#include <QMenu>
 #include <QSystemTrayIcon>
 #include <QTextBrowser>
+#include <QUrl>
 
 #include "chat_session.hpp"
 
@@ -73,6 +76,34 @@ public:
 
     QLabel* typing_label() const { return typing_; }
 
+    QLabel* members_count() const { return members_count_; }
+
+    QLineEdit* search_field() const { return search_; }
+
+    QListWidget* search_results() const { return search_results_; }
+
+    /// The id of the message under `viewport_pos` of the message view; 0 for none.
+    qint64 message_at(const QPoint& viewport_pos) const;
+
+    /// The context menu of message `id` of the conversation on screen: Reply, Edit and Delete
+    /// (one's own; operators delete others'), React. The caller owns it.
+    QMenu* message_menu(qint64 id);
+
+    /// The next message answers `id` (0 cancels).
+    void begin_reply(qint64 id);
+
+    /// Adds our `emoji` to message `id`, or takes it back.
+    void toggle_reaction(qint64 id, const QString& emoji);
+
+    /// Shows message `id` of `key`, loading history around it first if needed.
+    void jump_to(const QString& key, qint64 id);
+
+    /// The id of the last message jump_to() brought into view.
+    qint64 jumped_to() const { return jumped_to_; }
+
+    /// Searches (SEARCH) and lists the results under the search field.
+    void run_search(const QString& query);
+
     QLabel* topic_label() const { return topic_; }
 
     const QString& last_notification() const { return last_notification_; }
@@ -80,6 +111,7 @@ public:
 protected:
     void closeEvent(QCloseEvent* event) override;
     void changeEvent(QEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void rebuild_conversation_list();
@@ -94,6 +126,8 @@ private:
     /// Sends READ when the conversation on screen has been seen.
     void maybe_mark_read();
     void update_counter();
+    void on_anchor(const QUrl& url);
+    void show_typing();
     void update_title();
 
     ChatSession& session_;
@@ -104,7 +138,13 @@ private:
     QLineEdit* input_;
     QLabel* counter_;
     QLabel* typing_;
+    QLabel* replying_;
+    QLabel* members_count_;
+    QLineEdit* search_;
+    QListWidget* search_results_;
     QLabel* state_;
+    QDateTime typing_sent_;  ///< When we last said `active`; invalid when not typing.
+    qint64 jumped_to_ = 0;
     QStringList input_history_;
     qsizetype history_position_ = 0;
     QSystemTrayIcon* tray_ = nullptr;
