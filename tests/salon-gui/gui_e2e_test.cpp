@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <QDir>
+#include <QMenu>
 #include <QProcess>
 #include <QScreen>
 #include <QScrollBar>
@@ -159,13 +160,15 @@ std::function<bool(const boost::json::object&)> field_is(std::string key, std::s
 /// A line client logged in (CONN, or REGISTER when `register_account`) and joined to `home`,
 /// its HISTORY consumed. Null when the login failed.
 std::unique_ptr<LineClient> tcp_user(
-    const salon::test::ServerProcess& server, const std::string& name, bool register_account = false
+    const salon::test::ServerProcess& server,
+    const std::string& name,
+    bool register_account = false,
+    int version = 1
 ) {
     auto client = std::make_unique<LineClient>("127.0.0.1", server.port());
-    client->send(make_frame(
-        register_account ? "REGISTER" : "CONN",
-        {{"us", name}, {"pwd", std::string(kPassword)}, {"channel", "home"}}
-    ));
+    boost::json::object args{{"us", name}, {"pwd", std::string(kPassword)}, {"channel", "home"}};
+    if (version > 1) args["v"] = version;
+    client->send(make_frame(register_account ? "REGISTER" : "CONN", std::move(args)));
     if (!wait_body(*client, "OK") || !wait_body(*client, "HISTORY")) return nullptr;
     return client;
 }
@@ -503,6 +506,244 @@ private slots:
         QTest::keyClick(gui.window.input(), Qt::Key_Return);
         QVERIFY(gui.window.input()->text().isEmpty());
         QVERIFY(wait_body(*bob, "MSG", field_is("text", "written while offline")).has_value());
+    }
+
+    void edits_deletes_reactions_and_replies_round_trip() {
+        Gui gui;
+        QVERIFY(gui.log_in(*server_));
+        const auto me = gui.connection.user();
+        auto bob = tcp_user(*server_, "GuestBob", false, 2);
+        QVERIFY(bob != nullptr);
+        gui.type(QStringLiteral("first from the gui"));
+        const auto mine = wait_body(*bob, "MSG", field_is("text", "first from the gui"));
+        QVERIFY(mine.has_value());
+        const auto mine_id = mine->at("id").as_int64();
+
+        // bob answers it: the GUI quotes what he answers.
+        bob->send(make_frame(
+            "SEND", {{"channel", "home"}, {"text", "answering you"}, {"reply_to", mine_id}}
+        ));
+        const auto answer = wait_body(*bob, "OK");
+        QVERIFY(answer.has_value());
+        const auto bob_id = answer->at("id").as_int64();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.conversation(QStringLiteral("home"))->message(bob_id), kWaitMs
+        );
+        QCOMPARE(gui.conversation(QStringLiteral("home"))->message(bob_id)->reply_to, mine_id);
+        QVERIFY(gui.window.message_view()->toPlainText().contains(
+            QStringLiteral("↪ %1: first from the gui").arg(me)
+        ));
+
+        // The menu offers what each message allows.
+        const auto texts = [](QMenu* menu) {
+            QStringList out;
+            for (auto* action : menu->actions()) out.append(action->text());
+            delete menu;
+            return out;
+        };
+        const auto own_menu = texts(gui.window.message_menu(mine_id));
+        QVERIFY2(own_menu.contains(QStringLiteral("Edit…")), qPrintable(own_menu.join(',')));
+        QVERIFY(own_menu.contains(QStringLiteral("Delete")));
+        const auto other_menu = texts(gui.window.message_menu(bob_id));
+        QVERIFY(other_menu.contains(QStringLiteral("Reply")));
+        QVERIFY(!other_menu.contains(QStringLiteral("Edit…")));
+        QVERIFY(!other_menu.contains(QStringLiteral("Delete")));
+
+        // Our reply to bob, through the menu's Reply.
+        gui.window.begin_reply(bob_id);
+        gui.type(QStringLiteral("and back to you"));
+        const auto back = wait_body(*bob, "MSG", field_is("text", "and back to you"));
+        QVERIFY(back.has_value());
+        QCOMPARE(back->at("reply_to").as_int64(), bob_id);
+
+        // Edit ours; react to his, through the React submenu; bob sees both as UPDATE.
+        gui.session.edit_message(mine_id, QStringLiteral("first, edited"));
+        const auto edited = wait_body(*bob, "UPDATE", field_is("text", "first, edited"));
+        QVERIFY(edited.has_value());
+        QVERIFY(edited->contains("edited"));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.window.message_view()->toPlainText().contains(
+                QStringLiteral("first, edited (edited)")
+            ),
+            kWaitMs
+        );
+        std::unique_ptr<QMenu> menu(gui.window.message_menu(bob_id));
+        QAction* thumbs = nullptr;
+        for (auto* action : menu->actions()) {
+            if (action->menu() == nullptr) continue;
+            for (auto* emoji : action->menu()->actions()) {
+                if (emoji->text() == QStringLiteral("👍")) thumbs = emoji;
+            }
+        }
+        QVERIFY(thumbs != nullptr);
+        thumbs->trigger();
+        const auto reacted = wait_body(*bob, "UPDATE", [](const boost::json::object& body) {
+            return body.contains("reactions");
+        });
+        QVERIFY(reacted.has_value());
+        QTRY_COMPARE_WITH_TIMEOUT(
+            gui.conversation(QStringLiteral("home"))->message(bob_id)->reactions.size(), 1, kWaitMs
+        );
+        // Clicking the reaction under the message takes ours back.
+        emit gui.window.message_view()->anchorClicked(
+            QUrl(QStringLiteral("react:%1:%2")
+                     .arg(bob_id)
+                     .arg(QString::fromLatin1(QStringLiteral("👍").toUtf8().toPercentEncoding())))
+        );
+        QTRY_COMPARE_WITH_TIMEOUT(
+            gui.conversation(QStringLiteral("home"))->message(bob_id)->reactions.size(), 0, kWaitMs
+        );
+
+        // bob deletes his: a tombstone stays, and the reply quoting it says so.
+        QVERIFY(tcp_ok(*bob, "DELETE", {{"id", bob_id}}));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.conversation(QStringLiteral("home"))->message(bob_id)->deleted, kWaitMs
+        );
+        QVERIFY(gui.window.message_view()->toPlainText().contains(QStringLiteral("message deleted"))
+        );
+        QVERIFY(
+            gui.window.message_view()->toPlainText().contains(QStringLiteral("GuestBob: (deleted)"))
+        );
+
+        // A reply's quote jumps to what it answers.
+        emit gui.window.message_view()->anchorClicked(QUrl(QStringLiteral("msg:%1").arg(mine_id)));
+        QTRY_COMPARE_WITH_TIMEOUT(gui.window.jumped_to(), mine_id, kWaitMs);
+
+        // /me is an action both ways.
+        gui.type(QStringLiteral("/me waves"));
+        const auto action = wait_body(
+            *bob,
+            "MSG",
+            field_is(
+                "text",
+                "\x01"
+                "ACTION waves\x01"
+            )
+        );
+        QVERIFY(action.has_value());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.window.message_view()->toPlainText().contains(QStringLiteral("* %1 waves").arg(me)),
+            kWaitMs
+        );
+        // bob types: the GUI says so.
+        QVERIFY(tcp_ok(*bob, "TYPING", {{"channel", "home"}, {"state", "active"}}));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            gui.window.typing_label()->text(), QStringLiteral("GuestBob is typing…"), kWaitMs
+        );
+        QVERIFY(tcp_ok(*bob, "TYPING", {{"channel", "home"}, {"state", "done"}}));
+        QTRY_VERIFY_WITH_TIMEOUT(!gui.window.typing_label()->isVisibleTo(&gui.window), kWaitMs);
+    }
+
+    void search_jumps_to_a_message_not_yet_loaded() {
+        auto bob = tcp_user(*server_, "GuestBob");
+        QVERIFY(bob != nullptr);
+        QVERIFY(tcp_ok(*bob, "JOIN", {{"channel", "past"}}));
+        const auto needle = tcp_post(*bob, "past", "the needle is in here");
+        QVERIFY(needle != 0);
+        for (int i = 1; i <= 120; ++i) QVERIFY(tcp_say(*bob, "past", "hay " + std::to_string(i)));
+
+        Gui gui;
+        QVERIFY(gui.log_in(*server_, {}, {}, QStringLiteral("past")));
+        QTRY_VERIFY_WITH_TIMEOUT(gui.message_count(QStringLiteral("past")) > 0, kWaitMs);
+        QVERIFY(gui.conversation(QStringLiteral("past"))->message(needle) == nullptr);
+        // The index takes a moment (PROTOCOL.md: within 5 s).
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                gui.window.run_search(QStringLiteral("NEEDLE"));
+                return QTest::qWaitFor(
+                    [&] {
+                        const auto* results = gui.window.search_results();
+                        return results->count() > 0 &&
+                               results->item(0)->text().contains(QStringLiteral("needle"));
+                    },
+                    500
+                );
+            }(),
+            kWaitMs
+        );
+        auto* result = gui.window.search_results()->item(0);
+        QVERIFY(result->text().contains(QStringLiteral("#past GuestBob: the needle is in here")));
+        emit gui.window.search_results()->itemActivated(result);
+        QTRY_COMPARE_WITH_TIMEOUT(gui.window.jumped_to(), needle, kWaitMs);
+        QVERIFY(gui.conversation(QStringLiteral("past"))->message(needle) != nullptr);
+        QVERIFY(gui.window.message_view()->textCursor().selectedText().contains(
+            QStringLiteral("needle")
+        ));
+    }
+
+    void sidebar_counts_and_dm_history_survive_a_restart() {
+        const QString password = QString::fromUtf8(kPassword.data(), kPassword.size());
+        auto bob = tcp_user(*server_, "bob", true);
+        QVERIFY(bob != nullptr);
+        QVERIFY(tcp_ok(*bob, "JOIN", {{"channel", "dev"}}));
+        {
+            Gui gui;
+            QVERIFY(gui.log_in(
+                *server_, QStringLiteral("carol"), password, QStringLiteral("home"), true
+            ));
+            gui.type(QStringLiteral("/join #dev"));
+            QTRY_COMPARE_WITH_TIMEOUT(gui.model.current(), QStringLiteral("dev"), kWaitMs);
+            gui.type(QStringLiteral("/msg bob are you coming?"));
+            QVERIFY(wait_body(*bob, "DM", field_is("text", "are you coming?")).has_value());
+            gui.window.conversation_list()->setCurrentRow(0);
+            QCOMPARE(gui.model.current(), QStringLiteral("home"));
+            gui.window.close();
+        }
+        // While carol is away: a DM and two messages in #dev, one mentioning her.
+        QVERIFY(tcp_ok(*bob, "DM", {{"to", "carol"}, {"text", "yes, at noon"}}));
+        QVERIFY(tcp_say(*bob, "dev", "deploying at three"));
+        QVERIFY(tcp_say(*bob, "dev", "@carol can you check the logs?"));
+        QCOMPARE(server_->stop(SIGTERM), 0);
+        server_->start();
+
+        Gui gui;
+        QVERIFY(gui.log_in(*server_, QStringLiteral("carol"), password));
+        // dev comes back by itself (a registered user's membership), with its counts.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.conversation(QStringLiteral("dev")) != nullptr &&
+                gui.conversation(QStringLiteral("dev"))->unread == 2 &&
+                gui.conversation(QStringLiteral("dev"))->mentions == 1,
+            kWaitMs
+        );
+        const auto entry = [&](const QString& key) {
+            const auto* list = gui.window.conversation_list();
+            for (int row = 0; row < list->count(); ++row) {
+                if (list->item(row)->data(Qt::UserRole).toString() == key) return list->item(row);
+            }
+            return static_cast<QListWidgetItem*>(nullptr);
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(entry(QStringLiteral("dev")) != nullptr, kWaitMs);
+        QCOMPARE(entry(QStringLiteral("dev"))->text(), QStringLiteral("#dev  (2)  @1"));
+        QVERIFY(entry(QStringLiteral("dev"))->font().bold());
+        // The DM thread is listed from CONVERSATIONS and holds both sides once opened.
+        QTRY_VERIFY_WITH_TIMEOUT(entry(QStringLiteral("@bob")) != nullptr, kWaitMs);
+        QCOMPARE(gui.conversation(QStringLiteral("@bob"))->unread, 1);
+        gui.window.show_conversation(QStringLiteral("@bob"));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.has_message(QStringLiteral("@bob"), QStringLiteral("are you coming?")) &&
+                gui.has_message(QStringLiteral("@bob"), QStringLiteral("yes, at noon")),
+            kWaitMs
+        );
+        // Seen: READ goes out and the count is gone, here and for her other devices.
+        QTRY_COMPARE_WITH_TIMEOUT(gui.conversation(QStringLiteral("@bob"))->unread, 0, kWaitMs);
+        auto other = tcp_user(*server_, "carol", false, 2);
+        QVERIFY(other != nullptr);
+        other->send(make_frame("CONVERSATIONS", {}));
+        const auto list = wait_body(*other, "OK", [](const boost::json::object& body) {
+            return body.contains("conversations");
+        });
+        QVERIFY(list.has_value());
+        for (const auto& item : list->at("conversations").as_array()) {
+            const auto& c = item.as_object();
+            if (str(c, "with") == "bob") QCOMPARE(c.at("unread").as_int64(), std::int64_t{0});
+            if (str(c, "channel") == "dev") QCOMPARE(c.at("unread").as_int64(), std::int64_t{2});
+        }
+        // Reading dev on the other device clears it here too.
+        other->send(make_frame(
+            "READ",
+            {{"channel", "dev"}, {"id", gui.conversation(QStringLiteral("dev"))->newest_id()}}
+        ));
+        QTRY_COMPARE_WITH_TIMEOUT(gui.conversation(QStringLiteral("dev"))->unread, 0, kWaitMs);
     }
 
     void channel_switch_and_unread_counts() {
