@@ -7,6 +7,7 @@
 #include <QHBoxLayout>
 #include <QInputDialog>
 #include <QKeyEvent>
+#include <QLocale>
 #include <QMenu>
 #include <QRegularExpression>
 #include <QScrollBar>
@@ -94,6 +95,7 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
     view_->setContextMenuPolicy(Qt::CustomContextMenu);
     input_->setPlaceholderText(tr("Message, or /help for commands"));
     input_->installEventFilter(this);
+    view_->installEventFilter(this);
     replying_->setObjectName(QStringLiteral("replying"));
     replying_->hide();
     members_count_->setObjectName(QStringLiteral("members_count"));
@@ -105,7 +107,10 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
     topic_->setObjectName(QStringLiteral("topic"));
     topic_->setWordWrap(true);
     topic_->setMargin(4);
-    topic_->setStyleSheet(QStringLiteral("font-weight: bold;"));
+    // A bold font rather than a style sheet, which would pin the label to the app palette.
+    auto topic_font = topic_->font();
+    topic_font.setBold(true);
+    topic_->setFont(topic_font);
     topic_->hide();
     topic_->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
@@ -335,7 +340,10 @@ QString MainWindow::line_html(
     const auto colour = [](const QColor& c, const QString& html) {
         return QStringLiteral("<span style=\"color:%1\">%2</span>").arg(c.name(), html);
     };
-    const auto stamp = colour(colours.dim, local_time(line.time)) + QLatin1Char(' ');
+    // The day is in the heading above the first line of each day (block_html).
+    const auto stamp =
+        colour(colours.dim, line.time.toLocalTime().toString(QStringLiteral("HH:mm"))) +
+        QLatin1Char(' ');
     const auto nick = [&](const QString& name) {
         return colour(nick_colour(name, colours.base), escaped(name));
     };
@@ -343,7 +351,11 @@ QString MainWindow::line_html(
         case ChatLine::Kind::message: {
             QString body;
             if (line.reply_to != 0) {
-                body += QStringLiteral("<a href=\"msg:%1\" style=\"color:%2\">↪ %3</a> ")
+                // Its own visual line above the message, inside the same block.
+                body += QStringLiteral(
+                            "<a href=\"msg:%1\" style=\"color:%2; text-decoration:none\">"
+                            "&nbsp;&nbsp;↪ %3</a><br>"
+                )
                             .arg(line.reply_to)
                             .arg(
                                 colours.dim.name(),
@@ -367,14 +379,18 @@ QString MainWindow::line_html(
             if (line.edited.isValid() && !line.deleted)
                 body += colour(colours.dim, tr(" (edited)"));
             for (const auto& reaction : line.reactions) {
-                body += QStringLiteral(" <a href=\"react:%1:%2\" title=\"%3\">[%4 %5]</a>")
+                body += QStringLiteral(
+                            " <a href=\"react:%1:%2\" title=\"%3\" "
+                            "style=\"color:%6; text-decoration:none\">[%4&nbsp;%5]</a>"
+                )
                             .arg(line.id)
                             .arg(
                                 QString::fromLatin1(reaction.emoji.toUtf8().toPercentEncoding()),
                                 escaped(reaction.users.join(QStringLiteral(", "))),
                                 escaped(reaction.emoji)
                             )
-                            .arg(reaction.users.size());
+                            .arg(reaction.users.size())
+                            .arg(colours.link.name());
             }
             body = QStringLiteral("<a name=\"m%1\"></a>").arg(line.id) + body;
             if (line.mention) {
@@ -399,6 +415,25 @@ QString MainWindow::line_html(
                                .arg(colours.dim.name(), escaped(line.text));
     }
     return QString();
+}
+
+QString MainWindow::block_html(
+    const Conversation& conversation, std::size_t index, const LineColours& colours
+) {
+    const auto& line = conversation.lines[index];
+    QString heading;
+    const auto day = line.time.toLocalTime().date();
+    if (index == 0 || conversation.lines[index - 1].time.toLocalTime().date() != day) {
+        // In the line's own block (a line break, not a paragraph): one block per line is
+        // what message_at() counts on.
+        const auto today = QDate::currentDate();
+        const auto name = day == today               ? tr("Today")
+                          : day == today.addDays(-1) ? tr("Yesterday")
+                                                     : QLocale().toString(day, QLocale::LongFormat);
+        heading = QStringLiteral("<span style=\"color:%1\"><b>─── %2 ───</b></span><br>")
+                      .arg(colours.dim.name(), name.toHtmlEscaped());
+    }
+    return heading + line_html(line, colours, quote_of(conversation, line));
 }
 
 QString MainWindow::quote_of(const Conversation& conversation, const ChatLine& line) {
@@ -500,9 +535,9 @@ void MainWindow::render_all() {
     show_topic();
     const auto colours = LineColours::from(view_->palette());
     QString html;
-    for (const auto& line : conversation->lines) {
-        html += QStringLiteral("<p style=\"margin:0\">") +
-                line_html(line, colours, quote_of(*conversation, line)) + QStringLiteral("</p>");
+    for (std::size_t i = 0; i < conversation->lines.size(); ++i) {
+        html += QStringLiteral("<p style=\"margin:0\">") + block_html(*conversation, i, colours) +
+                QStringLiteral("</p>");
     }
     {
         // Redrawing must not look like the user scrolling to the top. The scroll bar's own
@@ -536,10 +571,9 @@ void MainWindow::on_line_appended(const QString& key) {
         // Not a QSignalBlocker on the bar: the viewport scrolls on the bar's valueChanged,
         // and without it each new line was painted over the previous last one.
         const ProgrammaticScroll guard(programmatic_scroll_);
-        const auto& line = conversation->lines.back();
-        view_->append(
-            line_html(line, LineColours::from(view_->palette()), quote_of(*conversation, line))
-        );
+        view_->append(block_html(
+            *conversation, conversation->lines.size() - 1, LineColours::from(view_->palette())
+        ));
         if (at_bottom) bar->setValue(bar->maximum());
     }
     maybe_mark_read();
@@ -559,7 +593,7 @@ void MainWindow::render_members(const QString& key) {
         const auto user = QString::fromStdString(member.user);
         auto* item =
             new QListWidgetItem((member.op ? QStringLiteral("@") : QString()) + user, members_);
-        item->setForeground(QBrush(nick_colour(user)));
+        item->setForeground(QBrush(nick_colour(user, members_->palette().color(QPalette::Base))));
         if (member.guest) {
             auto font = item->font();
             font.setItalic(true);
@@ -829,6 +863,13 @@ void MainWindow::show_typing() {
 }
 
 bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == view_ && event->type() == QEvent::PaletteChange) {
+        // The view's colours are chosen for its palette (a theme switch): draw again. The
+        // view's event, not the window's: the window hears of it before its children change.
+        render_all();
+        render_members(session_.model().current());
+        for (const auto& key : session_.model().keys()) update_entry(key);
+    }
     // Up and Down walk through what was typed before, as in a shell.
     if (watched == input_ && event->type() == QEvent::KeyPress) {
         const auto key = static_cast<QKeyEvent*>(event)->key();

@@ -55,6 +55,12 @@ public:
         const ChatLine& line, const LineColours& colours, const QString& quote = {}
     );
 
+    /// Line `index` of `conversation` as the view shows it: with a heading naming the day
+    /// above the first line of each day.
+    static QString block_html(
+        const Conversation& conversation, std::size_t index, const LineColours& colours
+    );
+
     /// "alice: the start of what she wrote", for a reply to a message held; else empty.
     static QString quote_of(const Conversation& conversation, const ChatLine& line);
 

@@ -968,8 +968,8 @@ private slots:
             std::string(kPassword) + "\n"
         );
         QCOMPARE(added.exit_status, 0);
-        auto alice = tcp_user(*server_, "alice");
-        auto bob = tcp_user(*server_, "bob", true);
+        auto alice = tcp_user(*server_, "alice", false, 2);
+        auto bob = tcp_user(*server_, "bob", true, 2);
         QVERIFY(alice != nullptr && bob != nullptr);
         Gui gui;
         QVERIFY(gui.log_in(
@@ -982,58 +982,88 @@ private slots:
         QCOMPARE(gui.connection.user(), QStringLiteral("carol"));
         gui.type(QStringLiteral("/join #dev"));
         QTRY_COMPARE_WITH_TIMEOUT(gui.model.current(), QStringLiteral("dev"), kWaitMs);
-        alice->send(make_frame("JOIN", {{"channel", "dev"}}));
-        QVERIFY(wait_body(*alice, "HISTORY").has_value());
+        QVERIFY(tcp_ok(*alice, "JOIN", {{"channel", "dev"}}));
         gui.window.conversation_list()->setCurrentRow(0);
         QTRY_VERIFY_WITH_TIMEOUT(
             gui.has_member(QStringLiteral("home"), QStringLiteral("bob")), kWaitMs
         );
 
-        alice->send(
-            make_frame("TOPIC", {{"channel", "home"}, {"topic", "Salon HQ: be kind, ship often"}})
-        );
-        QVERIFY(wait_body(*alice, "OK").has_value());
+        QVERIFY(tcp_ok(
+            *alice, "TOPIC", {{"channel", "home"}, {"topic", "Salon HQ: be kind, ship often"}}
+        ));
         QTRY_COMPARE_WITH_TIMEOUT(
             gui.conversation(QStringLiteral("home"))->topic,
             QStringLiteral("Salon HQ: be kind, ship often"),
             kWaitMs
         );
         QVERIFY(gui.window.topic_label()->isVisible());
-        QCOMPARE(gui.window.topic_label()->text(), QStringLiteral("Salon HQ: be kind, ship often"));
         QVERIFY(tcp_say(*alice, "home", "morning everyone ☕"));
-        QVERIFY(tcp_say(*bob, "home", "morning! the 0.3 build is green"));
-        QVERIFY(tcp_say(*alice, "home", "carol, could you try the new desktop client?"));
-        QTRY_VERIFY_WITH_TIMEOUT(
-            gui.has_message(
-                QStringLiteral("home"),
-                QStringLiteral("carol, could you try the new desktop client?")
-            ),
-            kWaitMs
+        const auto build = tcp_post(*bob, "home", "morning! the 0.3 build is green");
+        QVERIFY(
+            tcp_ok(*bob, "EDIT", {{"id", build}, {"text", "morning! the 0.3 build is green 🟢"}})
         );
-        gui.type(QStringLiteral("on it: unread counts, history on scroll, reconnects. Looks good!")
-        );
-        QTRY_VERIFY_WITH_TIMEOUT(gui.message_count(QStringLiteral("home")) == 4, kWaitMs);
+        const auto ask = tcp_post(*alice, "home", "@carol could you try the new desktop client?");
+        QVERIFY(tcp_say(*alice, "home", "release notes: https://salon.example/notes/0.3"));
+        QTRY_VERIFY_WITH_TIMEOUT(gui.conversation(QStringLiteral("home"))->message(ask), kWaitMs);
+        gui.window.begin_reply(ask);
+        gui.type(QStringLiteral("on it: replies, reactions, edits and search all work"));
+        const auto mine = wait_body(*bob, "MSG", field_is("from", "carol"));
+        QVERIFY(mine.has_value());
+        const auto mine_id = mine->at("id").as_int64();
+        QVERIFY(tcp_ok(*bob, "REACT", {{"id", mine_id}, {"emoji", "👍"}}));
+        QVERIFY(tcp_ok(*alice, "REACT", {{"id", mine_id}, {"emoji", "👍"}}));
+        QVERIFY(tcp_ok(*alice, "REACT", {{"id", mine_id}, {"emoji", "🎉"}}));
+        QVERIFY(tcp_say(
+            *bob,
+            "home",
+            "\x01"
+            "ACTION tips his hat\x01"
+        ));
         QVERIFY(tcp_say(*alice, "dev", "deploying 0.3 at three"));
-        bob->send(make_frame("DM", {{"to", "carol"}, {"text", "lunch at noon?"}}));
+        QVERIFY(tcp_say(*alice, "dev", "@carol can you watch the logs?"));
+        QVERIFY(tcp_ok(*bob, "DM", {{"to", "carol"}, {"text", "lunch at noon?"}}));
+        QVERIFY(tcp_ok(*bob, "TYPING", {{"channel", "home"}, {"state", "active"}}));
         QTRY_VERIFY_WITH_TIMEOUT(
-            gui.conversation(QStringLiteral("dev")) != nullptr &&
-                gui.conversation(QStringLiteral("dev"))->unread == 1,
+            gui.conversation(QStringLiteral("dev"))->mentions == 1 &&
+                gui.conversation(QStringLiteral("@bob")) != nullptr &&
+                gui.conversation(QStringLiteral("home"))->message(mine_id) != nullptr &&
+                gui.conversation(QStringLiteral("home"))->message(mine_id)->reactions.size() == 2,
             kWaitMs
         );
-        QTRY_VERIFY_WITH_TIMEOUT(gui.conversation(QStringLiteral("@bob")) != nullptr, kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(gui.window.typing_label()->isVisibleTo(&gui.window), kWaitMs);
         QTRY_VERIFY_WITH_TIMEOUT(gui.window.member_list()->count() == 3, kWaitMs);
+        QCOMPARE(gui.window.members_count()->text(), QStringLiteral("3 members"));
 
-        gui.window.resize(900, 520);
-        // Run the layout requests the resize posted, so the picture shows the final layout.
-        QCoreApplication::sendPostedEvents();
-        const auto image = gui.window.grab().toImage();
-        QVERIFY(!image.isNull());
-        QCOMPARE(image.width(), gui.window.width() * static_cast<int>(image.devicePixelRatio()));
+        gui.window.resize(1000, 560);
         const QDir artifacts(QStringLiteral(SALON_GUI_ARTIFACT_DIR));
         QVERIFY(artifacts.mkpath(QStringLiteral(".")));
-        const auto path = artifacts.filePath(QStringLiteral("salon-gui-main.png"));
-        QVERIFY2(image.save(path), qPrintable(path));
-        QVERIFY(QFileInfo(path).size() > 1000);
+        const auto save = [&](const QString& name) {
+            // Run the layout requests the resize posted, so the picture shows the final layout.
+            QCoreApplication::sendPostedEvents();
+            const auto image = gui.window.grab().toImage();
+            QVERIFY(!image.isNull());
+            const auto path = artifacts.filePath(name);
+            QVERIFY2(image.save(path), qPrintable(path));
+            QVERIFY(QFileInfo(path).size() > 1000);
+        };
+        save(QStringLiteral("desktop-client.png"));
+
+        // The same in a dark theme: every colour is chosen against the palette.
+        QPalette dark;
+        dark.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
+        dark.setColor(QPalette::WindowText, QColor(0xe0, 0xe0, 0xe0));
+        dark.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
+        dark.setColor(QPalette::AlternateBase, QColor(0x2b, 0x2b, 0x2b));
+        dark.setColor(QPalette::Text, QColor(0xe0, 0xe0, 0xe0));
+        dark.setColor(QPalette::Button, QColor(0x35, 0x35, 0x35));
+        dark.setColor(QPalette::ButtonText, QColor(0xe0, 0xe0, 0xe0));
+        dark.setColor(QPalette::Highlight, QColor(0x3d, 0x6f, 0xb5));
+        dark.setColor(QPalette::HighlightedText, Qt::white);
+        dark.setColor(QPalette::PlaceholderText, QColor(0x90, 0x90, 0x90));
+        gui.window.setPalette(dark);
+        const auto html = gui.window.message_view()->toHtml();
+        QVERIFY(!html.contains(QStringLiteral("#fff1b8")));  // the light mention background
+        save(QStringLiteral("desktop-client-dark.png"));
     }
 };
 
