@@ -68,28 +68,23 @@ int report(const Error& e, bool during_login = false) {
     return exit_code_for(e, during_login);
 }
 
-/// What a command's login joins.
-enum class LoginJoins {
-    channel,  ///< the command's channel, for commands that post or follow it
-    nothing,  ///< no channel: commands that only look must not create one, nor a membership
-};
-
-/// Connects and logs in; on failure prints the reason and sets `exit_code`.
+/// Connects and logs in (version 2, joining no channel: a registered user is still put back
+/// into the channels they had not left); on failure prints the reason and sets `exit_code`.
+/// `self`, when given, receives the name the server gave us.
 std::optional<client::Session> connect(
-    const Settings& settings, const std::string& channel, LoginJoins joins, int& exit_code
+    const Settings& settings, int& exit_code, std::string* self = nullptr
 ) {
     client::LoginRequest login;
     try {
-        login = make_login(settings, channel);
+        login = make_login(settings);
     } catch (const SettingsError& e) {
         std::cerr << "salon: " << e.message << "\n";
         exit_code = kExitUsage;
         return std::nullopt;
     }
-    if (joins == LoginJoins::nothing) {
-        login.join = false;
-        login.channel.clear();
-    }
+    login.join = false;
+    login.channel.clear();
+    login.version = 2;
     auto session = client::Session::open(settings.endpoint, kConnectTimeout);
     if (!session) {
         exit_code = report(session.error());
@@ -100,16 +95,31 @@ std::optional<client::Session> connect(
         exit_code = report(logged_in.error(), true);
         return std::nullopt;
     }
-    // REGISTER cannot name a channel, so join it separately.
-    if (joins == LoginJoins::channel && settings.register_account && !channel.empty() &&
-        channel != "home") {
-        if (auto joined = session->call(client::requests::join(channel), kRequestTimeout);
-            !joined) {
-            exit_code = report(joined.error());
-            return std::nullopt;
-        }
-    }
+    if (self != nullptr) *self = logged_in->user;
     return std::move(*session);
+}
+
+/// The message for a channel that does not exist; `create_hint` for commands with --create.
+int report_missing_channel(const std::string& channel, bool create_hint) {
+    std::cerr << "salon: no_such_channel: there is no channel #" << channel
+              << (create_hint ? " (add --create to create it)" : "") << "\n";
+    return kExitRefused;
+}
+
+/// Joins `channel`. Unless `create`, a channel that does not exist is an error rather than
+/// created: WHO tells first (`no_such_channel`). `home` belongs to the server and always counts
+/// as existing. A channel that vanishes between the two requests is still created: the
+/// protocol has no "join only if it exists".
+std::optional<int> join_channel(client::Session& session, const std::string& channel, bool create) {
+    if (!create && channel != "home") {
+        auto who = session.call(client::requests::who(channel), kRequestTimeout);
+        if (!who && who.error().code == "no_such_channel")
+            return report_missing_channel(channel, true);
+        if (!who) return report(who.error());
+    }
+    auto joined = session.call(client::requests::join(channel), kRequestTimeout);
+    if (!joined) return report(joined.error());
+    return std::nullopt;
 }
 
 void print_line(const std::string& line) {
@@ -118,22 +128,77 @@ void print_line(const std::string& line) {
     std::fflush(stdout);  // scripts read us through a pipe: do not sit on lines
 }
 
-std::string message_line(const core::Message& m) {
-    return client::format_local_hms(m.ts_ms) + " <" + m.from + "> " + m.text;
+/// `HH:MM:SS <nick> text`, with what version 2 adds: `(reply to ID) ` before the text,
+/// `(message deleted)` for a tombstone, ` (edited)` and ` [EMOJI user,user]` after it.
+std::string message_line(const core::Message& m, bool ids) {
+    std::string line = ids ? "[" + std::to_string(m.id) + "] " : std::string();
+    line += client::format_local_hms(m.ts_ms) + " <" + m.from + "> ";
+    if (m.reply_to != 0) line += "(reply to " + std::to_string(m.reply_to) + ") ";
+    if (m.deleted) return line + "(message deleted)";
+    line += m.text;
+    if (m.edited_ms != 0) line += " (edited)";
+    for (const auto& r : m.reactions) {
+        line += " [" + r.emoji + " ";
+        for (std::size_t i = 0; i < r.users.size(); ++i) line += (i ? "," : "") + r.users[i];
+        line += "]";
+    }
+    return line;
 }
 
+/// The message as the server's version 2 body, under `verb` (`MSG`, `DM` or `UPDATE`).
 std::string message_json(const core::Message& m, const char* verb) {
     boost::json::object args{
-        {"id", m.id}, {"from", m.from}, {"text", m.text}, {"ts", core::format_timestamp(m.ts_ms)}};
+        {"id", m.id},
+        {"rev", m.rev},
+        {"from", m.from},
+        {"text", m.text},
+        {"ts", core::format_timestamp(m.ts_ms)}};
     if (!m.channel.empty()) args["channel"] = m.channel;
     if (!m.to.empty()) args["to"] = m.to;
+    if (m.reply_to != 0) args["reply_to"] = m.reply_to;
+    if (m.edited_ms != 0) args["edited"] = core::format_timestamp(m.edited_ms);
+    if (m.deleted) args["deleted"] = true;
+    if (!m.reactions.empty()) {
+        boost::json::array reactions;
+        for (const auto& r : m.reactions) {
+            boost::json::array users;
+            for (const auto& u : r.users) users.emplace_back(u);
+            reactions.emplace_back(boost::json::object{{"emoji", r.emoji}, {"users", users}});
+        }
+        args["reactions"] = std::move(reactions);
+    }
+    if (!m.mentions.empty()) {
+        boost::json::array mentions;
+        for (const auto& u : m.mentions) mentions.emplace_back(u);
+        args["mentions"] = std::move(mentions);
+    }
     boost::json::object frame;
     frame[verb] = std::move(args);
     return boost::json::serialize(frame);
 }
 
-void print_message(const core::Message& m, bool json) {
-    print_line(json ? message_json(m, "MSG") : message_line(m));
+void print_message(const core::Message& m, bool json, bool ids) {
+    print_line(json ? message_json(m, m.is_direct() ? "DM" : "MSG") : message_line(m, ids));
+}
+
+std::string joined_words(const std::vector<std::string>& words) {
+    std::string text;
+    for (const auto& w : words) {
+        if (!text.empty()) text.push_back(' ');
+        text += w;
+    }
+    return text;
+}
+
+/// A request whose OK carries nothing the caller prints: 0, or the reported error's code.
+int call_for_status(const client::Request& request, const Settings& settings) {
+    int code = kExitOk;
+    auto session = connect(settings, code);
+    if (!session) return code;
+    auto reply = session->call(request, kRequestTimeout);
+    if (!reply) return report(reply.error());
+    session->end(kRequestTimeout);
+    return kExitOk;
 }
 
 }  // namespace
@@ -141,12 +206,7 @@ void print_message(const core::Message& m, bool json) {
 int run_send(const Settings& settings, const SendOptions& options) {
     std::vector<std::string> messages;
     if (!options.words.empty()) {
-        std::string text;
-        for (const auto& w : options.words) {
-            if (!text.empty()) text.push_back(' ');
-            text += w;
-        }
-        messages.push_back(std::move(text));
+        messages.push_back(joined_words(options.words));
     } else {
         std::string line;
         while (std::getline(std::cin, line)) {
@@ -159,15 +219,26 @@ int run_send(const Settings& settings, const SendOptions& options) {
         }
     }
     int code = kExitOk;
-    auto session =
-        connect(settings, options.to.empty() ? settings.channel : "", LoginJoins::channel, code);
+    auto session = connect(settings, code);
     if (!session) return code;
+    if (options.to.empty()) {
+        if (auto failed = join_channel(*session, settings.channel, options.create)) return *failed;
+    }
     for (const auto& text : messages) {
-        const auto request = options.to.empty() ? client::requests::send(settings.channel, text)
-                                                : client::requests::dm(options.to, text);
+        const auto request = options.to.empty()
+                                 ? client::requests::send(settings.channel, text, options.reply_to)
+                                 : client::requests::dm(options.to, text, options.reply_to);
         for (int attempt = 0;; ++attempt) {
             auto reply = session->call(request, kRequestTimeout);
-            if (reply) break;
+            if (reply) {
+                if (options.print_id) {
+                    auto posted = client::parse_post_result(*reply);
+                    if (!posted)
+                        return report(Error{ErrorKind::protocol, {}, posted.error().message});
+                    print_line(std::to_string(posted->id));
+                }
+                break;
+            }
             // A bot posting a burst should slow down, not fail.
             if (reply.error().code == "rate_limited" && attempt < kRateLimitRetries) {
                 std::this_thread::sleep_for(1s);
@@ -183,9 +254,10 @@ int run_send(const Settings& settings, const SendOptions& options) {
 int run_tail(const Settings& settings, const TailOptions& options) {
     install_stop_handlers();
     int code = kExitOk;
-    auto session = connect(settings, settings.channel, LoginJoins::channel, code);
+    auto session = connect(settings, code);
     if (!session) return code;
     const std::string& channel = settings.channel;
+    if (auto failed = join_channel(*session, channel, options.create)) return *failed;
     bool replay_done = false;
     while (g_stop == 0) {
         auto frame = session->next(500ms);
@@ -211,12 +283,21 @@ int run_tail(const Settings& settings, const TailOptions& options) {
             }
             const std::size_t skip = recent.size() > want ? recent.size() - want : 0;
             for (std::size_t i = skip; i < recent.size(); ++i)
-                print_message(recent[i], options.json);
+                print_message(recent[i], options.json, options.ids);
             continue;
         }
         if (const auto* m = std::get_if<core::MessageEvent>(&payload);
             m != nullptr && !m->message.is_direct() && m->message.channel == channel) {
-            print_message(m->message, options.json);
+            print_message(m->message, options.json, options.ids);
+            continue;
+        }
+        // An edit, a delete or a reaction: the message again as it is now.
+        if (const auto* u = std::get_if<core::UpdateEvent>(&payload);
+            u != nullptr && u->message.channel == channel) {
+            print_line(
+                options.json ? message_json(u->message, "UPDATE")
+                             : "update: " + message_line(u->message, options.ids)
+            );
             continue;
         }
         if (const auto* n = std::get_if<core::NoticeEvent>(&payload)) {
@@ -230,9 +311,11 @@ int run_tail(const Settings& settings, const TailOptions& options) {
 
 int run_history(const Settings& settings, const HistoryOptions& options) {
     int code = kExitOk;
-    auto session = connect(settings, "", LoginJoins::nothing, code);
+    auto session = connect(settings, code);
     if (!session) return code;
-    const std::string& channel = settings.channel;
+    const auto conversation = options.with.empty()
+                                  ? client::ConversationRef::channel(settings.channel)
+                                  : client::ConversationRef::direct(options.with);
     // Only members read a channel's history. Unless the login put us in the channel already (a
     // registered user's, or one we are in on another connection), join it for the reading and
     // leave again, so that nothing stays behind; a channel that does not exist is not created.
@@ -243,10 +326,13 @@ int run_history(const Settings& settings, const HistoryOptions& options) {
     // Pages of at most 200 (PROTOCOL.md), walking back with `before`, newest page first.
     while (remaining > 0) {
         const int page_size = std::min(remaining, 200);
-        auto reply =
-            session->call(client::requests::history(channel, before, page_size), kRequestTimeout);
+        auto reply = session->call(
+            client::requests::history_before(conversation, before, page_size), kRequestTimeout
+        );
+        if (!reply && reply.error().code == "no_such_channel")
+            return report_missing_channel(settings.channel, false);
         if (!reply && reply.error().code == "not_in_channel" && !joined_to_read) {
-            auto joined = session->call(client::requests::join(channel), kRequestTimeout);
+            auto joined = session->call(client::requests::join(settings.channel), kRequestTimeout);
             if (!joined) return report(joined.error());
             joined_to_read = true;
             continue;
@@ -262,23 +348,31 @@ int run_history(const Settings& settings, const HistoryOptions& options) {
         before = page->messages.front().id;
     }
     if (joined_to_read) {
-        auto left = session->call(client::requests::part(channel), kRequestTimeout);
+        auto left = session->call(client::requests::part(settings.channel), kRequestTimeout);
         if (!left) return report(left.error());
     }
-    for (const auto& m : collected) print_message(m, options.json);
+    for (const auto& m : collected) print_message(m, options.json, options.ids);
     session->end(kRequestTimeout);
     return kExitOk;
 }
 
 int run_list(const Settings& settings, bool json) {
     int code = kExitOk;
-    auto session = connect(settings, "", LoginJoins::nothing, code);
+    auto session = connect(settings, code);
     if (!session) return code;
-    auto reply = session->call(client::requests::list(), kRequestTimeout);
-    if (!reply) return report(reply.error());
-    auto list = client::parse_list_result(*reply);
-    if (!list) return report(Error{ErrorKind::protocol, {}, list.error().message});
-    auto& channels = list->channels;
+    std::vector<core::ChannelSummary> channels;
+    std::string after;
+    for (;;) {
+        auto request = client::requests::list();
+        if (!after.empty()) request.args["after"] = after;
+        auto reply = session->call(request, kRequestTimeout);
+        if (!reply) return report(reply.error());
+        auto list = client::parse_list_result(*reply);
+        if (!list) return report(Error{ErrorKind::protocol, {}, list.error().message});
+        channels.insert(channels.end(), list->channels.begin(), list->channels.end());
+        if (!list->more || list->channels.empty()) break;
+        after = list->channels.back().name;
+    }
     std::sort(channels.begin(), channels.end(), [](const auto& a, const auto& b) {
         return a.name < b.name;
     });
@@ -306,9 +400,11 @@ int run_who(const Settings& settings, const std::string& channel_arg, bool json)
         return kExitUsage;
     }
     int code = kExitOk;
-    auto session = connect(settings, "", LoginJoins::nothing, code);
+    auto session = connect(settings, code);
     if (!session) return code;
     auto reply = session->call(client::requests::who(*channel), kRequestTimeout);
+    if (!reply && reply.error().code == "no_such_channel")
+        return report_missing_channel(*channel, false);
     if (!reply) return report(reply.error());
     auto who = client::parse_who_result(*reply);
     if (!who) return report(Error{ErrorKind::protocol, {}, who.error().message});
@@ -321,6 +417,73 @@ int run_who(const Settings& settings, const std::string& channel_arg, bool json)
             if (m.op) line += " [op]";
             if (m.guest) line += " [guest]";
             print_line(line);
+        }
+    }
+    session->end(kRequestTimeout);
+    return kExitOk;
+}
+
+int run_edit(const Settings& settings, const EditOptions& options) {
+    return call_for_status(
+        client::requests::edit(options.id, joined_words(options.words)), settings
+    );
+}
+
+int run_delete(const Settings& settings, std::int64_t id) {
+    return call_for_status(client::requests::delete_message(id), settings);
+}
+
+int run_react(const Settings& settings, const ReactOptions& options) {
+    return call_for_status(
+        client::requests::react(options.id, options.emoji, !options.remove), settings
+    );
+}
+
+int run_search(const Settings& settings, const SearchOptions& options) {
+    client::requests::SearchQuery query;
+    query.text = joined_words(options.words);
+    if (options.channel) {
+        const auto channel = core::canonical_channel_name(*options.channel);
+        if (!channel) {
+            std::cerr << "salon: \"" << *options.channel
+                      << "\" is not a valid channel name (1-50 of a-z 0-9 _ -)\n";
+            return kExitUsage;
+        }
+        query.in = client::ConversationRef::channel(*channel);
+    } else if (!options.with.empty()) {
+        query.in = client::ConversationRef::direct(options.with);
+    }
+    query.from = options.from;
+    query.limit = std::min(options.limit, 100);
+    int code = kExitOk;
+    std::string self;
+    auto session = connect(settings, code, &self);
+    if (!session) return code;
+    std::vector<core::Message> found;
+    // Pages of at most 100, newest first, until `limit` or the end.
+    while (static_cast<int>(found.size()) < options.limit) {
+        query.limit = std::min(options.limit - static_cast<int>(found.size()), 100);
+        auto reply = session->call(client::requests::search(query), kRequestTimeout);
+        if (!reply && reply.error().code == "no_such_channel")
+            return report_missing_channel(query.in->name, false);
+        if (!reply) return report(reply.error());
+        auto page = client::parse_search_result(*reply);
+        if (!page) return report(Error{ErrorKind::protocol, {}, page.error().message});
+        found.insert(found.end(), page->messages.begin(), page->messages.end());
+        if (!page->more || page->next_before == 0) break;
+        query.before = page->next_before;
+    }
+    for (const auto& m : found) {
+        if (options.json) {
+            print_message(m, true, false);
+        } else {
+            // A DM is shown under its conversation: the other party.
+            const bool own = core::fold_user_name(m.from) == core::fold_user_name(self);
+            const std::string where = m.is_direct() ? "@" + (own ? m.to : m.from) : "#" + m.channel;
+            print_line(
+                std::to_string(m.id) + " " + client::format_local_date(m.ts_ms) + " " + where +
+                " " + message_line(m, false)
+            );
         }
     }
     session->end(kRequestTimeout);

@@ -31,6 +31,7 @@ int run_interactive(const Settings& settings) {
         std::cerr << "salon: " << e.message << "\n";
         return kExitUsage;
     }
+    login.version = 2;
     auto session = salon::client::Session::open(settings.endpoint, 5s);
     if (!session) {
         std::cerr << "salon: " << session.error().message << "\n";
@@ -80,25 +81,42 @@ int main(int argc, char** argv) {
     auto* send_cmd = app.add_subcommand(
         "send",
         "post TEXT (words joined by spaces) to --channel, or DM it with --to; without TEXT, "
-        "post each line of stdin. Exits 0 once every message is acknowledged."
+        "post each line of stdin. Exits 0 once every message is acknowledged. A channel that "
+        "does not exist is an error (exit 1) unless --create."
     );
     send_cmd->add_option("--to", send.to, "send a direct message to NICK instead");
+    send_cmd->add_option("--reply-to", send.reply_to, "answer the message ID (same conversation)")
+        ->check(CLI::PositiveNumber);
+    send_cmd->add_flag("--create", send.create, "create --channel if it does not exist");
+    send_cmd->add_flag("--print-id", send.print_id, "print each posted message's ID on stdout");
     send_cmd->add_option("text", send.words, "the message")->expected(0, -1);
 
     TailOptions tail;
     auto* tail_cmd = app.add_subcommand(
-        "tail", "print --channel's messages as HH:MM:SS <nick> text until interrupted"
+        "tail",
+        "print --channel's messages as HH:MM:SS <nick> text until interrupted; edits, deletes "
+        "and reactions print the message again after `update: `"
     );
     tail_cmd
         ->add_option("-n,--history", tail.history, "recent messages to print first (default 10)")
         ->check(CLI::Range(0, 200));
-    tail_cmd->add_flag("--json", tail.json, "print each message as its raw MSG frame");
+    tail_cmd->add_flag(
+        "--json", tail.json, "print each message as a JSON MSG (or UPDATE) frame, version 2 body"
+    );
+    tail_cmd->add_flag("--ids", tail.ids, "start each line with [ID]");
+    tail_cmd->add_flag("--create", tail.create, "create --channel if it does not exist");
 
     HistoryOptions history;
-    auto* history_cmd = app.add_subcommand("history", "print the last messages of --channel");
+    auto* history_cmd = app.add_subcommand(
+        "history", "print the last messages of --channel, or of the DMs with --with USER"
+    );
     history_cmd->add_option("-l,--limit", history.limit, "how many (default 50)")
         ->check(CLI::Range(1, 10000));
-    history_cmd->add_flag("--json", history.json, "print each message as its raw MSG frame");
+    history_cmd->add_option("--with", history.with, "the direct messages with USER instead");
+    history_cmd->add_flag(
+        "--json", history.json, "print each message as a JSON MSG (DM) frame, version 2 body"
+    );
+    history_cmd->add_flag("--ids", history.ids, "start each line with [ID]");
 
     bool list_json = false;
     auto* list_cmd = app.add_subcommand("list", "list the channels: name, member count, topic");
@@ -109,6 +127,40 @@ int main(int argc, char** argv) {
     auto* who_cmd = app.add_subcommand("who", "list the members of CHANNEL");
     who_cmd->add_option("channel", who_channel, "the channel")->required();
     who_cmd->add_flag("--json", who_json, "one JSON object per member");
+
+    EditOptions edit;
+    auto* edit_cmd = app.add_subcommand("edit", "replace the text of your message ID with TEXT");
+    edit_cmd->add_option("id", edit.id, "the message")->required()->check(CLI::PositiveNumber);
+    edit_cmd->add_option("text", edit.words, "the new text")->required()->expected(1, -1);
+
+    std::int64_t delete_id = 0;
+    auto* delete_cmd =
+        app.add_subcommand("delete", "delete message ID (yours; or any in a channel you operate)");
+    delete_cmd->add_option("id", delete_id, "the message")->required()->check(CLI::PositiveNumber);
+
+    ReactOptions react;
+    auto* react_cmd = app.add_subcommand("react", "add EMOJI to message ID (or --remove it)");
+    react_cmd->add_option("id", react.id, "the message")->required()->check(CLI::PositiveNumber);
+    react_cmd->add_option("emoji", react.emoji, "the reaction")->required();
+    react_cmd->add_flag("--remove", react.remove, "take your EMOJI back");
+
+    SearchOptions search;
+    auto* search_cmd = app.add_subcommand(
+        "search",
+        "find messages containing QUERY (3 characters or more, any case), newest first: "
+        "ID YYYY-MM-DD #channel|@user HH:MM:SS <nick> text"
+    );
+    search_cmd->add_option("query", search.words, "the words, as one substring")
+        ->required()
+        ->expected(1, -1);
+    auto* search_channel =
+        search_cmd->add_option("--channel", search.channel, "only in this channel");
+    search_cmd->add_option("--with", search.with, "only in the DMs with USER")
+        ->excludes(search_channel);
+    search_cmd->add_option("--from", search.from, "only messages by USER");
+    search_cmd->add_option("-l,--limit", search.limit, "how many at most (default 20)")
+        ->check(CLI::Range(1, 1000));
+    search_cmd->add_flag("--json", search.json, "one JSON MSG or DM frame per message");
 
     try {
         app.parse(argc, argv);
@@ -134,5 +186,13 @@ int main(int argc, char** argv) {
     if (*history_cmd) return run_history(settings, history);
     if (*list_cmd) return run_list(settings, list_json);
     if (*who_cmd) return run_who(settings, who_channel, who_json);
+    if (*edit_cmd) return run_edit(settings, edit);
+    if (*delete_cmd) return run_delete(settings, delete_id);
+    if (*react_cmd) return run_react(settings, react);
+    if (*search_cmd) {
+        // `salon --channel C search Q` scopes the search too; the config file's channel does not.
+        if (!search.channel && search.with.empty() && cli.channel) search.channel = cli.channel;
+        return run_search(settings, search);
+    }
     return run_interactive(settings);
 }

@@ -1,52 +1,14 @@
 // The full-screen client: one poll() loop over the terminal and the server socket, a ChatModel
-// for the state, and ncurses (wide-character API) for the drawing.
+// for the state, and ncurses (wide-character API) for the drawing. This part: the connection,
+// the resume after a reconnect, and what the server answers and tells.
 #include "tui.hpp"
 
-#include <poll.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <chrono>
-#include <csignal>
-#include <map>
-#include <optional>
-#include <string>
-#include <vector>
-
-// ncursesw's wide API (get_wch, addnwstr) needs this before the header.
-#ifndef NCURSES_WIDECHAR
-#define NCURSES_WIDECHAR 1
-#endif
-#include <curses.h>
-
-#include "client/backoff.hpp"
-#include "client/chat_model.hpp"
-#include "client/line_editor.hpp"
-#include "client/text.hpp"
-#include "client/timestamp.hpp"
-#include "core/names.hpp"
 #include "exit_codes.hpp"
+#include "tui_app.hpp"
 
 namespace salon::cli {
+namespace tui {
 namespace {
-
-using namespace std::chrono_literals;
-using client::BufferKind;
-using client::LineKind;
-using SteadyClock = std::chrono::steady_clock;
-
-constexpr auto kConnectTimeout = 3s;  // the UI freezes while connecting: keep it short
-constexpr int kHistoryPage = 50;      // messages fetched per scroll-back request
-constexpr int kNickPalette = 6;
-
-// Colour pairs; 1..kNickPalette are the nick colours.
-constexpr short kPairInfo = 7;
-constexpr short kPairError = 8;
-constexpr short kPairJoin = 9;
-constexpr short kPairPart = 10;
-constexpr short kPairBar = 11;
-constexpr short kPairMention = 12;
-constexpr short kPairTime = 13;
 
 volatile std::sig_atomic_t g_stop = 0;
 
@@ -54,108 +16,13 @@ void on_stop_signal(int) {
     g_stop = 1;
 }
 
-struct Pending {
-    std::string verb;
-    std::string target;  // channel or nick
-    std::string text;    // DM text, to show once acknowledged
-    int limit = 0;       // HISTORY page size
-    bool show = false;   // user-initiated: switch to / print the result
-};
-
-struct Segment {
-    attr_t attr = A_NORMAL;
-    short pair = 0;
-    std::u32string text;
-};
-
-using Row = std::vector<Segment>;
-
-std::u32string u32(std::string_view s) {
-    return client::utf8_to_u32(s);
-}
-
-class Tui {
-public:
-    Tui(const Settings& settings,
-        client::LoginRequest login,
-        client::Session session,
-        const core::LoginResult& welcome)
-        : settings_(settings),
-          login_(std::move(login)),
-          session_(std::move(session)),
-          model_(clock_) {
-        model_.set_self(welcome.user);
-        guest_ = welcome.guest;
-        connected_ = true;
-        model_.info(
-            0,
-            "connected to " + settings_.endpoint.to_string() + " as " + welcome.user +
-                (welcome.server.version.empty()
-                     ? ""
-                     : " (" + welcome.server.name + " " + welcome.server.version + ")") +
-                " - /help lists the commands"
-        );
-        if (settings_.register_account && settings_.channel != "home") {
-            request(
-                client::requests::join(settings_.channel),
-                Pending{"JOIN", settings_.channel, {}, 0, true}
-            );
-        }
-    }
-
-    int run();
-
-private:
-    // connection
-    std::int64_t request(const client::Request& r, Pending p);
-    void lose_connection(const std::string& reason);
-    void try_reconnect();
-    void handle_frame(client::Frame frame);
-    void handle_reply(const client::Reply& reply);
-    void on_logged_in(const core::LoginResult& welcome);
-    void note_everywhere(const std::string& text, bool error);
-    void quit();
-
-    // input
-    void read_keys();
-    void handle_char(wint_t ch);
-    void handle_key(wint_t key);
-    void submit(const std::string& line);
-    void run_command(const std::string& name, const std::string& rest);
-    void send_text(const std::string& text);
-    void page_up();
-    void page_down();
-    void show_help();
-
-    // drawing
-    void setup_colors();
-    void draw();
-    std::vector<Row> build_rows(const client::Buffer& b, int width) const;
-    int put(int y, int x, int max_cols, const std::u32string& text, attr_t attr, short pair);
-
-    Settings settings_;
-    client::LoginRequest login_;
-    std::optional<client::Session> session_;
-    bool connected_ = false;  // logged in and usable
-    bool guest_ = false;
-    bool login_refused_ = false;
-    client::Backoff backoff_;
-    std::optional<SteadyClock::time_point> reconnect_at_;
-    std::map<std::int64_t, Pending> pending_;
-    core::SystemClock clock_;
-    client::ChatModel model_;
-    client::LineEditor editor_;
-    bool quit_ = false;
-    bool colors_ = false;
-    int pane_rows_ = 10;
-    std::size_t input_start_ = 0;
-};
+}  // namespace
 
 // ---- connection -----------------------------------------------------------------------------
 
 std::int64_t Tui::request(const client::Request& r, Pending p) {
-    if (!session_ || !session_->is_open()) {
-        model_.error(model_.active(), "not connected: " + r.verb + " not sent");
+    if (!session_ || !session_->is_open() || (!connected_ && p.ask != Ask::conn)) {
+        model_.error(model_.active(), "offline: " + r.verb + " not sent (reconnecting)");
         return 0;
     }
     const auto ref = session_->send(r);
@@ -203,13 +70,57 @@ void Tui::try_reconnect() {
         return;
     }
     session_ = std::move(*session);
-    const auto rejoin = model_.channels_to_rejoin();
-    // A guest asks for its old name back; if someone took it meanwhile, it gets a new one.
+    // Everything held is resumed from its highest rev once its channel is joined again, so the
+    // join's replay of the newest 50 (which would leave a hole) is not needed.
+    for (std::size_t i = 0; i < model_.buffers().size(); ++i) {
+        auto& b = model_.buffer(i);
+        b.resuming = b.max_rev > 0 && (b.kind == BufferKind::direct ||
+                                       (b.kind == BufferKind::channel && (b.rejoin || b.joined)));
+    }
+    // A guest asks for its old name back; if someone took it meanwhile, it gets a new one. No
+    // channel is named: the server puts a registered user back into its channels, and a guest
+    // rejoins its own once logged in.
     const std::string user = guest_ ? model_.self() : login_.user;
-    const std::string channel = rejoin.empty() ? settings_.channel : rejoin.front();
     request(
-        client::requests::conn(user, login_.password, channel), Pending{"CONN", user, {}, 0, false}
+        client::requests::conn(user, login_.password, {}, false, 2),
+        Pending{Ask::conn, user, {}, 0, false}
     );
+}
+
+void Tui::request_resume(client::Buffer& b, std::int64_t after) {
+    b.resuming = true;
+    request(
+        client::requests::history_after(b.conversation(), after, 200),
+        Pending{Ask::resume, b.label(), {}, 200, false}
+    );
+}
+
+void Tui::load_direct_history(std::size_t index) {
+    auto& b = model_.buffer(index);
+    if (b.kind != BufferKind::direct || b.history_loaded || !connected_) return;
+    b.history_loaded = true;
+    b.history_pending = true;
+    request(
+        client::requests::history_before(b.conversation(), 0, kHistoryPage),
+        Pending{Ask::history, b.label(), {}, kHistoryPage, false}
+    );
+}
+
+void Tui::flush_pending(std::size_t index) {
+    auto& b = model_.buffer(index);
+    const std::string name = b.name;
+    const bool direct = b.kind == BufferKind::direct;
+    for (const auto& text : model_.take_pending(index)) {
+        if (direct) {
+            request(
+                client::requests::dm(name, text), Pending{Ask::dm, name, text, 0, false, "@" + name}
+            );
+        } else {
+            request(
+                client::requests::send(name, text), Pending{Ask::send, name, text, 0, false, name}
+            );
+        }
+    }
 }
 
 void Tui::on_logged_in(const core::LoginResult& welcome) {
@@ -220,10 +131,17 @@ void Tui::on_logged_in(const core::LoginResult& welcome) {
     note_everywhere(
         "reconnected to " + settings_.endpoint.to_string() + " as " + welcome.user, false
     );
-    const auto rejoin = model_.channels_to_rejoin();
-    // CONN already rejoined the first one (and a registered user's saved channels).
-    for (std::size_t i = 1; i < rejoin.size(); ++i) {
-        request(client::requests::join(rejoin[i]), Pending{"JOIN", rejoin[i], {}, 0, false});
+    // The server put a registered user back into its remembered channels (JOIN events); a
+    // guest has none, so it asks for the ones it was in.
+    if (welcome.guest) {
+        for (const auto& channel : model_.channels_to_rejoin())
+            request(client::requests::join(channel), Pending{Ask::join, channel, {}, 0, false});
+    }
+    for (std::size_t i = 0; i < model_.buffers().size(); ++i) {
+        auto& b = model_.buffer(i);
+        if (b.kind != BufferKind::direct) continue;
+        if (b.resuming) request_resume(b, b.max_rev);
+        flush_pending(i);
     }
 }
 
@@ -241,10 +159,28 @@ void Tui::handle_frame(client::Frame frame) {
         join && model_.is_self(join->user)) {
         model_.apply(frame.payload);
         // A join the server made for us (CONN, rejoin) came without a member list: ask for it.
-        request(client::requests::who(join->channel), Pending{"WHO", join->channel, {}, 0, false});
-        if (model_.active() == 0) {
-            if (auto i = model_.find(BufferKind::channel, join->channel)) model_.switch_to(*i);
+        request(
+            client::requests::who(join->channel), Pending{Ask::who, join->channel, {}, 0, false}
+        );
+        if (auto i = model_.find(BufferKind::channel, join->channel)) {
+            auto& b = model_.buffer(*i);
+            if (b.resuming) request_resume(b, b.max_rev);
+            flush_pending(*i);
+            if (model_.active() == 0) model_.switch_to(*i);
         }
+        return;
+    }
+    if (const auto* m = std::get_if<core::MessageEvent>(&frame.payload)) {
+        // A mention or a DM in a window not shown: the terminal bell, as irssi does.
+        const auto& msg = m->message;
+        const bool for_me =
+            msg.is_direct() || client::mentions(msg.text, model_.self()) ||
+            std::any_of(msg.mentions.begin(), msg.mentions.end(), [&](const auto& u) {
+                return model_.is_self(u);
+            });
+        model_.apply(frame.payload);
+        const auto i = model_.find_conversation(msg);
+        if (for_me && !model_.is_self(msg.from) && i && *i != model_.active()) beep();
         return;
     }
     if (const auto* notice = std::get_if<core::NoticeEvent>(&frame.payload)) {
@@ -267,7 +203,7 @@ void Tui::handle_reply(const client::Reply& reply) {
     pending_.erase(it);
     const std::string why = reply.code + (reply.message.empty() ? "" : ": " + reply.message);
 
-    if (p.verb == "CONN") {
+    if (p.ask == Ask::conn) {
         if (reply.ok) {
             if (auto welcome = client::parse_login_result(reply)) {
                 on_logged_in(*welcome);
@@ -276,7 +212,7 @@ void Tui::handle_reply(const client::Reply& reply) {
             }
         } else if (guest_ && reply.code == "name_taken") {
             request(
-                client::requests::conn("", "", settings_.channel), Pending{"CONN", "", {}, 0, false}
+                client::requests::conn("", "", {}, false, 2), Pending{Ask::conn, "", {}, 0, false}
             );
         } else {
             login_refused_ = true;
@@ -285,10 +221,12 @@ void Tui::handle_reply(const client::Reply& reply) {
         }
         return;
     }
-    const std::size_t here = model_.active();
-    if (p.verb == "JOIN") {
+    const std::size_t here = origin_index(p);
+    if (p.ask == Ask::join) {
         if (!reply.ok) {
-            model_.error(here, "cannot join " + p.target + ": " + why);
+            // In the channel's own window when there is one (a rejoin), else where it was typed.
+            const auto i = model_.find(BufferKind::channel, p.target).value_or(here);
+            model_.error(i, "cannot join " + p.target + ": " + why);
             return;
         }
         if (auto r = client::parse_join_result(reply)) {
@@ -299,7 +237,7 @@ void Tui::handle_reply(const client::Reply& reply) {
         }
         return;
     }
-    if (p.verb == "PART") {
+    if (p.ask == Ask::part) {
         if (!reply.ok) {
             model_.error(here, "cannot leave " + p.target + ": " + why);
             return;
@@ -307,20 +245,37 @@ void Tui::handle_reply(const client::Reply& reply) {
         if (auto i = model_.find(BufferKind::channel, p.target)) model_.close(*i);
         return;
     }
-    if (p.verb == "SEND") {
+    if (p.ask == Ask::send) {
         if (!reply.ok) {
             const auto i = model_.find(BufferKind::channel, p.target).value_or(here);
-            model_.error(i, "not sent: " + why);
+            // The text is shown with the reason, so that nothing typed is lost.
+            model_.error(i, "not sent (" + why + "): " + p.text);
         }
         return;
     }
-    if (p.verb == "DM") {
-        const std::size_t i = model_.open(BufferKind::direct, p.target);
+    if (p.ask == Ask::dm) {
         if (!reply.ok) {
-            model_.error(i, "not sent to " + p.target + ": " + why);
+            // A DM that never went anywhere leaves no empty conversation behind.
+            auto i = model_.find(BufferKind::direct, p.target);
+            if (i && model_.buffers()[*i].oldest_id() == 0 &&
+                std::none_of(
+                    model_.buffers()[*i].lines.begin(),
+                    model_.buffers()[*i].lines.end(),
+                    [](const auto& l) { return l.pending; }
+                )) {
+                const bool shown = model_.active() == *i;
+                model_.close(*i);
+                i.reset();
+                if (shown) model_.switch_to(0);
+            }
+            model_.error(
+                i.value_or(origin_index(p)), "not sent to " + p.target + " (" + why + "): " + p.text
+            );
             return;
         }
+        const std::size_t i = model_.open(BufferKind::direct, p.target);
         // The server echoes a DM to the sender's other connections only, so draw our own copy.
+        load_direct_history(i);
         if (auto r = client::parse_post_result(reply)) {
             model_.on_dm(core::Message{
                 .id = r->id,
@@ -329,12 +284,64 @@ void Tui::handle_reply(const client::Reply& reply) {
                 .to = p.target,
                 .text = p.text,
                 .ts_ms = r->ts_ms != 0 ? r->ts_ms : clock_.unix_now_ms(),
+                .rev = r->id,
+                .reply_to = p.reply_to,
                 .reactions = {},
                 .mentions = {}});
         }
         return;
     }
-    if (p.verb == "WHO") {
+    if (p.ask == Ask::resume) {
+        if (!reply.ok) {
+            model_.error(here, "cannot catch up on " + p.target + ": " + why);
+            return;
+        }
+        auto r = client::parse_history_result(reply);
+        if (!r) return;
+        model_.on_resume_page(*r);
+        const auto i = r->with.empty() ? model_.find(BufferKind::channel, r->channel)
+                                       : model_.find(BufferKind::direct, r->with);
+        // Pages are in rev order: the next one starts after this page's last.
+        if (i && r->more && !r->messages.empty())
+            request_resume(model_.buffer(*i), r->messages.back().rev);
+        return;
+    }
+    if (p.ask == Ask::conversations) {
+        if (!reply.ok) return;
+        if (auto r = client::parse_conversations_result(reply)) {
+            model_.on_conversations(*r);
+            for (std::size_t i = 0; i < model_.buffers().size(); ++i) load_direct_history(i);
+        }
+        return;
+    }
+    if (p.ask == Ask::search) {
+        if (!reply.ok) {
+            model_.error(here, "search: " + why);
+            return;
+        }
+        if (auto r = client::parse_search_result(reply)) {
+            for (const auto& m : r->messages) search_results_[m.id] = m;
+            model_.switch_to(model_.show_search(p.text, r->messages));
+        }
+        return;
+    }
+    if (p.ask == Ask::read || p.ask == Ask::typing) return;
+    if (p.ask == Ask::edit || p.ask == Ask::delete_message || p.ask == Ask::react ||
+        p.ask == Ask::topic || p.ask == Ask::kick || p.ask == Ask::ban || p.ask == Ask::unban ||
+        p.ask == Ask::op || p.ask == Ask::key) {
+        // Their effect arrives as events (UPDATE, TOPIC, PART); only a refusal needs words.
+        if (!reply.ok) {
+            model_.error(
+                here,
+                "/" + std::string(command_name(p.ask)) + " " + p.target + ": " + why +
+                    (p.text.empty() ? "" : " (your text: " + p.text + ")")
+            );
+        } else if (p.ask == Ask::ban || p.ask == Ask::unban || p.ask == Ask::op || p.ask == Ask::key) {
+            model_.info(here, std::string(command_name(p.ask)) + " " + p.target + ": done");
+        }
+        return;
+    }
+    if (p.ask == Ask::who) {
         if (!reply.ok) {
             if (p.show) model_.error(here, "who " + p.target + ": " + why);
             return;
@@ -352,7 +359,7 @@ void Tui::handle_reply(const client::Reply& reply) {
         }
         return;
     }
-    if (p.verb == "LIST") {
+    if (p.ask == Ask::list) {
         if (!reply.ok) {
             model_.error(here, "list: " + why);
             return;
@@ -373,526 +380,21 @@ void Tui::handle_reply(const client::Reply& reply) {
         }
         return;
     }
-    if (p.verb == "HISTORY") {
+    if (p.ask == Ask::history) {
+        const auto i = p.target.starts_with("@")
+                           ? model_.find(BufferKind::direct, p.target.substr(1))
+                           : model_.find(BufferKind::channel, p.target);
         if (!reply.ok) {
-            if (auto i = model_.find(BufferKind::channel, p.target)) {
+            if (i) {
                 model_.buffer(*i).history_pending = false;
                 model_.error(*i, "cannot load older messages: " + why);
             }
             return;
         }
         if (auto r = client::parse_history_result(reply)) model_.on_history_page(*r, p.limit);
+        if (goto_) finish_goto();
         return;
     }
-}
-
-// ---- input ----------------------------------------------------------------------------------
-
-void Tui::read_keys() {
-    wint_t ch = 0;
-    for (;;) {
-        const int rc = get_wch(&ch);
-        if (rc == ERR) return;
-        if (rc == KEY_CODE_YES) {
-            handle_key(ch);
-        } else {
-            handle_char(ch);
-        }
-        if (quit_) return;
-    }
-}
-
-void Tui::handle_char(wint_t ch) {
-    switch (ch) {
-        case 3:  // Ctrl+C: raw mode delivers it as a key, so quitting stays clean
-            quit();
-            return;
-        case 27: {  // Alt+N arrives as ESC then N
-            wint_t next = 0;
-            if (get_wch(&next) == OK && next >= L'0' && next <= L'9') {
-                const std::size_t n = next == L'0' ? 10 : static_cast<std::size_t>(next - L'0');
-                model_.switch_to(n - 1);
-            }
-            return;
-        }
-        case L'\n':
-        case L'\r':
-            submit(editor_.submit());
-            return;
-        case 127:
-        case 8:
-            editor_.backspace();
-            return;
-        case 1:
-            editor_.home();
-            return;
-        case 5:
-            editor_.end();
-            return;
-        case 2:
-            editor_.left();
-            return;
-        case 6:
-            editor_.right();
-            return;
-        case 4:
-            editor_.delete_forward();
-            return;
-        case 11:
-            editor_.kill_to_end();
-            return;
-        case 21:
-            editor_.kill_to_start();
-            return;
-        case 23:
-            editor_.delete_word_back();
-            return;
-        case 12:
-            clearok(curscr, TRUE);
-            return;
-        case 14:
-            model_.switch_to((model_.active() + 1) % model_.buffers().size());
-            return;
-        case 16:
-            model_.switch_to(
-                (model_.active() + model_.buffers().size() - 1) % model_.buffers().size()
-            );
-            return;
-        default:
-            break;
-    }
-    if (ch >= 32) editor_.insert(static_cast<char32_t>(ch));
-}
-
-void Tui::handle_key(wint_t key) {
-    switch (key) {
-        case KEY_LEFT:
-            editor_.left();
-            break;
-        case KEY_RIGHT:
-            editor_.right();
-            break;
-        case KEY_HOME:
-            editor_.home();
-            break;
-        case KEY_END:
-            editor_.end();
-            break;
-        case KEY_BACKSPACE:
-            editor_.backspace();
-            break;
-        case KEY_DC:
-            editor_.delete_forward();
-            break;
-        case KEY_UP:
-            editor_.history_prev();
-            break;
-        case KEY_DOWN:
-            editor_.history_next();
-            break;
-        case KEY_PPAGE:
-            page_up();
-            break;
-        case KEY_NPAGE:
-            page_down();
-            break;
-        case KEY_ENTER:
-            submit(editor_.submit());
-            break;
-        case KEY_RESIZE:
-            // ncurses has already resized stdscr; the next draw() lays everything out again.
-            break;
-        default:
-            break;
-    }
-}
-
-void Tui::page_up() {
-    auto& b = model_.active_buffer();
-    const auto rows = build_rows(b, std::max(10, COLS - 40));
-    b.scroll += static_cast<std::size_t>(std::max(1, pane_rows_ - 2));
-    const std::size_t max_scroll = rows.size() > static_cast<std::size_t>(pane_rows_)
-                                       ? rows.size() - static_cast<std::size_t>(pane_rows_)
-                                       : 0;
-    if (b.scroll >= max_scroll) {
-        b.scroll = max_scroll;
-        if (b.kind == BufferKind::channel && b.joined && !b.at_beginning && !b.history_pending) {
-            b.history_pending = true;
-            request(
-                client::requests::history(b.name, b.oldest_id(), kHistoryPage),
-                Pending{"HISTORY", b.name, {}, kHistoryPage, false}
-            );
-        }
-    }
-}
-
-void Tui::page_down() {
-    auto& b = model_.active_buffer();
-    const auto step = static_cast<std::size_t>(std::max(1, pane_rows_ - 2));
-    b.scroll = b.scroll > step ? b.scroll - step : 0;
-}
-
-void Tui::show_help() {
-    const std::size_t i = model_.active();
-    for (const char* line : {
-             "commands:",
-             "  /join CHANNEL [KEY]   join (or create) a channel and show it",
-             "  /part [CHANNEL]       leave the channel (default: this one)",
-             "  /msg NICK TEXT        direct message; opens an @NICK window",
-             "  /who [CHANNEL]        list the members",
-             "  /list                 list the channels",
-             "  /switch N|NAME        show window N (Alt+N does the same)",
-             "  /help                 this text",
-             "  /quit                 leave (Ctrl+C too)",
-             "keys: PgUp/PgDn scroll (older messages load at the top), Up/Down input history,",
-             "  Ctrl+N/Ctrl+P next/previous window, Ctrl+A/E/U/K/W edit, Ctrl+L redraw",
-         }) {
-        model_.info(i, line);
-    }
-}
-
-void Tui::submit(const std::string& line) {
-    if (line.empty()) return;
-    if (line.front() == '/' && !(line.size() > 1 && line[1] == '/')) {
-        const auto space = line.find(' ');
-        const std::string name =
-            line.substr(1, space == std::string::npos ? std::string::npos : space - 1);
-        std::string rest = space == std::string::npos ? "" : line.substr(space + 1);
-        while (!rest.empty() && rest.front() == ' ') rest.erase(0, 1);
-        run_command(name, rest);
-        return;
-    }
-    send_text(line.front() == '/' ? line.substr(1) : line);
-}
-
-void Tui::send_text(const std::string& text) {
-    auto& b = model_.active_buffer();
-    if (b.kind == BufferKind::channel) {
-        if (!b.joined) {
-            model_.error(
-                model_.active(),
-                "not in " + b.name + (connected_ ? ": /join it" : ": not connected")
-            );
-            return;
-        }
-        request(client::requests::send(b.name, text), Pending{"SEND", b.name, {}, 0, false});
-        b.scroll = 0;
-    } else if (b.kind == BufferKind::direct) {
-        request(client::requests::dm(b.name, text), Pending{"DM", b.name, text, 0, false});
-        b.scroll = 0;
-    } else {
-        model_.error(
-            model_.active(), "this is the status window: /join a channel or /switch to one"
-        );
-    }
-}
-
-void Tui::run_command(const std::string& name, const std::string& rest) {
-    const std::size_t here = model_.active();
-    const auto first_word = [&]() { return rest.substr(0, rest.find(' ')); };
-    const auto after_first = [&]() {
-        const auto sp = rest.find(' ');
-        return sp == std::string::npos ? std::string() : rest.substr(sp + 1);
-    };
-    const auto current_channel = [&]() -> std::string {
-        const auto& b = model_.active_buffer();
-        return b.kind == BufferKind::channel ? b.name : "";
-    };
-    if (name == "quit" || name == "exit") {
-        quit();
-    } else if (name == "help") {
-        show_help();
-    } else if (name == "join" || name == "j") {
-        if (rest.empty()) return model_.error(here, "usage: /join CHANNEL [KEY]");
-        const auto channel = core::canonical_channel_name(first_word());
-        if (!channel)
-            return model_.error(here, "\"" + first_word() + "\" is not a valid channel name");
-        if (auto i = model_.find(BufferKind::channel, *channel); i && model_.buffers()[*i].joined) {
-            model_.switch_to(*i);
-            return;
-        }
-        request(
-            client::requests::join(*channel, after_first()), Pending{"JOIN", *channel, {}, 0, true}
-        );
-    } else if (name == "part" || name == "leave") {
-        const std::string target = rest.empty() ? current_channel() : first_word();
-        const auto channel = core::canonical_channel_name(target);
-        if (!channel) return model_.error(here, "usage: /part [CHANNEL]");
-        auto i = model_.find(BufferKind::channel, *channel);
-        if (i && !model_.buffers()[*i].joined) {
-            model_.close(*i);  // already out (kicked, or offline): just close the window
-            return;
-        }
-        request(client::requests::part(*channel), Pending{"PART", *channel, {}, 0, true});
-    } else if (name == "msg" || name == "query") {
-        const std::string nick = first_word();
-        const std::string text = after_first();
-        if (nick.empty()) return model_.error(here, "usage: /msg NICK TEXT");
-        if (!core::is_valid_user_name(nick))
-            return model_.error(here, "\"" + nick + "\" is not a valid nick");
-        const std::size_t i = model_.open(BufferKind::direct, nick);
-        if (text.empty()) {
-            model_.switch_to(i);
-            return;
-        }
-        request(client::requests::dm(nick, text), Pending{"DM", nick, text, 0, true});
-    } else if (name == "who" || name == "names") {
-        const std::string target = rest.empty() ? current_channel() : first_word();
-        const auto channel = core::canonical_channel_name(target);
-        if (!channel) return model_.error(here, "usage: /who CHANNEL");
-        request(client::requests::who(*channel), Pending{"WHO", *channel, {}, 0, true});
-    } else if (name == "list") {
-        request(client::requests::list(), Pending{"LIST", {}, {}, 0, true});
-    } else if (name == "switch" || name == "window" || name == "w") {
-        if (rest.empty()) return model_.error(here, "usage: /switch N|NAME");
-        if (std::all_of(rest.begin(), rest.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-            const auto n = std::stoul(rest);
-            if (n == 0 || n > model_.buffers().size())
-                return model_.error(here, "no window " + rest);
-            model_.switch_to(n - 1);
-            return;
-        }
-        std::string wanted = rest;
-        if (!wanted.empty() && wanted.front() == '#') wanted.erase(0, 1);
-        for (std::size_t i = 0; i < model_.buffers().size(); ++i) {
-            const auto& b = model_.buffers()[i];
-            if (core::fold_user_name(b.label()) == core::fold_user_name(wanted) ||
-                core::fold_user_name(b.name) == core::fold_user_name(wanted)) {
-                model_.switch_to(i);
-                return;
-            }
-        }
-        model_.error(here, "no window named " + rest);
-    } else {
-        model_.error(here, "unknown command /" + name + " (/help lists them)");
-    }
-}
-
-// ---- drawing --------------------------------------------------------------------------------
-
-void Tui::setup_colors() {
-    if (!has_colors()) return;
-    start_color();
-    use_default_colors();
-    colors_ = true;
-    const short nick_colours[kNickPalette] = {
-        COLOR_RED, COLOR_GREEN, COLOR_YELLOW, COLOR_BLUE, COLOR_MAGENTA, COLOR_CYAN};
-    for (short i = 0; i < kNickPalette; ++i)
-        init_pair(static_cast<short>(i + 1), nick_colours[i], -1);
-    init_pair(kPairInfo, COLOR_CYAN, -1);
-    init_pair(kPairError, COLOR_RED, -1);
-    init_pair(kPairJoin, COLOR_GREEN, -1);
-    init_pair(kPairPart, COLOR_RED, -1);
-    init_pair(kPairBar, COLOR_WHITE, COLOR_BLUE);
-    init_pair(kPairMention, COLOR_MAGENTA, -1);
-    init_pair(kPairTime, COLOR_WHITE, -1);
-}
-
-int Tui::put(int y, int x, int max_cols, const std::u32string& text, attr_t attr, short pair) {
-    if (max_cols <= 0) return 0;
-    std::wstring out;
-    int used = 0;
-    for (char32_t c : text) {
-        const int w = client::display_width(c);
-        if (used + w > max_cols) break;
-        if (w == 0 && (c < 0x20 || c == 0x7F))
-            continue;  // never send control bytes to the terminal
-        out.push_back(static_cast<wchar_t>(c));
-        used += w;
-    }
-    attr_set(attr, colors_ ? pair : 0, nullptr);
-    mvaddnwstr(y, x, out.c_str(), static_cast<int>(out.size()));
-    attr_set(A_NORMAL, 0, nullptr);
-    return used;
-}
-
-std::vector<Row> Tui::build_rows(const client::Buffer& b, int width) const {
-    std::vector<Row> rows;
-    if (b.kind == BufferKind::channel) {
-        const std::string marker = b.at_beginning      ? "--- beginning of " + b.name + " ---"
-                                   : b.history_pending ? "--- loading older messages... ---"
-                                                       : "--- PgUp loads older messages ---";
-        rows.push_back(Row{Segment{A_DIM, kPairInfo, u32(marker)}});
-    }
-    for (const auto& line : b.lines) {
-        Row first;
-        first.push_back(Segment{
-            A_NORMAL, kPairTime, u32(client::format_local_hms(line.ts_ms) + " ")});
-        std::u32string body;
-        Segment body_style{A_NORMAL, 0, {}};
-        switch (line.kind) {
-            case LineKind::message: {
-                const auto colour =
-                    static_cast<short>(1 + client::nick_colour(line.nick, kNickPalette));
-                first.push_back(Segment{A_NORMAL, 0, U"<"});
-                first.push_back(Segment{line.own ? A_BOLD : A_NORMAL, colour, u32(line.nick)});
-                first.push_back(Segment{A_NORMAL, 0, U"> "});
-                body = u32(line.text);
-                if (line.mention) body_style = Segment{A_BOLD, kPairMention, {}};
-                break;
-            }
-            case LineKind::join:
-                first.push_back(Segment{A_BOLD, kPairJoin, U"[+]"});
-                first.push_back(Segment{A_NORMAL, kPairJoin, u32(line.nick)});
-                break;
-            case LineKind::part:
-                first.push_back(Segment{A_BOLD, kPairPart, U"[-]"});
-                first.push_back(Segment{A_NORMAL, kPairPart, u32(line.nick)});
-                if (!line.text.empty())
-                    first.push_back(Segment{A_DIM, 0, u32(" (" + line.text + ")")});
-                break;
-            case LineKind::info:
-                first.push_back(Segment{A_NORMAL, kPairInfo, U"-!- "});
-                body = u32(line.text);
-                body_style = Segment{A_NORMAL, kPairInfo, {}};
-                break;
-            case LineKind::error:
-                first.push_back(Segment{A_BOLD, kPairError, U"!!! "});
-                body = u32(line.text);
-                body_style = Segment{A_NORMAL, kPairError, {}};
-                break;
-        }
-        std::size_t indent = 0;
-        for (const auto& s : first) indent += client::display_width(s.text);
-        const int avail = width - static_cast<int>(indent);
-        // A pane too narrow for an indent wraps at the left edge instead.
-        const bool hang = avail >= 10;
-        const auto chunks =
-            client::wrap(body, static_cast<std::size_t>(hang ? avail : std::max(1, width)));
-        if (hang) {
-            first.push_back(Segment{body_style.attr, body_style.pair, chunks.front()});
-            rows.push_back(std::move(first));
-            for (std::size_t k = 1; k < chunks.size(); ++k) {
-                rows.push_back(Row{
-                    Segment{A_NORMAL, 0, std::u32string(indent, U' ')},
-                    Segment{body_style.attr, body_style.pair, chunks[k]}});
-            }
-        } else {
-            rows.push_back(std::move(first));
-            if (!body.empty()) {
-                for (const auto& c : chunks)
-                    rows.push_back(Row{Segment{body_style.attr, body_style.pair, c}});
-            }
-        }
-    }
-    return rows;
-}
-
-void Tui::draw() {
-    erase();
-    const int h = LINES;
-    const int w = COLS;
-    if (h < 5 || w < 20) {
-        put(0, 0, w, U"terminal too small", A_BOLD, 0);
-        refresh();
-        return;
-    }
-    auto& b = model_.active_buffer();
-    const int list_w = w >= 60 ? 16 : 0;
-    const int members_w = (w >= 90 && b.kind == BufferKind::channel) ? 18 : 0;
-    const int pane_x = list_w > 0 ? list_w + 1 : 0;
-    const int pane_w = w - pane_x - (members_w > 0 ? members_w + 1 : 0);
-    pane_rows_ = h - 3;
-
-    // Title bar.
-    std::string title = " salon  " + settings_.endpoint.to_string() + "  " + b.label();
-    if (!b.topic.empty()) title += ": " + b.topic;
-    attr_set(A_NORMAL, colors_ ? kPairBar : 0, nullptr);
-    mvhline(0, 0, ' ', w);
-    put(0, 0, w, u32(title), colors_ ? A_NORMAL : A_REVERSE, kPairBar);
-
-    // Window list.
-    if (list_w > 0) {
-        for (std::size_t i = 0; i < model_.buffers().size() && static_cast<int>(i) < pane_rows_;
-             ++i) {
-            const auto& wb = model_.buffers()[i];
-            std::string label = std::to_string(i + 1) + " " + wb.label();
-            if (wb.unread > 0) label += " (" + std::to_string(wb.unread) + ")";
-            attr_t attr = A_NORMAL;
-            short pair = 0;
-            if (wb.mentioned) {
-                attr = A_BOLD;
-                pair = kPairMention;
-            } else if (wb.unread > 0) {
-                attr = A_BOLD;
-            }
-            if (i == model_.active()) attr |= A_REVERSE;
-            put(1 + static_cast<int>(i), 0, list_w, u32(label), attr, pair);
-        }
-        mvvline(1, list_w, ACS_VLINE, pane_rows_);
-    }
-
-    // Member list.
-    if (members_w > 0) {
-        const int mx = w - members_w;
-        mvvline(1, mx - 1, ACS_VLINE, pane_rows_);
-        put(1, mx, members_w, u32(std::to_string(b.members.size()) + " members"), A_BOLD, 0);
-        for (std::size_t i = 0; i < b.members.size() && static_cast<int>(i) + 2 <= pane_rows_;
-             ++i) {
-            const auto& m = b.members[i];
-            const auto colour = static_cast<short>(1 + client::nick_colour(m.user, kNickPalette));
-            put(2 + static_cast<int>(i),
-                mx,
-                members_w,
-                u32((m.op ? "@" : " ") + m.user),
-                m.guest ? A_DIM : A_NORMAL,
-                colour);
-        }
-    }
-
-    // Messages, bottom-aligned, `scroll` rows up from the newest.
-    const auto rows = build_rows(b, pane_w);
-    const auto total = rows.size();
-    const auto visible = static_cast<std::size_t>(pane_rows_);
-    const std::size_t max_scroll = total > visible ? total - visible : 0;
-    b.scroll = std::min(b.scroll, max_scroll);
-    const std::size_t end = total - b.scroll;
-    const std::size_t begin = end > visible ? end - visible : 0;
-    int y = 1 + pane_rows_ - static_cast<int>(end - begin);
-    for (std::size_t r = begin; r < end; ++r, ++y) {
-        int x = pane_x;
-        for (const auto& seg : rows[r])
-            x += put(y, x, pane_x + pane_w - x, seg.text, seg.attr, seg.pair);
-    }
-
-    // Status bar.
-    std::string status = "[" + client::format_local_hms(clock_.unix_now_ms()).substr(0, 5) + "] [" +
-                         model_.self() + "] [" + std::to_string(model_.active() + 1) + ":" +
-                         b.label() + "]";
-    std::string activity;
-    for (std::size_t i = 0; i < model_.buffers().size(); ++i) {
-        const auto& wb = model_.buffers()[i];
-        if (wb.unread > 0)
-            activity +=
-                (activity.empty() ? "" : ",") + std::to_string(i + 1) + (wb.mentioned ? "!" : "");
-    }
-    if (!activity.empty()) status += " [Act: " + activity + "]";
-    if (b.scroll > 0) status += " [scrolled: PgDn]";
-    if (!connected_)
-        status += login_refused_ ? " [login refused]" : " [disconnected: reconnecting]";
-    attr_set(A_NORMAL, colors_ ? kPairBar : 0, nullptr);
-    mvhline(h - 2, 0, ' ', w);
-    put(h - 2, 0, w, u32(status), colors_ ? A_NORMAL : A_REVERSE, kPairBar);
-
-    // Input line, scrolled sideways to keep the cursor visible.
-    const std::u32string prompt = u32("[" + b.label() + "] ");
-    const int prompt_w = put(h - 1, 0, w / 2, prompt, A_BOLD, 0);
-    const int avail = std::max(1, w - prompt_w - 1);
-    const auto& text = editor_.text();
-    const std::size_t cursor = editor_.cursor();
-    input_start_ = std::min(input_start_, cursor);
-    while (input_start_ < cursor && client::display_width(std::u32string_view(text).substr(
-                                        input_start_, cursor - input_start_
-                                    )) > static_cast<std::size_t>(avail)) {
-        ++input_start_;
-    }
-    put(h - 1, prompt_w, avail, text.substr(input_start_), A_NORMAL, 0);
-    const auto cursor_x =
-        prompt_w + static_cast<int>(client::display_width(
-                       std::u32string_view(text).substr(input_start_, cursor - input_start_)
-                   ));
-    move(h - 1, std::min(cursor_x, w - 1));
-    refresh();
 }
 
 int Tui::run() {
@@ -917,6 +419,7 @@ int Tui::run() {
         if (session_) {
             while (auto frame = session_->pop_frame()) handle_frame(std::move(*frame));
         }
+        send_read_marker();
         draw();
 
         pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {-1, 0, 0}};
@@ -955,7 +458,7 @@ int Tui::run() {
     return kExitOk;
 }
 
-}  // namespace
+}  // namespace tui
 
 int run_tui(
     const Settings& settings,
@@ -963,7 +466,7 @@ int run_tui(
     client::Session session,
     const core::LoginResult& welcome
 ) {
-    Tui tui(settings, std::move(login), std::move(session), welcome);
+    tui::Tui tui(settings, std::move(login), std::move(session), welcome);
     return tui.run();
 }
 

@@ -29,11 +29,19 @@ struct Line {
     core::UnixMillis ts_ms = 0;
     std::string nick{};  ///< sender for messages, subject for join/part
     std::string text{};
-    bool mention = false;  ///< the message names the local user
-    bool own = false;      ///< sent by the local user
+    bool mention = false;       ///< the message names the local user
+    bool own = false;           ///< sent by the local user
+    std::int64_t reply_to = 0;  ///< the message answered; 0 for none
+    bool edited = false;
+    bool deleted = false;  ///< a tombstone: drawn as "message deleted"
+    bool action = false;   ///< `/me`: `text` is the action, drawn as `* nick text`
+    bool pending = false;  ///< typed while offline; sent (and replaced by the echo) on reconnect
+    std::vector<core::Reaction> reactions{};
+    std::string where{};  ///< search results: `#channel` or `@user`, the conversation
 };
 
-enum class BufferKind { status, channel, direct };
+/// `search` holds the results of /search: message lines from many conversations.
+enum class BufferKind { status, channel, direct, search };
 
 struct Buffer {
     BufferKind kind = BufferKind::status;
@@ -48,9 +56,25 @@ struct Buffer {
     bool at_beginning = false;     ///< HISTORY found nothing older
     bool history_pending = false;  ///< a scroll-back HISTORY request is in flight
     std::size_t scroll = 0;        ///< rows scrolled up from the bottom; 0 follows new lines
+    /// The highest `rev` received live, by the join's replay or by a resume: a reconnect asks
+    /// for everything after it (HISTORY `after`), so nothing missed offline is left out.
+    std::int64_t max_rev = 0;
+    bool resuming = false;       ///< a resume is under way: the join's replay is not needed
+    std::int64_t read_id = 0;    ///< the server's read marker
+    std::int64_t read_sent = 0;  ///< the highest READ this client sent
+    /// "new messages" goes after this id (the read marker as the window was shown); -1: none.
+    std::int64_t marker_id = -1;
+    std::int64_t highlight_id = 0;  ///< a message jumped to (/goto), drawn highlighted
+    bool history_loaded = false;    ///< DMs: the newest page was asked for
+    /// Who is typing, with when their `active` runs out (Unix ms).
+    std::vector<std::pair<std::string, core::UnixMillis>> typing{};
 
     /// `home`, `@bob`, or `salon` for the status buffer.
     std::string label() const;
+    /// The conversation, for the version 2 verbs; only for channel and direct buffers.
+    ConversationRef conversation() const;
+    /// The line of message `id`, or nullptr.
+    const Line* message(std::int64_t id) const;
     /// The oldest message id held, 0 when there is none.
     std::int64_t oldest_id() const noexcept;
     std::int64_t newest_id() const noexcept;
@@ -107,6 +131,26 @@ public:
     /// unless the page says `more`.
     void on_history_page(const core::HistoryResult& page, int requested);
     void on_topic(const core::TopicEvent& event);
+    /// UPDATE: the message with that id is replaced, if held.
+    void on_update(const core::Message& message);
+    /// A page of HISTORY `after`: new messages go in by id, changed ones are replaced, and
+    /// messages older than the oldest held are left out (scroll-back fetches them whole).
+    void on_resume_page(const core::HistoryResult& page);
+    void on_read(const core::ReadEvent& event);
+    /// TYPING; an `active` lasts 6 s unless renewed.
+    void on_typing(const core::TypingEvent& event);
+    /// CONVERSATIONS at login: opens the DM windows and takes unread counts and read markers.
+    void on_conversations(const core::ConversationsResult& result);
+    /// Shows /search results in the search window (created on first use) and returns its index.
+    std::size_t show_search(const std::string& query, const std::vector<core::Message>& found);
+    /// Names typing in buffer `index` now.
+    std::vector<std::string> typing_now(std::size_t index) const;
+    /// Finds the channel or DM buffer of a message.
+    std::optional<std::size_t> find_conversation(const core::Message& message) const;
+    /// Text typed while offline, kept as a pending line until it can be sent.
+    void add_pending(std::size_t index, std::string text);
+    /// Removes and returns buffer `index`'s pending texts, oldest first.
+    std::vector<std::string> take_pending(std::size_t index);
     void on_join_result(const core::JoinResult& result);
     void on_who_result(const core::WhoResult& result);
 
@@ -125,6 +169,9 @@ public:
 private:
     void add_line(std::size_t index, Line line, bool counts_as_unread);
     void add_message(std::size_t index, const core::Message& m);
+    Line make_line(const core::Message& m, bool live) const;
+    /// Puts `m` in id order (or replaces the line with its id); true when it was new.
+    bool place(std::size_t index, const core::Message& m, bool live);
     void trim(Buffer& b) const;
 
     const core::Clock& clock_;

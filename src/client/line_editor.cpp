@@ -1,6 +1,8 @@
 // LineEditor: cursor arithmetic and shell-like history.
 #include "client/line_editor.hpp"
 
+#include <algorithm>
+
 #include "client/text.hpp"
 
 namespace salon::client {
@@ -47,6 +49,18 @@ void LineEditor::delete_word_back() {
     while (start > 0 && text_[start - 1] != U' ') --start;
     text_.erase(start, cursor_ - start);
     cursor_ = start;
+}
+
+void LineEditor::set_text(const std::string& utf8) {
+    text_ = utf8_to_u32(utf8);
+    cursor_ = text_.size();
+    history_pos_ = history_.size();
+}
+
+void LineEditor::replace_before_cursor(std::size_t length, const std::u32string& replacement) {
+    length = std::min(length, cursor_);
+    text_.replace(cursor_ - length, length, replacement);
+    cursor_ = cursor_ - length + replacement.size();
 }
 
 void LineEditor::load(const std::u32string& line) {

@@ -48,6 +48,13 @@ public:
 
     const std::vector<std::u32string>& history() const noexcept { return history_; }
 
+    /// Replaces the line being typed (cursor at the end): puts back text that was not sent,
+    /// or prefills a command such as `/edit ID old text`.
+    void set_text(const std::string& utf8);
+
+    /// Replaces the `length` code points before the cursor with `replacement` (Tab completion).
+    void replace_before_cursor(std::size_t length, const std::u32string& replacement);
+
 private:
     void load(const std::u32string& line);
 

@@ -24,6 +24,8 @@ struct LoginRequest {
     bool register_account = false;
     /// False: the login joins no channel (`"join": false`); `channel` must be empty.
     bool join = true;
+    /// 2 logs in with `"v":2`: version 2 message bodies and UPDATE, READ and TYPING events.
+    int version = 1;
 };
 
 /// Not thread-safe: one owner drives it, from one thread.

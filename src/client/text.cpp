@@ -135,6 +135,15 @@ std::size_t display_width(std::u32string_view text) noexcept {
     return w;
 }
 
+namespace {
+
+bool starts_url(std::u32string_view word) {
+    return word.starts_with(U"http://") || word.starts_with(U"https://") ||
+           word.starts_with(U"www.");
+}
+
+}  // namespace
+
 std::vector<std::u32string> wrap(std::u32string_view text, std::size_t width) {
     std::vector<std::u32string> rows;
     if (width == 0) width = 1;
@@ -153,13 +162,11 @@ std::vector<std::u32string> wrap(std::u32string_view text, std::size_t width) {
         }
         if (end == 0) end = 1;  // a wide character in a one-column pane still has to go somewhere
         std::size_t cut = end;
-        // Prefer breaking after the last space in the row, unless that leaves it nearly empty.
-        for (std::size_t k = end; k > end / 2; --k) {
-            if (is_space(text[k])) {
-                cut = k;
-                break;
-            }
-        }
+        // Prefer breaking after the last space in the row, unless that leaves it nearly empty;
+        // but a URL moves to the next row whole rather than being cut, wherever its space is.
+        std::size_t space = end;
+        while (space > 0 && !is_space(text[space])) --space;
+        if (space > 0 && (space > end / 2 || starts_url(text.substr(space + 1)))) cut = space;
         rows.emplace_back(text.substr(0, cut));
         text.remove_prefix(cut);
         while (!text.empty() && is_space(text.front())) text.remove_prefix(1);

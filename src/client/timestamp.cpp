@@ -89,4 +89,12 @@ std::string format_local_date(core::UnixMillis ms) {
     return std::string(buf.data(), std::strftime(buf.data(), buf.size(), "%Y-%m-%d", &tm));
 }
 
+std::string format_local_day(core::UnixMillis ms) {
+    const std::tm tm = local_tm(ms);
+    std::array<char, 64> buf{};
+    std::string day(buf.data(), std::strftime(buf.data(), buf.size(), "%A %d %B %Y", &tm));
+    if (day.size() > 1 && day[day.find(' ') + 1] == '0') day.erase(day.find(' ') + 1, 1);
+    return day;
+}
+
 }  // namespace salon::client

@@ -18,4 +18,7 @@ std::string format_local_hms(core::UnixMillis ms);
 /// `YYYY-MM-DD` in the local time zone, for day-change lines.
 std::string format_local_date(core::UnixMillis ms);
 
+/// `Monday 30 November 2026` in the local time zone (and LC_TIME), for day-change lines.
+std::string format_local_day(core::UnixMillis ms);
+
 }  // namespace salon::client

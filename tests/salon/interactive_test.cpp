@@ -3,6 +3,7 @@
 
 #include <iostream>
 #include <regex>
+#include <thread>
 
 #include "child_process.hpp"
 #include "harness/line_client.hpp"
@@ -257,6 +258,301 @@ TEST_F(ScrollBackTest, PageUpLoadsOlderMessagesWithHistory) {
     for (int i = 0; i < 40; ++i) screen().keys({"PageDown"});
     EXPECT_TRUE(screen().wait_for("seed 120", kScreenWait)) << screen().last_screen();
     EXPECT_TRUE(screen().wait_until_gone("[scrolled", kScreenWait)) << screen().last_screen();
+}
+
+/// Registered users on a server with a generous rate limit: the version 2 conversation model in
+/// the full-screen client, against raw protocol clients and the scriptable `salon`.
+class ConversationTest : public InteractiveTest {
+protected:
+    ConversationTest()
+        : InteractiveTest(ServerOptions{
+              {"--messages-per-second", "2000", "--message-burst", "2000"}, {}}) {}
+
+    static constexpr const char* kPassword = "correct horse battery";
+
+    /// REGISTERs (or logs in) `user` over a raw v2 connection, in no channel.
+    void account(LineClient& c, const std::string& user, bool create = true) {
+        c.send(make_frame(
+            create ? "REGISTER" : "CONN",
+            {{"us", user}, {"pwd", kPassword}, {"v", 2}, {"join", false}, {"ref", "login"}}
+        ));
+        const auto ok = c.wait_for("OK", 5s);
+        ASSERT_EQ(body_of(ok).at("ref"), "login");
+    }
+
+    /// Sends and returns the OK's body, skipping events.
+    boost::json::object call(LineClient& c, const std::string& verb, boost::json::object args) {
+        static int ref = 1000;
+        const int mine = ++ref;
+        args["ref"] = mine;
+        c.send(make_frame(verb, std::move(args)));
+        for (;;) {
+            auto f = c.wait_for("OK", 5s);
+            if (body_of(f).at("ref") == mine) return body_of(f);
+        }
+    }
+
+    std::int64_t post(LineClient& c, const std::string& channel, const std::string& text) {
+        return call(c, "SEND", {{"channel", channel}, {"text", text}}).at("id").as_int64();
+    }
+
+    /// The client as registered user `user` (created with --register unless it exists).
+    void start_as(const std::string& user, bool create, int cols = 100, int rows = 24) {
+        std::vector<std::string> cmd{
+            salon_client_path(), "--server", server_.address(), "--user", user};
+        if (create) cmd.push_back("--register");
+        screen_ = std::make_unique<TmuxScreen>(
+            cmd,
+            std::map<std::string, std::string>{
+                {"LANG", "C.UTF-8"},
+                {"TZ", "UTC"},
+                {"SALON_PASSWORD", kPassword},
+                {"XDG_CONFIG_HOME", config_home_.string()}},
+            cols,
+            rows
+        );
+        ASSERT_TRUE(screen_->wait_for("[2:home]", kScreenWait)) << screen_->last_screen();
+    }
+
+    void command(const std::string& line) {
+        screen().type(line);
+        screen().keys({"Enter"});
+    }
+};
+
+TEST_F(ConversationTest, ResumesAGapOfMoreThan200MessagesWithEditsAndDeletesAndKeepsOfflineInput) {
+    LineClient alice("127.0.0.1", server_.port());
+    account(alice, "alice");
+    call(alice, "JOIN", {{"channel", "dev"}});
+    start_as("tui", true, 100, 300);
+    command("/join dev");
+    ASSERT_TRUE(screen().wait_for("[3:dev]", kScreenWait)) << screen().last_screen();
+    const auto edited = post(alice, "dev", "to be edited");
+    const auto deleted = post(alice, "dev", "to be deleted");
+    ASSERT_TRUE(screen().wait_for("<alice> to be deleted", kScreenWait)) << screen().last_screen();
+
+    server_.stop();
+    // After the third failed try the client waits about 4 s: time to post while it is away.
+    // (Should it come back sooner, the rest arrives live: the test still holds.)
+    const auto count = [](const std::string& text, const std::string& what) {
+        std::size_t n = 0;
+        for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+        return n;
+    };
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (count(screen().capture(), "reconnect failed") < 3 &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(50ms);
+    command("typed while offline");
+    EXPECT_TRUE(screen().wait_for("(pending: sent when", kScreenWait)) << screen().last_screen();
+    server_.start();
+    LineClient poster("127.0.0.1", server_.port());
+    account(poster, "alice", false);
+    for (int i = 1; i <= 250; ++i) {
+        char text[32];
+        std::snprintf(text, sizeof text, "gap %03d", i);
+        poster.send(make_frame("SEND", {{"channel", "dev"}, {"text", text}, {"ref", i}}));
+    }
+    call(poster, "EDIT", {{"id", edited}, {"text", "edited meanwhile"}});
+    call(poster, "DELETE", {{"id", deleted}});
+    ASSERT_TRUE(screen().wait_for("reconnected to", 15s)) << screen().last_screen();
+    // The pending line went out once the channel was back.
+    for (;;) {
+        auto f = poster.wait_for("MSG", 10s);
+        if (body_of(f).at("from") == "tui") {
+            EXPECT_EQ(body_of(f).at("text"), "typed while offline");
+            break;
+        }
+    }
+    // alice's operator mark came back with her JOIN event.
+    EXPECT_TRUE(screen().wait_for("@alice", kScreenWait)) << screen().last_screen();
+    post(poster, "dev", "live after");
+    ASSERT_TRUE(screen().wait_for("<alice> live after", 10s)) << screen().last_screen();
+    const std::string text = screen().last_screen();
+    EXPECT_NE(text.find("<alice> edited meanwhile (edited)"), std::string::npos) << text;
+    EXPECT_NE(text.find("<alice> (message deleted)"), std::string::npos) << text;
+    EXPECT_EQ(text.find("(pending"), std::string::npos) << text;
+    EXPECT_NE(text.find("--- Day changed to "), std::string::npos) << text;
+    // Every message of the gap, once and in order: no hole.
+    std::size_t at = text.find("<alice> edited meanwhile");
+    for (int i = 1; i <= 250; ++i) {
+        char line[32];
+        std::snprintf(line, sizeof line, "<alice> gap %03d", i);
+        const auto next = text.find(line, at);
+        ASSERT_NE(next, std::string::npos) << "missing " << line << "\n" << text;
+        EXPECT_EQ(text.find(line, next + 1), std::string::npos) << "twice: " << line;
+        at = next;
+    }
+    EXPECT_LT(at, text.find("<alice> live after"));
+}
+
+TEST_F(ConversationTest, RepliesEditsReactionsDeletesMeAndTabCompletionWithAnotherClient) {
+    LineClient alice("127.0.0.1", server_.port());
+    account(alice, "alice");
+    call(alice, "JOIN", {{"channel", "dev"}});
+    start_as("bob", true);
+    command("/join dev");
+    ASSERT_TRUE(screen().wait_for("[3:dev]", kScreenWait)) << screen().last_screen();
+    const auto hello = post(alice, "dev", "hello bob, how are things");
+    ASSERT_TRUE(screen().wait_for("<alice> hello bob", kScreenWait)) << screen().last_screen();
+
+    // Tab: /commands, then nicks (with ": " at the start of a line).
+    screen().type("/rep");
+    screen().keys({"Tab"});
+    screen().type("ali");
+    screen().keys({"Tab"});
+    screen().type("fine thanks");
+    screen().keys({"Enter"});
+    const auto reply = msg_from(alice, "bob");
+    EXPECT_EQ(reply.at("text"), "fine thanks");
+    EXPECT_EQ(reply.at("reply_to").as_int64(), hello);
+    EXPECT_TRUE(screen().wait_for("[re alice: hello bob, how are th", kScreenWait))
+        << screen().last_screen();
+
+    call(alice, "EDIT", {{"id", hello}, {"text", "hello bob, all good?"}});
+    EXPECT_TRUE(screen().wait_for("<alice> hello bob, all good? (edited)", kScreenWait))
+        << screen().last_screen();
+    ASSERT_EQ(
+        run({salon_client_path(),
+             "--server",
+             server_.address(),
+             "--user",
+             "alice",
+             "react",
+             std::to_string(hello),
+             "👍"},
+            {{"SALON_PASSWORD", kPassword}, {"XDG_CONFIG_HOME", config_home_.string()}}
+        ).exit_status,
+        0
+    );
+    EXPECT_TRUE(screen().wait_for("(edited) [👍 1]", kScreenWait)) << screen().last_screen();
+
+    command("/react alice 🎉");
+    for (;;) {
+        auto f = alice.wait_for("UPDATE", 5s);
+        const auto* reactions = body_of(f).if_contains("reactions");
+        if (reactions != nullptr && reactions->as_array().size() == 2) break;
+    }
+    command("/edit");  // recalls bob's last message into the input
+    screen().keys({"C-w"});
+    screen().type("indeed");
+    screen().keys({"Enter"});
+    EXPECT_TRUE(screen().wait_for("fine indeed", kScreenWait)) << screen().last_screen();
+    EXPECT_TRUE(screen().wait_for("(edited)", kScreenWait)) << screen().last_screen();
+
+    call(alice, "DELETE", {{"id", hello}});
+    EXPECT_TRUE(screen().wait_for("<alice> (message deleted)", kScreenWait))
+        << screen().last_screen();
+
+    alice.send(make_frame("TYPING", {{"channel", "dev"}, {"state", "active"}}));
+    EXPECT_TRUE(screen().wait_for("[alice is typing…]", kScreenWait)) << screen().last_screen();
+    alice.send(make_frame("TYPING", {{"channel", "dev"}, {"state", "done"}}));
+    EXPECT_TRUE(screen().wait_until_gone("is typing", kScreenWait)) << screen().last_screen();
+
+    command("/me waves");
+    EXPECT_TRUE(screen().wait_for("* bob waves", kScreenWait)) << screen().last_screen();
+    EXPECT_EQ(
+        msg_from(alice, "bob").at("text"),
+        "\x01"
+        "ACTION waves\x01"
+    );
+}
+
+TEST_F(ConversationTest, UnreadMentionsAndDirectHistoryComeBackAfterARestart) {
+    LineClient alice("127.0.0.1", server_.port());
+    account(alice, "alice");
+    call(alice, "JOIN", {{"channel", "dev"}});
+    start_as("bob", true);
+    command("/join dev");
+    ASSERT_TRUE(screen().wait_for("[3:dev]", kScreenWait)) << screen().last_screen();
+    command("/quit");
+    for (int i = 0; i < 50 && screen().program_running(); ++i) std::this_thread::sleep_for(50ms);
+
+    post(alice, "dev", "one");
+    post(alice, "dev", "two, @bob look");
+    post(alice, "dev", "three");
+    const auto dm = call(alice, "DM", {{"to", "bob"}, {"text", "psst, a secret"}}).at("id");
+    start_as("bob", false);
+    // dev: 3 unread, one of them a mention; the DM window is back from CONVERSATIONS.
+    EXPECT_TRUE(screen().wait_for("dev (3)", kScreenWait)) << screen().last_screen();
+    EXPECT_TRUE(screen().wait_for("@alice (1)", kScreenWait)) << screen().last_screen();
+    EXPECT_TRUE(screen().wait_for("[Act: 3!,4!]", kScreenWait)) << screen().last_screen();
+    // Read on another device: the count goes here too.
+    {
+        LineClient phone("127.0.0.1", server_.port());
+        account(phone, "bob", false);
+        call(phone, "READ", {{"with", "alice"}, {"id", dm}});
+    }
+    EXPECT_TRUE(screen().wait_until_gone("@alice (1)", kScreenWait)) << screen().last_screen();
+    EXPECT_TRUE(screen().wait_for("[Act: 3!]", kScreenWait)) << screen().last_screen();
+    command("/switch @alice");
+    EXPECT_TRUE(screen().wait_for("<alice> psst, a secret", kScreenWait)) << screen().last_screen();
+    command("/switch dev");
+    EXPECT_TRUE(screen().wait_for("--- new messages ---", kScreenWait)) << screen().last_screen();
+    // Shown at the bottom: read, on every device.
+    for (;;) {
+        LineClient other("127.0.0.1", server_.port());
+        account(other, "bob", false);
+        const auto list = call(other, "CONVERSATIONS", {});
+        bool done = true;
+        for (const auto& c : list.at("conversations").as_array())
+            if (c.as_object().contains("channel") && c.at("channel") == "dev" &&
+                c.at("unread") != 0)
+                done = false;
+        if (done) break;
+        std::this_thread::sleep_for(100ms);
+    }
+    command("/switch @alice");
+    command("/close");
+    EXPECT_TRUE(screen().wait_until_gone("4 @alice", kScreenWait)) << screen().last_screen();
+}
+
+TEST_F(ConversationTest, SearchOpensResultsAndGotoJumpsToTheMessage) {
+    LineClient alice("127.0.0.1", server_.port());
+    account(alice, "alice");
+    call(alice, "JOIN", {{"channel", "dev"}});
+    const auto needle = post(alice, "dev", "the needle is here");
+    for (int i = 1; i <= 120; ++i) post(alice, "dev", "hay " + std::to_string(i));
+    start_as("bob", true);
+    command("/join dev");
+    ASSERT_TRUE(screen().wait_for("<alice> hay 120", kScreenWait)) << screen().last_screen();
+    // Searchable within 5 s of its OK.
+    bool found = false;
+    for (int i = 0; i < 25 && !found; ++i) {
+        command("/search needle");
+        found = screen().wait_for("1 found for \"needle\"", 300ms);
+    }
+    ASSERT_TRUE(found) << screen().last_screen();
+    EXPECT_TRUE(
+        screen().wait_for(std::to_string(needle) + " #dev <alice> the needle is here", kScreenWait)
+    ) << screen().last_screen();
+    command("/goto " + std::to_string(needle));
+    EXPECT_TRUE(screen().wait_for("[3:dev]", kScreenWait)) << screen().last_screen();
+    EXPECT_TRUE(screen().wait_for("<alice> the needle is here", kScreenWait))
+        << screen().last_screen();
+    EXPECT_TRUE(screen().wait_for("[scrolled: PgDn]", kScreenWait)) << screen().last_screen();
+}
+
+TEST_F(ConversationTest, RefusalsLandWhereTheCommandWasTypedAndLeaveNoEmptyWindow) {
+    LineClient alice("127.0.0.1", server_.port());
+    account(alice, "alice");
+    call(alice, "JOIN", {{"channel", "locked"}});
+    call(alice, "KEY", {{"channel", "locked"}, {"key", "sesame"}});
+    start_as("bob", true);
+    command("/join locked");
+    EXPECT_TRUE(screen().wait_for("cannot join locked: bad_key", kScreenWait))
+        << screen().last_screen();
+    EXPECT_NE(screen().last_screen().find("[2:home]"), std::string::npos) << "still in home";
+    command("/msg nobody_here are you there?");
+    EXPECT_TRUE(screen().wait_for("not sent to nobody_here (no_such_user", kScreenWait))
+        << screen().last_screen();
+    EXPECT_EQ(screen().last_screen().find("@nobody_here"), std::string::npos)
+        << screen().last_screen();
+    // /part in a DM window closes it.
+    command("/msg alice");
+    ASSERT_TRUE(screen().wait_for("3 @alice", kScreenWait)) << screen().last_screen();
+    command("/part");
+    EXPECT_TRUE(screen().wait_until_gone("3 @alice", kScreenWait)) << screen().last_screen();
 }
 
 }  // namespace

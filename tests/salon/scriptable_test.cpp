@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 #include <regex>
+#include <thread>
 
 #include "child_process.hpp"
 #include "harness/line_client.hpp"
@@ -322,6 +323,179 @@ TEST_F(ScriptableTest, ConfigFileSuppliesDefaultsAndTheCommandLineWins) {
     auto typo = run({salon_client_path(), "list"}, base_env());
     EXPECT_EQ(typo.exit_status, 2);
     EXPECT_NE(typo.err.find("unknown key \"sever\""), std::string::npos) << typo.err;
+}
+
+TEST_F(ScriptableTest, SendAndTailRefuseAChannelThatDoesNotExistUnlessCreate) {
+    auto sent = salon({"--channel", "ghost", "send", "boo"});
+    EXPECT_EQ(sent.exit_status, 1);
+    EXPECT_NE(sent.err.find("no_such_channel: there is no channel #ghost"), std::string::npos)
+        << sent.err;
+    EXPECT_NE(sent.err.find("--create"), std::string::npos) << sent.err;
+    auto tail = salon({"--channel", "ghost", "tail"});
+    EXPECT_EQ(tail.exit_status, 1);
+    EXPECT_NE(tail.err.find("no_such_channel"), std::string::npos) << tail.err;
+    EXPECT_EQ(salon({"list"}).out, "") << "nothing was created";
+
+    // A registered creator's channel persists, so history reads it afterwards.
+    const std::map<std::string, std::string> pw{{"SALON_PASSWORD", "correct horse battery"}};
+    auto created = salon(
+        {"--user", "erin", "--register", "--channel", "ghost", "send", "--create", "boo"}, {}, pw
+    );
+    ASSERT_EQ(created.exit_status, 0) << created.err;
+    auto history = salon({"--channel", "ghost", "history"});
+    ASSERT_EQ(history.exit_status, 0) << history.err;
+    EXPECT_NE(history.out.find("<erin> boo"), std::string::npos) << history.out;
+    // `home` is the server's: posting there never needs --create.
+    EXPECT_EQ(salon({"send", "at home"}).exit_status, 0);
+}
+
+/// The version 2 subcommands between two registered users, as the other clients' cross-client
+/// tests use them.
+class ScriptableV2Test : public ScriptableTest {
+protected:
+    ChildResult as(const std::string& user, std::vector<std::string> args) {
+        args.insert(args.begin(), {"--user", user});
+        return salon(std::move(args), {}, {{"SALON_PASSWORD", "correct horse battery"}});
+    }
+
+    std::int64_t post(const std::string& user, std::vector<std::string> args) {
+        args.insert(args.begin(), "--print-id");
+        args.insert(args.begin(), "send");
+        auto r = as(user, args);
+        EXPECT_EQ(r.exit_status, 0) << r.err;
+        return std::stoll(r.out);
+    }
+
+    void SetUp() override {
+        ASSERT_EQ(as("alice", {"--register", "list"}).exit_status, 0);
+        ASSERT_EQ(as("bob", {"--register", "list"}).exit_status, 0);
+    }
+};
+
+TEST_F(ScriptableV2Test, ReplyEditReactAndDeleteShowInHistoryJsonAndText) {
+    const auto first = post("alice", {"--channel", "dev", "--create", "original text"});
+    const auto answer =
+        post("bob", {"--channel", "dev", "--reply-to", std::to_string(first), "an answer"});
+    ASSERT_GT(answer, first);
+    const auto id = std::to_string(first);
+    EXPECT_EQ(as("alice", {"edit", id, "edited", "text"}).exit_status, 0);
+    EXPECT_EQ(as("bob", {"react", id, "👍"}).exit_status, 0);
+    EXPECT_EQ(as("bob", {"react", id, "🎉"}).exit_status, 0);
+    EXPECT_EQ(as("bob", {"react", id, "🎉", "--remove"}).exit_status, 0);
+    EXPECT_EQ(as("bob", {"delete", std::to_string(answer)}).exit_status, 0);
+
+    auto json = as("alice", {"--channel", "dev", "history", "--json"});
+    ASSERT_EQ(json.exit_status, 0) << json.err;
+    const auto lines = lines_of(json.out);
+    ASSERT_EQ(lines.size(), 2U) << json.out;
+    const auto m1 = boost::json::parse(lines[0]).at("MSG").as_object();
+    EXPECT_EQ(m1.at("id").as_int64(), first);
+    EXPECT_GT(m1.at("rev").as_int64(), answer) << "the changes came after the answer";
+    EXPECT_EQ(m1.at("text"), "edited text");
+    EXPECT_TRUE(m1.contains("edited"));
+    ASSERT_EQ(m1.at("reactions").as_array().size(), 1U) << lines[0];
+    EXPECT_EQ(m1.at("reactions").at(0).at("emoji"), "👍");
+    EXPECT_EQ(m1.at("reactions").at(0).at("users").at(0), "bob");
+    const auto m2 = boost::json::parse(lines[1]).at("MSG").as_object();
+    EXPECT_EQ(m2.at("reply_to").as_int64(), first);
+    EXPECT_EQ(m2.at("deleted"), true);
+    EXPECT_EQ(m2.at("text"), "");
+
+    auto text = as("alice", {"--channel", "dev", "history", "--ids"});
+    ASSERT_EQ(text.exit_status, 0) << text.err;
+    const auto shown = lines_of(text.out);
+    ASSERT_EQ(shown.size(), 2U) << text.out;
+    EXPECT_TRUE(shown[0].starts_with("[" + id + "] ")) << shown[0];
+    EXPECT_TRUE(shown[0].ends_with("<alice> edited text (edited) [👍 bob]")) << shown[0];
+    EXPECT_TRUE(shown[1].ends_with("<bob> (reply to " + id + ") (message deleted)")) << shown[1];
+}
+
+TEST_F(ScriptableV2Test, RefusedChangesExitOneWithTheServersCode) {
+    const auto first = post("alice", {"--channel", "dev", "--create", "mine"});
+    ASSERT_EQ(as("bob", {"--channel", "dev", "send", "joining"}).exit_status, 0);
+    auto edit = as("bob", {"edit", std::to_string(first), "not yours"});
+    EXPECT_EQ(edit.exit_status, 1);
+    EXPECT_NE(edit.err.find("forbidden"), std::string::npos) << edit.err;
+    auto gone = as("alice", {"delete", "987654321"});
+    EXPECT_EQ(gone.exit_status, 1);
+    EXPECT_NE(gone.err.find("no_such_message"), std::string::npos) << gone.err;
+    auto reply = as("alice", {"--channel", "dev", "send", "--reply-to", "987654321", "x"});
+    EXPECT_EQ(reply.exit_status, 1);
+    EXPECT_NE(reply.err.find("no_such_message"), std::string::npos) << reply.err;
+    auto short_query = as("alice", {"search", "ab"});
+    EXPECT_EQ(short_query.exit_status, 1);
+    EXPECT_NE(short_query.err.find("bad_request"), std::string::npos) << short_query.err;
+    auto usage = salon({"edit", "notanumber", "x"});
+    EXPECT_EQ(usage.exit_status, 2) << usage.err;
+}
+
+TEST_F(ScriptableV2Test, DirectHistoryAndSearchFindMessagesWithTheirIds) {
+    const auto dm = post("alice", {"--to", "bob", "psst, the treasure is buried"});
+    const auto in_dev = post("alice", {"--channel", "dev", "--create", "no treasure here"});
+    auto history = as("bob", {"history", "--with", "alice", "--json"});
+    ASSERT_EQ(history.exit_status, 0) << history.err;
+    const auto lines = lines_of(history.out);
+    ASSERT_EQ(lines.size(), 1U) << history.out;
+    const auto body = boost::json::parse(lines[0]).at("DM");
+    EXPECT_EQ(body.at("id").as_int64(), dm);
+    EXPECT_EQ(body.at("to"), "bob");
+
+    // The index takes a message within 5 s of its OK (PROTOCOL.md).
+    ChildResult found;
+    for (int i = 0; i < 50; ++i) {
+        found = as("alice", {"search", "TREASURE"});
+        if (lines_of(found.out).size() == 2) break;
+        std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_EQ(found.exit_status, 0) << found.err;
+    const auto hits = lines_of(found.out);
+    ASSERT_EQ(hits.size(), 2U) << found.out;
+    EXPECT_TRUE(hits[0].starts_with(std::to_string(in_dev) + " ")) << hits[0];
+    EXPECT_NE(hits[0].find(" #dev "), std::string::npos) << hits[0];
+    EXPECT_TRUE(hits[1].starts_with(std::to_string(dm) + " ")) << hits[1];
+    EXPECT_NE(hits[1].find(" @bob "), std::string::npos) << hits[1];
+    EXPECT_TRUE(hits[1].ends_with("<alice> psst, the treasure is buried")) << hits[1];
+
+    auto scoped = as("alice", {"search", "treasure", "--channel", "dev", "--json"});
+    ASSERT_EQ(scoped.exit_status, 0) << scoped.err;
+    ASSERT_EQ(lines_of(scoped.out).size(), 1U) << scoped.out;
+    EXPECT_EQ(boost::json::parse(scoped.out).at("MSG").at("id").as_int64(), in_dev);
+    auto with = as("bob", {"search", "treasure", "--with", "alice", "--from", "alice"});
+    ASSERT_EQ(lines_of(with.out).size(), 1U) << with.out;
+    EXPECT_NE(with.out.find("@alice"), std::string::npos) << with.out;
+}
+
+TEST_F(ScriptableV2Test, TailPrintsUpdatesAsTheyHappen) {
+    const auto first = post("alice", {"--channel", "dev", "--create", "watch this"});
+    Child tail(
+        {salon_client_path(),
+         "--server",
+         server_.address(),
+         "--user",
+         "bob",
+         "--channel",
+         "dev",
+         "tail",
+         "--json",
+         "-n",
+         "1"},
+        [&] {
+            auto env = base_env();
+            env["SALON_PASSWORD"] = "correct horse battery";
+            return env;
+        }()
+    );
+    const auto replayed = tail.read_line(5s);
+    ASSERT_FALSE(replayed.empty());
+    EXPECT_EQ(boost::json::parse(replayed).at("MSG").at("id").as_int64(), first);
+    ASSERT_EQ(as("alice", {"edit", std::to_string(first), "watch that"}).exit_status, 0);
+    const auto update = tail.read_line(5s);
+    ASSERT_FALSE(update.empty());
+    const auto body = boost::json::parse(update).at("UPDATE");
+    EXPECT_EQ(body.at("id").as_int64(), first);
+    EXPECT_EQ(body.at("text"), "watch that");
+    tail.signal(SIGTERM);
+    EXPECT_EQ(tail.wait(5s).exit_status, 0);
 }
 
 }  // namespace

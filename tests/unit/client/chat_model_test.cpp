@@ -137,7 +137,7 @@ TEST_F(ChatModelTest, HistoryReplayAfterRejoinDoesNotDuplicate) {
 
 TEST_F(ChatModelTest, HistoryPagesArePrependedAndAShortPageMarksTheBeginning) {
     const auto i = join_home();
-    model.on_history_event(core::HistoryEvent{"home", {msg(10, "home", "bob", "x")}});
+    model.on_history_event(core::HistoryEvent{"home", {msg(10, "home", "bob", "x")}, true});
     model.buffer(i).history_pending = true;
     model.on_history_page(
         core::HistoryResult{"home", {msg(8, "home", "a", "1"), msg(9, "home", "a", "2")}}, 2
@@ -150,9 +150,15 @@ TEST_F(ChatModelTest, HistoryPagesArePrependedAndAShortPageMarksTheBeginning) {
     EXPECT_TRUE(model.buffers()[i].at_beginning);
 }
 
+TEST_F(ChatModelTest, AReplayShorterThanTheServersFiftyIsTheWholeChannel) {
+    const auto i = join_home();
+    model.on_history_event(core::HistoryEvent{"home", {msg(10, "home", "bob", "x")}, false});
+    EXPECT_TRUE(model.buffers()[i].at_beginning) << "no 'PgUp loads older' on a tiny channel";
+}
+
 TEST_F(ChatModelTest, AShortPageThatSaysMoreIsNotTheBeginning) {
     const auto i = join_home();
-    model.on_history_event(core::HistoryEvent{"home", {msg(10, "home", "bob", "x")}});
+    model.on_history_event(core::HistoryEvent{"home", {msg(10, "home", "bob", "x")}, true});
     model.on_history_page(core::HistoryResult{"home", {msg(9, "home", "a", "big")}, true}, 50);
     EXPECT_EQ(model.buffers()[i].oldest_id(), 9);
     EXPECT_FALSE(model.buffers()[i].at_beginning) << "the server cut the page to bound the reply";
@@ -242,6 +248,95 @@ TEST(ChatModelReplayTest, JoinReplayGoesAboveTheJoinLine) {
     EXPECT_EQ(lines[0].kind, LineKind::message);
     EXPECT_EQ(lines[1].kind, LineKind::join);
     EXPECT_EQ(model.buffers()[1].unread, 0);
+}
+
+std::vector<std::int64_t> message_ids(const Buffer& b) {
+    std::vector<std::int64_t> ids;
+    for (const auto& l : b.lines)
+        if (l.kind == LineKind::message) ids.push_back(l.id);
+    return ids;
+}
+
+TEST_F(ChatModelTest, AResumePageFillsTheGapInIdOrderAndAppliesChanges) {
+    const auto i = join_home();
+    model.on_msg(msg(1, "home", "bob", "before"));
+    model.on_msg(msg(2, "home", "bob", "to edit"));
+    EXPECT_EQ(model.buffers()[i].max_rev, 2);
+    model.mark_disconnected();
+    model.buffer(i).resuming = true;
+    // The rejoin's replay is not needed while resuming: it would leave a hole.
+    model.on_history_event(core::HistoryEvent{"home", {msg(9, "home", "bob", "newest")}, false});
+    EXPECT_EQ(message_ids(model.buffers()[i]), (std::vector<std::int64_t>{1, 2}));
+    auto edited = msg(2, "home", "bob", "edited");
+    edited.rev = 6;
+    edited.edited_ms = 7000;
+    core::HistoryResult page{
+        "home", {msg(3, "home", "bob", "gap 1"), msg(4, "home", "bob", "gap 2")}, true};
+    model.on_resume_page(page);
+    EXPECT_TRUE(model.buffers()[i].resuming);
+    model.on_resume_page(core::HistoryResult{
+        "home", {msg(5, "home", "bob", "gap 3"), edited}, false});
+    const auto& b = model.buffers()[i];
+    EXPECT_FALSE(b.resuming);
+    EXPECT_EQ(message_ids(b), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+    EXPECT_EQ(b.message(2)->text, "edited");
+    EXPECT_TRUE(b.message(2)->edited);
+    EXPECT_EQ(b.max_rev, 6);
+}
+
+TEST_F(ChatModelTest, UpdatesReplaceTheMessageAndActionsAreParsed) {
+    const auto i = join_home();
+    model.on_msg(
+        msg(1,
+            "home",
+            "bob",
+            "\x01"
+            "ACTION waves\x01")
+    );
+    EXPECT_TRUE(model.buffers()[i].message(1)->action);
+    EXPECT_EQ(model.buffers()[i].message(1)->text, "waves");
+    auto gone = msg(1, "home", "bob", "");
+    gone.deleted = true;
+    gone.rev = 3;
+    model.on_update(gone);
+    EXPECT_TRUE(model.buffers()[i].message(1)->deleted);
+    EXPECT_EQ(message_ids(model.buffers()[i]).size(), 1U);
+}
+
+TEST_F(ChatModelTest, ConversationsSetUnreadAndAReadFromElsewhereClearsIt) {
+    join_home();
+    core::ConversationsResult r;
+    r.conversations.push_back(core::ConversationSummary{
+        .channel = {},
+        .with = "bob",
+        .last_id = 7,
+        .last_ts = 0,
+        .read = 3,
+        .unread = 2,
+        .mentions = 0});
+    model.on_conversations(r);
+    const auto dm = model.find(BufferKind::direct, "bob");
+    ASSERT_TRUE(dm);
+    EXPECT_EQ(model.buffers()[*dm].unread, 2);
+    EXPECT_TRUE(model.buffers()[*dm].mentioned);
+    core::Message hi;
+    hi.id = 7;
+    hi.from = "bob";
+    hi.to = "ann";
+    hi.text = "hi";
+    model.on_dm(hi);
+    model.on_read(core::ReadEvent{{}, "bob", 7});
+    EXPECT_EQ(model.buffers()[*dm].unread, 0);
+}
+
+TEST_F(ChatModelTest, PendingLinesStayLastUntilTaken) {
+    const auto i = join_home();
+    model.add_pending(i, "typed offline");
+    model.on_msg(msg(4, "home", "bob", "meanwhile"));
+    const auto& lines = model.buffers()[i].lines;
+    EXPECT_TRUE(lines.back().pending);
+    EXPECT_EQ(model.take_pending(i), std::vector<std::string>{"typed offline"});
+    EXPECT_FALSE(model.buffers()[i].lines.back().pending);
 }
 
 }  // namespace

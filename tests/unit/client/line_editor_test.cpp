@@ -73,5 +73,16 @@ TEST(LineEditorTest, HistoryIsBounded) {
     EXPECT_EQ(e.history().front(), U"2");
 }
 
+TEST(LineEditorTest, SetTextPutsTheCursorAtTheEndAndCompletionReplacesTheWordBeforeIt) {
+    LineEditor e;
+    e.set_text("/reply ali");
+    EXPECT_EQ(e.cursor(), 10U);
+    e.replace_before_cursor(3, U"alice ");
+    EXPECT_EQ(e.text_utf8(), "/reply alice ");
+    EXPECT_EQ(e.cursor(), 13U);
+    e.replace_before_cursor(99, U"x");  // never past the start
+    EXPECT_EQ(e.text_utf8(), "x");
+}
+
 }  // namespace
 }  // namespace salon::client

@@ -59,5 +59,14 @@ TEST(TextTest, MentionsMatchWholeWordsIgnoringCase) {
     EXPECT_FALSE(mentions("hello", ""));
 }
 
+TEST(TextTest, WrapMovesAUrlToTheNextRowWholeWhenItFits) {
+    const auto rows = wrap(U"see https://example.com/a/path now", 26);
+    ASSERT_EQ(rows.size(), 3U);
+    EXPECT_EQ(rows[0], U"see");
+    EXPECT_EQ(rows[1], U"https://example.com/a/path");
+    // Longer than a row: it has to be cut.
+    EXPECT_EQ(wrap(U"https://example.com/very/long/path", 10).size(), 4U);
+}
+
 }  // namespace
 }  // namespace salon::client

@@ -45,6 +45,9 @@ TEST(TimestampTest, FormatsInTheLocalTimeZone) {
     ::tzset();
     EXPECT_EQ(format_local_hms(1795521600123), "12:00:00");
     EXPECT_EQ(format_local_date(1795521600123), "2026-11-24");
+    // The day line's words, irssi style, without a leading zero (C locale in tests).
+    EXPECT_EQ(format_local_day(1795521600123), "Tuesday 24 November 2026");
+    EXPECT_EQ(format_local_day(1796169600000), "Wednesday 2 December 2026");
     ::setenv("TZ", "Asia/Kolkata", 1);  // +05:30, no daylight saving
     ::tzset();
     EXPECT_EQ(format_local_hms(1795521600123), "17:30:00");
