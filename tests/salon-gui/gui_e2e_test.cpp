@@ -746,6 +746,89 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(gui.conversation(QStringLiteral("dev"))->unread, 0, kWaitMs);
     }
 
+    void the_terminal_clients_scripts_reply_edit_react_and_delete() {
+#ifndef SALON_CLI_PATH
+        QSKIP("the salon terminal client is not built");
+#else
+        auto bob = tcp_user(*server_, "bob", true, 2);
+        QVERIFY(bob != nullptr);
+        Gui gui;
+        QVERIFY(gui.log_in(*server_));
+        gui.type(QStringLiteral("ship it?"));
+        const auto asked = wait_body(*bob, "MSG", field_is("text", "ship it?"));
+        QVERIFY(asked.has_value());
+        const auto asked_id = asked->at("id").as_int64();
+        QTemporaryDir config;
+        const auto start_salon = [&](QProcess& process, const QStringList& args) {
+            auto env = QProcessEnvironment::systemEnvironment();
+            env.insert(
+                QStringLiteral("SALON_PASSWORD"),
+                QString::fromUtf8(kPassword.data(), kPassword.size())
+            );
+            env.insert(QStringLiteral("XDG_CONFIG_HOME"), config.path());
+            process.setProcessEnvironment(env);
+            process.start(
+                QStringLiteral(SALON_CLI_PATH),
+                QStringList{
+                    QStringLiteral("-s"),
+                    QString::fromStdString(server_->address()),
+                    QStringLiteral("-u"),
+                    QStringLiteral("bob")} +
+                    args
+            );
+        };
+        // True once `salon ARGS` exited 0.
+        const auto salon = [&](const QStringList& args) {
+            QProcess process;
+            start_salon(process, args);
+            if (process.waitForFinished(kWaitMs) && process.exitCode() == 0) return true;
+            qWarning("salon: %s", process.readAllStandardError().constData());
+            return false;
+        };
+        QProcess send;
+        start_salon(
+            send,
+            {QStringLiteral("-c"),
+             QStringLiteral("home"),
+             QStringLiteral("send"),
+             QStringLiteral("--print-id"),
+             QStringLiteral("--reply-to"),
+             QString::number(asked_id),
+             QStringLiteral("shipped")}
+        );
+        QVERIFY(send.waitForFinished(kWaitMs));
+        QCOMPARE(send.exitCode(), 0);
+        const auto reply_id =
+            QString::fromUtf8(send.readAllStandardOutput()).trimmed().toLongLong();
+        QVERIFY(reply_id > asked_id);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.conversation(QStringLiteral("home"))->message(reply_id), kWaitMs
+        );
+        QCOMPARE(gui.conversation(QStringLiteral("home"))->message(reply_id)->reply_to, asked_id);
+
+        QVERIFY(salon(
+            {QStringLiteral("edit"), QString::number(reply_id), QStringLiteral("shipped (v0.3)")}
+        ));
+        QVERIFY(salon({QStringLiteral("react"), QString::number(asked_id), QStringLiteral("🎉")}));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.conversation(QStringLiteral("home"))->message(reply_id)->text ==
+                    QStringLiteral("shipped (v0.3)") &&
+                gui.conversation(QStringLiteral("home"))->message(asked_id)->reactions.size() == 1,
+            kWaitMs
+        );
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.window.message_view()->toPlainText().contains(
+                QStringLiteral("shipped (v0.3) (edited)")
+            ),
+            kWaitMs
+        );
+        QVERIFY(salon({QStringLiteral("delete"), QString::number(reply_id)}));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.conversation(QStringLiteral("home"))->message(reply_id)->deleted, kWaitMs
+        );
+#endif
+    }
+
     void channel_switch_and_unread_counts() {
         Gui gui;
         QVERIFY(gui.log_in(*server_));
