@@ -22,6 +22,10 @@ std::string utf8(const QString& text) {
 
 ChatSession::ChatSession(ChatConnection& connection, ChatModel& model, QObject* parent)
     : QObject(parent), connection_(connection), model_(model) {
+    constexpr int kReadIntervalMs = 500;
+    read_timer_.setSingleShot(true);
+    read_timer_.setInterval(kReadIntervalMs);
+    connect(&read_timer_, &QTimer::timeout, this, &ChatSession::send_reads);
     connect(&connection_, &ChatConnection::logged_in, this, &ChatSession::on_logged_in);
     connect(&connection_, &ChatConnection::event_received, this, &ChatSession::on_event);
     connect(
@@ -154,7 +158,21 @@ void ChatSession::mark_read(const QString& key) {
     if (conversation == nullptr) return;
     const auto newest = conversation->newest_id();
     if (newest == 0 || !model_.mark_read(key, newest)) return;
-    connection_.request(client::requests::read(conversation_ref(key), newest), [](const auto&) {});
+    // The count goes at once; the READ itself waits a moment, so that a busy channel read
+    // live costs one request per interval rather than one per message.
+    unsent_reads_.insert(key, newest);
+    if (!read_timer_.isActive()) read_timer_.start();
+}
+
+void ChatSession::send_reads() {
+    for (auto it = unsent_reads_.cbegin(); it != unsent_reads_.cend(); ++it) {
+        if (model_.find(it.key()) == nullptr) continue;
+        connection_.request(
+            client::requests::read(conversation_ref(it.key()), it.value()),
+            [](const client::Reply&) {}
+        );
+    }
+    unsent_reads_.clear();
 }
 
 void ChatSession::join(const QString& channel, const QString& key, bool show) {

@@ -7,6 +7,7 @@
 #include <QObject>
 #include <QPair>
 #include <QString>
+#include <QTimer>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -119,6 +120,8 @@ private:
     void resume_done();
     /// CONVERSATIONS: DM threads and counts.
     void refresh_conversations();
+    /// Sends the READs that mark_read() collected.
+    void send_reads();
     client::ConversationRef conversation_ref(const QString& key) const;
     /// Sends the text of one input line as a message (or an action) to `key`.
     bool say(const QString& key, const QString& text);
@@ -132,6 +135,8 @@ private:
     };
 
     QHash<QString, Snapshot> snapshots_;
+    QHash<QString, qint64> unsent_reads_;  ///< key → newest id seen, until read_timer_ fires
+    QTimer read_timer_;
     int max_text_bytes_ = 4096;  // PROTOCOL.md's bound until the login says otherwise
     int resumes_outstanding_ = 0;
     qint64 reply_to_ = 0;

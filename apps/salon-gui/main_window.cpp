@@ -248,6 +248,9 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
     });
     auto* cancel = new QShortcut(QKeySequence(Qt::Key_Escape), this);
     connect(cancel, &QShortcut::activated, this, [this] { begin_reply(0); });
+    // Ctrl+K: type part of a name and pick; Alt+Up/Down walk the list; Ctrl+1..9 pick.
+    auto* switcher = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_K), this);
+    connect(switcher, &QShortcut::activated, this, &MainWindow::quick_switch);
     // Alt+Up/Down walk the list; Ctrl+1..9 pick an entry.
     const auto step = [this](int delta) {
         const auto& keys = session_.model().keys();
@@ -840,6 +843,21 @@ void MainWindow::run_search(const QString& query) {
             item->setToolTip(local_time(message_time(message.ts_ms)));
         }
     });
+}
+
+void MainWindow::quick_switch() {
+    const auto& model = session_.model();
+    QStringList titles;
+    for (const auto& key : model.keys()) titles.append(model.find(key)->title);
+    if (titles.isEmpty()) return;
+    QInputDialog dialog(this);
+    dialog.setWindowTitle(tr("Switch conversation"));
+    dialog.setLabelText(tr("Conversation:"));
+    dialog.setComboBoxItems(titles);
+    dialog.setComboBoxEditable(true);  // type to complete
+    if (dialog.exec() != QDialog::Accepted) return;
+    const auto index = titles.indexOf(dialog.textValue());
+    if (index >= 0) show_conversation(model.keys().at(index));
 }
 
 void MainWindow::show_typing() {

@@ -134,6 +134,8 @@ private:
     void update_counter();
     void on_anchor(const QUrl& url);
     void show_typing();
+    /// Ctrl+K: a list of the conversations to pick from by typing.
+    void quick_switch();
     void update_title();
 
     ChatSession& session_;
