@@ -845,6 +845,35 @@ private slots:
 #endif
     }
 
+    void an_operator_keeps_the_at_after_a_reconnect() {
+        const QString password = QString::fromUtf8(kPassword.data(), kPassword.size());
+        Gui gui;
+        QVERIFY(
+            gui.log_in(*server_, QStringLiteral("carol"), password, QStringLiteral("home"), true)
+        );
+        gui.type(QStringLiteral("/join #ops"));  // created by her: she is its operator
+        QTRY_COMPARE_WITH_TIMEOUT(gui.model.current(), QStringLiteral("ops"), kWaitMs);
+        const auto op_shown = [&] {
+            return gui.window.member_list()
+                       ->findItems(QStringLiteral("@carol"), Qt::MatchExactly)
+                       .size() == 1;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(op_shown(), kWaitMs);
+        QCOMPARE(gui.window.members_count()->text(), QStringLiteral("1 member"));
+        QSignalSpy resumed(&gui.session, &salon::gui::ChatSession::resume_finished);
+        QCOMPARE(server_->stop(SIGTERM), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            gui.connection.state(), ChatConnection::State::reconnecting, kWaitMs
+        );
+        server_->start();
+        QTRY_COMPARE_WITH_TIMEOUT(resumed.count(), 1, 2 * kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.has_member(QStringLiteral("ops"), QStringLiteral("carol")), kWaitMs
+        );
+        QTRY_VERIFY_WITH_TIMEOUT(op_shown(), kWaitMs);
+        QVERIFY(!gui.conversation(QStringLiteral("ops"))->parted);
+    }
+
     void channel_switch_and_unread_counts() {
         Gui gui;
         QVERIFY(gui.log_in(*server_));
