@@ -440,103 +440,103 @@ bool ChatSession::submit_input(const QString& line, const QString& current_key) 
             }
             return true;
         case InputCommand::Kind::list:
-            connection_.request(
-                client::requests::list(),
-                [this, current_key](const client::Reply& reply) {
-                    auto list = client::parse_list_result(reply);
-                    if (!reply.ok || !list) return report_failure(current_key, reply);
-                    for (const auto& channel : list->channels) {
-                        model_.add_info(
-                            current_key,
-                            tr("#%1: %2%3")
-                                .arg(qstr(channel.name))
-                                .arg(
-                                    channel.members == 1 ? tr("1 member")
-                                                         : tr("%1 members").arg(channel.members)
-                                )
-                                .arg(
-                                    channel.topic.empty()
-                                        ? QString()
-                                        : QStringLiteral(" — ") + qstr(channel.topic)
-                                )
-                        );
-                    }
-                }
-            );
+            list_channels(current_key);
             return true;
-        case InputCommand::Kind::who: {
-            const auto target = channel_or_current(command.target);
-            connection_.request(
-                client::requests::who(utf8(target)),
-                [this, current_key, target](const client::Reply& reply) {
-                    auto who = client::parse_who_result(reply);
-                    if (!reply.ok || !who) return report_failure(current_key, reply);
-                    QStringList names;
-                    for (const auto& member : who->members) {
-                        names.append(
-                            (member.op ? QStringLiteral("@") : QString()) + qstr(member.user)
-                        );
-                    }
-                    model_.add_info(
-                        current_key,
-                        tr("#%1 (%2): %3")
-                            .arg(target)
-                            .arg(
-                                names.size() == 1 ? tr("1 member")
-                                                  : tr("%1 members").arg(names.size())
-                            )
-                            .arg(names.join(QStringLiteral(", ")))
-                    );
-                }
-            );
+        case InputCommand::Kind::who:
+            who(current_key, channel_or_current(command.target));
             return true;
-        }
         case InputCommand::Kind::topic:
         case InputCommand::Kind::kick:
         case InputCommand::Kind::ban:
         case InputCommand::Kind::unban:
         case InputCommand::Kind::op:
-        case InputCommand::Kind::key: {
+        case InputCommand::Kind::key:
             if (!in_channel) {
                 emit status_message(tr("moderation commands act on the channel on screen"));
                 return false;
             }
-            const auto channel = utf8(current_key);
-            const auto user = utf8(command.target);
-            client::Request request;
-            switch (command.kind) {
-                case InputCommand::Kind::topic:
-                    request = client::requests::topic(channel, utf8(command.text));
-                    break;
-                case InputCommand::Kind::kick:
-                    request = client::requests::kick(channel, user, utf8(command.text));
-                    break;
-                case InputCommand::Kind::ban:
-                    request = client::requests::ban(channel, user);
-                    break;
-                case InputCommand::Kind::unban:
-                    request = client::requests::unban(channel, user);
-                    break;
-                case InputCommand::Kind::op:
-                    request = client::requests::op(channel, user);
-                    break;
-                default:
-                    request = client::requests::key(channel, utf8(command.text));
-                    break;
-            }
-            const auto verb = qstr(request.verb);
-            connection_.request(request, [this, current_key, verb](const client::Reply& reply) {
-                if (!reply.ok) return report_failure(current_key, reply);
-                model_.add_info(current_key, tr("%1: done").arg(verb.toLower()));
-            });
+            moderate(command, current_key);
             return true;
-        }
         case InputCommand::Kind::invalid:
             if (conversation != nullptr) model_.add_info(current_key, command.text);
             emit status_message(command.text);
             return false;
     }
     return true;
+}
+
+void ChatSession::list_channels(const QString& current_key) {
+    connection_.request(client::requests::list(), [this, current_key](const client::Reply& reply) {
+        auto list = client::parse_list_result(reply);
+        if (!reply.ok || !list) return report_failure(current_key, reply);
+        for (const auto& channel : list->channels) {
+            model_.add_info(
+                current_key,
+                tr("#%1: %2%3")
+                    .arg(qstr(channel.name))
+                    .arg(
+                        channel.members == 1 ? tr("1 member")
+                                             : tr("%1 members").arg(channel.members)
+                    )
+                    .arg(
+                        channel.topic.empty() ? QString()
+                                              : QStringLiteral(" — ") + qstr(channel.topic)
+                    )
+            );
+        }
+    });
+}
+
+void ChatSession::who(const QString& current_key, const QString& target) {
+    connection_.request(
+        client::requests::who(utf8(target)),
+        [this, current_key, target](const client::Reply& reply) {
+            auto answer = client::parse_who_result(reply);
+            if (!reply.ok || !answer) return report_failure(current_key, reply);
+            QStringList names;
+            for (const auto& member : answer->members) {
+                names.append((member.op ? QStringLiteral("@") : QString()) + qstr(member.user));
+            }
+            model_.add_info(
+                current_key,
+                tr("#%1 (%2): %3")
+                    .arg(target)
+                    .arg(names.size() == 1 ? tr("1 member") : tr("%1 members").arg(names.size()))
+                    .arg(names.join(QStringLiteral(", ")))
+            );
+        }
+    );
+}
+
+void ChatSession::moderate(const InputCommand& command, const QString& current_key) {
+    const auto channel = utf8(current_key);
+    const auto user = utf8(command.target);
+    client::Request request;
+    switch (command.kind) {
+        case InputCommand::Kind::topic:
+            request = client::requests::topic(channel, utf8(command.text));
+            break;
+        case InputCommand::Kind::kick:
+            request = client::requests::kick(channel, user, utf8(command.text));
+            break;
+        case InputCommand::Kind::ban:
+            request = client::requests::ban(channel, user);
+            break;
+        case InputCommand::Kind::unban:
+            request = client::requests::unban(channel, user);
+            break;
+        case InputCommand::Kind::op:
+            request = client::requests::op(channel, user);
+            break;
+        default:
+            request = client::requests::key(channel, utf8(command.text));
+            break;
+    }
+    const auto verb = qstr(request.verb);
+    connection_.request(request, [this, current_key, verb](const client::Reply& reply) {
+        if (!reply.ok) return report_failure(current_key, reply);
+        model_.add_info(current_key, tr("%1: done").arg(verb.toLower()));
+    });
 }
 
 void ChatSession::edit_message(qint64 id, const QString& text) {

@@ -14,6 +14,7 @@
 
 #include "chat_connection.hpp"
 #include "chat_model.hpp"
+#include "input_command.hpp"
 
 namespace salon::gui {
 
@@ -120,6 +121,10 @@ private:
     void resume_done();
     /// CONVERSATIONS: DM threads and counts.
     void refresh_conversations();
+    /// /list, /who and the moderation verbs; answers and failures go to `current_key`.
+    void list_channels(const QString& current_key);
+    void who(const QString& current_key, const QString& target);
+    void moderate(const InputCommand& command, const QString& current_key);
     /// Sends the READs that mark_read() collected.
     void send_reads();
     client::ConversationRef conversation_ref(const QString& key) const;

@@ -301,6 +301,19 @@ private slots:
             kWaitMs
         );
         QVERIFY(gui.conversation(QStringLiteral("@nobody-here")) == nullptr);
+        // /who and /list answer in the conversation, with counts that read right.
+        gui.type(QStringLiteral("/who"));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.window.message_view()->toPlainText().contains(
+                QStringLiteral("#home (2 members): %1, GuestBob").arg(me)  // sorted, folded
+            ),
+            kWaitMs
+        );
+        gui.type(QStringLiteral("/list"));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gui.window.message_view()->toPlainText().contains(QStringLiteral("#home: 2 members")),
+            kWaitMs
+        );
 
         gui.type(QStringLiteral("hello from the gui"));
         QVERIFY(gui.window.input()->text().isEmpty());
