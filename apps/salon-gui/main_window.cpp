@@ -421,10 +421,27 @@ QString MainWindow::line_html(
 }
 
 QString MainWindow::block_html(
-    const Conversation& conversation, std::size_t index, const LineColours& colours
+    const Conversation& conversation,
+    std::size_t index,
+    const LineColours& colours,
+    qint64 new_after
 ) {
     const auto& line = conversation.lines[index];
     QString heading;
+    if (new_after >= 0 && line.kind == ChatLine::Kind::message && line.id > new_after &&
+        !line.own) {
+        // The first message from others after the read marker as it was when the
+        // conversation opened.
+        bool first = true;
+        for (std::size_t i = 0; i < index && first; ++i) {
+            const auto& before = conversation.lines[i];
+            first = before.kind != ChatLine::Kind::message || before.own || before.id <= new_after;
+        }
+        if (first) {
+            heading = QStringLiteral("<span style=\"color:%1\"><b>─── %2 ───</b></span><br>")
+                          .arg(colours.left.name(), tr("new messages"));
+        }
+    }
     const auto day = line.time.toLocalTime().date();
     if (index == 0 || conversation.lines[index - 1].time.toLocalTime().date() != day) {
         // In the line's own block (a line break, not a paragraph): one block per line is
@@ -433,10 +450,14 @@ QString MainWindow::block_html(
         const auto name = day == today               ? tr("Today")
                           : day == today.addDays(-1) ? tr("Yesterday")
                                                      : QLocale().toString(day, QLocale::LongFormat);
-        heading = QStringLiteral("<span style=\"color:%1\"><b>─── %2 ───</b></span><br>")
-                      .arg(colours.dim.name(), name.toHtmlEscaped());
+        heading += QStringLiteral("<span style=\"color:%1\"><b>─── %2 ───</b></span><br>")
+                       .arg(colours.dim.name(), name.toHtmlEscaped());
     }
     return heading + line_html(line, colours, quote_of(conversation, line));
+}
+
+qint64 MainWindow::new_after() const {
+    return marker_key_ == session_.model().current() ? marker_id_ : -1;
 }
 
 QString MainWindow::quote_of(const Conversation& conversation, const ChatLine& line) {
@@ -514,6 +535,11 @@ void MainWindow::show_conversation(const QString& key) {
     auto& model = session_.model();
     if (model.find(key) == nullptr) return;
     model.set_current(key);
+    // The "new messages" line stays where the marker was when the conversation opened,
+    // though reading moves the marker at once.
+    const auto* conversation = model.find(key);
+    marker_key_ = key;
+    marker_id_ = conversation->unread > 0 ? conversation->read_id : -1;
     for (int row = 0; row < conversations_->count(); ++row) {
         if (conversations_->item(row)->data(kListRole).toString() == key) {
             const QSignalBlocker blocker(conversations_);
@@ -539,8 +565,8 @@ void MainWindow::render_all() {
     const auto colours = LineColours::from(view_->palette());
     QString html;
     for (std::size_t i = 0; i < conversation->lines.size(); ++i) {
-        html += QStringLiteral("<p style=\"margin:0\">") + block_html(*conversation, i, colours) +
-                QStringLiteral("</p>");
+        html += QStringLiteral("<p style=\"margin:0\">") +
+                block_html(*conversation, i, colours, new_after()) + QStringLiteral("</p>");
     }
     {
         // Redrawing must not look like the user scrolling to the top. The scroll bar's own
@@ -575,7 +601,10 @@ void MainWindow::on_line_appended(const QString& key) {
         // and without it each new line was painted over the previous last one.
         const ProgrammaticScroll guard(programmatic_scroll_);
         view_->append(block_html(
-            *conversation, conversation->lines.size() - 1, LineColours::from(view_->palette())
+            *conversation,
+            conversation->lines.size() - 1,
+            LineColours::from(view_->palette()),
+            new_after()
         ));
         if (at_bottom) bar->setValue(bar->maximum());
     }

@@ -56,9 +56,13 @@ public:
     );
 
     /// Line `index` of `conversation` as the view shows it: with a heading naming the day
-    /// above the first line of each day.
+    /// above the first line of each day, and "new messages" above the first message from
+    /// others after `new_after` (-1: no such line).
     static QString block_html(
-        const Conversation& conversation, std::size_t index, const LineColours& colours
+        const Conversation& conversation,
+        std::size_t index,
+        const LineColours& colours,
+        qint64 new_after = -1
     );
 
     /// "alice: the start of what she wrote", for a reply to a message held; else empty.
@@ -136,6 +140,9 @@ private:
     void show_typing();
     /// Ctrl+K: a list of the conversations to pick from by typing.
     void quick_switch();
+    /// The read marker of the conversation on screen as it was when it was opened, if it had
+    /// unread messages then; -1 otherwise.
+    qint64 new_after() const;
     void update_title();
 
     ChatSession& session_;
@@ -153,6 +160,8 @@ private:
     QLabel* state_;
     QDateTime typing_sent_;  ///< When we last said `active`; invalid when not typing.
     qint64 jumped_to_ = 0;
+    QString marker_key_;
+    qint64 marker_id_ = -1;
     QStringList input_history_;
     qsizetype history_position_ = 0;
     QSystemTrayIcon* tray_ = nullptr;

@@ -749,6 +749,15 @@ private slots:
                 gui.has_message(QStringLiteral("@bob"), QStringLiteral("yes, at noon")),
             kWaitMs
         );
+        // A line shows where the new messages start.
+        const auto dm_text = gui.window.message_view()->toPlainText();
+        QVERIFY2(
+            dm_text.indexOf(QStringLiteral("are you coming?")) <
+                    dm_text.indexOf(QStringLiteral("─── new messages ───\n")) &&
+                dm_text.indexOf(QStringLiteral("new messages")) <
+                    dm_text.indexOf(QStringLiteral("yes, at noon")),
+            qPrintable(dm_text)
+        );
         // Seen: READ goes out and the count is gone, here and for her other devices.
         QTRY_COMPARE_WITH_TIMEOUT(gui.conversation(QStringLiteral("@bob"))->unread, 0, kWaitMs);
         // The server has it too (READs go out at most every half second), for her other
