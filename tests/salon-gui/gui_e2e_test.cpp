@@ -408,7 +408,8 @@ private slots:
         );
 
         // Away long enough for bob to post a page and more, and to change older messages.
-        gui.connection.set_backoff(6000, 6000);
+        // Long enough for a slow (sanitized, shared) machine to post everything meanwhile.
+        gui.connection.set_backoff(10000, 10000);
         QSignalSpy resumed(&gui.session, &salon::gui::ChatSession::resume_finished);
         QCOMPARE(server_->stop(SIGTERM), 0);
         QTRY_COMPARE_WITH_TIMEOUT(
