@@ -167,6 +167,35 @@ private slots:
         QCOMPARE(home->unread, 1);  // a change is not a new message
     }
 
+    void reconnect_notices_make_one_line_that_updates() {
+        ChatModel model;
+        model.ensure_channel(QStringLiteral("home"));
+        model.set_status(QStringLiteral("home"), QStringLiteral("reconnecting in 0.5 s"));
+        model.set_status(QStringLiteral("home"), QStringLiteral("reconnecting in 1.0 s"));
+        model.set_status(QStringLiteral("home"), QStringLiteral("reconnected as me"));
+        const auto* home = model.find(QStringLiteral("home"));
+        QCOMPARE(home->lines.size(), std::size_t{1});
+        QCOMPARE(home->lines.back().text, QStringLiteral("reconnected as me"));
+        // Anything after it starts a new one.
+        model.add_info(QStringLiteral("home"), QStringLiteral("something else"));
+        model.set_status(QStringLiteral("home"), QStringLiteral("reconnecting in 0.5 s"));
+        QCOMPARE(home->lines.size(), std::size_t{3});
+    }
+
+    void sidebar_entries_show_unread_and_mentions_apart() {
+        salon::gui::Conversation c;
+        c.title = QStringLiteral("#dev");
+        QCOMPARE(salon::gui::MainWindow::entry_text(c), QStringLiteral("#dev"));
+        c.unread = 3;
+        QCOMPARE(salon::gui::MainWindow::entry_text(c), QStringLiteral("#dev  (3)"));
+        c.mentions = 1;
+        QCOMPARE(salon::gui::MainWindow::entry_text(c), QStringLiteral("#dev  (3)  @1"));
+        c.unread = 1000;  // the server stops counting there
+        QCOMPARE(salon::gui::MainWindow::entry_text(c), QStringLiteral("#dev  (999+)  @1"));
+        c.parted = true;
+        QVERIFY(salon::gui::MainWindow::entry_text(c).contains(QStringLiteral("(left)")));
+    }
+
     void irc_actions_show_as_actions() {
         QCOMPARE(
             salon::gui::action_text(QStringLiteral("\x01"
