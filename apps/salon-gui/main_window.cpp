@@ -83,6 +83,15 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
     counter_->hide();
     typing_->setObjectName(QStringLiteral("typing"));
     typing_->hide();
+    build_layout();
+    connect_session();
+    connect_widgets();
+    install_shortcuts();
+    on_state_changed(session_.connection().state());
+    rebuild_conversation_list();
+}
+
+void MainWindow::build_layout() {
     setWindowTitle(tr("Salon"));
     resize(960, 600);
 
@@ -148,7 +157,9 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
         tray_->setToolTip(tr("Salon"));
         tray_->show();
     }
+}
 
+void MainWindow::connect_session() {
     auto& model = session_.model();
     auto& connection = session_.connection();
     connect(
@@ -205,7 +216,9 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
         may_close_ = true;
         close();
     });
+}
 
+void MainWindow::connect_widgets() {
     connect(conversations_, &QListWidget::currentItemChanged, this, [this](QListWidgetItem* item) {
         if (item == nullptr) return;
         const auto key = item->data(kListRole).toString();
@@ -241,6 +254,21 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
     connect(search_results_, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
         jump_to(item->data(kListRole).toString(), item->data(kIdRole).toLongLong());
     });
+    auto* typing_expiry = new QTimer(this);
+    connect(typing_expiry, &QTimer::timeout, this, &MainWindow::show_typing);
+    typing_expiry->start(1000);
+    connect(input_, &QLineEdit::textChanged, this, &MainWindow::update_counter);
+    connect(&session_, &ChatSession::input_returned, this, [this](const QString& text) {
+        if (input_->text().isEmpty()) input_->setText(text);
+    });
+    connect(view_->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
+        if (value == view_->verticalScrollBar()->maximum()) maybe_mark_read();
+        if (programmatic_scroll_) return;
+        if (value == view_->verticalScrollBar()->minimum()) maybe_load_older();
+    });
+}
+
+void MainWindow::install_shortcuts() {
     auto* find = new QShortcut(QKeySequence::Find, this);
     connect(find, &QShortcut::activated, this, [this] {
         search_->setFocus();
@@ -278,20 +306,6 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
             if (n <= keys.size()) show_conversation(keys.at(n - 1));
         });
     }
-    auto* typing_expiry = new QTimer(this);
-    connect(typing_expiry, &QTimer::timeout, this, &MainWindow::show_typing);
-    typing_expiry->start(1000);
-    connect(input_, &QLineEdit::textChanged, this, &MainWindow::update_counter);
-    connect(&session_, &ChatSession::input_returned, this, [this](const QString& text) {
-        if (input_->text().isEmpty()) input_->setText(text);
-    });
-    connect(view_->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
-        if (value == view_->verticalScrollBar()->maximum()) maybe_mark_read();
-        if (programmatic_scroll_) return;
-        if (value == view_->verticalScrollBar()->minimum()) maybe_load_older();
-    });
-    on_state_changed(connection.state());
-    rebuild_conversation_list();
 }
 
 QString MainWindow::entry_text(const Conversation& conversation) {

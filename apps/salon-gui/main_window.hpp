@@ -124,6 +124,12 @@ protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+    /// The constructor's parts: widgets and layout; the model's, session's and connection's
+    /// signals; the widgets' own signals; the keyboard shortcuts.
+    void build_layout();
+    void connect_session();
+    void connect_widgets();
+    void install_shortcuts();
     void rebuild_conversation_list();
     void update_entry(const QString& key);
     void render_all();
