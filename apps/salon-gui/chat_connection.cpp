@@ -81,12 +81,18 @@ void ChatConnection::on_connected() {
     const auto channel = params_.channel.toStdString();
     if (ever_logged_in_) {
         // A guest asks for the name it had, so that the people it talks to see the same
-        // name; a registered user always logs in with CONN once the account exists.
-        send_login(client::requests::conn(user_.toStdString(), password, channel));
+        // name; a registered user always logs in with CONN once the account exists. No
+        // channel: the server puts a registered user back where they had not left, and
+        // ChatSession rejoins a guest's; the login channel may be one we left since.
+        send_login(client::requests::conn(user_.toStdString(), password, {}, false, kVersion));
     } else if (params_.register_account) {
-        send_login(client::requests::register_account(params_.user.toStdString(), password));
+        send_login(
+            client::requests::register_account(params_.user.toStdString(), password, true, kVersion)
+        );
     } else {
-        send_login(client::requests::conn(params_.user.toStdString(), password, channel));
+        send_login(
+            client::requests::conn(params_.user.toStdString(), password, channel, true, kVersion)
+        );
     }
 }
 
@@ -107,7 +113,7 @@ void ChatConnection::on_login_reply(const client::Reply& reply) {
             // Our old guest session may still be alive on the server; take a fresh guest
             // name rather than give up.
             user_.clear();
-            send_login(client::requests::conn({}, {}, params_.channel.toStdString()));
+            send_login(client::requests::conn({}, {}, {}, false, kVersion));
             return;
         }
         reconnect_timer_.stop();

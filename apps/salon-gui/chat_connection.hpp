@@ -1,6 +1,6 @@
-// One connection to salond speaking PROTOCOL.md v1 over QTcpSocket: refs, login, keep-alive,
-// END, and automatic reconnect with backoff. Framing, encoding and decoding are salon_client's;
-// Qt only carries the bytes.
+// One connection to salond speaking PROTOCOL.md (version 2) over QTcpSocket: refs, login,
+// keep-alive, END, and automatic reconnect with backoff. Framing, encoding and decoding are
+// salon_client's; Qt only carries the bytes.
 #pragma once
 
 #include <QHash>
@@ -38,8 +38,9 @@ using ReplyHandler = std::function<void(const client::Reply& reply)>;
 /// 1. `open()` connects and sends CONN (or REGISTER); it ends in exactly one of
 ///    `logged_in` or `login_failed`.
 /// 2. Once logged in, a connection lost without `close_with_end()` is retried with
-///    exponential backoff (`reconnect_scheduled`), logging in again with the same name;
-///    `logged_in` then fires again with `reconnected` true.
+///    exponential backoff (`reconnect_scheduled`), logging in again with the same name and
+///    `"join": false`; `logged_in` then fires again with `reconnected` true, and ChatSession
+///    decides which channels to rejoin and resumes history.
 /// 3. A login refused on reconnect (for example `bad_credentials`) stops the retries and
 ///    is reported through `login_failed`.
 /// 4. `close_with_end()` sends END, waits a bounded time for the server's OK or close, and
@@ -81,6 +82,8 @@ public:
     void set_connect_timeout(int ms) { connect_timeout_ms_ = ms; }
 
     static constexpr int kEndTimeoutMs = 2000;  // END is a courtesy: never hang the exit on it
+    /// The protocol version asked for at login: 2 brings UPDATE, READ and TYPING events.
+    static constexpr int kVersion = 2;
 
 signals:
     void state_changed(salon::gui::ChatConnection::State state);

@@ -28,12 +28,46 @@ qint64 Conversation::oldest_id() const {
     return 0;
 }
 
+qint64 Conversation::newest_id() const {
+    for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+        if (it->kind == ChatLine::Kind::message) return it->id;
+    }
+    return 0;
+}
+
+const ChatLine* Conversation::message(qint64 id) const {
+    if (id == 0 || !ids.contains(id)) return nullptr;
+    for (const auto& line : lines) {
+        if (line.kind == ChatLine::Kind::message && line.id == id) return &line;
+    }
+    return nullptr;
+}
+
 QString fold_name(const QString& name) {
     // The server folds ASCII only (core::fold_user_name); names are ASCII by PROTOCOL.md.
     return QString::fromStdString(core::fold_user_name(name.toStdString()));
 }
 
-QColor nick_colour(const QString& name) {
+QString action_text(const QString& text) {
+    static const QString kPrefix = QStringLiteral(
+        "\x01"
+        "ACTION "
+    );
+    if (!text.startsWith(kPrefix)) return QString();
+    auto words = text.mid(kPrefix.size());
+    if (words.endsWith(QLatin1Char('\x01'))) words.chop(1);
+    return words.isNull() ? QStringLiteral("") : words;
+}
+
+QString make_action(const QString& words) {
+    return QStringLiteral(
+               "\x01"
+               "ACTION %1\x01"
+    )
+        .arg(words);
+}
+
+QColor nick_colour(const QString& name, const QColor& background) {
     // FNV-1a over the folded name: qHash is seeded per process, and the same person should
     // keep the same colour between runs.
     quint32 hash = 2166136261U;
@@ -41,8 +75,9 @@ QColor nick_colour(const QString& name) {
         hash ^= static_cast<quint8>(byte);
         hash *= 16777619U;
     }
-    // Hue only, with fixed saturation and lightness that read well on a white background.
-    return QColor::fromHsl(static_cast<int>(hash % 360U), 170, 95);
+    // Hue only; dark on a light background and light on a dark one, so that either reads.
+    const int lightness = background.lightness() < 128 ? 175 : 95;
+    return QColor::fromHsl(static_cast<int>(hash % 360U), 170, lightness);
 }
 
 QDateTime message_time(core::UnixMillis ts_ms) {
@@ -95,7 +130,6 @@ QString ChatModel::ensure_dm(const QString& peer) {
     conversation.key = key;
     conversation.title = peer;
     conversation.dm = true;
-    conversation.history_exhausted = true;  // PROTOCOL.md has no HISTORY for DMs
     conversations_.emplace(key, std::move(conversation));
     order_.append(key);
     emit conversations_changed();
@@ -121,13 +155,49 @@ Conversation* ChatModel::find_mutable(const QString& key) {
 
 void ChatModel::set_current(const QString& key) {
     current_ = key;
+}
+
+bool ChatModel::mark_read(const QString& key, qint64 id) {
     auto* conversation = find_mutable(key);
-    if (conversation == nullptr) return;
-    if (conversation->unread != 0 || conversation->mentioned) {
+    if (conversation == nullptr || id <= conversation->read_id) return false;
+    conversation->read_id = id;
+    if (id >= conversation->newest_id() &&
+        (conversation->unread != 0 || conversation->mentions != 0)) {
         conversation->unread = 0;
-        conversation->mentioned = false;
+        conversation->mentions = 0;
         emit conversation_updated(key);
     }
+    return true;
+}
+
+void ChatModel::set_counts(const QString& key, int unread, int mentions, qint64 read_id) {
+    auto* conversation = find_mutable(key);
+    if (conversation == nullptr) return;
+    conversation->read_id = std::max<qint64>(conversation->read_id, read_id);
+    conversation->unread = unread;
+    conversation->mentions = mentions;
+    emit conversation_updated(key);
+}
+
+void ChatModel::set_parted(const QString& key, bool parted) {
+    auto* conversation = find_mutable(key);
+    if (conversation == nullptr || conversation->parted == parted) return;
+    conversation->parted = parted;
+    if (parted) conversation->members.clear();
+    emit members_changed(key);
+    emit conversation_updated(key);
+}
+
+void ChatModel::set_typing(const QString& key, const QString& user, bool active) {
+    auto* conversation = find_mutable(key);
+    if (conversation == nullptr) return;
+    constexpr int kActiveMs = 6000;  // PROTOCOL.md: `active` is repeated every 3 s at most
+    if (active) {
+        conversation->typing.insert(user, QDateTime::currentDateTimeUtc().addMSecs(kActiveMs));
+    } else if (conversation->typing.remove(user) == 0) {
+        return;
+    }
+    emit conversation_updated(key);
 }
 
 void ChatModel::set_members(const QString& channel, const std::vector<core::MemberInfo>& members) {
@@ -179,16 +249,44 @@ ChatLine ChatModel::message_line(const core::Message& message) const {
     ChatLine line;
     line.kind = ChatLine::Kind::message;
     line.id = message.id;
+    line.rev = message.rev != 0 ? message.rev : message.id;
+    line.reply_to = message.reply_to;
     line.time = message_time(message.ts_ms);
+    if (message.edited_ms != 0) line.edited = message_time(message.edited_ms);
     line.from = QString::fromStdString(message.from);
     line.text = QString::fromStdString(message.text);
+    line.deleted = message.deleted;
+    if (const auto action = action_text(line.text); !action.isNull()) {
+        line.action = true;
+        line.text = action;
+    }
+    for (const auto& reaction : message.reactions) {
+        LineReaction shown{QString::fromStdString(reaction.emoji), {}};
+        for (const auto& user : reaction.users) shown.users.append(QString::fromStdString(user));
+        line.reactions.append(std::move(shown));
+    }
     line.own = fold_name(line.from) == fold_name(own_name_);
-    line.mention = !line.own && mentions(line.text, own_name_);
+    const auto folded_own = fold_name(own_name_);
+    const bool named =
+        std::any_of(message.mentions.begin(), message.mentions.end(), [&](const std::string& user) {
+            return fold_name(QString::fromStdString(user)) == folded_own;
+        });
+    line.mention = !line.own && !line.deleted && (named || mentions(line.text, own_name_));
     return line;
 }
 
 bool ChatModel::insert_message(Conversation& conversation, ChatLine line, bool& appended) {
-    if (line.id != 0 && conversation.ids.contains(line.id)) return false;
+    appended = false;
+    conversation.max_rev = std::max<qint64>(conversation.max_rev, line.rev);
+    if (line.id != 0 && conversation.ids.contains(line.id)) {
+        for (auto& held : conversation.lines) {
+            if (held.kind != ChatLine::Kind::message || held.id != line.id) continue;
+            if (line.rev <= held.rev) return false;
+            held = std::move(line);
+            return true;
+        }
+        return false;
+    }
     conversation.ids.insert(line.id);
     // Messages keep id order (the server's order); notices stay where they arrived.
     auto position = conversation.lines.end();
@@ -206,9 +304,9 @@ bool ChatModel::insert_message(Conversation& conversation, ChatLine line, bool& 
 void ChatModel::count_live(Conversation& conversation, const ChatLine& line) {
     if (line.own) return;
     const bool wants_attention = line.mention || conversation.dm;
-    if (conversation.key != current_) {
+    if (line.id > conversation.read_id) {
         ++conversation.unread;
-        if (line.mention) conversation.mentioned = true;
+        if (line.mention) ++conversation.mentions;
         emit conversation_updated(conversation.key);
     }
     if (wants_attention) emit attention(conversation.key, line.from, line.text);
@@ -220,13 +318,14 @@ void ChatModel::add_message(const core::Message& msg, bool live) {
     auto line = message_line(msg);
     bool appended = false;
     const ChatLine copy = line;
+    const bool known = conversation->ids.contains(copy.id);
     if (!insert_message(*conversation, std::move(line), appended)) return;
     if (appended) {
         emit line_appended(conversation->key);
     } else {
         emit lines_reset(conversation->key);
     }
-    if (live) count_live(*conversation, copy);
+    if (live && !known) count_live(*conversation, copy);
 }
 
 void ChatModel::add_dm(const core::Message& dm, bool live) {
@@ -240,28 +339,51 @@ void ChatModel::add_dm(const core::Message& dm, bool live) {
     line.mention = false;
     bool appended = false;
     const ChatLine copy = line;
+    const bool known = conversation->ids.contains(copy.id);
     if (!insert_message(*conversation, std::move(line), appended)) return;
     if (appended) {
         emit line_appended(conversation->key);
     } else {
         emit lines_reset(conversation->key);
     }
-    if (live) count_live(*conversation, copy);
+    if (live && !known) count_live(*conversation, copy);
 }
 
 int ChatModel::add_history(const QString& channel, const std::vector<core::Message>& messages) {
-    auto* conversation = find_mutable(ensure_channel(channel));
+    return merge_messages(ensure_channel(channel), messages);
+}
+
+int ChatModel::merge_messages(const QString& key, const std::vector<core::Message>& messages) {
+    auto* conversation = find_mutable(key);
     if (conversation == nullptr) return 0;
-    int added = 0;
+    int changed = 0;
     for (const auto& message : messages) {
         bool appended = false;
-        if (insert_message(*conversation, message_line(message), appended)) ++added;
+        auto line = message_line(message);
+        if (conversation->dm) line.mention = false;
+        if (insert_message(*conversation, std::move(line), appended)) ++changed;
     }
-    if (added > 0) {
+    if (changed > 0) {
         // One redraw for the whole page rather than one per message.
         emit lines_reset(conversation->key);
     }
-    return added;
+    return changed;
+}
+
+QString ChatModel::key_of(const core::Message& message) const {
+    if (!message.is_direct()) return channel_key(QString::fromStdString(message.channel));
+    const auto from = QString::fromStdString(message.from);
+    const bool own = fold_name(from) == fold_name(own_name_);
+    return dm_key(own ? QString::fromStdString(message.to) : from);
+}
+
+void ChatModel::apply_update(const core::Message& message) {
+    auto* conversation = find_mutable(key_of(message));
+    if (conversation == nullptr) return;
+    conversation->max_rev = std::max<qint64>(conversation->max_rev, message.rev);
+    // A change to a message older than what we hold changes nothing on screen.
+    if (!conversation->ids.contains(message.id)) return;
+    merge_messages(conversation->key, {message});
 }
 
 void ChatModel::set_history_state(const QString& key, bool loading, bool exhausted) {
@@ -271,14 +393,24 @@ void ChatModel::set_history_state(const QString& key, bool loading, bool exhaust
     conversation->history_exhausted = exhausted;
 }
 
-void ChatModel::member_joined(const QString& channel, const QString& user) {
+void ChatModel::member_joined(const QString& channel, const QString& user, bool op) {
     auto* conversation = find_mutable(ensure_channel(channel));
     if (conversation == nullptr) return;
     const auto folded = fold_name(user);
+    if (folded == fold_name(own_name_)) set_parted(conversation->key, false);
     // A JOIN for someone already listed is a rejoin (after REGISTER, or a registered user's
-    // automatic rejoin after a reconnect): not news, so no [+] line.
-    if (conversation->members.contains(folded)) return;
-    conversation->members.insert(folded, member_info(user));
+    // automatic rejoin after a reconnect): not news, so no [+] line; the operator flag it
+    // carries is kept.
+    if (const auto it = conversation->members.find(folded); it != conversation->members.end()) {
+        if (it->op != op) {
+            it->op = op;
+            emit members_changed(conversation->key);
+        }
+        return;
+    }
+    auto info = member_info(user);
+    info.op = op;
+    conversation->members.insert(folded, info);
     emit members_changed(conversation->key);
     ChatLine line;
     line.kind = ChatLine::Kind::join;
@@ -326,6 +458,20 @@ void ChatModel::add_info(const QString& key, const QString& text) {
     line.text = text;
     conversation->lines.push_back(std::move(line));
     emit line_appended(key);
+}
+
+void ChatModel::set_status(const QString& key, const QString& text) {
+    auto* conversation = find_mutable(key);
+    if (conversation == nullptr) return;
+    if (!conversation->lines.empty() && conversation->lines.back().status) {
+        auto& last = conversation->lines.back();
+        last.time = QDateTime::currentDateTimeUtc();
+        last.text = text;
+        emit lines_reset(key);
+        return;
+    }
+    add_info(key, text);
+    conversation->lines.back().status = true;
 }
 
 }  // namespace salon::gui

@@ -16,16 +16,29 @@
 
 namespace salon::gui {
 
+/// One emoji on a message and who put it there, in the server's order.
+struct LineReaction {
+    QString emoji;
+    QStringList users;
+};
+
 /// One line of a conversation: a message, or a notice such as `[+]alice`.
 struct ChatLine {
     enum class Kind { message, join, part, quit, info };
     Kind kind = Kind::info;
-    qint64 id = 0;   ///< Server message id (PROTOCOL.md `id`); 0 for notices.
-    QDateTime time;  ///< UTC; shown in local time.
-    QString from;    ///< Sender for messages, the user concerned for join/part/quit.
-    QString text;    ///< Message text, or the reason/extra words of a notice.
+    qint64 id = 0;        ///< Server message id (PROTOCOL.md `id`); 0 for notices.
+    qint64 rev = 0;       ///< The message's last change (version 2 `rev`); `id` when unknown.
+    qint64 reply_to = 0;  ///< The message this one answers; 0 for none.
+    QDateTime time;       ///< UTC; shown in local time.
+    QDateTime edited;     ///< UTC time of the last edit; invalid when never edited.
+    QString from;         ///< Sender for messages, the user concerned for join/part/quit.
+    QString text;         ///< Message text (an action's without its IRC wrapping), or a notice's.
+    QList<LineReaction> reactions;
+    bool deleted = false;  ///< A tombstone: the text is gone.
+    bool action = false;   ///< `/me` (IRC's CTCP ACTION): shown as "* alice waves".
     bool mention = false;
     bool own = false;
+    bool status = false;  ///< A connection-state notice that the next one replaces.
 };
 
 /// A channel or a direct-message thread.
@@ -38,13 +51,23 @@ struct Conversation {
     QSet<qint64> ids;             ///< Message ids already present, so replays merge.
     /// Keyed by folded name, so the list sorts without case.
     QMap<QString, core::MemberInfo> members;
-    int unread = 0;
-    bool mentioned = false;
+    int unread = 0;      ///< Messages from others after the read marker.
+    int mentions = 0;    ///< Those of them that mention us.
+    qint64 read_id = 0;  ///< Our read marker (version 2 READ); 0 without one.
+    qint64 max_rev = 0;  ///< The highest `rev` held: a resume asks for everything after it.
+    /// We left (kicked, banned) but keep the lines; nothing is sent here until a /join.
+    bool parted = false;
+    /// Users typing here (version 2 TYPING), with when their `active` expires.
+    QMap<QString, QDateTime> typing;
     bool history_exhausted = false;  ///< A HISTORY page came back short: nothing older exists.
     bool history_loading = false;
 
     /// Id of the oldest message held, or 0 when there is none.
     qint64 oldest_id() const;
+    /// Id of the newest message held, or 0 when there is none.
+    qint64 newest_id() const;
+    /// The line of message `id`, or null.
+    const ChatLine* message(qint64 id) const;
 };
 
 /// The model behind the main window. Lives on the GUI thread; every change is announced by
@@ -78,8 +101,16 @@ public:
 
     const Conversation* find(const QString& key) const;
 
-    /// The conversation on screen; its unread count and mention flag stay cleared.
+    /// The conversation on screen. Its counts are cleared by mark_read(), once it has been
+    /// seen (the window shows it, scrolled to the bottom).
     void set_current(const QString& key);
+
+    /// Moves the read marker of `key` (never backwards); clears the counts when it covers the
+    /// newest message. Returns true when it moved.
+    bool mark_read(const QString& key, qint64 id);
+
+    /// Counts from the server's CONVERSATIONS (version 2), which knows what other devices read.
+    void set_counts(const QString& key, int unread, int mentions, qint64 read_id);
 
     const QString& current() const { return current_; }
 
@@ -100,15 +131,36 @@ public:
     /// A HISTORY page for `channel`, oldest first; returns how many messages were new.
     int add_history(const QString& channel, const std::vector<core::Message>& messages);
 
+    /// A page of messages for the conversation `key` (a channel's, or a DM thread's), in any
+    /// order: new ids are inserted in id order, known ones replaced when the page's `rev` is
+    /// newer (a resume's edits, deletes and reactions). Returns how many lines changed.
+    int merge_messages(const QString& key, const std::vector<core::Message>& messages);
+
+    /// A version 2 UPDATE: replaces the message with that id, wherever it is held.
+    void apply_update(const core::Message& message);
+
+    /// A channel we are no longer in but whose lines stay on screen (kicked, banned).
+    void set_parted(const QString& key, bool parted);
+
+    /// `user` is typing in `key` (or stopped, `active` false).
+    void set_typing(const QString& key, const QString& user, bool active);
+
     void set_history_state(const QString& key, bool loading, bool exhausted);
 
     /// JOIN / PART / QUIT events from others (and from us: the `[+]` line for our own join).
-    void member_joined(const QString& channel, const QString& user);
+    void member_joined(const QString& channel, const QString& user, bool op = false);
     void member_parted(const QString& channel, const QString& user, const QString& reason);
     void user_quit(const QString& user, const QString& reason);
 
     /// A local notice in one conversation (errors, reconnects, topic changes).
     void add_info(const QString& key, const QString& text);
+
+    /// A connection-state notice: replaces the previous one when nothing came after it, so
+    /// that reconnect attempts make one line that updates, not one line each.
+    void set_status(const QString& key, const QString& text);
+
+    /// The conversation of a message body: its channel's key, or the DM thread's.
+    QString key_of(const core::Message& message) const;
 
     /// True when `text` names `name` as a whole word, without regard to case.
     static bool mentions(const QString& text, const QString& name);
@@ -116,7 +168,7 @@ public:
 signals:
     /// The list of conversations changed (added, removed, reordered).
     void conversations_changed();
-    /// Unread count, mention flag, title or topic of one conversation changed.
+    /// Unread or mention count, title, topic or typing users of one conversation changed.
     void conversation_updated(const QString& key);
     /// A line was appended at the end of `key`.
     void line_appended(const QString& key);
@@ -129,7 +181,8 @@ signals:
 private:
     Conversation* find_mutable(const QString& key);
     ChatLine message_line(const core::Message& message) const;
-    /// Inserts a message line in id order; returns false for a duplicate.
+    /// Inserts a message line in id order, or replaces the one with its id when `line.rev` is
+    /// newer; returns false when nothing changed.
     bool insert_message(Conversation& conversation, ChatLine line, bool& appended);
     void count_live(Conversation& conversation, const ChatLine& line);
 
@@ -142,8 +195,15 @@ private:
 /// Folds a user name the way the server compares them (ASCII case-insensitive).
 QString fold_name(const QString& name);
 
-/// A stable, readable colour for a nick, the same in every session.
-QColor nick_colour(const QString& name);
+/// A stable colour for a nick, the same in every session, readable on `background`.
+QColor nick_colour(const QString& name, const QColor& background = QColor(Qt::white));
+
+/// IRC's CTCP ACTION (`\x01ACTION waves\x01`, what /me sends): the action's words, or a null
+/// string when `text` is not one.
+QString action_text(const QString& text);
+
+/// What /me sends for `words`.
+QString make_action(const QString& words);
 
 /// When a message was posted, in UTC: its decoded `ts`, or the current time when the server's
 /// `ts` could not be read (decoded as 0).

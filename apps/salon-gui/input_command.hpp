@@ -7,15 +7,39 @@ namespace salon::gui {
 
 /// One parsed input line.
 struct InputCommand {
-    enum class Kind { say, join, part, msg, quit, invalid };
+    enum class Kind {
+        say,
+        me,
+        join,
+        part,
+        msg,
+        quit,
+        help,
+        list,
+        who,
+        topic,
+        kick,
+        ban,
+        unban,
+        op,
+        key,
+        invalid
+    };
     Kind kind = Kind::invalid;
-    QString target;  ///< Channel for join/part (empty part: the current one), nick for msg.
-    QString text;    ///< Message text for say/msg, the key for join, the reason for invalid.
+    /// Channel for join/part/who (empty: the current one), nick for msg and the moderation
+    /// verbs on a user.
+    QString target;
+    /// Message text for say/me/msg, the key for join and /key, the topic, a kick's reason,
+    /// or the human reason of `invalid`.
+    QString text;
 };
 
-/// Parses an input line. Plain text is `say`; `//text` says `/text`. Commands:
-/// `/join #chan [key]`, `/part [#chan]`, `/msg nick text`, `/quit`. Anything else, or a
-/// command missing its arguments, is `invalid` with a human reason in `text`.
+/// Every command with its arguments, one per line, for /help.
+QString input_help();
+
+/// Parses an input line. Plain text is `say`; `//text` says `/text`. Commands are those of
+/// input_help(). Anything else, or a command missing its arguments, is `invalid` with a human
+/// reason in `text`. Moderation verbs act on the current channel.
 InputCommand parse_input(const QString& line);
 
 }  // namespace salon::gui

@@ -3,6 +3,7 @@
 // addresses, login failure wording and what the login form remembers.
 #include <QSettings>
 #include <QSignalSpy>
+#include <QStyleFactory>
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -11,6 +12,7 @@
 #include "client/timestamp.hpp"
 #include "input_command.hpp"
 #include "login_dialog.hpp"
+#include "main_window.hpp"
 
 using salon::gui::ChatLine;
 using salon::gui::ChatModel;
@@ -96,7 +98,7 @@ private slots:
         QCOMPARE(reset.count(), 1);
     }
 
-    void unread_counts_only_live_messages_from_others_elsewhere() {
+    void unread_counts_live_messages_from_others_until_they_are_read() {
         ChatModel model;
         model.set_own_name(QStringLiteral("Me"));
         model.ensure_channel(QStringLiteral("home"));
@@ -119,9 +121,105 @@ private slots:
             {msg(0, QStringLiteral("dev"), QStringLiteral("ann"), QStringLiteral("old"))}
         );
         QCOMPARE(model.find(QStringLiteral("dev"))->unread, 2);
+        // On screen is not yet read: the window marks it read once it has been seen.
+        QCOMPARE(model.find(QStringLiteral("home"))->unread, 1);
+        QVERIFY(model.mark_read(QStringLiteral("home"), 4));
         QCOMPARE(model.find(QStringLiteral("home"))->unread, 0);
-        model.set_current(QStringLiteral("dev"));
+        QVERIFY(!model.mark_read(QStringLiteral("home"), 2));  // never backwards
+        // A marker short of the newest message leaves the counts to the server.
+        QVERIFY(model.mark_read(QStringLiteral("dev"), 1));
+        QCOMPARE(model.find(QStringLiteral("dev"))->unread, 2);
+        QVERIFY(model.mark_read(QStringLiteral("dev"), 3));
         QCOMPARE(model.find(QStringLiteral("dev"))->unread, 0);
+        // Counts from CONVERSATIONS replace the local ones.
+        model.set_counts(QStringLiteral("dev"), 7, 2, 3);
+        QCOMPARE(model.find(QStringLiteral("dev"))->unread, 7);
+        QCOMPARE(model.find(QStringLiteral("dev"))->mentions, 2);
+    }
+
+    void updates_replace_messages_by_id_when_newer() {
+        ChatModel model;
+        model.set_own_name(QStringLiteral("me"));
+        auto first = msg(5, QStringLiteral("home"), QStringLiteral("ann"), QStringLiteral("hi"));
+        model.add_message(first, true);
+        auto edited = first;
+        edited.rev = 9;
+        edited.text = "hi, edited";
+        edited.edited_ms = kNoon + 5000;
+        edited.reactions = {{"👍", {"bob", "me"}}};
+        model.apply_update(edited);
+        const auto* home = model.find(QStringLiteral("home"));
+        QCOMPARE(home->lines.size(), std::size_t{1});
+        QCOMPARE(home->lines.back().text, QStringLiteral("hi, edited"));
+        QVERIFY(home->lines.back().edited.isValid());
+        QCOMPARE(home->lines.back().reactions.size(), 1);
+        QCOMPARE(home->lines.back().reactions.at(0).users.size(), 2);
+        QCOMPARE(home->max_rev, qint64{9});
+        // An older rev (a replay of the original) does not undo the edit.
+        model.add_history(QStringLiteral("home"), {first});
+        QCOMPARE(home->lines.back().text, QStringLiteral("hi, edited"));
+        auto deleted = first;
+        deleted.rev = 12;
+        deleted.text.clear();
+        deleted.deleted = true;
+        QCOMPARE(model.merge_messages(QStringLiteral("home"), {deleted}), 1);
+        QVERIFY(home->lines.back().deleted);
+        QCOMPARE(home->unread, 1);  // a change is not a new message
+    }
+
+    void reconnect_notices_make_one_line_that_updates() {
+        ChatModel model;
+        model.ensure_channel(QStringLiteral("home"));
+        model.set_status(QStringLiteral("home"), QStringLiteral("reconnecting in 0.5 s"));
+        model.set_status(QStringLiteral("home"), QStringLiteral("reconnecting in 1.0 s"));
+        model.set_status(QStringLiteral("home"), QStringLiteral("reconnected as me"));
+        const auto* home = model.find(QStringLiteral("home"));
+        QCOMPARE(home->lines.size(), std::size_t{1});
+        QCOMPARE(home->lines.back().text, QStringLiteral("reconnected as me"));
+        // Anything after it starts a new one.
+        model.add_info(QStringLiteral("home"), QStringLiteral("something else"));
+        model.set_status(QStringLiteral("home"), QStringLiteral("reconnecting in 0.5 s"));
+        QCOMPARE(home->lines.size(), std::size_t{3});
+    }
+
+    void sidebar_entries_show_unread_and_mentions_apart() {
+        salon::gui::Conversation c;
+        c.title = QStringLiteral("#dev");
+        QCOMPARE(salon::gui::MainWindow::entry_text(c), QStringLiteral("#dev"));
+        c.unread = 3;
+        QCOMPARE(salon::gui::MainWindow::entry_text(c), QStringLiteral("#dev  (3)"));
+        c.mentions = 1;
+        QCOMPARE(salon::gui::MainWindow::entry_text(c), QStringLiteral("#dev  (3)  @1"));
+        c.unread = 1000;  // the server stops counting there
+        QCOMPARE(salon::gui::MainWindow::entry_text(c), QStringLiteral("#dev  (999+)  @1"));
+        c.parted = true;
+        QVERIFY(salon::gui::MainWindow::entry_text(c).contains(QStringLiteral("(left)")));
+    }
+
+    void irc_actions_show_as_actions() {
+        QCOMPARE(
+            salon::gui::action_text(QStringLiteral("\x01"
+                                                   "ACTION waves\x01")),
+            QStringLiteral("waves")
+        );
+        QVERIFY(salon::gui::action_text(QStringLiteral("plain")).isNull());
+        QCOMPARE(
+            salon::gui::make_action(QStringLiteral("waves")),
+            QStringLiteral("\x01"
+                           "ACTION waves\x01")
+        );
+        ChatModel model;
+        model.set_own_name(QStringLiteral("me"));
+        model.add_message(
+            msg(1,
+                QStringLiteral("home"),
+                QStringLiteral("ann"),
+                salon::gui::make_action(QStringLiteral("waves"))),
+            true
+        );
+        const auto& line = model.find(QStringLiteral("home"))->lines.back();
+        QVERIFY(line.action);
+        QCOMPARE(line.text, QStringLiteral("waves"));
     }
 
     void mentions_are_whole_words_without_case() {
@@ -153,7 +251,7 @@ private slots:
         QCOMPARE(attention.at(0).at(0).toString(), QStringLiteral("dev"));
         QCOMPARE(attention.at(0).at(1).toString(), QStringLiteral("bob"));
         const auto* dev = model.find(QStringLiteral("dev"));
-        QVERIFY(dev->mentioned);
+        QVERIFY(dev->mentions > 0);
         QVERIFY(dev->lines.back().mention);
         // Our own words never mention us.
         model.add_message(
@@ -264,6 +362,61 @@ private slots:
         c = salon::gui::parse_input(QStringLiteral("/frobnicate"));
         QCOMPARE(c.kind, Kind::invalid);
         QVERIFY(c.text.contains(QStringLiteral("frobnicate")));
+        c = salon::gui::parse_input(QStringLiteral("/me waves  hello"));
+        QCOMPARE(c.kind, Kind::me);
+        QCOMPARE(c.text, QStringLiteral("waves  hello"));
+        c = salon::gui::parse_input(QStringLiteral("/kick bob  too loud"));
+        QCOMPARE(c.kind, Kind::kick);
+        QCOMPARE(c.target, QStringLiteral("bob"));
+        QCOMPARE(c.text, QStringLiteral("too loud"));
+        QCOMPARE(salon::gui::parse_input(QStringLiteral("/ban bob")).kind, Kind::ban);
+        QCOMPARE(salon::gui::parse_input(QStringLiteral("/ban")).kind, Kind::invalid);
+        QCOMPARE(salon::gui::parse_input(QStringLiteral("/key")).kind, Kind::key);
+        QCOMPARE(
+            salon::gui::parse_input(QStringLiteral("/topic be kind")).text,
+            QStringLiteral("be kind")
+        );
+        QCOMPARE(salon::gui::parse_input(QStringLiteral("/who")).kind, Kind::who);
+        QCOMPARE(salon::gui::parse_input(QStringLiteral("/list")).kind, Kind::list);
+        QCOMPARE(salon::gui::parse_input(QStringLiteral("/help")).kind, Kind::help);
+    }
+
+    void colours_read_on_light_and_dark_palettes() {
+        // Fusion's default light palette, and a dark one as a dark desktop theme sets it.
+        QPalette light = QStyleFactory::create(QStringLiteral("Fusion"))->standardPalette();
+        QPalette dark = light;
+        dark.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
+        dark.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
+        dark.setColor(QPalette::Text, QColor(0xe0, 0xe0, 0xe0));
+        dark.setColor(QPalette::WindowText, QColor(0xe0, 0xe0, 0xe0));
+        for (const auto& palette : {light, dark}) {
+            const auto c = salon::gui::LineColours::from(palette);
+            for (const auto& colour : {c.text, c.dim, c.joined, c.left, c.link}) {
+                QVERIFY2(
+                    salon::gui::contrast(colour, c.base) >= 4.5,
+                    qPrintable(colour.name() + QStringLiteral(" on ") + c.base.name())
+                );
+            }
+            QVERIFY(salon::gui::contrast(c.text, c.mention_background) >= 4.5);
+            for (const char* nick : {"alice", "bob", "carol", "dave", "Guest1234", "zed"}) {
+                const auto colour = salon::gui::nick_colour(QString::fromLatin1(nick), c.base);
+                QVERIFY2(
+                    salon::gui::contrast(colour, c.base) >= 3.0,
+                    qPrintable(QString::fromLatin1(nick) + QLatin1Char(' ') + colour.name())
+                );
+            }
+        }
+    }
+
+    void user_text_is_escaped_and_only_web_links_are_links() {
+        const auto colours = salon::gui::LineColours::from(QPalette());
+        const auto html = salon::gui::MainWindow::rich_text(
+            QStringLiteral("<b>x</b> see https://example.org/a?b=1&c=2 or javascript:alert(1)"),
+            colours
+        );
+        QVERIFY(html.contains(QStringLiteral("&lt;b&gt;x&lt;/b&gt;")));
+        QVERIFY(html.contains(QStringLiteral("href=\"https://example.org/a?b=1&amp;c=2\"")));
+        QVERIFY(!html.contains(QStringLiteral("href=\"javascript")));
     }
 
     void server_addresses_parse() {
