@@ -86,6 +86,15 @@ protected:
     std::unique_ptr<Connection> open(const ServerProcess& server) {
         return connect(server, Transport::tcp);
     }
+
+    /// Registers ann, takes a token for her, and logs her out: the token a device would keep.
+    std::string token_of_logged_out_ann(const ServerProcess& server) {
+        auto ann = open(server);
+        register_user(*ann, "ann");
+        std::string token = str(make_token(*ann), "token");
+        call_ok(*ann, "END");
+        return token;
+    }
 };
 
 TEST_F(Tokens, ATokenIsRefusedForAnotherAccountAndWithAPasswordBeside) {
@@ -216,12 +225,7 @@ TEST_F(Tokens, FailedTokenLoginsAreThrottledLikeFailedPasswords) {
 
 TEST_F(Tokens, ATokenSurvivesARestart) {
     ServerProcess server;
-    std::string token;
-    {
-        auto ann = open(server);
-        register_user(*ann, "ann");
-        token = str(make_token(*ann), "token");
-    }
+    const std::string token = token_of_logged_out_ann(server);
     ASSERT_EQ(server.stop(SIGTERM), 0) << server.log();
     server.start();
     auto ann = open(server);
@@ -366,13 +370,7 @@ TEST_F(Tokens, PasswdFromAPasswordLoginRevokesEveryToken) {
 
 TEST_F(Tokens, DeletingTheAccountTakesItsTokens) {
     ServerProcess server;
-    std::string token;
-    {
-        auto ann = open(server);
-        register_user(*ann, "ann");
-        token = str(make_token(*ann), "token");
-        call_ok(*ann, "END");
-    }
+    const std::string token = token_of_logged_out_ann(server);
     ASSERT_EQ(server.stop(SIGTERM), 0) << server.log();
     const auto deleted =
         run_salond({"user", "del", "ann", "--data-dir", server.data_dir().string()});
@@ -386,13 +384,7 @@ TEST_F(Tokens, DeletingTheAccountTakesItsTokens) {
 
 TEST_F(Tokens, AnAdministratorsPasswordResetRevokesEveryToken) {
     ServerProcess server;
-    std::string token;
-    {
-        auto ann = open(server);
-        register_user(*ann, "ann");
-        token = str(make_token(*ann), "token");
-        call_ok(*ann, "END");
-    }
+    const std::string token = token_of_logged_out_ann(server);
     const auto reset = run_salond(
         {"user", "passwd", "ann", "--data-dir", server.data_dir().string()}, "reset-password-3\n"
     );
