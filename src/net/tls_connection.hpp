@@ -69,6 +69,8 @@ public:
     boost::asio::awaitable<bool> drained(std::size_t backlog_bytes) override;
     void shut_down() override;
 
+    bool encrypted() const noexcept override { return true; }
+
 private:
     void post_watchdog_tick() override;
     void on_watchdog_expired() override;

@@ -51,6 +51,10 @@ public:
     /// NOTICE shutting_down, then a close (1001) once it is written. Thread-safe.
     void shut_down();
 
+    bool encrypted() const noexcept override {
+        return !std::is_same_v<Stream, boost::beast::tcp_stream>;
+    }
+
 private:
     void post_watchdog_tick() override;
     void on_watchdog_expired() override;
