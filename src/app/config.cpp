@@ -159,6 +159,7 @@ void apply_table(Config& config, const toml::table& root, std::string_view sourc
     tls.read("port", config.tls.port);
     tls.read("irc_port", config.tls.irc_port);
     tls.read("https_port", config.tls.https_port);
+    tls.read("plaintext_logins", config.tls.plaintext_logins);
     tls.reject_unknown();
     config.tls.certificate = certificate;
     config.tls.key = key;
@@ -201,6 +202,9 @@ void validate(const Config& config) {
         throw ConfigError("argon2 needs ops >= 1 and at least 8 KiB");
     if (config.tls.certificate.empty() != config.tls.key.empty())
         throw ConfigError("TLS needs both a certificate (--tls-cert) and its key (--tls-key)");
+    static const std::set<std::string> kPlaintextLogins{"", "allow", "loopback", "deny"};
+    if (!kPlaintextLogins.contains(config.tls.plaintext_logins))
+        throw ConfigError("plaintext_logins must be one of allow, loopback, deny");
     static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error", "off"};
     if (!kLevels.contains(config.log_level))
         throw ConfigError("log_level must be one of trace, debug, info, warn, error, off");

@@ -20,6 +20,9 @@ struct TlsConfig {
     std::uint16_t port = 5443;          ///< native protocol over TLS
     std::uint16_t irc_port = 6697;      ///< IRC over TLS (the IRC convention)
     std::uint16_t https_port = 8443;    ///< web client and wss:// on /ws
+    /// Where logins may send a password in plain text: "allow", "loopback", "deny"; empty: the
+    /// default, "loopback" with a certificate and "allow" without.
+    std::string plaintext_logins;
 
     bool enabled() const { return !certificate.empty(); }
 };

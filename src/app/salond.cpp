@@ -138,6 +138,12 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     const core::SystemClock clock;
     server::ServerSettings settings{
         config.limits, config.registration_open, config.password, "salond", SALON_VERSION};
+    const std::string& plaintext = config.tls.plaintext_logins;
+    settings.plaintext_logins = plaintext == "deny"    ? server::PlaintextLogins::deny
+                                : plaintext == "allow" ? server::PlaintextLogins::allow
+                                : plaintext == "loopback" || config.tls.enabled()
+                                    ? server::PlaintextLogins::loopback
+                                    : server::PlaintextLogins::allow;
     // Workers run password hashing and storage reads: at least two, so one slow hash never
     // stalls every history read.
     server::ChatServer chat(io.main(), settings, *store, clock, std::max(2u, cores));
@@ -432,6 +438,13 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
         ->capture_default_str();
     app.add_option("--https-port", config.tls.https_port, "HTTPS and wss:// on /ws; 0 = off")
         ->capture_default_str();
+    app.add_option(
+           "--plaintext-logins",
+           config.tls.plaintext_logins,
+           "passwords in plain text: allow, loopback (only from this machine), deny (TLS only); "
+           "default: loopback with a certificate, else allow"
+    )
+        ->check(CLI::IsMember({"allow", "loopback", "deny"}));
 
     LimitFlags limit_flags(app, config.limits);
     bool print_limits_markdown = false;
