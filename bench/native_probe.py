@@ -8,10 +8,13 @@
       Opens N guest connections spread over C channels, waits for every login, and prints the
       server's RSS before and after and the difference per connection. From one address salond
       creates 20 channels at once by default: start it with --channel-creation-burst >= C.
+      With --tls CERT the connections are TLS (the port is then salond's --tls-port), verified
+      against CERT (e.g. what `salond tls self-signed` wrote): the figure for an idle TLS
+      connection, beside the plain one.
 
 Prints one JSON line of figures; asserts nothing. Every run is bounded in count and time.
 """
-import argparse, json, os, selectors, socket, sys, time
+import argparse, json, os, selectors, socket, ssl, sys, time
 
 HOST = "127.0.0.1"
 
@@ -70,6 +73,9 @@ def acks(args):
 
 
 def idle(args):
+    tls = None
+    if args.tls:
+        tls = ssl.create_default_context(cafile=args.tls)
     before = rss_kib(args.pid)
     selector = selectors.DefaultSelector()
     socks = []
@@ -78,6 +84,8 @@ def idle(args):
         # Spread source addresses over 127.0.0.0/8 so no per-address limit or port range binds.
         source = "127.0.%d.%d" % (1 + i // 250 % 250, 1 + i % 250)
         sock = connect(args.port, source)
+        if tls:
+            sock = tls.wrap_socket(sock, server_hostname="localhost")
         channel = "idle-%d" % (i % args.channels)
         sock.sendall((json.dumps({"CONN": {"us": "", "channel": channel}}) + "\n").encode())
         sock.setblocking(False)
@@ -89,7 +97,7 @@ def idle(args):
         for key, _ in selector.select(timeout=1):
             try:
                 data = key.fileobj.recv(1 << 16)
-            except BlockingIOError:
+            except (BlockingIOError, ssl.SSLWantReadError):
                 continue
             key.data[0] += data
             if b'{"HISTORY"' in key.data[0]:
@@ -99,7 +107,8 @@ def idle(args):
     time.sleep(1.0)  # let the server settle before reading its memory
     after = rss_kib(args.pid)
     logged_in = len(socks) - len(waiting)
-    print(json.dumps({"workload": "idle", "connections": logged_in, "channels": args.channels,
+    print(json.dumps({"workload": "idle", "tls": bool(tls), "connections": logged_in,
+                      "channels": args.channels,
                       "connect_and_login_seconds": round(login_seconds, 2),
                       "rss_before_kib": before, "rss_after_kib": after,
                       "bytes_per_connection": round((after - before) * 1024 / max(1, logged_in))}))
@@ -122,6 +131,7 @@ def main():
     i.add_argument("--connections", type=int, default=5000)
     i.add_argument("--channels", type=int, default=100)
     i.add_argument("--seconds", type=float, default=60)
+    i.add_argument("--tls", metavar="CERT", help="connect over TLS, trusting CERT")
     args = parser.parse_args()
     {"acks": acks, "idle": idle}[args.workload](args)
 

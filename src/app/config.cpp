@@ -106,7 +106,8 @@ ConfigError parse_failure(std::string_view source, const toml::parse_error& e) {
 /// Applies a parsed file; `source` names it in errors.
 void apply_table(Config& config, const toml::table& root, std::string_view source) {
     for (const auto& [key, value] : root) {
-        static const std::set<std::string> kSections{"server", "storage", "limits", "passwords"};
+        static const std::set<std::string> kSections{
+            "server", "storage", "limits", "passwords", "tls"};
         if (!kSections.contains(std::string(key.str()))) {
             throw ConfigError(fmt::format("{}: unknown section or key '{}'", source, key.str()));
         }
@@ -149,6 +150,19 @@ void apply_table(Config& config, const toml::table& root, std::string_view sourc
     passwords.read("argon2_memory_kib", memory_kib);
     passwords.reject_unknown();
     config.password.mem_bytes = memory_kib * 1024;
+
+    TableReader tls(root, "tls");
+    std::string certificate = config.tls.certificate.string();
+    std::string key = config.tls.key.string();
+    tls.read("certificate", certificate);
+    tls.read("key", key);
+    tls.read("port", config.tls.port);
+    tls.read("irc_port", config.tls.irc_port);
+    tls.read("https_port", config.tls.https_port);
+    tls.read("plaintext_logins", config.tls.plaintext_logins);
+    tls.reject_unknown();
+    config.tls.certificate = certificate;
+    config.tls.key = key;
 }
 
 }  // namespace
@@ -186,6 +200,11 @@ void validate(const Config& config) {
     }
     if (config.password.ops < 1 || config.password.mem_bytes < 8 * 1024)
         throw ConfigError("argon2 needs ops >= 1 and at least 8 KiB");
+    if (config.tls.certificate.empty() != config.tls.key.empty())
+        throw ConfigError("TLS needs both a certificate (--tls-cert) and its key (--tls-key)");
+    static const std::set<std::string> kPlaintextLogins{"", "allow", "loopback", "deny"};
+    if (!kPlaintextLogins.contains(config.tls.plaintext_logins))
+        throw ConfigError("plaintext_logins must be one of allow, loopback, deny");
     static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error", "off"};
     if (!kLevels.contains(config.log_level))
         throw ConfigError("log_level must be one of trace, debug, info, warn, error, off");

@@ -12,6 +12,21 @@
 
 namespace salon::app {
 
+/// TLS on every listener (docs/security.md, "TLS"). The TLS listeners run only when a
+/// certificate is configured; then each is on unless its port is 0.
+struct TlsConfig {
+    std::filesystem::path certificate;  ///< PEM, the full chain, leaf first; empty: no TLS
+    std::filesystem::path key;          ///< PEM private key of the certificate
+    std::uint16_t port = 5443;          ///< native protocol over TLS
+    std::uint16_t irc_port = 6697;      ///< IRC over TLS (the IRC convention)
+    std::uint16_t https_port = 8443;    ///< web client and wss:// on /ws
+    /// Where logins may send a password in plain text: "allow", "loopback", "deny"; empty: the
+    /// default, "loopback" with a certificate and "allow" without.
+    std::string plaintext_logins;
+
+    bool enabled() const { return !certificate.empty(); }
+};
+
 struct Config {
     std::string bind = "0.0.0.0";    ///< all interfaces, as the classroom server
     std::uint16_t port = 5000;       ///< native protocol over TCP; 0 turns it off
@@ -26,6 +41,7 @@ struct Config {
     bool sync_full = false;  ///< storage: survive power loss, not only a crash of salond
     core::Limits limits;
     auth::PasswordParams password;
+    TlsConfig tls;
 };
 
 /// A configuration file or value that cannot be used; the message says which and why.

@@ -5,8 +5,11 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -22,6 +25,8 @@
 #include "net/http_service.hpp"
 #include "net/io_threads.hpp"
 #include "net/tcp_listener.hpp"
+#include "net/tls_context.hpp"
+#include "net/tls_listener.hpp"
 #include "proto/irc_codec.hpp"
 #include "proto/native_codec.hpp"
 #include "server/chat_server.hpp"
@@ -97,6 +102,25 @@ private:
     std::vector<CLI::Option*> options_;
 };
 
+/// `salond tls self-signed`: the pair goes to <data dir>/tls/, and the flags that use it are
+/// printed.
+int write_self_signed_pair(const Config& config, const std::string& host) {
+    const auto dir = config.data_dir / "tls";
+    const auto certificate = dir / "self-signed.crt";
+    const auto key = dir / "self-signed.key";
+    try {
+        net::write_self_signed(host, certificate, key);
+    } catch (const std::exception& e) {
+        std::cerr << "salond: " << e.what() << "\n";
+        return kExitFailure;
+    }
+    std::cout << "wrote a self-signed certificate for " << host << " (valid 90 days):\n  "
+              << certificate.string() << "\n  " << key.string()
+              << "\nstart salond with:\n  --tls-cert " << certificate.string() << " --tls-key "
+              << key.string() << "\n";
+    return kExitOk;
+}
+
 int run_server(const Config& config, std::span<const net::WebAsset> web_client) {
     spdlog::set_default_logger(spdlog::stderr_color_mt("salond"));
     spdlog::set_level(spdlog::level::from_str(config.log_level));
@@ -114,6 +138,12 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     const core::SystemClock clock;
     server::ServerSettings settings{
         config.limits, config.registration_open, config.password, "salond", SALON_VERSION};
+    const std::string& plaintext = config.tls.plaintext_logins;
+    settings.plaintext_logins = plaintext == "deny"    ? server::PlaintextLogins::deny
+                                : plaintext == "allow" ? server::PlaintextLogins::allow
+                                : plaintext == "loopback" || config.tls.enabled()
+                                    ? server::PlaintextLogins::loopback
+                                    : server::PlaintextLogins::allow;
     // Workers run password hashing and storage reads: at least two, so one slow hash never
     // stalls every history read.
     server::ChatServer chat(io.main(), settings, *store, clock, std::max(2u, cores));
@@ -166,9 +196,89 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
             proto::irc::kMaxFrameBytes
         );
     }
+    // TLS: one context per ALPN list, all made from the same files and reloaded together.
+    // Handshakes run on a pool of their own, so that their CPU work never runs on an I/O thread
+    // (net/tls_connection.hpp); half the cores, so that a handshake storm leaves the I/O threads
+    // the other half.
+    asio::thread_pool handshakes(std::max(1u, cores / 2));
+    std::vector<std::unique_ptr<net::TlsContext>> tls_contexts;
+    std::optional<net::TlsListener> native_tls;
+    std::optional<net::TlsListener> irc_tls;
+    std::optional<net::HttpListener> https;
+    if (config.tls.enabled()) {
+        auto make_context = [&](std::vector<std::string> alpn) -> const net::TlsContext& {
+            tls_contexts.push_back(std::make_unique<net::TlsContext>(
+                config.tls.certificate, config.tls.key, std::move(alpn)
+            ));
+            return *tls_contexts.back();
+        };
+        if (config.tls.https_port != 0) {
+            https.emplace(
+                io,
+                chat,
+                http_service,
+                registry,
+                asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.tls.https_port),
+                native_codec,
+                &make_context({"http/1.1"}),
+                handshakes.get_executor()
+            );
+        }
+        if (config.tls.port != 0) {
+            native_tls.emplace(
+                io,
+                handshakes.get_executor(),
+                make_context({"salon"}),
+                chat,
+                registry,
+                asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.tls.port),
+                native_codec
+            );
+        }
+        if (config.tls.irc_port != 0) {
+            irc_tls.emplace(
+                io,
+                handshakes.get_executor(),
+                make_context({}),  // IRC has no registered ALPN name
+                chat,
+                registry,
+                asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.tls.irc_port),
+                irc_codec,
+                proto::irc::kMaxFrameBytes
+            );
+        }
+    }
     // Before any "listening" line: whoever waits for one may send SIGTERM at once, and the
     // set holds a signal that arrives before its handler is attached.
     asio::signal_set signals(io.main(), SIGINT, SIGTERM);
+    asio::signal_set reload_signals(io.main(), SIGHUP);
+    if (native_tls) {
+        const auto at = native_tls->local_endpoint();
+        spdlog::info(
+            "native protocol over TLS listening on {}:{}", at.address().to_string(), at.port()
+        );
+        asio::co_spawn(io.accepting(), native_tls->accept_loop(), [](std::exception_ptr e) {
+            log_asio_failure("native TLS listener", e);
+        });
+    }
+    if (https) {
+        const auto at = https->local_endpoint();
+        spdlog::info(
+            "web client, WebSocket (/ws), /healthz and /metrics over TLS listening on {}:{}",
+            at.address().to_string(),
+            at.port()
+        );
+        asio::co_spawn(io.accepting(), https->accept_loop(), [](std::exception_ptr e) {
+            log_asio_failure("HTTPS listener", e);
+        });
+    }
+    if (irc_tls) {
+        const auto at = irc_tls->local_endpoint();
+        spdlog::info("irc over TLS listening on {}:{}", at.address().to_string(), at.port());
+        asio::co_spawn(io.accepting(), irc_tls->accept_loop(), [](std::exception_ptr e) {
+            log_asio_failure("IRC TLS listener", e);
+        });
+    }
     if (irc) {
         const auto at = irc->local_endpoint();
         spdlog::info("irc listening on {}:{}", at.address().to_string(), at.port());
@@ -197,11 +307,42 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
         spdlog::warn("no listener is enabled (--port 0 --http-port 0 --irc-port 0)");
     }
 
+    // SIGHUP: the certificate and key are read again (an ACME client renewed them). Connections
+    // keep the context they started with; new ones get the new one. Read on the handshake pool,
+    // off the I/O threads.
+    std::function<void()> await_reload = [&] {
+        reload_signals.async_wait([&](const boost::system::error_code& ec, int) {
+            if (ec) return;
+            asio::post(handshakes, [&] {
+                if (tls_contexts.empty()) {
+                    spdlog::info("SIGHUP: no TLS certificate configured; nothing to reload");
+                    return;
+                }
+                try {
+                    for (auto& context : tls_contexts) context->reload();
+                    spdlog::info(
+                        "SIGHUP: TLS certificate reloaded from {}", config.tls.certificate.string()
+                    );
+                } catch (const std::exception& e) {
+                    spdlog::error(
+                        "SIGHUP: TLS certificate not reloaded, keeping the old one: {}", e.what()
+                    );
+                }
+            });
+            await_reload();
+        });
+    };
+    await_reload();
+
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
         spdlog::info("signal {}: shutting down", signal);
         if (native) native->stop();
         if (irc) irc->stop();
+        if (native_tls) native_tls->stop();
+        if (irc_tls) irc_tls->stop();
+        boost::system::error_code ignored;
+        reload_signals.cancel(ignored);
         // The HTTP listener stays open until the end: what it accepts now gets 503, so a load
         // balancer sees "not ready" instead of a refused connection.
         http_service.begin_shutdown();
@@ -222,6 +363,8 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     });
 
     io.run();
+    handshakes.stop();
+    handshakes.join();
     chat.drain();
     spdlog::info("stopped; storage flushed");
     return kExitOk;
@@ -283,6 +426,26 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
         ->check(CLI::IsMember({"normal", "full"}))
         ->capture_default_str();
 
+    std::string tls_cert = config.tls.certificate.string();
+    std::string tls_key = config.tls.key.string();
+    app.add_option("--tls-cert", tls_cert, "TLS certificate chain (PEM); turns the TLS ports on")
+        ->capture_default_str();
+    app.add_option("--tls-key", tls_key, "the TLS certificate's private key (PEM)")
+        ->capture_default_str();
+    app.add_option("--tls-port", config.tls.port, "native protocol over TLS; 0 = off")
+        ->capture_default_str();
+    app.add_option("--irc-tls-port", config.tls.irc_port, "IRC over TLS; 0 = off")
+        ->capture_default_str();
+    app.add_option("--https-port", config.tls.https_port, "HTTPS and wss:// on /ws; 0 = off")
+        ->capture_default_str();
+    app.add_option(
+           "--plaintext-logins",
+           config.tls.plaintext_logins,
+           "passwords in plain text: allow, loopback (only from this machine), deny (TLS only); "
+           "default: loopback with a certificate, else allow"
+    )
+        ->check(CLI::IsMember({"allow", "loopback", "deny"}));
+
     LimitFlags limit_flags(app, config.limits);
     bool print_limits_markdown = false;
     app.add_flag(
@@ -310,6 +473,17 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
     list->callback([&] { action = UserAction::list; });
     for (auto* sub : {user, add, passwd, del, list}) sub->fallthrough();
 
+    auto* tls = app.add_subcommand("tls", "TLS certificates")->require_subcommand(1);
+    std::string tls_host = "localhost";
+    bool make_self_signed = false;
+    auto* self_signed = tls->add_subcommand(
+        "self-signed", "write a self-signed certificate and key into the data dir, for trying TLS"
+    );
+    self_signed->add_option("--host", tls_host, "the name clients connect to")
+        ->capture_default_str();
+    self_signed->callback([&] { make_self_signed = true; });
+    for (auto* sub : {tls, self_signed}) sub->fallthrough();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {
@@ -319,6 +493,8 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
         return kExitUsage;
     }
     config.data_dir = data_dir;
+    config.tls.certificate = tls_cert;
+    config.tls.key = tls_key;
     config.registration_open = registration == "open";
     config.sync_full = sync == "full";
     if (print_limits_markdown) {
@@ -328,6 +504,7 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
     limit_flags.apply(config.limits);
     validate(config);
 
+    if (make_self_signed) return write_self_signed_pair(config, tls_host);
     if (action)
         return run_user_command(config, *action, name, admin, std::cin, std::cout, std::cerr);
     return run_server(config, web_client);

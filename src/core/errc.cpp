@@ -36,6 +36,10 @@ constexpr std::array kCatalog{
     Entry{Errc::no_such_message, "no_such_message", "no such message"},
     Entry{Errc::too_many_reactions, "too_many_reactions", "that message has too many reactions"},
     Entry{Errc::no_such_token, "no_such_token", "you have no session token with that id"},
+    Entry{
+        Errc::tls_required,
+        "tls_required",
+        "this server accepts passwords only over TLS: use its TLS port"},
 };
 
 const Entry& entry(Errc errc) noexcept {

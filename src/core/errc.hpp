@@ -33,6 +33,7 @@ enum class Errc {
     no_such_message,
     too_many_reactions,
     no_such_token,
+    tls_required,
 };
 
 /// The wire code, e.g. "bad_json".

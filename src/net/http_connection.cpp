@@ -3,8 +3,15 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
+#include <variant>
 
 #include "metrics/salon_metrics.hpp"
 
@@ -21,43 +28,89 @@ constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
 /// A refused connection gets little patience.
 constexpr auto kRefusedTimeout = std::chrono::seconds(2);
+/// A client that has not finished its TLS handshake by then is gone (as TlsConnection's).
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 
 }  // namespace
 
-HttpConnection::HttpConnection(
-    asio::ip::tcp::socket socket,
+template <typename Stream>
+BasicHttpConnection<Stream>::BasicHttpConnection(
+    Stream stream,
+    std::shared_ptr<asio::ssl::context> context,
+    asio::any_io_executor handshakes,
     server::ChatServer& server,
     HttpService& service,
     ConnectionRegistry& registry,
     const CodecFactory& make_codec
 )
-    : stream_(std::move(socket)),
+    : context_(std::move(context)),
+      handshakes_(std::move(handshakes)),
+      stream_(std::move(stream)),
       server_(server),
       service_(service),
       registry_(registry),
       make_codec_(make_codec) {
+    init_address();
+}
+
+template <typename Stream>
+void BasicHttpConnection<Stream>::init_address() {
     boost::system::error_code ec;
-    const auto endpoint = stream_.socket().remote_endpoint(ec);
+    const auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     address_ = ec ? std::string("unknown") : endpoint.address().to_string();
 }
 
-awaitable<bool> HttpConnection::write(HttpResponse response) {
+template <typename Stream>
+awaitable<bool> BasicHttpConnection<Stream>::handshake() {
+    if constexpr (kTls) {
+        using namespace asio::experimental::awaitable_operators;
+        asio::steady_timer timer(co_await asio::this_coro::executor, kHandshakeTimeout);
+        auto outcome = co_await (
+            stream_.async_handshake(asio::ssl::stream_base::server, use_nothrow) ||
+            timer.async_wait(use_nothrow)
+        );
+        if (outcome.index() == 1) co_return false;
+        const auto [ec] = std::get<0>(outcome);
+        if (ec) spdlog::debug("{}: TLS handshake failed: {}", address_, ec.message());
+        co_return !ec;
+    } else {
+        co_return true;
+    }
+}
+
+template <typename Stream>
+awaitable<bool> BasicHttpConnection<Stream>::write(HttpResponse response) {
     const bool keep_alive = response.keep_alive();
     auto [ec, n] = co_await http::async_write(stream_, response, use_nothrow);
     co_return !ec && keep_alive;
 }
 
-awaitable<void> HttpConnection::run() {
+template <typename Stream>
+awaitable<void> BasicHttpConnection<Stream>::run() {
     auto self = shared_from_this();
+    if constexpr (kTls) {
+        // On the pool; this coroutine resumes on the connection's I/O thread afterwards.
+        handshaking_ = true;
+        const bool ok = co_await asio::co_spawn(handshakes_, handshake(), asio::use_awaitable);
+        handshaking_ = false;
+        if (!ok || shutting_down_) {
+            boost::system::error_code ignored;
+            beast::get_lowest_layer(stream_).socket().close(ignored);
+            if (admitted_) registry_.remove(address_, self);
+            co_return;
+        }
+    }
     beast::flat_buffer buffer;
     for (;;) {
         HttpRequestParser parser;
         HttpService::limit(parser);
-        stream_.expires_after(admitted_ ? kRequestTimeout : kRefusedTimeout);
+        beast::get_lowest_layer(stream_).expires_after(
+            admitted_ ? kRequestTimeout : kRefusedTimeout
+        );
         auto [ec, n] = co_await http::async_read(stream_, buffer, parser, use_nothrow);
         if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-            ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-            (ec && shutting_down_)) {
+            ec == asio::ssl::error::stream_truncated || ec == asio::error::operation_aborted ||
+            ec == asio::error::connection_reset || (ec && shutting_down_)) {
             break;
         }
         if (ec) {
@@ -97,8 +150,9 @@ awaitable<void> HttpConnection::run() {
                 co_await write(std::move(response));
                 break;
             }
-            websocket_ =
-                std::make_shared<WebSocketConnection>(std::move(stream_), server_, address_);
+            websocket_ = std::make_shared<BasicWebSocketConnection<Stream>>(
+                std::move(stream_), server_, address_
+            );
             co_await websocket_->run(std::move(request), make_codec_());
             break;  // the WebSocket connection closed the socket
         }
@@ -108,21 +162,28 @@ awaitable<void> HttpConnection::run() {
 
     if (!websocket_) {
         boost::system::error_code ignored;
-        stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-        stream_.socket().close(ignored);
+        auto& socket = beast::get_lowest_layer(stream_).socket();
+        socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+        socket.close(ignored);
     }
     if (admitted_) registry_.remove(address_, self);
 }
 
-void HttpConnection::shut_down() {
+template <typename Stream>
+void BasicHttpConnection<Stream>::shut_down() {
     asio::post(stream_.get_executor(), [self = shared_from_this()] {
         self->shutting_down_ = true;
+        if (self->handshaking_) return;  // it ends when the handshake completes
         if (self->websocket_) {
             self->websocket_->shut_down();
         } else {
-            self->stream_.cancel();  // an idle keep-alive connection just ends
+            // An idle keep-alive connection just ends.
+            beast::get_lowest_layer(self->stream_).cancel();
         }
     });
 }
+
+template class BasicHttpConnection<beast::tcp_stream>;
+template class BasicHttpConnection<beast::ssl_stream<beast::tcp_stream>>;
 
 }  // namespace salon::net

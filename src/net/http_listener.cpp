@@ -10,6 +10,7 @@
 
 namespace salon::net {
 namespace asio = boost::asio;
+namespace beast = boost::beast;
 
 HttpListener::HttpListener(
     IoThreads& threads,
@@ -17,19 +18,24 @@ HttpListener::HttpListener(
     HttpService& service,
     ConnectionRegistry& registry,
     const asio::ip::tcp::endpoint& endpoint,
-    CodecFactory make_codec
+    CodecFactory make_codec,
+    const TlsContext* tls,
+    asio::any_io_executor handshakes
 )
     : threads_(threads),
       server_(server),
       service_(service),
       registry_(registry),
       make_codec_(std::move(make_codec)),
+      tls_(tls),
+      handshakes_(std::move(handshakes)),
       acceptor_(open_acceptor(threads.accepting(), endpoint)) {
     if (!make_codec_) throw std::invalid_argument("HttpListener: no codec factory");
 }
 
 asio::awaitable<void> HttpListener::accept_loop() {
-    return accept_until_closed(threads_, acceptor_, "http", [this](AcceptedSocket accepted) {
+    const char* what = tls_ != nullptr ? "https" : "http";
+    return accept_until_closed(threads_, acceptor_, what, [this](AcceptedSocket accepted) {
         try {
             admit(std::move(accepted).into_asio_socket());
         } catch (const boost::system::system_error& e) {
@@ -39,9 +45,33 @@ asio::awaitable<void> HttpListener::accept_loop() {
 }
 
 void HttpListener::admit(asio::ip::tcp::socket socket) {
-    auto connection = std::make_shared<HttpConnection>(
-        std::move(socket), server_, service_, registry_, make_codec_
-    );
+    if (tls_ != nullptr) {
+        auto context = tls_->current();
+        beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *context);
+        admit_connection(std::make_shared<HttpsConnection>(
+            std::move(stream),
+            std::move(context),
+            handshakes_,
+            server_,
+            service_,
+            registry_,
+            make_codec_
+        ));
+    } else {
+        admit_connection(std::make_shared<HttpConnection>(
+            beast::tcp_stream(std::move(socket)),
+            nullptr,
+            asio::any_io_executor(),
+            server_,
+            service_,
+            registry_,
+            make_codec_
+        ));
+    }
+}
+
+template <typename HttpLike>
+void HttpListener::admit_connection(std::shared_ptr<HttpLike> connection) {
     std::string remote = connection->address();
     if (!registry_.admit(remote, connection)) {
         spdlog::debug("{}: HTTP connection refused (limit per address, or shutting down)", remote);

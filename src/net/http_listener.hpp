@@ -1,13 +1,16 @@
 // Accepts HTTP connections: the web client, /healthz, /metrics and WebSocket on /ws.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <memory>
 
 #include "net/codec_factory.hpp"
 #include "net/connection_registry.hpp"
 #include "net/http_service.hpp"
 #include "net/io_threads.hpp"
+#include "net/tls_context.hpp"
 #include "server/chat_server.hpp"
 
 namespace salon::net {
@@ -15,7 +18,9 @@ namespace salon::net {
 class HttpListener {
 public:
     /// Binds and listens at once (address reuse on, so a restart takes its port back). A
-    /// WebSocket on /ws speaks the protocol of a codec from `make_codec`.
+    /// WebSocket on /ws speaks the protocol of a codec from `make_codec`. With `tls`, the
+    /// listener serves HTTPS (and wss://) with the certificate `tls` holds at each accept, the
+    /// handshakes running on `handshakes`.
     /// @throws boost::system::system_error when the address cannot be bound.
     /// @throws std::invalid_argument when `make_codec` is empty.
     HttpListener(
@@ -24,7 +29,9 @@ public:
         HttpService& service,
         ConnectionRegistry& registry,
         const boost::asio::ip::tcp::endpoint& endpoint,
-        CodecFactory make_codec
+        CodecFactory make_codec,
+        const TlsContext* tls = nullptr,
+        boost::asio::any_io_executor handshakes = {}
     );
 
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
@@ -38,12 +45,16 @@ public:
 private:
     /// Serves the connection, or answers 503 if the registry refuses it.
     void admit(boost::asio::ip::tcp::socket socket);
+    template <typename HttpLike>
+    void admit_connection(std::shared_ptr<HttpLike> connection);
 
     IoThreads& threads_;
     server::ChatServer& server_;
     HttpService& service_;
     ConnectionRegistry& registry_;
     CodecFactory make_codec_;
+    const TlsContext* tls_;
+    boost::asio::any_io_executor handshakes_;
     boost::asio::ip::tcp::acceptor acceptor_;
 };
 

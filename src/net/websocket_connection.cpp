@@ -7,6 +7,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include "metrics/salon_metrics.hpp"
 #include "server/session.hpp"
@@ -27,8 +28,9 @@ constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 
 }  // namespace
 
-WebSocketConnection::WebSocketConnection(
-    beast::tcp_stream stream, server::ChatServer& server, std::string address
+template <typename Stream>
+BasicWebSocketConnection<Stream>::BasicWebSocketConnection(
+    Stream stream, server::ChatServer& server, std::string address
 )
     : ws_(std::move(stream)),
       server_(server),
@@ -36,7 +38,10 @@ WebSocketConnection::WebSocketConnection(
       driver_(ws_.get_executor(), server, *this),
       writer_signal_(ws_.get_executor()) {}
 
-awaitable<void> WebSocketConnection::run(Request upgrade, std::unique_ptr<proto::Codec> codec) {
+template <typename Stream>
+awaitable<void> BasicWebSocketConnection<Stream>::run(
+    Request upgrade, std::unique_ptr<proto::Codec> codec
+) {
     using namespace asio::experimental::awaitable_operators;
     auto self = shared_from_this();
     beast::get_lowest_layer(ws_).expires_never();  // the watchdog owns timing from here on
@@ -87,7 +92,8 @@ awaitable<void> WebSocketConnection::run(Request upgrade, std::unique_ptr<proto:
     session_->handle_disconnect(driver_.close_reason());
 }
 
-void WebSocketConnection::close_after_flush(std::string reason) {
+template <typename Stream>
+void BasicWebSocketConnection<Stream>::close_after_flush(std::string reason) {
     asio::post(
         ws_.get_executor(),
         [self = shared_from_this(), reason = std::move(reason)]() mutable {
@@ -96,7 +102,8 @@ void WebSocketConnection::close_after_flush(std::string reason) {
     );
 }
 
-void WebSocketConnection::shut_down() {
+template <typename Stream>
+void BasicWebSocketConnection<Stream>::shut_down() {
     asio::post(ws_.get_executor(), [self = shared_from_this()] {
         if (self->driver_.closing()) return;
         if (!self->session_) {
@@ -110,38 +117,45 @@ void WebSocketConnection::shut_down() {
     });
 }
 
-void WebSocketConnection::wake_writer() {
+template <typename Stream>
+void BasicWebSocketConnection<Stream>::wake_writer() {
     asio::post(ws_.get_executor(), [self = shared_from_this()] { self->writer_signal_.cancel(); });
 }
 
-void WebSocketConnection::post_watchdog_tick() {
+template <typename Stream>
+void BasicWebSocketConnection<Stream>::post_watchdog_tick() {
     if (auto self = weak_from_this().lock())  // empty while the connection is being destroyed
         asio::post(ws_.get_executor(), [self] { self->driver_.watchdog_tick(); });
 }
 
-void WebSocketConnection::on_watchdog_expired() {
+template <typename Stream>
+void BasicWebSocketConnection<Stream>::on_watchdog_expired() {
     end_now();
     writer_signal_.cancel();  // the writer sees expired() and stops
 }
 
-void WebSocketConnection::end_now() {
+template <typename Stream>
+void BasicWebSocketConnection<Stream>::end_now() {
     // Whichever coroutine ends the connection closes the socket, so that the WebSocket
     // operations still pending in the others complete at once (they do not all honour
     // cancellation).
     beast::get_lowest_layer(ws_).close();
 }
 
-void WebSocketConnection::begin_close(std::string reason, websocket::close_code code) {
+template <typename Stream>
+void BasicWebSocketConnection<Stream>::begin_close(std::string reason, websocket::close_code code) {
     if (!driver_.begin_close(std::move(reason))) return;
     close_code_ = code;
     writer_signal_.cancel();  // the writer flushes what is left, then closes
 }
 
-awaitable<bool> WebSocketConnection::drained(std::size_t backlog_bytes) {
+template <typename Stream>
+awaitable<bool> BasicWebSocketConnection<Stream>::drained(std::size_t backlog_bytes) {
     co_return co_await driver_.drained(*session_, backlog_bytes);
 }
 
-awaitable<void> WebSocketConnection::read_loop() {
+template <typename Stream>
+awaitable<void> BasicWebSocketConnection<Stream>::read_loop() {
     const std::size_t max_frame = server_.settings().limits.max_frame_bytes;
     std::string message;
     for (;;) {
@@ -183,7 +197,8 @@ awaitable<void> WebSocketConnection::read_loop() {
     co_await driver_.park();
 }
 
-awaitable<void> WebSocketConnection::write_loop() {
+template <typename Stream>
+awaitable<void> BasicWebSocketConnection<Stream>::write_loop() {
     server::FrameQueue frames;
     ws_.text(true);
     for (;;) {
@@ -215,5 +230,8 @@ awaitable<void> WebSocketConnection::write_loop() {
         driver_.wrote();
     }
 }
+
+template class BasicWebSocketConnection<beast::tcp_stream>;
+template class BasicWebSocketConnection<beast::ssl_stream<beast::tcp_stream>>;
 
 }  // namespace salon::net

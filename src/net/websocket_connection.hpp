@@ -7,6 +7,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <memory>
 #include <string>
@@ -18,7 +19,9 @@
 
 namespace salon::net {
 
-/// One WebSocket client, after the HTTP upgrade request was read and its Origin accepted.
+/// One WebSocket client, after the HTTP upgrade request was read and its Origin accepted, over
+/// `Stream`: a beast::tcp_stream (ws://) or a TLS stream over one (wss://, the handshake already
+/// done by the HttpConnection).
 ///
 /// Two coroutines on the connection's thread — the reader (messages to the session, paused
 /// while the Outbox backlog passes half its bound) and the writer (each queued frame as one
@@ -28,15 +31,15 @@ namespace salon::net {
 /// other. What differs from TcpConnection is the framing: the limit is checked while a message is
 /// still arriving, so an oversized one is never buffered whole, and the close is a WebSocket close
 /// with a status code (1009 for a message too big, 1001 when the server shuts down).
-class WebSocketConnection final : public server::Link,
-                                  private DrivenConnection,
-                                  public std::enable_shared_from_this<WebSocketConnection> {
+template <typename Stream>
+class BasicWebSocketConnection final
+    : public server::Link,
+      private DrivenConnection,
+      public std::enable_shared_from_this<BasicWebSocketConnection<Stream>> {
 public:
     using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
-    WebSocketConnection(
-        boost::beast::tcp_stream stream, server::ChatServer& server, std::string address
-    );
+    BasicWebSocketConnection(Stream stream, server::ChatServer& server, std::string address);
 
     /// Completes the handshake for `upgrade`, then serves the connection in `codec`'s protocol
     /// until it closes. Call once, on the stream's thread.
@@ -48,6 +51,10 @@ public:
     /// NOTICE shutting_down, then a close (1001) once it is written. Thread-safe.
     void shut_down();
 
+    bool encrypted() const noexcept override {
+        return !std::is_same_v<Stream, boost::beast::tcp_stream>;
+    }
+
 private:
     void post_watchdog_tick() override;
     void on_watchdog_expired() override;
@@ -58,7 +65,10 @@ private:
         std::string reason, boost::beast::websocket::close_code code
     );  // on the connection's thread
 
-    boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+    using std::enable_shared_from_this<BasicWebSocketConnection>::shared_from_this;
+    using std::enable_shared_from_this<BasicWebSocketConnection>::weak_from_this;
+
+    boost::beast::websocket::stream<Stream> ws_;
     server::ChatServer& server_;
     std::string address_;
     std::shared_ptr<server::Session> session_;
@@ -69,5 +79,11 @@ private:
     // Part of a message has arrived, not its end: pings meanwhile are no sign of life.
     bool mid_message_ = false;
 };
+
+/// WebSocket over plain TCP (ws://).
+using WebSocketConnection = BasicWebSocketConnection<boost::beast::tcp_stream>;
+/// WebSocket over TLS (wss://).
+using SecureWebSocketConnection =
+    BasicWebSocketConnection<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
 
 }  // namespace salon::net

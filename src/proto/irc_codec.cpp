@@ -808,6 +808,10 @@ std::string IrcCodec::no(const Request& request, Errc code, std::string_view mes
                 sasl_account_.clear();
                 sasl_password_.clear();
                 return numeric("464", {"Password incorrect"});
+            case Errc::tls_required:
+                sasl_account_.clear();
+                sasl_password_.clear();
+                return numeric("464", {"tls_required: " + std::string(message)});
             default:
                 return numeric("400", {"NICK", message});
         }

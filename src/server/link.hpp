@@ -26,6 +26,9 @@ public:
     /// connection's thread, from the session's request handling (the reader waits meanwhile).
     /// False when the connection is closing: what is still queued may never be written.
     virtual boost::asio::awaitable<bool> drained(std::size_t backlog_bytes) = 0;
+
+    /// True when the connection is encrypted (TLS): what `plaintext_logins` asks. Any thread.
+    virtual bool encrypted() const noexcept { return false; }
 };
 
 }  // namespace salon::server

@@ -63,6 +63,12 @@ public:
 
     const std::string& remote_address() const noexcept { return remote_address_; }
 
+    /// Whether the transport is encrypted (Link::encrypted); false once it is gone.
+    bool encrypted() const noexcept {
+        const auto link = link_.lock();
+        return link && link->encrypted();
+    }
+
     Outbox& outbox() noexcept { return outbox_; }
 
     const Outbox& outbox() const noexcept { return outbox_; }

@@ -2,15 +2,22 @@
 // FIFO, logging to files) logs in to a registered account with SASL, and irssi (driven in a
 // private tmux server) joins as a guest; each talks with a native client both ways.
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -152,14 +159,27 @@ protected:
     }
 
     /// irssi in a tmux server of our own, connecting as `nick`; returns once it is welcomed.
-    void start_irssi(std::uint16_t port, const std::string& nick) {
+    /// With `tls_ca`, over TLS, verifying the server's certificate against that file.
+    void start_irssi(std::uint16_t port, const std::string& nick, const fs::path& tls_ca = {}) {
         // irssi's own flood protection spaces commands 2.2 s apart after the first five; a
         // test need not wait for it.
         fs::create_directories(dir_ / "irssi");
-        std::ofstream(dir_ / "irssi" / "config")
-            << R"(settings = { core = { real_name = "Test"; user_name = "test"; };)"
-               R"( "irc/core" = { cmd_queue_speed = "10msec"; cmds_max_at_once = "50"; }; };)"
-            << "\n";
+        std::ofstream config(dir_ / "irssi" / "config");
+        config << R"(settings = { core = { real_name = "Test"; user_name = "test"; };)"
+                  R"( "irc/core" = { cmd_queue_speed = "10msec"; cmds_max_at_once = "50"; }; };)"
+               << "\n";
+        std::string connect = " -c 127.0.0.1 -p " + std::to_string(port) + " -n " + nick;
+        if (!tls_ca.empty()) {
+            // irssi's command line has no TLS switch: the server is in its configuration, by
+            // name, because irssi checks only the DNS names of the certificate, not its IPs.
+            config << R"(chatnets = { salon = { type = "IRC"; nick = ")" << nick << R"("; }; };)"
+                   << R"(servers = ({ address = "localhost"; chatnet = "salon"; port = ")" << port
+                   << R"("; use_tls = "yes"; tls_verify = "yes"; tls_cafile = ")" << tls_ca.string()
+                   << R"("; autoconnect = "yes"; });)"
+                   << "\n";
+            connect = " -n " + nick;
+        }
+        config.close();
         tmux_socket_ = (dir_ / "tmux.sock").string();
         ASSERT_EQ(
             tmux(
@@ -171,8 +191,7 @@ protected:
                  "160",
                  "-y",
                  "40",
-                 "irssi --home=" + (dir_ / "irssi").string() + " -c 127.0.0.1 -p " +
-                     std::to_string(port) + " -n " + nick}
+                 "irssi --home=" + (dir_ / "irssi").string() + connect}
             ),
             0
         );
@@ -287,6 +306,122 @@ TEST_F(RealIrcClient, IrssiJoinsAsAGuestAndTalksWithANativeUser) {
     native_user->send(make_frame("SEND", {{"channel", "home"}, {"text", "hi bob, from native"}}));
     EXPECT_TRUE(
         eventually_contains([&] { return irssi_screen(); }, "hi bob, from native", kClientWait)
+    ) << irssi_screen();
+}
+
+/// A self-signed certificate for localhost and 127.0.0.1 in `dir` (`salond tls self-signed`),
+/// and the salond arguments that serve IRC over TLS on `irc_tls_port` with it.
+std::vector<std::string> tls_args(const fs::path& dir, std::uint16_t irc_tls_port) {
+    const auto made = run_salond({"tls", "self-signed", "--data-dir", dir.string()});
+    if (made.exit_status != 0) throw std::runtime_error("self-signed: " + made.output);
+    return {
+        "--tls-cert",
+        (dir / "tls" / "self-signed.crt").string(),
+        "--tls-key",
+        (dir / "tls" / "self-signed.key").string(),
+        "--irc-tls-port",
+        std::to_string(irc_tls_port),
+        "--tls-port",
+        "0",
+        "--https-port",
+        "0"};
+}
+
+/// The SHA-256 fingerprint of a PEM certificate, in hex: what WeeChat pins.
+std::string sha256_fingerprint(const fs::path& certificate) {
+    std::FILE* in = std::fopen(certificate.c_str(), "r");
+    if (in == nullptr) throw std::runtime_error("cannot read " + certificate.string());
+    X509* x509 = ::PEM_read_X509(in, nullptr, nullptr, nullptr);
+    std::fclose(in);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned length = 0;
+    ::X509_digest(x509, ::EVP_sha256(), digest, &length);
+    ::X509_free(x509);
+    std::string hex;
+    for (unsigned i = 0; i < length; ++i) {
+        static constexpr char kDigits[] = "0123456789abcdef";
+        hex += kDigits[digest[i] >> 4];
+        hex += kDigits[digest[i] & 0xf];
+    }
+    return hex;
+}
+
+/// A port nothing listens on now (salond binds it moments later).
+std::uint16_t free_tcp_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+    socklen_t length = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+TEST_F(RealIrcClient, WeeChatOverTlsLogsInWithSaslAndTalksWithANativeUser) {
+    if (!on_path("weechat-headless")) GTEST_SKIP() << "weechat-headless is not installed";
+    const std::uint16_t tls_port = free_tcp_port();
+    IrcServer& server = server_.emplace(tls_args(dir_, tls_port));
+    native(server, "alice", true)->send(make_frame("END"));
+    auto guest = native(server, "Guest9002", false);
+
+    const fs::path fifo = dir_ / "fifo";
+    const std::string commands =
+        "/set fifo.file.path " + fifo.string() +
+        ";/set logger.file.flush_delay 0;/set logger.file.path " + (dir_ / "logs").string() +
+        ";/server add salon 127.0.0.1/" + std::to_string(tls_port) +
+        " -ssl -ssl_fingerprint=" + sha256_fingerprint(dir_ / "tls" / "self-signed.crt") +
+        " -autojoin=#home -nicks=alice -sasl_mechanism=plain -sasl_username=alice"
+        " -sasl_password=" +
+        std::string(kPassword) + ";/connect salon";
+    pid_ = spawn(
+        {"weechat-headless",
+         "--stdout",
+         "-d",
+         (dir_ / "home").string(),
+         "-P",
+         "irc,logger,fifo",
+         "-r",
+         commands},
+        dir_ / "client.log"
+    );
+
+    wait_event(*guest, "JOIN", "user", "alice");
+    EXPECT_TRUE(eventually_contains(
+        [&] { return read_tree(dir_ / "logs"); }, "SASL authentication successful", kClientWait
+    ));
+    ASSERT_TRUE(eventually_contains(
+        [&] { return read_tree(dir_ / "logs"); },
+        "alice (alice@salon) has joined #home",
+        kClientWait
+    ));
+    const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+    ASSERT_GE(fd, 0) << "WeeChat's FIFO is not open";
+    const std::string line = "irc.salon.#home *hello over TLS from weechat\n";
+    ASSERT_EQ(::write(fd, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+    ::close(fd);
+    wait_event(*guest, "MSG", "text", "hello over TLS from weechat");
+    guest->send(make_frame("SEND", {{"channel", "home"}, {"text", "hi alice, over TLS"}}));
+    EXPECT_TRUE(eventually_contains(
+        [&] { return read_tree(dir_ / "logs"); }, "Guest9002\thi alice, over TLS", kClientWait
+    ));
+}
+
+TEST_F(RealIrcClient, IrssiOverTlsVerifiesTheCertificateAndTalksWithANativeUser) {
+    if (!on_path("irssi") || !on_path("tmux")) GTEST_SKIP() << "irssi or tmux is not installed";
+    const std::uint16_t tls_port = free_tcp_port();
+    IrcServer& server = server_.emplace(tls_args(dir_, tls_port));
+    auto native_user = native(server, "Guest4712", false);
+    start_irssi(tls_port, "carol", dir_ / "tls" / "self-signed.crt");
+
+    irssi_keys("/join #home");
+    wait_event(*native_user, "JOIN", "user", "carol");
+    irssi_keys("hello over TLS from irssi");
+    wait_event(*native_user, "MSG", "text", "hello over TLS from irssi");
+    native_user->send(make_frame("SEND", {{"channel", "home"}, {"text", "hi carol, over TLS"}}));
+    EXPECT_TRUE(
+        eventually_contains([&] { return irssi_screen(); }, "hi carol, over TLS", kClientWait)
     ) << irssi_screen();
 }
 

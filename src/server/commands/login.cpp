@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/ip/address.hpp>
 #include <chrono>
+#include <optional>
 #include <random>
 
 #include "auth/password.hpp"
@@ -177,6 +179,21 @@ Waits<Outcome> log_in(
     co_return Replied{};
 }
 
+/// `tls_required` when this connection may not carry a password or token: it is not encrypted,
+/// and the operator allows plain text only from this machine, or nowhere.
+std::optional<Failure> refuse_plaintext_secret(const Context& ctx) {
+    const auto policy = ctx.services.settings.plaintext_logins;
+    if (policy == PlaintextLogins::allow || ctx.participant.encrypted()) return std::nullopt;
+    if (policy == PlaintextLogins::loopback) {
+        boost::system::error_code ec;
+        auto address = boost::asio::ip::make_address(ctx.participant.remote_address(), ec);
+        if (!ec && address.is_v6() && address.to_v6().is_v4_mapped())
+            address = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
+        if (!ec && address.is_loopback()) return std::nullopt;
+    }
+    return Failure(Errc::tls_required);
+}
+
 /// What a login with a token reads, in one trip to the workers.
 struct TokenLogin {
     std::optional<store::SessionToken> token = std::nullopt;
@@ -260,6 +277,10 @@ Waits<Outcome> conn(Context& ctx, const proto::Conn& c) {
     if (!name)
         co_return core::is_guest_name(c.us) || irc ? Failure(Errc::bad_name)
                                                    : Failure(Errc::bad_credentials);
+    // Before anything is looked up: a refused secret must not reach the throttle or a check.
+    if ((c.token || !c.pwd.empty()) && !name->is_guest()) {
+        if (auto refusal = refuse_plaintext_secret(ctx)) co_return *refusal;
+    }
     if (c.token) {
         if (name->is_guest()) co_return Failure(Errc::bad_credentials);
         co_return co_await conn_with_token(ctx, c, channel, *name);
@@ -308,6 +329,7 @@ Waits<Outcome> conn(Context& ctx, const proto::Conn& c) {
 Waits<Outcome> register_account(Context& ctx, const proto::Register& r) {
     const Services& services = ctx.services;
     if (!services.settings.registration_open) co_return Failure(Errc::registration_closed);
+    if (auto refusal = refuse_plaintext_secret(ctx)) co_return *refusal;
     auto name = core::UserName::parse(r.us);
     if (!name || name->is_guest()) {
         co_return Failure(
