@@ -118,6 +118,7 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     // stalls every history read.
     server::ChatServer chat(io.main(), settings, *store, clock, std::max(2u, cores));
     chat.load();
+    chat.watch_accounts();
     std::optional<HeapTrimmer> heap_trimmer;
     if (HeapTrimmer::needed()) heap_trimmer.emplace(kHeapTrimInterval, kHeapTrimGrowth);
 

@@ -36,6 +36,7 @@ constexpr std::array kCatalog{
     Entry{Errc::no_such_message, "no_such_message", "no such message"},
     Entry{Errc::too_many_reactions, "too_many_reactions", "that message has too many reactions"},
     Entry{Errc::no_such_token, "no_such_token", "you have no session token with that id"},
+    Entry{Errc::account_locked, "account_locked", "this account is locked by the administrator"},
 };
 
 const Entry& entry(Errc errc) noexcept {

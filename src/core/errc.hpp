@@ -33,6 +33,7 @@ enum class Errc {
     no_such_message,
     too_many_reactions,
     no_such_token,
+    account_locked,
 };
 
 /// The wire code, e.g. "bad_json".
