@@ -79,7 +79,7 @@ void ChatServer::watch_accounts() {
         // A storage read: on a worker, never on an I/O thread.
         boost::asio::post(workers_, [this] {
             try {
-                commands::close_locked_sessions(services_);
+                commands::close_barred_sessions(services_);
             } catch (const store::StorageError& e) {
                 spdlog::warn("account watch: {}", e.what());
             }

@@ -688,6 +688,16 @@ void Hub::forget_author(const core::UserName& user) {
     }
 }
 
+std::vector<core::UserName> Hub::registered_online() const {
+    std::shared_lock lock(mutex_);
+    std::vector<core::UserName> names;
+    for (const auto& [folded, user] : users_) {
+        if (!user.registered()) continue;
+        if (auto name = core::UserName::parse(user.name)) names.push_back(std::move(*name));
+    }
+    return names;
+}
+
 std::vector<ParticipantPtr> Hub::sessions_of(const core::UserName& user) const {
     std::shared_lock lock(mutex_);
     const auto it = users_.find(user.folded());

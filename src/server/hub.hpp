@@ -227,6 +227,9 @@ public:
     /// as stored ones do.
     void forget_author(const core::UserName& user);
 
+    /// The registered users online, for the account watch.
+    std::vector<core::UserName> registered_online() const;
+
     /// The connections of a registered user online (none for a guest), for PASSWD.
     std::vector<ParticipantPtr> sessions_of(const core::UserName& user) const;
     /// Every session online, for shutdown.

@@ -157,6 +157,27 @@ TEST_F(Accounts, ALockedAccountIsClosedAndRefusedUntilUnlockedAndListShowsLastLo
     EXPECT_TRUE(list_line(server, "ann").ends_with("\tactive"));
 }
 
+TEST_F(Accounts, TheAdministratorsDeleteClosesTheConnectionsOfARunningServer) {
+    ServerProcess server;
+    auto ann = open(server);
+    register_user(*ann, "ann");
+    call_ok(*ann, "SEND", msg("home", "ann was here"));
+    auto bob = open(server);
+    register_user(*bob, "bob");
+    drain(*ann);
+
+    const auto deleted = user(server, {"del", "ann"});
+    ASSERT_EQ(deleted.exit_status, 0) << deleted.output;
+    // The server's account watch (every 2 s) finds the account gone.
+    const auto notice = body_of(ann->wait_for("NOTICE", std::chrono::seconds(10)));
+    EXPECT_EQ(str(notice, "code"), "account_deleted");
+    EXPECT_TRUE(ann->closed_by_peer(kWait));
+    EXPECT_EQ(str(body_of(bob->wait_for("QUIT", kWait)), "user"), "ann");
+    const auto page = call_ok(*bob, "HISTORY", {{"channel", "home"}});
+    ASSERT_FALSE(page.at("messages").as_array().empty());
+    EXPECT_EQ(str(page.at("messages").as_array().front().as_object(), "from"), "[deleted]");
+}
+
 TEST_F(Accounts, AGuestRegistersWithoutLosingItsChannelsOrOperatorRights) {
     ServerProcess server;
     auto guest = open(server);

@@ -14,7 +14,16 @@ void close_locked(Participant& participant) {
     participant.close("account locked");
 }
 
-void close_locked_sessions(Services& services) {
+namespace {
+
+void close_deleted(Participant& participant) {
+    participant.notice("account_deleted", "this account was deleted");
+    participant.close("account deleted");
+}
+
+}  // namespace
+
+void close_barred_sessions(Services& services) {
     for (const auto& folded : services.store.locked_accounts()) {
         const auto name = core::UserName::parse(folded);
         if (!name) continue;
@@ -22,6 +31,16 @@ void close_locked_sessions(Services& services) {
         if (sessions.empty()) continue;
         spdlog::info("{} is locked: closing its {} connections", name->display(), sessions.size());
         for (const auto& session : sessions) close_locked(*session);
+    }
+    // One key lookup per registered user online (a few microseconds each): a deletion by
+    // `salond user del` reaches the connections within the watch interval.
+    for (const auto& name : services.hub.registered_online()) {
+        if (services.store.find_account(name)) continue;
+        const auto sessions = services.hub.sessions_of(name);
+        if (sessions.empty()) continue;
+        spdlog::info("{} was deleted: closing its {} connections", name.display(), sessions.size());
+        services.hub.forget_author(name);
+        for (const auto& session : sessions) close_deleted(*session);
     }
 }
 
@@ -55,10 +74,7 @@ Waits<Outcome> delete_account(Context& ctx, const proto::DeleteAccount& d) {
     ctx.services.hub.forget_author(me.name);
     ctx.participant.reply_ok(*ctx.request, core::EmptyResult{});
     // Every connection of the user goes, this one after its OK; their channels see QUIT.
-    for (const auto& session : ctx.services.hub.sessions_of(me.name)) {
-        session->notice("account_deleted", "this account was deleted");
-        session->close("account deleted");
-    }
+    for (const auto& session : ctx.services.hub.sessions_of(me.name)) close_deleted(*session);
     co_return Replied{};
 }
 

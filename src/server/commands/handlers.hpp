@@ -117,8 +117,9 @@ Waits<Outcome> passwd(Context& ctx, const proto::Passwd& p);
 /// Seconds between two looks at the locked accounts (salond user lock is another process).
 inline constexpr std::chrono::seconds kAccountWatchInterval{2};
 Waits<Outcome> delete_account(Context& ctx, const proto::DeleteAccount& d);
-/// On a worker: closes the sessions of every locked account online (the account watch).
-void close_locked_sessions(Services& services);
+/// On a worker: closes the sessions of every locked account online, and of every registered
+/// user online whose account is gone (`salond user del`, another process): the account watch.
+void close_barred_sessions(Services& services);
 
 // moderation.cpp: channel operators and administrators.
 Outcome topic(Context& ctx, const proto::Topic& t);
