@@ -1484,19 +1484,18 @@ bool SqliteStore::delete_account(const core::UserName& name, const ReserveRevs& 
         Query q(*writer_, kMaxStoredId);
         if (q.step()) newest = q.integer(0);
     }
-    for (core::MessageId low = 0; low < newest; low += kIdWindow) {
-        std::lock_guard lock(writer_mutex_);
-        Transaction tx(*writer_);
+    // Re-authors the user's channel messages with ids in (low, high]; the caller holds the
+    // writer and a transaction.
+    auto reauthor = [&](core::MessageId low, core::MessageId high) {
         std::vector<core::MessageId> ids;
         {
             Query q(*writer_, kAuthoredInWindow);
-            q.bind(1, key).bind(2, low).bind(3, low + kIdWindow);
+            q.bind(1, key).bind(2, low).bind(3, high);
             while (q.step()) ids.push_back(q.integer(0));
         }
-        if (ids.empty()) continue;
-        const core::MessageId first_rev =
+        if (ids.empty()) return;
+        core::MessageId rev =
             reserve_revs ? reserve_revs(ids.size()) : largest_message_id(*writer_) + 1;
-        core::MessageId rev = first_rev;
         for (const core::MessageId id : ids) {
             Query(*writer_, kAnonymizeMessage)
                 .bind(1, id)
@@ -1506,6 +1505,11 @@ bool SqliteStore::delete_account(const core::UserName& name, const ReserveRevs& 
             ++rev;
         }
         Query(*writer_, kRaiseSequence).bind(1, rev - 1).run();
+    };
+    for (core::MessageId low = 0; low < newest; low += kIdWindow) {
+        std::lock_guard lock(writer_mutex_);
+        Transaction tx(*writer_);
+        reauthor(low, low + kIdWindow);
         tx.commit();
     }
     // 4. What remains of the user's, then the account itself.
@@ -1518,6 +1522,8 @@ bool SqliteStore::delete_account(const core::UserName& name, const ReserveRevs& 
     // A login's memberships or tokens written while the steps above ran go too.
     Query(*writer_, kDeleteMembershipsOfUser).bind(1, key).run();
     Query(*writer_, kDeleteTokensOfUser).bind(1, key).run();
+    // Messages the user's other connections posted while the steps above ran.
+    reauthor(newest, std::numeric_limits<core::MessageId>::max());
     const bool deleted = Query(*writer_, kDeleteAccount).bind(1, key).run() == 1;
     tx.commit();
     wake_indexer();
