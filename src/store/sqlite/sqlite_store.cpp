@@ -491,6 +491,12 @@ constexpr const char* kDeleteReadMarker =
     "DELETE FROM read_markers WHERE user_key = ?1 AND conversation = ?2";
 constexpr const char* kDeleteReadMarkersOfUser = "DELETE FROM read_markers WHERE user_key = ?1";
 constexpr const char* kDeleteReactionsOfUser = "DELETE FROM reactions WHERE user_key = ?1";
+// A slice of the messages a user reacted to, for a deletion: each gets a new rev as the
+// reactions go, so that a resume by rev sees them gone.
+constexpr const char* kReactedMessages =
+    "SELECT DISTINCT message_id FROM reactions WHERE user_key = ?1 LIMIT ?2";
+constexpr const char* kDeleteReactionsOfUserOn =
+    "DELETE FROM reactions WHERE user_key = ?1 AND message_id = ?2";
 constexpr const char* kDeleteMentionsOfUser = "DELETE FROM mentions WHERE user_key = ?1";
 
 constexpr const char* kReadMarker =
@@ -1510,6 +1516,27 @@ bool SqliteStore::delete_account(const core::UserName& name, const ReserveRevs& 
         std::lock_guard lock(writer_mutex_);
         Transaction tx(*writer_);
         reauthor(low, low + kIdWindow);
+        tx.commit();
+    }
+    // The user's reactions go a slice of messages at a time, each message with a new rev.
+    for (;;) {
+        std::lock_guard lock(writer_mutex_);
+        Transaction tx(*writer_);
+        std::vector<core::MessageId> ids;
+        {
+            Query q(*writer_, kReactedMessages);
+            q.bind(1, key).bind(2, kSliceRows);
+            while (q.step()) ids.push_back(q.integer(0));
+        }
+        if (ids.empty()) break;
+        core::MessageId rev =
+            reserve_revs ? reserve_revs(ids.size()) : largest_message_id(*writer_) + 1;
+        for (const core::MessageId id : ids) {
+            Query(*writer_, kDeleteReactionsOfUserOn).bind(1, key).bind(2, id).run();
+            Query(*writer_, kSetRev).bind(1, id).bind(2, rev).run();
+            ++rev;
+        }
+        Query(*writer_, kRaiseSequence).bind(1, rev - 1).run();
         tx.commit();
     }
     // 4. What remains of the user's, then the account itself.

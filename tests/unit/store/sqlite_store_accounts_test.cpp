@@ -97,6 +97,33 @@ TEST_F(SqliteAccountsTest, DeletionKeepsChannelMessagesUnderTheDeletedAuthorWith
     EXPECT_TRUE(store->pending_dms(user_name("bob"), 0, 10).empty());
 }
 
+TEST_F(SqliteAccountsTest, DeletionRemovesTheUsersReactionsWithANewRevForEachMessage) {
+    auto store = open();
+    ASSERT_TRUE(store->create_account({.name = "bob", .password_hash = "h"}));
+    commit_messages(*store, {channel_write(1, "home", "react to me", "carol")});
+    MessageChange react = change_by(MessageChange::Kind::react, 1, 2, "bob");
+    react.emoji = "👍";
+    MessageChange other = change_by(MessageChange::Kind::react, 1, 3, "carol");
+    other.emoji = "🎉";
+    const std::vector<Write> batch{react, other};
+    ASSERT_EQ(store->commit(batch).size(), 2U);
+    ASSERT_EQ(store->find_message(1)->message.reactions.size(), 2U);
+
+    core::MessageId next = 10;
+    auto reserve = [&](std::size_t count) {
+        const core::MessageId first = next;
+        next += static_cast<core::MessageId>(count);
+        return first;
+    };
+    ASSERT_TRUE(store->delete_account(user_name("bob"), reserve));
+    const auto message = store->find_message(1)->message;
+    ASSERT_EQ(message.reactions.size(), 1U);
+    EXPECT_EQ(message.reactions.front().emoji, "🎉");
+    EXPECT_EQ(message.rev, 10);
+    EXPECT_EQ(message.from, "carol");  // not bob's: the author stays
+    EXPECT_EQ(ids_of(store->changed_after("home", 3, 10)), std::vector<core::MessageId>{1});
+}
+
 TEST_F(SqliteAccountsTest, DeletedDirectMessagesLeaveTheSearchIndex) {
     auto store = open();
     ASSERT_TRUE(store->create_account({.name = "bob", .password_hash = "h"}));
