@@ -113,7 +113,11 @@ int run_user_command(
                 return kExitOk;
             }
             const core::SystemClock clock;
-            const store::Account account{user->display(), hash, admin, clock.unix_now_ms()};
+            const store::Account account{
+                .name = user->display(),
+                .password_hash = hash,
+                .admin = admin,
+                .created_ms = clock.unix_now_ms()};
             if (!store->create_account(account)) {
                 err << fmt::format("salond: the name '{}' is taken\n", name);
                 return kExitFailure;
@@ -122,19 +126,39 @@ int run_user_command(
             return kExitOk;
         }
         case UserAction::del:
-            if (!store->delete_account(*user)) {
+            // The same path as DELETE_ACCOUNT; revs come from the file's sequence (no server
+            // to ask), and a running salond closes the sessions at its next lock check, the
+            // account being locked from the deletion's first step.
+            if (!store->delete_account(*user, {})) {
                 err << fmt::format("salond: no account named '{}'\n", name);
                 return kExitFailure;
             }
             out << fmt::format("account {} deleted\n", name);
             return kExitOk;
+        case UserAction::lock:
+        case UserAction::unlock: {
+            const bool locking = action == UserAction::lock;
+            if (!store->set_locked(*user, locking)) {
+                err << fmt::format("salond: no account named '{}'\n", name);
+                return kExitFailure;
+            }
+            out << fmt::format(
+                "account {} {}\n",
+                name,
+                locking ? "locked; a running salond closes its sessions within seconds" : "unlocked"
+            );
+            return kExitOk;
+        }
         case UserAction::list:
+            // name, role, created, last login ("-" for never), "locked" when locked.
             for (const auto& account : store->list_accounts()) {
                 out << fmt::format(
-                    "{}\t{}\t{}\n",
+                    "{}\t{}\t{}\t{}\t{}\n",
                     account.name,
                     account.admin ? "admin" : "user",
-                    core::format_timestamp(account.created_ms)
+                    core::format_timestamp(account.created_ms),
+                    account.last_login_ms ? core::format_timestamp(*account.last_login_ms) : "-",
+                    account.locked ? "locked" : "active"
                 );
             }
             return kExitOk;

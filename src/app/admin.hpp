@@ -13,7 +13,7 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  ///< the command ran and failed (no such user, taken…)
 inline constexpr int kExitUsage = 2;    ///< bad arguments or configuration
 
-enum class UserAction { add, passwd, del, list };
+enum class UserAction { add, passwd, del, list, lock, unlock };
 
 /// Runs one `salond user` action. Passwords come from `in`: a prompt with echo off when it
 /// is a terminal, else its first line. Messages go to `out` / `err`. Returns an exit status.

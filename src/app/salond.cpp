@@ -148,6 +148,7 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     // stalls every history read.
     server::ChatServer chat(io.main(), settings, *store, clock, std::max(2u, cores));
     chat.load();
+    chat.watch_accounts();
     std::optional<HeapTrimmer> heap_trimmer;
     if (HeapTrimmer::needed()) heap_trimmer.emplace(kHeapTrimInterval, kHeapTrimGrowth);
 
@@ -469,9 +470,18 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
     auto* del = user->add_subcommand("del", "delete an account");
     del->add_option("NAME", name, "account name")->required();
     del->callback([&] { action = UserAction::del; });
-    auto* list = user->add_subcommand("list", "list the accounts");
+    auto* list =
+        user->add_subcommand("list", "list the accounts: name, role, created, last login, locked");
     list->callback([&] { action = UserAction::list; });
-    for (auto* sub : {user, add, passwd, del, list}) sub->fallthrough();
+    auto* lock = user->add_subcommand(
+        "lock", "lock an account: no login; a running salond closes its sessions within seconds"
+    );
+    lock->add_option("NAME", name, "account name")->required();
+    lock->callback([&] { action = UserAction::lock; });
+    auto* unlock = user->add_subcommand("unlock", "unlock an account");
+    unlock->add_option("NAME", name, "account name")->required();
+    unlock->callback([&] { action = UserAction::unlock; });
+    for (auto* sub : {user, add, passwd, del, list, lock, unlock}) sub->fallthrough();
 
     auto* tls = app.add_subcommand("tls", "TLS certificates")->require_subcommand(1);
     std::string tls_host = "localhost";

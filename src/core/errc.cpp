@@ -40,6 +40,7 @@ constexpr std::array kCatalog{
         Errc::tls_required,
         "tls_required",
         "this server accepts passwords only over TLS: use its TLS port"},
+    Entry{Errc::account_locked, "account_locked", "this account is locked by the administrator"},
 };
 
 const Entry& entry(Errc errc) noexcept {

@@ -34,6 +34,7 @@ enum class Errc {
     too_many_reactions,
     no_such_token,
     tls_required,
+    account_locked,
 };
 
 /// The wire code, e.g. "bad_json".

@@ -240,6 +240,13 @@ struct TypingEvent {
     TypingState state = TypingState::active;
 };
 
+/// A guest registered: `user` (the guest name) is now the account `to`, with the same
+/// connection, channels and operator rights. Version 2 connections only (IRC: NICK).
+struct RenameEvent {
+    std::string user;
+    std::string to;
+};
+
 struct PingEvent {};
 
 struct NoticeEvent {
@@ -258,6 +265,7 @@ using Event = std::variant<
     NoticeEvent,
     UpdateEvent,
     ReadEvent,
-    TypingEvent>;
+    TypingEvent,
+    RenameEvent>;
 
 }  // namespace salon::core

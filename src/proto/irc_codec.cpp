@@ -981,6 +981,8 @@ std::string IrcCodec::event(const core::Event& event) const {
     }
     if (const auto* q = std::get_if<core::QuitEvent>(&event))
         return irc::line("", prefix_of(q->user), "QUIT", {"Quit: " + q->reason});
+    if (const auto* r = std::get_if<core::RenameEvent>(&event))
+        return irc::line("", prefix_of(r->user), "NICK", {r->to}, irc::Trailing::when_needed);
     if (const auto* t = std::get_if<core::TopicEvent>(&event))
         return irc::line("", prefix_of(t->by), "TOPIC", {channel_display(t->channel), t->topic});
     if (std::holds_alternative<core::PingEvent>(event))

@@ -381,6 +381,12 @@ constexpr std::array kVerbs{
             p.new_password = f.required_string("new");
             return p;
         }},
+    VerbEntry{
+        "DELETE_ACCOUNT",
+        false,
+        [](Fields& f, const json::object&) -> Command {
+            return DeleteAccount{f.required_string("pwd")};
+        }},
 };
 
 const VerbEntry* find_verb(std::string_view verb) {
@@ -690,6 +696,10 @@ struct EventWriter {
     std::string operator()(const core::NoticeEvent& e) const {
         return frame("NOTICE", {{"code", e.code}, {"message", e.message}});
     }
+
+    std::string operator()(const core::RenameEvent& e) const {
+        return frame("RENAME", {{"user", e.user}, {"to", e.to}});
+    }
 };
 
 }  // namespace
@@ -787,7 +797,8 @@ std::string NativeCodec::ok(const Request& request, const core::Result& result) 
 bool NativeCodec::accepts(const core::Event& event) const noexcept {
     const bool v2_only = std::holds_alternative<core::UpdateEvent>(event) ||
                          std::holds_alternative<core::ReadEvent>(event) ||
-                         std::holds_alternative<core::TypingEvent>(event);
+                         std::holds_alternative<core::TypingEvent>(event) ||
+                         std::holds_alternative<core::RenameEvent>(event);
     return !v2_only || version2();
 }
 

@@ -226,6 +226,11 @@ struct Passwd {
     std::string new_password;
 };
 
+/// Deletes the logged-in account, after checking its password.
+struct DeleteAccount {
+    std::string password;
+};
+
 using Command = std::variant<
     Conn,
     Register,
@@ -260,7 +265,8 @@ using Command = std::variant<
     Token,
     Tokens,
     Revoke,
-    Passwd>;
+    Passwd,
+    DeleteAccount>;
 
 struct Request {
     Ref ref;

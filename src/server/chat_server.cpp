@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "server/commands/handlers.hpp"
 #include "server/session.hpp"
 
 namespace salon::server {
@@ -44,6 +45,7 @@ ChatServer::ChatServer(
       work_(workers_, hashers_),
       services_{
           settings_, clock_, hub_, pipeline_, store_, work_, login_throttle_, token_sessions_},
+      account_watch_(io),
       hashers_(worker_threads, workers_.get_executor(), kHashingStarvation) {}
 
 ChatServer::~ChatServer() {
@@ -70,6 +72,22 @@ void ChatServer::load() {
     );
 }
 
+void ChatServer::watch_accounts() {
+    account_watch_.expires_after(commands::kAccountWatchInterval);
+    account_watch_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        // A storage read: on a worker, never on an I/O thread.
+        boost::asio::post(workers_, [this] {
+            try {
+                commands::close_barred_sessions(services_);
+            } catch (const store::StorageError& e) {
+                spdlog::warn("account watch: {}", e.what());
+            }
+            boost::asio::post(account_watch_.get_executor(), [this] { watch_accounts(); });
+        });
+    });
+}
+
 std::shared_ptr<Session> ChatServer::open_session(
     std::weak_ptr<Link> link, std::string remote_address, std::unique_ptr<proto::Codec> codec
 ) {
@@ -79,6 +97,7 @@ std::shared_ptr<Session> ChatServer::open_session(
 }
 
 void ChatServer::drain() {
+    account_watch_.cancel();
     // A storm of logins can queue minutes of argon2id: waiting for it would break the
     // shutdown deadline, and nobody is left to read the answers.
     hashers_.stop();

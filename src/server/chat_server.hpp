@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <memory>
@@ -47,6 +48,10 @@ public:
     /// Loads the stored channels and their recent messages. Blocking: call before serving.
     void load();
 
+    /// Starts looking at the locked accounts every commands::kAccountWatchInterval, closing
+    /// their sessions: `salond user lock` is another process, which only writes the flag.
+    void watch_accounts();
+
     /// A new session for a transport connection speaking `codec`'s protocol.
     std::shared_ptr<Session> open_session(
         std::weak_ptr<Link> link, std::string remote_address, std::unique_ptr<proto::Codec> codec
@@ -81,6 +86,7 @@ private:
     LazyWakes lazy_wakes_;
     BlockingWork work_;
     commands::Services services_;
+    boost::asio::steady_timer account_watch_;
     // Last, so that it is destroyed first: dropped password checks hold sessions, which must
     // not outlive the hub they belong to.
     HashingPool hashers_;

@@ -638,6 +638,66 @@ std::optional<core::Failure> Hub::set_key(
 
 // ---------------------------------------------------------------------------------------------
 
+std::optional<core::Failure> Hub::claim(
+    const core::Actor& guest,
+    const core::Actor& account,
+    const Acknowledgement& ack,
+    const core::LoginResult& welcome
+) {
+    std::unique_lock lock(mutex_);
+    const auto it = users_.find(guest.name.folded());
+    if (it == users_.end() || !it->second.guest() || it->second.key() != guest.key)
+        return core::Failure(core::Errc::internal, "the guest login is gone");
+    if (users_.contains(account.name.folded())) return core::Failure(core::Errc::name_taken);
+    auto node = users_.extract(it);
+    node.key() = account.name.folded();
+    OnlineUser& user = node.mapped();
+    user.name = account.name.display();
+    user.guest_serial = 0;
+    users_.insert(std::move(node));
+    answer(ack, welcome);
+    const SharedEvent renamed =
+        make_event(core::RenameEvent{guest.name.display(), account.name.display()});
+    std::unordered_set<Participant*> told;
+    for (core::Channel* channel : user.channels) {
+        const bool op = channel->is_op(guest.name.folded());
+        const bool was_temporary = channel->temporary();
+        channel->remove_member(guest.name.folded());
+        channel->add_member(account, op);
+        save_membership(*channel, was_temporary, account.name, op);
+        // The sessions are the same: the recipients cache is rebuilt for the new version.
+        for (Participant* s : recipients_of(*channel)) {
+            if (told.insert(s).second) s->deliver(renamed);
+        }
+    }
+    for (const auto& session : user.sessions) {
+        if (told.insert(session.get()).second) session->deliver(renamed);
+    }
+    return std::nullopt;
+}
+
+void Hub::forget_author(const core::UserName& user) {
+    std::unique_lock lock(mutex_);
+    for (auto& [name, channel] : channels_) {
+        for (auto message : channel.recent()) {
+            const auto author = core::UserName::parse(message.from);
+            if (!author || author->folded() != user.folded()) continue;
+            message.from = std::string(store::kDeletedAuthor);
+            channel.replace_recent(message);
+        }
+    }
+}
+
+std::vector<core::UserName> Hub::registered_online() const {
+    std::shared_lock lock(mutex_);
+    std::vector<core::UserName> names;
+    for (const auto& [folded, user] : users_) {
+        if (!user.registered()) continue;
+        if (auto name = core::UserName::parse(user.name)) names.push_back(std::move(*name));
+    }
+    return names;
+}
+
 std::vector<ParticipantPtr> Hub::sessions_of(const core::UserName& user) const {
     std::shared_lock lock(mutex_);
     const auto it = users_.find(user.folded());

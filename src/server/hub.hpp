@@ -213,6 +213,23 @@ public:
         const Acknowledgement& ack
     );
 
+    /// A guest's login becomes the account `account` (REGISTER while logged in as a guest): the
+    /// same sessions, channels and operator flags, now stored; every member of its channels
+    /// gets one RENAME. `name_taken` when someone else is online under the account's name.
+    [[nodiscard]] std::optional<core::Failure> claim(
+        const core::Actor& guest,
+        const core::Actor& account,
+        const Acknowledgement& ack,
+        const core::LoginResult& welcome
+    );
+
+    /// A deleted account's messages among the channels' recent ones show store::kDeletedAuthor,
+    /// as stored ones do.
+    void forget_author(const core::UserName& user);
+
+    /// The registered users online, for the account watch.
+    std::vector<core::UserName> registered_online() const;
+
     /// The connections of a registered user online (none for a guest), for PASSWD.
     std::vector<ParticipantPtr> sessions_of(const core::UserName& user) const;
     /// Every session online, for shutdown.

@@ -74,6 +74,13 @@ PipelineStats MessagePipeline::stats() const {
     return stats_;
 }
 
+core::MessageId MessagePipeline::reserve(std::size_t count) {
+    std::lock_guard lock(mutex_);
+    const core::MessageId first = last_id_ + 1;
+    last_id_ += static_cast<core::MessageId>(count);
+    return first;
+}
+
 core::MessageId MessagePipeline::last_id() const {
     std::lock_guard lock(mutex_);
     return last_id_;

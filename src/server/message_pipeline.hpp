@@ -71,6 +71,10 @@ public:
 
     PipelineStats stats() const;
 
+    /// Takes `count` consecutive ids of the sequence for a change made outside the pipeline (the
+    /// new revs of a deleted account's messages); returns the first.
+    core::MessageId reserve(std::size_t count);
+
     /// The id (or rev) of the newest write submitted so far, committed or not.
     core::MessageId last_id() const;
 

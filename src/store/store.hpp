@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -29,7 +30,18 @@ struct Account {
     std::string password_hash;  ///< argon2id string from libsodium (crypto_pwhash_str)
     bool admin = false;
     core::UnixMillis created_ms = 0;
+    bool locked = false;  ///< no login (password or token) succeeds while set
+    std::optional<core::UnixMillis> last_login_ms = std::nullopt;  ///< none before the first
 };
+
+/// The author shown on the channel messages of a deleted account. It is no valid user name
+/// (brackets), so no account or guest can ever take it, log in as it, or be sent a DM.
+inline constexpr std::string_view kDeletedAuthor = "[deleted]";
+
+/// Hands out `count` consecutive revs from the server's id sequence and returns the first: the
+/// revs given to the messages a deleted account leaves behind. Empty: the store takes them past
+/// the largest id or rev it holds (right only while no server runs on the same file).
+using ReserveRevs = std::function<core::MessageId(std::size_t count)>;
 
 /// A session token of an account. The secret itself is never stored: only its hash.
 struct SessionToken {
@@ -170,8 +182,19 @@ public:
     /// False when there is no such account.
     virtual bool set_password(const core::UserName& name, std::string_view password_hash) = 0;
     /// Removes the account with its session tokens, memberships, pending DMs, direct messages (both
-    /// ways), read markers and reactions; false when there is none.
-    virtual bool delete_account(const core::UserName& name) = 0;
+    /// ways), read markers, reactions and mentions; its channel messages stay, their author
+    /// becoming kDeletedAuthor (no key: nobody may edit them) with a new rev each, from
+    /// `reserve_revs`, so that a resume by rev sees the change. False when there is none.
+    /// Works in bounded transactions (the writer is released between them): the account is
+    /// locked first and removed last, so a deletion cut short by a crash leaves a locked account
+    /// that a second call finishes.
+    virtual bool delete_account(const core::UserName& name, const ReserveRevs& reserve_revs) = 0;
+    /// Sets or clears the lock; false when there is no such account.
+    virtual bool set_locked(const core::UserName& name, bool locked) = 0;
+    /// The folded names of the locked accounts.
+    virtual std::vector<std::string> locked_accounts() = 0;
+    /// A successful login at `when`; nothing when the account is gone.
+    virtual void record_login(const core::UserName& name, core::UnixMillis when) = 0;
     /// Every account, ordered by folded name.
     virtual std::vector<Account> list_accounts() = 0;
 

@@ -19,7 +19,7 @@ using proto::Authenticate, proto::Away, proto::Ban, proto::Conn, proto::Conversa
     proto::Key, proto::Kick, proto::List, proto::Op, proto::Part, proto::Parts, proto::Ping,
     proto::Pong, proto::React, proto::Read, proto::Register, proto::Search, proto::Send,
     proto::Topic, proto::Typing, proto::Unban, proto::Who, proto::Whois, proto::Token,
-    proto::Tokens, proto::Revoke, proto::Passwd;
+    proto::Tokens, proto::Revoke, proto::Passwd, proto::DeleteAccount;
 
 // The verb table. The order of the rows is PROTOCOL.md's; a proto::Command without a row does
 // not compile (row_of() below).
@@ -29,9 +29,10 @@ constexpr auto kVerbs = std::make_tuple(
         .login = Login::before,
         .text = {&Conn::pwd, "the password is longer than the limit"},
         .waits = &conn},
+    // A guest may REGISTER to become an account in place (register_account() refuses the others).
     Verb<Register>{
         .name = "REGISTER",
-        .login = Login::before,
+        .login = Login::any,
         .text = {&Register::pwd, "the password is longer than the limit"},
         .waits = &register_account},
     Verb<Join>{
@@ -116,7 +117,9 @@ constexpr auto kVerbs = std::make_tuple(
     Verb<Passwd>{
         .name = "PASSWD",
         .text = {&Passwd::new_password, "the password is longer than the limit"},
-        .waits = &passwd}
+        .waits = &passwd},
+    // Extension: account deletion (the password is bounded by the handler).
+    Verb<DeleteAccount>{.name = "DELETE_ACCOUNT", .waits = &delete_account}
 );
 
 template <typename Command>

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,8 @@ Waits<bool> password_matches(
 core::UnixMillis token_expiry(const Services& services, core::UnixMillis now);
 /// Tells a connection its session was revoked (NOTICE session_revoked) and closes it.
 void close_revoked(Participant& participant);
+/// NOTICE account_locked, then the close: the administrator locked the account.
+void close_locked(Participant& participant);
 /// Takes the user offline on this connection (QUIT on their last one). Idempotent; also run
 /// when the connection is lost.
 void leave(
@@ -109,6 +112,14 @@ Waits<Outcome> token(Context& ctx, const proto::Token& t);
 Waits<Outcome> tokens(Context& ctx, const proto::Tokens& t);
 Waits<Outcome> revoke(Context& ctx, const proto::Revoke& r);
 Waits<Outcome> passwd(Context& ctx, const proto::Passwd& p);
+
+// accounts.cpp: account deletion; a locked account's sessions.
+/// Seconds between two looks at the locked accounts (salond user lock is another process).
+inline constexpr std::chrono::seconds kAccountWatchInterval{2};
+Waits<Outcome> delete_account(Context& ctx, const proto::DeleteAccount& d);
+/// On a worker: closes the sessions of every locked account online, and of every registered
+/// user online whose account is gone (`salond user del`, another process): the account watch.
+void close_barred_sessions(Services& services);
 
 // moderation.cpp: channel operators and administrators.
 Outcome topic(Context& ctx, const proto::Topic& t);

@@ -95,6 +95,21 @@ void close_revoked(Participant& participant) {
 
 namespace {
 
+/// The OK of a login (and of a guest's REGISTER) for `actor`.
+core::LoginResult welcome_of(const Context& ctx, const core::Actor& actor) {
+    const auto& settings = ctx.services.settings;
+    const auto& limits = settings.limits;
+    return core::LoginResult{
+        actor.name.display(),
+        actor.guest,
+        {settings.name, settings.version},
+        limits.max_frame_bytes,
+        limits.max_text_bytes,
+        limits.max_channels_per_user,
+        limits.messages_per_second,
+        limits.history_page_max};
+}
+
 /// A channel a login joins, and how.
 struct LoginJoin {
     core::ChannelName channel;
@@ -117,17 +132,7 @@ Waits<Outcome> log_in(
     const std::vector<store::Membership>& remembered,
     bool announce_joins
 ) {
-    const auto& settings = ctx.services.settings;
-    const auto& limits = settings.limits;
-    const core::LoginResult welcome{
-        actor.name.display(),
-        actor.guest,
-        {settings.name, settings.version},
-        limits.max_frame_bytes,
-        limits.max_text_bytes,
-        limits.max_channels_per_user,
-        limits.messages_per_second,
-        limits.history_page_max};
+    const core::LoginResult welcome = welcome_of(ctx, actor);
     Hub& hub = ctx.services.hub;
     if (auto failure = hub.attach(ctx.requester(), actor, ctx.ack(), welcome)) co_return *failure;
     ctx.connection.actor = actor;
@@ -222,8 +227,10 @@ Waits<Outcome> conn_with_token(
         if (!token || !auth::same_token_hash(token->hash, *hash)) return found;
         found.account = services.store.find_account(name);
         if (!found.account) return found;
-        found.memberships = services.store.memberships_of(name);
         found.token = std::move(token);
+        if (found.account->locked) return found;
+        services.store.record_login(name, now);
+        found.memberships = services.store.memberships_of(name);
         return found;
     };
     auto found = co_await ctx.services.work.blocking(use);
@@ -233,6 +240,7 @@ Waits<Outcome> conn_with_token(
         co_return Failure(Errc::bad_credentials);
     }
     throttle.give_back(name, address);
+    if (found.account->locked) co_return Failure(Errc::account_locked);
     const core::Actor user =
         registered_actor(*core::UserName::parse(found.account->name), found.account->admin);
     ctx.connection.token = found.token->id;
@@ -317,17 +325,48 @@ Waits<Outcome> conn(Context& ctx, const proto::Conn& c) {
         co_return Failure(Errc::bad_credentials);
     }
     throttle.give_back(*name, address);
+    // After the password check, so that a lock tells nothing to whoever does not know it.
+    if (account->locked) co_return Failure(Errc::account_locked);
     const core::Actor user =
         registered_actor(*core::UserName::parse(account->name), account->admin);
-    auto remembered = [&store = ctx.services.store, &user] {
-        return store.memberships_of(user.name);
+    auto remembered = [&services = ctx.services, &user] {
+        services.store.record_login(user.name, services.clock.unix_now_ms());
+        return services.store.memberships_of(user.name);
     };
     const auto memberships = co_await ctx.services.work.blocking(remembered);
     co_return co_await log_in(ctx, user, channel, memberships, irc);
 }
 
+namespace {
+
+/// REGISTER on a guest's connection: the account is made, then the guest's login becomes it.
+/// `user` is a named local of the caller (see log_in()).
+Waits<Outcome> claim(Context& ctx, const core::Actor& user) {
+    const core::Actor guest = ctx.actor();
+    const core::LoginResult welcome = welcome_of(ctx, user);
+    if (auto failure = ctx.services.hub.claim(guest, user, ctx.ack(), welcome)) {
+        // Someone came online under the name meanwhile (an IRC guest): the account goes again.
+        auto undo = [&store = ctx.services.store, &user] { store.delete_account(user.name, {}); };
+        co_await ctx.services.work.blocking(undo);
+        co_return *failure;
+    }
+    ctx.connection.actor = user;
+    spdlog::info(
+        "{}: guest {} is now {}",
+        ctx.participant.remote_address(),
+        guest.name.display(),
+        user.name.display()
+    );
+    co_return Replied{};
+}
+
+}  // namespace
+
 Waits<Outcome> register_account(Context& ctx, const proto::Register& r) {
     const Services& services = ctx.services;
+    // A guest may register (and keeps its login); a registered user may not.
+    const bool as_guest = ctx.connection.actor.has_value();
+    if (as_guest && !ctx.actor().guest) co_return Failure(Errc::already_logged_in);
     if (!services.settings.registration_open) co_return Failure(Errc::registration_closed);
     if (auto refusal = refuse_plaintext_secret(ctx)) co_return *refusal;
     auto name = core::UserName::parse(r.us);
@@ -345,12 +384,17 @@ Waits<Outcome> register_account(Context& ctx, const proto::Register& r) {
     };
     auto password_hash = co_await ctx.services.work.hashing(hash);
     auto create = [&services, &name, &password_hash] {
+        const core::UnixMillis now = services.clock.unix_now_ms();
         return services.store.create_account(store::Account{
-            name->display(), std::move(password_hash), false, services.clock.unix_now_ms()});
+            .name = name->display(),
+            .password_hash = std::move(password_hash),
+            .created_ms = now,
+            .last_login_ms = now});
     };
     if (!co_await ctx.services.work.blocking(create)) co_return Failure(Errc::name_taken);
     spdlog::info("{}: registered {}", ctx.participant.remote_address(), name->display());
     const core::Actor user = registered_actor(*name, false);
+    if (as_guest) co_return co_await claim(ctx, user);
     std::optional<core::ChannelName> home;
     if (r.join) home = core::ChannelName::parse(core::kHomeChannel);
     co_return co_await log_in(ctx, user, home, {}, false);
@@ -369,6 +413,7 @@ Waits<Outcome> authenticate(Context& ctx, const proto::Authenticate& a) {
         co_return Failure(Errc::bad_credentials);
     }
     throttle.give_back(*name, address);
+    if (account->locked) co_return Failure(Errc::account_locked);
     co_return core::Result{core::AccountResult{std::move(account->name)}};
 }
 

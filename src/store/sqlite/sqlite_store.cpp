@@ -222,6 +222,12 @@ CREATE TABLE tokens (
 );
 CREATE INDEX tokens_by_user ON tokens (user_folded, expires_ms);
 )sql"},
+    {4, R"sql(
+-- Version 4: locked accounts (no login while set; also the first step of a deletion, which a
+-- crash may interrupt) and the time of the last successful login (NULL: never).
+ALTER TABLE accounts ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN last_login_ms INTEGER;
+)sql"},
 };
 
 /// The schema of the search file (its own user_version). Derived data: a file with another
@@ -257,7 +263,26 @@ constexpr const char* kInsertAccount =
     "INSERT INTO accounts (name_folded, name, password_hash, admin, created_ms) "
     "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name_folded) DO NOTHING";
 constexpr const char* kFindAccount =
-    "SELECT name, password_hash, admin, created_ms FROM accounts WHERE name_folded = ?1";
+    "SELECT name, password_hash, admin, created_ms, locked, last_login_ms FROM accounts "
+    "WHERE name_folded = ?1";
+constexpr const char* kSetLocked = "UPDATE accounts SET locked = ?2 WHERE name_folded = ?1";
+// The server polls this: the accounts table is small next to the messages, and locks are rare.
+constexpr const char* kLockedAccounts = "SELECT name_folded FROM accounts WHERE locked != 0";
+constexpr const char* kRecordLogin =
+    "UPDATE accounts SET last_login_ms = max(COALESCE(last_login_ms, 0), ?2) "
+    "WHERE name_folded = ?1";
+// A deleted account's channel messages, one window of ids at a time (see delete_account()).
+constexpr const char* kAuthoredInWindow =
+    "SELECT id FROM messages WHERE id > ?2 AND id <= ?3 AND from_key = ?1 "
+    "AND channel IS NOT NULL ORDER BY id";
+constexpr const char* kAnonymizeMessage =
+    "UPDATE messages SET from_name = ?2, from_key = '', rev = ?3 WHERE id = ?1";
+constexpr const char* kRaiseSequence = "UPDATE message_sequence SET last = max(last, ?1)";
+constexpr const char* kMaxStoredId = "SELECT COALESCE(max(id), 0) FROM messages";
+// One bounded slice of a direct conversation, so that a long one does not hold the writer.
+constexpr const char* kDeleteConversationSlice =
+    "DELETE FROM messages WHERE id IN "
+    "(SELECT id FROM messages WHERE conversation = ?1 ORDER BY id LIMIT ?2)";
 constexpr const char* kSetPassword =
     "UPDATE accounts SET password_hash = ?2 WHERE name_folded = ?1";
 constexpr const char* kDeleteAccount = "DELETE FROM accounts WHERE name_folded = ?1";
@@ -293,7 +318,8 @@ constexpr const char* kRevokeTokensExcept =
     "DELETE FROM tokens WHERE user_folded = ?1 AND id != ?2";
 constexpr const char* kDeleteTokensOfUser = "DELETE FROM tokens WHERE user_folded = ?1";
 constexpr const char* kListAccounts =
-    "SELECT name, password_hash, admin, created_ms FROM accounts ORDER BY name_folded";
+    "SELECT name, password_hash, admin, created_ms, locked, last_login_ms FROM accounts "
+    "ORDER BY name_folded";
 
 constexpr const char* kSaveChannel =
     "INSERT INTO channels (name, topic, key, created_ms) VALUES (?1, ?2, ?3, ?4) "
@@ -465,6 +491,12 @@ constexpr const char* kDeleteReadMarker =
     "DELETE FROM read_markers WHERE user_key = ?1 AND conversation = ?2";
 constexpr const char* kDeleteReadMarkersOfUser = "DELETE FROM read_markers WHERE user_key = ?1";
 constexpr const char* kDeleteReactionsOfUser = "DELETE FROM reactions WHERE user_key = ?1";
+// A slice of the messages a user reacted to, for a deletion: each gets a new rev as the
+// reactions go, so that a resume by rev sees them gone.
+constexpr const char* kReactedMessages =
+    "SELECT DISTINCT message_id FROM reactions WHERE user_key = ?1 LIMIT ?2";
+constexpr const char* kDeleteReactionsOfUserOn =
+    "DELETE FROM reactions WHERE user_key = ?1 AND message_id = ?2";
 constexpr const char* kDeleteMentionsOfUser = "DELETE FROM mentions WHERE user_key = ?1";
 
 constexpr const char* kReadMarker =
@@ -776,6 +808,8 @@ Account read_account(const Query& q) {
         .password_hash = q.text(1),
         .admin = q.integer(2) != 0,
         .created_ms = q.integer(3),
+        .locked = q.integer(4) != 0,
+        .last_login_ms = q.is_null(5) ? std::nullopt : std::optional(q.integer(5)),
     };
 }
 
@@ -1370,13 +1404,22 @@ bool SqliteStore::create_account(const Account& account) {
         );
     }
     std::lock_guard lock(writer_mutex_);
-    return Query(*writer_, kInsertAccount)
-               .bind(1, name->folded())
-               .bind(2, name->display())
-               .bind(3, account.password_hash)
-               .bind_flag(4, account.admin)
-               .bind(5, account.created_ms)
-               .run() == 1;
+    Transaction tx(*writer_);
+    const bool created = Query(*writer_, kInsertAccount)
+                             .bind(1, name->folded())
+                             .bind(2, name->display())
+                             .bind(3, account.password_hash)
+                             .bind_flag(4, account.admin)
+                             .bind(5, account.created_ms)
+                             .run() == 1;
+    if (!created) return false;
+    if (account.locked)
+        Query(*writer_, kSetLocked).bind(1, name->folded()).bind_flag(2, true).run();
+    if (account.last_login_ms) {
+        Query(*writer_, kRecordLogin).bind(1, name->folded()).bind(2, *account.last_login_ms).run();
+    }
+    tx.commit();
+    return true;
 }
 
 std::optional<Account> SqliteStore::find_account(const core::UserName& name) {
@@ -1392,37 +1435,144 @@ bool SqliteStore::set_password(const core::UserName& name, std::string_view pass
     return Query(*writer_, kSetPassword).bind(1, name.folded()).bind(2, password_hash).run() == 1;
 }
 
-bool SqliteStore::delete_account(const core::UserName& name) {
+bool SqliteStore::delete_account(const core::UserName& name, const ReserveRevs& reserve_revs) {
     // A registered user's key is the folded name.
     const std::string& key = name.folded();
-    std::lock_guard lock(writer_mutex_);
-    Transaction tx(*writer_);
-    if (Query(*writer_, kDeleteAccount).bind(1, key).run() == 0) return false;
-    Query(*writer_, kDeleteMembershipsOfUser).bind(1, key).run();
-    Query(*writer_, kDeleteTokensOfUser).bind(1, key).run();
-    Query(*writer_, kDeletePendingOfUser).bind(1, key).run();
-    // Each direct conversation goes with its messages (their reactions, mentions and search
-    // entries follow them) and with the partner's side of it: a later account of the same name
-    // starts with none of it.
+    // Each transaction below holds the writer for a bounded time (a slice of rows or a window
+    // of ids), so that the group commit of everyone else's messages goes on in between.
+    constexpr std::int64_t kSliceRows = 2000;
+    constexpr core::MessageId kIdWindow = 5000;
+
+    // 1. Lock the account (no login from here on, and a crash leaves it locked for a second
+    // call to finish), and drop what is small and the user's alone.
     std::vector<DirectPartner> partners;
     {
+        std::lock_guard lock(writer_mutex_);
+        Transaction tx(*writer_);
+        if (Query(*writer_, kSetLocked).bind(1, key).bind_flag(2, true).run() == 0) return false;
+        Query(*writer_, kDeleteMembershipsOfUser).bind(1, key).run();
+        Query(*writer_, kDeleteTokensOfUser).bind(1, key).run();
+        Query(*writer_, kDeletePendingOfUser).bind(1, key).run();
         Query q(*writer_, kDirectPartners);
         q.bind(1, key);
         while (q.step()) partners.push_back({q.text(0), q.text(1), q.text(2)});
+        tx.commit();
     }
-    if (!partners.empty()) Query(*writer_, kAdvanceSequenceToMessages).run();
+    // 2. Each direct conversation goes with its messages (their reactions, mentions and search
+    // entries follow them) and with the partner's side of it: a later account of the same name
+    // starts with none of it.
     for (const DirectPartner& partner : partners) {
-        Query(*writer_, kDeleteMessagesOfConversation).bind(1, partner.conversation).run();
-        Query(*writer_, kDeleteDirectPartner).bind(1, partner.key).bind(2, key).run();
-        Query(*writer_, kDeleteReadMarker).bind(1, partner.key).bind(2, partner.conversation).run();
+        for (;;) {
+            std::lock_guard lock(writer_mutex_);
+            Transaction tx(*writer_);
+            Query(*writer_, kAdvanceSequenceToMessages).run();
+            const int removed = Query(*writer_, kDeleteConversationSlice)
+                                    .bind(1, partner.conversation)
+                                    .bind(2, kSliceRows)
+                                    .run();
+            if (removed == 0) {
+                Query(*writer_, kDeleteDirectPartner).bind(1, partner.key).bind(2, key).run();
+                Query(*writer_, kDeleteReadMarker)
+                    .bind(1, partner.key)
+                    .bind(2, partner.conversation)
+                    .run();
+            }
+            tx.commit();
+            wake_indexer();
+            if (removed == 0) break;
+        }
     }
+    // 3. Channel messages stay, for the others' conversation, under the deleted author. Each
+    // gets a new rev, so that a client resuming with HISTORY after sees the change.
+    core::MessageId newest = 0;
+    {
+        std::lock_guard lock(writer_mutex_);
+        Query q(*writer_, kMaxStoredId);
+        if (q.step()) newest = q.integer(0);
+    }
+    // Re-authors the user's channel messages with ids in (low, high]; the caller holds the
+    // writer and a transaction.
+    auto reauthor = [&](core::MessageId low, core::MessageId high) {
+        std::vector<core::MessageId> ids;
+        {
+            Query q(*writer_, kAuthoredInWindow);
+            q.bind(1, key).bind(2, low).bind(3, high);
+            while (q.step()) ids.push_back(q.integer(0));
+        }
+        if (ids.empty()) return;
+        core::MessageId rev =
+            reserve_revs ? reserve_revs(ids.size()) : largest_message_id(*writer_) + 1;
+        for (const core::MessageId id : ids) {
+            Query(*writer_, kAnonymizeMessage)
+                .bind(1, id)
+                .bind(2, kDeletedAuthor)
+                .bind(3, rev)
+                .run();
+            ++rev;
+        }
+        Query(*writer_, kRaiseSequence).bind(1, rev - 1).run();
+    };
+    for (core::MessageId low = 0; low < newest; low += kIdWindow) {
+        std::lock_guard lock(writer_mutex_);
+        Transaction tx(*writer_);
+        reauthor(low, low + kIdWindow);
+        tx.commit();
+    }
+    // The user's reactions go a slice of messages at a time, each message with a new rev.
+    for (;;) {
+        std::lock_guard lock(writer_mutex_);
+        Transaction tx(*writer_);
+        std::vector<core::MessageId> ids;
+        {
+            Query q(*writer_, kReactedMessages);
+            q.bind(1, key).bind(2, kSliceRows);
+            while (q.step()) ids.push_back(q.integer(0));
+        }
+        if (ids.empty()) break;
+        core::MessageId rev =
+            reserve_revs ? reserve_revs(ids.size()) : largest_message_id(*writer_) + 1;
+        for (const core::MessageId id : ids) {
+            Query(*writer_, kDeleteReactionsOfUserOn).bind(1, key).bind(2, id).run();
+            Query(*writer_, kSetRev).bind(1, id).bind(2, rev).run();
+            ++rev;
+        }
+        Query(*writer_, kRaiseSequence).bind(1, rev - 1).run();
+        tx.commit();
+    }
+    // 4. What remains of the user's, then the account itself.
+    std::lock_guard lock(writer_mutex_);
+    Transaction tx(*writer_);
     Query(*writer_, kDeleteDirectPartnersOfUser).bind(1, key).run();
     Query(*writer_, kDeleteReadMarkersOfUser).bind(1, key).run();
     Query(*writer_, kDeleteReactionsOfUser).bind(1, key).run();
     Query(*writer_, kDeleteMentionsOfUser).bind(1, key).run();
+    // A login's memberships or tokens written while the steps above ran go too.
+    Query(*writer_, kDeleteMembershipsOfUser).bind(1, key).run();
+    Query(*writer_, kDeleteTokensOfUser).bind(1, key).run();
+    // Messages the user's other connections posted while the steps above ran.
+    reauthor(newest, std::numeric_limits<core::MessageId>::max());
+    const bool deleted = Query(*writer_, kDeleteAccount).bind(1, key).run() == 1;
     tx.commit();
     wake_indexer();
-    return true;
+    return deleted;
+}
+
+bool SqliteStore::set_locked(const core::UserName& name, bool locked) {
+    std::lock_guard lock(writer_mutex_);
+    return Query(*writer_, kSetLocked).bind(1, name.folded()).bind_flag(2, locked).run() == 1;
+}
+
+std::vector<std::string> SqliteStore::locked_accounts() {
+    auto reader = lease_reader();
+    Query q(*reader, kLockedAccounts);
+    std::vector<std::string> names;
+    while (q.step()) names.push_back(q.text(0));
+    return names;
+}
+
+void SqliteStore::record_login(const core::UserName& name, core::UnixMillis when) {
+    std::lock_guard lock(writer_mutex_);
+    Query(*writer_, kRecordLogin).bind(1, name.folded()).bind(2, when).run();
 }
 
 std::vector<Account> SqliteStore::list_accounts() {

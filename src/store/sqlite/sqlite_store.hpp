@@ -40,7 +40,7 @@ struct SqliteOptions {
 
 /// The schema version this build writes (PRAGMA user_version). Stored in the database: a file
 /// with a larger version was written by a newer salond and is refused.
-inline constexpr int kSqliteSchemaVersion = 3;
+inline constexpr int kSqliteSchemaVersion = 4;
 
 class SqliteConnection;
 
@@ -84,7 +84,10 @@ public:
     bool create_account(const Account& account) override;
     std::optional<Account> find_account(const core::UserName& name) override;
     bool set_password(const core::UserName& name, std::string_view password_hash) override;
-    bool delete_account(const core::UserName& name) override;
+    bool delete_account(const core::UserName& name, const ReserveRevs& reserve_revs) override;
+    bool set_locked(const core::UserName& name, bool locked) override;
+    std::vector<std::string> locked_accounts() override;
+    void record_login(const core::UserName& name, core::UnixMillis when) override;
     std::vector<Account> list_accounts() override;
 
     std::optional<CreatedToken> create_token(const SessionToken& token, std::size_t max_per_account)

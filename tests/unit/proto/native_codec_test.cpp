@@ -1368,5 +1368,26 @@ TEST(EncodeTokenResultsTest, NoSuchTokenIsSentByItsWireName) {
     EXPECT_NE(frame.find(R"("code":"no_such_token")"), std::string::npos) << frame;
 }
 
+TEST(DecodeAccountVerbsTest, DeleteAccountReadsThePasswordAndNeedsALogin) {
+    EXPECT_EQ(
+        command_of<DeleteAccount>(R"({"DELETE_ACCOUNT":{"pwd":"secret"}})").password, "secret"
+    );
+    EXPECT_EQ(code_of(R"({"DELETE_ACCOUNT":{}})"), Errc::bad_request);
+    EXPECT_EQ(code_of(R"({"DELETE_ACCOUNT":{"pwd":1}})"), Errc::bad_request);
+    EXPECT_EQ(code_of(R"({"DELETE_ACCOUNT":{"pwd":"x"}})", false), Errc::not_logged_in);
+}
+
+TEST(EncodeAccountEventsTest, RenameNamesTheGuestAndTheAccount) {
+    const auto body = body_of(encode_event(core::RenameEvent{"Guest123", "gina"}), "RENAME");
+    EXPECT_EQ(body.size(), 2U);
+    EXPECT_EQ(body.at("user").as_string(), "Guest123");
+    EXPECT_EQ(body.at("to").as_string(), "gina");
+}
+
+TEST(EncodeAccountEventsTest, AccountLockedIsSentByItsWireName) {
+    EXPECT_EQ(core::wire_code(Errc::account_locked), "account_locked");
+    EXPECT_EQ(core::errc_from_wire("account_locked"), Errc::account_locked);
+}
+
 }  // namespace
 }  // namespace salon::proto

@@ -159,8 +159,14 @@ TEST_F(CommandsTest, LoginVerbsAreRefusedOnceLoggedIn) {
     const auto c = connect();
     say(c, R"({"CONN":{}})");
     EXPECT_NE(reply(c, R"({"CONN":{"ref":1}})").find("already_logged_in"), std::string::npos);
+    // A guest may REGISTER (it becomes the account); a registered user may not.
     EXPECT_NE(
         reply(c, R"({"REGISTER":{"ref":2,"us":"ann","pwd":"long enough password"}})")
+            .find(R"("user":"ann")"),
+        std::string::npos
+    );
+    EXPECT_NE(
+        reply(c, R"({"REGISTER":{"ref":3,"us":"bob","pwd":"long enough password"}})")
             .find("already_logged_in"),
         std::string::npos
     );

@@ -83,8 +83,18 @@ public:
         return inner_->set_password(name, password_hash);
     }
 
-    bool delete_account(const core::UserName& name) override {
-        return inner_->delete_account(name);
+    bool delete_account(const core::UserName& name, const store::ReserveRevs& revs) override {
+        return inner_->delete_account(name, revs);
+    }
+
+    bool set_locked(const core::UserName& name, bool locked) override {
+        return inner_->set_locked(name, locked);
+    }
+
+    std::vector<std::string> locked_accounts() override { return inner_->locked_accounts(); }
+
+    void record_login(const core::UserName& name, core::UnixMillis when) override {
+        inner_->record_login(name, when);
     }
 
     std::vector<store::Account> list_accounts() override { return inner_->list_accounts(); }

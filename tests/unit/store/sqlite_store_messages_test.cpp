@@ -609,7 +609,7 @@ TEST_F(MessageStoreTest, DeleteAccountTakesItsDirectMessagesMarkersReactionsAndM
     ASSERT_TRUE(store->advance_read_marker("alice", "alice bob", 2));
     ASSERT_TRUE(store->advance_read_marker("bob", "alice bob", 2));
 
-    ASSERT_TRUE(store->delete_account(user_name("Bob")));
+    ASSERT_TRUE(store->delete_account(user_name("Bob"), {}));
     EXPECT_TRUE(store->history("alice bob", std::nullopt, 10).empty());
     EXPECT_FALSE(store->find_message(1).has_value());
     EXPECT_EQ(ids_of(store->history("alice carol", std::nullopt, 10)), Ids{3});

@@ -95,8 +95,8 @@ TEST_F(SqliteStoreTest, DeleteAccountRemovesItsMembershipsAndPendingDms) {
     };
     commit_messages(*store, dms);
 
-    EXPECT_TRUE(store->delete_account(user_name("BOB")));
-    EXPECT_FALSE(store->delete_account(user_name("bob")));
+    EXPECT_TRUE(store->delete_account(user_name("BOB"), {}));
+    EXPECT_FALSE(store->delete_account(user_name("bob"), {}));
     EXPECT_FALSE(store->find_account(user_name("bob")).has_value());
     EXPECT_TRUE(store->memberships_of(user_name("bob")).empty());
     EXPECT_TRUE(store->pending_dms(user_name("bob"), 0, 100).empty());

@@ -192,7 +192,7 @@ TEST_F(SqliteTokensTest, DeletingTheAccountDeletesItsTokensAndNoAccountGetsNone)
     ASSERT_TRUE(store->create_account({.name = "ann", .password_hash = "h"}));
     EXPECT_FALSE(store->create_token(token_for("nobody", hash_bytes('n'), kT0), 50));
     ASSERT_TRUE(store->create_token(token_for("ann", hash_bytes('a'), kT0), 50));
-    ASSERT_TRUE(store->delete_account(user_name("ann")));
+    ASSERT_TRUE(store->delete_account(user_name("ann"), {}));
     ASSERT_TRUE(store->create_account({.name = "ann", .password_hash = "h"}));
     EXPECT_TRUE(store->tokens_of(user_name("ann"), kT0).empty());
     EXPECT_FALSE(store->use_token(user_name("ann"), hash_bytes('a'), kT0 + 1, kT0 + kDay));
