@@ -341,7 +341,8 @@ Result<void> TcpConnection::start_tls(
                     "check, for a test server only)"
                 );
             }
-            const std::string why = err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0
+            // No OpenSSL error queued: the peer closed (or reset) the connection mid-handshake.
+            const std::string why = ERR_peek_error() == 0
                                         ? std::string("the server closed the connection")
                                         : openssl_error();
             return network_error(
