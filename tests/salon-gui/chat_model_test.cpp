@@ -1,6 +1,7 @@
 #include "chat_model.hpp"
 // Unit tests of the GUI's data side without a server: the model, the input parser, server
 // addresses, login failure wording and what the login form remembers.
+#include <QElapsedTimer>
 #include <QProcess>
 #include <QSettings>
 #include <QSignalSpy>
@@ -550,6 +551,32 @@ private slots:
         QVERIFY(loaded->tls);
         store.forget();
         QVERIFY(!store.load().has_value());
+    }
+
+    void without_a_keychain_the_token_goes_to_the_file_at_once() {
+        // As on CI: no session bus, so no Secret Service; asking must not block.
+        const auto bus = qgetenv("DBUS_SESSION_BUS_ADDRESS");
+        qunsetenv("DBUS_SESSION_BUS_ADDRESS");
+        QTemporaryDir dir;
+        salon::gui::TokenStore store(dir.path());
+        store.set_keychain(true);
+        QElapsedTimer timer;
+        timer.start();
+        QVERIFY(store.save(
+            {QStringLiteral("h:5000"), QStringLiteral("ann"), 3, QStringLiteral("s3"), false}
+        ));
+        QCOMPARE(store.last_backend(), QStringLiteral("file"));
+        QVERIFY(QFile::exists(store.path()));
+        const auto loaded = store.load();
+        QVERIFY(loaded.has_value());
+        QCOMPARE(loaded->token, QStringLiteral("s3"));
+        store.forget();
+        QVERIFY(!store.load().has_value());
+        QVERIFY2(
+            timer.elapsed() < salon::gui::TokenStore::kKeychainTimeoutMs,
+            qPrintable(QString::number(timer.elapsed()))
+        );
+        if (!bus.isEmpty()) qputenv("DBUS_SESSION_BUS_ADDRESS", bus);
     }
 
     void tls_refuses_an_untrusted_certificate_and_logs_in_with_a_trusted_one() {
