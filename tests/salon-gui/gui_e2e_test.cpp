@@ -1169,6 +1169,45 @@ private slots:
         QVERIFY(wait_body(*bob, "QUIT", field_is("user", other_name)).has_value());
     }
 
+    void the_program_logs_in_with_a_saved_token_at_start() {
+        // The real binary, as a user starts it: no --connect, a token saved by an earlier run.
+        auto owner = tcp_user(*server_, "keeper", true);
+        QVERIFY(owner != nullptr);
+        owner->send(make_frame("TOKEN", {{"label", "salon-gui on test"}}));
+        const auto made = wait_body(*owner, "OK");
+        QVERIFY(made.has_value());
+        QTemporaryDir config;
+        salon::gui::TokenStore store(config.filePath(QStringLiteral("salon/salon-gui")));
+        QVERIFY(store.save(
+            {QString::fromStdString(server_->address()),
+             QStringLiteral("keeper"),
+             made->at("id").as_int64(),
+             QString::fromStdString(str(*made, "token")),
+             false}
+        ));
+        QProcess process;
+        auto env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), config.path());
+        env.insert(QStringLiteral("SALON_GUI_TOKEN_STORE"), QStringLiteral("file"));
+        process.setProcessEnvironment(env);
+        process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        process.start(QStringLiteral(SALON_GUI_PATH), QStringList{});
+        QVERIFY(process.waitForStarted(kWaitMs));
+        // The account is already in `home` on this connection, so no JOIN tells; the token's
+        // `last_used` does.
+        const auto token_used = [&] {
+            owner->send(make_frame("TOKENS", {}));
+            const auto tokens = wait_body(*owner, "OK");
+            return tokens.has_value() && tokens->at("tokens").as_array().size() == 1 &&
+                   !tokens->at("tokens").as_array()[0].at("last_used").is_null();
+        };
+        QVERIFY(QTest::qWaitFor(token_used, kWaitMs));
+        QVERIFY(::kill(static_cast<pid_t>(process.processId()), SIGTERM) == 0);
+        QVERIFY(process.waitForFinished(kWaitMs));
+        QCOMPARE(process.exitCode(), 0);
+    }
+
     void the_program_sends_end_on_sigterm_and_sigint() {
         QTemporaryDir config;
         QVERIFY(config.isValid());
