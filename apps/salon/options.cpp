@@ -178,6 +178,14 @@ std::string read_password(const Settings& settings) {
 std::string read_token(const Settings& settings) {
     std::ifstream in(settings.token_file);
     if (!in) throw SettingsError{"cannot read token file " + settings.token_file};
+    // Like ssh with a private key, but only a warning: the token is still the user's to use.
+    std::error_code ec;
+    const auto perms = std::filesystem::status(settings.token_file, ec).permissions();
+    using std::filesystem::perms;
+    if (!ec && (perms & (perms::group_all | perms::others_all)) != perms::none) {
+        std::cerr << "salon: warning: token file " << settings.token_file
+                  << " can be read by other users: chmod 600 " << settings.token_file << "\n";
+    }
     auto token = first_line(in);
     if (token.empty()) throw SettingsError{"token file " + settings.token_file + " is empty"};
     return token;

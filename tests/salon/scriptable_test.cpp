@@ -338,13 +338,24 @@ TEST_F(ScriptableTest, TokenCreateListRevokeAndLogInWithATokenFile) {
     EXPECT_TRUE(listed.out.ends_with("  cli\n")) << listed.out;
     std::filesystem::create_directories(config_home_ / "salon");
     std::ofstream(config_home_ / "salon" / "config.toml") << "token_file = \"" << file << "\"\n";
+    // A secret others can read works, with a warning.
+    const auto open_file = (config_home_ / "open.token").string();
+    auto to_stdout = salon({"--user", "dana", "token", "create"}, {}, pw);
+    ASSERT_EQ(to_stdout.exit_status, 0) << to_stdout.err;
+    std::ofstream(open_file) << to_stdout.out;
+    std::filesystem::permissions(open_file, std::filesystem::perms(0644));
+    auto warned = salon({"--user", "dana", "--token-file", open_file, "list"});
+    EXPECT_EQ(warned.exit_status, 0) << warned.err;
+    EXPECT_NE(warned.err.find("chmod 600 " + open_file), std::string::npos) << warned.err;
+    EXPECT_EQ(sent.err.find("warning"), std::string::npos) << sent.err;
+
     auto second = salon({"--user", "dana", "token", "create", "--json"}, {}, pw);
     ASSERT_EQ(second.exit_status, 0) << second.err;
     const auto second_json = boost::json::parse(second.out).as_object();
     EXPECT_EQ(second_json.at("token").as_string().size(), 43u);
     auto json_list = salon({"--user", "dana", "token", "list", "--json"});
     ASSERT_EQ(json_list.exit_status, 0) << json_list.err;
-    EXPECT_EQ(lines_of(json_list.out).size(), 2u) << json_list.out;
+    EXPECT_EQ(lines_of(json_list.out).size(), 3u) << json_list.out;
 
     EXPECT_EQ(salon({"--user", "dana", "token", "revoke", "999999"}).exit_status, 1);
     auto revoked = salon({"--user", "dana", "token", "revoke", id});
