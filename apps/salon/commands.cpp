@@ -102,7 +102,7 @@ std::optional<client::Session> connect(
     auto logged_in = session->login(login, kRequestTimeout);
     if (!logged_in) {
         exit_code = report(logged_in.error(), true);
-        explain_token_refusal(settings, login, logged_in.error().code);
+        explain_login_failure(settings, login, logged_in.error());
         return std::nullopt;
     }
     if (self != nullptr) *self = logged_in->user;
@@ -696,7 +696,7 @@ int run_passwd(const Settings& settings, bool from_stdin) {
     if (!session) return report(session.error());
     if (auto in = session->login(login, kRequestTimeout); !in) {
         const int code = report(in.error(), true);
-        explain_token_refusal(settings, login, in.error().code);
+        explain_login_failure(settings, login, in.error());
         return code;
     }
     auto reply =

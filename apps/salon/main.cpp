@@ -42,10 +42,11 @@ int run_interactive(const Settings& settings) {
         const auto& e = welcome.error();
         if (e.kind == salon::client::ErrorKind::refused) {
             std::cerr << "salon: " << e.code << ": " << e.message << "\n";
-            explain_token_refusal(settings, login, e.code);
+            explain_login_failure(settings, login, e);
             return kExitLogin;
         }
         std::cerr << "salon: " << e.message << "\n";
+        explain_login_failure(settings, login, e);
         return e.kind == salon::client::ErrorKind::protocol ? kExitProtocol : kExitNetwork;
     }
     return run_tui(settings, std::move(login), std::move(*session), *welcome);

@@ -191,13 +191,21 @@ std::string read_token(const Settings& settings) {
     return token;
 }
 
-void explain_token_refusal(
-    const Settings& settings, const client::LoginRequest& login, std::string_view code
+void explain_login_failure(
+    const Settings& settings, const client::LoginRequest& login, const client::Error& error
 ) {
-    if (login.token.empty() || code != "bad_credentials") return;
-    std::cerr << "salon: the token in " << settings.token_file
-              << " was revoked or has expired; make a new one with `salon token create --out "
-              << settings.token_file << "`\n";
+    if (!login.token.empty() && error.code == "bad_credentials") {
+        std::cerr << "salon: the token in " << settings.token_file
+                  << " was revoked or has expired; make a new one with `salon token create --out "
+                  << settings.token_file << "`\n";
+    }
+    // A TLS port closes on a plain CONN without a word (it waited for a ClientHello).
+    if (!settings.endpoint.tls.enabled && error.kind == client::ErrorKind::network &&
+        error.message.find("closed") != std::string::npos) {
+        std::cerr << "salon: if " << settings.endpoint.to_string()
+                  << " is a TLS port, add --tls or use salons://" << settings.endpoint.to_string()
+                  << "\n";
+    }
 }
 
 client::LoginRequest make_login(

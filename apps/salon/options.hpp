@@ -59,9 +59,10 @@ std::string read_password(const Settings& settings);
 /// The first line of the token file. Throws SettingsError when it cannot be read or is empty.
 std::string read_token(const Settings& settings);
 
-/// After a login refused with `code`: when it was a token login, says what to do about it.
-void explain_token_refusal(
-    const Settings& settings, const client::LoginRequest& login, std::string_view code
+/// After a failed login: what to do about a refused token, or about a plain connection to
+/// what may be a TLS port.
+void explain_login_failure(
+    const Settings& settings, const client::LoginRequest& login, const client::Error& error
 );
 
 /// Reads one line from the controlling terminal with echo off; nullopt when there is none.

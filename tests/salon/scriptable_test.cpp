@@ -495,14 +495,19 @@ TEST_F(ScriptableTest, AnUntrustedTlsCertificateExitsThreeAndSaysWhy) {
             base_env());
     EXPECT_EQ(other_name.exit_status, 3);
     EXPECT_NE(other_name.err.find("mismatch"), std::string::npos) << other_name.err;
-    // Plain TCP to a TLS port: the server never answers the CONN (s_server waits for a
-    // handshake), so the plain check is the other way round: TLS to salond's plain port.
+    // TLS to salond's plain port.
     auto plain = run(
         {salon_client_path(), "--server", "salons://" + server_.address(), "--insecure", "list"},
         base_env()
     );
     EXPECT_EQ(plain.exit_status, 3);
     EXPECT_NE(plain.err.find("TLS handshake"), std::string::npos) << plain.err;
+    // Plain TCP to a TLS port: closed without an answer, and salon suggests TLS.
+    auto plain_to_tls =
+        run({salon_client_path(), "--server", "127.0.0.1:" + port, "list"}, base_env());
+    EXPECT_EQ(plain_to_tls.exit_status, 3);
+    EXPECT_NE(plain_to_tls.err.find("is a TLS port, add --tls"), std::string::npos)
+        << plain_to_tls.err;
     auto no_tls = salon({"--ca", cert, "list"});
     EXPECT_EQ(no_tls.exit_status, 2);
 }
