@@ -20,6 +20,8 @@ packages=(
   libncurses-dev
   # desktop client (Qt 6 Widgets) and its offscreen tests
   qt6-base-dev qt6-base-dev-tools libgl-dev
+  # salon-gui's "Stay logged in" in the platform keychain (optional: a 0600 file without it)
+  qtkeychain-qt6-dev
   # web client's browser tests: headless chromium driven by playwright-core (npm, below)
   chromium nodejs
 )

@@ -1,10 +1,11 @@
-// ChatConnection: salon_client's framing and codec over QTcpSocket, request refs, login and
-// reconnect.
+// ChatConnection: salon_client's framing and codec over QSslSocket (TLS or plain), request
+// refs, login and reconnect.
 #include "chat_connection.hpp"
 
 #include <QByteArray>
 #include <QLoggingCategory>
 #include <QSignalBlocker>
+#include <QSslConfiguration>
 #include <algorithm>
 #include <string_view>
 
@@ -21,10 +22,16 @@ ChatConnection::ChatConnection(QObject* parent) : QObject(parent) {
     reconnect_timer_.setSingleShot(true);
     connect_timer_.setSingleShot(true);
     end_timer_.setSingleShot(true);
-    connect(&socket_, &QTcpSocket::connected, this, &ChatConnection::on_connected);
-    connect(&socket_, &QTcpSocket::readyRead, this, &ChatConnection::on_ready_read);
-    connect(&socket_, &QTcpSocket::disconnected, this, &ChatConnection::on_disconnected);
-    connect(&socket_, &QTcpSocket::errorOccurred, this, &ChatConnection::on_socket_error);
+    connect(&socket_, &QSslSocket::connected, this, &ChatConnection::on_connected);
+    connect(&socket_, &QSslSocket::encrypted, this, &ChatConnection::begin_login);
+    connect(&socket_, &QSslSocket::sslErrors, this, [this](const QList<QSslError>& errors) {
+        // Not ignored: the handshake fails next and on_socket_error() reports these.
+        tls_errors_.clear();
+        for (const auto& e : errors) tls_errors_.append(e.errorString());
+    });
+    connect(&socket_, &QSslSocket::readyRead, this, &ChatConnection::on_ready_read);
+    connect(&socket_, &QSslSocket::disconnected, this, &ChatConnection::on_disconnected);
+    connect(&socket_, &QSslSocket::errorOccurred, this, &ChatConnection::on_socket_error);
     connect(&reconnect_timer_, &QTimer::timeout, this, &ChatConnection::connect_socket);
     connect(&connect_timer_, &QTimer::timeout, this, [this] {
         drop_socket();
@@ -71,29 +78,60 @@ void ChatConnection::connect_socket() {
     pending_.clear();
     set_state(State::connecting);
     connect_timer_.start(connect_timeout_ms_);
-    socket_.connectToHost(params_.host, params_.port);
+    tls_errors_.clear();
+    if (params_.tls) {
+        auto config = QSslConfiguration::defaultConfiguration();
+        if (!params_.ca_file.isEmpty()) config.addCaCertificates(params_.ca_file);
+        socket_.setSslConfiguration(config);
+        socket_.connectToHostEncrypted(params_.host, params_.port);
+    } else {
+        socket_.connectToHost(params_.host, params_.port);
+    }
 }
 
 void ChatConnection::on_connected() {
+    // With TLS the handshake comes next, still under the connect timeout; `encrypted` logs in.
+    if (!params_.tls) begin_login();
+}
+
+void ChatConnection::begin_login() {
     connect_timer_.stop();
     set_state(State::logging_in);
-    const auto password = params_.password.toStdString();
-    const auto channel = params_.channel.toStdString();
     if (ever_logged_in_) {
         // A guest asks for the name it had, so that the people it talks to see the same
         // name; a registered user always logs in with CONN once the account exists. No
         // channel: the server puts a registered user back where they had not left, and
         // ChatSession rejoins a guest's; the login channel may be one we left since.
-        send_login(client::requests::conn(user_.toStdString(), password, {}, false, kVersion));
+        send_login(conn_request(user_, {}, false));
     } else if (params_.register_account) {
-        send_login(
-            client::requests::register_account(params_.user.toStdString(), password, true, kVersion)
-        );
+        send_login(client::requests::register_account(
+            params_.user.toStdString(), params_.password.toStdString(), true, kVersion
+        ));
     } else {
-        send_login(
-            client::requests::conn(params_.user.toStdString(), password, channel, true, kVersion)
+        send_login(conn_request(params_.user, params_.channel, true));
+    }
+}
+
+client::Request ChatConnection::conn_request(const QString& user, const QString& channel, bool join)
+    const {
+    // A guest (or a registered user whose REGISTER made the account) has no token.
+    if (!params_.token.isEmpty() && !guest_) {
+        return client::requests::conn_token(
+            user.toStdString(), params_.token.toStdString(), channel.toStdString(), join, kVersion
         );
     }
+    return client::requests::conn(
+        user.toStdString(), params_.password.toStdString(), channel.toStdString(), join, kVersion
+    );
+}
+
+void ChatConnection::give_up(const QString& code, const QString& message) {
+    reconnect_timer_.stop();
+    connect_timer_.stop();
+    pending_.clear();
+    drop_socket();
+    set_state(State::disconnected);
+    emit login_failed(code, message);
 }
 
 void ChatConnection::send_login(const client::Request& request) {
@@ -116,12 +154,7 @@ void ChatConnection::on_login_reply(const client::Reply& reply) {
             send_login(client::requests::conn({}, {}, {}, false, kVersion));
             return;
         }
-        reconnect_timer_.stop();
-        drop_socket();
-        set_state(State::disconnected);
-        emit login_failed(
-            QString::fromStdString(reply.code), QString::fromStdString(reply.message)
-        );
+        give_up(QString::fromStdString(reply.code), QString::fromStdString(reply.message));
         return;
     }
     auto welcome = client::parse_login_result(reply);
@@ -196,6 +229,14 @@ void ChatConnection::on_frame(const std::string& line) {
         send_frame(client::requests::pong(), std::nullopt);
         return;
     }
+    if (const auto* notice = std::get_if<core::NoticeEvent>(&frame->payload);
+        notice != nullptr && notice->code == "session_revoked") {
+        // The server closes next; reconnecting with the same token or the old password would
+        // only be refused.
+        emit event_received(frame->payload);
+        give_up(QStringLiteral("session_revoked"), QString::fromStdString(notice->message));
+        return;
+    }
     emit event_received(frame->payload);
 }
 
@@ -223,6 +264,11 @@ void ChatConnection::on_disconnected() {
 void ChatConnection::on_socket_error(QAbstractSocket::SocketError error) {
     // RemoteHostClosedError is followed by disconnected(); everything else may not be.
     if (error == QAbstractSocket::RemoteHostClosedError) return;
+    if (error == QAbstractSocket::SslHandshakeFailedError && !tls_errors_.isEmpty()) {
+        // Retrying would meet the same certificate; the user has to decide what to trust.
+        give_up(QStringLiteral("certificate"), tls_errors_.join(QStringLiteral("; ")));
+        return;
+    }
     lost_connection(socket_.errorString());
 }
 
@@ -283,6 +329,17 @@ void ChatConnection::close_with_end() {
     });
 }
 
+void ChatConnection::disconnect_now() {
+    reconnect_timer_.stop();
+    connect_timer_.stop();
+    end_timer_.stop();
+    pending_.clear();
+    if (state_ == State::online) send_frame(client::requests::end(), std::nullopt);
+    set_state(State::disconnected);
+    drop_socket();
+    ever_logged_in_ = false;
+}
+
 void ChatConnection::finish_end(bool acknowledged) {
     end_timer_.stop();
     pending_.clear();
@@ -307,7 +364,23 @@ void ChatConnection::set_state(State state) {
     emit state_changed(state);
 }
 
-bool parse_server_address(const QString& text, QString& host, quint16& port) {
+bool parse_server_url(const QString& text, QString& host, quint16& port, bool& tls) {
+    auto rest = text.trimmed();
+    bool use_tls = tls;
+    if (rest.startsWith(QStringLiteral("salons://"))) {
+        use_tls = true;
+        rest = rest.mid(9);
+    } else if (rest.startsWith(QStringLiteral("salon://"))) {
+        use_tls = false;
+        rest = rest.mid(8);
+    }
+    if (rest.endsWith(QLatin1Char('/'))) rest.chop(1);
+    if (!parse_server_address(rest, host, port, use_tls ? 5443 : 5000)) return false;
+    tls = use_tls;
+    return true;
+}
+
+bool parse_server_address(const QString& text, QString& host, quint16& port, quint16 default_port) {
     const auto trimmed = text.trimmed();
     if (trimmed.isEmpty()) return false;
     QString host_part = trimmed;
@@ -327,7 +400,7 @@ bool parse_server_address(const QString& text, QString& host, quint16& port) {
         port_part = trimmed.mid(colon + 1);
     }
     if (host_part.isEmpty()) return false;
-    quint16 parsed_port = 5000;  // PROTOCOL.md: the default port
+    quint16 parsed_port = default_port;
     if (!port_part.isEmpty()) {
         bool ok = false;
         const auto value = port_part.toUInt(&ok);

@@ -1,12 +1,13 @@
-// One connection to salond speaking PROTOCOL.md (version 2) over QTcpSocket: refs, login,
-// keep-alive, END, and automatic reconnect with backoff. Framing, encoding and decoding are
-// salon_client's; Qt only carries the bytes.
+// One connection to salond speaking PROTOCOL.md (version 2) over QSslSocket (TLS or plain TCP):
+// refs, login, keep-alive, END, and automatic reconnect with backoff. Framing, encoding and
+// decoding are salon_client's; Qt only carries the bytes.
 #pragma once
 
 #include <QHash>
 #include <QObject>
+#include <QSslError>
+#include <QSslSocket>
 #include <QString>
-#include <QTcpSocket>
 #include <QTimer>
 #include <cstdint>
 #include <functional>
@@ -24,8 +25,14 @@ struct LoginParams {
     quint16 port = 5000;
     QString user;      ///< Empty: log in as a guest.
     QString password;  ///< Kept in memory only, for reconnects; never written to disk.
+    /// A session token of `user`: logs in (and reconnects) with it instead of the password.
+    QString token;
     QString channel = QStringLiteral("home");
     bool register_account = false;
+    /// TLS, the certificate checked against the system's authorities (and `ca_file`'s) and
+    /// the host name. An untrusted certificate is refused: there is no "connect anyway".
+    bool tls = false;
+    QString ca_file;  ///< PEM certificates of authorities to trust besides the system's
 };
 
 /// The OK or NO answering one request; parse an OK's body with client::parse_*_result.
@@ -42,7 +49,8 @@ using ReplyHandler = std::function<void(const client::Reply& reply)>;
 ///    `"join": false`; `logged_in` then fires again with `reconnected` true, and ChatSession
 ///    decides which channels to rejoin and resumes history.
 /// 3. A login refused on reconnect (for example `bad_credentials`) stops the retries and
-///    is reported through `login_failed`.
+///    is reported through `login_failed`; so is `NOTICE session_revoked` (code
+///    "session_revoked"): the token or password it logged in with no longer works.
 /// 4. `close_with_end()` sends END, waits a bounded time for the server's OK or close, and
 ///    then emits `ended` exactly once.
 class ChatConnection : public QObject {
@@ -61,6 +69,10 @@ public:
     /// Sends END and closes; emits `ended` once the server answered or closed, or after
     /// `kEndTimeoutMs`. Safe to call in any state; `ended` comes from the event loop.
     void close_with_end();
+
+    /// Leaves at once for a log out: END as a courtesy, no reconnect, no `ended` (the
+    /// application goes on, with the login form).
+    void disconnect_now();
 
     /// Sends one request with a fresh integer `ref`; `on_reply` runs when its OK/NO arrives
     /// (never if the connection is lost first). Returns the ref, or -1 when not online.
@@ -88,8 +100,10 @@ public:
 signals:
     void state_changed(salon::gui::ChatConnection::State state);
     void logged_in(const salon::core::LoginResult& welcome, bool reconnected);
-    /// `code` is a PROTOCOL.md error code, "unreachable" when no TCP connection was made, or
-    /// "bad_reply" when the login's OK could not be read.
+    /// `code` is a PROTOCOL.md error code, "unreachable" when no TCP connection was made,
+    /// "certificate" when the server's TLS certificate is not trusted (`message` lists why),
+    /// "bad_reply" when the login's OK could not be read, or "session_revoked" when the server
+    /// ended this session (NOTICE session_revoked).
     void login_failed(const QString& code, const QString& message);
     /// A server event (MSG, DM, JOIN, PART, QUIT, HISTORY, NOTICE, TOPIC, or one this client
     /// does not know); never a Reply. PING is answered here and not forwarded.
@@ -102,12 +116,18 @@ signals:
 
 private:
     void on_connected();
+    /// The TCP connection (and with TLS, the handshake) is up: log in.
+    void begin_login();
     void on_ready_read();
     void on_disconnected();
     void on_socket_error(QAbstractSocket::SocketError error);
     void on_frame(const std::string& line);
     void on_reply(const client::Reply& reply);
     void on_login_reply(const client::Reply& reply);
+    /// CONN with the token when there is one, else with the password.
+    client::Request conn_request(const QString& user, const QString& channel, bool join) const;
+    /// Stops for good after a refusal: no reconnect, then `login_failed`.
+    void give_up(const QString& code, const QString& message);
     void connect_socket();
     /// Sends CONN or REGISTER with a fresh ref, answered by on_login_reply().
     void send_login(const client::Request& request);
@@ -122,7 +142,8 @@ private:
         ReplyHandler on_reply;
     };
 
-    QTcpSocket socket_;
+    QSslSocket socket_;
+    QStringList tls_errors_;  ///< the certificate's problems, from the last handshake
     QTimer reconnect_timer_;
     QTimer connect_timer_;
     QTimer end_timer_;
@@ -142,8 +163,14 @@ private:
     int connect_timeout_ms_ = 5000;
 };
 
-/// Splits "host:port" (or "[v6]:port", or a bare host meaning port 5000). False when the
+/// Splits "host:port" (or "[v6]:port", or a bare host meaning `default_port`). False when the
 /// port is not 1-65535.
-bool parse_server_address(const QString& text, QString& host, quint16& port);
+bool parse_server_address(
+    const QString& text, QString& host, quint16& port, quint16 default_port = 5000
+);
+
+/// As parse_server_address, after an optional `salons://` (sets `tls`, default port 5443) or
+/// `salon://` (clears it); without a scheme `tls` is kept and picks the default port.
+bool parse_server_url(const QString& text, QString& host, quint16& port, bool& tls);
 
 }  // namespace salon::gui

@@ -12,6 +12,8 @@ namespace {
 const QString kServerKey = QStringLiteral("login/server");
 const QString kUserKey = QStringLiteral("login/user");
 const QString kChannelKey = QStringLiteral("login/channel");
+const QString kStayKey = QStringLiteral("login/stay");
+const QString kTlsKey = QStringLiteral("login/tls");
 
 }  // namespace
 
@@ -24,6 +26,8 @@ LoginDialog::LoginDialog(ChatConnection& connection, QSettings& settings, QWidge
       password_(new QLineEdit(this)),
       channel_(new QLineEdit(this)),
       register_(new QCheckBox(tr("Create this account (register)"), this)),
+      stay_(new QCheckBox(tr("Stay logged in on this computer"), this)),
+      tls_(new QCheckBox(tr("Encrypted connection (TLS)"), this)),
       error_(new QLabel(this)),
       connect_button_(new QPushButton(tr("Connect"), this)) {
     setWindowTitle(tr("Salon — log in"));
@@ -32,6 +36,16 @@ LoginDialog::LoginDialog(ChatConnection& connection, QSettings& settings, QWidge
     user_->setPlaceholderText(tr("empty: join as a guest"));
     password_->setEchoMode(QLineEdit::Password);
     channel_->setText(settings_.value(kChannelKey, QStringLiteral("home")).toString());
+    stay_->setChecked(settings_.value(kStayKey, false).toBool());
+    tls_->setChecked(settings_.value(kTlsKey, false).toBool());
+    tls_->setToolTip(
+        tr("Checks the server's certificate; salond's TLS port is 5443 by default. An untrusted "
+           "certificate is refused (salon-gui --ca FILE trusts another authority).")
+    );
+    stay_->setToolTip(
+        tr("Keeps a session token (not the password) in a file only you can read, and logs in "
+           "with it next time. Session ▸ Log out ends it.")
+    );
     error_->setWordWrap(true);
     error_->setStyleSheet(QStringLiteral("color: #b00020;"));
     error_->setObjectName(QStringLiteral("login_error"));
@@ -41,7 +55,9 @@ LoginDialog::LoginDialog(ChatConnection& connection, QSettings& settings, QWidge
     form->addRow(tr("&User"), user_);
     form->addRow(tr("&Password"), password_);
     form->addRow(tr("&Channel"), channel_);
+    form->addRow(QString(), tls_);
     form->addRow(QString(), register_);
+    form->addRow(QString(), stay_);
 
     auto* buttons = new QDialogButtonBox(this);
     connect_button_->setDefault(true);
@@ -70,10 +86,14 @@ void LoginDialog::prefill(const QString& server, const QString& user, const QStr
 
 void LoginDialog::start_login() {
     LoginParams params;
-    if (!parse_server_address(server_->text(), params.host, params.port)) {
+    bool tls = tls_->isChecked();
+    if (!parse_server_url(server_->text(), params.host, params.port, tls)) {
         show_error(tr("The server must look like host:port, for example 127.0.0.1:5000."));
         return;
     }
+    tls_->setChecked(tls);
+    params.tls = tls;
+    params.ca_file = ca_file_;
     params.user = user_->text().trimmed();
     params.password = password_->text();
     params.channel = channel_->text().trimmed();
@@ -86,6 +106,8 @@ void LoginDialog::start_login() {
     settings_.setValue(kServerKey, server_->text().trimmed());
     settings_.setValue(kUserKey, params.user);
     settings_.setValue(kChannelKey, params.channel);
+    settings_.setValue(kStayKey, stay_->isChecked());
+    settings_.setValue(kTlsKey, tls);
     settings_.sync();
     show_error(QString());
     set_busy(true);
@@ -116,6 +138,15 @@ QString LoginDialog::explain_failure(
     if (code == QStringLiteral("unreachable")) {
         return tr("Cannot reach the server at %1 (%2). Is salond running there?")
             .arg(server, message);
+    }
+    if (code == QStringLiteral("certificate")) {
+        return tr("The certificate of %1 is not trusted: %2. Salon does not connect anyway; ask "
+                  "the server's operator for a certificate from a known authority, or start "
+                  "salon-gui with --ca FILE to trust the one that signed it.")
+            .arg(server, message);
+    }
+    if (code == QStringLiteral("session_revoked")) {
+        return tr("You were logged out (%1). Log in again with your password.").arg(message);
     }
     if (code == QStringLiteral("bad_credentials")) {
         return tr("Wrong user name or password.");

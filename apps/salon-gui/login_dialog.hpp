@@ -1,4 +1,5 @@
-// The login form: server, user, password, channel and "register", with clear failures.
+// The login form: server, user, password, channel, "register" and "stay logged in", with clear
+// failures.
 #pragma once
 
 #include <QCheckBox>
@@ -30,7 +31,8 @@ public:
     /// The error line under the form; empty when there is none.
     QString error_text() const { return error_->text(); }
 
-    /// A human explanation of a login failure code (PROTOCOL.md codes, or "unreachable").
+    /// A human explanation of a login failure code (PROTOCOL.md codes, "unreachable",
+    /// "certificate" or "session_revoked").
     static QString explain_failure(
         const QString& code, const QString& message, const QString& server, bool registering
     );
@@ -45,6 +47,20 @@ public:
 
     QCheckBox* register_box() const { return register_; }
 
+    /// "Stay logged in": after the login, SessionKeeper asks for a session token and saves it.
+    QCheckBox* stay_box() const { return stay_; }
+
+    /// "Encrypted connection (TLS)"; a `salons://` server address ticks it too.
+    QCheckBox* tls_box() const { return tls_; }
+
+    /// Certificate authorities to trust besides the system's (salon-gui --ca FILE).
+    void set_ca_file(const QString& path) { ca_file_ = path; }
+
+    const QString& ca_file() const { return ca_file_; }
+
+    /// Shows `text` on the error line (empty hides it).
+    void show_message(const QString& text) { show_error(text); }
+
 private:
     void on_logged_in();
     void on_login_failed(const QString& code, const QString& message);
@@ -58,6 +74,9 @@ private:
     QLineEdit* password_;
     QLineEdit* channel_;
     QCheckBox* register_;
+    QCheckBox* stay_;
+    QCheckBox* tls_;
+    QString ca_file_;
     QLabel* error_;
     QPushButton* connect_button_;
     bool waiting_ = false;

@@ -1,4 +1,5 @@
 // salon-gui: the Qt 6 desktop client. Login form, then the chat window; END on every exit.
+#include <QAction>
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QSettings>
@@ -8,7 +9,9 @@
 #include "chat_session.hpp"
 #include "login_dialog.hpp"
 #include "main_window.hpp"
+#include "session_keeper.hpp"
 #include "signal_bridge.hpp"
+#include "token_store.hpp"
 
 int main(int argc, char* argv[]) {
     QApplication app(argc, argv);
@@ -35,7 +38,12 @@ int main(int argc, char* argv[]) {
         QStringLiteral("connect"),
         QStringLiteral("Log in at once with the options given (a guest when there is no --user).")
     );
-    parser.addOptions({server_option, user_option, channel_option, connect_option});
+    const QCommandLineOption ca_option(
+        QStringLiteral("ca"),
+        QStringLiteral("With TLS, also trust the certificate authorities in this PEM file."),
+        QStringLiteral("FILE")
+    );
+    parser.addOptions({server_option, user_option, channel_option, connect_option, ca_option});
     parser.process(app);
 
     QSettings settings;
@@ -48,10 +56,20 @@ int main(int argc, char* argv[]) {
     login.prefill(
         parser.value(server_option), parser.value(user_option), parser.value(channel_option)
     );
+    login.set_ca_file(parser.value(ca_option));
     if (parser.isSet(connect_option)) {
         // --connect without --user means a guest, whatever the settings remembered.
         login.user_edit()->setText(parser.value(user_option));
     }
+
+    salon::gui::TokenStore token_store;
+    salon::gui::SessionKeeper keeper(connection, login, token_store);
+    QObject::connect(window.log_out_action(), &QAction::triggered, &keeper, [&keeper] {
+        keeper.log_out();
+    });
+    QObject::connect(&keeper, &salon::gui::SessionKeeper::logged_out, &window, [&window] {
+        window.hide();
+    });
 
     QObject::connect(&connection, &salon::gui::ChatConnection::logged_in, &window, [&window] {
         if (!window.isVisible()) window.show();
@@ -75,6 +93,9 @@ int main(int argc, char* argv[]) {
 
     if (parser.isSet(connect_option)) {
         login.start_login();
+    } else if (keeper.resume()) {
+        // "Stay logged in" saved a token: the window comes up once it logged in, or the form
+        // does if it was refused.
     } else {
         login.show();
     }

@@ -9,6 +9,7 @@
 #include <QKeyEvent>
 #include <QLocale>
 #include <QMenu>
+#include <QMenuBar>
 #include <QRegularExpression>
 #include <QScrollBar>
 #include <QShortcut>
@@ -94,6 +95,8 @@ MainWindow::MainWindow(ChatSession& session, QWidget* parent)
 void MainWindow::build_layout() {
     setWindowTitle(tr("Salon"));
     resize(960, 600);
+    log_out_ = menuBar()->addMenu(tr("&Session"))->addAction(tr("&Log out"));
+    log_out_->setObjectName(QStringLiteral("log_out"));
 
     conversations_->setObjectName(QStringLiteral("conversations"));
     members_->setObjectName(QStringLiteral("members"));

@@ -2,6 +2,7 @@
 // the input line below and the connection state in the status bar.
 #pragma once
 
+#include <QAction>
 #include <QDateTime>
 #include <QLabel>
 #include <QLineEdit>
@@ -116,6 +117,9 @@ public:
 
     QLabel* topic_label() const { return topic_; }
 
+    /// Session ▸ Log out: SessionKeeper revokes the saved token, if any, and shows the login form.
+    QAction* log_out_action() const { return log_out_; }
+
     const QString& last_notification() const { return last_notification_; }
 
 protected:
@@ -154,6 +158,7 @@ private:
     ChatSession& session_;
     QListWidget* conversations_;
     QLabel* topic_;
+    QAction* log_out_ = nullptr;
     QTextBrowser* view_;
     QListWidget* members_;
     QLineEdit* input_;

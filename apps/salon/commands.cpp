@@ -1,11 +1,17 @@
 // send, tail, history, list and who over a blocking client::Session.
 #include "commands.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/json/serialize.hpp>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <thread>
 
@@ -72,11 +78,14 @@ int report(const Error& e, bool during_login = false) {
 /// into the channels they had not left); on failure prints the reason and sets `exit_code`.
 /// `self`, when given, receives the name the server gave us.
 std::optional<client::Session> connect(
-    const Settings& settings, int& exit_code, std::string* self = nullptr
+    const Settings& settings,
+    int& exit_code,
+    std::string* self = nullptr,
+    Credential credential = Credential::token_or_password
 ) {
     client::LoginRequest login;
     try {
-        login = make_login(settings);
+        login = make_login(settings, {}, credential);
     } catch (const SettingsError& e) {
         std::cerr << "salon: " << e.message << "\n";
         exit_code = kExitUsage;
@@ -93,6 +102,7 @@ std::optional<client::Session> connect(
     auto logged_in = session->login(login, kRequestTimeout);
     if (!logged_in) {
         exit_code = report(logged_in.error(), true);
+        explain_login_failure(settings, login, logged_in.error());
         return std::nullopt;
     }
     if (self != nullptr) *self = logged_in->user;
@@ -521,6 +531,182 @@ int run_read(const Settings& settings, const std::string& with, std::int64_t id)
     const auto conversation = with.empty() ? client::ConversationRef::channel(settings.channel)
                                            : client::ConversationRef::direct(with);
     return call_for_status(client::requests::read(conversation, id), settings);
+}
+
+namespace {
+
+/// `YYYY-MM-DD HH:MM:SS` in local time; `-` for none.
+std::string local_time(std::optional<core::UnixMillis> ms) {
+    if (!ms || *ms == 0) return "-";
+    return client::format_local_date(*ms) + " " + client::format_local_hms(*ms);
+}
+
+/// Writes `secret` and a newline to `path`, readable and writable by the owner only, also when
+/// the file already existed with a wider mode. Returns an error message, empty on success.
+std::string write_secret_file(const std::string& path, const std::string& secret) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return "cannot write " + path + ": " + std::strerror(errno);
+    std::string text = secret + "\n";
+    bool ok = ::fchmod(fd, 0600) == 0;
+    std::size_t done = 0;
+    while (ok && done < text.size()) {
+        const auto n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        ok = n > 0;
+        if (ok) done += static_cast<std::size_t>(n);
+    }
+    const int saved = errno;
+    ok = ::close(fd) == 0 && ok;
+    if (!ok) return "cannot write " + path + ": " + std::strerror(saved);
+    return {};
+}
+
+/// The next line of stdin without its line end; nullopt at end of input.
+std::optional<std::string> stdin_line() {
+    std::string line;
+    if (!std::getline(std::cin, line)) return std::nullopt;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+}
+
+}  // namespace
+
+int run_token_create(const Settings& settings, const TokenCreateOptions& options) {
+    if (!needs_password(settings)) {
+        std::cerr << "salon: token create needs --user (a registered account)\n";
+        return kExitUsage;
+    }
+    int code = kExitOk;
+    auto session = connect(settings, code, nullptr, Credential::password);
+    if (!session) return code;
+    auto reply = session->call(client::requests::token(options.label), kRequestTimeout);
+    if (!reply) return report(reply.error());
+    auto made = client::parse_token_result(*reply);
+    if (!made) return report(Error{ErrorKind::protocol, {}, made.error().message});
+    session->end(2s);
+    const auto expires = core::format_timestamp(made->expires_ms);
+    if (!options.out.empty()) {
+        if (auto failed = write_secret_file(options.out, made->token); !failed.empty()) {
+            std::cerr << "salon: " << failed << " (token " << made->id
+                      << " was made: revoke it with `salon token revoke " << made->id << "`)\n";
+            return kExitUsage;
+        }
+    }
+    if (options.json) {
+        boost::json::object o{{"id", made->id}, {"expires", expires}};
+        if (options.out.empty()) o["token"] = made->token;
+        print_line(boost::json::serialize(o));
+    } else if (options.out.empty()) {
+        print_line(made->token);
+    } else {
+        print_line(std::to_string(made->id));
+    }
+    std::cerr << "salon: token " << made->id << " for " << settings.user << ", valid until "
+              << local_time(made->expires_ms) << " (renewed by each login)"
+              << (options.out.empty() ? "" : ", written to " + options.out) << "\n";
+    return kExitOk;
+}
+
+int run_token_list(const Settings& settings, bool json) {
+    int code = kExitOk;
+    auto session = connect(settings, code);
+    if (!session) return code;
+    auto reply = session->call(client::requests::tokens(), kRequestTimeout);
+    if (!reply) return report(reply.error());
+    auto list = client::parse_tokens_result(*reply);
+    if (!list) return report(Error{ErrorKind::protocol, {}, list.error().message});
+    for (const auto& t : list->tokens) {
+        if (json) {
+            print_line(boost::json::serialize(boost::json::object{
+                {"id", t.id},
+                {"label", t.label},
+                {"created", core::format_timestamp(t.created_ms)},
+                {"last_used",
+                 t.last_used_ms ? boost::json::value(core::format_timestamp(*t.last_used_ms))
+                                : boost::json::value(nullptr)},
+                {"expires", core::format_timestamp(t.expires_ms)},
+                {"current", t.current}}));
+        } else {
+            // id, created, last used, expires, then the free-form label last.
+            print_line(
+                std::to_string(t.id) + (t.current ? "* " : "  ") + local_time(t.created_ms) + "  " +
+                local_time(t.last_used_ms) + "  " + local_time(t.expires_ms) + "  " + t.label
+            );
+        }
+    }
+    session->end(2s);
+    return kExitOk;
+}
+
+int run_token_revoke(const Settings& settings, std::int64_t id) {
+    int code = kExitOk;
+    auto session = connect(settings, code);
+    if (!session) return code;
+    auto reply = session->call(client::requests::revoke(id), kRequestTimeout);
+    if (!reply) return report(reply.error());
+    // Revoking our own token closes this connection right after the OK; end() takes either.
+    session->end(2s);
+    return kExitOk;
+}
+
+int run_passwd(const Settings& settings, bool from_stdin) {
+    if (!needs_password(settings)) {
+        std::cerr << "salon: passwd needs --user (a registered account)\n";
+        return kExitUsage;
+    }
+    std::optional<std::string> old_password;
+    std::optional<std::string> new_password;
+    if (from_stdin) {
+        old_password = stdin_line();
+        new_password = stdin_line();
+        if (!new_password) {
+            std::cerr << "salon: passwd --stdin reads two lines: the current password, then the "
+                         "new one\n";
+            return kExitUsage;
+        }
+    } else {
+        const auto who = settings.user + "@" + settings.endpoint.to_string();
+        old_password = prompt_secret("Current password for " + who + ": ");
+        if (!old_password) {
+            std::cerr << "salon: no terminal to ask for the passwords on: use passwd --stdin\n";
+            return kExitUsage;
+        }
+        new_password = prompt_secret("New password: ");
+        const auto again = prompt_secret("New password again: ");
+        if (!new_password || !again || *new_password != *again) {
+            std::cerr << "salon: the new passwords differ; nothing changed\n";
+            return kExitUsage;
+        }
+    }
+    client::LoginRequest login;
+    login.user = settings.user;
+    login.join = false;
+    login.version = 2;
+    try {
+        if (!settings.token_file.empty()) {
+            login.token = read_token(settings);
+        } else {
+            login.password = *old_password;
+        }
+    } catch (const SettingsError& e) {
+        std::cerr << "salon: " << e.message << "\n";
+        return kExitUsage;
+    }
+    auto session = client::Session::open(settings.endpoint, kConnectTimeout);
+    if (!session) return report(session.error());
+    if (auto in = session->login(login, kRequestTimeout); !in) {
+        const int code = report(in.error(), true);
+        explain_login_failure(settings, login, in.error());
+        return code;
+    }
+    auto reply =
+        session->call(client::requests::passwd(*old_password, *new_password), kRequestTimeout);
+    if (!reply) return report(reply.error());
+    session->end(2s);
+    std::cerr << "salon: password changed; every other session of " << settings.user
+              << " was logged out" << (login.token.empty() ? "" : " (this token stays valid)")
+              << "\n";
+    return kExitOk;
 }
 
 }  // namespace salon::cli

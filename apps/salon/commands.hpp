@@ -54,6 +54,12 @@ struct SearchOptions {
     bool json = false;
 };
 
+struct TokenCreateOptions {
+    std::string label{};
+    std::string out{};  ///< write the secret to this file (mode 0600) instead of stdout
+    bool json = false;  ///< print {id, token, expires} (or {id, expires} with `out`)
+};
+
 int run_send(const Settings& settings, const SendOptions& options);
 int run_tail(const Settings& settings, const TailOptions& options);
 int run_history(const Settings& settings, const HistoryOptions& options);
@@ -67,5 +73,16 @@ int run_search(const Settings& settings, const SearchOptions& options);
 int run_conversations(const Settings& settings, bool json);
 /// READ: moves the read marker of --channel, or of the DMs with `with`, to `id`.
 int run_read(const Settings& settings, const std::string& with, std::int64_t id);
+
+/// TOKEN, logged in with the password: prints the secret (or writes it to `out`).
+int run_token_create(const Settings& settings, const TokenCreateOptions& options);
+/// TOKENS: one line per live token: id, created, last used, expires, label, `*` for current.
+int run_token_list(const Settings& settings, bool json);
+/// REVOKE id.
+int run_token_revoke(const Settings& settings, std::int64_t id);
+/// PASSWD: the current and the new password from the terminal (echo off, the new one twice),
+/// or with `from_stdin` as the first two lines of stdin. Logs in with the token when one is
+/// configured (that token stays valid), else with the current password.
+int run_passwd(const Settings& settings, bool from_stdin);
 
 }  // namespace salon::cli

@@ -9,7 +9,8 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitRefused = 1;
 /// Bad command line, bad config file, or no way to read a password.
 inline constexpr int kExitUsage = 2;
-/// Cannot connect, connection lost, or the server did not answer in time.
+/// Cannot connect (a TLS certificate that is not trusted included), connection lost, or the
+/// server did not answer in time.
 inline constexpr int kExitNetwork = 3;
 /// The server refused the login or registration (bad_credentials, name_taken, ...).
 inline constexpr int kExitLogin = 4;
@@ -21,7 +22,7 @@ inline constexpr const char* kExitCodesHelp =
     "  0  success\n"
     "  1  the server refused a request (its error code is printed on stderr)\n"
     "  2  bad arguments or config file, or no password available\n"
-    "  3  cannot connect, connection lost, or no answer in time\n"
+    "  3  cannot connect (or an untrusted TLS certificate), connection lost, or no answer\n"
     "  4  login or registration refused (bad_credentials, name_taken, ...)\n"
     "  5  unexpected answer from the server\n";
 

@@ -35,16 +35,18 @@ int run_interactive(const Settings& settings) {
     auto session = salon::client::Session::open(settings.endpoint, 5s);
     if (!session) {
         std::cerr << "salon: " << session.error().message << "\n";
-        return kExitNetwork;
+        return session.error().kind == salon::client::ErrorKind::usage ? kExitUsage : kExitNetwork;
     }
     auto welcome = session->login(login, 10s);
     if (!welcome) {
         const auto& e = welcome.error();
         if (e.kind == salon::client::ErrorKind::refused) {
             std::cerr << "salon: " << e.code << ": " << e.message << "\n";
+            explain_login_failure(settings, login, e);
             return kExitLogin;
         }
         std::cerr << "salon: " << e.message << "\n";
+        explain_login_failure(settings, login, e);
         return e.kind == salon::client::ErrorKind::protocol ? kExitProtocol : kExitNetwork;
     }
     return run_tui(settings, std::move(login), std::move(*session), *welcome);
@@ -58,21 +60,46 @@ int main(int argc, char** argv) {
         "salon: the Salon chat client.\n"
         "With no subcommand, a full-screen chat client (/help inside lists its commands)."};
     app.footer(
-        std::string("\nPassword (registered users): $SALON_PASSWORD, --password-file, or a prompt\n"
-                    "with echo off; never from the command line.\n"
-                    "Defaults may be set in ~/.config/salon/config.toml (server, user, channel,\n"
-                    "password_file).\n\n") +
+        std::string(
+            "\nRegistered users log in with a session token when one is configured (--token-file,\n"
+            "$SALON_TOKEN_FILE, or token_file in the config; make one with `salon token create\n"
+            "--out FILE`), else with the password: $SALON_PASSWORD, --password-file, or a\n"
+            "prompt with echo off; never from the command line.\n"
+            "Defaults may be set in ~/.config/salon/config.toml (server, user, channel,\n"
+            "password_file, token_file).\n\n"
+        ) +
         kExitCodesHelp
     );
     app.fallthrough();
     app.require_subcommand(0, 1);
 
     CommandLine cli;
-    app.add_option("-s,--server", cli.server, "HOST:PORT of the server (default localhost:5000)");
+    app.add_option(
+        "-s,--server",
+        cli.server,
+        "HOST:PORT of the server (default localhost:5000); salons://HOST[:PORT] for TLS"
+    );
+    app.add_flag(
+        "--tls", cli.tls, "connect with TLS (default port 5443), checking the server's certificate"
+    );
+    app.add_option(
+        "--ca", cli.ca_file, "with TLS: trust the certificate authorities in this PEM FILE"
+    );
+    app.add_flag(
+        "--insecure",
+        cli.insecure,
+        "with TLS: accept any certificate (a self-signed test server; no protection against "
+        "interception)"
+    );
     app.add_option("-u,--user", cli.user, "account name (none: log in as a guest)");
     app.add_option("-c,--channel", cli.channel, "channel to join / act on (default home)");
     app.add_option(
         "--password-file", cli.password_file, "read the password from the first line of FILE"
+    );
+    app.add_option(
+        "--token-file",
+        cli.token_file,
+        "log in with the session token on the first line of FILE (see `salon token`)"
     );
     app.add_option("--config", cli.config, "config file (default ~/.config/salon/config.toml)");
     app.add_flag("--register", cli.register_account, "create the account --user first");
@@ -180,6 +207,42 @@ int main(int argc, char** argv) {
         ->check(CLI::PositiveNumber);
     read_cmd->add_option("--with", read_with, "the DMs with USER instead of --channel");
 
+    auto* token_cmd = app.add_subcommand(
+        "token", "session tokens: log in without keeping the password (scripts, other machines)"
+    );
+    token_cmd->require_subcommand(1);
+    TokenCreateOptions token_create;
+    auto* token_create_cmd = token_cmd->add_subcommand(
+        "create",
+        "log in with the password and make a token: its secret is printed on stdout (or written "
+        "to --out FILE, readable by you only), shown this once"
+    );
+    token_create_cmd->add_option("--label", token_create.label, "a name for it (0-64 bytes)");
+    token_create_cmd->add_option("--out", token_create.out, "write the secret to FILE (mode 0600)");
+    token_create_cmd->add_flag("--json", token_create.json, "print {id, token, expires} as JSON");
+    bool token_list_json = false;
+    auto* token_list_cmd = token_cmd->add_subcommand(
+        "list",
+        "your tokens, most recently used first: ID (* this login) created last-used expires label"
+    );
+    token_list_cmd->add_flag("--json", token_list_json, "one JSON object per token");
+    std::int64_t revoke_id = 0;
+    auto* token_revoke_cmd = token_cmd->add_subcommand(
+        "revoke", "end token ID: every connection that logged in with it is closed"
+    );
+    token_revoke_cmd->add_option("id", revoke_id, "the token")
+        ->required()
+        ->check(CLI::PositiveNumber);
+
+    bool passwd_stdin = false;
+    auto* passwd_cmd = app.add_subcommand(
+        "passwd",
+        "change your password (asked with echo off); every other session and token is logged out"
+    );
+    passwd_cmd->add_flag(
+        "--stdin", passwd_stdin, "read the current and the new password as two lines of stdin"
+    );
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -199,6 +262,10 @@ int main(int argc, char** argv) {
         return kExitUsage;
     }
 
+    if (*token_create_cmd) return run_token_create(settings, token_create);
+    if (*token_list_cmd) return run_token_list(settings, token_list_json);
+    if (*token_revoke_cmd) return run_token_revoke(settings, revoke_id);
+    if (*passwd_cmd) return run_passwd(settings, passwd_stdin);
     if (*send_cmd) return run_send(settings, send);
     if (*tail_cmd) return run_tail(settings, tail);
     if (*history_cmd) return run_history(settings, history);

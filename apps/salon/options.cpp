@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 
 #include "core/names.hpp"
 
@@ -19,6 +20,8 @@ struct FileSettings {
     std::optional<std::string> user;
     std::optional<std::string> channel;
     std::optional<std::string> password_file;
+    std::optional<std::string> token_file;
+    std::optional<std::string> ca_file;
 };
 
 FileSettings load_config(const std::filesystem::path& path) {
@@ -42,10 +45,14 @@ FileSettings load_config(const std::filesystem::path& path) {
             slot = &s.channel;
         } else if (k == "password_file") {
             slot = &s.password_file;
+        } else if (k == "token_file") {
+            slot = &s.token_file;
+        } else if (k == "ca_file") {
+            slot = &s.ca_file;
         } else {
             throw SettingsError{
                 path.string() + ": unknown key \"" + std::string(k) +
-                "\" (known: server, user, channel, password_file)"};
+                "\" (known: server, user, channel, password_file, token_file, ca_file)"};
         }
         const auto* str = node.as_string();
         if (str == nullptr) {
@@ -63,8 +70,10 @@ std::string first_line(std::istream& in) {
     return line;
 }
 
-/// Reads one line from the controlling terminal with echo off, restoring the mode after.
-std::optional<std::string> prompt_password(const std::string& prompt) {
+}  // namespace
+
+/// Restores the terminal's mode after reading.
+std::optional<std::string> prompt_secret(const std::string& prompt) {
     const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
     if (fd < 0) return std::nullopt;
     termios saved{};
@@ -87,8 +96,6 @@ std::optional<std::string> prompt_password(const std::string& prompt) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     return line;
 }
-
-}  // namespace
 
 std::filesystem::path default_config_path() {
     if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg != '\0') {
@@ -113,9 +120,15 @@ Settings resolve_settings(const CommandLine& cli) {
     }
     Settings s;
     const std::string server = cli.server.value_or(file.server.value_or("localhost:5000"));
-    auto endpoint = client::parse_endpoint(server);
+    auto endpoint = client::parse_endpoint(server, cli.tls);
     if (!endpoint) throw SettingsError{"--server: " + endpoint.error().message};
     s.endpoint = *endpoint;
+    s.endpoint.tls.ca_file = cli.ca_file.value_or(file.ca_file.value_or(""));
+    s.endpoint.tls.insecure = cli.insecure;
+    if (!s.endpoint.tls.enabled && (cli.ca_file || cli.insecure)) {
+        throw SettingsError{
+            "--ca and --insecure are for TLS: add --tls, or use salons://HOST:PORT"};
+    }
     s.user = cli.user.value_or(file.user.value_or(""));
     if (!s.user.empty() && !core::is_valid_user_name(s.user)) {
         throw SettingsError{
@@ -129,6 +142,13 @@ Settings resolve_settings(const CommandLine& cli) {
     }
     s.channel = *canonical;
     s.password_file = cli.password_file.value_or(file.password_file.value_or(""));
+    if (cli.token_file) {
+        s.token_file = *cli.token_file;
+    } else if (const char* env = std::getenv("SALON_TOKEN_FILE"); env != nullptr && *env != '\0') {
+        s.token_file = env;
+    } else {
+        s.token_file = file.token_file.value_or("");
+    }
     s.register_account = cli.register_account;
     if (s.register_account && (s.user.empty() || core::is_guest_name(s.user))) {
         throw SettingsError{"--register needs --user with a name that does not start with Guest"};
@@ -149,18 +169,59 @@ std::string read_password(const Settings& settings) {
     }
     const std::string prompt = (settings.register_account ? "New password for " : "Password for ") +
                                settings.user + "@" + settings.endpoint.to_string() + ": ";
-    if (auto typed = prompt_password(prompt)) return *typed;
+    if (auto typed = prompt_secret(prompt)) return *typed;
     throw SettingsError{
         "no password for " + settings.user +
         ": set SALON_PASSWORD or use --password-file (there is no terminal to ask on)"};
 }
 
-client::LoginRequest make_login(const Settings& settings, std::string_view channel_override) {
+std::string read_token(const Settings& settings) {
+    std::ifstream in(settings.token_file);
+    if (!in) throw SettingsError{"cannot read token file " + settings.token_file};
+    // Like ssh with a private key, but only a warning: the token is still the user's to use.
+    std::error_code ec;
+    const auto perms = std::filesystem::status(settings.token_file, ec).permissions();
+    using std::filesystem::perms;
+    if (!ec && (perms & (perms::group_all | perms::others_all)) != perms::none) {
+        std::cerr << "salon: warning: token file " << settings.token_file
+                  << " can be read by other users: chmod 600 " << settings.token_file << "\n";
+    }
+    auto token = first_line(in);
+    if (token.empty()) throw SettingsError{"token file " + settings.token_file + " is empty"};
+    return token;
+}
+
+void explain_login_failure(
+    const Settings& settings, const client::LoginRequest& login, const client::Error& error
+) {
+    if (!login.token.empty() && error.code == "bad_credentials") {
+        std::cerr << "salon: the token in " << settings.token_file
+                  << " was revoked or has expired; make a new one with `salon token create --out "
+                  << settings.token_file << "`\n";
+    }
+    // A TLS port closes on a plain CONN without a word (it waited for a ClientHello).
+    if (!settings.endpoint.tls.enabled && error.kind == client::ErrorKind::network &&
+        error.message.find("closed") != std::string::npos) {
+        std::cerr << "salon: if " << settings.endpoint.to_string()
+                  << " is a TLS port, add --tls or use salons://" << settings.endpoint.to_string()
+                  << "\n";
+    }
+}
+
+client::LoginRequest make_login(
+    const Settings& settings, std::string_view channel_override, Credential credential
+) {
     client::LoginRequest login;
     login.user = settings.user;
     login.channel = channel_override.empty() ? settings.channel : std::string(channel_override);
     login.register_account = settings.register_account;
-    if (needs_password(settings)) login.password = read_password(settings);
+    if (!needs_password(settings)) return login;
+    if (credential == Credential::token_or_password && !settings.token_file.empty() &&
+        !settings.register_account) {
+        login.token = read_token(settings);
+    } else {
+        login.password = read_password(settings);
+    }
     return login;
 }
 

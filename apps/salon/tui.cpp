@@ -46,6 +46,8 @@ void Tui::lose_connection(const std::string& reason) {
     connected_ = false;
     pending_.clear();
     model_.mark_disconnected();
+    // A revoked session or a refused login would be refused again: say so once, do not retry.
+    if (login_refused_) return;
     const auto delay = backoff_.next();
     reconnect_at_ = SteadyClock::now() + delay;
     note_everywhere(
@@ -82,7 +84,9 @@ void Tui::try_reconnect() {
     // rejoins its own once logged in.
     const std::string user = guest_ ? model_.self() : login_.user;
     request(
-        client::requests::conn(user, login_.password, {}, false, 2),
+        !guest_ && !login_.token.empty()
+            ? client::requests::conn_token(user, login_.token, {}, false, 2)
+            : client::requests::conn(user, login_.password, {}, false, 2),
         Pending{Ask::conn, user, {}, 0, false}
     );
 }
@@ -184,6 +188,16 @@ void Tui::handle_frame(client::Frame frame) {
         return;
     }
     if (const auto* notice = std::get_if<core::NoticeEvent>(&frame.payload)) {
+        if (notice->code == "session_revoked") {
+            login_refused_ = true;
+            note_everywhere(
+                "session revoked: " + notice->message +
+                    (login_.token.empty() ? "" : " (make a new token with `salon token create`)") +
+                    "; /quit to leave",
+                true
+            );
+            return;
+        }
         note_everywhere(
             "server notice " + notice->code +
                 (notice->message.empty() ? "" : ": " + notice->message),

@@ -55,12 +55,19 @@ export function send(verb, args = {}) {
   });
 }
 
+/// The WebSocket address for a page at `loc`: wss:// when the page came over HTTPS (a browser
+/// refuses ws:// from an https:// page, and the chat must be as private as the page), else ws://;
+/// the same host and port, path /ws.
+export function socketUrl(loc) {
+  const scheme = loc.protocol === "https:" ? "wss://" : "ws://";
+  return scheme + loc.host + "/ws";
+}
+
 export function connect() {
   clearTimeout(state.reconnectTimer);
   state.reconnectTimer = null;
-  const scheme = location.protocol === "https:" ? "wss://" : "ws://";
   setStatus("connecting", state.everOnline ? "Reconnecting…" : "Connecting…");
-  const ws = new WebSocket(scheme + location.host + "/ws");
+  const ws = new WebSocket(socketUrl(location));
   state.ws = ws;
   ws.onopen = () => logIn(ws);
   ws.onmessage = (event) => {

@@ -81,6 +81,34 @@ Request register_account(std::string_view user, std::string_view password, bool 
     return r;
 }
 
+Request conn_token(
+    std::string_view user, std::string_view token, std::string_view channel, bool join, int version
+) {
+    Request r{"CONN", {{"us", user}, {"token", token}}};
+    if (!channel.empty()) r.args["channel"] = channel;
+    if (!join) r.args["join"] = false;
+    if (version > 1) r.args["v"] = version;
+    return r;
+}
+
+Request token(std::string_view label) {
+    Request r{"TOKEN", {}};
+    if (!label.empty()) r.args["label"] = label;
+    return r;
+}
+
+Request tokens() {
+    return {"TOKENS", {}};
+}
+
+Request revoke(std::int64_t id) {
+    return {"REVOKE", {{"id", id}}};
+}
+
+Request passwd(std::string_view old_password, std::string_view new_password) {
+    return {"PASSWD", {{"old", old_password}, {"new", new_password}}};
+}
+
 Request join(std::string_view channel, std::string_view key) {
     Request r{"JOIN", {{"channel", channel}}};
     if (!key.empty()) r.args["key"] = key;
@@ -636,6 +664,41 @@ DecodeResult<core::SearchResult> parse_search_result(const Reply& reply) {
     SALON_TRY_ASSIGN(r.more, get_optional_bool(reply.body, "more"));
     const std::int64_t oldest = r.messages.empty() ? 0 : r.messages.back().id;
     SALON_TRY_ASSIGN(r.next_before, get_optional_int(reply.body, "next_before", oldest));
+    return r;
+}
+
+DecodeResult<core::TokenResult> parse_token_result(const Reply& reply) {
+    core::TokenResult r;
+    std::string expires;
+    SALON_TRY_ASSIGN(r.id, get_int(reply.body, "id"));
+    SALON_TRY_ASSIGN(r.token, get_string(reply.body, "token"));
+    SALON_TRY_ASSIGN(expires, get_optional_string(reply.body, "expires"));
+    r.expires_ms = parse_timestamp(expires).value_or(0);
+    return r;
+}
+
+DecodeResult<core::TokensResult> parse_tokens_result(const Reply& reply) {
+    core::TokensResult r;
+    const json::array* list = nullptr;
+    SALON_TRY_ASSIGN(list, get_array(reply.body, "tokens"));
+    for (const auto& v : *list) {
+        if (!v.is_object()) return DecodeError::because("a token is not an object");
+        const auto& o = v.get_object();
+        core::TokenInfo t;
+        std::string created;
+        std::string last_used;
+        std::string expires;
+        SALON_TRY_ASSIGN(t.id, get_int(o, "id"));
+        SALON_TRY_ASSIGN(t.label, get_optional_string(o, "label"));
+        SALON_TRY_ASSIGN(created, get_optional_string(o, "created"));
+        SALON_TRY_ASSIGN(last_used, get_optional_string(o, "last_used"));
+        SALON_TRY_ASSIGN(expires, get_optional_string(o, "expires"));
+        SALON_TRY_ASSIGN(t.current, get_optional_bool(o, "current"));
+        t.created_ms = parse_timestamp(created).value_or(0);
+        if (!last_used.empty()) t.last_used_ms = parse_timestamp(last_used);
+        t.expires_ms = parse_timestamp(expires).value_or(0);
+        r.tokens.push_back(std::move(t));
+    }
     return r;
 }
 

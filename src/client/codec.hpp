@@ -83,6 +83,22 @@ Request conn(
 Request register_account(
     std::string_view user, std::string_view password, bool join = true, int version = 1
 );
+/// CONN with a session token instead of a password (docs/protocol.md, session tokens).
+Request conn_token(
+    std::string_view user,
+    std::string_view token,
+    std::string_view channel = {},
+    bool join = true,
+    int version = 1
+);
+/// TOKEN: a new session token for this account; an empty `label` is left out.
+Request token(std::string_view label = {});
+/// TOKENS: the account's live tokens, without their secrets.
+Request tokens();
+/// REVOKE: ends the token `id` and closes the connections that logged in with it.
+Request revoke(std::int64_t id);
+/// PASSWD: changes the password; revokes every other token of the account.
+Request passwd(std::string_view old_password, std::string_view new_password);
 Request join(std::string_view channel, std::string_view key = {});
 Request part(std::string_view channel);
 /// `reply_to` 0 answers nothing.
@@ -199,5 +215,9 @@ DecodeResult<core::ChangeResult> parse_change_result(const Reply& reply);
 DecodeResult<core::ConversationsResult> parse_conversations_result(const Reply& reply);
 /// SEARCH OK, newest first; `next_before` falls back to the oldest id of the page.
 DecodeResult<core::SearchResult> parse_search_result(const Reply& reply);
+/// TOKEN OK: the id, the secret (shown this once) and the expiry (0 when unparseable).
+DecodeResult<core::TokenResult> parse_token_result(const Reply& reply);
+/// TOKENS OK, in the server's order (most recently used first).
+DecodeResult<core::TokensResult> parse_tokens_result(const Reply& reply);
 
 }  // namespace salon::client

@@ -126,10 +126,15 @@ Result<Reply> Session::call(const Request& request, std::chrono::milliseconds ti
 Result<core::LoginResult> Session::login(
     const LoginRequest& login, std::chrono::milliseconds timeout
 ) {
-    const Request req =
-        login.register_account
-            ? requests::register_account(login.user, login.password, login.join, login.version)
-            : requests::conn(login.user, login.password, login.channel, login.join, login.version);
+    Request req;
+    if (login.register_account) {
+        req = requests::register_account(login.user, login.password, login.join, login.version);
+    } else if (!login.token.empty()) {
+        req =
+            requests::conn_token(login.user, login.token, login.channel, login.join, login.version);
+    } else {
+        req = requests::conn(login.user, login.password, login.channel, login.join, login.version);
+    }
     auto reply = call(req, timeout);
     if (!reply) return reply.error();
     auto parsed = parse_login_result(*reply);

@@ -20,6 +20,8 @@ namespace salon::client {
 struct LoginRequest {
     std::string user;
     std::string password;
+    /// A session token of `user`: CONN {us, token} instead of the password (not with REGISTER).
+    std::string token;
     std::string channel;  ///< CONN's channel; empty for the server default
     bool register_account = false;
     /// False: the login joins no channel (`"join": false`); `channel` must be empty.

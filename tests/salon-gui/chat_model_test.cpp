@@ -1,8 +1,12 @@
 #include "chat_model.hpp"
 // Unit tests of the GUI's data side without a server: the model, the input parser, server
 // addresses, login failure wording and what the login form remembers.
+#include <QElapsedTimer>
+#include <QProcess>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSslKey>
+#include <QSslServer>
 #include <QStyleFactory>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -13,6 +17,7 @@
 #include "input_command.hpp"
 #include "login_dialog.hpp"
 #include "main_window.hpp"
+#include "token_store.hpp"
 
 using salon::gui::ChatLine;
 using salon::gui::ChatModel;
@@ -491,6 +496,157 @@ private slots:
         QCOMPARE(again.user_edit()->text(), QStringLiteral("alice"));
         QCOMPARE(again.channel_edit()->text(), QStringLiteral("dev"));
         QVERIFY(again.password_edit()->text().isEmpty());
+    }
+
+    void server_urls_choose_tls_and_its_default_port() {
+        QString host;
+        quint16 port = 0;
+        bool tls = false;
+        QVERIFY(salon::gui::parse_server_url(
+            QStringLiteral("salons://chat.example.org"), host, port, tls
+        ));
+        QVERIFY(tls);
+        QCOMPARE(host, QStringLiteral("chat.example.org"));
+        QCOMPARE(port, quint16(5443));
+        tls = true;
+        QVERIFY(salon::gui::parse_server_url(QStringLiteral("salon://h:7000/"), host, port, tls));
+        QVERIFY(!tls);
+        QCOMPARE(port, quint16(7000));
+        tls = true;  // the TLS box, with a bare address
+        QVERIFY(salon::gui::parse_server_url(QStringLiteral("h"), host, port, tls));
+        QVERIFY(tls);
+        QCOMPARE(port, quint16(5443));
+    }
+
+    void the_token_file_is_readable_by_its_owner_only() {
+        QTemporaryDir dir;
+        salon::gui::TokenStore store(dir.path());
+        QVERIFY(!store.load().has_value());
+        // A file left with a wide mode is narrowed before the secret goes in.
+        {
+            QFile old(store.path());
+            QVERIFY(old.open(QIODevice::WriteOnly));
+            old.setPermissions(
+                QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup |
+                QFileDevice::ReadOther
+            );
+        }
+        QVERIFY(store.save(
+            {QStringLiteral("salons://h:5443"),
+             QStringLiteral("ann"),
+             7,
+             QStringLiteral("secret"),
+             true}
+        ));
+        const auto perms = QFile::permissions(store.path());
+        QVERIFY(
+            (perms & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup |
+                      QFileDevice::WriteOther)) == 0
+        );
+        const auto loaded = store.load();
+        QVERIFY(loaded.has_value());
+        QCOMPARE(loaded->user, QStringLiteral("ann"));
+        QCOMPARE(loaded->token_id, qint64(7));
+        QCOMPARE(loaded->token, QStringLiteral("secret"));
+        QVERIFY(loaded->tls);
+        store.forget();
+        QVERIFY(!store.load().has_value());
+    }
+
+    void without_a_keychain_the_token_goes_to_the_file_at_once() {
+        // As on CI: no session bus, so no Secret Service; asking must not block.
+        const auto bus = qgetenv("DBUS_SESSION_BUS_ADDRESS");
+        qunsetenv("DBUS_SESSION_BUS_ADDRESS");
+        QTemporaryDir dir;
+        salon::gui::TokenStore store(dir.path());
+        store.set_keychain(true);
+        QElapsedTimer timer;
+        timer.start();
+        QVERIFY(store.save(
+            {QStringLiteral("h:5000"), QStringLiteral("ann"), 3, QStringLiteral("s3"), false}
+        ));
+        QCOMPARE(store.last_backend(), QStringLiteral("file"));
+        QVERIFY(QFile::exists(store.path()));
+        const auto loaded = store.load();
+        QVERIFY(loaded.has_value());
+        QCOMPARE(loaded->token, QStringLiteral("s3"));
+        store.forget();
+        QVERIFY(!store.load().has_value());
+        QVERIFY2(
+            timer.elapsed() < salon::gui::TokenStore::kKeychainTimeoutMs,
+            qPrintable(QString::number(timer.elapsed()))
+        );
+        if (!bus.isEmpty()) qputenv("DBUS_SESSION_BUS_ADDRESS", bus);
+    }
+
+    void tls_refuses_an_untrusted_certificate_and_logs_in_with_a_trusted_one() {
+        if (!QSslSocket::supportsSsl()) QSKIP("Qt has no TLS backend here");
+        QTemporaryDir dir;
+        const auto key_path = dir.filePath(QStringLiteral("key.pem"));
+        const auto cert_path = dir.filePath(QStringLiteral("cert.pem"));
+        QProcess openssl;
+        openssl.start(
+            QStringLiteral("openssl"),
+            {QStringLiteral("req"),
+             QStringLiteral("-x509"),
+             QStringLiteral("-newkey"),
+             QStringLiteral("ec"),
+             QStringLiteral("-pkeyopt"),
+             QStringLiteral("ec_paramgen_curve:P-256"),
+             QStringLiteral("-nodes"),
+             QStringLiteral("-keyout"),
+             key_path,
+             QStringLiteral("-out"),
+             cert_path,
+             QStringLiteral("-days"),
+             QStringLiteral("1"),
+             QStringLiteral("-subj"),
+             QStringLiteral("/CN=salon test"),
+             QStringLiteral("-addext"),
+             QStringLiteral("subjectAltName=DNS:localhost")}
+        );
+        QVERIFY(openssl.waitForFinished(30000));
+        QCOMPARE(openssl.exitCode(), 0);
+        QFile key_file(key_path);
+        QVERIFY(key_file.open(QIODevice::ReadOnly));
+        QSslConfiguration server_config = QSslConfiguration::defaultConfiguration();
+        server_config.setPrivateKey(QSslKey(&key_file, QSsl::Ec));
+        server_config.setLocalCertificate(QSslCertificate::fromPath(cert_path).value(0));
+        server_config.setPeerVerifyMode(QSslSocket::VerifyNone);
+        QSslServer server;
+        server.setSslConfiguration(server_config);
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        QByteArray received;
+        connect(&server, &QSslServer::pendingConnectionAvailable, this, [&] {
+            auto* peer = server.nextPendingConnection();
+            connect(peer, &QTcpSocket::readyRead, this, [&received, peer] {
+                received += peer->readAll();
+            });
+        });
+
+        salon::gui::ChatConnection connection;
+        salon::gui::LoginParams params;
+        params.host = QStringLiteral("localhost");
+        params.port = server.serverPort();
+        params.user = QStringLiteral("ann");
+        params.token = QStringLiteral("tok");
+        params.tls = true;
+        QSignalSpy failed(&connection, &salon::gui::ChatConnection::login_failed);
+        connection.open(params);
+        QVERIFY(failed.wait(10000));
+        QCOMPARE(failed.at(0).at(0).toString(), QStringLiteral("certificate"));
+        QVERIFY2(
+            failed.at(0).at(1).toString().contains(QStringLiteral("self")),
+            qPrintable(failed.at(0).at(1).toString())
+        );
+        QCOMPARE(connection.state(), salon::gui::ChatConnection::State::disconnected);
+        QVERIFY(received.isEmpty());
+
+        // Trusting the certificate's file: the handshake passes and CONN goes out encrypted.
+        params.ca_file = cert_path;
+        connection.open(params);
+        QVERIFY(QTest::qWaitFor([&] { return received.contains('\n'); }, 10000));
+        QVERIFY2(received.startsWith(R"({"CONN":{"us":"ann","token":"tok")"), received.constData());
     }
 };
 

@@ -24,6 +24,8 @@
 #include "harness/line_client.hpp"
 #include "harness/server_process.hpp"
 #include "login_dialog.hpp"
+#include "session_keeper.hpp"
+#include "token_store.hpp"
 
 using namespace std::chrono_literals;
 using salon::gui::ChatConnection;
@@ -48,11 +50,23 @@ struct Gui {
     salon::gui::ChatSession session{connection, model};
     salon::gui::MainWindow window{session};
     salon::gui::LoginDialog login{connection, settings};
+    /// "Stay logged in" keeps its token here: the file backend, as on a machine without a
+    /// keychain. Two Gui given the same directory are one computer's GUI before and after a
+    /// restart.
+    salon::gui::TokenStore store;
+    salon::gui::SessionKeeper keeper{connection, login, store};
 
-    Gui() {
+    explicit Gui(const QString& store_dir = {})
+        : store(store_dir.isEmpty() ? dir.path() : store_dir) {
         connection.set_backoff(100, 800);
         QObject::connect(&connection, &ChatConnection::logged_in, &window, [this] {
             if (!window.isVisible()) window.show();
+        });
+        QObject::connect(window.log_out_action(), &QAction::triggered, &keeper, [this] {
+            keeper.log_out();
+        });
+        QObject::connect(&keeper, &salon::gui::SessionKeeper::logged_out, &window, [this] {
+            window.hide();
         });
     }
 
@@ -224,6 +238,107 @@ private slots:
     }
 
     void cleanup() { server_.reset(); }
+
+    void stay_logged_in_survives_a_restart_and_log_out_revokes_the_token() {
+        QTemporaryDir computer;
+        qint64 token_id = 0;
+        {
+            Gui first(computer.path());
+            first.login.stay_box()->setChecked(true);
+            QSignalSpy saved(&first.keeper, &salon::gui::SessionKeeper::token_saved);
+            QVERIFY(first.log_in(
+                *server_,
+                QStringLiteral("stay"),
+                QString(kPassword.data()),
+                QStringLiteral("home"),
+                true
+            ));
+            QVERIFY(saved.wait(kWaitMs) || saved.count() > 0);
+            const auto stored = first.store.load();
+            QVERIFY(stored.has_value());
+            QCOMPARE(stored->user, QStringLiteral("stay"));
+            QVERIFY(!stored->token.isEmpty());
+            token_id = stored->token_id;
+            const auto perms = QFile::permissions(first.store.path());
+            QVERIFY(perms & QFileDevice::ReadOwner);
+            const auto others = QFileDevice::ReadGroup | QFileDevice::WriteGroup |
+                                QFileDevice::ExeGroup | QFileDevice::ReadOther |
+                                QFileDevice::WriteOther | QFileDevice::ExeOther;
+            QVERIFY((perms & others) == 0);
+            QFile file(first.store.path());
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            QVERIFY(!file.readAll().contains(kPassword.data()));
+        }
+        // The restart: a new GUI on the same computer logs in with the token, no form.
+        Gui second(computer.path());
+        QVERIFY(second.keeper.resume());
+        QVERIFY(QTest::qWaitFor(
+            [&] { return second.connection.state() == ChatConnection::State::online; }, kWaitMs
+        ));
+        QVERIFY(second.window.isVisible());
+        QVERIFY(!second.login.isVisible());
+        QCOMPARE(second.connection.user(), QStringLiteral("stay"));
+        QVERIFY(second.connection.params().password.isEmpty());
+
+        // Log out revokes the token: the server lists it no more and refuses it.
+        second.window.log_out_action()->trigger();
+        QVERIFY(QTest::qWaitFor([&] { return second.login.isVisible(); }, kWaitMs));
+        QVERIFY(!second.window.isVisible());
+        QVERIFY(!second.store.load().has_value());
+        QCOMPARE(second.connection.state(), ChatConnection::State::disconnected);
+        auto owner = tcp_user(*server_, "stay");
+        QVERIFY(owner != nullptr);
+        owner->send(make_frame("TOKENS", {}));
+        const auto tokens = wait_body(*owner, "OK");
+        QVERIFY(tokens.has_value());
+        for (const auto& t : tokens->at("tokens").as_array())
+            QVERIFY(t.at("id").as_int64() != token_id);
+        Gui third(computer.path());
+        QVERIFY(!third.keeper.resume());
+    }
+
+    void a_revoked_saved_token_brings_the_form_back_with_the_reason() {
+        QTemporaryDir computer;
+        {
+            Gui first(computer.path());
+            first.login.stay_box()->setChecked(true);
+            QSignalSpy saved(&first.keeper, &salon::gui::SessionKeeper::token_saved);
+            QVERIFY(first.log_in(
+                *server_,
+                QStringLiteral("gone"),
+                QString(kPassword.data()),
+                QStringLiteral("home"),
+                true
+            ));
+            QVERIFY(saved.wait(kWaitMs) || saved.count() > 0);
+        }
+        Gui second(computer.path());
+        QVERIFY(second.keeper.resume());
+        QVERIFY(QTest::qWaitFor(
+            [&] { return second.connection.state() == ChatConnection::State::online; }, kWaitMs
+        ));
+        // Another device revokes it: NOTICE session_revoked, then the form, token forgotten.
+        auto other = tcp_user(*server_, "gone");
+        QVERIFY(other != nullptr);
+        QVERIFY(tcp_ok(*other, "REVOKE", {{"id", second.store.load()->token_id}}));
+        QVERIFY(QTest::qWaitFor([&] { return second.login.isVisible(); }, kWaitMs));
+        QVERIFY(second.login.error_text().contains(QStringLiteral("logged out")));
+        QVERIFY(!second.store.load().has_value());
+        QCOMPARE(second.connection.state(), ChatConnection::State::disconnected);
+
+        // A token the server no longer knows (revoked while the GUI was closed): the same.
+        second.store.save(
+            {QString::fromStdString(server_->address()),
+             QStringLiteral("gone"),
+             1,
+             QStringLiteral("not-a-token")}
+        );
+        Gui third(computer.path());
+        QVERIFY(third.keeper.resume());
+        QVERIFY(QTest::qWaitFor([&] { return third.login.isVisible(); }, kWaitMs));
+        QVERIFY(third.login.error_text().contains(QStringLiteral("saved login has ended")));
+        QVERIFY(!third.store.load().has_value());
+    }
 
     void guest_login_opens_the_window_with_home() {
         Gui gui;
@@ -1052,6 +1167,45 @@ private slots:
         QCOMPARE(other_ended.at(0).at(0).toBool(), true);
         QTRY_VERIFY_WITH_TIMEOUT(!other.window.isVisible(), kWaitMs);
         QVERIFY(wait_body(*bob, "QUIT", field_is("user", other_name)).has_value());
+    }
+
+    void the_program_logs_in_with_a_saved_token_at_start() {
+        // The real binary, as a user starts it: no --connect, a token saved by an earlier run.
+        auto owner = tcp_user(*server_, "keeper", true);
+        QVERIFY(owner != nullptr);
+        owner->send(make_frame("TOKEN", {{"label", "salon-gui on test"}}));
+        const auto made = wait_body(*owner, "OK");
+        QVERIFY(made.has_value());
+        QTemporaryDir config;
+        salon::gui::TokenStore store(config.filePath(QStringLiteral("salon/salon-gui")));
+        QVERIFY(store.save(
+            {QString::fromStdString(server_->address()),
+             QStringLiteral("keeper"),
+             made->at("id").as_int64(),
+             QString::fromStdString(str(*made, "token")),
+             false}
+        ));
+        QProcess process;
+        auto env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), config.path());
+        env.insert(QStringLiteral("SALON_GUI_TOKEN_STORE"), QStringLiteral("file"));
+        process.setProcessEnvironment(env);
+        process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        process.start(QStringLiteral(SALON_GUI_PATH), QStringList{});
+        QVERIFY(process.waitForStarted(kWaitMs));
+        // The account is already in `home` on this connection, so no JOIN tells; the token's
+        // `last_used` does.
+        const auto token_used = [&] {
+            owner->send(make_frame("TOKENS", {}));
+            const auto tokens = wait_body(*owner, "OK");
+            return tokens.has_value() && tokens->at("tokens").as_array().size() == 1 &&
+                   !tokens->at("tokens").as_array()[0].at("last_used").is_null();
+        };
+        QVERIFY(QTest::qWaitFor(token_used, kWaitMs));
+        QVERIFY(::kill(static_cast<pid_t>(process.processId()), SIGTERM) == 0);
+        QVERIFY(process.waitForFinished(kWaitMs));
+        QCOMPARE(process.exitCode(), 0);
     }
 
     void the_program_sends_end_on_sigterm_and_sigint() {

@@ -1,6 +1,7 @@
 // End-to-end: the full-screen client in a real terminal (tmux), checked by what is on screen.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <iostream>
 #include <regex>
 #include <thread>
@@ -217,6 +218,64 @@ TEST_F(InteractiveTest, ReconnectsAfterTheServerRestartsAndRejoins) {
     // msg_from(me) also proves the guest got its name back after the restart.
     const auto msg = msg_from(other, me);
     EXPECT_EQ(msg.at("text"), "still here");
+}
+
+TEST_F(InteractiveTest, LogsInWithATokenReconnectsWithItAndStopsWhenItIsRevoked) {
+    LineClient owner("127.0.0.1", server_.port());
+    owner.send(make_frame(
+        "REGISTER", {{"us", "fay"}, {"pwd", "a long password"}, {"join", false}, {"ref", 1}}
+    ));
+    owner.wait_for("OK", 5s);
+    owner.send(make_frame("TOKEN", {{"label", "tui"}, {"ref", 2}}));
+    const auto made = body_of(owner.wait_for("OK", 5s));
+    const auto file = config_home_ / "fay.token";
+    std::ofstream(file) << made.at("token").as_string().c_str() << "\n";
+
+    // No password anywhere: only the token file.
+    screen_ = std::make_unique<TmuxScreen>(
+        std::vector<std::string>{
+            salon_client_path(),
+            "--server",
+            server_.address(),
+            "--user",
+            "fay",
+            "--token-file",
+            file.string()},
+        std::map<std::string, std::string>{
+            {"LANG", "C.UTF-8"}, {"TZ", "UTC"}, {"XDG_CONFIG_HOME", config_home_.string()}},
+        100,
+        24
+    );
+    ASSERT_TRUE(screen().wait_for("[fay]", kScreenWait)) << screen().last_screen();
+    server_.stop();
+    EXPECT_TRUE(screen().wait_for("disconnected", kScreenWait)) << screen().last_screen();
+    server_.start();
+    EXPECT_TRUE(screen().wait_for("reconnected to " + server_.address() + " as fay", 10s))
+        << screen().last_screen();
+
+    LineClient revoker("127.0.0.1", server_.port());
+    revoker.send(
+        make_frame("CONN", {{"us", "fay"}, {"pwd", "a long password"}, {"join", false}, {"ref", 1}})
+    );
+    revoker.wait_for("OK", 5s);
+    revoker.send(make_frame("REVOKE", {{"id", made.at("id")}, {"ref", 2}}));
+    revoker.wait_for("OK", 5s);
+    EXPECT_TRUE(screen().wait_for("session revoked", kScreenWait)) << screen().last_screen();
+    EXPECT_TRUE(screen().wait_for("[login refused]", kScreenWait)) << screen().last_screen();
+    // The restart above left one "reconnecting in" line; the revocation adds none.
+    const auto count = [](const std::string& text) {
+        std::size_t n = 0;
+        for (auto at = text.find("reconnecting in"); at != std::string::npos;
+             at = text.find("reconnecting in", at + 1)) {
+            ++n;
+        }
+        return n;
+    };
+    const auto before = count(screen().capture());
+    std::this_thread::sleep_for(1500ms);  // a first retry would come after about 1 s
+    const auto after = screen().capture();
+    EXPECT_EQ(count(after), before) << after;
+    EXPECT_NE(after.find("[login refused]"), std::string::npos) << after;
 }
 
 class ScrollBackTest : public InteractiveTest {

@@ -233,6 +233,31 @@ async function say(page, text) {
 /** The message whose own text (not a quote of it in a reply) has `text`. */
 const messageLine = (page, text) => page.locator("#message-list li.msg > .text", { hasText: text }).locator("xpath=..");
 
+test("the page speaks wss:// when it came over HTTPS, ws:// otherwise, to its own host and port", async () => {
+  const server = new Salond();
+  await server.start();
+  try {
+    const page = await newPage(server);
+    const urls = await page.evaluate(async () => {
+      const { socketUrl } = await import("./connection.js");
+      return [
+        socketUrl({ protocol: "https:", host: "chat.example.org" }),
+        socketUrl({ protocol: "https:", host: "chat.example.org:8443" }),
+        socketUrl({ protocol: "http:", host: "127.0.0.1:8080" }),
+        socketUrl(location),
+      ];
+    });
+    assert.deepEqual(urls, [
+      "wss://chat.example.org/ws",
+      "wss://chat.example.org:8443/ws",
+      "ws://127.0.0.1:8080/ws",
+      `ws://127.0.0.1:${server.httpPort}/ws`,
+    ]);
+  } finally {
+    await server.stop();
+  }
+});
+
 test("two browsers chat as guests, and a TCP client's message appears in the page", async () => {
   const server = new Salond();
   await server.start();

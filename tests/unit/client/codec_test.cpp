@@ -492,5 +492,58 @@ TEST(CodecTest, LoginResultCarriesEveryLimitTheServerSends) {
     EXPECT_DOUBLE_EQ(parse_login_result(std::get<Reply>(whole.payload))->messages_per_second, 5.0);
 }
 
+TEST(CodecTokenTest, RequestBuildersShapeTheTokenVerbs) {
+    const auto encoded = [](const Request& r) { return json::parse(encode_request(r)); };
+    EXPECT_EQ(
+        encoded(requests::conn_token("ann", "secret", "", false, 2)),
+        json::parse(R"({"CONN":{"us":"ann","token":"secret","join":false,"v":2}})")
+    );
+    EXPECT_EQ(
+        encoded(requests::conn_token("ann", "secret", "dev")),
+        json::parse(R"({"CONN":{"us":"ann","token":"secret","channel":"dev"}})")
+    );
+    EXPECT_EQ(encoded(requests::token()), json::parse(R"({"TOKEN":{}})"));
+    EXPECT_EQ(
+        encoded(requests::token("salon-gui on box")),
+        json::parse(R"({"TOKEN":{"label":"salon-gui on box"}})")
+    );
+    EXPECT_EQ(encoded(requests::tokens()), json::parse(R"({"TOKENS":{}})"));
+    EXPECT_EQ(encoded(requests::revoke(7)), json::parse(R"({"REVOKE":{"id":7}})"));
+    EXPECT_EQ(
+        encoded(requests::passwd("old pw", "new pw")),
+        json::parse(R"({"PASSWD":{"old":"old pw","new":"new pw"}})")
+    );
+}
+
+TEST(CodecTokenTest, ParsesTokenAndTokensReplies) {
+    auto made =
+        decode_ok(R"({"OK":{"ref":1,"id":7,"token":"abc","expires":"2027-01-05T12:00:00.000Z"}})");
+    auto t = parse_token_result(std::get<Reply>(made.payload));
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->id, 7);
+    EXPECT_EQ(t->token, "abc");
+    EXPECT_EQ(t->expires_ms, 1799150400000);
+    auto no_secret = decode_ok(R"({"OK":{"id":7}})");
+    EXPECT_FALSE(parse_token_result(std::get<Reply>(no_secret.payload)));
+
+    auto listed =
+        decode_ok(R"({"OK":{"tokens":[{"id":9,"label":"cli","created":"2027-01-05T12:00:00.000Z",)"
+                  R"("last_used":null,"expires":"2027-02-04T12:00:00.000Z","current":true},)"
+                  R"({"id":3,"label":"","created":"2027-01-01T00:00:00.000Z",)"
+                  R"("last_used":"2027-01-02T00:00:00.000Z","expires":"2027-02-01T00:00:00.000Z",)"
+                  R"("current":false}]}})");
+    auto l = parse_tokens_result(std::get<Reply>(listed.payload));
+    ASSERT_TRUE(l);
+    ASSERT_EQ(l->tokens.size(), 2u);
+    EXPECT_EQ(l->tokens[0].id, 9);
+    EXPECT_EQ(l->tokens[0].label, "cli");
+    EXPECT_TRUE(l->tokens[0].current);
+    EXPECT_FALSE(l->tokens[0].last_used_ms);
+    EXPECT_EQ(l->tokens[1].last_used_ms, 1798848000000);
+    EXPECT_FALSE(l->tokens[1].current);
+    auto bad = decode_ok(R"({"OK":{"tokens":[7]}})");
+    EXPECT_FALSE(parse_tokens_result(std::get<Reply>(bad.payload)));
+}
+
 }  // namespace
 }  // namespace salon::client

@@ -1,0 +1,55 @@
+// "Stay logged in" and "Log out": the session token that spares the login form next time.
+#pragma once
+
+#include <QObject>
+#include <optional>
+
+#include "chat_connection.hpp"
+#include "login_dialog.hpp"
+#include "token_store.hpp"
+
+namespace salon::gui {
+
+/// Ties the login form's "Stay logged in" box, the connection and the TokenStore together.
+///
+/// 1. After a password login with the box ticked (a registered user, not a reconnect), asks
+///    `TOKEN {label: "salon-gui on <host>"}` and saves {server, user, id, secret}.
+/// 2. `resume()` logs in with the saved token without showing the form.
+/// 3. A token login refused (`bad_credentials`) or ended (`NOTICE session_revoked`) forgets
+///    the token; the form comes up saying why.
+/// 4. `log_out()` revokes the saved token when there is one, forgets it, leaves the server
+///    and shows the form.
+/// Lives on the GUI thread, like the objects it is given (which must outlive it).
+class SessionKeeper : public QObject {
+    Q_OBJECT
+
+public:
+    SessionKeeper(
+        ChatConnection& connection, LoginDialog& login, TokenStore& store, QObject* parent = nullptr
+    );
+
+    /// Logs in with the saved token, if there is one; false (and nothing done) otherwise.
+    bool resume();
+
+    /// Session ▸ Log out.
+    void log_out();
+
+    /// The label the token gets: "salon-gui on <this computer's host name>".
+    static QString token_label();
+
+signals:
+    /// A new token was saved (after a login with "Stay logged in").
+    void token_saved();
+    /// log_out() is done: the connection is closed and the form is up.
+    void logged_out();
+
+private:
+    void on_logged_in(const core::LoginResult& welcome, bool reconnected);
+    void on_login_failed(const QString& code, const QString& message);
+
+    ChatConnection& connection_;
+    LoginDialog& login_;
+    TokenStore& store_;
+};
+
+}  // namespace salon::gui
