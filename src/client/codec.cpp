@@ -109,6 +109,10 @@ Request passwd(std::string_view old_password, std::string_view new_password) {
     return {"PASSWD", {{"old", old_password}, {"new", new_password}}};
 }
 
+Request delete_account(std::string_view password) {
+    return {"DELETE_ACCOUNT", {{"pwd", password}}};
+}
+
 Request join(std::string_view channel, std::string_view key) {
     Request r{"JOIN", {{"channel", channel}}};
     if (!key.empty()) r.args["key"] = key;
@@ -493,6 +497,12 @@ DecodeResult<Payload> decode_payload(std::string_view verb, const json::object& 
         SALON_TRY_ASSIGN(e.channel, get_string(a, "channel"));
         SALON_TRY_ASSIGN(e.messages, decode_messages(a));
         SALON_TRY_ASSIGN(e.more, get_optional_bool(a, "more"));
+        return Payload{std::move(e)};
+    }
+    if (verb == "RENAME") {
+        core::RenameEvent e;
+        SALON_TRY_ASSIGN(e.user, get_string(a, "user"));
+        SALON_TRY_ASSIGN(e.to, get_string(a, "to"));
         return Payload{std::move(e)};
     }
     if (verb == "PING") return Payload{core::PingEvent{}};

@@ -99,6 +99,8 @@ Request tokens();
 Request revoke(std::int64_t id);
 /// PASSWD: changes the password; revokes every other token of the account.
 Request passwd(std::string_view old_password, std::string_view new_password);
+/// DELETE_ACCOUNT: removes the logged-in account once its password is confirmed.
+Request delete_account(std::string_view password);
 Request join(std::string_view channel, std::string_view key = {});
 Request part(std::string_view channel);
 /// `reply_to` 0 answers nothing.
@@ -160,7 +162,7 @@ struct UnknownEvent {};
 
 /// What a frame says: a reply, one of `core`'s events (MSG and DM both decode to
 /// core::MessageEvent, told apart by Message::is_direct()), or a verb this client does not know.
-/// UPDATE, READ and TYPING come only to a connection that logged in with `"v":2`.
+/// UPDATE, READ, TYPING and RENAME come only to a connection that logged in with `"v":2`.
 using Payload = std::variant<
     Reply,
     core::MessageEvent,
@@ -174,6 +176,7 @@ using Payload = std::variant<
     core::UpdateEvent,
     core::ReadEvent,
     core::TypingEvent,
+    core::RenameEvent,
     UnknownEvent>;
 
 /// A decoded frame: its verb, its raw arguments (for `--json` output) and the typed payload.
