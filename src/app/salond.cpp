@@ -8,7 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
+#include <csignal>
 #include <functional>
 #include <iostream>
 #include <optional>
@@ -21,6 +21,7 @@
 #include "app/private_files.hpp"
 #include "net/codec_factory.hpp"
 #include "net/connection_registry.hpp"
+#include "net/handshake_threads.hpp"
 #include "net/http_listener.hpp"
 #include "net/http_service.hpp"
 #include "net/io_threads.hpp"
@@ -125,6 +126,9 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     spdlog::set_default_logger(spdlog::stderr_color_mt("salond"));
     spdlog::set_level(spdlog::level::from_str(config.log_level));
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    // OpenSSL writes TLS records with write(), which raises SIGPIPE when the peer has gone; the
+    // failed write is handled where it happens (plain sockets use MSG_NOSIGNAL for the same).
+    std::signal(SIGPIPE, SIG_IGN);
 
     store::SqliteOptions options;
     options.sync =
@@ -198,10 +202,10 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
         );
     }
     // TLS: one context per ALPN list, all made from the same files and reloaded together.
-    // Handshakes run on a pool of their own, so that their CPU work never runs on an I/O thread
-    // (net/tls_connection.hpp); half the cores, so that a handshake storm leaves the I/O threads
+    // Handshakes run on threads of their own, so that their CPU work never runs on an I/O thread
+    // (net/tls_handshake.hpp); half the cores, so that a handshake storm leaves the I/O threads
     // the other half.
-    asio::thread_pool handshakes(std::max(1u, cores / 2));
+    net::HandshakeThreads handshakes(std::max(1u, cores / 2));
     std::vector<std::unique_ptr<net::TlsContext>> tls_contexts;
     std::optional<net::TlsListener> native_tls;
     std::optional<net::TlsListener> irc_tls;
@@ -222,13 +226,13 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
                 asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.tls.https_port),
                 native_codec,
                 &make_context({"http/1.1"}),
-                handshakes.get_executor()
+                &handshakes
             );
         }
         if (config.tls.port != 0) {
             native_tls.emplace(
                 io,
-                handshakes.get_executor(),
+                handshakes,
                 make_context({"salon"}),
                 chat,
                 registry,
@@ -239,7 +243,7 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
         if (config.tls.irc_port != 0) {
             irc_tls.emplace(
                 io,
-                handshakes.get_executor(),
+                handshakes,
                 make_context({}),  // IRC has no registered ALPN name
                 chat,
                 registry,
@@ -309,12 +313,12 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     }
 
     // SIGHUP: the certificate and key are read again (an ACME client renewed them). Connections
-    // keep the context they started with; new ones get the new one. Read on the handshake pool,
+    // keep the context they started with; new ones get the new one. Read on a handshake thread,
     // off the I/O threads.
     std::function<void()> await_reload = [&] {
         reload_signals.async_wait([&](const boost::system::error_code& ec, int) {
             if (ec) return;
-            asio::post(handshakes, [&] {
+            asio::post(handshakes.next(), [&] {
                 if (tls_contexts.empty()) {
                     spdlog::info("SIGHUP: no TLS certificate configured; nothing to reload");
                     return;
@@ -365,7 +369,6 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
 
     io.run();
     handshakes.stop();
-    handshakes.join();
     chat.drain();
     spdlog::info("stopped; storage flushed");
     return kExitOk;

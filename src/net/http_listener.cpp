@@ -20,7 +20,7 @@ HttpListener::HttpListener(
     const asio::ip::tcp::endpoint& endpoint,
     CodecFactory make_codec,
     const TlsContext* tls,
-    asio::any_io_executor handshakes
+    HandshakeThreads* handshakes
 )
     : threads_(threads),
       server_(server),
@@ -28,7 +28,7 @@ HttpListener::HttpListener(
       registry_(registry),
       make_codec_(std::move(make_codec)),
       tls_(tls),
-      handshakes_(std::move(handshakes)),
+      handshakes_(handshakes),
       acceptor_(open_acceptor(threads.accepting(), endpoint)) {
     if (!make_codec_) throw std::invalid_argument("HttpListener: no codec factory");
 }
@@ -51,7 +51,7 @@ void HttpListener::admit(asio::ip::tcp::socket socket) {
         admit_connection(std::make_shared<HttpsConnection>(
             std::move(stream),
             std::move(context),
-            handshakes_,
+            handshakes_->next().get_executor(),
             server_,
             service_,
             registry_,

@@ -8,6 +8,7 @@
 
 #include "net/codec_factory.hpp"
 #include "net/connection_registry.hpp"
+#include "net/handshake_threads.hpp"
 #include "net/http_service.hpp"
 #include "net/io_threads.hpp"
 #include "net/tls_context.hpp"
@@ -20,7 +21,7 @@ public:
     /// Binds and listens at once (address reuse on, so a restart takes its port back). A
     /// WebSocket on /ws speaks the protocol of a codec from `make_codec`. With `tls`, the
     /// listener serves HTTPS (and wss://) with the certificate `tls` holds at each accept, the
-    /// handshakes running on `handshakes`.
+    /// handshakes running on the `handshakes` threads.
     /// @throws boost::system::system_error when the address cannot be bound.
     /// @throws std::invalid_argument when `make_codec` is empty.
     HttpListener(
@@ -31,7 +32,7 @@ public:
         const boost::asio::ip::tcp::endpoint& endpoint,
         CodecFactory make_codec,
         const TlsContext* tls = nullptr,
-        boost::asio::any_io_executor handshakes = {}
+        HandshakeThreads* handshakes = nullptr
     );
 
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
@@ -54,7 +55,7 @@ private:
     ConnectionRegistry& registry_;
     CodecFactory make_codec_;
     const TlsContext* tls_;
-    boost::asio::any_io_executor handshakes_;
+    HandshakeThreads* handshakes_;  // HTTPS only
     boost::asio::ip::tcp::acceptor acceptor_;
 };
 

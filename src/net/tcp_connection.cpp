@@ -2,6 +2,8 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -29,6 +31,9 @@ namespace {
 constexpr std::size_t kScratchBytes = 16 * 1024;
 /// The most frames one write takes (IOV_MAX on Linux).
 constexpr std::size_t kMaxWriteBuffers = 1024;
+/// The most bytes one TLS write takes: a full record, so that a burst of small frames costs one
+/// record and one system call, not one each.
+constexpr std::size_t kTlsRecordBytes = 16 * 1024;
 
 }  // namespace
 
@@ -36,13 +41,15 @@ TcpConnection::TcpConnection(
     AcceptedSocket socket,
     server::ChatServer& server,
     ConnectionRegistry& registry,
-    std::size_t max_frame_bytes
+    std::size_t max_frame_bytes,
+    SslHandle tls
 )
     : poller_(Poller::of(socket.context())),
       server_(server),
       registry_(registry),
       max_frame_bytes_(max_frame_bytes),
       driver_(poller_.executor(), server, *this),
+      tls_(std::move(tls)),
       fd_(socket.release()) {}
 
 TcpConnection::~TcpConnection() {
@@ -84,10 +91,28 @@ void TcpConnection::on_ready(std::uint32_t events) {
             poller_.defer(*this);
         }
     }
-    if ((failed || (events & EPOLLOUT) != 0) && awaiting_writable_) {
+    if ((events & EPOLLOUT) != 0 && read_wants_writable_) {
+        read_wants_writable_ = false;
+        readable_ = true;
+        if (reader_ == Reader::waiting) {
+            reader_ = Reader::running;
+            poller_.defer(*this);
+        }
+    }
+    const bool write_can_go =
+        failed || (events & EPOLLOUT) != 0 || (write_wants_readable_ && (events & EPOLLIN) != 0);
+    if (write_can_go && awaiting_writable_) {
         awaiting_writable_ = false;
+        write_wants_readable_ = false;
         flush();
     }
+}
+
+void TcpConnection::abandon(std::string_view address) {
+    ended_ = true;
+    ::close(fd_);
+    fd_ = -1;
+    registry_.remove(std::string(address), shared_from_this());
 }
 
 void TcpConnection::wait_until_readable() {
@@ -137,6 +162,12 @@ void TcpConnection::end() {
     reader_ = Reader::stopped;
     driver_.stop_watchdog();
     poller_.forget(fd_);
+    if (tls_ && !tls_failed_) {
+        // close_notify, if the socket takes it now: the peer then knows the stream ended here
+        // and was not cut. Never waited for.
+        ::ERR_clear_error();
+        ::SSL_shutdown(tls_.get());
+    }
     ::shutdown(fd_, SHUT_RDWR);
     ::close(fd_);
     fd_ = -1;
@@ -154,7 +185,12 @@ void TcpConnection::close_after_flush(std::string reason) {
 
 void TcpConnection::shut_down() {
     asio::post(executor(), [self = shared_from_this()] {
-        if (self->driver_.closing() || !self->session_) return;
+        if (!self->session_) {
+            // Still in its TLS handshake: the connection is abandoned when that ends.
+            self->shutting_down_ = true;
+            return;
+        }
+        if (self->driver_.closing()) return;
         self->session_->notice("shutting_down", "the server is shutting down");
         self->driver_.begin_close("server shutting down");
         self->flush();
@@ -213,13 +249,39 @@ awaitable<TcpConnection::ReadEnd> TcpConnection::read_available() {
         thread_local std::array<char, kScratchBytes> scratch;
         const std::size_t room = std::min(scratch.size(), max_buffered - buffer.size());
         readable_ = false;  // this read sees whatever the edge said is there
+        const ssize_t n = receive(scratch.data(), room);
+        if (n < 0) co_return ReadEnd::idle;
+        if (n == 0) co_return ReadEnd::cut;  // the peer went away (EOF, reset)
+        buffer.append(scratch.data(), static_cast<std::size_t>(n));
+    }
+}
+
+ssize_t TcpConnection::receive(char* into, std::size_t room) {
+    if (!tls_) {
         ssize_t n = 0;
         do {
-            n = ::recv(fd_, scratch.data(), room, 0);
+            n = ::recv(fd_, into, room, 0);
         } while (n < 0 && errno == EINTR);
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) co_return ReadEnd::idle;
-        if (n <= 0) co_return ReadEnd::cut;  // the peer went away (EOF, reset)
-        buffer.append(scratch.data(), static_cast<std::size_t>(n));
+        if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? -1 : 0;
+        return n;
+    }
+    // Until OpenSSL says it needs the socket: it reads one record at a time, and says
+    // SSL_ERROR_WANT_READ only once the socket said EAGAIN, as edge-triggered readiness needs.
+    ::ERR_clear_error();
+    std::size_t n = 0;
+    const int result = ::SSL_read_ex(tls_.get(), into, room, &n);
+    if (result == 1) return static_cast<ssize_t>(n);
+    switch (::SSL_get_error(tls_.get(), result)) {
+        case SSL_ERROR_WANT_READ:
+            return -1;
+        case SSL_ERROR_WANT_WRITE:
+            read_wants_writable_ = true;
+            return -1;
+        case SSL_ERROR_ZERO_RETURN:  // close_notify
+            return 0;
+        default:  // reset, a bad record, an EOF without close_notify
+            tls_failed_ = true;
+            return 0;
     }
 }
 
@@ -253,6 +315,7 @@ void TcpConnection::flush() {
 }
 
 TcpConnection::Wrote TcpConnection::write_unsent() {
+    if (tls_) return write_unsent_tls();
     // One system call for everything queued (asio's own gather write stops at 64 buffers).
     thread_local std::array<iovec, kMaxWriteBuffers> iov;
     std::size_t count = 0;
@@ -286,6 +349,51 @@ TcpConnection::Wrote TcpConnection::write_unsent() {
     }
     unsent_.pop_front(done);
     return static_cast<std::size_t>(sent) < offered ? Wrote::part : Wrote::all;
+}
+
+TcpConnection::Wrote TcpConnection::write_unsent_tls() {
+    // Frames are copied into one record's worth of plaintext. A write that must wait is retried
+    // with the same bytes, as OpenSSL requires: they are taken again from unsent_ at the same
+    // offset, which nothing changes meanwhile (the moving-buffer mode allows the new address).
+    thread_local std::array<char, kTlsRecordBytes> record;
+    std::size_t used = 0;
+    for (const server::Frame& frame : unsent_) {
+        const std::size_t skip = used == 0 ? unsent_offset_ : 0;
+        const std::size_t take = std::min(frame->size() - skip, record.size() - used);
+        std::memcpy(record.data() + used, frame->data() + skip, take);
+        used += take;
+        if (used == record.size()) break;
+    }
+    ::ERR_clear_error();
+    std::size_t written = 0;
+    if (::SSL_write_ex(tls_.get(), record.data(), used, &written) != 1) {
+        switch (::SSL_get_error(tls_.get(), 0)) {
+            case SSL_ERROR_WANT_WRITE:
+                return Wrote::none;
+            case SSL_ERROR_WANT_READ:
+                write_wants_readable_ = true;
+                return Wrote::none;
+            default:
+                tls_failed_ = true;
+                return Wrote::failed;
+        }
+    }
+    // Drops the frames written whole; a frame written in part keeps its place and offset.
+    std::size_t remaining = written;
+    std::size_t done = 0;
+    for (const server::Frame& frame : unsent_) {
+        const std::size_t left = frame->size() - unsent_offset_;
+        if (remaining < left) {
+            unsent_offset_ += static_cast<std::uint32_t>(remaining);
+            break;
+        }
+        remaining -= left;
+        unsent_offset_ = 0;
+        ++done;
+        if (remaining == 0) break;
+    }
+    unsent_.pop_front(done);
+    return written < used ? Wrote::part : Wrote::all;
 }
 
 void TcpConnection::wait_until_writable() {

@@ -1,5 +1,5 @@
-// A line protocol over a TCP stream (native JSON lines or IRC, as the listener's codec says):
-// newline-delimited frames in, queued frames out.
+// A line protocol over a TCP stream, plain or TLS (native JSON lines or IRC, as the listener's
+// codec says): newline-delimited frames in, queued frames out.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -12,16 +12,18 @@
 #include "net/connection_registry.hpp"
 #include "net/poller.hpp"
 #include "net/session_driver.hpp"
+#include "net/tls_context.hpp"
 #include "proto/codec.hpp"
 #include "server/chat_server.hpp"
 #include "server/link.hpp"
 
 namespace salon::net {
 
-/// One TCP client, served by callbacks on its I/O thread. An idle connection holds no coroutine,
-/// no read buffer and no pending operation: its descriptor sits in its thread's Poller, which
-/// calls on_ready() when the socket becomes readable or writable (every suspended coroutine or
-/// waiting operation would keep memory of its own for as long as the connection lives).
+/// One TCP client, served by callbacks on its I/O thread, in plain text or over TLS. An idle
+/// connection holds no coroutine, no read buffer and no pending operation: its descriptor sits in
+/// its thread's Poller, which calls on_ready() when the socket becomes readable or writable (every
+/// suspended coroutine or waiting operation would keep memory of its own for as long as the
+/// connection lives).
 ///
 /// Reading: when the socket is readable, a short-lived coroutine reads what is there and
 /// hands every complete frame to the session (a frame's handling may suspend, for password
@@ -31,6 +33,12 @@ namespace salon::net {
 /// Writing: a wake-up from the Outbox posts flush(), which writes everything queued in one
 /// non-blocking gathered `sendmsg` and waits for the socket only when its send buffer is full.
 /// Under load, frames pile up between wake-ups, so one system call carries many of them.
+///
+/// TLS: the connection gets an OpenSSL object whose handshake is done (TlsHandshake does it on a
+/// handshake thread), and reads and writes records with OpenSSL on the same descriptor, the same
+/// way. An idle TLS connection then keeps only that object: OpenSSL gives its record buffers back
+/// (SSL_MODE_RELEASE_BUFFERS), and nothing else is per connection (Asio's SSL stream would keep
+/// four buffers of 17 KiB, docs/benchmarks.md).
 ///
 /// Ownership: the ConnectionRegistry holds the connection until it ends; handlers running on it
 /// hold it too, so it outlives its own end().
@@ -48,7 +56,8 @@ public:
         AcceptedSocket socket,
         server::ChatServer& server,
         ConnectionRegistry& registry,
-        std::size_t max_frame_bytes
+        std::size_t max_frame_bytes,
+        SslHandle tls = {}
     );
     TcpConnection(const TcpConnection&) = delete;
     TcpConnection& operator=(const TcpConnection&) = delete;
@@ -60,10 +69,25 @@ public:
 
     ConnectionExecutor executor() noexcept { return poller_.executor(); }
 
+    /// The descriptor and the OpenSSL object, for TlsHandshake until it calls start() or
+    /// abandon(); the connection touches neither meanwhile.
+    int descriptor() const noexcept { return fd_; }
+
+    SSL* tls() const noexcept { return tls_.get(); }
+
+    /// Closes a connection that never started (its TLS handshake failed, timed out, or the
+    /// server shuts down) and leaves the registry. On its thread.
+    void abandon(std::string_view address);
+
+    /// The server began shutting down before start(): start() must not be called.
+    bool shutting_down() const noexcept { return shutting_down_; }
+
     void close_after_flush(std::string reason) override;
     void wake_writer() override;
     boost::asio::awaitable<bool> drained(std::size_t backlog_bytes) override;
     void shut_down() override;
+
+    bool encrypted() const noexcept override { return tls_ != nullptr; }
 
 private:
     void post_watchdog_tick() override;
@@ -100,6 +124,10 @@ private:
     enum class Wrote : std::uint8_t { all, part, none, failed };
     /// One gathered write of unsent_, of as many frames as one system call takes.
     Wrote write_unsent();
+    /// write_unsent() over TLS: one record of up to 16 KiB of frames.
+    Wrote write_unsent_tls();
+    /// What one read gave: bytes (n > 0), the end of the stream (0), or nothing for now (-1).
+    ssize_t receive(char* into, std::size_t room);
     void wait_until_writable();
     /// No more writing: the peer went away, or a closing connection has flushed. Ends the
     /// connection.
@@ -119,6 +147,7 @@ private:
 
     // Bytes read but not yet handled; none while idle with nothing pending (see read_turn()).
     std::unique_ptr<Partial> partial_;
+    SslHandle tls_;              // none for plain TCP
     server::FrameQueue unsent_;  // taken from the Outbox, not yet fully written
     // Bytes of unsent_.front() already written: within one frame, which the Outbox admits only
     // within the send-queue bound, so 32 bits suffice, and they pack with the fd and flags below.
@@ -131,6 +160,13 @@ private:
     bool ended_ = false;
     bool awaiting_writable_ = false;
     bool writer_done_ = false;
+    bool shutting_down_ = false;  // before start()
+    // TLS: a read needs the socket writable first (a key update to answer), or a write needs
+    // it readable; the Poller's next edge of that kind then retries it.
+    bool read_wants_writable_ = false;
+    bool write_wants_readable_ = false;
+    // TLS: OpenSSL failed (a bad record, a reset): no close_notify may be sent.
+    bool tls_failed_ = false;
 };
 
 }  // namespace salon::net

@@ -79,6 +79,13 @@ void TlsContext::reload() {
     current_ = std::move(fresh);
 }
 
+SslHandle TlsContext::new_connection() const {
+    SslHandle ssl(::SSL_new(current()->native_handle()));
+    if (!ssl) throw openssl_error("TLS: cannot make a connection");
+    ::SSL_set_accept_state(ssl.get());
+    return ssl;
+}
+
 std::shared_ptr<asio::ssl::context> TlsContext::make() const {
     auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
     SSL_CTX* ctx = context->native_handle();
@@ -94,7 +101,8 @@ std::shared_ptr<asio::ssl::context> TlsContext::make() const {
             SSL_OP_SINGLE_ECDH_USE
     );
     // An idle connection keeps no 16 KiB read and write record buffers (docs/benchmarks.md).
-    ::SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    // A write that must wait is retried from a buffer that may have moved (TcpConnection).
+    ::SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     if (::SSL_CTX_use_certificate_chain_file(ctx, certificate_.c_str()) != 1)
         throw openssl_error("TLS certificate " + certificate_.string());
     if (::SSL_CTX_use_PrivateKey_file(ctx, key_.c_str(), SSL_FILETYPE_PEM) != 1)

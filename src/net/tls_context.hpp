@@ -10,6 +10,13 @@
 
 namespace salon::net {
 
+struct SslFree {
+    void operator()(SSL* ssl) const noexcept { ::SSL_free(ssl); }
+};
+
+/// One connection's OpenSSL state.
+using SslHandle = std::unique_ptr<SSL, SslFree>;
+
 /// A TLS server context made from a PEM certificate chain and its key: TLS 1.2 and 1.3 only,
 /// OpenSSL's modern cipher defaults (forward secrecy, AEAD), no compression, no renegotiation,
 /// and SSL_MODE_RELEASE_BUFFERS so that an idle connection gives its record buffers back.
@@ -30,6 +37,10 @@ public:
 
     /// The context new connections use.
     std::shared_ptr<boost::asio::ssl::context> current() const;
+
+    /// A server-side OpenSSL connection on the current context, which it keeps alive.
+    /// @throws std::runtime_error when OpenSSL is out of memory
+    SslHandle new_connection() const;
 
     /// Reads the files again and makes the result current. On failure the old context stays
     /// and the error is thrown. @throws std::runtime_error

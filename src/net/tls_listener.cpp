@@ -6,14 +6,15 @@
 #include <stdexcept>
 
 #include "net/accept.hpp"
-#include "net/tls_connection.hpp"
+#include "net/tcp_connection.hpp"
+#include "net/tls_handshake.hpp"
 
 namespace salon::net {
 namespace asio = boost::asio;
 
 TlsListener::TlsListener(
     IoThreads& threads,
-    asio::any_io_executor handshakes,
+    HandshakeThreads& handshakes,
     const TlsContext& tls,
     server::ChatServer& server,
     ConnectionRegistry& registry,
@@ -22,7 +23,7 @@ TlsListener::TlsListener(
     std::size_t max_frame_bytes
 )
     : threads_(threads),
-      handshakes_(std::move(handshakes)),
+      handshakes_(handshakes),
       tls_(tls),
       server_(server),
       registry_(registry),
@@ -42,25 +43,24 @@ asio::awaitable<void> TlsListener::accept_loop() {
 
 void TlsListener::admit(AcceptedSocket accepted) {
     std::string address = accepted.remote_address();
-    std::shared_ptr<TlsConnection> connection;
+    std::shared_ptr<TcpConnection> connection;
     try {
-        connection = std::make_shared<TlsConnection>(
-            std::move(accepted).into_asio_socket(),
-            tls_.current(),
-            server_,
-            registry_,
-            max_frame_bytes_,
-            address
+        connection = std::make_shared<TcpConnection>(
+            std::move(accepted), server_, registry_, max_frame_bytes_, tls_.new_connection()
         );
     } catch (const std::exception& e) {
         spdlog::warn("{}: TLS connection lost before its handshake: {}", address, e.what());
+        return;
+    }
+    if (::SSL_set_fd(connection->tls(), connection->descriptor()) != 1) {
+        spdlog::warn("{}: TLS connection lost before its handshake", address);
         return;
     }
     if (!registry_.admit(address, connection)) {
         spdlog::warn("{}: connection refused (limit per address, or shutting down)", address);
         return;  // the connection closes as it goes out of scope
     }
-    connection->start(handshakes_, make_codec_());
+    TlsHandshake::run(std::move(connection), handshakes_.next(), std::move(address), make_codec_());
 }
 
 void TlsListener::stop() {

@@ -1,13 +1,13 @@
 // Accepts TLS connections for one line protocol (native or IRC).
 #pragma once
 
-#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include "net/accept.hpp"
 #include "net/codec_factory.hpp"
 #include "net/connection_registry.hpp"
+#include "net/handshake_threads.hpp"
 #include "net/io_threads.hpp"
 #include "net/tls_context.hpp"
 #include "server/chat_server.hpp"
@@ -15,8 +15,8 @@
 namespace salon::net {
 
 /// TcpListener's twin for TLS: each connection gets the certificate `tls` holds at the time,
-/// shakes hands on `handshakes` (a pool of its own, see TlsConnection) and is then served on an
-/// I/O thread, in turn, in the protocol of a codec from `make_codec`.
+/// shakes hands on one of the `handshakes` threads (TlsHandshake) and is then served on an I/O
+/// thread, in turn, as a TcpConnection in the protocol of a codec from `make_codec`.
 class TlsListener {
 public:
     /// Binds and listens at once. `max_frame_bytes` 0 means the server's limit.
@@ -24,7 +24,7 @@ public:
     /// @throws std::invalid_argument when `make_codec` is empty.
     TlsListener(
         IoThreads& threads,
-        boost::asio::any_io_executor handshakes,
+        HandshakeThreads& handshakes,
         const TlsContext& tls,
         server::ChatServer& server,
         ConnectionRegistry& registry,
@@ -44,7 +44,7 @@ private:
     void admit(AcceptedSocket socket);
 
     IoThreads& threads_;
-    boost::asio::any_io_executor handshakes_;
+    HandshakeThreads& handshakes_;
     const TlsContext& tls_;
     server::ChatServer& server_;
     ConnectionRegistry& registry_;

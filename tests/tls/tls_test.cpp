@@ -227,6 +227,49 @@ TEST_F(TlsTest, NativeClientOverTlsTalksWithAPlainTcpClient) {
 
     call_ok(*secure, "END");
     EXPECT_TRUE(secure->closed_by_peer(kWait));
+    EXPECT_TRUE(secure->socket().close_notified());
+}
+
+// A reply far larger than the socket's buffers, to a client that does not read for a while:
+// OpenSSL's writes must wait for the socket and resume with the same bytes, or the stream breaks.
+TEST_F(TlsTest, ALargeReplyArrivesWholeWhenTheClientReadsLate) {
+    start({"--messages-per-second", "1000000", "--message-burst", "1000000"});
+    auto plain = connect(*server_, Transport::tcp);
+    login(*plain, "GuestBob");
+    constexpr std::size_t kMessages = 150;
+    for (std::size_t i = 0; i < kMessages; ++i) {
+        std::string text = "message " + std::to_string(i) + " ";
+        text.append(3000, static_cast<char>('a' + i % 26));
+        send(*plain, "SEND", msg("home", text));
+    }
+    for (std::size_t i = 0; i < kMessages; ++i) (void)reply(*plain);
+
+    auto options = verified({"salon"});
+    options.receive_buffer_bytes = 4096;
+    auto secure = std::make_unique<TlsLineClient>("127.0.0.1", tls_port_, options);
+    login(*secure, "GuestAnn");
+    drain(*secure);
+    // Pipelined pages, more than the server's socket buffer can hold (it grows to 4 MiB).
+    constexpr int kPages = 24;
+    for (int i = 0; i < kPages; ++i)
+        send(*secure, "HISTORY", {{"channel", "home"}, {"limit", kMessages}});
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the server's writes stall
+    for (int page = 0; page < kPages; ++page) {
+        // Each page holds the newest messages, as many as the reply's byte bound lets through
+        // (about 240 KB): each must be whole, none skipped.
+        const auto body = body_of(reply(*secure));
+        const auto& messages = body.at("messages").as_array();
+        ASSERT_GE(messages.size(), 50u);
+        const std::size_t first = kMessages - messages.size();
+        for (std::size_t i = 0; i < messages.size(); ++i) {
+            const std::string text = str(messages[i].as_object(), "text");
+            const std::string number = std::to_string(first + i);
+            ASSERT_TRUE(text.starts_with("message " + number + " ")) << page << " " << i;
+            ASSERT_EQ(text.size(), number.size() + 9 + 3000) << page << " " << i;
+        }
+    }
+    // The stream is still in step: another request gets its own answer.
+    call_ok(*secure, "WHO", {{"channel", "home"}});
 }
 
 TEST_F(TlsTest, ClientWithoutAlpnIsServedToo) {

@@ -25,10 +25,10 @@ namespace {
 }  // namespace
 
 TlsSocket::TlsSocket(std::string_view address, std::uint16_t port, const TlsClientOptions& options)
-    : socket_(address, port) {
+    : socket_(address, port, options.receive_buffer_bytes) {
     context_ = ::SSL_CTX_new(::TLS_client_method());
     if (context_ == nullptr) throw_openssl("SSL_CTX_new");
-    // A server that closes without close_notify (salond ends with a FIN) is an ordinary EOF.
+    // A server that closes without close_notify (a connection cut short) is an ordinary EOF.
     ::SSL_CTX_set_options(context_, SSL_OP_IGNORE_UNEXPECTED_EOF);
     if (options.max_version != 0) {
         // Old versions are off by default at OpenSSL's security level 1 too: allow them here,
@@ -107,6 +107,7 @@ bool TlsSocket::fill(std::chrono::milliseconds timeout) {
         ::ERR_clear_error();
         // A readable socket that yields no application data: a TLS 1.3 session ticket, say.
         if (error == SSL_ERROR_WANT_READ) return true;
+        close_notified_ = error == SSL_ERROR_ZERO_RETURN;
         eof_ = true;  // close_notify, FIN or reset: the server is gone
         return true;
     }

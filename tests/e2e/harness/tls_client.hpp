@@ -27,6 +27,8 @@ struct TlsClientOptions {
     std::vector<std::string> alpn;
     /// The newest protocol version offered (TLS1_1_VERSION…); 0: OpenSSL's newest.
     int max_version = 0;
+    /// > 0: the socket's receive buffer, shrunk before the handshake (BlockingSocket).
+    int receive_buffer_bytes = 0;
 };
 
 /// A blocking TLS connection over a BlockingSocket, with the same read-into-a-buffer shape.
@@ -49,6 +51,9 @@ public:
 
     bool eof() const { return eof_; }
 
+    /// The server ended the stream with a close_notify (not a bare FIN or a reset).
+    bool close_notified() const { return close_notified_; }
+
     void close();
 
     /// The protocol ALPN selected ("" when none), and the TLS version ("TLSv1.3").
@@ -62,6 +67,7 @@ private:
     SSL_CTX* context_ = nullptr;
     SSL* ssl_ = nullptr;
     bool eof_ = false;
+    bool close_notified_ = false;
     std::string buffer_;
 };
 
