@@ -50,7 +50,12 @@ TcpConnection::TcpConnection(
       max_frame_bytes_(max_frame_bytes),
       driver_(poller_.executor(), server, *this),
       tls_(std::move(tls)),
-      fd_(socket.release()) {}
+      fd_(socket.release()) {
+    // From the first byte: a TLS handshake's last flights are small writes that Nagle's
+    // algorithm would hold back for the client's delayed ACK (40 ms a handshake).
+    const int no_delay = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &no_delay, sizeof no_delay);
+}
 
 TcpConnection::~TcpConnection() {
     if (fd_ >= 0) ::close(fd_);  // never started (refused), or never ended
@@ -60,8 +65,6 @@ void TcpConnection::start(std::string address, std::unique_ptr<proto::Codec> cod
     metrics::salon().tcp_connections.inc();
     metrics::salon().tcp_accepted.inc();
     session_ = server_.open_session(weak_from_this(), std::move(address), std::move(codec));
-    const int no_delay = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &no_delay, sizeof no_delay);
     driver_.heard();
     driver_.start_watchdog(*session_);
     flush();      // arms the Outbox's wake-up
