@@ -732,7 +732,7 @@ int run_delete_account(const Settings& settings, bool confirmed) {
     if (!confirmed) {
         const auto typed = prompt_line(
             "This deletes the account " + where +
-                " for good, with its direct messages. Type its name to confirm: ",
+                " for good, with its direct messages.\nType its name to confirm: ",
             true
         );
         if (!typed) {
