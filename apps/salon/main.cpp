@@ -248,7 +248,8 @@ int main(int argc, char** argv) {
         "delete-account",
         "delete your account --user for good: its tokens, memberships, direct messages (both "
         "sides), read markers and reactions; its channel messages stay, from [deleted]. Asks "
-        "for the password (as a login does), then prints what was removed"
+        "you to type the account's name (or --yes), then the password (as a login does), and "
+        "prints what was removed"
     );
     delete_account_cmd->add_flag(
         "--yes", delete_confirmed, "do not ask to type the account's name to confirm"
