@@ -630,6 +630,16 @@ TEST_F(ConversationTest, AGuestRegistersInPlaceKeepsItsChannelAndTheOthersSeeThe
     const auto them = std::string(body_of(other.wait_for("OK", 5s)).at("user").as_string());
     ASSERT_TRUE(screen().wait_for("[+]" + them, kScreenWait)) << screen().last_screen();
 
+    // Esc backs out of the password questions.
+    command("/register zoe");
+    ASSERT_TRUE(screen().wait_for("password for zoe:", kScreenWait)) << screen().last_screen();
+    screen().type("abandoned");
+    screen().keys({"Escape"});
+    EXPECT_TRUE(screen().wait_for("cancelled: nothing sent", kScreenWait))
+        << screen().last_screen();
+    EXPECT_TRUE(screen().wait_until_gone("password for zoe:", kScreenWait))
+        << screen().last_screen();
+
     command("/register zoe");
     ASSERT_TRUE(screen().wait_for("password for zoe:", kScreenWait)) << screen().last_screen();
     const std::string password = "zoe's long password";
