@@ -74,6 +74,28 @@ int report(const Error& e, bool during_login = false) {
     return exit_code_for(e, during_login);
 }
 
+/// Connects and logs in with `login`; on failure prints the reason and sets `exit_code`.
+std::optional<client::Session> open_and_login(
+    const Settings& settings,
+    const client::LoginRequest& login,
+    int& exit_code,
+    std::string* self = nullptr
+) {
+    auto session = client::Session::open(settings.endpoint, kConnectTimeout);
+    if (!session) {
+        exit_code = report(session.error());
+        return std::nullopt;
+    }
+    auto logged_in = session->login(login, kRequestTimeout);
+    if (!logged_in) {
+        exit_code = report(logged_in.error(), true);
+        explain_login_failure(settings, login, logged_in.error());
+        return std::nullopt;
+    }
+    if (self != nullptr) *self = logged_in->user;
+    return std::move(*session);
+}
+
 /// Connects and logs in (version 2, joining no channel: a registered user is still put back
 /// into the channels they had not left); on failure prints the reason and sets `exit_code`.
 /// `self`, when given, receives the name the server gave us.
@@ -94,19 +116,7 @@ std::optional<client::Session> connect(
     login.join = false;
     login.channel.clear();
     login.version = 2;
-    auto session = client::Session::open(settings.endpoint, kConnectTimeout);
-    if (!session) {
-        exit_code = report(session.error());
-        return std::nullopt;
-    }
-    auto logged_in = session->login(login, kRequestTimeout);
-    if (!logged_in) {
-        exit_code = report(logged_in.error(), true);
-        explain_login_failure(settings, login, logged_in.error());
-        return std::nullopt;
-    }
-    if (self != nullptr) *self = logged_in->user;
-    return std::move(*session);
+    return open_and_login(settings, login, exit_code, self);
 }
 
 /// The message for a channel that does not exist; `create_hint` for commands with --create.
@@ -313,6 +323,10 @@ int run_tail(const Settings& settings, const TailOptions& options) {
         if (const auto* n = std::get_if<core::NoticeEvent>(&payload)) {
             std::cerr << "salon: server notice " << n->code
                       << (n->message.empty() ? "" : ": " + n->message) << "\n";
+            // The login is over for good: as a refused login, not a lost connection.
+            if (n->code == "account_deleted" || n->code == "account_locked" ||
+                n->code == "session_revoked")
+                return kExitLogin;
         }
     }
     session->end(2s);
@@ -692,13 +706,9 @@ int run_passwd(const Settings& settings, bool from_stdin) {
         std::cerr << "salon: " << e.message << "\n";
         return kExitUsage;
     }
-    auto session = client::Session::open(settings.endpoint, kConnectTimeout);
-    if (!session) return report(session.error());
-    if (auto in = session->login(login, kRequestTimeout); !in) {
-        const int code = report(in.error(), true);
-        explain_login_failure(settings, login, in.error());
-        return code;
-    }
+    int code = kExitOk;
+    auto session = open_and_login(settings, login, code);
+    if (!session) return code;
     auto reply =
         session->call(client::requests::passwd(*old_password, *new_password), kRequestTimeout);
     if (!reply) return report(reply.error());
@@ -706,6 +716,58 @@ int run_passwd(const Settings& settings, bool from_stdin) {
     std::cerr << "salon: password changed; every other session of " << settings.user
               << " was logged out" << (login.token.empty() ? "" : " (this token stays valid)")
               << "\n";
+    return kExitOk;
+}
+
+}  // namespace salon::cli
+
+namespace salon::cli {
+
+int run_delete_account(const Settings& settings, bool confirmed) {
+    if (!needs_password(settings)) {
+        std::cerr << "salon: delete-account needs --user (a registered account)\n";
+        return kExitUsage;
+    }
+    const auto where = settings.user + "@" + settings.endpoint.to_string();
+    if (!confirmed) {
+        const auto typed = prompt_line(
+            "This deletes the account " + where +
+                " for good, with its direct messages.\nType its name to confirm: ",
+            true
+        );
+        if (!typed) {
+            std::cerr << "salon: no terminal to confirm on: add --yes\n";
+            return kExitUsage;
+        }
+        if (core::fold_user_name(*typed) != core::fold_user_name(settings.user)) {
+            std::cerr << "salon: not confirmed; nothing deleted\n";
+            return kExitUsage;
+        }
+    }
+    // The password, not a token: DELETE_ACCOUNT asks for it again anyway.
+    client::LoginRequest login;
+    try {
+        login = make_login(settings, {}, Credential::password);
+    } catch (const SettingsError& e) {
+        std::cerr << "salon: " << e.message << "\n";
+        return kExitUsage;
+    }
+    login.join = false;
+    login.channel.clear();
+    login.version = 2;
+    int code = kExitOk;
+    auto session = open_and_login(settings, login, code);
+    if (!session) return code;
+    auto reply = session->call(client::requests::delete_account(login.password), kRequestTimeout);
+    if (!reply) return report(reply.error());
+    // The server says account_deleted and closes: there is nothing to END.
+    session->close();
+    print_line(
+        "deleted " + where +
+        ": the account, its tokens, channel memberships and operator rights, its direct "
+        "messages (both sides), read markers, reactions and mentions; its channel messages stay, "
+        "from [deleted]"
+    );
     return kExitOk;
 }
 

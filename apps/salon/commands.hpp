@@ -84,5 +84,9 @@ int run_token_revoke(const Settings& settings, std::int64_t id);
 /// or with `from_stdin` as the first two lines of stdin. Logs in with the token when one is
 /// configured (that token stays valid), else with the current password.
 int run_passwd(const Settings& settings, bool from_stdin);
+/// DELETE_ACCOUNT, logged in with the password (SALON_PASSWORD, --password-file or a prompt).
+/// Unless `confirmed` (--yes), the user types the account's name on the terminal first.
+/// Prints what was removed.
+int run_delete_account(const Settings& settings, bool confirmed);
 
 }  // namespace salon::cli

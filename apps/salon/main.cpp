@@ -243,6 +243,18 @@ int main(int argc, char** argv) {
         "--stdin", passwd_stdin, "read the current and the new password as two lines of stdin"
     );
 
+    bool delete_confirmed = false;
+    auto* delete_account_cmd = app.add_subcommand(
+        "delete-account",
+        "delete your account --user for good: its tokens, memberships, direct messages (both "
+        "sides), read markers and reactions; its channel messages stay, from [deleted]. Asks "
+        "you to type the account's name (or --yes), then the password (as a login does), and "
+        "prints what was removed"
+    );
+    delete_account_cmd->add_flag(
+        "--yes", delete_confirmed, "do not ask to type the account's name to confirm"
+    );
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -266,6 +278,7 @@ int main(int argc, char** argv) {
     if (*token_list_cmd) return run_token_list(settings, token_list_json);
     if (*token_revoke_cmd) return run_token_revoke(settings, revoke_id);
     if (*passwd_cmd) return run_passwd(settings, passwd_stdin);
+    if (*delete_account_cmd) return run_delete_account(settings, delete_confirmed);
     if (*send_cmd) return run_send(settings, send);
     if (*tail_cmd) return run_tail(settings, tail);
     if (*history_cmd) return run_history(settings, history);

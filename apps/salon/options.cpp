@@ -72,8 +72,12 @@ std::string first_line(std::istream& in) {
 
 }  // namespace
 
-/// Restores the terminal's mode after reading.
 std::optional<std::string> prompt_secret(const std::string& prompt) {
+    return prompt_line(prompt, false);
+}
+
+/// Restores the terminal's mode after reading.
+std::optional<std::string> prompt_line(const std::string& prompt, bool echo) {
     const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
     if (fd < 0) return std::nullopt;
     termios saved{};
@@ -82,16 +86,20 @@ std::optional<std::string> prompt_secret(const std::string& prompt) {
         ::close(fd);
         return std::nullopt;
     }
-    termios quiet = saved;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    quiet.c_lflag |= ICANON;
-    ::tcsetattr(fd, TCSAFLUSH, &quiet);
+    termios mode = saved;
+    if (echo) {
+        mode.c_lflag |= ECHO;
+    } else {
+        mode.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    }
+    mode.c_lflag |= ICANON;
+    ::tcsetattr(fd, TCSAFLUSH, &mode);
     (void)!::write(fd, prompt.data(), prompt.size());
     std::string line;
     char c = 0;
     while (::read(fd, &c, 1) == 1 && c != '\n') line.push_back(c);
     ::tcsetattr(fd, TCSAFLUSH, &saved);
-    (void)!::write(fd, "\n", 1);
+    if (!echo) (void)!::write(fd, "\n", 1);  // the typed one was not shown
     ::close(fd);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     return line;

@@ -65,7 +65,11 @@ void explain_login_failure(
     const Settings& settings, const client::LoginRequest& login, const client::Error& error
 );
 
-/// Reads one line from the controlling terminal with echo off; nullopt when there is none.
+/// Reads one line from the controlling terminal, shown as typed only with `echo`; nullopt when
+/// there is no terminal.
+std::optional<std::string> prompt_line(const std::string& prompt, bool echo);
+
+/// prompt_line with echo off.
 std::optional<std::string> prompt_secret(const std::string& prompt);
 
 /// How make_login proves who the user is.

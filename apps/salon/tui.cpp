@@ -3,6 +3,8 @@
 // the resume after a reconnect, and what the server answers and tells.
 #include "tui.hpp"
 
+#include <iostream>
+
 #include "exit_codes.hpp"
 #include "tui_app.hpp"
 
@@ -39,6 +41,12 @@ void Tui::note_everywhere(const std::string& text, bool error) {
         model_.info(0, text);
         if (model_.active() != 0) model_.info(model_.active(), text);
     }
+}
+
+void Tui::stop_for_good(const std::string& why) {
+    login_refused_ = true;
+    refusal_ = why;
+    note_everywhere(why + "; /quit to leave", true);
 }
 
 void Tui::lose_connection(const std::string& reason) {
@@ -188,21 +196,19 @@ void Tui::handle_frame(client::Frame frame) {
         return;
     }
     if (const auto* notice = std::get_if<core::NoticeEvent>(&frame.payload)) {
+        const std::string detail = notice->message.empty() ? "" : ": " + notice->message;
         if (notice->code == "session_revoked") {
-            login_refused_ = true;
-            note_everywhere(
-                "session revoked: " + notice->message +
-                    (login_.token.empty() ? "" : " (make a new token with `salon token create`)") +
-                    "; /quit to leave",
-                true
+            stop_for_good(
+                "session revoked" + detail +
+                (login_.token.empty() ? "" : " (make a new token with `salon token create`)")
             );
-            return;
+        } else if (notice->code == "account_deleted") {
+            stop_for_good("account " + model_.self() + " deleted" + detail);
+        } else if (notice->code == "account_locked") {
+            stop_for_good("account " + model_.self() + " locked by an administrator" + detail);
+        } else {
+            note_everywhere("server notice " + notice->code + detail, false);
         }
-        note_everywhere(
-            "server notice " + notice->code +
-                (notice->message.empty() ? "" : ": " + notice->message),
-            false
-        );
         return;
     }
     model_.apply(frame.payload);
@@ -229,10 +235,45 @@ void Tui::handle_reply(const client::Reply& reply) {
                 client::requests::conn("", "", {}, false, 2), Pending{Ask::conn, "", {}, 0, false}
             );
         } else {
-            login_refused_ = true;
             session_.reset();
-            note_everywhere("login refused: " + why + " (/quit to leave)", true);
+            stop_for_good(
+                reply.code == "account_locked"
+                    ? "login refused: account " + login_.user + " is locked by an administrator"
+                    : "login refused: " + why
+            );
         }
+        return;
+    }
+    if (p.ask == Ask::register_account) {
+        if (!reply.ok) return model_.error(origin_index(p), "/register " + p.target + ": " + why);
+        auto welcome = client::parse_login_result(reply);
+        if (!welcome)
+            return model_.error(0, "unexpected /register answer: " + welcome.error().message);
+        // The RENAME that tells our channels may come before or after this OK, or not at all
+        // (in no channel): whichever is first renames us.
+        if (!model_.is_self(welcome->user))
+            model_.on_rename(core::RenameEvent{model_.self(), welcome->user});
+        guest_ = false;
+        // A reconnect now logs in as the account, with the password just chosen.
+        login_.user = welcome->user;
+        login_.password = p.text;
+        login_.token.clear();
+        note_everywhere(
+            "registered: you are " + welcome->user +
+                " and keep your channels; log in next time with --user " + welcome->user,
+            false
+        );
+        return;
+    }
+    if (p.ask == Ask::passwd) {
+        if (!reply.ok)
+            return model_.error(origin_index(p), "/passwd: " + why + " (nothing changed)");
+        if (login_.token.empty()) login_.password = p.text;
+        note_everywhere(
+            "password changed; your other sessions and tokens were logged out" +
+                std::string(login_.token.empty() ? "" : " (this one's token stays valid)"),
+            false
+        );
         return;
     }
     const std::size_t here = origin_index(p);
@@ -469,6 +510,10 @@ int Tui::run() {
     }
     if (!quit_) quit();  // a signal: still say goodbye to the server
     endwin();
+    if (login_refused_) {
+        std::cerr << "salon: " << (refusal_.empty() ? "login refused" : refusal_) << "\n";
+        return kExitLogin;
+    }
     return kExitOk;
 }
 

@@ -73,7 +73,9 @@ enum class Ask {
     ban,
     unban,
     op,
-    key
+    key,
+    register_account,
+    passwd
 };
 
 /// The /command behind a moderation or change request, for its error message.
@@ -115,9 +117,18 @@ struct Pending {
 
 /// The commands /help lists and Tab completes.
 inline constexpr const char* kCommands[] = {
-    "/join",  "/part",    "/close",  "/msg",  "/me",    "/reply",  "/edit", "/delete",
-    "/react", "/unreact", "/search", "/goto", "/topic", "/who",    "/list", "/kick",
-    "/ban",   "/unban",   "/op",     "/key",  "/ids",   "/switch", "/help", "/quit"};
+    "/join",   "/part",     "/close",   "/msg",    "/me",   "/reply", "/edit",
+    "/delete", "/react",    "/unreact", "/search", "/goto", "/topic", "/who",
+    "/list",   "/kick",     "/ban",     "/unban",  "/op",   "/key",   "/ids",
+    "/switch", "/register", "/passwd",  "/help",   "/quit"};
+
+/// Passwords asked on the input line, which then echoes nothing and keeps no history.
+struct SecretPrompt {
+    Ask purpose = Ask::passwd;  ///< Ask::passwd or Ask::register_account
+    std::string target{};       ///< the account name for /register
+    std::vector<std::string> questions{};
+    std::vector<std::string> answers{};
+};
 
 struct Segment {
     attr_t attr = A_NORMAL;
@@ -172,6 +183,9 @@ private:
     void handle_reply(const client::Reply& reply);
     void on_logged_in(const core::LoginResult& welcome);
     void note_everywhere(const std::string& text, bool error);
+    /// The server ended this login for good (a revoked token, a deleted or locked account):
+    /// no reconnecting; `why` is shown now and printed again when the client exits.
+    void stop_for_good(const std::string& why);
     void quit();
     void request_resume(client::Buffer& b, std::int64_t after);
     void load_direct_history(std::size_t index);
@@ -194,6 +208,9 @@ private:
     void page_up();
     void page_down();
     void show_help();
+    void ask_secrets(SecretPrompt prompt);
+    /// Enter while a SecretPrompt is open: takes the answer, and sends once all are in.
+    void answer_secret();
 
     // drawing
     void setup_colors();
@@ -210,6 +227,8 @@ private:
     bool connected_ = false;  // logged in and usable
     bool guest_ = false;
     bool login_refused_ = false;
+    std::string refusal_;  // why login_refused_, printed on stderr at exit
+    std::optional<SecretPrompt> secret_;
     client::Backoff backoff_;
     std::optional<SteadyClock::time_point> reconnect_at_;
     std::map<std::int64_t, Pending> pending_;

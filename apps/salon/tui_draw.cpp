@@ -304,11 +304,14 @@ void Tui::draw() {
     if (any) put(h - 2, sx, w - sx, U"]", colors_ ? A_NORMAL : A_REVERSE, kPairBar);
 
     // Input line, scrolled sideways to keep the cursor visible.
-    const std::u32string prompt = u32("[" + b.label() + "] ");
+    const std::u32string prompt =
+        u32(secret_ ? secret_->questions[secret_->answers.size()] + ": " : "[" + b.label() + "] ");
     const int prompt_w = put(h - 1, 0, w / 2, prompt, A_BOLD, 0);
     const int avail = std::max(1, w - prompt_w - 1);
-    const auto& text = editor_.text();
-    const std::size_t cursor = editor_.cursor();
+    // A password being typed shows nothing, not even its length.
+    static const std::u32string kHidden;
+    const auto& text = secret_ ? kHidden : editor_.text();
+    const std::size_t cursor = secret_ ? 0 : editor_.cursor();
     input_start_ = std::min(input_start_, cursor);
     while (input_start_ < cursor && client::display_width(std::u32string_view(text).substr(
                                         input_start_, cursor - input_start_

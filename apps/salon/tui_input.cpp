@@ -11,7 +11,7 @@ void Tui::read_keys() {
         const int rc = get_wch(&ch);
         if (rc == ERR) return;
         if (rc != KEY_CODE_YES && ch == L'\t') {
-            complete();
+            if (!secret_) complete();
             continue;
         }
         completions_.clear();
@@ -34,7 +34,14 @@ void Tui::handle_char(wint_t ch) {
             return;
         case 27: {  // Alt+N arrives as ESC then N
             wint_t next = 0;
-            if (get_wch(&next) == OK && next >= L'0' && next <= L'9') {
+            const int rc = get_wch(&next);
+            if (rc == ERR && secret_) {  // Esc alone: the password prompt is cancelled
+                secret_.reset();
+                editor_.set_text("");
+                model_.info(model_.active(), "cancelled: nothing sent");
+                return;
+            }
+            if (rc == OK && next >= L'0' && next <= L'9') {
                 const std::size_t n = next == L'0' ? 10 : static_cast<std::size_t>(next - L'0');
                 model_.switch_to(n - 1);
             }
@@ -42,6 +49,7 @@ void Tui::handle_char(wint_t ch) {
         }
         case L'\n':
         case L'\r':
+            if (secret_) return answer_secret();
             submit(editor_.submit());
             return;
         case 127:
@@ -110,10 +118,10 @@ void Tui::handle_key(wint_t key) {
             editor_.delete_forward();
             break;
         case KEY_UP:
-            editor_.history_prev();
+            if (!secret_) editor_.history_prev();
             break;
         case KEY_DOWN:
-            editor_.history_next();
+            if (!secret_) editor_.history_next();
             break;
         case KEY_PPAGE:
             page_up();
@@ -122,6 +130,7 @@ void Tui::handle_key(wint_t key) {
             page_down();
             break;
         case KEY_ENTER:
+            if (secret_) return answer_secret();
             submit(editor_.submit());
             break;
         case KEY_RESIZE:
@@ -179,6 +188,8 @@ void Tui::show_help() {
              "  /who [CHANNEL]        list the members",
              "  /list                 list the channels",
              "  /switch N|NAME        show window N (Alt+N does the same)",
+             "  /register NAME        as a guest: become the account NAME, keeping your channels",
+             "  /passwd               change your password (other sessions are logged out)",
              "  /help                 this text",
              "  /quit                 leave (Ctrl+C too)",
              "keys: PgUp/PgDn scroll (older messages load at the top), Up/Down input history,",
@@ -186,6 +197,37 @@ void Tui::show_help() {
              "  Ctrl+A/E/U/K/W edit, Ctrl+L redraw",
          }) {
         model_.info(i, line);
+    }
+}
+
+void Tui::ask_secrets(SecretPrompt prompt) {
+    editor_.set_text("");
+    secret_ = std::move(prompt);
+    model_.info(model_.active(), "typing is not shown; Esc cancels");
+}
+
+void Tui::answer_secret() {
+    // Read and cleared by hand: a password never goes into the input history.
+    secret_->answers.push_back(editor_.text_utf8());
+    editor_.set_text("");
+    if (secret_->answers.size() < secret_->questions.size()) return;
+    const SecretPrompt done = std::move(*secret_);
+    secret_.reset();
+    const std::size_t here = model_.active();
+    const std::string& chosen = done.answers[done.answers.size() - 2];
+    if (chosen != done.answers.back())
+        return model_.error(here, "the two new passwords differ; nothing sent");
+    const std::string origin = model_.active_buffer().label();
+    if (done.purpose == Ask::register_account) {
+        request(
+            client::requests::register_account(done.target, chosen, true, 1),
+            Pending{Ask::register_account, done.target, chosen, 0, false, origin}
+        );
+    } else {
+        request(
+            client::requests::passwd(done.answers.front(), chosen),
+            Pending{Ask::passwd, {}, chosen, 0, false, origin}
+        );
     }
 }
 
@@ -295,7 +337,7 @@ void Tui::send_typing() {
     const bool typing =
         !text.empty() && text.front() != U'/' &&
         (b.kind == BufferKind::direct || (b.kind == BufferKind::channel && b.joined));
-    if (!connected_) return;
+    if (!connected_ || secret_) return;
     const auto now = SteadyClock::now();
     if (typing) {
         // The server drops `active` repeated within 3 s anyway: do not send it.
@@ -625,6 +667,23 @@ void Tui::run_command(const std::string& name, const std::string& rest) {
         request(client::requests::who(*channel), Pending{Ask::who, *channel, {}, 0, true});
     } else if (name == "list") {
         request(client::requests::list(), Pending{Ask::list, {}, {}, 0, true});
+    } else if (name == "register") {
+        if (!guest_)
+            return model_.error(
+                here, "you are " + model_.self() + " already: /register is for guests"
+            );
+        if (!core::is_valid_user_name(rest) || core::is_guest_name(rest))
+            return model_.error(
+                here, "usage: /register NAME (a name that does not start with Guest)"
+            );
+        if (!connected_) return model_.error(here, "offline: /register once reconnected");
+        ask_secrets(SecretPrompt{Ask::register_account, rest, {"password for " + rest, "again"}, {}}
+        );
+    } else if (name == "passwd") {
+        if (guest_) return model_.error(here, "guests have no password: /register NAME first");
+        if (!connected_) return model_.error(here, "offline: /passwd once reconnected");
+        ask_secrets(SecretPrompt{
+            Ask::passwd, {}, {"current password", "new password", "new password again"}, {}});
     } else if (name == "switch" || name == "window" || name == "w") {
         if (rest.empty()) return model_.error(here, "usage: /switch N|NAME");
         if (std::all_of(rest.begin(), rest.end(), [](char c) { return c >= '0' && c <= '9'; })) {

@@ -216,6 +216,7 @@ void ChatModel::apply(const Payload& payload) {
     if (const auto* e = std::get_if<core::UpdateEvent>(&payload)) return on_update(e->message);
     if (const auto* e = std::get_if<core::ReadEvent>(&payload)) return on_read(*e);
     if (const auto* e = std::get_if<core::TypingEvent>(&payload)) return on_typing(*e);
+    if (const auto* e = std::get_if<core::RenameEvent>(&payload)) return on_rename(*e);
     if (const auto* e = std::get_if<core::NoticeEvent>(&payload)) {
         info(0, "server notice " + e->code + (e->message.empty() ? "" : ": " + e->message));
     }
@@ -415,6 +416,35 @@ void ChatModel::on_typing(const core::TypingEvent& event) {
     });
     if (event.state == core::TypingState::active)
         typing.emplace_back(event.user, clock_.unix_now_ms() + 6000);
+}
+
+void ChatModel::on_rename(const core::RenameEvent& event) {
+    const std::string old_folded = core::fold_user_name(event.user);
+    const bool self = is_self(event.user);
+    for (std::size_t i = 0; i < buffers_.size(); ++i) {
+        Buffer& b = buffers_[i];
+        for (auto& [user, until] : b.typing) {
+            if (core::fold_user_name(user) == old_folded) user = event.to;
+        }
+        if (b.kind != BufferKind::channel) continue;
+        const auto it = std::find_if(b.members.begin(), b.members.end(), [&](const auto& m) {
+            return core::fold_user_name(m.user) == old_folded;
+        });
+        if (it == b.members.end()) continue;
+        it->user = event.to;
+        it->guest = core::is_guest_name(event.to);
+        sort_members(b.members);
+        info(i, event.user + " is now " + event.to);
+    }
+    // The conversation with them goes on under the new name, unless one by that name exists.
+    if (const auto dm = find(BufferKind::direct, event.user);
+        dm && !find(BufferKind::direct, event.to)) {
+        buffers_[*dm].name = event.to;
+    }
+    if (self) {
+        self_ = event.to;
+        info(0, "you are now " + event.to);
+    }
 }
 
 std::vector<std::string> ChatModel::typing_now(std::size_t index) const {

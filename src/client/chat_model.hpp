@@ -139,6 +139,10 @@ public:
     void on_read(const core::ReadEvent& event);
     /// TYPING; an `active` lasts 6 s unless renewed.
     void on_typing(const core::TypingEvent& event);
+    /// RENAME (a guest registered in place): the member lists, the DM window with that name
+    /// and who is typing follow the new name, each shared channel says "OLD is now NEW", and
+    /// when it is us, self() changes. Lines already written keep the name they had.
+    void on_rename(const core::RenameEvent& event);
     /// CONVERSATIONS at login: opens the DM windows and takes unread counts and read markers.
     void on_conversations(const core::ConversationsResult& result);
     /// Shows /search results in the search window (created on first use) and returns its index.

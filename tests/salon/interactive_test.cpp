@@ -9,6 +9,7 @@
 #include "child_process.hpp"
 #include "harness/line_client.hpp"
 #include "harness/server_process.hpp"
+#include "tls_server.hpp"
 #include "tmux_screen.hpp"
 
 namespace salon::test {
@@ -38,7 +39,9 @@ protected:
     /// Starts `salon` as a guest in a `cols` x `rows` terminal and waits for its home window;
     /// returns the guest name from the status bar.
     std::string start_client(int cols = 100, int rows = 24, std::vector<std::string> extra = {}) {
-        std::vector<std::string> cmd{salon_client_path(), "--server", server_.address()};
+        std::vector<std::string> cmd{salon_client_path()};
+        if (connect_args_.empty()) connect_args_ = {"--server", server_.address()};
+        cmd.insert(cmd.end(), connect_args_.begin(), connect_args_.end());
         cmd.insert(cmd.end(), extra.begin(), extra.end());
         screen_ = std::make_unique<TmuxScreen>(
             cmd,
@@ -76,6 +79,8 @@ protected:
     ServerProcess server_;
     std::filesystem::path config_home_;
     std::unique_ptr<TmuxScreen> screen_;
+    /// How start_client reaches the server; empty: --server with the plain address.
+    std::vector<std::string> connect_args_;
 };
 
 TEST_F(InteractiveTest, GuestSeesOthersJoinTalkAndLeaveAndTalksBack) {
@@ -612,6 +617,154 @@ TEST_F(ConversationTest, RefusalsLandWhereTheCommandWasTypedAndLeaveNoEmptyWindo
     ASSERT_TRUE(screen().wait_for("3 @alice", kScreenWait)) << screen().last_screen();
     command("/part");
     EXPECT_TRUE(screen().wait_until_gone("3 @alice", kScreenWait)) << screen().last_screen();
+}
+
+TEST_F(ConversationTest, AGuestRegistersInPlaceKeepsItsChannelAndTheOthersSeeTheRename) {
+    const auto me = start_client();
+    command("/join dev");
+    ASSERT_TRUE(screen().wait_for("[3:dev]", kScreenWait)) << screen().last_screen();
+    LineClient other("127.0.0.1", server_.port());
+    other.send(make_frame(
+        "CONN", {{"us", ""}, {"pwd", ""}, {"channel", "dev"}, {"v", 2}, {"ref", "login"}}
+    ));
+    const auto them = std::string(body_of(other.wait_for("OK", 5s)).at("user").as_string());
+    ASSERT_TRUE(screen().wait_for("[+]" + them, kScreenWait)) << screen().last_screen();
+
+    // Esc backs out of the password questions.
+    command("/register zoe");
+    ASSERT_TRUE(screen().wait_for("password for zoe:", kScreenWait)) << screen().last_screen();
+    screen().type("abandoned");
+    screen().keys({"Escape"});
+    EXPECT_TRUE(screen().wait_for("cancelled: nothing sent", kScreenWait))
+        << screen().last_screen();
+    EXPECT_TRUE(screen().wait_until_gone("password for zoe:", kScreenWait))
+        << screen().last_screen();
+
+    command("/register zoe");
+    ASSERT_TRUE(screen().wait_for("password for zoe:", kScreenWait)) << screen().last_screen();
+    const std::string password = "zoe's long password";
+    command(password);
+    ASSERT_TRUE(screen().wait_for("again:", kScreenWait)) << screen().last_screen();
+    screen().type(password);
+    EXPECT_EQ(screen().capture().find(password), std::string::npos) << "typed, never shown";
+    screen().keys({"Enter"});
+    const auto rename = body_of(other.wait_for("RENAME", 5s));
+    EXPECT_EQ(std::string(rename.at("user").as_string()), me);
+    EXPECT_EQ(rename.at("to"), "zoe");
+    EXPECT_TRUE(screen().wait_for("registered: you are zoe", kScreenWait))
+        << screen().last_screen();
+    EXPECT_TRUE(screen().wait_for("] [zoe] [3:dev]", kScreenWait)) << screen().last_screen();
+    EXPECT_EQ(screen().last_screen().find(password), std::string::npos) << screen().last_screen();
+
+    // Still in #dev, now as zoe.
+    other.send(make_frame("SEND", {{"channel", "dev"}, {"text", "still there?"}}));
+    EXPECT_TRUE(screen().wait_for("<" + them + "> still there?", kScreenWait))
+        << screen().last_screen();
+    command("yes, as zoe");
+    EXPECT_EQ(msg_from(other, "zoe").at("text"), "yes, as zoe");
+    // The other guest registers too: the client follows the rename and says so.
+    call(other, "REGISTER", {{"us", "yan"}, {"pwd", kPassword}});
+    EXPECT_TRUE(screen().wait_for(them + " is now yan", kScreenWait)) << screen().last_screen();
+
+    // /passwd, then a restart: the client logs back in as zoe with the new password.
+    command("/passwd");
+    ASSERT_TRUE(screen().wait_for("current password:", kScreenWait)) << screen().last_screen();
+    command(password);
+    command("a newer password");
+    command("a newer password");
+    EXPECT_TRUE(screen().wait_for("password changed", kScreenWait)) << screen().last_screen();
+    server_.stop();
+    EXPECT_TRUE(screen().wait_for("disconnected", kScreenWait)) << screen().last_screen();
+    server_.start();
+    EXPECT_TRUE(screen().wait_for("reconnected to " + server_.address() + " as zoe", 10s))
+        << screen().last_screen();
+    LineClient third("127.0.0.1", server_.port());
+    const auto third_name = login(third, "dev");
+    third.send(make_frame("SEND", {{"channel", "dev"}, {"text", "welcome back"}}));
+    EXPECT_TRUE(screen().wait_for("<" + third_name + "> welcome back", kScreenWait))
+        << screen().last_screen();
+}
+
+TEST_F(ConversationTest, ALockedAccountIsToldStopsReconnectingAndExitsFour) {
+    LineClient owner("127.0.0.1", server_.port());
+    account(owner, "hal");
+    start_as("hal", false);
+    const auto locked =
+        run_salond({"user", "lock", "hal", "--data-dir", server_.data_dir().string()});
+    ASSERT_EQ(locked.exit_status, 0) << locked.output;
+    // The server looks at locks every 2 s.
+    EXPECT_TRUE(screen().wait_for("account hal locked by an administrator", 10s))
+        << screen().last_screen();
+    EXPECT_TRUE(screen().wait_for("[login refused]", kScreenWait)) << screen().last_screen();
+    std::this_thread::sleep_for(1500ms);  // a first retry would come after about 1 s
+    EXPECT_EQ(screen().capture().find("reconnecting in"), std::string::npos)
+        << screen().last_screen();
+    command("/quit");
+    EXPECT_EQ(screen().wait_for_exit(5s), 4);
+}
+
+TEST_F(ConversationTest, DeleteAccountAsksToTypeTheNameThenThePasswordOnTheTerminal) {
+    LineClient owner("127.0.0.1", server_.port());
+    account(owner, "kit");
+    const auto delete_kit = [&] {
+        screen_ = std::make_unique<TmuxScreen>(
+            std::vector<std::string>{
+                salon_client_path(), "--server", server_.address(), "-u", "kit", "delete-account"},
+            std::map<std::string, std::string>{{"XDG_CONFIG_HOME", config_home_.string()}},
+            100,
+            24
+        );
+        EXPECT_TRUE(screen().wait_for("Type its name to confirm:", kScreenWait))
+            << screen().last_screen();
+    };
+    delete_kit();
+    command("kat");
+    EXPECT_EQ(screen().wait_for_exit(5s), 2);
+    EXPECT_NE(screen().capture().find("not confirmed; nothing deleted"), std::string::npos)
+        << screen().last_screen();
+
+    delete_kit();
+    command("kit");
+    ASSERT_TRUE(screen().wait_for("Password for kit@", kScreenWait)) << screen().last_screen();
+    command(kPassword);
+    EXPECT_EQ(screen().wait_for_exit(5s), 0);
+    EXPECT_NE(screen().capture().find("deleted kit@"), std::string::npos) << screen().last_screen();
+    EXPECT_EQ(screen().last_screen().find(kPassword), std::string::npos) << "echo was off";
+    EXPECT_EQ(body_of(owner.wait_for("NOTICE", 5s)).at("code"), "account_deleted");
+}
+
+/// The client over salond's own TLS listener, trusting its self-signed certificate.
+class TlsInteractiveTest : protected TlsServerFiles, public InteractiveTest {
+protected:
+    TlsInteractiveTest() : InteractiveTest(tls_options()) {
+        connect_args_ = {"--server", "salons://" + tls_address(), "--ca", certificate().string()};
+    }
+};
+
+TEST_F(TlsInteractiveTest, LogsInChatsAndReconnectsAfterTheServerRestarts) {
+    const auto me = start_client();
+    ASSERT_FALSE(me.empty());
+    LineClient other("127.0.0.1", server_.port());
+    const auto them = login(other);
+    other.send(make_frame("SEND", {{"channel", "home"}, {"text", "hello over tls"}}));
+    EXPECT_TRUE(screen().wait_for("<" + them + "> hello over tls", kScreenWait))
+        << screen().last_screen();
+    screen().type("encrypted reply");
+    screen().keys({"Enter"});
+    EXPECT_EQ(msg_from(other, me).at("text"), "encrypted reply");
+
+    server_.stop();
+    EXPECT_TRUE(screen().wait_for("disconnected", kScreenWait)) << screen().last_screen();
+    server_.start();
+    EXPECT_TRUE(screen().wait_for("reconnected to ", 10s)) << screen().last_screen();
+    LineClient again("127.0.0.1", server_.port());
+    const auto second = login(again);
+    again.send(make_frame("SEND", {{"channel", "home"}, {"text", "after the restart"}}));
+    EXPECT_TRUE(screen().wait_for("<" + second + "> after the restart", kScreenWait))
+        << screen().last_screen();
+    screen().type("still encrypted");
+    screen().keys({"Enter"});
+    EXPECT_EQ(msg_from(again, me).at("text"), "still encrypted");
 }
 
 }  // namespace

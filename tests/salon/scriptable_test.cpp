@@ -1,7 +1,5 @@
 // End-to-end: `salon send|tail|history|list|who` as a script would run them, against salond.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -13,6 +11,7 @@
 #include "child_process.hpp"
 #include "harness/line_client.hpp"
 #include "harness/server_process.hpp"
+#include "tls_server.hpp"
 
 namespace salon::test {
 namespace {
@@ -21,7 +20,8 @@ using namespace std::chrono_literals;
 
 class ScriptableTest : public ::testing::Test {
 protected:
-    ScriptableTest() : config_home_(make_temp_dir("salon-cli-config")) {}
+    explicit ScriptableTest(ServerOptions options = {})
+        : server_(std::move(options)), config_home_(make_temp_dir("salon-cli-config")) {}
 
     ~ScriptableTest() override {
         // A failure is often the server's: show the end of its log.
@@ -429,82 +429,115 @@ TEST_F(ScriptableTest, PasswdChangesThePasswordAndLogsOutTheOtherTokens) {
     EXPECT_EQ(one_line.exit_status, 2);
 }
 
-/// A port nobody listens on right now (bound to 0, then released).
-std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
+TEST_F(ScriptableTest, DeleteAccountRemovesItEndsItsSessionsAndAsksToConfirm) {
+    LineClient owner("127.0.0.1", server_.port());
+    owner.send(make_frame(
+        "REGISTER", {{"us", "gus"}, {"pwd", "a long password"}, {"join", false}, {"ref", 1}}
+    ));
+    owner.wait_for("OK", 5s);
+    const std::map<std::string, std::string> password{{"SALON_PASSWORD", "a long password"}};
+    auto env = base_env();
+    env.insert(password.begin(), password.end());
+    Child tail({salon_client_path(), "--server", server_.address(), "--user", "gus", "tail"}, env);
+    // Its JOIN of home says the tail is logged in.
+    LineClient watcher("127.0.0.1", server_.port());
+    wait_for_other_join(watcher, login(watcher));
+
+    // No terminal to type the name on, and no --yes: nothing happens.
+    auto unconfirmed = salon({"--user", "gus", "delete-account"}, {}, password);
+    EXPECT_EQ(unconfirmed.exit_status, 2);
+    EXPECT_NE(unconfirmed.err.find("add --yes"), std::string::npos) << unconfirmed.err;
+    auto wrong =
+        salon({"--user", "gus", "delete-account", "--yes"}, {}, {{"SALON_PASSWORD", "no"}});
+    EXPECT_EQ(wrong.exit_status, 4);
+    EXPECT_NE(wrong.err.find("bad_credentials"), std::string::npos) << wrong.err;
+
+    auto deleted = salon({"--user", "gus", "delete-account", "--yes"}, {}, password);
+    ASSERT_EQ(deleted.exit_status, 0) << deleted.err;
+    EXPECT_NE(deleted.out.find("deleted gus@" + server_.address()), std::string::npos)
+        << deleted.out;
+    EXPECT_NE(deleted.out.find("direct messages"), std::string::npos) << deleted.out;
+    // The other sessions are told and closed: the raw one, and `salon tail` exits as a refused
+    // login would.
+    const auto notice = body_of(owner.wait_for("NOTICE", 5s));
+    EXPECT_EQ(notice.at("code"), "account_deleted");
+    const auto tail_done = tail.wait(5s);
+    EXPECT_EQ(tail_done.exit_status, 4) << tail_done.err;
+    EXPECT_NE(tail_done.err.find("account_deleted"), std::string::npos) << tail_done.err;
+    auto gone = salon({"--user", "gus", "list"}, {}, password);
+    EXPECT_EQ(gone.exit_status, 4);
+    EXPECT_NE(gone.err.find("bad_credentials"), std::string::npos) << gone.err;
+    EXPECT_EQ(salon({"delete-account", "--yes"}).exit_status, 2) << "a guest has no account";
 }
 
-// Until salond's TLS listener is merged (branch i25-tls), Debian's `openssl s_server` stands in
-// as a TLS server with a self-signed certificate: enough for salon's certificate checks, which
-// end before any Salon frame. `-www` (answer HTTP) keeps it from reading its stdin, whose end
-// would stop it.
-TEST_F(ScriptableTest, AnUntrustedTlsCertificateExitsThreeAndSaysWhy) {
-    const auto key = (config_home_ / "key.pem").string();
-    const auto cert = (config_home_ / "cert.pem").string();
-    auto made = run(
-        {"/usr/bin/openssl",
-         "req",
-         "-x509",
-         "-newkey",
-         "ec",
-         "-pkeyopt",
-         "ec_paramgen_curve:P-256",
-         "-nodes",
-         "-keyout",
-         key,
-         "-out",
-         cert,
-         "-days",
-         "1",
-         "-subj",
-         "/CN=salon test",
-         "-addext",
-         "subjectAltName=DNS:localhost"}
-    );
-    ASSERT_EQ(made.exit_status, 0) << made.err;
-    const auto port = std::to_string(free_port());
-    Child tls_server(
-        {"/usr/bin/openssl",
-         "s_server",
-         "-accept",
-         "127.0.0.1:" + port,
-         "-cert",
-         cert,
-         "-key",
-         key,
-         "-www"},
-        {}
-    );
-    ASSERT_TRUE(tls_server.wait_for_output("ACCEPT", 5s)) << tls_server.out();
+TEST_F(ScriptableTest, ALockedAccountCannotLogInAndItsTailStops) {
+    LineClient owner("127.0.0.1", server_.port());
+    owner.send(make_frame(
+        "REGISTER", {{"us", "ivy"}, {"pwd", "a long password"}, {"join", false}, {"ref", 1}}
+    ));
+    owner.wait_for("OK", 5s);
+    auto env = base_env();
+    env["SALON_PASSWORD"] = "a long password";
+    Child tail({salon_client_path(), "--server", server_.address(), "--user", "ivy", "tail"}, env);
+    LineClient watcher("127.0.0.1", server_.port());
+    wait_for_other_join(watcher, login(watcher));
+    const auto locked =
+        run_salond({"user", "lock", "ivy", "--data-dir", server_.data_dir().string()});
+    ASSERT_EQ(locked.exit_status, 0) << locked.output;
+    const auto tail_done = tail.wait(10s);
+    EXPECT_EQ(tail_done.exit_status, 4) << tail_done.err;
+    EXPECT_NE(tail_done.err.find("account_locked"), std::string::npos) << tail_done.err;
+    auto refused = salon({"--user", "ivy", "list"}, {}, {{"SALON_PASSWORD", "a long password"}});
+    EXPECT_EQ(refused.exit_status, 4);
+    EXPECT_NE(refused.err.find("account_locked"), std::string::npos) << refused.err;
+}
 
-    auto untrusted =
-        run({salon_client_path(), "--tls", "--server", "localhost:" + port, "list"}, base_env());
+/// salond with its own TLS listener (tls_server.hpp) beside the plain one.
+class SalondTlsTest : protected TlsServerFiles, public ScriptableTest {
+protected:
+    SalondTlsTest() : ScriptableTest(tls_options()) {}
+
+    /// `salon` with `args` as given: the test picks the server and the TLS options.
+    ChildResult salon_to(std::vector<std::string> args) {
+        args.insert(args.begin(), salon_client_path());
+        return run(args, base_env());
+    }
+};
+
+TEST_F(SalondTlsTest, SendAndHistoryOverTlsWithTheCertificateAsCaAndByIpAddress) {
+    const auto cert = certificate().string();
+    auto sent = salon_to({"--tls", "--ca", cert, "--server", tls_address(), "send", "over tls"});
+    ASSERT_EQ(sent.exit_status, 0) << sent.err;
+    // salons:// with the address the certificate names as an IP SAN.
+    auto history = salon_to({"--server", "salons://" + tls_address(), "--ca", cert, "history"});
+    ASSERT_EQ(history.exit_status, 0) << history.err;
+    ASSERT_EQ(lines_of(history.out).size(), 1u) << history.out;
+    EXPECT_TRUE(std::regex_match(lines_of(history.out)[0], kMessageLine)) << history.out;
+    EXPECT_TRUE(history.out.ends_with("> over tls\n")) << history.out;
+    // --insecure takes the certificate unchecked.
+    auto insecure = salon_to({"--tls", "--insecure", "--server", tls_address(), "history"});
+    EXPECT_EQ(insecure.exit_status, 0) << insecure.err;
+    EXPECT_EQ(insecure.out, history.out);
+}
+
+TEST_F(SalondTlsTest, AnUntrustedOrMisnamedCertificateOrTheWrongPortExitsThreeAndSaysWhy) {
+    const auto cert = certificate().string();
+    auto untrusted = salon_to({"--tls", "--server", tls_address(), "list"});
     EXPECT_EQ(untrusted.exit_status, 3);
     EXPECT_NE(untrusted.err.find("is not trusted: self-signed certificate"), std::string::npos)
         << untrusted.err;
-    auto other_name =
-        run({salon_client_path(), "--server", "salons://127.0.0.1:" + port, "--ca", cert, "list"},
-            base_env());
+    // The certificate names salon.test and the loopback addresses, not localhost.
+    auto other_name = salon_to(
+        {"--server", "salons://localhost:" + std::to_string(tls_port()), "--ca", cert, "list"}
+    );
     EXPECT_EQ(other_name.exit_status, 3);
     EXPECT_NE(other_name.err.find("mismatch"), std::string::npos) << other_name.err;
     // TLS to salond's plain port.
-    auto plain = run(
-        {salon_client_path(), "--server", "salons://" + server_.address(), "--insecure", "list"},
-        base_env()
-    );
+    auto plain = salon_to({"--server", "salons://" + server_.address(), "--insecure", "list"});
     EXPECT_EQ(plain.exit_status, 3);
     EXPECT_NE(plain.err.find("TLS handshake"), std::string::npos) << plain.err;
-    // Plain TCP to a TLS port: closed without an answer, and salon suggests TLS.
-    auto plain_to_tls =
-        run({salon_client_path(), "--server", "127.0.0.1:" + port, "list"}, base_env());
+    // Plain TCP to the TLS port: closed without an answer, and salon suggests TLS.
+    auto plain_to_tls = salon_to({"--server", tls_address(), "list"});
     EXPECT_EQ(plain_to_tls.exit_status, 3);
     EXPECT_NE(plain_to_tls.err.find("is a TLS port, add --tls"), std::string::npos)
         << plain_to_tls.err;

@@ -118,4 +118,19 @@ bool TmuxScreen::program_running() {
     return tmux({"display-message", "-p", "-t", "0", "#{pane_dead}"}).find('0') == 0;
 }
 
+int TmuxScreen::wait_for_exit(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (program_running()) {
+        if (std::chrono::steady_clock::now() >= deadline) return -1;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    // remain-on-exit keeps the dead pane, and with it the status.
+    const auto status = tmux({"display-message", "-p", "-t", "0", "#{pane_dead_status}"});
+    try {
+        return std::stoi(status);
+    } catch (const std::exception&) {
+        return -1;
+    }
+}
+
 }  // namespace salon::test

@@ -47,6 +47,9 @@ public:
     /// True while the program in the pane is still running.
     bool program_running();
 
+    /// Waits (bounded) for the program to end and returns its exit status; -1 if it did not.
+    int wait_for_exit(std::chrono::milliseconds timeout);
+
     const std::string& last_screen() const { return last_; }
 
 private:

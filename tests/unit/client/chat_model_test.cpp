@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace salon::client {
 namespace {
 
@@ -88,6 +90,51 @@ TEST_F(ChatModelTest, DirectMessagesGoToAPeerBufferAndAreAlwaysMentions) {
     out.to = "bob";
     model.on_dm(out);
     EXPECT_EQ(model.buffers()[*i].lines.size(), 2u) << "own DM lands in the same buffer";
+}
+
+TEST_F(ChatModelTest, ARenameFollowsTheUserIntoMembersTheirDmWindowAndSharedChannelsOnly) {
+    const auto home = join_home();
+    model.on_join(core::JoinEvent{"home", "Guest12"});
+    model.on_join(core::JoinEvent{"dev", "ann"});
+    const auto dev = *model.find(BufferKind::channel, "dev");
+    core::Message in = msg(7, "", "Guest12", "psst");
+    in.to = "ann";
+    model.on_dm(in);
+    const auto dm = *model.find(BufferKind::direct, "Guest12");
+    model.switch_to(home);
+    const auto unread = model.buffers()[dm].unread;
+    const auto dev_lines = model.buffers()[dev].lines.size();
+
+    model.apply(core::RenameEvent{"guest12", "zoe"});
+
+    const auto& members = model.buffers()[home].members;
+    ASSERT_EQ(members.size(), 2u);
+    EXPECT_TRUE(std::any_of(members.begin(), members.end(), [](const auto& m) {
+        return m.user == "zoe" && !m.guest;
+    }));
+    EXPECT_EQ(model.buffers()[home].lines.back().text, "guest12 is now zoe");
+    EXPECT_EQ(model.buffers()[dev].lines.size(), dev_lines) << "not shared: nothing said";
+    // The same window, its history and unread count, now under the new name.
+    EXPECT_EQ(model.find(BufferKind::direct, "zoe"), dm);
+    EXPECT_FALSE(model.find(BufferKind::direct, "Guest12"));
+    EXPECT_EQ(model.buffers()[dm].unread, unread);
+    EXPECT_EQ(model.buffers()[dm].lines.front().nick, "Guest12") << "what was written stays";
+    EXPECT_EQ(model.self(), "ann");
+}
+
+TEST_F(ChatModelTest, OurOwnRenameChangesSelf) {
+    model.set_self("Guest3");
+    model.on_join(core::JoinEvent{"home", "Guest3"});
+    model.on_rename(core::RenameEvent{"Guest3", "ann"});
+    EXPECT_EQ(model.self(), "ann");
+    EXPECT_TRUE(model.is_self("ANN"));
+    EXPECT_EQ(model.buffers()[0].lines.back().text, "you are now ann");
+    const auto& home = model.buffers()[*model.find(BufferKind::channel, "home")];
+    EXPECT_EQ(home.members.at(0).user, "ann");
+    // A second RENAME of the same change (the OK came first) changes nothing more.
+    const auto lines = home.lines.size();
+    model.on_rename(core::RenameEvent{"Guest3", "ann"});
+    EXPECT_EQ(home.lines.size(), lines);
 }
 
 TEST_F(ChatModelTest, JoinPartAndQuitMaintainMembersAndShowLines) {
