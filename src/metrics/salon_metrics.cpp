@@ -8,6 +8,8 @@ namespace {
 SalonMetrics make(Registry& r) {
     const std::string connections_help = "Open client connections, by transport.";
     const std::string accepted_help = "Client connections accepted since start, by transport.";
+    const std::string handshakes_help =
+        "TLS handshakes of native and IRC connections since start, by outcome.";
     return SalonMetrics{
         r.gauge("salon_connections", connections_help, {{"transport", "tcp"}}),
         r.gauge("salon_connections", connections_help, {{"transport", "websocket"}}),
@@ -62,6 +64,11 @@ SalonMetrics make(Registry& r) {
             "salon_http_rejected_total",
             "HTTP requests refused with a 4xx (malformed, too large, bad upgrade, bad Origin)."
         ),
+        r.gauge("salon_connections", connections_help, {{"transport", "tls"}}),
+        r.counter("salon_connections_accepted_total", accepted_help, {{"transport", "tls"}}),
+        r.counter("salon_tls_handshakes_total", handshakes_help, {{"result", "ok"}}),
+        r.counter("salon_tls_handshakes_total", handshakes_help, {{"result", "failed"}}),
+        r.counter("salon_tls_handshakes_total", handshakes_help, {{"result", "timeout"}}),
     };
 }
 

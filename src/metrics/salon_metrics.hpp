@@ -27,6 +27,11 @@ struct SalonMetrics {
     Gauge& start_time_seconds;
     Counter& http_requests;
     Counter& http_rejected;
+    Gauge& tls_connections;  // native and IRC over TLS, after their handshake
+    Counter& tls_accepted;   // accepted on a TLS port, whatever their handshake does
+    Counter& tls_handshakes_ok;
+    Counter& tls_handshakes_failed;     // refused by OpenSSL, or the peer went away
+    Counter& tls_handshakes_timed_out;  // not done within 10 s
 };
 
 /// The registry /metrics renders.

@@ -46,6 +46,7 @@ BasicHttpConnection<Stream>::BasicHttpConnection(
     : context_(std::move(context)),
       handshakes_(std::move(handshakes)),
       stream_(std::move(stream)),
+      executor_(stream_.get_executor()),
       server_(server),
       service_(service),
       registry_(registry),
@@ -171,7 +172,7 @@ awaitable<void> BasicHttpConnection<Stream>::run() {
 
 template <typename Stream>
 void BasicHttpConnection<Stream>::shut_down() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    asio::post(executor_, [self = shared_from_this()] {
         self->shutting_down_ = true;
         if (self->handshaking_) return;  // it ends when the handshake completes
         if (self->websocket_) {

@@ -52,7 +52,7 @@ public:
 
     const std::string& address() const noexcept { return address_; }
 
-    boost::asio::any_io_executor executor() { return stream_.get_executor(); }
+    boost::asio::any_io_executor executor() { return executor_; }
 
     void shut_down() override;
 
@@ -68,6 +68,8 @@ private:
     std::shared_ptr<boost::asio::ssl::context> context_;  // HTTPS only
     boost::asio::any_io_executor handshakes_;             // HTTPS only
     Stream stream_;
+    // stream_'s, kept: after an upgrade stream_ is moved from (a TLS stream then has no executor).
+    boost::asio::any_io_executor executor_;
     server::ChatServer& server_;
     HttpService& service_;
     ConnectionRegistry& registry_;

@@ -62,8 +62,12 @@ TcpConnection::~TcpConnection() {
 }
 
 void TcpConnection::start(std::string address, std::unique_ptr<proto::Codec> codec) {
-    metrics::salon().tcp_connections.inc();
-    metrics::salon().tcp_accepted.inc();
+    if (tls_) {
+        metrics::salon().tls_connections.inc();  // tls_accepted counted it before its handshake
+    } else {
+        metrics::salon().tcp_connections.inc();
+        metrics::salon().tcp_accepted.inc();
+    }
     session_ = server_.open_session(weak_from_this(), std::move(address), std::move(codec));
     driver_.heard();
     driver_.start_watchdog(*session_);
@@ -113,6 +117,12 @@ void TcpConnection::on_ready(std::uint32_t events) {
 
 void TcpConnection::abandon(std::string_view address) {
     ended_ = true;
+    // Input left unread would turn the close into a reset, and a reset can destroy the TLS alert
+    // just sent before the client reads it (the alert is how a plain client learns its mistake).
+    std::array<char, 4096> sink;
+    for (int i = 0; i < 16 && ::recv(fd_, sink.data(), sink.size(), 0) > 0; ++i) {
+    }
+    ::shutdown(fd_, SHUT_RDWR);
     ::close(fd_);
     fd_ = -1;
     registry_.remove(std::string(address), shared_from_this());
@@ -176,7 +186,7 @@ void TcpConnection::end() {
     fd_ = -1;
     registry_.remove(session_->remote_address(), shared_from_this());
     session_->handle_disconnect(driver_.close_reason());
-    metrics::salon().tcp_connections.dec();
+    (tls_ ? metrics::salon().tls_connections : metrics::salon().tcp_connections).dec();
 }
 
 void TcpConnection::close_after_flush(std::string reason) {

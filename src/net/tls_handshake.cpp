@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "metrics/salon_metrics.hpp"
+
 namespace salon::net {
 namespace asio = boost::asio;
 
@@ -58,6 +60,7 @@ void TlsHandshake::begin() {
     deadline_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
         if (ec) return;
         spdlog::debug("{}: TLS handshake timed out", self->address_);
+        metrics::salon().tls_handshakes_timed_out.inc();
         self->finish(false);
     });
     if (const int error = poller_.watch(connection_->descriptor(), *this); error != 0) {
@@ -74,6 +77,7 @@ void TlsHandshake::step() {
     ::ERR_clear_error();
     const int result = ::SSL_do_handshake(connection_->tls());
     if (result == 1) {
+        metrics::salon().tls_handshakes_ok.inc();
         finish(true);
         return;
     }
@@ -83,6 +87,7 @@ void TlsHandshake::step() {
             return;  // the Poller's next edge takes it on
         default:
             spdlog::debug("{}: TLS handshake failed: {}", address_, openssl_reason());
+            metrics::salon().tls_handshakes_failed.inc();
             finish(false);
     }
 }

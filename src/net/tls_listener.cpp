@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <stdexcept>
 
+#include "metrics/salon_metrics.hpp"
 #include "net/accept.hpp"
 #include "net/tcp_connection.hpp"
 #include "net/tls_handshake.hpp"
@@ -42,6 +43,7 @@ asio::awaitable<void> TlsListener::accept_loop() {
 }
 
 void TlsListener::admit(AcceptedSocket accepted) {
+    metrics::salon().tls_accepted.inc();
     std::string address = accepted.remote_address();
     std::shared_ptr<TcpConnection> connection;
     try {

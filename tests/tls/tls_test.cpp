@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "e2e_support.hpp"
+#include "harness/blocking_socket.hpp"
 #include "harness/tls_client.hpp"
 
 namespace salon::test {
@@ -39,6 +40,21 @@ fs::path make_self_signed(const fs::path& data_dir) {
     if (result.exit_status != 0)
         throw std::runtime_error("salond tls self-signed failed: " + result.output);
     return data_dir / "tls" / "self-signed.crt";
+}
+
+/// The value of the sample `series` (name and labels, as printed) in salond's /metrics.
+double metric(const ServerProcess& server, std::string_view series) {
+    BlockingSocket http("127.0.0.1", server.http_port());
+    http.send_all("GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n");
+    const auto deadline = std::chrono::steady_clock::now() + kWait;
+    while (!http.eof() && std::chrono::steady_clock::now() < deadline)
+        http.fill(std::chrono::milliseconds(100));
+    const std::string& text = http.buffer();
+    const std::string line_start = "\n" + std::string(series) + " ";
+    const auto at = text.find(line_start);
+    if (at == std::string::npos)
+        throw std::runtime_error("no " + std::string(series) + " in /metrics");
+    return std::stod(text.substr(at + line_start.size()));
 }
 
 /// Reads from `socket` until `done` says the buffer holds what is wanted, or the wait is over.
@@ -296,6 +312,10 @@ TEST_F(TlsTest, PlainTextOnTheTlsPortIsDropped) {
     EXPECT_TRUE(plain.closed_by_peer(kWait));
     auto secure = connect_tls();
     login(*secure, "");
+    EXPECT_EQ(metric(*server_, "salon_tls_handshakes_total{result=\"failed\"}"), 1);
+    EXPECT_EQ(metric(*server_, "salon_tls_handshakes_total{result=\"ok\"}"), 1);
+    EXPECT_EQ(metric(*server_, "salon_connections_accepted_total{transport=\"tls\"}"), 2);
+    EXPECT_EQ(metric(*server_, "salon_connections{transport=\"tls\"}"), 1);
 }
 
 TEST_F(TlsTest, IrcClientOverTlsIsWelcomed) {
@@ -331,6 +351,20 @@ TEST_F(TlsTest, WssClientTalksWithAPlainTcpClient) {
     const auto seen = plain->wait_for("MSG", kWait);
     EXPECT_EQ(str(body_of(seen), "text"), "over wss");
     EXPECT_EQ(str(body_of(seen), "from"), "GuestWeb");
+}
+
+// Shutting down reaches every connection, a wss:// one included (its HTTPS stream was moved
+// into the WebSocket, and once crashed salond here), and a native TLS one gets its notice.
+TEST_F(TlsTest, ShutdownWithWssAndTlsClientsConnectedExitsCleanly) {
+    start();
+    WssClient wss(https_port_, verified({"http/1.1"}));
+    wss.send(make_frame("CONN", {{"us", "GuestWeb"}}));
+    EXPECT_EQ(verb_of(wss.wait_for("OK")), "OK");
+    auto secure = connect_tls();
+    login(*secure, "GuestAnn");
+    EXPECT_EQ(server_->stop(SIGTERM), 0);
+    const auto notice = secure->wait_for("NOTICE", kWait);
+    EXPECT_EQ(str(body_of(notice), "code"), "shutting_down");
 }
 
 TEST_F(TlsTest, SighupReloadsTheCertificateWithoutDroppingConnections) {
