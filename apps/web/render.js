@@ -10,9 +10,11 @@ import {
 } from "./actions.js";
 
 export function showLogin() {
+  if ($("account-dialog").open) $("account-dialog").close();
   $("login-view").hidden = false;
   $("chat-view").hidden = true;
   $("logout").hidden = true;
+  $("account-button").hidden = true;
   $("nav-toggle").hidden = true;
   $("me").textContent = "";
   $("login-button").disabled = false;
@@ -31,6 +33,7 @@ export function showChat() {
   $("login-view").hidden = true;
   $("chat-view").hidden = false;
   $("logout").hidden = false;
+  $("account-button").hidden = false;
   $("nav-toggle").hidden = false;
   $("login-password").value = "";
   if (first) $("input").focus();
