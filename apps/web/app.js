@@ -14,6 +14,7 @@ import {
   resetConversations, runInput, runSearch, setContext,
 } from "./actions.js";
 import { closePanels, noticeError, select, showLogin, showLoginError, togglePanel, updateCounter } from "./render.js";
+import "./account.js"; // the account dialog wires its own controls
 
 function startLogin(register) {
   const us = $("login-name").value.trim();

@@ -7,8 +7,8 @@ import { applyJoinResult, handleFrame } from "./frames.js";
 import { markReadSoon } from "./markers.js";
 import { label, resetConversations } from "./actions.js";
 import {
-  noticeError, renderAll, renderMessagesSoon, renderSidebar, renderTyping, select, showChat,
-  showLogin, showLoginError,
+  errorText, noticeError, renderAll, renderMe, renderMessagesSoon, renderSidebar, renderTyping, select,
+  showChat, showLogin, showLoginError,
 } from "./render.js";
 
 export function setStatus(status, text) {
@@ -139,6 +139,11 @@ async function logIn(ws) {
       return;
     }
     if (error.code === "offline") return; // the close handler retries
+    // The right secret of a locked account: no point trying again until an administrator unlocks it.
+    if (endsLogin(error.code)) {
+      endSession(error.code);
+      return;
+    }
     // A stored session is dropped only when the server says it is no good (not when, say,
     // the login is rate limited): otherwise try again later.
     if ((a.kind === "token" && error.code !== "bad_credentials") || (a.kind === "guest" && state.resuming && error.code !== "bad_name")) {
@@ -154,7 +159,7 @@ async function logIn(ws) {
       failLogin("Could not log in again: " + (error.message || error.code));
     } else {
       showLogin();
-      showLoginError(error.message || error.code);
+      showLoginError(errorText(error));
     }
     return;
   }
@@ -170,6 +175,23 @@ function sendRaw(ws, verb, args) {
   return new Promise((resolve, reject) => state.pending.set(ref, { resolve, reject }));
 }
 
+// Why the server ended a login for good (a NOTICE before it closes, or a login refused), as the
+// form then says it.
+const ENDED = {
+  session_revoked: "This session was logged out (the password was changed, or the session was ended elsewhere).",
+  account_deleted: "This account was deleted.",
+  account_locked: "This account is locked by an administrator.",
+};
+export const endsLogin = (code) => Object.hasOwn(ENDED, code);
+
+/** The server ended this login for good: no reconnecting, the stored session forgotten, the form shown. */
+export function endSession(code) {
+  forgetSession();
+  state.wantOnline = false;
+  if (state.ws) state.ws.close();
+  failLogin(ENDED[code]);
+}
+
 export function failLogin(text) {
   state.everOnline = false;
   state.resuming = false;
@@ -182,6 +204,7 @@ async function onLoggedIn(ok) {
   const reconnect = state.everOnline;
   state.online = true;
   const fromForm = state.auth.kind === "password";
+  state.loginTokenId = state.auth.kind === "token" ? state.auth.id : null;
   state.user = ok.user;
   state.guest = !!ok.guest;
   state.everOnline = true;
@@ -189,7 +212,7 @@ async function onLoggedIn(ok) {
   state.attempt = 0;
   if (ok.limits && ok.limits.max_text_bytes) state.maxTextBytes = ok.limits.max_text_bytes;
   setStatus("online", "Online");
-  $("me").textContent = (state.guest ? "guest " : "") + ok.user;
+  renderMe();
 
   // What every conversation held resumes from: the newest change seen before this login.
   for (const conv of state.convs.values()) {
@@ -206,23 +229,12 @@ async function onLoggedIn(ok) {
     // The form's channel came with CONN; a reconnecting guest joins its channels again.
     for (const name of channels) send("JOIN", { channel: name }).then(applyJoinResult, (e) => noticeError(`join #${name}`, e));
   } else if (fromForm) {
-    const pwd = form.pwd;
-    state.auth = { kind: "password-again", us: ok.user, pwd }; // until a token replaces it
+    const kept = keepSession(ok.user, form.pwd);
     if (form.register && form.channel && form.channel !== "home") {
       // REGISTER joins home; the form's channel is joined once, here.
       send("JOIN", { channel: form.channel }).then((r) => select(applyJoinResult(r).key), (e) => noticeError(`join #${form.channel}`, e));
     }
-    try {
-      // The label tells this browser apart in a list of the account's sessions.
-      const platform = (navigator.userAgentData && navigator.userAgentData.platform) || navigator.platform || "";
-      const t = await send("TOKEN", { label: ("web " + platform).trim().slice(0, 64) });
-      state.auth = { kind: "token", us: ok.user, token: t.token, id: t.id };
-      saveJson(localStorage, SESSION_KEY, { user: ok.user, token: t.token, id: t.id });
-    } catch (error) {
-      // A server without session tokens: reconnect with the password held in this page's
-      // memory only; a reload then asks to log in again.
-      state.auth = { kind: "password-again", us: ok.user, pwd };
-    }
+    await kept;
   }
   showChat();
   if (reconnect) {
@@ -234,6 +246,33 @@ async function onLoggedIn(ok) {
     if (conv.kind === "dm" && conv.resumeFrom !== null) resume(conv);
   }
   refreshConversations();
+}
+
+/**
+ * Keeps this login for reconnects and reloads: a session token in localStorage (never the
+ * password). Without one (a server without session tokens) the page reconnects with the password
+ * held in its memory only, and a reload asks to log in again.
+ */
+export async function keepSession(user, pwd) {
+  state.auth = { kind: "password-again", us: user, pwd }; // until a token replaces it
+  try {
+    // The label tells this browser apart in a list of the account's sessions.
+    const platform = (navigator.userAgentData && navigator.userAgentData.platform) || navigator.platform || "";
+    const t = await send("TOKEN", { label: ("web " + platform).trim().slice(0, 64) });
+    state.auth = { kind: "token", us: user, token: t.token, id: t.id };
+    saveJson(localStorage, SESSION_KEY, { user, token: t.token, id: t.id });
+  } catch {
+    // the password stays in state.auth
+  }
+}
+
+/** This guest registered in place (REGISTER while logged in): the page is now that account. */
+export async function becomeAccount(ok, pwd) {
+  state.user = ok.user;
+  state.guest = false;
+  saveJson(sessionStorage, GUEST_KEY, null);
+  renderMe();
+  await keepSession(ok.user, pwd);
 }
 
 /** Everything newer than what was held (new messages, edits, deletes, reactions), page by page. */

@@ -86,6 +86,44 @@ export function mergeMessages(conv, bodies) {
   return fresh;
 }
 
+/**
+ * `from` is now called `to` (a guest registered in place): in member lists and typing lines, and
+ * the DM conversation with them, its messages and counts, under the new name. Messages keep the
+ * name they were written under.
+ */
+export function renameUser(from, to) {
+  const old = fold(from);
+  for (const conv of state.convs.values()) {
+    const member = conv.members.get(old);
+    if (member) {
+      conv.members.delete(old);
+      conv.members.set(fold(to), { ...member, user: to, guest: false });
+      addSystemLine(conv, `${from} is now ${to}`);
+    }
+    const typing = conv.typing.get(old);
+    if (typing) {
+      conv.typing.delete(old);
+      conv.typing.set(fold(to), { ...typing, user: to });
+    }
+  }
+  const dm = state.convs.get(dmKey(from));
+  if (!dm) return;
+  const key = dmKey(to);
+  state.convs.delete(dm.key);
+  const held = state.convs.get(key);
+  if (held) {
+    // Already talking to that name (an account deleted since, say): one conversation.
+    mergeMessages(held, dm.messages);
+    held.unread += dm.unread;
+    held.mentions += dm.mentions;
+  } else {
+    state.convs.set(key, Object.assign(dm, { key, name: to }));
+  }
+  if (state.current === dmKey(from)) state.current = key;
+  if (state.context && state.context.conv === dmKey(from)) state.context.conv = key;
+  if (state.typingConv === dmKey(from)) state.typingConv = key;
+}
+
 export function addSystemLine(conv, text) {
   conv.sys.push({ text, after: lastId(conv), seq: conv.sys.length });
   if (conv.key === state.current) renderMessagesSoon();

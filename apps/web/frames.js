@@ -1,12 +1,12 @@
 // Frames from the server: replies to requests and events, applied to the state.
 
 import { HISTORY_PAGE, TYPING_SHOWN_MS, state } from "./state.js";
-import { forgetSession, rememberGuestChannels } from "./session.js";
+import { rememberGuestChannels } from "./session.js";
 import {
   addLiveMessage, addSystemLine, channelKey, conversation, dmKey, dmName, findMessage, fold, isMe,
-  keyOf, lastId, mentionsMe, mergeMessages,
+  keyOf, lastId, mentionsMe, mergeMessages, renameUser,
 } from "./conversations.js";
-import { failLogin, resume, send, setStatus } from "./connection.js";
+import { endSession, endsLogin, resume, send, setStatus } from "./connection.js";
 import { markReadSoon } from "./markers.js";
 import { closeConversation } from "./actions.js";
 import {
@@ -106,6 +106,15 @@ export function handleFrame(frame) {
       renderMembers();
       renderTyping();
       return;
+    case "RENAME":
+      // A guest registered in place: the same person under its account name (no part, no join).
+      // (When it is this page, the REGISTER's OK came first: state.user is the new name already.)
+      renameUser(body.user, body.to);
+      renderSidebar();
+      renderHeader();
+      renderMembers();
+      renderTyping();
+      return;
     case "HISTORY": {
       const conv = conversation(channelKey(body.channel), { name: body.channel });
       const messages = body.messages || [];
@@ -134,11 +143,8 @@ export function handleFrame(frame) {
       return;
     case "NOTICE":
       if (body.code === "shutting_down") setStatus("connecting", "Server restarting…");
-      if (body.code === "session_revoked") {
-        forgetSession();
-        state.wantOnline = false;
-        if (state.ws) state.ws.close();
-        failLogin("This session was logged out.");
+      if (endsLogin(body.code)) {
+        endSession(body.code);
         return;
       }
       notice(`${body.message || body.code}`);

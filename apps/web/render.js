@@ -10,9 +10,11 @@ import {
 } from "./actions.js";
 
 export function showLogin() {
+  if ($("account-dialog").open) $("account-dialog").close();
   $("login-view").hidden = false;
   $("chat-view").hidden = true;
   $("logout").hidden = true;
+  $("account-button").hidden = true;
   $("nav-toggle").hidden = true;
   $("me").textContent = "";
   $("login-button").disabled = false;
@@ -31,11 +33,31 @@ export function showChat() {
   $("login-view").hidden = true;
   $("chat-view").hidden = false;
   $("logout").hidden = false;
+  $("account-button").hidden = false;
   $("nav-toggle").hidden = false;
   $("login-password").value = "";
   if (first) $("input").focus();
   $("notify-button").hidden = typeof Notification === "undefined" || Notification.permission !== "default";
   renderAll();
+}
+
+/** Who this page is logged in as, in the header. */
+export function renderMe() {
+  $("me").textContent = (state.guest ? "guest " : "") + state.user;
+}
+
+// Refusals a person can act on, in words; anything else as the server put it.
+const ERRORS = {
+  weak_password: "That password is too short: use at least 8 characters.",
+  name_taken: "That name is taken: choose another.",
+  bad_name: "That name cannot be used: 1–32 letters, digits, “_”, “-” or “.”, not starting with “Guest”.",
+  registration_closed: "This server takes no new accounts.",
+  account_locked: "This account is locked by an administrator.",
+  tls_required: "This server takes passwords over HTTPS only.",
+};
+export function errorText(error) {
+  const text = ERRORS[error && error.code] || (error && (error.message || error.code)) || "failed";
+  return text[0].toUpperCase() + text.slice(1);
 }
 
 let noticeTimer = null;

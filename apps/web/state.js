@@ -19,6 +19,7 @@ export const state = {
   // How (re)connecting logs in: {kind: "password", us, pwd, register, channel} for the form
   // (used once), then {kind: "token", us, token, id} or {kind: "guest", us, channels}.
   auth: null,
+  loginTokenId: null, // the token this connection logged in with: the one PASSWD keeps
   wantOnline: false, // false after a log-out: no reconnect
   everOnline: false, // a login has succeeded on this page (so a failure is a reconnect's)
   attempt: 0,

@@ -3,7 +3,7 @@
 // Run from CTest (web_browser); SALOND_PATH names the binary, SALON_ARTIFACTS the screenshot dir.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -38,12 +38,29 @@ function freePort() {
   });
 }
 
-/** One salond child with its data dir; start() again after stop() reuses ports and data. */
+/** Runs `salond ARGS` (an administrator's command); its output, or an error on a non-zero exit. */
+function salondCommand(...args) {
+  const run = spawnSync(SALOND, args, { encoding: "utf8", timeout: WAIT });
+  if (run.status !== 0) throw new Error(`salond ${args.join(" ")}: ${run.status ?? run.signal}\n${run.stdout}${run.stderr}`);
+  return run.stdout;
+}
+
+/**
+ * One salond child with its data dir; start() again after stop() reuses ports and data.
+ * With `https`, it has a self-signed certificate for localhost and serves the page over HTTPS
+ * (and wss://) on httpsPort as well as over plain HTTP.
+ */
 class Salond {
-  constructor(extraArgs = []) {
+  constructor(extraArgs = [], { https = false } = {}) {
     this.extraArgs = extraArgs;
     this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "salon-web-"));
     this.log = "";
+    if (https) {
+      salondCommand("tls", "self-signed", "--host", "localhost", "--data-dir", this.dataDir);
+      const tls = path.join(this.dataDir, "tls");
+      this.tlsArgs = ["--tls-cert", path.join(tls, "self-signed.crt"), "--tls-key", path.join(tls, "self-signed.key"),
+        "--tls-port", "0", "--irc-tls-port", "0"];
+    }
   }
 
   /** Starts on fresh ports (trying others if one was taken meanwhile), or on the same ones again. */
@@ -53,6 +70,10 @@ class Salond {
       this.port = await freePort();
       do this.httpPort = await freePort();
       while (this.httpPort === this.port);
+      if (this.tlsArgs) {
+        do this.httpsPort = await freePort();
+        while (this.httpsPort === this.port || this.httpsPort === this.httpPort);
+      }
       try {
         return await this.spawn();
       } catch (error) {
@@ -64,6 +85,7 @@ class Salond {
   async spawn() {
     const args = ["--bind", "127.0.0.1", "--port", String(this.port), "--http-port", String(this.httpPort),
       "--irc-port", "0",
+      ...(this.tlsArgs ? [...this.tlsArgs, "--https-port", String(this.httpsPort)] : []),
       "--data-dir", this.dataDir, "--log-level", "info", ...this.extraArgs];
     this.child = spawn(SALOND, args, { stdio: ["ignore", "ignore", "pipe"] });
     const ready = `listening on 127.0.0.1:${this.port}`;
@@ -99,6 +121,10 @@ class Salond {
 
   get url() {
     return `http://127.0.0.1:${this.httpPort}/`;
+  }
+
+  get httpsUrl() {
+    return `https://127.0.0.1:${this.httpsPort}/`;
   }
 
   async dispose() {
@@ -181,9 +207,13 @@ after(async () => {
   await browser?.close();
 });
 
-async function newPage(server, viewport = { width: 1100, height: 700 }, { switchable = false, colorScheme = "light" } = {}) {
-  const context = await browser.newContext({ viewport, colorScheme });
+async function newPage(server, viewport = { width: 1100, height: 700 }, { switchable = false, colorScheme = "light", https = false } = {}) {
+  // The test's certificate is self-signed: the browser takes it as a browser told to trust it would.
+  const context = await browser.newContext({ viewport, colorScheme, ignoreHTTPSErrors: https });
   const page = await context.newPage();
+  // Every WebSocket the page opens, by URL: which scheme it spoke, and how often it reconnected.
+  page.sockets = [];
+  page.on("websocket", (ws) => page.sockets.push(ws.url()));
   if (switchable) {
     // The page's WebSocket goes through Playwright, so a test can cut it and hold it off.
     const net = { blocked: false, open: null };
@@ -209,18 +239,26 @@ async function newPage(server, viewport = { width: 1100, height: 700 }, { switch
   // Only this server: a request anywhere else would be an external resource.
   await context.route("**/*", (route) => {
     const url = new URL(route.request().url());
-    if (url.hostname === "127.0.0.1" && Number(url.port) === server.httpPort) return route.continue();
+    if (url.hostname === "127.0.0.1" && [server.httpPort, server.httpsPort].includes(Number(url.port))) return route.continue();
     errors.push(new Error("external request: " + url.href));
     return route.abort();
   });
-  await page.goto(server.url);
+  await page.goto(https ? server.httpsUrl : server.url);
   return page;
 }
 
-async function loginAs(page, name = "", password = "", register = false) {
-  await page.getByLabel("Name").fill(name);
-  await page.getByLabel("Password").fill(password);
+/** A field of the login form (the account dialog has name and password fields too). */
+const loginField = (page, label) => page.locator("#login-form").getByLabel(label);
+
+/** Fills in the login form and sends it. */
+async function submitLogin(page, name = "", password = "", register = false) {
+  await loginField(page, "Name").fill(name);
+  await loginField(page, "Password").fill(password);
   await page.getByRole("button", { name: register ? "Register" : "Log in" }).click();
+}
+
+async function loginAs(page, name = "", password = "", register = false) {
+  await submitLogin(page, name, password, register);
   await page.locator("#conn-state.online").waitFor();
   return (await page.locator("#me").textContent()).replace(/^guest /, "");
 }
@@ -321,9 +359,7 @@ test("register, log out and log in again; a bad password is refused on the form"
     assert.equal(await loginAs(page, "carol", "a-long-password-1", true), "carol");
     await page.getByRole("button", { name: "Log out" }).click();
     await page.getByRole("button", { name: "Log in" }).waitFor();
-    await page.getByLabel("Name").fill("carol");
-    await page.getByLabel("Password").fill("wrong-password");
-    await page.getByRole("button", { name: "Log in" }).click();
+    await submitLogin(page, "carol", "wrong-password");
     await page.locator("#login-error", { hasText: /credentials|password/i }).waitFor();
     assert.equal(await loginAs(page, "carol", "a-long-password-1"), "carol");
     // Phone width: the conversation list is behind a labelled toggle.
@@ -1107,6 +1143,219 @@ test("a realistic conversation for the docs: replies, reactions, an edit, day se
     }
     bob.close();
     carol.close();
+  } finally {
+    await server.dispose();
+  }
+});
+
+/** Opens the account dialog from the header. */
+async function openAccount(page) {
+  await page.getByRole("button", { name: "Account", exact: true }).click();
+  await page.locator("#account-dialog[open]").waitFor();
+}
+
+
+test("a guest registers in place from the account dialog: same channels, renamed for the others, still logged in after a reload", async () => {
+  const server = new Salond();
+  await server.start();
+  try {
+    const watcher = await newPage(server);
+    await loginAs(watcher, "watcher", "watcher-password-1", true);
+    const page = await newPage(server, { width: 390, height: 844 });
+    const guest = await loginAs(page);
+    await say(page, "/join regs");
+    await page.locator("#conv-title", { hasText: "#regs" }).waitFor();
+    await say(watcher, "/join regs");
+    await watcher.locator("#member-list li", { hasText: guest }).waitFor();
+    await say(page, "/msg watcher a word before registering");
+    await watcher.locator(".conv-button", { hasText: "@" + guest }).waitFor();
+    await watcher.locator(".conv-button", { hasText: "#regs" }).click();
+
+    // Keyboard: the dialog opens on Enter with its first field focused; the refusals show in it.
+    await page.getByRole("button", { name: "Account", exact: true }).focus();
+    await page.keyboard.press("Enter");
+    await page.locator("#account-dialog[open]").waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.id), "claim-name");
+    assert.equal(await page.locator("#passwd-form").isHidden(), true, "a guest has no password to change");
+    const name = page.getByLabel("Account name");
+    const password = page.locator("#account-dialog").getByLabel(/^Password/);
+    const register = page.getByRole("button", { name: "Register this name" });
+    const status = page.locator("#claim-status");
+    await name.fill("Guest77");
+    await password.fill("newbie-password-1");
+    await register.click();
+    await status.filter({ hasText: "not starting with “Guest”" }).waitFor();
+    await name.fill("watcher");
+    await register.click();
+    await status.filter({ hasText: "taken" }).waitFor();
+    await name.fill("newbie");
+    await password.fill("short");
+    await register.click();
+    await status.filter({ hasText: "at least 8 characters" }).waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, "web-account-guest-phone.png") });
+    await password.fill("newbie-password-1");
+    await password.press("Enter");
+    await page.locator("#account-done", { hasText: "You are now newbie" }).waitFor();
+    assert.equal(await page.locator("#me").textContent(), "newbie");
+    assert.equal(await page.locator("#passwd-form").isVisible(), true, "now an account with a password");
+    await page.keyboard.press("Escape");
+    await page.locator("#account-dialog").waitFor({ state: "hidden" });
+    assert.equal(await page.evaluate(() => document.activeElement.id), "account-button");
+
+    // The other page: the same member under the new name, the DM conversation follows it, and
+    // nobody left or joined.
+    await watcher.locator("#member-list li", { hasText: "newbie" }).waitFor();
+    await watcher.locator("#message-list li.sys", { hasText: `${guest} is now newbie` }).waitFor();
+    assert.equal(await watcher.locator("#member-list li", { hasText: guest }).count(), 0);
+    for (const line of [`[-]${guest}`, "[+]newbie"]) {
+      assert.equal(await watcher.locator("#message-list li.sys", { hasText: line }).count(), 0, "no part or join");
+    }
+    await watcher.locator(".conv-button", { hasText: "@newbie" }).click();
+    await messageLine(watcher, "a word before registering").waitFor();
+    assert.equal(await watcher.locator(".conv-button", { hasText: "@" + guest }).count(), 0);
+    await say(watcher, "welcome, newbie");
+    await page.getByRole("button", { name: "Conversations" }).click();
+    await page.locator(".conv-button", { hasText: "@watcher" }).click();
+    await messageLine(page, "welcome, newbie").waitFor();
+
+    // A reload logs in as the account (a token, not the guest's tab storage), in the same channels.
+    assert.equal(await page.evaluate(() => sessionStorage.getItem("salon.guest")), null);
+    assert.equal(JSON.parse(await page.evaluate(() => localStorage.getItem("salon.session"))).user, "newbie");
+    await page.reload();
+    await page.locator("#conn-state.online").waitFor();
+    assert.equal(await page.locator("#me").textContent(), "newbie");
+    await page.getByRole("button", { name: "Conversations" }).click();
+    await page.locator(".conv-button", { hasText: "#regs" }).click();
+    await say(page, "back as an account");
+    await watcher.locator(".conv-button", { hasText: "#regs" }).click();
+    assert.match(await messageLine(watcher, "back as an account").innerText(), /newbie/);
+    assert.deepEqual([...page.errors, ...watcher.errors], []);
+  } finally {
+    await server.dispose();
+  }
+});
+
+test("change the password, then delete the account, from the account dialog", async () => {
+  const server = new Salond();
+  await server.start();
+  try {
+    const page = await newPage(server);
+    await loginAs(page, "pat", "pat-password-1", true);
+    const two = await newPage(server);
+    await loginAs(two, "pat", "pat-password-1");
+
+    await openAccount(page);
+    assert.equal(await page.locator("#claim-form").isHidden(), true);
+    const form = page.locator("#passwd-form");
+    const status = page.locator("#passwd-status");
+    await form.getByLabel("Current password").fill("not-the-password");
+    await form.getByLabel(/^New password \(/).fill("pat-password-2");
+    await form.getByLabel("New password, again").fill("pat-password-2");
+    await form.getByRole("button", { name: "Change password" }).click();
+    await status.filter({ hasText: "Wrong password" }).waitFor();
+    await form.getByLabel("Current password").fill("pat-password-1");
+    await form.getByLabel(/^New password \(/).fill("short");
+    await form.getByLabel("New password, again").fill("short");
+    await form.getByRole("button", { name: "Change password" }).click();
+    await status.filter({ hasText: "at least 8 characters" }).waitFor();
+    await form.getByLabel(/^New password \(/).fill("pat-password-2");
+    await form.getByLabel("New password, again").fill("pat-password-3");
+    await form.getByRole("button", { name: "Change password" }).click();
+    await status.filter({ hasText: "differ" }).waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, "web-account.png") });
+    await form.getByLabel("New password, again").fill("pat-password-2");
+    await form.getByRole("button", { name: "Change password" }).click();
+    await status.filter({ hasText: "Password changed. Your other sessions were logged out." }).waitFor();
+
+    // The other page is logged out for good; the old password no longer logs in.
+    await two.locator("#login-error", { hasText: "This session was logged out" }).waitFor();
+    assert.equal(await two.evaluate(() => localStorage.getItem("salon.session")), null);
+    const tcp = await LineClient.connect(server.port);
+    tcp.send("CONN", { us: "pat", pwd: "pat-password-1", v: 2 });
+    assert.equal((await tcp.next("OK", "NO")).NO.code, "bad_credentials");
+    await tcp.call("CONN", { us: "pat", pwd: "pat-password-2", v: 2 });
+    // This page stays logged in, across a reload too (its session was kept).
+    await page.keyboard.press("Escape");
+    await page.reload();
+    await page.locator("#conn-state.online").waitFor();
+    assert.equal(await page.locator("#me").textContent(), "pat");
+
+    // Deleting: the password and an explicit confirmation first.
+    await openAccount(page);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.locator("#delete-form").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, "web-account-phone.png") });
+    const del = page.locator("#delete-form");
+    const deleteButton = del.getByRole("button", { name: "Delete my account" });
+    await del.getByLabel("Your password").fill("pat-password-2");
+    await deleteButton.click();
+    await page.locator("#delete-status", { hasText: "Tick the box" }).waitFor();
+    await del.getByLabel(/I understand/).check();
+    await del.getByLabel("Your password").fill("pat-password-1");
+    await deleteButton.click();
+    await page.locator("#delete-status", { hasText: "Wrong password" }).waitFor();
+    await del.getByLabel("Your password").fill("pat-password-2");
+    await deleteButton.click();
+    await page.locator("#login-error", { hasText: "This account was deleted." }).waitFor();
+    assert.equal(await page.locator("#account-dialog").isHidden(), true);
+    assert.equal(await page.evaluate(() => localStorage.getItem("salon.session")), null);
+    assert.equal((await tcp.next("NOTICE")).NOTICE.code, "account_deleted");
+    tcp.close();
+    await submitLogin(page, "pat", "pat-password-2");
+    await page.locator("#login-error", { hasText: /wrong user name or password/i }).waitFor();
+    assert.deepEqual([...page.errors, ...two.errors], []);
+  } finally {
+    await server.dispose();
+  }
+});
+
+test("an account locked by the administrator: the page is told, stops, and its logins are refused", async () => {
+  const server = new Salond();
+  await server.start();
+  try {
+    const page = await newPage(server);
+    await loginAs(page, "lou", "lou-password-1", true);
+    const stored = await page.evaluate(() => localStorage.getItem("salon.session"));
+    salondCommand("user", "lock", "lou", "--data-dir", server.dataDir);
+    // The server looks for locks every 2 s.
+    await page.locator("#login-error", { hasText: "This account is locked by an administrator." }).waitFor();
+    assert.equal(await page.evaluate(() => localStorage.getItem("salon.session")), null);
+    await page.waitForTimeout(1000); // a reconnect would come within 600 ms
+    assert.equal(page.sockets.length, 1, "no reconnecting");
+    assert.equal(await page.locator("#conn-state").textContent(), "Offline");
+
+    // The password, or a session token kept from before: refused with the same words, once.
+    await submitLogin(page, "lou", "lou-password-1");
+    await page.locator("#login-error", { hasText: "locked by an administrator" }).waitFor();
+    await page.evaluate((s) => localStorage.setItem("salon.session", s), stored);
+    await page.reload();
+    await page.locator("#login-error", { hasText: "locked by an administrator" }).waitFor();
+    assert.equal(await page.evaluate(() => localStorage.getItem("salon.session")), null);
+    await page.waitForTimeout(800);
+    assert.equal(page.sockets.length, 3, "one login per attempt");
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await server.dispose();
+  }
+});
+
+test("over HTTPS the page speaks wss://, and chats with a page served over plain HTTP", async () => {
+  const server = new Salond([], { https: true });
+  await server.start();
+  try {
+    const secure = await newPage(server, undefined, { https: true });
+    assert.equal(new URL(secure.url()).protocol, "https:");
+    await loginAs(secure, "sally", "sally-password-1", true);
+    assert.deepEqual(secure.sockets, [`wss://127.0.0.1:${server.httpsPort}/ws`]);
+    const plain = await newPage(server);
+    const guest = await loginAs(plain);
+    assert.deepEqual(plain.sockets, [`ws://127.0.0.1:${server.httpPort}/ws`]);
+    await secure.locator("#member-list li", { hasText: guest }).waitFor();
+    await say(secure, "sent over TLS");
+    assert.match(await messageLine(plain, "sent over TLS").innerText(), /sally/);
+    await say(plain, "and back in the clear");
+    assert.match(await messageLine(secure, "and back in the clear").innerText(), new RegExp(guest));
+    assert.deepEqual([...secure.errors, ...plain.errors], []);
   } finally {
     await server.dispose();
   }
