@@ -320,6 +320,45 @@ private slots:
         QCOMPARE(model.find(QStringLiteral("dev"))->lines.back().text, QStringLiteral("bye"));
     }
 
+    void a_renamed_guest_keeps_its_place_its_op_flag_and_its_dm_thread() {
+        ChatModel model;
+        model.set_own_name(QStringLiteral("me"));
+        model.set_members(QStringLiteral("home"), {member("me"), member("Guest12", true)});
+        model.set_members(QStringLiteral("dev"), {member("me")});
+        model.add_dm(
+            dm(7, QStringLiteral("Guest12"), QStringLiteral("me"), QStringLiteral("hi")), true
+        );
+        model.set_current(QStringLiteral("@guest12"));
+        QCOMPARE(model.find(QStringLiteral("@guest12"))->unread, 1);
+
+        model.rename_user(QStringLiteral("Guest12"), QStringLiteral("Alice"));
+        const auto* home = model.find(QStringLiteral("home"));
+        QVERIFY(!home->members.contains(QStringLiteral("guest12")));
+        const auto alice = home->members.value(QStringLiteral("alice"));
+        QCOMPARE(QString::fromStdString(alice.user), QStringLiteral("Alice"));
+        QVERIFY(alice.op);
+        QVERIFY(!alice.guest);
+        QCOMPARE(home->lines.back().text, QStringLiteral("Guest12 is now Alice"));
+        // Only the channels it shares with us say so.
+        QVERIFY(model.find(QStringLiteral("dev"))->lines.empty());
+        QCOMPARE(model.find(QStringLiteral("@guest12")), nullptr);
+        const auto* thread = model.find(QStringLiteral("@alice"));
+        QVERIFY(thread != nullptr);
+        QCOMPARE(thread->title, QStringLiteral("Alice"));
+        QCOMPARE(thread->unread, 1);
+        QCOMPARE(message_ids(*thread), (QList<qint64>{7}));
+        QCOMPARE(model.current(), QStringLiteral("@alice"));
+        QCOMPARE(
+            model.keys(),
+            (QStringList{QStringLiteral("home"), QStringLiteral("dev"), QStringLiteral("@alice")})
+        );
+
+        // Our own rename (a guest registering in place) changes our name too.
+        model.rename_user(QStringLiteral("ME"), QStringLiteral("carol"));
+        QCOMPARE(model.own_name(), QStringLiteral("carol"));
+        QVERIFY(model.find(QStringLiteral("dev"))->members.contains(QStringLiteral("carol")));
+    }
+
     void nick_colours_are_stable_and_ignore_case() {
         QCOMPARE(
             salon::gui::nick_colour(QStringLiteral("Alice")),
@@ -450,11 +489,15 @@ private slots:
             LoginDialog::explain_failure(QStringLiteral("name_taken"), {}, server, true),
             LoginDialog::explain_failure(
                 QStringLiteral("unreachable"), QStringLiteral("refused"), server, false
-            )};
+            ),
+            LoginDialog::explain_failure(QStringLiteral("account_deleted"), {}, server, false),
+            LoginDialog::explain_failure(QStringLiteral("account_locked"), {}, server, false)};
         for (int i = 0; i < texts.size(); ++i) {
             for (int j = i + 1; j < texts.size(); ++j) QVERIFY(texts.at(i) != texts.at(j));
         }
         QVERIFY(texts.at(3).contains(server));
+        QVERIFY(texts.at(4).contains(QStringLiteral("deleted")));
+        QVERIFY(texts.at(5).contains(QStringLiteral("locked")));
     }
 
     void login_form_remembers_all_but_the_password_and_explains_a_dead_server() {
