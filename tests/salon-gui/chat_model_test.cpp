@@ -2,11 +2,8 @@
 // Unit tests of the GUI's data side without a server: the model, the input parser, server
 // addresses, login failure wording and what the login form remembers.
 #include <QElapsedTimer>
-#include <QProcess>
 #include <QSettings>
 #include <QSignalSpy>
-#include <QSslKey>
-#include <QSslServer>
 #include <QStyleFactory>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -620,76 +617,6 @@ private slots:
             qPrintable(QString::number(timer.elapsed()))
         );
         if (!bus.isEmpty()) qputenv("DBUS_SESSION_BUS_ADDRESS", bus);
-    }
-
-    void tls_refuses_an_untrusted_certificate_and_logs_in_with_a_trusted_one() {
-        if (!QSslSocket::supportsSsl()) QSKIP("Qt has no TLS backend here");
-        QTemporaryDir dir;
-        const auto key_path = dir.filePath(QStringLiteral("key.pem"));
-        const auto cert_path = dir.filePath(QStringLiteral("cert.pem"));
-        QProcess openssl;
-        openssl.start(
-            QStringLiteral("openssl"),
-            {QStringLiteral("req"),
-             QStringLiteral("-x509"),
-             QStringLiteral("-newkey"),
-             QStringLiteral("ec"),
-             QStringLiteral("-pkeyopt"),
-             QStringLiteral("ec_paramgen_curve:P-256"),
-             QStringLiteral("-nodes"),
-             QStringLiteral("-keyout"),
-             key_path,
-             QStringLiteral("-out"),
-             cert_path,
-             QStringLiteral("-days"),
-             QStringLiteral("1"),
-             QStringLiteral("-subj"),
-             QStringLiteral("/CN=salon test"),
-             QStringLiteral("-addext"),
-             QStringLiteral("subjectAltName=DNS:localhost")}
-        );
-        QVERIFY(openssl.waitForFinished(30000));
-        QCOMPARE(openssl.exitCode(), 0);
-        QFile key_file(key_path);
-        QVERIFY(key_file.open(QIODevice::ReadOnly));
-        QSslConfiguration server_config = QSslConfiguration::defaultConfiguration();
-        server_config.setPrivateKey(QSslKey(&key_file, QSsl::Ec));
-        server_config.setLocalCertificate(QSslCertificate::fromPath(cert_path).value(0));
-        server_config.setPeerVerifyMode(QSslSocket::VerifyNone);
-        QSslServer server;
-        server.setSslConfiguration(server_config);
-        QVERIFY(server.listen(QHostAddress::LocalHost));
-        QByteArray received;
-        connect(&server, &QSslServer::pendingConnectionAvailable, this, [&] {
-            auto* peer = server.nextPendingConnection();
-            connect(peer, &QTcpSocket::readyRead, this, [&received, peer] {
-                received += peer->readAll();
-            });
-        });
-
-        salon::gui::ChatConnection connection;
-        salon::gui::LoginParams params;
-        params.host = QStringLiteral("localhost");
-        params.port = server.serverPort();
-        params.user = QStringLiteral("ann");
-        params.token = QStringLiteral("tok");
-        params.tls = true;
-        QSignalSpy failed(&connection, &salon::gui::ChatConnection::login_failed);
-        connection.open(params);
-        QVERIFY(failed.wait(10000));
-        QCOMPARE(failed.at(0).at(0).toString(), QStringLiteral("certificate"));
-        QVERIFY2(
-            failed.at(0).at(1).toString().contains(QStringLiteral("self")),
-            qPrintable(failed.at(0).at(1).toString())
-        );
-        QCOMPARE(connection.state(), salon::gui::ChatConnection::State::disconnected);
-        QVERIFY(received.isEmpty());
-
-        // Trusting the certificate's file: the handshake passes and CONN goes out encrypted.
-        params.ca_file = cert_path;
-        connection.open(params);
-        QVERIFY(QTest::qWaitFor([&] { return received.contains('\n'); }, 10000));
-        QVERIFY2(received.startsWith(R"({"CONN":{"us":"ann","token":"tok")"), received.constData());
     }
 };
 
