@@ -222,7 +222,9 @@ void MainWindow::connect_session() {
     });
     connect(&connection, &ChatConnection::account_registered, this, [this] {
         update_title();
-        update_account_menu();
+        // The status line names who we are connected as; on_state_changed() also redoes the
+        // menu.
+        on_state_changed(session_.connection().state());
     });
     connect(
         &connection,

@@ -124,6 +124,7 @@ private slots:
         QCOMPARE(gui.connection.user(), QStringLiteral("carol"));
         QVERIFY(!gui.connection.guest());
         QVERIFY(gui.window.windowTitle().contains(QStringLiteral("carol")));
+        QVERIFY(gui.window.state_label()->text().contains(QStringLiteral("carol")));
         const auto renamed = wait_body(*bob, "RENAME");
         QVERIFY(renamed.has_value());
         QCOMPARE(str(*renamed, "user"), guest.toStdString());
