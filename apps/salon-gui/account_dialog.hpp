@@ -28,8 +28,6 @@ public:
 
     AccountDialog(Kind kind, ChatConnection& connection, QWidget* parent = nullptr);
 
-    Kind kind() const { return kind_; }
-
     /// The new account's name (register_guest only; null otherwise).
     QLineEdit* name_edit() const { return name_; }
 
