@@ -16,6 +16,12 @@ namespace {
 // Every frame in and out, for debugging against a server:
 // QT_LOGGING_RULES="salon.gui.wire.debug=true" salon-gui
 Q_LOGGING_CATEGORY(wire_log, "salon.gui.wire", QtWarningMsg)
+
+/// The notices after which the server closes a session that must not log in again by itself.
+bool ends_the_session(std::string_view code) {
+    return code == "session_revoked" || code == "account_deleted" || code == "account_locked";
+}
+
 }  // namespace
 
 ChatConnection::ChatConnection(QObject* parent) : QObject(parent) {
@@ -185,6 +191,40 @@ qint64 ChatConnection::request(const client::Request& request, ReplyHandler on_r
     return ref;
 }
 
+qint64 ChatConnection::register_in_place(
+    const QString& user, const QString& password, ReplyHandler on_reply
+) {
+    return request(
+        client::requests::register_account(user.toStdString(), password.toStdString()),
+        [this, password, on_reply = std::move(on_reply)](const client::Reply& reply) {
+            const auto welcome = client::parse_login_result(reply);
+            if (reply.ok && welcome) {
+                user_ = QString::fromStdString(welcome->user);
+                guest_ = welcome->guest;
+                params_.user = user_;
+                params_.password = password;
+                params_.token.clear();
+                params_.register_account = false;
+                emit account_registered(*welcome);
+            }
+            if (on_reply) on_reply(reply);
+        }
+    );
+}
+
+qint64 ChatConnection::change_password(
+    const QString& old_password, const QString& new_password, ReplyHandler on_reply
+) {
+    return request(
+        client::requests::passwd(old_password.toStdString(), new_password.toStdString()),
+        [this, new_password, on_reply = std::move(on_reply)](const client::Reply& reply) {
+            if (reply.ok) params_.password = new_password;
+            if (on_reply) on_reply(reply);
+            if (reply.ok) emit password_changed();
+        }
+    );
+}
+
 void ChatConnection::send_frame(const client::Request& request, std::optional<std::int64_t> ref) {
     const auto line = client::encode_request(request, ref);
     socket_.write(line.data(), static_cast<qint64>(line.size()));
@@ -230,11 +270,10 @@ void ChatConnection::on_frame(const std::string& line) {
         return;
     }
     if (const auto* notice = std::get_if<core::NoticeEvent>(&frame->payload);
-        notice != nullptr && notice->code == "session_revoked") {
-        // The server closes next; reconnecting with the same token or the old password would
-        // only be refused.
+        notice != nullptr && ends_the_session(notice->code)) {
+        // The server closes next; reconnecting would only be refused (or meet no account).
         emit event_received(frame->payload);
-        give_up(QStringLiteral("session_revoked"), QString::fromStdString(notice->message));
+        give_up(QString::fromStdString(notice->code), QString::fromStdString(notice->message));
         return;
     }
     emit event_received(frame->payload);

@@ -48,9 +48,10 @@ using ReplyHandler = std::function<void(const client::Reply& reply)>;
 ///    exponential backoff (`reconnect_scheduled`), logging in again with the same name and
 ///    `"join": false`; `logged_in` then fires again with `reconnected` true, and ChatSession
 ///    decides which channels to rejoin and resumes history.
-/// 3. A login refused on reconnect (for example `bad_credentials`) stops the retries and
-///    is reported through `login_failed`; so is `NOTICE session_revoked` (code
-///    "session_revoked"): the token or password it logged in with no longer works.
+/// 3. A login refused on reconnect (for example `bad_credentials` or `account_locked`) stops
+///    the retries and is reported through `login_failed`; so are the notices that end the
+///    session for good (`session_revoked`, `account_deleted`, `account_locked`, reported
+///    with the notice's code): logging in again would only be refused.
 /// 4. `close_with_end()` sends END, waits a bounded time for the server's OK or close, and
 ///    then emits `ended` exactly once.
 class ChatConnection : public QObject {
@@ -78,6 +79,17 @@ public:
     /// (never if the connection is lost first). Returns the ref, or -1 when not online.
     qint64 request(const client::Request& request, ReplyHandler on_reply = {});
 
+    /// REGISTER while logged in as a guest: on OK the connection is the account `user` at
+    /// once (`account_registered`), and reconnects log in with `password`. `on_reply` gets the
+    /// OK or NO either way. Returns the ref, or -1 when not online.
+    qint64 register_in_place(const QString& user, const QString& password, ReplyHandler on_reply);
+
+    /// PASSWD; on OK reconnects use `new_password` (a token login keeps its token, which the
+    /// server leaves alone). Returns the ref, or -1 when not online.
+    qint64 change_password(
+        const QString& old_password, const QString& new_password, ReplyHandler on_reply
+    );
+
     State state() const { return state_; }
 
     const LoginParams& params() const { return params_; }
@@ -102,9 +114,16 @@ signals:
     void logged_in(const salon::core::LoginResult& welcome, bool reconnected);
     /// `code` is a PROTOCOL.md error code, "unreachable" when no TCP connection was made,
     /// "certificate" when the server's TLS certificate is not trusted (`message` lists why),
-    /// "bad_reply" when the login's OK could not be read, or "session_revoked" when the server
-    /// ended this session (NOTICE session_revoked).
+    /// "bad_reply" when the login's OK could not be read, or "session_revoked",
+    /// "account_deleted" or "account_locked" when the server ended this session with that
+    /// NOTICE.
     void login_failed(const QString& code, const QString& message);
+    /// register_in_place() succeeded: `welcome` is the account's login result (`user()` and
+    /// `guest()` already say so).
+    void account_registered(const salon::core::LoginResult& welcome);
+    /// change_password() succeeded: the server revoked every token of the account but the
+    /// one this connection logged in with (if any).
+    void password_changed();
     /// A server event (MSG, DM, JOIN, PART, QUIT, HISTORY, NOTICE, TOPIC, or one this client
     /// does not know); never a Reply. PING is answered here and not forwarded.
     void event_received(const salon::client::Payload& event);

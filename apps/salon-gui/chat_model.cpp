@@ -449,6 +449,41 @@ void ChatModel::user_quit(const QString& user, const QString& reason) {
     }
 }
 
+void ChatModel::rename_user(const QString& user, const QString& to) {
+    const auto folded = fold_name(user);
+    const auto folded_to = fold_name(to);
+    if (folded == fold_name(own_name_)) own_name_ = to;
+    const auto text = tr("%1 is now %2").arg(user, to);
+    for (const auto& key : order_) {
+        auto* conversation = find_mutable(key);
+        if (conversation == nullptr || conversation->dm) continue;
+        const auto it = conversation->members.find(folded);
+        if (it == conversation->members.end()) continue;
+        auto info = *it;
+        info.user = to.toStdString();
+        info.guest = false;
+        conversation->members.erase(it);
+        conversation->members.insert(folded_to, info);
+        conversation->typing.remove(user);
+        emit members_changed(key);
+        add_info(key, text);
+    }
+    const auto old_key = dm_key(user);
+    const auto new_key = dm_key(to);
+    const auto thread = conversations_.find(old_key);
+    // A thread with the new name already held keeps its own lines rather than lose either.
+    if (thread == conversations_.end() || conversations_.count(new_key) != 0) return;
+    auto moved = std::move(thread->second);
+    conversations_.erase(thread);
+    moved.key = new_key;
+    moved.title = to;
+    moved.typing.clear();
+    conversations_.emplace(new_key, std::move(moved));
+    order_.replace(order_.indexOf(old_key), new_key);
+    if (current_ == old_key) current_ = new_key;
+    emit conversations_changed();
+}
+
 void ChatModel::add_info(const QString& key, const QString& text) {
     auto* conversation = find_mutable(key);
     if (conversation == nullptr) return;

@@ -152,6 +152,11 @@ public:
     void member_parted(const QString& channel, const QString& user, const QString& reason);
     void user_quit(const QString& user, const QString& reason);
 
+    /// RENAME: a guest registered as `to`. Its member entries (operator flag kept), our own
+    /// name when it is us, and the DM thread with it (lines and counts) take the new name;
+    /// each channel it is in says "user is now to".
+    void rename_user(const QString& user, const QString& to);
+
     /// A local notice in one conversation (errors, reconnects, topic changes).
     void add_info(const QString& key, const QString& text);
 

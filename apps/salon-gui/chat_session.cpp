@@ -319,6 +319,9 @@ void ChatSession::on_event(const client::Payload& event) {
         const auto user = qstr(quit->user);
         for (const auto& key : snapshots_.keys()) journal(key, user, false);
         model_.user_quit(user, qstr(quit->reason));
+    } else if (const auto* rename = std::get_if<core::RenameEvent>(&event)) {
+        // A guest registered in place (us included: the REGISTER OK came first).
+        model_.rename_user(qstr(rename->user), qstr(rename->to));
     } else if (const auto* topic = std::get_if<core::TopicEvent>(&event)) {
         const auto channel = qstr(topic->channel);
         const auto text = qstr(topic->topic);

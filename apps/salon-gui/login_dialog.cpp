@@ -148,6 +148,18 @@ QString LoginDialog::explain_failure(
     if (code == QStringLiteral("session_revoked")) {
         return tr("You were logged out (%1). Log in again with your password.").arg(message);
     }
+    if (code == QStringLiteral("account_deleted")) {
+        return tr(
+            "The account was deleted, and every computer logged in with it was logged out. "
+            "Its name is free to register again."
+        );
+    }
+    if (code == QStringLiteral("account_locked")) {
+        return tr(
+            "This account is locked by the server's administrator: it cannot log in until "
+            "they unlock it. Ask them why."
+        );
+    }
     if (code == QStringLiteral("bad_credentials")) {
         return tr("Wrong user name or password.");
     }

@@ -32,7 +32,8 @@ public:
     QString error_text() const { return error_->text(); }
 
     /// A human explanation of a login failure code (PROTOCOL.md codes, "unreachable",
-    /// "certificate" or "session_revoked").
+    /// "certificate", or the notices that end a session: "session_revoked",
+    /// "account_deleted", "account_locked").
     static QString explain_failure(
         const QString& code, const QString& message, const QString& server, bool registering
     );

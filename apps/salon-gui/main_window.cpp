@@ -97,6 +97,16 @@ void MainWindow::build_layout() {
     resize(960, 600);
     log_out_ = menuBar()->addMenu(tr("&Session"))->addAction(tr("&Log out"));
     log_out_->setObjectName(QStringLiteral("log_out"));
+    account_menu_ = menuBar()->addMenu(tr("&Account"));
+    change_password_ = account_menu_->addAction(tr("Change &password…"), this, [this] {
+        open_account_dialog(AccountDialog::Kind::change_password);
+    });
+    delete_account_ = account_menu_->addAction(tr("&Delete account…"), this, [this] {
+        open_account_dialog(AccountDialog::Kind::delete_account);
+    });
+    register_ = account_menu_->addAction(tr("&Create an account with this place…"), this, [this] {
+        open_account_dialog(AccountDialog::Kind::register_guest);
+    });
 
     conversations_->setObjectName(QStringLiteral("conversations"));
     members_->setObjectName(QStringLiteral("members"));
@@ -206,13 +216,28 @@ void MainWindow::connect_session() {
         reconnect_delay_ms_ = delay_ms;
         on_state_changed(ChatConnection::State::reconnecting);
     });
-    connect(&connection, &ChatConnection::logged_in, this, [this] { update_title(); });
+    connect(&connection, &ChatConnection::logged_in, this, [this] {
+        update_title();
+        update_account_menu();
+    });
+    connect(&connection, &ChatConnection::account_registered, this, [this] {
+        update_title();
+        // The status line names who we are connected as; on_state_changed() also redoes the
+        // menu.
+        on_state_changed(session_.connection().state());
+    });
     connect(
         &connection,
         &ChatConnection::login_failed,
         this,
         [this](const QString& code, const QString& message) {
             state_->setText(tr("Disconnected: %1 (%2)").arg(message, code));
+            // The account is gone or shut: nothing here can go on, and the login form says
+            // why.
+            if (code == QStringLiteral("account_deleted") ||
+                code == QStringLiteral("account_locked")) {
+                hide();
+            }
         }
     );
     connect(&connection, &ChatConnection::ended, this, [this](bool) {
@@ -675,6 +700,7 @@ void MainWindow::maybe_load_older() {
 }
 
 void MainWindow::on_state_changed(ChatConnection::State state) {
+    update_account_menu();
     const auto& connection = session_.connection();
     const auto server =
         QStringLiteral("%1:%2").arg(connection.params().host).arg(connection.params().port);
@@ -699,6 +725,27 @@ void MainWindow::on_state_changed(ChatConnection::State state) {
             state_->setText(tr("Closing…"));
             break;
     }
+}
+
+AccountDialog* MainWindow::open_account_dialog(AccountDialog::Kind kind) {
+    auto* dialog = new AccountDialog(kind, session_.connection(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &AccountDialog::succeeded, this, [this](const QString& text) {
+        statusBar()->showMessage(text, kFlashMs);
+        if (!session_.model().current().isEmpty())
+            session_.model().add_info(session_.model().current(), text);
+    });
+    dialog->open();
+    return dialog;
+}
+
+void MainWindow::update_account_menu() {
+    const auto& connection = session_.connection();
+    const bool online = connection.state() == ChatConnection::State::online;
+    change_password_->setVisible(!connection.guest());
+    delete_account_->setVisible(!connection.guest());
+    register_->setVisible(connection.guest());
+    for (auto* action : account_menu_->actions()) action->setEnabled(online);
 }
 
 void MainWindow::update_title() {

@@ -13,6 +13,7 @@
 #include <QTextBrowser>
 #include <QUrl>
 
+#include "account_dialog.hpp"
 #include "chat_session.hpp"
 
 namespace salon::gui {
@@ -120,6 +121,19 @@ public:
     /// Session ▸ Log out: SessionKeeper revokes the saved token, if any, and shows the login form.
     QAction* log_out_action() const { return log_out_; }
 
+    /// Account ▸ Change password…, Delete account… (a registered user's) and Create an account
+    /// with this place… (a guest's); each opens its AccountDialog.
+    QMenu* account_menu() const { return account_menu_; }
+
+    QAction* change_password_action() const { return change_password_; }
+
+    QAction* delete_account_action() const { return delete_account_; }
+
+    QAction* register_action() const { return register_; }
+
+    /// Opens the form of `kind` (window-modal, deleted when closed) and returns it.
+    AccountDialog* open_account_dialog(AccountDialog::Kind kind);
+
     const QString& last_notification() const { return last_notification_; }
 
 protected:
@@ -154,11 +168,17 @@ private:
     /// unread messages then; -1 otherwise.
     qint64 new_after() const;
     void update_title();
+    /// Offers the account verbs that fit who we are (a guest or an account) while online.
+    void update_account_menu();
 
     ChatSession& session_;
     QListWidget* conversations_;
     QLabel* topic_;
     QAction* log_out_ = nullptr;
+    QMenu* account_menu_ = nullptr;
+    QAction* change_password_ = nullptr;
+    QAction* delete_account_ = nullptr;
+    QAction* register_ = nullptr;
     QTextBrowser* view_;
     QListWidget* members_;
     QLineEdit* input_;

@@ -12,6 +12,29 @@ SessionKeeper::SessionKeeper(
     // Connected after LoginDialog's own slots, so that our message replaces its generic one.
     connect(&connection_, &ChatConnection::logged_in, this, &SessionKeeper::on_logged_in);
     connect(&connection_, &ChatConnection::login_failed, this, &SessionKeeper::on_login_failed);
+    connect(
+        &connection_,
+        &ChatConnection::account_registered,
+        this,
+        [this](const core::LoginResult& welcome) {
+            const auto user = QString::fromStdString(welcome.user);
+            // A later form (after a log out) offers the account, not the guest's empty name.
+            login_.user_edit()->setText(user);
+            if (login_.stay_box()->isChecked()) {
+                make_token(
+                    login_.server_edit()->text().trimmed(), user, connection_.params().tls, {}
+                );
+            }
+        }
+    );
+    connect(&connection_, &ChatConnection::password_changed, this, [this] {
+        // PASSWD revoked the saved token unless this session logged in with it: make another.
+        const auto saved = store_.load();
+        if (saved && connection_.params().token.isEmpty() &&
+            saved->user.compare(connection_.user(), Qt::CaseInsensitive) == 0) {
+            make_token(saved->server, saved->user, saved->tls, {});
+        }
+    });
 }
 
 QString SessionKeeper::token_label() {
@@ -55,9 +78,17 @@ void SessionKeeper::on_logged_in(const core::LoginResult& welcome, bool reconnec
         }
         return;
     }
-    const auto server = login_.server_edit()->text().trimmed();
-    const auto user = QString::fromStdString(welcome.user);
-    const bool tls = connection_.params().tls;
+    make_token(
+        login_.server_edit()->text().trimmed(),
+        QString::fromStdString(welcome.user),
+        connection_.params().tls,
+        previous
+    );
+}
+
+void SessionKeeper::make_token(
+    const QString& server, const QString& user, bool tls, std::optional<StoredSession> previous
+) {
     connection_.request(
         client::requests::token(token_label().toStdString()),
         [this, server, user, tls, previous](const client::Reply& reply) {
@@ -78,6 +109,13 @@ void SessionKeeper::on_logged_in(const core::LoginResult& welcome, bool reconnec
 }
 
 void SessionKeeper::on_login_failed(const QString& code, const QString& message) {
+    if (code == QStringLiteral("account_deleted")) {
+        // However this session logged in, a token saved for the account is of no use now.
+        const auto saved = store_.load();
+        if (saved && saved->user.compare(connection_.user(), Qt::CaseInsensitive) == 0)
+            store_.forget();
+        return;
+    }
     if (connection_.params().token.isEmpty()) return;
     if (code == QStringLiteral("bad_credentials") || code == QStringLiteral("session_revoked")) {
         store_.forget();

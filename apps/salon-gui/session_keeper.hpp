@@ -16,8 +16,11 @@ namespace salon::gui {
 ///    `TOKEN {label: "salon-gui on <host>"}` and saves {server, user, id, secret}.
 /// 2. `resume()` logs in with the saved token without showing the form.
 /// 3. A token login refused (`bad_credentials`) or ended (`NOTICE session_revoked`) forgets
-///    the token; the form comes up saying why.
-/// 4. `log_out()` revokes the saved token when there is one, forgets it, leaves the server
+///    the token; the form comes up saying why. A deleted account's token is forgotten too;
+///    a locked account's is kept (the server keeps it for the unlock).
+/// 4. A guest that registered in place with the box ticked gets a token as after a login;
+///    so does a password session whose PASSWD revoked the saved token.
+/// 5. `log_out()` revokes the saved token when there is one, forgets it, leaves the server
 ///    and shows the form.
 /// Lives on the GUI thread, like the objects it is given (which must outlive it).
 class SessionKeeper : public QObject {
@@ -46,6 +49,11 @@ signals:
 private:
     void on_logged_in(const core::LoginResult& welcome, bool reconnected);
     void on_login_failed(const QString& code, const QString& message);
+    /// Asks for a token of `user` on `server` and saves it, revoking the one saved before
+    /// for the same user (`previous`).
+    void make_token(
+        const QString& server, const QString& user, bool tls, std::optional<StoredSession> previous
+    );
 
     ChatConnection& connection_;
     LoginDialog& login_;
