@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "metrics/salon_metrics.hpp"
+#include "net/tls_context.hpp"
 
 namespace salon::net {
 namespace asio = boost::asio;
@@ -28,8 +29,6 @@ constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
 /// A refused connection gets little patience.
 constexpr auto kRefusedTimeout = std::chrono::seconds(2);
-/// A client that has not finished its TLS handshake by then is gone (as TlsConnection's).
-constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 
 }  // namespace
 
@@ -65,7 +64,7 @@ template <typename Stream>
 awaitable<bool> BasicHttpConnection<Stream>::handshake() {
     if constexpr (kTls) {
         using namespace asio::experimental::awaitable_operators;
-        asio::steady_timer timer(co_await asio::this_coro::executor, kHandshakeTimeout);
+        asio::steady_timer timer(co_await asio::this_coro::executor, kTlsHandshakeTimeout);
         auto outcome = co_await (
             stream_.async_handshake(asio::ssl::stream_base::server, use_nothrow) ||
             timer.async_wait(use_nothrow)

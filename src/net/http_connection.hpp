@@ -23,7 +23,7 @@ namespace salon::net {
 /// this object stays the registry's handle for it (shutdown, per-address count).
 ///
 /// `Stream` is a beast::tcp_stream (HTTP) or a TLS stream over one (HTTPS). Over TLS the
-/// handshake runs first, on the handshake pool (as TlsConnection's does: its CPU work stays off
+/// handshake runs first, on a handshake thread (as TlsHandshake does: its CPU work stays off
 /// the I/O threads), and the connection then continues on its I/O thread.
 template <typename Stream>
 class BasicHttpConnection final : public Connection,
@@ -60,7 +60,7 @@ private:
     using std::enable_shared_from_this<BasicHttpConnection>::shared_from_this;
 
     void init_address();
-    /// On the handshake pool: true once the TLS handshake succeeded within its bound.
+    /// On a handshake thread: true once the TLS handshake succeeded within its bound.
     boost::asio::awaitable<bool> handshake();
     /// Writes the response; false when the connection must end (error or not keep-alive).
     boost::asio::awaitable<bool> write(HttpResponse response);

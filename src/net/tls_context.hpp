@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/asio/ssl/context.hpp>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -9,6 +10,10 @@
 #include <vector>
 
 namespace salon::net {
+
+/// A client that has not finished its TLS handshake by then is gone: it holds a connection slot
+/// of its address and a share of a handshake thread.
+inline constexpr auto kTlsHandshakeTimeout = std::chrono::seconds(10);
 
 struct SslFree {
     void operator()(SSL* ssl) const noexcept { ::SSL_free(ssl); }

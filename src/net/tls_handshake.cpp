@@ -16,10 +16,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-/// A client that has not finished its handshake by then is gone: it holds a connection slot of
-/// its address and a share of a handshake thread.
-constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
-
 /// OpenSSL's reason for the last failure on this thread, for the log.
 std::string openssl_reason() {
     std::array<char, 256> text{};
@@ -51,7 +47,7 @@ TlsHandshake::TlsHandshake(
 )
     : connection_(std::move(connection)),
       poller_(Poller::of(context)),
-      deadline_(context, kHandshakeTimeout),
+      deadline_(context, kTlsHandshakeTimeout),
       address_(std::move(address)),
       codec_(std::move(codec)) {}
 
