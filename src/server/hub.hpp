@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -215,10 +216,13 @@ public:
 
     /// A guest's login becomes the account `account` (REGISTER while logged in as a guest): the
     /// same sessions, channels and operator flags, now stored; every member of its channels
-    /// gets one RENAME. `name_taken` when someone else is online under the account's name.
+    /// gets one RENAME; the channels' recent messages among `reauthored` (the store's
+    /// store::Store::claim_guest()) show the account and their new revs. `name_taken` when
+    /// someone else is online under the account's name.
     [[nodiscard]] std::optional<core::Failure> claim(
         const core::Actor& guest,
         const core::Actor& account,
+        std::span<const store::Revised> reauthored,
         const Acknowledgement& ack,
         const core::LoginResult& welcome
     );
