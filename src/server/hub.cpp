@@ -703,6 +703,20 @@ void Hub::forget_author(const core::UserName& user) {
     }
 }
 
+void Hub::set_deleting(const core::UserName& user, bool deleting) {
+    std::unique_lock lock(mutex_);
+    if (deleting) {
+        deleting_.insert(user.folded());
+    } else {
+        deleting_.erase(user.folded());
+    }
+}
+
+bool Hub::deleting(const core::UserName& user) const {
+    std::shared_lock lock(mutex_);
+    return deleting_.contains(user.folded());
+}
+
 std::vector<core::UserName> Hub::registered_online() const {
     std::shared_lock lock(mutex_);
     std::vector<core::UserName> names;

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -231,6 +232,11 @@ public:
     /// as stored ones do.
     void forget_author(const core::UserName& user);
 
+    /// While DELETE_ACCOUNT runs for `user` (its account locked meanwhile), the account watch
+    /// leaves its connections alone: the deletion closes them once it has answered.
+    void set_deleting(const core::UserName& user, bool deleting);
+    bool deleting(const core::UserName& user) const;
+
     /// The registered users online, for the account watch.
     std::vector<core::UserName> registered_online() const;
 
@@ -241,6 +247,8 @@ public:
     HubCounts counts() const;
 
 private:
+    std::set<std::string> deleting_;  // folded names
+
     /// Every online user has one, so it is kept small: channels by pointer (std::map nodes do
     /// not move, and a channel is erased only once it has no members), the rarely set AWAY
     /// message out of line.
