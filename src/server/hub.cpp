@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "core/names.hpp"
@@ -641,6 +642,7 @@ std::optional<core::Failure> Hub::set_key(
 std::optional<core::Failure> Hub::claim(
     const core::Actor& guest,
     const core::Actor& account,
+    std::span<const store::Revised> reauthored,
     const Acknowledgement& ack,
     const core::LoginResult& welcome
 ) {
@@ -673,6 +675,19 @@ std::optional<core::Failure> Hub::claim(
     for (const auto& session : user.sessions) {
         if (told.insert(session.get()).second) session->deliver(renamed);
     }
+    if (reauthored.empty()) return std::nullopt;
+    std::unordered_map<core::MessageId, core::MessageId> revs;
+    for (const store::Revised& r : reauthored) revs.emplace(r.id, r.rev);
+    // Any channel: the guest may have left some it wrote in.
+    for (auto& [name, channel] : channels_) {
+        for (auto message : channel.recent()) {
+            const auto revised = revs.find(message.id);
+            if (revised == revs.end()) continue;
+            message.from = account.name.display();
+            message.rev = revised->second;
+            channel.replace_recent(message);
+        }
+    }
     return std::nullopt;
 }
 
@@ -686,6 +701,20 @@ void Hub::forget_author(const core::UserName& user) {
             channel.replace_recent(message);
         }
     }
+}
+
+void Hub::set_deleting(const core::UserName& user, bool deleting) {
+    std::unique_lock lock(mutex_);
+    if (deleting) {
+        deleting_.insert(user.folded());
+    } else {
+        deleting_.erase(user.folded());
+    }
+}
+
+bool Hub::deleting(const core::UserName& user) const {
+    std::shared_lock lock(mutex_);
+    return deleting_.contains(user.folded());
 }
 
 std::vector<core::UserName> Hub::registered_online() const {

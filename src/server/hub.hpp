@@ -7,7 +7,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -215,10 +217,13 @@ public:
 
     /// A guest's login becomes the account `account` (REGISTER while logged in as a guest): the
     /// same sessions, channels and operator flags, now stored; every member of its channels
-    /// gets one RENAME. `name_taken` when someone else is online under the account's name.
+    /// gets one RENAME; the channels' recent messages among `reauthored` (the store's
+    /// store::Store::claim_guest()) show the account and their new revs. `name_taken` when
+    /// someone else is online under the account's name.
     [[nodiscard]] std::optional<core::Failure> claim(
         const core::Actor& guest,
         const core::Actor& account,
+        std::span<const store::Revised> reauthored,
         const Acknowledgement& ack,
         const core::LoginResult& welcome
     );
@@ -226,6 +231,11 @@ public:
     /// A deleted account's messages among the channels' recent ones show store::kDeletedAuthor,
     /// as stored ones do.
     void forget_author(const core::UserName& user);
+
+    /// While DELETE_ACCOUNT runs for `user` (its account locked meanwhile), the account watch
+    /// leaves its connections alone: the deletion closes them once it has answered.
+    void set_deleting(const core::UserName& user, bool deleting);
+    bool deleting(const core::UserName& user) const;
 
     /// The registered users online, for the account watch.
     std::vector<core::UserName> registered_online() const;
@@ -237,6 +247,8 @@ public:
     HubCounts counts() const;
 
 private:
+    std::set<std::string> deleting_;  // folded names
+
     /// Every online user has one, so it is kept small: channels by pointer (std::map nodes do
     /// not move, and a channel is erased only once it has no members), the rarely set AWAY
     /// message out of line.

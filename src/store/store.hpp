@@ -43,6 +43,12 @@ inline constexpr std::string_view kDeletedAuthor = "[deleted]";
 /// the largest id or rev it holds (right only while no server runs on the same file).
 using ReserveRevs = std::function<core::MessageId(std::size_t count)>;
 
+/// A stored message that changed hands (a guest's, now its account's), with its new rev.
+struct Revised {
+    core::MessageId id = 0;
+    core::MessageId rev = 0;
+};
+
 /// A session token of an account. The secret itself is never stored: only its hash.
 struct SessionToken {
     std::int64_t id = 0;  ///< never reused, so a stale id cannot name a newer token
@@ -189,6 +195,28 @@ public:
     /// locked first and removed last, so a deletion cut short by a crash leaves a locked account
     /// that a second call finishes.
     virtual bool delete_account(const core::UserName& name, const ReserveRevs& reserve_revs) = 0;
+    /// A guest registering in place: creates `account` as create_account() does and, in the same
+    /// transaction, gives it what the guest login `guest_key` stored. Its direct conversations
+    /// are re-keyed to the account (both sides: the partner's list, read marker and history
+    /// name the account), its read markers, mentions and reactions become the account's, and the
+    /// messages it wrote or received show the account's name, each with a new rev from
+    /// `reserve_revs`. nullopt when the name is registered already (nothing changes); else the
+    /// channel messages re-authored, for the server's recent-message cache.
+    /// The account's key is new: a key without a serial belongs to an account alone, and
+    /// delete_account() leaves none behind. Should some still be stored, a clash with it fails
+    /// the whole claim (StorageError) rather than mixing a former owner's data into the guest's.
+    virtual std::optional<std::vector<Revised>> claim_guest(
+        const Account& account, const core::UserKey& guest_key, const ReserveRevs& reserve_revs
+    ) = 0;
+    /// Undoes claim_guest() when the login could not become the account after all (someone
+    /// came online under the name meanwhile): what it moved goes back to `guest_key`, shown as
+    /// `guest_name`, and the account is removed. False when there is no such account.
+    virtual bool unclaim_guest(
+        const core::UserName& account,
+        const core::UserKey& guest_key,
+        std::string_view guest_name,
+        const ReserveRevs& reserve_revs
+    ) = 0;
     /// Sets or clears the lock; false when there is no such account.
     virtual bool set_locked(const core::UserName& name, bool locked) = 0;
     /// The folded names of the locked accounts.

@@ -236,5 +236,112 @@ TEST_F(Accounts, AGuestRegistersWithoutLosingItsChannelsOrOperatorRights) {
     call_ok(*gina, "TOPIC", {{"channel", "den"}, {"topic", "still mine"}});
 }
 
+/// The figures of the conversation with `partner` in CONVERSATIONS.
+json::object conversation_with(Connection& conn, std::string_view partner) {
+    const auto list = call_ok(conn, "CONVERSATIONS");
+    for (const auto& c : list.at("conversations").as_array()) {
+        const auto& entry = c.as_object();
+        if (entry.contains("with") && str(entry, "with") == partner) return entry;
+    }
+    ADD_FAILURE() << "no conversation with " << partner << ": " << json::serialize(list);
+    return {};
+}
+
+/// The texts of a page of HISTORY, oldest first, each as "from>to: text".
+std::vector<std::string> direct_lines(const json::object& page) {
+    std::vector<std::string> lines;
+    for (const auto& m : page.at("messages").as_array()) {
+        const auto& message = m.as_object();
+        lines.push_back(
+            str(message, "from") + ">" + str(message, "to") + ": " + str(message, "text")
+        );
+    }
+    return lines;
+}
+
+TEST_F(Accounts, AGuestRegisteringKeepsItsDirectMessagesReadMarkersAndAuthorship) {
+    ServerProcess server;
+    auto guest = open(server);
+    send(*guest, "CONN", {{"us", ""}, {"pwd", ""}, {"v", 2}});
+    const std::string guest_name = str(body_of(guest->expect("OK", kWait)), "user");
+    guest->wait_for("HISTORY", kWait);
+    auto bob = open(server);
+    register_v2(*bob, "bob");
+    const auto posted = call_ok(*guest, "SEND", msg("home", "guest in home"));
+    const auto to_bob = call_ok(*guest, "DM", {{"to", "bob"}, {"text", "hi bob"}});
+    const auto first = call_ok(*bob, "DM", {{"to", guest_name}, {"text", "hi guest"}});
+    call_ok(*bob, "DM", {{"to", guest_name}, {"text", "@" + guest_name + " still there?"}});
+    call_ok(*bob, "DM", {{"to", guest_name}, {"text", "bye"}});
+    call_ok(*guest, "DM", {{"to", "bob"}, {"text", "wait"}});
+    call_ok(*guest, "READ", {{"with", "bob"}, {"id", int_of(first, "id")}});
+    call_ok(*bob, "READ", {{"with", guest_name}, {"id", int_of(to_bob, "id")}});
+    const auto guest_view = conversation_with(*guest, "bob");
+    const auto bob_view = conversation_with(*bob, guest_name);
+    ASSERT_EQ(int_of(guest_view, "unread"), 2) << json::serialize(guest_view);
+    ASSERT_EQ(int_of(guest_view, "mentions"), 1) << json::serialize(guest_view);
+    ASSERT_EQ(int_of(bob_view, "unread"), 1) << json::serialize(bob_view);
+    const std::int64_t seen =
+        int_of(call_ok(*guest, "DM", {{"to", "bob"}, {"text", "last"}}), "id");
+    const std::vector<std::string> conversation = {
+        guest_name + ">bob: hi bob",
+        "bob>" + guest_name + ": hi guest",
+        "bob>" + guest_name + ": @" + guest_name + " still there?",
+        "bob>" + guest_name + ": bye",
+        guest_name + ">bob: wait",
+        guest_name + ">bob: last",
+    };
+    ASSERT_EQ(direct_lines(call_ok(*guest, "HISTORY", {{"with", "bob"}})), conversation);
+    drain(*bob);
+
+    call_ok(*guest, "REGISTER", {{"us", "alice"}, {"pwd", kPassword}});
+    // The parties' names change, not the texts (the mention is what bob wrote).
+    std::vector<std::string> as_alice;
+    for (auto line : conversation) {
+        for (auto at = line.find(guest_name); at < line.find(": "); at = line.find(guest_name))
+            line.replace(at, guest_name.size(), "alice");
+        as_alice.push_back(line);
+    }
+    // Both sides see the whole conversation under the account's name, with their read markers;
+    // bob's unread are the guest's two after his marker.
+    auto check = [&](Connection& alice) {
+        EXPECT_EQ(direct_lines(call_ok(alice, "HISTORY", {{"with", "bob"}})), as_alice);
+        const auto view = conversation_with(alice, "bob");
+        EXPECT_EQ(int_of(view, "read"), int_of(guest_view, "read"));
+        EXPECT_EQ(int_of(view, "unread"), 2) << json::serialize(view);
+        EXPECT_EQ(int_of(view, "mentions"), 1) << json::serialize(view);
+    };
+    check(*guest);
+    EXPECT_EQ(direct_lines(call_ok(*bob, "HISTORY", {{"with", "alice"}})), as_alice);
+    const auto bob_after = conversation_with(*bob, "alice");
+    EXPECT_EQ(int_of(bob_after, "read"), int_of(bob_view, "read"));
+    EXPECT_EQ(int_of(bob_after, "unread"), 2) << json::serialize(bob_after);
+    // The channel message is alice's now, with a new rev that a resume sees.
+    const auto resumed = call_ok(*bob, "HISTORY", {{"channel", "home"}, {"after", seen}});
+    const auto& changed = resumed.at("messages").as_array();
+    const auto mine = std::ranges::find_if(changed, [&](const json::value& m) {
+        return int_of(m.as_object(), "id") == int_of(posted, "id");
+    });
+    ASSERT_NE(mine, changed.end()) << json::serialize(resumed);
+    EXPECT_EQ(str(mine->as_object(), "from"), "alice");
+    EXPECT_GT(int_of(mine->as_object(), "rev"), seen);
+    call_ok(*guest, "EDIT", {{"id", int_of(posted, "id")}, {"text", "alice in home"}});
+
+    // A later login with the password finds the same, and the recent messages a join shows
+    // name alice too.
+    call_ok(*guest, "END");
+    auto alice = open(server);
+    send(*alice, "CONN", {{"us", "alice"}, {"pwd", kPassword}, {"v", 2}});
+    alice->expect("OK", kWait);
+    const auto recent = body_of(alice->wait_for("HISTORY", kWait));
+    const auto& shown = recent.at("messages").as_array();
+    const auto kept = std::ranges::find_if(shown, [&](const json::value& m) {
+        return int_of(m.as_object(), "id") == int_of(posted, "id");
+    });
+    ASSERT_NE(kept, shown.end()) << json::serialize(recent);
+    EXPECT_EQ(str(kept->as_object(), "from"), "alice");
+    EXPECT_EQ(str(kept->as_object(), "text"), "alice in home");
+    check(*alice);
+}
+
 }  // namespace
 }  // namespace salon::test

@@ -26,7 +26,7 @@ void close_deleted(Participant& participant) {
 void close_barred_sessions(Services& services) {
     for (const auto& folded : services.store.locked_accounts()) {
         const auto name = core::UserName::parse(folded);
-        if (!name) continue;
+        if (!name || services.hub.deleting(*name)) continue;
         const auto sessions = services.hub.sessions_of(*name);
         if (sessions.empty()) continue;
         spdlog::info("{} is locked: closing its {} connections", name->display(), sessions.size());
@@ -68,8 +68,18 @@ Waits<Outcome> delete_account(Context& ctx, const proto::DeleteAccount& d) {
             return pipeline.reserve(count);
         });
     };
-    if (!co_await ctx.services.work.blocking(remove))
-        co_return Failure(Errc::forbidden, "this account no longer exists");
+    // The deletion locks the account first and may run for seconds: the watch must not close
+    // this connection before its OK.
+    ctx.services.hub.set_deleting(me.name, true);
+    bool deleted = false;
+    try {
+        deleted = co_await ctx.services.work.blocking(remove);
+    } catch (...) {
+        ctx.services.hub.set_deleting(me.name, false);
+        throw;
+    }
+    ctx.services.hub.set_deleting(me.name, false);
+    if (!deleted) co_return Failure(Errc::forbidden, "this account no longer exists");
     spdlog::info("{}: {} deleted their account", address, me.name.display());
     ctx.services.hub.forget_author(me.name);
     ctx.participant.reply_ok(*ctx.request, core::EmptyResult{});

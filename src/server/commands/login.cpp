@@ -339,14 +339,25 @@ Waits<Outcome> conn(Context& ctx, const proto::Conn& c) {
 
 namespace {
 
-/// REGISTER on a guest's connection: the account is made, then the guest's login becomes it.
+/// REGISTER on a guest's connection: the account is made and takes what the guest stored (its
+/// DMs, read markers, authorship) in one transaction, then the guest's login becomes it.
 /// `user` is a named local of the caller (see log_in()).
-Waits<Outcome> claim(Context& ctx, const core::Actor& user) {
+Waits<Outcome> claim(Context& ctx, const core::Actor& user, store::Account account) {
     const core::Actor guest = ctx.actor();
+    MessagePipeline& pipeline = ctx.services.pipeline;
+    auto revs = [&pipeline](std::size_t count) { return pipeline.reserve(count); };
+    auto take = [&store = ctx.services.store, &account, &guest, &revs] {
+        return store.claim_guest(account, guest.key, revs);
+    };
+    const auto reauthored = co_await ctx.services.work.blocking(take);
+    if (!reauthored) co_return Failure(Errc::name_taken);
     const core::LoginResult welcome = welcome_of(ctx, user);
-    if (auto failure = ctx.services.hub.claim(guest, user, ctx.ack(), welcome)) {
-        // Someone came online under the name meanwhile (an IRC guest): the account goes again.
-        auto undo = [&store = ctx.services.store, &user] { store.delete_account(user.name, {}); };
+    if (auto failure = ctx.services.hub.claim(guest, user, *reauthored, ctx.ack(), welcome)) {
+        // Someone came online under the name meanwhile (an IRC guest): what moved goes back to
+        // the guest, and the account goes again.
+        auto undo = [&store = ctx.services.store, &user, &guest, &revs] {
+            store.unclaim_guest(user.name, guest.key, guest.name.display(), revs);
+        };
         co_await ctx.services.work.blocking(undo);
         co_return *failure;
     }
@@ -383,18 +394,17 @@ Waits<Outcome> register_account(Context& ctx, const proto::Register& r) {
         return auth::hash_password(pwd, params);
     };
     auto password_hash = co_await ctx.services.work.hashing(hash);
-    auto create = [&services, &name, &password_hash] {
-        const core::UnixMillis now = services.clock.unix_now_ms();
-        return services.store.create_account(store::Account{
-            .name = name->display(),
-            .password_hash = std::move(password_hash),
-            .created_ms = now,
-            .last_login_ms = now});
-    };
+    const core::UnixMillis now = services.clock.unix_now_ms();
+    store::Account account{
+        .name = name->display(),
+        .password_hash = std::move(password_hash),
+        .created_ms = now,
+        .last_login_ms = now};
+    const core::Actor user = registered_actor(*name, false);
+    if (as_guest) co_return co_await claim(ctx, user, std::move(account));
+    auto create = [&services, &account] { return services.store.create_account(account); };
     if (!co_await ctx.services.work.blocking(create)) co_return Failure(Errc::name_taken);
     spdlog::info("{}: registered {}", ctx.participant.remote_address(), name->display());
-    const core::Actor user = registered_actor(*name, false);
-    if (as_guest) co_return co_await claim(ctx, user);
     std::optional<core::ChannelName> home;
     if (r.join) home = core::ChannelName::parse(core::kHomeChannel);
     co_return co_await log_in(ctx, user, home, {}, false);

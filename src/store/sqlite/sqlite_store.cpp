@@ -228,6 +228,11 @@ CREATE INDEX tokens_by_user ON tokens (user_folded, expires_ms);
 ALTER TABLE accounts ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE accounts ADD COLUMN last_login_ms INTEGER;
 )sql"},
+    {5, R"sql(
+-- Version 5: the messages of guests by author, for a guest registering in place (claim_guest()).
+-- Partial: a registered author's message (most of them) costs its insert nothing more.
+CREATE INDEX messages_by_guest_author ON messages (from_key) WHERE from_key GLOB '*#*';
+)sql"},
 };
 
 /// The schema of the search file (its own user_version). Derived data: a file with another
@@ -283,6 +288,44 @@ constexpr const char* kMaxStoredId = "SELECT COALESCE(max(id), 0) FROM messages"
 constexpr const char* kDeleteConversationSlice =
     "DELETE FROM messages WHERE id IN "
     "(SELECT id FROM messages WHERE conversation = ?1 ORDER BY id LIMIT ?2)";
+// A guest registering in place (see move_owner()). The first reads the partial index of guests'
+// messages, whose condition it repeats; the second, for moving back, scans.
+constexpr const char* kGuestAuthoredInChannels =
+    "SELECT id FROM messages WHERE from_key = ?1 AND from_key GLOB '*#*' "
+    "AND channel IS NOT NULL ORDER BY id";
+constexpr const char* kAuthoredInChannels =
+    "SELECT id FROM messages WHERE from_key = ?1 AND channel IS NOT NULL ORDER BY id";
+constexpr const char* kReauthorMessage =
+    "UPDATE messages SET from_key = ?2, from_name = ?3, rev = ?4 WHERE id = ?1";
+constexpr const char* kMessagesOfConversation =
+    "SELECT id FROM messages WHERE conversation = ?1 ORDER BY id";
+// A direct message moves to the new conversation; whichever side was `?3` becomes `?4`, `?5`.
+constexpr const char* kRekeyDirectMessage =
+    "UPDATE messages SET conversation = ?2, rev = ?6, "
+    "from_name = CASE WHEN from_key = ?3 THEN ?5 ELSE from_name END, "
+    "to_name = CASE WHEN to_key = ?3 THEN ?5 ELSE to_name END, "
+    "from_key = CASE WHEN from_key = ?3 THEN ?4 ELSE from_key END, "
+    "to_key = CASE WHEN to_key = ?3 THEN ?4 ELSE to_key END "
+    "WHERE id = ?1";
+constexpr const char* kRekeyMentionsOfMessage =
+    "UPDATE mentions SET conversation = ?2 WHERE message_id = ?1";
+constexpr const char* kRekeyReadMarkersOfConversation =
+    "UPDATE read_markers SET conversation = ?2 WHERE conversation = ?1";
+// The partner's row about the mover, then the mover's own row.
+constexpr const char* kRekeyPartnerSide =
+    "UPDATE direct_partners SET partner_key = ?3, partner_name = ?4, conversation = ?5 "
+    "WHERE user_key = ?1 AND partner_key = ?2";
+constexpr const char* kRekeyOwnSide =
+    "UPDATE direct_partners SET user_key = ?3, conversation = ?4 "
+    "WHERE user_key = ?1 AND partner_key = ?2";
+constexpr const char* kRekeyReadMarkersOfUser =
+    "UPDATE read_markers SET user_key = ?2 WHERE user_key = ?1";
+constexpr const char* kRekeyMentionsOfUser =
+    "UPDATE mentions SET user_key = ?2 WHERE user_key = ?1";
+constexpr const char* kReactedMessagesOfUser =
+    "SELECT DISTINCT message_id FROM reactions WHERE user_key = ?1";
+constexpr const char* kRekeyReactionsOfUser =
+    "UPDATE reactions SET user_key = ?2, user_name = ?3 WHERE user_key = ?1";
 constexpr const char* kSetPassword =
     "UPDATE accounts SET password_hash = ?2 WHERE name_folded = ?1";
 constexpr const char* kDeleteAccount = "DELETE FROM accounts WHERE name_folded = ?1";
@@ -942,6 +985,116 @@ core::MessageId largest_message_id(SqliteConnection& connection) {
     return q.integer(0);
 }
 
+/// Inserts the account in the caller's transaction on the writer; false when the name is
+/// registered already.
+bool insert_account(SqliteConnection& db, const Account& account) {
+    // Every stored name parses when read back: an invalid one is refused here, not there.
+    const auto name = core::UserName::parse(account.name);
+    if (!name) {
+        throw StorageError(
+            "cannot create account " + quoted_for_error(account.name) + ": not a valid user name"
+        );
+    }
+    const bool created = Query(db, kInsertAccount)
+                             .bind(1, name->folded())
+                             .bind(2, name->display())
+                             .bind(3, account.password_hash)
+                             .bind_flag(4, account.admin)
+                             .bind(5, account.created_ms)
+                             .run() == 1;
+    if (!created) return false;
+    if (account.locked) Query(db, kSetLocked).bind(1, name->folded()).bind_flag(2, true).run();
+    if (account.last_login_ms)
+        Query(db, kRecordLogin).bind(1, name->folded()).bind(2, *account.last_login_ms).run();
+    return true;
+}
+
+/// Gives what the user key `from` stored to `to`, shown as `to_name`, in the caller's
+/// transaction on the writer: its direct conversations (re-keyed, with the partners' rows and
+/// markers), its channel messages' authorship, reactions, read markers and mentions. Every
+/// message that shows another name takes a new rev, so that a resume by rev sees it. Returns the
+/// channel messages re-authored. `authored_query`: how the channel messages of `from` are found.
+std::vector<Revised> move_owner(
+    SqliteConnection& db,
+    const std::string& from,
+    const std::string& to,
+    std::string_view to_name,
+    const char* authored_query,
+    const ReserveRevs& reserve_revs
+) {
+    auto reserve = [&](std::size_t count) {
+        const core::MessageId first =
+            reserve_revs ? reserve_revs(count) : largest_message_id(db) + 1;
+        Query(db, kRaiseSequence).bind(1, first + static_cast<core::MessageId>(count) - 1).run();
+        return first;
+    };
+    auto ids_of = [&db](const char* query, std::string_view key) {
+        std::vector<core::MessageId> ids;
+        Query q(db, query);
+        q.bind(1, key);
+        while (q.step()) ids.push_back(q.integer(0));
+        return ids;
+    };
+
+    std::vector<DirectPartner> partners;
+    {
+        Query q(db, kDirectPartners);
+        q.bind(1, from);
+        while (q.step()) partners.push_back({q.text(0), q.text(1), q.text(2)});
+    }
+    for (const DirectPartner& partner : partners) {
+        // A conversation with oneself has the mover on both sides.
+        const std::string partner_after = partner.key == from ? to : partner.key;
+        const std::string conversation = core::direct_conversation(to, partner_after);
+        const auto ids = ids_of(kMessagesOfConversation, partner.conversation);
+        core::MessageId rev = ids.empty() ? 0 : reserve(ids.size());
+        for (const core::MessageId id : ids) {
+            Query(db, kRekeyDirectMessage)
+                .bind(1, id)
+                .bind(2, conversation)
+                .bind(3, from)
+                .bind(4, to)
+                .bind(5, to_name)
+                .bind(6, rev++)
+                .run();
+            Query(db, kRekeyMentionsOfMessage).bind(1, id).bind(2, conversation).run();
+        }
+        Query(db, kRekeyReadMarkersOfConversation)
+            .bind(1, partner.conversation)
+            .bind(2, conversation)
+            .run();
+        Query(db, kRekeyPartnerSide)
+            .bind(1, partner.key)
+            .bind(2, from)
+            .bind(3, to)
+            .bind(4, to_name)
+            .bind(5, conversation)
+            .run();
+        Query(db, kRekeyOwnSide)
+            .bind(1, from)
+            .bind(2, partner_after)
+            .bind(3, to)
+            .bind(4, conversation)
+            .run();
+    }
+
+    std::vector<Revised> reauthored;
+    const auto authored = ids_of(authored_query, from);
+    core::MessageId rev = authored.empty() ? 0 : reserve(authored.size());
+    for (const core::MessageId id : authored) {
+        Query(db, kReauthorMessage).bind(1, id).bind(2, to).bind(3, to_name).bind(4, rev).run();
+        reauthored.push_back({id, rev++});
+    }
+    // A reaction lists its users by name: the messages reacted to change too.
+    const auto reacted = ids_of(kReactedMessagesOfUser, from);
+    rev = reacted.empty() ? 0 : reserve(reacted.size());
+    for (const core::MessageId id : reacted) Query(db, kSetRev).bind(1, id).bind(2, rev++).run();
+    Query(db, kRekeyReactionsOfUser).bind(1, from).bind(2, to).bind(3, to_name).run();
+    Query(db, kRekeyReadMarkersOfUser).bind(1, from).bind(2, to).run();
+    Query(db, kRekeyMentionsOfUser).bind(1, from).bind(2, to).run();
+    return reauthored;
+}
+
 int read_user_version(SqliteConnection& connection) {
     Query q(connection, kUserVersion);
     if (!q.step()) throw StorageError("PRAGMA user_version returned nothing");
@@ -1396,28 +1549,9 @@ SqliteStore::ReaderLease SqliteStore::lease_reader() {
 }
 
 bool SqliteStore::create_account(const Account& account) {
-    // Every stored name parses when read back: an invalid one is refused here, not there.
-    const auto name = core::UserName::parse(account.name);
-    if (!name) {
-        throw StorageError(
-            "cannot create account " + quoted_for_error(account.name) + ": not a valid user name"
-        );
-    }
     std::lock_guard lock(writer_mutex_);
     Transaction tx(*writer_);
-    const bool created = Query(*writer_, kInsertAccount)
-                             .bind(1, name->folded())
-                             .bind(2, name->display())
-                             .bind(3, account.password_hash)
-                             .bind_flag(4, account.admin)
-                             .bind(5, account.created_ms)
-                             .run() == 1;
-    if (!created) return false;
-    if (account.locked)
-        Query(*writer_, kSetLocked).bind(1, name->folded()).bind_flag(2, true).run();
-    if (account.last_login_ms) {
-        Query(*writer_, kRecordLogin).bind(1, name->folded()).bind(2, *account.last_login_ms).run();
-    }
+    if (!insert_account(*writer_, account)) return false;
     tx.commit();
     return true;
 }
@@ -1554,6 +1688,38 @@ bool SqliteStore::delete_account(const core::UserName& name, const ReserveRevs& 
     const bool deleted = Query(*writer_, kDeleteAccount).bind(1, key).run() == 1;
     tx.commit();
     wake_indexer();
+    return deleted;
+}
+
+std::optional<std::vector<Revised>> SqliteStore::claim_guest(
+    const Account& account, const core::UserKey& guest_key, const ReserveRevs& reserve_revs
+) {
+    std::lock_guard lock(writer_mutex_);
+    Transaction tx(*writer_);
+    if (!insert_account(*writer_, account)) return std::nullopt;
+    const auto name = core::UserName::parse(account.name);
+    auto reauthored = move_owner(
+        *writer_, guest_key, name->folded(), name->display(), kGuestAuthoredInChannels, reserve_revs
+    );
+    tx.commit();
+    return reauthored;
+}
+
+bool SqliteStore::unclaim_guest(
+    const core::UserName& account,
+    const core::UserKey& guest_key,
+    std::string_view guest_name,
+    const ReserveRevs& reserve_revs
+) {
+    std::lock_guard lock(writer_mutex_);
+    Transaction tx(*writer_);
+    move_owner(
+        *writer_, account.folded(), guest_key, guest_name, kAuthoredInChannels, reserve_revs
+    );
+    Query(*writer_, kDeleteMembershipsOfUser).bind(1, account.folded()).run();
+    Query(*writer_, kDeleteTokensOfUser).bind(1, account.folded()).run();
+    const bool deleted = Query(*writer_, kDeleteAccount).bind(1, account.folded()).run() == 1;
+    tx.commit();
     return deleted;
 }
 

@@ -40,7 +40,7 @@ struct SqliteOptions {
 
 /// The schema version this build writes (PRAGMA user_version). Stored in the database: a file
 /// with a larger version was written by a newer salond and is refused.
-inline constexpr int kSqliteSchemaVersion = 4;
+inline constexpr int kSqliteSchemaVersion = 5;
 
 class SqliteConnection;
 
@@ -85,6 +85,15 @@ public:
     std::optional<Account> find_account(const core::UserName& name) override;
     bool set_password(const core::UserName& name, std::string_view password_hash) override;
     bool delete_account(const core::UserName& name, const ReserveRevs& reserve_revs) override;
+    std::optional<std::vector<Revised>> claim_guest(
+        const Account& account, const core::UserKey& guest_key, const ReserveRevs& reserve_revs
+    ) override;
+    bool unclaim_guest(
+        const core::UserName& account,
+        const core::UserKey& guest_key,
+        std::string_view guest_name,
+        const ReserveRevs& reserve_revs
+    ) override;
     bool set_locked(const core::UserName& name, bool locked) override;
     std::vector<std::string> locked_accounts() override;
     void record_login(const core::UserName& name, core::UnixMillis when) override;

@@ -87,6 +87,21 @@ public:
         return inner_->delete_account(name, revs);
     }
 
+    std::optional<std::vector<store::Revised>> claim_guest(
+        const store::Account& account, const core::UserKey& guest, const store::ReserveRevs& revs
+    ) override {
+        return inner_->claim_guest(account, guest, revs);
+    }
+
+    bool unclaim_guest(
+        const core::UserName& account,
+        const core::UserKey& guest,
+        std::string_view guest_name,
+        const store::ReserveRevs& revs
+    ) override {
+        return inner_->unclaim_guest(account, guest, guest_name, revs);
+    }
+
     bool set_locked(const core::UserName& name, bool locked) override {
         return inner_->set_locked(name, locked);
     }

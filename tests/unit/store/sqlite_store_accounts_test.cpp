@@ -1,6 +1,7 @@
 // Accounts in the SQLite store: locks, last logins, and what a deletion keeps and removes.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
 #include <iostream>
 #include <string>
@@ -95,6 +96,106 @@ TEST_F(SqliteAccountsTest, DeletionKeepsChannelMessagesUnderTheDeletedAuthorWith
     ASSERT_TRUE(store->create_account({.name = "bob", .password_hash = "h"}));
     EXPECT_TRUE(store->direct_partners(key_of("bob")).empty());
     EXPECT_TRUE(store->pending_dms(user_name("bob"), 0, 10).empty());
+}
+
+/// `write` as the server makes it when `guest_name` is one of its parties, logged in as a guest
+/// under `guest_key`.
+MessageWrite by_guest(
+    MessageWrite write, std::string_view guest_name, const std::string& guest_key
+) {
+    if (write.message.from == guest_name) write.from_key = guest_key;
+    if (write.message.to == guest_name) write.to_key = guest_key;
+    if (write.message.is_direct())
+        write.conversation = core::direct_conversation(write.from_key, write.to_key);
+    if (write.message.text.find("@" + std::string(guest_name)) != std::string::npos) {
+        write.message.mentions = {std::string(guest_name)};
+        write.mention_keys = {guest_key};
+    }
+    return write;
+}
+
+TEST_F(SqliteAccountsTest, AGuestClaimingAnAccountTakesItsDirectMessagesMarkersAndAuthorship) {
+    auto store = open();
+    ASSERT_TRUE(store->create_account({.name = "bob", .password_hash = "h"}));
+    const std::string guest = "guest7#42";
+    const std::string other_guest = "guest7#41";  // an earlier login of the same name
+    const std::string with_bob = core::direct_conversation(guest, "bob");
+    commit_messages(
+        *store,
+        {by_guest(channel_write(1, "home", "by the guest", "Guest7"), "Guest7", guest),
+         by_guest(direct_write(2, "bob", "hi bob", {}, "Guest7"), "Guest7", guest),
+         by_guest(direct_write(3, "Guest7", "hi @Guest7", {}, "bob"), "Guest7", guest),
+         by_guest(channel_write(4, "home", "by the earlier one", "Guest7"), "Guest7", other_guest),
+         channel_write(5, "home", "by bob", "bob")}
+    );
+    MessageChange react = change_by(MessageChange::Kind::react, 5, 6, "Guest7");
+    react.actor_key = guest;
+    react.emoji = "👍";
+    ASSERT_EQ(store->commit(std::vector<Write>{react}).size(), 1U);
+    ASSERT_TRUE(store->advance_read_marker(guest, with_bob, 2));
+    ASSERT_TRUE(store->advance_read_marker(guest, "home", 5));
+    ASSERT_TRUE(store->advance_read_marker(key_of("bob"), with_bob, 3));
+    const std::array<std::string, 1> conversation{with_bob};
+    const auto before = store->conversation_stats(guest, conversation, 100).front();
+    ASSERT_EQ(before.unread, 1U);
+    ASSERT_EQ(before.mentions, 1U);
+
+    core::MessageId next = 100;
+    auto reserve = [&](std::size_t count) {
+        const core::MessageId first = next;
+        next += static_cast<core::MessageId>(count);
+        return first;
+    };
+    EXPECT_FALSE(store->claim_guest({.name = "BOB", .password_hash = "h"}, guest, reserve));
+    const auto reauthored =
+        store->claim_guest({.name = "Ann", .password_hash = "h"}, guest, reserve);
+    ASSERT_TRUE(reauthored.has_value());
+    ASSERT_EQ(reauthored->size(), 1U);
+    EXPECT_EQ(reauthored->front().id, 1);
+    EXPECT_TRUE(store->find_account(user_name("ann")).has_value());
+
+    // The conversation is ann's and bob's now, whole, with both markers and ann's mention.
+    const std::string with_ann = core::direct_conversation("ann", "bob");
+    const auto dms = store->history(with_ann, std::nullopt, 10);
+    ASSERT_EQ(ids_of(dms), (std::vector<core::MessageId>{2, 3}));
+    EXPECT_EQ(dms[0].from, "Ann");
+    EXPECT_EQ(dms[1].to, "Ann");
+    EXPECT_GE(dms[0].rev, 100);
+    EXPECT_TRUE(store->history(with_bob, std::nullopt, 10).empty());
+    EXPECT_EQ(store->direct_partner_named(key_of("bob"), user_name("ann"))->conversation, with_ann);
+    EXPECT_EQ(store->direct_partner_named(key_of("ann"), user_name("bob"))->conversation, with_ann);
+    EXPECT_FALSE(store->direct_partner_named(key_of("bob"), user_name("Guest7")).has_value());
+    const std::array<std::string, 1> moved{with_ann};
+    const auto after = store->conversation_stats(key_of("ann"), moved, 100).front();
+    EXPECT_EQ(after.read, 2);
+    EXPECT_EQ(after.unread, 1U);
+    EXPECT_EQ(after.mentions, 1U);
+    EXPECT_EQ(store->read_marker(key_of("bob"), with_ann), 3);
+    EXPECT_EQ(store->read_marker(key_of("ann"), "home"), 5);
+    EXPECT_EQ(store->read_marker(guest, "home"), 0);
+
+    // Authorship: the guest's channel message and reaction, not the earlier login's message.
+    const auto home = store->history("home", std::nullopt, 10);
+    EXPECT_EQ(home[0].from, "Ann");
+    EXPECT_EQ(home[0].rev, reauthored->front().rev);
+    EXPECT_EQ(store->find_message(1)->from_key, "ann");
+    EXPECT_EQ(store->find_message(4)->from_key, other_guest);
+    EXPECT_EQ(home[2].reactions.front().users, std::vector<std::string>{"Ann"});
+    EXPECT_GE(home[2].rev, 100);
+    EXPECT_EQ(ids_of(store->changed_after("home", 6, 10)), (std::vector<core::MessageId>{1, 5}));
+    EXPECT_GE(store->max_message_id(), next - 1);
+
+    // Undone (the login could not become ann after all): everything is the guest's again.
+    ASSERT_TRUE(store->unclaim_guest(user_name("ann"), guest, "Guest7", reserve));
+    EXPECT_FALSE(store->find_account(user_name("ann")).has_value());
+    EXPECT_EQ(
+        ids_of(store->history(with_bob, std::nullopt, 10)), (std::vector<core::MessageId>{2, 3})
+    );
+    EXPECT_EQ(store->find_message(1)->from_key, guest);
+    EXPECT_EQ(store->find_message(2)->message.from, "Guest7");
+    EXPECT_EQ(store->read_marker(guest, with_bob), 2);
+    EXPECT_EQ(store->read_marker(key_of("bob"), with_bob), 3);
+    EXPECT_EQ(store->direct_partner_named(key_of("bob"), user_name("Guest7"))->key, guest);
 }
 
 TEST_F(SqliteAccountsTest, DeletionRemovesTheUsersReactionsWithANewRevForEachMessage) {
