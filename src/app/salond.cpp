@@ -27,7 +27,6 @@
 #include "net/io_threads.hpp"
 #include "net/tcp_listener.hpp"
 #include "net/tls_context.hpp"
-#include "net/tls_listener.hpp"
 #include "proto/irc_codec.hpp"
 #include "proto/native_codec.hpp"
 #include "server/chat_server.hpp"
@@ -207,8 +206,8 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     // the other half.
     net::HandshakeThreads handshakes(std::max(1u, cores / 2));
     std::vector<std::unique_ptr<net::TlsContext>> tls_contexts;
-    std::optional<net::TlsListener> native_tls;
-    std::optional<net::TlsListener> irc_tls;
+    std::optional<net::TcpListener> native_tls;
+    std::optional<net::TcpListener> irc_tls;
     std::optional<net::HttpListener> https;
     if (config.tls.enabled()) {
         auto make_context = [&](std::vector<std::string> alpn) -> const net::TlsContext& {
@@ -232,24 +231,25 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
         if (config.tls.port != 0) {
             native_tls.emplace(
                 io,
-                handshakes,
-                make_context({"salon"}),
                 chat,
                 registry,
                 asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.tls.port),
-                native_codec
+                native_codec,
+                0,
+                &make_context({"salon"}),
+                &handshakes
             );
         }
         if (config.tls.irc_port != 0) {
             irc_tls.emplace(
                 io,
-                handshakes,
-                make_context({}),  // IRC has no registered ALPN name
                 chat,
                 registry,
                 asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.tls.irc_port),
                 irc_codec,
-                proto::irc::kMaxFrameBytes
+                proto::irc::kMaxFrameBytes,
+                &make_context({}),  // IRC has no registered ALPN name
+                &handshakes
             );
         }
     }

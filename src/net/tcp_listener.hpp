@@ -1,4 +1,4 @@
-// Accepts TCP connections for one line protocol (native or IRC).
+// Accepts TCP connections for one line protocol (native or IRC), plain or over TLS.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -6,8 +6,10 @@
 
 #include "net/codec_factory.hpp"
 #include "net/connection_registry.hpp"
+#include "net/handshake_threads.hpp"
 #include "net/io_threads.hpp"
 #include "net/tcp_connection.hpp"
+#include "net/tls_context.hpp"
 #include "server/chat_server.hpp"
 
 namespace salon::net {
@@ -16,7 +18,8 @@ class TcpListener {
 public:
     /// Binds and listens at once (address reuse on, so a restart takes its port back). Each
     /// connection speaks the protocol of a codec from `make_codec`; `max_frame_bytes` 0 means
-    /// the server's limit.
+    /// the server's limit. With `tls`, each connection gets the certificate `tls` holds at the
+    /// time and shakes hands on one of the `handshakes` threads (TlsHandshake) before it starts.
     /// @throws boost::system::system_error when the address cannot be bound.
     /// @throws std::invalid_argument when `make_codec` is empty.
     TcpListener(
@@ -25,7 +28,9 @@ public:
         ConnectionRegistry& registry,
         const boost::asio::ip::tcp::endpoint& endpoint,
         CodecFactory make_codec,
-        std::size_t max_frame_bytes = 0
+        std::size_t max_frame_bytes = 0,
+        const TlsContext* tls = nullptr,
+        HandshakeThreads* handshakes = nullptr
     );
 
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
@@ -44,6 +49,8 @@ private:
     ConnectionRegistry& registry_;
     CodecFactory make_codec_;
     std::size_t max_frame_bytes_;
+    const TlsContext* tls_;
+    HandshakeThreads* handshakes_;  // with tls_
     boost::asio::ip::tcp::acceptor acceptor_;
 };
 
