@@ -1,6 +1,7 @@
 // TmuxScreen: tmux commands run through the child-process helper, waits by polling the screen.
 #include "tmux_screen.hpp"
 
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -41,9 +42,12 @@ TmuxScreen::TmuxScreen(
     : dir_(make_temp_dir("salon-tmux")), socket_(dir_ / "tmux.sock") {
     // tmux runs the pane command through a shell; quote every word and set the environment
     // there, because a tmux server started by someone else would not inherit ours.
-    std::string line = "exec env -u SALON_PASSWORD";
+    // The shell then writes the program's exit status to a file: tmux's own pane_dead_status
+    // was seen missing now and then with several tmux servers busy at once.
+    std::string line = "env -u SALON_PASSWORD";
     for (const auto& [k, v] : env) line += " " + shell_quote(k + "=" + v);
     for (const auto& word : command) line += " " + shell_quote(word);
+    line += "; echo $? > " + shell_quote((dir_ / "exit-status").string());
     int status = 0;
     const std::string out = tmux(
         {"-f",
@@ -120,16 +124,13 @@ bool TmuxScreen::program_running() {
 
 int TmuxScreen::wait_for_exit(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (program_running()) {
+    const auto status_file = dir_ / "exit-status";
+    for (;;) {
+        std::ifstream in(status_file);
+        int status = -1;
+        if (in >> status) return status;  // written whole: the shell's echo is one small write
         if (std::chrono::steady_clock::now() >= deadline) return -1;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    // remain-on-exit keeps the dead pane, and with it the status.
-    const auto status = tmux({"display-message", "-p", "-t", "0", "#{pane_dead_status}"});
-    try {
-        return std::stoi(status);
-    } catch (const std::exception&) {
-        return -1;
     }
 }
 
