@@ -524,8 +524,6 @@ constexpr const char* kDirectPartnerNamed =
     "SELECT partner_key, partner_name, conversation FROM direct_partners WHERE user_key = ?1 "
     "AND (partner_key = ?2 OR (partner_key > ?2 || '#' AND partner_key < ?2 || '$')) "
     "ORDER BY last_id DESC LIMIT 1";
-constexpr const char* kDeleteMessagesOfConversation =
-    "DELETE FROM messages WHERE conversation = ?1";
 constexpr const char* kDeleteDirectPartner =
     "DELETE FROM direct_partners WHERE user_key = ?1 AND partner_key = ?2";
 constexpr const char* kDeleteDirectPartnersOfUser =
