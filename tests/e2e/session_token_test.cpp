@@ -287,8 +287,11 @@ TEST_F(Tokens, AHundredTokenRequestsOnOneConnectionMeetTheRateLimitAndTheCap) {
     EXPECT_GE(made, 39U);
     EXPECT_GT(refused, 0U);
     EXPECT_LE(made + refused, 100U);
+    // A TOKEN being made when the flood closes the connection is kept without its OK reaching
+    // the client: at most one more than counted (the requests are handled one at a time).
     const auto tokens = call_ok(*ann, "TOKENS").at("tokens").as_array();
-    EXPECT_EQ(tokens.size(), std::min<std::size_t>(made, 50));
+    EXPECT_GE(tokens.size(), std::min<std::size_t>(made, 50));
+    EXPECT_LE(tokens.size(), std::min<std::size_t>(made + 1, 50));
 }
 
 TEST_F(Tokens, ATokenTheCapRevokesClosesItsConnection) {
