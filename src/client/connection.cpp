@@ -19,6 +19,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "tls/openssl_error.hpp"
+
 namespace salon::client {
 namespace {
 
@@ -255,16 +257,6 @@ Result<std::size_t> TcpConnection::read_available(LineFramer& framer) {
 
 namespace {
 
-/// The newest OpenSSL error queued on this thread, as text; the queue is emptied.
-std::string openssl_error() {
-    unsigned long last = 0;
-    while (const auto e = ERR_get_error()) last = e;
-    if (last == 0) return "unknown TLS error";
-    std::array<char, 256> text{};
-    ERR_error_string_n(last, text.data(), text.size());
-    return text.data();
-}
-
 bool is_ip_literal(const std::string& host) {
     std::array<unsigned char, 16> addr{};
     return inet_pton(AF_INET, host.c_str(), addr.data()) == 1 ||
@@ -279,7 +271,7 @@ Result<void> TcpConnection::start_tls(
     const auto where = endpoint.to_string();
     tls_.reset(new Tls);
     tls_->ctx = SSL_CTX_new(TLS_client_method());
-    if (tls_->ctx == nullptr) return network_error("TLS: " + openssl_error());
+    if (tls_->ctx == nullptr) return network_error("TLS: " + tls::take_openssl_error());
     SSL_CTX_set_min_proto_version(tls_->ctx, TLS1_2_VERSION);
     // A server that closes without close_notify ends the stream like a TCP close does.
     SSL_CTX_set_options(tls_->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
@@ -295,15 +287,18 @@ Result<void> TcpConnection::start_tls(
                 return Error{
                     ErrorKind::usage,
                     {},
-                    "cannot read CA file " + endpoint.tls.ca_file + ": " + openssl_error()};
+                    "cannot read CA file " + endpoint.tls.ca_file + ": " +
+                        tls::take_openssl_error()};
             }
         } else if (SSL_CTX_set_default_verify_paths(tls_->ctx) != 1) {
-            return network_error("TLS: cannot load the system's certificates: " + openssl_error());
+            return network_error(
+                "TLS: cannot load the system's certificates: " + tls::take_openssl_error()
+            );
         }
     }
     tls_->ssl = SSL_new(tls_->ctx);
     if (tls_->ssl == nullptr || SSL_set_fd(tls_->ssl, fd_) != 1) {
-        return network_error("TLS: " + openssl_error());
+        return network_error("TLS: " + tls::take_openssl_error());
     }
     const bool ip = is_ip_literal(endpoint.host);
     if (!ip) {
@@ -344,7 +339,7 @@ Result<void> TcpConnection::start_tls(
             // No OpenSSL error queued: the peer closed (or reset) the connection mid-handshake.
             const std::string why = ERR_peek_error() == 0
                                         ? std::string("the server closed the connection")
-                                        : openssl_error();
+                                        : tls::take_openssl_error();
             return network_error(
                 "TLS handshake with " + where + " failed: " + why +
                 " (is it a TLS port? salond's is --tls-port, 5443 by default)"
@@ -374,7 +369,7 @@ Result<void> TcpConnection::flush_tls() {
         const int err = SSL_get_error(tls_->ssl, rc);
         // WANT_READ (a key update from the server) is served by the reads that follow.
         if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) return {};
-        return network_error("connection lost: " + openssl_error());
+        return network_error("connection lost: " + tls::take_openssl_error());
     }
     out_.clear();
     out_offset_ = 0;
@@ -404,7 +399,7 @@ Result<std::size_t> TcpConnection::read_tls(LineFramer& framer) {
                            : "connection lost: " + errno_text(errno)
             );
         }
-        return network_error("connection lost: " + openssl_error());
+        return network_error("connection lost: " + tls::take_openssl_error());
     }
 }
 

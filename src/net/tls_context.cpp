@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "tls/openssl_error.hpp"
+
 namespace salon::net {
 namespace asio = boost::asio;
 
@@ -20,11 +22,7 @@ namespace {
 
 /// OpenSSL's last error as text, with `what` in front.
 std::runtime_error openssl_error(const std::string& what) {
-    char reason[256] = "unknown error";
-    if (const unsigned long code = ::ERR_get_error(); code != 0)
-        ::ERR_error_string_n(code, reason, sizeof reason);
-    ::ERR_clear_error();
-    return std::runtime_error(what + ": " + reason);
+    return std::runtime_error(what + ": " + tls::take_openssl_error());
 }
 
 /// Picks the first of our protocols that the client offers.

@@ -4,28 +4,15 @@
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
-#include <array>
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <cstring>
 
 #include "metrics/salon_metrics.hpp"
+#include "tls/openssl_error.hpp"
 
 namespace salon::net {
 namespace asio = boost::asio;
-
-namespace {
-
-/// OpenSSL's reason for the last failure on this thread, for the log.
-std::string openssl_reason() {
-    std::array<char, 256> text{};
-    const unsigned long code = ::ERR_peek_last_error();
-    if (code == 0) return "connection closed";
-    ::ERR_error_string_n(code, text.data(), text.size());
-    return text.data();
-}
-
-}  // namespace
 
 void TlsHandshake::run(
     std::shared_ptr<TcpConnection> connection,
@@ -82,7 +69,11 @@ void TlsHandshake::step() {
         case SSL_ERROR_WANT_WRITE:
             return;  // the Poller's next edge takes it on
         default:
-            spdlog::debug("{}: TLS handshake failed: {}", address_, openssl_reason());
+            spdlog::debug(
+                "{}: TLS handshake failed: {}",
+                address_,
+                tls::take_openssl_error("connection closed")
+            );
             metrics::salon().tls_handshakes_failed.inc();
             finish(false);
     }

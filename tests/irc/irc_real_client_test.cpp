@@ -2,16 +2,13 @@
 // FIFO, logging to files) logs in to a registered account with SASL, and irssi (driven in a
 // private tmux server) joins as a guest; each talks with a native client both ways.
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -312,13 +309,12 @@ TEST_F(RealIrcClient, IrssiJoinsAsAGuestAndTalksWithANativeUser) {
 /// A self-signed certificate for localhost and 127.0.0.1 in `dir` (`salond tls self-signed`),
 /// and the salond arguments that serve IRC over TLS on `irc_tls_port` with it.
 std::vector<std::string> tls_args(const fs::path& dir, std::uint16_t irc_tls_port) {
-    const auto made = run_salond({"tls", "self-signed", "--data-dir", dir.string()});
-    if (made.exit_status != 0) throw std::runtime_error("self-signed: " + made.output);
+    const auto pair = make_self_signed(dir);
     return {
         "--tls-cert",
-        (dir / "tls" / "self-signed.crt").string(),
+        pair.certificate.string(),
         "--tls-key",
-        (dir / "tls" / "self-signed.key").string(),
+        pair.key.string(),
         "--irc-tls-port",
         std::to_string(irc_tls_port),
         "--tls-port",
@@ -346,22 +342,9 @@ std::string sha256_fingerprint(const fs::path& certificate) {
     return hex;
 }
 
-/// A port nothing listens on now (salond binds it moments later).
-std::uint16_t free_tcp_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
-    socklen_t length = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
-
 TEST_F(RealIrcClient, WeeChatOverTlsLogsInWithSaslAndTalksWithANativeUser) {
     if (!on_path("weechat-headless")) GTEST_SKIP() << "weechat-headless is not installed";
-    const std::uint16_t tls_port = free_tcp_port();
+    const std::uint16_t tls_port = pick_free_port();
     IrcServer& server = server_.emplace(tls_args(dir_, tls_port));
     native(server, "alice", true)->send(make_frame("END"));
     auto guest = native(server, "Guest9002", false);
@@ -410,7 +393,7 @@ TEST_F(RealIrcClient, WeeChatOverTlsLogsInWithSaslAndTalksWithANativeUser) {
 
 TEST_F(RealIrcClient, IrssiOverTlsVerifiesTheCertificateAndTalksWithANativeUser) {
     if (!on_path("irssi") || !on_path("tmux")) GTEST_SKIP() << "irssi or tmux is not installed";
-    const std::uint16_t tls_port = free_tcp_port();
+    const std::uint16_t tls_port = pick_free_port();
     IrcServer& server = server_.emplace(tls_args(dir_, tls_port));
     auto native_user = native(server, "Guest4712", false);
     start_irssi(tls_port, "carol", dir_ / "tls" / "self-signed.crt");

@@ -11,9 +11,6 @@
 
 namespace salon::test {
 
-/// A port nobody listens on right now (bound to 0, then released).
-std::uint16_t free_port();
-
 /// A data dir holding `salond tls self-signed --host salon.test`'s pair: the certificate names
 /// salon.test, 127.0.0.1 and ::1, and not localhost (so that a name check can fail). Removed at
 /// destruction. Meant as a fixture's first base, so that it exists before the ServerProcess

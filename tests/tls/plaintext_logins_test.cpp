@@ -1,10 +1,6 @@
 // --plaintext-logins: where a login may send a password in plain text. Every test client is on
 // 127.0.0.1, so `deny` is what shows the refusal; `loopback` (the default with a certificate)
 // lets this machine log in without TLS.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <filesystem>
 
@@ -16,18 +12,6 @@ namespace salon::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::uint16_t unused_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
-    socklen_t length = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
 
 /// A salond with a self-signed certificate, its native TLS port on, and `policy` (empty: the
 /// default).
@@ -41,17 +25,16 @@ protected:
 
     void start(const std::string& policy) {
         dir_ = make_temp_dir("salon-plaintext");
-        const auto made = run_salond({"tls", "self-signed", "--data-dir", dir_.string()});
-        ASSERT_EQ(made.exit_status, 0) << made.output;
-        certificate_ = dir_ / "tls" / "self-signed.crt";
-        tls_port_ = unused_port();
+        const auto pair = make_self_signed(dir_);
+        certificate_ = pair.certificate;
+        tls_port_ = pick_free_port();
         ServerOptions options;
         options.data_dir = dir_;
         options.extra_args = {
             "--tls-cert",
             certificate_.string(),
             "--tls-key",
-            (dir_ / "tls" / "self-signed.key").string(),
+            pair.key.string(),
             "--tls-port",
             std::to_string(tls_port_),
             "--irc-tls-port",

@@ -1,9 +1,6 @@
 // TLS on the native and IRC listeners: a certificate made by `salond tls self-signed`, clients
 // that verify it, the same sessions as over TCP, and a certificate reload on SIGHUP.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <openssl/ssl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,28 +16,6 @@ namespace salon::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-/// A port nothing listens on now (salond binds it soon after; a thief makes the start fail).
-std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
-    socklen_t length = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
-
-/// `salond tls self-signed` into `data_dir`; the certificate's path.
-fs::path make_self_signed(const fs::path& data_dir) {
-    const auto result =
-        run_salond({"tls", "self-signed", "--host", "localhost", "--data-dir", data_dir.string()});
-    if (result.exit_status != 0)
-        throw std::runtime_error("salond tls self-signed failed: " + result.output);
-    return data_dir / "tls" / "self-signed.crt";
-}
 
 /// The value of the sample `series` (name and labels, as printed) in salond's /metrics.
 double metric(const ServerProcess& server, std::string_view series) {
@@ -159,8 +134,9 @@ private:
 class TlsTest : public ::testing::Test {
 protected:
     TlsTest() : dir_(make_temp_dir("salon-tls")) {
-        certificate_ = make_self_signed(dir_);
-        key_ = dir_ / "tls" / "self-signed.key";
+        auto pair = make_self_signed(dir_, "localhost");
+        certificate_ = std::move(pair.certificate);
+        key_ = std::move(pair.key);
     }
 
     ~TlsTest() override {
@@ -170,9 +146,9 @@ protected:
     }
 
     void start(std::vector<std::string> more = {}) {
-        tls_port_ = free_port();
-        irc_tls_port_ = free_port();
-        https_port_ = free_port();
+        tls_port_ = pick_free_port();
+        irc_tls_port_ = pick_free_port();
+        https_port_ = pick_free_port();
         ServerOptions options;
         options.data_dir = dir_;
         options.extra_args = {
@@ -411,7 +387,7 @@ TEST_F(TlsTest, BadCertificateOnReloadKeepsTheOldOne) {
 
 TEST(TlsSettingsTest, ACertificateWithoutAKeyIsRefusedAtStartup) {
     const auto dir = make_temp_dir("salon-tls-settings");
-    const auto certificate = make_self_signed(dir);
+    const auto certificate = make_self_signed(dir).certificate;
     const auto result =
         run_salond({"--tls-cert", certificate.string(), "--data-dir", dir.string()});
     EXPECT_EQ(result.exit_status, 2) << result.output;

@@ -34,8 +34,8 @@ constexpr auto kStopTimeout = std::chrono::seconds(5);
 constexpr auto kPollInterval = std::chrono::milliseconds(10);
 constexpr int kPortAttempts = 5;
 
-/// A port the kernel just handed out. Another process may take it before salond binds it,
-/// which is why the caller retries.
+}  // namespace
+
 std::uint16_t pick_free_port() {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -55,6 +55,8 @@ std::uint16_t pick_free_port() {
     ::close(fd);
     return ntohs(addr.sin_port);
 }
+
+namespace {
 
 bool port_accepts(std::uint16_t port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -371,6 +373,19 @@ CommandResult run_salond(const std::vector<std::string>& args, std::string_view 
     }
     result.exit_status = status.value_or(-1);
     return result;
+}
+
+SelfSignedPair make_self_signed(const std::filesystem::path& data_dir, std::string_view host) {
+    std::vector<std::string> args{"tls", "self-signed", "--data-dir", data_dir.string()};
+    if (!host.empty()) {
+        args.emplace_back("--host");
+        args.emplace_back(host);
+    }
+    const auto made = run_salond(args);
+    if (made.exit_status != 0) {
+        throw std::runtime_error("salond tls self-signed failed: " + made.output);
+    }
+    return {data_dir / "tls" / "self-signed.crt", data_dir / "tls" / "self-signed.key"};
 }
 
 }  // namespace salon::test

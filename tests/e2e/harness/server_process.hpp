@@ -86,4 +86,18 @@ struct CommandResult {
 /// to its stdin; waits at most 10 s (then SIGKILL, status 128+9).
 CommandResult run_salond(const std::vector<std::string>& args, std::string_view input = {});
 
+/// A loopback port the kernel just handed out and nobody listens on. Another process may take
+/// it before salond binds it; ServerProcess retries its own, other callers accept the rare race.
+std::uint16_t pick_free_port();
+
+/// A certificate and key made by `salond tls self-signed`.
+struct SelfSignedPair {
+    std::filesystem::path certificate;
+    std::filesystem::path key;
+};
+
+/// Runs `salond tls self-signed --data-dir data_dir` (with `--host host` unless empty, else
+/// salond's default, localhost); throws with salond's output when it fails.
+SelfSignedPair make_self_signed(const std::filesystem::path& data_dir, std::string_view host = {});
+
 }  // namespace salon::test
