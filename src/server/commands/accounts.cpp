@@ -46,20 +46,9 @@ void close_barred_sessions(Services& services) {
 
 Waits<Outcome> delete_account(Context& ctx, const proto::DeleteAccount& d) {
     if (ctx.actor().guest) co_return Failure(Errc::forbidden, "guests have no account to delete");
-    if (d.password.size() > ctx.limits().max_text_bytes)
-        co_return Failure(Errc::bad_request, "the password is longer than the limit");
+    auto refused = co_await confirm_own_password(ctx, d.password, "account deletion");
+    if (refused) co_return *refused;
     const core::Actor& me = ctx.actor();
-    const std::string& address = ctx.participant.remote_address();
-    LoginThrottle& throttle = ctx.services.login_throttle;
-    if (auto refusal = throttle.try_reserve(me.name, address))
-        co_return too_many_failed_logins(*refusal);
-    auto account = co_await find_account(ctx, me.name);
-    if (!co_await password_matches(ctx, account, d.password)) {
-        metrics::salon().failed_logins.inc();
-        spdlog::info("{}: failed account deletion for {}", address, me.name.display());
-        co_return Failure(Errc::bad_credentials, "wrong password");
-    }
-    throttle.give_back(me.name, address);
 
     // The kept channel messages take their new revs from the server's own sequence.
     auto remove = [&services = ctx.services, &me] {
@@ -80,7 +69,9 @@ Waits<Outcome> delete_account(Context& ctx, const proto::DeleteAccount& d) {
     }
     ctx.services.hub.set_deleting(me.name, false);
     if (!deleted) co_return Failure(Errc::forbidden, "this account no longer exists");
-    spdlog::info("{}: {} deleted their account", address, me.name.display());
+    spdlog::info(
+        "{}: {} deleted their account", ctx.participant.remote_address(), me.name.display()
+    );
     ctx.services.hub.forget_author(me.name);
     ctx.participant.reply_ok(*ctx.request, core::EmptyResult{});
     // Every connection of the user goes, this one after its OK; their channels see QUIT.

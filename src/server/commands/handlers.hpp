@@ -34,6 +34,12 @@ core::Failure too_many_failed_logins(LoginThrottle::Refusal refusal);
 Waits<bool> password_matches(
     Context& ctx, const std::optional<store::Account>& account, const std::string& password
 );
+/// Checks the logged-in user's own `password` before a change to their account (`action` names
+/// it in the log); a wrong one counts against the login throttle. Nothing when it matches, else
+/// the failure to reply. `password` must outlive the call.
+Waits<std::optional<core::Failure>> confirm_own_password(
+    Context& ctx, const std::string& password, std::string_view action
+);
 /// When a session token used or made at `now` expires (`token_ttl_days` later).
 core::UnixMillis token_expiry(const Services& services, core::UnixMillis now);
 /// Tells a connection its session was revoked (NOTICE session_revoked) and closes it.

@@ -78,6 +78,27 @@ Waits<bool> password_matches(
     co_return co_await ctx.services.work.hashing(check);
 }
 
+Waits<std::optional<Failure>> confirm_own_password(
+    Context& ctx, const std::string& password, std::string_view action
+) {
+    if (password.size() > ctx.limits().max_text_bytes)
+        co_return Failure(Errc::bad_request, "the password is longer than the limit");
+    const core::Actor& me = ctx.actor();
+    const std::string& address = ctx.participant.remote_address();
+    LoginThrottle& throttle = ctx.services.login_throttle;
+    if (auto refusal = throttle.try_reserve(me.name, address))
+        co_return too_many_failed_logins(*refusal);
+    auto account = co_await find_account(ctx, me.name);
+    const bool matches = co_await password_matches(ctx, account, password);
+    if (!matches) {
+        metrics::salon().failed_logins.inc();
+        spdlog::info("{}: failed {} for {}", address, action, me.name.display());
+        co_return Failure(Errc::bad_credentials, "wrong password");
+    }
+    throttle.give_back(me.name, address);
+    co_return std::nullopt;
+}
+
 core::UnixMillis token_expiry(const Services& services, core::UnixMillis now) {
     constexpr double kMillisPerDay = 24.0 * 60 * 60 * 1000;
     return now +

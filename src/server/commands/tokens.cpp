@@ -112,21 +112,11 @@ Waits<Outcome> revoke(Context& ctx, const proto::Revoke& r) {
 
 Waits<Outcome> passwd(Context& ctx, const proto::Passwd& p) {
     if (auto refusal = guest_refusal(ctx)) co_return *refusal;
-    if (p.old_password.size() > ctx.limits().max_text_bytes)
-        co_return Failure(Errc::bad_request, "the password is longer than the limit");
     if (!auth::check_password_strength(p.new_password)) co_return Failure(Errc::weak_password);
+    auto refused = co_await confirm_own_password(ctx, p.old_password, "password change");
+    if (refused) co_return *refused;
     const core::Actor& me = ctx.actor();
     const std::string& address = ctx.participant.remote_address();
-    LoginThrottle& throttle = ctx.services.login_throttle;
-    if (auto refusal = throttle.try_reserve(me.name, address))
-        co_return too_many_failed_logins(*refusal);
-    auto account = co_await find_account(ctx, me.name);
-    if (!co_await password_matches(ctx, account, p.old_password)) {
-        metrics::salon().failed_logins.inc();
-        spdlog::info("{}: failed password change for {}", address, me.name.display());
-        co_return Failure(Errc::bad_credentials, "wrong password");
-    }
-    throttle.give_back(me.name, address);
 
     auto hash = [params = ctx.services.settings.password, &pwd = p.new_password] {
         return auth::hash_password(pwd, params);
