@@ -309,18 +309,7 @@ TEST_F(RealIrcClient, IrssiJoinsAsAGuestAndTalksWithANativeUser) {
 /// A self-signed certificate for localhost and 127.0.0.1 in `dir` (`salond tls self-signed`),
 /// and the salond arguments that serve IRC over TLS on `irc_tls_port` with it.
 std::vector<std::string> tls_args(const fs::path& dir, std::uint16_t irc_tls_port) {
-    const auto pair = make_self_signed(dir);
-    return {
-        "--tls-cert",
-        pair.certificate.string(),
-        "--tls-key",
-        pair.key.string(),
-        "--irc-tls-port",
-        std::to_string(irc_tls_port),
-        "--tls-port",
-        "0",
-        "--https-port",
-        "0"};
+    return tls_listener_args(make_self_signed(dir), {.irc = irc_tls_port});
 }
 
 /// The SHA-256 fingerprint of a PEM certificate, in hex: what WeeChat pins.

@@ -26,17 +26,7 @@ TlsServerFiles::~TlsServerFiles() {
 ServerOptions TlsServerFiles::tls_options() const {
     ServerOptions options;
     options.data_dir = dir_;
-    options.extra_args = {
-        "--tls-cert",
-        certificate_.string(),
-        "--tls-key",
-        key_.string(),
-        "--tls-port",
-        std::to_string(tls_port_),
-        "--irc-tls-port",
-        "0",
-        "--https-port",
-        "0"};
+    options.extra_args = tls_listener_args({certificate_, key_}, {.native = tls_port_});
     return options;
 }
 

@@ -30,17 +30,7 @@ protected:
         tls_port_ = pick_free_port();
         ServerOptions options;
         options.data_dir = dir_;
-        options.extra_args = {
-            "--tls-cert",
-            certificate_.string(),
-            "--tls-key",
-            pair.key.string(),
-            "--tls-port",
-            std::to_string(tls_port_),
-            "--irc-tls-port",
-            "0",
-            "--https-port",
-            "0"};
+        options.extra_args = tls_listener_args(pair, {.native = tls_port_});
         if (!policy.empty()) {
             options.extra_args.push_back("--plaintext-logins");
             options.extra_args.push_back(policy);

@@ -151,17 +151,9 @@ protected:
         https_port_ = pick_free_port();
         ServerOptions options;
         options.data_dir = dir_;
-        options.extra_args = {
-            "--tls-cert",
-            certificate_.string(),
-            "--tls-key",
-            key_.string(),
-            "--tls-port",
-            std::to_string(tls_port_),
-            "--irc-tls-port",
-            std::to_string(irc_tls_port_),
-            "--https-port",
-            std::to_string(https_port_)};
+        options.extra_args = tls_listener_args(
+            {certificate_, key_}, {.native = tls_port_, .irc = irc_tls_port_, .https = https_port_}
+        );
         options.extra_args.insert(options.extra_args.end(), more.begin(), more.end());
         server_ = std::make_unique<ServerProcess>(options);
         // The TLS listeners bind before the native one logs that it listens.

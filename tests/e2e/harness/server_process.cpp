@@ -388,4 +388,18 @@ SelfSignedPair make_self_signed(const std::filesystem::path& data_dir, std::stri
     return {data_dir / "tls" / "self-signed.crt", data_dir / "tls" / "self-signed.key"};
 }
 
+std::vector<std::string> tls_listener_args(const SelfSignedPair& pair, TlsPorts ports) {
+    return {
+        "--tls-cert",
+        pair.certificate.string(),
+        "--tls-key",
+        pair.key.string(),
+        "--tls-port",
+        std::to_string(ports.native),
+        "--irc-tls-port",
+        std::to_string(ports.irc),
+        "--https-port",
+        std::to_string(ports.https)};
+}
+
 }  // namespace salon::test

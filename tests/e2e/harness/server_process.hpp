@@ -100,4 +100,15 @@ struct SelfSignedPair {
 /// salond's default, localhost); throws with salond's output when it fails.
 SelfSignedPair make_self_signed(const std::filesystem::path& data_dir, std::string_view host = {});
 
+/// The TLS ports salond should listen on; 0 turns one off.
+struct TlsPorts {
+    std::uint16_t native = 0;
+    std::uint16_t irc = 0;
+    std::uint16_t https = 0;
+};
+
+/// salond's arguments for serving `pair` on `ports` (each of the three given, so that none takes
+/// its default port).
+std::vector<std::string> tls_listener_args(const SelfSignedPair& pair, TlsPorts ports);
+
 }  // namespace salon::test

@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "harness/frame_lines.hpp"
+
 namespace salon::test {
 
 namespace {
@@ -153,26 +155,7 @@ void TlsLineClient::send(const Frame& frame) {
 }
 
 std::optional<Frame> TlsLineClient::receive(std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        const auto newline = socket_.buffer().find('\n');
-        if (newline != std::string::npos) {
-            std::string line = socket_.buffer().substr(0, newline);
-            socket_.buffer().erase(0, newline + 1);
-            if (!line.empty() && line.back() == '\r') line.pop_back();
-            if (line.empty()) continue;
-            boost::system::error_code ec;
-            auto value = boost::json::parse(line, ec);
-            if (ec || !value.is_object())
-                throw std::runtime_error("server sent a line that is not a JSON object: " + line);
-            return std::move(value.get_object());
-        }
-        if (socket_.eof()) return std::nullopt;
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now()
-        );
-        if (left.count() <= 0 || !socket_.fill(left)) return std::nullopt;
-    }
+    return receive_frame(socket_, timeout);
 }
 
 bool TlsLineClient::transport_eof() const {
@@ -181,16 +164,7 @@ bool TlsLineClient::transport_eof() const {
 }
 
 bool TlsLineClient::transport_closed(std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!socket_.eof()) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now()
-        );
-        if (left.count() <= 0 || !socket_.fill(left)) return false;
-        socket_.buffer().clear();
-    }
-    socket_.buffer().clear();
-    return true;
+    return wait_for_close(socket_, timeout);
 }
 
 }  // namespace salon::test
