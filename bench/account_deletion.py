@@ -16,10 +16,10 @@ chat during the deletion (sends started between DELETE_ACCOUNT and its OK), the 
 deletion (time to OK, salond's RSS before, at its peak while deleting, after). Asserts nothing;
 every loop is bounded in count or time.
 """
-import argparse, json, os, shutil, signal, socket, subprocess, tempfile, threading, time
+import argparse, json, os, threading, time
 
 from conversations import percentiles, skip_replies
-from native_client import HOST, Client, free_port
+from native_client import Client, own_salond
 
 PASSWORD = "correct-horse-battery-9"
 PIPELINE = 400  # posts in flight
@@ -99,26 +99,10 @@ def main():
     parser.add_argument("--window", type=float, default=10)
     args = parser.parse_args()
 
-    data_dir = tempfile.mkdtemp(prefix="salon-deletion-bench-")
-    port = free_port()
-    server = subprocess.Popen([
-        args.salond, "--bind", HOST, "--port", str(port), "--http-port", "0", "--irc-port", "0",
-        "--tls-port", "0", "--irc-tls-port", "0", "--https-port", "0",
-        "--data-dir", data_dir, "--log-level", "warn",
+    with own_salond(args.salond, "salon-deletion-bench-", [
         "--messages-per-second", "1000000", "--message-burst", "1000000",
         "--max-connections-per-address", "100000", "--failed-logins-per-minute", "1000000",
-    ], stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection((HOST, port)).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
+    ]) as (server, port, data_dir):
         for name in ["victim"] + [f"partner{i}" for i in range(PARTNERS)]:
             c = Client(port, timeout=60)
             c.call("REGISTER", {"us": name, "pwd": PASSWORD, "join": False})
@@ -172,13 +156,6 @@ def main():
         print(json.dumps({"case": "delete_account", "seconds": round(finished - started, 2),
                           "rss_before_mib": round(rss_before, 1), "rss_peak_mib": round(max(rss), 1),
                           "rss_after_mib": round(rss_after, 1)}), flush=True)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

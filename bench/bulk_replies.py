@@ -18,9 +18,9 @@ and salond's RSS before and at its peak (sampled every 10 ms); for search also h
 the last post the index had every message. Prints one JSON line per case;
 asserts nothing. Every loop is bounded in count and time.
 """
-import argparse, json, os, selectors, shutil, signal, socket, subprocess, tempfile, threading, time
+import argparse, json, threading, time
 
-from native_client import HOST, Client, free_port
+from native_client import Client, own_salond
 
 DEADLINE_S = 120
 CROWD_MESSAGES = 100_000
@@ -93,19 +93,10 @@ def main():
     args = parser.parse_args()
     cases = set(args.cases.split(","))
 
-    data = tempfile.mkdtemp(prefix="salon-bulk-")
-    port = free_port()
-    server = subprocess.Popen(
-        [args.salond, "--bind", HOST, "--port", str(port), "--http-port", "0", "--irc-port", "0",
-         "--data-dir", data, "--log-level", "warn", "--messages-per-second", "100000",
-         "--message-burst", "100000", "--channel-creation-burst", "1000"])
-    try:
-        for _ in range(500):
-            try:
-                socket.create_connection((HOST, port)).close()
-                break
-            except OSError:
-                time.sleep(0.02)
+    with own_salond(args.salond, "salon-bulk-", [
+        "--messages-per-second", "100000", "--message-burst", "100000",
+        "--channel-creation-burst", "1000",
+    ]) as (server, port, data):
         owner = Client(port)
         owner.call("REGISTER", {"us": "owner", "pwd": "correct-horse-battery-9"})
         owner.call("JOIN", {"channel": "big"})
@@ -205,10 +196,6 @@ def main():
 
         if "dms" in cases:
             measure("dms", server.pid, [bob], dms)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(30)
-        shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":

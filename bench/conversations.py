@@ -16,9 +16,9 @@ time from the reader:
 Prints one JSON line per case with p50, p99 and max in milliseconds, measured at the client
 over loopback; asserts nothing. Every loop is bounded in count and time.
 """
-import argparse, json, os, random, shutil, signal, socket, string, subprocess, tempfile, threading, time
+import argparse, json, os, random, string, threading, time
 
-from native_client import HOST, Client, free_port
+from native_client import Client, own_salond
 
 PASSWORD = "correct-horse-battery-9"
 WRITERS = 4
@@ -85,26 +85,11 @@ def main():
     parser.add_argument("--samples", type=int, default=300)
     args = parser.parse_args()
 
-    data_dir = tempfile.mkdtemp(prefix="salon-conv-bench-")
-    port = free_port()
-    server = subprocess.Popen([
-        args.salond, "--bind", HOST, "--port", str(port), "--http-port", "0", "--irc-port", "0",
-        "--data-dir", data_dir, "--log-level", "warn",
+    with own_salond(args.salond, "salon-conv-bench-", [
         "--messages-per-second", "1000000", "--message-burst", "1000000",
         "--channels-created-per-minute", "100000", "--channel-creation-burst", "100000",
         "--max-channels-per-user", str(args.channels),
-    ], stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection((HOST, port)).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
+    ]) as (server, port, data_dir):
         rng = random.Random(1)
         words = vocabulary(rng)
         channels = ["home"] + [f"room{i:03}" for i in range(1, args.channels)]
@@ -175,13 +160,6 @@ def main():
         sidebar = [timed(reader, "CONVERSATIONS", {}) for _ in range(args.samples)]
         print(json.dumps({"case": "conversations", "conversations": len(channels),
                           "samples": len(sidebar), **percentiles(sidebar)}), flush=True)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

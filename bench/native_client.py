@@ -1,6 +1,6 @@
 """A blocking client of salond's native protocol for the Python benchmarks: one JSON object per
-line over TCP on loopback."""
-import json, socket
+line over TCP on loopback, and a salond of their own to talk to."""
+import contextlib, json, shutil, signal, socket, subprocess, tempfile, time
 
 HOST = "127.0.0.1"
 
@@ -9,6 +9,38 @@ def free_port():
     with socket.socket() as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def own_salond(salond, prefix, extra_args=()):
+    """Runs `salond` on loopback with a new temporary data dir, the native port on a free port and
+    every other listener off; yields (process, port, data_dir) once it accepts connections, then
+    stops it (SIGTERM, SIGKILL after 30 s) and removes the data dir."""
+    data_dir = tempfile.mkdtemp(prefix=prefix)
+    port = free_port()
+    server = subprocess.Popen([
+        salond, "--bind", HOST, "--port", str(port), "--http-port", "0", "--irc-port", "0",
+        "--tls-port", "0", "--irc-tls-port", "0", "--https-port", "0",
+        "--data-dir", data_dir, "--log-level", "warn", *extra_args,
+    ], stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection((HOST, port)).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.05)
+        yield server, port, data_dir
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 class Client:

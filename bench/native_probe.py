@@ -14,7 +14,7 @@
 
 Prints one JSON line of figures; asserts nothing. Every run is bounded in count and time.
 """
-import argparse, json, os, selectors, socket, ssl, sys, time
+import argparse, json, selectors, socket, ssl, sys, time
 
 HOST = "127.0.0.1"
 
