@@ -254,7 +254,10 @@ TEST_F(IrcCodecTest, CommandsBecomeRequests) {
     EXPECT_EQ(std::get<Dm>(request("NOTICE gina :psst").command).text, "psst");
     EXPECT_EQ(std::get<Who>(request("NAMES #home").command).channel, "#home");
     EXPECT_EQ(std::get<Who>(request("WHO #home").command).channel, "#home");
-    EXPECT_EQ(std::get<Whois>(request("WHO gina").command).user, "gina");
+    EXPECT_EQ(std::get<WhoMask>(request("WHO gina").command).mask, "gina");
+    EXPECT_EQ(std::get<WhoMask>(request("WHO 0").command).mask, "*");
+    EXPECT_FALSE(std::get<WhoMask>(request("WHO gi*").command).operators);
+    EXPECT_TRUE(std::get<WhoMask>(request("WHO * o").command).operators);
     EXPECT_EQ(std::get<Whois>(request("WHOIS gina").command).user, "gina");
     EXPECT_TRUE(std::holds_alternative<List>(request("LIST").command));
     EXPECT_TRUE(std::holds_alternative<Who>(request("TOPIC #home").command));
