@@ -152,6 +152,7 @@ struct LusersResult {
     std::size_t users = 0;
     std::size_t max_users = 0;
     std::size_t operators = 0;
+    std::size_t invisible = 0;  ///< users with IRC's +i
     std::size_t channels = 0;
 };
 

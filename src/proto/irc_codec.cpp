@@ -514,19 +514,25 @@ Codec::Input IrcCodec::on_mode(const irc::Message& m) {
         if (irc::ascii_fold(target) != irc::ascii_fold(nick_))
             return Answered{numeric("502", {"Can't change mode for other users"})};
         if (p.size() == 1) return Answered{numeric("221", {user_modes()})};
-        // +w is kept (WALLOPS); +i changes nothing (every user is visible); o is given by OPER
-        // only.
+        // +w is kept here (WALLOPS); +i goes to the server, which hides the user from WHO
+        // masks; o is given by OPER only.
         if (p[1].find_first_not_of("+-iwo") != std::string::npos)
             return Answered{numeric("501", {"Unknown MODE flag"})};
         bool on = true;
         std::string changed;
+        std::optional<bool> invisible;
         for (const char c : p[1]) {
             if (c == '+' || c == '-') {
                 on = c == '+';
             } else if (c == 'w' && wallops_.exchange(on) != on) {
                 changed += on ? "+w" : "-w";
+            } else if (c == 'i') {
+                invisible = on;
             }
         }
+        // The reply (ok() of Invisible) says both changes.
+        if (invisible && *invisible != invisible_)
+            return Request{make_ref("MODE", changed), Invisible{*invisible}};
         if (changed.empty()) return Answered{};
         return Answered{
             irc::line("", prefix_of(nick_), "MODE", {nick_, changed}, irc::Trailing::when_needed)};
@@ -674,6 +680,7 @@ std::string IrcCodec::names(
 
 std::string IrcCodec::user_modes() const {
     std::string modes = "+";
+    if (invisible_) modes += 'i';
     if (operator_) modes += 'o';
     if (wallops_) modes += 'w';
     return modes;
@@ -847,7 +854,12 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
     if (const auto* l = std::get_if<core::LusersResult>(&result)) {
         const std::string users = std::to_string(l->users);
         const std::string max = std::to_string(l->max_users);
-        return numeric("251", {"There are " + users + " users and 0 invisible on 1 servers"}) +
+        const std::string visible = std::to_string(l->users - l->invisible);
+        return numeric(
+                   "251",
+                   {"There are " + visible + " users and " + std::to_string(l->invisible) +
+                    " invisible on 1 servers"}
+               ) +
                numeric("252", {std::to_string(l->operators), "operator(s) online"}) +
                numeric("254", {std::to_string(l->channels), "channels formed"}) +
                numeric("255", {"I have " + users + " clients and 0 servers"}) +
@@ -857,6 +869,16 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
 
     // EmptyResult (and the native-only results): what the command itself calls for.
     const auto& c = request.command;
+    if (const auto* i = std::get_if<Invisible>(&c)) {
+        invisible_ = i->on;
+        return irc::line(
+            "",
+            prefix_of(nick_),
+            "MODE",
+            {nick_, std::string(extra) + (i->on ? "+i" : "-i")},
+            irc::Trailing::when_needed
+        );
+    }
     if (std::holds_alternative<Oper>(c)) {
         if (operator_.exchange(true)) return numeric("381", {"You are now an IRC operator"});
         return numeric("381", {"You are now an IRC operator"}) +

@@ -104,6 +104,7 @@ private:
     // User modes: set on the connection's thread, read by accepts() (+w) on any.
     std::atomic<bool> operator_{false};
     std::atomic<bool> wallops_{false};
+    std::atomic<bool> invisible_{false};  ///< +i, as the server last confirmed it
 
     // Registration (the connection's thread only).
     std::string nick_;

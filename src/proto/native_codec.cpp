@@ -653,6 +653,7 @@ struct ResultWriter {
         body["users"] = r.users;
         body["max_users"] = r.max_users;
         body["operators"] = r.operators;
+        body["invisible"] = r.invisible;
         body["channels"] = r.channels;
     }
 };

@@ -90,6 +90,12 @@ struct WhoMask {
     bool operators = false;
 };
 
+/// Hides the user from WHO masks of those who share no channel with them (IRC's user mode +i),
+/// or shows them again.
+struct Invisible {
+    bool on = true;
+};
+
 /// Who recently went offline under a name, newest first (IRC's WHOWAS); `count` <= 0: as many
 /// as the server keeps.
 struct Whowas {
@@ -316,7 +322,8 @@ using Command = std::variant<
     Lusers,
     WhoMask,
     Userhost,
-    Whowas>;
+    Whowas,
+    Invisible>;
 
 struct Request {
     Ref ref;

@@ -350,7 +350,15 @@ core::WhoResult Hub::whowas(const core::UserName& name, std::size_t max) const {
     return result;
 }
 
-core::WhoResult Hub::who_matching(std::string_view mask, bool operators, std::size_t max) const {
+void Hub::set_invisible(const core::UserName& name, bool invisible) {
+    std::unique_lock lock(mutex_);
+    const auto it = users_.find(name.folded());
+    if (it != users_.end()) it->second.invisible = invisible;
+}
+
+core::WhoResult Hub::who_matching(
+    std::string_view mask, bool operators, std::size_t max, const core::UserName& asker
+) const {
     core::WhoResult result;
     // A plain nick is one lookup, not a walk over everyone online.
     if (mask.find_first_of("*?") == std::string_view::npos) {
@@ -364,6 +372,11 @@ core::WhoResult Hub::who_matching(std::string_view mask, bool operators, std::si
     for (const auto& [name, user] : users_) {
         if (result.members.size() >= max) break;
         if ((operators && !user.oper) || !matches_mask(folded, name)) continue;
+        const bool hidden = user.invisible && name != asker.folded() &&
+                            std::ranges::none_of(user.channels, [&](const core::Channel* c) {
+                                return c->is_member(asker.folded());
+                            });
+        if (hidden) continue;
         core::MemberInfo info{user.name, user.guest()};
         describe(user, info);
         result.members.push_back(std::move(info));
@@ -866,10 +879,11 @@ std::vector<ParticipantPtr> Hub::sessions() const {
 
 HubCounts Hub::counts() const {
     std::shared_lock lock(mutex_);
-    HubCounts counts{users_.size(), 0, channels_.size(), 0, max_users_};
+    HubCounts counts{users_.size(), 0, channels_.size(), 0, max_users_, 0};
     for (const auto& [folded, user] : users_) {
         counts.sessions += user.sessions.size();
         if (user.oper) ++counts.operators;
+        if (user.invisible) ++counts.invisible;
     }
     return counts;
 }

@@ -41,6 +41,7 @@ struct HubCounts {
     std::size_t channels = 0;
     std::size_t operators = 0;  ///< users online who are administrators or OPERed
     std::size_t max_users = 0;  ///< the most users online at once since start
+    std::size_t invisible = 0;  ///< users online with IRC's +i
 };
 
 /// Users online, their sessions, and the channels with their members and recent messages.
@@ -109,8 +110,13 @@ public:
     /// What WHO shows of one online user (no `op`: that is a channel's); nullopt when offline.
     std::optional<core::MemberInfo> member_info(const core::UserName& user) const;
     /// WHO with a mask: the online users whose name matches `mask` (proto::WhoMask), operators
-    /// only when `operators`, at most `max` of them, in no particular order.
-    core::WhoResult who_matching(std::string_view mask, bool operators, std::size_t max) const;
+    /// only when `operators`, at most `max` of them, in no particular order. A mask with
+    /// wildcards leaves out the invisible users who share no channel with `asker`.
+    core::WhoResult who_matching(
+        std::string_view mask, bool operators, std::size_t max, const core::UserName& asker
+    ) const;
+    /// IRC's user mode +i (proto::Invisible).
+    void set_invisible(const core::UserName& user, bool invisible);
     /// Users whose last connection ended are remembered, newest first, this many at most.
     static constexpr std::size_t kWhowasMemory = 1000;
     /// WHOWAS: the remembered departures of `user`, newest first, at most `max`.
@@ -285,7 +291,8 @@ private:
         core::UserKey key() const;
 
         std::vector<ParticipantPtr> sessions;
-        bool oper = false;  // an administrator's login, or OPER on one of the sessions
+        bool oper = false;       // an administrator's login, or OPER on one of the sessions
+        bool invisible = false;  // IRC's +i: left out of WHO masks (Hub::who_matching)
         std::vector<core::Channel*> channels;  // in join order
         std::unique_ptr<std::string> away;     // IRC's AWAY message; none when present
 

@@ -363,6 +363,34 @@ TEST_F(IrcE2e, WhoWithMasksAndWhoisShowUsersUserNameAndRealName) {
         other->wait_for("311").find(" 311 otto coolNick myuserx salon * :My Real Name"),
         std::string::npos
     );
+    other->wait_for("318");
+
+    // +i hides from masks (not from a plain nick) those who share no channel.
+    c->send("MODE coolNick +i");
+    EXPECT_NE(c->wait_for("MODE").find(" MODE coolNick +i"), std::string::npos);
+    c->send("MODE coolNick");
+    EXPECT_NE(c->wait_for("221").find(" 221 coolNick :+i"), std::string::npos);
+    who.clear();
+    other->send("WHO cool*");
+    who.push_back(other->wait_for("315", &who));
+    EXPECT_EQ(who.size(), 1U) << joined(who);
+    who.clear();
+    other->send("WHO coolNick");
+    who.push_back(other->wait_for("315", &who));
+    EXPECT_EQ(who.size(), 2U) << joined(who);
+    other->send("LUSERS");
+    EXPECT_NE(
+        other->wait_for("251").find(" 251 otto :There are 1 users and 1 invisible "),
+        std::string::npos
+    );
+    for (auto* member : {c.get(), other.get()}) {
+        member->send("JOIN #together");
+        member->wait_for("366");
+    }
+    who.clear();
+    other->send("WHO cool*");
+    who.push_back(other->wait_for("315", &who));
+    EXPECT_EQ(who.size(), 2U) << joined(who);
 }
 
 TEST_F(IrcE2e, WhowasRemembersDepartedNicksNewestFirst) {

@@ -20,7 +20,7 @@ using proto::Authenticate, proto::Away, proto::Ban, proto::Conn, proto::Conversa
     proto::Pong, proto::React, proto::Read, proto::Register, proto::Search, proto::Send,
     proto::Topic, proto::Typing, proto::Unban, proto::Who, proto::Whois, proto::Token,
     proto::Tokens, proto::Revoke, proto::Passwd, proto::DeleteAccount, proto::Oper, proto::Kill,
-    proto::Wallops, proto::Lusers, proto::WhoMask, proto::Userhost, proto::Whowas;
+    proto::Wallops, proto::Lusers, proto::WhoMask, proto::Userhost, proto::Whowas, proto::Invisible;
 
 // The verb table. The order of the rows is PROTOCOL.md's; a proto::Command without a row does
 // not compile (row_of() below).
@@ -143,7 +143,8 @@ constexpr auto kVerbs = std::make_tuple(
         .text = {&WhoMask::mask, "the mask is longer than the limit"},
         .now = &who_mask},
     Verb<Userhost>{.name = "USERHOST", .now = &userhost},
-    Verb<Whowas>{.name = "WHOWAS", .user = {&Whowas::user, Errc::no_such_user}, .now = &whowas}
+    Verb<Whowas>{.name = "WHOWAS", .user = {&Whowas::user, Errc::no_such_user}, .now = &whowas},
+    Verb<Invisible>{.name = "MODE +i", .now = &invisible}
 );
 
 template <typename Command>

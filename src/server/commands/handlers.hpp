@@ -124,6 +124,7 @@ Outcome userhost(Context& ctx, const proto::Userhost& u);
 /// WHOWAS lists this many departures at most, whatever its count.
 inline constexpr std::size_t kMaxWhowasReplies = 10;
 Outcome whowas(Context& ctx, const proto::Whowas& w);
+Outcome invisible(Context& ctx, const proto::Invisible& i);
 
 // operators.cpp: server operators (administrators, and connections that OPERed).
 Waits<Outcome> oper(Context& ctx, const proto::Oper& o);

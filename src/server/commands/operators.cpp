@@ -61,8 +61,8 @@ Outcome wallops(Context& ctx, const proto::Wallops& w) {
 
 Outcome lusers(Context& ctx, const proto::Lusers&) {
     const auto counts = ctx.services.hub.counts();
-    return core::Result{
-        core::LusersResult{counts.users, counts.max_users, counts.operators, counts.channels}};
+    return core::Result{core::LusersResult{
+        counts.users, counts.max_users, counts.operators, counts.invisible, counts.channels}};
 }
 
 }  // namespace salon::server::commands

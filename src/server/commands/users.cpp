@@ -11,7 +11,8 @@ Outcome whois(Context& ctx, const proto::Whois&) {
 }
 
 Outcome who_mask(Context& ctx, const proto::WhoMask& w) {
-    return core::Result{ctx.services.hub.who_matching(w.mask, w.operators, kMaxWhoMatches)};
+    return core::Result{
+        ctx.services.hub.who_matching(w.mask, w.operators, kMaxWhoMatches, ctx.actor().name)};
 }
 
 Outcome userhost(Context& ctx, const proto::Userhost& u) {
@@ -31,6 +32,11 @@ Outcome whowas(Context& ctx, const proto::Whowas& w) {
     auto result = ctx.services.hub.whowas(*ctx.user, max);
     if (result.members.empty()) return core::Failure(core::Errc::no_such_user);
     return core::Result{std::move(result)};
+}
+
+Outcome invisible(Context& ctx, const proto::Invisible& i) {
+    ctx.services.hub.set_invisible(ctx.actor().name, i.on);
+    return core::Result{core::EmptyResult{}};
 }
 
 Outcome away(Context& ctx, const proto::Away& a) {

@@ -288,7 +288,10 @@ TEST_F(IrcCodecTest, WrongParametersGetTheirNumerics) {
     EXPECT_NE(answered("MODE #home +m").find(" 472 "), std::string::npos);
     EXPECT_NE(answered("MODE someone").find(" 502 "), std::string::npos);
     EXPECT_NE(answered("MODE hank").find(" 221 "), std::string::npos);
-    EXPECT_EQ(answered("MODE hank +i"), "");
+    EXPECT_TRUE(std::get<Invisible>(request("MODE hank +i").command).on);
+    EXPECT_EQ(answered("MODE hank -i"), "") << "not invisible: nothing changes";
+    EXPECT_EQ(answered("MODE hank +w"), ":hank!hank@salon MODE hank +w\r\n");
+    EXPECT_EQ(answered("MODE hank +w"), "");
     EXPECT_NE(answered("USER a b c d").find(" 462 "), std::string::npos);
     EXPECT_NE(answered("NICK other").find(" 400 "), std::string::npos);
     EXPECT_NE(answered("PING").find(" 409 "), std::string::npos);
