@@ -50,16 +50,23 @@ class SalonController(BaseServerController, DirectoryBasedController):
         self.create_config()
         assert self.directory
         self.data_dir = self.directory / "data"
+        # The operator irctest's tests OPER as: an administrator account (docs/irc.md).
+        self.add_account("operuser", "operpassword", admin=True)
         self.proc = self.execute(
             [SALOND, "--bind", hostname, "--irc-port", str(port), "--port", "0",
-             "--http-port", "0", "--data-dir", self.data_dir, *FLAGS]
+             "--http-port", "0", "--data-dir", self.data_dir,
+             "--server-name", "My.Little.Server", *FLAGS]
         )
 
     def registerUser(self, case, username: str, password: Optional[str] = None) -> None:
         if password is None:
             raise NotImplementedByController("accounts without a password")
+        self.add_account(username, password)
+
+    def add_account(self, username: str, password: str, admin: bool = False) -> None:
         subprocess.run(
-            [SALOND, "user", "add", username, "--data-dir", str(self.data_dir)],
+            [SALOND, "user", "add", username, "--data-dir", str(self.data_dir)]
+            + (["--admin"] if admin else []),
             input=(password + "\n").encode(),
             check=True,
             stdout=subprocess.DEVNULL,

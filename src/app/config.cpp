@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <set>
 #include <utility>
 
@@ -116,6 +120,7 @@ void apply_table(Config& config, const toml::table& root, std::string_view sourc
     TableReader server(root, "server");
     std::string data_dir = config.data_dir.string();
     std::string registration = config.registration_open ? "open" : "closed";
+    server.read("server_name", config.server_name);
     server.read("bind", config.bind);
     server.read("port", config.port);
     server.read("http_port", config.http_port);
@@ -187,7 +192,24 @@ void apply_config_text(Config& config, std::string_view toml, std::string_view s
     apply_table(config, root, source);
 }
 
+std::string default_server_name() {
+    std::array<char, 256> host{};
+    if (gethostname(host.data(), host.size() - 1) != 0 || host[0] == '\0') return "salond.local";
+    std::string name(host.data());
+    if (name.find('.') == std::string::npos) name += ".local";
+    return name;
+}
+
 void validate(const Config& config) {
+    // A host name (letters, digits, '-', '.'), with a dot: IRC clients take a source without one
+    // for a nick.
+    const std::string& name = config.server_name;
+    const bool host_chars = std::ranges::all_of(name, [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.';
+    });
+    if (name.size() > 63 || !host_chars || name.find('.') == std::string::npos ||
+        name.front() == '.' || name.front() == '-')
+        throw ConfigError("server_name must be a host name with a dot, at most 63 bytes");
     const auto& l = config.limits;
     for (const auto& spec : limit_table()) {
         if (auto error = range_error(spec, l)) throw ConfigError(*error);

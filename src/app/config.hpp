@@ -27,7 +27,13 @@ struct TlsConfig {
     bool enabled() const { return !certificate.empty(); }
 };
 
+/// The host name, with ".local" added when it has no dot: IRC tells a server from a nick by
+/// the dot in its name. "salond.local" when the host has no name.
+std::string default_server_name();
+
 struct Config {
+    /// The source of IRC server lines, and the server's name in the native OK of CONN.
+    std::string server_name = default_server_name();
     std::string bind = "0.0.0.0";    ///< all interfaces, as the classroom server
     std::uint16_t port = 5000;       ///< native protocol over TCP; 0 turns it off
     std::uint16_t http_port = 8080;  ///< web client, /ws, /healthz, /metrics; 0 turns it off

@@ -140,7 +140,11 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     net::IoThreads io(io_threads);
     const core::SystemClock clock;
     server::ServerSettings settings{
-        config.limits, config.registration_open, config.password, "salond", SALON_VERSION};
+        config.limits,
+        config.registration_open,
+        config.password,
+        config.server_name,
+        SALON_VERSION};
     const std::string& plaintext = config.tls.plaintext_logins;
     settings.plaintext_logins = plaintext == "deny"    ? server::PlaintextLogins::deny
                                 : plaintext == "allow" ? server::PlaintextLogins::allow
@@ -161,6 +165,7 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     std::optional<net::TcpListener> irc;
     std::optional<net::HttpListener> http;
     proto::IrcSettings irc_settings;
+    irc_settings.server_name = config.server_name;
     irc_settings.version = SALON_VERSION;
     irc_settings.created = core::format_timestamp(clock.unix_now_ms());
     // The one place that says which wire format each listener speaks.
@@ -396,6 +401,12 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
     std::string config_file;
     app.add_option("--config", config_file, "TOML file with settings (see salon.example.toml)")
         ->check(CLI::ExistingFile);
+    app.add_option(
+           "--server-name",
+           config.server_name,
+           "the server's name for IRC and CONN's OK (a dot in it)"
+    )
+        ->capture_default_str();
     app.add_option("--bind", config.bind, "address to listen on")->capture_default_str();
     app.add_option("--port", config.port, "native protocol TCP port; 0 = off")
         ->capture_default_str();

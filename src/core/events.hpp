@@ -16,6 +16,11 @@ struct MemberInfo {
     std::string user;
     bool guest = false;
     bool op = false;
+    bool away = false;  ///< set for WHO only (IRC's H/G flag)
+    bool oper = false;  ///< a server operator; set for WHO only (IRC's `*` flag)
+    /// IRC's USER parameters; set for WHO only, empty when not given.
+    std::string username = {};
+    std::string realname = {};
 };
 
 struct ChannelSummary {
@@ -42,7 +47,8 @@ struct LoginResult {
     std::size_t max_channels_per_user = 0;
     double messages_per_second = 0;
     std::size_t history_page_max = 0;
-    int protocol = 2;  ///< the newest protocol version the server speaks
+    int protocol = 2;    ///< the newest protocol version the server speaks
+    bool admin = false;  ///< an administrator's account: an operator from the start (IRC's +o)
 };
 
 struct JoinResult {
@@ -54,6 +60,7 @@ struct JoinResult {
 struct PostResult {
     MessageId id = 0;
     UnixMillis ts_ms = 0;
+    std::string away = {};  ///< a DM's recipient's away message (IRC's 301); empty when not away
 };
 
 /// One page of LIST, bounded in bytes: `more` when channels after the last one exist; `first`
@@ -134,6 +141,19 @@ struct WhoisResult {
     bool guest = false;
     std::vector<ChannelMembership> channels;  ///< in join order
     std::string away;                         ///< empty when not away
+    bool oper = false;                        ///< an administrator, or OPER succeeded
+    std::string username = {};                ///< IRC's USER parameters; empty when not given
+    std::string realname = {};
+};
+
+/// What IRC's LUSERS tells: users online now and at most since start, operators among them,
+/// channels.
+struct LusersResult {
+    std::size_t users = 0;
+    std::size_t max_users = 0;
+    std::size_t operators = 0;
+    std::size_t invisible = 0;  ///< users with IRC's +i
+    std::size_t channels = 0;
 };
 
 /// A new session token: the secret, shown this once.
@@ -173,7 +193,8 @@ using Result = std::variant<
     ConversationsResult,
     SearchResult,
     TokenResult,
-    TokensResult>;
+    TokensResult,
+    LusersResult>;
 
 // --- events pushed to clients ---
 
@@ -247,6 +268,12 @@ struct RenameEvent {
     std::string to;
 };
 
+/// An operator's message to everyone who wants them (IRC's WALLOPS, to users with +w).
+struct WallopsEvent {
+    std::string from;
+    std::string text;
+};
+
 struct PingEvent {};
 
 struct NoticeEvent {
@@ -266,6 +293,7 @@ using Event = std::variant<
     UpdateEvent,
     ReadEvent,
     TypingEvent,
-    RenameEvent>;
+    RenameEvent,
+    WallopsEvent>;
 
 }  // namespace salon::core

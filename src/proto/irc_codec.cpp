@@ -1,7 +1,9 @@
 #include "proto/irc_codec.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <chrono>
 #include <set>
 
 #include "core/names.hpp"
@@ -22,6 +24,8 @@ constexpr std::size_t kMaxSaslBytes = 2 * 1024;
 constexpr std::size_t kMaxPendingEchoes = 256;
 constexpr std::size_t kMaxLineTextBytes = 390;
 constexpr std::string_view kHost = "salon";
+constexpr std::size_t kMaxUsernameBytes = 16;
+constexpr std::size_t kMaxRealnameBytes = 128;
 
 Ref make_ref(std::string_view command, std::string_view extra = {}) {
     std::string ref(command);
@@ -281,8 +285,17 @@ Codec::Input IrcCodec::on_registration(const irc::Message& m) {
         return try_register();
     }
     if (m.command == "USER") {
-        if (m.params.size() < 4) return Answered{numeric("461", {"USER", "Not enough parameters"})};
-        have_user_ = true;  // the user name and real name are not kept: Salon has neither
+        if (m.params.size() < 4 || m.params[3].empty())
+            return Answered{numeric("461", {"USER", "Not enough parameters"})};
+        // Shown in WHO and WHOIS (and as nothing else: the source stays nick!nick@salon).
+        username_.clear();
+        for (const char c : m.params[0]) {
+            const bool word = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' ||
+                              c == '-' || c == '.';
+            if (word && username_.size() < kMaxUsernameBytes) username_ += c;
+        }
+        realname_ = core::utf8_prefix(m.params[3], kMaxRealnameBytes);
+        have_user_ = true;
         return try_register();
     }
     if (m.command == "PASS") {
@@ -359,6 +372,8 @@ Codec::Input IrcCodec::try_register() {
         conn.pwd = pass_;
     }
     conn.style = ConnStyle::irc;
+    conn.username = username_;
+    conn.realname = realname_;
     return Request{make_ref("CONN"), std::move(conn)};
 }
 
@@ -414,7 +429,10 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
     if (cmd == "WHO") {
         if (p.empty() || p[0].empty()) return Answered{numeric("315", {"*", "End of /WHO list"})};
         if (p[0].starts_with('#')) return Request{make_ref("WHO"), Who{p[0]}};
-        return Request{make_ref("WHO"), Whois{p[0]}};
+        // A nick, a mask, or 0 (everyone); the flag o keeps operators only. The mask comes back
+        // in 315 as it was sent.
+        const bool operators = p.size() > 1 && p[1].find('o') != std::string::npos;
+        return Request{make_ref("WHO", p[0]), WhoMask{p[0] == "0" ? "*" : p[0], operators}};
     }
     if (cmd == "WHOIS") {
         if (p.empty() || p.back().empty()) return Answered{numeric("431", {"No nickname given"})};
@@ -440,14 +458,40 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
     }
     if (cmd == "AWAY") return Request{make_ref("AWAY"), Away{p.empty() ? "" : p[0]}};
     if (cmd == "MOTD") return Answered{motd()};
+    if (cmd == "WHOWAS") {
+        if (p.empty() || p[0].empty()) return need_more();
+        int count = 0;
+        if (p.size() > 1) std::from_chars(p[1].data(), p[1].data() + p[1].size(), count);
+        return Request{make_ref("WHOWAS", p[0]), Whowas{p[0], count}};
+    }
     if (cmd == "USERHOST") {
-        // Only our own host is known for sure; others are left out, as for offline nicks.
-        std::string reply;
-        for (const auto& nick : p) {
-            if (irc::ascii_fold(nick) == irc::ascii_fold(nick_))
-                reply = nick_ + "=+" + nick_ + "@" + std::string(kHost);
-        }
-        return Answered{numeric("302", {reply})};
+        if (p.empty()) return need_more();
+        return Request{make_ref("USERHOST"), Userhost{p}};
+    }
+    if (cmd == "OPER") {
+        if (p.size() < 2) return need_more();
+        return Request{make_ref("OPER"), Oper{p[0], p[1]}};
+    }
+    if (cmd == "KILL") {
+        if (p.empty() || p[0].empty()) return need_more();
+        return Request{make_ref("KILL"), Kill{p[0], p.size() > 1 ? p[1] : ""}};
+    }
+    if (cmd == "WALLOPS") {
+        if (p.empty() || p[0].empty()) return need_more();
+        return Request{make_ref("WALLOPS"), Wallops{p[0]}};
+    }
+    if (cmd == "LUSERS") return Request{make_ref("LUSERS"), Lusers{}};
+    if (cmd == "TIME") {
+        const auto now = std::chrono::system_clock::now();
+        const auto ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+        return Answered{numeric("391", {settings_.server_name, core::format_timestamp(ms)})};
+    }
+    if (cmd == "INFO") {
+        return Answered{
+            numeric("371", {"salond " + settings_.version}) +
+            numeric("371", {"Salon: a chat server that also speaks IRC"}) +
+            numeric("374", {"End of INFO list"})};
     }
     if (cmd == "TAGMSG") return Answered{};  // client-only tags (typing…) are not relayed
     if (cmd == "NICK") {
@@ -469,11 +513,29 @@ Codec::Input IrcCodec::on_mode(const irc::Message& m) {
     if (!target.starts_with('#')) {
         if (irc::ascii_fold(target) != irc::ascii_fold(nick_))
             return Answered{numeric("502", {"Can't change mode for other users"})};
-        if (p.size() == 1) return Answered{numeric("221", {"+"})};
-        // Salon has no user modes; +i and +w (what clients set on connect) change nothing.
-        if (p[1].find_first_not_of("+-iw") != std::string::npos)
+        if (p.size() == 1) return Answered{numeric("221", {user_modes()})};
+        // +w is kept here (WALLOPS); +i goes to the server, which hides the user from WHO
+        // masks; o is given by OPER only.
+        if (p[1].find_first_not_of("+-iwo") != std::string::npos)
             return Answered{numeric("501", {"Unknown MODE flag"})};
-        return Answered{};
+        bool on = true;
+        std::string changed;
+        std::optional<bool> invisible;
+        for (const char c : p[1]) {
+            if (c == '+' || c == '-') {
+                on = c == '+';
+            } else if (c == 'w' && wallops_.exchange(on) != on) {
+                changed += on ? "+w" : "-w";
+            } else if (c == 'i') {
+                invisible = on;
+            }
+        }
+        // The reply (ok() of Invisible) says both changes.
+        if (invisible && *invisible != invisible_)
+            return Request{make_ref("MODE", changed), Invisible{*invisible}};
+        if (changed.empty()) return Answered{};
+        return Answered{
+            irc::line("", prefix_of(nick_), "MODE", {nick_, changed}, irc::Trailing::when_needed)};
     }
     if (p.size() == 1) return Request{make_ref("MODE"), Who{target}};
 
@@ -542,7 +604,7 @@ std::string IrcCodec::welcome(const core::LoginResult& r) const {
     out +=
         numeric("002", {"Your host is " + settings_.server_name + ", running version " + version});
     out += numeric("003", {"This server was created " + settings_.created});
-    out += numeric("004", {settings_.server_name, version, "iw", "bknot", "bko"});
+    out += numeric("004", {settings_.server_name, version, "iow", "bknot", "bko"});
     const std::vector<std::string_view> tokens{
         awaylen,
         "CASEMAPPING=ascii",
@@ -616,6 +678,14 @@ std::string IrcCodec::names(
     return listing("353", {"=", display}, names) + numeric("366", {display, "End of /NAMES list"});
 }
 
+std::string IrcCodec::user_modes() const {
+    std::string modes = "+";
+    if (invisible_) modes += 'i';
+    if (operator_) modes += 'o';
+    if (wallops_) modes += 'w';
+    return modes;
+}
+
 std::string IrcCodec::echo(
     const std::string& target, const std::string& text, const core::PostResult& r
 ) const {
@@ -643,6 +713,7 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
         registered_ = true;
         login_pending_ = false;
         nick_ = login->user;
+        operator_ = login->admin;
         pass_.clear();
         sasl_password_.clear();
         return out + welcome(*login) + motd();
@@ -685,8 +756,11 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
             return echo(display_target(send->channel), send->text, *post);
         }
         if (const auto* dm = std::get_if<Dm>(&request.command)) {
-            if (!echo_on) return {};
-            return echo(dm->to, dm->text, *post);
+            // NOTICE is never answered (RFC 2812), not even with 301.
+            std::string out = post->away.empty() || command == "NOTICE"
+                                  ? ""
+                                  : numeric("301", {clip(dm->to), post->away});
+            return echo_on ? out + echo(dm->to, dm->text, *post) : out;
         }
         return {};
     }
@@ -707,7 +781,33 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
         return list->more ? out : out + numeric("323", {"End of /LIST"});
     }
     if (const auto* who = std::get_if<core::WhoResult>(&result)) {
-        const std::string display = channel_display(who->channel);
+        if (std::holds_alternative<Whowas>(request.command)) {
+            std::string out;
+            for (const auto& m : who->members) {
+                out += numeric(
+                    "314",
+                    {m.user,
+                     m.username.empty() ? m.user : m.username,
+                     kHost,
+                     "*",
+                     m.realname.empty() ? m.user : m.realname}
+                );
+                out += numeric("312", {m.user, settings_.server_name, "Salon"});
+            }
+            return out + numeric("369", {clip(extra), "End of WHOWAS"});
+        }
+        if (std::holds_alternative<Userhost>(request.command)) {
+            // nick[*]=(+|-)user@host: * an operator, - away.
+            std::string reply;
+            for (const auto& m : who->members) {
+                if (!reply.empty()) reply += ' ';
+                reply += m.user + (m.oper ? "*=" : "=") + (m.away ? "-" : "+") +
+                         (m.username.empty() ? m.user : m.username) + "@" + std::string(kHost);
+            }
+            return numeric("302", {reply});
+        }
+        const bool masked = std::holds_alternative<WhoMask>(request.command);
+        const std::string display = masked ? "*" : channel_display(who->channel);
         if (command == "NAMES") return names(who->channel, who->members);
         if (command == "TOPIC") {
             if (who->topic.empty()) return numeric("331", {display, "No topic is set"});
@@ -719,31 +819,27 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
             out += numeric(
                 "352",
                 {display,
-                 member.user,
+                 member.username.empty() ? member.user : member.username,
                  kHost,
                  settings_.server_name,
                  member.user,
-                 member.op ? "H@" : "H",
-                 "0 " + member.user}
+                 std::string(member.away ? "G" : "H") + (member.oper ? "*" : "") +
+                     (member.op ? "@" : ""),
+                 "0 " + (member.realname.empty() ? member.user : member.realname)}
             );
         }
-        return out + numeric("315", {display, "End of /WHO list"});
+        return out + numeric("315", {masked ? clip(extra) : display, "End of /WHO list"});
     }
     if (const auto* whois = std::get_if<core::WhoisResult>(&result)) {
-        if (command == "WHO") {
-            return numeric(
-                       "352",
-                       {"*",
-                        whois->user,
-                        kHost,
-                        settings_.server_name,
-                        whois->user,
-                        whois->away.empty() ? "H" : "G",
-                        "0 " + whois->user}
-                   ) +
-                   numeric("315", {whois->user, "End of /WHO list"});
-        }
-        std::string out = numeric("311", {whois->user, whois->user, kHost, "*", whois->user});
+        std::string out = numeric(
+            "311",
+            {whois->user,
+             whois->username.empty() ? whois->user : whois->username,
+             kHost,
+             "*",
+             whois->realname.empty() ? whois->user : whois->realname}
+        );
+        if (whois->oper) out += numeric("313", {whois->user, "is an IRC operator"});
         std::vector<std::string> channels;
         channels.reserve(whois->channels.size());
         for (const auto& c : whois->channels)
@@ -755,8 +851,39 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
         return out + numeric("318", {whois->user, "End of /WHOIS list"});
     }
 
+    if (const auto* l = std::get_if<core::LusersResult>(&result)) {
+        const std::string users = std::to_string(l->users);
+        const std::string max = std::to_string(l->max_users);
+        const std::string visible = std::to_string(l->users - l->invisible);
+        return numeric(
+                   "251",
+                   {"There are " + visible + " users and " + std::to_string(l->invisible) +
+                    " invisible on 1 servers"}
+               ) +
+               numeric("252", {std::to_string(l->operators), "operator(s) online"}) +
+               numeric("254", {std::to_string(l->channels), "channels formed"}) +
+               numeric("255", {"I have " + users + " clients and 0 servers"}) +
+               numeric("265", {users, max, "Current local users " + users + ", max " + max}) +
+               numeric("266", {users, max, "Current global users " + users + ", max " + max});
+    }
+
     // EmptyResult (and the native-only results): what the command itself calls for.
     const auto& c = request.command;
+    if (const auto* i = std::get_if<Invisible>(&c)) {
+        invisible_ = i->on;
+        return irc::line(
+            "",
+            prefix_of(nick_),
+            "MODE",
+            {nick_, std::string(extra) + (i->on ? "+i" : "-i")},
+            irc::Trailing::when_needed
+        );
+    }
+    if (std::holds_alternative<Oper>(c)) {
+        if (operator_.exchange(true)) return numeric("381", {"You are now an IRC operator"});
+        return numeric("381", {"You are now an IRC operator"}) +
+               irc::line("", prefix_of(nick_), "MODE", {nick_, "+o"}, irc::Trailing::when_needed);
+    }
     if (std::holds_alternative<Ping>(c)) {
         return irc::line(
             "", settings_.server_name, "PONG", {settings_.server_name, extra.empty() ? "*" : extra}
@@ -873,10 +1000,29 @@ std::string IrcCodec::no(const Request& request, Errc code, std::string_view mes
             return no_channel(who->channel);
         return generic();
     }
+    if (std::holds_alternative<WhoMask>(c))
+        return numeric("315", {clip(extra), "End of /WHO list"});
+    if (std::holds_alternative<Whowas>(c)) {
+        return numeric("406", {clip(extra), "There was no such nickname"}) +
+               numeric("369", {clip(extra), "End of WHOWAS"});
+    }
     if (const auto* whois = std::get_if<Whois>(&c)) {
-        if (command == "WHO") return numeric("315", {clip(whois->user), "End of /WHO list"});
         return numeric("401", {clip(whois->user), "No such nick/channel"}) +
                numeric("318", {clip(whois->user), "End of /WHOIS list"});
+    }
+
+    if (std::holds_alternative<Oper>(c)) {
+        if (code == Errc::bad_credentials) return numeric("464", {"Password incorrect"});
+        if (code == Errc::forbidden || code == Errc::no_such_user)
+            return numeric("491", {"No O-lines for your host"});
+        return generic();
+    }
+    if (std::holds_alternative<Kill>(c) || std::holds_alternative<Wallops>(c)) {
+        if (code == Errc::forbidden)
+            return numeric("481", {"Permission Denied- You're not an IRC operator"});
+        if (const auto* kill = std::get_if<Kill>(&c); kill && code == Errc::no_such_user)
+            return numeric("401", {clip(kill->user), "No such nick/channel"});
+        return generic();
     }
 
     // Moderation: TOPIC, KICK and the MODE changes.
@@ -990,10 +1136,12 @@ std::string IrcCodec::event(const core::Event& event) const {
     if (const auto* n = std::get_if<core::NoticeEvent>(&event)) {
         // These end the connection: IRC says so with ERROR.
         if (n->code == "shutting_down" || n->code == "send_queue_full" ||
-            n->code == "rate_limited" || n->code == "login_timeout")
+            n->code == "rate_limited" || n->code == "login_timeout" || n->code == "killed")
             return irc::line("", "", "ERROR", {"Closing Link: " + n->message});
         return irc::line("", server, "NOTICE", {"*", n->message});
     }
+    if (const auto* w = std::get_if<core::WallopsEvent>(&event))
+        return irc::line("", prefix_of(w->from), "WALLOPS", {w->text});
     // UPDATE, READ and TYPING have no IRC form yet (accepts() declines them).
     const auto* history = std::get_if<core::HistoryEvent>(&event);
     if (history == nullptr) return {};
@@ -1025,6 +1173,7 @@ bool IrcCodec::accepts(const core::Event& event) const noexcept {
         std::holds_alternative<core::ReadEvent>(event) ||
         std::holds_alternative<core::TypingEvent>(event))
         return false;
+    if (std::holds_alternative<core::WallopsEvent>(event)) return wallops_;
     try {
         if (const auto* m = std::get_if<core::MessageEvent>(&event)) {
             if (m->message.is_direct()) return true;

@@ -95,14 +95,22 @@ private:
         const;
     std::string echo(const std::string& target, const std::string& text, const core::PostResult& r)
         const;
+    /// The user modes as 221 shows them: "+", then o (operator) and w (wants WALLOPS).
+    std::string user_modes() const;
     const std::string& me() const;
 
     const IrcSettings& settings_;
     std::atomic<std::uint32_t> caps_{0};
+    // User modes: set on the connection's thread, read by accepts() (+w) on any.
+    std::atomic<bool> operator_{false};
+    std::atomic<bool> wallops_{false};
+    std::atomic<bool> invisible_{false};  ///< +i, as the server last confirmed it
 
     // Registration (the connection's thread only).
     std::string nick_;
     std::string pass_;
+    std::string username_;  ///< USER's, cut to the characters a user@host can carry
+    std::string realname_;
     bool have_user_ = false;
     bool negotiating_ = false;  ///< CAP LS/REQ seen, CAP END not yet
     bool login_pending_ = false;

@@ -387,6 +387,19 @@ constexpr std::array kVerbs{
         [](Fields& f, const json::object&) -> Command {
             return DeleteAccount{f.required_string("pwd")};
         }},
+    VerbEntry{
+        "KILL",
+        false,
+        [](Fields& f, const json::object&) -> Command {
+            auto user = f.required_string("user");
+            return Kill{std::move(user), f.optional_string("reason").value_or("")};
+        }},
+    VerbEntry{
+        "WALLOPS",
+        false,
+        [](Fields& f, const json::object&) -> Command {
+            return Wallops{f.required_string("text")};
+        }},
 };
 
 const VerbEntry* find_verb(std::string_view verb) {
@@ -540,6 +553,7 @@ struct ResultWriter {
     void operator()(const core::PostResult& r) const {
         body["id"] = r.id;
         body["ts"] = core::format_timestamp(r.ts_ms);
+        if (!r.away.empty()) body["away"] = r.away;
     }
 
     void operator()(const core::ListResult& r) const {
@@ -634,6 +648,14 @@ struct ResultWriter {
         body["user"] = r.user;
         body["guest"] = r.guest;
     }
+
+    void operator()(const core::LusersResult& r) const {
+        body["users"] = r.users;
+        body["max_users"] = r.max_users;
+        body["operators"] = r.operators;
+        body["invisible"] = r.invisible;
+        body["channels"] = r.channels;
+    }
 };
 
 /// Encodes one event as its frame.
@@ -699,6 +721,11 @@ struct EventWriter {
 
     std::string operator()(const core::RenameEvent& e) const {
         return frame("RENAME", {{"user", e.user}, {"to", e.to}});
+    }
+
+    // Native clients have no +w: an administrator's broadcast is a NOTICE to everyone.
+    std::string operator()(const core::WallopsEvent& e) const {
+        return frame("NOTICE", {{"code", "wallops"}, {"message", e.from + ": " + e.text}});
     }
 };
 

@@ -40,6 +40,9 @@ struct Conn {
     ConnStyle style = ConnStyle::native;
     /// `"v"`: the protocol version the client speaks; 2 and above receive UPDATE, READ, TYPING.
     int version = kDefaultProtocolVersion;
+    /// IRC's USER: what WHO and WHOIS show as the user name and real name (empty: the nick).
+    std::string username = {};
+    std::string realname = {};
 };
 
 /// Checks an account's password without logging in (IRC's SASL runs before registration ends).
@@ -78,6 +81,31 @@ struct Parts {
 /// What is known of an online user (IRC's WHOIS).
 struct Whois {
     std::string user;
+};
+
+/// The online users whose name matches an IRC mask (`*` any run, `?` one character; case is
+/// ignored), operators only when `operators`: IRC's `WHO mask`.
+struct WhoMask {
+    std::string mask;
+    bool operators = false;
+};
+
+/// Hides the user from WHO masks of those who share no channel with them (IRC's user mode +i),
+/// or shows them again.
+struct Invisible {
+    bool on = true;
+};
+
+/// Who recently went offline under a name, newest first (IRC's WHOWAS); `count` <= 0: as many
+/// as the server keeps.
+struct Whowas {
+    std::string user;
+    int count = 0;
+};
+
+/// What IRC's USERHOST tells of up to five nicks: the online ones, with away and operator.
+struct Userhost {
+    std::vector<std::string> users;
 };
 
 /// Marks the user away with a message, or back when it is empty (IRC's AWAY).
@@ -231,6 +259,27 @@ struct DeleteAccount {
     std::string password;
 };
 
+/// Makes the connection an operator (IRC's OPER): `name` must be an administrator's account and
+/// `password` its password. The connection need not be logged in as that account.
+struct Oper {
+    std::string name;
+    std::string password;
+};
+
+/// Disconnects every connection of an online user (administrators and operators only).
+struct Kill {
+    std::string user;
+    std::string reason;
+};
+
+/// A message to every user who wants operator messages (administrators and operators only).
+struct Wallops {
+    std::string text;
+};
+
+/// How many users, operators and channels the server has (IRC's LUSERS).
+struct Lusers {};
+
 using Command = std::variant<
     Conn,
     Register,
@@ -266,7 +315,15 @@ using Command = std::variant<
     Tokens,
     Revoke,
     Passwd,
-    DeleteAccount>;
+    DeleteAccount,
+    Oper,
+    Kill,
+    Wallops,
+    Lusers,
+    WhoMask,
+    Userhost,
+    Whowas,
+    Invisible>;
 
 struct Request {
     Ref ref;

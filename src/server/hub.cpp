@@ -211,6 +211,8 @@ std::optional<core::Failure> Hub::attach(
         user.guest_serial = core::guest_serial(actor.key);
     }
     user.sessions.push_back(session);
+    user.oper = user.oper || actor.admin;
+    max_users_ = std::max(max_users_, users_.size());
     session_changed(user, session.get(), true);
     answer(ack, welcome);
     return std::nullopt;
@@ -240,6 +242,10 @@ void Hub::detach(const ParticipantPtr& session, const core::Actor& actor, std::s
         }
         vanish_if_empty(*channel);
     }
+    core::MemberInfo gone{user.name, user.guest()};
+    describe(user, gone);
+    departed_.push_front(std::move(gone));
+    if (departed_.size() > kWhowasMemory) departed_.pop_back();
     users_.erase(it);
 }
 
@@ -266,7 +272,12 @@ std::optional<core::WhoisResult> Hub::whois(const core::UserName& name) const {
     const auto it = users_.find(name.folded());
     if (it == users_.end()) return std::nullopt;
     const OnlineUser& user = it->second;
-    core::WhoisResult result{user.name, user.guest(), {}, user.away ? *user.away : std::string()};
+    core::WhoisResult result{
+        user.name, user.guest(), {}, user.away ? *user.away : std::string(), user.oper};
+    if (user.identity) {
+        result.username = user.identity->username;
+        result.realname = user.identity->realname;
+    }
     for (const core::Channel* channel : user.channels)
         result.channels.push_back({channel->name().str(), channel->is_op(name.folded())});
     return result;
@@ -280,6 +291,125 @@ void Hub::set_away(const core::UserName& name, std::string message) {
         it->second.away.reset();
     } else {
         it->second.away = std::make_unique<std::string>(std::move(message));
+    }
+}
+
+namespace {
+
+/// IRC's mask match: `*` any run of characters, `?` one; both sides folded already.
+bool matches_mask(std::string_view mask, std::string_view name) {
+    std::size_t m = 0;
+    std::size_t n = 0;
+    std::size_t star = std::string_view::npos;
+    std::size_t resume = 0;
+    while (n < name.size()) {
+        if (m < mask.size() && (mask[m] == '?' || mask[m] == name[n])) {
+            ++m;
+            ++n;
+        } else if (m < mask.size() && mask[m] == '*') {
+            star = m++;
+            resume = n;
+        } else if (star != std::string_view::npos) {
+            m = star + 1;
+            n = ++resume;
+        } else {
+            return false;
+        }
+    }
+    while (m < mask.size() && mask[m] == '*') ++m;
+    return m == mask.size();
+}
+
+}  // namespace
+
+void Hub::describe(const OnlineUser& user, core::MemberInfo& info) {
+    info.away = user.away != nullptr;
+    info.oper = user.oper;
+    if (user.identity) {
+        info.username = user.identity->username;
+        info.realname = user.identity->realname;
+    }
+}
+
+std::optional<core::MemberInfo> Hub::member_info(const core::UserName& name) const {
+    std::shared_lock lock(mutex_);
+    const auto it = users_.find(name.folded());
+    if (it == users_.end()) return std::nullopt;
+    core::MemberInfo info{it->second.name, it->second.guest()};
+    describe(it->second, info);
+    return info;
+}
+
+core::WhoResult Hub::whowas(const core::UserName& name, std::size_t max) const {
+    std::shared_lock lock(mutex_);
+    core::WhoResult result;
+    for (const auto& gone : departed_) {
+        if (result.members.size() >= max) break;
+        if (core::fold_user_name(gone.user) == name.folded()) result.members.push_back(gone);
+    }
+    return result;
+}
+
+void Hub::set_invisible(const core::UserName& name, bool invisible) {
+    std::unique_lock lock(mutex_);
+    const auto it = users_.find(name.folded());
+    if (it != users_.end()) it->second.invisible = invisible;
+}
+
+core::WhoResult Hub::who_matching(
+    std::string_view mask, bool operators, std::size_t max, const core::UserName& asker
+) const {
+    core::WhoResult result;
+    // A plain nick is one lookup, not a walk over everyone online.
+    if (mask.find_first_of("*?") == std::string_view::npos) {
+        const auto name = core::UserName::parse(mask);
+        auto info = name ? member_info(*name) : std::nullopt;
+        if (info && max > 0 && (!operators || info->oper)) result.members.push_back(*info);
+        return result;
+    }
+    const std::string folded = core::fold_user_name(mask);
+    std::shared_lock lock(mutex_);
+    for (const auto& [name, user] : users_) {
+        if (result.members.size() >= max) break;
+        if ((operators && !user.oper) || !matches_mask(folded, name)) continue;
+        const bool hidden = user.invisible && name != asker.folded() &&
+                            std::ranges::none_of(user.channels, [&](const core::Channel* c) {
+                                return c->is_member(asker.folded());
+                            });
+        if (hidden) continue;
+        core::MemberInfo info{user.name, user.guest()};
+        describe(user, info);
+        result.members.push_back(std::move(info));
+    }
+    return result;
+}
+
+void Hub::set_identity(const core::UserName& name, std::string username, std::string realname) {
+    std::unique_lock lock(mutex_);
+    const auto it = users_.find(name.folded());
+    if (it == users_.end()) return;
+    it->second.identity = std::make_unique<OnlineUser::Identity>(OnlineUser::Identity{
+        std::move(username), std::move(realname)});
+}
+
+void Hub::set_operator(const core::UserName& name) {
+    std::unique_lock lock(mutex_);
+    const auto it = users_.find(name.folded());
+    if (it != users_.end()) it->second.oper = true;
+}
+
+std::vector<ParticipantPtr> Hub::connections_of(const core::UserName& name) const {
+    std::shared_lock lock(mutex_);
+    const auto it = users_.find(name.folded());
+    if (it == users_.end()) return {};
+    return it->second.sessions;
+}
+
+void Hub::broadcast(const core::Event& event) {
+    const SharedEvent shared = make_event(core::Event(event));
+    std::unique_lock lock(mutex_);  // exclusive, as for every event: one order for all sessions
+    for (const auto& [folded, user] : users_) {
+        for (const auto& session : user.sessions) session->deliver(shared);
     }
 }
 
@@ -470,8 +600,9 @@ void Hub::deliver_channel_message(const core::Message& message, const Acknowledg
 void Hub::deliver_direct_message(const core::Message& message, const Acknowledgement& ack) {
     std::shared_lock lock(mutex_);
     const SharedEvent frame = make_event(core::MessageEvent{message, account_of(message.from)});
-    answer(ack, core::PostResult{message.id, message.ts_ms});
     const auto to = users_.find(core::fold_user_name(message.to));
+    const bool away = to != users_.end() && to->second.away;
+    answer(ack, core::PostResult{message.id, message.ts_ms, away ? *to->second.away : ""});
     if (to != users_.end()) to_user(to->second, frame);
     const auto from = users_.find(core::fold_user_name(message.from));
     if (from == users_.end() || from == to) return;
@@ -511,10 +642,14 @@ std::optional<core::Failure> Hub::who(const core::ChannelName& name, const Ackno
     std::shared_lock lock(mutex_);
     const core::Channel* channel = find_channel(name);
     if (channel == nullptr) return core::Failure(core::Errc::no_such_channel);
+    auto members = channel->member_infos();
+    for (auto& member : members) {
+        const auto it = users_.find(core::fold_user_name(member.user));
+        if (it != users_.end()) describe(it->second, member);
+    }
     answer(
         ack,
-        core::WhoResult{
-            name.str(), channel->member_infos(), channel->topic(), !channel->key().empty()}
+        core::WhoResult{name.str(), std::move(members), channel->topic(), !channel->key().empty()}
     );
     return std::nullopt;
 }
@@ -744,8 +879,12 @@ std::vector<ParticipantPtr> Hub::sessions() const {
 
 HubCounts Hub::counts() const {
     std::shared_lock lock(mutex_);
-    HubCounts counts{users_.size(), 0, channels_.size()};
-    for (const auto& [folded, user] : users_) counts.sessions += user.sessions.size();
+    HubCounts counts{users_.size(), 0, channels_.size(), 0, max_users_, 0};
+    for (const auto& [folded, user] : users_) {
+        counts.sessions += user.sessions.size();
+        if (user.oper) ++counts.operators;
+        if (user.invisible) ++counts.invisible;
+    }
     return counts;
 }
 

@@ -3,6 +3,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -38,6 +39,9 @@ struct HubCounts {
     std::size_t users = 0;
     std::size_t sessions = 0;
     std::size_t channels = 0;
+    std::size_t operators = 0;  ///< users online who are administrators or OPERed
+    std::size_t max_users = 0;  ///< the most users online at once since start
+    std::size_t invisible = 0;  ///< users online with IRC's +i
 };
 
 /// Users online, their sessions, and the channels with their members and recent messages.
@@ -103,6 +107,28 @@ public:
     std::optional<core::WhoisResult> whois(const core::UserName& user) const;
     /// Marks an online user away on all their connections, or back with an empty message.
     void set_away(const core::UserName& user, std::string message);
+    /// What WHO shows of one online user (no `op`: that is a channel's); nullopt when offline.
+    std::optional<core::MemberInfo> member_info(const core::UserName& user) const;
+    /// WHO with a mask: the online users whose name matches `mask` (proto::WhoMask), operators
+    /// only when `operators`, at most `max` of them, in no particular order. A mask with
+    /// wildcards leaves out the invisible users who share no channel with `asker`.
+    core::WhoResult who_matching(
+        std::string_view mask, bool operators, std::size_t max, const core::UserName& asker
+    ) const;
+    /// IRC's user mode +i (proto::Invisible).
+    void set_invisible(const core::UserName& user, bool invisible);
+    /// Users whose last connection ended are remembered, newest first, this many at most.
+    static constexpr std::size_t kWhowasMemory = 1000;
+    /// WHOWAS: the remembered departures of `user`, newest first, at most `max`.
+    core::WhoResult whowas(const core::UserName& user, std::size_t max) const;
+    /// What WHO and WHOIS show of an online user's IRC USER line.
+    void set_identity(const core::UserName& user, std::string username, std::string realname);
+    /// Shows an online user as an operator (IRC's OPER); an administrator's login is one.
+    void set_operator(const core::UserName& user);
+    /// Every connection of an online user, guest or not (KILL).
+    std::vector<ParticipantPtr> connections_of(const core::UserName& user) const;
+    /// Delivers `event` to every session online (WALLOPS; each codec decides whether to show it).
+    void broadcast(const core::Event& event);
 
     /// Joins (or, when already a member, re-announces to this participant only): `ack` gets
     /// the OK body, then come the JOIN event and the HISTORY event. `remembered_op` is the
@@ -265,12 +291,23 @@ private:
         core::UserKey key() const;
 
         std::vector<ParticipantPtr> sessions;
+        bool oper = false;       // an administrator's login, or OPER on one of the sessions
+        bool invisible = false;  // IRC's +i: left out of WHO masks (Hub::who_matching)
         std::vector<core::Channel*> channels;  // in join order
         std::unique_ptr<std::string> away;     // IRC's AWAY message; none when present
+
+        struct Identity {
+            std::string username;
+            std::string realname;
+        };
+
+        std::unique_ptr<Identity> identity;  // IRC's USER line; none for native logins
         // When each conversation last relayed this user's `active` TYPING; none until they type.
         std::unique_ptr<std::unordered_map<std::string, core::SteadyTime>> typing;
     };
 
+    /// What WHO shows of an online user besides the member list: away, operator, USER line.
+    static void describe(const OnlineUser& user, core::MemberInfo& info);
     /// The online user whose key is `key` (a guest's key names one login), or nullptr.
     const OnlineUser* user_with_key(std::string_view key) const;
 
@@ -334,7 +371,9 @@ private:
 
     mutable std::shared_mutex mutex_;
     std::unordered_map<std::string, OnlineUser> users_;  // by folded name
-    std::map<std::string, core::Channel> channels_;      // by canonical name, ordered for LIST
+    std::size_t max_users_ = 0;
+    std::deque<core::MemberInfo> departed_;  // for WHOWAS, newest first; kWhowasMemory at most
+    std::map<std::string, core::Channel> channels_;  // by canonical name, ordered for LIST
     // Channel creations, by address and by registered account (folded name).
     static constexpr std::size_t kMaxCreationKeys = 100'000;  // bounds each map's memory
     core::KeyedTokenBuckets creations_by_address_;

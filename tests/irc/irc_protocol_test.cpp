@@ -200,11 +200,248 @@ TEST_F(IrcE2e, PingPongAwayAndQuit) {
     std::vector<std::string> whois;
     whois.push_back(other->wait_for("318", &whois));
     EXPECT_TRUE(has_line(whois, " 301 gina frank :at lunch")) << joined(whois);
+    other->send("PRIVMSG frank :are you there?");
+    EXPECT_NE(other->wait_for("301").find(" 301 gina frank :at lunch"), std::string::npos);
+    other->send("USERHOST frank nobody gina");
+    EXPECT_NE(
+        other->wait_for("302").find(" 302 gina :frank=-frank@salon gina=+gina@salon"),
+        std::string::npos
+    );
     c->send("AWAY");
     c->wait_for("305");
+    other->send("PRIVMSG frank :back?");
+    EXPECT_FALSE(has_line(other->drain(), " 301 ")) << "frank is back";
     c->send("QUIT :gone fishing");
     EXPECT_NE(c->wait_for("ERROR").find("gone fishing"), std::string::npos);
     EXPECT_TRUE(c->closed_by_peer());
+}
+
+TEST(IrcServerName, TheServerNameIsTheSourceOfServerLinesAndTheNativeOksName) {
+    IrcServer server({"--server-name", "chat.example.org"});
+    IrcClient c(server.irc_port());
+    const auto lines = c.register_as("alice");
+    EXPECT_TRUE(has_line(lines, ":chat.example.org 001 alice ")) << joined(lines);
+    EXPECT_TRUE(has_line(lines, ":chat.example.org 004 alice chat.example.org ")) << joined(lines);
+    c.send("PING :x");
+    EXPECT_NE(
+        c.wait_for("PONG").find(":chat.example.org PONG chat.example.org"), std::string::npos
+    );
+
+    LineClient native("127.0.0.1", server.native_port());
+    native.send(make_frame("CONN", {{"us", ""}, {"pwd", ""}}));
+    const auto ok = native_reply(native);
+    EXPECT_EQ(body_of(ok).at("server").at("name").as_string(), "chat.example.org");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operators
+
+/// Adds an administrator account to the running server's data dir, as `salond user add` does.
+void add_admin(IrcServer& server, const std::string& name) {
+    const auto added = run_salond(
+        {"user", "add", name, "--admin", "--data-dir", server.process().data_dir().string()},
+        std::string(kPassword) + "\n"
+    );
+    ASSERT_EQ(added.exit_status, 0) << added.output;
+}
+
+TEST_F(IrcE2e, OperNeedsAnAdministratorsPasswordAndShowsTheOperatorEverywhere) {
+    add_admin(server_, "boss");
+    create_account(server_, "pleb");
+    auto ivy = client();
+    ivy->register_as("ivy");
+    ivy->send("OPER ivy");
+    ivy->wait_for("461");
+    ivy->send("OPER boss wrong-password");
+    ivy->wait_for("464");
+    ivy->send("OPER nobody " + std::string(kPassword));
+    ivy->wait_for("491");
+    ivy->send("OPER pleb " + std::string(kPassword));
+    ivy->wait_for("491");
+    ivy->send("MODE ivy");
+    EXPECT_NE(ivy->wait_for("221").find(" 221 ivy :+"), std::string::npos);
+
+    ivy->send("OPER boss " + std::string(kPassword));
+    ivy->wait_for("381");
+    EXPECT_NE(ivy->wait_for("MODE").find(":ivy!ivy@salon MODE ivy +o"), std::string::npos);
+    ivy->send("MODE ivy");
+    EXPECT_NE(ivy->wait_for("221").find(" 221 ivy :+o"), std::string::npos);
+
+    auto other = client();
+    other->register_as("otto");
+    other->send("WHOIS ivy");
+    std::vector<std::string> whois;
+    whois.push_back(other->wait_for("318", &whois));
+    EXPECT_TRUE(has_line(whois, " 313 otto ivy :")) << joined(whois);
+    other->send("WHO ivy");
+    EXPECT_NE(other->wait_for("352").find(" H* :0 Test user"), std::string::npos);
+    other->send("WHOIS otto");
+    whois.clear();
+    whois.push_back(other->wait_for("318", &whois));
+    EXPECT_FALSE(has_line(whois, " 313 ")) << joined(whois);
+    other->send("LUSERS");
+    EXPECT_NE(other->wait_for("252").find(" 252 otto 1 :"), std::string::npos);
+
+    // An administrator's own login is an operator from the start.
+    auto boss = client();
+    boss->register_as("boss", {}, kPassword);
+    boss->send("MODE boss");
+    EXPECT_NE(boss->wait_for("221").find(" 221 boss :+o"), std::string::npos);
+}
+
+TEST_F(IrcE2e, KillAndWallopsAreForOperatorsOnly) {
+    add_admin(server_, "boss");
+    auto op = in_home("opal");
+    auto victim = in_home("vic");
+    auto watcher = in_home("walt");
+    watcher->send("MODE walt +w");
+    EXPECT_NE(watcher->wait_for("MODE").find("MODE walt +w"), std::string::npos);
+
+    victim->send("KILL walt :no");
+    victim->wait_for("481");
+    victim->send("WALLOPS :hello");
+    victim->wait_for("481");
+
+    op->send("OPER boss " + std::string(kPassword));
+    op->wait_for("381");
+    victim->send("AWAY :brb");
+    victim->wait_for("306");
+    watcher->send("WHO #home");
+    std::vector<std::string> who;
+    who.push_back(watcher->wait_for("315", &who));
+    EXPECT_TRUE(has_line(who, " opal H* :0 Test user")) << joined(who);
+    EXPECT_TRUE(has_line(who, " vic G :0 Test user")) << joined(who);
+    EXPECT_TRUE(has_line(who, " walt H :0 Test user")) << joined(who);
+    op->send("KILL nobody :x");
+    op->wait_for("401");
+    op->send("WALLOPS :maintenance at noon");
+    EXPECT_NE(
+        watcher->wait_for("WALLOPS").find(":opal!opal@salon WALLOPS :maintenance at noon"),
+        std::string::npos
+    );
+    EXPECT_FALSE(has_line(victim->drain(), "WALLOPS")) << "vic is not +w";
+
+    op->send("KILL vic :spamming");
+    EXPECT_NE(victim->wait_for("ERROR").find("spamming"), std::string::npos);
+    EXPECT_TRUE(victim->closed_by_peer());
+    const std::string quit = watcher->wait_for("QUIT");
+    EXPECT_NE(quit.find(":vic!vic@salon QUIT"), std::string::npos) << quit;
+    EXPECT_NE(quit.find("Killed (opal (spamming))"), std::string::npos) << quit;
+}
+
+TEST_F(IrcE2e, WhoWithMasksAndWhoisShowUsersUserNameAndRealName) {
+    auto c = client();
+    c->send("NICK coolNick");
+    c->send("USER myuser 0 * :");
+    c->wait_for("461");
+    c->send("USER my~user@x 0 * :My Real Name");
+    c->wait_for("376");
+    auto other = client();
+    other->register_as("otto");
+
+    std::vector<std::string> who;
+    other->send("WHO coolni*");
+    who.push_back(other->wait_for("315", &who));
+    ASSERT_EQ(who.size(), 2U) << joined(who);
+    EXPECT_NE(who[0].find(" 352 otto * myuserx salon "), std::string::npos) << who[0];
+    EXPECT_NE(who[0].find(" coolNick H :0 My Real Name"), std::string::npos) << who[0];
+    EXPECT_NE(who[1].find(" 315 otto coolni* :"), std::string::npos) << who[1];
+
+    who.clear();
+    other->send("WHO 0");
+    who.push_back(other->wait_for("315", &who));
+    EXPECT_EQ(who.size(), 3U) << joined(who);
+    EXPECT_TRUE(has_line(who, " 352 otto * otto salon ")) << joined(who);
+
+    who.clear();
+    other->send("WHO * o");
+    who.push_back(other->wait_for("315", &who));
+    EXPECT_EQ(who.size(), 1U) << "no operators online\n" << joined(who);
+
+    other->send("WHOIS coolNick");
+    EXPECT_NE(
+        other->wait_for("311").find(" 311 otto coolNick myuserx salon * :My Real Name"),
+        std::string::npos
+    );
+    other->wait_for("318");
+
+    // +i hides from masks (not from a plain nick) those who share no channel.
+    c->send("MODE coolNick +i");
+    EXPECT_NE(c->wait_for("MODE").find(" MODE coolNick +i"), std::string::npos);
+    c->send("MODE coolNick");
+    EXPECT_NE(c->wait_for("221").find(" 221 coolNick :+i"), std::string::npos);
+    who.clear();
+    other->send("WHO cool*");
+    who.push_back(other->wait_for("315", &who));
+    EXPECT_EQ(who.size(), 1U) << joined(who);
+    who.clear();
+    other->send("WHO coolNick");
+    who.push_back(other->wait_for("315", &who));
+    EXPECT_EQ(who.size(), 2U) << joined(who);
+    other->send("LUSERS");
+    EXPECT_NE(
+        other->wait_for("251").find(" 251 otto :There are 1 users and 1 invisible "),
+        std::string::npos
+    );
+    for (auto* member : {c.get(), other.get()}) {
+        member->send("JOIN #together");
+        member->wait_for("366");
+    }
+    who.clear();
+    other->send("WHO cool*");
+    who.push_back(other->wait_for("315", &who));
+    EXPECT_EQ(who.size(), 2U) << joined(who);
+}
+
+TEST_F(IrcE2e, WhowasRemembersDepartedNicksNewestFirst) {
+    auto asker = client();
+    asker->register_as("asker");
+    asker->send("WHOWAS");
+    asker->wait_for("461");
+    asker->send("WHOWAS gone");
+    EXPECT_NE(asker->wait_for("406").find(" 406 asker gone :"), std::string::npos);
+    asker->wait_for("369");
+    for (const char* user : {"first", "second"}) {
+        auto c = client();
+        c->send("NICK gone");
+        c->send(std::string("USER ") + user + " 0 * :Real " + user);
+        c->wait_for("376");
+        c->send("QUIT");
+        EXPECT_TRUE(c->closed_by_peer());
+    }
+    std::vector<std::string> whowas;
+    asker->send("WHOWAS gone");
+    whowas.push_back(asker->wait_for("369", &whowas));
+    ASSERT_EQ(whowas.size(), 5U) << joined(whowas);
+    EXPECT_NE(whowas[0].find(" 314 asker gone second salon * :Real second"), std::string::npos);
+    EXPECT_NE(whowas[1].find(" 312 asker gone "), std::string::npos);
+    EXPECT_NE(whowas[2].find(" 314 asker gone first salon * :Real first"), std::string::npos);
+    whowas.clear();
+    asker->send("WHOWAS gone 1");
+    whowas.push_back(asker->wait_for("369", &whowas));
+    EXPECT_EQ(whowas.size(), 3U) << joined(whowas);
+}
+
+TEST_F(IrcE2e, TimeInfoAndLusers) {
+    auto c = in_home("tess");
+    c->send("TIME");
+    EXPECT_NE(c->wait_for("391").find(" 391 tess "), std::string::npos);
+    c->send("INFO");
+    std::vector<std::string> info;
+    info.push_back(c->wait_for("374", &info));
+    EXPECT_TRUE(has_line(info, " 371 tess :")) << joined(info);
+    auto other = in_home("uri");
+    other->send("QUIT");
+    other->wait_for("ERROR");
+    c->wait_for("QUIT");
+    c->send("LUSERS");
+    std::vector<std::string> lusers;
+    lusers.push_back(c->wait_for("266", &lusers));
+    EXPECT_TRUE(has_line(lusers, " 251 tess :There are 1 users ")) << joined(lusers);
+    EXPECT_TRUE(has_line(lusers, " 252 tess 0 :")) << joined(lusers);
+    EXPECT_TRUE(has_line(lusers, " 254 tess 1 :")) << joined(lusers);
+    EXPECT_TRUE(has_line(lusers, " 265 tess 1 2 :")) << joined(lusers);
+    EXPECT_TRUE(has_line(lusers, " 266 tess 1 2 :")) << joined(lusers);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -234,7 +471,7 @@ TEST_F(IrcE2e, JoinListsPartNamesWhoTopicModeList) {
     std::vector<std::string> who;
     who.push_back(c->wait_for("315", &who));
     EXPECT_TRUE(has_line(who, " 352 hank #one hank salon ")) << joined(who);
-    EXPECT_TRUE(has_line(who, " H@ :0 hank")) << joined(who);
+    EXPECT_TRUE(has_line(who, " H@ :0 Test user")) << joined(who);
     EXPECT_TRUE(has_line(who, " 352 hank #one ivy ")) << joined(who);
 
     c->send("TOPIC #one");

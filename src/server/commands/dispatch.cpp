@@ -19,7 +19,8 @@ using proto::Authenticate, proto::Away, proto::Ban, proto::Conn, proto::Conversa
     proto::Key, proto::Kick, proto::List, proto::Op, proto::Part, proto::Parts, proto::Ping,
     proto::Pong, proto::React, proto::Read, proto::Register, proto::Search, proto::Send,
     proto::Topic, proto::Typing, proto::Unban, proto::Who, proto::Whois, proto::Token,
-    proto::Tokens, proto::Revoke, proto::Passwd, proto::DeleteAccount;
+    proto::Tokens, proto::Revoke, proto::Passwd, proto::DeleteAccount, proto::Oper, proto::Kill,
+    proto::Wallops, proto::Lusers, proto::WhoMask, proto::Userhost, proto::Whowas, proto::Invisible;
 
 // The verb table. The order of the rows is PROTOCOL.md's; a proto::Command without a row does
 // not compile (row_of() below).
@@ -119,7 +120,31 @@ constexpr auto kVerbs = std::make_tuple(
         .text = {&Passwd::new_password, "the password is longer than the limit"},
         .waits = &passwd},
     // Extension: account deletion (the password is bounded by the handler).
-    Verb<DeleteAccount>{.name = "DELETE_ACCOUNT", .waits = &delete_account}
+    Verb<DeleteAccount>{.name = "DELETE_ACCOUNT", .waits = &delete_account},
+    // Extensions: server operators (docs/protocol.md). OPER's password is a login's.
+    Verb<Oper>{
+        .name = "OPER",
+        .user = {&Oper::name, Errc::no_such_user},
+        .text = {&Oper::password, "the password is longer than the limit"},
+        .waits = &oper},
+    Verb<Kill>{
+        .name = "KILL",
+        .user = {&Kill::user, Errc::no_such_user},
+        .text = {&Kill::reason, "the reason is longer than the limit"},
+        .now = &kill},
+    Verb<Wallops>{
+        .name = "WALLOPS",
+        .text = {&Wallops::text, "the text is longer than the limit", false},
+        .now = &wallops},
+    Verb<Lusers>{.name = "LUSERS", .now = &lusers},
+    // IRC's WHO with a mask; the mask is bounded like a text, the reply by kMaxWhoMatches.
+    Verb<WhoMask>{
+        .name = "WHO (mask)",
+        .text = {&WhoMask::mask, "the mask is longer than the limit"},
+        .now = &who_mask},
+    Verb<Userhost>{.name = "USERHOST", .now = &userhost},
+    Verb<Whowas>{.name = "WHOWAS", .user = {&Whowas::user, Errc::no_such_user}, .now = &whowas},
+    Verb<Invisible>{.name = "MODE +i", .now = &invisible}
 );
 
 template <typename Command>

@@ -34,6 +34,13 @@ core::Failure too_many_failed_logins(LoginThrottle::Refusal refusal);
 Waits<bool> password_matches(
     Context& ctx, const std::optional<store::Account>& account, const std::string& password
 );
+/// Checks `password` against the account `name` on the hashers; a wrong one (or an unknown name)
+/// counts against the login throttle, whose refusal is `rate_limited`. The account when it
+/// matches, else the failure to reply (`bad_credentials`; `no_such_user` when no account has
+/// that name, after the same hashing work). `password` must outlive the call.
+Waits<std::variant<core::Failure, store::Account>> check_password(
+    Context& ctx, const core::UserName& name, const std::string& password, std::string_view action
+);
 /// Checks the logged-in user's own `password` before a change to their account (`action` names
 /// it in the log); a wrong one counts against the login throttle. Nothing when it matches, else
 /// the failure to reply. `password` must outlive the call.
@@ -108,6 +115,22 @@ Waits<void> deliver_pending_dms(Context& ctx);
 // users.cpp: what is known of online users.
 Outcome whois(Context& ctx, const proto::Whois& w);
 Outcome away(Context& ctx, const proto::Away& a);
+/// WHO with a mask answers with this many users at most.
+inline constexpr std::size_t kMaxWhoMatches = 500;
+Outcome who_mask(Context& ctx, const proto::WhoMask& w);
+/// USERHOST answers for this many nicks at most (RFC 2812); the rest are ignored.
+inline constexpr std::size_t kMaxUserhostNicks = 5;
+Outcome userhost(Context& ctx, const proto::Userhost& u);
+/// WHOWAS lists this many departures at most, whatever its count.
+inline constexpr std::size_t kMaxWhowasReplies = 10;
+Outcome whowas(Context& ctx, const proto::Whowas& w);
+Outcome invisible(Context& ctx, const proto::Invisible& i);
+
+// operators.cpp: server operators (administrators, and connections that OPERed).
+Waits<Outcome> oper(Context& ctx, const proto::Oper& o);
+Outcome kill(Context& ctx, const proto::Kill& k);
+Outcome wallops(Context& ctx, const proto::Wallops& w);
+Outcome lusers(Context& ctx, const proto::Lusers& l);
 
 // tokens.cpp: session tokens and password changes, for registered users.
 /// Tokens an account holds at most: making one more revokes the least recently used.

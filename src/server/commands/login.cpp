@@ -78,24 +78,32 @@ Waits<bool> password_matches(
     co_return co_await ctx.services.work.hashing(check);
 }
 
-Waits<std::optional<Failure>> confirm_own_password(
-    Context& ctx, const std::string& password, std::string_view action
+Waits<std::variant<Failure, store::Account>> check_password(
+    Context& ctx, const core::UserName& name, const std::string& password, std::string_view action
 ) {
     if (password.size() > ctx.limits().max_text_bytes)
         co_return Failure(Errc::bad_request, "the password is longer than the limit");
-    const core::Actor& me = ctx.actor();
     const std::string& address = ctx.participant.remote_address();
     LoginThrottle& throttle = ctx.services.login_throttle;
-    if (auto refusal = throttle.try_reserve(me.name, address))
+    if (auto refusal = throttle.try_reserve(name, address))
         co_return too_many_failed_logins(*refusal);
-    auto account = co_await find_account(ctx, me.name);
+    auto account = co_await find_account(ctx, name);
     const bool matches = co_await password_matches(ctx, account, password);
     if (!matches) {
         metrics::salon().failed_logins.inc();
-        spdlog::info("{}: failed {} for {}", address, action, me.name.display());
+        spdlog::info("{}: failed {} for {}", address, action, name.display());
+        if (!account) co_return Failure(Errc::no_such_user, "no such account");
         co_return Failure(Errc::bad_credentials, "wrong password");
     }
-    throttle.give_back(me.name, address);
+    throttle.give_back(name, address);
+    co_return std::move(*account);
+}
+
+Waits<std::optional<Failure>> confirm_own_password(
+    Context& ctx, const std::string& password, std::string_view action
+) {
+    auto checked = co_await check_password(ctx, ctx.actor().name, password, action);
+    if (auto* failure = std::get_if<Failure>(&checked)) co_return std::move(*failure);
     co_return std::nullopt;
 }
 
@@ -120,7 +128,7 @@ namespace {
 core::LoginResult welcome_of(const Context& ctx, const core::Actor& actor) {
     const auto& settings = ctx.services.settings;
     const auto& limits = settings.limits;
-    return core::LoginResult{
+    core::LoginResult welcome{
         actor.name.display(),
         actor.guest,
         {settings.name, settings.version},
@@ -129,6 +137,8 @@ core::LoginResult welcome_of(const Context& ctx, const core::Actor& actor) {
         limits.max_channels_per_user,
         limits.messages_per_second,
         limits.history_page_max};
+    welcome.admin = actor.admin;
+    return welcome;
 }
 
 /// A channel a login joins, and how.
@@ -158,6 +168,8 @@ Waits<Outcome> log_in(
     if (auto failure = hub.attach(ctx.requester(), actor, ctx.ack(), welcome)) co_return *failure;
     ctx.connection.actor = actor;
     const core::Actor& me = ctx.actor();
+    if (const auto* c = std::get_if<proto::Conn>(&ctx.request->command); c && !c->realname.empty())
+        hub.set_identity(me.name, c->username, c->realname);
     // A token revoked while this login read it must not leave a session behind.
     if (ctx.connection.token &&
         !ctx.services.token_sessions.add(*ctx.connection.token, ctx.requester())) {

@@ -60,6 +60,7 @@ bool mentions(const std::string& message, std::string_view word) {
 TEST_F(ConfigFileTest, AFileSettingEveryKeyOfEverySectionIsApplied) {
     const Config c = applied(R"(
 [server]
+server_name = "chat.example.org"
 bind = "127.0.0.1"
 port = 6000
 http_port = 8081
@@ -94,6 +95,7 @@ channel_creation_burst = 4.0
 argon2_ops = 3
 argon2_memory_kib = 8192
 )");
+    EXPECT_EQ(c.server_name, "chat.example.org");
     EXPECT_EQ(c.bind, "127.0.0.1");
     EXPECT_EQ(c.port, 6000);
     EXPECT_EQ(c.http_port, 8081);
@@ -470,6 +472,24 @@ std::string validation_error(const Config& config) {
 
 TEST(ConfigValidateTest, TheDefaultsAreValid) {
     EXPECT_NO_THROW(validate(Config{}));
+}
+
+TEST(ConfigValidateTest, TheDefaultServerNameIsTheHostNameWithADot) {
+    const std::string name = default_server_name();
+    EXPECT_NE(name.find('.'), std::string::npos) << name;
+}
+
+TEST(ConfigValidateTest, AServerNameMustBeAHostNameWithADot) {
+    for (const std::string bad : {"", "salond", "a b.org", "nick!x.org", ".x.org", "-x.org"}) {
+        Config c;
+        c.server_name = bad;
+        EXPECT_TRUE(mentions(validation_error(c), "server_name")) << bad;
+    }
+    Config c;
+    c.server_name = std::string(64, 'a') + ".org";
+    EXPECT_TRUE(mentions(validation_error(c), "server_name"));
+    c.server_name = "My.Little.Server";
+    EXPECT_NO_THROW(validate(c));
 }
 
 TEST(ConfigValidateTest, TheSmallestAllowedValuesAreValid) {

@@ -254,7 +254,10 @@ TEST_F(IrcCodecTest, CommandsBecomeRequests) {
     EXPECT_EQ(std::get<Dm>(request("NOTICE gina :psst").command).text, "psst");
     EXPECT_EQ(std::get<Who>(request("NAMES #home").command).channel, "#home");
     EXPECT_EQ(std::get<Who>(request("WHO #home").command).channel, "#home");
-    EXPECT_EQ(std::get<Whois>(request("WHO gina").command).user, "gina");
+    EXPECT_EQ(std::get<WhoMask>(request("WHO gina").command).mask, "gina");
+    EXPECT_EQ(std::get<WhoMask>(request("WHO 0").command).mask, "*");
+    EXPECT_FALSE(std::get<WhoMask>(request("WHO gi*").command).operators);
+    EXPECT_TRUE(std::get<WhoMask>(request("WHO * o").command).operators);
     EXPECT_EQ(std::get<Whois>(request("WHOIS gina").command).user, "gina");
     EXPECT_TRUE(std::holds_alternative<List>(request("LIST").command));
     EXPECT_TRUE(std::holds_alternative<Who>(request("TOPIC #home").command));
@@ -285,7 +288,10 @@ TEST_F(IrcCodecTest, WrongParametersGetTheirNumerics) {
     EXPECT_NE(answered("MODE #home +m").find(" 472 "), std::string::npos);
     EXPECT_NE(answered("MODE someone").find(" 502 "), std::string::npos);
     EXPECT_NE(answered("MODE hank").find(" 221 "), std::string::npos);
-    EXPECT_EQ(answered("MODE hank +i"), "");
+    EXPECT_TRUE(std::get<Invisible>(request("MODE hank +i").command).on);
+    EXPECT_EQ(answered("MODE hank -i"), "") << "not invisible: nothing changes";
+    EXPECT_EQ(answered("MODE hank +w"), ":hank!hank@salon MODE hank +w\r\n");
+    EXPECT_EQ(answered("MODE hank +w"), "");
     EXPECT_NE(answered("USER a b c d").find(" 462 "), std::string::npos);
     EXPECT_NE(answered("NICK other").find(" 400 "), std::string::npos);
     EXPECT_NE(answered("PING").find(" 409 "), std::string::npos);

@@ -166,6 +166,19 @@ TEST_F(HubTest, TheLastConnectionLeavingTellsEveryChannelOnce) {
     EXPECT_FALSE(hub_.online_name(ann.name));
 }
 
+TEST_F(HubTest, WhowasRemembersTheNewestDeparturesAndNoMore) {
+    for (std::size_t i = 0; i <= Hub::kWhowasMemory; ++i) {
+        const auto user = online("u" + std::to_string(i), false, "10.0.0.1");
+        hub_.detach(peer_of(user).participant, user, "bye");
+        online_.pop_back();
+    }
+    EXPECT_TRUE(hub_.whowas(*core::UserName::parse("u0"), 10).members.empty()) << "forgotten";
+    const auto last = hub_.whowas(*core::UserName::parse("U1000"), 10);
+    ASSERT_EQ(last.members.size(), 1U);
+    EXPECT_EQ(last.members[0].user, "u1000");
+    EXPECT_EQ(hub_.whowas(*core::UserName::parse("u1"), 10).members.size(), 1U);
+}
+
 TEST_F(HubTest, KickNeedsAnOperatorAndRemovesTheMemberForEveryone) {
     const auto ann = online("ann", false, "10.0.0.1");
     const auto bob = online("bob", false, "10.0.0.2");
