@@ -222,7 +222,8 @@ struct PartEvent {
 
 struct QuitEvent {
     std::string user;
-    std::string reason;
+    std::string reason;        ///< why the connection ended: "quit" (END), "ping timeout"…
+    std::string message = {};  ///< the user's own words with END ("" for none)
 };
 
 /// The recent messages replayed on join; `more` as in HistoryResult.

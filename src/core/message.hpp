@@ -37,6 +37,8 @@ struct Message {
     bool deleted = false;      ///< a tombstone: no text, edit time, mentions or reactions
     std::vector<Reaction> reactions = {};    ///< in the order each emoji was first used
     std::vector<std::string> mentions = {};  ///< display names, in order of first appearance
+    /// Sent as a notice (IRC's NOTICE): clients and bots never answer it automatically.
+    bool notice = false;
 
     bool is_direct() const noexcept { return channel.empty(); }
 };

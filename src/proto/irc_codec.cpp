@@ -88,8 +88,21 @@ std::vector<std::string_view> split_list(std::string_view list) {
     return out;
 }
 
+/// The message a `+draft/reply` client tag names (the Salon id, as `msgid` carries it); 0 for
+/// none or a value that is not an id.
+core::MessageId replied_to(const irc::Message& m) {
+    for (const auto& [key, value] : m.tags) {
+        if (key != "+draft/reply") continue;
+        core::MessageId id = 0;
+        const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), id);
+        if (error == std::errc{} && end == value.data() + value.size() && id > 0) return id;
+    }
+    return 0;
+}
+
 constexpr std::string_view kCapList =
-    "account-tag batch echo-message message-tags multi-prefix sasl server-time standard-replies";
+    "account-tag batch echo-message message-tags multi-prefix sasl server-time standard-replies "
+    "userhost-in-names";
 
 std::optional<std::uint32_t> cap_bit(std::string_view name) {
     if (name == "sasl") return kCapSasl;
@@ -100,6 +113,7 @@ std::optional<std::uint32_t> cap_bit(std::string_view name) {
     if (name == "account-tag") return kCapAccountTag;
     if (name == "multi-prefix") return kCapMultiPrefix;
     if (name == "standard-replies") return kCapStandardReplies;
+    if (name == "userhost-in-names") return kCapUserhostInNames;
     return std::nullopt;
 }
 
@@ -136,20 +150,23 @@ std::string plain_time(core::UnixMillis ts) {
     return "[" + iso + "] ";
 }
 
-/// A message as PRIVMSG lines: cut to fit 512 bytes, tags per the format; `batch` names the
-/// history batch it belongs to ("" for none).
+/// A message as PRIVMSG (or NOTICE) lines, tags per the format; `batch` names the history batch it
+/// belongs to ("" for none). Each line's text is what its sender could have sent in one 512-byte
+/// line
+/// (`PRIVMSG target :text`): a line an IRC client sent arrives whole, the source on top (as
+/// Ergo does); longer texts are cut into several lines.
 std::string message_lines(
     const core::Message& m,
     std::string_view account,
     int tag_level,
     std::string_view batch,
-    std::string_view command = "PRIVMSG",
     bool mark_old = false
 ) {
+    const std::string_view command = m.notice ? "NOTICE" : "PRIVMSG";
     const std::string source = prefix_of(m.from);
     const std::string target = m.is_direct() ? m.to : channel_display(m.channel);
-    // ":" source " " command " " target " :" text "\r\n"
-    const std::size_t overhead = 1 + source.size() + 1 + command.size() + 1 + target.size() + 4;
+    // command " " target " :" text "\r\n"
+    const std::size_t overhead = command.size() + 1 + target.size() + 4;
     const std::size_t room = irc::kMaxLineBytes > overhead ? irc::kMaxLineBytes - overhead : 1;
     const std::string text = mark_old ? plain_time(m.ts_ms) + m.text : m.text;
 
@@ -167,8 +184,18 @@ std::string message_lines(
             if (!account.empty()) add("account=" + irc::escape_tag_value(account));
         }
         // One id names one message: only its first line carries it.
-        if (tag_level >= 2 && first) add("msgid=" + std::to_string(m.id));
-        out += irc::line(tags, source, command, {target, piece});
+        if (tag_level >= 2 && first) {
+            add("msgid=" + std::to_string(m.id));
+            if (m.reply_to != 0) add("+draft/reply=" + std::to_string(m.reply_to));
+        }
+        out += irc::line(
+            tags,
+            source,
+            command,
+            {target, piece},
+            irc::Trailing::always,
+            irc::Budget::without_source
+        );
         first = false;
     }
     return out;
@@ -199,6 +226,9 @@ Codec::Input IrcCodec::decode(std::string_view frame, bool /*logged_in*/) {
     auto parsed = irc::parse(frame);
     if (!parsed) return Answered{};  // a blank line, or tags and a source without a command
     const irc::Message& m = *parsed;
+    // IRCv3: a client's tags, '@' and the space after them included, take at most 4096 bytes.
+    if (frame.starts_with('@') && frame.find(' ') + 1 > irc::kMaxClientTagBytes)
+        return Answered{numeric("417", {"Input line was too long"})};
     // UTF8ONLY: a line that is not UTF-8 is refused whole, so that no reply can echo its bytes.
     if (!core::is_valid_utf8(frame)) {
         const std::string_view command = irc::is_valid_command(m.command) ? clip(m.command) : "*";
@@ -214,8 +244,10 @@ Codec::Input IrcCodec::decode(std::string_view frame, bool /*logged_in*/) {
         return Request{make_ref("PING", m.params[0]), Ping{}};
     }
     if (m.command == "PONG") return Request{{}, Pong{}};
-    if (m.command == "QUIT")
-        return Request{make_ref("QUIT", m.params.empty() ? "" : m.params[0]), End{}};
+    if (m.command == "QUIT") {
+        std::string reason = m.params.empty() ? "" : m.params[0];
+        return Request{make_ref("QUIT", reason), End{std::move(reason)}};
+    }
     if (!registered_) return on_registration(m);
     return on_command(m);
 }
@@ -390,8 +422,10 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
             return Answered{notice ? "" : numeric("412", {"No text to send"})};
         if (p[0].find(',') != std::string::npos)
             return Answered{notice ? "" : numeric("407", {clip(p[0]), "Too many recipients"})};
-        if (p[0].starts_with('#')) return Request{make_ref(cmd), Send{p[0], p[1], std::nullopt}};
-        return Request{make_ref(cmd), Dm{p[0], p[1]}};
+        const core::MessageId reply_to = replied_to(m);
+        if (p[0].starts_with('#'))
+            return Request{make_ref(cmd), Send{p[0], p[1], std::nullopt, reply_to, notice}};
+        return Request{make_ref(cmd), Dm{p[0], p[1], reply_to, notice}};
     }
     if (cmd == "JOIN") {
         if (p.empty() || p[0].empty()) return need_more();
@@ -415,8 +449,9 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
     if (cmd == "PART") {
         if (p.empty() || p[0].empty()) return need_more();
         Parts parts;
+        const std::string reason = p.size() > 1 ? p[1] : "";
         for (const auto channel : split_list(p[0]))
-            parts.parts.push_back(Part{std::string(channel)});
+            parts.parts.push_back(Part{std::string(channel), reason});
         if (parts.parts.empty()) return need_more();
         return Request{make_ref("PART"), std::move(parts)};
     }
@@ -612,6 +647,8 @@ std::string IrcCodec::welcome(const core::LoginResult& r) const {
         "CHANMODES=b,k,,nt",
         channellen,
         "CHANTYPES=#",
+        // Client-only tags are not relayed, but for those that map onto Salon's own features.
+        "CLIENTTAGDENY=*,-draft/reply",
         kicklen,
         "MODES=1",
         network,
@@ -674,7 +711,9 @@ std::string IrcCodec::names(
     const std::string display = channel_display(channel);
     std::vector<std::string> names;
     names.reserve(members.size());
-    for (const auto& member : members) names.push_back((member.op ? "@" : "") + member.user);
+    const bool full = (caps() & kCapUserhostInNames) != 0;
+    for (const auto& member : members)
+        names.push_back((member.op ? "@" : "") + (full ? prefix_of(member.user) : member.user));
     return listing("353", {"=", display}, names) + numeric("366", {display, "End of /NAMES list"});
 }
 
@@ -686,16 +725,17 @@ std::string IrcCodec::user_modes() const {
     return modes;
 }
 
-std::string IrcCodec::echo(
-    const std::string& target, const std::string& text, const core::PostResult& r
-) const {
+std::string IrcCodec::echo(std::string target, const PostRequest& post, const core::PostResult& r)
+    const {
     const std::uint32_t c = caps();
     core::Message m;
     m.id = r.id;
     m.from = nick_;
-    m.to = target;
-    m.text = text;
+    m.to = std::move(target);  // a direct message's form: the target as the client wrote it
+    m.text = post.text;
     m.ts_ms = r.ts_ms;
+    m.reply_to = post.reply_to;
+    m.notice = post.notice;
     const int level = (c & kCapMessageTags) != 0                     ? 2
                       : (c & (kCapServerTime | kCapAccountTag)) != 0 ? 1
                                                                      : 0;
@@ -753,14 +793,16 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
                 if (own_posts_.size() > kMaxPendingEchoes) own_posts_.erase(own_posts_.begin());
             }
             if (!echo_on) return {};
-            return echo(display_target(send->channel), send->text, *post);
+            return echo(
+                display_target(send->channel), {send->text, send->reply_to, send->notice}, *post
+            );
         }
         if (const auto* dm = std::get_if<Dm>(&request.command)) {
             // NOTICE is never answered (RFC 2812), not even with 301.
-            std::string out = post->away.empty() || command == "NOTICE"
+            std::string out = post->away.empty() || dm->notice
                                   ? ""
                                   : numeric("301", {clip(dm->to), post->away});
-            return echo_on ? out + echo(dm->to, dm->text, *post) : out;
+            return echo_on ? out + echo(dm->to, {dm->text, dm->reply_to, dm->notice}, *post) : out;
         }
         return {};
     }
@@ -1064,23 +1106,14 @@ std::string IrcCodec::rejected(const DecodeError& error) {
                irc::line("", "", "ERROR", {"Closing Link: " + me() + " (Input line was too long)"});
     }
     if (error.code == Errc::bad_utf8) {
-        // IRCv3 standard replies for clients that asked for them, a NOTICE for the others.
+        // UTF8ONLY says how: an IRCv3 standard reply, which clients that did not ask for
+        // standard-replies show as an unknown line rather than take for a message.
         const std::string_view command = read_ref(error.ref).command;
-        if ((caps() & kCapStandardReplies) != 0) {
-            return irc::line(
-                "",
-                settings_.server_name,
-                "FAIL",
-                {command, "INVALID_UTF8", "Rejected: " + error.message}
-            );
-        }
-        // USER has a numeric of its own, which clients that register know to wait for.
-        if (command == "USER") return numeric("468", {"Your username is invalid: not UTF-8"});
         return irc::line(
             "",
             settings_.server_name,
-            "NOTICE",
-            {me(), std::string(command) + " rejected: " + error.message}
+            "FAIL",
+            {command, "INVALID_UTF8", "Rejected: " + error.message}
         );
     }
     return irc::line("", settings_.server_name, "NOTICE", {me(), error.message});
@@ -1113,20 +1146,20 @@ std::string IrcCodec::event(const core::Event& event) const {
         return out;
     }
     if (const auto* p = std::get_if<core::PartEvent>(&event)) {
-        if (p->by.empty())
-            return irc::line(
-                "",
-                prefix_of(p->user),
-                "PART",
-                {channel_display(p->channel)},
-                irc::Trailing::when_needed
-            );
-        return irc::line(
-            "", prefix_of(p->by), "KICK", {channel_display(p->channel), p->user, p->reason}
-        );
+        const std::string display = channel_display(p->channel);
+        if (p->by.empty() && p->reason.empty())
+            return irc::line("", prefix_of(p->user), "PART", {display}, irc::Trailing::when_needed);
+        if (p->by.empty()) return irc::line("", prefix_of(p->user), "PART", {display, p->reason});
+        // RFC 2812: a KICK without a comment carries the kicker's nick.
+        const std::string& comment = p->reason.empty() ? p->by : p->reason;
+        return irc::line("", prefix_of(p->by), "KICK", {display, p->user, comment});
     }
-    if (const auto* q = std::get_if<core::QuitEvent>(&event))
-        return irc::line("", prefix_of(q->user), "QUIT", {"Quit: " + q->reason});
+    if (const auto* q = std::get_if<core::QuitEvent>(&event)) {
+        // The user's own words are marked as theirs, so that none can pass for a server's
+        // ("Killed (…)", "ping timeout").
+        const std::string why = q->message.empty() ? q->reason : "Quit: " + q->message;
+        return irc::line("", prefix_of(q->user), "QUIT", {why});
+    }
     if (const auto* r = std::get_if<core::RenameEvent>(&event))
         return irc::line("", prefix_of(r->user), "NICK", {r->to}, irc::Trailing::when_needed);
     if (const auto* t = std::get_if<core::TopicEvent>(&event))
@@ -1163,7 +1196,7 @@ std::string IrcCodec::event(const core::Event& event) const {
     }
     // Without batch, old lines must not pass for new ones: tagged with their time, or marked.
     for (const auto& m : h.messages)
-        out += message_lines(m, {}, format.tag_level, {}, "PRIVMSG", format.tag_level == 0);
+        out += message_lines(m, {}, format.tag_level, {}, format.tag_level == 0);
     return out;
 }
 

@@ -41,6 +41,7 @@ enum IrcCap : std::uint32_t {
     kCapAccountTag = 1U << 5,
     kCapMultiPrefix = 1U << 6,
     kCapStandardReplies = 1U << 7,
+    kCapUserhostInNames = 1U << 8,
 };
 
 /// One IRC connection's codec.
@@ -93,10 +94,18 @@ private:
     ) const;
     std::string names(const std::string& channel, const std::vector<core::MemberInfo>& members)
         const;
-    std::string echo(const std::string& target, const std::string& text, const core::PostResult& r)
-        const;
     /// The user modes as 221 shows them: "+", then o (operator) and w (wants WALLOPS).
     std::string user_modes() const;
+
+    /// What of a SEND or DM its echo shows.
+    struct PostRequest {
+        const std::string& text;
+        core::MessageId reply_to;
+        bool notice;
+    };
+
+    /// The sender's own message, as echo-message shows it.
+    std::string echo(std::string target, const PostRequest& post, const core::PostResult& r) const;
     const std::string& me() const;
 
     const IrcSettings& settings_;

@@ -174,7 +174,8 @@ std::string line(
     std::string_view source,
     std::string_view command,
     const std::vector<std::string_view>& params,
-    Trailing trailing
+    Trailing trailing,
+    Budget budget
 ) {
     std::string out;
     out.reserve(tags.size() + source.size() + command.size() + 64);
@@ -188,8 +189,10 @@ std::string line(
         out += source;
         out += ' ';
     }
+    const std::size_t line_start = budget == Budget::without_source ? out.size()
+                                   : tags.empty()                   ? 0
+                                                                    : tags.size() + 2;
     out += command;
-    const std::size_t line_start = tags.empty() ? 0 : tags.size() + 2;
     for (std::size_t i = 0; i < params.size(); ++i) {
         out += ' ';
         // UTF8ONLY: whatever a parameter holds, the line is UTF-8 (the codec refuses input

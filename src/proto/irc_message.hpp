@@ -48,17 +48,24 @@ enum class Trailing {
     when_needed,  ///< JOIN, PART, MODE…: only when it is empty, starts with ':' or has a space
 };
 
+/// What of a line must fit kMaxLineBytes.
+enum class Budget {
+    without_tags,    ///< the source, command and parameters: what the server says itself
+    without_source,  ///< only command and parameters: what a client could have sent, relayed
+};
+
 /// Writes `[@tags ]:source COMMAND p1 p2 :last\r\n`. The parameters before the last must not
 /// be empty nor hold spaces. CR, LF and NUL become spaces, bytes that are not UTF-8 become
-/// U+FFFD, and the last parameter is cut (at a UTF-8 boundary) so that the line without its
-/// tags fits kMaxLineBytes. `tags` is the already escaped tag string without '@' ("" for none);
+/// U+FFFD, and the last parameter is cut (at a UTF-8 boundary) so that the `budget` part of the
+/// line fits kMaxLineBytes. `tags` is the already escaped tag string without '@' ("" for none);
 /// `source` "" for none.
 std::string line(
     std::string_view tags,
     std::string_view source,
     std::string_view command,
     const std::vector<std::string_view>& params,
-    Trailing trailing = Trailing::always
+    Trailing trailing = Trailing::always,
+    Budget budget = Budget::without_tags
 );
 
 /// Cuts `text` into pieces of at most `max_bytes` bytes: at each newline ("\r" and NUL are

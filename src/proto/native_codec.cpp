@@ -200,7 +200,8 @@ constexpr std::array kVerbs{
         "PART",
         false,
         [](Fields& f, const json::object&) -> Command {
-            return Part{f.required_string("channel")};
+            auto channel = f.required_string("channel");
+            return Part{std::move(channel), f.optional_string("reason").value_or("")};
         }},
     VerbEntry{
         "SEND",
@@ -218,6 +219,7 @@ constexpr std::array kVerbs{
             s.channel = f.required_string("channel");
             s.text = f.required_string("text");
             s.reply_to = f.reply_to();
+            s.notice = f.optional_bool("notice").value_or(false);
             return s;
         }},
     VerbEntry{
@@ -228,6 +230,7 @@ constexpr std::array kVerbs{
             d.to = f.required_string("to");
             d.text = f.required_string("text");
             d.reply_to = f.reply_to();
+            d.notice = f.optional_bool("notice").value_or(false);
             return d;
         }},
     VerbEntry{
@@ -254,7 +257,12 @@ constexpr std::array kVerbs{
         }},
     VerbEntry{"PING", true, [](Fields&, const json::object&) -> Command { return Ping{}; }},
     VerbEntry{"PONG", true, [](Fields&, const json::object&) -> Command { return Pong{}; }},
-    VerbEntry{"END", true, [](Fields&, const json::object&) -> Command { return End{}; }},
+    VerbEntry{
+        "END",
+        true,
+        [](Fields& f, const json::object&) -> Command {
+            return End{f.optional_string("reason").value_or("")};
+        }},
     VerbEntry{
         "TOPIC",
         false,
@@ -475,6 +483,7 @@ json::object message_body(const core::Message& m, BodyVersion version) {
     body["ts"] = core::format_timestamp(m.ts_ms);
     if (version == BodyVersion::v1) return body;
     if (m.reply_to != 0) body["reply_to"] = m.reply_to;
+    if (m.notice) body["notice"] = true;
     if (m.edited_ms != 0) body["edited"] = core::format_timestamp(m.edited_ms);
     if (m.deleted) body["deleted"] = true;
     if (!m.reactions.empty()) body["reactions"] = reactions_array(m.reactions);
@@ -672,15 +681,15 @@ struct EventWriter {
 
     std::string operator()(const core::PartEvent& e) const {
         json::object body{{"channel", e.channel}, {"user", e.user}};
-        if (!e.by.empty()) {
-            body["by"] = e.by;
-            body["reason"] = e.reason;
-        }
+        if (!e.by.empty()) body["by"] = e.by;
+        if (!e.by.empty() || !e.reason.empty()) body["reason"] = e.reason;
         return frame("PART", std::move(body));
     }
 
     std::string operator()(const core::QuitEvent& e) const {
-        return frame("QUIT", {{"user", e.user}, {"reason", e.reason}});
+        json::object body{{"user", e.user}, {"reason", e.reason}};
+        if (!e.message.empty()) body["message"] = e.message;
+        return frame("QUIT", std::move(body));
     }
 
     std::string operator()(const core::HistoryEvent& e) const {

@@ -66,6 +66,7 @@ struct Join {
 
 struct Part {
     std::string channel;
+    std::string reason = {};  ///< the leaver's words, shown to the members ("" for none)
 };
 
 /// Several joins in one request (IRC's `JOIN #a,#b`): each gets its own reply, in order.
@@ -119,12 +120,14 @@ struct Send {
     /// The original classroom form names its sender; it must be the logged-in user.
     std::optional<std::string> claimed_user;
     core::MessageId reply_to = 0;  ///< the message answered; 0 for none (decoded positive)
+    bool notice = false;           ///< sent as a notice (IRC's NOTICE)
 };
 
 struct Dm {
     std::string to;
     std::string text;
     core::MessageId reply_to = 0;  ///< as Send::reply_to
+    bool notice = false;           ///< as Send::notice
 };
 
 struct List {
@@ -155,7 +158,9 @@ struct Ping {};
 
 struct Pong {};
 
-struct End {};
+struct End {
+    std::string reason = {};  ///< the leaver's words, in the QUIT the channels see ("" for none)
+};
 
 struct Topic {
     std::string channel;

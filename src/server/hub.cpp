@@ -218,7 +218,12 @@ std::optional<core::Failure> Hub::attach(
     return std::nullopt;
 }
 
-void Hub::detach(const ParticipantPtr& session, const core::Actor& actor, std::string_view reason) {
+void Hub::detach(
+    const ParticipantPtr& session,
+    const core::Actor& actor,
+    std::string_view reason,
+    std::string_view message
+) {
     std::unique_lock lock(mutex_);
     const auto it = users_.find(actor.name.folded());
     if (it == users_.end()) return;
@@ -231,7 +236,8 @@ void Hub::detach(const ParticipantPtr& session, const core::Actor& actor, std::s
 
     // The user's last connection: they leave every channel (a registered user's memberships
     // stay in storage for the next login) and each member hears QUIT once.
-    const SharedEvent quit = make_event(core::QuitEvent{user.name, std::string(reason)});
+    const SharedEvent quit =
+        make_event(core::QuitEvent{user.name, std::string(reason), std::string(message)});
     std::unordered_set<Participant*> told;
     for (core::Channel* channel : user.channels) {
         const auto before = channel->membership_version();
@@ -482,7 +488,10 @@ std::optional<core::Failure> Hub::join(
 }
 
 std::optional<core::Failure> Hub::part(
-    const core::Actor& actor, const core::ChannelName& name, const Acknowledgement& ack
+    const core::Actor& actor,
+    const core::ChannelName& name,
+    std::string_view reason,
+    const Acknowledgement& ack
 ) {
     std::unique_lock lock(mutex_);
     core::Channel* channel = find_channel(name);
@@ -493,7 +502,10 @@ std::optional<core::Failure> Hub::part(
 
     answer(ack, core::EmptyResult{});
     // The leaver hears PART too, on every connection, so it goes out before removal.
-    to_members(*channel, make_event(core::PartEvent{name.str(), user_it->second.name, "", ""}));
+    to_members(
+        *channel,
+        make_event(core::PartEvent{name.str(), user_it->second.name, "", std::string(reason)})
+    );
     remove_membership(actor.name, user_it->second, *channel);
     return std::nullopt;
 }

@@ -85,9 +85,13 @@ public:
         const core::LoginResult& welcome
     );
     /// Takes the participant offline; on the user's last connection the user leaves every
-    /// channel and their members get QUIT. Idempotent.
+    /// channel and their members get QUIT with `reason` and the user's own `message`.
+    /// Idempotent.
     void detach(
-        const ParticipantPtr& participant, const core::Actor& actor, std::string_view reason
+        const ParticipantPtr& participant,
+        const core::Actor& actor,
+        std::string_view reason,
+        std::string_view message = {}
     );
 
     /// The display name of an online user, nullopt when offline.
@@ -145,8 +149,13 @@ public:
         bool remembered_op,
         const Acknowledgement& ack
     );
+    /// The member leaves; every member, the leaver included, gets PART with `reason` (the
+    /// leaver's words, "" for none).
     [[nodiscard]] std::optional<core::Failure> part(
-        const core::Actor& actor, const core::ChannelName& channel, const Acknowledgement& ack
+        const core::Actor& actor,
+        const core::ChannelName& channel,
+        std::string_view reason,
+        const Acknowledgement& ack
     );
 
     /// What a member may read of a channel's stored messages: ids above `floor` (below it

@@ -29,8 +29,9 @@ Waits<Outcome> join(Context& ctx, const proto::Join& j) {
     co_return Replied{};
 }
 
-Outcome part(Context& ctx, const proto::Part&) {
-    if (auto failure = ctx.services.hub.part(ctx.actor(), *ctx.channel, ctx.ack())) return *failure;
+Outcome part(Context& ctx, const proto::Part& p) {
+    if (auto failure = ctx.services.hub.part(ctx.actor(), *ctx.channel, p.reason, ctx.ack()))
+        return *failure;
     return Replied{};
 }
 

@@ -35,6 +35,7 @@ Waits<Outcome> dm(Context& ctx, const proto::Dm& d) {
     write.message.from = me.name.display();
     write.message.text = d.text;
     write.message.reply_to = d.reply_to;
+    write.message.notice = d.notice;
     write.from_key = me.key;
     write.conversation = core::direct_conversation(write.from_key, write.to_key);
     if (auto refusal = co_await prepare_post(ctx, write)) co_return *refusal;

@@ -41,7 +41,11 @@ constexpr auto kVerbs = std::make_tuple(
         .channel = &Join::channel,
         .text = {&Join::key, "the key is longer than the limit"},
         .waits = &join},
-    Verb<Part>{.name = "PART", .channel = &Part::channel, .now = &part},
+    Verb<Part>{
+        .name = "PART",
+        .channel = &Part::channel,
+        .text = {&Part::reason, "the reason is longer than the limit"},
+        .now = &part},
     Verb<Send>{
         .name = "SEND",
         .channel = &Send::channel,
@@ -58,7 +62,11 @@ constexpr auto kVerbs = std::make_tuple(
     Verb<History>{.name = "HISTORY", .waits = &history},
     Verb<Ping>{.name = "PING", .login = Login::any, .now = &ping},
     Verb<Pong>{.name = "PONG", .login = Login::any, .rate_cost = 0, .now = &pong},
-    Verb<End>{.name = "END", .login = Login::any, .now = &end},
+    Verb<End>{
+        .name = "END",
+        .login = Login::any,
+        .text = {&End::reason, "the reason is longer than the limit"},
+        .now = &end},
     Verb<Topic>{
         .name = "TOPIC",
         .channel = &Topic::channel,

@@ -59,7 +59,8 @@ void leave(
     Services& services,
     Participant& participant,
     ConnectionState& connection,
-    std::string_view reason
+    std::string_view reason,
+    std::string_view message = {}
 );
 
 // channels.cpp: joining, leaving and looking at channels.

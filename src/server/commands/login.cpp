@@ -468,11 +468,11 @@ Outcome pong(Context&, const proto::Pong&) {
     return NoReply{};
 }
 
-Outcome end(Context& ctx, const proto::End&) {
+Outcome end(Context& ctx, const proto::End& e) {
     ctx.participant.reply_ok(*ctx.request, core::EmptyResult{});
     // Offline from the moment END is answered, not when the socket is gone: a DM sent
     // meanwhile must wait for the next login rather than go to a closing connection.
-    leave(ctx.services, ctx.participant, ctx.connection, "quit");
+    leave(ctx.services, ctx.participant, ctx.connection, "quit", e.reason);
     ctx.participant.close("quit");
     return Replied{};
 }
@@ -481,14 +481,15 @@ void leave(
     Services& services,
     Participant& participant,
     ConnectionState& connection,
-    std::string_view reason
+    std::string_view reason,
+    std::string_view message
 ) {
     if (connection.token) {
         services.token_sessions.remove(*connection.token, &participant);
         connection.token.reset();
     }
     if (!connection.actor) return;
-    services.hub.detach(participant.shared_from_this(), *connection.actor, reason);
+    services.hub.detach(participant.shared_from_this(), *connection.actor, reason, message);
     spdlog::info(
         "{}: {} left ({})", participant.remote_address(), connection.actor->name.display(), reason
     );

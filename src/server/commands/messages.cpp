@@ -25,6 +25,7 @@ store::MessageWrite channel_post(const Context& ctx, const proto::Send& s) {
     write.message.from = actor.name.display();
     write.message.text = s.text;
     write.message.reply_to = s.reply_to;
+    write.message.notice = s.notice;
     write.conversation = core::channel_conversation(*ctx.channel);
     write.from_key = actor.key;
     return write;

@@ -233,6 +233,10 @@ ALTER TABLE accounts ADD COLUMN last_login_ms INTEGER;
 -- Partial: a registered author's message (most of them) costs its insert nothing more.
 CREATE INDEX messages_by_guest_author ON messages (from_key) WHERE from_key GLOB '*#*';
 )sql"},
+    {6, R"sql(
+-- Version 6: a message sent as a notice (IRC's NOTICE: no automatic reply to it).
+ALTER TABLE messages ADD COLUMN notice INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 /// The schema of the search file (its own user_version). Derived data: a file with another
@@ -397,8 +401,8 @@ constexpr const char* kMembershipsOf =
 
 constexpr const char* kInsertMessage =
     "INSERT INTO messages (id, channel, from_name, to_name, text, ts_ms, rev, conversation, "
-    "from_key, to_key, reply_to, edited_ms, deleted, mention_names) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?1, ?7, ?8, ?9, ?10, 0, 0, ?11)";
+    "from_key, to_key, reply_to, edited_ms, deleted, mention_names, notice) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?1, ?7, ?8, ?9, ?10, 0, 0, ?11, ?12)";
 constexpr const char* kQueueText =
     "INSERT INTO search_queue (message_id, old_text, new_text) VALUES (?1, NULL, ?2)";
 constexpr const char* kInsertPending =
@@ -423,7 +427,7 @@ constexpr const char* kMaxMessageId =
 
 constexpr const char* kMessageById =
     "SELECT id, channel, from_name, to_name, text, ts_ms, rev, reply_to, edited_ms, deleted, "
-    "mention_names, conversation, from_key, to_key FROM messages WHERE id = ?1";
+    "mention_names, notice, conversation, from_key, to_key FROM messages WHERE id = ?1";
 constexpr const char* kReactionsOf =
     "SELECT emoji, user_name FROM reactions WHERE message_id = ?1 ORDER BY seq";
 constexpr const char* kEditMessage =
@@ -446,16 +450,17 @@ constexpr const char* kDeleteReaction =
 
 constexpr const char* kHistory =
     "SELECT id, channel, from_name, to_name, text, ts_ms, rev, reply_to, edited_ms, deleted, "
-    "mention_names FROM messages WHERE conversation = ?1 AND id <= ?2 ORDER BY id DESC LIMIT ?3";
+    "mention_names, notice FROM messages WHERE conversation = ?1 AND id <= ?2 ORDER BY id DESC "
+    "LIMIT ?3";
 // The messages never changed (rev = id) and the changed ones, each arm from its own index in rev
 // order and cut at the limit, merged.
 constexpr const char* kChangedAfter =
     "SELECT * FROM (SELECT id, channel, from_name, to_name, text, ts_ms, rev, reply_to, "
-    "edited_ms, deleted, mention_names FROM messages "
+    "edited_ms, deleted, mention_names, notice FROM messages "
     "WHERE conversation = ?1 AND id > ?2 AND rev = id ORDER BY id LIMIT ?3) "
     "UNION ALL "
     "SELECT * FROM (SELECT id, channel, from_name, to_name, text, ts_ms, rev, reply_to, "
-    "edited_ms, deleted, mention_names FROM messages "
+    "edited_ms, deleted, mention_names, notice FROM messages "
     "WHERE conversation = ?1 AND rev > ?2 AND rev != id ORDER BY rev LIMIT ?3) "
     "ORDER BY rev LIMIT ?3";
 // Readers see the search file as the schema `search`.
@@ -473,7 +478,7 @@ constexpr const char* kSearchWatermark = "SELECT seq FROM search.search_state";
 // indexed hides it, so that it never matches its former text.
 constexpr const char* kSearch =
     "SELECT m.id, m.channel, m.from_name, m.to_name, m.text, m.ts_ms, m.rev, m.reply_to, "
-    "m.edited_ms, m.deleted, m.mention_names "
+    "m.edited_ms, m.deleted, m.mention_names, m.notice "
     "FROM (SELECT rowid AS id FROM search.messages_text WHERE messages_text MATCH ?1 "
     "AND rowid < ?2 ORDER BY rowid DESC LIMIT ?7) c CROSS JOIN messages m ON m.id = c.id "
     "WHERE m.conversation IN (SELECT value FROM json_each(?3)) "
@@ -509,7 +514,7 @@ constexpr const char* kUnindexAll =
 constexpr const char* kPruneQueue = "DELETE FROM search_queue WHERE seq < ?1";
 constexpr const char* kPendingOf =
     "SELECT m.id, m.channel, m.from_name, m.to_name, m.text, m.ts_ms, m.rev, m.reply_to, "
-    "m.edited_ms, m.deleted, m.mention_names "
+    "m.edited_ms, m.deleted, m.mention_names, m.notice "
     "FROM pending_dms p JOIN messages m ON m.id = p.message_id "
     "WHERE p.user_folded = ?1 AND p.message_id > ?2 ORDER BY p.message_id LIMIT ?3";
 constexpr const char* kForgetPending =
@@ -875,7 +880,7 @@ std::vector<std::string> split_names(std::string_view joined) {
     return names;
 }
 
-/// The body in columns 0-10 of kHistory's order, without reactions (see load_reactions()).
+/// The body in columns 0-11 of kHistory's order, without reactions (see load_reactions()).
 core::Message read_message(const Query& q) {
     return core::Message{
         .id = q.integer(0),
@@ -890,6 +895,7 @@ core::Message read_message(const Query& q) {
         .deleted = q.integer(9) != 0,
         .reactions = {},
         .mentions = split_names(q.text(10)),
+        .notice = q.integer(11) != 0,
     };
 }
 
@@ -925,9 +931,9 @@ std::optional<StoredMessage> find_stored_message(SqliteConnection& connection, c
         q.bind(1, id);
         if (!q.step()) return std::nullopt;
         stored.message = read_message(q);
-        stored.conversation = q.text(11);
-        stored.from_key = q.text(12);
-        stored.to_key = q.text(13);
+        stored.conversation = q.text(12);
+        stored.from_key = q.text(13);
+        stored.to_key = q.text(14);
     }
     load_reactions(connection, stored.message);
     return stored;
@@ -1948,6 +1954,7 @@ WriteOutcome write_message(SqliteConnection& db, const MessageWrite& write) {
         .bind(9, write.to_key)
         .bind(10, m.reply_to)
         .bind(11, joined_names(m.mentions))
+        .bind_flag(12, m.notice)
         .run();
     for (const core::UserName& user : write.pending_for) {
         Query(db, kInsertPending).bind(1, user.folded()).bind(2, m.id).run();

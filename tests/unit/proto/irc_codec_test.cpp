@@ -460,13 +460,85 @@ TEST_F(IrcCodecTest, LongMessagesAreSplitWithinTheLineLimit) {
     std::string joined;
     const auto lines = lines_of(codec_.event(e));
     ASSERT_GT(lines.size(), 4u);
+    const std::string source = ":quinn!quinn@salon ";
     for (const auto& line : lines) {
-        EXPECT_LE(line.size() + 2, irc::kMaxLineBytes);
+        // The text of each line is what a client could send in one line; the source is on top.
+        ASSERT_TRUE(line.starts_with(source)) << line;
+        EXPECT_LE(line.size() - source.size() + 2, irc::kMaxLineBytes);
         auto m = irc::parse(line);
         ASSERT_TRUE(m);
         joined += m->params.at(1);
     }
     EXPECT_EQ(joined, text.substr(0, text.find('\n')) + "second line");
+}
+
+TEST_F(IrcCodecTest, ALineAClientCouldSendIsRelayedWholeWithTheSourceOnTop) {
+    // `PRIVMSG #home :` and the text make 510 bytes: the most one client line holds.
+    const std::string text(510 - std::string("PRIVMSG #home :").size(), 'a');
+    const auto lines =
+        lines_of(codec_.event(core::MessageEvent{message(1, "home", "quinn", "", text, 0)}));
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0], ":quinn!quinn@salon PRIVMSG #home :" + text);
+    // One byte more and it takes two lines.
+    EXPECT_EQ(
+        lines_of(codec_.event(core::MessageEvent{message(1, "home", "quinn", "", text + "b", 0)}))
+            .size(),
+        2u
+    );
+}
+
+TEST_F(IrcCodecTest, PartAndQuitCarryTheirReasons) {
+    register_as("tom");
+    const auto part = request("PART #a,#b :gone fishing");
+    const auto& parts = std::get<Parts>(part.command).parts;
+    ASSERT_EQ(parts.size(), 2u);
+    EXPECT_EQ(parts[1].channel, "#b");
+    EXPECT_EQ(parts[1].reason, "gone fishing");
+    EXPECT_EQ(std::get<End>(request("QUIT :see you").command).reason, "see you");
+    EXPECT_EQ(std::get<End>(request("QUIT").command).reason, "");
+}
+
+TEST_F(IrcCodecTest, NoticesStayNoticesAndReplyTagsBecomeReplies) {
+    register_as("tom");
+    const auto notice = request("NOTICE #home :heads up");
+    EXPECT_TRUE(std::get<Send>(notice.command).notice);
+    EXPECT_FALSE(std::get<Send>(request("PRIVMSG #home :hi").command).notice);
+    EXPECT_TRUE(std::get<Dm>(request("NOTICE uma :psst").command).notice);
+    EXPECT_EQ(std::get<Send>(request("@+draft/reply=42 PRIVMSG #home :yes").command).reply_to, 42);
+    // Not an id: no reply, and the message still goes.
+    EXPECT_EQ(std::get<Dm>(request("@+draft/reply=x PRIVMSG uma :yes").command).reply_to, 0);
+
+    auto m = message(7, "home", "uma", "", "heads up", 0);
+    m.notice = true;
+    m.reply_to = 5;
+    EXPECT_EQ(codec_.event(core::MessageEvent{m}), ":uma!uma@salon NOTICE #home :heads up\r\n");
+    answered("CAP REQ message-tags");
+    EXPECT_EQ(
+        codec_.event(core::MessageEvent{m}),
+        "@time=1970-01-01T00:00:00.000Z;msgid=7;+draft/reply=5 :uma!uma@salon NOTICE #home "
+        ":heads up\r\n"
+    );
+}
+
+TEST_F(IrcCodecTest, ATagSectionOverItsLimitIs417AndTheLineIsDropped) {
+    register_as("tom");
+    const std::string tags = "@+a=" + std::string(irc::kMaxClientTagBytes - 5, 'x');
+    // '@', the tags and the space: 4096 bytes, the limit.
+    EXPECT_TRUE(std::holds_alternative<Request>(codec_.decode(tags + " PRIVMSG #home :hi", true)));
+    const auto over = answered(tags + "x PRIVMSG #home :hi");
+    EXPECT_EQ(over, ":salond.local 417 tom :Input line was too long\r\n");
+}
+
+TEST_F(IrcCodecTest, UserhostInNamesShowsEveryMembersFullSource) {
+    register_as("tom");
+    answered("CAP REQ userhost-in-names");
+    const std::vector<core::MemberInfo> members{{.user = "tom", .op = true}, {.user = "uma"}};
+    core::JoinResult join;
+    join.channel = "home";
+    join.members = members;
+    const auto reply = codec_.ok(request("JOIN #home"), join);
+    EXPECT_NE(reply.find(" 353 tom = #home :@tom!tom@salon uma!uma@salon\r\n"), std::string::npos)
+        << reply;
 }
 
 TEST_F(IrcCodecTest, HistoryIsABatchWithBatchAndMarkedWithoutTags) {
@@ -503,7 +575,20 @@ TEST_F(IrcCodecTest, OtherEvents) {
         codec_.event(core::PartEvent{"home", "tom", "uma", "spam"}),
         ":uma!uma@salon KICK #home tom :spam\r\n"
     );
-    EXPECT_EQ(codec_.event(core::QuitEvent{"tom", "quit"}), ":tom!tom@salon QUIT :Quit: quit\r\n");
+    EXPECT_EQ(codec_.event(core::QuitEvent{"tom", "quit"}), ":tom!tom@salon QUIT :quit\r\n");
+    EXPECT_EQ(
+        codec_.event(core::QuitEvent{"tom", "quit", "see you"}),
+        ":tom!tom@salon QUIT :Quit: see you\r\n"
+    );
+    EXPECT_EQ(
+        codec_.event(core::PartEvent{"home", "tom", "", "lunch"}),
+        ":tom!tom@salon PART #home :lunch\r\n"
+    );
+    // RFC 2812: a KICK without a comment carries the kicker's nick.
+    EXPECT_EQ(
+        codec_.event(core::PartEvent{"home", "tom", "uma", ""}),
+        ":uma!uma@salon KICK #home tom :uma\r\n"
+    );
     EXPECT_EQ(
         codec_.event(core::TopicEvent{"home", "new topic", "uma"}),
         ":uma!uma@salon TOPIC #home :new topic\r\n"
@@ -517,7 +602,7 @@ TEST_F(IrcCodecTest, OtherEvents) {
     );
 }
 
-TEST_F(IrcCodecTest, InvalidUtf8IsRefusedWithFailOrNotice) {
+TEST_F(IrcCodecTest, InvalidUtf8IsRefusedWithAStandardReply) {
     register_as("wes");
     auto refused = [&](std::string_view line) {
         auto input = codec_.decode(line, true);
@@ -529,10 +614,10 @@ TEST_F(IrcCodecTest, InvalidUtf8IsRefusedWithFailOrNotice) {
         EXPECT_EQ(error->code, Errc::bad_utf8);
         return codec_.rejected(*error);
     };
-    // Without standard-replies: a NOTICE naming the command, never the bytes.
+    // With or without standard-replies (UTF8ONLY says FAIL): the command, never the bytes.
     EXPECT_EQ(
         refused("JOIN #caf\xc3"),
-        ":salond.local NOTICE wes :JOIN rejected: the line is not valid UTF-8\r\n"
+        ":salond.local FAIL JOIN INVALID_UTF8 :Rejected: the line is not valid UTF-8\r\n"
     );
     EXPECT_NE(answered("CAP LS 302").find("standard-replies"), std::string::npos);
     answered("CAP REQ standard-replies");
@@ -557,14 +642,14 @@ TEST_F(IrcCodecTest, InvalidUtf8IsRefusedWithFailOrNotice) {
     ASSERT_TRUE(std::holds_alternative<DecodeError>(input));
     EXPECT_EQ(
         fresh.rejected(std::get<DecodeError>(input)),
-        ":salond.local NOTICE * :NICK rejected: the line is not valid UTF-8\r\n"
+        ":salond.local FAIL NICK INVALID_UTF8 :Rejected: the line is not valid UTF-8\r\n"
     );
-    // USER's own numeric, which a registering client waits for (irctest's utf8 cases).
+    // USER too: a registering client takes the FAIL as the end of its attempt.
     input = fresh.decode("USER u * * :i\xe8rc\xe9", false);
     ASSERT_TRUE(std::holds_alternative<DecodeError>(input));
     EXPECT_EQ(
         fresh.rejected(std::get<DecodeError>(input)),
-        ":salond.local 468 * :Your username is invalid: not UTF-8\r\n"
+        ":salond.local FAIL USER INVALID_UTF8 :Rejected: the line is not valid UTF-8\r\n"
     );
 }
 

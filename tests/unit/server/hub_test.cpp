@@ -70,7 +70,7 @@ protected:
     std::optional<Errc> part(const core::Actor& actor, const std::string& name) {
         Peer& peer = peer_of(actor);
         const proto::Request request{8, proto::Part{name}};
-        auto failure = hub_.part(actor, channel(name), {peer.participant.get(), &request, {}});
+        auto failure = hub_.part(actor, channel(name), "", {peer.participant.get(), &request, {}});
         return failure ? std::optional(failure->code) : std::nullopt;
     }
 
