@@ -547,7 +547,7 @@ TEST_F(IrcE2e, ErrorNumericsForBadInput) {
     c->send("\x01\x02 garbage");
     c->wait_for("421");
     c->send("\x01\x02\xff garbage");  // not UTF-8: refused as such (see below)
-    EXPECT_NE(c->wait_for("NOTICE").find("not valid UTF-8"), std::string::npos);
+    EXPECT_NE(c->wait_for("FAIL").find("INVALID_UTF8"), std::string::npos);
     c->send("   ");  // blank: ignored
     c->send("JOIN");
     c->wait_for("461");
@@ -700,9 +700,12 @@ TEST_F(IrcE2e, LongNativeMessagesAreSplitIntoLegalLines) {
     text.resize(4000);
     native->send(make_frame("SEND", {{"channel", "home"}, {"text", text}}));
     std::string rebuilt;
+    const std::string source = ":Guest4242!Guest4242@salon ";
     while (rebuilt.size() < text.size()) {
         const std::string line = irc->wait_for("PRIVMSG");
-        EXPECT_LE(line.size() + 2, proto::irc::kMaxLineBytes);
+        // What a client could send in one line, with the source on top.
+        ASSERT_TRUE(line.starts_with(source)) << line;
+        EXPECT_LE(line.size() - source.size() + 2, proto::irc::kMaxLineBytes);
         rebuilt += parse_line(line).params.at(1);
     }
     EXPECT_EQ(rebuilt, text);
@@ -761,6 +764,120 @@ TEST_F(IrcE2e, QuitIsSeenByNativeMembers) {
     irc->send("QUIT :bye");
     const auto quit = native->wait_for("QUIT", kIrcWait);
     EXPECT_EQ(body_of(quit).at("user").as_string(), "zoe");
+    EXPECT_EQ(body_of(quit).at("reason").as_string(), "quit");
+    EXPECT_EQ(body_of(quit).at("message").as_string(), "bye");
+}
+
+TEST_F(IrcE2e, PartAndQuitReasonsReachIrcAndNativeMembers) {
+    auto leaver = in_home("pia");
+    auto stayer = in_home("quin");
+    auto native = native_login(server_, "Guest6161", false);
+    leaver->send("PART #home :off to lunch");
+    EXPECT_NE(
+        stayer->wait_for("PART").find(":pia!pia@salon PART #home :off to lunch"), std::string::npos
+    );
+    const auto part = native->wait_for("PART", kIrcWait);
+    EXPECT_EQ(body_of(part).at("reason").as_string(), "off to lunch");
+    EXPECT_FALSE(body_of(part).contains("by"));
+
+    leaver->send("JOIN #home");
+    leaver->wait_for("366");
+    leaver->send("QUIT :see you tomorrow");
+    EXPECT_NE(
+        stayer->wait_for("QUIT").find(":pia!pia@salon QUIT :Quit: see you tomorrow"),
+        std::string::npos
+    );
+    // Native END {reason}: IRC members see the words as the user's.
+    native->send(make_frame("END", {{"reason", "bye all"}}));
+    EXPECT_NE(
+        stayer->wait_for("QUIT").find(":Guest6161!Guest6161@salon QUIT :Quit: bye all"),
+        std::string::npos
+    );
+}
+
+TEST_F(IrcE2e, AKickWithoutACommentCarriesTheKickersNick) {
+    auto op = in_home("rex");
+    op->send("JOIN #den");
+    op->wait_for("366");
+    auto member = in_home("sol");
+    member->send("JOIN #den");
+    member->wait_for("366");
+    op->send("KICK #den sol");
+    EXPECT_NE(
+        member->wait_for("KICK").find(":rex!rex@salon KICK #den sol :rex"), std::string::npos
+    );
+}
+
+TEST_F(IrcE2e, NoticesStayNoticesForIrcAndNativeAndInHistory) {
+    auto sender = in_home("tia", "echo-message");
+    auto other = in_home("uri");
+    auto native = std::make_unique<LineClient>("127.0.0.1", server_.native_port());
+    native->send(make_frame("CONN", {{"us", "Guest7171"}, {"pwd", ""}, {"v", 2}}));
+    ASSERT_EQ(verb_of(native_reply(*native)), "OK");
+    native->wait_for("HISTORY", kIrcWait);
+
+    sender->send("NOTICE #home :the bell rings");
+    const std::string line = ":tia!tia@salon NOTICE #home :the bell rings";
+    EXPECT_NE(sender->wait_for("NOTICE").find(line), std::string::npos);  // the echo
+    EXPECT_NE(other->wait_for("NOTICE").find(line), std::string::npos);
+    const auto msg = native->wait_for("MSG", kIrcWait);
+    EXPECT_TRUE(body_of(msg).at("notice").as_bool());
+
+    // A latecomer's history shows it as a notice too (marked with its time: no tags).
+    auto late = in_home("vic");
+    EXPECT_NE(late->wait_for("NOTICE").find("NOTICE #home :["), std::string::npos);
+}
+
+TEST_F(IrcE2e, ReplyTagsBecomeRepliesBothWays) {
+    auto asker = in_home("wes", "message-tags echo-message");
+    auto answerer = in_home("xan", "message-tags");
+    asker->send("PRIVMSG #home :lunch at noon?");
+    const auto question = proto::irc::parse(answerer->wait_for("PRIVMSG"));
+    ASSERT_TRUE(question);
+    std::string id;
+    for (const auto& [key, value] : question->tags)
+        if (key == "msgid") id = value;
+    ASSERT_FALSE(id.empty());
+    answerer->send("@+draft/reply=" + id + " PRIVMSG #home :yes");
+    const auto answer = asker->wait_for([](const proto::irc::Message& m) {
+        return m.command == "PRIVMSG" && m.params.size() > 1 && m.params[1] == "yes";
+    });
+    EXPECT_NE(answer.find("+draft/reply=" + id), std::string::npos) << answer;
+    // A reply to something that is not a message of this conversation is refused.
+    answerer->send("@+draft/reply=999999 PRIVMSG #home :to nothing");
+    EXPECT_NE(answerer->wait_for("NOTICE").find("no_such_message"), std::string::npos);
+}
+
+TEST_F(IrcE2e, TheLongestLineAClientCanSendIsRelayedWholeInOneLine) {
+    auto sender = in_home("yan");
+    auto receiver = in_home("zed");
+    const std::string command = "PRIVMSG #home :";
+    const std::string text(510 - command.size(), 'a');
+    sender->send(command + text);
+    const auto relayed = receiver->wait_for("PRIVMSG");
+    EXPECT_EQ(relayed, ":yan!yan@salon " + command + text);
+    // Nothing follows: the text came in one line.
+    EXPECT_FALSE(has_line(receiver->drain(), "PRIVMSG")) << relayed;
+}
+
+TEST_F(IrcE2e, ATagSectionOverItsLimitIs417AndTheConnectionStays) {
+    auto sender = in_home("abe", "message-tags");
+    auto receiver = in_home("bo");
+    sender->send("@+note=" + std::string(4096, 'x') + " PRIVMSG #home :hi");
+    sender->wait_for("417");
+    EXPECT_FALSE(has_line(receiver->drain(), "PRIVMSG"));
+    sender->send("PRIVMSG #home :still here");
+    receiver->wait_for("PRIVMSG");
+}
+
+TEST_F(IrcE2e, UserhostInNamesListsFullSources) {
+    auto first = in_home("cy");
+    auto second = client();
+    second->register_as("di", "userhost-in-names");
+    second->send("JOIN #home");
+    const auto names = second->wait_for("353");
+    EXPECT_NE(names.find("cy!cy@salon"), std::string::npos) << names;
+    EXPECT_NE(names.find("di!di@salon"), std::string::npos) << names;
 }
 
 TEST_F(IrcE2e, FloodingIsRateLimitedLikeTheNativeProtocol) {
@@ -877,25 +994,20 @@ TEST_F(IrcE2e, InvalidUtf8IsRefusedAndNeverEchoed) {
         for (const auto& line : *lines)
             EXPECT_TRUE(core::is_valid_utf8(line)) << "not UTF-8: " << line;
     }
-    std::vector<std::string> fails;
-    for (const auto& line : strict_lines) {
-        if (line.find(" FAIL ") != std::string::npos) fails.push_back(line);
+    // UTF8ONLY's FAIL, whether the client asked for standard-replies or not.
+    for (const auto* lines : {&strict_lines, &plain_lines}) {
+        std::vector<std::string> fails;
+        for (const auto& line : *lines) {
+            if (line.find(" FAIL ") != std::string::npos) fails.push_back(line);
+        }
+        ASSERT_EQ(fails.size(), refused.size()) << joined(*lines);
+        for (std::size_t i = 0; i < fails.size(); ++i) {
+            const auto m = parse_line(fails[i]);
+            ASSERT_GE(m.params.size(), 3u) << fails[i];
+            EXPECT_EQ(m.params[0], refused[i].second) << fails[i];
+            EXPECT_EQ(m.params[1], "INVALID_UTF8") << fails[i];
+        }
     }
-    ASSERT_EQ(fails.size(), refused.size()) << joined(strict_lines);
-    for (std::size_t i = 0; i < fails.size(); ++i) {
-        const auto m = parse_line(fails[i]);
-        ASSERT_GE(m.params.size(), 3u) << fails[i];
-        EXPECT_EQ(m.params[0], refused[i].second) << fails[i];
-        EXPECT_EQ(m.params[1], "INVALID_UTF8") << fails[i];
-    }
-    std::size_t notices = 0;
-    for (const auto& line : plain_lines) {
-        if (line.find(" NOTICE pia :") != std::string::npos &&
-            line.find("not valid UTF-8") != std::string::npos)
-            ++notices;
-    }
-    EXPECT_EQ(notices, refused.size()) << joined(plain_lines);
-    EXPECT_FALSE(has_line(plain_lines, " FAIL ")) << "FAIL only with standard-replies";
     EXPECT_TRUE(has_line(strict_lines, " 472 sal \xc3\xa9 :")) << joined(strict_lines);
     // Nothing refused was executed: the topic is unchanged, nobody was kicked or messaged.
     EXPECT_FALSE(has_line(owner->drain(), "caf")) << "a refused line has no effect";
