@@ -16,6 +16,7 @@ struct MemberInfo {
     std::string user;
     bool guest = false;
     bool op = false;
+    bool voice = false;  ///< may post in a moderated channel
 };
 
 struct ChannelSummary {
@@ -49,6 +50,7 @@ struct JoinResult {
     std::string channel;
     std::string topic;
     std::vector<MemberInfo> members;
+    bool secret = false;  ///< `+s` (IRC's NAMES marks it)
 };
 
 struct PostResult {
@@ -67,8 +69,27 @@ struct ListResult {
 struct WhoResult {
     std::string channel;
     std::vector<MemberInfo> members;
-    std::string topic;   ///< for IRC's TOPIC and MODE queries; the native WHO does not show it
-    bool keyed = false;  ///< the channel has a join key
+    std::string topic;    ///< for IRC's TOPIC query; the native WHO does not show it
+    bool secret = false;  ///< as JoinResult::secret
+};
+
+/// A channel's modes (MODE without changes): `modes` as IRC writes them (`+int`), `args` the
+/// key and limit for members (nobody else sees them), bans (folded names, at most
+/// kMaxListedBans).
+struct ModesResult {
+    std::string channel;
+    std::string modes;
+    std::vector<std::string> args;
+    UnixMillis created_ms = 0;
+    std::vector<std::string> bans;
+};
+
+inline constexpr std::size_t kMaxListedBans = 500;
+
+/// An invitation was passed on to `user`.
+struct InviteResult {
+    std::string channel;
+    std::string user;
 };
 
 /// A page of history, oldest first; `more` when the byte bound of a reply left out older
@@ -173,7 +194,9 @@ using Result = std::variant<
     ConversationsResult,
     SearchResult,
     TokenResult,
-    TokensResult>;
+    TokensResult,
+    ModesResult,
+    InviteResult>;
 
 // --- events pushed to clients ---
 
@@ -247,6 +270,22 @@ struct RenameEvent {
     std::string to;
 };
 
+/// Modes changed: `modes` the changes made, as IRC writes them (`+m-t+v`), `args` those
+/// changes' arguments in order. Every member gets it, the changer included.
+struct ModeEvent {
+    std::string channel;
+    std::string by;  ///< who changed them
+    std::string modes;
+    std::vector<std::string> args;
+};
+
+/// `by` invited `user` (the receiver) to `channel`.
+struct InviteEvent {
+    std::string channel;
+    std::string user;
+    std::string by;
+};
+
 struct PingEvent {};
 
 struct NoticeEvent {
@@ -266,6 +305,8 @@ using Event = std::variant<
     UpdateEvent,
     ReadEvent,
     TypingEvent,
-    RenameEvent>;
+    RenameEvent,
+    ModeEvent,
+    InviteEvent>;
 
 }  // namespace salon::core

@@ -91,8 +91,9 @@ private:
         const std::vector<std::string_view>& params,
         const std::vector<std::string>& items
     ) const;
-    std::string names(const std::string& channel, const std::vector<core::MemberInfo>& members)
-        const;
+    std::string names(
+        const std::string& channel, const std::vector<core::MemberInfo>& members, bool secret
+    ) const;
     std::string echo(const std::string& target, const std::string& text, const core::PostResult& r)
         const;
     const std::string& me() const;

@@ -19,7 +19,7 @@ using proto::Authenticate, proto::Away, proto::Ban, proto::Conn, proto::Conversa
     proto::Key, proto::Kick, proto::List, proto::Op, proto::Part, proto::Parts, proto::Ping,
     proto::Pong, proto::React, proto::Read, proto::Register, proto::Search, proto::Send,
     proto::Topic, proto::Typing, proto::Unban, proto::Who, proto::Whois, proto::Token,
-    proto::Tokens, proto::Revoke, proto::Passwd, proto::DeleteAccount;
+    proto::Tokens, proto::Revoke, proto::Passwd, proto::DeleteAccount, proto::Mode, proto::Invite;
 
 // The verb table. The order of the rows is PROTOCOL.md's; a proto::Command without a row does
 // not compile (row_of() below).
@@ -119,7 +119,14 @@ constexpr auto kVerbs = std::make_tuple(
         .text = {&Passwd::new_password, "the password is longer than the limit"},
         .waits = &passwd},
     // Extension: account deletion (the password is bounded by the handler).
-    Verb<DeleteAccount>{.name = "DELETE_ACCOUNT", .waits = &delete_account}
+    Verb<DeleteAccount>{.name = "DELETE_ACCOUNT", .waits = &delete_account},
+    // Extensions: channel modes and invitations (docs/protocol.md).
+    Verb<Mode>{.name = "MODE", .channel = &Mode::channel, .now = &mode},
+    Verb<Invite>{
+        .name = "INVITE",
+        .channel = &Invite::channel,
+        .user = {&Invite::user, Errc::no_such_user},
+        .now = &invite}
 );
 
 template <typename Command>
