@@ -277,14 +277,18 @@ std::vector<core::ChannelName> Hub::channels_of(const core::UserName& name) cons
     return names;
 }
 
-std::optional<core::WhoisResult> Hub::whois(const core::UserName& name) const {
+std::optional<core::WhoisResult> Hub::whois(const core::Actor& viewer, const core::UserName& name)
+    const {
     std::shared_lock lock(mutex_);
     const auto it = users_.find(name.folded());
     if (it == users_.end()) return std::nullopt;
     const OnlineUser& user = it->second;
     core::WhoisResult result{user.name, user.guest(), {}, user.away ? *user.away : std::string()};
-    for (const core::Channel* channel : user.channels)
+    for (const core::Channel* channel : user.channels) {
+        if (channel->modes().secret && !viewer.admin && !channel->is_member(viewer.name.folded()))
+            continue;
         result.channels.push_back({channel->name().str(), channel->is_op(name.folded())});
+    }
     return result;
 }
 

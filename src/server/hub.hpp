@@ -99,8 +99,10 @@ public:
     std::optional<OnlineIdentity> online(const core::UserName& user) const;
     /// Channels the user is in now.
     std::vector<core::ChannelName> channels_of(const core::UserName& user) const;
-    /// What IRC's WHOIS shows of an online user; nullopt when offline.
-    std::optional<core::WhoisResult> whois(const core::UserName& user) const;
+    /// What IRC's WHOIS shows `viewer` of an online user (not the secret channels `viewer` is
+    /// not in); nullopt when offline.
+    std::optional<core::WhoisResult> whois(const core::Actor& viewer, const core::UserName& user)
+        const;
     /// Marks an online user away on all their connections, or back with an empty message.
     void set_away(const core::UserName& user, std::string message);
 

@@ -370,6 +370,12 @@ TEST_F(IrcE2e, ModeChangesReachEveryMemberAndTheirRulesHold) {
     std::vector<std::string> list;
     list.push_back(outsider->wait_for("323", &list));
     EXPECT_FALSE(has_line(list, "#modes")) << joined(list);
+    outsider->send("WHOIS rhea");
+    std::vector<std::string> whois;
+    whois.push_back(outsider->wait_for("318", &whois));
+    EXPECT_FALSE(has_line(whois, "#modes")) << joined(whois);
+    op->send("WHOIS rhea");
+    EXPECT_NE(op->wait_for("319").find("#modes"), std::string::npos);
 }
 
 // ---------------------------------------------------------------------------------------------
