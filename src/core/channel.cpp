@@ -1,6 +1,7 @@
 #include "core/channel.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace salon::core {
 
@@ -9,19 +10,31 @@ Channel::Channel(
     std::string topic,
     std::string key,
     std::size_t recent_capacity,
-    Lifetime lifetime
+    Lifetime lifetime,
+    UnixMillis created_ms
 )
     : name_(std::move(name)),
       topic_(std::move(topic)),
       key_(std::move(key)),
+      created_ms_(created_ms),
       recent_capacity_(recent_capacity),
       lifetime_(lifetime) {}
 
 std::optional<Errc> Channel::join_refusal(const Actor& actor, std::string_view key) const {
     if (actor.admin) return std::nullopt;
     if (is_banned(actor.name.folded())) return Errc::banned;
+    const bool invited = invited_.contains(actor.name.folded());
+    if (modes_.invite_only && !invited) return Errc::invite_only;
+    if (modes_.limit != 0 && members_.size() >= modes_.limit && !invited) return Errc::channel_full;
     if (!key_.empty() && key != key_) return Errc::bad_key;
     return std::nullopt;
+}
+
+void Channel::invite(const std::string& folded) {
+    // Invitations are few and short-lived; a flood of them must not grow without bound.
+    constexpr std::size_t kMaxInvited = 1000;
+    if (invited_.size() >= kMaxInvited) invited_.clear();
+    invited_.insert(folded);
 }
 
 bool Channel::add_member(const Actor& actor, bool op) {
@@ -29,6 +42,7 @@ bool Channel::add_member(const Actor& actor, bool op) {
         members_.try_emplace(actor.name.folded(), Member{actor.name.display(), actor.guest, op})
             .second;
     if (!added) return false;
+    invited_.erase(actor.name.folded());
     ++membership_version_;
     if (op && !actor.guest) lifetime_ = Lifetime::persistent;
     return true;
@@ -63,6 +77,32 @@ bool Channel::grant_op(std::string_view folded) {
     return true;
 }
 
+bool Channel::revoke_op(std::string_view folded) {
+    const auto it = members_.find(folded);
+    if (it == members_.end()) return false;
+    it->second.op = false;
+    return true;
+}
+
+bool Channel::set_voice(std::string_view folded, bool voice) {
+    const auto it = members_.find(folded);
+    if (it == members_.end()) return false;
+    it->second.voice = voice;
+    return true;
+}
+
+std::optional<Errc> Channel::post_refusal(const Actor& actor) const {
+    if (actor.admin) return std::nullopt;
+    const auto it = members_.find(actor.name.folded());
+    if (it == members_.end()) {
+        if (modes_.no_external) return Errc::not_in_channel;
+        if (modes_.moderated) return Errc::moderated;
+        return std::nullopt;
+    }
+    if (modes_.moderated && !it->second.op && !it->second.voice) return Errc::moderated;
+    return std::nullopt;
+}
+
 void Channel::set_ban(const std::string& folded, bool banned) {
     if (banned) {
         bans_.insert(folded);
@@ -78,7 +118,8 @@ bool Channel::is_banned(std::string_view folded) const {
 std::vector<MemberInfo> Channel::member_infos() const {
     std::vector<MemberInfo> out;
     out.reserve(members_.size());
-    for (const auto& [folded, m] : members_) out.push_back(MemberInfo{m.name, m.guest, m.op});
+    for (const auto& [folded, m] : members_)
+        out.push_back(MemberInfo{m.name, m.guest, m.op, m.voice});
     return out;
 }
 
@@ -96,6 +137,80 @@ std::vector<Message> Channel::recent() const {
 void Channel::replace_recent(const Message& message) {
     const auto it = std::ranges::lower_bound(recent_, message.id, {}, &Message::id);
     if (it != recent_.end() && it->id == message.id) *it = message;
+}
+
+}  // namespace salon::core
+
+namespace salon::core {
+
+std::string ChannelModes::letters() const {
+    std::string out;
+    if (invite_only) out += 'i';
+    if (limit != 0) out += 'l';
+    if (moderated) out += 'm';
+    if (no_external) out += 'n';
+    if (secret) out += 's';
+    if (topic_ops) out += 't';
+    return out;
+}
+
+ChannelModes ChannelModes::from_letters(std::string_view letters, std::size_t limit) {
+    const auto has = [letters](char c) { return letters.find(c) != std::string_view::npos; };
+    return ChannelModes{has('m'), has('i'), has('s'), has('t'), has('n'), limit};
+}
+
+namespace {
+
+bool valid_key(std::string_view key) {
+    constexpr std::size_t kMaxKeyBytes = 23;  // RFC 2812's key
+    if (key.empty() || key.size() > kMaxKeyBytes) return false;
+    return std::ranges::none_of(key, [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u <= ' ' || c == ',' || u == 0x7f;
+    });
+}
+
+std::optional<std::size_t> valid_limit(std::string_view text) {
+    std::size_t limit = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+    if (ec != std::errc() || end != text.data() + text.size() || limit == 0 ||
+        limit > kMaxMemberLimit)
+        return std::nullopt;
+    return limit;
+}
+
+}  // namespace
+
+std::variant<std::vector<ModeChange>, ModeError> parse_mode_changes(
+    std::string_view modes, const std::vector<std::string>& args
+) {
+    std::vector<ModeChange> changes;
+    bool on = true;
+    std::size_t next_arg = 0;
+    for (const char letter : modes) {
+        if (letter == '+' || letter == '-') {
+            on = letter == '+';
+            continue;
+        }
+        if (kChannelModeLetters.find(letter) == std::string_view::npos)
+            return ModeError{ModeError::Kind::unknown_mode, letter, {}};
+        ModeChange change{on, letter, {}};
+        const bool takes_arg = letter == 'o' || letter == 'v' || letter == 'b' ||
+                               ((letter == 'k' || letter == 'l') && on);
+        if (takes_arg) {
+            if (next_arg >= args.size())
+                return ModeError{ModeError::Kind::missing_argument, letter, {}};
+            if (next_arg >= kMaxModeArguments)
+                return ModeError{ModeError::Kind::too_many, letter, {}};
+            change.arg = args[next_arg++];
+            const bool bad = (letter == 'k' && !valid_key(change.arg)) ||
+                             (letter == 'l' && !valid_limit(change.arg));
+            if (bad) return ModeError{ModeError::Kind::bad_argument, letter, change.arg};
+            if (letter == 'l') change.limit = *valid_limit(change.arg);
+        }
+        changes.push_back(std::move(change));
+    }
+    return changes;
 }
 
 }  // namespace salon::core

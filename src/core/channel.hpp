@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "core/conversation.hpp"
@@ -27,6 +28,51 @@ struct Actor {
     UserKey key = {};    ///< what stored data of this login is keyed by
 };
 
+/// The modes beside the key and the bans, by IRC's letters. A new channel is `+nt`.
+struct ChannelModes {
+    bool moderated = false;    ///< m: only operators and voiced members post
+    bool invite_only = false;  ///< i: only the invited join
+    bool secret = false;       ///< s: hidden from LIST (and WHOIS) of non-members
+    bool topic_ops = true;     ///< t: only operators set the topic
+    bool no_external = true;   ///< n: only members post
+    std::size_t limit = 0;     ///< l: at most this many members; 0 for no limit
+
+    /// The flag letters that are on, in alphabetical order ("nt"); `l` when limited.
+    std::string letters() const;
+    /// Reads letters() back (unknown letters are ignored); the limit is stored apart.
+    static ChannelModes from_letters(std::string_view letters, std::size_t limit);
+    bool operator==(const ChannelModes&) const = default;
+};
+
+/// One change of a MODE request: `+m`, `-l`, `+v name`, `+k key`…
+struct ModeChange {
+    bool on = true;
+    char letter = 0;
+    std::string arg;        ///< for o, v, b (a user), k (the key, when on), l (the limit, when on)
+    std::size_t limit = 0;  ///< `+l`: arg read as a number
+};
+
+/// Why a mode string was refused; `letter` is the change at fault.
+struct ModeError {
+    enum class Kind { unknown_mode, missing_argument, bad_argument, too_many };
+    Kind kind;
+    char letter = 0;
+    std::string arg;
+};
+
+/// Mode letters the server knows: flags `imnst`, `l` (limit), `k` (key), `o`, `v`, `b` (users).
+inline constexpr std::string_view kChannelModeLetters = "bikolmnstv";
+/// At most this many changes that take an argument in one request (IRC's MODES).
+inline constexpr std::size_t kMaxModeArguments = 4;
+/// The largest member limit accepted.
+inline constexpr std::size_t kMaxMemberLimit = 1'000'000;
+
+/// Parses `+mi-t+l` and its arguments, taken in order by the letters that need one. A key must
+/// be 1–23 bytes without spaces, commas or control characters; a limit 1 to kMaxMemberLimit.
+std::variant<std::vector<ModeChange>, ModeError> parse_mode_changes(
+    std::string_view modes, const std::vector<std::string>& args
+);
+
 /// The default channel, the classroom chat's: it belongs to the server, exists from start-up
 /// and never disappears, and nobody is its operator unless an administrator makes them so.
 inline constexpr std::string_view kHomeChannel = "home";
@@ -42,6 +88,7 @@ public:
         std::string name;
         bool guest = false;
         bool op = false;
+        bool voice = false;
     };
 
     Channel(
@@ -49,7 +96,8 @@ public:
         std::string topic,
         std::string key,
         std::size_t recent_capacity,
-        Lifetime lifetime = Lifetime::persistent
+        Lifetime lifetime = Lifetime::persistent,
+        UnixMillis created_ms = 0
     );
 
     const ChannelName& name() const noexcept { return name_; }
@@ -60,8 +108,18 @@ public:
 
     const std::string& key() const noexcept { return key_; }
 
-    /// The failure a join would meet (`banned`, `bad_key`), or nullopt when it may proceed.
-    /// Administrators pass bans and keys.
+    const ChannelModes& modes() const noexcept { return modes_; }
+
+    void set_modes(const ChannelModes& modes) { modes_ = modes; }
+
+    UnixMillis created_ms() const noexcept { return created_ms_; }
+
+    /// The user may join once past invite-only and the limit (INVITE); forgotten on joining.
+    void invite(const std::string& folded);
+
+    /// The failure a join would meet (`banned`, `invite_only`, `channel_full`, `bad_key`), or
+    /// nullopt when it may proceed. Administrators pass them all; an invitation passes
+    /// invite-only and the limit.
     std::optional<Errc> join_refusal(const Actor& actor, std::string_view key) const;
 
     /// Adds the member; false when already a member (nothing changes). A registered operator
@@ -77,6 +135,12 @@ public:
     /// Makes a member an operator, and the channel persistent if they are registered; false
     /// when not a member.
     bool grant_op(std::string_view folded);
+    /// Takes operator status away; false when not a member.
+    bool revoke_op(std::string_view folded);
+    /// Gives or takes voice (`+m` lets voiced members post); false when not a member.
+    bool set_voice(std::string_view folded, bool voice);
+    /// Whether the actor may post here (`no_external`, `moderated`): the refusal, or nullopt.
+    std::optional<Errc> post_refusal(const Actor& actor) const;
 
     void set_topic(std::string topic) { topic_ = std::move(topic); }
 
@@ -119,6 +183,9 @@ private:
     ChannelName name_;
     std::string topic_;
     std::string key_;
+    ChannelModes modes_;
+    UnixMillis created_ms_;
+    std::set<std::string, std::less<>> invited_;  // folded names, until they join
     std::size_t recent_capacity_;
     Lifetime lifetime_;
     std::map<std::string, Member, std::less<>> members_;  // by folded name

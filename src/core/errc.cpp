@@ -41,6 +41,13 @@ constexpr std::array kCatalog{
         "tls_required",
         "this server accepts passwords only over TLS: use its TLS port"},
     Entry{Errc::account_locked, "account_locked", "this account is locked by the administrator"},
+    Entry{
+        Errc::moderated,
+        "moderated",
+        "the channel is moderated: only its operators and voiced members may post"},
+    Entry{Errc::invite_only, "invite_only", "the channel is invite-only: ask for an invitation"},
+    Entry{Errc::channel_full, "channel_full", "the channel is full"},
+    Entry{Errc::already_in_channel, "already_in_channel", "that user is already in the channel"},
 };
 
 const Entry& entry(Errc errc) noexcept {

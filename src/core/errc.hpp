@@ -35,6 +35,10 @@ enum class Errc {
     no_such_token,
     tls_required,
     account_locked,
+    moderated,
+    invite_only,
+    channel_full,
+    already_in_channel,
 };
 
 /// The wire code, e.g. "bad_json".

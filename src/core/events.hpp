@@ -21,6 +21,7 @@ struct MemberInfo {
     /// IRC's USER parameters; set for WHO only, empty when not given.
     std::string username = {};
     std::string realname = {};
+    bool voice = false;  ///< may post in a moderated channel
 };
 
 struct ChannelSummary {
@@ -55,6 +56,7 @@ struct JoinResult {
     std::string channel;
     std::string topic;
     std::vector<MemberInfo> members;
+    bool secret = false;  ///< `+s` (IRC's NAMES marks it)
 };
 
 struct PostResult {
@@ -74,8 +76,27 @@ struct ListResult {
 struct WhoResult {
     std::string channel;
     std::vector<MemberInfo> members;
-    std::string topic;   ///< for IRC's TOPIC and MODE queries; the native WHO does not show it
-    bool keyed = false;  ///< the channel has a join key
+    std::string topic;    ///< for IRC's TOPIC query; the native WHO does not show it
+    bool secret = false;  ///< as JoinResult::secret
+};
+
+/// A channel's modes (MODE without changes): `modes` as IRC writes them (`+int`), `args` the
+/// key and limit for members (nobody else sees them), bans (folded names, at most
+/// kMaxListedBans).
+struct ModesResult {
+    std::string channel;
+    std::string modes;
+    std::vector<std::string> args;
+    UnixMillis created_ms = 0;
+    std::vector<std::string> bans;
+};
+
+inline constexpr std::size_t kMaxListedBans = 500;
+
+/// An invitation was passed on to `user`.
+struct InviteResult {
+    std::string channel;
+    std::string user;
 };
 
 /// A page of history, oldest first; `more` when the byte bound of a reply left out older
@@ -194,7 +215,9 @@ using Result = std::variant<
     SearchResult,
     TokenResult,
     TokensResult,
-    LusersResult>;
+    LusersResult,
+    ModesResult,
+    InviteResult>;
 
 // --- events pushed to clients ---
 
@@ -275,6 +298,22 @@ struct WallopsEvent {
     std::string text;
 };
 
+/// Modes changed: `modes` the changes made, as IRC writes them (`+m-t+v`), `args` those
+/// changes' arguments in order. Every member gets it, the changer included.
+struct ModeEvent {
+    std::string channel;
+    std::string by;  ///< who changed them
+    std::string modes;
+    std::vector<std::string> args;
+};
+
+/// `by` invited `user` (the receiver) to `channel`.
+struct InviteEvent {
+    std::string channel;
+    std::string user;
+    std::string by;
+};
+
 struct PingEvent {};
 
 struct NoticeEvent {
@@ -295,6 +334,8 @@ using Event = std::variant<
     ReadEvent,
     TypingEvent,
     RenameEvent,
-    WallopsEvent>;
+    WallopsEvent,
+    ModeEvent,
+    InviteEvent>;
 
 }  // namespace salon::core

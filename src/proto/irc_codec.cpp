@@ -6,6 +6,7 @@
 #include <chrono>
 #include <set>
 
+#include "core/channel.hpp"
 #include "core/names.hpp"
 #include "core/utf8.hpp"
 
@@ -484,6 +485,10 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
         return Request{make_ref("TOPIC"), Topic{p[0], p[1]}};
     }
     if (cmd == "MODE") return on_mode(m);
+    if (cmd == "INVITE") {
+        if (p.size() < 2 || p[0].empty() || p[1].empty()) return need_more();
+        return Request{make_ref("INVITE"), Invite{p[1], p[0]}};
+    }
     if (cmd == "KICK") {
         if (p.size() < 2) return need_more();
         const auto users = split_list(p[1]);
@@ -572,48 +577,53 @@ Codec::Input IrcCodec::on_mode(const irc::Message& m) {
         return Answered{
             irc::line("", prefix_of(nick_), "MODE", {nick_, changed}, irc::Trailing::when_needed)};
     }
-    if (p.size() == 1) return Request{make_ref("MODE"), Who{target}};
+    if (p.size() == 1) return Request{make_ref("MODE"), Mode{target, std::nullopt, {}}};
 
-    std::string_view modes = p[1];
-    char sign = '+';
-    if (!modes.empty() && (modes.front() == '+' || modes.front() == '-')) {
-        sign = modes.front();
-        modes.remove_prefix(1);
-    }
-    if (modes.empty()) return Answered{};
-    const char letter = modes.front();
-    const bool has_arg = p.size() > 2 && !p[2].empty();
-    switch (letter) {
-        case 'b':
-            if (!has_arg)
-                return Answered{numeric("368", {clip(target), "End of channel ban list"})};
-            {
-                const std::string user = p[2].substr(0, p[2].find('!'));
-                if (sign == '+') return Request{make_ref("MODE"), Ban{target, user}};
-                return Request{make_ref("MODE"), Unban{target, user}};
+    const std::string& modes = p[1];
+    // `MODE #chan b` (or +b) without a mask lists the bans.
+    if (p.size() == 2 && (modes == "b" || modes == "+b"))
+        return Request{make_ref("MODE", "b"), Mode{target, std::nullopt, {}}};
+    const std::vector<std::string> args(p.begin() + 2, p.end());
+    const auto parsed = core::parse_mode_changes(modes, args);
+    if (const auto* error = std::get_if<core::ModeError>(&parsed)) {
+        using Kind = core::ModeError::Kind;
+        switch (error->kind) {
+            case Kind::unknown_mode: {
+                // The whole character, which may take more than one byte.
+                const auto at = modes.find(error->letter);
+                std::size_t end = at;
+                core::decode_utf8(modes, end);
+                return Answered{numeric(
+                    "472",
+                    {std::string_view(modes).substr(at, end - at), "is an unknown mode char to me"}
+                )};
             }
-        case 'k':
-            if (sign == '-') return Request{make_ref("MODE"), Key{target, ""}};
-            if (!has_arg) return Answered{numeric("461", {"MODE", "Not enough parameters"})};
-            return Request{make_ref("MODE"), Key{target, p[2]}};
-        case 'o':
-            if (!has_arg) return Answered{numeric("461", {"MODE", "Not enough parameters"})};
-            if (sign == '-') {
-                return Answered{
-                    numeric("400", {"MODE", "Salon does not take operator status away"})};
-            }
-            return Request{make_ref("MODE"), Op{target, p[2]}};
-        case 'n':
-        case 't':
-            return Answered{};  // always on: only members speak, only operators set topics
-        default: {
-            // The whole character, which may take more than one byte.
-            std::size_t end = 0;
-            core::decode_utf8(modes, end);
-            return Answered{
-                numeric("472", {modes.substr(0, end), "is an unknown mode char to me"})};
+            case Kind::missing_argument:
+                return Answered{numeric("461", {"MODE", "Not enough parameters"})};
+            case Kind::too_many:
+                return Answered{numeric(
+                    "400", {"MODE", "At most 4 modes with parameters in one MODE command"}
+                )};
+            case Kind::bad_argument:
+                return Answered{numeric(
+                    "696",
+                    {display_target(target),
+                     std::string_view(&error->letter, 1),
+                     error->letter == 'k' ? "*" : clip(error->arg),
+                     error->letter == 'k' ? "Keys are 1 to 23 characters without spaces or commas"
+                                          : "The limit is a whole number from 1 to 1000000"}
+                )};
         }
     }
+    // Salon bans names: a mask's nick is the name (`bar!*@*` bans bar).
+    Mode request{target, modes, {}};
+    for (const auto& change : std::get<std::vector<core::ModeChange>>(parsed)) {
+        if (change.arg.empty()) continue;
+        request.args.push_back(
+            change.letter == 'b' ? change.arg.substr(0, change.arg.find('!')) : change.arg
+        );
+    }
+    return Request{make_ref("MODE"), std::move(request)};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -639,21 +649,21 @@ std::string IrcCodec::welcome(const core::LoginResult& r) const {
     out +=
         numeric("002", {"Your host is " + settings_.server_name + ", running version " + version});
     out += numeric("003", {"This server was created " + settings_.created});
-    out += numeric("004", {settings_.server_name, version, "iow", "bknot", "bko"});
+    out += numeric("004", {settings_.server_name, version, "iow", "biklmnostv", "bklov"});
     const std::vector<std::string_view> tokens{
         awaylen,
         "CASEMAPPING=ascii",
         chanlimit,
-        "CHANMODES=b,k,,nt",
+        "CHANMODES=b,k,l,imnst",
         channellen,
         "CHANTYPES=#",
         // Client-only tags are not relayed, but for those that map onto Salon's own features.
         "CLIENTTAGDENY=*,-draft/reply",
         kicklen,
-        "MODES=1",
+        "MODES=4",
         network,
         nicklen,
-        "PREFIX=(o)@",
+        "PREFIX=(ov)@+",
         "TARGMAX=JOIN:,KICK:1,NAMES:1,NOTICE:1,PART:,PRIVMSG:1,WHOIS:1",
         topiclen,
         "UTF8ONLY"};
@@ -706,15 +716,22 @@ std::string IrcCodec::listing(
 }
 
 std::string IrcCodec::names(
-    const std::string& channel, const std::vector<core::MemberInfo>& members
+    const std::string& channel, const std::vector<core::MemberInfo>& members, bool secret
 ) const {
     const std::string display = channel_display(channel);
     std::vector<std::string> names;
     names.reserve(members.size());
+    // With multi-prefix every rank shows, else the highest; userhost-in-names shows sources.
+    const bool all_ranks = (caps() & kCapMultiPrefix) != 0;
     const bool full = (caps() & kCapUserhostInNames) != 0;
-    for (const auto& member : members)
-        names.push_back((member.op ? "@" : "") + (full ? prefix_of(member.user) : member.user));
-    return listing("353", {"=", display}, names) + numeric("366", {display, "End of /NAMES list"});
+    for (const auto& member : members) {
+        std::string name;
+        if (member.op) name += '@';
+        if (member.voice && (all_ranks || !member.op)) name += '+';
+        names.push_back(name + (full ? prefix_of(member.user) : member.user));
+    }
+    return listing("353", {secret ? "@" : "=", display}, names) +
+           numeric("366", {display, "End of /NAMES list"});
 }
 
 std::string IrcCodec::user_modes() const {
@@ -780,7 +797,7 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
         std::string out =
             irc::line("", prefix_of(nick_), "JOIN", {display}, irc::Trailing::when_needed);
         if (!join->topic.empty()) out += numeric("332", {display, join->topic});
-        return out + names(join->channel, join->members);
+        return out + names(join->channel, join->members, join->secret);
     }
     if (const auto* post = std::get_if<core::PostResult>(&result)) {
         const bool echo_on = (caps() & kCapEchoMessage) != 0;
@@ -799,9 +816,8 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
         }
         if (const auto* dm = std::get_if<Dm>(&request.command)) {
             // NOTICE is never answered (RFC 2812), not even with 301.
-            std::string out = post->away.empty() || dm->notice
-                                  ? ""
-                                  : numeric("301", {clip(dm->to), post->away});
+            std::string out =
+                post->away.empty() || dm->notice ? "" : numeric("301", {clip(dm->to), post->away});
             return echo_on ? out + echo(dm->to, {dm->text, dm->reply_to, dm->notice}, *post) : out;
         }
         return {};
@@ -850,12 +866,11 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
         }
         const bool masked = std::holds_alternative<WhoMask>(request.command);
         const std::string display = masked ? "*" : channel_display(who->channel);
-        if (command == "NAMES") return names(who->channel, who->members);
+        if (command == "NAMES") return names(who->channel, who->members, who->secret);
         if (command == "TOPIC") {
             if (who->topic.empty()) return numeric("331", {display, "No topic is set"});
             return numeric("332", {display, who->topic});
         }
-        if (command == "MODE") return numeric("324", {display, who->keyed ? "+knt" : "+nt"});
         std::string out;
         for (const auto& member : who->members) {
             out += numeric(
@@ -872,6 +887,21 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
         }
         return out + numeric("315", {masked ? clip(extra) : display, "End of /WHO list"});
     }
+    if (const auto* modes = std::get_if<core::ModesResult>(&result)) {
+        const std::string display = channel_display(modes->channel);
+        if (extra == "b") {
+            std::string out;
+            for (const auto& banned : modes->bans)
+                out += numeric("367", {display, banned + "!*@*"});
+            return out + numeric("368", {display, "End of channel ban list"});
+        }
+        std::vector<std::string_view> params{display, modes->modes};
+        params.insert(params.end(), modes->args.begin(), modes->args.end());
+        return numeric("324", params) +
+               numeric("329", {display, std::to_string(modes->created_ms / 1000)});
+    }
+    if (const auto* invite = std::get_if<core::InviteResult>(&result))
+        return numeric("341", {invite->user, channel_display(invite->channel)});
     if (const auto* whois = std::get_if<core::WhoisResult>(&result)) {
         std::string out = numeric(
             "311",
@@ -940,26 +970,7 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
             return numeric("305", {"You are no longer marked as being away"});
         return numeric("306", {"You have been marked as being away"});
     }
-    auto mode_line = [&](const std::string& channel, std::string_view change, std::string_view arg
-                     ) {
-        return irc::line(
-            "",
-            prefix_of(nick_),
-            "MODE",
-            {display_target(channel), change, arg},
-            irc::Trailing::when_needed
-        );
-    };
-    if (const auto* op = std::get_if<Op>(&c)) return mode_line(op->channel, "+o", op->user);
-    if (const auto* key = std::get_if<Key>(&c)) {
-        if (key->key.empty()) return mode_line(key->channel, "-k", "*");
-        return mode_line(key->channel, "+k", key->key);
-    }
-    if (const auto* ban = std::get_if<Ban>(&c))
-        return mode_line(ban->channel, "+b", ban->user + "!*@*");
-    if (const auto* unban = std::get_if<Unban>(&c))
-        return mode_line(unban->channel, "-b", unban->user + "!*@*");
-    return {};  // PART, KICK, TOPIC: the event that follows says it
+    return {};  // PART, KICK, TOPIC, MODE changes: the event that follows says it
 }
 
 std::string IrcCodec::no(const Request& request, Errc code, std::string_view message) {
@@ -1010,6 +1021,10 @@ std::string IrcCodec::no(const Request& request, Errc code, std::string_view mes
                 return numeric("474", {clip(j->channel), "Cannot join channel (+b)"});
             case Errc::bad_key:
                 return numeric("475", {clip(j->channel), "Cannot join channel (+k)"});
+            case Errc::invite_only:
+                return numeric("473", {clip(j->channel), "Cannot join channel (+i)"});
+            case Errc::channel_full:
+                return numeric("471", {clip(j->channel), "Cannot join channel (+l)"});
             case Errc::too_many_channels:
                 return numeric("405", {clip(j->channel), "You have joined too many channels"});
             default:
@@ -1026,6 +1041,8 @@ std::string IrcCodec::no(const Request& request, Errc code, std::string_view mes
     if (const auto* send = std::get_if<Send>(&c)) {
         if (code == Errc::not_in_channel)
             return numeric("404", {clip(send->channel), "Cannot send to channel"});
+        if (code == Errc::moderated)
+            return numeric("404", {clip(send->channel), "Cannot send to channel (+m)"});
         if (code == Errc::no_such_channel || code == Errc::bad_name)
             return no_channel(send->channel);
         return generic();
@@ -1066,6 +1083,23 @@ std::string IrcCodec::no(const Request& request, Errc code, std::string_view mes
             return numeric("401", {clip(kill->user), "No such nick/channel"});
         return generic();
     }
+    if (const auto* i = std::get_if<Invite>(&c)) {
+        switch (code) {
+            case Errc::not_in_channel:
+                return numeric("442", {clip(i->channel), "You're not on that channel"});
+            case Errc::forbidden:
+                return numeric("482", {clip(i->channel), "You're not channel operator"});
+            case Errc::no_such_user:
+                return numeric("401", {clip(i->user), "No such nick/channel"});
+            case Errc::already_in_channel:
+                return numeric("443", {clip(i->user), clip(i->channel), "is already on channel"});
+            case Errc::no_such_channel:
+            case Errc::bad_name:
+                return no_channel(i->channel);
+            default:
+                return generic();
+        }
+    }
 
     // Moderation: TOPIC, KICK and the MODE changes.
     std::string channel;
@@ -1073,14 +1107,15 @@ std::string IrcCodec::no(const Request& request, Errc code, std::string_view mes
     if (const auto* t = std::get_if<Topic>(&c)) channel = t->channel;
     if (const auto* k = std::get_if<Kick>(&c))
         std::tie(channel, user) = std::tie(k->channel, k->user);
-    if (const auto* b = std::get_if<Ban>(&c))
-        std::tie(channel, user) = std::tie(b->channel, b->user);
-    if (const auto* u = std::get_if<Unban>(&c))
-        std::tie(channel, user) = std::tie(u->channel, u->user);
-    if (const auto* o = std::get_if<Op>(&c))
-        std::tie(channel, user) = std::tie(o->channel, o->user);
-    if (const auto* k = std::get_if<Key>(&c)) channel = k->channel;
+    if (const auto* mode = std::get_if<Mode>(&c)) {
+        channel = mode->channel;
+        // The users named: the first one stands for the change that failed.
+        if (!mode->args.empty()) user = mode->args.front();
+    }
     if (!channel.empty()) {
+        // A channel name that is not one fails before any user is looked at.
+        if (code == Errc::bad_name && !core::canonical_channel_name(channel))
+            return no_channel(channel);
         switch (code) {
             case Errc::forbidden:
                 return numeric("482", {clip(channel), "You're not channel operator"});
@@ -1164,6 +1199,33 @@ std::string IrcCodec::event(const core::Event& event) const {
         return irc::line("", prefix_of(r->user), "NICK", {r->to}, irc::Trailing::when_needed);
     if (const auto* t = std::get_if<core::TopicEvent>(&event))
         return irc::line("", prefix_of(t->by), "TOPIC", {channel_display(t->channel), t->topic});
+    if (const auto* mode = std::get_if<core::ModeEvent>(&event)) {
+        const std::string display = channel_display(mode->channel);
+        // The arguments in order, a banned name as the mask IRC expects (`name!*@*`).
+        std::vector<std::string> args;
+        bool on = true;
+        for (const char letter : mode->modes) {
+            if (letter == '+' || letter == '-') on = letter == '+';
+            const bool takes_arg =
+                std::string_view("bkov").find(letter) != std::string_view::npos ||
+                (letter == 'l' && on);
+            if (!takes_arg || args.size() >= mode->args.size()) continue;
+            const std::string& arg = mode->args[args.size()];
+            args.push_back(letter == 'b' ? arg + "!*@*" : arg);
+        }
+        std::vector<std::string_view> params{display, mode->modes};
+        params.insert(params.end(), args.begin(), args.end());
+        return irc::line("", prefix_of(mode->by), "MODE", params, irc::Trailing::when_needed);
+    }
+    if (const auto* invite = std::get_if<core::InviteEvent>(&event)) {
+        return irc::line(
+            "",
+            prefix_of(invite->by),
+            "INVITE",
+            {invite->user, channel_display(invite->channel)},
+            irc::Trailing::when_needed
+        );
+    }
     if (std::holds_alternative<core::PingEvent>(event))
         return irc::line("", "", "PING", {server}, irc::Trailing::when_needed);
     if (const auto* n = std::get_if<core::NoticeEvent>(&event)) {

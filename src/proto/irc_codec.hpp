@@ -92,8 +92,9 @@ private:
         const std::vector<std::string_view>& params,
         const std::vector<std::string>& items
     ) const;
-    std::string names(const std::string& channel, const std::vector<core::MemberInfo>& members)
-        const;
+    std::string names(
+        const std::string& channel, const std::vector<core::MemberInfo>& members, bool secret
+    ) const;
     /// The user modes as 221 shows them: "+", then o (operator) and w (wants WALLOPS).
     std::string user_modes() const;
 

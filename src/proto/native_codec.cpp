@@ -59,6 +59,25 @@ public:
         return std::nullopt;
     }
 
+    /// An array of strings; empty when absent.
+    std::vector<std::string> optional_strings(std::string_view name) {
+        std::vector<std::string> out;
+        const auto* v = args_.if_contains(name);
+        if (v == nullptr || v->is_null()) return out;
+        if (!v->is_array()) {
+            fail(name, "must be an array of strings");
+            return out;
+        }
+        for (const auto& item : v->get_array()) {
+            if (!item.is_string()) {
+                fail(name, "must be an array of strings");
+                return {};
+            }
+            out.emplace_back(item.get_string());
+        }
+        return out;
+    }
+
     core::MessageId required_int(std::string_view name) {
         if (!present(name)) {
             fail(name, "is required");
@@ -408,6 +427,33 @@ constexpr std::array kVerbs{
         [](Fields& f, const json::object&) -> Command {
             return Wallops{f.required_string("text")};
         }},
+    VerbEntry{
+        "MODE",
+        false,
+        [](Fields& f, const json::object&) -> Command {
+            Mode m;
+            m.channel = f.required_string("channel");
+            m.modes = f.optional_string("modes");
+            m.args = f.optional_strings("args");
+            return m;
+        }},
+    // VOICE is MODE +v / -v, spelled out for clients that do not speak in mode letters.
+    VerbEntry{
+        "VOICE",
+        false,
+        [](Fields& f, const json::object&) -> Command {
+            auto channel = f.required_string("channel");
+            auto user = f.required_string("user");
+            const bool on = f.optional_bool("on").value_or(true);
+            return Mode{std::move(channel), on ? "+v" : "-v", {std::move(user)}};
+        }},
+    VerbEntry{
+        "INVITE",
+        false,
+        [](Fields& f, const json::object&) -> Command {
+            auto channel = f.required_string("channel");
+            return Invite{std::move(channel), f.required_string("user")};
+        }},
 };
 
 const VerbEntry* find_verb(std::string_view verb) {
@@ -512,7 +558,9 @@ json::array members_array(const std::vector<core::MemberInfo>& members) {
     json::array out;
     out.reserve(members.size());
     for (const auto& m : members) {
-        out.emplace_back(json::object{{"user", m.user}, {"guest", m.guest}, {"op", m.op}});
+        json::object member{{"user", m.user}, {"guest", m.guest}, {"op", m.op}};
+        if (m.voice) member["voice"] = true;
+        out.emplace_back(std::move(member));
     }
     return out;
 }
@@ -650,6 +698,19 @@ struct ResultWriter {
         body["topic"] = r.topic;
     }
 
+    void operator()(const core::ModesResult& r) const {
+        body["channel"] = r.channel;
+        body["modes"] = r.modes;
+        body["args"] = json::value_from(r.args);
+        body["created"] = core::format_timestamp(r.created_ms);
+        body["bans"] = json::value_from(r.bans);
+    }
+
+    void operator()(const core::InviteResult& r) const {
+        body["channel"] = r.channel;
+        body["user"] = r.user;
+    }
+
     // IRC's results; no native verb produces them.
     void operator()(const core::AccountResult& r) const { body["user"] = r.account; }
 
@@ -726,6 +787,20 @@ struct EventWriter {
 
     std::string operator()(const core::NoticeEvent& e) const {
         return frame("NOTICE", {{"code", e.code}, {"message", e.message}});
+    }
+
+    std::string operator()(const core::ModeEvent& e) const {
+        return frame(
+            "MODE",
+            {{"channel", e.channel},
+             {"by", e.by},
+             {"modes", e.modes},
+             {"args", json::value_from(e.args)}}
+        );
+    }
+
+    std::string operator()(const core::InviteEvent& e) const {
+        return frame("INVITE", {{"channel", e.channel}, {"user", e.user}, {"by", e.by}});
     }
 
     std::string operator()(const core::RenameEvent& e) const {

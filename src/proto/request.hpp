@@ -193,6 +193,20 @@ struct Key {
     std::string key;
 };
 
+/// A channel's modes: without `modes` a query, else the changes (`+mi-t+l`) with their
+/// arguments in order (core::parse_mode_changes).
+struct Mode {
+    std::string channel;
+    std::optional<std::string> modes;
+    std::vector<std::string> args;
+};
+
+/// Invites an online user to a channel: they may join it past invite-only and the limit.
+struct Invite {
+    std::string channel;
+    std::string user;
+};
+
 /// Replaces a message's text (its author only).
 struct Edit {
     core::MessageId id = 0;
@@ -328,7 +342,9 @@ using Command = std::variant<
     WhoMask,
     Userhost,
     Whowas,
-    Invisible>;
+    Invisible,
+    Mode,
+    Invite>;
 
 struct Request {
     Ref ref;

@@ -44,9 +44,19 @@ void Hub::load_channel(
     const std::vector<core::Message>& recent
 ) {
     std::unique_lock lock(mutex_);
+    // Channels saved before creation times were kept have none: they count from now.
+    const core::UnixMillis created =
+        record.created_ms != 0 ? record.created_ms : clock_.unix_now_ms();
     auto [it, inserted] = channels_.try_emplace(
-        record.name.str(), record.name, record.topic, record.key, limits_.history_on_join
+        record.name.str(),
+        record.name,
+        record.topic,
+        record.key,
+        limits_.history_on_join,
+        core::Channel::Lifetime::persistent,
+        created
     );
+    it->second.set_modes(core::ChannelModes::from_letters(record.modes, record.member_limit));
     for (const auto& ban : bans) it->second.set_ban(ban.folded(), true);
     for (const auto& message : recent) it->second.remember(message);
 }
@@ -187,7 +197,13 @@ void Hub::save_membership(
 }
 
 store::ChannelRecord Hub::record_of(const core::Channel& channel) {
-    return store::ChannelRecord{channel.name(), channel.topic(), channel.key(), 0};
+    return store::ChannelRecord{
+        channel.name(),
+        channel.topic(),
+        channel.key(),
+        channel.created_ms(),
+        channel.modes().letters(),
+        channel.modes().limit};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,7 +289,8 @@ std::vector<core::ChannelName> Hub::channels_of(const core::UserName& name) cons
     return names;
 }
 
-std::optional<core::WhoisResult> Hub::whois(const core::UserName& name) const {
+std::optional<core::WhoisResult> Hub::whois(const core::Actor& viewer, const core::UserName& name)
+    const {
     std::shared_lock lock(mutex_);
     const auto it = users_.find(name.folded());
     if (it == users_.end()) return std::nullopt;
@@ -284,8 +301,11 @@ std::optional<core::WhoisResult> Hub::whois(const core::UserName& name) const {
         result.username = user.identity->username;
         result.realname = user.identity->realname;
     }
-    for (const core::Channel* channel : user.channels)
+    for (const core::Channel* channel : user.channels) {
+        if (channel->modes().secret && !viewer.admin && !channel->is_member(viewer.name.folded()))
+            continue;
         result.channels.push_back({channel->name().str(), channel->is_op(name.folded())});
+    }
     return result;
 }
 
@@ -448,7 +468,11 @@ std::optional<core::Failure> Hub::join(
     // The member list is built only when there is somebody to answer.
     const auto answer_join = [&] {
         if (ack)
-            answer(ack, core::JoinResult{name.str(), channel->topic(), channel->member_infos()});
+            answer(
+                ack,
+                core::JoinResult{
+                    name.str(), channel->topic(), channel->member_infos(), channel->modes().secret}
+            );
     };
     const bool created = channel == nullptr;
     if (channel != nullptr && channel->is_member(folded)) {
@@ -564,7 +588,10 @@ core::Channel& Hub::create_channel(const core::Actor& actor, const core::Channel
                               ? core::Channel::Lifetime::temporary
                               : core::Channel::Lifetime::persistent;
     core::Channel& channel =
-        channels_.try_emplace(name.str(), name, "", "", limits_.history_on_join, lifetime)
+        channels_
+            .try_emplace(
+                name.str(), name, "", "", limits_.history_on_join, lifetime, clock_.unix_now_ms()
+            )
             .first->second;
     channel.start_after(forget_stored(name));
     persist_kept(channel, [record = record_of(channel)](store::Store& s) {
@@ -624,7 +651,7 @@ void Hub::deliver_direct_message(const core::Message& message, const Acknowledge
 }
 
 std::optional<std::string> Hub::list(
-    const std::optional<std::string>& after, const Acknowledgement& ack
+    const core::Actor& viewer, const std::optional<std::string>& after, const Acknowledgement& ack
 ) const {
     // Name, count and punctuation of one entry, generously; the topic is counted escaped.
     constexpr std::size_t kEntryBytes = 96;
@@ -635,6 +662,8 @@ std::optional<std::string> Hub::list(
     for (auto it = after ? channels_.upper_bound(*after) : channels_.begin(); it != channels_.end();
          ++it) {
         const auto& [name, channel] = *it;
+        if (channel.modes().secret && !viewer.admin && !channel.is_member(viewer.name.folded()))
+            continue;
         bytes += kEntryBytes + name.size() + core::escaped_size_bound(channel.topic());
         if (bytes > limits_.bulk_reply_bytes() && !result.channels.empty()) {
             result.more = true;
@@ -661,7 +690,7 @@ std::optional<core::Failure> Hub::who(const core::ChannelName& name, const Ackno
     }
     answer(
         ack,
-        core::WhoResult{name.str(), std::move(members), channel->topic(), !channel->key().empty()}
+        core::WhoResult{name.str(), std::move(members), channel->topic(), channel->modes().secret}
     );
     return std::nullopt;
 }
@@ -671,12 +700,14 @@ std::optional<core::Failure> Hub::who(const core::ChannelName& name, const Ackno
 
 template <typename Change>
 std::optional<core::Failure> Hub::moderate(
-    const core::Actor& actor, const core::ChannelName& name, Change change
+    const core::Actor& actor, const core::ChannelName& name, Change change, Also also
 ) {
     std::unique_lock lock(mutex_);
     core::Channel* channel = find_channel(name);
     if (channel == nullptr) return core::Failure(core::Errc::no_such_channel);
-    if (!channel->may_moderate(actor)) {
+    const bool member_may = also == Also::members_unless_topic_ops && !channel->modes().topic_ops &&
+                            channel->is_member(actor.name.folded());
+    if (!channel->may_moderate(actor) && !member_may) {
         return core::Failure(core::Errc::forbidden, "only the channel's operators may do that");
     }
     return change(*channel);
@@ -688,15 +719,22 @@ std::optional<core::Failure> Hub::set_topic(
     const std::string& topic,
     const Acknowledgement& ack
 ) {
-    return moderate(actor, name, [&](core::Channel& channel) -> std::optional<core::Failure> {
-        channel.set_topic(topic);
-        persist_kept(channel, [record = record_of(channel)](store::Store& s) {
-            s.save_channel(record);
-        });
-        answer(ack, core::TopicResult{name.str(), topic});
-        to_members(channel, make_event(core::TopicEvent{name.str(), topic, actor.name.display()}));
-        return std::nullopt;
-    });
+    return moderate(
+        actor,
+        name,
+        [&](core::Channel& channel) -> std::optional<core::Failure> {
+            channel.set_topic(topic);
+            persist_kept(channel, [record = record_of(channel)](store::Store& s) {
+                s.save_channel(record);
+            });
+            answer(ack, core::TopicResult{name.str(), topic});
+            to_members(
+                channel, make_event(core::TopicEvent{name.str(), topic, actor.name.display()})
+            );
+            return std::nullopt;
+        },
+        Also::members_unless_topic_ops
+    );
 }
 
 std::optional<core::Failure> Hub::kick(
@@ -723,65 +761,198 @@ std::optional<core::Failure> Hub::kick(
     });
 }
 
-std::optional<core::Failure> Hub::set_ban(
+std::optional<core::Failure> Hub::change_modes(
     const core::Actor& actor,
     const core::ChannelName& name,
-    const core::UserName& target,
-    bool banned,
+    const std::vector<core::ModeChange>& changes,
     const Acknowledgement& ack
 ) {
     return moderate(actor, name, [&](core::Channel& channel) -> std::optional<core::Failure> {
-        channel.set_ban(target.folded(), banned);
-        persist_kept(channel, [name, target, banned](store::Store& s) {
-            s.set_ban(name, target, banned);
-        });
+        // Checked whole first: a refused request changes nothing.
+        std::vector<std::optional<core::UserName>> users;
+        for (const auto& change : changes) {
+            users.emplace_back();
+            if (change.letter != 'o' && change.letter != 'v' && change.letter != 'b') continue;
+            auto user = core::UserName::parse(change.arg);
+            if (!user) {
+                if (change.letter == 'b') return core::Failure(core::Errc::bad_name);
+                return core::Failure(core::Errc::no_such_user);
+            }
+            if (change.letter != 'b') {
+                if (!users_.contains(user->folded()))
+                    return core::Failure(core::Errc::no_such_user);
+                if (!channel.is_member(user->folded())) {
+                    return core::Failure(
+                        core::Errc::not_in_channel, "that user is not in the channel"
+                    );
+                }
+            }
+            users.back() = std::move(user);
+        }
+
+        core::ModeEvent event{name.str(), actor.name.display(), {}, {}};
+        char sign = 0;
+        const auto applied = [&](const core::ModeChange& change, std::string arg = {}) {
+            const char now = change.on ? '+' : '-';
+            if (sign != now) event.modes += now;
+            sign = now;
+            event.modes += change.letter;
+            if (!arg.empty()) event.args.push_back(std::move(arg));
+        };
+        const core::ChannelModes before = channel.modes();
+        core::ChannelModes modes = before;
+        const std::string key_before = channel.key();
+        std::vector<core::UserName> removed;  // banned members, removed once MODE is out
+        for (std::size_t i = 0; i < changes.size(); ++i) {
+            const core::ModeChange& change = changes[i];
+            bool* flag = nullptr;
+            switch (change.letter) {
+                case 'i':
+                    flag = &modes.invite_only;
+                    break;
+                case 'm':
+                    flag = &modes.moderated;
+                    break;
+                case 'n':
+                    flag = &modes.no_external;
+                    break;
+                case 's':
+                    flag = &modes.secret;
+                    break;
+                case 't':
+                    flag = &modes.topic_ops;
+                    break;
+                default:
+                    break;
+            }
+            if (flag != nullptr) {
+                if (*flag != change.on) applied(change);
+                *flag = change.on;
+                continue;
+            }
+            if (change.letter == 'l') {
+                const std::size_t limit = change.on ? change.limit : 0;
+                if (modes.limit != limit) applied(change, change.on ? change.arg : "");
+                modes.limit = limit;
+            } else if (change.letter == 'k') {
+                const std::string key = change.on ? change.arg : "";
+                if (channel.key() != key) applied(change, change.on ? key : "*");
+                channel.set_key(key);
+            } else if (change.letter == 'o' || change.letter == 'v') {
+                const core::UserName& user = *users[i];
+                const std::string& display = users_.at(user.folded()).name;
+                const bool is = change.letter == 'o' ? channel.is_op(user.folded())
+                                                     : channel.members().at(user.folded()).voice;
+                if (is == change.on) continue;
+                applied(change, display);
+                if (change.letter == 'v') {
+                    channel.set_voice(user.folded(), change.on);
+                    continue;
+                }
+                const bool was_temporary = channel.temporary();
+                if (change.on) {
+                    channel.grant_op(user.folded());
+                } else {
+                    channel.revoke_op(user.folded());
+                }
+                if (users_.at(user.folded()).registered())
+                    save_membership(channel, was_temporary, user, change.on);
+            } else if (change.letter == 'b') {
+                const core::UserName& user = *users[i];
+                if (channel.is_banned(user.folded()) == change.on) continue;
+                applied(change, user.display());
+                channel.set_ban(user.folded(), change.on);
+                persist_kept(channel, [name, user, on = change.on](store::Store& s) {
+                    s.set_ban(name, user, on);
+                });
+                if (change.on && channel.is_member(user.folded())) removed.push_back(user);
+            }
+        }
+        channel.set_modes(modes);
+        if (modes != before || channel.key() != key_before) {
+            persist_kept(channel, [record = record_of(channel)](store::Store& s) {
+                s.save_channel(record);
+            });
+        }
         answer(ack, core::EmptyResult{});
-        const auto user_it = users_.find(target.folded());
-        if (banned && user_it != users_.end() && channel.is_member(target.folded())) {
+        if (!event.modes.empty()) to_members(channel, make_event(std::move(event)));
+        for (const auto& user : removed) {
+            const auto user_it = users_.find(user.folded());
+            if (user_it == users_.end() || !channel.is_member(user.folded())) continue;
             to_members(
                 channel,
                 make_event(core::PartEvent{
                     name.str(), user_it->second.name, actor.name.display(), "banned"})
             );
-            remove_membership(target, user_it->second, channel);
+            // May erase a temporary channel: nothing touches it afterwards.
+            remove_membership(user, user_it->second, channel);
+            if (find_channel(name) == nullptr) break;
         }
         return std::nullopt;
     });
 }
 
-std::optional<core::Failure> Hub::grant_op(
+std::optional<core::Failure> Hub::modes(
+    const core::Actor& actor, const core::ChannelName& name, const Acknowledgement& ack
+) const {
+    std::shared_lock lock(mutex_);
+    const core::Channel* channel = find_channel(name);
+    if (channel == nullptr) return core::Failure(core::Errc::no_such_channel);
+    const bool insider = actor.admin || channel->is_member(actor.name.folded());
+    core::ModesResult result{name.str(), "+", {}, channel->created_ms(), {}};
+    // k sorts before l: the arguments follow the letters' order.
+    if (!channel->key().empty()) {
+        result.modes += 'k';
+        if (insider) result.args.push_back(channel->key());
+    }
+    result.modes += channel->modes().letters();
+    if (channel->modes().limit != 0 && insider)
+        result.args.push_back(std::to_string(channel->modes().limit));
+    for (const auto& banned : channel->bans()) {
+        if (result.bans.size() >= core::kMaxListedBans) break;
+        result.bans.push_back(banned);
+    }
+    answer(ack, result);
+    return std::nullopt;
+}
+
+std::optional<core::Failure> Hub::invite(
     const core::Actor& actor,
     const core::ChannelName& name,
     const core::UserName& target,
     const Acknowledgement& ack
 ) {
-    return moderate(actor, name, [&](core::Channel& channel) -> std::optional<core::Failure> {
-        const auto user_it = users_.find(target.folded());
-        if (user_it == users_.end()) return core::Failure(core::Errc::no_such_user);
-        const bool was_temporary = channel.temporary();
-        if (!channel.grant_op(target.folded())) {
-            return core::Failure(core::Errc::not_in_channel, "that user is not in the channel");
-        }
-        if (user_it->second.registered()) save_membership(channel, was_temporary, target, true);
-        answer(ack, core::EmptyResult{});
-        return std::nullopt;
-    });
+    std::unique_lock lock(mutex_);
+    core::Channel* channel = find_channel(name);
+    if (channel == nullptr) return core::Failure(core::Errc::no_such_channel);
+    if (!channel->is_member(actor.name.folded()) && !actor.admin)
+        return core::Failure(core::Errc::not_in_channel);
+    if (channel->modes().invite_only && !channel->may_moderate(actor)) {
+        return core::Failure(
+            core::Errc::forbidden,
+            "only the channel's operators may invite to it: it is invite-only"
+        );
+    }
+    const auto user_it = users_.find(target.folded());
+    if (user_it == users_.end()) return core::Failure(core::Errc::no_such_user);
+    if (channel->is_member(target.folded())) return core::Failure(core::Errc::already_in_channel);
+    channel->invite(target.folded());
+    answer(ack, core::InviteResult{name.str(), user_it->second.name});
+    to_user(
+        user_it->second,
+        make_event(core::InviteEvent{name.str(), user_it->second.name, actor.name.display()})
+    );
+    return std::nullopt;
 }
 
-std::optional<core::Failure> Hub::set_key(
-    const core::Actor& actor,
-    const core::ChannelName& name,
-    const std::string& key,
-    const Acknowledgement& ack
-) {
-    return moderate(actor, name, [&](core::Channel& channel) -> std::optional<core::Failure> {
-        channel.set_key(key);
-        persist_kept(channel, [record = record_of(channel)](store::Store& s) {
-            s.save_channel(record);
-        });
-        answer(ack, core::EmptyResult{});
-        return std::nullopt;
-    });
+std::optional<core::Failure> Hub::post_refusal(
+    const core::Actor& actor, const core::ChannelName& name
+) const {
+    std::shared_lock lock(mutex_);
+    const core::Channel* channel = find_channel(name);
+    if (channel == nullptr) return core::Failure(core::Errc::no_such_channel);
+    if (auto refusal = channel->post_refusal(actor)) return core::Failure(*refusal);
+    return std::nullopt;
 }
 
 // ---------------------------------------------------------------------------------------------

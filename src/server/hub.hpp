@@ -107,8 +107,10 @@ public:
     std::optional<OnlineIdentity> online(const core::UserName& user) const;
     /// Channels the user is in now.
     std::vector<core::ChannelName> channels_of(const core::UserName& user) const;
-    /// What IRC's WHOIS shows of an online user; nullopt when offline.
-    std::optional<core::WhoisResult> whois(const core::UserName& user) const;
+    /// What IRC's WHOIS shows `viewer` of an online user (not the secret channels `viewer` is
+    /// not in); nullopt when offline.
+    std::optional<core::WhoisResult> whois(const core::Actor& viewer, const core::UserName& user)
+        const;
     /// Marks an online user away on all their connections, or back with an empty message.
     void set_away(const core::UserName& user, std::string message);
     /// What WHO shows of one online user (no `op`: that is a channel's); nullopt when offline.
@@ -208,8 +210,11 @@ public:
     /// LIST: `ack` gets the page of channels after `after` (by name) that fits in the bulk reply
     /// bound, under the lock, so no event about a later change can reach the requester first.
     /// Returns the name to continue after when there is more.
+    /// Secret channels are listed only to their members (and administrators).
     std::optional<std::string> list(
-        const std::optional<std::string>& after, const Acknowledgement& ack
+        const core::Actor& viewer,
+        const std::optional<std::string>& after,
+        const Acknowledgement& ack
     ) const;
     /// WHO: `ack` gets the members, the same way.
     [[nodiscard]] std::optional<core::Failure> who(
@@ -230,25 +235,35 @@ public:
         const std::string& reason,
         const Acknowledgement& ack
     );
-    [[nodiscard]] std::optional<core::Failure> set_ban(
+    /// Applies MODE changes in order (core::parse_mode_changes), all or none: `no_such_user`
+    /// (o, v: offline or not a name), `not_in_channel` (o, v), `bad_name` (b). `ack` gets the OK,
+    /// then every member gets one MODE event with the changes that changed something (none when
+    /// nothing did); a member banned by it is then removed as by KICK with reason `banned`.
+    [[nodiscard]] std::optional<core::Failure> change_modes(
+        const core::Actor& actor,
+        const core::ChannelName& channel,
+        const std::vector<core::ModeChange>& changes,
+        const Acknowledgement& ack
+    );
+    /// MODE without changes, for anyone: `ack` gets the modes; the key and limit only when the
+    /// actor is a member (or an administrator).
+    [[nodiscard]] std::optional<core::Failure> modes(
+        const core::Actor& actor, const core::ChannelName& channel, const Acknowledgement& ack
+    ) const;
+    /// INVITE: members invite (operators only when invite-only: `forbidden`); `not_in_channel`,
+    /// `no_such_user` (offline), `already_in_channel`. `ack` gets the OK, the invited user's
+    /// connections an INVITE event.
+    [[nodiscard]] std::optional<core::Failure> invite(
         const core::Actor& actor,
         const core::ChannelName& channel,
         const core::UserName& target,
-        bool banned,
         const Acknowledgement& ack
     );
-    [[nodiscard]] std::optional<core::Failure> grant_op(
-        const core::Actor& actor,
-        const core::ChannelName& channel,
-        const core::UserName& target,
-        const Acknowledgement& ack
-    );
-    [[nodiscard]] std::optional<core::Failure> set_key(
-        const core::Actor& actor,
-        const core::ChannelName& channel,
-        const std::string& key,
-        const Acknowledgement& ack
-    );
+    /// Why the actor may not post to the channel now (`no_such_channel`, `not_in_channel` unless
+    /// it is `-n`, `moderated`), or nullopt.
+    std::optional<core::Failure> post_refusal(
+        const core::Actor& actor, const core::ChannelName& channel
+    ) const;
 
     /// A guest's login becomes the account `account` (REGISTER while logged in as a guest): the
     /// same sessions, channels and operator flags, now stored; every member of its channels
@@ -351,10 +366,15 @@ private:
     /// vanished, or that a crash kept from being forgotten, leaves nothing to a later one.
     /// Returns the newest id it covers.
     core::MessageId forget_stored(const core::ChannelName& name);
+    /// Who may run a moderation change besides operators and administrators.
+    enum class Also { nobody, members_unless_topic_ops };
     /// Runs `change` on the channel under the exclusive lock if the actor may moderate it.
     template <typename Change>
     std::optional<core::Failure> moderate(
-        const core::Actor& actor, const core::ChannelName& name, Change change
+        const core::Actor& actor,
+        const core::ChannelName& name,
+        Change change,
+        Also also = Also::nobody
     );
     /// The HISTORY event a joiner gets: the channel's recent messages, as many of the newest as
     /// fit in the bulk reply bound.

@@ -71,6 +71,8 @@ struct ChannelRecord {
     std::string topic;
     std::string key;  ///< empty: no key
     core::UnixMillis created_ms = 0;
+    std::string modes = "nt";      ///< the flag letters on (core::ChannelModes::letters())
+    std::size_t member_limit = 0;  ///< 0: none
 };
 
 struct Membership {

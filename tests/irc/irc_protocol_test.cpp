@@ -100,7 +100,9 @@ TEST_F(IrcE2e, WelcomeBurstWithIsupportAndMotd) {
           "CASEMAPPING=ascii",
           "CHANNELLEN=51",
           "NICKLEN=32",
-          "PREFIX=(o)@",
+          "PREFIX=(ov)@+",
+          "CHANMODES=b,k,l,imnst",
+          "MODES=4",
           "TOPICLEN=",
           " 375 alice ",
           " 372 alice ",
@@ -531,6 +533,88 @@ TEST_F(IrcE2e, KickAndBanByAnOperator) {
     member->wait_for("482");
 }
 
+TEST_F(IrcE2e, ModeChangesReachEveryMemberAndTheirRulesHold) {
+    auto op = in_home("quinn", "multi-prefix");
+    op->send("JOIN #modes");
+    op->wait_for("366");
+    auto member = in_home("rhea");
+    member->send("JOIN #modes");
+    member->wait_for("366");
+    op->drain();
+
+    // Every member sees a change, from its changer (before, only the sender did).
+    op->send("MODE #modes +mv-t rhea");
+    EXPECT_NE(
+        op->wait_for("MODE").find(":quinn!quinn@salon MODE #modes +mv-t rhea"), std::string::npos
+    );
+    EXPECT_NE(
+        member->wait_for("MODE").find(":quinn!quinn@salon MODE #modes +mv-t rhea"),
+        std::string::npos
+    );
+    op->send("NAMES #modes");
+    EXPECT_NE(op->wait_for("353").find(":@quinn +rhea"), std::string::npos);
+    member->send("PRIVMSG #modes :voiced");
+    op->wait_for("PRIVMSG");
+    member->send("TOPIC #modes :members may, with -t");
+    op->wait_for("TOPIC");
+    op->send("MODE #modes -v rhea");
+    member->wait_for("MODE");
+    member->send("PRIVMSG #modes :muted");
+    EXPECT_NE(member->wait_for("404").find("#modes"), std::string::npos);
+
+    // 324 with the modes and their arguments, then 329; the ban list.
+    op->send("MODE #modes +l 5");
+    op->wait_for("MODE");
+    op->send("MODE #modes");
+    EXPECT_NE(op->wait_for("324").find(" 324 quinn #modes +lmn :5"), std::string::npos);
+    op->wait_for("329");
+    op->send("MODE #modes +l 0");
+    EXPECT_NE(op->wait_for("696").find(" 696 quinn #modes l 0 "), std::string::npos);
+    op->send("MODE #modes +b sid!*@*");
+    op->wait_for("MODE");
+    op->send("MODE #modes b");
+    EXPECT_NE(op->wait_for("367").find(" 367 quinn #modes :sid!*@*"), std::string::npos);
+    op->wait_for("368");
+
+    // -o, then +i: an uninvited joiner gets 473; INVITE lets one in.
+    member->drain();
+    op->send("MODE #modes +o rhea");
+    member->wait_for("MODE");
+    op->send("MODE #modes +i-o quinn");
+    EXPECT_NE(member->wait_for("MODE").find("MODE #modes +i-o quinn"), std::string::npos);
+    op->send("MODE #modes +v rhea");
+    op->wait_for("482");
+    auto late = in_home("sam");
+    late->send("JOIN #modes");
+    late->wait_for("473");
+    op->send("INVITE sam #modes");
+    op->wait_for("482");  // invite-only: operators invite
+    member->send("INVITE quinn #modes");
+    member->wait_for("443");
+    member->send("INVITE sam #modes");
+    EXPECT_NE(member->wait_for("341").find(" 341 rhea sam :#modes"), std::string::npos);
+    EXPECT_NE(
+        late->wait_for("INVITE").find(":rhea!rhea@salon INVITE sam #modes"), std::string::npos
+    );
+    late->send("JOIN #modes");
+    late->wait_for("366");
+
+    // +s hides the channel from the LIST of non-members.
+    member->send("MODE #modes +s");
+    member->wait_for("MODE");
+    auto outsider = in_home("tia");
+    outsider->send("LIST");
+    std::vector<std::string> list;
+    list.push_back(outsider->wait_for("323", &list));
+    EXPECT_FALSE(has_line(list, "#modes")) << joined(list);
+    outsider->send("WHOIS rhea");
+    std::vector<std::string> whois;
+    whois.push_back(outsider->wait_for("318", &whois));
+    EXPECT_FALSE(has_line(whois, "#modes")) << joined(whois);
+    op->send("WHOIS rhea");
+    EXPECT_NE(op->wait_for("319").find("#modes"), std::string::npos);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bad input
 
@@ -570,7 +654,7 @@ TEST_F(IrcE2e, ErrorNumericsForBadInput) {
     c->wait_for("404");
     c->send("USER again 0 * :x");
     c->wait_for("462");
-    c->send("MODE #home +m");
+    c->send("MODE #home +q");
     c->wait_for("472");
     c->send("PING :still-here");
     EXPECT_NE(c->wait_for("PONG").find("still-here"), std::string::npos);

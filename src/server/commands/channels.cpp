@@ -60,7 +60,7 @@ Waits<Outcome> list(Context& ctx, const proto::List& l) {
     std::optional<std::string> after = l.after;
     do {
         if (!co_await ctx.room_for_bulk_reply()) co_return Replied{};
-        after = ctx.services.hub.list(after, ctx.ack());
+        after = ctx.services.hub.list(ctx.actor(), after, ctx.ack());
     } while (after && l.all_pages);
     co_return Replied{};
 }

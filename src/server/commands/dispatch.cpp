@@ -20,7 +20,8 @@ using proto::Authenticate, proto::Away, proto::Ban, proto::Conn, proto::Conversa
     proto::Pong, proto::React, proto::Read, proto::Register, proto::Search, proto::Send,
     proto::Topic, proto::Typing, proto::Unban, proto::Who, proto::Whois, proto::Token,
     proto::Tokens, proto::Revoke, proto::Passwd, proto::DeleteAccount, proto::Oper, proto::Kill,
-    proto::Wallops, proto::Lusers, proto::WhoMask, proto::Userhost, proto::Whowas, proto::Invisible;
+    proto::Wallops, proto::Lusers, proto::WhoMask, proto::Userhost, proto::Whowas, proto::Invisible,
+    proto::Mode, proto::Invite;
 
 // The verb table. The order of the rows is PROTOCOL.md's; a proto::Command without a row does
 // not compile (row_of() below).
@@ -152,7 +153,14 @@ constexpr auto kVerbs = std::make_tuple(
         .now = &who_mask},
     Verb<Userhost>{.name = "USERHOST", .now = &userhost},
     Verb<Whowas>{.name = "WHOWAS", .user = {&Whowas::user, Errc::no_such_user}, .now = &whowas},
-    Verb<Invisible>{.name = "MODE +i", .now = &invisible}
+    Verb<Invisible>{.name = "MODE +i", .now = &invisible},
+    // Extensions: channel modes and invitations (docs/protocol.md).
+    Verb<Mode>{.name = "MODE", .channel = &Mode::channel, .now = &mode},
+    Verb<Invite>{
+        .name = "INVITE",
+        .channel = &Invite::channel,
+        .user = {&Invite::user, Errc::no_such_user},
+        .now = &invite}
 );
 
 template <typename Command>

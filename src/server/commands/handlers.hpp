@@ -158,5 +158,7 @@ Outcome ban(Context& ctx, const proto::Ban& b);
 Outcome unban(Context& ctx, const proto::Unban& u);
 Outcome op(Context& ctx, const proto::Op& o);
 Outcome key(Context& ctx, const proto::Key& k);
+Outcome mode(Context& ctx, const proto::Mode& m);
+Outcome invite(Context& ctx, const proto::Invite& i);
 
 }  // namespace salon::server::commands

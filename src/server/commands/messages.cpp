@@ -37,8 +37,7 @@ Waits<Outcome> send_after_lookups(Context& ctx, const proto::Send& s) {
     store::MessageWrite write = channel_post(ctx, s);
     if (auto refusal = co_await prepare_post(ctx, write)) co_return *refusal;
     // The lookups took time: the sender may have left the channel meanwhile.
-    auto member = ctx.services.hub.check_member(ctx.actor(), *ctx.channel);
-    if (auto* failure = std::get_if<core::Failure>(&member)) co_return *failure;
+    if (auto refusal = ctx.services.hub.post_refusal(ctx.actor(), *ctx.channel)) co_return *refusal;
     submit_post(ctx, std::move(write));
     co_return Replied{};
 }
@@ -144,8 +143,7 @@ Outcome send(Context& ctx, const proto::Send& s) {
     const core::Actor& actor = ctx.actor();
     if (s.claimed_user && core::fold_user_name(*s.claimed_user) != actor.name.folded())
         return core::Failure(core::Errc::forbidden, "USER is not the name you logged in with");
-    auto member = ctx.services.hub.check_member(actor, *ctx.channel);
-    if (auto* failure = std::get_if<core::Failure>(&member)) return *failure;
+    if (auto refusal = ctx.services.hub.post_refusal(actor, *ctx.channel)) return *refusal;
     if (s.reply_to != 0 || may_mention(s.text)) return Deferred{send_after_lookups(ctx, s)};
     submit_post(ctx, channel_post(ctx, s));
     return Replied{};

@@ -9,6 +9,10 @@ Outcome done(const std::optional<core::Failure>& failure) {
     return Replied{};
 }
 
+Outcome change(Context& ctx, const std::vector<core::ModeChange>& changes) {
+    return done(ctx.services.hub.change_modes(ctx.actor(), *ctx.channel, changes, ctx.ack()));
+}
+
 }  // namespace
 
 Outcome topic(Context& ctx, const proto::Topic& t) {
@@ -20,19 +24,49 @@ Outcome kick(Context& ctx, const proto::Kick& k) {
 }
 
 Outcome ban(Context& ctx, const proto::Ban&) {
-    return done(ctx.services.hub.set_ban(ctx.actor(), *ctx.channel, *ctx.user, true, ctx.ack()));
+    return change(ctx, {core::ModeChange{true, 'b', ctx.user->display()}});
 }
 
 Outcome unban(Context& ctx, const proto::Unban&) {
-    return done(ctx.services.hub.set_ban(ctx.actor(), *ctx.channel, *ctx.user, false, ctx.ack()));
+    return change(ctx, {core::ModeChange{false, 'b', ctx.user->display()}});
 }
 
 Outcome op(Context& ctx, const proto::Op&) {
-    return done(ctx.services.hub.grant_op(ctx.actor(), *ctx.channel, *ctx.user, ctx.ack()));
+    return change(ctx, {core::ModeChange{true, 'o', ctx.user->display()}});
 }
 
 Outcome key(Context& ctx, const proto::Key& k) {
-    return done(ctx.services.hub.set_key(ctx.actor(), *ctx.channel, k.key, ctx.ack()));
+    if (k.key.empty()) return change(ctx, {core::ModeChange{false, 'k', ""}});
+    return mode(ctx, proto::Mode{k.channel, "+k", {k.key}});
+}
+
+Outcome mode(Context& ctx, const proto::Mode& m) {
+    if (!m.modes) return done(ctx.services.hub.modes(ctx.actor(), *ctx.channel, ctx.ack()));
+    auto parsed = core::parse_mode_changes(*m.modes, m.args);
+    if (const auto* error = std::get_if<core::ModeError>(&parsed)) {
+        using Kind = core::ModeError::Kind;
+        switch (error->kind) {
+            case Kind::unknown_mode:
+                return core::Failure(core::Errc::bad_request, "unknown mode letter");
+            case Kind::missing_argument:
+                return core::Failure(core::Errc::bad_request, "a mode lacks its argument");
+            case Kind::too_many:
+                return core::Failure(
+                    core::Errc::bad_request, "at most 4 modes with arguments in one request"
+                );
+            case Kind::bad_argument:
+                return core::Failure(
+                    core::Errc::bad_request,
+                    "a key is 1 to 23 bytes without spaces, commas or control characters; a "
+                    "limit a whole number from 1 to 1000000"
+                );
+        }
+    }
+    return change(ctx, std::get<std::vector<core::ModeChange>>(parsed));
+}
+
+Outcome invite(Context& ctx, const proto::Invite&) {
+    return done(ctx.services.hub.invite(ctx.actor(), *ctx.channel, *ctx.user, ctx.ack()));
 }
 
 }  // namespace salon::server::commands

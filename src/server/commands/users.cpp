@@ -5,7 +5,7 @@
 namespace salon::server::commands {
 
 Outcome whois(Context& ctx, const proto::Whois&) {
-    auto info = ctx.services.hub.whois(*ctx.user);
+    auto info = ctx.services.hub.whois(ctx.actor(), *ctx.user);
     if (!info) return core::Failure(core::Errc::no_such_user);
     return core::Result{std::move(*info)};
 }

@@ -237,6 +237,12 @@ CREATE INDEX messages_by_guest_author ON messages (from_key) WHERE from_key GLOB
 -- Version 6: a message sent as a notice (IRC's NOTICE: no automatic reply to it).
 ALTER TABLE messages ADD COLUMN notice INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    {7, R"sql(
+-- Version 7: channel modes (issue 24): the flag letters that are on (a channel before this had
+-- +nt, which could not be changed) and the member limit (0: none).
+ALTER TABLE channels ADD COLUMN modes TEXT NOT NULL DEFAULT 'nt';
+ALTER TABLE channels ADD COLUMN member_limit INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 /// The schema of the search file (its own user_version). Derived data: a file with another
@@ -369,11 +375,13 @@ constexpr const char* kListAccounts =
     "ORDER BY name_folded";
 
 constexpr const char* kSaveChannel =
-    "INSERT INTO channels (name, topic, key, created_ms) VALUES (?1, ?2, ?3, ?4) "
+    "INSERT INTO channels (name, topic, key, created_ms, modes, member_limit) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
     "ON CONFLICT (name) DO UPDATE SET topic = excluded.topic, key = excluded.key, "
-    "created_ms = excluded.created_ms";
+    "created_ms = excluded.created_ms, modes = excluded.modes, "
+    "member_limit = excluded.member_limit";
 constexpr const char* kLoadChannels =
-    "SELECT name, topic, key, created_ms FROM channels ORDER BY name";
+    "SELECT name, topic, key, created_ms, modes, member_limit FROM channels ORDER BY name";
 constexpr const char* kInsertBan =
     "INSERT INTO bans (channel, user_folded) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
 constexpr const char* kDeleteBan = "DELETE FROM bans WHERE channel = ?1 AND user_folded = ?2";
@@ -1861,6 +1869,8 @@ void SqliteStore::save_channel(const ChannelRecord& channel) {
         .bind(2, channel.topic)
         .bind(3, channel.key)
         .bind(4, channel.created_ms)
+        .bind(5, channel.modes)
+        .bind(6, static_cast<std::int64_t>(channel.member_limit))
         .run();
 }
 
@@ -1874,6 +1884,8 @@ std::vector<ChannelRecord> SqliteStore::load_channels() {
             .topic = q.text(1),
             .key = q.text(2),
             .created_ms = q.integer(3),
+            .modes = q.text(4),
+            .member_limit = static_cast<std::size_t>(std::max<std::int64_t>(q.integer(5), 0)),
         });
     }
     return channels;

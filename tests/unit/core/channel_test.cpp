@@ -242,5 +242,47 @@ TEST(ChannelRecentTest, TheRingKeepsWorkingLongAfterItFirstFills) {
     EXPECT_EQ(channel.last_message_id(), 1000);
 }
 
+TEST(ChannelModesTest, ChangesParseInOrderWithTheirArguments) {
+    const auto parsed = parse_mode_changes("+mk-t+lv-k", {"sesame", "7", "ann"});
+    const auto& changes = std::get<std::vector<ModeChange>>(parsed);
+    ASSERT_EQ(changes.size(), 6U);
+    EXPECT_EQ(changes[1].arg, "sesame");
+    EXPECT_FALSE(changes[2].on);
+    EXPECT_EQ(changes[3].limit, 7U);
+    EXPECT_EQ(changes[4].arg, "ann");
+    EXPECT_TRUE(changes[5].arg.empty());  // -k takes none
+}
+
+TEST(ChannelModesTest, BadChangesNameTheirFault) {
+    using Kind = ModeError::Kind;
+    const auto kind = [](std::string_view modes, std::vector<std::string> args) {
+        return std::get<ModeError>(parse_mode_changes(modes, args)).kind;
+    };
+    EXPECT_EQ(kind("+q", {}), Kind::unknown_mode);
+    EXPECT_EQ(kind("+o", {}), Kind::missing_argument);
+    EXPECT_EQ(kind("+l", {"0"}), Kind::bad_argument);
+    EXPECT_EQ(kind("+l", {"12x"}), Kind::bad_argument);
+    EXPECT_EQ(kind("+k", {"a b"}), Kind::bad_argument);
+    EXPECT_EQ(kind("+k", {""}), Kind::bad_argument);
+    EXPECT_EQ(kind("+vvvvv", {"a", "b", "c", "d", "e"}), Kind::too_many);
+}
+
+TEST(ChannelModesTest, ModeratedInviteOnlyAndFullChannelsRefuseWhomTheyShould) {
+    Channel channel(*ChannelName::parse("den"), "", "", 0);
+    const Actor op{*UserName::parse("olga")};
+    const Actor guest{*UserName::parse("gus"), true};
+    channel.add_member(op, true);
+    channel.set_modes(ChannelModes{true, true, false, true, true, 2});
+    EXPECT_EQ(channel.join_refusal(guest, ""), Errc::invite_only);
+    channel.invite(guest.name.folded());
+    EXPECT_EQ(channel.join_refusal(guest, ""), std::nullopt);
+    channel.add_member(guest, false);
+    EXPECT_EQ(channel.post_refusal(guest), Errc::moderated);
+    channel.set_voice(guest.name.folded(), true);
+    EXPECT_EQ(channel.post_refusal(guest), std::nullopt);
+    EXPECT_EQ(channel.post_refusal(op), std::nullopt);
+    EXPECT_EQ(ChannelModes::from_letters("imnt", 2), channel.modes());
+}
+
 }  // namespace
 }  // namespace salon::core

@@ -222,7 +222,9 @@ TEST_F(IrcCodecTest, WelcomeHasAnHonestIsupport) {
           "CASEMAPPING=ascii",
           "CHANNELLEN=51",
           "NICKLEN=32",
-          "PREFIX=(o)@",
+          "PREFIX=(ov)@+",
+          "CHANMODES=b,k,l,imnst",
+          "MODES=4",
           "TOPICLEN=390",
           "CHANLIMIT=#:100",
           " 375 ",
@@ -262,12 +264,12 @@ TEST_F(IrcCodecTest, CommandsBecomeRequests) {
     EXPECT_TRUE(std::holds_alternative<List>(request("LIST").command));
     EXPECT_TRUE(std::holds_alternative<Who>(request("TOPIC #home").command));
     EXPECT_EQ(std::get<Topic>(request("TOPIC #home :new").command).topic, "new");
-    EXPECT_TRUE(std::holds_alternative<Who>(request("MODE #home").command));
-    EXPECT_EQ(std::get<Op>(request("MODE #home +o gina").command).user, "gina");
-    EXPECT_EQ(std::get<Key>(request("MODE #home +k sesame").command).key, "sesame");
-    EXPECT_EQ(std::get<Key>(request("MODE #home -k").command).key, "");
-    EXPECT_EQ(std::get<Ban>(request("MODE #home +b gina!*@*").command).user, "gina");
-    EXPECT_EQ(std::get<Unban>(request("MODE #home -b gina").command).user, "gina");
+    EXPECT_FALSE(std::get<Mode>(request("MODE #home").command).modes);
+    const auto mode = std::get<Mode>(request("MODE #home +ok-b+l gina sesame ben!*@* 5").command);
+    EXPECT_EQ(mode.modes, "+ok-b+l");
+    EXPECT_EQ(mode.args, (std::vector<std::string>{"gina", "sesame", "ben", "5"}));
+    EXPECT_EQ(std::get<Mode>(request("MODE #home -k").command).args.size(), 0u);
+    EXPECT_EQ(std::get<Invite>(request("INVITE gina #home").command).user, "gina");
     EXPECT_EQ(std::get<Kick>(request("KICK #home gina :out").command).reason, "out");
     EXPECT_EQ(std::get<Away>(request("AWAY :lunch").command).message, "lunch");
     EXPECT_EQ(std::get<Away>(request("AWAY").command).message, "");
@@ -285,7 +287,11 @@ TEST_F(IrcCodecTest, WrongParametersGetTheirNumerics) {
     EXPECT_NE(answered("PRIVMSG a,b :x").find(" 407 "), std::string::npos);
     EXPECT_EQ(answered("NOTICE #home"), "");  // NOTICE is never answered with an error
     EXPECT_NE(answered("KICK #home").find(" 461 "), std::string::npos);
-    EXPECT_NE(answered("MODE #home +m").find(" 472 "), std::string::npos);
+    EXPECT_NE(answered("MODE #home +q").find(" 472 "), std::string::npos);
+    EXPECT_NE(answered("MODE #home +l x").find(" 696 hank #home l x "), std::string::npos);
+    EXPECT_NE(answered("MODE #home +k :a b").find(" 696 "), std::string::npos);
+    EXPECT_NE(answered("MODE #home +o").find(" 461 "), std::string::npos);
+    EXPECT_NE(answered("INVITE gina").find(" 461 "), std::string::npos);
     EXPECT_NE(answered("MODE someone").find(" 502 "), std::string::npos);
     EXPECT_NE(answered("MODE hank").find(" 221 "), std::string::npos);
     EXPECT_TRUE(std::get<Invisible>(request("MODE hank +i").command).on);
@@ -347,7 +353,7 @@ TEST_F(IrcCodecTest, NamesOfABigChannelSpanLines) {
     std::vector<core::MemberInfo> members;
     for (int i = 0; i < 200; ++i) members.push_back({"member" + std::to_string(i), false, false});
     Request names = request("NAMES #big");
-    const auto lines = lines_of(codec_.ok(names, core::WhoResult{"big", members, "", false}));
+    const auto lines = lines_of(codec_.ok(names, core::WhoResult{"big", members, ""}));
     EXPECT_GT(lines.size(), 3u);
     EXPECT_EQ(listed(lines, " 353 "), 200u);
 }

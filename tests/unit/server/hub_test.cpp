@@ -75,7 +75,7 @@ protected:
     }
 
     bool is_op(const core::Actor& actor, const std::string& name) {
-        const auto whois = hub_.whois(actor.name);
+        const auto whois = hub_.whois(actor, actor.name);
         for (const auto& c : whois->channels)
             if (c.channel == name) return c.op;
         ADD_FAILURE() << actor.name.display() << " is not in " << name;
