@@ -119,7 +119,7 @@ std::vector<MemberInfo> Channel::member_infos() const {
     std::vector<MemberInfo> out;
     out.reserve(members_.size());
     for (const auto& [folded, m] : members_)
-        out.push_back(MemberInfo{m.name, m.guest, m.op, m.voice});
+        out.push_back(MemberInfo{.user = m.name, .guest = m.guest, .op = m.op, .voice = m.voice});
     return out;
 }
 
