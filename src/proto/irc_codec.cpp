@@ -166,10 +166,12 @@ std::string message_lines(
     const std::string_view command = m.notice ? "NOTICE" : "PRIVMSG";
     const std::string source = prefix_of(m.from);
     const std::string target = m.is_direct() ? m.to : channel_display(m.channel);
-    // command " " target " :" text "\r\n"
-    const std::size_t overhead = command.size() + 1 + target.size() + 4;
-    const std::size_t room = irc::kMaxLineBytes > overhead ? irc::kMaxLineBytes - overhead : 1;
     const std::string text = mark_old ? plain_time(m.ts_ms) + m.text : m.text;
+    // command " " target " :" text "\r\n"; a text of one word needs no ':', so its sender had
+    // one byte more (irc::line() leaves that ':' out of the count too).
+    const bool one_word = text.find_first_of(" \n") == std::string::npos;
+    const std::size_t overhead = command.size() + 1 + target.size() + (one_word ? 3 : 4);
+    const std::size_t room = irc::kMaxLineBytes > overhead ? irc::kMaxLineBytes - overhead : 1;
 
     std::string out;
     bool first = true;
@@ -865,6 +867,7 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
             return numeric("302", {reply});
         }
         const bool masked = std::holds_alternative<WhoMask>(request.command);
+        const bool multi_prefix = (caps() & kCapMultiPrefix) != 0;
         const std::string display = masked ? "*" : channel_display(who->channel);
         if (command == "NAMES") return names(who->channel, who->members, who->secret);
         if (command == "TOPIC") {
@@ -881,7 +884,8 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
                  settings_.server_name,
                  member.user,
                  std::string(member.away ? "G" : "H") + (member.oper ? "*" : "") +
-                     (member.op ? "@" : ""),
+                     (member.op ? "@" : "") +
+                     (member.voice && (!member.op || multi_prefix) ? "+" : ""),
                  "0 " + (member.realname.empty() ? member.user : member.realname)}
             );
         }

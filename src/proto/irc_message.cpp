@@ -205,11 +205,14 @@ std::string line(
         }
         const bool last = i + 1 == params.size();
         const bool needed = p.empty() || p.front() == ':' || p.find(' ') != p.npos;
+        // A relayed text of one word may have come without its ':': that byte is ours.
+        const bool ours = last && !needed && budget == Budget::without_source;
         if (last && (trailing == Trailing::always || needed)) out += ':';
         // Text from elsewhere (a topic, a reason) can never end the line early or add one.
         std::size_t room = p.size();
         if (last) {
-            const std::size_t used = out.size() - line_start + 2;  // + "\r\n"
+            const std::size_t used =
+                out.size() - line_start + 2 - (ours && out.back() == ':' ? 1 : 0);  // + "\r\n"
             room = used >= kMaxLineBytes ? 0 : utf8_cut(p, kMaxLineBytes - used);
         }
         for (const char c : p.substr(0, room)) out += c == '\r' || c == '\n' || c == '\0' ? ' ' : c;

@@ -485,9 +485,19 @@ TEST_F(IrcCodecTest, ALineAClientCouldSendIsRelayedWholeWithTheSourceOnTop) {
         lines_of(codec_.event(core::MessageEvent{message(1, "home", "quinn", "", text, 0)}));
     ASSERT_EQ(lines.size(), 1u);
     EXPECT_EQ(lines[0], ":quinn!quinn@salon PRIVMSG #home :" + text);
-    // One byte more and it takes two lines.
+    // A word needs no ':' in its sender's line: one byte more still came in one line.
     EXPECT_EQ(
-        lines_of(codec_.event(core::MessageEvent{message(1, "home", "quinn", "", text + "b", 0)}))
+        lines_of(codec_.event(core::MessageEvent{message(1, "home", "quinn", "", text + "b", 0)})),
+        std::vector<std::string>{":quinn!quinn@salon PRIVMSG #home :" + text + "b"}
+    );
+    // Two bytes more, or one more with a space, take two lines.
+    EXPECT_EQ(
+        lines_of(codec_.event(core::MessageEvent{message(1, "home", "quinn", "", text + "bb", 0)}))
+            .size(),
+        2u
+    );
+    EXPECT_EQ(
+        lines_of(codec_.event(core::MessageEvent{message(1, "home", "quinn", "", text + " ", 0)}))
             .size(),
         2u
     );
