@@ -155,8 +155,28 @@ std::string ChannelModes::letters() const {
 }
 
 ChannelModes ChannelModes::from_letters(std::string_view letters, std::size_t limit) {
-    const auto has = [letters](char c) { return letters.find(c) != std::string_view::npos; };
-    return ChannelModes{has('m'), has('i'), has('s'), has('t'), has('n'), limit};
+    ChannelModes modes;
+    for (const char letter : std::string_view("imnst"))
+        *modes.flag(letter) = letters.find(letter) != std::string_view::npos;
+    modes.limit = limit;
+    return modes;
+}
+
+bool* ChannelModes::flag(char letter) noexcept {
+    switch (letter) {
+        case 'i':
+            return &invite_only;
+        case 'm':
+            return &moderated;
+        case 'n':
+            return &no_external;
+        case 's':
+            return &secret;
+        case 't':
+            return &topic_ops;
+        default:
+            return nullptr;
+    }
 }
 
 namespace {

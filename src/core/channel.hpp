@@ -41,6 +41,8 @@ struct ChannelModes {
     std::string letters() const;
     /// Reads letters() back (unknown letters are ignored); the limit is stored apart.
     static ChannelModes from_letters(std::string_view letters, std::size_t limit);
+    /// The on/off mode named by `letter` (`i m n s t`); nullptr for any other letter.
+    bool* flag(char letter) noexcept;
     bool operator==(const ChannelModes&) const = default;
 };
 

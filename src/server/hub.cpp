@@ -805,27 +805,7 @@ std::optional<core::Failure> Hub::change_modes(
         std::vector<core::UserName> removed;  // banned members, removed once MODE is out
         for (std::size_t i = 0; i < changes.size(); ++i) {
             const core::ModeChange& change = changes[i];
-            bool* flag = nullptr;
-            switch (change.letter) {
-                case 'i':
-                    flag = &modes.invite_only;
-                    break;
-                case 'm':
-                    flag = &modes.moderated;
-                    break;
-                case 'n':
-                    flag = &modes.no_external;
-                    break;
-                case 's':
-                    flag = &modes.secret;
-                    break;
-                case 't':
-                    flag = &modes.topic_ops;
-                    break;
-                default:
-                    break;
-            }
-            if (flag != nullptr) {
+            if (bool* flag = modes.flag(change.letter); flag != nullptr) {
                 if (*flag != change.on) applied(change);
                 *flag = change.on;
                 continue;
