@@ -257,7 +257,10 @@ std::vector<std::string> split_text(
     }
     // The last piece allowed stands for everything from there on.
     if (left_out > 1) {
-        const std::string marker = "[" + std::to_string(left_out) + " more lines not shown]";
+        // Appended rather than `"[" + std::to_string(…)`, which g++ 12 at -O3 misreports
+        // (-Wrestrict).
+        std::string marker("[");
+        marker.append(std::to_string(left_out)).append(" more lines not shown]");
         pieces.back() = std::string(core::utf8_prefix(marker, max_bytes));
     }
     return pieces;
