@@ -151,7 +151,8 @@ void print_line(const std::string& line) {
 /// `HH:MM:SS <nick> text`, with what version 2 adds: `(reply to ID) ` before the text,
 /// `(message deleted)` for a tombstone, ` (edited)` and ` [EMOJI user,user]` after it.
 std::string message_line(const core::Message& m, bool ids) {
-    std::string line = ids ? "[" + std::to_string(m.id) + "] " : std::string();
+    std::string line;
+    if (ids) line.append("[").append(std::to_string(m.id)).append("] ");
     line += client::format_local_hms(m.ts_ms) + " <" + m.from + "> ";
     if (m.reply_to != 0) line += "(reply to " + std::to_string(m.reply_to) + ") ";
     if (m.deleted) return line + "(message deleted)";

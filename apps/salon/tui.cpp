@@ -311,21 +311,21 @@ void Tui::handle_reply(const client::Reply& reply) {
     if (p.ask == Ask::dm) {
         if (!reply.ok) {
             // A DM that never went anywhere leaves no empty conversation behind.
-            auto i = model_.find(BufferKind::direct, p.target);
-            if (i && model_.buffers()[*i].oldest_id() == 0 &&
-                std::none_of(
-                    model_.buffers()[*i].lines.begin(),
-                    model_.buffers()[*i].lines.end(),
-                    [](const auto& l) { return l.pending; }
-                )) {
-                const bool shown = model_.active() == *i;
-                model_.close(*i);
-                i.reset();
+            const auto found = model_.find(BufferKind::direct, p.target);
+            const bool left_empty = found && model_.buffers()[*found].oldest_id() == 0 &&
+                                    std::none_of(
+                                        model_.buffers()[*found].lines.begin(),
+                                        model_.buffers()[*found].lines.end(),
+                                        [](const auto& l) { return l.pending; }
+                                    );
+            if (left_empty) {
+                const bool shown = model_.active() == *found;
+                model_.close(*found);
                 if (shown) model_.switch_to(0);
             }
-            model_.error(
-                i.value_or(origin_index(p)), "not sent to " + p.target + " (" + why + "): " + p.text
-            );
+            // Closing renumbers the buffers, so the origin is looked up after it.
+            const std::size_t where = found && !left_empty ? *found : origin_index(p);
+            model_.error(where, "not sent to " + p.target + " (" + why + "): " + p.text);
             return;
         }
         const std::size_t i = model_.open(BufferKind::direct, p.target);

@@ -264,9 +264,9 @@ void Tui::draw() {
     }
 
     // Status bar.
-    std::string status = "[" + client::format_local_hms(clock_.unix_now_ms()).substr(0, 5) + "] [" +
-                         model_.self() + "] [" + std::to_string(model_.active() + 1) + ":" +
-                         b.label() + "]";
+    std::string status = "[";
+    status += client::format_local_hms(clock_.unix_now_ms()).substr(0, 5) + "] [" + model_.self() +
+              "] [" + std::to_string(model_.active() + 1) + ":" + b.label() + "]";
     if (b.scroll > 0) status += " [scrolled: PgDn]";
     if (!connected_)
         status += login_refused_ ? " [login refused]" : " [disconnected: reconnecting]";
@@ -304,8 +304,12 @@ void Tui::draw() {
     if (any) put(h - 2, sx, w - sx, U"]", colors_ ? A_NORMAL : A_REVERSE, kPairBar);
 
     // Input line, scrolled sideways to keep the cursor visible.
-    const std::u32string prompt =
-        u32(secret_ ? secret_->questions[secret_->answers.size()] + ": " : "[" + b.label() + "] ");
+    std::string prompt_text;
+    if (secret_)
+        prompt_text = secret_->questions[secret_->answers.size()] + ": ";
+    else
+        prompt_text.append("[").append(b.label()).append("] ");
+    const std::u32string prompt = u32(prompt_text);
     const int prompt_w = put(h - 1, 0, w / 2, prompt, A_BOLD, 0);
     const int avail = std::max(1, w - prompt_w - 1);
     // A password being typed shows nothing, not even its length.

@@ -477,7 +477,10 @@ void Tui::run_command(const std::string& name, const std::string& rest) {
         if (rest.empty()) return model_.error(here, "usage: /join CHANNEL [KEY]");
         const auto channel = core::canonical_channel_name(first_word());
         if (!channel)
-            return model_.error(here, "\"" + first_word() + "\" is not a valid channel name");
+            return model_.error(
+                here,
+                std::string("\"").append(first_word()).append("\" is not a valid channel name")
+            );
         if (auto i = model_.find(BufferKind::channel, *channel); i && model_.buffers()[*i].joined) {
             model_.switch_to(*i);
             return;
