@@ -36,7 +36,7 @@ std::set<std::string> listed(IrcClient& c, std::string_view line) {
 }
 
 TEST(IrcHelpAndLinks, HelpAnswersWithItsNumericsAndLinksWithThisServer) {
-    IrcServer server;
+    IrcServer server({"--server-description", "a test server"});
     IrcClient c(server.irc_port());
     c.register_as("quinn");
     c.send("HELP privmsg");
@@ -52,10 +52,10 @@ TEST(IrcHelpAndLinks, HelpAnswersWithItsNumericsAndLinksWithThisServer) {
 
     c.send("LINKS");
     const auto links = parse_line(c.wait_for("364"));
-    EXPECT_EQ(links.params.at(3), "0 Salon chat server");
+    EXPECT_EQ(links.params.at(3), "0 a test server");
     c.wait_for("365");
     c.send("WHOIS quinn");
-    EXPECT_NE(c.wait_for("312").find(":Salon chat server"), std::string::npos);
+    EXPECT_NE(c.wait_for("312").find(":a test server"), std::string::npos);
 }
 
 TEST(IrcListFilters, MasksNotMasksAndMemberCounts) {
