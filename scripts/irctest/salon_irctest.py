@@ -11,6 +11,7 @@ from typing import Optional, Set, Type
 
 from irctest.basecontrollers import BaseServerController, DirectoryBasedController
 from irctest.runner import NotImplementedByController
+from irctest.specifications import OptionalBehaviors
 
 SALOND = os.environ.get("SALOND_PATH", "salond")
 # irctest sends its commands as fast as it can: lift the per-connection and creation rates.
@@ -39,6 +40,17 @@ class SalonController(BaseServerController, DirectoryBasedController):
     software_name = "Salon"
     supported_sasl_mechanisms: Set[str] = {"PLAIN"}
     supports_sts = False
+    # What salond does of irctest's optional behaviours: a test that finds one missing fails.
+    optional_behaviors = frozenset(
+        (
+            OptionalBehaviors.ELIST_M,
+            OptionalBehaviors.ELIST_N,
+            OptionalBehaviors.ELIST_U,
+            OptionalBehaviors.MULTI_JOIN,
+            OptionalBehaviors.MULTI_KICK,
+            OptionalBehaviors.MULTI_NAMES_COMMAND,
+        )
+    )
 
     def run(
         self,
@@ -70,7 +82,8 @@ class SalonController(BaseServerController, DirectoryBasedController):
         self.proc = self.execute(
             [SALOND, "--bind", "127.0.0.1", "--irc-port", str(port), "--port", "0",
              "--http-port", "0", "--data-dir", self.data_dir,
-             "--server-name", "My.Little.Server", *FLAGS]
+             "--server-name", "My.Little.Server", "--server-description", "test server",
+             *FLAGS]
         )
         _started.append(self.proc)
 

@@ -121,6 +121,7 @@ void apply_table(Config& config, const toml::table& root, std::string_view sourc
     std::string data_dir = config.data_dir.string();
     std::string registration = config.registration_open ? "open" : "closed";
     server.read("server_name", config.server_name);
+    server.read("server_description", config.server_description);
     server.read("bind", config.bind);
     server.read("port", config.port);
     server.read("http_port", config.http_port);
@@ -210,6 +211,8 @@ void validate(const Config& config) {
     if (name.size() > 63 || !host_chars || name.find('.') == std::string::npos ||
         name.front() == '.' || name.front() == '-')
         throw ConfigError("server_name must be a host name with a dot, at most 63 bytes");
+    if (config.server_description.empty() || config.server_description.size() > 100)
+        throw ConfigError("server_description must be 1 to 100 bytes");
     const auto& l = config.limits;
     for (const auto& spec : limit_table()) {
         if (auto error = range_error(spec, l)) throw ConfigError(*error);

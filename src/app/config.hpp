@@ -34,6 +34,8 @@ std::string default_server_name();
 struct Config {
     /// The source of IRC server lines, and the server's name in the native OK of CONN.
     std::string server_name = default_server_name();
+    /// What IRC shows as the server's info (WHOIS, LINKS): 1-100 bytes.
+    std::string server_description = "Salon chat server";
     std::string bind = "0.0.0.0";    ///< all interfaces, as the classroom server
     std::uint16_t port = 5000;       ///< native protocol over TCP; 0 turns it off
     std::uint16_t http_port = 8080;  ///< web client, /ws, /healthz, /metrics; 0 turns it off

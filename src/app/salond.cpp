@@ -166,6 +166,7 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     std::optional<net::HttpListener> http;
     proto::IrcSettings irc_settings;
     irc_settings.server_name = config.server_name;
+    irc_settings.description = config.server_description;
     irc_settings.version = SALON_VERSION;
     irc_settings.created = core::format_timestamp(clock.unix_now_ms());
     // The one place that says which wire format each listener speaks.
@@ -405,6 +406,12 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
            "--server-name",
            config.server_name,
            "the server's name for IRC and CONN's OK (a dot in it)"
+    )
+        ->capture_default_str();
+    app.add_option(
+           "--server-description",
+           config.server_description,
+           "the server's info as IRC shows it (WHOIS, LINKS)"
     )
         ->capture_default_str();
     app.add_option("--bind", config.bind, "address to listen on")->capture_default_str();

@@ -53,6 +53,29 @@ std::optional<UserName> UserName::parse(std::string_view text) {
     return UserName(std::string(text), fold_user_name(text));
 }
 
+bool matches_mask(std::string_view mask, std::string_view name) noexcept {
+    std::size_t m = 0;
+    std::size_t n = 0;
+    std::size_t star = std::string_view::npos;
+    std::size_t resume = 0;
+    while (n < name.size()) {
+        if (m < mask.size() && (mask[m] == '?' || mask[m] == name[n])) {
+            ++m;
+            ++n;
+        } else if (m < mask.size() && mask[m] == '*') {
+            star = m++;
+            resume = n;
+        } else if (star != std::string_view::npos) {
+            m = star + 1;
+            n = ++resume;
+        } else {
+            return false;
+        }
+    }
+    while (m < mask.size() && mask[m] == '*') ++m;
+    return m == mask.size();
+}
+
 std::optional<ChannelName> ChannelName::parse(std::string_view text) {
     auto canonical = canonical_channel_name(text);
     if (!canonical) return std::nullopt;

@@ -25,6 +25,9 @@ bool is_guest_name(std::string_view name) noexcept;
 /// 1-50 of a-z 0-9 _ -. nullopt when the result is not a valid name.
 std::optional<std::string> canonical_channel_name(std::string_view name);
 
+/// IRC's mask match: `*` any run of characters, `?` one; both sides folded already.
+bool matches_mask(std::string_view mask, std::string_view name) noexcept;
+
 /// A user name that PROTOCOL.md allows, as typed and folded. Two names are one user when their
 /// folded forms are equal; the display form is what others see. Built only by parse(), so that
 /// a name in hand is valid and folded once.

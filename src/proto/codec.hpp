@@ -33,7 +33,9 @@ inline constexpr std::size_t kMaxEventFormats = 8;
 /// 2. event() must be a pure function of the event and event_format(): connections whose codecs
 ///    report the same format receive the very same bytes, encoded once (encode once, send many).
 ///    It may be called from any thread.
-/// 3. None of them throws on bad input; an empty string means "send nothing".
+/// 3. finished() is called on the connection's thread once the request's handler has returned:
+///    every reply but a SEND's or DM's has been encoded by then.
+/// 4. None of them throws on bad input; an empty string means "send nothing".
 class Codec {
 public:
     /// The codec answered the frame itself (a protocol's own negotiation); nothing to execute.
@@ -48,6 +50,10 @@ public:
     virtual Input decode(std::string_view frame, bool logged_in) = 0;
     virtual std::string ok(const Request& request, const core::Result& result) = 0;
     virtual std::string no(const Request& request, core::Errc code, std::string_view message) = 0;
+
+    /// What ends the replies to `request` (IRC's labeled-response batch, say); "" for nothing.
+    virtual std::string finished(const Request& /*request*/) { return {}; }
+
     /// The answer to a frame that did not decode (also `line_too_long`, with an empty ref).
     virtual std::string rejected(const DecodeError& error) = 0;
 

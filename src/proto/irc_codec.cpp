@@ -4,11 +4,13 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <limits>
 #include <set>
 
 #include "core/channel.hpp"
 #include "core/names.hpp"
 #include "core/utf8.hpp"
+#include "proto/irc_help.hpp"
 
 namespace salon::proto {
 namespace {
@@ -19,6 +21,12 @@ using core::Errc;
 /// token, QUIT's reason, LIST's filter), so that one typed command can be answered the way
 /// each IRC command expects (Who serves NAMES, WHO, TOPIC and MODE queries).
 constexpr char kRefSeparator = '\x1f';
+/// A labeled command's ref starts with the label between two of these, after a character that
+/// says whether its replies come in one call ('1') or several ('+'). A label has no control
+/// characters, so the first of these in a ref is always the label's.
+constexpr char kLabelMark = '\x1e';
+/// labeled-response: longer labels are ignored (the command is answered without one).
+constexpr std::size_t kMaxLabelBytes = 64;
 constexpr std::size_t kMaxEchoedParamBytes = 64;
 constexpr std::size_t kSaslChunkBytes = 400;
 constexpr std::size_t kMaxSaslBytes = 2 * 1024;
@@ -42,10 +50,47 @@ struct RefParts {
     std::string_view extra;
 };
 
+struct RefLabel {
+    std::string_view label;
+    bool several = false;  ///< the replies come in several calls, the last before finished()
+};
+
+std::optional<RefLabel> label_in(const Ref& ref) {
+    const auto* s = std::get_if<std::string>(&ref);
+    if (s == nullptr || !s->starts_with(kLabelMark)) return std::nullopt;
+    const std::string_view v = *s;
+    return RefLabel{v.substr(2, v.find(kLabelMark, 1) - 2), v[1] == '+'};
+}
+
+Ref labeled_ref(const Ref& ref, std::string_view label, bool several) {
+    std::string out;
+    out += kLabelMark;
+    out += several ? '+' : '1';
+    out += label;
+    out += kLabelMark;
+    if (const auto* s = std::get_if<std::string>(&ref)) out += *s;
+    return out;
+}
+
+/// Commands whose replies come in several calls: one for each channel, or for each page.
+bool several_replies(const Command& command) {
+    if (const auto* joins = std::get_if<Joins>(&command)) return joins->joins.size() > 1;
+    if (const auto* parts = std::get_if<Parts>(&command)) return parts->parts.size() > 1;
+    if (std::holds_alternative<Kicks>(command) || std::holds_alternative<Names>(command))
+        return true;
+    return std::holds_alternative<List>(command);
+}
+
+/// SEND and DM, whose replies are encoded on the delivery strand when they commit.
+bool is_post(const Command& command) {
+    return std::holds_alternative<Send>(command) || std::holds_alternative<Dm>(command);
+}
+
 RefParts read_ref(const Ref& ref) {
     const auto* s = std::get_if<std::string>(&ref);
     if (s == nullptr) return {};
-    const std::string_view v = *s;
+    std::string_view v = *s;
+    if (v.starts_with(kLabelMark)) v.remove_prefix(v.find(kLabelMark, 1) + 1);
     const auto sep = v.find(kRefSeparator);
     if (sep == std::string_view::npos) return {v, {}};
     return {v.substr(0, sep), v.substr(sep + 1)};
@@ -105,9 +150,54 @@ core::MessageId replied_to(const irc::Message& m) {
     return 0;
 }
 
+/// LIST's parameter (ELIST=MNU): comma-separated channel names or masks (`*`, `?`), masks not
+/// to match (`!mask`), and member counts (`>n` more than n, `<n` fewer). A channel is listed
+/// when it matches one of the names or masks (if any), none of the `!` masks, and the counts.
+struct ListFilter {
+    std::vector<std::string> masks;  ///< folded, '#' included
+    std::vector<std::string> excluded;
+    std::size_t min_members = 0;
+    std::size_t fewer_than = std::numeric_limits<std::size_t>::max();
+
+    static ListFilter parse(std::string_view param) {
+        ListFilter filter;
+        auto count = [](std::string_view digits) -> std::optional<std::size_t> {
+            std::size_t n = 0;
+            const auto [end, error] =
+                std::from_chars(digits.data(), digits.data() + digits.size(), n);
+            if (error != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;
+            return n;
+        };
+        for (const auto item : split_list(param)) {
+            if (item.starts_with('>')) {
+                if (auto n = count(item.substr(1)))
+                    filter.min_members = std::max(filter.min_members, *n + 1);
+            } else if (item.starts_with('<')) {
+                if (auto n = count(item.substr(1)))
+                    filter.fewer_than = std::min(filter.fewer_than, *n);
+            } else if (item.starts_with('!')) {
+                filter.excluded.push_back(irc::ascii_fold(item.substr(1)));
+            } else if (auto canonical = core::canonical_channel_name(item)) {
+                filter.masks.push_back(channel_display(*canonical));  // a name, '#' or not
+            } else {
+                filter.masks.push_back(irc::ascii_fold(item));
+            }
+        }
+        return filter;
+    }
+
+    bool passes(const core::ChannelSummary& channel) const {
+        if (channel.members < min_members || channel.members >= fewer_than) return false;
+        const std::string display = channel_display(channel.name);
+        auto matches = [&](const std::string& mask) { return core::matches_mask(mask, display); };
+        return (masks.empty() || std::ranges::any_of(masks, matches)) &&
+               std::ranges::none_of(excluded, matches);
+    }
+};
+
 constexpr std::string_view kCapList =
-    "account-tag batch echo-message message-tags multi-prefix sasl server-time standard-replies "
-    "userhost-in-names";
+    "account-tag batch echo-message labeled-response message-tags multi-prefix sasl server-time "
+    "standard-replies userhost-in-names";
 
 std::optional<std::uint32_t> cap_bit(std::string_view name) {
     if (name == "sasl") return kCapSasl;
@@ -119,6 +209,7 @@ std::optional<std::uint32_t> cap_bit(std::string_view name) {
     if (name == "multi-prefix") return kCapMultiPrefix;
     if (name == "standard-replies") return kCapStandardReplies;
     if (name == "userhost-in-names") return kCapUserhostInNames;
+    if (name == "labeled-response") return kCapLabeledResponse;
     return std::nullopt;
 }
 
@@ -232,7 +323,12 @@ std::string IrcCodec::numeric(std::string_view code, const std::vector<std::stri
 Codec::Input IrcCodec::decode(std::string_view frame, bool /*logged_in*/) {
     auto parsed = irc::parse(frame);
     if (!parsed) return Answered{};  // a blank line, or tags and a source without a command
-    const irc::Message& m = *parsed;
+    auto input = interpret(frame, *parsed);
+    if (auto label = label_of(*parsed)) return with_label(std::move(input), *label);
+    return input;
+}
+
+Codec::Input IrcCodec::interpret(std::string_view frame, const irc::Message& m) {
     // IRCv3: a client's tags, '@' and the space after them included, take at most 4096 bytes.
     if (frame.starts_with('@') && frame.find(' ') + 1 > irc::kMaxClientTagBytes)
         return Answered{numeric("417", {"Input line was too long"})};
@@ -464,9 +560,19 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
     }
     if (cmd == "NAMES") {
         if (p.empty() || p[0].empty()) return Answered{numeric("366", {"*", "End of /NAMES list"})};
-        const auto first = split_list(p[0]);
-        if (first.empty()) return Answered{numeric("366", {"*", "End of /NAMES list"})};
-        return Request{make_ref("NAMES"), Who{std::string(first[0])}};
+        Names names;
+        std::string listed;  // each channel once, as typed; 366 ends the lot with it
+        std::set<std::string> named;
+        for (const auto channel : split_list(p[0])) {
+            const auto canonical = core::canonical_channel_name(channel);
+            if (!named.insert(canonical ? *canonical : std::string(channel)).second) continue;
+            names.channels.push_back(Who{std::string(channel)});
+            listed += (listed.empty() ? "" : ",") + std::string(channel);
+        }
+        if (names.channels.empty()) return Answered{numeric("366", {"*", "End of /NAMES list"})};
+        if (names.channels.size() == 1)
+            return Request{make_ref("NAMES"), std::move(names.channels[0])};
+        return Request{make_ref("NAMES", listed), std::move(names)};
     }
     if (cmd == "WHO") {
         if (p.empty() || p[0].empty()) return Answered{numeric("315", {"*", "End of /WHO list"})};
@@ -497,10 +603,19 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
     }
     if (cmd == "KICK") {
         if (p.size() < 2) return need_more();
+        // `KICK #c a,b`, or `KICK #c,#d a,b` pairing each channel with its user.
+        const auto channels = split_list(p[0]);
         const auto users = split_list(p[1]);
-        if (users.empty()) return need_more();
-        return Request{
-            make_ref("KICK"), Kick{p[0], std::string(users[0]), p.size() > 2 ? p[2] : ""}};
+        if (users.empty() || channels.empty()) return need_more();
+        if (channels.size() != 1 && channels.size() != users.size()) return need_more();
+        const std::string reason = p.size() > 2 ? p[2] : "";
+        Kicks kicks;
+        for (std::size_t i = 0; i < users.size(); ++i) {
+            const auto channel = channels[channels.size() == 1 ? 0 : i];
+            kicks.kicks.push_back(Kick{std::string(channel), std::string(users[i]), reason});
+        }
+        if (kicks.kicks.size() == 1) return Request{make_ref("KICK"), std::move(kicks.kicks[0])};
+        return Request{make_ref("KICK"), std::move(kicks)};
     }
     if (cmd == "AWAY") return Request{make_ref("AWAY"), Away{p.empty() ? "" : p[0]}};
     if (cmd == "MOTD") return Answered{motd()};
@@ -538,6 +653,15 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
             numeric("371", {"salond " + settings_.version}) +
             numeric("371", {"Salon: a chat server that also speaks IRC"}) +
             numeric("374", {"End of INFO list"})};
+    }
+    if (cmd == "HELP" || cmd == "HELPOP") return Answered{help(p.empty() ? "" : p[0])};
+    if (cmd == "LINKS") {
+        // One server, no links: itself at hop count 0.
+        return Answered{
+            numeric(
+                "364", {settings_.server_name, settings_.server_name, "0 " + settings_.description}
+            ) +
+            numeric("365", {"*", "End of /LINKS list"})};
     }
     if (cmd == "TAGMSG") return Answered{};  // client-only tags (typing…) are not relayed
     if (cmd == "NICK") {
@@ -665,12 +789,13 @@ std::string IrcCodec::welcome(const core::LoginResult& r) const {
         "CHANTYPES=#",
         // Client-only tags are not relayed, but for those that map onto Salon's own features.
         "CLIENTTAGDENY=*,-draft/reply",
+        "ELIST=MNU",
         kicklen,
         "MODES=4",
         network,
         nicklen,
         "PREFIX=(ov)@+",
-        "TARGMAX=JOIN:,KICK:1,NAMES:1,NOTICE:1,PART:,PRIVMSG:1,WHOIS:1",
+        "TARGMAX=JOIN:,KICK:,NAMES:,NOTICE:1,PART:,PRIVMSG:1,WHOIS:1",
         topiclen,
         "UTF8ONLY"};
     // At most 13 tokens a line: with the nick and the trailing text, 15 parameters (RFC 2812).
@@ -721,7 +846,7 @@ std::string IrcCodec::listing(
     return out;
 }
 
-std::string IrcCodec::names(
+std::string IrcCodec::name_replies(
     const std::string& channel, const std::vector<core::MemberInfo>& members, bool secret
 ) const {
     const std::string display = channel_display(channel);
@@ -736,8 +861,36 @@ std::string IrcCodec::names(
         if (member.voice && (all_ranks || !member.op)) name += '+';
         names.push_back(name + (full ? prefix_of(member.user) : member.user));
     }
-    return listing("353", {secret ? "@" : "=", display}, names) +
-           numeric("366", {display, "End of /NAMES list"});
+    return listing("353", {secret ? "@" : "=", display}, names);
+}
+
+std::string IrcCodec::names(
+    const std::string& channel, const std::vector<core::MemberInfo>& members, bool secret
+) const {
+    return name_replies(channel, members, secret) +
+           numeric("366", {channel_display(channel), "End of /NAMES list"});
+}
+
+std::string IrcCodec::end_of_names(const Request& request, std::string_view listed) const {
+    const auto& who = std::get<Who>(request.command);
+    const auto channels = split_list(listed);
+    if (channels.empty() || channels.back() != who.channel) return {};
+    return numeric("366", {clip(listed), "End of /NAMES list"});
+}
+
+std::string IrcCodec::help(std::string_view subject) const {
+    if (subject.empty()) {
+        // The index: every command, as many to a line as fit.
+        std::vector<std::string> commands;
+        for (const auto& entry : irc::help_entries()) commands.emplace_back(entry.command);
+        return numeric("704", {"index", "Commands (HELP <command> for more):"}) +
+               listing("705", {"index"}, commands) + numeric("706", {"index", "End of /HELP"});
+    }
+    const irc::HelpEntry* entry = irc::help_for(subject);
+    if (entry == nullptr) return numeric("524", {clip(subject), "No help available on this topic"});
+    std::string out = numeric("704", {entry->command, entry->syntax});
+    for (const auto text : entry->text) out += numeric("705", {entry->command, text});
+    return out + numeric("706", {entry->command, "End of /HELP"});
 }
 
 std::string IrcCodec::user_modes() const {
@@ -766,6 +919,14 @@ std::string IrcCodec::echo(std::string target, const PostRequest& post, const co
 }
 
 std::string IrcCodec::ok(const Request& request, const core::Result& result) {
+    return labeled_reply(request, answer(request, result));
+}
+
+std::string IrcCodec::no(const Request& request, Errc code, std::string_view message) {
+    return labeled_reply(request, refusal(request, code, message));
+}
+
+std::string IrcCodec::answer(const Request& request, const core::Result& result) {
     const auto [command, extra] = read_ref(request.ref);
 
     if (const auto* login = std::get_if<core::LoginResult>(&result)) {
@@ -829,14 +990,10 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
         return {};
     }
     if (const auto* list = std::get_if<core::ListResult>(&result)) {
-        std::vector<std::string> wanted;
-        for (const auto name : split_list(extra)) {
-            if (auto canonical = core::canonical_channel_name(name)) wanted.push_back(*canonical);
-        }
+        const ListFilter filter = ListFilter::parse(extra);
         std::string out = list->first ? numeric("321", {"Channel", "Users  Name"}) : "";
         for (const auto& channel : list->channels) {
-            if (!wanted.empty() && std::ranges::find(wanted, channel.name) == wanted.end())
-                continue;
+            if (!filter.passes(channel)) continue;
             out += numeric(
                 "322",
                 {channel_display(channel.name), std::to_string(channel.members), channel.topic}
@@ -856,7 +1013,7 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
                      "*",
                      m.realname.empty() ? m.user : m.realname}
                 );
-                out += numeric("312", {m.user, settings_.server_name, "Salon"});
+                out += numeric("312", {m.user, settings_.server_name, settings_.description});
             }
             return out + numeric("369", {clip(extra), "End of WHOWAS"});
         }
@@ -873,6 +1030,11 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
         const bool masked = std::holds_alternative<WhoMask>(request.command);
         const bool multi_prefix = (caps() & kCapMultiPrefix) != 0;
         const std::string display = masked ? "*" : channel_display(who->channel);
+        if (command == "NAMES" && !extra.empty()) {
+            // One of several: one 366 after the last names them all.
+            return name_replies(who->channel, who->members, who->secret) +
+                   end_of_names(request, extra);
+        }
         if (command == "NAMES") return names(who->channel, who->members, who->secret);
         if (command == "TOPIC") {
             if (who->topic.empty()) return numeric("331", {display, "No topic is set"});
@@ -925,7 +1087,7 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
         for (const auto& c : whois->channels)
             channels.push_back((c.op ? "@" : "") + channel_display(c.channel));
         out += listing("319", {whois->user}, channels);
-        out += numeric("312", {whois->user, settings_.server_name, "Salon"});
+        out += numeric("312", {whois->user, settings_.server_name, settings_.description});
         if (!whois->away.empty()) out += numeric("301", {whois->user, whois->away});
         if (!whois->guest) out += numeric("330", {whois->user, whois->user, "is logged in as"});
         return out + numeric("318", {whois->user, "End of /WHOIS list"});
@@ -981,7 +1143,7 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
     return {};  // PART, KICK, TOPIC, MODE changes: the event that follows says it
 }
 
-std::string IrcCodec::no(const Request& request, Errc code, std::string_view message) {
+std::string IrcCodec::refusal(const Request& request, Errc code, std::string_view message) {
     const auto [command, extra] = read_ref(request.ref);
     const auto& c = request.command;
 
@@ -1061,6 +1223,7 @@ std::string IrcCodec::no(const Request& request, Errc code, std::string_view mes
         return generic();
     }
     if (const auto* who = std::get_if<Who>(&c)) {
+        if (command == "NAMES" && !extra.empty()) return end_of_names(request, extra);
         if (command == "NAMES") return numeric("366", {clip(who->channel), "End of /NAMES list"});
         if (command == "WHO") return numeric("315", {clip(who->channel), "End of /WHO list"});
         if (code == Errc::no_such_channel || code == Errc::bad_name)
@@ -1160,6 +1323,91 @@ std::string IrcCodec::rejected(const DecodeError& error) {
         );
     }
     return irc::line("", settings_.server_name, "NOTICE", {me(), error.message});
+}
+
+// ---------------------------------------------------------------------------------------------
+// labeled-response
+
+std::optional<std::string> IrcCodec::label_of(const irc::Message& m) const {
+    constexpr std::uint32_t kNeeded = kCapLabeledResponse | kCapBatch;
+    if ((caps() & kNeeded) != kNeeded) return std::nullopt;
+    for (const auto& [key, value] : m.tags) {
+        if (key != "label") continue;
+        const bool printable = std::ranges::none_of(value, [](char c) {
+            return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+        });
+        if (value.empty() || value.size() > kMaxLabelBytes || !printable) return std::nullopt;
+        return value;
+    }
+    return std::nullopt;
+}
+
+Codec::Input IrcCodec::with_label(Input input, const std::string& label) {
+    if (auto* answered = std::get_if<Answered>(&input))
+        return Answered{labeled_whole(label, std::move(answered->bytes))};
+    if (auto* request = std::get_if<Request>(&input)) {
+        // A handler that did not reach finished() (the connection closing) left nothing open.
+        labeled_batch_.clear();
+        labeled_answered_ = false;
+        request->ref = labeled_ref(request->ref, label, several_replies(request->command));
+    }
+    return input;
+}
+
+std::string IrcCodec::labeled_reply(const Request& request, std::string lines) {
+    const auto label = label_in(request.ref);
+    if (!label) return lines;
+    if (!label->several) {
+        // A post's reply comes on the delivery strand, whole: it leaves the state alone.
+        if (!is_post(request.command)) labeled_answered_ = true;
+        return labeled_whole(label->label, std::move(lines));
+    }
+    if (lines.empty()) return lines;
+    std::string out;
+    if (labeled_batch_.empty()) {
+        labeled_batch_ = "labeled" + std::to_string(++batches_);
+        out = batch_start(label->label, labeled_batch_);
+    }
+    return out + irc::with_tag(lines, "batch=" + labeled_batch_);
+}
+
+std::string IrcCodec::finished(const Request& request) {
+    const auto label = label_in(request.ref);
+    if (!label || is_post(request.command)) return {};  // a post's reply may be still to come
+    std::string out;
+    if (!labeled_batch_.empty()) {
+        out = batch_end(labeled_batch_);
+    } else if (!labeled_answered_) {
+        out = labeled_whole(label->label, {});
+    }
+    labeled_batch_.clear();
+    labeled_answered_ = false;
+    return out;
+}
+
+std::string IrcCodec::labeled_whole(std::string_view label, std::string lines) const {
+    const std::string tag = "label=" + irc::escape_tag_value(label);
+    if (lines.empty())
+        return irc::line(tag, settings_.server_name, "ACK", {}, irc::Trailing::when_needed);
+    if (irc::line_count(lines) == 1) return irc::with_tag(lines, tag);
+    const std::string id = "labeled" + std::to_string(++batches_);
+    return batch_start(label, id) + irc::with_tag(lines, "batch=" + id) + batch_end(id);
+}
+
+std::string IrcCodec::batch_start(std::string_view label, std::string_view id) const {
+    return irc::line(
+        "label=" + irc::escape_tag_value(label),
+        settings_.server_name,
+        "BATCH",
+        {"+" + std::string(id), "labeled-response"},
+        irc::Trailing::when_needed
+    );
+}
+
+std::string IrcCodec::batch_end(std::string_view id) const {
+    return irc::line(
+        "", settings_.server_name, "BATCH", {"-" + std::string(id)}, irc::Trailing::when_needed
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ struct IrcSettings {
         "salond.local";  ///< the source of server lines; has a dot, as IRC wants
     std::string version = "0.0.0";
     std::string network = "Salon";
+    /// The server's "server info" (WHOIS 312, LINKS 364).
+    std::string description = "Salon chat server";
     std::string created;  ///< for 003, e.g. the start time
     std::vector<std::string> motd{
         "Welcome to Salon, a chat server that also speaks IRC.",
@@ -42,6 +44,7 @@ enum IrcCap : std::uint32_t {
     kCapMultiPrefix = 1U << 6,
     kCapStandardReplies = 1U << 7,
     kCapUserhostInNames = 1U << 8,
+    kCapLabeledResponse = 1U << 9,
 };
 
 /// One IRC connection's codec.
@@ -50,7 +53,10 @@ enum IrcCap : std::uint32_t {
 /// and by ok()/no() of registration requests, all on the connection's thread. What ok()/no()
 /// of PRIVMSG read from the delivery strand is the nick (fixed at registration, before any
 /// message can be sent) and the capability set (atomic). The sets that make accepts() decline
-/// this connection's own echoes have their own mutex.
+/// this connection's own echoes have their own mutex. A labeled command's replies are wrapped
+/// whole by ok()/no() when they come in one call (SEND's and DM's always do); those that come in
+/// several (JOIN and PART of several channels, LIST) share a batch that the connection's thread
+/// opens and finished() closes.
 class IrcCodec final : public Codec {
 public:
     /// Event formats: 1 + 2 × tag level + batch, tag level 0 (no tags), 1 (time and account),
@@ -66,6 +72,7 @@ public:
     std::string ok(const Request& request, const core::Result& result) override;
     std::string no(const Request& request, core::Errc code, std::string_view message) override;
     std::string rejected(const DecodeError& error) override;
+    std::string finished(const Request& request) override;
 
     std::size_t event_format() const noexcept override;
     std::string event(const core::Event& event) const override;
@@ -75,6 +82,8 @@ public:
     std::uint32_t caps() const noexcept { return caps_.load(std::memory_order_acquire); }
 
 private:
+    /// decode() of a parsed line, before labeled-response.
+    Input interpret(std::string_view frame, const irc::Message& m);
     Input on_registration(const irc::Message& m);
     Input on_cap(const irc::Message& m);
     Input on_authenticate(const irc::Message& m);
@@ -82,6 +91,20 @@ private:
     Input on_mode(const irc::Message& m);
     /// The Conn request once NICK and USER are in and CAP negotiation is over.
     Input try_register();
+
+    /// ok() and no() before labeled-response.
+    std::string answer(const Request& request, const core::Result& result);
+    std::string refusal(const Request& request, core::Errc code, std::string_view message);
+
+    /// labeled-response: the label of a command (with both it and batch enabled), and the
+    /// replies to it: one line carries the label, several go in a `labeled-response` batch, none
+    /// is `ACK`.
+    std::optional<std::string> label_of(const irc::Message& m) const;
+    Input with_label(Input input, const std::string& label);
+    std::string labeled_reply(const Request& request, std::string lines);
+    std::string labeled_whole(std::string_view label, std::string lines) const;
+    std::string batch_start(std::string_view label, std::string_view id) const;
+    std::string batch_end(std::string_view id) const;
 
     std::string numeric(std::string_view code, const std::vector<std::string_view>& params) const;
     std::string welcome(const core::LoginResult& r) const;
@@ -92,9 +115,17 @@ private:
         const std::vector<std::string_view>& params,
         const std::vector<std::string>& items
     ) const;
+    /// 353 lines with the members, then 366.
     std::string names(
         const std::string& channel, const std::vector<core::MemberInfo>& members, bool secret
     ) const;
+    std::string name_replies(
+        const std::string& channel, const std::vector<core::MemberInfo>& members, bool secret
+    ) const;
+    /// The 366 that ends `NAMES #a,#b` (`listed`) after its last channel: "" after the others.
+    std::string end_of_names(const Request& request, std::string_view listed) const;
+    /// HELP's answer: the index without a subject, else the command's text or 524.
+    std::string help(std::string_view subject) const;
     /// The user modes as 221 shows them: "+", then o (operator) and w (wants WALLOPS).
     std::string user_modes() const;
 
@@ -130,6 +161,12 @@ private:
     std::string sasl_candidate_password_;
     std::string sasl_account_;
     std::string sasl_password_;
+
+    // labeled-response: batch ids (any thread); the batch open for the labeled command being
+    // handled and whether it was answered (the connection's thread).
+    mutable std::atomic<std::uint64_t> batches_{0};
+    std::string labeled_batch_;
+    bool labeled_answered_ = false;
 
     // What accepts() declines: this connection's own channel posts and the JOINs it already
     // showed with their member list.

@@ -221,6 +221,35 @@ std::string line(
     return out;
 }
 
+std::string with_tag(std::string_view lines, std::string_view tag) {
+    std::string out;
+    out.reserve(lines.size() + (tag.size() + 2) * line_count(lines));
+    while (!lines.empty()) {
+        const auto end = lines.find("\r\n");
+        std::string_view one =
+            lines.substr(0, end == std::string_view::npos ? lines.size() : end + 2);
+        lines.remove_prefix(one.size());
+        out += '@';
+        out += tag;
+        if (one.starts_with('@')) {
+            out += ';';
+            one.remove_prefix(1);
+        } else {
+            out += ' ';
+        }
+        out += one;
+    }
+    return out;
+}
+
+std::size_t line_count(std::string_view lines) noexcept {
+    std::size_t count = 0;
+    for (auto at = lines.find("\r\n"); at != std::string_view::npos;
+         at = lines.find("\r\n", at + 2))
+        ++count;
+    return count;
+}
+
 std::vector<std::string> split_text(
     std::string_view text, std::size_t max_bytes, std::size_t max_pieces
 ) {

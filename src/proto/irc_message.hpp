@@ -68,6 +68,13 @@ std::string line(
     Budget budget = Budget::without_tags
 );
 
+/// `lines` ("\r\n"-ended lines, as line() writes them) with `tag` (`key=value`, escaped) added
+/// to each, first among its tags.
+std::string with_tag(std::string_view lines, std::string_view tag);
+
+/// How many lines `lines` holds ("\r\n"-ended).
+std::size_t line_count(std::string_view lines) noexcept;
+
 /// Cuts `text` into pieces of at most `max_bytes` bytes: at each newline ("\r" and NUL are
 /// dropped, lines of only spaces and tabs skipped), then at the last space that keeps a piece
 /// within the limit, else at a UTF-8 character boundary. Every piece is non-empty. When that

@@ -299,6 +299,16 @@ struct Wallops {
 /// How many users, operators and channels the server has (IRC's LUSERS).
 struct Lusers {};
 
+/// Several kicks in one request (IRC's `KICK #c a,b`): each gets its own reply, in order.
+struct Kicks {
+    std::vector<Kick> kicks;
+};
+
+/// Several channels' members in one request (IRC's `NAMES #a,#b`): each gets its own reply.
+struct Names {
+    std::vector<Who> channels;
+};
+
 using Command = std::variant<
     Conn,
     Register,
@@ -344,7 +354,9 @@ using Command = std::variant<
     Whowas,
     Invisible,
     Mode,
-    Invite>;
+    Invite,
+    Kicks,
+    Names>;
 
 struct Request {
     Ref ref;

@@ -320,34 +320,6 @@ void Hub::set_away(const core::UserName& name, std::string message) {
     }
 }
 
-namespace {
-
-/// IRC's mask match: `*` any run of characters, `?` one; both sides folded already.
-bool matches_mask(std::string_view mask, std::string_view name) {
-    std::size_t m = 0;
-    std::size_t n = 0;
-    std::size_t star = std::string_view::npos;
-    std::size_t resume = 0;
-    while (n < name.size()) {
-        if (m < mask.size() && (mask[m] == '?' || mask[m] == name[n])) {
-            ++m;
-            ++n;
-        } else if (m < mask.size() && mask[m] == '*') {
-            star = m++;
-            resume = n;
-        } else if (star != std::string_view::npos) {
-            m = star + 1;
-            n = ++resume;
-        } else {
-            return false;
-        }
-    }
-    while (m < mask.size() && mask[m] == '*') ++m;
-    return m == mask.size();
-}
-
-}  // namespace
-
 void Hub::describe(const OnlineUser& user, core::MemberInfo& info) {
     info.away = user.away != nullptr;
     info.oper = user.oper;
@@ -397,7 +369,7 @@ core::WhoResult Hub::who_matching(
     std::shared_lock lock(mutex_);
     for (const auto& [name, user] : users_) {
         if (result.members.size() >= max) break;
-        if ((operators && !user.oper) || !matches_mask(folded, name)) continue;
+        if ((operators && !user.oper) || !core::matches_mask(folded, name)) continue;
         const bool hidden = user.invisible && name != asker.folded() &&
                             std::ranges::none_of(user.channels, [&](const core::Channel* c) {
                                 return c->is_member(asker.folded());

@@ -45,6 +45,8 @@ boost::asio::awaitable<void> Session::handle_frame(std::string frame) {
         connection_,
         std::make_shared<const proto::Request>(std::get<proto::Request>(std::move(input)))};
     co_await commands::dispatch(ctx);
+    if (auto end = codec().finished(*ctx.request); !end.empty())
+        queue_reply(make_frame(std::move(end)));
 }
 
 void Session::handle_oversized_frame() {

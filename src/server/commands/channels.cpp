@@ -18,6 +18,21 @@ Context part_of(const Context& ctx, proto::Command command) {
         )};
 }
 
+/// Runs each part of a multi-target request as a request of its own. When `charged`, each after
+/// the first costs a request of the rate limit: one line must not buy a hundred joins (each with
+/// its member list and history), kicks (each an event to every member) or member lists.
+template <typename Command>
+Waits<Outcome> run_each(Context& ctx, const std::vector<Command>& commands, bool charged) {
+    bool first = true;
+    for (const auto& command : commands) {
+        Context part = part_of(ctx, command);
+        if (charged && !first && !take_rate(part, 1.0)) continue;
+        first = false;
+        co_await run_admitted(part);
+    }
+    co_return Replied{};
+}
+
 }  // namespace
 
 Waits<Outcome> join(Context& ctx, const proto::Join& j) {
@@ -36,24 +51,19 @@ Outcome part(Context& ctx, const proto::Part& p) {
 }
 
 Waits<Outcome> joins(Context& ctx, const proto::Joins& j) {
-    // Each channel after the first costs a request of its own: one line must not buy a
-    // hundred joins, each with its member list and history.
-    bool first = true;
-    for (const auto& join : j.joins) {
-        Context part = part_of(ctx, join);
-        if (!first && !take_rate(part, 1.0)) continue;
-        first = false;
-        co_await run_admitted(part);
-    }
-    co_return Replied{};
+    return run_each(ctx, j.joins, true);
 }
 
 Waits<Outcome> parts(Context& ctx, const proto::Parts& p) {
-    for (const auto& leave : p.parts) {
-        Context part = part_of(ctx, leave);
-        co_await run_admitted(part);
-    }
-    co_return Replied{};
+    return run_each(ctx, p.parts, false);
+}
+
+Waits<Outcome> kicks(Context& ctx, const proto::Kicks& k) {
+    return run_each(ctx, k.kicks, true);
+}
+
+Waits<Outcome> names(Context& ctx, const proto::Names& n) {
+    return run_each(ctx, n.channels, true);
 }
 
 Waits<Outcome> list(Context& ctx, const proto::List& l) {

@@ -21,7 +21,7 @@ using proto::Authenticate, proto::Away, proto::Ban, proto::Conn, proto::Conversa
     proto::Topic, proto::Typing, proto::Unban, proto::Who, proto::Whois, proto::Token,
     proto::Tokens, proto::Revoke, proto::Passwd, proto::DeleteAccount, proto::Oper, proto::Kill,
     proto::Wallops, proto::Lusers, proto::WhoMask, proto::Userhost, proto::Whowas, proto::Invisible,
-    proto::Mode, proto::Invite;
+    proto::Mode, proto::Invite, proto::Kicks, proto::Names;
 
 // The verb table. The order of the rows is PROTOCOL.md's; a proto::Command without a row does
 // not compile (row_of() below).
@@ -98,6 +98,8 @@ constexpr auto kVerbs = std::make_tuple(
     // request more (joins()).
     Verb<Joins>{.name = "JOIN (several)", .waits = &joins},
     Verb<Parts>{.name = "PART (several)", .waits = &parts},
+    Verb<Kicks>{.name = "KICK (several)", .waits = &kicks},
+    Verb<Names>{.name = "NAMES (several)", .waits = &names},
     Verb<Whois>{.name = "WHOIS", .user = {&Whois::user, Errc::no_such_user}, .now = &whois},
     Verb<Away>{
         .name = "AWAY",

@@ -68,6 +68,8 @@ Waits<Outcome> join(Context& ctx, const proto::Join& j);
 Outcome part(Context& ctx, const proto::Part& p);
 Waits<Outcome> joins(Context& ctx, const proto::Joins& j);
 Waits<Outcome> parts(Context& ctx, const proto::Parts& p);
+Waits<Outcome> kicks(Context& ctx, const proto::Kicks& k);
+Waits<Outcome> names(Context& ctx, const proto::Names& n);
 Waits<Outcome> list(Context& ctx, const proto::List& l);
 Waits<Outcome> who(Context& ctx, const proto::Who& w);
 

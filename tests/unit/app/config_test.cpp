@@ -61,6 +61,7 @@ TEST_F(ConfigFileTest, AFileSettingEveryKeyOfEverySectionIsApplied) {
     const Config c = applied(R"(
 [server]
 server_name = "chat.example.org"
+server_description = "a test server"
 bind = "127.0.0.1"
 port = 6000
 http_port = 8081
@@ -96,6 +97,7 @@ argon2_ops = 3
 argon2_memory_kib = 8192
 )");
     EXPECT_EQ(c.server_name, "chat.example.org");
+    EXPECT_EQ(c.server_description, "a test server");
     EXPECT_EQ(c.bind, "127.0.0.1");
     EXPECT_EQ(c.port, 6000);
     EXPECT_EQ(c.http_port, 8081);
@@ -149,6 +151,7 @@ TEST_F(ConfigFileTest, TheShippedExampleFileIsValidAndStatesTheDefaults) {
     EXPECT_NO_THROW(validate(config));
 
     const Config defaults;
+    EXPECT_EQ(config.server_description, defaults.server_description);
     EXPECT_EQ(config.bind, defaults.bind);
     EXPECT_EQ(config.port, defaults.port);
     EXPECT_EQ(config.http_port, defaults.http_port);
@@ -489,6 +492,16 @@ TEST(ConfigValidateTest, AServerNameMustBeAHostNameWithADot) {
     c.server_name = std::string(64, 'a') + ".org";
     EXPECT_TRUE(mentions(validation_error(c), "server_name"));
     c.server_name = "My.Little.Server";
+    EXPECT_NO_THROW(validate(c));
+}
+
+TEST(ConfigValidateTest, AServerDescriptionIsOneToAHundredBytes) {
+    Config c;
+    for (const std::string& bad : {std::string(), std::string(101, 'x')}) {
+        c.server_description = bad;
+        EXPECT_TRUE(mentions(validation_error(c), "server_description")) << bad.size();
+    }
+    c.server_description = std::string(100, 'x');
     EXPECT_NO_THROW(validate(c));
 }
 

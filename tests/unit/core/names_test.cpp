@@ -105,5 +105,17 @@ TEST(ChannelNameTest, RejectsWhatCanonicalChannelNameRejects) {
     }
 }
 
+TEST(NamesTest, MasksMatchAnyRunWithStarAndOneCharacterWithQuestionMark) {
+    EXPECT_TRUE(matches_mask("*", ""));
+    EXPECT_TRUE(matches_mask("*an1", "#chan1"));
+    EXPECT_TRUE(matches_mask("#c*n2", "#chan2"));
+    EXPECT_TRUE(matches_mask("b?b", "bob"));
+    EXPECT_TRUE(matches_mask("a*b*c", "aXbYbZc"));
+    EXPECT_FALSE(matches_mask("*an1", "#chan2"));
+    EXPECT_FALSE(matches_mask("b?b", "bb"));
+    EXPECT_FALSE(matches_mask("bob", "bobby"));
+    EXPECT_FALSE(matches_mask("", "x"));
+}
+
 }  // namespace
 }  // namespace salon::core
