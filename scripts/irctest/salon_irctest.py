@@ -12,6 +12,7 @@ from typing import Optional, Set, Type
 from irctest.basecontrollers import BaseServerController, DirectoryBasedController
 from irctest.runner import NotImplementedByController
 from irctest.specifications import OptionalBehaviors
+from irctest.specifications import OptionalBehaviors
 
 SALOND = os.environ.get("SALOND_PATH", "salond")
 # irctest sends its commands as fast as it can: lift the per-connection and creation rates.
@@ -40,6 +41,17 @@ class SalonController(BaseServerController, DirectoryBasedController):
     software_name = "Salon"
     supported_sasl_mechanisms: Set[str] = {"PLAIN"}
     supports_sts = False
+    # What salond does beyond the baseline irctest assumes (docs/irc.md).
+    optional_behaviors = frozenset(
+        [
+            OptionalBehaviors.ELIST_M,
+            OptionalBehaviors.ELIST_N,
+            OptionalBehaviors.ELIST_U,
+            OptionalBehaviors.MULTI_JOIN,
+            OptionalBehaviors.MULTI_KICK,
+            OptionalBehaviors.MULTI_NAMES_COMMAND,
+        ]
+    )
     # What salond does of irctest's optional behaviours: a test that finds one missing fails.
     optional_behaviors = frozenset(
         (
