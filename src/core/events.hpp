@@ -62,7 +62,8 @@ struct JoinResult {
 struct PostResult {
     MessageId id = 0;
     UnixMillis ts_ms = 0;
-    std::string away = {};  ///< a DM's recipient's away message (IRC's 301); empty when not away
+    std::string away = {};   ///< a DM's recipient's away message (IRC's 301); empty when not away
+    MessageId reply_to = 0;  ///< the message it answers, as stored (0 for none)
 };
 
 /// One page of LIST, bounded in bytes: `more` when channels after the last one exist; `first`

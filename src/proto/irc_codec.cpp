@@ -526,9 +526,25 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
         if (p[0].find(',') != std::string::npos)
             return Answered{notice ? "" : numeric("407", {clip(p[0]), "Too many recipients"})};
         const core::MessageId reply_to = replied_to(m);
-        if (p[0].starts_with('#'))
-            return Request{make_ref(cmd), Send{p[0], p[1], std::nullopt, reply_to, notice}};
-        return Request{make_ref(cmd), Dm{p[0], p[1], reply_to, notice}};
+        if (p[0].starts_with('#')) {
+            return Request{
+                make_ref(cmd),
+                Send{
+                    .channel = p[0],
+                    .text = p[1],
+                    .claimed_user = std::nullopt,
+                    .reply_to = reply_to,
+                    .notice = notice,
+                    .lenient_reply = true,
+                }};
+        }
+        return Request{
+            make_ref(cmd),
+            Dm{.to = p[0],
+               .text = p[1],
+               .reply_to = reply_to,
+               .notice = notice,
+               .lenient_reply = true}};
     }
     if (cmd == "JOIN") {
         if (p.empty() || p[0].empty()) return need_more();
@@ -910,7 +926,7 @@ std::string IrcCodec::echo(std::string target, const PostRequest& post, const co
     m.to = std::move(target);  // a direct message's form: the target as the client wrote it
     m.text = post.text;
     m.ts_ms = r.ts_ms;
-    m.reply_to = post.reply_to;
+    m.reply_to = r.reply_to;
     m.notice = post.notice;
     const int level = (c & kCapMessageTags) != 0                     ? 2
                       : (c & (kCapServerTime | kCapAccountTag)) != 0 ? 1
@@ -977,15 +993,13 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
                 if (own_posts_.size() > kMaxPendingEchoes) own_posts_.erase(own_posts_.begin());
             }
             if (!echo_on) return {};
-            return echo(
-                display_target(send->channel), {send->text, send->reply_to, send->notice}, *post
-            );
+            return echo(display_target(send->channel), {send->text, send->notice}, *post);
         }
         if (const auto* dm = std::get_if<Dm>(&request.command)) {
             // NOTICE is never answered (RFC 2812), not even with 301.
             std::string out =
                 post->away.empty() || dm->notice ? "" : numeric("301", {clip(dm->to), post->away});
-            return echo_on ? out + echo(dm->to, {dm->text, dm->reply_to, dm->notice}, *post) : out;
+            return echo_on ? out + echo(dm->to, {dm->text, dm->notice}, *post) : out;
         }
         return {};
     }

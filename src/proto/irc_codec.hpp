@@ -129,10 +129,10 @@ private:
     /// The user modes as 221 shows them: "+", then o (operator) and w (wants WALLOPS).
     std::string user_modes() const;
 
-    /// What of a SEND or DM its echo shows.
+    /// What of a SEND or DM its echo shows (the reply it answers comes with the result, as
+    /// stored).
     struct PostRequest {
         const std::string& text;
-        core::MessageId reply_to;
         bool notice;
     };
 

@@ -121,6 +121,9 @@ struct Send {
     std::optional<std::string> claimed_user;
     core::MessageId reply_to = 0;  ///< the message answered; 0 for none (decoded positive)
     bool notice = false;           ///< sent as a notice (IRC's NOTICE)
+    /// A reply_to that is no message of the conversation is dropped rather than refused: IRC
+    /// clients tag replies to messages this server may never have seen.
+    bool lenient_reply = false;
 };
 
 struct Dm {
@@ -128,6 +131,7 @@ struct Dm {
     std::string text;
     core::MessageId reply_to = 0;  ///< as Send::reply_to
     bool notice = false;           ///< as Send::notice
+    bool lenient_reply = false;    ///< as Send::lenient_reply
 };
 
 struct List {

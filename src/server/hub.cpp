@@ -600,7 +600,10 @@ void Hub::deliver_channel_message(const core::Message& message, const Acknowledg
     // list agree (a message is either in the joiner's HISTORY or delivered to them, never both).
     std::unique_lock lock(mutex_);
     const SharedEvent frame = make_event(core::MessageEvent{message, account_of(message.from)});
-    answer(ack, core::PostResult{message.id, message.ts_ms});
+    answer(
+        ack,
+        core::PostResult{.id = message.id, .ts_ms = message.ts_ms, .reply_to = message.reply_to}
+    );
     // A committed message names its channel canonically already.
     const auto it = channels_.find(message.channel);
     if (it == channels_.end()) return;
@@ -613,7 +616,15 @@ void Hub::deliver_direct_message(const core::Message& message, const Acknowledge
     const SharedEvent frame = make_event(core::MessageEvent{message, account_of(message.from)});
     const auto to = users_.find(core::fold_user_name(message.to));
     const bool away = to != users_.end() && to->second.away;
-    answer(ack, core::PostResult{message.id, message.ts_ms, away ? *to->second.away : ""});
+    answer(
+        ack,
+        core::PostResult{
+            .id = message.id,
+            .ts_ms = message.ts_ms,
+            .away = away ? *to->second.away : "",
+            .reply_to = message.reply_to,
+        }
+    );
     if (to != users_.end()) to_user(to->second, frame);
     const auto from = users_.find(core::fold_user_name(message.from));
     if (from == users_.end() || from == to) return;

@@ -38,7 +38,7 @@ Waits<Outcome> dm(Context& ctx, const proto::Dm& d) {
     write.message.notice = d.notice;
     write.from_key = me.key;
     write.conversation = core::direct_conversation(write.from_key, write.to_key);
-    if (auto refusal = co_await prepare_post(ctx, write)) co_return *refusal;
+    if (auto refusal = co_await prepare_post(ctx, write, d.lenient_reply)) co_return *refusal;
     submit_post(ctx, std::move(write));
     co_return Replied{};
 }

@@ -35,7 +35,7 @@ store::MessageWrite channel_post(const Context& ctx, const proto::Send& s) {
 /// `s` lives in the request, which the context holds.
 Waits<Outcome> send_after_lookups(Context& ctx, const proto::Send& s) {
     store::MessageWrite write = channel_post(ctx, s);
-    if (auto refusal = co_await prepare_post(ctx, write)) co_return *refusal;
+    if (auto refusal = co_await prepare_post(ctx, write, s.lenient_reply)) co_return *refusal;
     // The lookups took time: the sender may have left the channel meanwhile.
     if (auto refusal = ctx.services.hub.post_refusal(ctx.actor(), *ctx.channel)) co_return *refusal;
     submit_post(ctx, std::move(write));
@@ -97,16 +97,21 @@ Waits<Mentions> mentions_in(Context& ctx, const std::string& text) {
     co_return mentions;
 }
 
-Waits<std::optional<core::Failure>> prepare_post(Context& ctx, store::MessageWrite& write) {
+Waits<std::optional<core::Failure>> prepare_post(
+    Context& ctx, store::MessageWrite& write, bool lenient_reply
+) {
     if (const core::MessageId reply_to = write.message.reply_to; reply_to != 0) {
         auto find = [&store = ctx.services.store, reply_to] {
             return store.find_message(reply_to);
         };
         const auto answered = co_await ctx.services.work.blocking(find);
         if (!answered || answered->conversation != write.conversation) {
-            co_return core::Failure(
-                core::Errc::no_such_message, "reply_to is not a message of this conversation"
-            );
+            if (!lenient_reply) {
+                co_return core::Failure(
+                    core::Errc::no_such_message, "reply_to is not a message of this conversation"
+                );
+            }
+            write.message.reply_to = 0;
         }
     }
     if (may_mention(write.message.text)) {

@@ -32,9 +32,10 @@ inline constexpr std::size_t kMaxMentionLookups = 32;
 bool may_mention(std::string_view text) noexcept;
 
 /// Before a post goes to the pipeline: `no_such_message` unless the message it replies to (if
-/// any) is of its conversation; then its mentions, when its text may have some.
+/// any) is of its conversation (`lenient_reply`: the reply is dropped instead); then its
+/// mentions, when its text may have some.
 boost::asio::awaitable<std::optional<core::Failure>> prepare_post(
-    Context& ctx, store::MessageWrite& write
+    Context& ctx, store::MessageWrite& write, bool lenient_reply
 );
 
 }  // namespace salon::server::commands
