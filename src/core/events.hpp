@@ -22,6 +22,7 @@ struct MemberInfo {
     std::string username = {};
     std::string realname = {};
     bool voice = false;  ///< may post in a moderated channel
+    bool bot = false;    ///< marked a bot (IRC's +B); set for WHO only
 };
 
 struct ChannelSummary {
@@ -166,6 +167,7 @@ struct WhoisResult {
     bool oper = false;                        ///< an administrator, or OPER succeeded
     std::string username = {};                ///< IRC's USER parameters; empty when not given
     std::string realname = {};
+    bool bot = false;  ///< marked a bot (IRC's +B)
 };
 
 /// What IRC's LUSERS tells: users online now and at most since start, operators among them,
@@ -176,6 +178,18 @@ struct LusersResult {
     std::size_t operators = 0;
     std::size_t invisible = 0;  ///< users with IRC's +i
     std::size_t channels = 0;
+};
+
+/// The most users one connection may monitor (IRC's MONITOR=, native MONITOR).
+inline constexpr std::size_t kMaxMonitoredUsers = 100;
+
+/// What MONITOR answers: the users asked about by their state now (online ones by their
+/// display name), those left out because the list was full, or the whole list (`listed`).
+struct MonitorResult {
+    std::vector<std::string> online;
+    std::vector<std::string> offline;
+    std::vector<std::string> refused;
+    std::vector<std::string> listed;
 };
 
 /// A new session token: the secret, shown this once.
@@ -218,7 +232,8 @@ using Result = std::variant<
     TokensResult,
     LusersResult,
     ModesResult,
-    InviteResult>;
+    InviteResult,
+    MonitorResult>;
 
 // --- events pushed to clients ---
 
@@ -228,6 +243,7 @@ struct MessageEvent {
     /// The sender's account name when the sender is a registered user (IRC's account-tag);
     /// empty for guests and when not known.
     std::string account = {};
+    bool bot = false;  ///< the sender is marked a bot (IRC's `bot` tag)
 };
 
 struct JoinEvent {
@@ -315,6 +331,31 @@ struct InviteEvent {
     std::string by;
 };
 
+/// A user a connection monitors came online or went offline (its first connection opened, its
+/// last one closed). Only to the connections monitoring them.
+struct PresenceEvent {
+    std::string user;
+    bool online = false;
+};
+
+/// Where a change to a user (away, real name) is told: to those sharing a channel with them,
+/// or to a connection that monitors them without sharing one (IRC's extended-monitor).
+enum class Audience { shared_channel, monitor };
+
+/// `user` went away with `message`, or came back (empty): IRC's away-notify.
+struct AwayEvent {
+    std::string user;
+    std::string message;
+    Audience audience = Audience::shared_channel;
+};
+
+/// `user` changed their real name (IRC's SETNAME); also to the user's own connections.
+struct RealnameEvent {
+    std::string user;
+    std::string realname;
+    Audience audience = Audience::shared_channel;
+};
+
 struct PingEvent {};
 
 struct NoticeEvent {
@@ -337,6 +378,9 @@ using Event = std::variant<
     RenameEvent,
     WallopsEvent,
     ModeEvent,
-    InviteEvent>;
+    InviteEvent,
+    PresenceEvent,
+    AwayEvent,
+    RealnameEvent>;
 
 }  // namespace salon::core

@@ -196,8 +196,8 @@ struct ListFilter {
 };
 
 constexpr std::string_view kCapList =
-    "account-tag batch echo-message labeled-response message-tags multi-prefix sasl server-time "
-    "standard-replies userhost-in-names";
+    "account-tag away-notify batch echo-message extended-monitor labeled-response message-tags "
+    "multi-prefix sasl server-time setname standard-replies userhost-in-names";
 
 std::optional<std::uint32_t> cap_bit(std::string_view name) {
     if (name == "sasl") return kCapSasl;
@@ -210,6 +210,9 @@ std::optional<std::uint32_t> cap_bit(std::string_view name) {
     if (name == "standard-replies") return kCapStandardReplies;
     if (name == "userhost-in-names") return kCapUserhostInNames;
     if (name == "labeled-response") return kCapLabeledResponse;
+    if (name == "away-notify") return kCapAwayNotify;
+    if (name == "extended-monitor") return kCapExtendedMonitor;
+    if (name == "setname") return kCapSetname;
     return std::nullopt;
 }
 
@@ -256,7 +259,8 @@ std::string message_lines(
     std::string_view account,
     int tag_level,
     std::string_view batch,
-    bool mark_old = false
+    bool mark_old = false,
+    bool bot = false
 ) {
     const std::string_view command = m.notice ? "NOTICE" : "PRIVMSG";
     const std::string source = prefix_of(m.from);
@@ -281,6 +285,7 @@ std::string message_lines(
             add("time=" + core::format_timestamp(m.ts_ms));
             if (!account.empty()) add("account=" + irc::escape_tag_value(account));
         }
+        if (tag_level >= 2 && bot) add("bot");
         // One id names one message: only its first line carries it.
         if (tag_level >= 2 && first) {
             add("msgid=" + std::to_string(m.id));
@@ -634,6 +639,8 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
         return Request{make_ref("KICK"), std::move(kicks)};
     }
     if (cmd == "AWAY") return Request{make_ref("AWAY"), Away{p.empty() ? "" : p[0]}};
+    if (cmd == "MONITOR") return on_monitor(m);
+    if (cmd == "SETNAME") return on_setname(m);
     if (cmd == "MOTD") return Answered{motd()};
     if (cmd == "WHOWAS") {
         if (p.empty() || p[0].empty()) return need_more();
@@ -701,12 +708,13 @@ Codec::Input IrcCodec::on_mode(const irc::Message& m) {
             return Answered{numeric("502", {"Can't change mode for other users"})};
         if (p.size() == 1) return Answered{numeric("221", {user_modes()})};
         // +w is kept here (WALLOPS); +i goes to the server, which hides the user from WHO
-        // masks; o is given by OPER only.
-        if (p[1].find_first_not_of("+-iwo") != std::string::npos)
+        // masks, and so does +B (a bot); o is given by OPER only.
+        if (p[1].find_first_not_of("+-iwoB") != std::string::npos)
             return Answered{numeric("501", {"Unknown MODE flag"})};
         bool on = true;
         std::string changed;
         std::optional<bool> invisible;
+        std::optional<bool> bot;
         for (const char c : p[1]) {
             if (c == '+' || c == '-') {
                 on = c == '+';
@@ -714,11 +722,15 @@ Codec::Input IrcCodec::on_mode(const irc::Message& m) {
                 changed += on ? "+w" : "-w";
             } else if (c == 'i') {
                 invisible = on;
+            } else if (c == 'B') {
+                bot = on;
             }
         }
-        // The reply (ok() of Invisible) says both changes.
+        // The reply (ok() of Invisible or Bot) says the +w change too. One request a line:
+        // `+iB` changes i alone.
         if (invisible && *invisible != invisible_)
             return Request{make_ref("MODE", changed), Invisible{*invisible}};
+        if (bot && *bot != bot_) return Request{make_ref("MODE", changed), Bot{*bot}};
         if (changed.empty()) return Answered{};
         return Answered{
             irc::line("", prefix_of(nick_), "MODE", {nick_, changed}, irc::Trailing::when_needed)};
@@ -772,8 +784,86 @@ Codec::Input IrcCodec::on_mode(const irc::Message& m) {
     return Request{make_ref("MODE"), std::move(request)};
 }
 
+Codec::Input IrcCodec::on_monitor(const irc::Message& m) {
+    const auto& p = m.params;
+    if (p.empty() || p[0].size() != 1)
+        return Answered{numeric("461", {"MONITOR", "Not enough parameters"})};
+    switch (p[0][0]) {
+        case 'C':
+            return Request{make_ref("MONITOR"), Monitor{Monitor::Op::clear}};
+        case 'L':
+            return Request{make_ref("MONITOR"), Monitor{Monitor::Op::list}};
+        case 'S':
+            return Request{make_ref("MONITOR"), Monitor{Monitor::Op::status}};
+        case '+':
+        case '-': {
+            Monitor request{p[0][0] == '+' ? Monitor::Op::add : Monitor::Op::remove};
+            if (p.size() > 1) {
+                for (const auto target : split_list(p[1])) request.users.emplace_back(target);
+            }
+            if (request.users.empty())
+                return Answered{numeric("461", {"MONITOR", "Not enough parameters"})};
+            return Request{make_ref("MONITOR"), std::move(request)};
+        }
+        default:
+            return Answered{numeric("400", {"MONITOR", "Unknown MONITOR subcommand"})};
+    }
+}
+
+Codec::Input IrcCodec::on_setname(const irc::Message& m) {
+    if (m.params.empty() || m.params[0].empty() || m.params[0].size() > kMaxRealnameBytes) {
+        return Answered{irc::line(
+            "",
+            settings_.server_name,
+            "FAIL",
+            {"SETNAME",
+             "INVALID_REALNAME",
+             "Real names are 1 to " + std::to_string(kMaxRealnameBytes) + " bytes"}
+        )};
+    }
+    return Request{make_ref("SETNAME"), Realname{m.params[0]}};
+}
+
 // ---------------------------------------------------------------------------------------------
 // Replies
+
+std::string IrcCodec::comma_listing(std::string_view code, const std::vector<std::string>& items)
+    const {
+    // What each line costs before its items: the numeric with an empty list.
+    const std::size_t overhead = numeric(code, {""}).size();
+    std::string out;
+    std::string list;
+    for (const auto& whole : items) {
+        // A nick fits; a target that is none (a mask echoed in 731) is cut.
+        const std::string_view item = clip(whole);
+        if (!list.empty() && overhead + list.size() + 1 + item.size() > irc::kMaxLineBytes) {
+            out += numeric(code, {list});
+            list.clear();
+        }
+        if (!list.empty()) list += ',';
+        list += item;
+    }
+    if (!list.empty()) out += numeric(code, {list});
+    return out;
+}
+
+std::string IrcCodec::monitor_reply(const Monitor& request, const core::MonitorResult& r) const {
+    if (request.op == Monitor::Op::list)
+        return comma_listing("732", r.listed) + numeric("733", {"End of MONITOR list"});
+    std::vector<std::string> online;
+    online.reserve(r.online.size());
+    for (const auto& user : r.online) online.push_back(prefix_of(user));
+    std::string out = comma_listing("730", online) + comma_listing("731", r.offline);
+    if (!r.refused.empty()) {
+        std::string refused;
+        for (const auto& user : r.refused) refused += (refused.empty() ? "" : ",") + user;
+        out += numeric(
+            "734",
+            {std::to_string(core::kMaxMonitoredUsers), clip(refused), "Monitor list is full."}
+        );
+    }
+    return out;
+}
 
 std::string IrcCodec::welcome(const core::LoginResult& r) const {
     const std::string version = "salond-" + settings_.version;
@@ -795,9 +885,11 @@ std::string IrcCodec::welcome(const core::LoginResult& r) const {
     out +=
         numeric("002", {"Your host is " + settings_.server_name + ", running version " + version});
     out += numeric("003", {"This server was created " + settings_.created});
-    out += numeric("004", {settings_.server_name, version, "iow", "biklmnostv", "bklov"});
+    out += numeric("004", {settings_.server_name, version, "Biow", "biklmnostv", "bklov"});
+    const std::string monitor = "MONITOR=" + std::to_string(core::kMaxMonitoredUsers);
     const std::vector<std::string_view> tokens{
         awaylen,
+        "BOT=B",
         "CASEMAPPING=ascii",
         chanlimit,
         "CHANMODES=b,k,l,imnst",
@@ -808,6 +900,7 @@ std::string IrcCodec::welcome(const core::LoginResult& r) const {
         "ELIST=MNU",
         kicklen,
         "MODES=4",
+        monitor,
         network,
         nicklen,
         "PREFIX=(ov)@+",
@@ -911,6 +1004,7 @@ std::string IrcCodec::help(std::string_view subject) const {
 
 std::string IrcCodec::user_modes() const {
     std::string modes = "+";
+    if (bot_) modes += 'B';
     if (invisible_) modes += 'i';
     if (operator_) modes += 'o';
     if (wallops_) modes += 'w';
@@ -931,7 +1025,7 @@ std::string IrcCodec::echo(std::string target, const PostRequest& post, const co
     const int level = (c & kCapMessageTags) != 0                     ? 2
                       : (c & (kCapServerTime | kCapAccountTag)) != 0 ? 1
                                                                      : 0;
-    return message_lines(m, {}, level, {});
+    return message_lines(m, {}, level, {}, false, bot_);
 }
 
 std::string IrcCodec::ok(const Request& request, const core::Result& result) {
@@ -1064,7 +1158,7 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
                  settings_.server_name,
                  member.user,
                  std::string(member.away ? "G" : "H") + (member.oper ? "*" : "") +
-                     (member.op ? "@" : "") +
+                     (member.bot ? "B" : "") + (member.op ? "@" : "") +
                      (member.voice && (!member.op || multi_prefix) ? "+" : ""),
                  "0 " + (member.realname.empty() ? member.user : member.realname)}
             );
@@ -1096,6 +1190,7 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
              whois->realname.empty() ? whois->user : whois->realname}
         );
         if (whois->oper) out += numeric("313", {whois->user, "is an IRC operator"});
+        if (whois->bot) out += numeric("335", {whois->user, "is a bot"});
         std::vector<std::string> channels;
         channels.reserve(whois->channels.size());
         for (const auto& c : whois->channels)
@@ -1107,6 +1202,10 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
         return out + numeric("318", {whois->user, "End of /WHOIS list"});
     }
 
+    if (const auto* monitored = std::get_if<core::MonitorResult>(&result)) {
+        const auto* request_monitor = std::get_if<Monitor>(&request.command);
+        return request_monitor ? monitor_reply(*request_monitor, *monitored) : "";
+    }
     if (const auto* l = std::get_if<core::LusersResult>(&result)) {
         const std::string users = std::to_string(l->users);
         const std::string max = std::to_string(l->max_users);
@@ -1132,6 +1231,16 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
             prefix_of(nick_),
             "MODE",
             {nick_, std::string(extra) + (i->on ? "+i" : "-i")},
+            irc::Trailing::when_needed
+        );
+    }
+    if (const auto* b = std::get_if<Bot>(&c)) {
+        bot_ = b->on;
+        return irc::line(
+            "",
+            prefix_of(nick_),
+            "MODE",
+            {nick_, std::string(extra) + (b->on ? "+B" : "-B")},
             irc::Trailing::when_needed
         );
     }
@@ -1439,7 +1548,7 @@ std::string IrcCodec::event(const core::Event& event) const {
     const Format format = format_of(event_format());
     const std::string& server = settings_.server_name;
     if (const auto* m = std::get_if<core::MessageEvent>(&event))
-        return message_lines(m->message, m->account, format.tag_level, {});
+        return message_lines(m->message, m->account, format.tag_level, {}, false, m->bot);
     if (const auto* j = std::get_if<core::JoinEvent>(&event)) {
         const std::string display = channel_display(j->channel);
         std::string out =
@@ -1507,6 +1616,19 @@ std::string IrcCodec::event(const core::Event& event) const {
     }
     if (const auto* w = std::get_if<core::WallopsEvent>(&event))
         return irc::line("", prefix_of(w->from), "WALLOPS", {w->text});
+    // MONITOR's notices go to whoever watches: `*` stands for the watcher, as the spec allows,
+    // so that one encoding serves them all.
+    if (const auto* presence = std::get_if<core::PresenceEvent>(&event)) {
+        if (presence->online) return irc::line("", server, "730", {"*", prefix_of(presence->user)});
+        return irc::line("", server, "731", {"*", presence->user});
+    }
+    if (const auto* away = std::get_if<core::AwayEvent>(&event)) {
+        if (away->message.empty())
+            return irc::line("", prefix_of(away->user), "AWAY", {}, irc::Trailing::when_needed);
+        return irc::line("", prefix_of(away->user), "AWAY", {away->message});
+    }
+    if (const auto* r = std::get_if<core::RealnameEvent>(&event))
+        return irc::line("", prefix_of(r->user), "SETNAME", {r->realname});
     // UPDATE, READ and TYPING have no IRC form yet (accepts() declines them).
     const auto* history = std::get_if<core::HistoryEvent>(&event);
     if (history == nullptr) return {};
@@ -1539,6 +1661,16 @@ bool IrcCodec::accepts(const core::Event& event) const noexcept {
         std::holds_alternative<core::TypingEvent>(event))
         return false;
     if (std::holds_alternative<core::WallopsEvent>(event)) return wallops_;
+    // away-notify and setname; extended-monitor for a user seen through MONITOR alone.
+    const std::uint32_t c = caps();
+    const auto wanted = [c](std::uint32_t cap, core::Audience audience) {
+        return (c & cap) != 0 &&
+               (audience == core::Audience::shared_channel || (c & kCapExtendedMonitor) != 0);
+    };
+    if (const auto* away = std::get_if<core::AwayEvent>(&event))
+        return wanted(kCapAwayNotify, away->audience);
+    if (const auto* r = std::get_if<core::RealnameEvent>(&event))
+        return wanted(kCapSetname, r->audience);
     try {
         if (const auto* m = std::get_if<core::MessageEvent>(&event)) {
             if (m->message.is_direct()) return true;

@@ -45,6 +45,9 @@ enum IrcCap : std::uint32_t {
     kCapStandardReplies = 1U << 7,
     kCapUserhostInNames = 1U << 8,
     kCapLabeledResponse = 1U << 9,
+    kCapAwayNotify = 1U << 10,
+    kCapExtendedMonitor = 1U << 11,
+    kCapSetname = 1U << 12,
 };
 
 /// One IRC connection's codec.
@@ -89,6 +92,12 @@ private:
     Input on_authenticate(const irc::Message& m);
     Input on_command(const irc::Message& m);
     Input on_mode(const irc::Message& m);
+    Input on_monitor(const irc::Message& m);
+    Input on_setname(const irc::Message& m);
+    /// MONITOR's answer: 730 online, 731 offline, 734 full, or the list (732, 733).
+    std::string monitor_reply(const Monitor& request, const core::MonitorResult& r) const;
+    /// `code` numerics listing `items` separated by commas, as many lines as they take.
+    std::string comma_listing(std::string_view code, const std::vector<std::string>& items) const;
     /// The Conn request once NICK and USER are in and CAP negotiation is over.
     Input try_register();
 
@@ -146,6 +155,7 @@ private:
     std::atomic<bool> operator_{false};
     std::atomic<bool> wallops_{false};
     std::atomic<bool> invisible_{false};  ///< +i, as the server last confirmed it
+    std::atomic<bool> bot_{false};        ///< +B, as the server last confirmed it
 
     // Registration (the connection's thread only).
     std::string nick_;

@@ -454,6 +454,34 @@ constexpr std::array kVerbs{
             auto channel = f.required_string("channel");
             return Invite{std::move(channel), f.required_string("user")};
         }},
+    VerbEntry{
+        "MONITOR",
+        false,
+        [](Fields& f, const json::object&) -> Command {
+            const std::string op = f.required_string("op");
+            Monitor m;
+            if (op == "add") {
+                m.op = Monitor::Op::add;
+            } else if (op == "remove") {
+                m.op = Monitor::Op::remove;
+            } else if (op == "clear") {
+                m.op = Monitor::Op::clear;
+            } else if (op == "list") {
+                m.op = Monitor::Op::list;
+            } else if (op == "status") {
+                m.op = Monitor::Op::status;
+            } else if (!op.empty()) {
+                f.reject("op must be add, remove, clear, list or status");
+            }
+            m.users = f.optional_strings("users");
+            return m;
+        }},
+    VerbEntry{
+        "BOT",
+        false,
+        [](Fields& f, const json::object&) -> Command {
+            return Bot{f.optional_bool("on").value_or(true)};
+        }},
 };
 
 const VerbEntry* find_verb(std::string_view verb) {
@@ -711,6 +739,16 @@ struct ResultWriter {
         body["user"] = r.user;
     }
 
+    void operator()(const core::MonitorResult& r) const {
+        const auto put = [this](std::string_view key, const std::vector<std::string>& users) {
+            if (!users.empty()) body[key] = json::value_from(users);
+        };
+        put("online", r.online);
+        put("offline", r.offline);
+        put("refused", r.refused);
+        put("users", r.listed);
+    }
+
     // IRC's results; no native verb produces them.
     void operator()(const core::AccountResult& r) const { body["user"] = r.account; }
 
@@ -733,7 +771,9 @@ struct EventWriter {
     BodyVersion version;
 
     std::string operator()(const core::MessageEvent& e) const {
-        return frame(e.message.is_direct() ? "DM" : "MSG", message_body(e.message, version));
+        json::object body = message_body(e.message, version);
+        if (e.bot) body["bot"] = true;
+        return frame(e.message.is_direct() ? "DM" : "MSG", std::move(body));
     }
 
     std::string operator()(const core::JoinEvent& e) const {
@@ -806,6 +846,15 @@ struct EventWriter {
     std::string operator()(const core::RenameEvent& e) const {
         return frame("RENAME", {{"user", e.user}, {"to", e.to}});
     }
+
+    std::string operator()(const core::PresenceEvent& e) const {
+        return frame("PRESENCE", {{"user", e.user}, {"online", e.online}});
+    }
+
+    // IRC's away-notify and setname: accepts() declines them.
+    std::string operator()(const core::AwayEvent&) const { return {}; }
+
+    std::string operator()(const core::RealnameEvent&) const { return {}; }
 
     // Native clients have no +w: an administrator's broadcast is a NOTICE to everyone.
     std::string operator()(const core::WallopsEvent& e) const {
@@ -906,6 +955,9 @@ std::string NativeCodec::ok(const Request& request, const core::Result& result) 
 }
 
 bool NativeCodec::accepts(const core::Event& event) const noexcept {
+    if (std::holds_alternative<core::AwayEvent>(event) ||
+        std::holds_alternative<core::RealnameEvent>(event))
+        return false;
     const bool v2_only = std::holds_alternative<core::UpdateEvent>(event) ||
                          std::holds_alternative<core::ReadEvent>(event) ||
                          std::holds_alternative<core::TypingEvent>(event) ||

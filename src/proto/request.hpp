@@ -300,6 +300,31 @@ struct Wallops {
     std::string text;
 };
 
+/// IRC's MONITOR: the connection's list of users whose coming online and going offline it is
+/// told (core::PresenceEvent), at most core::kMaxMonitoredUsers; it ends with the connection.
+struct Monitor {
+    enum class Op {
+        add,     ///< adds `users` and answers with their state now
+        remove,  ///< removes `users`
+        clear,   ///< empties the list
+        list,    ///< answers with the list
+        status,  ///< answers with the state of everyone on the list
+    };
+
+    Op op = Op::list;
+    std::vector<std::string> users = {};
+};
+
+/// Changes the user's real name (IRC's SETNAME; WHO and WHOIS show it).
+struct Realname {
+    std::string realname;
+};
+
+/// Marks the user a bot, or no longer one (IRC's user mode +B; native BOT).
+struct Bot {
+    bool on = true;
+};
+
 /// How many users, operators and channels the server has (IRC's LUSERS).
 struct Lusers {};
 
@@ -360,7 +385,10 @@ using Command = std::variant<
     Mode,
     Invite,
     Kicks,
-    Names>;
+    Names,
+    Monitor,
+    Realname,
+    Bot>;
 
 struct Request {
     Ref ref;

@@ -231,6 +231,7 @@ std::optional<core::Failure> Hub::attach(
     max_users_ = std::max(max_users_, users_.size());
     session_changed(user, session.get(), true);
     answer(ack, welcome);
+    if (inserted) tell_watchers(user.name, true);
     return std::nullopt;
 }
 
@@ -241,6 +242,7 @@ void Hub::detach(
     std::string_view message
 ) {
     std::unique_lock lock(mutex_);
+    monitors_.clear(session.get());
     const auto it = users_.find(actor.name.folded());
     if (it == users_.end()) return;
     OnlineUser& user = it->second;
@@ -268,6 +270,7 @@ void Hub::detach(
     describe(user, gone);
     departed_.push_front(std::move(gone));
     if (departed_.size() > kWhowasMemory) departed_.pop_back();
+    tell_watchers(user.name, false);
     users_.erase(it);
 }
 
@@ -297,6 +300,7 @@ std::optional<core::WhoisResult> Hub::whois(const core::Actor& viewer, const cor
     const OnlineUser& user = it->second;
     core::WhoisResult result{
         user.name, user.guest(), {}, user.away ? *user.away : std::string(), user.oper};
+    result.bot = user.bot;
     if (user.identity) {
         result.username = user.identity->username;
         result.realname = user.identity->realname;
@@ -313,16 +317,26 @@ void Hub::set_away(const core::UserName& name, std::string message) {
     std::unique_lock lock(mutex_);
     const auto it = users_.find(name.folded());
     if (it == users_.end()) return;
+    OnlineUser& user = it->second;
+    // Only a change is told: AWAY repeated with the same message, or back when not away, is not.
+    if (message.empty() ? !user.away : user.away && *user.away == message) return;
     if (message.empty()) {
-        it->second.away.reset();
+        user.away.reset();
     } else {
-        it->second.away = std::make_unique<std::string>(std::move(message));
+        user.away = std::make_unique<std::string>(message);
     }
+    tell_about(
+        user,
+        core::AwayEvent{user.name, message},
+        core::AwayEvent{user.name, message, core::Audience::monitor},
+        false
+    );
 }
 
 void Hub::describe(const OnlineUser& user, core::MemberInfo& info) {
     info.away = user.away != nullptr;
     info.oper = user.oper;
+    info.bot = user.bot;
     if (user.identity) {
         info.username = user.identity->username;
         info.realname = user.identity->realname;
@@ -411,12 +425,6 @@ void Hub::broadcast(const core::Event& event) {
     }
 }
 
-std::string Hub::account_of(std::string_view name) const {
-    const auto it = users_.find(core::fold_user_name(name));
-    if (it == users_.end() || !it->second.registered()) return {};
-    return it->second.name;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Channels
 
@@ -479,6 +487,16 @@ std::optional<core::Failure> Hub::join(
 
     answer_join();
     to_members(*channel, make_event(core::JoinEvent{name.str(), user.name, op}));
+    // away-notify: the members learn at once that the joiner is away.
+    if (user.away) {
+        const SharedEvent away = make_event(core::AwayEvent{user.name, *user.away});
+        for (Participant* s : recipients_of(*channel)) {
+            const bool own = std::ranges::any_of(user.sessions, [s](const auto& mine) {
+                return mine.get() == s;
+            });
+            if (!own) s->deliver(away);
+        }
+    }
     to_user(user, make_event(history_event(*channel)));
     return std::nullopt;
 }
@@ -599,7 +617,7 @@ void Hub::deliver_channel_message(const core::Message& message, const Acknowledg
     // Exclusive: the recent-message ring changes, and a join must see the ring and the member
     // list agree (a message is either in the joiner's HISTORY or delivered to them, never both).
     std::unique_lock lock(mutex_);
-    const SharedEvent frame = make_event(core::MessageEvent{message, account_of(message.from)});
+    const SharedEvent frame = make_event(message_event(message));
     answer(
         ack,
         core::PostResult{.id = message.id, .ts_ms = message.ts_ms, .reply_to = message.reply_to}
@@ -613,7 +631,7 @@ void Hub::deliver_channel_message(const core::Message& message, const Acknowledg
 
 void Hub::deliver_direct_message(const core::Message& message, const Acknowledgement& ack) {
     std::shared_lock lock(mutex_);
-    const SharedEvent frame = make_event(core::MessageEvent{message, account_of(message.from)});
+    const SharedEvent frame = make_event(message_event(message));
     const auto to = users_.find(core::fold_user_name(message.to));
     const bool away = to != users_.end() && to->second.away;
     answer(
@@ -939,6 +957,7 @@ std::optional<core::Failure> Hub::claim(
     user.guest_serial = 0;
     users_.insert(std::move(node));
     answer(ack, welcome);
+    tell_renamed(guest.name.display(), user.name);
     const SharedEvent renamed =
         make_event(core::RenameEvent{guest.name.display(), account.name.display()});
     std::unordered_set<Participant*> told;

@@ -23,6 +23,7 @@
 #include "core/limits.hpp"
 #include "core/names.hpp"
 #include "core/rate_limiter.hpp"
+#include "server/monitor_lists.hpp"
 #include "server/outbound_event.hpp"
 #include "server/participant.hpp"
 #include "store/store.hpp"
@@ -111,7 +112,9 @@ public:
     /// not in); nullopt when offline.
     std::optional<core::WhoisResult> whois(const core::Actor& viewer, const core::UserName& user)
         const;
-    /// Marks an online user away on all their connections, or back with an empty message.
+    /// Marks an online user away on all their connections, or back with an empty message; those
+    /// sharing a channel with them and the connections monitoring them get AWAY (a codec shows
+    /// it to the clients that asked for it).
     void set_away(const core::UserName& user, std::string message);
     /// What WHO shows of one online user (no `op`: that is a channel's); nullopt when offline.
     std::optional<core::MemberInfo> member_info(const core::UserName& user) const;
@@ -129,6 +132,22 @@ public:
     core::WhoResult whowas(const core::UserName& user, std::size_t max) const;
     /// What WHO and WHOIS show of an online user's IRC USER line.
     void set_identity(const core::UserName& user, std::string username, std::string realname);
+    /// IRC's SETNAME: the real name WHO and WHOIS show; the user's connections, those sharing
+    /// a channel with them and those monitoring them get the RealnameEvent.
+    void set_realname(const core::UserName& user, std::string realname);
+    /// Marks an online user a bot (IRC's +B) or no longer one; their messages say so.
+    void set_bot(const core::UserName& user, bool bot);
+
+    // MONITOR (proto::Monitor): each connection's list lives here until it detaches, bounded
+    // by core::kMaxMonitoredUsers; a user's first connection and last one are told to its
+    // watchers as PresenceEvent.
+    /// Adds `users` (names that are no user names are answered offline and not added).
+    core::MonitorResult monitor(Participant& watcher, std::span<const std::string> users);
+    void unmonitor(Participant& watcher, std::span<const std::string> users);
+    void clear_monitor(Participant& watcher);
+    /// The watcher's list (`status`: split into online and offline instead).
+    core::MonitorResult monitored(const Participant& watcher, bool status) const;
+
     /// Shows an online user as an operator (IRC's OPER); an administrator's login is one.
     void set_operator(const core::UserName& user);
     /// Every connection of an online user, guest or not (KILL).
@@ -326,6 +345,7 @@ private:
         };
 
         std::unique_ptr<Identity> identity;  // IRC's USER line; none for native logins
+        bool bot = false;                    // IRC's +B: their messages carry the bot tag
         // When each conversation last relayed this user's `active` TYPING; none until they type.
         std::unique_ptr<std::unordered_map<std::string, core::SteadyTime>> typing;
     };
@@ -389,8 +409,24 @@ private:
         const core::Channel& channel, bool was_temporary, const core::UserName& user, bool op
     );
     static store::ChannelRecord record_of(const core::Channel& channel);
-    /// The sender's account for IRC's account-tag: the name when online and registered.
-    std::string account_of(std::string_view name) const;
+    /// A live MessageEvent: the message with what its sender is now: their account when they
+    /// are registered (IRC's account-tag), whether they are a bot.
+    core::MessageEvent message_event(const core::Message& message) const;
+    /// The user online as `name` came online or went offline: their watchers hear it.
+    void tell_watchers(const std::string& name, bool online);
+    /// A user online as `from` is now `to` (a guest who registered): the watchers of `from`
+    /// hear that it went offline, those of `to` that it came online; a change of case is no
+    /// change to them.
+    void tell_renamed(const std::string& from, const std::string& to);
+    /// A change to `user` (away, real name): the members of their channels get `shared`, the
+    /// connections monitoring them that share none get `monitored`; the user's own
+    /// connections get `shared` only when `to_self`. Requires mutex_ held exclusively.
+    void tell_about(
+        const OnlineUser& user,
+        const core::Event& shared,
+        const core::Event& monitored,
+        bool to_self
+    );
 
     const core::Limits& limits_;
     store::Store& store_;
@@ -401,6 +437,7 @@ private:
     mutable std::shared_mutex mutex_;
     std::unordered_map<std::string, OnlineUser> users_;  // by folded name
     std::size_t max_users_ = 0;
+    MonitorLists monitors_{core::kMaxMonitoredUsers};
     std::deque<core::MemberInfo> departed_;  // for WHOWAS, newest first; kWhowasMemory at most
     std::map<std::string, core::Channel> channels_;  // by canonical name, ordered for LIST
     // Channel creations, by address and by registered account (folded name).

@@ -129,6 +129,13 @@ inline constexpr std::size_t kMaxWhowasReplies = 10;
 Outcome whowas(Context& ctx, const proto::Whowas& w);
 Outcome invisible(Context& ctx, const proto::Invisible& i);
 
+// presence.cpp: MONITOR, SETNAME and bots.
+/// One MONITOR names this many users at most (more than one IRC line can hold).
+inline constexpr std::size_t kMaxMonitorNamesPerRequest = 256;
+Outcome monitor(Context& ctx, const proto::Monitor& m);
+Outcome realname(Context& ctx, const proto::Realname& r);
+Outcome bot(Context& ctx, const proto::Bot& b);
+
 // operators.cpp: server operators (administrators, and connections that OPERed).
 Waits<Outcome> oper(Context& ctx, const proto::Oper& o);
 Outcome kill(Context& ctx, const proto::Kill& k);

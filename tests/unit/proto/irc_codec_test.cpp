@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 #include <string>
@@ -723,6 +724,108 @@ TEST_F(IrcCodecTest, PingPongAndQuitReplies) {
     EXPECT_EQ(codec_.ok(ping, core::EmptyResult{}), ":salond.local PONG salond.local :abc123\r\n");
     Request quit = request("QUIT :see you");
     EXPECT_EQ(codec_.ok(quit, core::EmptyResult{}), "ERROR :Closing Link: vic (Quit: see you)\r\n");
+}
+
+TEST_F(IrcCodecTest, MonitorBecomesRequestsAndItsAnswersNumerics) {
+    const std::string burst = register_as("wendy");
+    EXPECT_NE(burst.find("MONITOR=100"), std::string::npos);
+    EXPECT_NE(burst.find("BOT=B"), std::string::npos);
+    Request add = request("MONITOR + bob,carol,dave");
+    const auto& monitor = std::get<Monitor>(add.command);
+    EXPECT_EQ(monitor.op, Monitor::Op::add);
+    EXPECT_EQ(monitor.users, (std::vector<std::string>{"bob", "carol", "dave"}));
+    EXPECT_EQ(
+        codec_.ok(add, core::MonitorResult{{"bob"}, {"carol"}, {"dave"}, {}}),
+        ":salond.local 730 wendy :bob!bob@salon\r\n"
+        ":salond.local 731 wendy :carol\r\n"
+        ":salond.local 734 wendy 100 dave :Monitor list is full.\r\n"
+    );
+    EXPECT_EQ(std::get<Monitor>(request("MONITOR - bob").command).op, Monitor::Op::remove);
+    EXPECT_EQ(std::get<Monitor>(request("MONITOR C").command).op, Monitor::Op::clear);
+    EXPECT_EQ(std::get<Monitor>(request("MONITOR S").command).op, Monitor::Op::status);
+    Request list = request("MONITOR L");
+    std::vector<std::string> many;
+    for (int i = 0; i < 100; ++i) many.push_back("user" + std::to_string(i));
+    const auto lines = lines_of(codec_.ok(list, core::MonitorResult{{}, {}, {}, many}));
+    ASSERT_GE(lines.size(), 3u) << "100 names take more than one 732";
+    std::size_t names = 0;
+    for (const auto& line : lines) {
+        EXPECT_LE(line.size() + 2, irc::kMaxLineBytes);
+        if (line.find(" 732 ") != std::string::npos)
+            names += static_cast<std::size_t>(std::ranges::count(line, ',')) + 1;
+    }
+    EXPECT_EQ(names, 100u);
+    EXPECT_NE(lines.back().find(" 733 wendy "), std::string::npos);
+    EXPECT_NE(answered("MONITOR").find(" 461 "), std::string::npos);
+    EXPECT_NE(answered("MONITOR +").find(" 461 "), std::string::npos);
+    EXPECT_NE(answered("MONITOR X").find(" 400 "), std::string::npos);
+}
+
+TEST_F(IrcCodecTest, PresenceAwayAndRealnameEventsFollowTheCapabilities) {
+    register_as("wendy");
+    const core::Event online = core::PresenceEvent{"bob", true};
+    EXPECT_TRUE(codec_.accepts(online));
+    EXPECT_EQ(codec_.event(online), ":salond.local 730 * :bob!bob@salon\r\n");
+    EXPECT_EQ(codec_.event(core::PresenceEvent{"bob", false}), ":salond.local 731 * :bob\r\n");
+
+    const core::Event away = core::AwayEvent{"bob", "lunch"};
+    const core::Event away_monitored = core::AwayEvent{"bob", "lunch", core::Audience::monitor};
+    const core::Event named = core::RealnameEvent{"bob", "Bob B"};
+    const core::Event named_monitored =
+        core::RealnameEvent{"bob", "Bob B", core::Audience::monitor};
+    EXPECT_FALSE(codec_.accepts(away));
+    EXPECT_FALSE(codec_.accepts(named));
+    answered("CAP REQ :away-notify setname");
+    EXPECT_TRUE(codec_.accepts(away));
+    EXPECT_TRUE(codec_.accepts(named));
+    EXPECT_FALSE(codec_.accepts(away_monitored)) << "without extended-monitor";
+    EXPECT_FALSE(codec_.accepts(named_monitored));
+    answered("CAP REQ extended-monitor");
+    EXPECT_TRUE(codec_.accepts(away_monitored));
+    EXPECT_TRUE(codec_.accepts(named_monitored));
+    EXPECT_EQ(codec_.event(away), ":bob!bob@salon AWAY :lunch\r\n");
+    EXPECT_EQ(codec_.event(core::AwayEvent{"bob", ""}), ":bob!bob@salon AWAY\r\n");
+    EXPECT_EQ(codec_.event(named), ":bob!bob@salon SETNAME :Bob B\r\n");
+}
+
+TEST_F(IrcCodecTest, SetnameIsARequestWithinItsBounds) {
+    register_as("alice");
+    EXPECT_EQ(std::get<Realname>(request("SETNAME :Alice L").command).realname, "Alice L");
+    EXPECT_NE(answered("SETNAME").find("FAIL SETNAME INVALID_REALNAME"), std::string::npos);
+    EXPECT_NE(
+        answered("SETNAME :" + std::string(129, 'x')).find("FAIL SETNAME INVALID_REALNAME"),
+        std::string::npos
+    );
+}
+
+TEST_F(IrcCodecTest, BotModeIsAServerModeShownInModesWhoisWhoAndTags) {
+    register_as("robo");
+    answered("CAP REQ :message-tags echo-message");
+    Request bot = request("MODE robo +B");
+    EXPECT_TRUE(std::get<Bot>(bot.command).on);
+    EXPECT_EQ(codec_.ok(bot, core::EmptyResult{}), ":robo!robo@salon MODE robo +B\r\n");
+    EXPECT_NE(answered("MODE robo").find(" 221 robo :+B"), std::string::npos);
+    EXPECT_EQ(answered("MODE robo +B"), "") << "no change";
+
+    core::WhoisResult whois;
+    whois.user = "robo";
+    whois.bot = true;
+    EXPECT_NE(
+        codec_.ok(request("WHOIS robo"), whois).find(" 335 robo robo :is a bot"), std::string::npos
+    );
+    core::WhoResult who;
+    who.channel = "home";
+    who.members.push_back(core::MemberInfo{.user = "robo", .op = true, .bot = true});
+    EXPECT_NE(codec_.ok(request("WHO #home"), who).find(" robo HB@ :0 robo"), std::string::npos);
+
+    Request send = request("PRIVMSG #home :beep");
+    const std::string echo = codec_.ok(send, core::PostResult{7, 0});
+    EXPECT_EQ(echo.rfind("@time=", 0), 0u) << echo;
+    EXPECT_NE(echo.find(";bot;"), std::string::npos) << echo;
+    core::MessageEvent from_bot{message(8, "home", "other", "", "hi", 0), "", true};
+    EXPECT_NE(codec_.event(from_bot).find(";bot"), std::string::npos);
+    from_bot.bot = false;
+    EXPECT_EQ(codec_.event(from_bot).find("bot"), std::string::npos);
 }
 
 }  // namespace

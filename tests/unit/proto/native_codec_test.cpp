@@ -1389,5 +1389,36 @@ TEST(EncodeAccountEventsTest, AccountLockedIsSentByItsWireName) {
     EXPECT_EQ(core::errc_from_wire("account_locked"), Errc::account_locked);
 }
 
+TEST(PresenceVerbsTest, MonitorReadsItsOpAndUsers) {
+    const auto add = command_of<Monitor>(R"({"MONITOR":{"op":"add","users":["bob","carol"]}})");
+    EXPECT_EQ(add.op, Monitor::Op::add);
+    EXPECT_EQ(add.users, (std::vector<std::string>{"bob", "carol"}));
+    EXPECT_EQ(command_of<Monitor>(R"({"MONITOR":{"op":"status"}})").op, Monitor::Op::status);
+    EXPECT_EQ(code_of(R"({"MONITOR":{"op":"sideways"}})"), Errc::bad_request);
+    EXPECT_EQ(code_of(R"({"MONITOR":{}})"), Errc::bad_request);
+    EXPECT_EQ(code_of(R"({"MONITOR":{"op":"add","users":"bob"}})"), Errc::bad_request);
+    EXPECT_TRUE(command_of<Bot>(R"({"BOT":{}})").on);
+    EXPECT_FALSE(command_of<Bot>(R"({"BOT":{"on":false}})").on);
+}
+
+TEST(PresenceVerbsTest, MonitorAnswersPresenceAndBotsAreEncoded) {
+    const auto ok = body_of(
+        encode_ok(Ref{std::int64_t{1}}, core::MonitorResult{{"bob"}, {}, {"dave"}, {}}), "OK"
+    );
+    EXPECT_EQ(ok.at("online"), json::value(json::array{"bob"}));
+    EXPECT_FALSE(ok.contains("offline")) << "an empty list is left out";
+    EXPECT_EQ(ok.at("refused"), json::value(json::array{"dave"}));
+
+    const auto presence = body_of(encode_event(core::PresenceEvent{"bob", true}), "PRESENCE");
+    EXPECT_EQ(str(presence, "user"), "bob");
+    EXPECT_TRUE(boolean(presence, "online"));
+
+    const auto msg =
+        body_of(encode_event(core::MessageEvent{channel_message(5, "beep"), "", true}), "MSG");
+    EXPECT_TRUE(boolean(msg, "bot"));
+    const auto human = body_of(encode_event(core::MessageEvent{channel_message(6, "hi")}), "MSG");
+    EXPECT_FALSE(human.contains("bot"));
+}
+
 }  // namespace
 }  // namespace salon::proto

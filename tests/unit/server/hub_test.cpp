@@ -166,6 +166,48 @@ TEST_F(HubTest, TheLastConnectionLeavingTellsEveryChannelOnce) {
     EXPECT_FALSE(hub_.online_name(ann.name));
 }
 
+TEST_F(HubTest, MonitorListsAreBoundedTellPresenceAndEndWithTheirConnection) {
+    const auto wendy = online("wendy", false, "10.0.0.1");
+    Peer watcher = peer_of(wendy);
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i <= core::kMaxMonitoredUsers; ++i)
+        names.push_back("u" + std::to_string(i));
+    const auto added = hub_.monitor(*watcher.participant, names);
+    EXPECT_EQ(added.offline.size(), core::kMaxMonitoredUsers);
+    EXPECT_EQ(added.refused, std::vector<std::string>{names.back()});
+    EXPECT_EQ(hub_.monitored(*watcher.participant, false).listed.size(), core::kMaxMonitoredUsers);
+
+    const auto u0 = online("u0", false, "10.0.0.2");
+    EXPECT_TRUE(watcher.received(R"({"PRESENCE":{"user":"u0","online":true}})"));
+    EXPECT_EQ(hub_.monitored(*watcher.participant, true).online, std::vector<std::string>{"u0"});
+    hub_.unmonitor(*watcher.participant, std::vector<std::string>{"u0"});
+    hub_.detach(peer_of(u0).participant, u0, "bye");
+    online_.pop_back();
+    EXPECT_TRUE(watcher.frames().empty()) << "u0 is no longer monitored";
+
+    hub_.detach(watcher.participant, wendy, "bye");
+    online_.erase(online_.begin());
+    online("u1", false, "10.0.0.3");
+    EXPECT_TRUE(watcher.frames().empty()) << "the list ended with its connection";
+}
+
+TEST_F(HubTest, ABotsMessagesSayItIsABot) {
+    const auto ann = online("ann", false, "10.0.0.1");
+    const auto bob = online("bob", false, "10.0.0.2");
+    ASSERT_FALSE(join(ann, "lobby"));
+    ASSERT_FALSE(join(bob, "lobby"));
+    hub_.set_bot(ann.name, true);
+    peer_of(bob).frames();
+    const proto::Request send{3, proto::Send{"lobby", "beep", {}}};
+    hub_.deliver_channel_message(
+        core::Message{41, "lobby", "ann", {}, "beep", 1'700'000'000'000},
+        {peer_of(ann).participant.get(), &send, {}}
+    );
+    EXPECT_TRUE(peer_of(bob).received(R"("bot":true)"));
+    EXPECT_TRUE(hub_.whois(bob, ann.name)->bot);
+    EXPECT_TRUE(hub_.member_info(ann.name)->bot);
+}
+
 TEST_F(HubTest, WhowasRemembersTheNewestDeparturesAndNoMore) {
     for (std::size_t i = 0; i <= Hub::kWhowasMemory; ++i) {
         const auto user = online("u" + std::to_string(i), false, "10.0.0.1");
