@@ -129,6 +129,9 @@ public:
     bool add_member(const Actor& actor, bool op);
     /// Removes the member; false when not a member.
     bool remove_member(std::string_view folded);
+    /// The member `folded` is now called `to`, with the same operator and voice; false when not
+    /// a member.
+    bool rename_member(std::string_view folded, const UserName& to);
 
     bool is_member(std::string_view folded) const;
     bool is_op(std::string_view folded) const;

@@ -538,8 +538,10 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
     if (cmd == "TAGMSG") return Answered{};  // client-only tags (typing…) are not relayed
     if (cmd == "NICK") {
         if (p.empty() || p[0].empty()) return Answered{numeric("431", {"No nickname given"})};
-        if (irc::ascii_fold(p[0]) == irc::ascii_fold(nick_)) return Answered{};
-        return Answered{numeric("400", {"NICK", "Salon does not support changing nicknames"})};
+        if (!core::is_valid_user_name(p[0]))
+            return Answered{numeric("432", {clip(p[0]), "Erroneous nickname"})};
+        if (p[0] == nick_) return Answered{};  // RFC 1459: no reply to a change to the same nick
+        return Request{make_ref("NICK"), Rename{p[0]}};
     }
     if (cmd == "USER" || cmd == "PASS") return Answered{numeric("462", {"You may not reregister"})};
     if (cmd == "AUTHENTICATE")
@@ -960,6 +962,10 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
         return numeric("381", {"You are now an IRC operator"}) +
                irc::line("", prefix_of(nick_), "MODE", {nick_, "+o"}, irc::Trailing::when_needed);
     }
+    if (const auto* rename = std::get_if<Rename>(&c)) {
+        nick_ = rename->to;  // the NICK line is the RENAME event, which every sharer gets too
+        return {};
+    }
     if (std::holds_alternative<Ping>(c)) {
         return irc::line(
             "", settings_.server_name, "PONG", {settings_.server_name, extra.empty() ? "*" : extra}
@@ -1074,6 +1080,11 @@ std::string IrcCodec::no(const Request& request, Errc code, std::string_view mes
                numeric("318", {clip(whois->user), "End of /WHOIS list"});
     }
 
+    if (const auto* rename = std::get_if<Rename>(&c)) {
+        if (code == Errc::name_taken) return numeric("433", {clip(rename->to), message});
+        if (code == Errc::bad_name) return numeric("432", {clip(rename->to), "Erroneous nickname"});
+        return generic();
+    }
     if (std::holds_alternative<Oper>(c)) {
         if (code == Errc::bad_credentials) return numeric("464", {"Password incorrect"});
         if (code == Errc::forbidden || code == Errc::no_such_user)

@@ -454,6 +454,10 @@ constexpr std::array kVerbs{
             auto channel = f.required_string("channel");
             return Invite{std::move(channel), f.required_string("user")};
         }},
+    VerbEntry{
+        "RENAME",
+        false,
+        [](Fields& f, const json::object&) -> Command { return Rename{f.required_string("to")}; }},
 };
 
 const VerbEntry* find_verb(std::string_view verb) {

@@ -299,6 +299,12 @@ struct Wallops {
 /// How many users, operators and channels the server has (IRC's LUSERS).
 struct Lusers {};
 
+/// A new name for the login (IRC's NICK after registration): a guest may take any free name
+/// that is no account; a registered user may change the case of theirs only.
+struct Rename {
+    std::string to;
+};
+
 using Command = std::variant<
     Conn,
     Register,
@@ -344,7 +350,8 @@ using Command = std::variant<
     Whowas,
     Invisible,
     Mode,
-    Invite>;
+    Invite,
+    Rename>;
 
 struct Request {
     Ref ref;

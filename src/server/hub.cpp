@@ -68,6 +68,18 @@ void Hub::to_user(const OnlineUser& user, const SharedEvent& event) const {
     for (const auto& session : user.sessions) session->deliver(event);
 }
 
+void Hub::to_sharers(const OnlineUser& user, const SharedEvent& event) {
+    std::unordered_set<Participant*> told;
+    for (const core::Channel* channel : user.channels) {
+        for (Participant* s : recipients_of(*channel)) {
+            if (told.insert(s).second) s->deliver(event);
+        }
+    }
+    for (const auto& session : user.sessions) {
+        if (told.insert(session.get()).second) session->deliver(event);
+    }
+}
+
 void Hub::to_members(const core::Channel& channel, const SharedEvent& event) {
     const std::vector<Participant*>& sessions = recipients_of(channel);
     // A delivery stalls on two loads from memory, the member's Participant and then its codec
@@ -956,23 +968,15 @@ std::optional<core::Failure> Hub::claim(
     user.guest_serial = 0;
     users_.insert(std::move(node));
     answer(ack, welcome);
-    const SharedEvent renamed =
-        make_event(core::RenameEvent{guest.name.display(), account.name.display()});
-    std::unordered_set<Participant*> told;
     for (core::Channel* channel : user.channels) {
         const bool op = channel->is_op(guest.name.folded());
         const bool was_temporary = channel->temporary();
         channel->remove_member(guest.name.folded());
         channel->add_member(account, op);
         save_membership(*channel, was_temporary, account.name, op);
-        // The sessions are the same: the recipients cache is rebuilt for the new version.
-        for (Participant* s : recipients_of(*channel)) {
-            if (told.insert(s).second) s->deliver(renamed);
-        }
     }
-    for (const auto& session : user.sessions) {
-        if (told.insert(session.get()).second) session->deliver(renamed);
-    }
+    // The sessions are the same: the recipients caches are rebuilt for the new versions.
+    to_sharers(user, make_event(core::RenameEvent{guest.name.display(), account.name.display()}));
     if (reauthored.empty()) return std::nullopt;
     std::unordered_map<core::MessageId, core::MessageId> revs;
     for (const store::Revised& r : reauthored) revs.emplace(r.id, r.rev);
@@ -986,6 +990,30 @@ std::optional<core::Failure> Hub::claim(
             channel.replace_recent(message);
         }
     }
+    return std::nullopt;
+}
+
+std::optional<core::Failure> Hub::rename(
+    const core::Actor& actor, const core::UserName& to, const Acknowledgement& ack
+) {
+    std::unique_lock lock(mutex_);
+    const auto it = users_.find(actor.name.folded());
+    if (it == users_.end()) return core::Failure(core::Errc::internal, "the login is gone");
+    const std::string from = it->second.name;
+    if (from == to.display()) {
+        answer(ack, core::EmptyResult{});
+        return std::nullopt;
+    }
+    if (to.folded() != actor.name.folded() && users_.contains(to.folded()))
+        return core::Failure(core::Errc::name_taken);
+    auto node = users_.extract(it);
+    node.key() = to.folded();
+    OnlineUser& user = node.mapped();  // stays valid once the node is back in the map
+    user.name = to.display();
+    users_.insert(std::move(node));
+    for (core::Channel* channel : user.channels) channel->rename_member(actor.name.folded(), to);
+    answer(ack, core::EmptyResult{});
+    to_sharers(user, make_event(core::RenameEvent{from, to.display()}));
     return std::nullopt;
 }
 

@@ -146,6 +146,79 @@ TEST_F(IrcE2e, ARegisteredNickNeedsItsPassword) {
     EXPECT_TRUE(has_line(lines, " 001 carol ")) << "the account's own spelling\n" << joined(lines);
 }
 
+TEST_F(IrcE2e, GuestsChangeNickAndEveryoneSharingAChannelSeesIt) {
+    auto alice = in_home("alice");
+    auto bob = in_home("bob");
+    auto native = std::make_unique<LineClient>("127.0.0.1", server_.native_port());
+    native->send(make_frame("CONN", {{"us", ""}, {"pwd", ""}, {"v", 2}}));
+    ASSERT_EQ(verb_of(native_reply(*native)), "OK");
+    native->wait_for("HISTORY", kIrcWait);
+    alice->drain();
+    bob->drain();
+
+    bob->send("NICK alice");
+    EXPECT_NE(bob->wait_for("433").find(" 433 bob alice :"), std::string::npos);
+    bob->send("NICK Alice");
+    bob->wait_for("433");  // names are unique whatever their case
+    alice->send("PRIVMSG bob :still bob");
+    EXPECT_NE(bob->wait_for("PRIVMSG").find("still bob"), std::string::npos);
+
+    alice->send("NICK Alice");
+    EXPECT_EQ(alice->wait_for("NICK"), ":alice!alice@salon NICK Alice");
+    EXPECT_EQ(bob->wait_for("NICK"), ":alice!alice@salon NICK Alice");
+    const auto rename_frame = native->wait_for("RENAME", kIrcWait);
+    const auto& renamed = body_of(rename_frame);
+    EXPECT_EQ(renamed.at("user").as_string(), "alice");
+    EXPECT_EQ(renamed.at("to").as_string(), "Alice");
+    alice->send("NICK Alice");
+    alice->send("PING :after");
+    alice->wait_for("PONG");
+    EXPECT_FALSE(has_line(bob->drain(), "NICK")) << "a change to the same nick is no change";
+
+    alice->send("NICK malice");
+    EXPECT_EQ(alice->wait_for("NICK"), ":Alice!Alice@salon NICK malice");
+    EXPECT_EQ(bob->wait_for("NICK"), ":Alice!Alice@salon NICK malice");
+    auto newcomer = client();
+    EXPECT_TRUE(has_line(newcomer->register_as("alice"), " 001 alice ")) << "the old nick is free";
+    bob->send("PRIVMSG malice :found you");
+    EXPECT_NE(
+        alice->wait_for("PRIVMSG").find(":bob!bob@salon PRIVMSG malice :found you"),
+        std::string::npos
+    );
+    bob->send("WHO #home");
+    std::vector<std::string> who;
+    who.push_back(bob->wait_for("315", &who));
+    EXPECT_TRUE(has_line(who, " malice H")) << joined(who);
+
+    // A native guest renames with RENAME.
+    native->send(make_frame("RENAME", {{"to", "nora"}}));
+    EXPECT_EQ(verb_of(native_reply(*native)), "OK");
+    EXPECT_NE(bob->wait_for("NICK").find(" NICK nora"), std::string::npos);
+}
+
+TEST_F(IrcE2e, AnAccountMayChangeOnlyTheCaseOfItsNick) {
+    create_account(server_, "carol");
+    auto carol = client();
+    carol->register_as("carol", {}, kPassword);
+    carol->send("NICK caroline");
+    EXPECT_NE(carol->wait_for("433").find(" 433 carol caroline :"), std::string::npos);
+    auto guest = client();
+    guest->register_as("gus");
+    guest->send("NICK carol");
+    guest->wait_for("433");  // an account's name, online or not, is not a guest's to take
+    guest->send("NICK dora");
+    guest->wait_for("NICK");
+    create_account(server_, "erin");
+    guest->send("NICK Erin");
+    guest->wait_for("433");
+    carol->send("NICK Carol");
+    EXPECT_EQ(carol->wait_for("NICK"), ":carol!carol@salon NICK Carol");
+    carol->send("WHOIS carol");
+    std::vector<std::string> whois;
+    whois.push_back(carol->wait_for("318", &whois));
+    EXPECT_TRUE(has_line(whois, " 330 Carol Carol ")) << joined(whois);
+}
+
 TEST_F(IrcE2e, SaslPlainLogsInARegisteredAccount) {
     create_account(server_, "dave");
     auto c = client();

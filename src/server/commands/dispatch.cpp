@@ -21,7 +21,7 @@ using proto::Authenticate, proto::Away, proto::Ban, proto::Conn, proto::Conversa
     proto::Topic, proto::Typing, proto::Unban, proto::Who, proto::Whois, proto::Token,
     proto::Tokens, proto::Revoke, proto::Passwd, proto::DeleteAccount, proto::Oper, proto::Kill,
     proto::Wallops, proto::Lusers, proto::WhoMask, proto::Userhost, proto::Whowas, proto::Invisible,
-    proto::Mode, proto::Invite;
+    proto::Mode, proto::Invite, proto::Rename;
 
 // The verb table. The order of the rows is PROTOCOL.md's; a proto::Command without a row does
 // not compile (row_of() below).
@@ -160,7 +160,9 @@ constexpr auto kVerbs = std::make_tuple(
         .name = "INVITE",
         .channel = &Invite::channel,
         .user = {&Invite::user, Errc::no_such_user},
-        .now = &invite}
+        .now = &invite},
+    // Extension: a new name (IRC's NICK); the name is checked as any user name (`bad_name`).
+    Verb<Rename>{.name = "RENAME", .user = {&Rename::to}, .waits = &rename}
 );
 
 template <typename Command>

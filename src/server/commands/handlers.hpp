@@ -126,6 +126,8 @@ Outcome userhost(Context& ctx, const proto::Userhost& u);
 inline constexpr std::size_t kMaxWhowasReplies = 10;
 Outcome whowas(Context& ctx, const proto::Whowas& w);
 Outcome invisible(Context& ctx, const proto::Invisible& i);
+/// RENAME: guests take any free name that is no account; registered users change its case.
+Waits<Outcome> rename(Context& ctx, const proto::Rename& r);
 
 // operators.cpp: server operators (administrators, and connections that OPERed).
 Waits<Outcome> oper(Context& ctx, const proto::Oper& o);

@@ -190,6 +190,20 @@ TEST_F(IrcCodecTest, RegisteredNickWithoutPasswordIs433AndANewNickRetries) {
     EXPECT_EQ(std::get<Conn>(again.command).us, "alice_");
 }
 
+TEST_F(IrcCodecTest, NickAfterRegistrationIsARenameAnsweredBy433WhenTaken) {
+    register_as("alice");
+    EXPECT_EQ(answered("NICK alice"), "") << "no reply to the same nick";
+    EXPECT_NE(answered("NICK bad!nick").find(" 432 alice bad!nick "), std::string::npos);
+    Request rename = request("NICK Alice");
+    EXPECT_EQ(std::get<Rename>(rename.command).to, "Alice");
+    EXPECT_NE(
+        codec_.no(rename, Errc::name_taken, "in use").find(" 433 alice Alice :in use"),
+        std::string::npos
+    );
+    EXPECT_EQ(codec_.ok(rename, core::EmptyResult{}), "") << "the NICK line is the RENAME event";
+    EXPECT_EQ(answered("NICK Alice"), "") << "the nick is now Alice";
+}
+
 TEST_F(IrcCodecTest, RegistrationErrors) {
     EXPECT_NE(answered("NICK bad!nick").find(" 432 "), std::string::npos);
     EXPECT_NE(answered("NICK").find(" 431 "), std::string::npos);
@@ -299,7 +313,7 @@ TEST_F(IrcCodecTest, WrongParametersGetTheirNumerics) {
     EXPECT_EQ(answered("MODE hank +w"), ":hank!hank@salon MODE hank +w\r\n");
     EXPECT_EQ(answered("MODE hank +w"), "");
     EXPECT_NE(answered("USER a b c d").find(" 462 "), std::string::npos);
-    EXPECT_NE(answered("NICK other").find(" 400 "), std::string::npos);
+    EXPECT_NE(answered("NICK a!b").find(" 432 hank a!b "), std::string::npos);
     EXPECT_NE(answered("PING").find(" 409 "), std::string::npos);
     EXPECT_NE(answered("FROB x").find(" 421 hank FROB "), std::string::npos);
 }
