@@ -719,6 +719,18 @@ std::string IrcCodec::listing(
     return out;
 }
 
+std::string IrcCodec::topic_lines(
+    const std::string& display,
+    const std::string& topic,
+    const std::string& by,
+    core::UnixMillis set_ms
+) const {
+    if (topic.empty()) return {};
+    std::string out = numeric("332", {display, topic});
+    if (set_ms != 0) out += numeric("333", {display, by, std::to_string(set_ms / 1000)});
+    return out;
+}
+
 std::string IrcCodec::names(
     const std::string& channel, const std::vector<core::MemberInfo>& members, bool secret
 ) const {
@@ -800,7 +812,7 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
         const std::string display = channel_display(join->channel);
         std::string out =
             irc::line("", prefix_of(nick_), "JOIN", {display}, irc::Trailing::when_needed);
-        if (!join->topic.empty()) out += numeric("332", {display, join->topic});
+        out += topic_lines(display, join->topic, join->topic_by, join->topic_ms);
         return out + names(join->channel, join->members, join->secret);
     }
     if (const auto* post = std::get_if<core::PostResult>(&result)) {
@@ -874,7 +886,7 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
         if (command == "NAMES") return names(who->channel, who->members, who->secret);
         if (command == "TOPIC") {
             if (who->topic.empty()) return numeric("331", {display, "No topic is set"});
-            return numeric("332", {display, who->topic});
+            return topic_lines(display, who->topic, who->topic_by, who->topic_ms);
         }
         std::string out;
         for (const auto& member : who->members) {

@@ -95,6 +95,14 @@ private:
     std::string names(
         const std::string& channel, const std::vector<core::MemberInfo>& members, bool secret
     ) const;
+    /// `332` with the topic and `333` with who set it and when (when known); nothing without a
+    /// topic.
+    std::string topic_lines(
+        const std::string& display,
+        const std::string& topic,
+        const std::string& by,
+        core::UnixMillis set_ms
+    ) const;
     /// The user modes as 221 shows them: "+", then o (operator) and w (wants WALLOPS).
     std::string user_modes() const;
 

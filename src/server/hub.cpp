@@ -57,6 +57,7 @@ void Hub::load_channel(
         created
     );
     it->second.set_modes(core::ChannelModes::from_letters(record.modes, record.member_limit));
+    it->second.set_topic(record.topic, record.topic_by, record.topic_ms);
     for (const auto& ban : bans) it->second.set_ban(ban.folded(), true);
     for (const auto& message : recent) it->second.remember(message);
 }
@@ -210,12 +211,14 @@ void Hub::save_membership(
 
 store::ChannelRecord Hub::record_of(const core::Channel& channel) {
     return store::ChannelRecord{
-        channel.name(),
-        channel.topic(),
-        channel.key(),
-        channel.created_ms(),
-        channel.modes().letters(),
-        channel.modes().limit};
+        .name = channel.name(),
+        .topic = channel.topic(),
+        .key = channel.key(),
+        .created_ms = channel.created_ms(),
+        .modes = channel.modes().letters(),
+        .member_limit = channel.modes().limit,
+        .topic_by = channel.topic_by(),
+        .topic_ms = channel.topic_ms()};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -483,7 +486,12 @@ std::optional<core::Failure> Hub::join(
             answer(
                 ack,
                 core::JoinResult{
-                    name.str(), channel->topic(), channel->member_infos(), channel->modes().secret}
+                    .channel = name.str(),
+                    .topic = channel->topic(),
+                    .members = channel->member_infos(),
+                    .secret = channel->modes().secret,
+                    .topic_by = channel->topic_by(),
+                    .topic_ms = channel->topic_ms()}
             );
     };
     const bool created = channel == nullptr;
@@ -702,7 +710,13 @@ std::optional<core::Failure> Hub::who(const core::ChannelName& name, const Ackno
     }
     answer(
         ack,
-        core::WhoResult{name.str(), std::move(members), channel->topic(), channel->modes().secret}
+        core::WhoResult{
+            .channel = name.str(),
+            .members = std::move(members),
+            .topic = channel->topic(),
+            .secret = channel->modes().secret,
+            .topic_by = channel->topic_by(),
+            .topic_ms = channel->topic_ms()}
     );
     return std::nullopt;
 }
@@ -735,13 +749,14 @@ std::optional<core::Failure> Hub::set_topic(
         actor,
         name,
         [&](core::Channel& channel) -> std::optional<core::Failure> {
-            channel.set_topic(topic);
+            const core::UnixMillis now = clock_.unix_now_ms();
+            channel.set_topic(topic, actor.name.display(), now);
             persist_kept(channel, [record = record_of(channel)](store::Store& s) {
                 s.save_channel(record);
             });
-            answer(ack, core::TopicResult{name.str(), topic});
+            answer(ack, core::TopicResult{name.str(), topic, actor.name.display(), now});
             to_members(
-                channel, make_event(core::TopicEvent{name.str(), topic, actor.name.display()})
+                channel, make_event(core::TopicEvent{name.str(), topic, actor.name.display(), now})
             );
             return std::nullopt;
         },

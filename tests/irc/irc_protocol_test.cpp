@@ -559,6 +559,15 @@ TEST_F(IrcE2e, JoinListsPartNamesWhoTopicModeList) {
     EXPECT_NE(other->wait_for("TOPIC").find("the first channel"), std::string::npos);
     other->send("TOPIC #one");
     EXPECT_NE(other->wait_for("332").find(":the first channel"), std::string::npos);
+    const std::string setter = other->wait_for("333");
+    EXPECT_NE(setter.find(" 333 ivy #one hank :1"), std::string::npos) << setter;
+    auto late = client();
+    late->register_as("jill");
+    late->send("JOIN #one");
+    EXPECT_NE(late->wait_for("332").find(":the first channel"), std::string::npos);
+    EXPECT_NE(late->wait_for("333").find(" 333 jill #one hank :"), std::string::npos);
+    late->send("PART #one");
+    late->wait_for("PART");
     other->send("TOPIC #one :mine now");
     other->wait_for("482");  // not an operator
 
