@@ -27,6 +27,8 @@ constexpr std::size_t kMaxLineTextBytes = 390;
 constexpr std::string_view kHost = "salon";
 constexpr std::size_t kMaxUsernameBytes = 16;
 constexpr std::size_t kMaxRealnameBytes = 128;
+/// WHOX's fields, in the order its replies list them.
+constexpr std::string_view kWhoxFields = "tcuihsnfdlaor";
 
 Ref make_ref(std::string_view command, std::string_view extra = {}) {
     std::string ref(command);
@@ -466,11 +468,20 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
     }
     if (cmd == "WHO") {
         if (p.empty() || p[0].empty()) return Answered{numeric("315", {"*", "End of /WHO list"})};
-        if (p[0].starts_with('#')) return Request{make_ref("WHO"), Who{p[0]}};
+        // `WHO mask [flags][%fields[,token]]`: with `%` (IRCv3 WHOX) the reply is 354 with the
+        // fields asked for; the reference then ends with their spec, after a space.
+        const std::string_view options = p.size() > 1 ? std::string_view(p[1]) : "";
+        const auto percent = options.find('%');
+        const bool whox = percent != std::string_view::npos;
+        const std::string spec = whox ? whox_spec(options.substr(percent + 1)) : "";
+        const std::string_view command = whox ? "WHOX" : "WHO";
+        if (p[0].starts_with('#')) return Request{make_ref(command, spec), Who{p[0]}};
         // A nick, a mask, or 0 (everyone); the flag o keeps operators only. The mask comes back
         // in 315 as it was sent.
-        const bool operators = p.size() > 1 && p[1].find('o') != std::string::npos;
-        return Request{make_ref("WHO", p[0]), WhoMask{p[0] == "0" ? "*" : p[0], operators}};
+        const bool operators = options.substr(0, percent).find('o') != std::string_view::npos;
+        return Request{
+            make_ref(command, whox ? p[0] + ' ' + spec : p[0]),
+            WhoMask{p[0] == "0" ? "*" : p[0], operators}};
     }
     if (cmd == "WHOIS") {
         if (p.empty() || p.back().empty()) return Answered{numeric("431", {"No nickname given"})};
@@ -670,7 +681,8 @@ std::string IrcCodec::welcome(const core::LoginResult& r) const {
         "PREFIX=(ov)@+",
         "TARGMAX=JOIN:,KICK:1,NAMES:1,NOTICE:1,PART:,PRIVMSG:1,WHOIS:1",
         topiclen,
-        "UTF8ONLY"};
+        "UTF8ONLY",
+        "WHOX"};
     // At most 13 tokens a line: with the nick and the trailing text, 15 parameters (RFC 2812).
     constexpr std::size_t kTokensPerLine = 13;
     for (std::size_t i = 0; i < tokens.size(); i += kTokensPerLine) {
@@ -729,6 +741,80 @@ std::string IrcCodec::topic_lines(
     std::string out = numeric("332", {display, topic});
     if (set_ms != 0) out += numeric("333", {display, by, std::to_string(set_ms / 1000)});
     return out;
+}
+
+std::string IrcCodec::whox_spec(std::string_view options) {
+    const auto comma = options.find(',');
+    std::string spec;
+    for (const char field : options.substr(0, comma)) {
+        if (kWhoxFields.find(field) != std::string_view::npos &&
+            spec.find(field) == std::string::npos)
+            spec += field;
+    }
+    spec += ',';
+    // The token is 1-3 digits (IRCv3 WHOX); anything else is left out.
+    if (comma != std::string_view::npos) {
+        const std::string_view token = options.substr(comma + 1);
+        const bool digits = !token.empty() && token.size() <= 3 &&
+                            std::ranges::all_of(token, [](char c) { return c >= '0' && c <= '9'; });
+        if (digits) spec += token;
+    }
+    return spec;
+}
+
+std::string IrcCodec::whox_reply(
+    const core::MemberInfo& member,
+    std::string_view channel,
+    const std::string& flags,
+    std::string_view spec
+) const {
+    const auto comma = spec.find(',');
+    const std::string_view fields = spec.substr(0, comma);
+    const std::string_view token = comma == std::string_view::npos ? "" : spec.substr(comma + 1);
+    std::vector<std::string_view> params;
+    // Always in this order, whatever the order asked for.
+    for (const char field : kWhoxFields) {
+        if (fields.find(field) == std::string_view::npos) continue;
+        switch (field) {
+            case 't':
+                params.push_back(token.empty() ? "0" : token);
+                break;
+            case 'c':
+                params.push_back(channel);
+                break;
+            case 'u':
+                params.push_back(member.username.empty() ? member.user : member.username);
+                break;
+            case 'i':
+                params.emplace_back("255.255.255.255");  // addresses are not shown
+                break;
+            case 'h':
+                params.push_back(kHost);
+                break;
+            case 's':
+                params.push_back(settings_.server_name);
+                break;
+            case 'n':
+                params.push_back(member.user);
+                break;
+            case 'f':
+                params.push_back(flags);
+                break;
+            case 'd':  // hops
+            case 'l':  // seconds idle: not kept
+                params.emplace_back("0");
+                break;
+            case 'a':
+                params.push_back(member.guest ? std::string_view("0") : member.user);
+                break;
+            case 'o':
+                params.emplace_back("n/a");  // no channel op levels
+                break;
+            default:  // 'r'
+                params.push_back(member.realname.empty() ? member.user : member.realname);
+        }
+    }
+    return numeric("354", params);
 }
 
 std::string IrcCodec::names(
@@ -888,8 +974,19 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
             if (who->topic.empty()) return numeric("331", {display, "No topic is set"});
             return topic_lines(display, who->topic, who->topic_by, who->topic_ms);
         }
+        // H or G (away), * an operator, @ a channel operator, + voiced.
+        const auto flags = [multi_prefix](const core::MemberInfo& member) {
+            return std::string(member.away ? "G" : "H") + (member.oper ? "*" : "") +
+                   (member.op ? "@" : "") +
+                   (member.voice && (!member.op || multi_prefix) ? "+" : "");
+        };
         std::string out;
         for (const auto& member : who->members) {
+            if (command == "WHOX") {
+                const std::string_view spec = extra.substr(extra.rfind(' ') + 1);
+                out += whox_reply(member, display, flags(member), spec);
+                continue;
+            }
             out += numeric(
                 "352",
                 {display,
@@ -897,9 +994,7 @@ std::string IrcCodec::ok(const Request& request, const core::Result& result) {
                  kHost,
                  settings_.server_name,
                  member.user,
-                 std::string(member.away ? "G" : "H") + (member.oper ? "*" : "") +
-                     (member.op ? "@" : "") +
-                     (member.voice && (!member.op || multi_prefix) ? "+" : ""),
+                 flags(member),
                  "0 " + (member.realname.empty() ? member.user : member.realname)}
             );
         }
@@ -1076,7 +1171,8 @@ std::string IrcCodec::no(const Request& request, Errc code, std::string_view mes
     }
     if (const auto* who = std::get_if<Who>(&c)) {
         if (command == "NAMES") return numeric("366", {clip(who->channel), "End of /NAMES list"});
-        if (command == "WHO") return numeric("315", {clip(who->channel), "End of /WHO list"});
+        if (command == "WHO" || command == "WHOX")
+            return numeric("315", {clip(who->channel), "End of /WHO list"});
         if (code == Errc::no_such_channel || code == Errc::bad_name)
             return no_channel(who->channel);
         return generic();

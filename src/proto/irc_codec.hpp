@@ -95,6 +95,16 @@ private:
     std::string names(
         const std::string& channel, const std::vector<core::MemberInfo>& members, bool secret
     ) const;
+    /// WHOX's `fields[,token]` (after the `%`) as the reference keeps it: the known field
+    /// letters, once each, a comma, and the token when it is 1-3 digits.
+    static std::string whox_spec(std::string_view options);
+    /// One 354 line: the fields of whox_spec() `spec`, in WHOX's order `tcuihsnfdlaor`.
+    std::string whox_reply(
+        const core::MemberInfo& member,
+        std::string_view channel,
+        const std::string& flags,
+        std::string_view spec
+    ) const;
     /// `332` with the topic and `333` with who set it and when (when known); nothing without a
     /// topic.
     std::string topic_lines(

@@ -423,6 +423,14 @@ TEST_F(IrcE2e, WhoWithMasksAndWhoisShowUsersUserNameAndRealName) {
     EXPECT_NE(who[1].find(" 315 otto coolni* :"), std::string::npos) << who[1];
 
     who.clear();
+    other->send("WHO coolNick %tcuihsnfdlaor,42");
+    who.push_back(other->wait_for("315", &who));
+    ASSERT_EQ(who.size(), 2U) << joined(who);
+    EXPECT_NE(who[0].find(" 354 otto 42 * myuserx 255.255.255.255 salon "), std::string::npos)
+        << who[0];
+    EXPECT_NE(who[0].find(" coolNick H 0 0 0 n/a :My Real Name"), std::string::npos) << who[0];
+
+    who.clear();
     other->send("WHO 0");
     who.push_back(other->wait_for("315", &who));
     EXPECT_EQ(who.size(), 3U) << joined(who);

@@ -559,6 +559,43 @@ TEST_F(IrcCodecTest, ATagSectionOverItsLimitIs417AndTheLineIsDropped) {
     EXPECT_EQ(over, ":salond.local 417 tom :Input line was too long\r\n");
 }
 
+TEST_F(IrcCodecTest, WhoxAnswersTheFieldsAskedForInItsOwnOrder) {
+    EXPECT_NE(register_as("tom").find(" WHOX "), std::string::npos) << "ISUPPORT WHOX";
+    core::WhoResult found;
+    found.members = {
+        {.user = "uma", .oper = true, .username = "umau", .realname = "Uma U"},
+        {.user = "Guest7", .guest = true, .away = true}};
+
+    Request full = request("WHO u* %rloadfnshiuct,123");
+    EXPECT_EQ(std::get<WhoMask>(full.command).mask, "u*");
+    auto lines = lines_of(codec_.ok(full, found));
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_EQ(
+        lines[0],
+        ":salond.local 354 tom 123 * umau 255.255.255.255 salon salond.local uma H* 0 0 uma n/a "
+        ":Uma U"
+    );
+    EXPECT_EQ(
+        lines[1],
+        ":salond.local 354 tom 123 * Guest7 255.255.255.255 salon salond.local Guest7 G 0 0 0 "
+        "n/a :Guest7"
+    );
+    EXPECT_EQ(lines[2], ":salond.local 315 tom u* :End of /WHO list");
+
+    // A token that is not 1-3 digits is left out; unknown fields are ignored.
+    lines = lines_of(codec_.ok(request("WHO uma o%tnzq,1234"), found));
+    EXPECT_EQ(lines[0], ":salond.local 354 tom 0 :uma");
+    EXPECT_TRUE(std::get<WhoMask>(request("WHO uma o%n").command).operators);
+
+    found.channel = "home";
+    found.members.resize(1);
+    found.members[0].op = true;
+    lines = lines_of(codec_.ok(request("WHO #home %cnf"), found));
+    EXPECT_EQ(lines[0], ":salond.local 354 tom #home uma :H*@");
+    EXPECT_EQ(lines[1], ":salond.local 315 tom #home :End of /WHO list");
+    EXPECT_NE(codec_.ok(request("WHO #home"), found).find(" 352 tom #home "), std::string::npos);
+}
+
 TEST_F(IrcCodecTest, UserhostInNamesShowsEveryMembersFullSource) {
     register_as("tom");
     answered("CAP REQ userhost-in-names");
