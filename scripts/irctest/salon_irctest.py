@@ -2,8 +2,10 @@
 
 Used by scripts/irctest.sh (pytest's --controller salon_irctest); SALOND_PATH names the binary.
 Accounts are made with `salond user add`, as an administrator would. Not supported: a server
-password, TLS and WebSocket (salond has none of them yet), services.
+password, TLS, services. WebSocket tests get salond's HTTP port, where IRC clients offering the
+IRCv3 subprotocols speak IRC.
 """
+import atexit
 import os
 import subprocess
 from typing import Optional, Set, Type
@@ -19,6 +21,19 @@ FLAGS = os.environ.get(
     "--log-level warn --messages-per-second 100000 --message-burst 100000 "
     "--channel-creation-burst 100000 --failed-logins-per-minute 100000",
 ).split()
+
+
+# Every salond this controller started. irctest stops a server in its test's teardown, which a
+# test that fails in setUp never reaches: what is still running when pytest exits is stopped here.
+_started: "list[subprocess.Popen]" = []
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    for proc in _started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 class SalonController(BaseServerController, DirectoryBasedController):
@@ -42,8 +57,6 @@ class SalonController(BaseServerController, DirectoryBasedController):
             raise NotImplementedByController("PASS")
         if ssl:
             raise NotImplementedByController("TLS")
-        if websocket_hostname is not None or websocket_port is not None:
-            raise NotImplementedByController("Websocket")
         assert self.proc is None
         self.port = port
         self.hostname = hostname
@@ -52,11 +65,14 @@ class SalonController(BaseServerController, DirectoryBasedController):
         self.data_dir = self.directory / "data"
         # The operator irctest's tests OPER as: an administrator account (docs/irc.md).
         self.add_account("operuser", "operpassword", admin=True)
+        # irctest hands out 0.0.0.0; its clients reach a loopback listener through it all the same.
         self.proc = self.execute(
-            [SALOND, "--bind", hostname, "--irc-port", str(port), "--port", "0",
-             "--http-port", "0", "--data-dir", self.data_dir,
+            [SALOND, "--bind", "127.0.0.1", "--irc-port", str(port), "--port", "0",
+             # IRC over WebSocket (IRCv3 subprotocols) is served on the HTTP port.
+             "--http-port", str(websocket_port or 0), "--data-dir", self.data_dir,
              "--server-name", "My.Little.Server", *FLAGS]
         )
+        _started.append(self.proc)
 
     def registerUser(self, case, username: str, password: Optional[str] = None) -> None:
         if password is None:

@@ -866,6 +866,50 @@ TEST_F(IrcE2e, WebSocketAndIrcTalk) {
     }
 }
 
+TEST_F(IrcE2e, IrcOverWebSocketWithTheIrcv3Subprotocols) {
+    auto irc = in_home("walt");
+    const auto http_port = server_.process().http_port();
+    // The first IRCv3 subprotocol of the client's list is chosen, at / as at /ws.
+    WsClient web(
+        "127.0.0.1",
+        http_port,
+        "/",
+        {"Sec-WebSocket-Protocol: chat, binary.ircv3.net, text.ircv3.net"}
+    );
+    EXPECT_NE(web.handshake().find("Sec-WebSocket-Protocol: binary.ircv3.net"), std::string::npos)
+        << web.handshake();
+    web.send_frame(WsClient::kBinary, "NICK webby");
+    web.send_frame(WsClient::kBinary, "USER w 0 * :Web User");
+    std::vector<std::string> welcome;
+    for (;;) {
+        const auto line = web.next_message(kIrcWait);
+        ASSERT_TRUE(line) << joined(welcome);
+        welcome.push_back(*line);
+        if (line->find(" 376 ") != std::string::npos) break;
+    }
+    for (const auto& line : welcome) {
+        EXPECT_FALSE(line.ends_with('\n') || line.ends_with('\r')) << "one line, no CRLF: " << line;
+        EXPECT_EQ(line.find('\n'), std::string::npos) << "one line per message: " << line;
+    }
+    EXPECT_TRUE(welcome.front().find(" 001 webby ") != std::string::npos) << joined(welcome);
+    web.send_frame(WsClient::kBinary, "PRIVMSG walt :hello from the browser");
+    EXPECT_EQ(irc->wait_for("PRIVMSG"), ":webby!webby@salon PRIVMSG walt :hello from the browser");
+
+    WsClient text("127.0.0.1", http_port, "/ws", {"Sec-WebSocket-Protocol: text.ircv3.net"});
+    EXPECT_NE(text.handshake().find("Sec-WebSocket-Protocol: text.ircv3.net"), std::string::npos)
+        << text.handshake();
+    text.send_frame(WsClient::kText, "PING :are-you-irc");
+    const auto pong = text.next_message(kIrcWait).value_or("");
+    EXPECT_TRUE(pong.ends_with(" PONG " + pong.substr(1, pong.find(' ') - 1) + " :are-you-irc"))
+        << pong;
+
+    // Without a subprotocol, the native protocol as before.
+    WsClient native("127.0.0.1", http_port);
+    EXPECT_EQ(native.handshake().find("Sec-WebSocket-Protocol"), std::string::npos);
+    native.send(make_frame("PING"));
+    EXPECT_EQ(verb_of(native_reply(native)), "OK");
+}
+
 TEST_F(IrcE2e, LongNativeMessagesAreSplitIntoLegalLines) {
     auto irc = in_home("victor");
     auto native = native_login(server_, "Guest4242", false);
