@@ -2,7 +2,8 @@
 
 Used by scripts/irctest.sh (pytest's --controller salon_irctest); SALOND_PATH names the binary.
 Accounts are made with `salond user add`, as an administrator would. Not supported: a server
-password, TLS and WebSocket listeners for irctest (not wired up here yet), services.
+password, TLS, services. WebSocket tests get salond's HTTP port, where IRC clients offering the
+IRCv3 subprotocols speak IRC.
 """
 import atexit
 import os
@@ -80,8 +81,6 @@ class SalonController(BaseServerController, DirectoryBasedController):
             raise NotImplementedByController("PASS")
         if ssl:
             raise NotImplementedByController("TLS")
-        if websocket_hostname is not None or websocket_port is not None:
-            raise NotImplementedByController("Websocket")
         assert self.proc is None
         self.port = port
         self.hostname = hostname
@@ -93,7 +92,8 @@ class SalonController(BaseServerController, DirectoryBasedController):
         # irctest hands out 0.0.0.0; its clients reach a loopback listener through it all the same.
         self.proc = self.execute(
             [SALOND, "--bind", "127.0.0.1", "--irc-port", str(port), "--port", "0",
-             "--http-port", "0", "--data-dir", self.data_dir,
+             # IRC over WebSocket (IRCv3 subprotocols) is served on the HTTP port.
+             "--http-port", str(websocket_port or 0), "--data-dir", self.data_dir,
              "--server-name", "My.Little.Server", "--server-description", "test server",
              *FLAGS]
         )

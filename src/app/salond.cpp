@@ -176,6 +176,11 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     const net::CodecFactory irc_codec = [&irc_settings]() -> std::unique_ptr<proto::Codec> {
         return std::make_unique<proto::IrcCodec>(irc_settings);
     };
+    // WebSockets speak the native protocol, or IRC when the client asks for an IRCv3 subprotocol.
+    const net::WebSocketCodecs websocket_codecs{
+        .native = native_codec,
+        .irc = irc_codec,
+        .irc_max_frame_bytes = proto::irc::kMaxFrameBytes};
     // Every listener binds before any says "listening", so that line means all are ready.
     if (config.http_port != 0) {
         http.emplace(
@@ -184,7 +189,7 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
             http_service,
             registry,
             asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.http_port),
-            native_codec
+            websocket_codecs
         );
     }
     if (config.port != 0) {
@@ -229,7 +234,7 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
                 http_service,
                 registry,
                 asio::ip::tcp::endpoint(asio::ip::make_address(config.bind), config.tls.https_port),
-                native_codec,
+                websocket_codecs,
                 &make_context({"http/1.1"}),
                 &handshakes
             );

@@ -56,6 +56,17 @@ bool Channel::remove_member(std::string_view folded) {
     return true;
 }
 
+bool Channel::rename_member(std::string_view folded, const UserName& to) {
+    const auto it = members_.find(folded);
+    if (it == members_.end()) return false;
+    auto node = members_.extract(it);
+    node.key() = to.folded();
+    node.mapped().name = to.display();
+    members_.insert(std::move(node));
+    ++membership_version_;
+    return true;
+}
+
 bool Channel::is_member(std::string_view folded) const {
     return members_.contains(folded);
 }

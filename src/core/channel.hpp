@@ -129,6 +129,9 @@ public:
     bool add_member(const Actor& actor, bool op);
     /// Removes the member; false when not a member.
     bool remove_member(std::string_view folded);
+    /// The member `folded` is now called `to`, with the same operator and voice; false when not
+    /// a member.
+    bool rename_member(std::string_view folded, const UserName& to);
 
     bool is_member(std::string_view folded) const;
     bool is_op(std::string_view folded) const;
@@ -144,7 +147,17 @@ public:
     /// Whether the actor may post here (`no_external`, `moderated`): the refusal, or nullopt.
     std::optional<Errc> post_refusal(const Actor& actor) const;
 
-    void set_topic(std::string topic) { topic_ = std::move(topic); }
+    /// The topic, set by `by` (a display name) at `set_ms`.
+    void set_topic(std::string topic, std::string by, UnixMillis set_ms) {
+        topic_ = std::move(topic);
+        topic_by_ = std::move(by);
+        topic_ms_ = set_ms;
+    }
+
+    /// Who set the topic last, and when; empty and 0 when not known (set before schema 8).
+    const std::string& topic_by() const noexcept { return topic_by_; }
+
+    UnixMillis topic_ms() const noexcept { return topic_ms_; }
 
     void set_key(std::string key) { key_ = std::move(key); }
 
@@ -184,6 +197,8 @@ public:
 private:
     ChannelName name_;
     std::string topic_;
+    std::string topic_by_;
+    UnixMillis topic_ms_ = 0;
     std::string key_;
     ChannelModes modes_;
     UnixMillis created_ms_;

@@ -57,7 +57,9 @@ struct JoinResult {
     std::string channel;
     std::string topic;
     std::vector<MemberInfo> members;
-    bool secret = false;  ///< `+s` (IRC's NAMES marks it)
+    bool secret = false;        ///< `+s` (IRC's NAMES marks it)
+    std::string topic_by = {};  ///< who set the topic; empty when not known
+    UnixMillis topic_ms = 0;    ///< when; 0 when not known
 };
 
 struct PostResult {
@@ -78,8 +80,10 @@ struct ListResult {
 struct WhoResult {
     std::string channel;
     std::vector<MemberInfo> members;
-    std::string topic;    ///< for IRC's TOPIC query; the native WHO does not show it
-    bool secret = false;  ///< as JoinResult::secret
+    std::string topic;          ///< for IRC's TOPIC query; the native WHO does not show it
+    bool secret = false;        ///< as JoinResult::secret
+    std::string topic_by = {};  ///< as JoinResult::topic_by
+    UnixMillis topic_ms = 0;
 };
 
 /// A channel's modes (MODE without changes): `modes` as IRC writes them (`+int`), `args` the
@@ -146,6 +150,8 @@ struct SearchResult {
 struct TopicResult {
     std::string channel;
     std::string topic;
+    std::string by = {};
+    UnixMillis ts_ms = 0;
 };
 
 /// The account whose password checked out (IRC's SASL, before the login itself).
@@ -277,6 +283,7 @@ struct TopicEvent {
     std::string channel;
     std::string topic;
     std::string by;
+    UnixMillis ts_ms = 0;  ///< when it was set
 };
 
 /// A message changed (edited, deleted, reacted to): clients replace the message with its id.

@@ -40,7 +40,7 @@ BasicHttpConnection<Stream>::BasicHttpConnection(
     server::ChatServer& server,
     HttpService& service,
     ConnectionRegistry& registry,
-    const CodecFactory& make_codec
+    const WebSocketCodecs& codecs
 )
     : context_(std::move(context)),
       handshakes_(std::move(handshakes)),
@@ -49,7 +49,7 @@ BasicHttpConnection<Stream>::BasicHttpConnection(
       server_(server),
       service_(service),
       registry_(registry),
-      make_codec_(make_codec) {
+      codecs_(codecs) {
     init_address();
 }
 
@@ -153,7 +153,14 @@ awaitable<void> BasicHttpConnection<Stream>::run() {
             websocket_ = std::make_shared<BasicWebSocketConnection<Stream>>(
                 std::move(stream_), server_, address_
             );
-            co_await websocket_->run(std::move(request), make_codec_());
+            const WebSocketFormat format =
+                HttpService::websocket_format(request, static_cast<bool>(codecs_.irc));
+            const bool irc = format != WebSocketFormat::native;
+            // Locals, not temporaries of the co_await expression: g++ 12 may destroy the
+            // temporaries of a conditional in a coroutine twice.
+            std::unique_ptr<proto::Codec> codec = irc ? codecs_.irc() : codecs_.native();
+            const std::size_t max_frame_bytes = irc ? codecs_.irc_max_frame_bytes : 0;
+            co_await websocket_->run(std::move(request), std::move(codec), format, max_frame_bytes);
             break;  // the WebSocket connection closed the socket
         }
 

@@ -40,7 +40,7 @@ public:
         server::ChatServer& server,
         HttpService& service,
         ConnectionRegistry& registry,
-        const CodecFactory& make_codec
+        const WebSocketCodecs& codecs
     );
 
     /// The registry did not admit it (limit per address, or shutting down): run() reads one
@@ -73,7 +73,7 @@ private:
     server::ChatServer& server_;
     HttpService& service_;
     ConnectionRegistry& registry_;
-    const CodecFactory& make_codec_;  // the listener's: what a WebSocket on /ws speaks
+    const WebSocketCodecs& codecs_;  // the listener's: what a WebSocket speaks
     bool admitted_ = true;
     std::string address_;
     // set on upgrade; owns the socket then

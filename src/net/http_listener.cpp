@@ -18,7 +18,7 @@ HttpListener::HttpListener(
     HttpService& service,
     ConnectionRegistry& registry,
     const asio::ip::tcp::endpoint& endpoint,
-    CodecFactory make_codec,
+    WebSocketCodecs codecs,
     const TlsContext* tls,
     HandshakeThreads* handshakes
 )
@@ -26,11 +26,11 @@ HttpListener::HttpListener(
       server_(server),
       service_(service),
       registry_(registry),
-      make_codec_(std::move(make_codec)),
+      codecs_(std::move(codecs)),
       tls_(tls),
       handshakes_(handshakes),
       acceptor_(open_acceptor(threads.accepting(), endpoint)) {
-    if (!make_codec_) throw std::invalid_argument("HttpListener: no codec factory");
+    if (!codecs_.native) throw std::invalid_argument("HttpListener: no codec factory");
 }
 
 asio::awaitable<void> HttpListener::accept_loop() {
@@ -55,7 +55,7 @@ void HttpListener::admit(asio::ip::tcp::socket socket) {
             server_,
             service_,
             registry_,
-            make_codec_
+            codecs_
         ));
     } else {
         admit_connection(std::make_shared<HttpConnection>(
@@ -65,7 +65,7 @@ void HttpListener::admit(asio::ip::tcp::socket socket) {
             server_,
             service_,
             registry_,
-            make_codec_
+            codecs_
         ));
     }
 }

@@ -19,18 +19,18 @@ namespace salon::net {
 class HttpListener {
 public:
     /// Binds and listens at once (address reuse on, so a restart takes its port back). A
-    /// WebSocket on /ws speaks the protocol of a codec from `make_codec`. With `tls`, the
+    /// WebSocket speaks the protocol of a codec from `codecs`, by its subprotocol. With `tls`, the
     /// listener serves HTTPS (and wss://) with the certificate `tls` holds at each accept, the
     /// handshakes running on the `handshakes` threads.
     /// @throws boost::system::system_error when the address cannot be bound.
-    /// @throws std::invalid_argument when `make_codec` is empty.
+    /// @throws std::invalid_argument when `codecs.native` is empty.
     HttpListener(
         IoThreads& threads,
         server::ChatServer& server,
         HttpService& service,
         ConnectionRegistry& registry,
         const boost::asio::ip::tcp::endpoint& endpoint,
-        CodecFactory make_codec,
+        WebSocketCodecs codecs,
         const TlsContext* tls = nullptr,
         HandshakeThreads* handshakes = nullptr
     );
@@ -53,7 +53,7 @@ private:
     server::ChatServer& server_;
     HttpService& service_;
     ConnectionRegistry& registry_;
-    CodecFactory make_codec_;
+    WebSocketCodecs codecs_;
     const TlsContext* tls_;
     HandshakeThreads* handshakes_;  // HTTPS only
     boost::asio::ip::tcp::acceptor acceptor_;

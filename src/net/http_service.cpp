@@ -66,9 +66,29 @@ HttpResponse HttpService::malformed(const boost::system::error_code& error) {
 
 HttpRoute HttpService::route(const HttpRequest& request) const {
     const std::string_view target = request.target();
-    const bool ws_path = target.substr(0, target.find('?')) == kWebSocketPath;
+    const std::string_view path = target.substr(0, target.find('?'));
+    const bool ws_path = path == kWebSocketPath || path == "/";
     if (!ws_path || !boost::beast::websocket::is_upgrade(request)) return HttpRoute::answer;
     return origin_allowed(request) ? HttpRoute::websocket : HttpRoute::foreign_origin;
+}
+
+WebSocketFormat HttpService::websocket_format(const HttpRequest& upgrade, bool irc) {
+    if (!irc) return WebSocketFormat::native;
+    // The header may come several times, each a comma-separated list.
+    const auto [first, last] = upgrade.equal_range(http::field::sec_websocket_protocol);
+    for (auto field = first; field != last; ++field) {
+        std::string_view list = field->value();
+        while (!list.empty()) {
+            const auto comma = list.find(',');
+            std::string_view name = list.substr(0, comma);
+            list = comma == std::string_view::npos ? "" : list.substr(comma + 1);
+            while (name.starts_with(' ') || name.starts_with('\t')) name.remove_prefix(1);
+            while (name.ends_with(' ') || name.ends_with('\t')) name.remove_suffix(1);
+            if (name == "binary.ircv3.net") return WebSocketFormat::irc_binary;
+            if (name == "text.ircv3.net") return WebSocketFormat::irc_text;
+        }
+    }
+    return WebSocketFormat::native;
 }
 
 HttpResponse HttpService::text_response(http::status status, std::string body, unsigned version) {

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "net/codec_factory.hpp"
 #include "net/http_assets.hpp"
 #include "server/chat_server.hpp"
 
@@ -49,8 +50,14 @@ public:
         std::span<const WebAsset> web_client
     );
 
-    /// Whether the request is answered by handle(), upgraded, or refused for its Origin.
+    /// Whether the request is answered by handle(), upgraded, or refused for its Origin. A
+    /// WebSocket upgrade is taken at /ws, and at / as well: IRC clients are often given a bare
+    /// `ws://host:port`.
     HttpRoute route(const HttpRequest& request) const;
+
+    /// The format of the WebSocket an upgrade asks for: the first IRCv3 subprotocol in its
+    /// `Sec-WebSocket-Protocol` list when `irc` is offered, else the native protocol.
+    static WebSocketFormat websocket_format(const HttpRequest& upgrade, bool irc);
 
     /// The answer to a request that is not a WebSocket upgrade. Never throws for bad input.
     HttpResponse handle(const HttpRequest& request) const;

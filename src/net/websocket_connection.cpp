@@ -26,6 +26,19 @@ constexpr std::size_t kReadChunk = 4096;
 /// Bounds the opening and closing handshakes (the idle rules are the protocol's own).
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 
+/// The subprotocol the handshake answers with; empty for none.
+std::string_view subprotocol_of(WebSocketFormat format) {
+    switch (format) {
+        case WebSocketFormat::irc_text:
+            return "text.ircv3.net";
+        case WebSocketFormat::irc_binary:
+            return "binary.ircv3.net";
+        case WebSocketFormat::native:
+            break;
+    }
+    return {};
+}
+
 }  // namespace
 
 template <typename Stream>
@@ -40,15 +53,24 @@ BasicWebSocketConnection<Stream>::BasicWebSocketConnection(
 
 template <typename Stream>
 awaitable<void> BasicWebSocketConnection<Stream>::run(
-    Request upgrade, std::unique_ptr<proto::Codec> codec
+    Request upgrade,
+    std::unique_ptr<proto::Codec> codec,
+    WebSocketFormat format,
+    std::size_t max_frame_bytes
 ) {
     using namespace asio::experimental::awaitable_operators;
     auto self = shared_from_this();
+    format_ = format;
+    max_frame_bytes_ =
+        max_frame_bytes != 0 ? max_frame_bytes : server_.settings().limits.max_frame_bytes;
     beast::get_lowest_layer(ws_).expires_never();  // the watchdog owns timing from here on
     ws_.set_option(websocket::stream_base::timeout{
         kHandshakeTimeout, websocket::stream_base::none(), false});
-    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
+    ws_.set_option(websocket::stream_base::decorator([subprotocol = subprotocol_of(format
+                                                      )](websocket::response_type& response) {
         response.set(beast::http::field::server, "salond");
+        if (!subprotocol.empty())
+            response.set(beast::http::field::sec_websocket_protocol, subprotocol);
     }));
     // The frame limit is enforced by read_loop, which answers `NO line_too_long` before the
     // close; Beast's own limit would close with 1009 before that reply could be sent.
@@ -156,7 +178,7 @@ awaitable<bool> BasicWebSocketConnection<Stream>::drained(std::size_t backlog_by
 
 template <typename Stream>
 awaitable<void> BasicWebSocketConnection<Stream>::read_loop() {
-    const std::size_t max_frame = server_.settings().limits.max_frame_bytes;
+    const std::size_t max_frame = max_frame_bytes_;
     std::string message;
     for (;;) {
         co_await driver_.pause_while_backlogged(*session_);
@@ -200,7 +222,8 @@ awaitable<void> BasicWebSocketConnection<Stream>::read_loop() {
 template <typename Stream>
 awaitable<void> BasicWebSocketConnection<Stream>::write_loop() {
     server::FrameQueue frames;
-    ws_.text(true);
+    ws_.text(format_ != WebSocketFormat::irc_binary);
+    const bool irc = format_ != WebSocketFormat::native;
     for (;;) {
         if (driver_.expired()) co_return;  // the socket is closed: nothing more can be written
         if (!session_->outbox().take(frames)) {
@@ -217,14 +240,22 @@ awaitable<void> BasicWebSocketConnection<Stream>::write_loop() {
             continue;
         }
         for (; !frames.empty(); frames.pop_front()) {
-            // The message boundary is the frame boundary: the line ending is not sent.
-            std::string_view text = *frames.front();
-            if (text.ends_with('\n')) text.remove_suffix(1);
-            auto [ec, written] =
-                co_await ws_.async_write(asio::buffer(text.data(), text.size()), use_nothrow);
-            if (ec) {
-                end_now();
-                co_return;
+            // The message boundary is the frame boundary: the line ending is not sent. An IRC
+            // frame may hold several lines (a reply's numerics): each is a message of its own.
+            std::string_view rest = *frames.front();
+            while (!rest.empty()) {
+                const auto end = irc ? rest.find('\n') : std::string_view::npos;
+                std::string_view text = rest.substr(0, end);
+                rest = end == std::string_view::npos ? "" : rest.substr(end + 1);
+                if (text.ends_with('\n')) text.remove_suffix(1);
+                if (irc && text.ends_with('\r')) text.remove_suffix(1);
+                if (irc && text.empty()) continue;
+                auto [ec, written] =
+                    co_await ws_.async_write(asio::buffer(text.data(), text.size()), use_nothrow);
+                if (ec) {
+                    end_now();
+                    co_return;
+                }
             }
         }
         driver_.wrote();

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "net/codec_factory.hpp"
 #include "net/session_driver.hpp"
 #include "proto/codec.hpp"
 #include "server/chat_server.hpp"
@@ -41,9 +42,16 @@ public:
 
     BasicWebSocketConnection(Stream stream, server::ChatServer& server, std::string address);
 
-    /// Completes the handshake for `upgrade`, then serves the connection in `codec`'s protocol
-    /// until it closes. Call once, on the stream's thread.
-    boost::asio::awaitable<void> run(Request upgrade, std::unique_ptr<proto::Codec> codec);
+    /// Completes the handshake for `upgrade` (naming the subprotocol of `format`, if any), then
+    /// serves the connection in `codec`'s protocol until it closes. A message longer than
+    /// `max_frame_bytes` (0: the server's max_frame_bytes) is refused. Call once, on the
+    /// stream's thread.
+    boost::asio::awaitable<void> run(
+        Request upgrade,
+        std::unique_ptr<proto::Codec> codec,
+        WebSocketFormat format = WebSocketFormat::native,
+        std::size_t max_frame_bytes = 0
+    );
 
     void close_after_flush(std::string reason) override;
     void wake_writer() override;
@@ -78,6 +86,8 @@ private:
     boost::beast::websocket::close_code close_code_ = boost::beast::websocket::close_code::normal;
     // Part of a message has arrived, not its end: pings meanwhile are no sign of life.
     bool mid_message_ = false;
+    WebSocketFormat format_ = WebSocketFormat::native;
+    std::size_t max_frame_bytes_ = 0;
 };
 
 /// WebSocket over plain TCP (ws://).

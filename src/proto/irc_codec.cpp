@@ -35,6 +35,8 @@ constexpr std::size_t kMaxLineTextBytes = 390;
 constexpr std::string_view kHost = "salon";
 constexpr std::size_t kMaxUsernameBytes = 16;
 constexpr std::size_t kMaxRealnameBytes = 128;
+/// WHOX's fields, in the order its replies list them.
+constexpr std::string_view kWhoxFields = "tcuihsnfdlaor";
 
 Ref make_ref(std::string_view command, std::string_view extra = {}) {
     std::string ref(command);
@@ -597,11 +599,20 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
     }
     if (cmd == "WHO") {
         if (p.empty() || p[0].empty()) return Answered{numeric("315", {"*", "End of /WHO list"})};
-        if (p[0].starts_with('#')) return Request{make_ref("WHO"), Who{p[0]}};
+        // `WHO mask [flags][%fields[,token]]`: with `%` (IRCv3 WHOX) the reply is 354 with the
+        // fields asked for; the reference then ends with their spec, after a space.
+        const std::string_view options = p.size() > 1 ? std::string_view(p[1]) : "";
+        const auto percent = options.find('%');
+        const bool whox = percent != std::string_view::npos;
+        const std::string spec = whox ? whox_spec(options.substr(percent + 1)) : "";
+        const std::string_view command = whox ? "WHOX" : "WHO";
+        if (p[0].starts_with('#')) return Request{make_ref(command, spec), Who{p[0]}};
         // A nick, a mask, or 0 (everyone); the flag o keeps operators only. The mask comes back
         // in 315 as it was sent.
-        const bool operators = p.size() > 1 && p[1].find('o') != std::string::npos;
-        return Request{make_ref("WHO", p[0]), WhoMask{p[0] == "0" ? "*" : p[0], operators}};
+        const bool operators = options.substr(0, percent).find('o') != std::string_view::npos;
+        return Request{
+            make_ref(command, whox ? p[0] + ' ' + spec : p[0]),
+            WhoMask{p[0] == "0" ? "*" : p[0], operators}};
     }
     if (cmd == "WHOIS") {
         if (p.empty() || p.back().empty()) return Answered{numeric("431", {"No nickname given"})};
@@ -689,8 +700,10 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
     if (cmd == "TAGMSG") return Answered{};  // client-only tags (typing…) are not relayed
     if (cmd == "NICK") {
         if (p.empty() || p[0].empty()) return Answered{numeric("431", {"No nickname given"})};
-        if (irc::ascii_fold(p[0]) == irc::ascii_fold(nick_)) return Answered{};
-        return Answered{numeric("400", {"NICK", "Salon does not support changing nicknames"})};
+        if (!core::is_valid_user_name(p[0]))
+            return Answered{numeric("432", {clip(p[0]), "Erroneous nickname"})};
+        if (p[0] == nick_) return Answered{};  // RFC 1459: no reply to a change to the same nick
+        return Request{make_ref("NICK"), Rename{p[0]}};
     }
     if (cmd == "USER" || cmd == "PASS") return Answered{numeric("462", {"You may not reregister"})};
     if (cmd == "AUTHENTICATE")
@@ -906,7 +919,8 @@ std::string IrcCodec::welcome(const core::LoginResult& r) const {
         "PREFIX=(ov)@+",
         "TARGMAX=JOIN:,KICK:,NAMES:,NOTICE:1,PART:,PRIVMSG:1,WHOIS:1",
         topiclen,
-        "UTF8ONLY"};
+        "UTF8ONLY",
+        "WHOX"};
     // At most 13 tokens a line: with the nick and the trailing text, 15 parameters (RFC 2812).
     constexpr std::size_t kTokensPerLine = 13;
     for (std::size_t i = 0; i < tokens.size(); i += kTokensPerLine) {
@@ -953,6 +967,92 @@ std::string IrcCodec::listing(
         out += numeric(code, all);
     }
     return out;
+}
+
+std::string IrcCodec::topic_lines(
+    const std::string& display,
+    const std::string& topic,
+    const std::string& by,
+    core::UnixMillis set_ms
+) const {
+    if (topic.empty()) return {};
+    std::string out = numeric("332", {display, topic});
+    if (set_ms != 0) out += numeric("333", {display, by, std::to_string(set_ms / 1000)});
+    return out;
+}
+
+std::string IrcCodec::whox_spec(std::string_view options) {
+    const auto comma = options.find(',');
+    std::string spec;
+    for (const char field : options.substr(0, comma)) {
+        if (kWhoxFields.find(field) != std::string_view::npos &&
+            spec.find(field) == std::string::npos)
+            spec += field;
+    }
+    spec += ',';
+    // The token is 1-3 digits (IRCv3 WHOX); anything else is left out.
+    if (comma != std::string_view::npos) {
+        const std::string_view token = options.substr(comma + 1);
+        const bool digits = !token.empty() && token.size() <= 3 &&
+                            std::ranges::all_of(token, [](char c) { return c >= '0' && c <= '9'; });
+        if (digits) spec += token;
+    }
+    return spec;
+}
+
+std::string IrcCodec::whox_reply(
+    const core::MemberInfo& member,
+    std::string_view channel,
+    const std::string& flags,
+    std::string_view spec
+) const {
+    const auto comma = spec.find(',');
+    const std::string_view fields = spec.substr(0, comma);
+    const std::string_view token = comma == std::string_view::npos ? "" : spec.substr(comma + 1);
+    std::vector<std::string_view> params;
+    // Always in this order, whatever the order asked for.
+    for (const char field : kWhoxFields) {
+        if (fields.find(field) == std::string_view::npos) continue;
+        switch (field) {
+            case 't':
+                params.push_back(token.empty() ? "0" : token);
+                break;
+            case 'c':
+                params.push_back(channel);
+                break;
+            case 'u':
+                params.push_back(member.username.empty() ? member.user : member.username);
+                break;
+            case 'i':
+                params.emplace_back("255.255.255.255");  // addresses are not shown
+                break;
+            case 'h':
+                params.push_back(kHost);
+                break;
+            case 's':
+                params.push_back(settings_.server_name);
+                break;
+            case 'n':
+                params.push_back(member.user);
+                break;
+            case 'f':
+                params.push_back(flags);
+                break;
+            case 'd':  // hops
+            case 'l':  // seconds idle: not kept
+                params.emplace_back("0");
+                break;
+            case 'a':
+                params.push_back(member.guest ? std::string_view("0") : member.user);
+                break;
+            case 'o':
+                params.emplace_back("n/a");  // no channel op levels
+                break;
+            default:  // 'r'
+                params.push_back(member.realname.empty() ? member.user : member.realname);
+        }
+    }
+    return numeric("354", params);
 }
 
 std::string IrcCodec::name_replies(
@@ -1073,7 +1173,7 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
         const std::string display = channel_display(join->channel);
         std::string out =
             irc::line("", prefix_of(nick_), "JOIN", {display}, irc::Trailing::when_needed);
-        if (!join->topic.empty()) out += numeric("332", {display, join->topic});
+        out += topic_lines(display, join->topic, join->topic_by, join->topic_ms);
         return out + names(join->channel, join->members, join->secret);
     }
     if (const auto* post = std::get_if<core::PostResult>(&result)) {
@@ -1146,10 +1246,21 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
         if (command == "NAMES") return names(who->channel, who->members, who->secret);
         if (command == "TOPIC") {
             if (who->topic.empty()) return numeric("331", {display, "No topic is set"});
-            return numeric("332", {display, who->topic});
+            return topic_lines(display, who->topic, who->topic_by, who->topic_ms);
         }
+        // H or G (away), * an operator, @ a channel operator, + voiced.
+        const auto flags = [multi_prefix](const core::MemberInfo& member) {
+            return std::string(member.away ? "G" : "H") + (member.oper ? "*" : "") +
+                   (member.bot ? "B" : "") + (member.op ? "@" : "") +
+                   (member.voice && (!member.op || multi_prefix) ? "+" : "");
+        };
         std::string out;
         for (const auto& member : who->members) {
+            if (command == "WHOX") {
+                const std::string_view spec = extra.substr(extra.rfind(' ') + 1);
+                out += whox_reply(member, display, flags(member), spec);
+                continue;
+            }
             out += numeric(
                 "352",
                 {display,
@@ -1157,9 +1268,7 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
                  kHost,
                  settings_.server_name,
                  member.user,
-                 std::string(member.away ? "G" : "H") + (member.oper ? "*" : "") +
-                     (member.bot ? "B" : "") + (member.op ? "@" : "") +
-                     (member.voice && (!member.op || multi_prefix) ? "+" : ""),
+                 flags(member),
                  "0 " + (member.realname.empty() ? member.user : member.realname)}
             );
         }
@@ -1248,6 +1357,10 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
         if (operator_.exchange(true)) return numeric("381", {"You are now an IRC operator"});
         return numeric("381", {"You are now an IRC operator"}) +
                irc::line("", prefix_of(nick_), "MODE", {nick_, "+o"}, irc::Trailing::when_needed);
+    }
+    if (const auto* rename = std::get_if<Rename>(&c)) {
+        nick_ = rename->to;  // the NICK line is the RENAME event, which every sharer gets too
+        return {};
     }
     if (std::holds_alternative<Ping>(c)) {
         return irc::line(
@@ -1348,7 +1461,8 @@ std::string IrcCodec::refusal(const Request& request, Errc code, std::string_vie
     if (const auto* who = std::get_if<Who>(&c)) {
         if (command == "NAMES" && !extra.empty()) return end_of_names(request, extra);
         if (command == "NAMES") return numeric("366", {clip(who->channel), "End of /NAMES list"});
-        if (command == "WHO") return numeric("315", {clip(who->channel), "End of /WHO list"});
+        if (command == "WHO" || command == "WHOX")
+            return numeric("315", {clip(who->channel), "End of /WHO list"});
         if (code == Errc::no_such_channel || code == Errc::bad_name)
             return no_channel(who->channel);
         return generic();
@@ -1364,6 +1478,11 @@ std::string IrcCodec::refusal(const Request& request, Errc code, std::string_vie
                numeric("318", {clip(whois->user), "End of /WHOIS list"});
     }
 
+    if (const auto* rename = std::get_if<Rename>(&c)) {
+        if (code == Errc::name_taken) return numeric("433", {clip(rename->to), message});
+        if (code == Errc::bad_name) return numeric("432", {clip(rename->to), "Erroneous nickname"});
+        return generic();
+    }
     if (std::holds_alternative<Oper>(c)) {
         if (code == Errc::bad_credentials) return numeric("464", {"Password incorrect"});
         if (code == Errc::forbidden || code == Errc::no_such_user)

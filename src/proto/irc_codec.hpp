@@ -135,6 +135,24 @@ private:
     std::string end_of_names(const Request& request, std::string_view listed) const;
     /// HELP's answer: the index without a subject, else the command's text or 524.
     std::string help(std::string_view subject) const;
+    /// WHOX's `fields[,token]` (after the `%`) as the reference keeps it: the known field
+    /// letters, once each, a comma, and the token when it is 1-3 digits.
+    static std::string whox_spec(std::string_view options);
+    /// One 354 line: the fields of whox_spec() `spec`, in WHOX's order `tcuihsnfdlaor`.
+    std::string whox_reply(
+        const core::MemberInfo& member,
+        std::string_view channel,
+        const std::string& flags,
+        std::string_view spec
+    ) const;
+    /// `332` with the topic and `333` with who set it and when (when known); nothing without a
+    /// topic.
+    std::string topic_lines(
+        const std::string& display,
+        const std::string& topic,
+        const std::string& by,
+        core::UnixMillis set_ms
+    ) const;
     /// The user modes as 221 shows them: "+", then o (operator) and w (wants WALLOPS).
     std::string user_modes() const;
 

@@ -482,6 +482,10 @@ constexpr std::array kVerbs{
         [](Fields& f, const json::object&) -> Command {
             return Bot{f.optional_bool("on").value_or(true)};
         }},
+    VerbEntry{
+        "RENAME",
+        false,
+        [](Fields& f, const json::object&) -> Command { return Rename{f.required_string("to")}; }},
 };
 
 const VerbEntry* find_verb(std::string_view verb) {
@@ -632,6 +636,10 @@ struct ResultWriter {
     void operator()(const core::JoinResult& r) const {
         body["channel"] = r.channel;
         body["topic"] = r.topic;
+        if (!r.topic.empty() && r.topic_ms != 0) {
+            body["topic_by"] = r.topic_by;
+            body["topic_ts"] = core::format_timestamp(r.topic_ms);
+        }
         body["members"] = members_array(r.members);
     }
 
@@ -724,6 +732,8 @@ struct ResultWriter {
     void operator()(const core::TopicResult& r) const {
         body["channel"] = r.channel;
         body["topic"] = r.topic;
+        body["by"] = r.by;
+        body["ts"] = core::format_timestamp(r.ts_ms);
     }
 
     void operator()(const core::ModesResult& r) const {
@@ -801,7 +811,13 @@ struct EventWriter {
     }
 
     std::string operator()(const core::TopicEvent& e) const {
-        return frame("TOPIC", {{"channel", e.channel}, {"topic", e.topic}, {"by", e.by}});
+        return frame(
+            "TOPIC",
+            {{"channel", e.channel},
+             {"topic", e.topic},
+             {"by", e.by},
+             {"ts", core::format_timestamp(e.ts_ms)}}
+        );
     }
 
     std::string operator()(const core::UpdateEvent& e) const {

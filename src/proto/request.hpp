@@ -338,6 +338,12 @@ struct Names {
     std::vector<Who> channels;
 };
 
+/// A new name for the login (IRC's NICK after registration): a guest may take any free name
+/// that is no account; a registered user may change the case of theirs only.
+struct Rename {
+    std::string to;
+};
+
 using Command = std::variant<
     Conn,
     Register,
@@ -388,7 +394,8 @@ using Command = std::variant<
     Names,
     Monitor,
     Realname,
-    Bot>;
+    Bot,
+    Rename>;
 
 struct Request {
     Ref ref;

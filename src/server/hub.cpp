@@ -57,6 +57,7 @@ void Hub::load_channel(
         created
     );
     it->second.set_modes(core::ChannelModes::from_letters(record.modes, record.member_limit));
+    it->second.set_topic(record.topic, record.topic_by, record.topic_ms);
     for (const auto& ban : bans) it->second.set_ban(ban.folded(), true);
     for (const auto& message : recent) it->second.remember(message);
 }
@@ -66,6 +67,18 @@ void Hub::load_channel(
 
 void Hub::to_user(const OnlineUser& user, const SharedEvent& event) const {
     for (const auto& session : user.sessions) session->deliver(event);
+}
+
+void Hub::to_sharers(const OnlineUser& user, const SharedEvent& event) {
+    std::unordered_set<Participant*> told;
+    for (const core::Channel* channel : user.channels) {
+        for (Participant* s : recipients_of(*channel)) {
+            if (told.insert(s).second) s->deliver(event);
+        }
+    }
+    for (const auto& session : user.sessions) {
+        if (told.insert(session.get()).second) session->deliver(event);
+    }
 }
 
 void Hub::to_members(const core::Channel& channel, const SharedEvent& event) {
@@ -198,12 +211,14 @@ void Hub::save_membership(
 
 store::ChannelRecord Hub::record_of(const core::Channel& channel) {
     return store::ChannelRecord{
-        channel.name(),
-        channel.topic(),
-        channel.key(),
-        channel.created_ms(),
-        channel.modes().letters(),
-        channel.modes().limit};
+        .name = channel.name(),
+        .topic = channel.topic(),
+        .key = channel.key(),
+        .created_ms = channel.created_ms(),
+        .modes = channel.modes().letters(),
+        .member_limit = channel.modes().limit,
+        .topic_by = channel.topic_by(),
+        .topic_ms = channel.topic_ms()};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -451,7 +466,12 @@ std::optional<core::Failure> Hub::join(
             answer(
                 ack,
                 core::JoinResult{
-                    name.str(), channel->topic(), channel->member_infos(), channel->modes().secret}
+                    .channel = name.str(),
+                    .topic = channel->topic(),
+                    .members = channel->member_infos(),
+                    .secret = channel->modes().secret,
+                    .topic_by = channel->topic_by(),
+                    .topic_ms = channel->topic_ms()}
             );
     };
     const bool created = channel == nullptr;
@@ -691,7 +711,13 @@ std::optional<core::Failure> Hub::who(const core::ChannelName& name, const Ackno
     }
     answer(
         ack,
-        core::WhoResult{name.str(), std::move(members), channel->topic(), channel->modes().secret}
+        core::WhoResult{
+            .channel = name.str(),
+            .members = std::move(members),
+            .topic = channel->topic(),
+            .secret = channel->modes().secret,
+            .topic_by = channel->topic_by(),
+            .topic_ms = channel->topic_ms()}
     );
     return std::nullopt;
 }
@@ -724,13 +750,14 @@ std::optional<core::Failure> Hub::set_topic(
         actor,
         name,
         [&](core::Channel& channel) -> std::optional<core::Failure> {
-            channel.set_topic(topic);
+            const core::UnixMillis now = clock_.unix_now_ms();
+            channel.set_topic(topic, actor.name.display(), now);
             persist_kept(channel, [record = record_of(channel)](store::Store& s) {
                 s.save_channel(record);
             });
-            answer(ack, core::TopicResult{name.str(), topic});
+            answer(ack, core::TopicResult{name.str(), topic, actor.name.display(), now});
             to_members(
-                channel, make_event(core::TopicEvent{name.str(), topic, actor.name.display()})
+                channel, make_event(core::TopicEvent{name.str(), topic, actor.name.display(), now})
             );
             return std::nullopt;
         },
@@ -958,23 +985,15 @@ std::optional<core::Failure> Hub::claim(
     users_.insert(std::move(node));
     answer(ack, welcome);
     tell_renamed(guest.name.display(), user.name);
-    const SharedEvent renamed =
-        make_event(core::RenameEvent{guest.name.display(), account.name.display()});
-    std::unordered_set<Participant*> told;
     for (core::Channel* channel : user.channels) {
         const bool op = channel->is_op(guest.name.folded());
         const bool was_temporary = channel->temporary();
         channel->remove_member(guest.name.folded());
         channel->add_member(account, op);
         save_membership(*channel, was_temporary, account.name, op);
-        // The sessions are the same: the recipients cache is rebuilt for the new version.
-        for (Participant* s : recipients_of(*channel)) {
-            if (told.insert(s).second) s->deliver(renamed);
-        }
     }
-    for (const auto& session : user.sessions) {
-        if (told.insert(session.get()).second) session->deliver(renamed);
-    }
+    // The sessions are the same: the recipients caches are rebuilt for the new versions.
+    to_sharers(user, make_event(core::RenameEvent{guest.name.display(), account.name.display()}));
     if (reauthored.empty()) return std::nullopt;
     std::unordered_map<core::MessageId, core::MessageId> revs;
     for (const store::Revised& r : reauthored) revs.emplace(r.id, r.rev);
@@ -988,6 +1007,31 @@ std::optional<core::Failure> Hub::claim(
             channel.replace_recent(message);
         }
     }
+    return std::nullopt;
+}
+
+std::optional<core::Failure> Hub::rename(
+    const core::Actor& actor, const core::UserName& to, const Acknowledgement& ack
+) {
+    std::unique_lock lock(mutex_);
+    const auto it = users_.find(actor.name.folded());
+    if (it == users_.end()) return core::Failure(core::Errc::internal, "the login is gone");
+    const std::string from = it->second.name;
+    if (from == to.display()) {
+        answer(ack, core::EmptyResult{});
+        return std::nullopt;
+    }
+    if (to.folded() != actor.name.folded() && users_.contains(to.folded()))
+        return core::Failure(core::Errc::name_taken);
+    auto node = users_.extract(it);
+    node.key() = to.folded();
+    OnlineUser& user = node.mapped();  // stays valid once the node is back in the map
+    user.name = to.display();
+    users_.insert(std::move(node));
+    for (core::Channel* channel : user.channels) channel->rename_member(actor.name.folded(), to);
+    answer(ack, core::EmptyResult{});
+    to_sharers(user, make_event(core::RenameEvent{from, to.display()}));
+    tell_renamed(from, to.display());
     return std::nullopt;
 }
 

@@ -297,6 +297,14 @@ public:
         const core::LoginResult& welcome
     );
 
+    /// The login `actor` is now called `to` (RENAME, IRC's NICK): the same sessions, channels
+    /// and rights; every member of its channels and its own sessions get one RENAME. `ack` gets
+    /// the OK first. `name_taken` when someone else is online under `to`. The caller decides who
+    /// may take which name.
+    [[nodiscard]] std::optional<core::Failure> rename(
+        const core::Actor& actor, const core::UserName& to, const Acknowledgement& ack
+    );
+
     /// A deleted account's messages among the channels' recent ones show store::kDeletedAuthor,
     /// as stored ones do.
     void forget_author(const core::UserName& user);
@@ -359,6 +367,9 @@ private:
     core::Channel* find_channel(const core::ChannelName& name);
     const core::Channel* find_channel(const core::ChannelName& name) const;
     void to_user(const OnlineUser& user, const SharedEvent& event) const;
+    /// Once to each session that shares a channel with `user`, and to the user's own.
+    /// Requires mutex_ held exclusively.
+    void to_sharers(const OnlineUser& user, const SharedEvent& event);
     /// Requires mutex_ held exclusively (it may rebuild the channel's recipients).
     void to_members(const core::Channel& channel, const SharedEvent& event);
     /// Every session of every member of the channel, so that fan-out is one walk over a

@@ -71,8 +71,10 @@ struct ChannelRecord {
     std::string topic;
     std::string key;  ///< empty: no key
     core::UnixMillis created_ms = 0;
-    std::string modes = "nt";      ///< the flag letters on (core::ChannelModes::letters())
-    std::size_t member_limit = 0;  ///< 0: none
+    std::string modes = "nt";       ///< the flag letters on (core::ChannelModes::letters())
+    std::size_t member_limit = 0;   ///< 0: none
+    std::string topic_by = {};      ///< who set the topic (a display name); empty: not known
+    core::UnixMillis topic_ms = 0;  ///< when; 0: not known
 };
 
 struct Membership {

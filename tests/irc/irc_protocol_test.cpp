@@ -146,6 +146,79 @@ TEST_F(IrcE2e, ARegisteredNickNeedsItsPassword) {
     EXPECT_TRUE(has_line(lines, " 001 carol ")) << "the account's own spelling\n" << joined(lines);
 }
 
+TEST_F(IrcE2e, GuestsChangeNickAndEveryoneSharingAChannelSeesIt) {
+    auto alice = in_home("alice");
+    auto bob = in_home("bob");
+    auto native = std::make_unique<LineClient>("127.0.0.1", server_.native_port());
+    native->send(make_frame("CONN", {{"us", ""}, {"pwd", ""}, {"v", 2}}));
+    ASSERT_EQ(verb_of(native_reply(*native)), "OK");
+    native->wait_for("HISTORY", kIrcWait);
+    alice->drain();
+    bob->drain();
+
+    bob->send("NICK alice");
+    EXPECT_NE(bob->wait_for("433").find(" 433 bob alice :"), std::string::npos);
+    bob->send("NICK Alice");
+    bob->wait_for("433");  // names are unique whatever their case
+    alice->send("PRIVMSG bob :still bob");
+    EXPECT_NE(bob->wait_for("PRIVMSG").find("still bob"), std::string::npos);
+
+    alice->send("NICK Alice");
+    EXPECT_EQ(alice->wait_for("NICK"), ":alice!alice@salon NICK Alice");
+    EXPECT_EQ(bob->wait_for("NICK"), ":alice!alice@salon NICK Alice");
+    const auto rename_frame = native->wait_for("RENAME", kIrcWait);
+    const auto& renamed = body_of(rename_frame);
+    EXPECT_EQ(renamed.at("user").as_string(), "alice");
+    EXPECT_EQ(renamed.at("to").as_string(), "Alice");
+    alice->send("NICK Alice");
+    alice->send("PING :after");
+    alice->wait_for("PONG");
+    EXPECT_FALSE(has_line(bob->drain(), "NICK")) << "a change to the same nick is no change";
+
+    alice->send("NICK malice");
+    EXPECT_EQ(alice->wait_for("NICK"), ":Alice!Alice@salon NICK malice");
+    EXPECT_EQ(bob->wait_for("NICK"), ":Alice!Alice@salon NICK malice");
+    auto newcomer = client();
+    EXPECT_TRUE(has_line(newcomer->register_as("alice"), " 001 alice ")) << "the old nick is free";
+    bob->send("PRIVMSG malice :found you");
+    EXPECT_NE(
+        alice->wait_for("PRIVMSG").find(":bob!bob@salon PRIVMSG malice :found you"),
+        std::string::npos
+    );
+    bob->send("WHO #home");
+    std::vector<std::string> who;
+    who.push_back(bob->wait_for("315", &who));
+    EXPECT_TRUE(has_line(who, " malice H")) << joined(who);
+
+    // A native guest renames with RENAME.
+    native->send(make_frame("RENAME", {{"to", "nora"}}));
+    EXPECT_EQ(verb_of(native_reply(*native)), "OK");
+    EXPECT_NE(bob->wait_for("NICK").find(" NICK nora"), std::string::npos);
+}
+
+TEST_F(IrcE2e, AnAccountMayChangeOnlyTheCaseOfItsNick) {
+    create_account(server_, "carol");
+    auto carol = client();
+    carol->register_as("carol", {}, kPassword);
+    carol->send("NICK caroline");
+    EXPECT_NE(carol->wait_for("433").find(" 433 carol caroline :"), std::string::npos);
+    auto guest = client();
+    guest->register_as("gus");
+    guest->send("NICK carol");
+    guest->wait_for("433");  // an account's name, online or not, is not a guest's to take
+    guest->send("NICK dora");
+    guest->wait_for("NICK");
+    create_account(server_, "erin");
+    guest->send("NICK Erin");
+    guest->wait_for("433");
+    carol->send("NICK Carol");
+    EXPECT_EQ(carol->wait_for("NICK"), ":carol!carol@salon NICK Carol");
+    carol->send("WHOIS carol");
+    std::vector<std::string> whois;
+    whois.push_back(carol->wait_for("318", &whois));
+    EXPECT_TRUE(has_line(whois, " 330 Carol Carol ")) << joined(whois);
+}
+
 TEST_F(IrcE2e, SaslPlainLogsInARegisteredAccount) {
     create_account(server_, "dave");
     auto c = client();
@@ -350,6 +423,14 @@ TEST_F(IrcE2e, WhoWithMasksAndWhoisShowUsersUserNameAndRealName) {
     EXPECT_NE(who[1].find(" 315 otto coolni* :"), std::string::npos) << who[1];
 
     who.clear();
+    other->send("WHO coolNick %tcuihsnfdlaor,42");
+    who.push_back(other->wait_for("315", &who));
+    ASSERT_EQ(who.size(), 2U) << joined(who);
+    EXPECT_NE(who[0].find(" 354 otto 42 * myuserx 255.255.255.255 salon "), std::string::npos)
+        << who[0];
+    EXPECT_NE(who[0].find(" coolNick H 0 0 0 n/a :My Real Name"), std::string::npos) << who[0];
+
+    who.clear();
     other->send("WHO 0");
     who.push_back(other->wait_for("315", &who));
     EXPECT_EQ(who.size(), 3U) << joined(who);
@@ -486,6 +567,15 @@ TEST_F(IrcE2e, JoinListsPartNamesWhoTopicModeList) {
     EXPECT_NE(other->wait_for("TOPIC").find("the first channel"), std::string::npos);
     other->send("TOPIC #one");
     EXPECT_NE(other->wait_for("332").find(":the first channel"), std::string::npos);
+    const std::string setter = other->wait_for("333");
+    EXPECT_NE(setter.find(" 333 ivy #one hank :1"), std::string::npos) << setter;
+    auto late = client();
+    late->register_as("jill");
+    late->send("JOIN #one");
+    EXPECT_NE(late->wait_for("332").find(":the first channel"), std::string::npos);
+    EXPECT_NE(late->wait_for("333").find(" 333 jill #one hank :"), std::string::npos);
+    late->send("PART #one");
+    late->wait_for("PART");
     other->send("TOPIC #one :mine now");
     other->wait_for("482");  // not an operator
 
@@ -774,6 +864,50 @@ TEST_F(IrcE2e, WebSocketAndIrcTalk) {
             break;
         }
     }
+}
+
+TEST_F(IrcE2e, IrcOverWebSocketWithTheIrcv3Subprotocols) {
+    auto irc = in_home("walt");
+    const auto http_port = server_.process().http_port();
+    // The first IRCv3 subprotocol of the client's list is chosen, at / as at /ws.
+    WsClient web(
+        "127.0.0.1",
+        http_port,
+        "/",
+        {"Sec-WebSocket-Protocol: chat, binary.ircv3.net, text.ircv3.net"}
+    );
+    EXPECT_NE(web.handshake().find("Sec-WebSocket-Protocol: binary.ircv3.net"), std::string::npos)
+        << web.handshake();
+    web.send_frame(WsClient::kBinary, "NICK webby");
+    web.send_frame(WsClient::kBinary, "USER w 0 * :Web User");
+    std::vector<std::string> welcome;
+    for (;;) {
+        const auto line = web.next_message(kIrcWait);
+        ASSERT_TRUE(line) << joined(welcome);
+        welcome.push_back(*line);
+        if (line->find(" 376 ") != std::string::npos) break;
+    }
+    for (const auto& line : welcome) {
+        EXPECT_FALSE(line.ends_with('\n') || line.ends_with('\r')) << "one line, no CRLF: " << line;
+        EXPECT_EQ(line.find('\n'), std::string::npos) << "one line per message: " << line;
+    }
+    EXPECT_TRUE(welcome.front().find(" 001 webby ") != std::string::npos) << joined(welcome);
+    web.send_frame(WsClient::kBinary, "PRIVMSG walt :hello from the browser");
+    EXPECT_EQ(irc->wait_for("PRIVMSG"), ":webby!webby@salon PRIVMSG walt :hello from the browser");
+
+    WsClient text("127.0.0.1", http_port, "/ws", {"Sec-WebSocket-Protocol: text.ircv3.net"});
+    EXPECT_NE(text.handshake().find("Sec-WebSocket-Protocol: text.ircv3.net"), std::string::npos)
+        << text.handshake();
+    text.send_frame(WsClient::kText, "PING :are-you-irc");
+    const auto pong = text.next_message(kIrcWait).value_or("");
+    EXPECT_TRUE(pong.ends_with(" PONG " + pong.substr(1, pong.find(' ') - 1) + " :are-you-irc"))
+        << pong;
+
+    // Without a subprotocol, the native protocol as before.
+    WsClient native("127.0.0.1", http_port);
+    EXPECT_EQ(native.handshake().find("Sec-WebSocket-Protocol"), std::string::npos);
+    native.send(make_frame("PING"));
+    EXPECT_EQ(verb_of(native_reply(native)), "OK");
 }
 
 TEST_F(IrcE2e, LongNativeMessagesAreSplitIntoLegalLines) {

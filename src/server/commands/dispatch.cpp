@@ -22,7 +22,7 @@ using proto::Authenticate, proto::Away, proto::Ban, proto::Conn, proto::Conversa
     proto::Tokens, proto::Revoke, proto::Passwd, proto::DeleteAccount, proto::Oper, proto::Kill,
     proto::Wallops, proto::Lusers, proto::WhoMask, proto::Userhost, proto::Whowas, proto::Invisible,
     proto::Mode, proto::Invite, proto::Kicks, proto::Names, proto::Monitor, proto::Realname,
-    proto::Bot;
+    proto::Bot, proto::Rename;
 
 // The verb table. The order of the rows is PROTOCOL.md's; a proto::Command without a row does
 // not compile (row_of() below).
@@ -170,7 +170,9 @@ constexpr auto kVerbs = std::make_tuple(
         .name = "SETNAME",
         .text = {&Realname::realname, "the real name is longer than the limit", false},
         .now = &realname},
-    Verb<Bot>{.name = "BOT", .now = &bot}
+    Verb<Bot>{.name = "BOT", .now = &bot},
+    // Extension: a new name (IRC's NICK); the name is checked as any user name (`bad_name`).
+    Verb<Rename>{.name = "RENAME", .user = {&Rename::to}, .waits = &rename}
 );
 
 template <typename Command>

@@ -128,6 +128,8 @@ Outcome userhost(Context& ctx, const proto::Userhost& u);
 inline constexpr std::size_t kMaxWhowasReplies = 10;
 Outcome whowas(Context& ctx, const proto::Whowas& w);
 Outcome invisible(Context& ctx, const proto::Invisible& i);
+/// RENAME: guests take any free name that is no account; registered users change its case.
+Waits<Outcome> rename(Context& ctx, const proto::Rename& r);
 
 // presence.cpp: MONITOR, SETNAME and bots.
 /// One MONITOR names this many users at most (more than one IRC line can hold).

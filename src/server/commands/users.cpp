@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "core/conversation.hpp"
 #include "server/commands/handlers.hpp"
 
 namespace salon::server::commands {
@@ -37,6 +38,29 @@ Outcome whowas(Context& ctx, const proto::Whowas& w) {
 Outcome invisible(Context& ctx, const proto::Invisible& i) {
     ctx.services.hub.set_invisible(ctx.actor().name, i.on);
     return core::Result{core::EmptyResult{}};
+}
+
+Waits<Outcome> rename(Context& ctx, const proto::Rename&) {
+    const core::Actor actor = ctx.actor();
+    const core::UserName to = *ctx.user;
+    if (to.folded() != actor.name.folded()) {
+        // An account is its name: another would be someone else's, or nobody's to log in as.
+        if (!actor.guest) {
+            co_return core::Failure(
+                core::Errc::name_taken, "a registered user may change the case of their name only"
+            );
+        }
+        if (co_await find_account(ctx, to)) {
+            co_return core::Failure(
+                core::Errc::name_taken, "that name is a registered account: log in to use it"
+            );
+        }
+    }
+    if (auto failure = ctx.services.hub.rename(actor, to, ctx.ack())) co_return *failure;
+    // What this login stores from now on is keyed by the new name (a guest's serial stays).
+    ctx.connection.actor->name = to;
+    ctx.connection.actor->key = core::user_key(to, core::guest_serial(actor.key));
+    co_return Replied{};
 }
 
 Outcome away(Context& ctx, const proto::Away& a) {

@@ -243,6 +243,12 @@ ALTER TABLE messages ADD COLUMN notice INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE channels ADD COLUMN modes TEXT NOT NULL DEFAULT 'nt';
 ALTER TABLE channels ADD COLUMN member_limit INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    {8, R"sql(
+-- Version 8: who set a channel's topic (a display name) and when (IRC's 333); '' and 0 for
+-- topics set before.
+ALTER TABLE channels ADD COLUMN topic_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE channels ADD COLUMN topic_ms INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 /// The schema of the search file (its own user_version). Derived data: a file with another
@@ -375,13 +381,15 @@ constexpr const char* kListAccounts =
     "ORDER BY name_folded";
 
 constexpr const char* kSaveChannel =
-    "INSERT INTO channels (name, topic, key, created_ms, modes, member_limit) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+    "INSERT INTO channels (name, topic, key, created_ms, modes, member_limit, topic_by, "
+    "topic_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
     "ON CONFLICT (name) DO UPDATE SET topic = excluded.topic, key = excluded.key, "
     "created_ms = excluded.created_ms, modes = excluded.modes, "
-    "member_limit = excluded.member_limit";
+    "member_limit = excluded.member_limit, topic_by = excluded.topic_by, "
+    "topic_ms = excluded.topic_ms";
 constexpr const char* kLoadChannels =
-    "SELECT name, topic, key, created_ms, modes, member_limit FROM channels ORDER BY name";
+    "SELECT name, topic, key, created_ms, modes, member_limit, topic_by, topic_ms FROM channels "
+    "ORDER BY name";
 constexpr const char* kInsertBan =
     "INSERT INTO bans (channel, user_folded) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
 constexpr const char* kDeleteBan = "DELETE FROM bans WHERE channel = ?1 AND user_folded = ?2";
@@ -1871,6 +1879,8 @@ void SqliteStore::save_channel(const ChannelRecord& channel) {
         .bind(4, channel.created_ms)
         .bind(5, channel.modes)
         .bind(6, static_cast<std::int64_t>(channel.member_limit))
+        .bind(7, channel.topic_by)
+        .bind(8, channel.topic_ms)
         .run();
 }
 
@@ -1886,6 +1896,8 @@ std::vector<ChannelRecord> SqliteStore::load_channels() {
             .created_ms = q.integer(3),
             .modes = q.text(4),
             .member_limit = static_cast<std::size_t>(std::max<std::int64_t>(q.integer(5), 0)),
+            .topic_by = q.text(6),
+            .topic_ms = q.integer(7),
         });
     }
     return channels;

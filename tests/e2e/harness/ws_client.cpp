@@ -82,6 +82,7 @@ WsClient::WsClient(
         }
     }
     const std::string head = socket_.buffer().substr(0, end);
+    handshake_ = head;
     const int status = head.size() > 12 ? std::atoi(head.c_str() + 9) : 0;
     if (status != 101) {
         throw HandshakeRefused(status, socket_.buffer());
@@ -199,20 +200,23 @@ void WsClient::parse() {
 }
 
 std::optional<Frame> WsClient::receive(std::chrono::milliseconds timeout) {
+    const auto text = next_message(timeout);
+    if (!text) return std::nullopt;
+    boost::system::error_code ec;
+    auto value = boost::json::parse(*text, ec);
+    if (ec || !value.is_object())
+        throw std::runtime_error("server sent a message that is not a JSON object: " + *text);
+    return std::move(value.get_object());
+}
+
+std::optional<std::string> WsClient::next_message(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         parse();
         if (!messages_.empty()) {
             std::string text = std::move(messages_.front());
             messages_.erase(messages_.begin());
-            boost::system::error_code ec;
-            auto value = boost::json::parse(text, ec);
-            if (ec || !value.is_object()) {
-                throw std::runtime_error(
-                    "server sent a message that is not a JSON object: " + text
-                );
-            }
-            return std::move(value.get_object());
+            return text;
         }
         if (socket_.eof()) {
             return std::nullopt;

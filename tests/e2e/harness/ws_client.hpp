@@ -66,6 +66,13 @@ public:
     /// Payloads of the pongs the server sent (answers to our pings), oldest first.
     const std::vector<std::string>& pongs() const { return pongs_; }
 
+    /// The server's answer to the upgrade: its status line and headers.
+    const std::string& handshake() const { return handshake_; }
+
+    /// The next message as it came (text or binary), whatever it holds; nullopt when none came
+    /// within `timeout` or the connection ended.
+    std::optional<std::string> next_message(std::chrono::milliseconds timeout);
+
 protected:
     std::optional<Frame> receive(std::chrono::milliseconds timeout) override;
 
@@ -82,6 +89,7 @@ private:
     std::vector<std::string> messages_;
     std::vector<std::string> pongs_;
     std::optional<std::uint16_t> close_code_;
+    std::string handshake_;
 };
 
 }  // namespace salon::test

@@ -202,10 +202,13 @@ TEST(ChannelModerationTest, GrantingOperatorWorksOnlyForMembers) {
     EXPECT_TRUE(channel.is_op("bob"));
 }
 
-TEST(ChannelTopicTest, SettingTheTopicReplacesIt) {
+TEST(ChannelTopicTest, SettingTheTopicReplacesItAndKeepsWhoSetItAndWhen) {
     Channel channel(*ChannelName::parse("home"), "old", "", 10);
-    channel.set_topic("new");
+    EXPECT_EQ(channel.topic_by(), "");
+    channel.set_topic("new", "Alice", 1'700'000'000'000);
     EXPECT_EQ(channel.topic(), "new");
+    EXPECT_EQ(channel.topic_by(), "Alice");
+    EXPECT_EQ(channel.topic_ms(), 1'700'000'000'000);
 }
 
 TEST(ChannelRecentTest, KeepsOnlyTheNewestMessagesUpToCapacityOldestFirst) {

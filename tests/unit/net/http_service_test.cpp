@@ -63,5 +63,18 @@ TEST_F(HttpServiceTest, WithoutFilesOnlyTheServiceEndpointsAnswer) {
     EXPECT_EQ(service.handle(get("/healthz")).result(), http::status::ok);
 }
 
+TEST(WebSocketFormatTest, TheFirstIrcv3SubprotocolOfTheClientsListIsChosenWhenIrcIsOffered) {
+    HttpRequest upgrade = get("/");
+    EXPECT_EQ(HttpService::websocket_format(upgrade, true), WebSocketFormat::native);
+    upgrade.insert(http::field::sec_websocket_protocol, "chat");
+    upgrade.insert(http::field::sec_websocket_protocol, " text.ircv3.net ,binary.ircv3.net");
+    EXPECT_EQ(HttpService::websocket_format(upgrade, true), WebSocketFormat::irc_text);
+    EXPECT_EQ(HttpService::websocket_format(upgrade, false), WebSocketFormat::native);
+    upgrade.set(http::field::sec_websocket_protocol, "binary.ircv3.net, text.ircv3.net");
+    EXPECT_EQ(HttpService::websocket_format(upgrade, true), WebSocketFormat::irc_binary);
+    upgrade.set(http::field::sec_websocket_protocol, "xtext.ircv3.net");
+    EXPECT_EQ(HttpService::websocket_format(upgrade, true), WebSocketFormat::native);
+}
+
 }  // namespace
 }  // namespace salon::net

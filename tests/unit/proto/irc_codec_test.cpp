@@ -191,6 +191,20 @@ TEST_F(IrcCodecTest, RegisteredNickWithoutPasswordIs433AndANewNickRetries) {
     EXPECT_EQ(std::get<Conn>(again.command).us, "alice_");
 }
 
+TEST_F(IrcCodecTest, NickAfterRegistrationIsARenameAnsweredBy433WhenTaken) {
+    register_as("alice");
+    EXPECT_EQ(answered("NICK alice"), "") << "no reply to the same nick";
+    EXPECT_NE(answered("NICK bad!nick").find(" 432 alice bad!nick "), std::string::npos);
+    Request rename = request("NICK Alice");
+    EXPECT_EQ(std::get<Rename>(rename.command).to, "Alice");
+    EXPECT_NE(
+        codec_.no(rename, Errc::name_taken, "in use").find(" 433 alice Alice :in use"),
+        std::string::npos
+    );
+    EXPECT_EQ(codec_.ok(rename, core::EmptyResult{}), "") << "the NICK line is the RENAME event";
+    EXPECT_EQ(answered("NICK Alice"), "") << "the nick is now Alice";
+}
+
 TEST_F(IrcCodecTest, RegistrationErrors) {
     EXPECT_NE(answered("NICK bad!nick").find(" 432 "), std::string::npos);
     EXPECT_NE(answered("NICK").find(" 431 "), std::string::npos);
@@ -300,7 +314,7 @@ TEST_F(IrcCodecTest, WrongParametersGetTheirNumerics) {
     EXPECT_EQ(answered("MODE hank +w"), ":hank!hank@salon MODE hank +w\r\n");
     EXPECT_EQ(answered("MODE hank +w"), "");
     EXPECT_NE(answered("USER a b c d").find(" 462 "), std::string::npos);
-    EXPECT_NE(answered("NICK other").find(" 400 "), std::string::npos);
+    EXPECT_NE(answered("NICK a!b").find(" 432 hank a!b "), std::string::npos);
     EXPECT_NE(answered("PING").find(" 409 "), std::string::npos);
     EXPECT_NE(answered("FROB x").find(" 421 hank FROB "), std::string::npos);
 }
@@ -544,6 +558,43 @@ TEST_F(IrcCodecTest, ATagSectionOverItsLimitIs417AndTheLineIsDropped) {
     EXPECT_TRUE(std::holds_alternative<Request>(codec_.decode(tags + " PRIVMSG #home :hi", true)));
     const auto over = answered(tags + "x PRIVMSG #home :hi");
     EXPECT_EQ(over, ":salond.local 417 tom :Input line was too long\r\n");
+}
+
+TEST_F(IrcCodecTest, WhoxAnswersTheFieldsAskedForInItsOwnOrder) {
+    EXPECT_NE(register_as("tom").find(" WHOX "), std::string::npos) << "ISUPPORT WHOX";
+    core::WhoResult found;
+    found.members = {
+        {.user = "uma", .oper = true, .username = "umau", .realname = "Uma U"},
+        {.user = "Guest7", .guest = true, .away = true}};
+
+    Request full = request("WHO u* %rloadfnshiuct,123");
+    EXPECT_EQ(std::get<WhoMask>(full.command).mask, "u*");
+    auto lines = lines_of(codec_.ok(full, found));
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_EQ(
+        lines[0],
+        ":salond.local 354 tom 123 * umau 255.255.255.255 salon salond.local uma H* 0 0 uma n/a "
+        ":Uma U"
+    );
+    EXPECT_EQ(
+        lines[1],
+        ":salond.local 354 tom 123 * Guest7 255.255.255.255 salon salond.local Guest7 G 0 0 0 "
+        "n/a :Guest7"
+    );
+    EXPECT_EQ(lines[2], ":salond.local 315 tom u* :End of /WHO list");
+
+    // A token that is not 1-3 digits is left out; unknown fields are ignored.
+    lines = lines_of(codec_.ok(request("WHO uma o%tnzq,1234"), found));
+    EXPECT_EQ(lines[0], ":salond.local 354 tom 0 :uma");
+    EXPECT_TRUE(std::get<WhoMask>(request("WHO uma o%n").command).operators);
+
+    found.channel = "home";
+    found.members.resize(1);
+    found.members[0].op = true;
+    lines = lines_of(codec_.ok(request("WHO #home %cnf"), found));
+    EXPECT_EQ(lines[0], ":salond.local 354 tom #home uma :H*@");
+    EXPECT_EQ(lines[1], ":salond.local 315 tom #home :End of /WHO list");
+    EXPECT_NE(codec_.ok(request("WHO #home"), found).find(" 352 tom #home "), std::string::npos);
 }
 
 TEST_F(IrcCodecTest, UserhostInNamesShowsEveryMembersFullSource) {

@@ -591,10 +591,25 @@ TEST(EncodeOkTest, AHistoryResultListsMessageBodiesInOrder) {
     EXPECT_EQ(integer(messages[1].as_object(), "id"), 2);
 }
 
-TEST(EncodeOkTest, ATopicResultCarriesChannelAndTopic) {
-    const auto body = body_of(encode_ok(Ref(), core::TopicResult{"home", "New"}), "OK");
+TEST(EncodeOkTest, ATopicResultCarriesChannelTopicAndWhoSetItWhen) {
+    const auto body =
+        body_of(encode_ok(Ref(), core::TopicResult{"home", "New", "alice", 1000}), "OK");
     EXPECT_EQ(str(body, "channel"), "home");
     EXPECT_EQ(str(body, "topic"), "New");
+    EXPECT_EQ(str(body, "by"), "alice");
+    EXPECT_EQ(str(body, "ts"), "1970-01-01T00:00:01.000Z");
+}
+
+TEST(EncodeOkTest, AJoinResultCarriesWhoSetTheTopicOnlyWhenKnown) {
+    core::JoinResult join{
+        .channel = "home", .topic = "New", .members = {}, .topic_by = "alice", .topic_ms = 1000};
+    auto body = body_of(encode_ok(Ref(), join), "OK");
+    EXPECT_EQ(str(body, "topic_by"), "alice");
+    EXPECT_EQ(str(body, "topic_ts"), "1970-01-01T00:00:01.000Z");
+    join.topic_ms = 0;
+    body = body_of(encode_ok(Ref(), join), "OK");
+    EXPECT_FALSE(body.contains("topic_by"));
+    EXPECT_FALSE(body.contains("topic_ts"));
 }
 
 TEST(EncodeNoTest, CarriesRefWireCodeAndMessage) {
@@ -691,10 +706,12 @@ TEST(EncodeEventTest, HistoryCarriesChannelAndMessagesEvenWhenEmpty) {
 }
 
 TEST(EncodeEventTest, TopicCarriesWhoSetIt) {
-    const auto body = body_of(encode_event(core::TopicEvent{"home", "New", "alice"}), "TOPIC");
+    const auto body =
+        body_of(encode_event(core::TopicEvent{"home", "New", "alice", 1000}), "TOPIC");
     EXPECT_EQ(str(body, "channel"), "home");
     EXPECT_EQ(str(body, "topic"), "New");
     EXPECT_EQ(str(body, "by"), "alice");
+    EXPECT_EQ(str(body, "ts"), "1970-01-01T00:00:01.000Z");
 }
 
 TEST(EncodeEventTest, PingIsAnEmptyObject) {

@@ -116,7 +116,12 @@ TEST_F(SqliteStoreTest, SaveChannelInsertsThenReplaces) {
     store->save_channel({.name = channel_name("dev"), .topic = "code", .key = "k", .created_ms = 2}
     );
     store->save_channel(
-        {.name = channel_name("home"), .topic = "welcome", .key = "", .created_ms = 1}
+        {.name = channel_name("home"),
+         .topic = "welcome",
+         .key = "",
+         .created_ms = 1,
+         .topic_by = "Alice",
+         .topic_ms = 1'700'000'000'000}
     );
 
     const auto channels = store->load_channels();
@@ -128,6 +133,10 @@ TEST_F(SqliteStoreTest, SaveChannelInsertsThenReplaces) {
     EXPECT_EQ(channels[1].name.str(), "home");
     EXPECT_EQ(channels[1].topic, "welcome");
     EXPECT_EQ(channels[1].key, "");
+    EXPECT_EQ(channels[1].topic_by, "Alice");
+    EXPECT_EQ(channels[1].topic_ms, 1'700'000'000'000);
+    EXPECT_EQ(channels[0].topic_by, "") << "not known";
+    EXPECT_EQ(channels[0].topic_ms, 0);
 }
 
 TEST_F(SqliteStoreTest, BansArePerChannelByFoldedNameAndIdempotent) {
