@@ -243,6 +243,13 @@ ALTER TABLE messages ADD COLUMN notice INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE channels ADD COLUMN modes TEXT NOT NULL DEFAULT 'nt';
 ALTER TABLE channels ADD COLUMN member_limit INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    {8, R"sql(
+-- Version 8: the time a read marker stands at (IRC's draft/read-marker is by time): the read
+-- message's time, or a later time MARKREAD gave.
+ALTER TABLE read_markers ADD COLUMN ts_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE read_markers
+SET ts_ms = COALESCE((SELECT ts_ms FROM messages WHERE messages.id = read_markers.id), 0);
+)sql"},
 };
 
 /// The schema of the search file (its own user_version). Derived data: a file with another
