@@ -42,6 +42,8 @@ enum IrcCap : std::uint32_t {
     kCapMultiPrefix = 1U << 6,
     kCapStandardReplies = 1U << 7,
     kCapUserhostInNames = 1U << 8,
+    kCapMessageRedaction = 1U << 9,
+    kCapReadMarker = 1U << 10,
 };
 
 /// One IRC connection's codec.
@@ -80,6 +82,8 @@ private:
     Input on_authenticate(const irc::Message& m);
     Input on_command(const irc::Message& m);
     Input on_mode(const irc::Message& m);
+    Input on_tagmsg(const irc::Message& m);
+    Input on_markread(const irc::Message& m);
     /// The Conn request once NICK and USER are in and CAP negotiation is over.
     Input try_register();
 
@@ -104,6 +108,10 @@ private:
         core::MessageId reply_to;
         bool notice;
     };
+
+    /// A change to a message as IRC shows it at `tag_level`: a delete as REDACT, a reaction as
+    /// a TAGMSG with +draft/react (or +draft/unreact), an edit as a line of its own.
+    std::string change_lines(const core::UpdateEvent& update, int tag_level) const;
 
     /// The sender's own message, as echo-message shows it.
     std::string echo(std::string target, const PostRequest& post, const core::PostResult& r) const;

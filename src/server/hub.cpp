@@ -455,7 +455,8 @@ std::optional<core::Failure> Hub::join(
     std::string_view key,
     JoinMode mode,
     bool remembered_op,
-    const Acknowledgement& ack
+    const Acknowledgement& ack,
+    std::optional<core::UnixMillis> read_ts
 ) {
     const std::string& folded = actor.name.folded();
     std::unique_lock lock(mutex_);
@@ -471,7 +472,11 @@ std::optional<core::Failure> Hub::join(
             answer(
                 ack,
                 core::JoinResult{
-                    name.str(), channel->topic(), channel->member_infos(), channel->modes().secret}
+                    .channel = name.str(),
+                    .topic = channel->topic(),
+                    .members = channel->member_infos(),
+                    .secret = channel->modes().secret,
+                    .read_ts = read_ts}
             );
     };
     const bool created = channel == nullptr;

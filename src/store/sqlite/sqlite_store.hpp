@@ -147,8 +147,12 @@ public:
         const core::UserKey& user, const core::UserName& partner
     ) override;
     core::MessageId read_marker(const core::UserKey& user, std::string_view conversation) override;
+    ReadMarker read_position(const core::UserKey& user, std::string_view conversation) override;
     bool advance_read_marker(
         const core::UserKey& user, std::string_view conversation, core::MessageId id
+    ) override;
+    bool advance_read_time(
+        const core::UserKey& user, std::string_view conversation, core::UnixMillis ts_ms
     ) override;
     std::vector<ConversationStats> conversation_stats(
         const core::UserKey& user, std::span<const std::string> conversations, std::size_t count_cap
