@@ -9,8 +9,7 @@
 
 namespace salon::client {
 
-/// Parses `YYYY-MM-DDTHH:MM:SS[.fff]Z` (also a `+HH:MM`/`-HH:MM` offset) into Unix milliseconds.
-std::optional<core::UnixMillis> parse_timestamp(std::string_view text);
+using core::parse_timestamp;
 
 /// `HH:MM:SS` in the process's local time zone (TZ), as the terminal client shows it.
 std::string format_local_hms(core::UnixMillis ms);

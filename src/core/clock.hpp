@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace salon::core {
 
@@ -34,5 +36,9 @@ public:
 
 /// RFC 3339 UTC with milliseconds: 2026-11-24T12:00:00.123Z (PROTOCOL.md "ts").
 std::string format_timestamp(UnixMillis ms);
+
+/// Parses `YYYY-MM-DDTHH:MM:SS[.fff]Z` (also a `+HH:MM`/`-HH:MM` offset) into Unix milliseconds
+/// (RFC 3339, read by hand: g++ 12 has no std::chrono::parse).
+std::optional<UnixMillis> parse_timestamp(std::string_view text);
 
 }  // namespace salon::core

@@ -60,6 +60,8 @@ struct JoinResult {
     bool secret = false;        ///< `+s` (IRC's NAMES marks it)
     std::string topic_by = {};  ///< who set the topic; empty when not known
     UnixMillis topic_ms = 0;    ///< when; 0 when not known
+    /// The joiner's read marker time (0: none) when the request asked for it (IRC's MARKREAD).
+    std::optional<UnixMillis> read_ts = {};
 };
 
 struct PostResult {
@@ -114,6 +116,16 @@ struct HistoryResult {
     std::vector<Message> messages;
     bool more = false;
     std::string with = {};
+};
+
+/// Where the user's read marker of a conversation stands after READ (IRC's MARKREAD), and
+/// whether the request moved it (then a ReadEvent follows to each of the user's connections).
+struct ReadResult {
+    std::string channel;
+    std::string with;
+    MessageId id = 0;
+    UnixMillis ts_ms = 0;  ///< 0 without a marker
+    bool moved = false;
 };
 
 /// A message changed by EDIT, DELETE or REACT, and the rev of that change.
@@ -239,7 +251,8 @@ using Result = std::variant<
     LusersResult,
     ModesResult,
     InviteResult,
-    MonitorResult>;
+    MonitorResult,
+    ReadResult>;
 
 // --- events pushed to clients ---
 
@@ -286,10 +299,18 @@ struct TopicEvent {
     UnixMillis ts_ms = 0;  ///< when it was set
 };
 
+/// What an UPDATE changed: formats that show changes rather than replace the message (IRC's
+/// REDACT, reaction tags, edit lines) need to know.
+enum class ChangeKind { edit, remove, react, unreact };
+
 /// A message changed (edited, deleted, reacted to): clients replace the message with its id.
-/// Version 2 connections only, like ReadEvent and TypingEvent.
+/// Version 2 connections only, like ReadEvent and TypingEvent (IRC shows the change itself).
 struct UpdateEvent {
     Message message;
+    ChangeKind change = ChangeKind::edit;
+    std::string by = {};      ///< who made the change (display name)
+    std::string emoji = {};   ///< react, unreact
+    std::string reason = {};  ///< remove: why (IRC's REDACT reason); not stored
 };
 
 /// The user's read marker in a conversation moved: `channel`, or `with` the DM partner.
@@ -297,6 +318,7 @@ struct ReadEvent {
     std::string channel;
     std::string with;
     MessageId id = 0;
+    UnixMillis ts_ms = 0;  ///< the time it stands at (IRC's MARKREAD)
 };
 
 enum class TypingState { active, paused, done };
@@ -307,6 +329,7 @@ struct TypingEvent {
     std::string with;
     std::string user;
     TypingState state = TypingState::active;
+    std::string to = {};  ///< a DM's receiver (IRC's TAGMSG target)
 };
 
 /// A guest registered: `user` (the guest name) is now the account `to`, with the same

@@ -140,14 +140,18 @@ std::vector<std::string_view> split_list(std::string_view list) {
     return out;
 }
 
-/// The message a `+draft/reply` client tag names (the Salon id, as `msgid` carries it); 0 for
-/// none or a value that is not an id.
+/// The Salon message id a `msgid` value names; 0 for a value that is not one.
+core::MessageId message_id(std::string_view value) {
+    core::MessageId id = 0;
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), id);
+    return error == std::errc{} && end == value.data() + value.size() && id > 0 ? id : 0;
+}
+
+/// The message a `+draft/reply` client tag names; 0 for none or a value that is not an id.
 core::MessageId replied_to(const irc::Message& m) {
     for (const auto& [key, value] : m.tags) {
         if (key != "+draft/reply") continue;
-        core::MessageId id = 0;
-        const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), id);
-        if (error == std::errc{} && end == value.data() + value.size() && id > 0) return id;
+        if (const core::MessageId id = message_id(value)) return id;
     }
     return 0;
 }
@@ -198,8 +202,9 @@ struct ListFilter {
 };
 
 constexpr std::string_view kCapList =
-    "account-tag away-notify batch echo-message extended-monitor labeled-response message-tags "
-    "multi-prefix sasl server-time setname standard-replies userhost-in-names";
+    "account-tag away-notify batch draft/message-redaction draft/read-marker echo-message "
+    "extended-monitor labeled-response message-tags multi-prefix sasl server-time setname "
+    "standard-replies userhost-in-names";
 
 std::optional<std::uint32_t> cap_bit(std::string_view name) {
     if (name == "sasl") return kCapSasl;
@@ -215,6 +220,8 @@ std::optional<std::uint32_t> cap_bit(std::string_view name) {
     if (name == "away-notify") return kCapAwayNotify;
     if (name == "extended-monitor") return kCapExtendedMonitor;
     if (name == "setname") return kCapSetname;
+    if (name == "draft/message-redaction") return kCapMessageRedaction;
+    if (name == "draft/read-marker") return kCapReadMarker;
     return std::nullopt;
 }
 
@@ -243,6 +250,17 @@ Format format_of(std::size_t event_format) {
     return Format{static_cast<int>(i / 2), i % 2 == 1};
 }
 
+/// `:server MARKREAD target timestamp=…` (`*` for no marker), draft/read-marker's form.
+std::string markread_line(std::string_view server, std::string_view target, core::UnixMillis ts) {
+    const std::string stamp = ts == 0 ? "*" : "timestamp=" + core::format_timestamp(ts);
+    return irc::line("", server, "MARKREAD", {target, stamp}, irc::Trailing::when_needed);
+}
+
+/// How MARKREAD names a conversation: `#channel`, or the DM partner's nick.
+std::string conversation_target(std::string_view channel, std::string_view with) {
+    return channel.empty() ? std::string(with) : channel_display(channel);
+}
+
 /// "[2026-11-24 12:00] " for clients that cannot be told a line is old any other way.
 std::string plain_time(core::UnixMillis ts) {
     std::string iso = core::format_timestamp(ts);
@@ -264,6 +282,9 @@ std::string message_lines(
     bool mark_old = false,
     bool bot = false
 ) {
+    // A tombstone has nothing to show: history leaves it out (as draft/message-redaction
+    // prefers) and REDACT told the clients that saw it.
+    if (m.deleted) return {};
     const std::string_view command = m.notice ? "NOTICE" : "PRIVMSG";
     const std::string source = prefix_of(m.from);
     const std::string target = m.is_direct() ? m.to : channel_display(m.channel);
@@ -290,7 +311,7 @@ std::string message_lines(
         if (tag_level >= 2 && bot) add("bot");
         // One id names one message: only its first line carries it.
         if (tag_level >= 2 && first) {
-            add("msgid=" + std::to_string(m.id));
+            if (m.id != 0) add("msgid=" + std::to_string(m.id));
             if (m.reply_to != 0) add("+draft/reply=" + std::to_string(m.reply_to));
         }
         out += irc::line(
@@ -567,7 +588,9 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
             const auto canonical = core::canonical_channel_name(channels[i]);
             if (!named.insert(canonical ? *canonical : std::string(channels[i])).second) continue;
             joins.joins.push_back(Join{
-                std::string(channels[i]), i < keys.size() ? std::string(keys[i]) : ""});
+                std::string(channels[i]),
+                i < keys.size() ? std::string(keys[i]) : "",
+                (caps() & kCapReadMarker) != 0});
         }
         if (joins.joins.empty()) return need_more();
         return Request{make_ref("JOIN"), std::move(joins)};
@@ -697,7 +720,23 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
             ) +
             numeric("365", {"*", "End of /LINKS list"})};
     }
-    if (cmd == "TAGMSG") return Answered{};  // client-only tags (typing…) are not relayed
+    if (cmd == "REDACT") {
+        if (p.size() < 2 || p[0].empty() || p[1].empty()) {
+            return Answered{irc::line(
+                "",
+                settings_.server_name,
+                "FAIL",
+                {"REDACT", "NEED_MORE_PARAMS", "Missing parameters"}
+            )};
+        }
+        // A msgid that is no Salon id names no message: the server says so (UNKNOWN_MSGID)
+        // once the target has been checked. The msgid comes back in FAIL as it was sent.
+        Delete d{.id = message_id(p[1]), .reason = p.size() > 2 ? p[2] : ""};
+        (p[0].starts_with('#') ? d.channel : d.with) = p[0];
+        return Request{make_ref("REDACT", clip(p[1])), std::move(d)};
+    }
+    if (cmd == "TAGMSG") return on_tagmsg(m);
+    if (cmd == "MARKREAD") return on_markread(m);
     if (cmd == "NICK") {
         if (p.empty() || p[0].empty()) return Answered{numeric("431", {"No nickname given"})};
         if (!core::is_valid_user_name(p[0]))
@@ -709,6 +748,56 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
     if (cmd == "AUTHENTICATE")
         return Answered{numeric("907", {"You have already authenticated using SASL"})};
     return Answered{numeric("421", {clip(cmd), "Unknown command"})};
+}
+
+Codec::Input IrcCodec::on_tagmsg(const irc::Message& m) {
+    // The client-only tags that are Salon features: typing notifications and reactions (to the
+    // message +draft/reply names). Others are not relayed (CLIENTTAGDENY).
+    if (m.params.empty() || m.params[0].empty()) return Answered{};
+    const std::string& target = m.params[0];
+    const core::MessageId reply_to = replied_to(m);
+    for (const auto& [key, value] : m.tags) {
+        if (key == "+typing") {
+            Typing typing;
+            (target.starts_with('#') ? typing.channel : typing.with) = target;
+            if (value == "active")
+                typing.state = core::TypingState::active;
+            else if (value == "paused")
+                typing.state = core::TypingState::paused;
+            else if (value == "done")
+                typing.state = core::TypingState::done;
+            else
+                return Answered{};
+            return Request{make_ref("TAGMSG"), std::move(typing)};
+        }
+        if ((key == "+draft/react" || key == "+draft/unreact") && reply_to != 0)
+            return Request{make_ref("TAGMSG"), React{reply_to, value, key == "+draft/react"}};
+    }
+    return Answered{};
+}
+
+Codec::Input IrcCodec::on_markread(const irc::Message& m) {
+    const auto& p = m.params;
+    auto fail = [&](std::string_view code, std::string_view text) {
+        std::vector<std::string_view> params{"MARKREAD", code};
+        if (!p.empty()) params.push_back(clip(p[0]));
+        params.push_back(text);
+        return Answered{irc::line("", settings_.server_name, "FAIL", params)};
+    };
+    if (p.empty() || p[0].empty()) return fail("NEED_MORE_PARAMS", "Missing parameters");
+    Read read;
+    (p[0].starts_with('#') ? read.channel : read.with) = p[0];
+    // With a timestamp it sets the marker (never to `*`, which only the server sends), without
+    // one it asks.
+    if (p.size() > 1) {
+        constexpr std::string_view kKey = "timestamp=";
+        const auto ts = p[1].starts_with(kKey)
+                            ? core::parse_timestamp(std::string_view(p[1]).substr(kKey.size()))
+                            : std::nullopt;
+        if (!ts || *ts <= 0) return fail("INVALID_PARAMS", "Invalid timestamp");
+        read.ts_ms = *ts;
+    }
+    return Request{make_ref("MARKREAD"), std::move(read)};
 }
 
 Codec::Input IrcCodec::on_mode(const irc::Message& m) {
@@ -909,7 +998,7 @@ std::string IrcCodec::welcome(const core::LoginResult& r) const {
         channellen,
         "CHANTYPES=#",
         // Client-only tags are not relayed, but for those that map onto Salon's own features.
-        "CLIENTTAGDENY=*,-draft/reply",
+        "CLIENTTAGDENY=*,-draft/reply,-draft/react,-draft/unreact,-typing",
         "ELIST=MNU",
         kicklen,
         "MODES=4",
@@ -1174,6 +1263,8 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
         std::string out =
             irc::line("", prefix_of(nick_), "JOIN", {display}, irc::Trailing::when_needed);
         out += topic_lines(display, join->topic, join->topic_by, join->topic_ms);
+        // draft/read-marker: the marker before the end of NAMES.
+        if (join->read_ts) out += markread_line(settings_.server_name, display, *join->read_ts);
         return out + names(join->channel, join->members, join->secret);
     }
     if (const auto* post = std::get_if<core::PostResult>(&result)) {
@@ -1286,6 +1377,13 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
         params.insert(params.end(), modes->args.begin(), modes->args.end());
         return numeric("324", params) +
                numeric("329", {display, std::to_string(modes->created_ms / 1000)});
+    }
+    if (const auto* read = std::get_if<core::ReadResult>(&result)) {
+        // A marker that moved is told to every connection of the user, this one included.
+        if (read->moved) return {};
+        return markread_line(
+            settings_.server_name, conversation_target(read->channel, read->with), read->ts_ms
+        );
     }
     if (const auto* invite = std::get_if<core::InviteResult>(&result))
         return numeric("341", {invite->user, channel_display(invite->channel)});
@@ -1472,6 +1570,35 @@ std::string IrcCodec::refusal(const Request& request, Errc code, std::string_vie
     if (std::holds_alternative<Whowas>(c)) {
         return numeric("406", {clip(extra), "There was no such nickname"}) +
                numeric("369", {clip(extra), "End of WHOWAS"});
+    }
+    if (const auto* read = std::get_if<Read>(&c)) {
+        const std::string_view target = clip(read->channel.empty() ? read->with : read->channel);
+        // A conversation one cannot read has no marker to tell of.
+        if (!read->ts_ms) return markread_line(settings_.server_name, target, 0);
+        return irc::line(
+            "", settings_.server_name, "FAIL", {"MARKREAD", "INVALID_TARGET", target, message}
+        );
+    }
+    if (const auto* d = std::get_if<Delete>(&c)) {
+        const std::string_view target = clip(d->channel.empty() ? d->with : d->channel);
+        auto fail = [&](std::vector<std::string_view> params) {
+            params.insert(params.begin(), {"REDACT"});
+            params.push_back(message);
+            return irc::line("", settings_.server_name, "FAIL", params);
+        };
+        switch (code) {
+            case Errc::forbidden:
+                return fail({"REDACT_FORBIDDEN", target, extra});
+            case Errc::no_such_message:
+                return fail({"UNKNOWN_MSGID", target, extra});
+            case Errc::not_in_channel:
+            case Errc::no_such_channel:
+            case Errc::no_such_user:
+            case Errc::bad_name:
+                return fail({"INVALID_TARGET", target});
+            default:
+                return generic();
+        }
     }
     if (const auto* whois = std::get_if<Whois>(&c)) {
         return numeric("401", {clip(whois->user), "No such nick/channel"}) +
@@ -1748,7 +1875,24 @@ std::string IrcCodec::event(const core::Event& event) const {
     }
     if (const auto* r = std::get_if<core::RealnameEvent>(&event))
         return irc::line("", prefix_of(r->user), "SETNAME", {r->realname});
-    // UPDATE, READ and TYPING have no IRC form yet (accepts() declines them).
+    if (const auto* update = std::get_if<core::UpdateEvent>(&event))
+        return change_lines(*update, format.tag_level);
+    if (const auto* typing = std::get_if<core::TypingEvent>(&event)) {
+        // A client-only tag: only for clients that take tags (accepts()).
+        if (format.tag_level < 2) return {};
+        const std::string_view state = typing->state == core::TypingState::active   ? "active"
+                                       : typing->state == core::TypingState::paused ? "paused"
+                                                                                    : "done";
+        return irc::line(
+            "+typing=" + std::string(state),
+            prefix_of(typing->user),
+            "TAGMSG",
+            {typing->channel.empty() ? typing->to : channel_display(typing->channel)},
+            irc::Trailing::when_needed
+        );
+    }
+    if (const auto* read = std::get_if<core::ReadEvent>(&event))
+        return markread_line(server, conversation_target(read->channel, read->with), read->ts_ms);
     const auto* history = std::get_if<core::HistoryEvent>(&event);
     if (history == nullptr) return {};
     const auto& h = *history;
@@ -1773,12 +1917,58 @@ std::string IrcCodec::event(const core::Event& event) const {
     return out;
 }
 
+std::string IrcCodec::change_lines(const core::UpdateEvent& update, int tag_level) const {
+    const core::Message& m = update.message;
+    const std::string target = m.is_direct() ? m.to : channel_display(m.channel);
+    const std::string id = std::to_string(m.id);
+    switch (update.change) {
+        case core::ChangeKind::remove: {
+            std::vector<std::string_view> params{target, id};
+            if (!update.reason.empty()) params.emplace_back(update.reason);
+            return irc::line(
+                "", prefix_of(update.by), "REDACT", params, irc::Trailing::when_needed
+            );
+        }
+        case core::ChangeKind::react:
+        case core::ChangeKind::unreact: {
+            if (tag_level < 2) return {};
+            const std::string_view key =
+                update.change == core::ChangeKind::react ? "+draft/react=" : "+draft/unreact=";
+            const std::string tags =
+                std::string(key) + irc::escape_tag_value(update.emoji) + ";+draft/reply=" + id;
+            return irc::line(
+                tags, prefix_of(update.by), "TAGMSG", {target}, irc::Trailing::when_needed
+            );
+        }
+        case core::ChangeKind::edit: {
+            // IRC has no edits: the new text comes as a line of its own, saying so, that
+            // answers the original (+draft/reply) and carries no msgid of its own.
+            core::Message line = m;
+            line.id = 0;
+            line.reply_to = m.id;
+            line.ts_ms = m.edited_ms;
+            line.text = "* " + update.by + " edited: " + m.text;
+            return message_lines(line, {}, tag_level, {});
+        }
+    }
+    return {};
+}
+
 bool IrcCodec::accepts(const core::Event& event) const noexcept {
-    // Version 2 events have no IRC mapping yet.
-    if (std::holds_alternative<core::UpdateEvent>(event) ||
-        std::holds_alternative<core::ReadEvent>(event) ||
-        std::holds_alternative<core::TypingEvent>(event))
-        return false;
+    if (const auto* update = std::get_if<core::UpdateEvent>(&event)) {
+        switch (update->change) {
+            case core::ChangeKind::remove:
+                // Without draft/message-redaction a delete shows nothing: the line stays.
+                return (caps() & kCapMessageRedaction) != 0;
+            case core::ChangeKind::react:
+            case core::ChangeKind::unreact:
+                return (caps() & kCapMessageTags) != 0;
+            case core::ChangeKind::edit:
+                return true;
+        }
+    }
+    if (std::holds_alternative<core::TypingEvent>(event)) return (caps() & kCapMessageTags) != 0;
+    if (std::holds_alternative<core::ReadEvent>(event)) return (caps() & kCapReadMarker) != 0;
     if (std::holds_alternative<core::WallopsEvent>(event)) return wallops_;
     // away-notify and setname; extended-monitor for a user seen through MONITOR alone.
     const std::uint32_t c = caps();

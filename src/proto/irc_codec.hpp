@@ -48,6 +48,8 @@ enum IrcCap : std::uint32_t {
     kCapAwayNotify = 1U << 10,
     kCapExtendedMonitor = 1U << 11,
     kCapSetname = 1U << 12,
+    kCapMessageRedaction = 1U << 13,
+    kCapReadMarker = 1U << 14,
 };
 
 /// One IRC connection's codec.
@@ -98,6 +100,8 @@ private:
     std::string monitor_reply(const Monitor& request, const core::MonitorResult& r) const;
     /// `code` numerics listing `items` separated by commas, as many lines as they take.
     std::string comma_listing(std::string_view code, const std::vector<std::string>& items) const;
+    Input on_tagmsg(const irc::Message& m);
+    Input on_markread(const irc::Message& m);
     /// The Conn request once NICK and USER are in and CAP negotiation is over.
     Input try_register();
 
@@ -162,6 +166,10 @@ private:
         const std::string& text;
         bool notice;
     };
+
+    /// A change to a message as IRC shows it at `tag_level`: a delete as REDACT, a reaction as
+    /// a TAGMSG with +draft/react (or +draft/unreact), an edit as a line of its own.
+    std::string change_lines(const core::UpdateEvent& update, int tag_level) const;
 
     /// The sender's own message, as echo-message shows it.
     std::string echo(std::string target, const PostRequest& post, const core::PostResult& r) const;

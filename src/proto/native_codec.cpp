@@ -744,6 +744,8 @@ struct ResultWriter {
         body["bans"] = json::value_from(r.bans);
     }
 
+    void operator()(const core::ReadResult&) const {}  // READ's OK says nothing natively
+
     void operator()(const core::InviteResult& r) const {
         body["channel"] = r.channel;
         body["user"] = r.user;

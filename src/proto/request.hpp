@@ -62,6 +62,7 @@ struct Register {
 struct Join {
     std::string channel;
     std::string key;
+    bool read_marker = false;  ///< answer with the joiner's read marker (IRC's draft/read-marker)
 };
 
 struct Part {
@@ -217,8 +218,13 @@ struct Edit {
     std::string text;
 };
 
+/// `channel` or `with`, when given, is the conversation the message must be in (IRC's REDACT
+/// names it); `reason` goes to those told of the delete, and is not stored.
 struct Delete {
     core::MessageId id = 0;
+    std::string channel = {};
+    std::string with = {};
+    std::string reason = {};
 };
 
 /// Adds (`on`) or removes the user's `emoji` on a message. The emoji's own rules
@@ -229,11 +235,13 @@ struct React {
     bool on = true;
 };
 
-/// Moves the user's read marker in a conversation: exactly one of `channel` and `with`.
+/// Moves the user's read marker in a conversation: exactly one of `channel` and `with`. IRC's
+/// MARKREAD moves it by time (`ts_ms`), or, with neither an id nor a time, asks where it is.
 struct Read {
     std::string channel;
     std::string with;
     core::MessageId id = 0;
+    std::optional<core::UnixMillis> ts_ms = {};
 };
 
 struct Conversations {};

@@ -450,7 +450,8 @@ std::optional<core::Failure> Hub::join(
     std::string_view key,
     JoinMode mode,
     bool remembered_op,
-    const Acknowledgement& ack
+    const Acknowledgement& ack,
+    std::optional<core::UnixMillis> read_ts
 ) {
     const std::string& folded = actor.name.folded();
     std::unique_lock lock(mutex_);
@@ -471,7 +472,8 @@ std::optional<core::Failure> Hub::join(
                     .members = channel->member_infos(),
                     .secret = channel->modes().secret,
                     .topic_by = channel->topic_by(),
-                    .topic_ms = channel->topic_ms()}
+                    .topic_ms = channel->topic_ms(),
+                    .read_ts = read_ts}
             );
     };
     const bool created = channel == nullptr;

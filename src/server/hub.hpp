@@ -161,6 +161,7 @@ public:
     /// built, for the channels a native login joins without answering for each.
     /// A channel that does not exist is created, its creator its operator (not of `home`):
     /// `forbidden`, `too_many_channels` or `rate_limited` when creation_refusal() says so.
+    /// `read_ts` goes into the OK body (IRC's MARKREAD on join).
     [[nodiscard]] std::optional<core::Failure> join(
         const ParticipantPtr& participant,
         const core::Actor& actor,
@@ -168,7 +169,8 @@ public:
         std::string_view key,
         JoinMode mode,
         bool remembered_op,
-        const Acknowledgement& ack
+        const Acknowledgement& ack,
+        std::optional<core::UnixMillis> read_ts = std::nullopt
     );
     /// The member leaves; every member, the leaver included, gets PART with `reason` (the
     /// leaver's words, "" for none).
@@ -204,18 +206,21 @@ public:
     bool may_moderate(const core::Actor& actor, const core::ChannelName& channel) const;
 
     /// A stored message changed (edit, delete, reaction): `ack` gets `result`, then everyone
-    /// who can see the message gets UPDATE (channel members; both parties of a DM). Called on
+    /// who can see the message gets `update` (channel members; both parties of a DM). Called on
     /// the delivery strand, in rev order, like the deliveries above.
     void deliver_update(
-        const core::Message& message,
+        core::UpdateEvent update,
         std::string_view conversation,
         const core::ChangeResult& result,
         const Acknowledgement& ack
     );
-    /// The actor's read marker moved: `ack` gets its OK, then each of the actor's connections
-    /// gets `event`.
+    /// The actor's read marker moved: `ack` gets `result`, then each of the actor's
+    /// connections gets `event`.
     void tell_read(
-        const core::Actor& actor, const core::ReadEvent& event, const Acknowledgement& ack
+        const core::Actor& actor,
+        const core::ReadEvent& event,
+        const core::Result& result,
+        const Acknowledgement& ack
     );
     /// TYPING in a channel (to the other members) or a DM (`event.with`: the partner, who is
     /// told with `with` set to the typist). `active` repeated within kTypingQuietPeriod of the

@@ -29,7 +29,7 @@ bool Hub::may_moderate(const core::Actor& actor, const core::ChannelName& name) 
 }
 
 void Hub::deliver_update(
-    const core::Message& message,
+    core::UpdateEvent update,
     std::string_view conversation,
     const core::ChangeResult& result,
     const Acknowledgement& ack
@@ -37,27 +37,31 @@ void Hub::deliver_update(
     // Exclusive, as for a new message: the channel's recent messages change with it.
     std::unique_lock lock(mutex_);
     if (ack) ack.to->acknowledge(ack, result);
-    const SharedEvent update = make_event(core::UpdateEvent{message});
+    const SharedEvent event = make_event(std::move(update));
+    const core::Message& message = std::get<core::UpdateEvent>(event->event()).message;
     if (!message.is_direct()) {
         const auto it = channels_.find(message.channel);
         if (it == channels_.end()) return;
         it->second.replace_recent(message);
-        to_members(it->second, update);
+        to_members(it->second, event);
         return;
     }
     const auto space = conversation.find(' ');
     if (space == std::string_view::npos) return;
     const OnlineUser* first = user_with_key(conversation.substr(0, space));
     const OnlineUser* second = user_with_key(conversation.substr(space + 1));
-    if (first != nullptr) to_user(*first, update);
-    if (second != nullptr && second != first) to_user(*second, update);
+    if (first != nullptr) to_user(*first, event);
+    if (second != nullptr && second != first) to_user(*second, event);
 }
 
 void Hub::tell_read(
-    const core::Actor& actor, const core::ReadEvent& event, const Acknowledgement& ack
+    const core::Actor& actor,
+    const core::ReadEvent& event,
+    const core::Result& result,
+    const Acknowledgement& ack
 ) {
     std::shared_lock lock(mutex_);
-    if (ack) ack.to->acknowledge(ack, core::EmptyResult{});
+    if (ack) ack.to->acknowledge(ack, result);
     const OnlineUser* user = user_with_key(actor.key);
     if (user != nullptr) to_user(*user, make_event(event));
 }
@@ -109,6 +113,7 @@ std::optional<core::Failure> Hub::relay_typing(const core::Actor& actor, core::T
         return std::nullopt;
     }
     event.with = user.name;  // as the partner sees the conversation
+    event.to = partner->name;
     to_user(*partner, make_event(std::move(event)));
     return std::nullopt;
 }

@@ -144,6 +144,13 @@ struct DirectPartner {
 };
 
 /// One conversation's figures for CONVERSATIONS, as one user sees them.
+/// Where a user has read a conversation up to: a message and a time (IRC's draft/read-marker
+/// marks by time, which may be later than the message's).
+struct ReadMarker {
+    core::MessageId id = 0;
+    core::UnixMillis ts_ms = 0;
+};
+
 struct ConversationStats {
     std::string conversation;
     std::optional<core::MessageId> last_id;  ///< none without messages
@@ -315,9 +322,18 @@ public:
     virtual core::MessageId read_marker(
         const core::UserKey& user, std::string_view conversation
     ) = 0;
-    /// Moves the marker forward to `id`; false (nothing written) when it is at or past it.
+    /// The marker and its time; zeros without one.
+    virtual ReadMarker read_position(const core::UserKey& user, std::string_view conversation) = 0;
+    /// Moves the marker forward to `id`; false (nothing written) when it is at or past it. Its
+    /// time becomes that message's, unless it stood later already.
     virtual bool advance_read_marker(
         const core::UserKey& user, std::string_view conversation, core::MessageId id
+    ) = 0;
+    /// Moves the marker forward to the time `ts_ms`, and its id to the newest message of the
+    /// conversation at or before that time (never back); false (nothing written) when it stands
+    /// at or past that time. Costs a scan of the messages after `ts_ms`.
+    virtual bool advance_read_time(
+        const core::UserKey& user, std::string_view conversation, core::UnixMillis ts_ms
     ) = 0;
     /// In the order given; unread and mention counts stop at `count_cap`.
     virtual std::vector<ConversationStats> conversation_stats(

@@ -49,20 +49,44 @@ Failure refusal_of(store::ChangeStatus status) {
     }
 }
 
+core::ChangeKind change_kind(store::MessageChange::Kind kind) {
+    switch (kind) {
+        case store::MessageChange::Kind::edit:
+            return core::ChangeKind::edit;
+        case store::MessageChange::Kind::remove:
+            return core::ChangeKind::remove;
+        case store::MessageChange::Kind::react:
+            return core::ChangeKind::react;
+        case store::MessageChange::Kind::unreact:
+            return core::ChangeKind::unreact;
+    }
+    return core::ChangeKind::edit;
+}
+
 /// Commits the change; its OK comes when it has committed, queued by the hub just before the
 /// UPDATE reaches anyone. A change that changes nothing (a reaction already there) is an OK
 /// without UPDATE.
-void submit_change(Context& ctx, store::MessageChange change, std::string conversation) {
+void submit_change(
+    Context& ctx, store::MessageChange change, std::string conversation, std::string reason = {}
+) {
     // The OK and this connection's own UPDATE: the message as it may become, at its largest.
     constexpr std::size_t kReplyBytes = 256;
     core::Message bound;
     bound.text.assign(ctx.limits().max_text_bytes, '\x01');
     const auto slot = ctx.participant.outbox().reserve(kReplyBytes + core::wire_size_bound(bound));
+    // What the UPDATE says of the change, for formats that show it (IRC).
+    core::UpdateEvent update{
+        .message = {},
+        .change = change_kind(change.kind),
+        .by = change.actor_name,
+        .emoji = change.emoji,
+        .reason = std::move(reason)};
     auto done = [&hub = ctx.services.hub,
                  sender = ctx.requester(),
                  request = ctx.request,
                  slot,
-                 conversation = std::move(conversation)](const store::WriteOutcome* outcome) {
+                 conversation = std::move(conversation),
+                 update = std::move(update)](const store::WriteOutcome* outcome) mutable {
         const Acknowledgement ack{sender.get(), request.get(), slot};
         if (outcome == nullptr) {
             sender->refuse(ack, Errc::internal, "the change could not be stored");
@@ -71,7 +95,8 @@ void submit_change(Context& ctx, store::MessageChange change, std::string conver
         const core::ChangeResult result{outcome->message.id, outcome->message.rev};
         switch (outcome->status) {
             case store::ChangeStatus::applied:
-                hub.deliver_update(outcome->message, conversation, result, ack);
+                update.message = outcome->message;
+                hub.deliver_update(std::move(update), conversation, result, ack);
                 break;
             case store::ChangeStatus::unchanged:
                 sender->acknowledge(ack, result);
@@ -117,10 +142,20 @@ Waits<Outcome> edit(Context& ctx, const proto::Edit& e) {
 }
 
 Waits<Outcome> remove(Context& ctx, const proto::Delete& d) {
+    // A conversation named with the id (IRC's REDACT target) must be one the user may read,
+    // and the message must be in it.
+    std::optional<std::string> named_conversation;
+    if (!d.channel.empty() || !d.with.empty()) {
+        auto named = co_await conversation_named(ctx, d.channel, d.with);
+        if (auto* failure = std::get_if<Failure>(&named)) co_return *failure;
+        named_conversation = std::move(std::get<ConversationRef>(named).conversation);
+    }
     auto visible = co_await visible_message(ctx, d.id);
     if (auto* failure = std::get_if<Failure>(&visible)) co_return *failure;
     auto& stored = std::get<store::StoredMessage>(visible);
     if (stored.message.deleted) co_return no_such_message();
+    if (named_conversation && *named_conversation != stored.conversation)
+        co_return no_such_message();
 
     store::MessageChange change = change_by(ctx, store::MessageChange::Kind::remove, d.id);
     const core::Actor& me = ctx.actor();
@@ -131,7 +166,7 @@ Waits<Outcome> remove(Context& ctx, const proto::Delete& d) {
     }
     if (stored.from_key != me.key && !change.may_remove_others)
         co_return Failure(Errc::forbidden, "only its author or an operator may delete a message");
-    submit_change(ctx, std::move(change), std::move(stored.conversation));
+    submit_change(ctx, std::move(change), std::move(stored.conversation), d.reason);
     co_return Replied{};
 }
 

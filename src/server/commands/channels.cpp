@@ -1,3 +1,4 @@
+#include "core/conversation.hpp"
 #include "core/message.hpp"
 #include "server/commands/dispatch.hpp"
 #include "server/commands/handlers.hpp"
@@ -37,8 +38,24 @@ Waits<Outcome> run_each(Context& ctx, const std::vector<Command>& commands, bool
 
 Waits<Outcome> join(Context& ctx, const proto::Join& j) {
     if (!co_await ctx.room_for_bulk_reply()) co_return Replied{};
+    std::optional<core::UnixMillis> read_ts;
+    if (j.read_marker) {
+        auto marker_time = [&store = ctx.services.store,
+                            &me = ctx.actor(),
+                            conversation = core::channel_conversation(*ctx.channel)] {
+            return store.read_position(me.key, conversation).ts_ms;
+        };
+        read_ts = co_await ctx.services.work.blocking(marker_time);
+    }
     auto failure = ctx.services.hub.join(
-        ctx.requester(), ctx.actor(), *ctx.channel, j.key, JoinMode::request, false, ctx.ack()
+        ctx.requester(),
+        ctx.actor(),
+        *ctx.channel,
+        j.key,
+        JoinMode::request,
+        false,
+        ctx.ack(),
+        read_ts
     );
     if (failure) co_return *failure;
     co_return Replied{};

@@ -79,19 +79,46 @@ Waits<Outcome> read(Context& ctx, const proto::Read& r) {
     const ConversationRef& ref = std::get<ConversationRef>(named);
     const core::Actor& me = ctx.actor();
     store::Store& store = ctx.services.store;
+    if (r.ts_ms || r.id == 0) {
+        // By time (IRC's MARKREAD), or only asking: the answer says where the marker stands.
+        auto advance = [&store, &me, &ref, ts = r.ts_ms] {
+            const bool moved = ts && store.advance_read_time(me.key, ref.conversation, *ts);
+            return std::pair{moved, store.read_position(me.key, ref.conversation)};
+        };
+        const auto [moved, marker] = co_await ctx.services.work.blocking(advance);
+        const core::ReadResult result{ref.channel, ref.with, marker.id, marker.ts_ms, moved};
+        if (!moved) co_return core::Result{result};
+        ctx.services.hub.tell_read(
+            me, core::ReadEvent{ref.channel, ref.with, marker.id, marker.ts_ms}, result, ctx.ack()
+        );
+        co_return Replied{};
+    }
     const core::MessageId id = r.id;
-    // Markers only move forward; the message is checked only when it would move one.
-    auto advance = [&store, &me, &ref, id]() -> std::optional<bool> {
-        if (id <= store.read_marker(me.key, ref.conversation)) return false;
-        const auto message = store.find_message(id);
-        if (!message || message->conversation != ref.conversation) return std::nullopt;
-        return store.advance_read_marker(me.key, ref.conversation, id);
+
+    // Markers only move forward; the message is checked only when it would move one. Nothing
+    // when it does not move; else where it stands now (its time may be later than the message's).
+    struct Advance {
+        bool found = true;
+        std::optional<store::ReadMarker> moved_to = {};
     };
-    const auto moved = co_await ctx.services.work.blocking(advance);
-    if (!moved)
+
+    auto advance = [&store, &me, &ref, id]() -> Advance {
+        if (id <= store.read_marker(me.key, ref.conversation)) return {};
+        const auto message = store.find_message(id);
+        if (!message || message->conversation != ref.conversation) return {.found = false};
+        if (!store.advance_read_marker(me.key, ref.conversation, id)) return {};
+        return {.moved_to = store.read_position(me.key, ref.conversation)};
+    };
+    const Advance outcome = co_await ctx.services.work.blocking(advance);
+    if (!outcome.found)
         co_return Failure(Errc::no_such_message, "that message is not in this conversation");
-    if (!*moved) co_return core::Result{core::EmptyResult{}};
-    ctx.services.hub.tell_read(me, core::ReadEvent{ref.channel, ref.with, id}, ctx.ack());
+    if (!outcome.moved_to) co_return core::Result{core::EmptyResult{}};
+    ctx.services.hub.tell_read(
+        me,
+        core::ReadEvent{ref.channel, ref.with, id, outcome.moved_to->ts_ms},
+        core::EmptyResult{},
+        ctx.ack()
+    );
     co_return Replied{};
 }
 
@@ -130,7 +157,7 @@ Waits<Outcome> conversations(Context& ctx, const proto::Conversations&) {
 }
 
 Outcome typing(Context& ctx, const proto::Typing& t) {
-    core::TypingEvent event{t.channel, t.with, {}, t.state};
+    core::TypingEvent event{.channel = t.channel, .with = t.with, .user = {}, .state = t.state};
     if (!t.channel.empty()) {
         auto named = channel_named(t.channel);
         if (auto* failure = std::get_if<Failure>(&named)) return *failure;

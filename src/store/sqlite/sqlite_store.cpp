@@ -249,6 +249,13 @@ ALTER TABLE channels ADD COLUMN member_limit INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE channels ADD COLUMN topic_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE channels ADD COLUMN topic_ms INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    {9, R"sql(
+-- Version 9: the time a read marker stands at (IRC's draft/read-marker is by time): the read
+-- message's time, or a later time MARKREAD gave.
+ALTER TABLE read_markers ADD COLUMN ts_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE read_markers
+SET ts_ms = COALESCE((SELECT ts_ms FROM messages WHERE messages.id = read_markers.id), 0);
+)sql"},
 };
 
 /// The schema of the search file (its own user_version). Derived data: a file with another
@@ -562,11 +569,19 @@ constexpr const char* kDeleteReactionsOfUserOn =
 constexpr const char* kDeleteMentionsOfUser = "DELETE FROM mentions WHERE user_key = ?1";
 
 constexpr const char* kReadMarker =
-    "SELECT id FROM read_markers WHERE user_key = ?1 AND conversation = ?2";
+    "SELECT id, ts_ms FROM read_markers WHERE user_key = ?1 AND conversation = ?2";
 constexpr const char* kAdvanceReadMarker =
-    "INSERT INTO read_markers (user_key, conversation, id) VALUES (?1, ?2, ?3) "
-    "ON CONFLICT (user_key, conversation) DO UPDATE SET id = excluded.id "
-    "WHERE excluded.id > read_markers.id";
+    "INSERT INTO read_markers (user_key, conversation, id, ts_ms) "
+    "VALUES (?1, ?2, ?3, COALESCE((SELECT ts_ms FROM messages WHERE id = ?3), 0)) "
+    "ON CONFLICT (user_key, conversation) DO UPDATE SET id = excluded.id, "
+    "ts_ms = MAX(read_markers.ts_ms, excluded.ts_ms) WHERE excluded.id > read_markers.id";
+// The newest message at or before the time: messages_by_conversation read backwards.
+constexpr const char* kAdvanceReadTime =
+    "INSERT INTO read_markers (user_key, conversation, id, ts_ms) "
+    "VALUES (?1, ?2, COALESCE((SELECT id FROM messages WHERE conversation = ?2 AND ts_ms <= ?3 "
+    "ORDER BY id DESC LIMIT 1), 0), ?3) "
+    "ON CONFLICT (user_key, conversation) DO UPDATE SET id = MAX(read_markers.id, excluded.id), "
+    "ts_ms = excluded.ts_ms WHERE excluded.ts_ms > read_markers.ts_ms";
 constexpr const char* kLastMessage =
     "SELECT id, ts_ms FROM messages WHERE conversation = ?1 ORDER BY id DESC LIMIT 1";
 // Counting over a LIMITed subquery bounds the work by the cap, however far behind the marker is.
@@ -2275,19 +2290,35 @@ std::optional<DirectPartner> SqliteStore::direct_partner_named(
 
 namespace {
 
-core::MessageId read_marker_of(
+ReadMarker read_marker_of(
     SqliteConnection& connection, const core::UserKey& user, std::string_view conversation
 ) {
     Query q(connection, kReadMarker);
     q.bind(1, user).bind(2, conversation);
-    return q.step() ? q.integer(0) : 0;
+    if (!q.step()) return {};
+    return ReadMarker{.id = q.integer(0), .ts_ms = q.integer(1)};
 }
 
 }  // namespace
 
 core::MessageId SqliteStore::read_marker(const core::UserKey& user, std::string_view conversation) {
+    return read_position(user, conversation).id;
+}
+
+ReadMarker SqliteStore::read_position(const core::UserKey& user, std::string_view conversation) {
     auto reader = lease_reader();
     return read_marker_of(*reader, user, conversation);
+}
+
+bool SqliteStore::advance_read_time(
+    const core::UserKey& user, std::string_view conversation, core::UnixMillis ts_ms
+) {
+    std::lock_guard lock(writer_mutex_);
+    return Query(*writer_, kAdvanceReadTime)
+               .bind(1, user)
+               .bind(2, conversation)
+               .bind(3, ts_ms)
+               .run() == 1;
 }
 
 bool SqliteStore::advance_read_marker(
@@ -2320,7 +2351,7 @@ std::vector<ConversationStats> SqliteStore::conversation_stats(
                 stats.last_ts = q.integer(1);
             }
         }
-        stats.read = read_marker_of(*reader, user, conversation);
+        stats.read = read_marker_of(*reader, user, conversation).id;
         if (!stats.last_id) continue;
         {
             Query q(*reader, kCountUnread);

@@ -40,7 +40,7 @@ struct SqliteOptions {
 
 /// The schema version this build writes (PRAGMA user_version). Stored in the database: a file
 /// with a larger version was written by a newer salond and is refused.
-inline constexpr int kSqliteSchemaVersion = 8;
+inline constexpr int kSqliteSchemaVersion = 9;
 
 class SqliteConnection;
 
@@ -147,8 +147,12 @@ public:
         const core::UserKey& user, const core::UserName& partner
     ) override;
     core::MessageId read_marker(const core::UserKey& user, std::string_view conversation) override;
+    ReadMarker read_position(const core::UserKey& user, std::string_view conversation) override;
     bool advance_read_marker(
         const core::UserKey& user, std::string_view conversation, core::MessageId id
+    ) override;
+    bool advance_read_time(
+        const core::UserKey& user, std::string_view conversation, core::UnixMillis ts_ms
     ) override;
     std::vector<ConversationStats> conversation_stats(
         const core::UserKey& user, std::span<const std::string> conversations, std::size_t count_cap

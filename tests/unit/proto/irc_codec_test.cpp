@@ -420,17 +420,85 @@ TEST_F(IrcCodecTest, EchoesThatNeverComeAreForgotten) {
     EXPECT_FALSE(codec_.accepts(core::MessageEvent{message(1000, "home", "nora", "", "x", 0)}));
 }
 
-TEST_F(IrcCodecTest, VersionTwoEventsAreDeclinedAndEncodeToNothing) {
+TEST_F(IrcCodecTest, VersionTwoEventsFollowTheirCapabilities) {
     register_as("nora");
-    const std::vector<core::Event> events{
-        core::UpdateEvent{message(1, "home", "nora", "", "x", 0)},
-        core::ReadEvent{"home", "", 1},
-        core::TypingEvent{"home", "", "ned", core::TypingState::active},
-    };
-    for (const auto& event : events) {
+    core::Message deleted = message(1, "home", "nora", "", "", 0);
+    deleted.deleted = true;
+    const core::UpdateEvent redact{
+        .message = deleted, .change = core::ChangeKind::remove, .by = "olaf", .reason = "spam"};
+    const core::UpdateEvent react{
+        .message = message(1, "home", "nora", "", "x", 0),
+        .change = core::ChangeKind::react,
+        .by = "olaf",
+        .emoji = "👍"};
+    const core::ReadEvent read{"home", "", 1, 1'700'000'000'123};
+    const core::TypingEvent typing{"home", "", "ned", core::TypingState::paused};
+    // Without the capabilities that name them, none of them is shown.
+    for (const core::Event& event : std::vector<core::Event>{redact, react, read, typing})
         EXPECT_FALSE(codec_.accepts(event)) << event.index();
-        EXPECT_EQ(codec_.event(event), "") << event.index();
-    }
+
+    answered("CAP REQ :draft/message-redaction draft/read-marker message-tags");
+    for (const core::Event& event : std::vector<core::Event>{redact, react, read, typing})
+        EXPECT_TRUE(codec_.accepts(event)) << event.index();
+    EXPECT_EQ(codec_.event(redact), ":olaf!olaf@salon REDACT #home 1 spam\r\n");
+    EXPECT_EQ(
+        codec_.event(react), "@+draft/react=👍;+draft/reply=1 :olaf!olaf@salon TAGMSG #home\r\n"
+    );
+    EXPECT_EQ(
+        codec_.event(read), ":salond.local MARKREAD #home timestamp=2023-11-14T22:13:20.123Z\r\n"
+    );
+    EXPECT_EQ(codec_.event(typing), "@+typing=paused :ned!ned@salon TAGMSG #home\r\n");
+}
+
+TEST_F(IrcCodecTest, AnEditIsALineForEveryoneThatAnswersTheOriginal) {
+    core::Message edited = message(7, "home", "nora", "", "meet at 6", 0);
+    edited.edited_ms = 1'700'000'000'123;
+    const core::UpdateEvent edit{.message = edited, .change = core::ChangeKind::edit, .by = "nora"};
+    EXPECT_TRUE(codec_.accepts(edit));
+    EXPECT_EQ(codec_.event(edit), ":nora!nora@salon PRIVMSG #home :* nora edited: meet at 6\r\n");
+    answered("CAP REQ message-tags");
+    EXPECT_EQ(
+        codec_.event(edit),
+        "@time=2023-11-14T22:13:20.123Z;+draft/reply=7 :nora!nora@salon PRIVMSG #home :* nora "
+        "edited: meet at 6\r\n"
+    );
+}
+
+TEST_F(IrcCodecTest, MarkreadAsksOrSetsByTimeAndRefusesBadTimestamps) {
+    register_as("nora");
+    auto ask = request("MARKREAD #home");
+    const auto& asked = std::get<Read>(ask.command);
+    EXPECT_EQ(asked.channel, "#home");
+    EXPECT_FALSE(asked.ts_ms);
+    auto set = request("MARKREAD bob timestamp=2023-11-14T22:13:20.123Z");
+    EXPECT_EQ(std::get<Read>(set.command).with, "bob");
+    EXPECT_EQ(std::get<Read>(set.command).ts_ms, 1'700'000'000'123);
+    EXPECT_EQ(
+        codec_.ok(ask, core::ReadResult{"home", "", 0, 0, false}),
+        ":salond.local MARKREAD #home *\r\n"
+    );
+    EXPECT_EQ(codec_.ok(set, core::ReadResult{"", "bob", 3, 1'700'000'000'123, true}), "");
+    for (const char* bad : {"MARKREAD #home *", "MARKREAD #home timestamp=yesterday"})
+        EXPECT_NE(answered(bad).find("FAIL MARKREAD INVALID_PARAMS #home"), std::string::npos);
+    EXPECT_NE(answered("MARKREAD").find("FAIL MARKREAD NEED_MORE_PARAMS"), std::string::npos);
+}
+
+TEST_F(IrcCodecTest, RedactIsDeleteInTheNamedConversation) {
+    register_as("nora");
+    auto redact = request("REDACT #home 42 :wrong window");
+    const auto& d = std::get<Delete>(redact.command);
+    EXPECT_EQ(d.id, 42);
+    EXPECT_EQ(d.channel, "#home");
+    EXPECT_EQ(d.reason, "wrong window");
+    EXPECT_EQ(std::get<Delete>(request("REDACT bob abc").command).id, 0);  // no Salon id
+    EXPECT_EQ(
+        codec_.no(redact, core::Errc::forbidden, "no"),
+        ":salond.local FAIL REDACT REDACT_FORBIDDEN #home 42 :no\r\n"
+    );
+    EXPECT_EQ(
+        codec_.no(redact, core::Errc::not_in_channel, "no"),
+        ":salond.local FAIL REDACT INVALID_TARGET #home :no\r\n"
+    );
 }
 
 TEST_F(IrcCodecTest, EventFormatsFollowCapabilities) {

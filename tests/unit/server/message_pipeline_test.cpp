@@ -228,6 +228,17 @@ public:
         return inner_->read_marker(user, conversation);
     }
 
+    store::ReadMarker read_position(const core::UserKey& user, std::string_view conversation)
+        override {
+        return inner_->read_position(user, conversation);
+    }
+
+    bool advance_read_time(
+        const core::UserKey& user, std::string_view conversation, core::UnixMillis ts_ms
+    ) override {
+        return inner_->advance_read_time(user, conversation, ts_ms);
+    }
+
     bool advance_read_marker(
         const core::UserKey& user, std::string_view conversation, core::MessageId id
     ) override {

@@ -541,6 +541,26 @@ TEST_F(MessageStoreTest, ReadMarkersOnlyMoveForwardAndPersist) {
     EXPECT_EQ(store->read_marker("bob", "home"), 0);
 }
 
+TEST_F(MessageStoreTest, ReadMarkersMoveByTimeToTheNewestMessageAtOrBeforeIt) {
+    auto store = open();
+    // Message n was accepted at 1'700'000'000'000 + n.
+    commit_messages(*store, {channel_write(1, "home"), channel_write(5, "home")});
+    constexpr core::UnixMillis kBase = 1'700'000'000'000;
+    // A time before any message: no message read, but the time kept.
+    EXPECT_TRUE(store->advance_read_time("alice", "home", kBase));
+    EXPECT_EQ(store->read_position("alice", "home").id, 0);
+    EXPECT_EQ(store->read_position("alice", "home").ts_ms, kBase);
+    EXPECT_TRUE(store->advance_read_time("alice", "home", kBase + 3));
+    EXPECT_EQ(store->read_position("alice", "home").id, 1);
+    EXPECT_FALSE(store->advance_read_time("alice", "home", kBase + 2));  // never back
+    // By id: the message's time, unless the marker stood later already.
+    EXPECT_TRUE(store->advance_read_marker("alice", "home", 5));
+    EXPECT_EQ(store->read_position("alice", "home").ts_ms, kBase + 5);
+    EXPECT_TRUE(store->advance_read_time("alice", "home", kBase + 100));
+    EXPECT_EQ(store->read_position("alice", "home").id, 5);
+    EXPECT_EQ(store->read_position("bob", "home").ts_ms, 0);
+}
+
 TEST_F(MessageStoreTest, ConversationStatsCountUnreadAndMentionsAsTheUserSeesThem) {
     auto store = open();
     commit_messages(

@@ -1,0 +1,297 @@
+// IRC end-to-end: protocol version 2's conversation model on IRC (draft/message-redaction ↔
+// DELETE, draft/read-marker ↔ READ, +draft/react ↔ REACT, +typing ↔ TYPING, edits as lines),
+// between IRC clients and native ones.
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/connection.hpp"
+#include "harness/line_client.hpp"
+#include "irc_client.hpp"
+
+namespace salon::test {
+namespace {
+
+constexpr std::string_view kPassword = "correct-horse-battery-9";
+constexpr std::string_view kRedaction = "message-tags echo-message draft/message-redaction";
+
+bool has_line(const std::vector<std::string>& lines, std::string_view needle) {
+    for (const auto& line : lines) {
+        if (line.find(needle) != std::string::npos) return true;
+    }
+    return false;
+}
+
+/// The OK or NO that answers the request just sent; events before it are skipped.
+boost::json::object native_reply(Connection& conn) {
+    for (;;) {
+        auto frame = conn.next(kIrcWait);
+        if (!frame) throw std::runtime_error("no reply from the native connection");
+        const auto verb = verb_of(*frame);
+        if (verb == "OK" || verb == "NO") return *frame;
+    }
+}
+
+class IrcConversation : public ::testing::Test {
+protected:
+    IrcServer server_;
+
+    /// A registered IRC client that has joined `channel` (after whoever joined it first, its
+    /// operator).
+    std::unique_ptr<IrcClient> in_channel(
+        std::string_view nick, std::string_view caps, std::string_view channel = "#talk"
+    ) {
+        auto c = std::make_unique<IrcClient>(server_.irc_port());
+        c->register_as(nick, caps);
+        c->send("JOIN " + std::string(channel));
+        c->wait_for("366");
+        return c;
+    }
+
+    /// A native version 2 guest in `channel`.
+    std::unique_ptr<LineClient> native_in(std::string_view name, std::string_view channel) {
+        auto conn = std::make_unique<LineClient>("127.0.0.1", server_.native_port());
+        conn->send(make_frame(
+            "CONN", {{"us", std::string(name)}, {"pwd", ""}, {"channel", channel}, {"v", 2}}
+        ));
+        if (verb_of(native_reply(*conn)) != "OK") throw std::runtime_error("native login failed");
+        conn->wait_for("HISTORY", kIrcWait);
+        return conn;
+    }
+
+    /// Posts `text` to `channel` with echo-message on and returns its msgid.
+    static std::string post(IrcClient& c, std::string_view channel, std::string_view text) {
+        c.send("PRIVMSG " + std::string(channel) + " :" + std::string(text));
+        const auto echo = c.wait_for("PRIVMSG");
+        const auto id = tag_of(echo, "msgid");
+        if (!id) throw std::runtime_error("no msgid on " + echo);
+        return *id;
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// draft/message-redaction
+
+TEST_F(IrcConversation, RedactDeletesOnesOwnMessageForEveryoneWhoAskedForIt) {
+    auto author = in_channel("ann", kRedaction);
+    auto reader = in_channel("ben", kRedaction);
+    auto plain = in_channel("cid", "message-tags");
+    auto native = native_in("Guest5150", "talk");
+    const std::string id = post(*author, "#talk", "oops, wrong window");
+    plain->wait_for("PRIVMSG");
+
+    author->send("REDACT #talk " + id);
+    const std::string redact = ":ann!ann@salon REDACT #talk " + id;
+    EXPECT_EQ(author->wait_for("REDACT"), redact);
+    EXPECT_EQ(reader->wait_for("REDACT"), redact);
+    const auto update = body_of(native->wait_for("UPDATE", kIrcWait));
+    EXPECT_TRUE(update.at("deleted").as_bool());
+    EXPECT_EQ(std::to_string(update.at("id").as_int64()), id);
+    // A client without the capability is told nothing.
+    EXPECT_FALSE(has_line(plain->drain(), "REDACT"));
+}
+
+TEST_F(IrcConversation, OnlyTheAuthorOrAnOperatorMayRedactAndTheReasonTravels) {
+    auto op = in_channel("dee", kRedaction);
+    auto member = in_channel("eve", kRedaction);
+    const std::string ops_id = post(*op, "#talk", "house rules: be nice");
+    member->wait_for("PRIVMSG");
+
+    member->send("REDACT #talk " + ops_id);
+    const auto fail = parse_line(member->wait_for("FAIL"));
+    ASSERT_EQ(fail.params.size(), 5U);
+    EXPECT_EQ(fail.params[0], "REDACT");
+    EXPECT_EQ(fail.params[1], "REDACT_FORBIDDEN");
+    EXPECT_EQ(fail.params[2], "#talk");
+    EXPECT_EQ(fail.params[3], ops_id);
+    EXPECT_FALSE(has_line(op->drain(), "REDACT"));
+
+    const std::string members_id = post(*member, "#talk", "buy cheap watches");
+    op->wait_for("PRIVMSG");
+    op->send("REDACT #talk " + members_id + " :spam, twice");
+    for (IrcClient* c : {op.get(), member.get()}) {
+        const auto redact = parse_line(c->wait_for("REDACT"));
+        EXPECT_EQ(redact.source, "dee!dee@salon");
+        EXPECT_EQ(redact.params, (std::vector<std::string>{"#talk", members_id, "spam, twice"}));
+    }
+}
+
+TEST_F(IrcConversation, RedactOfAnUnknownMsgidOrTargetFailsWithTheSpecsCodes) {
+    auto ann = in_channel("fay", kRedaction);
+    auto elsewhere = in_channel("gus", kRedaction, "#other");
+    const std::string other_id = post(*elsewhere, "#other", "in another channel");
+
+    ann->send("REDACT #talk nonexistent123");
+    auto fail = parse_line(ann->wait_for("FAIL"));
+    EXPECT_EQ(
+        std::vector(fail.params.begin(), fail.params.end() - 1),
+        (std::vector<std::string>{"REDACT", "UNKNOWN_MSGID", "#talk", "nonexistent123"})
+    );
+    // A message of another conversation is unknown in this one.
+    ann->send("REDACT #talk " + other_id);
+    fail = parse_line(ann->wait_for("FAIL"));
+    EXPECT_EQ(fail.params[1], "UNKNOWN_MSGID");
+    // A channel one is not in is not a target, whatever the msgid.
+    ann->send("REDACT #other " + other_id);
+    fail = parse_line(ann->wait_for("FAIL"));
+    EXPECT_EQ(
+        std::vector(fail.params.begin(), fail.params.end() - 1),
+        (std::vector<std::string>{"REDACT", "INVALID_TARGET", "#other"})
+    );
+    ann->send("REDACT #talk");
+    fail = parse_line(ann->wait_for("FAIL"));
+    EXPECT_EQ(fail.params[1], "NEED_MORE_PARAMS");
+    EXPECT_FALSE(has_line(elsewhere->drain(), "REDACT"));
+}
+
+TEST_F(IrcConversation, ANativeDeleteReachesIrcAsRedactAndLeavesHistory) {
+    auto watcher = in_channel("hal", kRedaction);
+    auto native = native_in("Guest6160", "talk");
+    native->send(make_frame("SEND", {{"channel", "talk"}, {"text", "regrettable"}}));
+    const auto sent = body_of(native_reply(*native));
+    const std::string id = std::to_string(sent.at("id").as_int64());
+    watcher->wait_for("PRIVMSG");
+
+    native->send(make_frame("DELETE", {{"id", sent.at("id").as_int64()}}));
+    ASSERT_EQ(verb_of(native_reply(*native)), "OK");
+    EXPECT_EQ(watcher->wait_for("REDACT"), ":Guest6160!Guest6160@salon REDACT #talk " + id);
+
+    // Whoever joins later never sees it, with or without tags.
+    for (const std::string_view caps : {"batch message-tags", ""}) {
+        auto late = std::make_unique<IrcClient>(server_.irc_port());
+        late->register_as(caps.empty() ? "ida" : "ivo", caps);
+        late->send("JOIN #talk");
+        late->wait_for("366");
+        EXPECT_FALSE(has_line(late->drain(), "regrettable"));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// draft/read-marker
+
+std::vector<std::string> markread_params(IrcClient& c) {
+    return parse_line(c.wait_for("MARKREAD")).params;
+}
+
+TEST_F(IrcConversation, MarkreadComesWithJoinAndMovesOnlyForward) {
+    auto stays = in_channel("ola", "");  // so that #talk outlives oli's PART
+    auto irc = std::make_unique<IrcClient>(server_.irc_port());
+    irc->register_as("oli", "draft/read-marker");
+    irc->send("JOIN #talk");
+    std::vector<std::string> before;
+    irc->wait_for("366", &before);
+    ASSERT_TRUE(has_line(before, "MARKREAD #talk *"));  // before the end of NAMES
+
+    const std::string later = "timestamp=2026-06-01T12:00:00.000Z";
+    irc->send("MARKREAD #talk " + later);
+    EXPECT_EQ(markread_params(*irc), (std::vector<std::string>{"#talk", later}));
+    EXPECT_FALSE(has_line(irc->drain(), "MARKREAD"));  // one answer, not two
+    irc->send("MARKREAD #talk timestamp=2026-01-01T00:00:00.000Z");
+    EXPECT_EQ(markread_params(*irc), (std::vector<std::string>{"#talk", later}));
+    irc->send("MARKREAD #talk");
+    EXPECT_EQ(markread_params(*irc), (std::vector<std::string>{"#talk", later}));
+    // A channel one is not in has no marker to tell.
+    irc->send("MARKREAD #elsewhere");
+    EXPECT_EQ(markread_params(*irc), (std::vector<std::string>{"#elsewhere", "*"}));
+    irc->send("PART #talk");
+    irc->wait_for("PART");
+    irc->send("JOIN #talk");
+    std::vector<std::string> again;
+    irc->wait_for("366", &again);
+    EXPECT_TRUE(has_line(again, "MARKREAD #talk " + later));
+}
+
+TEST_F(IrcConversation, ReadMarkersAreSharedBetweenIrcAndNativeSessions) {
+    auto native = std::make_unique<LineClient>("127.0.0.1", server_.native_port());
+    native->send(make_frame("REGISTER", {{"us", "quinn"}, {"pwd", kPassword}, {"v", 2}}));
+    ASSERT_EQ(verb_of(native_reply(*native)), "OK");
+    native->wait_for("HISTORY", kIrcWait);
+    auto irc = std::make_unique<IrcClient>(server_.irc_port());
+    irc->register_as("quinn", "draft/read-marker", kPassword);
+    irc->wait_for("366");  // the login puts the account back into #home
+
+    native->send(make_frame("SEND", {{"channel", "home"}, {"text", "read me"}}));
+    const auto sent = body_of(native_reply(*native));
+    const auto id = sent.at("id").as_int64();
+    native->send(make_frame("READ", {{"channel", "home"}, {"id", id}}));
+    EXPECT_EQ(
+        markread_params(*irc),
+        (std::vector<std::string>{"#home", "timestamp=" + std::string(sent.at("ts").as_string())})
+    );
+
+    irc->send("MARKREAD #home timestamp=2099-01-01T00:00:00.000Z");
+    EXPECT_EQ(markread_params(*irc)[1], "timestamp=2099-01-01T00:00:00.000Z");
+    const auto read = body_of(native->wait_for("READ", kIrcWait));
+    EXPECT_EQ(read.at("channel").as_string(), "home");
+    EXPECT_EQ(read.at("id").as_int64(), id);  // the newest message up to that time
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reactions, typing and edits
+
+TEST_F(IrcConversation, ReactTagsAreNativeReactionsBothWays) {
+    auto irc = in_channel("jo", "message-tags echo-message");
+    auto plain = in_channel("kim", "");
+    auto native = native_in("Guest7170", "talk");
+    const std::string id = post(*irc, "#talk", "cake in the kitchen");
+    plain->wait_for("PRIVMSG");
+
+    irc->send("@+draft/react=🎂;+draft/reply=" + id + " TAGMSG #talk");
+    auto update = body_of(native->wait_for("UPDATE", kIrcWait));
+    ASSERT_EQ(update.at("reactions").as_array().size(), 1U);
+    EXPECT_EQ(update.at("reactions").as_array()[0].at("emoji").as_string(), "🎂");
+    const auto echoed = parse_line(irc->wait_for("TAGMSG"));
+    EXPECT_EQ(echoed.source, "jo!jo@salon");
+    EXPECT_EQ(echoed.params, std::vector<std::string>{"#talk"});
+
+    native->send(make_frame("REACT", {{"id", std::stoll(id)}, {"emoji", "👍"}, {"on", true}}));
+    const auto reacted = irc->wait_for("TAGMSG");
+    EXPECT_EQ(tag_of(reacted, "+draft/react"), "👍");
+    EXPECT_EQ(tag_of(reacted, "+draft/reply"), id);
+    EXPECT_EQ(parse_line(reacted).source, "Guest7170!Guest7170@salon");
+    native->send(make_frame("REACT", {{"id", std::stoll(id)}, {"emoji", "👍"}, {"on", false}}));
+    EXPECT_EQ(tag_of(irc->wait_for("TAGMSG"), "+draft/unreact"), "👍");
+    // Without message-tags, reactions are not shown.
+    EXPECT_FALSE(has_line(plain->drain(), "TAGMSG"));
+}
+
+TEST_F(IrcConversation, TypingTagsAreNativeTypingBothWays) {
+    auto irc = in_channel("lou", "message-tags");
+    auto native = native_in("Guest8180", "talk");
+    irc->send("@+typing=active TAGMSG #talk");
+    const auto typing = body_of(native->wait_for("TYPING", kIrcWait));
+    EXPECT_EQ(typing.at("user").as_string(), "lou");
+    EXPECT_EQ(typing.at("state").as_string(), "active");
+
+    native->send(make_frame("TYPING", {{"channel", "talk"}, {"state", "paused"}}));
+    const auto line = irc->wait_for("TAGMSG");
+    EXPECT_EQ(line, "@+typing=paused :Guest8180!Guest8180@salon TAGMSG #talk");
+    native->send(make_frame("TYPING", {{"with", "lou"}, {"state", "done"}}));
+    EXPECT_EQ(irc->wait_for("TAGMSG"), "@+typing=done :Guest8180!Guest8180@salon TAGMSG lou");
+}
+
+TEST_F(IrcConversation, AnEditReachesIrcAsALineSayingSo) {
+    auto tagged = in_channel("max", "message-tags");
+    auto plain = in_channel("ned", "");
+    auto native = native_in("Guest9190", "talk");
+    native->send(make_frame("SEND", {{"channel", "talk"}, {"text", "meet at 5"}}));
+    const auto id = body_of(native_reply(*native)).at("id").as_int64();
+    plain->wait_for("PRIVMSG");
+    tagged->wait_for("PRIVMSG");
+
+    native->send(make_frame("EDIT", {{"id", id}, {"text", "meet at 6"}}));
+    ASSERT_EQ(verb_of(native_reply(*native)), "OK");
+    EXPECT_EQ(
+        plain->wait_for("PRIVMSG"),
+        ":Guest9190!Guest9190@salon PRIVMSG #talk :* Guest9190 edited: meet at 6"
+    );
+    const auto line = tagged->wait_for("PRIVMSG");
+    EXPECT_EQ(tag_of(line, "+draft/reply"), std::to_string(id));
+    EXPECT_EQ(tag_of(line, "msgid"), std::nullopt);  // the edit is no message of its own
+}
+
+}  // namespace
+}  // namespace salon::test
