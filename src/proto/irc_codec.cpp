@@ -331,16 +331,22 @@ std::string message_lines(
 
 IrcCodec::IrcCodec(const IrcSettings& settings) : settings_(settings) {}
 
-const std::string& IrcCodec::me() const {
-    static const std::string kUnregistered = "*";
-    return nick_.empty() ? kUnregistered : nick_;
+std::string IrcCodec::me() const {
+    std::lock_guard lock(nick_mutex_);
+    return nick_.empty() ? "*" : nick_;
+}
+
+void IrcCodec::set_nick(std::string nick) {
+    std::lock_guard lock(nick_mutex_);
+    nick_ = std::move(nick);
 }
 
 std::string IrcCodec::numeric(std::string_view code, const std::vector<std::string_view>& params)
     const {
+    const std::string self = me();
     std::vector<std::string_view> all;
     all.reserve(params.size() + 1);
-    all.push_back(me());
+    all.push_back(self);
     all.insert(all.end(), params.begin(), params.end());
     return irc::line("", settings_.server_name, code, all);
 }
@@ -444,7 +450,7 @@ Codec::Input IrcCodec::on_registration(const irc::Message& m) {
             return Answered{numeric("431", {"No nickname given"})};
         if (!core::is_valid_user_name(m.params[0]))
             return Answered{numeric("432", {clip(m.params[0]), "Erroneous nickname"})};
-        nick_ = m.params[0];
+        set_nick(m.params[0]);
         return try_register();
     }
     if (m.command == "USER") {
@@ -742,6 +748,11 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
         if (!core::is_valid_user_name(p[0]))
             return Answered{numeric("432", {clip(p[0]), "Erroneous nickname"})};
         if (p[0] == nick_) return Answered{};  // RFC 1459: no reply to a change to the same nick
+        {
+            std::lock_guard lock(echoes_mutex_);
+            if (own_renames_.size() >= kMaxPendingEchoes) own_renames_.clear();
+            own_renames_.insert(irc::ascii_fold(p[0]));
+        }
         return Request{make_ref("NICK"), Rename{p[0]}};
     }
     if (cmd == "USER" || cmd == "PASS") return Answered{numeric("462", {"You may not reregister"})};
@@ -1205,7 +1216,7 @@ std::string IrcCodec::echo(std::string target, const PostRequest& post, const co
     const std::uint32_t c = caps();
     core::Message m;
     m.id = r.id;
-    m.from = nick_;
+    m.from = me();
     m.to = std::move(target);  // a direct message's form: the target as the client wrote it
     m.text = post.text;
     m.ts_ms = r.ts_ms;
@@ -1235,7 +1246,7 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
                 irc::line("", prefix_of(nick_), "NICK", {login->user}, irc::Trailing::when_needed);
         registered_ = true;
         login_pending_ = false;
-        nick_ = login->user;
+        set_nick(login->user);
         operator_ = login->admin;
         pass_.clear();
         sasl_password_.clear();
@@ -1457,8 +1468,11 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
                irc::line("", prefix_of(nick_), "MODE", {nick_, "+o"}, irc::Trailing::when_needed);
     }
     if (const auto* rename = std::get_if<Rename>(&c)) {
-        nick_ = rename->to;  // the NICK line is the RENAME event, which every sharer gets too
-        return {};
+        // The NICK line is the reply; the RENAME event that every sharer gets is declined here.
+        std::string line =
+            irc::line("", prefix_of(me()), "NICK", {rename->to}, irc::Trailing::when_needed);
+        set_nick(rename->to);
+        return line;
     }
     if (std::holds_alternative<Ping>(c)) {
         return irc::line(
@@ -1606,6 +1620,10 @@ std::string IrcCodec::refusal(const Request& request, Errc code, std::string_vie
     }
 
     if (const auto* rename = std::get_if<Rename>(&c)) {
+        {
+            std::lock_guard lock(echoes_mutex_);
+            own_renames_.erase(irc::ascii_fold(rename->to));
+        }
         if (code == Errc::name_taken) return numeric("433", {clip(rename->to), message});
         if (code == Errc::bad_name) return numeric("432", {clip(rename->to), "Erroneous nickname"});
         return generic();
@@ -1989,10 +2007,14 @@ bool IrcCodec::accepts(const core::Event& event) const noexcept {
         if (const auto* j = std::get_if<core::JoinEvent>(&event)) {
             std::lock_guard lock(echoes_mutex_);
             const auto it = shown_joins_.find(j->channel);
-            if (it == shown_joins_.end() || irc::ascii_fold(j->user) != irc::ascii_fold(nick_))
+            if (it == shown_joins_.end() || irc::ascii_fold(j->user) != irc::ascii_fold(me()))
                 return true;
             shown_joins_.erase(it);
             return false;
+        }
+        if (const auto* r = std::get_if<core::RenameEvent>(&event)) {
+            std::lock_guard lock(echoes_mutex_);
+            return own_renames_.erase(irc::ascii_fold(r->to)) == 0;
         }
     } catch (...) {
         return true;  // allocation failure while folding: better a duplicate than a lost line

@@ -56,8 +56,8 @@ enum IrcCap : std::uint32_t {
 ///
 /// Thread safety (proto::Codec's contract): registration state is touched only by decode()
 /// and by ok()/no() of registration requests, all on the connection's thread. What ok()/no()
-/// of PRIVMSG read from the delivery strand is the nick (fixed at registration, before any
-/// message can be sent) and the capability set (atomic). The sets that make accepts() decline
+/// of PRIVMSG read from the delivery strand is the nick (which NICK may change meanwhile: it has
+/// its own mutex) and the capability set (atomic). The sets that make accepts() decline
 /// this connection's own echoes have their own mutex. A labeled command's replies are wrapped
 /// whole by ok()/no() when they come in one call (SEND's and DM's always do); those that come in
 /// several (JOIN and PART of several channels, LIST) share a batch that the connection's thread
@@ -173,7 +173,9 @@ private:
 
     /// The sender's own message, as echo-message shows it.
     std::string echo(std::string target, const PostRequest& post, const core::PostResult& r) const;
-    const std::string& me() const;
+    /// The nick, or `*` before there is one. Safe from any thread (echoes, accepts()).
+    std::string me() const;
+    void set_nick(std::string nick);
 
     const IrcSettings& settings_;
     std::atomic<std::uint32_t> caps_{0};
@@ -183,8 +185,12 @@ private:
     std::atomic<bool> invisible_{false};  ///< +i, as the server last confirmed it
     std::atomic<bool> bot_{false};        ///< +B, as the server last confirmed it
 
-    // Registration (the connection's thread only).
+    // Written on the connection's thread (registration, NICK), read also by the delivery strand
+    // (echoes) and by accepts(): under nick_mutex_ wherever another thread may read it.
+    mutable std::mutex nick_mutex_;
     std::string nick_;
+
+    // Registration (the connection's thread only).
     std::string pass_;
     std::string username_;  ///< USER's, cut to the characters a user@host can carry
     std::string realname_;
@@ -204,11 +210,13 @@ private:
     std::string labeled_batch_;
     bool labeled_answered_ = false;
 
-    // What accepts() declines: this connection's own channel posts and the JOINs it already
-    // showed with their member list.
+    // What accepts() declines: this connection's own channel posts, the JOINs it already
+    // showed with their member list, and its own NICK changes (folded new nicks), which its
+    // reply shows (labeled-response wants the NICK line as the reply).
     mutable std::mutex echoes_mutex_;
     mutable std::set<std::int64_t> own_posts_;
     mutable std::multiset<std::string> shown_joins_;
+    mutable std::set<std::string> own_renames_;
 };
 
 }  // namespace salon::proto

@@ -69,6 +69,32 @@ TEST(IrcLabeledResponse, OneLineIsLabeledAndNoLineIsAcked) {
     EXPECT_TRUE(c.drain().empty()) << "one answer each";
 }
 
+TEST(IrcLabeledResponse, ANickChangeIsAnsweredWithTheNickLineOnceAndOthersSeeItToo) {
+    IrcServer server;
+    IrcClient c(server.irc_port());
+    c.register_as("pia", kCaps);
+    IrcClient other(server.irc_port());
+    other.register_as("quin", kCaps);
+    c.send("JOIN #nicks");
+    c.wait_for("366");
+    other.send("JOIN #nicks");
+    other.wait_for("366");
+
+    c.send("@label=abc NICK pia2");
+    const std::string line = c.wait_for("NICK");
+    EXPECT_EQ(tag_of(line, "label"), "abc") << line;
+    EXPECT_EQ(parse_line(line).source, "pia!pia@salon") << line;
+    // The member sharing the channel sees the change, without the label.
+    const std::string seen = other.wait_for("NICK");
+    EXPECT_FALSE(tag_of(seen, "label")) << seen;
+    EXPECT_EQ(parse_line(seen).params.at(0), "pia2") << seen;
+    // The renamed connection is not told twice (the server's RENAME event is declined).
+    c.send("PING sync");
+    std::vector<std::string> before;
+    c.wait_for("PONG", &before);
+    EXPECT_FALSE(has_command(before, "NICK")) << joined(before);
+}
+
 TEST(IrcLabeledResponse, JoinsListAndSeveralChannelsAreOneBatchEach) {
     IrcServer server;
     IrcClient c(server.irc_port());

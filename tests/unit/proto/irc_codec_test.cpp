@@ -201,7 +201,12 @@ TEST_F(IrcCodecTest, NickAfterRegistrationIsARenameAnsweredBy433WhenTaken) {
         codec_.no(rename, Errc::name_taken, "in use").find(" 433 alice Alice :in use"),
         std::string::npos
     );
-    EXPECT_EQ(codec_.ok(rename, core::EmptyResult{}), "") << "the NICK line is the RENAME event";
+    // The NICK line is the reply (labeled-response labels it); the server's RENAME event for
+    // this change is declined, so that the connection is not told twice.
+    Request again = request("NICK Alice");
+    EXPECT_EQ(codec_.ok(again, core::EmptyResult{}), ":alice!alice@salon NICK Alice\r\n");
+    EXPECT_FALSE(codec_.accepts(core::RenameEvent{"alice", "Alice"}));
+    EXPECT_TRUE(codec_.accepts(core::RenameEvent{"bob", "bobby"})) << "others' changes are shown";
     EXPECT_EQ(answered("NICK Alice"), "") << "the nick is now Alice";
 }
 
