@@ -761,6 +761,30 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
     return Answered{numeric("421", {clip(cmd), "Unknown command"})};
 }
 
+/// A reaction as IRC shows it: `@+draft/react=<emoji>;+draft/reply=<msgid> :by TAGMSG target`
+/// (`+draft/unreact` when taken back).
+std::string reaction_line(
+    std::string_view by,
+    std::string_view target,
+    core::MessageId id,
+    std::string_view emoji,
+    bool on
+) {
+    std::string tags(on ? "+draft/react=" : "+draft/unreact=");
+    tags += irc::escape_tag_value(emoji);
+    tags += ";+draft/reply=";
+    tags += std::to_string(id);
+    return irc::line(tags, prefix_of(by), "TAGMSG", {target}, irc::Trailing::when_needed);
+}
+
+/// What marks a reaction this connection made until its event comes back (and is declined).
+std::string reaction_key(core::MessageId id, std::string_view emoji, bool on) {
+    std::string key = std::to_string(id);
+    key += on ? '+' : '-';
+    key += emoji;
+    return key;
+}
+
 Codec::Input IrcCodec::on_tagmsg(const irc::Message& m) {
     // The client-only tags that are Salon features: typing notifications and reactions (to the
     // message +draft/reply names). Others are not relayed (CLIENTTAGDENY).
@@ -781,8 +805,15 @@ Codec::Input IrcCodec::on_tagmsg(const irc::Message& m) {
                 return Answered{};
             return Request{make_ref("TAGMSG"), std::move(typing)};
         }
-        if ((key == "+draft/react" || key == "+draft/unreact") && reply_to != 0)
-            return Request{make_ref("TAGMSG"), React{reply_to, value, key == "+draft/react"}};
+        if ((key == "+draft/react" || key == "+draft/unreact") && reply_to != 0) {
+            const bool on = key == "+draft/react";
+            {
+                std::lock_guard lock(echoes_mutex_);
+                if (own_reactions_.size() >= kMaxPendingEchoes) own_reactions_.clear();
+                own_reactions_.insert(reaction_key(reply_to, value, on));
+            }
+            return Request{make_ref("TAGMSG", clip(target)), React{reply_to, value, on}};
+        }
     }
     return Answered{};
 }
@@ -1238,6 +1269,12 @@ std::string IrcCodec::no(const Request& request, Errc code, std::string_view mes
 
 std::string IrcCodec::answer(const Request& request, const core::Result& result) {
     const auto [command, extra] = read_ref(request.ref);
+    if (const auto* react = std::get_if<React>(&request.command)) {
+        // echo-message: the reaction comes back as the TAGMSG it was sent as; accepts()
+        // declines the server's event for it.
+        if ((caps() & kCapEchoMessage) == 0) return {};
+        return reaction_line(me(), extra, react->id, react->emoji, react->on);
+    }
 
     if (const auto* login = std::get_if<core::LoginResult>(&result)) {
         std::string out;
@@ -1492,6 +1529,10 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
 }
 
 std::string IrcCodec::refusal(const Request& request, Errc code, std::string_view message) {
+    if (const auto* react = std::get_if<React>(&request.command)) {
+        std::lock_guard lock(echoes_mutex_);
+        own_reactions_.erase(reaction_key(react->id, react->emoji, react->on));
+    }
     const auto [command, extra] = read_ref(request.ref);
     const auto& c = request.command;
 
@@ -1950,12 +1991,16 @@ std::string IrcCodec::change_lines(const core::UpdateEvent& update, int tag_leve
         case core::ChangeKind::react:
         case core::ChangeKind::unreact: {
             if (tag_level < 2) return {};
-            const std::string_view key =
-                update.change == core::ChangeKind::react ? "+draft/react=" : "+draft/unreact=";
-            const std::string tags =
-                std::string(key) + irc::escape_tag_value(update.emoji) + ";+draft/reply=" + id;
-            return irc::line(
-                tags, prefix_of(update.by), "TAGMSG", {target}, irc::Trailing::when_needed
+            // In a direct message the TAGMSG goes to the other party: the author when the
+            // recipient reacts.
+            const bool by_recipient =
+                m.is_direct() && irc::ascii_fold(update.by) == irc::ascii_fold(m.to);
+            return reaction_line(
+                update.by,
+                by_recipient ? m.from : target,
+                m.id,
+                update.emoji,
+                update.change == core::ChangeKind::react
             );
         }
         case core::ChangeKind::edit: {
@@ -1979,8 +2024,18 @@ bool IrcCodec::accepts(const core::Event& event) const noexcept {
                 // Without draft/message-redaction a delete shows nothing: the line stays.
                 return (caps() & kCapMessageRedaction) != 0;
             case core::ChangeKind::react:
-            case core::ChangeKind::unreact:
-                return (caps() & kCapMessageTags) != 0;
+            case core::ChangeKind::unreact: {
+                if ((caps() & kCapMessageTags) == 0) return false;
+                try {
+                    if (irc::ascii_fold(update->by) != irc::ascii_fold(me())) return true;
+                    const bool on = update->change == core::ChangeKind::react;
+                    const std::string key = reaction_key(update->message.id, update->emoji, on);
+                    std::lock_guard lock(echoes_mutex_);
+                    return own_reactions_.erase(key) == 0;
+                } catch (...) {
+                    return true;
+                }
+            }
             case core::ChangeKind::edit:
                 return true;
         }

@@ -217,6 +217,7 @@ private:
     mutable std::set<std::int64_t> own_posts_;
     mutable std::multiset<std::string> shown_joins_;
     mutable std::set<std::string> own_renames_;
+    mutable std::set<std::string> own_reactions_;  ///< reaction_key()s of TAGMSGs not yet seen
 };
 
 }  // namespace salon::proto

@@ -258,6 +258,39 @@ TEST_F(IrcConversation, ReactTagsAreNativeReactionsBothWays) {
     EXPECT_FALSE(has_line(plain->drain(), "TAGMSG"));
 }
 
+TEST_F(IrcConversation, AReactionIsEchoedOnceOnlyWithEchoMessageAndADmOneGoesToTheOtherParty) {
+    auto author = in_channel("ada", "message-tags echo-message");
+    auto quiet = in_channel("ben", "message-tags");
+    const std::string id = post(*author, "#talk", "tea?");
+    quiet->wait_for("PRIVMSG");
+
+    // With echo-message the reactor's reply is the TAGMSG, once; the others see it too.
+    author->send("@+draft/react=🍵;+draft/reply=" + id + " TAGMSG #talk");
+    EXPECT_EQ(tag_of(author->wait_for("TAGMSG"), "+draft/react"), "🍵");
+    EXPECT_EQ(tag_of(quiet->wait_for("TAGMSG"), "+draft/react"), "🍵");
+    author->send("PING once");
+    std::vector<std::string> before;
+    author->wait_for("PONG", &before);
+    EXPECT_FALSE(has_line(before, "TAGMSG")) << "echoed twice";
+
+    // Without echo-message one's own reaction is not sent back.
+    quiet->send("@+draft/react=👍;+draft/reply=" + id + " TAGMSG #talk");
+    EXPECT_EQ(tag_of(author->wait_for("TAGMSG"), "+draft/react"), "👍");
+    quiet->send("PING none");
+    before.clear();
+    quiet->wait_for("PONG", &before);
+    EXPECT_FALSE(has_line(before, "TAGMSG"));
+
+    // A direct message's recipient reacting: the author sees it addressed to themself.
+    quiet->send("PRIVMSG ada :lemon?");
+    const auto dm_id = tag_of(author->wait_for("PRIVMSG"), "msgid");
+    ASSERT_TRUE(dm_id);
+    author->send("@+draft/react=🍋;+draft/reply=" + *dm_id + " TAGMSG ben");
+    const auto reacted = parse_line(quiet->wait_for("TAGMSG"));
+    EXPECT_EQ(reacted.source, "ada!ada@salon");
+    EXPECT_EQ(reacted.params, std::vector<std::string>{"ben"});
+}
+
 TEST_F(IrcConversation, TypingTagsAreNativeTypingBothWays) {
     auto irc = in_channel("lou", "message-tags");
     auto native = native_in("Guest8180", "talk");
