@@ -256,6 +256,10 @@ ALTER TABLE read_markers ADD COLUMN ts_ms INTEGER NOT NULL DEFAULT 0;
 UPDATE read_markers
 SET ts_ms = COALESCE((SELECT ts_ms FROM messages WHERE messages.id = read_markers.id), 0);
 )sql"},
+    {10, R"sql(
+-- Version 10: history ranges bounded by time (IRC's CHATHISTORY timestamp=) seek by time.
+CREATE INDEX messages_by_time ON messages (conversation, ts_ms);
+)sql"},
 };
 
 /// The schema of the search file (its own user_version). Derived data: a file with another
