@@ -132,6 +132,9 @@ public:
         std::size_t limit,
         std::optional<core::MessageId> up_to = std::nullopt
     ) override;
+    std::vector<core::Message> history_range(
+        std::string_view conversation, const HistoryRange& range
+    ) override;
     std::vector<core::Message> changed_after(
         std::string_view conversation, core::MessageId after_rev, std::size_t limit
     ) override;
