@@ -39,8 +39,18 @@ struct Message {
     std::vector<std::string> mentions = {};  ///< display names, in order of first appearance
     /// Sent as a notice (IRC's NOTICE): clients and bots never answer it automatically.
     bool notice = false;
+    /// Its author was a registered account (IRC's account tag; `from` is the account's name).
+    bool by_account = false;
 
     bool is_direct() const noexcept { return channel.empty(); }
+};
+
+/// A place in a conversation's history: a message's id, or a time (IRC's CHATHISTORY names
+/// either, as `msgid=` or `timestamp=`).
+struct HistoryBound {
+    enum class By { id, time };
+    By by = By::id;
+    std::int64_t value = 0;  ///< a MessageId or UnixMillis
 };
 
 /// At least what any wire format spends on `text`: as JSON escapes it, a quote, a backslash,

@@ -1,6 +1,7 @@
 #include "proto/irc_codec.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -202,9 +203,9 @@ struct ListFilter {
 };
 
 constexpr std::string_view kCapList =
-    "account-tag away-notify batch draft/message-redaction draft/read-marker echo-message "
-    "extended-monitor labeled-response message-tags multi-prefix sasl server-time setname "
-    "standard-replies userhost-in-names";
+    "account-tag away-notify batch draft/chathistory draft/message-redaction draft/read-marker "
+    "echo-message extended-monitor labeled-response message-tags multi-prefix sasl server-time "
+    "setname standard-replies userhost-in-names";
 
 std::optional<std::uint32_t> cap_bit(std::string_view name) {
     if (name == "sasl") return kCapSasl;
@@ -222,6 +223,7 @@ std::optional<std::uint32_t> cap_bit(std::string_view name) {
     if (name == "setname") return kCapSetname;
     if (name == "draft/message-redaction") return kCapMessageRedaction;
     if (name == "draft/read-marker") return kCapReadMarker;
+    if (name == "draft/chathistory") return kCapChathistory;
     return std::nullopt;
 }
 
@@ -325,6 +327,93 @@ std::string message_lines(
         first = false;
     }
     return out;
+}
+
+/// The account tag of a stored line: its author's name, when that was an account.
+std::string_view account_of(const core::Message& m) {
+    return m.by_account ? std::string_view(m.from) : std::string_view();
+}
+
+/// History: a `chathistory` batch for `target` with batch (an empty one too), else lines that
+/// must not pass for new ones: tagged with their time, or marked.
+std::string history_lines(
+    std::string_view server,
+    std::string_view target,
+    const std::vector<core::Message>& messages,
+    Format format
+) {
+    std::string out;
+    if (!format.batch) {
+        for (const auto& m : messages)
+            out += message_lines(m, account_of(m), format.tag_level, {}, format.tag_level == 0);
+        return out;
+    }
+    const std::string id =
+        "history" + (messages.empty() ? std::string() : std::to_string(messages.front().id));
+    out += irc::line(
+        "", server, "BATCH", {"+" + id, "chathistory", target}, irc::Trailing::when_needed
+    );
+    for (const auto& m : messages) out += message_lines(m, account_of(m), format.tag_level, id);
+    out += irc::line("", server, "BATCH", {"-" + id}, irc::Trailing::when_needed);
+    return out;
+}
+
+/// CHATHISTORY TARGETS' answer: a line per conversation with the time of its last message, in
+/// a `draft/chathistory-targets` batch with batch.
+std::string history_targets_lines(
+    std::string_view server, const core::ConversationsResult& result, Format format
+) {
+    constexpr std::string_view kBatch = "targets";
+    std::string out;
+    const std::string tags = format.batch ? "batch=" + std::string(kBatch) : std::string();
+    if (format.batch) {
+        out += irc::line(
+            "",
+            server,
+            "BATCH",
+            {"+" + std::string(kBatch), "draft/chathistory-targets"},
+            irc::Trailing::when_needed
+        );
+    }
+    for (const auto& c : result.conversations) {
+        out += irc::line(
+            tags,
+            server,
+            "CHATHISTORY",
+            {"TARGETS",
+             conversation_target(c.channel, c.with),
+             "timestamp=" + core::format_timestamp(c.last_ts)},
+            irc::Trailing::when_needed
+        );
+    }
+    if (format.batch)
+        out +=
+            irc::line("", server, "BATCH", {"-" + std::string(kBatch)}, irc::Trailing::when_needed);
+    return out;
+}
+
+/// CHATHISTORY's message references: `msgid=…` or `timestamp=…`.
+std::optional<core::HistoryBound> history_bound(std::string_view param) {
+    constexpr std::string_view kMsgid = "msgid=";
+    constexpr std::string_view kTimestamp = "timestamp=";
+    if (param.starts_with(kMsgid)) {
+        const core::MessageId id = message_id(param.substr(kMsgid.size()));
+        if (id == 0) return std::nullopt;
+        return core::HistoryBound{.by = core::HistoryBound::By::id, .value = id};
+    }
+    if (!param.starts_with(kTimestamp)) return std::nullopt;
+    const auto ts = core::parse_timestamp(param.substr(kTimestamp.size()));
+    if (!ts) return std::nullopt;
+    return core::HistoryBound{.by = core::HistoryBound::By::time, .value = *ts};
+}
+
+/// CHATHISTORY's limit: a count from 1.
+std::optional<std::size_t> history_limit(std::string_view param) {
+    std::size_t limit = 0;
+    const auto [end, error] = std::from_chars(param.data(), param.data() + param.size(), limit);
+    if (error != std::errc{} || end != param.data() + param.size() || limit == 0)
+        return std::nullopt;
+    return limit;
 }
 
 }  // namespace
@@ -743,6 +832,7 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
     }
     if (cmd == "TAGMSG") return on_tagmsg(m);
     if (cmd == "MARKREAD") return on_markread(m);
+    if (cmd == "CHATHISTORY") return on_chathistory(m);
     if (cmd == "NICK") {
         if (p.empty() || p[0].empty()) return Answered{numeric("431", {"No nickname given"})};
         if (!core::is_valid_user_name(p[0]))
@@ -840,6 +930,54 @@ Codec::Input IrcCodec::on_markread(const irc::Message& m) {
         read.ts_ms = *ts;
     }
     return Request{make_ref("MARKREAD"), std::move(read)};
+}
+
+Codec::Input IrcCodec::on_chathistory(const irc::Message& m) {
+    const auto& p = m.params;
+    std::string sub(p.empty() ? "*" : clip(p[0]));
+    for (char& c : sub) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    auto fail = [&](std::string_view code, std::string_view text) {
+        return Answered{
+            irc::line("", settings_.server_name, "FAIL", {"CHATHISTORY", code, sub, text})};
+    };
+    using Kind = ChatHistory::Kind;
+    constexpr std::array<std::pair<std::string_view, Kind>, 5> kKinds{{
+        {"LATEST", Kind::latest},
+        {"BEFORE", Kind::before},
+        {"AFTER", Kind::after},
+        {"AROUND", Kind::around},
+        {"BETWEEN", Kind::between},
+    }};
+    if (p.empty()) return fail("NEED_MORE_PARAMS", "Missing parameters");
+    const bool targets = sub == "TARGETS";
+    const auto* kind = std::ranges::find(kKinds, sub, &std::pair<std::string_view, Kind>::first);
+    if (!targets && kind == kKinds.end()) return fail("UNKNOWN_COMMAND", "Unknown command");
+    // The subcommand, the target or TARGETS' first time, one reference (BETWEEN two), the limit.
+    const std::size_t count = !targets && kind->second == Kind::between ? 5 : 4;
+    if (p.size() < count) return fail("NEED_MORE_PARAMS", "Missing parameters");
+    const auto limit = history_limit(p[count - 1]);
+    if (!limit) return fail("INVALID_PARAMS", "The limit is not a positive number");
+    if (targets) {
+        const auto from = history_bound(p[1]);
+        const auto to = history_bound(p[2]);
+        constexpr auto kTime = core::HistoryBound::By::time;
+        if (!from || !to || from->by != kTime || to->by != kTime)
+            return fail("INVALID_PARAMS", "TARGETS takes two timestamps");
+        const auto [after, before] = std::minmax(from->value, to->value);
+        return Request{make_ref("CHATHISTORY", sub), HistoryTargets{after, before, *limit}};
+    }
+    ChatHistory request{.kind = kind->second, .limit = *limit};
+    (p[1].starts_with('#') ? request.channel : request.with) = p[1];
+    // Only LATEST may leave its reference open.
+    if (kind->second != Kind::latest || p[2] != "*") {
+        request.from = history_bound(p[2]);
+        if (!request.from) return fail("INVALID_PARAMS", "Invalid message reference");
+    }
+    if (kind->second == Kind::between) {
+        request.to = history_bound(p[3]);
+        if (!request.to) return fail("INVALID_PARAMS", "Invalid message reference");
+    }
+    return Request{make_ref("CHATHISTORY", sub), std::move(request)};
 }
 
 Codec::Input IrcCodec::on_mode(const irc::Message& m) {
@@ -1031,12 +1169,14 @@ std::string IrcCodec::welcome(const core::LoginResult& r) const {
     out += numeric("003", {"This server was created " + settings_.created});
     out += numeric("004", {settings_.server_name, version, "Biow", "biklmnostv", "bklov"});
     const std::string monitor = "MONITOR=" + std::to_string(core::kMaxMonitoredUsers);
+    const std::string chathistory = "CHATHISTORY=" + std::to_string(r.history_page_max);
     const std::vector<std::string_view> tokens{
         awaylen,
         "BOT=B",
         "CASEMAPPING=ascii",
         chanlimit,
         "CHANMODES=b,k,l,imnst",
+        chathistory,
         channellen,
         "CHANTYPES=#",
         // Client-only tags are not relayed, but for those that map onto Salon's own features.
@@ -1045,6 +1185,7 @@ std::string IrcCodec::welcome(const core::LoginResult& r) const {
         kicklen,
         "MODES=4",
         monitor,
+        "MSGREFTYPES=msgid,timestamp",
         network,
         nicklen,
         "PREFIX=(ov)@+",
@@ -1426,6 +1567,16 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
         return numeric("324", params) +
                numeric("329", {display, std::to_string(modes->created_ms / 1000)});
     }
+    if (const auto* history = std::get_if<core::HistoryResult>(&result)) {
+        return history_lines(
+            settings_.server_name,
+            conversation_target(history->channel, history->with),
+            history->messages,
+            format_of(event_format())
+        );
+    }
+    if (const auto* targets = std::get_if<core::ConversationsResult>(&result))
+        return history_targets_lines(settings_.server_name, *targets, format_of(event_format()));
     if (const auto* read = std::get_if<core::ReadResult>(&result)) {
         // A marker that moved is told to every connection of the user, this one included.
         if (read->moved) return {};
@@ -1632,6 +1783,32 @@ std::string IrcCodec::refusal(const Request& request, Errc code, std::string_vie
         if (!read->ts_ms) return markread_line(settings_.server_name, target, 0);
         return irc::line(
             "", settings_.server_name, "FAIL", {"MARKREAD", "INVALID_TARGET", target, message}
+        );
+    }
+    if (const auto* history = std::get_if<ChatHistory>(&c)) {
+        const std::string_view target =
+            clip(history->channel.empty() ? history->with : history->channel);
+        std::string_view fail_code = "MESSAGE_ERROR";
+        switch (code) {
+            case Errc::not_in_channel:
+            case Errc::no_such_channel:
+            case Errc::no_such_user:
+            case Errc::bad_name:
+                fail_code = "INVALID_TARGET";
+                break;
+            case Errc::bad_request:
+                fail_code = "INVALID_PARAMS";
+                break;
+            default:
+                break;
+        }
+        return irc::line(
+            "", settings_.server_name, "FAIL", {"CHATHISTORY", fail_code, extra, target, message}
+        );
+    }
+    if (std::holds_alternative<HistoryTargets>(c)) {
+        return irc::line(
+            "", settings_.server_name, "FAIL", {"CHATHISTORY", "MESSAGE_ERROR", extra, message}
         );
     }
     if (const auto* d = std::get_if<Delete>(&c)) {
@@ -1953,27 +2130,8 @@ std::string IrcCodec::event(const core::Event& event) const {
     if (const auto* read = std::get_if<core::ReadEvent>(&event))
         return markread_line(server, conversation_target(read->channel, read->with), read->ts_ms);
     const auto* history = std::get_if<core::HistoryEvent>(&event);
-    if (history == nullptr) return {};
-    const auto& h = *history;
-    if (h.messages.empty()) return {};
-    std::string out;
-    if (format.batch) {
-        const std::string id = "history" + std::to_string(h.messages.front().id);
-        out += irc::line(
-            "",
-            server,
-            "BATCH",
-            {"+" + id, "chathistory", channel_display(h.channel)},
-            irc::Trailing::when_needed
-        );
-        for (const auto& m : h.messages) out += message_lines(m, {}, format.tag_level, id);
-        out += irc::line("", server, "BATCH", {"-" + id}, irc::Trailing::when_needed);
-        return out;
-    }
-    // Without batch, old lines must not pass for new ones: tagged with their time, or marked.
-    for (const auto& m : h.messages)
-        out += message_lines(m, {}, format.tag_level, {}, format.tag_level == 0);
-    return out;
+    if (history == nullptr || history->messages.empty()) return {};
+    return history_lines(server, channel_display(history->channel), history->messages, format);
 }
 
 std::string IrcCodec::change_lines(const core::UpdateEvent& update, int tag_level) const {

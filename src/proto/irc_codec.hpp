@@ -50,6 +50,7 @@ enum IrcCap : std::uint32_t {
     kCapSetname = 1U << 12,
     kCapMessageRedaction = 1U << 13,
     kCapReadMarker = 1U << 14,
+    kCapChathistory = 1U << 15,
 };
 
 /// One IRC connection's codec.
@@ -102,6 +103,7 @@ private:
     std::string comma_listing(std::string_view code, const std::vector<std::string>& items) const;
     Input on_tagmsg(const irc::Message& m);
     Input on_markread(const irc::Message& m);
+    Input on_chathistory(const irc::Message& m);
     /// The Conn request once NICK and USER are in and CAP negotiation is over.
     Input try_register();
 

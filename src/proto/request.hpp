@@ -352,6 +352,26 @@ struct Rename {
     std::string to;
 };
 
+/// IRC's CHATHISTORY: a page of a conversation's history, exactly one of `channel` and `with`.
+/// The bounds are left out of the page; `from` is none for LATEST `*` only, `to` is BETWEEN's.
+struct ChatHistory {
+    enum class Kind { latest, before, after, around, between };
+    Kind kind = Kind::latest;
+    std::string channel = {};
+    std::string with = {};
+    std::optional<core::HistoryBound> from = std::nullopt;
+    std::optional<core::HistoryBound> to = std::nullopt;
+    std::size_t limit = 1;  ///< decoded >= 1; the page maximum is the server's
+};
+
+/// IRC's CHATHISTORY TARGETS: the user's conversations whose last message is strictly between
+/// two times, oldest first.
+struct HistoryTargets {
+    core::UnixMillis after = 0;
+    core::UnixMillis before = 0;
+    std::size_t limit = 1;
+};
+
 using Command = std::variant<
     Conn,
     Register,
@@ -403,7 +423,9 @@ using Command = std::variant<
     Monitor,
     Realname,
     Bot,
-    Rename>;
+    Rename,
+    ChatHistory,
+    HistoryTargets>;
 
 struct Request {
     Ref ref;

@@ -1005,6 +1005,7 @@ std::optional<core::Failure> Hub::claim(
             const auto revised = revs.find(message.id);
             if (revised == revs.end()) continue;
             message.from = account.name.display();
+            message.by_account = true;
             message.rev = revised->second;
             channel.replace_recent(message);
         }

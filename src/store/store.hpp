@@ -160,6 +160,17 @@ struct ConversationStats {
     std::size_t mentions = 0;  ///< of those, the ones that mention the user; capped
 };
 
+/// The messages of a conversation between two bounds (each left out, either open): IRC's
+/// CHATHISTORY ranges.
+struct HistoryRange {
+    std::optional<core::HistoryBound> after = std::nullopt;
+    std::optional<core::HistoryBound> before = std::nullopt;
+    std::size_t limit = 0;
+    /// Which end of a range longer than `limit` is kept: the oldest messages, else the newest.
+    bool oldest = false;
+    std::optional<core::MessageId> up_to = std::nullopt;  ///< and only ids <= it, when given
+};
+
 struct SearchQuery {
     std::string text;  ///< a substring, matched case-insensitively (Unicode case folding)
     std::vector<std::string> conversations;  ///< only these
@@ -301,6 +312,11 @@ public:
         std::optional<core::MessageId> before,
         std::size_t limit,
         std::optional<core::MessageId> up_to = std::nullopt
+    ) = 0;
+    /// The messages of `range`, oldest first. A time bound stands for the place in the id order
+    /// where the messages' times pass it (ids and times rise together, but for clock steps).
+    virtual std::vector<core::Message> history_range(
+        std::string_view conversation, const HistoryRange& range
     ) = 0;
     /// Up to `limit` messages of the conversation whose rev > `after_rev`, ordered by rev.
     virtual std::vector<core::Message> changed_after(

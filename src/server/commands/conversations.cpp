@@ -27,6 +27,36 @@ core::ConversationSummary summary_of(
         stats.mentions};
 }
 
+/// The requester's conversations with their figures: the channels they are in, then the DMs
+/// with their most recently active partners. nullopt when the connection is going away.
+Waits<std::optional<std::vector<core::ConversationSummary>>> summaries(Context& ctx) {
+    const core::Actor& me = ctx.actor();
+    const auto channels = ctx.services.hub.channels_of(me.name);
+    store::Store& store = ctx.services.store;
+    auto figures = [&store, &me, &channels] {
+        std::vector<std::string> keys;
+        for (const auto& channel : channels) keys.push_back(core::channel_conversation(channel));
+        auto partners = store.direct_partners(me.key);
+        if (partners.size() > kMaxDirectConversations) partners.resize(kMaxDirectConversations);
+        for (const auto& partner : partners) keys.push_back(partner.conversation);
+        return std::pair{
+            store.conversation_stats(me.key, keys, kUnreadCountCap), std::move(partners)};
+    };
+    if (!co_await ctx.room_for_bulk_reply()) co_return std::nullopt;
+    auto [stats, partners] = co_await ctx.services.work.blocking(figures);
+
+    std::vector<core::ConversationSummary> all;
+    all.reserve(stats.size());
+    for (std::size_t i = 0; i < stats.size(); ++i) {
+        if (i < channels.size()) {
+            all.push_back(summary_of(stats[i], channels[i].str(), {}));
+        } else {
+            all.push_back(summary_of(stats[i], {}, std::move(partners[i - channels.size()].name)));
+        }
+    }
+    co_return all;
+}
+
 }  // namespace
 
 Waits<std::variant<Failure, ConversationRef>> conversation_named(
@@ -123,36 +153,26 @@ Waits<Outcome> read(Context& ctx, const proto::Read& r) {
 }
 
 Waits<Outcome> conversations(Context& ctx, const proto::Conversations&) {
-    const core::Actor& me = ctx.actor();
-    const auto channels = ctx.services.hub.channels_of(me.name);
-    store::Store& store = ctx.services.store;
-    auto figures = [&store, &me, &channels] {
-        std::vector<std::string> keys;
-        for (const auto& channel : channels) keys.push_back(core::channel_conversation(channel));
-        auto partners = store.direct_partners(me.key);
-        if (partners.size() > kMaxDirectConversations) partners.resize(kMaxDirectConversations);
-        for (const auto& partner : partners) keys.push_back(partner.conversation);
-        return std::pair{
-            store.conversation_stats(me.key, keys, kUnreadCountCap), std::move(partners)};
-    };
-    if (!co_await ctx.room_for_bulk_reply()) co_return Replied{};
-    auto [stats, partners] = co_await ctx.services.work.blocking(figures);
-
-    core::ConversationsResult result;
-    result.conversations.reserve(stats.size());
-    for (std::size_t i = 0; i < stats.size(); ++i) {
-        if (i < channels.size()) {
-            result.conversations.push_back(summary_of(stats[i], channels[i].str(), {}));
-        } else {
-            result.conversations.push_back(
-                summary_of(stats[i], {}, std::move(partners[i - channels.size()].name))
-            );
-        }
-    }
+    auto all = co_await summaries(ctx);
+    if (!all) co_return Replied{};
+    core::ConversationsResult result{std::move(*all)};
     // Newest activity first; conversations without messages last.
     std::ranges::stable_sort(result.conversations, [](const auto& a, const auto& b) {
         return a.last_id.value_or(0) > b.last_id.value_or(0);
     });
+    co_return core::Result{std::move(result)};
+}
+
+Waits<Outcome> history_targets(Context& ctx, const proto::HistoryTargets& t) {
+    auto all = co_await summaries(ctx);
+    if (!all) co_return Replied{};
+    core::ConversationsResult result;
+    for (auto& summary : *all) {
+        if (summary.last_id && summary.last_ts > t.after && summary.last_ts < t.before)
+            result.conversations.push_back(std::move(summary));
+    }
+    std::ranges::stable_sort(result.conversations, {}, &core::ConversationSummary::last_ts);
+    if (result.conversations.size() > t.limit) result.conversations.resize(t.limit);
     co_return core::Result{std::move(result)};
 }
 

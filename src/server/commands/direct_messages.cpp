@@ -33,6 +33,7 @@ Waits<Outcome> dm(Context& ctx, const proto::Dm& d) {
         co_return core::Failure(core::Errc::no_such_user);
     }
     write.message.from = me.name.display();
+    write.message.by_account = !me.guest;
     write.message.text = d.text;
     write.message.reply_to = d.reply_to;
     write.message.notice = d.notice;

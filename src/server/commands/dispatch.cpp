@@ -22,7 +22,7 @@ using proto::Authenticate, proto::Away, proto::Ban, proto::Conn, proto::Conversa
     proto::Tokens, proto::Revoke, proto::Passwd, proto::DeleteAccount, proto::Oper, proto::Kill,
     proto::Wallops, proto::Lusers, proto::WhoMask, proto::Userhost, proto::Whowas, proto::Invisible,
     proto::Mode, proto::Invite, proto::Kicks, proto::Names, proto::Monitor, proto::Realname,
-    proto::Bot, proto::Rename;
+    proto::Bot, proto::Rename, proto::ChatHistory, proto::HistoryTargets;
 
 // The verb table. The order of the rows is PROTOCOL.md's; a proto::Command without a row does
 // not compile (row_of() below).
@@ -172,7 +172,11 @@ constexpr auto kVerbs = std::make_tuple(
         .now = &realname},
     Verb<Bot>{.name = "BOT", .now = &bot},
     // Extension: a new name (IRC's NICK); the name is checked as any user name (`bad_name`).
-    Verb<Rename>{.name = "RENAME", .user = {&Rename::to}, .waits = &rename}
+    Verb<Rename>{.name = "RENAME", .user = {&Rename::to}, .waits = &rename},
+    // IRC's draft/chathistory; conversation_named() checks the target. TARGETS reads what
+    // CONVERSATIONS does.
+    Verb<ChatHistory>{.name = "CHATHISTORY", .waits = &chathistory},
+    Verb<HistoryTargets>{.name = "CHATHISTORY TARGETS", .rate_cost = 2, .waits = &history_targets}
 );
 
 template <typename Command>

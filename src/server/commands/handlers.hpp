@@ -84,6 +84,8 @@ Waits<Outcome> react(Context& ctx, const proto::React& r);
 // history.cpp: reading back what conversations hold.
 Waits<Outcome> history(Context& ctx, const proto::History& h);
 Waits<Outcome> search(Context& ctx, const proto::Search& s);
+/// IRC's CHATHISTORY: HISTORY's page, bounded by ids or times on either side, or around one.
+Waits<Outcome> chathistory(Context& ctx, const proto::ChatHistory& c);
 
 // conversations.cpp: the requester's conversations, read markers and typing.
 /// A conversation a request names (channel or with), as the requester may read it.
@@ -107,6 +109,7 @@ Waits<std::variant<core::Failure, ConversationRef>> conversation_named(
 inline constexpr std::size_t kMaxDirectConversations = 500;
 Waits<Outcome> read(Context& ctx, const proto::Read& r);
 Waits<Outcome> conversations(Context& ctx, const proto::Conversations& c);
+Waits<Outcome> history_targets(Context& ctx, const proto::HistoryTargets& t);
 Outcome typing(Context& ctx, const proto::Typing& t);
 
 // direct_messages.cpp: messages between two users, and those that waited for a login.

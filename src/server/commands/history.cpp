@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <iterator>
+
 #include "core/conversation.hpp"
 #include "core/message.hpp"
 #include "core/utf8.hpp"
@@ -13,6 +16,12 @@ using core::Failure;
 constexpr std::size_t kSearchPageMax = 100;
 constexpr std::size_t kSearchPageDefault = 20;
 constexpr std::size_t kShortestQuery = 3;
+
+/// `bound` moved back by one, so that a range starting after it takes in what it names.
+core::HistoryBound including(core::HistoryBound bound) {
+    --bound.value;
+    return bound;
+}
 
 }  // namespace
 
@@ -50,6 +59,73 @@ Waits<Outcome> history(Context& ctx, const proto::History& h) {
         result.more = core::keep_newest_within(result.messages, limits.bulk_reply_bytes());
     }
     std::erase_if(result.messages, [&ref](const auto& m) { return m.id <= ref.floor; });
+    co_return core::Result{std::move(result)};
+}
+
+Waits<Outcome> chathistory(Context& ctx, const proto::ChatHistory& c) {
+    const auto& limits = ctx.limits();
+    const std::size_t limit = std::min(c.limit, limits.history_page_max);
+    auto named = co_await conversation_named(ctx, c.channel, c.with);
+    if (auto* failure = std::get_if<Failure>(&named)) co_return *failure;
+    const ConversationRef& ref = std::get<ConversationRef>(named);
+
+    // As HISTORY: a channel's page stops at the newest message delivered.
+    std::optional<core::MessageId> up_to;
+    if (!ref.channel.empty()) up_to = ref.up_to;
+    // One range; AROUND reads two: the older half before the bound, the rest from it on.
+    using Kind = proto::ChatHistory::Kind;
+    store::HistoryRange first{.limit = limit, .up_to = up_to};
+    std::optional<store::HistoryRange> second;
+    switch (c.kind) {
+        case Kind::latest:
+            first.after = c.from;
+            break;
+        case Kind::before:
+            first.before = c.from;
+            break;
+        case Kind::after:
+            first.after = c.from;
+            first.oldest = true;
+            break;
+        case Kind::between: {
+            // Either order; an id and a time cannot be compared, and read forwards.
+            const bool forwards = c.from->by != c.to->by || c.from->value <= c.to->value;
+            first.after = forwards ? c.from : c.to;
+            first.before = forwards ? c.to : c.from;
+            first.oldest = forwards;
+            break;
+        }
+        case Kind::around:
+            first.before = c.from;
+            first.limit = limit / 2;
+            second = store::HistoryRange{
+                .after = including(*c.from),
+                .limit = limit - limit / 2,
+                .oldest = true,
+                .up_to = up_to};
+            break;
+    }
+    store::Store& store = ctx.services.store;
+    if (!co_await ctx.room_for_bulk_reply()) co_return Replied{};
+    auto read = [&store, &ref, &first, &second] {
+        auto messages = store.history_range(ref.conversation, first);
+        if (second) {
+            auto later = store.history_range(ref.conversation, *second);
+            messages.insert(
+                messages.end(),
+                std::make_move_iterator(later.begin()),
+                std::make_move_iterator(later.end())
+            );
+        }
+        return messages;
+    };
+    auto messages = co_await ctx.services.work.blocking(read);
+    core::HistoryResult result{ref.channel, std::move(messages), false, ref.with};
+    std::erase_if(result.messages, [&ref](const auto& m) { return m.id <= ref.floor; });
+    // What does not fit the reply goes from the far end of the page.
+    result.more = first.oldest
+                      ? core::keep_front_within(result.messages, limits.bulk_reply_bytes())
+                      : core::keep_newest_within(result.messages, limits.bulk_reply_bytes());
     co_return core::Result{std::move(result)};
 }
 

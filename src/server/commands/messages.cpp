@@ -23,6 +23,7 @@ store::MessageWrite channel_post(const Context& ctx, const proto::Send& s) {
     store::MessageWrite write;
     write.message.channel = ctx.channel->str();
     write.message.from = actor.name.display();
+    write.message.by_account = !actor.guest;
     write.message.text = s.text;
     write.message.reply_to = s.reply_to;
     write.message.notice = s.notice;

@@ -256,6 +256,10 @@ ALTER TABLE read_markers ADD COLUMN ts_ms INTEGER NOT NULL DEFAULT 0;
 UPDATE read_markers
 SET ts_ms = COALESCE((SELECT ts_ms FROM messages WHERE messages.id = read_markers.id), 0);
 )sql"},
+    {10, R"sql(
+-- Version 10: history ranges bounded by time (IRC's CHATHISTORY timestamp=) seek by time.
+CREATE INDEX messages_by_time ON messages (conversation, ts_ms);
+)sql"},
 };
 
 /// The schema of the search file (its own user_version). Derived data: a file with another
@@ -450,7 +454,9 @@ constexpr const char* kMaxMessageId =
 
 constexpr const char* kMessageById =
     "SELECT id, channel, from_name, to_name, text, ts_ms, rev, reply_to, edited_ms, deleted, "
-    "mention_names, notice, conversation, from_key, to_key FROM messages WHERE id = ?1";
+    "mention_names, notice, from_key != '' AND instr(from_key, '#') = 0, conversation, from_key, "
+    "to_key "
+    "FROM messages WHERE id = ?1";
 constexpr const char* kReactionsOf =
     "SELECT emoji, user_name FROM reactions WHERE message_id = ?1 ORDER BY seq";
 constexpr const char* kEditMessage =
@@ -473,19 +479,40 @@ constexpr const char* kDeleteReaction =
 
 constexpr const char* kHistory =
     "SELECT id, channel, from_name, to_name, text, ts_ms, rev, reply_to, edited_ms, deleted, "
-    "mention_names, notice FROM messages WHERE conversation = ?1 AND id <= ?2 ORDER BY id DESC "
+    "mention_names, notice, from_key != '' AND instr(from_key, '#') = 0 FROM messages WHERE "
+    "conversation = ?1 "
+    "AND id <= ?2 ORDER BY id DESC "
     "LIMIT ?3";
 // The messages never changed (rev = id) and the changed ones, each arm from its own index in rev
 // order and cut at the limit, merged.
 constexpr const char* kChangedAfter =
     "SELECT * FROM (SELECT id, channel, from_name, to_name, text, ts_ms, rev, reply_to, "
-    "edited_ms, deleted, mention_names, notice FROM messages "
+    "edited_ms, deleted, mention_names, notice, from_key != '' AND instr(from_key, '#') = 0 FROM "
+    "messages "
     "WHERE conversation = ?1 AND id > ?2 AND rev = id ORDER BY id LIMIT ?3) "
     "UNION ALL "
     "SELECT * FROM (SELECT id, channel, from_name, to_name, text, ts_ms, rev, reply_to, "
-    "edited_ms, deleted, mention_names, notice FROM messages "
+    "edited_ms, deleted, mention_names, notice, from_key != '' AND instr(from_key, '#') = 0 FROM "
+    "messages "
     "WHERE conversation = ?1 AND rev > ?2 AND rev != id ORDER BY rev LIMIT ?3) "
     "ORDER BY rev LIMIT ?3";
+// A range of ids, both left out, read from either end.
+constexpr const char* kRangeNewest =
+    "SELECT id, channel, from_name, to_name, text, ts_ms, rev, reply_to, edited_ms, deleted, "
+    "mention_names, notice, from_key != '' AND instr(from_key, '#') = 0 FROM messages "
+    "WHERE conversation = ?1 AND id > ?2 AND id < ?3 "
+    "ORDER BY id DESC LIMIT ?4";
+constexpr const char* kRangeOldest =
+    "SELECT id, channel, from_name, to_name, text, ts_ms, rev, reply_to, edited_ms, deleted, "
+    "mention_names, notice, from_key != '' AND instr(from_key, '#') = 0 FROM messages "
+    "WHERE conversation = ?1 AND id > ?2 AND id < ?3 "
+    "ORDER BY id LIMIT ?4";
+// Where message times pass a time: the last message at or before it, the first at or after it.
+constexpr const char* kLastIdAtOrBefore =
+    "SELECT id FROM messages WHERE conversation = ?1 AND ts_ms <= ?2 ORDER BY ts_ms DESC, id DESC "
+    "LIMIT 1";
+constexpr const char* kFirstIdAtOrAfter =
+    "SELECT id FROM messages WHERE conversation = ?1 AND ts_ms >= ?2 ORDER BY ts_ms, id LIMIT 1";
 // Readers see the search file as the schema `search`.
 constexpr const char* kAttachSearch = "ATTACH DATABASE ?1 AS search";
 // Read first in search()'s snapshot, so that the main file's snapshot, taken after it, holds
@@ -501,7 +528,8 @@ constexpr const char* kSearchWatermark = "SELECT seq FROM search.search_state";
 // indexed hides it, so that it never matches its former text.
 constexpr const char* kSearch =
     "SELECT m.id, m.channel, m.from_name, m.to_name, m.text, m.ts_ms, m.rev, m.reply_to, "
-    "m.edited_ms, m.deleted, m.mention_names, m.notice "
+    "m.edited_ms, m.deleted, m.mention_names, m.notice, m.from_key != '' AND instr(m.from_key, "
+    "'#') = 0 "
     "FROM (SELECT rowid AS id FROM search.messages_text WHERE messages_text MATCH ?1 "
     "AND rowid < ?2 ORDER BY rowid DESC LIMIT ?7) c CROSS JOIN messages m ON m.id = c.id "
     "WHERE m.conversation IN (SELECT value FROM json_each(?3)) "
@@ -537,7 +565,8 @@ constexpr const char* kUnindexAll =
 constexpr const char* kPruneQueue = "DELETE FROM search_queue WHERE seq < ?1";
 constexpr const char* kPendingOf =
     "SELECT m.id, m.channel, m.from_name, m.to_name, m.text, m.ts_ms, m.rev, m.reply_to, "
-    "m.edited_ms, m.deleted, m.mention_names, m.notice "
+    "m.edited_ms, m.deleted, m.mention_names, m.notice, m.from_key != '' AND instr(m.from_key, "
+    "'#') = 0 "
     "FROM pending_dms p JOIN messages m ON m.id = p.message_id "
     "WHERE p.user_folded = ?1 AND p.message_id > ?2 ORDER BY p.message_id LIMIT ?3";
 constexpr const char* kForgetPending =
@@ -911,7 +940,8 @@ std::vector<std::string> split_names(std::string_view joined) {
     return names;
 }
 
-/// The body in columns 0-11 of kHistory's order, without reactions (see load_reactions()).
+/// The body in columns 0-12 of kHistory's order, without reactions (see load_reactions()). An
+/// author is an account when their key has no guest serial (a deleted account's has no key).
 core::Message read_message(const Query& q) {
     return core::Message{
         .id = q.integer(0),
@@ -927,6 +957,7 @@ core::Message read_message(const Query& q) {
         .reactions = {},
         .mentions = split_names(q.text(10)),
         .notice = q.integer(11) != 0,
+        .by_account = q.integer(12) != 0,
     };
 }
 
@@ -962,9 +993,9 @@ std::optional<StoredMessage> find_stored_message(SqliteConnection& connection, c
         q.bind(1, id);
         if (!q.step()) return std::nullopt;
         stored.message = read_message(q);
-        stored.conversation = q.text(12);
-        stored.from_key = q.text(13);
-        stored.to_key = q.text(14);
+        stored.conversation = q.text(13);
+        stored.from_key = q.text(14);
+        stored.to_key = q.text(15);
     }
     load_reactions(connection, stored.message);
     return stored;
@@ -2206,6 +2237,36 @@ std::vector<core::Message> SqliteStore::changed_after(
     q.bind(1, conversation).bind(2, after_rev).bind(3, sql_limit(limit));
     auto messages = read_messages(*reader, q);
     snapshot.commit();
+    return messages;
+}
+
+std::vector<core::Message> SqliteStore::history_range(
+    std::string_view conversation, const HistoryRange& range
+) {
+    if (range.limit == 0) return {};
+    constexpr core::MessageId kLowest = std::numeric_limits<core::MessageId>::min();
+    constexpr core::MessageId kHighest = std::numeric_limits<core::MessageId>::max();
+    auto reader = lease_reader();
+    Transaction snapshot(*reader, kBeginRead);
+    // Each bound becomes an id left out of the range: a time the message where times pass it,
+    // found by one index seek.
+    auto id_at = [&](const core::HistoryBound& bound, bool lower) {
+        if (bound.by == core::HistoryBound::By::id) return bound.value;
+        Query q(*reader, lower ? kLastIdAtOrBefore : kFirstIdAtOrAfter);
+        q.bind(1, conversation).bind(2, bound.value);
+        return q.step() ? q.integer(0) : (lower ? kLowest : kHighest);
+    };
+    const core::MessageId above = range.after ? id_at(*range.after, true) : kLowest;
+    core::MessageId below = range.before ? id_at(*range.before, false) : kHighest;
+    if (range.up_to && *range.up_to < kHighest) below = std::min(below, *range.up_to + 1);
+    std::vector<core::Message> messages;
+    {
+        Query q(*reader, range.oldest ? kRangeOldest : kRangeNewest);
+        q.bind(1, conversation).bind(2, above).bind(3, below).bind(4, sql_limit(range.limit));
+        messages = read_messages(*reader, q);
+    }
+    snapshot.commit();
+    if (!range.oldest) std::reverse(messages.begin(), messages.end());
     return messages;
 }
 

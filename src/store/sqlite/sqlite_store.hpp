@@ -40,7 +40,7 @@ struct SqliteOptions {
 
 /// The schema version this build writes (PRAGMA user_version). Stored in the database: a file
 /// with a larger version was written by a newer salond and is refused.
-inline constexpr int kSqliteSchemaVersion = 9;
+inline constexpr int kSqliteSchemaVersion = 10;
 
 class SqliteConnection;
 
@@ -131,6 +131,9 @@ public:
         std::optional<core::MessageId> before,
         std::size_t limit,
         std::optional<core::MessageId> up_to = std::nullopt
+    ) override;
+    std::vector<core::Message> history_range(
+        std::string_view conversation, const HistoryRange& range
     ) override;
     std::vector<core::Message> changed_after(
         std::string_view conversation, core::MessageId after_rev, std::size_t limit

@@ -204,6 +204,12 @@ public:
         return inner_->history(conversation, before, limit, up_to);
     }
 
+    std::vector<core::Message> history_range(
+        std::string_view conversation, const store::HistoryRange& range
+    ) override {
+        return inner_->history_range(conversation, range);
+    }
+
     std::vector<core::Message> changed_after(
         std::string_view conversation, core::MessageId after_rev, std::size_t limit
     ) override {

@@ -541,6 +541,55 @@ TEST_F(MessageStoreTest, ReadMarkersOnlyMoveForwardAndPersist) {
     EXPECT_EQ(store->read_marker("bob", "home"), 0);
 }
 
+TEST_F(MessageStoreTest, AMessageSaysWhetherItsAuthorWasAnAccount) {
+    auto store = open();
+    MessageWrite guest = channel_write(2, "home", "hi", "guest7");
+    guest.from_key = core::user_key(user_name("guest7"), 40117);
+    commit_messages(*store, {channel_write(1, "home"), guest});
+    const auto page = store->history("home", std::nullopt, 10);
+    ASSERT_EQ(page.size(), 2U);
+    EXPECT_TRUE(page[0].by_account);
+    EXPECT_FALSE(page[1].by_account);
+    EXPECT_TRUE(store->find_message(1)->message.by_account);
+    EXPECT_FALSE(store->find_message(2)->message.by_account);
+}
+
+TEST_F(MessageStoreTest, HistoryRangesAreBoundedByIdsOrTimesAndCutAtEitherEnd) {
+    auto store = open();
+    // Message n was accepted at 1'700'000'000'000 + n.
+    commit_messages(
+        *store,
+        {channel_write(1, "home"),
+         channel_write(2, "home"),
+         channel_write(3, "dev"),
+         channel_write(4, "home"),
+         channel_write(6, "home"),
+         channel_write(8, "home")}
+    );
+    constexpr core::UnixMillis kBase = 1'700'000'000'000;
+    auto id = [](core::MessageId value) {
+        return core::HistoryBound{.by = core::HistoryBound::By::id, .value = value};
+    };
+    auto time = [](core::UnixMillis value) {
+        return core::HistoryBound{.by = core::HistoryBound::By::time, .value = kBase + value};
+    };
+    auto range = [&](HistoryRange r) { return ids_of(store->history_range("home", r)); };
+    using Ids = std::vector<core::MessageId>;
+    EXPECT_EQ(range({.limit = 2}), (Ids{6, 8}));
+    EXPECT_EQ(range({.limit = 2, .oldest = true}), (Ids{1, 2}));
+    EXPECT_EQ(range({.after = id(2), .before = id(8), .limit = 10}), (Ids{4, 6}));
+    EXPECT_EQ(range({.after = id(1), .limit = 2, .oldest = true}), (Ids{2, 4}));
+    EXPECT_EQ(range({.before = id(6), .limit = 2}), (Ids{2, 4}));
+    // A time between messages, and one a message has: bounds leave out what is at them.
+    EXPECT_EQ(range({.after = time(3), .before = time(8), .limit = 10}), (Ids{4, 6}));
+    EXPECT_EQ(range({.after = time(2), .limit = 10, .oldest = true}), (Ids{4, 6, 8}));
+    EXPECT_EQ(range({.before = time(5), .limit = 10}), (Ids{1, 2, 4}));
+    EXPECT_EQ(range({.after = time(100), .limit = 10}), Ids{});
+    EXPECT_EQ(range({.before = time(-100), .limit = 10}), Ids{});
+    EXPECT_EQ(range({.limit = 10, .up_to = 4}), (Ids{1, 2, 4}));
+    EXPECT_EQ(range({.limit = 0}), Ids{});
+}
+
 TEST_F(MessageStoreTest, ReadMarkersMoveByTimeToTheNewestMessageAtOrBeforeIt) {
     auto store = open();
     // Message n was accepted at 1'700'000'000'000 + n.
