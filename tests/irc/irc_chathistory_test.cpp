@@ -29,6 +29,12 @@ boost::json::object native_reply(Connection& conn) {
     }
 }
 
+std::string joined_lines(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& line : lines) out += line + "\n";
+    return out;
+}
+
 /// A posted line's msgid and time, as its echo carried them.
 struct Posted {
     std::string msgid;
@@ -254,6 +260,7 @@ TEST_F(IrcChathistory, HistoryLinesTagTheAccountsOfRegisteredAuthors) {
     auto dora = joined("dora", "#talk", kPassword);
     auto guest = joined("gus");
     post(*dora, "#talk", 1);
+    guest->wait_for("PRIVMSG");  // dora's, so that post() waits for gus's own echo
     post(*guest, "#talk", 1);
     auto reader = joined("rita", "");
     reader->send("JOIN #talk");
@@ -261,7 +268,7 @@ TEST_F(IrcChathistory, HistoryLinesTagTheAccountsOfRegisteredAuthors) {
     reader->wait_for("BATCH", &lines);
     std::vector<std::string> history;
     reader->wait_for("BATCH", &history);
-    ASSERT_EQ(history.size(), 2U);
+    ASSERT_EQ(history.size(), 2U) << joined_lines(lines) << joined_lines(history);
     EXPECT_EQ(tag_of(history[0], "account"), "dora") << history[0];
     EXPECT_EQ(tag_of(history[1], "account"), std::nullopt) << history[1];
     reader->send("CHATHISTORY LATEST #talk * 10");

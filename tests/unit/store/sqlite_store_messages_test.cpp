@@ -574,7 +574,6 @@ TEST_F(MessageStoreTest, HistoryRangesAreBoundedByIdsOrTimesAndCutAtEitherEnd) {
         return core::HistoryBound{.by = core::HistoryBound::By::time, .value = kBase + value};
     };
     auto range = [&](HistoryRange r) { return ids_of(store->history_range("home", r)); };
-    using Ids = std::vector<core::MessageId>;
     EXPECT_EQ(range({.limit = 2}), (Ids{6, 8}));
     EXPECT_EQ(range({.limit = 2, .oldest = true}), (Ids{1, 2}));
     EXPECT_EQ(range({.after = id(2), .before = id(8), .limit = 10}), (Ids{4, 6}));
