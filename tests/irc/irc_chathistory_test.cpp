@@ -169,8 +169,9 @@ TEST_F(IrcChathistory, DirectMessagesAreTheirTwoUsersOwn) {
     const auto posted = post(*ann, "ben", 2);
     ben->send("CHATHISTORY LATEST ann * 10");
     EXPECT_EQ(batch_ids(*ben, "ann"), ids_of(posted, 0, 2));
-    ann->send("CHATHISTORY LATEST ben * 10");
-    EXPECT_EQ(batch_ids(*ann, "ben"), ids_of(posted, 0, 2));
+    // The batch names the target as the request did.
+    ann->send("CHATHISTORY LATEST BEN * 10");
+    EXPECT_EQ(batch_ids(*ann, "BEN"), ids_of(posted, 0, 2));
     // Anyone else asking of either sees their own conversation with them: none.
     cat->send("CHATHISTORY LATEST ann * 10");
     EXPECT_TRUE(batch_ids(*cat, "ann").empty());
@@ -242,9 +243,9 @@ TEST_F(IrcChathistory, TargetsListsConversationsByTheirLastMessageOldestFirst) {
     EXPECT_EQ(
         targets,
         (std::vector<std::vector<std::string>>{
-            {"TARGETS", "#one", "timestamp=" + first[0].time},
-            {"TARGETS", "ben", "timestamp=" + second[0].time},
-            {"TARGETS", "#two", "timestamp=" + third[0].time}})
+            {"TARGETS", "#one", first[0].time},
+            {"TARGETS", "ben", second[0].time},
+            {"TARGETS", "#two", third[0].time}})
     );
     // Both bounds are left out, and the limit keeps the oldest.
     ann->send(
