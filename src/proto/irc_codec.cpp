@@ -380,9 +380,7 @@ std::string history_targets_lines(
             tags,
             server,
             "CHATHISTORY",
-            {"TARGETS",
-             conversation_target(c.channel, c.with),
-             "timestamp=" + core::format_timestamp(c.last_ts)},
+            {"TARGETS", conversation_target(c.channel, c.with), core::format_timestamp(c.last_ts)},
             irc::Trailing::when_needed
         );
     }
@@ -1568,11 +1566,14 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
                numeric("329", {display, std::to_string(modes->created_ms / 1000)});
     }
     if (const auto* history = std::get_if<core::HistoryResult>(&result)) {
+        // The batch names the target as the request did (irctest's, Ergo's).
+        const auto* asked = std::get_if<ChatHistory>(&request.command);
+        const std::string target =
+            asked != nullptr
+                ? std::string(clip(asked->channel.empty() ? asked->with : asked->channel))
+                : conversation_target(history->channel, history->with);
         return history_lines(
-            settings_.server_name,
-            conversation_target(history->channel, history->with),
-            history->messages,
-            format_of(event_format())
+            settings_.server_name, target, history->messages, format_of(event_format())
         );
     }
     if (const auto* targets = std::get_if<core::ConversationsResult>(&result))
