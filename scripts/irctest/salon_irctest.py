@@ -42,23 +42,13 @@ class SalonController(BaseServerController, DirectoryBasedController):
     software_name = "Salon"
     supported_sasl_mechanisms: Set[str] = {"PLAIN"}
     supports_sts = False
-    # What salond does beyond the baseline irctest assumes (docs/irc.md).
-    optional_behaviors = frozenset(
-        [
-            OptionalBehaviors.ELIST_M,
-            OptionalBehaviors.ELIST_N,
-            OptionalBehaviors.ELIST_U,
-            OptionalBehaviors.MULTI_JOIN,
-            OptionalBehaviors.MULTI_KICK,
-            OptionalBehaviors.MULTI_NAMES_COMMAND,
-        ]
-    )
     # What salond does of irctest's optional behaviours: a test that finds one missing fails.
     optional_behaviors = frozenset(
         (
             OptionalBehaviors.ELIST_M,
             OptionalBehaviors.ELIST_N,
             OptionalBehaviors.ELIST_U,
+            OptionalBehaviors.INVITE_EXCEPTION_MODE,
             OptionalBehaviors.MULTI_JOIN,
             OptionalBehaviors.MULTI_KICK,
             OptionalBehaviors.MULTI_NAMES_COMMAND,

@@ -22,9 +22,11 @@ Channel::Channel(
 
 std::optional<Errc> Channel::join_refusal(const Actor& actor, std::string_view key) const {
     if (actor.admin) return std::nullopt;
-    if (is_banned(actor.name.folded())) return Errc::banned;
-    const bool invited = invited_.contains(actor.name.folded());
-    if (modes_.invite_only && !invited) return Errc::invite_only;
+    const std::string& folded = actor.name.folded();
+    if (shuts_out(folded)) return Errc::banned;
+    const bool invited = invited_.contains(folded);
+    if (modes_.invite_only && !invited && !is_excepted(ExceptionList::invite, folded))
+        return Errc::invite_only;
     if (modes_.limit != 0 && members_.size() >= modes_.limit && !invited) return Errc::channel_full;
     if (!key_.empty() && key != key_) return Errc::bad_key;
     return std::nullopt;
@@ -124,6 +126,23 @@ void Channel::set_ban(const std::string& folded, bool banned) {
 
 bool Channel::is_banned(std::string_view folded) const {
     return bans_.contains(folded);
+}
+
+void Channel::set_exception(ExceptionList list, const std::string& folded, bool on) {
+    auto& names = list == ExceptionList::ban ? ban_exceptions_ : invite_exceptions_;
+    if (on) {
+        names.insert(folded);
+    } else {
+        names.erase(folded);
+    }
+}
+
+bool Channel::is_excepted(ExceptionList list, std::string_view folded) const {
+    return exceptions(list).contains(folded);
+}
+
+bool Channel::shuts_out(std::string_view folded) const {
+    return is_banned(folded) && !is_excepted(ExceptionList::ban, folded);
 }
 
 std::vector<MemberInfo> Channel::member_infos() const {
@@ -226,7 +245,8 @@ std::variant<std::vector<ModeChange>, ModeError> parse_mode_changes(
         if (kChannelModeLetters.find(letter) == std::string_view::npos)
             return ModeError{ModeError::Kind::unknown_mode, letter, {}};
         ModeChange change{on, letter, {}};
-        const bool takes_arg = letter == 'o' || letter == 'v' || letter == 'b' ||
+        const bool takes_arg = letter == 'o' || letter == 'v' ||
+                               kListModeLetters.find(letter) != std::string_view::npos ||
                                ((letter == 'k' || letter == 'l') && on);
         if (takes_arg) {
             if (next_arg >= args.size())

@@ -46,11 +46,15 @@ struct ChannelModes {
     bool operator==(const ChannelModes&) const = default;
 };
 
+/// IRC's exception lists: a name on `ban` joins though banned (`+e`), a name on `invite` joins an
+/// invite-only channel uninvited (`+I`).
+enum class ExceptionList { ban, invite };
+
 /// One change of a MODE request: `+m`, `-l`, `+v name`, `+k key`…
 struct ModeChange {
     bool on = true;
     char letter = 0;
-    std::string arg;        ///< for o, v, b (a user), k (the key, when on), l (the limit, when on)
+    std::string arg;  ///< for o, v, b, e, I (a user), k (the key, when on), l (the limit, when on)
     std::size_t limit = 0;  ///< `+l`: arg read as a number
 };
 
@@ -62,8 +66,11 @@ struct ModeError {
     std::string arg;
 };
 
-/// Mode letters the server knows: flags `imnst`, `l` (limit), `k` (key), `o`, `v`, `b` (users).
-inline constexpr std::string_view kChannelModeLetters = "bikolmnstv";
+/// Mode letters the server knows: flags `imnst`, `l` (limit), `k` (key), `o`, `v`, and the lists
+/// of users `b`, `e`, `I`.
+inline constexpr std::string_view kChannelModeLetters = "beIikolmnstv";
+/// The letters of IRC's list modes: bans and the two exception lists (each takes a user).
+inline constexpr std::string_view kListModeLetters = "beI";
 /// At most this many changes that take an argument in one request (IRC's MODES).
 inline constexpr std::size_t kMaxModeArguments = 4;
 /// The largest member limit accepted.
@@ -121,7 +128,8 @@ public:
 
     /// The failure a join would meet (`banned`, `invite_only`, `channel_full`, `bad_key`), or
     /// nullopt when it may proceed. Administrators pass them all; an invitation passes
-    /// invite-only and the limit.
+    /// invite-only and the limit; a ban exception passes the ban, an invite exception
+    /// invite-only.
     std::optional<Errc> join_refusal(const Actor& actor, std::string_view key) const;
 
     /// Adds the member; false when already a member (nothing changes). A registered operator
@@ -167,6 +175,16 @@ public:
     /// Folded names of the banned users.
     const std::set<std::string, std::less<>>& bans() const noexcept { return bans_; }
 
+    void set_exception(ExceptionList list, const std::string& folded, bool on);
+    bool is_excepted(ExceptionList list, std::string_view folded) const;
+    /// Banned and not on the ban exception list: kept out, whatever the join.
+    bool shuts_out(std::string_view folded) const;
+
+    /// Folded names on the exception list.
+    const std::set<std::string, std::less<>>& exceptions(ExceptionList list) const noexcept {
+        return list == ExceptionList::ban ? ban_exceptions_ : invite_exceptions_;
+    }
+
     const std::map<std::string, Member, std::less<>>& members() const noexcept { return members_; }
 
     std::size_t member_count() const noexcept { return members_.size(); }
@@ -205,8 +223,10 @@ private:
     std::set<std::string, std::less<>> invited_;  // folded names, until they join
     std::size_t recent_capacity_;
     Lifetime lifetime_;
-    std::map<std::string, Member, std::less<>> members_;  // by folded name
-    std::set<std::string, std::less<>> bans_;             // folded names
+    std::map<std::string, Member, std::less<>> members_;    // by folded name
+    std::set<std::string, std::less<>> bans_;               // folded names
+    std::set<std::string, std::less<>> ban_exceptions_;     // folded names
+    std::set<std::string, std::less<>> invite_exceptions_;  // folded names
     std::deque<Message> recent_;
     MessageId last_message_id_ = 0;
     MessageId history_floor_ = 0;

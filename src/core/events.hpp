@@ -89,14 +89,16 @@ struct WhoResult {
 };
 
 /// A channel's modes (MODE without changes): `modes` as IRC writes them (`+int`), `args` the
-/// key and limit for members (nobody else sees them), bans (folded names, at most
-/// kMaxListedBans).
+/// key and limit for members (nobody else sees them), bans and the exception lists (folded names,
+/// at most kMaxListedBans each).
 struct ModesResult {
     std::string channel;
     std::string modes;
     std::vector<std::string> args;
     UnixMillis created_ms = 0;
     std::vector<std::string> bans;
+    std::vector<std::string> ban_exceptions = {};
+    std::vector<std::string> invite_exceptions = {};
 };
 
 inline constexpr std::size_t kMaxListedBans = 500;

@@ -1018,9 +1018,11 @@ Codec::Input IrcCodec::on_mode(const irc::Message& m) {
     if (p.size() == 1) return Request{make_ref("MODE"), Mode{target, std::nullopt, {}}};
 
     const std::string& modes = p[1];
-    // `MODE #chan b` (or +b) without a mask lists the bans.
-    if (p.size() == 2 && (modes == "b" || modes == "+b"))
-        return Request{make_ref("MODE", "b"), Mode{target, std::nullopt, {}}};
+    // `MODE #chan b` (or +b) without a mask lists the bans; `e` and `I` the exception lists.
+    if (const std::string_view letter = modes.starts_with('+') ? modes.substr(1) : modes;
+        p.size() == 2 && letter.size() == 1 &&
+        core::kListModeLetters.find(letter[0]) != std::string_view::npos)
+        return Request{make_ref("MODE", letter), Mode{target, std::nullopt, {}}};
     const std::vector<std::string> args(p.begin() + 2, p.end());
     const auto parsed = core::parse_mode_changes(modes, args);
     if (const auto* error = std::get_if<core::ModeError>(&parsed)) {
@@ -1053,13 +1055,12 @@ Codec::Input IrcCodec::on_mode(const irc::Message& m) {
                 )};
         }
     }
-    // Salon bans names: a mask's nick is the name (`bar!*@*` bans bar).
+    // Salon's lists hold names: a mask's nick is the name (`bar!*@*` bans bar).
     Mode request{target, modes, {}};
     for (const auto& change : std::get<std::vector<core::ModeChange>>(parsed)) {
         if (change.arg.empty()) continue;
-        request.args.push_back(
-            change.letter == 'b' ? change.arg.substr(0, change.arg.find('!')) : change.arg
-        );
+        const bool listed = core::kListModeLetters.find(change.letter) != std::string_view::npos;
+        request.args.push_back(listed ? change.arg.substr(0, change.arg.find('!')) : change.arg);
     }
     return Request{make_ref("MODE"), std::move(request)};
 }
@@ -1106,6 +1107,18 @@ Codec::Input IrcCodec::on_setname(const irc::Message& m) {
 
 // ---------------------------------------------------------------------------------------------
 // Replies
+
+std::string IrcCodec::name_list(
+    std::string_view channel,
+    const std::vector<std::string>& names,
+    std::string_view item_code,
+    std::string_view end_code,
+    std::string_view what
+) const {
+    std::string out;
+    for (const auto& name : names) out += numeric(item_code, {channel, name + "!*@*"});
+    return out + numeric(end_code, {channel, "End of channel " + std::string(what)});
+}
 
 std::string IrcCodec::comma_listing(std::string_view code, const std::vector<std::string>& items)
     const {
@@ -1165,7 +1178,7 @@ std::string IrcCodec::welcome(const core::LoginResult& r) const {
     out +=
         numeric("002", {"Your host is " + settings_.server_name + ", running version " + version});
     out += numeric("003", {"This server was created " + settings_.created});
-    out += numeric("004", {settings_.server_name, version, "Biow", "biklmnostv", "bklov"});
+    out += numeric("004", {settings_.server_name, version, "Biow", "beIiklmnostv", "beIklov"});
     const std::string monitor = "MONITOR=" + std::to_string(core::kMaxMonitoredUsers);
     const std::string chathistory = "CHATHISTORY=" + std::to_string(r.history_page_max);
     const std::vector<std::string_view> tokens{
@@ -1173,13 +1186,15 @@ std::string IrcCodec::welcome(const core::LoginResult& r) const {
         "BOT=B",
         "CASEMAPPING=ascii",
         chanlimit,
-        "CHANMODES=b,k,l,imnst",
+        "CHANMODES=beI,k,l,imnst",
         chathistory,
         channellen,
         "CHANTYPES=#",
         // Client-only tags are not relayed, but for those that map onto Salon's own features.
         "CLIENTTAGDENY=*,-draft/reply,-draft/react,-draft/unreact,-typing",
         "ELIST=MNU",
+        "EXCEPTS=e",
+        "INVEX=I",
         kicklen,
         "MODES=4",
         monitor,
@@ -1554,11 +1569,14 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
     }
     if (const auto* modes = std::get_if<core::ModesResult>(&result)) {
         const std::string display = channel_display(modes->channel);
-        if (extra == "b") {
-            std::string out;
-            for (const auto& banned : modes->bans)
-                out += numeric("367", {display, banned + "!*@*"});
-            return out + numeric("368", {display, "End of channel ban list"});
+        if (extra == "b") return name_list(display, modes->bans, "367", "368", "ban list");
+        if (extra == "e") {
+            return name_list(display, modes->ban_exceptions, "348", "349", "exception list");
+        }
+        if (extra == "I") {
+            return name_list(
+                display, modes->invite_exceptions, "346", "347", "invite exception list"
+            );
         }
         std::vector<std::string_view> params{display, modes->modes};
         params.insert(params.end(), modes->args.begin(), modes->args.end());
@@ -2063,17 +2081,18 @@ std::string IrcCodec::event(const core::Event& event) const {
         return irc::line("", prefix_of(t->by), "TOPIC", {channel_display(t->channel), t->topic});
     if (const auto* mode = std::get_if<core::ModeEvent>(&event)) {
         const std::string display = channel_display(mode->channel);
-        // The arguments in order, a banned name as the mask IRC expects (`name!*@*`).
+        // The arguments in order, a listed name as the mask IRC expects (`name!*@*`).
         std::vector<std::string> args;
         bool on = true;
         for (const char letter : mode->modes) {
             if (letter == '+' || letter == '-') on = letter == '+';
             const bool takes_arg =
-                std::string_view("bkov").find(letter) != std::string_view::npos ||
+                std::string_view("beIkov").find(letter) != std::string_view::npos ||
                 (letter == 'l' && on);
             if (!takes_arg || args.size() >= mode->args.size()) continue;
             const std::string& arg = mode->args[args.size()];
-            args.push_back(letter == 'b' ? arg + "!*@*" : arg);
+            const bool listed = core::kListModeLetters.find(letter) != std::string_view::npos;
+            args.push_back(listed ? arg + "!*@*" : arg);
         }
         std::vector<std::string_view> params{display, mode->modes};
         params.insert(params.end(), args.begin(), args.end());

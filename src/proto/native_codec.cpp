@@ -447,6 +447,19 @@ constexpr std::array kVerbs{
             const bool on = f.optional_bool("on").value_or(true);
             return Mode{std::move(channel), on ? "+v" : "-v", {std::move(user)}};
         }},
+    // EXCEPT is MODE ±e / ±I: a name that passes a ban (`list: "ban"`) or invite-only ("invite").
+    VerbEntry{
+        "EXCEPT",
+        false,
+        [](Fields& f, const json::object&) -> Command {
+            auto channel = f.required_string("channel");
+            auto user = f.required_string("user");
+            const std::string list = f.required_string("list");
+            if (list != "ban" && list != "invite") f.reject("list must be ban or invite");
+            const char letter = list == "ban" ? 'e' : 'I';
+            const bool on = f.optional_bool("on").value_or(true);
+            return Mode{std::move(channel), std::string{on ? '+' : '-', letter}, {std::move(user)}};
+        }},
     VerbEntry{
         "INVITE",
         false,
@@ -742,6 +755,8 @@ struct ResultWriter {
         body["args"] = json::value_from(r.args);
         body["created"] = core::format_timestamp(r.created_ms);
         body["bans"] = json::value_from(r.bans);
+        body["ban_exceptions"] = json::value_from(r.ban_exceptions);
+        body["invite_exceptions"] = json::value_from(r.invite_exceptions);
     }
 
     void operator()(const core::ReadResult&) const {}  // READ's OK says nothing natively

@@ -58,6 +58,7 @@ void ChatServer::load() {
         hub_.load_channel(
             channel,
             store_.bans_of(channel.name),
+            store_.exceptions_of(channel.name),
             store_.history(
                 core::channel_conversation(channel.name),
                 std::nullopt,

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <iterator>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -41,6 +43,7 @@ Hub::Hub(
 void Hub::load_channel(
     const store::ChannelRecord& record,
     const std::vector<core::UserName>& bans,
+    const std::vector<store::ChannelException>& exceptions,
     const std::vector<core::Message>& recent
 ) {
     std::unique_lock lock(mutex_);
@@ -59,6 +62,7 @@ void Hub::load_channel(
     it->second.set_modes(core::ChannelModes::from_letters(record.modes, record.member_limit));
     it->second.set_topic(record.topic, record.topic_by, record.topic_ms);
     for (const auto& ban : bans) it->second.set_ban(ban.folded(), true);
+    for (const auto& [list, user] : exceptions) it->second.set_exception(list, user.folded(), true);
     for (const auto& message : recent) it->second.remember(message);
 }
 
@@ -193,6 +197,11 @@ void Hub::save_membership(
     }
     std::vector<core::UserName> bans;
     for (const auto& folded : channel.bans()) bans.push_back(*core::UserName::parse(folded));
+    std::vector<store::ChannelException> exceptions;
+    for (const auto list : {core::ExceptionList::ban, core::ExceptionList::invite}) {
+        for (const auto& folded : channel.exceptions(list))
+            exceptions.push_back({list, *core::UserName::parse(folded)});
+    }
     std::vector<std::pair<core::UserName, store::Membership>> members;
     for (const auto& [folded, member] : channel.members()) {
         if (!member.guest)
@@ -202,9 +211,11 @@ void Hub::save_membership(
     }
     persist([record = record_of(channel),
              bans = std::move(bans),
+             exceptions = std::move(exceptions),
              members = std::move(members)](store::Store& s) {
         s.save_channel(record);
         for (const auto& banned : bans) s.set_ban(record.name, banned, true);
+        for (const auto& [list, name] : exceptions) s.set_exception(record.name, list, name, true);
         for (const auto& [member, membership] : members) s.set_membership(member, membership);
     });
 }
@@ -489,7 +500,7 @@ std::optional<core::Failure> Hub::join(
     if (user.channels.size() >= limits_.max_channels_per_user)
         return core::Failure(core::Errc::too_many_channels);
     if (channel != nullptr) {
-        if (channel->is_banned(folded) && !actor.admin) return core::Failure(core::Errc::banned);
+        if (channel->shuts_out(folded) && !actor.admin) return core::Failure(core::Errc::banned);
         if (mode == JoinMode::request) {
             if (auto refusal = channel->join_refusal(actor, key)) return core::Failure(*refusal);
         }
@@ -802,13 +813,15 @@ std::optional<core::Failure> Hub::change_modes(
         std::vector<std::optional<core::UserName>> users;
         for (const auto& change : changes) {
             users.emplace_back();
-            if (change.letter != 'o' && change.letter != 'v' && change.letter != 'b') continue;
+            const bool listed =
+                core::kListModeLetters.find(change.letter) != std::string_view::npos;
+            if (change.letter != 'o' && change.letter != 'v' && !listed) continue;
             auto user = core::UserName::parse(change.arg);
             if (!user) {
-                if (change.letter == 'b') return core::Failure(core::Errc::bad_name);
+                if (listed) return core::Failure(core::Errc::bad_name);
                 return core::Failure(core::Errc::no_such_user);
             }
-            if (change.letter != 'b') {
+            if (!listed) {
                 if (!users_.contains(user->folded()))
                     return core::Failure(core::Errc::no_such_user);
                 if (!channel.is_member(user->folded())) {
@@ -875,7 +888,19 @@ std::optional<core::Failure> Hub::change_modes(
                 persist_kept(channel, [name, user, on = change.on](store::Store& s) {
                     s.set_ban(name, user, on);
                 });
-                if (change.on && channel.is_member(user.folded())) removed.push_back(user);
+                if (change.on && channel.is_member(user.folded()) &&
+                    channel.shuts_out(user.folded()))
+                    removed.push_back(user);
+            } else if (change.letter == 'e' || change.letter == 'I') {
+                const core::UserName& user = *users[i];
+                const auto list =
+                    change.letter == 'e' ? core::ExceptionList::ban : core::ExceptionList::invite;
+                if (channel.is_excepted(list, user.folded()) == change.on) continue;
+                applied(change, user.display());
+                channel.set_exception(list, user.folded(), change.on);
+                persist_kept(channel, [name, list, user, on = change.on](store::Store& s) {
+                    s.set_exception(name, list, user, on);
+                });
             }
         }
         channel.set_modes(modes);
@@ -918,10 +943,15 @@ std::optional<core::Failure> Hub::modes(
     result.modes += channel->modes().letters();
     if (channel->modes().limit != 0 && insider)
         result.args.push_back(std::to_string(channel->modes().limit));
-    for (const auto& banned : channel->bans()) {
-        if (result.bans.size() >= core::kMaxListedBans) break;
-        result.bans.push_back(banned);
-    }
+    const auto listed = [](const std::set<std::string, std::less<>>& names) {
+        const auto end = std::next(
+            names.begin(), static_cast<std::ptrdiff_t>(std::min(names.size(), core::kMaxListedBans))
+        );
+        return std::vector<std::string>(names.begin(), end);
+    };
+    result.bans = listed(channel->bans());
+    result.ban_exceptions = listed(channel->exceptions(core::ExceptionList::ban));
+    result.invite_exceptions = listed(channel->exceptions(core::ExceptionList::invite));
     answer(ack, result);
     return std::nullopt;
 }

@@ -70,10 +70,12 @@ public:
         const core::Clock& clock,
         NewestMessageId newest_message_id);
 
-    /// Restores a stored channel at start-up, with its bans and its newest messages.
+    /// Restores a stored channel at start-up, with its bans, exception lists and its newest
+    /// messages.
     void load_channel(
         const store::ChannelRecord& record,
         const std::vector<core::UserName>& bans,
+        const std::vector<store::ChannelException>& exceptions,
         const std::vector<core::Message>& recent
     );
 

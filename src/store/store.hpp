@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/channel.hpp"
 #include "core/clock.hpp"
 #include "core/conversation.hpp"
 #include "core/message.hpp"
@@ -75,6 +76,12 @@ struct ChannelRecord {
     std::size_t member_limit = 0;   ///< 0: none
     std::string topic_by = {};      ///< who set the topic (a display name); empty: not known
     core::UnixMillis topic_ms = 0;  ///< when; 0: not known
+};
+
+/// A name on one of a channel's exception lists (IRC's `+e`, `+I`).
+struct ChannelException {
+    core::ExceptionList list;
+    core::UserName user;
 };
 
 struct Membership {
@@ -287,9 +294,17 @@ public:
         const core::ChannelName& channel, const core::UserName& user, bool banned
     ) = 0;
     virtual std::vector<core::UserName> bans_of(const core::ChannelName& channel) = 0;
-    /// Removes the channel's record, its bans, read markers and messages with id <= `up_to` (a
-    /// later channel of the same name keeps the messages above it). Memberships stay: the server
-    /// stores none for the channels it forgets (temporary ones).
+    /// Exception lists are per channel and kept like bans (names returned folded).
+    virtual void set_exception(
+        const core::ChannelName& channel,
+        core::ExceptionList list,
+        const core::UserName& user,
+        bool on
+    ) = 0;
+    virtual std::vector<ChannelException> exceptions_of(const core::ChannelName& channel) = 0;
+    /// Removes the channel's record, its bans, exception lists, read markers and messages with id
+    /// <= `up_to` (a later channel of the same name keeps the messages above it). Memberships stay:
+    /// the server stores none for the channels it forgets (temporary ones).
     virtual void forget_channel(const core::ChannelName& channel, core::MessageId up_to) = 0;
 
     // --- memberships of registered users, kept across restarts ---

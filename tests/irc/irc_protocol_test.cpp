@@ -101,7 +101,7 @@ TEST_F(IrcE2e, WelcomeBurstWithIsupportAndMotd) {
           "CHANNELLEN=51",
           "NICKLEN=32",
           "PREFIX=(ov)@+",
-          "CHANMODES=b,k,l,imnst",
+          "CHANMODES=beI,k,l,imnst",
           "MODES=4",
           "TOPICLEN=",
           " 375 alice ",
@@ -621,6 +621,47 @@ TEST_F(IrcE2e, KickAndBanByAnOperator) {
     member->wait_for("474");
     member->send("KICK #club judy");
     member->wait_for("482");
+}
+
+TEST_F(IrcE2e, ExceptionListsLetABannedUserAndAnUninvitedOneJoin) {
+    auto op = in_home("uma");
+    op->send("JOIN #except");
+    op->wait_for("366");
+    auto banned = in_home("vic");
+    auto uninvited = in_home("wes");
+
+    op->send("MODE #except +b vic!*@*");
+    op->wait_for("MODE");
+    banned->send("JOIN #except");
+    banned->wait_for("474");
+    op->send("MODE #except +e VIC!*@*");
+    EXPECT_NE(op->wait_for("MODE").find("MODE #except +e VIC!*@*"), std::string::npos);
+    banned->send("JOIN #except");
+    banned->wait_for("366");
+
+    op->send("MODE #except +i");
+    op->wait_for("MODE");
+    uninvited->send("JOIN #except");
+    uninvited->wait_for("473");
+    op->send("MODE #except +I wes!*@*");
+    op->wait_for("MODE");
+    uninvited->send("JOIN #except");
+    uninvited->wait_for("366");
+
+    // The lists, as the masks IRC expects; names folded as bans are.
+    op->send("MODE #except e");
+    EXPECT_NE(op->wait_for("348").find(" 348 uma #except :vic!*@*"), std::string::npos);
+    op->wait_for("349");
+    op->send("MODE #except +I");
+    EXPECT_NE(op->wait_for("346").find(" 346 uma #except :wes!*@*"), std::string::npos);
+    op->wait_for("347");
+    op->send("MODE #except -I wes!*@*");
+    EXPECT_NE(op->wait_for("MODE").find("MODE #except -I wes!*@*"), std::string::npos);
+    op->send("MODE #except I");
+    const std::string end = op->wait_for("347");
+    EXPECT_NE(
+        end.find(" 347 uma #except :End of channel invite exception list"), std::string::npos
+    );
 }
 
 TEST_F(IrcE2e, ModeChangesReachEveryMemberAndTheirRulesHold) {

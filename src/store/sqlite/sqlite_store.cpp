@@ -260,6 +260,16 @@ SET ts_ms = COALESCE((SELECT ts_ms FROM messages WHERE messages.id = read_marker
 -- Version 10: history ranges bounded by time (IRC's CHATHISTORY timestamp=) seek by time.
 CREATE INDEX messages_by_time ON messages (conversation, ts_ms);
 )sql"},
+    {11, R"sql(
+-- Version 11: a channel's exception lists (IRC's +e and +I), kept like its bans. `list` is the
+-- IRC letter, 'e' (passes a ban) or 'I' (passes invite-only): stored, never change it.
+CREATE TABLE channel_exceptions (
+    channel     TEXT NOT NULL,
+    list        TEXT NOT NULL CHECK (list IN ('e', 'I')),
+    user_folded TEXT NOT NULL,
+    PRIMARY KEY (channel, list, user_folded)
+) WITHOUT ROWID;
+)sql"},
 };
 
 /// The schema of the search file (its own user_version). Derived data: a file with another
@@ -408,6 +418,16 @@ constexpr const char* kBansOf =
     "SELECT user_folded FROM bans WHERE channel = ?1 ORDER BY user_folded";
 constexpr const char* kDeleteChannel = "DELETE FROM channels WHERE name = ?1";
 constexpr const char* kDeleteBansOfChannel = "DELETE FROM bans WHERE channel = ?1";
+constexpr const char* kInsertException =
+    "INSERT INTO channel_exceptions (channel, list, user_folded) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT DO NOTHING";
+constexpr const char* kDeleteException =
+    "DELETE FROM channel_exceptions WHERE channel = ?1 AND list = ?2 AND user_folded = ?3";
+constexpr const char* kExceptionsOf =
+    "SELECT list, user_folded FROM channel_exceptions WHERE channel = ?1 "
+    "ORDER BY list, user_folded";
+constexpr const char* kDeleteExceptionsOfChannel =
+    "DELETE FROM channel_exceptions WHERE channel = ?1";
 // Messages, their reactions and mentions, and their search entries (queued by trigger) go
 // together.
 constexpr const char* kDeleteChannelMessages =
@@ -1968,11 +1988,46 @@ std::vector<core::UserName> SqliteStore::bans_of(const core::ChannelName& channe
     return users;
 }
 
+namespace {
+
+/// The letter a list is stored under (IRC's).
+std::string_view stored_list(core::ExceptionList list) {
+    return list == core::ExceptionList::ban ? "e" : "I";
+}
+
+}  // namespace
+
+void SqliteStore::set_exception(
+    const core::ChannelName& channel, core::ExceptionList list, const core::UserName& user, bool on
+) {
+    std::lock_guard lock(writer_mutex_);
+    Query(*writer_, on ? kInsertException : kDeleteException)
+        .bind(1, channel.str())
+        .bind(2, stored_list(list))
+        .bind(3, user.folded())
+        .run();
+}
+
+std::vector<ChannelException> SqliteStore::exceptions_of(const core::ChannelName& channel) {
+    auto reader = lease_reader();
+    Query q(*reader, kExceptionsOf);
+    q.bind(1, channel.str());
+    std::vector<ChannelException> exceptions;
+    while (q.step()) {
+        exceptions.push_back(ChannelException{
+            .list = q.text(0) == "e" ? core::ExceptionList::ban : core::ExceptionList::invite,
+            .user = stored_user_name(q.text(1), "channel_exceptions.user_folded"),
+        });
+    }
+    return exceptions;
+}
+
 void SqliteStore::forget_channel(const core::ChannelName& channel, core::MessageId up_to) {
     std::lock_guard lock(writer_mutex_);
     Transaction tx(*writer_);
     Query(*writer_, kDeleteChannel).bind(1, channel.str()).run();
     Query(*writer_, kDeleteBansOfChannel).bind(1, channel.str()).run();
+    Query(*writer_, kDeleteExceptionsOfChannel).bind(1, channel.str()).run();
     Query(*writer_, kAdvanceSequenceToMessages).run();
     Query(*writer_, kDeleteChannelMessages).bind(1, channel.str()).bind(2, up_to).run();
     Query(*writer_, kDeleteChannelReadMarkers).bind(1, channel.str()).bind(2, up_to).run();

@@ -40,7 +40,7 @@ struct SqliteOptions {
 
 /// The schema version this build writes (PRAGMA user_version). Stored in the database: a file
 /// with a larger version was written by a newer salond and is refused.
-inline constexpr int kSqliteSchemaVersion = 10;
+inline constexpr int kSqliteSchemaVersion = 11;
 
 class SqliteConnection;
 
@@ -118,6 +118,13 @@ public:
     void set_ban(const core::ChannelName& channel, const core::UserName& user, bool banned)
         override;
     std::vector<core::UserName> bans_of(const core::ChannelName& channel) override;
+    void set_exception(
+        const core::ChannelName& channel,
+        core::ExceptionList list,
+        const core::UserName& user,
+        bool on
+    ) override;
+    std::vector<ChannelException> exceptions_of(const core::ChannelName& channel) override;
     void forget_channel(const core::ChannelName& channel, core::MessageId up_to) override;
 
     void set_membership(const core::UserName& user, const Membership& membership) override;

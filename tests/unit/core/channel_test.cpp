@@ -81,6 +81,45 @@ TEST(ChannelJoinTest, UnbanningLetsTheUserJoinAgain) {
     EXPECT_EQ(channel.join_refusal(user("alice"), ""), std::nullopt);
 }
 
+TEST(ChannelJoinTest, ABanExceptionLetsABannedUserJoinButNotPastAKey) {
+    Channel channel(*ChannelName::parse("home"), "", "sesame", 10);
+    channel.set_ban("alice", true);
+    channel.set_exception(ExceptionList::ban, "alice", true);
+    EXPECT_EQ(channel.join_refusal(user("Alice"), "sesame"), std::nullopt);
+    EXPECT_EQ(channel.join_refusal(user("alice"), ""), Errc::bad_key);
+    channel.set_exception(ExceptionList::ban, "alice", false);
+    EXPECT_EQ(channel.join_refusal(user("alice"), "sesame"), Errc::banned);
+}
+
+TEST(ChannelJoinTest, AnInviteExceptionPassesInviteOnlyAloneNotABan) {
+    Channel channel(*ChannelName::parse("home"), "", "", 10);
+    ChannelModes modes;
+    modes.invite_only = true;
+    channel.set_modes(modes);
+    channel.set_exception(ExceptionList::invite, "bob", true);
+    EXPECT_EQ(channel.join_refusal(user("BOB"), ""), std::nullopt);
+    EXPECT_EQ(channel.join_refusal(user("carol"), ""), Errc::invite_only);
+    EXPECT_TRUE(channel.is_excepted(ExceptionList::invite, "bob"));
+    EXPECT_FALSE(channel.is_excepted(ExceptionList::ban, "bob"));
+    channel.set_ban("bob", true);
+    EXPECT_EQ(channel.join_refusal(user("bob"), ""), Errc::banned);
+}
+
+TEST(ChannelModeParseTest, ExceptionListsTakeAUserEachWay) {
+    const auto parsed = parse_mode_changes("+e-I", {"alice!*@*", "bob"});
+    const auto& changes = std::get<std::vector<ModeChange>>(parsed);
+    ASSERT_EQ(changes.size(), 2U);
+    EXPECT_EQ(changes[0].letter, 'e');
+    EXPECT_TRUE(changes[0].on);
+    EXPECT_EQ(changes[0].arg, "alice!*@*");
+    EXPECT_EQ(changes[1].letter, 'I');
+    EXPECT_FALSE(changes[1].on);
+    EXPECT_EQ(changes[1].arg, "bob");
+    EXPECT_EQ(
+        std::get<ModeError>(parse_mode_changes("+I", {})).kind, ModeError::Kind::missing_argument
+    );
+}
+
 TEST(ChannelJoinTest, AKeyedChannelRefusesAMissingOrWrongKeyAndAdmitsTheRightOne) {
     const Channel channel(*ChannelName::parse("home"), "", "sesame", 10);
     EXPECT_EQ(channel.join_refusal(user("alice"), ""), Errc::bad_key);

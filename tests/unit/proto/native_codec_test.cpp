@@ -256,6 +256,22 @@ TEST(DecodeVerbTest, ModerationVerbsReadTheirFields) {
     EXPECT_EQ(key.key, "");
 }
 
+TEST(DecodeVerbTest, ExceptIsModeOfTheExceptionListNamed) {
+    const auto e = command_of<Mode>(R"({"EXCEPT":{"channel":"home","user":"bob","list":"ban"}})");
+    EXPECT_EQ(e.channel, "home");
+    EXPECT_EQ(e.modes, "+e");
+    EXPECT_EQ(e.args, std::vector<std::string>{"bob"});
+    EXPECT_EQ(
+        command_of<Mode>(R"({"EXCEPT":{"channel":"home","user":"bob","list":"invite","on":false}})")
+            .modes,
+        "-I"
+    );
+    EXPECT_EQ(code_of(R"({"EXCEPT":{"channel":"home","user":"bob"}})"), Errc::bad_request);
+    EXPECT_EQ(
+        code_of(R"({"EXCEPT":{"channel":"home","user":"bob","list":"kick"}})"), Errc::bad_request
+    );
+}
+
 TEST(DecodeVerbTest, UnknownExtraFieldsAreIgnored) {
     const auto j = command_of<Join>(R"({"JOIN":{"channel":"home","colour":"blue","x":[1,2]}})");
     EXPECT_EQ(j.channel, "home");

@@ -159,6 +159,19 @@ public:
         return inner_->bans_of(channel);
     }
 
+    void set_exception(
+        const core::ChannelName& channel,
+        core::ExceptionList list,
+        const core::UserName& user,
+        bool on
+    ) override {
+        inner_->set_exception(channel, list, user, on);
+    }
+
+    std::vector<store::ChannelException> exceptions_of(const core::ChannelName& channel) override {
+        return inner_->exceptions_of(channel);
+    }
+
     void forget_channel(const core::ChannelName& channel, core::MessageId up_to) override {
         inner_->forget_channel(channel, up_to);
     }

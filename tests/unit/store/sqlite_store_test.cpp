@@ -161,6 +161,28 @@ TEST_F(SqliteStoreTest, BansArePerChannelByFoldedNameAndIdempotent) {
     EXPECT_EQ(store->bans_of(channel_name("home"))[0].display(), "mallory");
 }
 
+TEST_F(SqliteStoreTest, ExceptionListsArePerChannelAndListByFoldedNameAndGoWithTheChannel) {
+    auto store = open();
+    using core::ExceptionList;
+    store->save_channel({.name = channel_name("tmp"), .topic = "", .key = "", .created_ms = 1});
+    store->set_exception(channel_name("tmp"), ExceptionList::ban, user_name("Mallory"), true);
+    store->set_exception(channel_name("tmp"), ExceptionList::ban, user_name("MALLORY"), true);
+    store->set_exception(channel_name("tmp"), ExceptionList::invite, user_name("eve"), true);
+    store->set_exception(channel_name("dev"), ExceptionList::invite, user_name("eve"), true);
+    store->set_exception(channel_name("tmp"), ExceptionList::invite, user_name("bob"), true);
+    store->set_exception(channel_name("tmp"), ExceptionList::invite, user_name("Bob"), false);
+    const auto exceptions = store->exceptions_of(channel_name("tmp"));
+    ASSERT_EQ(exceptions.size(), 2U);
+    EXPECT_EQ(exceptions[0].list, ExceptionList::invite);  // by its letter: 'I' before 'e'
+    EXPECT_EQ(exceptions[0].user.folded(), "eve");
+    EXPECT_EQ(exceptions[1].list, ExceptionList::ban);
+    EXPECT_EQ(exceptions[1].user.folded(), "mallory");
+
+    store->forget_channel(channel_name("tmp"), 0);
+    EXPECT_TRUE(store->exceptions_of(channel_name("tmp")).empty());
+    EXPECT_EQ(store->exceptions_of(channel_name("dev")).size(), 1U);
+}
+
 TEST_F(SqliteStoreTest, ForgetChannelRemovesItsRecordBansAndMessagesUpToTheBound) {
     auto store = open();
     store->save_channel({.name = channel_name("tmp"), .topic = "t", .key = "k", .created_ms = 1});
