@@ -1019,7 +1019,8 @@ Codec::Input IrcCodec::on_mode(const irc::Message& m) {
 
     const std::string& modes = p[1];
     // `MODE #chan b` (or +b) without a mask lists the bans; `e` and `I` the exception lists.
-    if (const std::string_view letter = modes.starts_with('+') ? modes.substr(1) : modes;
+    if (const std::string_view letter =
+            modes.starts_with('+') ? std::string_view(modes).substr(1) : std::string_view(modes);
         p.size() == 2 && letter.size() == 1 &&
         core::kListModeLetters.find(letter[0]) != std::string_view::npos)
         return Request{make_ref("MODE", letter), Mode{target, std::nullopt, {}}};
