@@ -29,12 +29,6 @@ boost::json::object native_reply(Connection& conn) {
     }
 }
 
-std::string joined_lines(const std::vector<std::string>& lines) {
-    std::string out;
-    for (const auto& line : lines) out += line + "\n";
-    return out;
-}
-
 /// A posted line's msgid and time, as its echo carried them.
 struct Posted {
     std::string msgid;
@@ -269,7 +263,7 @@ TEST_F(IrcChathistory, HistoryLinesTagTheAccountsOfRegisteredAuthors) {
     reader->wait_for("BATCH", &lines);
     std::vector<std::string> history;
     reader->wait_for("BATCH", &history);
-    ASSERT_EQ(history.size(), 2U) << joined_lines(lines) << joined_lines(history);
+    ASSERT_EQ(history.size(), 2U) << test::joined(lines) << test::joined(history);
     EXPECT_EQ(tag_of(history[0], "account"), "dora") << history[0];
     EXPECT_EQ(tag_of(history[1], "account"), std::nullopt) << history[1];
     reader->send("CHATHISTORY LATEST #talk * 10");

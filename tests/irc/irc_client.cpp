@@ -237,4 +237,17 @@ std::string sasl_plain(std::string_view user, std::string_view password) {
     return out;
 }
 
+bool has_line(const std::vector<std::string>& lines, std::string_view needle) {
+    for (const auto& line : lines) {
+        if (line.find(needle) != std::string::npos) return true;
+    }
+    return false;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& line : lines) out += line + "\n";
+    return out;
+}
+
 }  // namespace salon::test

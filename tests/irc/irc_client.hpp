@@ -96,6 +96,12 @@ private:
 /// The parsed line; throws when it does not parse.
 proto::irc::Message parse_line(std::string_view line);
 
+/// True when one of `lines` contains `needle`.
+bool has_line(const std::vector<std::string>& lines, std::string_view needle);
+
+/// `lines`, one per text line: for failure messages.
+std::string joined(const std::vector<std::string>& lines);
+
 /// The value of tag `name` in `line`, nullopt when absent.
 std::optional<std::string> tag_of(std::string_view line, std::string_view name);
 

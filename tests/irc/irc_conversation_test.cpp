@@ -18,13 +18,6 @@ namespace {
 constexpr std::string_view kPassword = "correct-horse-battery-9";
 constexpr std::string_view kRedaction = "message-tags echo-message draft/message-redaction";
 
-bool has_line(const std::vector<std::string>& lines, std::string_view needle) {
-    for (const auto& line : lines) {
-        if (line.find(needle) != std::string::npos) return true;
-    }
-    return false;
-}
-
 /// The OK or NO that answers the request just sent; events before it are skipped.
 boost::json::object native_reply(Connection& conn) {
     for (;;) {

@@ -12,12 +12,6 @@
 namespace salon::test {
 namespace {
 
-std::string joined(const std::vector<std::string>& lines) {
-    std::string out;
-    for (const auto& line : lines) out += line + "\n";
-    return out;
-}
-
 /// The lines up to and including the first `command`.
 std::vector<std::string> lines_until(IrcClient& c, std::string_view command) {
     std::vector<std::string> lines;

@@ -15,12 +15,6 @@ namespace {
 
 constexpr std::string_view kCaps = "batch labeled-response echo-message";
 
-std::string joined(const std::vector<std::string>& lines) {
-    std::string out;
-    for (const auto& line : lines) out += line + "\n";
-    return out;
-}
-
 /// The lines of a labeled-response batch, from `BATCH +id` to `BATCH -id`, as they come.
 std::vector<std::string> labeled_batch(IrcClient& c, std::string_view label) {
     std::vector<std::string> skipped;

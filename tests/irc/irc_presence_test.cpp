@@ -16,19 +16,6 @@ namespace {
 
 namespace json = boost::json;
 
-bool has_line(const std::vector<std::string>& lines, std::string_view needle) {
-    for (const auto& line : lines) {
-        if (line.find(needle) != std::string::npos) return true;
-    }
-    return false;
-}
-
-std::string joined(const std::vector<std::string>& lines) {
-    std::string out;
-    for (const auto& line : lines) out += line + "\n";
-    return out;
-}
-
 /// The OK or NO that answers the native request just sent; events before it are skipped.
 json::object native_reply(Connection& conn) {
     for (;;) {
