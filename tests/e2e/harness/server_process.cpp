@@ -36,7 +36,19 @@ constexpr int kPortAttempts = 5;
 
 }  // namespace
 
-std::uint16_t pick_free_port() {
+namespace {
+
+// The lowest port the kernel hands out to outgoing connections (32768 on Linux by default).
+int first_ephemeral_port() {
+    std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+    int low = 0;
+    if (!(range >> low)) {
+        low = 32768;
+    }
+    return low;
+}
+
+bool can_bind(std::uint16_t port, std::uint16_t& bound) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
@@ -44,16 +56,37 @@ std::uint16_t pick_free_port() {
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
+    addr.sin_port = htons(port);
     socklen_t len = sizeof addr;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-        const std::string err = std::strerror(errno);
-        ::close(fd);
-        throw std::runtime_error("cannot pick a port: " + err);
-    }
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
     ::close(fd);
-    return ntohs(addr.sin_port);
+    bound = ntohs(addr.sin_port);
+    return ok;
+}
+
+}  // namespace
+
+std::uint16_t pick_free_port() {
+    // Below the ephemeral range: a test client's outgoing connection can never be given the
+    // port while salond is down for a restart (that made a rebind fail with EADDRINUSE).
+    constexpr int kLowest = 10000;
+    const int below = first_ephemeral_port();
+    if (below - kLowest >= 1000) {
+        static thread_local std::mt19937 random(std::random_device{}());
+        std::uniform_int_distribution<int> pick(kLowest, below - 1);
+        for (int attempt = 0; attempt < 100; ++attempt) {
+            std::uint16_t bound = 0;
+            if (can_bind(static_cast<std::uint16_t>(pick(random)), bound)) {
+                return bound;
+            }
+        }
+    }
+    std::uint16_t bound = 0;
+    if (!can_bind(0, bound)) {
+        throw std::runtime_error(std::string("cannot pick a port: ") + std::strerror(errno));
+    }
+    return bound;
 }
 
 namespace {

@@ -86,8 +86,9 @@ struct CommandResult {
 /// to its stdin; waits at most 10 s (then SIGKILL, status 128+9).
 CommandResult run_salond(const std::vector<std::string>& args, std::string_view input = {});
 
-/// A loopback port the kernel just handed out and nobody listens on. Another process may take
-/// it before salond binds it; ServerProcess retries its own, other callers accept the rare race.
+/// A free loopback port below the kernel's ephemeral range, so that no outgoing connection can
+/// take it. Another test may still pick it before salond binds it; ServerProcess retries its
+/// own, other callers accept the rare race.
 std::uint16_t pick_free_port();
 
 /// A certificate and key made by `salond tls self-signed`.
