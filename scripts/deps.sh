@@ -12,6 +12,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
   libsodium-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libssl-dev libjemalloc-dev
+  # salond tells systemd when it is ready (Type=notify); packages are made with CPack
+  libsystemd-dev dpkg-dev systemd procps
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 tmux
   # real IRC clients for the IRC end-to-end tests (tests/irc)

@@ -1,5 +1,7 @@
 #include "app/salond.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -19,6 +21,7 @@
 #include "app/heap_trimmer.hpp"
 #include "app/limit_table.hpp"
 #include "app/private_files.hpp"
+#include "app/service_manager.hpp"
 #include "net/codec_factory.hpp"
 #include "net/connection_registry.hpp"
 #include "net/handshake_threads.hpp"
@@ -124,7 +127,7 @@ int write_self_signed_pair(const Config& config, const std::string& host) {
 int run_server(const Config& config, std::span<const net::WebAsset> web_client) {
     spdlog::set_default_logger(spdlog::stderr_color_mt("salond"));
     spdlog::set_level(spdlog::level::from_str(config.log_level));
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    use_service_log_format();
     // OpenSSL writes TLS records with write(), which raises SIGPIPE when the peer has gone; the
     // failed write is handled where it happens (plain sockets use MSG_NOSIGNAL for the same).
     std::signal(SIGPIPE, SIG_IGN);
@@ -268,8 +271,11 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     // set holds a signal that arrives before its handler is attached.
     asio::signal_set signals(io.main(), SIGINT, SIGTERM);
     asio::signal_set reload_signals(io.main(), SIGHUP);
+    // What `systemctl status` shows once salond is ready.
+    std::vector<std::string> listening;
     if (native_tls) {
         const auto at = native_tls->local_endpoint();
+        listening.push_back(fmt::format("native/TLS {}", at.port()));
         spdlog::info(
             "native protocol over TLS listening on {}:{}", at.address().to_string(), at.port()
         );
@@ -279,6 +285,7 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     }
     if (https) {
         const auto at = https->local_endpoint();
+        listening.push_back(fmt::format("HTTPS {}", at.port()));
         spdlog::info(
             "web client, WebSocket (/ws), /healthz and /metrics over TLS listening on {}:{}",
             at.address().to_string(),
@@ -290,6 +297,7 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     }
     if (irc_tls) {
         const auto at = irc_tls->local_endpoint();
+        listening.push_back(fmt::format("IRC/TLS {}", at.port()));
         spdlog::info("irc over TLS listening on {}:{}", at.address().to_string(), at.port());
         asio::co_spawn(io.accepting(), irc_tls->accept_loop(), [](std::exception_ptr e) {
             log_asio_failure("IRC TLS listener", e);
@@ -297,6 +305,7 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     }
     if (irc) {
         const auto at = irc->local_endpoint();
+        listening.push_back(fmt::format("IRC {}", at.port()));
         spdlog::info("irc listening on {}:{}", at.address().to_string(), at.port());
         asio::co_spawn(io.accepting(), irc->accept_loop(), [](std::exception_ptr e) {
             log_asio_failure("IRC listener", e);
@@ -304,6 +313,7 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     }
     if (http) {
         const auto at = http->local_endpoint();
+        listening.push_back(fmt::format("HTTP {}", at.port()));
         spdlog::info(
             "web client, WebSocket (/ws), /healthz and /metrics listening on {}:{}",
             at.address().to_string(),
@@ -315,6 +325,7 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     }
     if (native) {
         const auto at = native->local_endpoint();
+        listening.push_back(fmt::format("native {}", at.port()));
         spdlog::info("native protocol listening on {}:{}", at.address().to_string(), at.port());
         asio::co_spawn(io.accepting(), native->accept_loop(), [](std::exception_ptr e) {
             log_asio_failure("native listener", e);
@@ -322,6 +333,7 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     } else if (!http && !irc) {
         spdlog::warn("no listener is enabled (--port 0 --http-port 0 --irc-port 0)");
     }
+    notify_ready(fmt::format("accepting connections: {}", fmt::join(listening, ", ")));
 
     // SIGHUP: the certificate and key are read again (an ACME client renewed them). Connections
     // keep the context they started with; new ones get the new one. Read on a handshake thread,
@@ -329,9 +341,11 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     std::function<void()> await_reload = [&] {
         reload_signals.async_wait([&](const boost::system::error_code& ec, int) {
             if (ec) return;
+            notify_reloading();
             asio::post(handshakes.next(), [&] {
                 if (tls_contexts.empty()) {
                     spdlog::info("SIGHUP: no TLS certificate configured; nothing to reload");
+                    notify_reloaded();
                     return;
                 }
                 try {
@@ -344,6 +358,7 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
                         "SIGHUP: TLS certificate not reloaded, keeping the old one: {}", e.what()
                     );
                 }
+                notify_reloaded();
             });
             await_reload();
         });
@@ -353,6 +368,7 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
         spdlog::info("signal {}: shutting down", signal);
+        notify_stopping();
         if (native) native->stop();
         if (irc) irc->stop();
         if (native_tls) native_tls->stop();
