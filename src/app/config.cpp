@@ -1,12 +1,14 @@
 #include "app/config.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <initializer_list>
 #include <set>
 #include <utility>
 
@@ -19,22 +21,56 @@ namespace {
 /// frame limit must leave this much room above the text limit.
 constexpr std::size_t kFrameHeadroomBytes = 256;
 
+/// What is wrong with a file, one line per problem, each with the line it stands on: a check
+/// goes on past the first so that one run lists everything to fix.
+class Problems {
+public:
+    explicit Problems(std::string_view source) : source_(source) {}
+
+    void add(const toml::node* node, std::string_view message) {
+        const auto line = node == nullptr ? 0 : node->source().begin.line;
+        problems_.emplace_back(
+            line,
+            line == 0 ? fmt::format("{}: {}", source_, message)
+                      : fmt::format("{} line {}: {}", source_, line, message)
+        );
+    }
+
+    /// @throws ConfigError naming every problem in the order of the file, when there is one
+    void throw_if_any() {
+        if (problems_.empty()) return;
+        std::ranges::stable_sort(problems_, {}, &std::pair<toml::source_index, std::string>::first);
+        std::string text;
+        for (const auto& [line, message] : problems_) {
+            if (!text.empty()) text += '\n';
+            text += message;
+        }
+        throw ConfigError(text);
+    }
+
+private:
+    std::string_view source_;
+    std::vector<std::pair<toml::source_index, std::string>> problems_;
+};
+
 /// Reads one TOML table's keys into the config, remembering which keys it knew.
 class TableReader {
 public:
-    TableReader(const toml::table& root, std::string_view section) : section_(section) {
+    TableReader(const toml::table& root, std::string_view section, Problems& problems)
+        : section_(section), problems_(problems) {
         if (const auto* node = root.get(section)) {
             table_ = node->as_table();
-            if (table_ == nullptr) throw ConfigError(fmt::format("[{}] must be a table", section));
+            if (table_ == nullptr)
+                problems_.add(node, fmt::format("[{}] must be a table", section));
         }
     }
 
-    /// Reads `key` into `target` if the table has it; says whether it did.
+    /// Reads `key` into `target` if the table has it; says whether it did. A value of the wrong
+    /// type is a problem, and `target` keeps its value.
     template <typename T>
     bool read(std::string_view key, T& target) {
         known_.insert(std::string(key));
-        if (table_ == nullptr) return false;
-        const toml::node* node = table_->get(key);
+        const toml::node* node = find(key);
         if (node == nullptr) return false;
         // Types are checked strictly: toml++ would read `true` as 1 and 70000 into a uint16_t.
         if constexpr (std::is_same_v<T, std::string>) {
@@ -68,9 +104,26 @@ public:
                 }
             }
         }
-        throw ConfigError(
-            fmt::format("[{}] {} has the wrong type or a value out of range", section_, key)
+        problems_.add(
+            node, fmt::format("[{}] {} has the wrong type or a value out of range", section_, key)
         );
+        return false;
+    }
+
+    /// Reads a string that must be one of `allowed`.
+    void read_choice(
+        std::string_view key, std::string& target, std::initializer_list<std::string_view> allowed
+    ) {
+        std::string value = target;
+        if (!read(key, value)) return;
+        if (std::ranges::find(allowed, value) == allowed.end()) {
+            problems_.add(
+                find(key),
+                fmt::format("[{}] {} must be one of {}", section_, key, fmt::join(allowed, ", "))
+            );
+            return;
+        }
+        target = value;
     }
 
     /// Reads the limits of the table whose section this is.
@@ -79,9 +132,10 @@ public:
             if (spec.section != section_) continue;
             auto value = limit_value(spec, limits);
             if (!std::visit([&](auto& v) { return read(spec.key, v); }, value)) continue;
-            if (auto error = set_limit_value(spec, limits, value)) {
-                throw ConfigError(fmt::format("[{}] {}", section_, *error));
-            }
+            auto error = set_limit_value(spec, limits, value);
+            // The range too, so that the problem is told with its line.
+            if (!error) error = range_error(spec, limits);
+            if (error) problems_.add(find(spec.key), fmt::format("[{}] {}", section_, *error));
         }
     }
 
@@ -89,35 +143,44 @@ public:
         if (table_ == nullptr) return;
         for (const auto& [key, value] : *table_) {
             if (!known_.contains(std::string(key.str()))) {
-                throw ConfigError(fmt::format("[{}] has no setting named '{}'", section_, key.str())
+                problems_.add(
+                    &value, fmt::format("[{}] has no setting named '{}'", section_, key.str())
                 );
             }
         }
     }
 
 private:
+    const toml::node* find(std::string_view key) const {
+        return table_ == nullptr ? nullptr : table_->get(key);
+    }
+
     std::string_view section_;
+    Problems& problems_;
     const toml::table* table_ = nullptr;
     std::set<std::string> known_;
 };
 
 ConfigError parse_failure(std::string_view source, const toml::parse_error& e) {
     return ConfigError(
-        fmt::format("{}: {} (line {})", source, e.description(), e.source().begin.line)
+        e.source().begin.line == 0
+            ? fmt::format("{}: {}", source, e.description())
+            : fmt::format("{} line {}: {}", source, e.source().begin.line, e.description())
     );
 }
 
 /// Applies a parsed file; `source` names it in errors.
 void apply_table(Config& config, const toml::table& root, std::string_view source) {
+    Problems problems(source);
     for (const auto& [key, value] : root) {
         static const std::set<std::string> kSections{
             "server", "storage", "limits", "passwords", "tls"};
         if (!kSections.contains(std::string(key.str()))) {
-            throw ConfigError(fmt::format("{}: unknown section or key '{}'", source, key.str()));
+            problems.add(&value, fmt::format("unknown section or key '{}'", key.str()));
         }
     }
 
-    TableReader server(root, "server");
+    TableReader server(root, "server", problems);
     std::string data_dir = config.data_dir.string();
     std::string registration = config.registration_open ? "open" : "closed";
     server.read("server_name", config.server_name);
@@ -130,34 +193,30 @@ void apply_table(Config& config, const toml::table& root, std::string_view sourc
     server.read("data_dir", data_dir);
     server.read("threads", config.threads);
     server.read("log_level", config.log_level);
-    server.read("registration", registration);
+    server.read_choice("registration", registration, {"open", "closed"});
     server.read_limits(config.limits);
     server.reject_unknown();
     config.data_dir = data_dir;
-    if (registration != "open" && registration != "closed")
-        throw ConfigError("[server] registration must be \"open\" or \"closed\"");
     config.registration_open = registration == "open";
 
-    TableReader storage(root, "storage");
+    TableReader storage(root, "storage", problems);
     std::string sync = config.sync_full ? "full" : "normal";
-    storage.read("sync", sync);
+    storage.read_choice("sync", sync, {"normal", "full"});
     storage.reject_unknown();
-    if (sync != "normal" && sync != "full")
-        throw ConfigError("[storage] sync must be \"normal\" or \"full\"");
     config.sync_full = sync == "full";
 
-    TableReader limits(root, "limits");
+    TableReader limits(root, "limits", problems);
     limits.read_limits(config.limits);
     limits.reject_unknown();
 
-    TableReader passwords(root, "passwords");
+    TableReader passwords(root, "passwords", problems);
     std::size_t memory_kib = config.password.mem_bytes / 1024;
     passwords.read("argon2_ops", config.password.ops);
     passwords.read("argon2_memory_kib", memory_kib);
     passwords.reject_unknown();
     config.password.mem_bytes = memory_kib * 1024;
 
-    TableReader tls(root, "tls");
+    TableReader tls(root, "tls", problems);
     std::string certificate = config.tls.certificate.string();
     std::string key = config.tls.key.string();
     tls.read("certificate", certificate);
@@ -169,6 +228,7 @@ void apply_table(Config& config, const toml::table& root, std::string_view sourc
     tls.reject_unknown();
     config.tls.certificate = certificate;
     config.tls.key = key;
+    problems.throw_if_any();
 }
 
 }  // namespace
@@ -202,6 +262,8 @@ std::string default_server_name() {
 }
 
 void validate(const Config& config) {
+    std::vector<std::string> problems;
+    const auto problem = [&](std::string message) { problems.push_back(std::move(message)); };
     // A host name (letters, digits, '-', '.'), with a dot: IRC clients take a source without one
     // for a nick.
     const std::string& name = config.server_name;
@@ -210,29 +272,30 @@ void validate(const Config& config) {
     });
     if (name.size() > 63 || !host_chars || name.find('.') == std::string::npos ||
         name.front() == '.' || name.front() == '-')
-        throw ConfigError("server_name must be a host name with a dot, at most 63 bytes");
+        problem("server_name must be a host name with a dot, at most 63 bytes");
     if (config.server_description.empty() || config.server_description.size() > 100)
-        throw ConfigError("server_description must be 1 to 100 bytes");
+        problem("server_description must be 1 to 100 bytes");
     const auto& l = config.limits;
     for (const auto& spec : limit_table()) {
-        if (auto error = range_error(spec, l)) throw ConfigError(*error);
+        if (auto error = range_error(spec, l)) problem(*error);
     }
     if (l.max_text_bytes + kFrameHeadroomBytes > l.max_frame_bytes) {
-        throw ConfigError(fmt::format(
+        problem(fmt::format(
             "max_frame_bytes must leave room for a full text (max_text_bytes + {})",
             kFrameHeadroomBytes
         ));
     }
     if (config.password.ops < 1 || config.password.mem_bytes < 8 * 1024)
-        throw ConfigError("argon2 needs ops >= 1 and at least 8 KiB");
+        problem("argon2 needs ops >= 1 and at least 8 KiB");
     if (config.tls.certificate.empty() != config.tls.key.empty())
-        throw ConfigError("TLS needs both a certificate (--tls-cert) and its key (--tls-key)");
+        problem("TLS needs both a certificate (--tls-cert) and its key (--tls-key)");
     static const std::set<std::string> kPlaintextLogins{"", "allow", "loopback", "deny"};
     if (!kPlaintextLogins.contains(config.tls.plaintext_logins))
-        throw ConfigError("plaintext_logins must be one of allow, loopback, deny");
+        problem("plaintext_logins must be one of allow, loopback, deny");
     static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error", "off"};
     if (!kLevels.contains(config.log_level))
-        throw ConfigError("log_level must be one of trace, debug, info, warn, error, off");
+        problem("log_level must be one of trace, debug, info, warn, error, off");
+    if (!problems.empty()) throw ConfigError(fmt::format("{}", fmt::join(problems, "\n")));
 }
 
 }  // namespace salon::app

@@ -14,6 +14,7 @@
 #include <functional>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "app/admin.hpp"
@@ -121,6 +122,47 @@ int write_self_signed_pair(const Config& config, const std::string& host) {
               << certificate.string() << "\n  " << key.string()
               << "\nstart salond with:\n  --tls-cert " << certificate.string() << " --tls-key "
               << key.string() << "\n";
+    return kExitOk;
+}
+
+/// `salond check-config FILE`: everything salond would refuse in the file, one line each (with
+/// the file's line where there is one), and whether its TLS certificate and key load.
+int check_config(const std::filesystem::path& file) {
+    const std::string name = file.string();
+    const auto not_valid = [&](std::string_view problems) {
+        std::cerr << problems << "\n" << name << ": not valid\n";
+        return kExitFailure;
+    };
+    Config config;
+    try {
+        apply_config_file(config, file);
+    } catch (const ConfigError& e) {
+        return not_valid(e.what());  // each with its line; what depends on them can wait
+    }
+    try {
+        validate(config);
+    } catch (const ConfigError& e) {
+        std::string problems;
+        std::istringstream lines(e.what());
+        for (std::string line; std::getline(lines, line);) {
+            problems += (problems.empty() ? "" : "\n") + name + ": " + line;
+        }
+        return not_valid(problems);
+    }
+    if (config.tls.enabled()) {
+        for (const auto& pem : {config.tls.certificate, config.tls.key}) {
+            std::error_code error;
+            if (!std::filesystem::is_regular_file(pem, error)) {
+                return not_valid(name + ": [tls] no file " + pem.string());
+            }
+        }
+        try {
+            net::TlsContext(config.tls.certificate, config.tls.key, {});
+        } catch (const std::exception& e) {
+            return not_valid(name + ": [tls] " + e.what());
+        }
+    }
+    std::cout << name << ": valid\n";
     return kExitOk;
 }
 
@@ -536,6 +578,13 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
     self_signed->callback([&] { make_self_signed = true; });
     for (auto* sub : {tls, self_signed}) sub->fallthrough();
 
+    std::string checked_file;
+    auto* check = app.add_subcommand(
+        "check-config",
+        "check a configuration file: exit 0 when salond accepts it, 1 with one line per problem"
+    );
+    check->add_option("FILE", checked_file, "the TOML file")->required();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {
@@ -544,6 +593,7 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
         app.exit(e);
         return kExitUsage;
     }
+    if (check->parsed()) return check_config(checked_file);
     config.data_dir = data_dir;
     config.tls.certificate = tls_cert;
     config.tls.key = tls_key;

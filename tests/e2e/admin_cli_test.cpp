@@ -1,6 +1,8 @@
 // The `salond user …` administration commands, run against a data dir like an operator would.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "e2e_support.hpp"
 
 namespace salon::test {
@@ -112,6 +114,49 @@ TEST(ServerCli, BadArgumentsExitNonZeroWithAMessage) {
         EXPECT_FALSE(r.output.empty()) << args[0];
     }
     std::filesystem::remove_all(dir);
+}
+
+TEST_F(AdminCli, CheckConfigAcceptsTheExampleAndListsEveryProblemOfABrokenFile) {
+    auto r = run_salond({"check-config", SALON_SOURCE_DIR "/salon.example.toml"});
+    EXPECT_EQ(r.exit_status, 0) << r.output;
+    EXPECT_NE(r.output.find("salon.example.toml: valid"), std::string::npos) << r.output;
+
+    const auto broken = dir_ / "broken.toml";
+    std::ofstream(broken) << "[server]\nport = 99999\nbogus = true\n[limits]\nmax_text_bytes = 0\n";
+    r = run_salond({"check-config", broken.string()});
+    EXPECT_EQ(r.exit_status, 1) << r.output;
+    for (const char* expected :
+         {"broken.toml line 2: [server] port",
+          "broken.toml line 3: [server] has no setting named 'bogus'",
+          "broken.toml line 5: [limits] max_text_bytes",
+          "broken.toml: not valid"}) {
+        EXPECT_NE(r.output.find(expected), std::string::npos) << expected << "\n" << r.output;
+    }
+
+    // A syntax error stops the parser: its line is the one told.
+    std::ofstream(broken) << "[server]\nport = \n";
+    r = run_salond({"check-config", broken.string()});
+    EXPECT_EQ(r.exit_status, 1) << r.output;
+    EXPECT_NE(r.output.find("broken.toml line 2:"), std::string::npos) << r.output;
+
+    // Settings that are fine alone but not together, and TLS files that do not load.
+    std::ofstream(broken) << "[tls]\ncertificate = \"" << (dir_ / "none.pem").string() << "\"\n";
+    r = run_salond({"check-config", broken.string()});
+    EXPECT_EQ(r.exit_status, 1) << r.output;
+    EXPECT_NE(r.output.find("its key"), std::string::npos) << r.output;
+    std::ofstream(broken) << "[tls]\ncertificate = \"" << (dir_ / "none.pem").string()
+                          << "\"\nkey = \"" << (dir_ / "none.key").string() << "\"\n";
+    r = run_salond({"check-config", broken.string()});
+    EXPECT_EQ(r.exit_status, 1) << r.output;
+    EXPECT_NE(r.output.find("[tls] no file"), std::string::npos) << r.output;
+    const auto pair = make_self_signed(dir_);
+    std::ofstream(broken) << "[tls]\ncertificate = \"" << pair.certificate.string()
+                          << "\"\nkey = \"" << pair.key.string() << "\"\n";
+    r = run_salond({"check-config", broken.string()});
+    EXPECT_EQ(r.exit_status, 0) << r.output;
+
+    r = run_salond({"check-config", (dir_ / "missing.toml").string()});
+    EXPECT_EQ(r.exit_status, 1) << r.output;
 }
 
 }  // namespace

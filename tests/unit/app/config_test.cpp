@@ -433,6 +433,52 @@ TEST_F(ConfigFileTest, ASyntaxErrorNamesTheFileAndLine) {
     }
 }
 
+TEST_F(ConfigFileTest, EveryProblemIsToldWithItsLineInTheOrderOfTheFile) {
+    const std::string message = error_applying(
+        "[chat]\n"                      // 1
+        "[server]\n"                    // 2
+        "registration = \"maybe\"\n"    // 3
+        "port = \"x\"\n"                // 4
+        "colour = 1\n"                  // 5
+        "[limits]\n"                    // 6
+        "max_text_bytes = 999999999\n"  // 7
+        "[storage]\n"                   // 8
+        "sync = \"off\"\n"              // 9
+    );
+    std::vector<std::string> lines;
+    std::istringstream text(message);
+    for (std::string line; std::getline(text, line);) lines.push_back(line);
+    ASSERT_EQ(lines.size(), 6u) << message;
+    const std::vector<std::pair<std::string, std::string>> expected{
+        {"line 1:", "'chat'"},
+        {"line 3:", "registration must be one of open, closed"},
+        {"line 4:", "port"},
+        {"line 5:", "'colour'"},
+        {"line 7:", "max_text_bytes"},
+        {"line 9:", "sync must be one of normal, full"},
+    };
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        EXPECT_TRUE(mentions(lines[i], expected[i].first)) << lines[i];
+        EXPECT_TRUE(mentions(lines[i], expected[i].second)) << lines[i];
+    }
+}
+
+TEST(ConfigValidation, EveryProblemIsToldNotOnlyTheFirst) {
+    Config config;
+    config.server_name = "nodot";
+    config.log_level = "loud";
+    config.tls.certificate = "cert.pem";
+    try {
+        validate(config);
+        FAIL() << "validated";
+    } catch (const ConfigError& e) {
+        const std::string message = e.what();
+        EXPECT_TRUE(mentions(message, "server_name")) << message;
+        EXPECT_TRUE(mentions(message, "log_level")) << message;
+        EXPECT_TRUE(mentions(message, "--tls-key")) << message;
+    }
+}
+
 TEST_F(ConfigFileTest, AMissingFileIsAConfigError) {
     Config config;
     EXPECT_THROW(apply_config_file(config, dir_.path() / "nope.toml"), ConfigError);
