@@ -10,6 +10,8 @@ SalonMetrics make(Registry& r) {
     const std::string accepted_help = "Client connections accepted since start, by transport.";
     const std::string handshakes_help =
         "TLS handshakes of native and IRC connections since start, by outcome.";
+    const std::vector<double> storage_seconds{
+        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
     return SalonMetrics{
         r.gauge("salon_connections", connections_help, {{"transport", "tcp"}}),
         r.gauge("salon_connections", connections_help, {{"transport", "websocket"}}),
@@ -40,20 +42,7 @@ SalonMetrics make(Registry& r) {
         r.histogram(
             "salon_storage_commit_seconds",
             "Time to commit one batch of messages to storage.",
-            {0.0001,
-             0.00025,
-             0.0005,
-             0.001,
-             0.0025,
-             0.005,
-             0.01,
-             0.025,
-             0.05,
-             0.1,
-             0.25,
-             0.5,
-             1,
-             2.5}
+            storage_seconds
         ),
         r.gauge("process_resident_memory_bytes", "Resident memory size in bytes."),
         r.gauge("process_start_time_seconds", "Start time of the process since the Unix epoch."),
@@ -69,6 +58,21 @@ SalonMetrics make(Registry& r) {
         r.counter("salon_tls_handshakes_total", handshakes_help, {{"result", "ok"}}),
         r.counter("salon_tls_handshakes_total", handshakes_help, {{"result", "failed"}}),
         r.counter("salon_tls_handshakes_total", handshakes_help, {{"result", "timeout"}}),
+        r.histogram(
+            "salon_storage_call_seconds",
+            "Time of one storage call on the worker pool: history, search, accounts, channels "
+            "(message commits are salon_storage_commit_seconds).",
+            storage_seconds
+        ),
+        r.gauge(
+            "salon_storage_queue_depth",
+            "Messages and changes accepted and waiting for the storage writer."
+        ),
+        r.gauge(
+            "salon_storage_up",
+            "1 while storage answered the last periodic check (every 2 s), else 0: see "
+            "/healthz/ready."
+        ),
     };
 }
 

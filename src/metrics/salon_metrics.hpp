@@ -32,6 +32,9 @@ struct SalonMetrics {
     Counter& tls_handshakes_ok;
     Counter& tls_handshakes_failed;     // refused by OpenSSL, or the peer went away
     Counter& tls_handshakes_timed_out;  // not done within 10 s
+    Histogram& storage_call_seconds;    // reads and writes on the worker pool
+    Gauge& storage_queue_depth;         // messages and changes waiting for the writer
+    Gauge& storage_up;                  // 1 while the last storage check read the storage
 };
 
 /// The registry /metrics renders.

@@ -134,12 +134,12 @@ HttpResponse HttpService::handle(const HttpRequest& request) const {
             http::status::method_not_allowed, "only GET and HEAD are served", request.version()
         );
         response.set(http::field::allow, "GET, HEAD");
-    } else if (path == "/healthz") {
-        response = serving()
-                       ? text_response(http::status::ok, "ok", request.version())
-                       : text_response(
-                             http::status::service_unavailable, "shutting down", request.version()
-                         );
+    } else if (path == "/healthz/live") {
+        // The process answers. Unlike readiness it ignores storage: restarting salond does not
+        // mend a disk, so a supervisor's liveness probe must not start a restart loop.
+        response = text_response(http::status::ok, "alive", request.version());
+    } else if (path == "/healthz" || path == "/healthz/ready") {
+        response = readiness(request.version());
     } else if (path == "/metrics") {
         response = metrics();
         response.version(request.version());
@@ -177,8 +177,21 @@ const WebAsset* HttpService::find_asset(std::string_view path) const {
     return nullptr;
 }
 
+HttpResponse HttpService::readiness(unsigned version) const {
+    if (!serving()) {
+        return text_response(http::status::service_unavailable, "shutting down", version);
+    }
+    if (auto problem = server_.storage_problem()) {
+        return text_response(
+            http::status::service_unavailable, "storage unavailable: " + *problem, version
+        );
+    }
+    return text_response(http::status::ok, "ok", version);
+}
+
 HttpResponse HttpService::metrics() const {
     auto& m = metrics::salon();
+    m.storage_queue_depth.set(static_cast<double>(server_.pipeline().stats().queued));
     const auto counts = server_.hub().counts();
     m.users_online.set(static_cast<double>(counts.users));
     m.sessions.set(static_cast<double>(counts.sessions));

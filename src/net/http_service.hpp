@@ -78,6 +78,8 @@ public:
 
 private:
     HttpResponse metrics() const;
+    /// /healthz and /healthz/ready: 200 while serving with storage reachable, else 503 and why.
+    HttpResponse readiness(unsigned version) const;
     /// The file served at `path`, or nullptr.
     const WebAsset* find_asset(std::string_view path) const;
 

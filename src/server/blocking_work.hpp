@@ -10,6 +10,7 @@
 #include <optional>
 #include <type_traits>
 
+#include "metrics/salon_metrics.hpp"
 #include "server/hashing_pool.hpp"
 
 namespace salon::server {
@@ -29,7 +30,11 @@ public:
         // g++ 12 relocates closures bit by bit when they are coroutine parameters or
         // temporaries of a co_await expression (their std::strings then free a neighbour's
         // buffer). Named locals of a coroutine are built in place, so only a pointer travels.
-        return run_on<R>([this](auto job) { boost::asio::post(workers_, std::move(job)); }, &work);
+        return run_on<R>(
+            [this](auto job) { boost::asio::post(workers_, std::move(job)); },
+            &work,
+            &metrics::salon().storage_call_seconds
+        );
     }
 
     /// Like blocking(), for password hashing and verification only: runs `work` on the
@@ -38,18 +43,21 @@ public:
     /// not take locks that other threads wait for: a preempted hasher would hold them.
     template <typename Work, typename R = std::invoke_result_t<Work&>>
     boost::asio::awaitable<R> hashing(Work& work) {
-        return run_on<R>([this](auto job) { hashers_.post(std::move(job)); }, &work);
+        return run_on<R>([this](auto job) { hashers_.post(std::move(job)); }, &work, nullptr);
     }
 
 private:
-    /// `post` hands a job to a pool; it captures nothing but `this` (see blocking()).
+    /// `post` hands a job to a pool; it captures nothing but `this` (see blocking()). The work's
+    /// own time (not its wait for a thread) goes to `timed` when there is one.
     template <typename R, typename Post, typename Work>
-    boost::asio::awaitable<R> run_on(Post post, Work* work) {
+    boost::asio::awaitable<R> run_on(Post post, Work* work, metrics::Histogram* timed) {
         std::optional<std::conditional_t<std::is_void_v<R>, bool, R>> result;
         std::exception_ptr error;
         co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void()>(
             [&](auto handler) {
                 post([&, handler = std::move(handler)]() mutable {
+                    std::optional<metrics::ScopedTimer> timer;
+                    if (timed != nullptr) timer.emplace(*timed);
                     try {
                         if constexpr (std::is_void_v<R>) {
                             (*work)();
@@ -60,6 +68,7 @@ private:
                     } catch (...) {
                         error = std::current_exception();
                     }
+                    timer.reset();
                     auto executor = boost::asio::get_associated_executor(handler);
                     boost::asio::dispatch(executor, std::move(handler));
                 });

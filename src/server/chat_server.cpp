@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "metrics/salon_metrics.hpp"
 #include "server/commands/handlers.hpp"
 #include "server/session.hpp"
 
@@ -66,6 +67,7 @@ void ChatServer::load() {
             )
         );
     }
+    record_storage_check(std::nullopt);  // it was just read
     spdlog::info(
         "storage: {} channels loaded, next message id {}",
         channels.size(),
@@ -81,12 +83,39 @@ void ChatServer::watch_accounts() {
         boost::asio::post(workers_, [this] {
             try {
                 commands::close_barred_sessions(services_);
+                record_storage_check(std::nullopt);
             } catch (const store::StorageError& e) {
                 spdlog::warn("account watch: {}", e.what());
+                record_storage_check(e.what());
             }
             boost::asio::post(account_watch_.get_executor(), [this] { watch_accounts(); });
         });
     });
+}
+
+void ChatServer::record_storage_check(std::optional<std::string> problem) {
+    metrics::salon().storage_up.set(problem ? 0 : 1);
+    std::lock_guard lock(health_mutex_);
+    storage_checked_ = std::chrono::steady_clock::now();
+    storage_error_ = std::move(problem);
+}
+
+std::optional<std::string> ChatServer::storage_problem() const {
+    // Three missed checks: the workers are stuck behind storage calls that do not return.
+    constexpr auto kStale = 3 * commands::kAccountWatchInterval;
+    {
+        std::lock_guard lock(health_mutex_);
+        if (storage_error_) return storage_error_;
+        if (std::chrono::steady_clock::now() - storage_checked_ > kStale)
+            return "storage has not answered for " +
+                   std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                      std::chrono::steady_clock::now() - storage_checked_
+                   )
+                                      .count()) +
+                   " s";
+    }
+    if (pipeline_.last_batch_failed()) return "the last commit of messages failed";
+    return std::nullopt;
 }
 
 std::shared_ptr<Session> ChatServer::open_session(

@@ -6,7 +6,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "core/clock.hpp"
@@ -72,7 +75,15 @@ public:
 
     BlockingWork& work() noexcept { return work_; }
 
+    /// Empty while storage is reachable: the periodic account watch (a storage read every
+    /// commands::kAccountWatchInterval) succeeded lately and the last message commit did not
+    /// fail. Otherwise what is wrong, for /healthz/ready. Thread-safe.
+    std::optional<std::string> storage_problem() const;
+
 private:
+    /// What the last storage read of the account watch found (guarded by health_mutex_).
+    void record_storage_check(std::optional<std::string> problem);
+
     ServerSettings settings_;
     store::Store& store_;
     const core::Clock& clock_;
@@ -87,6 +98,9 @@ private:
     BlockingWork work_;
     commands::Services services_;
     boost::asio::steady_timer account_watch_;
+    mutable std::mutex health_mutex_;
+    std::chrono::steady_clock::time_point storage_checked_ = std::chrono::steady_clock::now();
+    std::optional<std::string> storage_error_;
     // Last, so that it is destroyed first: dropped password checks hold sessions, which must
     // not outlive the hub they belong to.
     HashingPool hashers_;

@@ -71,7 +71,14 @@ void MessagePipeline::stop() {
 
 PipelineStats MessagePipeline::stats() const {
     std::lock_guard lock(mutex_);
-    return stats_;
+    PipelineStats now = stats_;
+    now.queued = queue_.size();
+    return now;
+}
+
+bool MessagePipeline::last_batch_failed() const {
+    std::lock_guard lock(mutex_);
+    return last_batch_failed_;
 }
 
 core::MessageId MessagePipeline::reserve(std::size_t count) {
@@ -121,6 +128,7 @@ void MessagePipeline::run_writer() {
         stats_.messages += writes.size();
         stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, writes.size());
         if (!committed) stats_.failed_batches += 1;
+        last_batch_failed_ = !committed;
         if (!committed) outcomes.clear();
         committed_.push_back(CommittedBatch{std::move(outcomes), std::move(completions)});
         if (!delivery_posted_) {

@@ -23,6 +23,7 @@ struct PipelineStats {
     std::uint64_t messages = 0;
     std::uint64_t failed_batches = 0;
     std::uint64_t largest_batch = 0;
+    std::uint64_t queued = 0;  ///< waiting for the writer now
 };
 
 /// Persists messages, and changes to them (edits, deletes, reactions), before anyone sees them,
@@ -71,6 +72,9 @@ public:
 
     PipelineStats stats() const;
 
+    /// Whether the last batch failed to commit (storage is refusing writes now).
+    bool last_batch_failed() const;
+
     /// Takes `count` consecutive ids of the sequence for a change made outside the pipeline (the
     /// new revs of a deleted account's messages); returns the first.
     core::MessageId reserve(std::size_t count);
@@ -113,6 +117,7 @@ private:
     core::MessageId last_id_;
     bool stopping_ = false;
     PipelineStats stats_;
+    bool last_batch_failed_ = false;
     std::vector<CommittedBatch> committed_;
     bool delivery_posted_ = false;  // a deliver_committed() is queued and will see committed_
     std::thread writer_;

@@ -67,6 +67,10 @@ TEST(Http, HealthzServesTheClientAndAnswersUnknownPathsWith404) {
     const auto health = http_get(server.http_port(), "/healthz");
     EXPECT_EQ(health.status, 200);
     EXPECT_EQ(health.body, "ok\n");
+    const auto ready = http_get(server.http_port(), "/healthz/ready");
+    EXPECT_EQ(ready.status, 200);
+    EXPECT_EQ(ready.body, "ok\n");
+    EXPECT_EQ(http_get(server.http_port(), "/healthz/live").body, "alive\n");
 
     const auto index = http_get(server.http_port(), "/");
     EXPECT_EQ(index.status, 200);
@@ -172,6 +176,9 @@ TEST(Http, MetricsParseAndMoveWhenMessagesFlow) {
           "salon_failed_logins_total",
           "salon_storage_batch_messages",
           "salon_storage_commit_seconds",
+          "salon_storage_call_seconds",
+          "salon_storage_queue_depth",
+          "salon_storage_up",
           "process_resident_memory_bytes"}) {
         EXPECT_TRUE(before.types.contains(family)) << family;
     }
@@ -209,6 +216,11 @@ TEST(Http, MetricsParseAndMoveWhenMessagesFlow) {
         after.at("salon_storage_commit_seconds_count"),
         after.at("salon_storage_batch_messages_count")
     );
+    // Logins read accounts and channels on the worker pool: those calls are timed too.
+    EXPECT_GT(
+        after.at("salon_storage_call_seconds_count"), before.at("salon_storage_call_seconds_count")
+    );
+    EXPECT_EQ(after.at("salon_storage_queue_depth"), 0);
 
     ws.close();
     tcp.close();
@@ -306,6 +318,7 @@ TEST(WebSocket, ShutdownSendsNoticeThenClose1001AndHealthzTurns503) {
         status = http_get(server.http_port(), "/healthz").status;
     }
     EXPECT_EQ(status, 503);
+    EXPECT_EQ(http_get(server.http_port(), "/healthz/ready").status, 503);
     const auto notice = ws.wait_for("NOTICE", kWait);
     EXPECT_EQ(body_of(notice).at("code").as_string(), "shutting_down");
     EXPECT_TRUE(ws.closed_by_peer(kWait));

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "faulty_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "temp_dir.hpp"
 
@@ -124,6 +125,34 @@ TEST_F(ChatServerTest, HashingPassesExceptionsToTheCaller) {
         }
     }));
     EXPECT_TRUE(caught);
+}
+
+TEST(ChatServerHealth, StorageThatFailsTheAccountWatchIsReportedUntilItReadsAgain) {
+    test::TempDir dir{"salon-chat-server-health"};
+    FaultyStore store(store::open_sqlite_store(dir.path() / "salon.db"));
+    core::SystemClock clock;
+    asio::io_context io;
+    ChatServer server(io, ServerSettings{}, store, clock, kPoolThreads);
+    server.load();
+    EXPECT_EQ(server.storage_problem(), std::nullopt);
+    server.watch_accounts();
+
+    // The watch reads storage every 2 s on a worker; run the io_context until it has seen
+    // `want` (bounded).
+    const auto until = [&](auto want) {
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        while (!want() && std::chrono::steady_clock::now() < deadline) {
+            io.restart();
+            io.run_one_for(50ms);
+        }
+        return want();
+    };
+    store.fail_reads(true);
+    ASSERT_TRUE(until([&] { return server.storage_problem().has_value(); }));
+    EXPECT_NE(server.storage_problem()->find("disk I/O error"), std::string::npos);
+    store.fail_reads(false);
+    EXPECT_TRUE(until([&] { return !server.storage_problem().has_value(); }));
+    server.drain();
 }
 
 }  // namespace
