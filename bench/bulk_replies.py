@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """What the largest replies a user can provoke cost salond, asked for 100 times at once.
 
-  bulk_replies.py --salond PATH [--clients 100] [--cases history,list,search,dms]
+  bulk_replies.py --salond PATH [--clients 100]
+                  [--cases history,list,search,dms,chathistory,monitor,lists]
 
 Starts its own salond (loopback, ephemeral ports, a temporary data dir), makes the replies as
 large as the limits allow, then asks for them from many connections at once:
@@ -13,6 +14,13 @@ large as the limits allow, then asks for them from many connections at once:
             sends SEARCH {query: "needle"} at the same moment, so that each search looks at
             its 20,000 index matches (the bound) and finds none it may read.
   dms       300 DMs of 4,000 bytes wait for one account, which then logs in.
+IRC clients, each registered as a guest with the capabilities the case needs:
+  chathistory  a channel holds 200 messages of 4,096 bytes (10 IRC lines each); every client
+            sends CHATHISTORY LATEST #chathistory * 1000 at the same moment.
+  monitor   every client monitors 100 nicks of 30 characters (the MONITOR= bound), then sends
+            MONITOR L at the same moment.
+  lists     a channel with as many bans and ban exceptions as an operator could set (up to
+            the server's MAXLIST, else 1,000 each); every client asks MODE +b and +e at once.
 For each: wall time until every client had every reply, bytes received, replies per client,
 and salond's RSS before and at its peak (sampled every 10 ms); for search also how long after
 the last post the index had every message. Prints one JSON line per case;
@@ -20,7 +28,8 @@ asserts nothing. Every loop is bounded in count and time.
 """
 import argparse, json, threading, time
 
-from native_client import Client, own_salond
+from irc_client import IrcClient
+from native_client import Client, free_port, own_salond
 
 DEADLINE_S = 120
 CROWD_MESSAGES = 100_000
@@ -89,13 +98,14 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--salond", required=True)
     parser.add_argument("--clients", type=int, default=100)
-    parser.add_argument("--cases", default="history,list,search,dms")
+    parser.add_argument("--cases", default="history,list,search,dms,chathistory,monitor,lists")
     args = parser.parse_args()
     cases = set(args.cases.split(","))
 
+    irc_port = free_port()
     with own_salond(args.salond, "salon-bulk-", [
         "--messages-per-second", "100000", "--message-burst", "100000",
-        "--channel-creation-burst", "1000",
+        "--channel-creation-burst", "1000", "--irc-port", str(irc_port),
     ]) as (server, port, data):
         owner = Client(port)
         owner.call("REGISTER", {"us": "owner", "pwd": "correct-horse-battery-9"})
@@ -196,6 +206,83 @@ def main():
 
         if "dms" in cases:
             measure("dms", server.pid, [bob], dms)
+
+        irc_cases(server.pid, port, irc_port, args.clients, cases)
+
+
+def irc_cases(pid, port, irc_port, count, cases):
+    """The IRC gateway's replies built from stored or accumulated data."""
+    if "chathistory" in cases:
+        owner = Client(port)
+        owner.call("CONN", {"us": "", "pwd": "", "channel": "chathistory"})
+        for _ in range(200):
+            owner.send("SEND", {"channel": "chathistory", "text": "h" * 4096})
+        for _ in range(200):
+            owner.reply()
+        clients = [IrcClient(irc_port, f"hist{i}", ["draft/chathistory", "batch", "server-time",
+                                                   "message-tags"]) for i in range(count)]
+        for c in clients:  # members only; the join's own history batch is read first
+            c.send("JOIN #chathistory")
+            c.send("PING :joined")
+            c.until(lambda line: "PONG" in line and ":joined" in line)
+
+        def chathistory(client):
+            client.send("CHATHISTORY LATEST #chathistory * 1000")
+            return client.until(lambda line: line.startswith("BATCH -")
+                                or " BATCH -" in line)
+
+        measure("irc_chathistory", pid, clients, chathistory)
+        for c in clients:
+            c.close()
+
+    if "monitor" in cases:
+        clients = [IrcClient(irc_port, f"mon{i}") for i in range(count)]
+        names = [f"watched{i:03d}".ljust(30, "x") for i in range(100)]
+        for c in clients:
+            for at in range(0, len(names), 10):
+                c.send("MONITOR + " + ",".join(names[at:at + 10]))
+            c.until(lambda line: " 731 " in line and names[-1] in line)
+
+        def monitor_list(client):
+            client.send("MONITOR L")
+            return client.until(lambda line: " 733 " in line)
+
+        measure("irc_monitor_list", pid, clients, monitor_list)
+        for c in clients:
+            c.close()
+
+    if "lists" in cases:
+        op = IrcClient(irc_port, "listop")
+        op.send("JOIN #lists")
+        op.until(lambda line: " 366 " in line)
+        op.send("PING :isupport")
+        entries = 1000
+        refused = {"b": 0, "e": 0}
+        for letter in "be":
+            for at in range(0, entries, 4):
+                masks = [f"m{letter}{i:04d}!*@host{i}.example" for i in range(at, at + 4)]
+                op.send(f"MODE #lists +{letter * 4} " + " ".join(masks))
+            op.send("PING :set")
+            def count_refusals(line, letter=letter):
+                if " 478 " in line:
+                    refused[letter] += 1
+                return "PONG" in line and ":set" in line
+            op.until(count_refusals)
+        print(json.dumps({"case": "irc_lists_set", "tried_each": entries,
+                          "refused_bans": refused["b"], "refused_exceptions": refused["e"]}),
+              flush=True)
+        clients = [IrcClient(irc_port, f"lst{i}") for i in range(count)]
+
+        def lists(client):
+            client.send("MODE #lists +b")
+            client.send("MODE #lists +e")
+            got = client.until(lambda line: " 368 " in line)
+            return got + client.until(lambda line: " 349 " in line)
+
+        measure("irc_ban_and_exception_lists", pid, clients, lists)
+        for c in clients:
+            c.close()
+        op.close()
 
 
 if __name__ == "__main__":
