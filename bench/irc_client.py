@@ -8,6 +8,7 @@ class IrcClient:
     def __init__(self, port, nick, caps=()):
         self.sock = socket.create_connection((HOST, port))
         self.buffer = b""
+        self.lines = []  # complete lines not read yet, the next one last
         self.received = 0  # bytes read from the socket
         self.nick = nick
         if caps:
@@ -23,14 +24,16 @@ class IrcClient:
         self.sock.sendall(line.encode() + b"\r\n")
 
     def line(self):
-        while b"\r\n" not in self.buffer:
+        # Every complete line of a read is split off at once: splitting one at a time would copy
+        # the rest of a large reply for each line.
+        while not self.lines:
             data = self.sock.recv(1 << 20)
             if not data:
                 raise ConnectionError("salond closed the connection")
             self.received += len(data)
-            self.buffer += data
-        line, self.buffer = self.buffer.split(b"\r\n", 1)
-        text = line.decode(errors="replace")
+            *complete, self.buffer = (self.buffer + data).split(b"\r\n")
+            self.lines.extend(reversed(complete))
+        text = self.lines.pop().decode(errors="replace")
         if text.startswith("PING "):
             self.send("PONG " + text[5:])
         return text

@@ -169,6 +169,23 @@ bool is_valid_command(std::string_view command) noexcept {
     return true;
 }
 
+namespace {
+
+/// Appends `text` with CR, LF and NUL as spaces: text from elsewhere (a topic, a reason) can
+/// never end an IRC line early or add one.
+void append_with_line_breaks_as_spaces(std::string& out, std::string_view text) {
+    constexpr std::string_view kBreaks("\r\n\0", 3);
+    for (auto at = text.find_first_of(kBreaks); at != std::string_view::npos;
+         at = text.find_first_of(kBreaks)) {
+        out.append(text.substr(0, at));
+        out += ' ';
+        text.remove_prefix(at + 1);
+    }
+    out.append(text);
+}
+
+}  // namespace
+
 std::string line(
     std::string_view tags,
     std::string_view source,
@@ -208,14 +225,13 @@ std::string line(
         // A relayed text of one word may have come without its ':': that byte is ours.
         const bool ours = last && !needed && budget == Budget::without_source;
         if (last && (trailing == Trailing::always || needed)) out += ':';
-        // Text from elsewhere (a topic, a reason) can never end the line early or add one.
         std::size_t room = p.size();
         if (last) {
             const std::size_t used =
                 out.size() - line_start + 2 - (ours && out.back() == ':' ? 1 : 0);  // + "\r\n"
             room = used >= kMaxLineBytes ? 0 : utf8_cut(p, kMaxLineBytes - used);
         }
-        for (const char c : p.substr(0, room)) out += c == '\r' || c == '\n' || c == '\0' ? ' ' : c;
+        append_with_line_breaks_as_spaces(out, p.substr(0, room));
     }
     out += "\r\n";
     return out;
@@ -259,9 +275,15 @@ std::vector<std::string> split_text(
     while (!text.empty()) {
         const auto newline = text.find('\n');
         std::string current;
-        for (const char c : text.substr(0, newline)) {
-            if (c != '\r' && c != '\0') current += c;
+        // Span by span: a history reply splits hundreds of long texts.
+        std::string_view piece = text.substr(0, newline);
+        constexpr std::string_view kDropped("\r\0", 2);
+        for (auto at = piece.find_first_of(kDropped); at != std::string_view::npos;
+             at = piece.find_first_of(kDropped)) {
+            current.append(piece.substr(0, at));
+            piece.remove_prefix(at + 1);
         }
+        current.append(piece);
         text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
         if (is_blank(current)) continue;  // an IRC line without text would be empty
 
