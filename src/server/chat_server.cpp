@@ -35,12 +35,12 @@ ChatServer::ChatServer(
       workers_(worker_threads),
       store_writes_(boost::asio::make_strand(workers_.get_executor())),
       delivery_(boost::asio::make_strand(io.get_executor())),
-      hub_(settings_.limits, store_, store_writes_, clock_, [this] { return pipeline_.last_id(); }),
+      hub_(settings_, store_, store_writes_, clock_, [this] { return pipeline_.last_id(); }),
       pipeline_(store_, clock_, delivery_, store_.max_message_id()),
       login_throttle_(
           clock_,
-          settings_.limits.failed_logins_per_minute,
-          settings_.limits.failed_logins_per_address_per_minute
+          settings_.current().limits.failed_logins_per_minute,
+          settings_.current().limits.failed_logins_per_address_per_minute
       ),
       lazy_wakes_(io.get_executor(), kLazyWakeInterval),
       work_(workers_, hashers_),
@@ -63,7 +63,7 @@ void ChatServer::load() {
             store_.history(
                 core::channel_conversation(channel.name),
                 std::nullopt,
-                settings_.limits.history_on_join
+                settings_.current().limits.history_on_join
             )
         );
     }

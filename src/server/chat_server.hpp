@@ -65,7 +65,14 @@ public:
     /// closed their connections.
     void drain();
 
-    const ServerSettings& settings() const noexcept { return settings_; }
+    /// The settings now: a reload may replace them (reconfigure()), so hold the reference for
+    /// one use, not longer.
+    const ServerSettings& settings() const noexcept { return settings_.current(); }
+
+    /// Applies new settings to what comes next: each request, event and new connection reads
+    /// them. What was built from the old ones at start (listeners, the login throttle) keeps
+    /// them; the caller says which those are.
+    void reconfigure(ServerSettings next) { settings_.replace(std::move(next)); }
 
     Hub& hub() noexcept { return hub_; }
 
@@ -84,7 +91,7 @@ private:
     /// What the last storage read of the account watch found (guarded by health_mutex_).
     void record_storage_check(std::optional<std::string> problem);
 
-    ServerSettings settings_;
+    LiveSettings settings_;
     store::Store& store_;
     const core::Clock& clock_;
     boost::asio::thread_pool workers_;

@@ -22,22 +22,27 @@ void answer(const Acknowledgement& ack, const core::Result& result) {
 }  // namespace
 
 Hub::Hub(
-    const core::Limits& limits,
+    const LiveSettings& settings,
     store::Store& store,
     boost::asio::any_io_executor store_writes,
     const core::Clock& clock,
     NewestMessageId newest_message_id
 )
-    : limits_(limits),
+    : settings_(settings),
       store_(store),
       store_writes_(std::move(store_writes)),
       clock_(clock),
       newest_message_id_(std::move(newest_message_id)),
+      // Rate limiters keep the rates they start with (a reload lists them as restart-only).
       creations_by_address_(
-          limits.channels_created_per_minute / 60.0, limits.channel_creation_burst, kMaxCreationKeys
+          limits().channels_created_per_minute / 60.0,
+          limits().channel_creation_burst,
+          kMaxCreationKeys
       ),
       creations_by_account_(
-          limits.channels_created_per_minute / 60.0, limits.channel_creation_burst, kMaxCreationKeys
+          limits().channels_created_per_minute / 60.0,
+          limits().channel_creation_burst,
+          kMaxCreationKeys
       ) {}
 
 void Hub::load_channel(
@@ -55,7 +60,7 @@ void Hub::load_channel(
         record.name,
         record.topic,
         record.key,
-        limits_.history_on_join,
+        limits().history_on_join,
         core::Channel::Lifetime::persistent,
         created
     );
@@ -175,7 +180,7 @@ void Hub::persist(std::function<void(store::Store&)> write) {
 
 core::HistoryEvent Hub::history_event(const core::Channel& channel) const {
     core::HistoryEvent event{channel.name().str(), channel.recent()};
-    event.more = core::keep_newest_within(event.messages, limits_.bulk_reply_bytes());
+    event.more = core::keep_newest_within(event.messages, limits().bulk_reply_bytes());
     return event;
 }
 
@@ -497,7 +502,7 @@ std::optional<core::Failure> Hub::join(
         session->deliver(make_event(history_event(*channel)));
         return std::nullopt;
     }
-    if (user.channels.size() >= limits_.max_channels_per_user)
+    if (user.channels.size() >= limits().max_channels_per_user)
         return core::Failure(core::Errc::too_many_channels);
     if (channel != nullptr) {
         if (channel->shuts_out(folded) && !actor.admin) return core::Failure(core::Errc::banned);
@@ -575,17 +580,17 @@ std::optional<core::Failure> Hub::creation_refusal(
 ) {
     if (name.str() == core::kHomeChannel) return std::nullopt;  // the server's own, never refused
     using core::ChannelCreation;
-    if (limits_.channel_creation == ChannelCreation::admins && !actor.admin) {
+    if (limits().channel_creation == ChannelCreation::admins && !actor.admin) {
         return core::Failure(
             core::Errc::forbidden, "only server administrators may create channels here"
         );
     }
-    if (limits_.channel_creation == ChannelCreation::registered && actor.guest) {
+    if (limits().channel_creation == ChannelCreation::registered && actor.guest) {
         return core::Failure(
             core::Errc::forbidden, "guests may not create channels here; register, or join one"
         );
     }
-    if (channels_.size() >= limits_.max_channels) {
+    if (channels_.size() >= limits().max_channels) {
         return core::Failure(
             core::Errc::too_many_channels, "the server holds as many channels as it may"
         );
@@ -613,7 +618,7 @@ core::Channel& Hub::create_channel(const core::Actor& actor, const core::Channel
     core::Channel& channel =
         channels_
             .try_emplace(
-                name.str(), name, "", "", limits_.history_on_join, lifetime, clock_.unix_now_ms()
+                name.str(), name, "", "", limits().history_on_join, lifetime, clock_.unix_now_ms()
             )
             .first->second;
     channel.start_after(forget_stored(name));
@@ -699,7 +704,7 @@ std::optional<std::string> Hub::list(
         if (channel.modes().secret && !viewer.admin && !channel.is_member(viewer.name.folded()))
             continue;
         bytes += kEntryBytes + name.size() + core::escaped_size_bound(channel.topic());
-        if (bytes > limits_.bulk_reply_bytes() && !result.channels.empty()) {
+        if (bytes > limits().bulk_reply_bytes() && !result.channels.empty()) {
             result.more = true;
             break;
         }

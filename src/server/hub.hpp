@@ -26,6 +26,7 @@
 #include "server/monitor_lists.hpp"
 #include "server/outbound_event.hpp"
 #include "server/participant.hpp"
+#include "server/settings.hpp"
 #include "store/store.hpp"
 
 namespace salon::server {
@@ -64,7 +65,8 @@ public:
     /// The id of the newest message accepted so far (committed or not).
     using NewestMessageId = std::function<core::MessageId()>;
 
-    Hub(const core::Limits& limits,
+    /// The limits are read from `settings` at each use, so that a reload applies at once.
+    Hub(const LiveSettings& settings,
         store::Store& store,
         boost::asio::any_io_executor store_writes,
         const core::Clock& clock,
@@ -446,7 +448,9 @@ private:
         bool to_self
     );
 
-    const core::Limits& limits_;
+    const core::Limits& limits() const noexcept { return settings_.current().limits; }
+
+    const LiveSettings& settings_;
     store::Store& store_;
     boost::asio::any_io_executor store_writes_;
     const core::Clock& clock_;

@@ -17,14 +17,14 @@ Session::Session(
           std::move(link),
           std::move(remote_address),
           std::move(codec),
-          services.settings.limits.send_queue_bytes
+          services.settings().limits.send_queue_bytes
       ),
       services_(services),
       connection_{
           std::nullopt,
           core::TokenBucket(
-              services.settings.limits.messages_per_second,
-              services.settings.limits.message_burst,
+              services.settings().limits.messages_per_second,
+              services.settings().limits.message_burst,
               services.clock.steady_now()
           )} {}
 

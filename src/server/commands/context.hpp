@@ -27,7 +27,7 @@ namespace salon::server::commands {
 
 /// The server's shared parts, as every handler may use them.
 struct Services {
-    const ServerSettings& settings;
+    const LiveSettings& live_settings;
     const core::Clock& clock;
     Hub& hub;
     MessagePipeline& pipeline;
@@ -35,6 +35,9 @@ struct Services {
     BlockingWork& work;
     LoginThrottle& login_throttle;
     TokenSessions& token_sessions;
+
+    /// The settings now (a reload may replace them): for one use, not to keep.
+    const ServerSettings& settings() const noexcept { return live_settings.current(); }
 };
 
 /// A connection's login and request budget, which commands read and change.
@@ -74,7 +77,7 @@ struct Context {
     std::optional<core::ChannelName> channel = std::nullopt;
     std::optional<core::UserName> user = std::nullopt;
 
-    const core::Limits& limits() const noexcept { return services.settings.limits; }
+    const core::Limits& limits() const noexcept { return services.settings().limits; }
 
     /// The logged-in user; only for verbs whose row requires a login.
     const core::Actor& actor() const noexcept { return *connection.actor; }

@@ -70,7 +70,7 @@ Failure too_many_failed_logins(LoginThrottle::Refusal refusal) {
 Waits<bool> password_matches(
     Context& ctx, const std::optional<store::Account>& account, const std::string& password
 ) {
-    auto check = [&account, &password, params = ctx.services.settings.password] {
+    auto check = [&account, &password, params = ctx.services.settings().password] {
         const bool matches =
             auth::verify_password(account ? account->password_hash : decoy_hash(params), password);
         return matches && account.has_value();
@@ -110,7 +110,7 @@ Waits<std::optional<Failure>> confirm_own_password(
 core::UnixMillis token_expiry(const Services& services, core::UnixMillis now) {
     constexpr double kMillisPerDay = 24.0 * 60 * 60 * 1000;
     return now +
-           static_cast<core::UnixMillis>(services.settings.limits.token_ttl_days * kMillisPerDay);
+           static_cast<core::UnixMillis>(services.settings().limits.token_ttl_days * kMillisPerDay);
 }
 
 void close_revoked(Participant& participant) {
@@ -126,7 +126,7 @@ namespace {
 
 /// The OK of a login (and of a guest's REGISTER) for `actor`.
 core::LoginResult welcome_of(const Context& ctx, const core::Actor& actor) {
-    const auto& settings = ctx.services.settings;
+    const auto& settings = ctx.services.settings();
     const auto& limits = settings.limits;
     core::LoginResult welcome{
         actor.name.display(),
@@ -220,7 +220,7 @@ Waits<Outcome> log_in(
 /// `tls_required` when this connection may not carry a password or token: it is not encrypted,
 /// and the operator allows plain text only from this machine, or nowhere.
 std::optional<Failure> refuse_plaintext_secret(const Context& ctx) {
-    const auto policy = ctx.services.settings.plaintext_logins;
+    const auto policy = ctx.services.settings().plaintext_logins;
     if (policy == PlaintextLogins::allow || ctx.participant.encrypted()) return std::nullopt;
     if (policy == PlaintextLogins::loopback) {
         boost::system::error_code ec;
@@ -411,7 +411,7 @@ Waits<Outcome> register_account(Context& ctx, const proto::Register& r) {
     // A guest may register (and keeps its login); a registered user may not.
     const bool as_guest = ctx.connection.actor.has_value();
     if (as_guest && !ctx.actor().guest) co_return Failure(Errc::already_logged_in);
-    if (!services.settings.registration_open) co_return Failure(Errc::registration_closed);
+    if (!services.settings().registration_open) co_return Failure(Errc::registration_closed);
     if (auto refusal = refuse_plaintext_secret(ctx)) co_return *refusal;
     auto name = core::UserName::parse(r.us);
     if (!name || name->is_guest()) {
@@ -423,7 +423,7 @@ Waits<Outcome> register_account(Context& ctx, const proto::Register& r) {
     // An IRC guest may hold any free name; it cannot become someone's account under them.
     if (services.hub.online_name(*name)) co_return Failure(Errc::name_taken);
 
-    auto hash = [params = services.settings.password, &pwd = r.pwd] {
+    auto hash = [params = services.settings().password, &pwd = r.pwd] {
         return auth::hash_password(pwd, params);
     };
     auto password_hash = co_await ctx.services.work.hashing(hash);

@@ -118,7 +118,7 @@ Waits<Outcome> passwd(Context& ctx, const proto::Passwd& p) {
     const core::Actor& me = ctx.actor();
     const std::string& address = ctx.participant.remote_address();
 
-    auto hash = [params = ctx.services.settings.password, &pwd = p.new_password] {
+    auto hash = [params = ctx.services.settings().password, &pwd = p.new_password] {
         return auth::hash_password(pwd, params);
     };
     auto password_hash = co_await ctx.services.work.hashing(hash);

@@ -21,9 +21,11 @@ using test_support::RecordingLink;
 
 class CommandsTest : public ::testing::Test {
 protected:
-    CommandsTest() {
-        settings_.limits.max_text_bytes = 100;
-        settings_.password = {1, 8 * 1024};  // cheap hashing: a test, not a server
+    static ServerSettings test_settings() {
+        ServerSettings settings;
+        settings.limits.max_text_bytes = 100;
+        settings.password = {1, 8 * 1024};  // cheap hashing: a test, not a server
+        return settings;
     }
 
     ~CommandsTest() override {
@@ -33,6 +35,7 @@ protected:
         workers_.join();
     }
 
+    CommandsTest() = default;
     CommandsTest(const CommandsTest&) = delete;
     CommandsTest& operator=(const CommandsTest&) = delete;
 
@@ -81,16 +84,13 @@ protected:
     std::unique_ptr<store::Store> store_ = store::open_sqlite_store(dir_.path() / "salon.db");
     test_support::ManualClock clock_;
     boost::asio::io_context io_;
-    ServerSettings settings_;
+    LiveSettings settings_{test_settings()};
     boost::asio::thread_pool workers_{2};
     HashingPool hashers_{1, workers_.get_executor(), 1000ms};
     BlockingWork work_{workers_, hashers_};
-    Hub hub_{
-        settings_.limits,
-        *store_,
-        boost::asio::make_strand(workers_.get_executor()),
-        clock_,
-        [this] { return pipeline_.last_id(); }};
+    Hub hub_{settings_, *store_, boost::asio::make_strand(workers_.get_executor()), clock_, [this] {
+                 return pipeline_.last_id();
+             }};
     MessagePipeline pipeline_{*store_, clock_, io_.get_executor(), store_->max_message_id()};
     LoginThrottle login_throttle_{clock_, 10, 100};
     LazyWakes lazy_wakes_{io_.get_executor(), 300ms};

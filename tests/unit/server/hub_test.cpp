@@ -24,8 +24,8 @@ core::ChannelName channel(const std::string& name) {
 class HubTest : public ::testing::Test {
 protected:
     explicit HubTest(core::Limits limits = {})
-        : limits_(limits),
-          hub_(limits_, *store_, io_.get_executor(), clock_, [] { return core::MessageId{0}; }) {}
+        : settings_(with_limits(limits)),
+          hub_(settings_, *store_, io_.get_executor(), clock_, [] { return core::MessageId{0}; }) {}
 
     ~HubTest() override {
         for (auto& [peer, actor] : online_) hub_.detach(peer.participant, actor, "test over");
@@ -89,7 +89,14 @@ protected:
     test_support::ManualClock clock_;
     boost::asio::io_context io_;  // runs the store's write-behind when the test asks
     LazyWakes lazy_wakes_{io_.get_executor(), 300ms};
-    core::Limits limits_;
+
+    static ServerSettings with_limits(const core::Limits& limits) {
+        ServerSettings settings;
+        settings.limits = limits;
+        return settings;
+    }
+
+    LiveSettings settings_;
     Hub hub_;
     std::vector<std::pair<Peer, core::Actor>> online_;
 };
