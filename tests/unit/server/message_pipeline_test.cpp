@@ -188,6 +188,10 @@ public:
         return inner_->memberships_of(user);
     }
 
+    void back_up_to(const std::filesystem::path& destination) override {
+        inner_->back_up_to(destination);
+    }
+
     std::vector<store::WriteOutcome> commit(std::span<const store::Write> batch) override {
         {
             std::unique_lock lock(mutex_);
