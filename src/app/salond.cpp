@@ -15,7 +15,9 @@
 #include <thread>
 
 #include "app/admin.hpp"
+#include "app/backup.hpp"
 #include "app/config.hpp"
+#include "app/data_dir_lock.hpp"
 #include "app/heap_trimmer.hpp"
 #include "app/limit_table.hpp"
 #include "app/private_files.hpp"
@@ -129,6 +131,8 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     // failed write is handled where it happens (plain sockets use MSG_NOSIGNAL for the same).
     std::signal(SIGPIPE, SIG_IGN);
 
+    // Held until the end: a second salond on this data dir, or a restore, is refused.
+    const DataDirLock data_dir_lock(config.data_dir);
     store::SqliteOptions options;
     options.sync =
         config.sync_full ? store::SqliteOptions::Sync::full : store::SqliteOptions::Sync::normal;
@@ -520,6 +524,31 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
     self_signed->callback([&] { make_self_signed = true; });
     for (auto* sub : {tls, self_signed}) sub->fallthrough();
 
+    std::string backup_file;
+    auto* backup = app.add_subcommand(
+        "backup", "write a backup of the data dir to FILE, while salond runs (see Backups below)"
+    );
+    backup->add_option("FILE", backup_file, "the backup to write (a tar file; must not exist)")
+        ->required();
+    std::string restore_file;
+    auto* restore = app.add_subcommand(
+        "restore", "replace the data dir's database with a backup's; salond must be stopped"
+    );
+    restore->add_option("FILE", restore_file, "a file written by salond backup")
+        ->required()
+        ->check(CLI::ExistingFile);
+    for (auto* sub : {backup, restore}) sub->fallthrough();
+    app.footer(
+        "Backups (docs/operations.md):\n"
+        "  salond backup FILE --config /etc/salon/salon.toml   while salond runs; FILE is a tar\n"
+        "      holding salon.db (the database, consistent as of one moment), the configuration\n"
+        "      file given with --config (salon.toml) and backup.toml (what, when, which salond).\n"
+        "  salond restore FILE --config /etc/salon/salon.toml  with salond stopped: checks the\n"
+        "      backup in full first (a bad one changes nothing), keeps the replaced database as\n"
+        "      salon.db.before-restore-<time>, and puts the backup's configuration file beside\n"
+        "      it as salon.toml.from-backup without installing it."
+    );
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {
@@ -541,6 +570,8 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
     validate(config);
 
     if (make_self_signed) return write_self_signed_pair(config, tls_host);
+    if (backup->parsed()) return run_backup(config, config_file, backup_file, std::cout, std::cerr);
+    if (restore->parsed()) return run_restore(config, restore_file, std::cout, std::cerr);
     if (action)
         return run_user_command(config, *action, name, admin, std::cin, std::cout, std::cerr);
     return run_server(config, web_client);
