@@ -18,6 +18,7 @@
 #include "app/backup.hpp"
 #include "app/config.hpp"
 #include "app/data_dir_lock.hpp"
+#include "app/export.hpp"
 #include "app/heap_trimmer.hpp"
 #include "app/limit_table.hpp"
 #include "app/private_files.hpp"
@@ -537,7 +538,33 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
     restore->add_option("FILE", restore_file, "a file written by salond backup")
         ->required()
         ->check(CLI::ExistingFile);
-    for (auto* sub : {backup, restore}) sub->fallthrough();
+    ExportRequest export_request;
+    std::string export_output;
+    std::string export_format = "json";
+    auto* export_data = app.add_subcommand(
+        "export", "write one channel's or one person's data as JSON Lines (docs/operations.md)"
+    );
+    auto* export_channel =
+        export_data->add_option("--channel", export_request.channel, "the channel to export");
+    auto* export_user = export_data->add_option(
+        "--user", export_request.user, "the account whose data to export (data-protection requests)"
+    );
+    export_channel->excludes(export_user);
+    export_data
+        ->add_option("--format", export_format, "json: one JSON object per line (the only format)")
+        ->check(CLI::IsMember({"json"}))
+        ->capture_default_str();
+    export_data->add_option(
+        "--output", export_output, "the file to write; default: standard output"
+    );
+    std::string import_file;
+    auto* import_data = app.add_subcommand(
+        "import", "load a channel's export into the data dir; salond must be stopped"
+    );
+    import_data->add_option("FILE", import_file, "a file written by salond export --channel")
+        ->required()
+        ->check(CLI::ExistingFile);
+    for (auto* sub : {backup, restore, export_data, import_data}) sub->fallthrough();
     app.footer(
         "Backups (docs/operations.md):\n"
         "  salond backup FILE --config /etc/salon/salon.toml   while salond runs; FILE is a tar\n"
@@ -572,6 +599,15 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
     if (make_self_signed) return write_self_signed_pair(config, tls_host);
     if (backup->parsed()) return run_backup(config, config_file, backup_file, std::cout, std::cerr);
     if (restore->parsed()) return run_restore(config, restore_file, std::cout, std::cerr);
+    if (export_data->parsed()) {
+        if (export_request.channel.empty() == export_request.user.empty()) {
+            std::cerr << "salond: export: give --channel NAME or --user NAME\n";
+            return kExitUsage;
+        }
+        export_request.output = export_output;
+        return run_export(config, export_request, std::cout, std::cerr);
+    }
+    if (import_data->parsed()) return run_import(config, import_file, std::cout, std::cerr);
     if (action)
         return run_user_command(config, *action, name, admin, std::cin, std::cout, std::cerr);
     return run_server(config, web_client);
