@@ -140,6 +140,17 @@ int run_backup(
     // Both beside FILE: on its filesystem, and never inside the data dir being copied.
     const fs::path snapshot = file.string() + ".db.partial";
     const fs::path partial = file.string() + ".partial";
+    for (const auto& scratch : {snapshot, partial}) {
+        // Never removed here: it may be another backup's, still running.
+        if (fs::exists(scratch)) {
+            err << fmt::format(
+                "salond: backup: {} exists: another backup of that name is running, or one was "
+                "killed; remove it and try again\n",
+                scratch.string()
+            );
+            return kExitFailure;
+        }
+    }
     store::BackupSummary summary;
     try {
         {

@@ -2661,18 +2661,26 @@ void install_sqlite_backup(
     const fs::path wal = database.string() + "-wal";
     const bool had_database = fs::exists(database);
     const bool had_wal = fs::exists(wal);
-    if (had_database) move(database, kept);
     std::error_code ignored;
-    // A WAL without its database belongs to nothing, and must not be applied to the new one.
-    if (had_wal && had_database) move(wal, kept.string() + "-wal");
-    if (had_wal && !had_database) fs::remove(wal, ignored);
-    // The shared-memory index of the WAL is rebuilt from the WAL by whoever opens it next.
-    fs::remove(database.string() + "-shm", ignored);
+    bool moved_database = false;
+    bool moved_wal = false;
     try {
+        if (had_database) {
+            move(database, kept);
+            moved_database = true;
+        }
+        if (had_wal && had_database) {
+            move(wal, kept.string() + "-wal");
+            moved_wal = true;
+        }
+        // A WAL without its database belongs to nothing, and must not be applied to the new one.
+        if (had_wal && !had_database) fs::remove(wal, ignored);
+        // The shared-memory index of the WAL is rebuilt from the WAL by whoever opens it next.
+        fs::remove(database.string() + "-shm", ignored);
         move(incoming, database);
     } catch (const StorageError&) {
-        if (had_wal && had_database) fs::rename(kept.string() + "-wal", wal, ignored);
-        if (had_database) fs::rename(kept, database, ignored);
+        if (moved_wal) fs::rename(kept.string() + "-wal", wal, ignored);
+        if (moved_database) fs::rename(kept, database, ignored);
         throw;
     }
     const fs::path search = search_file_of(database);
