@@ -156,6 +156,7 @@ int run_backup(
         {
             store::SqliteOptions options;
             options.reader_connections = 1;
+            options.index_search = false;
             auto store = store::open_sqlite_store(database, options);
             store->back_up_to(snapshot);
         }

@@ -1456,13 +1456,17 @@ SqliteStore::SqliteStore(const std::filesystem::path& file, SqliteOptions option
     // Replaces SQLite's automatic checkpoint, which would run inside the writer's commit.
     sqlite3_wal_hook(writer_->db(), &SqliteStore::on_wal_commit, this);
     checkpointer_ = std::jthread([this](std::stop_token stop) { checkpoint_when_due(stop); });
-    indexer_ = std::jthread([this](std::stop_token stop) { index_when_due(stop); });
+    if (options.index_search) {
+        indexer_ = std::jthread([this](std::stop_token stop) { index_when_due(stop); });
+    }
 }
 
 SqliteStore::~SqliteStore() {
-    indexer_.request_stop();
-    indexer_wake_.release();
-    indexer_.join();
+    if (indexer_.joinable()) {
+        indexer_.request_stop();
+        indexer_wake_.release();
+        indexer_.join();
+    }
     checkpointer_.request_stop();
     checkpointer_.join();
     sqlite3_wal_hook(writer_->db(), nullptr, nullptr);
@@ -1483,7 +1487,7 @@ void SqliteStore::lift_indexer_if_starved() noexcept {
     // cleared index_wanted_ and then got no CPU).
     const bool due = index_wanted_.load(std::memory_order_acquire) ||
                      indexer_busy_.load(std::memory_order_acquire);
-    if (!due || indexer_lifted_.load(std::memory_order_relaxed)) return;
+    if (!due || !indexer_.joinable() || indexer_lifted_.load(std::memory_order_relaxed)) return;
     const std::int64_t idle_ns = steady_now_ns() - indexer_seen_ns_.load(std::memory_order_acquire);
     if (idle_ns < std::chrono::nanoseconds(kIndexerStarvation).count()) return;
     if (indexer_lifted_.exchange(true, std::memory_order_acq_rel)) return;

@@ -36,6 +36,11 @@ struct SqliteOptions {
     std::chrono::milliseconds busy_timeout{5000};
     /// WAL size, in pages, past which a commit wakes the checkpointer (SQLite's own default).
     int checkpoint_pages = 1000;
+    /// Whether this store runs the search indexer. Off for a command that opens the data dir for
+    /// a moment beside a running salond (backup, export, import): the server's indexer keeps the
+    /// index, and two indexers would contend for the search file. Off, new messages are indexed
+    /// by the next store that runs one.
+    bool index_search = true;
 };
 
 /// The schema version this build writes (PRAGMA user_version). Stored in the database: a file
