@@ -1,6 +1,8 @@
 #include "app/export.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -435,6 +437,8 @@ int run_export(
         err << "salond: export: no database in " << config.data_dir.string() << '\n';
         return kExitFailure;
     }
+    // What the store logs (a search file it rebuilds) must not land in JSON on standard output.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("salond"));
     const fs::path partial = request.output.string() + ".partial";
     try {
         auto store = open_store(config);
