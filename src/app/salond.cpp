@@ -18,7 +18,10 @@
 #include <thread>
 
 #include "app/admin.hpp"
+#include "app/backup.hpp"
 #include "app/config.hpp"
+#include "app/data_dir_lock.hpp"
+#include "app/export.hpp"
 #include "app/heap_trimmer.hpp"
 #include "app/limit_table.hpp"
 #include "app/private_files.hpp"
@@ -174,6 +177,8 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     // failed write is handled where it happens (plain sockets use MSG_NOSIGNAL for the same).
     std::signal(SIGPIPE, SIG_IGN);
 
+    // Held until the end: a second salond on this data dir, or a restore, is refused.
+    const DataDirLock data_dir_lock(config.data_dir);
     store::SqliteOptions options;
     options.sync =
         config.sync_full ? store::SqliteOptions::Sync::full : store::SqliteOptions::Sync::normal;
@@ -584,6 +589,56 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
         "check a configuration file: exit 0 when salond accepts it, 1 with one line per problem"
     );
     check->add_option("FILE", checked_file, "the TOML file")->required();
+    std::string backup_file;
+    auto* backup = app.add_subcommand(
+        "backup", "write a backup of the data dir to FILE, while salond runs (see Backups below)"
+    );
+    backup->add_option("FILE", backup_file, "the backup to write (a tar file; must not exist)")
+        ->required();
+    std::string restore_file;
+    auto* restore = app.add_subcommand(
+        "restore", "replace the data dir's database with a backup's; salond must be stopped"
+    );
+    restore->add_option("FILE", restore_file, "a file written by salond backup")
+        ->required()
+        ->check(CLI::ExistingFile);
+    ExportRequest export_request;
+    std::string export_output;
+    std::string export_format = "json";
+    auto* export_data = app.add_subcommand(
+        "export", "write one channel's or one person's data as JSON Lines (docs/operations.md)"
+    );
+    auto* export_channel =
+        export_data->add_option("--channel", export_request.channel, "the channel to export");
+    auto* export_user = export_data->add_option(
+        "--user", export_request.user, "the account whose data to export (data-protection requests)"
+    );
+    export_channel->excludes(export_user);
+    export_data
+        ->add_option("--format", export_format, "json: one JSON object per line (the only format)")
+        ->check(CLI::IsMember({"json"}))
+        ->capture_default_str();
+    export_data->add_option(
+        "--output", export_output, "the file to write; default: standard output"
+    );
+    std::string import_file;
+    auto* import_data = app.add_subcommand(
+        "import", "load a channel's export into the data dir; salond must be stopped"
+    );
+    import_data->add_option("FILE", import_file, "a file written by salond export --channel")
+        ->required()
+        ->check(CLI::ExistingFile);
+    for (auto* sub : {backup, restore, export_data, import_data}) sub->fallthrough();
+    app.footer(
+        "Backups (docs/operations.md):\n"
+        "  salond backup FILE --config /etc/salon/salon.toml   while salond runs; FILE is a tar\n"
+        "      holding salon.db (the database, consistent as of one moment), the configuration\n"
+        "      file given with --config (salon.toml) and backup.toml (what, when, which salond).\n"
+        "  salond restore FILE --config /etc/salon/salon.toml  with salond stopped: checks the\n"
+        "      backup in full first (a bad one changes nothing), keeps the replaced database as\n"
+        "      salon.db.before-restore-<time>, and puts the backup's configuration file beside\n"
+        "      it as salon.toml.from-backup without installing it."
+    );
 
     try {
         app.parse(argc, argv);
@@ -607,6 +662,17 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
     validate(config);
 
     if (make_self_signed) return write_self_signed_pair(config, tls_host);
+    if (backup->parsed()) return run_backup(config, config_file, backup_file, std::cout, std::cerr);
+    if (restore->parsed()) return run_restore(config, restore_file, std::cout, std::cerr);
+    if (export_data->parsed()) {
+        if (export_request.channel.empty() == export_request.user.empty()) {
+            std::cerr << "salond: export: give --channel NAME or --user NAME\n";
+            return kExitUsage;
+        }
+        export_request.output = export_output;
+        return run_export(config, export_request, std::cout, std::cerr);
+    }
+    if (import_data->parsed()) return run_import(config, import_file, std::cout, std::cerr);
     if (action)
         return run_user_command(config, *action, name, admin, std::cin, std::cout, std::cerr);
     return run_server(config, web_client);

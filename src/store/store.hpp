@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <span>
@@ -197,6 +198,14 @@ struct SearchPage {
     std::optional<core::MessageId> stopped_at;
 };
 
+/// What a backup's database holds, as the backend's check of it found it.
+struct BackupSummary {
+    int schema_version = 0;
+    std::int64_t accounts = 0;
+    std::int64_t channels = 0;
+    std::int64_t messages = 0;
+};
+
 /// Persistent storage.
 ///
 /// Contract for implementations:
@@ -314,6 +323,15 @@ public:
     ) = 0;
     /// Ordered by the time the user joined.
     virtual std::vector<Membership> memberships_of(const core::UserName& user) = 0;
+
+    // --- backups ---
+    /// Writes a consistent copy of everything stored, as of one moment, to the new file
+    /// `destination`, private to its owner, while the store stays in use: writers go on
+    /// meanwhile. The file is in the backend's own format (SQLite: a standalone database file;
+    /// PostgreSQL: a pg_dump archive), which the backend's check reads back before a restore.
+    /// @throws StorageError when `destination` exists or cannot be written (nothing is left
+    ///         behind then).
+    virtual void back_up_to(const std::filesystem::path& destination) = 0;
 
     // --- messages ---
     /// Applies the batch in order, in one transaction: one outcome per write. A change's failed

@@ -17,6 +17,7 @@
 #include <iterator>
 #include <limits>
 #include <optional>
+#include <set>
 #include <string>
 #include <system_error>
 #include <unordered_map>
@@ -299,6 +300,14 @@ constexpr const char* kBeginRead = "BEGIN DEFERRED";
 constexpr const char* kCommit = "COMMIT";
 constexpr const char* kRollback = "ROLLBACK";
 constexpr const char* kUserVersion = "PRAGMA user_version";
+// A backup is checked in full before it replaces anything; the first few problems are reported.
+constexpr const char* kIntegrityCheck = "PRAGMA integrity_check(5)";
+constexpr const char* kTableNames =
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+    "ORDER BY name";
+constexpr const char* kBackupCounts =
+    "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM channels), "
+    "(SELECT count(*) FROM messages)";
 constexpr const char* kJournalMode = "PRAGMA journal_mode";
 
 constexpr const char* kInsertAccount =
@@ -1210,6 +1219,95 @@ void migrate(SqliteConnection& connection, const std::filesystem::path& file) {
     }
 }
 
+/// Copies the database of `source` into the file `destination` (existing, empty) as one
+/// self-contained file: a rollback journal instead of the WAL that the copy's header inherits.
+void copy_database(SqliteConnection& source, const std::filesystem::path& destination) {
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(
+        destination.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr
+    );
+    const std::unique_ptr<sqlite3, int (*)(sqlite3*)> target(raw, &sqlite3_close);
+    if (rc != SQLITE_OK) fail(raw, rc, "cannot open " + destination.string());
+    sqlite3_backup* backup = sqlite3_backup_init(raw, "main", source.db(), "main");
+    if (backup == nullptr) fail(raw, sqlite3_errcode(raw), "cannot start the backup");
+    // -1: every page in one step, under one read snapshot of the source.
+    const int stepped = sqlite3_backup_step(backup, -1);
+    const int finished = sqlite3_backup_finish(backup);
+    if (finished != SQLITE_OK) fail(raw, finished, "backup to " + destination.string());
+    if (stepped != SQLITE_DONE) fail(nullptr, stepped, "backup to " + destination.string());
+    char* message = nullptr;
+    if (const int mode =
+            sqlite3_exec(raw, "PRAGMA journal_mode = DELETE", nullptr, nullptr, &message);
+        mode != SQLITE_OK) {
+        const std::string text = message != nullptr ? message : sqlite3_errstr(mode);
+        sqlite3_free(message);
+        throw StorageError("backup to " + destination.string() + ": " + text);
+    }
+}
+
+/// The tables of a database, by name.
+std::set<std::string> table_names(SqliteConnection& db) {
+    std::set<std::string> names;
+    Query q(db, kTableNames);
+    while (q.step()) names.insert(q.text(0));
+    return names;
+}
+
+/// The tables a database of schema `version` has: the migrations up to it, run on an empty
+/// database in memory, so that no list kept by hand can drift from the schema.
+std::set<std::string> tables_at_version(int version) {
+    SqliteConnection scratch(":memory:", false, SqliteOptions{});
+    for (const Migration& migration : kMigrations) {
+        if (migration.version <= version) scratch.exec(migration.sql);
+    }
+    return table_names(scratch);
+}
+
+/// What is wrong with a backup's database, or what it holds; see check_sqlite_backup().
+BackupSummary check_backup_database(const std::filesystem::path& file) {
+    SqliteConnection db(file, true, SqliteOptions{});
+    {
+        Query q(db, kIntegrityCheck);
+        std::string problems;
+        while (q.step()) {
+            const std::string row = q.text(0);
+            if (row == "ok") continue;
+            if (!problems.empty()) problems += "; ";
+            problems += row;
+        }
+        if (!problems.empty()) throw StorageError("it fails SQLite's integrity check: " + problems);
+    }
+    const int version = read_user_version(db);
+    if (version < 1) throw StorageError("it holds no Salon schema (user_version 0)");
+    if (version > kSqliteSchemaVersion) {
+        throw StorageError(
+            "its schema version is " + std::to_string(version) + ", newer than the " +
+            std::to_string(kSqliteSchemaVersion) +
+            " this salond understands: it was taken by a newer release; restore it with that "
+            "release or a later one"
+        );
+    }
+    const std::set<std::string> present = table_names(db);
+    std::string missing;
+    for (const std::string& table : tables_at_version(version)) {
+        if (present.contains(table)) continue;
+        if (!missing.empty()) missing += ", ";
+        missing += table;
+    }
+    if (!missing.empty()) {
+        throw StorageError(
+            "it lacks tables that schema version " + std::to_string(version) + " has: " + missing
+        );
+    }
+    Query q(db, kBackupCounts);
+    if (!q.step()) throw StorageError("it cannot be counted");
+    return {
+        .schema_version = version,
+        .accounts = q.integer(0),
+        .channels = q.integer(1),
+        .messages = q.integer(2)};
+}
+
 /// salon.db: salon-search.db, beside it.
 std::filesystem::path search_file_of(const std::filesystem::path& file) {
     return file.parent_path() / (file.stem().string() + "-search" + file.extension().string());
@@ -1358,13 +1456,17 @@ SqliteStore::SqliteStore(const std::filesystem::path& file, SqliteOptions option
     // Replaces SQLite's automatic checkpoint, which would run inside the writer's commit.
     sqlite3_wal_hook(writer_->db(), &SqliteStore::on_wal_commit, this);
     checkpointer_ = std::jthread([this](std::stop_token stop) { checkpoint_when_due(stop); });
-    indexer_ = std::jthread([this](std::stop_token stop) { index_when_due(stop); });
+    if (options.index_search) {
+        indexer_ = std::jthread([this](std::stop_token stop) { index_when_due(stop); });
+    }
 }
 
 SqliteStore::~SqliteStore() {
-    indexer_.request_stop();
-    indexer_wake_.release();
-    indexer_.join();
+    if (indexer_.joinable()) {
+        indexer_.request_stop();
+        indexer_wake_.release();
+        indexer_.join();
+    }
     checkpointer_.request_stop();
     checkpointer_.join();
     sqlite3_wal_hook(writer_->db(), nullptr, nullptr);
@@ -1385,7 +1487,7 @@ void SqliteStore::lift_indexer_if_starved() noexcept {
     // cleared index_wanted_ and then got no CPU).
     const bool due = index_wanted_.load(std::memory_order_acquire) ||
                      indexer_busy_.load(std::memory_order_acquire);
-    if (!due || indexer_lifted_.load(std::memory_order_relaxed)) return;
+    if (!due || !indexer_.joinable() || indexer_lifted_.load(std::memory_order_relaxed)) return;
     const std::int64_t idle_ns = steady_now_ns() - indexer_seen_ns_.load(std::memory_order_acquire);
     if (idle_ns < std::chrono::nanoseconds(kIndexerStarvation).count()) return;
     if (indexer_lifted_.exchange(true, std::memory_order_acq_rel)) return;
@@ -2499,6 +2601,25 @@ void SqliteStore::publish_indexed(std::int64_t seq, core::MessageId next_id) {
     indexed_.notify_all();
 }
 
+void SqliteStore::back_up_to(const std::filesystem::path& destination) {
+    // O_EXCL: a backup never overwrites a file, a former backup least of all.
+    const int fd = ::open(destination.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        throw StorageError("cannot create " + destination.string() + ": " + std::strerror(errno));
+    }
+    ::close(fd);
+    try {
+        auto reader = lease_reader();
+        copy_database(*reader, destination);
+    } catch (...) {
+        for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
+            std::error_code ignored;
+            std::filesystem::remove(destination.string() + suffix, ignored);
+        }
+        throw;
+    }
+}
+
 bool SqliteStore::wait_until_indexed(std::chrono::milliseconds timeout) {
     IndexTarget target{};
     {
@@ -2512,6 +2633,62 @@ bool SqliteStore::wait_until_indexed(std::chrono::milliseconds timeout) {
         return published_watermark_.load(std::memory_order_acquire) >= target.last_seq &&
                indexed_next_id_.load(std::memory_order_acquire) > target.sequence;
     });
+}
+
+BackupSummary check_sqlite_backup(const std::filesystem::path& file) {
+    // SQLite would create a missing file; a directory fails to open with a vaguer message.
+    if (!std::filesystem::is_regular_file(file)) {
+        throw StorageError(file.string() + " is not a database: not a regular file");
+    }
+    try {
+        return check_backup_database(file);
+    } catch (const StorageError& e) {
+        throw StorageError(file.string() + " is not a usable Salon database: " + e.what());
+    }
+}
+
+void install_sqlite_backup(
+    const std::filesystem::path& incoming,
+    const std::filesystem::path& database,
+    const std::filesystem::path& kept
+) {
+    namespace fs = std::filesystem;
+    auto move = [](const fs::path& from, const fs::path& to) {
+        std::error_code ec;
+        fs::rename(from, to, ec);
+        if (ec) {
+            throw StorageError(
+                "cannot move " + from.string() + " to " + to.string() + ": " + ec.message()
+            );
+        }
+    };
+    const fs::path wal = database.string() + "-wal";
+    const bool had_database = fs::exists(database);
+    const bool had_wal = fs::exists(wal);
+    std::error_code ignored;
+    bool moved_database = false;
+    bool moved_wal = false;
+    try {
+        if (had_database) {
+            move(database, kept);
+            moved_database = true;
+        }
+        if (had_wal && had_database) {
+            move(wal, kept.string() + "-wal");
+            moved_wal = true;
+        }
+        // A WAL without its database belongs to nothing, and must not be applied to the new one.
+        if (had_wal && !had_database) fs::remove(wal, ignored);
+        // The shared-memory index of the WAL is rebuilt from the WAL by whoever opens it next.
+        fs::remove(database.string() + "-shm", ignored);
+        move(incoming, database);
+    } catch (const StorageError&) {
+        if (moved_wal) fs::rename(kept.string() + "-wal", wal, ignored);
+        if (moved_database) fs::rename(kept, database, ignored);
+        throw;
+    }
+    const fs::path search = search_file_of(database);
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(search.string() + suffix, ignored);
 }
 
 std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& file, SqliteOptions options) {

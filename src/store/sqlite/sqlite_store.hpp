@@ -36,6 +36,11 @@ struct SqliteOptions {
     std::chrono::milliseconds busy_timeout{5000};
     /// WAL size, in pages, past which a commit wakes the checkpointer (SQLite's own default).
     int checkpoint_pages = 1000;
+    /// Whether this store runs the search indexer. Off for a command that opens the data dir for
+    /// a moment beside a running salond (backup, export, import): the server's indexer keeps the
+    /// index, and two indexers would contend for the search file. Off, new messages are indexed
+    /// by the next store that runs one.
+    bool index_search = true;
 };
 
 /// The schema version this build writes (PRAGMA user_version). Stored in the database: a file
@@ -130,6 +135,13 @@ public:
     void set_membership(const core::UserName& user, const Membership& membership) override;
     void remove_membership(const core::UserName& user, const core::ChannelName& channel) override;
     std::vector<Membership> memberships_of(const core::UserName& user) override;
+
+    /// SQLite's online backup API, in one step: one read snapshot for the whole copy, which in
+    /// WAL mode never holds up the writer (copying page ranges in several steps would start over
+    /// at every write of another process, and never end beside a busy server). The WAL grows
+    /// while the copy runs; the copy is then switched to a rollback journal, so that it is one
+    /// self-contained file. The search index is not copied: it is rebuilt from the messages.
+    void back_up_to(const std::filesystem::path& destination) override;
 
     std::vector<WriteOutcome> commit(std::span<const Write> batch) override;
     std::optional<StoredMessage> find_message(core::MessageId id) override;
@@ -249,6 +261,25 @@ private:
     std::jthread checkpointer_;
     std::jthread indexer_;
 };
+
+/// Checks a database file before it replaces a data dir's (salond restore), without changing
+/// it: SQLite's integrity check, a schema version this build knows (1 to kSqliteSchemaVersion),
+/// and every table that version has. Returns what it holds.
+/// @throws StorageError saying what is wrong: not a database, damaged, truncated, from a newer
+///         salond, or missing tables.
+BackupSummary check_sqlite_backup(const std::filesystem::path& file);
+
+/// Puts `incoming`, a backup's database that check_sqlite_backup() passed, in place of
+/// `database`, which no store may have open (salond restore holds the data dir's lock). The
+/// database there moves to `kept` with its WAL (`kept`-wal: commits not yet in the file), so
+/// that opening `kept` shows it as it was; the search index, derived from it, is removed and
+/// rebuilt at the next start. When the last step fails, the old database is put back.
+/// @throws StorageError naming the file that could not be moved
+void install_sqlite_backup(
+    const std::filesystem::path& incoming,
+    const std::filesystem::path& database,
+    const std::filesystem::path& kept
+);
 
 /// Opens the SQLite store at `file`; see SqliteStore.
 std::unique_ptr<Store> open_sqlite_store(

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -168,6 +169,10 @@ public:
 
     std::vector<store::Membership> memberships_of(const core::UserName& user) override {
         return inner_->memberships_of(user);
+    }
+
+    void back_up_to(const std::filesystem::path& destination) override {
+        inner_->back_up_to(destination);
     }
 
     std::vector<store::WriteOutcome> commit(std::span<const store::Write> batch) override {
