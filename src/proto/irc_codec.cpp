@@ -751,6 +751,7 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
     }
     if (cmd == "MODE") return on_mode(m);
     if (cmd == "INVITE") {
+        if (p.empty()) return Request{make_ref("INVITE"), Invitations{}};
         if (p.size() < 2 || p[0].empty() || p[1].empty()) return need_more();
         return Request{make_ref("INVITE"), Invite{p[1], p[0]}};
     }
@@ -1551,6 +1552,12 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
         return {};
     }
     if (const auto* list = std::get_if<core::ListResult>(&result)) {
+        if (std::holds_alternative<Invitations>(request.command)) {
+            std::string out;
+            for (const auto& channel : list->channels)
+                out += numeric("336", {channel_display(channel.name)});
+            return out + numeric("337", {"End of /INVITE list"});
+        }
         const ListFilter filter = ListFilter::parse(extra);
         std::string out = list->first ? numeric("321", {"Channel", "Users  Name"}) : "";
         for (const auto& channel : list->channels) {
