@@ -126,6 +126,9 @@ public:
     /// The user may join once past invite-only and the limit (INVITE); forgotten on joining.
     void invite(const std::string& folded);
 
+    /// The user was invited and has not joined since.
+    bool is_invited(const std::string& folded) const { return invited_.contains(folded); }
+
     /// The failure a join would meet (`banned`, `invite_only`, `channel_full`, `bad_key`), or
     /// nullopt when it may proceed. Administrators pass them all; an invitation passes
     /// invite-only and the limit; a ban exception passes the ban, an invite exception

@@ -21,6 +21,16 @@ struct Reaction {
     std::vector<std::string> users;  ///< display names, in the order they reacted
 };
 
+/// The opening words of the message a reply answers, and its author: what a client that cannot
+/// show replies (IRC without message-tags) quotes.
+struct ReplyQuote {
+    std::string from = {};
+    std::string text = {};  ///< at most kReplyQuoteBytes of the answered text; empty if deleted
+};
+
+/// Bound of ReplyQuote::text: a reply carries no more of its parent than a quote shows.
+inline constexpr std::size_t kReplyQuoteBytes = 80;
+
 struct Message {
     MessageId id = 0;
     std::string channel;  ///< canonical channel name; empty for a direct message
@@ -41,6 +51,8 @@ struct Message {
     bool notice = false;
     /// Its author was a registered account (IRC's account tag; `from` is the account's name).
     bool by_account = false;
+    /// Not stored: set on a reply as it is posted (live delivery only; history has none).
+    ReplyQuote reply_quote = {};
 
     bool is_direct() const noexcept { return channel.empty(); }
 };

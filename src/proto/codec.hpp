@@ -20,7 +20,7 @@ struct DecodeError {
 };
 
 /// The most event formats in use at once; each connection's event_format() is below it.
-inline constexpr std::size_t kMaxEventFormats = 8;
+inline constexpr std::size_t kMaxEventFormats = 14;
 
 /// Turns one connection's frames into typed requests, and results and events into its bytes.
 ///

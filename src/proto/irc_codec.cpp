@@ -245,11 +245,16 @@ std::string enabled_caps(std::uint32_t caps) {
 struct Format {
     int tag_level = 0;  ///< 0 none, 1 time and account, 2 also msgid
     bool batch = false;
+    bool redaction = false;  ///< draft/message-redaction
 };
 
 Format format_of(std::size_t event_format) {
     const std::size_t i = event_format - IrcCodec::kFirstEventFormat;
-    return Format{static_cast<int>(i / 2), i % 2 == 1};
+    return Format{
+        .tag_level = static_cast<int>(i / 4),
+        .batch = (i / 2) % 2 == 1,
+        .redaction = i % 2 == 1,
+    };
 }
 
 /// `:server MARKREAD target timestamp=…` (`*` for no marker), draft/read-marker's form.
@@ -746,6 +751,7 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
     }
     if (cmd == "MODE") return on_mode(m);
     if (cmd == "INVITE") {
+        if (p.empty()) return Request{make_ref("INVITE"), Invitations{}};
         if (p.size() < 2 || p[0].empty() || p[1].empty()) return need_more();
         return Request{make_ref("INVITE"), Invite{p[1], p[0]}};
     }
@@ -863,6 +869,60 @@ std::string reaction_line(
     tags += ";+draft/reply=";
     tags += std::to_string(id);
     return irc::line(tags, prefix_of(by), "TAGMSG", {target}, irc::Trailing::when_needed);
+}
+
+/// How much of a message a fallback line quotes: its first line, up to this many bytes.
+constexpr std::size_t kQuotedBytes = 40;
+
+/// `"the opening words…"` of `text` (its first line, cut at a character boundary).
+std::string quoted(std::string_view text) {
+    const std::string_view first_line = text.substr(0, text.find('\n'));
+    const std::string_view shown = core::utf8_prefix(first_line, kQuotedBytes);
+    std::string out = "\"";
+    out += shown;
+    if (shown.size() < text.size()) out += "…";
+    out += '"';
+    return out;
+}
+
+/// A reply for a client that cannot be told what it answers (no message-tags): its text
+/// opens with `(re bob: "the opening words…") `, as IRC users quote by hand.
+core::Message with_quote(const core::Message& reply) {
+    core::Message m = reply;
+    const core::ReplyQuote& q = reply.reply_quote;
+    m.text = "(re " + q.from + ": ";
+    m.text += q.text.empty() ? std::string("a deleted message") : quoted(q.text);
+    m.text += ") ";
+    m.text += reply.text;
+    return m;
+}
+
+/// A delete or a reaction for a client that cannot take REDACT or TAGMSG reactions, as a
+/// PRIVMSG from whoever made it (as the edit's line is): `* op deleted bob's message (spam)`,
+/// `* alice reacted 👍 to bob's message: "…"`. With message-tags it answers the message
+/// (+draft/reply); it has no msgid and no time (it is shown when it arrives, which is when
+/// the change was made).
+std::string change_note(const core::UpdateEvent& update, std::string_view to, int tag_level) {
+    const core::Message& m = update.message;
+    const bool own = irc::ascii_fold(update.by) == irc::ascii_fold(m.from);
+    const std::string whose = own ? std::string("their") : m.from + "'s";
+    std::string text = "* " + update.by;
+    switch (update.change) {
+        case core::ChangeKind::remove:
+            text += " deleted " + whose + " message";
+            if (!update.reason.empty()) text += " (" + update.reason + ")";
+            break;
+        case core::ChangeKind::react:
+            text += " reacted " + update.emoji + " to " + whose + " message: " + quoted(m.text);
+            break;
+        case core::ChangeKind::unreact:
+            text += " took back " + update.emoji + " on " + whose + " message: " + quoted(m.text);
+            break;
+        case core::ChangeKind::edit:
+            return {};
+    }
+    const std::string tags = tag_level >= 2 ? "+draft/reply=" + std::to_string(m.id) : "";
+    return irc::line(tags, prefix_of(update.by), "PRIVMSG", {to, text});
 }
 
 /// What marks a reaction this connection made until its event comes back (and is declined).
@@ -1492,6 +1552,12 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
         return {};
     }
     if (const auto* list = std::get_if<core::ListResult>(&result)) {
+        if (std::holds_alternative<Invitations>(request.command)) {
+            std::string out;
+            for (const auto& channel : list->channels)
+                out += numeric("336", {channel_display(channel.name)});
+            return out + numeric("337", {"End of /INVITE list"});
+        }
         const ListFilter filter = ListFilter::parse(extra);
         std::string out = list->first ? numeric("321", {"Channel", "Users  Name"}) : "";
         for (const auto& channel : list->channels) {
@@ -2043,14 +2109,23 @@ std::size_t IrcCodec::event_format() const noexcept {
     const std::size_t level = (c & kCapMessageTags) != 0                     ? 2
                               : (c & (kCapServerTime | kCapAccountTag)) != 0 ? 1
                                                                              : 0;
-    return kFirstEventFormat + 2 * level + ((c & kCapBatch) != 0 ? 1 : 0);
+    const std::size_t batch = (c & kCapBatch) != 0 ? 1 : 0;
+    const std::size_t redaction = (c & kCapMessageRedaction) != 0 ? 1 : 0;
+    return kFirstEventFormat + 2 * (2 * level + batch) + redaction;
 }
 
 std::string IrcCodec::event(const core::Event& event) const {
     const Format format = format_of(event_format());
     const std::string& server = settings_.server_name;
-    if (const auto* m = std::get_if<core::MessageEvent>(&event))
+    if (const auto* m = std::get_if<core::MessageEvent>(&event)) {
+        // Without message-tags a reply cannot say what it answers: its text does.
+        if (format.tag_level < 2 && m->message.reply_to != 0 &&
+            !m->message.reply_quote.from.empty())
+            return message_lines(
+                with_quote(m->message), m->account, format.tag_level, {}, false, m->bot
+            );
         return message_lines(m->message, m->account, format.tag_level, {}, false, m->bot);
+    }
     if (const auto* j = std::get_if<core::JoinEvent>(&event)) {
         const std::string display = channel_display(j->channel);
         std::string out =
@@ -2133,7 +2208,7 @@ std::string IrcCodec::event(const core::Event& event) const {
     if (const auto* r = std::get_if<core::RealnameEvent>(&event))
         return irc::line("", prefix_of(r->user), "SETNAME", {r->realname});
     if (const auto* update = std::get_if<core::UpdateEvent>(&event))
-        return change_lines(*update, format.tag_level);
+        return change_lines(*update, format.tag_level, format.redaction);
     if (const auto* typing = std::get_if<core::TypingEvent>(&event)) {
         // A client-only tag: only for clients that take tags (accepts()).
         if (format.tag_level < 2) return {};
@@ -2155,12 +2230,14 @@ std::string IrcCodec::event(const core::Event& event) const {
     return history_lines(server, channel_display(history->channel), history->messages, format);
 }
 
-std::string IrcCodec::change_lines(const core::UpdateEvent& update, int tag_level) const {
+std::string IrcCodec::change_lines(const core::UpdateEvent& update, int tag_level, bool redaction)
+    const {
     const core::Message& m = update.message;
     const std::string target = m.is_direct() ? m.to : channel_display(m.channel);
     const std::string id = std::to_string(m.id);
     switch (update.change) {
         case core::ChangeKind::remove: {
+            if (!redaction) return change_note(update, target, tag_level);
             std::vector<std::string_view> params{target, id};
             if (!update.reason.empty()) params.emplace_back(update.reason);
             return irc::line(
@@ -2169,17 +2246,14 @@ std::string IrcCodec::change_lines(const core::UpdateEvent& update, int tag_leve
         }
         case core::ChangeKind::react:
         case core::ChangeKind::unreact: {
-            if (tag_level < 2) return {};
             // In a direct message the TAGMSG goes to the other party: the author when the
             // recipient reacts.
             const bool by_recipient =
                 m.is_direct() && irc::ascii_fold(update.by) == irc::ascii_fold(m.to);
+            const std::string& to = by_recipient ? m.from : target;
+            if (tag_level < 2) return change_note(update, to, tag_level);
             return reaction_line(
-                update.by,
-                by_recipient ? m.from : target,
-                m.id,
-                update.emoji,
-                update.change == core::ChangeKind::react
+                update.by, to, m.id, update.emoji, update.change == core::ChangeKind::react
             );
         }
         case core::ChangeKind::edit: {
@@ -2200,11 +2274,10 @@ bool IrcCodec::accepts(const core::Event& event) const noexcept {
     if (const auto* update = std::get_if<core::UpdateEvent>(&event)) {
         switch (update->change) {
             case core::ChangeKind::remove:
-                // Without draft/message-redaction a delete shows nothing: the line stays.
-                return (caps() & kCapMessageRedaction) != 0;
+                return true;  // REDACT, or without draft/message-redaction a line saying so
             case core::ChangeKind::react:
             case core::ChangeKind::unreact: {
-                if ((caps() & kCapMessageTags) == 0) return false;
+                if ((caps() & kCapMessageTags) == 0) return true;  // a line saying so
                 try {
                     if (irc::ascii_fold(update->by) != irc::ascii_fold(me())) return true;
                     const bool on = update->change == core::ChangeKind::react;

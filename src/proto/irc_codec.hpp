@@ -65,11 +65,12 @@ enum IrcCap : std::uint32_t {
 /// opens and finished() closes.
 class IrcCodec final : public Codec {
 public:
-    /// Event formats: 1 + 2 × tag level + batch, tag level 0 (no tags), 1 (time and account),
-    /// 2 (message-tags: also msgid). Native version 1 is 0 and native version 2 the last of
-    /// kMaxEventFormats; the six IRC formats fit between.
+    /// Event formats: 1 + 2 × (2 × tag level + batch) + redaction, tag level 0 (no tags), 1
+    /// (time and account), 2 (message-tags: also msgid); redaction: draft/message-redaction
+    /// (REDACT, else a line saying what was deleted). Native version 1 is 0 and native version 2
+    /// the last of kMaxEventFormats; the twelve IRC formats fit between.
     static constexpr std::size_t kFirstEventFormat = 1;
-    static constexpr std::size_t kEventFormats = 6;
+    static constexpr std::size_t kEventFormats = 12;
     static_assert(kFirstEventFormat + kEventFormats < kMaxEventFormats);
 
     explicit IrcCodec(const IrcSettings& settings);
@@ -178,9 +179,10 @@ private:
         bool notice;
     };
 
-    /// A change to a message as IRC shows it at `tag_level`: a delete as REDACT, a reaction as
-    /// a TAGMSG with +draft/react (or +draft/unreact), an edit as a line of its own.
-    std::string change_lines(const core::UpdateEvent& update, int tag_level) const;
+    /// A change to a message as IRC shows it at `tag_level`: a delete as REDACT (`redaction`),
+    /// a reaction as a TAGMSG with +draft/react (or +draft/unreact), an edit as a line of its
+    /// own; a delete or a reaction the connection cannot take as a line saying so.
+    std::string change_lines(const core::UpdateEvent& update, int tag_level, bool redaction) const;
 
     /// The sender's own message, as echo-message shows it.
     std::string echo(std::string target, const PostRequest& post, const core::PostResult& r) const;

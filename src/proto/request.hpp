@@ -212,6 +212,9 @@ struct Invite {
     std::string user;
 };
 
+/// The channels the user is invited to and has not joined (IRC's INVITE without parameters).
+struct Invitations {};
+
 /// Replaces a message's text (its author only).
 struct Edit {
     core::MessageId id = 0;
@@ -418,6 +421,7 @@ using Command = std::variant<
     Invisible,
     Mode,
     Invite,
+    Invitations,
     Kicks,
     Names,
     Monitor,

@@ -990,6 +990,16 @@ std::optional<core::Failure> Hub::invite(
     return std::nullopt;
 }
 
+std::vector<std::string> Hub::invitations(const core::Actor& actor, std::size_t max) const {
+    std::shared_lock lock(mutex_);
+    std::vector<std::string> names;
+    for (const auto& [name, channel] : channels_) {
+        if (names.size() >= max) break;
+        if (channel.is_invited(actor.name.folded())) names.push_back(name);
+    }
+    return names;
+}
+
 std::optional<core::Failure> Hub::post_refusal(
     const core::Actor& actor, const core::ChannelName& name
 ) const {

@@ -287,6 +287,9 @@ public:
         const core::UserName& target,
         const Acknowledgement& ack
     );
+    /// The channels (canonical names) the actor is invited to and has not joined, at most `max`
+    /// of them, in name order. Looks at every channel: the cost is the server's channel count.
+    std::vector<std::string> invitations(const core::Actor& actor, std::size_t max) const;
     /// Why the actor may not post to the channel now (`no_such_channel`, `not_in_channel` unless
     /// it is `-n`, `moderated`), or nullopt.
     std::optional<core::Failure> post_refusal(

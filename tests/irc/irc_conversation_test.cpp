@@ -247,7 +247,7 @@ TEST_F(IrcConversation, ReactTagsAreNativeReactionsBothWays) {
     EXPECT_EQ(parse_line(reacted).source, "Guest7170!Guest7170@salon");
     native->send(make_frame("REACT", {{"id", std::stoll(id)}, {"emoji", "👍"}, {"on", false}}));
     EXPECT_EQ(tag_of(irc->wait_for("TAGMSG"), "+draft/unreact"), "👍");
-    // Without message-tags, reactions are not shown.
+    // Without message-tags, reactions come as lines saying so (below), never as TAGMSG.
     EXPECT_FALSE(has_line(plain->drain(), "TAGMSG"));
 }
 
@@ -317,6 +317,85 @@ TEST_F(IrcConversation, AnEditReachesIrcAsALineSayingSo) {
     const auto line = tagged->wait_for("PRIVMSG");
     EXPECT_EQ(tag_of(line, "+draft/reply"), std::to_string(id));
     EXPECT_EQ(tag_of(line, "msgid"), std::nullopt);  // the edit is no message of its own
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fallbacks: what a client that cannot take a reply tag, a TAGMSG reaction or REDACT sees
+
+TEST_F(IrcConversation, RepliesReactionsAndDeletesReachClientsWithoutTheCapabilityAsLines) {
+    auto plain = in_channel("pat", "");
+    auto tagged = in_channel("tom", "message-tags");
+    auto redacting = in_channel("rae", "message-tags draft/message-redaction");
+    auto native = native_in("Guest5150", "talk");
+    native->send(make_frame(
+        "SEND", {{"channel", "talk"}, {"text", "shall we move the standup to ten tomorrow?\nor"}}
+    ));
+    const auto parent = body_of(native_reply(*native)).at("id").as_int64();
+    const std::string id = std::to_string(parent);
+    for (auto* c : {plain.get(), tagged.get(), redacting.get()}) {
+        c->wait_for("PRIVMSG");
+        c->wait_for("PRIVMSG");  // its second line, "or"
+    }
+
+    // A reply: quoted for those without message-tags, tagged for the others.
+    native->send(make_frame("SEND", {{"channel", "talk"}, {"text", "yes"}, {"reply_to", parent}}));
+    ASSERT_EQ(verb_of(native_reply(*native)), "OK");
+    EXPECT_EQ(
+        plain->wait_for("PRIVMSG"),
+        ":Guest5150!Guest5150@salon PRIVMSG #talk :(re Guest5150: \"shall we move the standup "
+        "to ten tomorro…\") yes"
+    );
+    const auto tagged_reply = tagged->wait_for("PRIVMSG");
+    EXPECT_EQ(tag_of(tagged_reply, "+draft/reply"), id);
+    EXPECT_TRUE(tagged_reply.ends_with(" PRIVMSG #talk :yes")) << tagged_reply;
+
+    // A reaction and its taking back: lines without message-tags, TAGMSG with it.
+    for (const bool on : {true, false}) {
+        native->send(make_frame("REACT", {{"id", parent}, {"emoji", "👍"}, {"on", on}}));
+        ASSERT_EQ(verb_of(native_reply(*native)), "OK");
+    }
+    EXPECT_EQ(
+        plain->wait_for("PRIVMSG"),
+        ":Guest5150!Guest5150@salon PRIVMSG #talk :* Guest5150 reacted 👍 to their message: "
+        "\"shall we move the standup to ten tomorro…\""
+    );
+    EXPECT_EQ(
+        plain->wait_for("PRIVMSG"),
+        ":Guest5150!Guest5150@salon PRIVMSG #talk :* Guest5150 took back 👍 on their message: "
+        "\"shall we move the standup to ten tomorro…\""
+    );
+    EXPECT_EQ(tag_of(tagged->wait_for("TAGMSG"), "+draft/react"), "👍");
+
+    // An operator deletes it: REDACT with draft/message-redaction, else a line answering it.
+    native->send(make_frame("DELETE", {{"id", parent}}));
+    ASSERT_EQ(verb_of(native_reply(*native)), "OK");
+    EXPECT_EQ(
+        plain->wait_for("PRIVMSG"),
+        ":Guest5150!Guest5150@salon PRIVMSG #talk :* Guest5150 deleted their message"
+    );
+    const auto note = tagged->wait_for("PRIVMSG");
+    EXPECT_EQ(tag_of(note, "+draft/reply"), id);
+    EXPECT_EQ(tag_of(note, "msgid"), std::nullopt);
+    std::vector<std::string> before;
+    EXPECT_EQ(
+        redacting->wait_for("REDACT", &before), ":Guest5150!Guest5150@salon REDACT #talk " + id
+    );
+    EXPECT_FALSE(has_line(before, "deleted")) << joined(before);
+}
+
+TEST_F(IrcConversation, AnOperatorsDeleteSaysWhoseMessageAndWhy) {
+    auto op = in_channel("ora", "draft/message-redaction");  // the channel's operator
+    auto plain = in_channel("pia", "");
+    auto native = native_in("Guest5151", "talk");
+    native->send(make_frame("SEND", {{"channel", "talk"}, {"text", "spam spam spam"}}));
+    const auto id = body_of(native_reply(*native)).at("id").as_int64();
+    plain->wait_for("PRIVMSG");
+
+    op->send("REDACT #talk " + std::to_string(id) + " :off topic");
+    EXPECT_EQ(
+        plain->wait_for("PRIVMSG"),
+        ":ora!ora@salon PRIVMSG #talk :* ora deleted Guest5151's message (off topic)"
+    );
 }
 
 }  // namespace

@@ -1328,5 +1328,41 @@ TEST_F(IrcE2e, AMessageOfManyLinesBecomesBoundedIrcLinesAndJoinersStayConnected)
     plain->wait_for("PONG");
 }
 
+TEST_F(IrcE2e, InviteWithoutParametersListsTheChannelsOneIsInvitedToAndHasNotJoined) {
+    auto op = in_home("uma");
+    auto guest = in_home("vic");
+    guest->send("INVITE");
+    std::vector<std::string> none;
+    EXPECT_NE(
+        guest->wait_for("337", &none).find(" 337 vic :End of /INVITE list"), std::string::npos
+    );
+    EXPECT_FALSE(has_line(none, " 336 ")) << joined(none);
+
+    for (const std::string channel : {"#zeta", "#alpha"}) {
+        op->send("JOIN " + channel);
+        op->wait_for("366");
+        op->send("INVITE vic " + channel);
+        op->wait_for("341");
+        guest->wait_for("INVITE");
+    }
+    guest->send("INVITE");
+    std::vector<std::string> listed;
+    guest->wait_for("337", &listed);
+    ASSERT_EQ(listed.size(), 2U) << joined(listed);
+    EXPECT_NE(listed[0].find(" 336 vic :#alpha"), std::string::npos) << listed[0];
+    EXPECT_NE(listed[1].find(" 336 vic :#zeta"), std::string::npos) << listed[1];
+
+    // Joining uses the invitation up; one parameter is still 461.
+    guest->send("JOIN #alpha");
+    guest->wait_for("366");
+    guest->send("INVITE");
+    listed.clear();
+    guest->wait_for("337", &listed);
+    EXPECT_FALSE(has_line(listed, "#alpha")) << joined(listed);
+    EXPECT_TRUE(has_line(listed, " 336 vic :#zeta")) << joined(listed);
+    guest->send("INVITE uma");
+    guest->wait_for("461");
+}
+
 }  // namespace
 }  // namespace salon::test

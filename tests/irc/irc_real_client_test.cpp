@@ -119,13 +119,14 @@ boost::json::object wait_event(
     );
 }
 
-/// A native client logged in (registering `us` when `register_`), in home.
+/// A native client of protocol version 2 (it sees UPDATE and READ) logged in (registering `us`
+/// when `register_`), in home.
 std::unique_ptr<LineClient> native(IrcServer& server, const std::string& us, bool register_) {
     auto conn = std::make_unique<LineClient>("127.0.0.1", server.native_port());
     if (register_) {
-        conn->send(make_frame("REGISTER", {{"us", us}, {"pwd", kPassword}}));
+        conn->send(make_frame("REGISTER", {{"us", us}, {"pwd", kPassword}, {"v", 2}}));
     } else {
-        conn->send(make_frame("CONN", {{"us", us}}));
+        conn->send(make_frame("CONN", {{"us", us}, {"v", 2}}));
     }
     const auto ok = conn->expect("OK", kClientWait);
     conn->wait_for("HISTORY", kClientWait);
@@ -197,6 +198,39 @@ protected:
         )) << irssi_screen();
     }
 
+    /// weechat-headless with its FIFO and logs in dir_, connecting to 127.0.0.1/`port` as the
+    /// server `salon` with `/server add`'s `options`, joining #home.
+    void start_weechat(std::uint16_t port, const std::string& options) {
+        const std::string commands = "/set fifo.file.path " + (dir_ / "fifo").string() +
+                                     ";/set logger.file.flush_delay 0;/set logger.file.path " +
+                                     (dir_ / "logs").string() + ";/server add salon 127.0.0.1/" +
+                                     std::to_string(port) + " -autojoin=#home " + options +
+                                     ";/connect salon";
+        pid_ = spawn(
+            {"weechat-headless",
+             "--stdout",
+             "-d",
+             (dir_ / "home").string(),
+             "-P",
+             "irc,logger,fifo",
+             "-r",
+             commands},
+            dir_ / "client.log"
+        );
+    }
+
+    /// Runs `command` (a WeeChat command, or text to send) in WeeChat's buffer `buffer`.
+    void weechat_command(const std::string& buffer, const std::string& command) {
+        const int fd = ::open((dir_ / "fifo").c_str(), O_WRONLY | O_NONBLOCK);
+        ASSERT_GE(fd, 0) << "WeeChat's FIFO is not open";
+        const std::string line = buffer + " *" + command + "\n";
+        ASSERT_EQ(::write(fd, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+        ::close(fd);
+    }
+
+    /// WeeChat's logs, every buffer's.
+    std::string weechat_logs() { return read_tree(dir_ / "logs"); }
+
     /// Types `text` into irssi and presses Enter.
     void irssi_keys(const std::string& text) {
         tmux({"send-keys", "-t", "irc", "-l", text});
@@ -236,44 +270,24 @@ TEST_F(RealIrcClient, WeeChatLogsInWithSaslAndTalksWithANativeUser) {
     native(server, "alice", true)->send(make_frame("END"));
     auto guest = native(server, "Guest9001", false);
 
-    const fs::path fifo = dir_ / "fifo";
-    const std::string commands =
-        "/set fifo.file.path " + fifo.string() +
-        ";/set logger.file.flush_delay 0;/set logger.file.path " + (dir_ / "logs").string() +
-        ";/server add salon 127.0.0.1/" + std::to_string(server.irc_port()) +
-        " -nossl -autojoin=#home -nicks=alice -sasl_mechanism=plain -sasl_username=alice"
-        " -sasl_password=" +
-        std::string(kPassword) + ";/connect salon";
-    pid_ = spawn(
-        {"weechat-headless",
-         "--stdout",
-         "-d",
-         (dir_ / "home").string(),
-         "-P",
-         "irc,logger,fifo",
-         "-r",
-         commands},
-        dir_ / "client.log"
+    start_weechat(
+        server.irc_port(),
+        "-nossl -nicks=alice -sasl_mechanism=plain -sasl_username=alice -sasl_password=" +
+            std::string(kPassword)
     );
 
     // SASL made it the account (the guest sees the registered alice join), and WeeChat said so.
     wait_event(*guest, "JOIN", "user", "alice");
     EXPECT_TRUE(eventually_contains(
-        [&] { return read_tree(dir_ / "logs"); }, "SASL authentication successful", kClientWait
+        [&] { return weechat_logs(); }, "SASL authentication successful", kClientWait
     ));
     EXPECT_NE(server.process().log().find("alice logged in"), std::string::npos);
 
     // WeeChat to native: typed into #home through WeeChat's FIFO, once WeeChat has the channel.
     ASSERT_TRUE(eventually_contains(
-        [&] { return read_tree(dir_ / "logs"); },
-        "alice (alice@salon) has joined #home",
-        kClientWait
+        [&] { return weechat_logs(); }, "alice (alice@salon) has joined #home", kClientWait
     ));
-    const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
-    ASSERT_GE(fd, 0) << "WeeChat's FIFO is not open";
-    const std::string line = "irc.salon.#home *hello from weechat\n";
-    ASSERT_EQ(::write(fd, line.data(), line.size()), static_cast<ssize_t>(line.size()));
-    ::close(fd);
+    weechat_command("irc.salon.#home", "hello from weechat");
     const auto msg = wait_event(*guest, "MSG", "text", "hello from weechat");
     EXPECT_EQ(msg.at("from").as_string(), "alice");
 
@@ -281,10 +295,10 @@ TEST_F(RealIrcClient, WeeChatLogsInWithSaslAndTalksWithANativeUser) {
     guest->send(make_frame("SEND", {{"channel", "home"}, {"text", "hi alice, from native"}}));
     guest->send(make_frame("DM", {{"to", "alice"}, {"text", "a private word"}}));
     EXPECT_TRUE(eventually_contains(
-        [&] { return read_tree(dir_ / "logs"); }, "Guest9001\thi alice, from native", kClientWait
+        [&] { return weechat_logs(); }, "Guest9001\thi alice, from native", kClientWait
     ));
     EXPECT_TRUE(eventually_contains(
-        [&] { return read_tree(dir_ / "logs"); }, "Guest9001\ta private word", kClientWait
+        [&] { return weechat_logs(); }, "Guest9001\ta private word", kClientWait
     ));
 }
 
@@ -304,6 +318,82 @@ TEST_F(RealIrcClient, IrssiJoinsAsAGuestAndTalksWithANativeUser) {
     EXPECT_TRUE(
         eventually_contains([&] { return irssi_screen(); }, "hi bob, from native", kClientWait)
     ) << irssi_screen();
+}
+
+/// Posts `text` to home (answering `reply_to` when not 0) and returns the message's id.
+std::int64_t post(LineClient& conn, const std::string& text, std::int64_t reply_to = 0) {
+    boost::json::object args{{"channel", "home"}, {"text", text}};
+    if (reply_to != 0) args["reply_to"] = reply_to;
+    conn.send(make_frame("SEND", std::move(args)));
+    return body_of(conn.wait_for("OK", kClientWait)).at("id").as_int64();
+}
+
+/// A native user replies to a message, reacts to it and deletes it: what issue 24 wants IRC
+/// users to see. Each change is answered before the next is sent, so they arrive in order.
+void reply_react_delete(LineClient& conn, std::int64_t parent) {
+    post(conn, "sure, see you there", parent);
+    conn.send(make_frame("REACT", {{"id", parent}, {"emoji", "👍"}}));
+    conn.wait_for("OK", kClientWait);
+    conn.send(make_frame("DELETE", {{"id", parent}}));
+    conn.wait_for("OK", kClientWait);
+}
+
+// irssi 1.4 asks for no message-tags nor draft/message-redaction: replies, reactions and
+// deletes reach it as lines (docs/irc.md, fallbacks). Its user answers by addressing.
+TEST_F(RealIrcClient, IrssiSeesANativeUsersReplyReactionAndDeleteAsLines) {
+    if (!on_path("irssi") || !on_path("tmux")) GTEST_SKIP() << "irssi or tmux is not installed";
+    IrcServer& server = server_.emplace();
+    auto native_user = native(server, "Guest4713", false);
+    start_irssi(server.irc_port(), "dan");
+    irssi_keys("/join #home");
+    wait_event(*native_user, "JOIN", "user", "dan");
+
+    const auto parent = post(*native_user, "lunch at noon?");
+    reply_react_delete(*native_user, parent);
+    for (const std::string_view line :
+         {"(re Guest4713: \"lunch at noon?\") sure, see you there",
+          "* Guest4713 reacted 👍 to their message: \"lunch at noon?\"",
+          "* Guest4713 deleted their message"}) {
+        EXPECT_TRUE(eventually_contains([&] { return irssi_screen(); }, line, kClientWait))
+            << line << " not in:\n"
+            << irssi_screen();
+    }
+
+    // irssi cannot tag a reply: its user addresses the author, which reaches them as text.
+    irssi_keys("Guest4713: great");
+    wait_event(*native_user, "MSG", "text", "Guest4713: great");
+}
+
+// WeeChat 3.8 asks for message-tags but not draft/message-redaction nor draft/read-marker, and
+// shows neither +draft/reply nor a TAGMSG reaction: it sees the reply's text and the delete's
+// line, not the reaction. Its user can react with /quote, which the native user sees.
+TEST_F(RealIrcClient, WeeChatSeesANativeUsersReplyAndDeleteAndReactsWithQuote) {
+    if (!on_path("weechat-headless")) GTEST_SKIP() << "weechat-headless is not installed";
+    IrcServer& server = server_.emplace();
+    auto native_user = native(server, "Guest9003", false);
+    start_weechat(server.irc_port(), "-nossl -nicks=wee");
+    wait_event(*native_user, "JOIN", "user", "wee");
+    ASSERT_TRUE(eventually_contains(
+        [&] { return weechat_logs(); }, "wee (wee@salon) has joined #home", kClientWait
+    ));
+
+    const auto parent = post(*native_user, "lunch at noon?");
+    const auto kept = post(*native_user, "the menu is on the door");
+    weechat_command(
+        "irc.server.salon",
+        "/quote @+draft/react=🎉;+draft/reply=" + std::to_string(kept) + " TAGMSG #home"
+    );
+    const auto update = wait_event(*native_user, "UPDATE", "text", "the menu is on the door");
+    EXPECT_EQ(update.at("reactions").as_array()[0].at("users").as_array()[0].as_string(), "wee");
+
+    reply_react_delete(*native_user, parent);
+    EXPECT_TRUE(eventually_contains(
+        [&] { return weechat_logs(); }, "Guest9003\t* Guest9003 deleted their message", kClientWait
+    )) << weechat_logs();
+    // In order: the reply came before the delete, the reaction (not shown) between them.
+    const std::string logs = weechat_logs();
+    EXPECT_NE(logs.find("Guest9003\tsure, see you there"), std::string::npos) << logs;
+    EXPECT_EQ(logs.find("reacted"), std::string::npos) << logs;
 }
 
 /// A self-signed certificate for localhost and 127.0.0.1 in `dir` (`salond tls self-signed`),
@@ -338,45 +428,25 @@ TEST_F(RealIrcClient, WeeChatOverTlsLogsInWithSaslAndTalksWithANativeUser) {
     native(server, "alice", true)->send(make_frame("END"));
     auto guest = native(server, "Guest9002", false);
 
-    const fs::path fifo = dir_ / "fifo";
-    const std::string commands =
-        "/set fifo.file.path " + fifo.string() +
-        ";/set logger.file.flush_delay 0;/set logger.file.path " + (dir_ / "logs").string() +
-        ";/server add salon 127.0.0.1/" + std::to_string(tls_port) +
-        " -ssl -ssl_fingerprint=" + sha256_fingerprint(dir_ / "tls" / "self-signed.crt") +
-        " -autojoin=#home -nicks=alice -sasl_mechanism=plain -sasl_username=alice"
-        " -sasl_password=" +
-        std::string(kPassword) + ";/connect salon";
-    pid_ = spawn(
-        {"weechat-headless",
-         "--stdout",
-         "-d",
-         (dir_ / "home").string(),
-         "-P",
-         "irc,logger,fifo",
-         "-r",
-         commands},
-        dir_ / "client.log"
+    start_weechat(
+        tls_port,
+        "-ssl -ssl_fingerprint=" + sha256_fingerprint(dir_ / "tls" / "self-signed.crt") +
+            " -nicks=alice -sasl_mechanism=plain -sasl_username=alice -sasl_password=" +
+            std::string(kPassword)
     );
 
     wait_event(*guest, "JOIN", "user", "alice");
     EXPECT_TRUE(eventually_contains(
-        [&] { return read_tree(dir_ / "logs"); }, "SASL authentication successful", kClientWait
+        [&] { return weechat_logs(); }, "SASL authentication successful", kClientWait
     ));
     ASSERT_TRUE(eventually_contains(
-        [&] { return read_tree(dir_ / "logs"); },
-        "alice (alice@salon) has joined #home",
-        kClientWait
+        [&] { return weechat_logs(); }, "alice (alice@salon) has joined #home", kClientWait
     ));
-    const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
-    ASSERT_GE(fd, 0) << "WeeChat's FIFO is not open";
-    const std::string line = "irc.salon.#home *hello over TLS from weechat\n";
-    ASSERT_EQ(::write(fd, line.data(), line.size()), static_cast<ssize_t>(line.size()));
-    ::close(fd);
+    weechat_command("irc.salon.#home", "hello over TLS from weechat");
     wait_event(*guest, "MSG", "text", "hello over TLS from weechat");
     guest->send(make_frame("SEND", {{"channel", "home"}, {"text", "hi alice, over TLS"}}));
     EXPECT_TRUE(eventually_contains(
-        [&] { return read_tree(dir_ / "logs"); }, "Guest9002\thi alice, over TLS", kClientWait
+        [&] { return weechat_logs(); }, "Guest9002\thi alice, over TLS", kClientWait
     ));
 }
 

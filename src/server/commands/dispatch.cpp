@@ -21,8 +21,8 @@ using proto::Authenticate, proto::Away, proto::Ban, proto::Conn, proto::Conversa
     proto::Topic, proto::Typing, proto::Unban, proto::Who, proto::Whois, proto::Token,
     proto::Tokens, proto::Revoke, proto::Passwd, proto::DeleteAccount, proto::Oper, proto::Kill,
     proto::Wallops, proto::Lusers, proto::WhoMask, proto::Userhost, proto::Whowas, proto::Invisible,
-    proto::Mode, proto::Invite, proto::Kicks, proto::Names, proto::Monitor, proto::Realname,
-    proto::Bot, proto::Rename, proto::ChatHistory, proto::HistoryTargets;
+    proto::Mode, proto::Invite, proto::Invitations, proto::Kicks, proto::Names, proto::Monitor,
+    proto::Realname, proto::Bot, proto::Rename, proto::ChatHistory, proto::HistoryTargets;
 
 // The verb table. The order of the rows is PROTOCOL.md's; a proto::Command without a row does
 // not compile (row_of() below).
@@ -164,6 +164,7 @@ constexpr auto kVerbs = std::make_tuple(
         .channel = &Invite::channel,
         .user = {&Invite::user, Errc::no_such_user},
         .now = &invite},
+    Verb<Invitations>{.name = "INVITE (list)", .now = &invitations},
     // Extensions: presence (docs/protocol.md); MONITOR and SETNAME are IRC's.
     Verb<Monitor>{.name = "MONITOR", .now = &monitor},
     Verb<Realname>{

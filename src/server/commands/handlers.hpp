@@ -174,5 +174,8 @@ Outcome op(Context& ctx, const proto::Op& o);
 Outcome key(Context& ctx, const proto::Key& k);
 Outcome mode(Context& ctx, const proto::Mode& m);
 Outcome invite(Context& ctx, const proto::Invite& i);
+/// The most channels INVITE's list names: a reply bounded whoever invited the user where.
+inline constexpr std::size_t kMaxListedInvitations = 100;
+Outcome invitations(Context& ctx, const proto::Invitations&);
 
 }  // namespace salon::server::commands

@@ -4,6 +4,7 @@
 
 #include "core/mentions.hpp"
 #include "core/message.hpp"
+#include "core/utf8.hpp"
 #include "metrics/salon_metrics.hpp"
 #include "server/commands/handlers.hpp"
 
@@ -41,6 +42,14 @@ Waits<Outcome> send_after_lookups(Context& ctx, const proto::Send& s) {
     if (auto refusal = ctx.services.hub.post_refusal(ctx.actor(), *ctx.channel)) co_return *refusal;
     submit_post(ctx, std::move(write));
     co_return Replied{};
+}
+
+/// What a reply to `answered` carries of it for the clients that quote it.
+core::ReplyQuote quote_of(const core::Message& answered) {
+    return core::ReplyQuote{
+        .from = answered.from,
+        .text = std::string(core::utf8_prefix(answered.text, core::kReplyQuoteBytes)),
+    };
 }
 
 }  // namespace
@@ -113,6 +122,8 @@ Waits<std::optional<core::Failure>> prepare_post(
                 );
             }
             write.message.reply_to = 0;
+        } else {
+            write.message.reply_quote = quote_of(answered->message);
         }
     }
     if (may_mention(write.message.text)) {

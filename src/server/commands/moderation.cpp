@@ -69,4 +69,12 @@ Outcome invite(Context& ctx, const proto::Invite&) {
     return done(ctx.services.hub.invite(ctx.actor(), *ctx.channel, *ctx.user, ctx.ack()));
 }
 
+Outcome invitations(Context& ctx, const proto::Invitations&) {
+    core::ListResult result;
+    for (auto& name : ctx.services.hub.invitations(ctx.actor(), kMaxListedInvitations))
+        result.channels.push_back(core::ChannelSummary{
+            .name = std::move(name), .members = 0, .topic = {}});
+    return core::Result{std::move(result)};
+}
+
 }  // namespace salon::server::commands

@@ -440,9 +440,20 @@ TEST_F(IrcCodecTest, VersionTwoEventsFollowTheirCapabilities) {
         .emoji = "👍"};
     const core::ReadEvent read{"home", "", 1, 1'700'000'000'123};
     const core::TypingEvent typing{"home", "", "ned", core::TypingState::paused};
-    // Without the capabilities that name them, none of them is shown.
-    for (const core::Event& event : std::vector<core::Event>{redact, react, read, typing})
+    // Without the capabilities that name them, read markers and typing are not shown; a delete
+    // and a reaction come as lines saying so.
+    for (const core::Event& event : std::vector<core::Event>{read, typing})
         EXPECT_FALSE(codec_.accepts(event)) << event.index();
+    EXPECT_TRUE(codec_.accepts(redact));
+    EXPECT_TRUE(codec_.accepts(react));
+    EXPECT_EQ(
+        codec_.event(redact),
+        ":olaf!olaf@salon PRIVMSG #home :* olaf deleted nora's message (spam)\r\n"
+    );
+    EXPECT_EQ(
+        codec_.event(react),
+        ":olaf!olaf@salon PRIVMSG #home :* olaf reacted 👍 to nora's message: \"x\"\r\n"
+    );
 
     answered("CAP REQ :draft/message-redaction draft/read-marker message-tags");
     for (const core::Event& event : std::vector<core::Event>{redact, react, read, typing})
@@ -455,6 +466,28 @@ TEST_F(IrcCodecTest, VersionTwoEventsFollowTheirCapabilities) {
         codec_.event(read), ":salond.local MARKREAD #home timestamp=2023-11-14T22:13:20.123Z\r\n"
     );
     EXPECT_EQ(codec_.event(typing), "@+typing=paused :ned!ned@salon TAGMSG #home\r\n");
+}
+
+TEST_F(IrcCodecTest, WithoutMessageTagsAReplyQuotesWhatItAnswers) {
+    core::Message reply = message(9, "home", "olaf", "", "sure", 0);
+    reply.reply_to = 7;
+    reply.reply_quote = {.from = "nora", .text = "lunch at noon?\nor later"};
+    const core::MessageEvent live{.message = reply};
+    EXPECT_EQ(
+        codec_.event(live),
+        ":olaf!olaf@salon PRIVMSG #home :(re nora: \"lunch at noon?…\") sure\r\n"
+    );
+    reply.reply_quote.text.clear();  // the answered message was deleted
+    EXPECT_EQ(
+        codec_.event(core::MessageEvent{.message = reply}),
+        ":olaf!olaf@salon PRIVMSG #home :(re nora: a deleted message) sure\r\n"
+    );
+    answered("CAP REQ message-tags");
+    EXPECT_EQ(
+        codec_.event(live),
+        "@time=1970-01-01T00:00:00.000Z;msgid=9;+draft/reply=7 :olaf!olaf@salon PRIVMSG #home "
+        ":sure\r\n"
+    );
 }
 
 TEST_F(IrcCodecTest, AnEditIsALineForEveryoneThatAnswersTheOriginal) {
