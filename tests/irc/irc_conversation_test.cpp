@@ -163,6 +163,38 @@ TEST_F(IrcConversation, ANativeDeleteReachesIrcAsRedactAndLeavesHistory) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Order of replies: IRC clients (and irctest) sync on PING
+
+TEST_F(IrcConversation, APingAfterPipelinedWritesIsAnsweredAfterTheirLines) {
+    auto writer = in_channel("pia", kRedaction);
+    auto reader = in_channel("quin", "");
+    const std::string id = post(*writer, "#talk", "soon gone");
+    reader->wait_for("PRIVMSG");
+
+    // A DM to oneself, a DM to another, and a REDACT, then a PING, in one write: each write's
+    // lines for this connection (the echo, the copy to oneself, the REDACT) come before PONG.
+    writer->send_raw(
+        "PRIVMSG pia :note to self\r\nPRIVMSG quin :psst\r\nREDACT #talk " + id +
+        "\r\nPING sync\r\n"
+    );
+    std::vector<std::string> before;
+    writer->wait_for("PONG", &before);
+    EXPECT_EQ(
+        std::ranges::count_if(
+            before,
+            [](const std::string& l) {
+                return l.find("PRIVMSG pia :note to self") != std::string::npos;
+            }
+        ),
+        2
+    ) << joined(before);  // the echo and the copy delivered to oneself
+    EXPECT_TRUE(has_line(before, "PRIVMSG quin :psst")) << joined(before);
+    EXPECT_TRUE(has_line(before, "REDACT #talk " + id)) << joined(before);
+    // By then the DM was handed to its recipient.
+    EXPECT_NE(reader->wait_for("PRIVMSG").find("PRIVMSG quin :psst"), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
 // draft/read-marker
 
 std::vector<std::string> markread_params(IrcClient& c) {

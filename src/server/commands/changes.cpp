@@ -87,6 +87,7 @@ void submit_change(
                  slot,
                  conversation = std::move(conversation),
                  update = std::move(update)](const store::WriteOutcome* outcome) mutable {
+        const Outbox::Settling settling(sender->outbox(), slot);
         const Acknowledgement ack{sender.get(), request.get(), slot};
         if (outcome == nullptr) {
             sender->refuse(ack, Errc::internal, "the change could not be stored");
