@@ -849,6 +849,23 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
     return Answered{numeric("421", {clip(cmd), "Unknown command"})};
 }
 
+/// The client-only tags salond relays (CLIENTTAGDENY names them too).
+constexpr std::array<std::string_view, 4> kRelayedClientTags{
+    "+draft/reply", "+draft/react", "+draft/unreact", "+typing"};
+
+/// Client-only tags as a line carries them (`+a=b;+c`), values escaped.
+std::string client_tags(const std::vector<std::pair<std::string, std::string>>& tags) {
+    std::string out;
+    for (const auto& [name, value] : tags) {
+        if (!out.empty()) out += ';';
+        out += name;
+        if (value.empty()) continue;
+        out += '=';
+        out += irc::escape_tag_value(value);
+    }
+    return out;
+}
+
 /// A reaction as IRC shows it: `@+draft/react=<emoji>;+draft/reply=<msgid> :by TAGMSG target`
 /// (`+draft/unreact` when taken back).
 std::string reaction_line(
@@ -900,7 +917,15 @@ Codec::Input IrcCodec::on_tagmsg(const irc::Message& m) {
                 if (own_reactions_.size() >= kMaxPendingEchoes) own_reactions_.clear();
                 own_reactions_.insert(reaction_key(reply_to, value, on));
             }
-            return Request{make_ref("TAGMSG", clip(target)), React{reply_to, value, on}};
+            React react{reply_to, value, on};
+            (target.starts_with('#') ? react.channel : react.with) = target;
+            // What a relay passes on, should the message not be here: the tags CLIENTTAGDENY
+            // lets through, as sent (their size is bounded by the tag section's).
+            for (const auto& tag : m.tags) {
+                if (std::ranges::find(kRelayedClientTags, tag.first) != kRelayedClientTags.end())
+                    react.tags.push_back(tag);
+            }
+            return Request{make_ref("TAGMSG", clip(target)), std::move(react)};
         }
     }
     return Answered{};
@@ -1425,8 +1450,13 @@ std::string IrcCodec::no(const Request& request, Errc code, std::string_view mes
 std::string IrcCodec::answer(const Request& request, const core::Result& result) {
     const auto [command, extra] = read_ref(request.ref);
     if (const auto* react = std::get_if<React>(&request.command)) {
+        // Relayed as tags (no ChangeResult): no event of a stored reaction will come back.
+        if (!std::holds_alternative<core::ChangeResult>(result)) {
+            std::lock_guard lock(echoes_mutex_);
+            own_reactions_.erase(reaction_key(react->id, react->emoji, react->on));
+        }
         // echo-message: the reaction comes back as the TAGMSG it was sent as; accepts()
-        // declines the server's event for it.
+        // declines the server's event for a stored one.
         if ((caps() & kCapEchoMessage) == 0) return {};
         return reaction_line(me(), extra, react->id, react->emoji, react->on);
     }
@@ -2148,6 +2178,17 @@ std::string IrcCodec::event(const core::Event& event) const {
             irc::Trailing::when_needed
         );
     }
+    if (const auto* relayed = std::get_if<core::TagsEvent>(&event)) {
+        // Client-only tags: only for clients that take tags (accepts()).
+        if (format.tag_level < 2) return {};
+        return irc::line(
+            client_tags(relayed->tags),
+            prefix_of(relayed->user),
+            "TAGMSG",
+            {relayed->channel.empty() ? relayed->to : channel_display(relayed->channel)},
+            irc::Trailing::when_needed
+        );
+    }
     if (const auto* read = std::get_if<core::ReadEvent>(&event))
         return markread_line(server, conversation_target(read->channel, read->with), read->ts_ms);
     const auto* history = std::get_if<core::HistoryEvent>(&event);
@@ -2219,7 +2260,9 @@ bool IrcCodec::accepts(const core::Event& event) const noexcept {
                 return true;
         }
     }
-    if (std::holds_alternative<core::TypingEvent>(event)) return (caps() & kCapMessageTags) != 0;
+    if (std::holds_alternative<core::TypingEvent>(event) ||
+        std::holds_alternative<core::TagsEvent>(event))
+        return (caps() & kCapMessageTags) != 0;
     if (std::holds_alternative<core::ReadEvent>(event)) return (caps() & kCapReadMarker) != 0;
     if (std::holds_alternative<core::WallopsEvent>(event)) return wallops_;
     // away-notify and setname; extended-monitor for a user seen through MONITOR alone.

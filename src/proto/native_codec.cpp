@@ -889,6 +889,8 @@ struct EventWriter {
 
     std::string operator()(const core::RealnameEvent&) const { return {}; }
 
+    std::string operator()(const core::TagsEvent&) const { return {}; }
+
     // Native clients have no +w: an administrator's broadcast is a NOTICE to everyone.
     std::string operator()(const core::WallopsEvent& e) const {
         return frame("NOTICE", {{"code", "wallops"}, {"message", e.from + ": " + e.text}});
@@ -989,7 +991,8 @@ std::string NativeCodec::ok(const Request& request, const core::Result& result) 
 
 bool NativeCodec::accepts(const core::Event& event) const noexcept {
     if (std::holds_alternative<core::AwayEvent>(event) ||
-        std::holds_alternative<core::RealnameEvent>(event))
+        std::holds_alternative<core::RealnameEvent>(event) ||
+        std::holds_alternative<core::TagsEvent>(event))
         return false;
     const bool v2_only = std::holds_alternative<core::UpdateEvent>(event) ||
                          std::holds_alternative<core::ReadEvent>(event) ||

@@ -283,6 +283,38 @@ TEST_F(IrcConversation, ReactTagsAreNativeReactionsBothWays) {
     EXPECT_FALSE(has_line(plain->drain(), "TAGMSG"));
 }
 
+TEST_F(IrcConversation, AReactionToAMessageNotHereIsRelayedAsItsTags) {
+    auto sender = in_channel("rosa", "message-tags echo-message labeled-response batch");
+    auto tagged = in_channel("sam", "message-tags");
+    auto plain = in_channel("tess", "");
+    auto native = native_in("Guest7171", "talk");
+
+    // To a channel: the others with message-tags get the tags as sent; the sender the echo.
+    sender->send("@label=r1;+draft/reply=987654;+draft/react=l😃l;+other=x TAGMSG #talk");
+    const auto echo = sender->wait_for("TAGMSG");
+    EXPECT_EQ(tag_of(echo, "label"), "r1");
+    EXPECT_EQ(tag_of(echo, "+draft/react"), "l😃l");
+    const auto relayed = tagged->wait_for("TAGMSG");
+    EXPECT_EQ(parse_line(relayed).source, "rosa!rosa@salon");
+    EXPECT_EQ(tag_of(relayed, "+draft/react"), "l😃l");
+    EXPECT_EQ(tag_of(relayed, "+draft/reply"), "987654");
+    EXPECT_EQ(tag_of(relayed, "+other"), std::nullopt);  // CLIENTTAGDENY
+    EXPECT_FALSE(has_line(plain->drain(), "TAGMSG"));
+    while (auto frame = native->next(kIrcQuiet))
+        EXPECT_NE(verb_of(*frame), "UPDATE");  // nothing was stored
+
+    // To oneself: the labeled echo and the copy delivered to one's own connection.
+    sender->send("@label=r2;+draft/reply=123;+draft/react=👍 TAGMSG rosa");
+    std::vector<std::string> lines{sender->wait_for("TAGMSG")};
+    lines.push_back(sender->wait_for("TAGMSG"));
+    EXPECT_EQ(
+        std::ranges::count_if(
+            lines, [](const std::string& l) { return tag_of(l, "label") == "r2"; }
+        ),
+        1
+    ) << joined(lines);
+}
+
 TEST_F(IrcConversation, AReactionIsEchoedOnceOnlyWithEchoMessageAndADmOneGoesToTheOtherParty) {
     auto author = in_channel("ada", "message-tags echo-message");
     auto quiet = in_channel("ben", "message-tags");
