@@ -33,7 +33,7 @@ constexpr std::size_t kSaslChunkBytes = 400;
 constexpr std::size_t kMaxSaslBytes = 2 * 1024;
 constexpr std::size_t kMaxPendingEchoes = 256;
 constexpr std::size_t kMaxLineTextBytes = 390;
-constexpr std::string_view kHost = "salon";
+constexpr std::string_view kHost = core::kUserHost;
 constexpr std::size_t kMaxUsernameBytes = 16;
 constexpr std::size_t kMaxRealnameBytes = 128;
 /// WHOX's fields, in the order its replies list them.
@@ -1081,14 +1081,7 @@ Codec::Input IrcCodec::on_mode(const irc::Message& m) {
                 )};
         }
     }
-    // Salon's lists hold names: a mask's nick is the name (`bar!*@*` bans bar).
-    Mode request{target, modes, {}};
-    for (const auto& change : std::get<std::vector<core::ModeChange>>(parsed)) {
-        if (change.arg.empty()) continue;
-        const bool listed = core::kListModeLetters.find(change.letter) != std::string_view::npos;
-        request.args.push_back(listed ? change.arg.substr(0, change.arg.find('!')) : change.arg);
-    }
-    return Request{make_ref("MODE"), std::move(request)};
+    return Request{make_ref("MODE"), Mode{target, modes, args}};
 }
 
 Codec::Input IrcCodec::on_monitor(const irc::Message& m) {
@@ -1134,15 +1127,15 @@ Codec::Input IrcCodec::on_setname(const irc::Message& m) {
 // ---------------------------------------------------------------------------------------------
 // Replies
 
-std::string IrcCodec::name_list(
+std::string IrcCodec::mask_list(
     std::string_view channel,
-    const std::vector<std::string>& names,
+    const std::vector<std::string>& masks,
     std::string_view item_code,
     std::string_view end_code,
     std::string_view what
 ) const {
     std::string out;
-    for (const auto& name : names) out += numeric(item_code, {channel, name + "!*@*"});
+    for (const auto& mask : masks) out += numeric(item_code, {channel, mask});
     return out + numeric(end_code, {channel, "End of channel " + std::string(what)});
 }
 
@@ -1600,12 +1593,12 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
     }
     if (const auto* modes = std::get_if<core::ModesResult>(&result)) {
         const std::string display = channel_display(modes->channel);
-        if (extra == "b") return name_list(display, modes->bans, "367", "368", "ban list");
+        if (extra == "b") return mask_list(display, modes->bans, "367", "368", "ban list");
         if (extra == "e") {
-            return name_list(display, modes->ban_exceptions, "348", "349", "exception list");
+            return mask_list(display, modes->ban_exceptions, "348", "349", "exception list");
         }
         if (extra == "I") {
-            return name_list(
+            return mask_list(
                 display, modes->invite_exceptions, "346", "347", "invite exception list"
             );
         }
@@ -2112,21 +2105,8 @@ std::string IrcCodec::event(const core::Event& event) const {
         return irc::line("", prefix_of(t->by), "TOPIC", {channel_display(t->channel), t->topic});
     if (const auto* mode = std::get_if<core::ModeEvent>(&event)) {
         const std::string display = channel_display(mode->channel);
-        // The arguments in order, a listed name as the mask IRC expects (`name!*@*`).
-        std::vector<std::string> args;
-        bool on = true;
-        for (const char letter : mode->modes) {
-            if (letter == '+' || letter == '-') on = letter == '+';
-            const bool takes_arg =
-                std::string_view("beIkov").find(letter) != std::string_view::npos ||
-                (letter == 'l' && on);
-            if (!takes_arg || args.size() >= mode->args.size()) continue;
-            const std::string& arg = mode->args[args.size()];
-            const bool listed = core::kListModeLetters.find(letter) != std::string_view::npos;
-            args.push_back(listed ? arg + "!*@*" : arg);
-        }
         std::vector<std::string_view> params{display, mode->modes};
-        params.insert(params.end(), args.begin(), args.end());
+        params.insert(params.end(), mode->args.begin(), mode->args.end());
         return irc::line("", prefix_of(mode->by), "MODE", params, irc::Trailing::when_needed);
     }
     if (const auto* invite = std::get_if<core::InviteEvent>(&event)) {

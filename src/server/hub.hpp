@@ -74,7 +74,7 @@ public:
     /// messages.
     void load_channel(
         const store::ChannelRecord& record,
-        const std::vector<core::UserName>& bans,
+        const std::vector<core::UserMask>& bans,
         const std::vector<store::ChannelException>& exceptions,
         const std::vector<core::Message>& recent
     );

@@ -229,6 +229,23 @@ TEST_F(IrcConversation, MarkreadComesWithJoinAndMovesOnlyForward) {
     EXPECT_TRUE(has_line(again, "MARKREAD #talk " + later));
 }
 
+TEST_F(IrcConversation, AReadMarkerOutlivesItsTemporaryChannel) {
+    auto irc = std::make_unique<IrcClient>(server_.irc_port());
+    irc->register_as("oona", "draft/read-marker");
+    irc->send("JOIN #brief");
+    irc->wait_for("366");
+    const std::string marked = "timestamp=2020-03-15T10:00:00.000Z";
+    irc->send("MARKREAD #brief " + marked);
+    EXPECT_EQ(markread_params(*irc), (std::vector<std::string>{"#brief", marked}));
+    // The last member leaves: the guest's channel ends, and the marker stays the user's.
+    irc->send("PART #brief");
+    irc->wait_for("PART");
+    irc->send("JOIN #brief");
+    std::vector<std::string> again;
+    irc->wait_for("366", &again);
+    EXPECT_TRUE(has_line(again, "MARKREAD #brief " + marked)) << joined(again);
+}
+
 TEST_F(IrcConversation, ReadMarkersAreSharedBetweenIrcAndNativeSessions) {
     auto native = std::make_unique<LineClient>("127.0.0.1", server_.native_port());
     native->send(make_frame("REGISTER", {{"us", "quinn"}, {"pwd", kPassword}, {"v", 2}}));
