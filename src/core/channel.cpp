@@ -116,29 +116,34 @@ std::optional<Errc> Channel::post_refusal(const Actor& actor) const {
     return std::nullopt;
 }
 
-void Channel::set_ban(const std::string& folded, bool banned) {
-    if (banned) {
-        bans_.insert(folded);
-    } else {
-        bans_.erase(folded);
-    }
+namespace {
+
+/// Adds or removes `mask`; false when that changes nothing.
+bool set_listed(std::set<UserMask>& list, const UserMask& mask, bool on) {
+    if (on) return list.insert(mask).second;
+    return list.erase(mask) != 0;
+}
+
+bool any_matches(const std::set<UserMask>& list, std::string_view folded) {
+    return std::ranges::any_of(list, [folded](const UserMask& m) { return m.matches(folded); });
+}
+
+}  // namespace
+
+bool Channel::set_ban(const UserMask& mask, bool banned) {
+    return set_listed(bans_, mask, banned);
 }
 
 bool Channel::is_banned(std::string_view folded) const {
-    return bans_.contains(folded);
+    return any_matches(bans_, folded);
 }
 
-void Channel::set_exception(ExceptionList list, const std::string& folded, bool on) {
-    auto& names = list == ExceptionList::ban ? ban_exceptions_ : invite_exceptions_;
-    if (on) {
-        names.insert(folded);
-    } else {
-        names.erase(folded);
-    }
+bool Channel::set_exception(ExceptionList list, const UserMask& mask, bool on) {
+    return set_listed(list == ExceptionList::ban ? ban_exceptions_ : invite_exceptions_, mask, on);
 }
 
 bool Channel::is_excepted(ExceptionList list, std::string_view folded) const {
-    return exceptions(list).contains(folded);
+    return any_matches(exceptions(list), folded);
 }
 
 bool Channel::shuts_out(std::string_view folded) const {
@@ -207,6 +212,11 @@ bool* ChannelModes::flag(char letter) noexcept {
         default:
             return nullptr;
     }
+}
+
+bool mode_event_has_argument(char letter, bool on) noexcept {
+    return std::string_view("beIkov").find(letter) != std::string_view::npos ||
+           (letter == 'l' && on);
 }
 
 namespace {

@@ -46,15 +46,15 @@ struct ChannelModes {
     bool operator==(const ChannelModes&) const = default;
 };
 
-/// IRC's exception lists: a name on `ban` joins though banned (`+e`), a name on `invite` joins an
-/// invite-only channel uninvited (`+I`).
+/// IRC's exception lists: a user a mask on `ban` matches joins though banned (`+e`), one a mask on
+/// `invite` matches joins an invite-only channel uninvited (`+I`).
 enum class ExceptionList { ban, invite };
 
 /// One change of a MODE request: `+m`, `-l`, `+v name`, `+k key`…
 struct ModeChange {
     bool on = true;
     char letter = 0;
-    std::string arg;  ///< for o, v, b, e, I (a user), k (the key, when on), l (the limit, when on)
+    std::string arg;  ///< o, v (a user), b, e, I (a mask), k (the key, when on), l (the limit, on)
     std::size_t limit = 0;  ///< `+l`: arg read as a number
 };
 
@@ -69,10 +69,15 @@ struct ModeError {
 /// Mode letters the server knows: flags `imnst`, `l` (limit), `k` (key), `o`, `v`, and the lists
 /// of users `b`, `e`, `I`.
 inline constexpr std::string_view kChannelModeLetters = "beIikolmnstv";
-/// The letters of IRC's list modes: bans and the two exception lists (each takes a user).
+/// The letters of IRC's list modes: bans and the two exception lists (each takes a UserMask).
 inline constexpr std::string_view kListModeLetters = "beI";
 /// At most this many changes that take an argument in one request (IRC's MODES).
 inline constexpr std::size_t kMaxModeArguments = 4;
+/// Whether a letter of a ModeEvent's `modes` has an argument in its `args`: `b e I k o v`
+/// always (`-k` has `*`), `l` when set.
+bool mode_event_has_argument(char letter, bool on) noexcept;
+/// At most this many masks on each of a channel's lists (IRC's MAXLIST): a join matches them all.
+inline constexpr std::size_t kMaxListEntries = 500;
 /// The largest member limit accepted.
 inline constexpr std::size_t kMaxMemberLimit = 1'000'000;
 
@@ -172,19 +177,21 @@ public:
 
     void set_key(std::string key) { key_ = std::move(key); }
 
-    void set_ban(const std::string& folded, bool banned);
+    /// Adds or removes a ban; false when that changes nothing.
+    bool set_ban(const UserMask& mask, bool banned);
+    /// Whether a ban matches the user (folded name).
     bool is_banned(std::string_view folded) const;
 
-    /// Folded names of the banned users.
-    const std::set<std::string, std::less<>>& bans() const noexcept { return bans_; }
+    const std::set<UserMask>& bans() const noexcept { return bans_; }
 
-    void set_exception(ExceptionList list, const std::string& folded, bool on);
+    /// Adds or removes an exception; false when that changes nothing.
+    bool set_exception(ExceptionList list, const UserMask& mask, bool on);
+    /// Whether an exception of the list matches the user (folded name).
     bool is_excepted(ExceptionList list, std::string_view folded) const;
     /// Banned and not on the ban exception list: kept out, whatever the join.
     bool shuts_out(std::string_view folded) const;
 
-    /// Folded names on the exception list.
-    const std::set<std::string, std::less<>>& exceptions(ExceptionList list) const noexcept {
+    const std::set<UserMask>& exceptions(ExceptionList list) const noexcept {
         return list == ExceptionList::ban ? ban_exceptions_ : invite_exceptions_;
     }
 
@@ -226,10 +233,11 @@ private:
     std::set<std::string, std::less<>> invited_;  // folded names, until they join
     std::size_t recent_capacity_;
     Lifetime lifetime_;
-    std::map<std::string, Member, std::less<>> members_;    // by folded name
-    std::set<std::string, std::less<>> bans_;               // folded names
-    std::set<std::string, std::less<>> ban_exceptions_;     // folded names
-    std::set<std::string, std::less<>> invite_exceptions_;  // folded names
+    std::map<std::string, Member, std::less<>> members_;  // by folded name
+    // Matched one by one at each join: bounded by kMaxListEntries each.
+    std::set<UserMask> bans_;
+    std::set<UserMask> ban_exceptions_;
+    std::set<UserMask> invite_exceptions_;
     std::deque<Message> recent_;
     MessageId last_message_id_ = 0;
     MessageId history_floor_ = 0;

@@ -334,6 +334,18 @@ struct TypingEvent {
     std::string to = {};  ///< a DM's receiver (IRC's TAGMSG target)
 };
 
+/// Client-only tags (IRC's `+name=value`), relayed live as they were sent and never stored: a
+/// reaction to a message this server does not have, say. Formats without such tags (native,
+/// IRC clients without message-tags) show nothing. `user` sent them to `channel`, or to `to` (a
+/// DM; `with` set to the sender).
+struct TagsEvent {
+    std::string channel;
+    std::string with;
+    std::string user;
+    std::string to = {};
+    std::vector<std::pair<std::string, std::string>> tags = {};  ///< names and values, unescaped
+};
+
 /// A guest registered: `user` (the guest name) is now the account `to`, with the same
 /// connection, channels and operator rights. Version 2 connections only (IRC: NICK).
 struct RenameEvent {
@@ -407,6 +419,7 @@ using Event = std::variant<
     UpdateEvent,
     ReadEvent,
     TypingEvent,
+    TagsEvent,
     RenameEvent,
     WallopsEvent,
     ModeEvent,

@@ -76,6 +76,59 @@ bool matches_mask(std::string_view mask, std::string_view name) noexcept {
     return m == mask.size();
 }
 
+std::optional<UserMask> UserMask::parse(std::string_view text) {
+    if (text.empty() || text.size() > kMaxBytes || text.starts_with(':')) return std::nullopt;
+    const bool printable = std::ranges::none_of(text, [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u <= ' ' || u == 0x7f || c == ',';
+    });
+    if (!printable) return std::nullopt;
+    const std::size_t bang = text.find('!');
+    const std::size_t at = text.find('@');
+    const auto twice = [text](char c, std::size_t first) {
+        return first != std::string_view::npos && text.find(c, first + 1) != std::string_view::npos;
+    };
+    if (twice('!', bang) || twice('@', at)) return std::nullopt;
+    if (bang != std::string_view::npos && at != std::string_view::npos && at < bang)
+        return std::nullopt;
+    std::string_view nick = text;
+    std::string_view user;
+    std::string_view host;
+    if (bang != std::string_view::npos) {
+        nick = text.substr(0, bang);
+        user = at != std::string_view::npos ? text.substr(bang + 1, at - bang - 1)
+                                            : text.substr(bang + 1);
+    } else if (at != std::string_view::npos) {
+        nick = {};
+        user = text.substr(0, at);
+    }
+    if (at != std::string_view::npos) host = text.substr(at + 1);
+    const auto part = [](std::string_view p) { return p.empty() ? std::string_view("*") : p; };
+    std::string mask = fold_user_name(part(nick));
+    const std::size_t mask_bang = mask.size();
+    mask += '!';
+    mask += fold_user_name(part(user));
+    const std::size_t mask_at = mask.size();
+    mask += '@';
+    mask += fold_user_name(part(host));
+    if (mask.size() > kMaxBytes) return std::nullopt;
+    return UserMask(std::move(mask), mask_bang, mask_at);
+}
+
+UserMask UserMask::of(const UserName& user) {
+    return *parse(user.folded());
+}
+
+bool UserMask::matches(std::string_view folded) const noexcept {
+    return matches_mask(nick(), folded) && matches_mask(user(), folded) &&
+           matches_mask(host(), kUserHost);
+}
+
+std::optional<std::string_view> UserMask::single_user() const noexcept {
+    if (user() != "*" || host() != "*" || !is_valid_user_name(nick())) return std::nullopt;
+    return nick();
+}
+
 std::optional<ChannelName> ChannelName::parse(std::string_view text) {
     auto canonical = canonical_channel_name(text);
     if (!canonical) return std::nullopt;

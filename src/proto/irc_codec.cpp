@@ -33,7 +33,7 @@ constexpr std::size_t kSaslChunkBytes = 400;
 constexpr std::size_t kMaxSaslBytes = 2 * 1024;
 constexpr std::size_t kMaxPendingEchoes = 256;
 constexpr std::size_t kMaxLineTextBytes = 390;
-constexpr std::string_view kHost = "salon";
+constexpr std::string_view kHost = core::kUserHost;
 constexpr std::size_t kMaxUsernameBytes = 16;
 constexpr std::size_t kMaxRealnameBytes = 128;
 /// WHOX's fields, in the order its replies list them.
@@ -855,6 +855,23 @@ Codec::Input IrcCodec::on_command(const irc::Message& m) {
     return Answered{numeric("421", {clip(cmd), "Unknown command"})};
 }
 
+/// The client-only tags salond relays (CLIENTTAGDENY names them too).
+constexpr std::array<std::string_view, 4> kRelayedClientTags{
+    "+draft/reply", "+draft/react", "+draft/unreact", "+typing"};
+
+/// Client-only tags as a line carries them (`+a=b;+c`), values escaped.
+std::string client_tags(const std::vector<std::pair<std::string, std::string>>& tags) {
+    std::string out;
+    for (const auto& [name, value] : tags) {
+        if (!out.empty()) out += ';';
+        out += name;
+        if (value.empty()) continue;
+        out += '=';
+        out += irc::escape_tag_value(value);
+    }
+    return out;
+}
+
 /// A reaction as IRC shows it: `@+draft/react=<emoji>;+draft/reply=<msgid> :by TAGMSG target`
 /// (`+draft/unreact` when taken back).
 std::string reaction_line(
@@ -960,7 +977,15 @@ Codec::Input IrcCodec::on_tagmsg(const irc::Message& m) {
                 if (own_reactions_.size() >= kMaxPendingEchoes) own_reactions_.clear();
                 own_reactions_.insert(reaction_key(reply_to, value, on));
             }
-            return Request{make_ref("TAGMSG", clip(target)), React{reply_to, value, on}};
+            React react{reply_to, value, on};
+            (target.starts_with('#') ? react.channel : react.with) = target;
+            // What a relay passes on, should the message not be here: the tags CLIENTTAGDENY
+            // lets through, as sent (their size is bounded by the tag section's).
+            for (const auto& tag : m.tags) {
+                if (std::ranges::find(kRelayedClientTags, tag.first) != kRelayedClientTags.end())
+                    react.tags.push_back(tag);
+            }
+            return Request{make_ref("TAGMSG", clip(target)), std::move(react)};
         }
     }
     return Answered{};
@@ -1116,14 +1141,7 @@ Codec::Input IrcCodec::on_mode(const irc::Message& m) {
                 )};
         }
     }
-    // Salon's lists hold names: a mask's nick is the name (`bar!*@*` bans bar).
-    Mode request{target, modes, {}};
-    for (const auto& change : std::get<std::vector<core::ModeChange>>(parsed)) {
-        if (change.arg.empty()) continue;
-        const bool listed = core::kListModeLetters.find(change.letter) != std::string_view::npos;
-        request.args.push_back(listed ? change.arg.substr(0, change.arg.find('!')) : change.arg);
-    }
-    return Request{make_ref("MODE"), std::move(request)};
+    return Request{make_ref("MODE"), Mode{target, modes, args}};
 }
 
 Codec::Input IrcCodec::on_monitor(const irc::Message& m) {
@@ -1169,15 +1187,15 @@ Codec::Input IrcCodec::on_setname(const irc::Message& m) {
 // ---------------------------------------------------------------------------------------------
 // Replies
 
-std::string IrcCodec::name_list(
+std::string IrcCodec::mask_list(
     std::string_view channel,
-    const std::vector<std::string>& names,
+    const std::vector<std::string>& masks,
     std::string_view item_code,
     std::string_view end_code,
     std::string_view what
 ) const {
     std::string out;
-    for (const auto& name : names) out += numeric(item_code, {channel, name + "!*@*"});
+    for (const auto& mask : masks) out += numeric(item_code, {channel, mask});
     return out + numeric(end_code, {channel, "End of channel " + std::string(what)});
 }
 
@@ -1485,8 +1503,13 @@ std::string IrcCodec::no(const Request& request, Errc code, std::string_view mes
 std::string IrcCodec::answer(const Request& request, const core::Result& result) {
     const auto [command, extra] = read_ref(request.ref);
     if (const auto* react = std::get_if<React>(&request.command)) {
+        // Relayed as tags (no ChangeResult): no event of a stored reaction will come back.
+        if (!std::holds_alternative<core::ChangeResult>(result)) {
+            std::lock_guard lock(echoes_mutex_);
+            own_reactions_.erase(reaction_key(react->id, react->emoji, react->on));
+        }
         // echo-message: the reaction comes back as the TAGMSG it was sent as; accepts()
-        // declines the server's event for it.
+        // declines the server's event for a stored one.
         if ((caps() & kCapEchoMessage) == 0) return {};
         return reaction_line(me(), extra, react->id, react->emoji, react->on);
     }
@@ -1636,12 +1659,12 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
     }
     if (const auto* modes = std::get_if<core::ModesResult>(&result)) {
         const std::string display = channel_display(modes->channel);
-        if (extra == "b") return name_list(display, modes->bans, "367", "368", "ban list");
+        if (extra == "b") return mask_list(display, modes->bans, "367", "368", "ban list");
         if (extra == "e") {
-            return name_list(display, modes->ban_exceptions, "348", "349", "exception list");
+            return mask_list(display, modes->ban_exceptions, "348", "349", "exception list");
         }
         if (extra == "I") {
-            return name_list(
+            return mask_list(
                 display, modes->invite_exceptions, "346", "347", "invite exception list"
             );
         }
@@ -2157,21 +2180,8 @@ std::string IrcCodec::event(const core::Event& event) const {
         return irc::line("", prefix_of(t->by), "TOPIC", {channel_display(t->channel), t->topic});
     if (const auto* mode = std::get_if<core::ModeEvent>(&event)) {
         const std::string display = channel_display(mode->channel);
-        // The arguments in order, a listed name as the mask IRC expects (`name!*@*`).
-        std::vector<std::string> args;
-        bool on = true;
-        for (const char letter : mode->modes) {
-            if (letter == '+' || letter == '-') on = letter == '+';
-            const bool takes_arg =
-                std::string_view("beIkov").find(letter) != std::string_view::npos ||
-                (letter == 'l' && on);
-            if (!takes_arg || args.size() >= mode->args.size()) continue;
-            const std::string& arg = mode->args[args.size()];
-            const bool listed = core::kListModeLetters.find(letter) != std::string_view::npos;
-            args.push_back(listed ? arg + "!*@*" : arg);
-        }
         std::vector<std::string_view> params{display, mode->modes};
-        params.insert(params.end(), args.begin(), args.end());
+        params.insert(params.end(), mode->args.begin(), mode->args.end());
         return irc::line("", prefix_of(mode->by), "MODE", params, irc::Trailing::when_needed);
     }
     if (const auto* invite = std::get_if<core::InviteEvent>(&event)) {
@@ -2220,6 +2230,17 @@ std::string IrcCodec::event(const core::Event& event) const {
             prefix_of(typing->user),
             "TAGMSG",
             {typing->channel.empty() ? typing->to : channel_display(typing->channel)},
+            irc::Trailing::when_needed
+        );
+    }
+    if (const auto* relayed = std::get_if<core::TagsEvent>(&event)) {
+        // Client-only tags: only for clients that take tags (accepts()).
+        if (format.tag_level < 2) return {};
+        return irc::line(
+            client_tags(relayed->tags),
+            prefix_of(relayed->user),
+            "TAGMSG",
+            {relayed->channel.empty() ? relayed->to : channel_display(relayed->channel)},
             irc::Trailing::when_needed
         );
     }
@@ -2292,7 +2313,9 @@ bool IrcCodec::accepts(const core::Event& event) const noexcept {
                 return true;
         }
     }
-    if (std::holds_alternative<core::TypingEvent>(event)) return (caps() & kCapMessageTags) != 0;
+    if (std::holds_alternative<core::TypingEvent>(event) ||
+        std::holds_alternative<core::TagsEvent>(event))
+        return (caps() & kCapMessageTags) != 0;
     if (std::holds_alternative<core::ReadEvent>(event)) return (caps() & kCapReadMarker) != 0;
     if (std::holds_alternative<core::WallopsEvent>(event)) return wallops_;
     // away-notify and setname; extended-monitor for a user seen through MONITOR alone.

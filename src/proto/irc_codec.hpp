@@ -102,11 +102,11 @@ private:
     std::string monitor_reply(const Monitor& request, const core::MonitorResult& r) const;
     /// `code` numerics listing `items` separated by commas, as many lines as they take.
     std::string comma_listing(std::string_view code, const std::vector<std::string>& items) const;
-    /// A channel's list mode (`b`, `e`, `I`): `item_code` for each name as a mask, then `end_code`
-    /// saying "End of channel <what>".
-    std::string name_list(
+    /// A channel's list mode (`b`, `e`, `I`): `item_code` for each mask, then `end_code` saying
+    /// "End of channel <what>".
+    std::string mask_list(
         std::string_view channel,
-        const std::vector<std::string>& names,
+        const std::vector<std::string>& masks,
         std::string_view item_code,
         std::string_view end_code,
         std::string_view what

@@ -7,12 +7,30 @@
 #include <limits>
 #include <utility>
 
+#include "core/channel.hpp"
+#include "core/names.hpp"
 #include "core/utf8.hpp"
 
 namespace salon::proto {
 namespace json = boost::json;
 
 namespace {
+
+/// A ban or exception mask as native clients see it: a mask naming one user (`rob!*@*`, what a
+/// native BAN of `rob` stores) as that name, as before masks; any other as the mask.
+std::string native_mask(const std::string& mask) {
+    const auto parsed = core::UserMask::parse(mask);
+    if (parsed) {
+        if (const auto name = parsed->single_user()) return std::string(*name);
+    }
+    return mask;
+}
+
+json::array native_masks(const std::vector<std::string>& masks) {
+    json::array out;
+    for (const auto& mask : masks) out.emplace_back(native_mask(mask));
+    return out;
+}
 
 constexpr std::size_t kMaxRefChars = 64;  // PROTOCOL.md: ref is a string of at most 64 chars
 
@@ -754,9 +772,9 @@ struct ResultWriter {
         body["modes"] = r.modes;
         body["args"] = json::value_from(r.args);
         body["created"] = core::format_timestamp(r.created_ms);
-        body["bans"] = json::value_from(r.bans);
-        body["ban_exceptions"] = json::value_from(r.ban_exceptions);
-        body["invite_exceptions"] = json::value_from(r.invite_exceptions);
+        body["bans"] = native_masks(r.bans);
+        body["ban_exceptions"] = native_masks(r.ban_exceptions);
+        body["invite_exceptions"] = native_masks(r.invite_exceptions);
     }
 
     void operator()(const core::ReadResult&) const {}  // READ's OK says nothing natively
@@ -863,12 +881,19 @@ struct EventWriter {
     }
 
     std::string operator()(const core::ModeEvent& e) const {
+        // The arguments follow the letters that take one; a list letter's is a mask.
+        json::array args;
+        bool on = true;
+        for (const char letter : e.modes) {
+            if (letter == '+' || letter == '-') on = letter == '+';
+            if (!core::mode_event_has_argument(letter, on) || args.size() >= e.args.size())
+                continue;
+            const std::string& arg = e.args[args.size()];
+            const bool listed = core::kListModeLetters.find(letter) != std::string_view::npos;
+            args.emplace_back(listed ? native_mask(arg) : arg);
+        }
         return frame(
-            "MODE",
-            {{"channel", e.channel},
-             {"by", e.by},
-             {"modes", e.modes},
-             {"args", json::value_from(e.args)}}
+            "MODE", {{"channel", e.channel}, {"by", e.by}, {"modes", e.modes}, {"args", args}}
         );
     }
 
@@ -888,6 +913,8 @@ struct EventWriter {
     std::string operator()(const core::AwayEvent&) const { return {}; }
 
     std::string operator()(const core::RealnameEvent&) const { return {}; }
+
+    std::string operator()(const core::TagsEvent&) const { return {}; }
 
     // Native clients have no +w: an administrator's broadcast is a NOTICE to everyone.
     std::string operator()(const core::WallopsEvent& e) const {
@@ -989,7 +1016,8 @@ std::string NativeCodec::ok(const Request& request, const core::Result& result) 
 
 bool NativeCodec::accepts(const core::Event& event) const noexcept {
     if (std::holds_alternative<core::AwayEvent>(event) ||
-        std::holds_alternative<core::RealnameEvent>(event))
+        std::holds_alternative<core::RealnameEvent>(event) ||
+        std::holds_alternative<core::TagsEvent>(event))
         return false;
     const bool v2_only = std::holds_alternative<core::UpdateEvent>(event) ||
                          std::holds_alternative<core::ReadEvent>(event) ||

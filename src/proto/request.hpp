@@ -236,6 +236,12 @@ struct React {
     core::MessageId id = 0;
     std::string emoji;
     bool on = true;
+    /// IRC's TAGMSG: its target (`channel` or `with`) and its client-only tags as sent. A
+    /// reaction naming no message of that conversation is relayed as these tags (a TagsEvent)
+    /// instead of refused: IRC clients react to messages this server may never have seen.
+    std::string channel = {};
+    std::string with = {};
+    std::vector<std::pair<std::string, std::string>> tags = {};
 };
 
 /// Moves the user's read marker in a conversation: exactly one of `channel` and `with`. IRC's

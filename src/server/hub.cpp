@@ -19,6 +19,14 @@ void answer(const Acknowledgement& ack, const core::Result& result) {
     if (ack) ack.to->acknowledge(ack, result);
 }
 
+/// The channel's list that a list mode letter (`b`, `e`, `I`) names.
+const std::set<core::UserMask>& listed_masks(const core::Channel& channel, char letter) {
+    if (letter == 'b') return channel.bans();
+    return channel.exceptions(
+        letter == 'e' ? core::ExceptionList::ban : core::ExceptionList::invite
+    );
+}
+
 }  // namespace
 
 Hub::Hub(
@@ -47,7 +55,7 @@ Hub::Hub(
 
 void Hub::load_channel(
     const store::ChannelRecord& record,
-    const std::vector<core::UserName>& bans,
+    const std::vector<core::UserMask>& bans,
     const std::vector<store::ChannelException>& exceptions,
     const std::vector<core::Message>& recent
 ) {
@@ -66,8 +74,8 @@ void Hub::load_channel(
     );
     it->second.set_modes(core::ChannelModes::from_letters(record.modes, record.member_limit));
     it->second.set_topic(record.topic, record.topic_by, record.topic_ms);
-    for (const auto& ban : bans) it->second.set_ban(ban.folded(), true);
-    for (const auto& [list, user] : exceptions) it->second.set_exception(list, user.folded(), true);
+    for (const auto& ban : bans) it->second.set_ban(ban, true);
+    for (const auto& [list, mask] : exceptions) it->second.set_exception(list, mask, true);
     for (const auto& message : recent) it->second.remember(message);
 }
 
@@ -200,12 +208,10 @@ void Hub::save_membership(
         );
         return;
     }
-    std::vector<core::UserName> bans;
-    for (const auto& folded : channel.bans()) bans.push_back(*core::UserName::parse(folded));
+    std::vector<core::UserMask> bans(channel.bans().begin(), channel.bans().end());
     std::vector<store::ChannelException> exceptions;
     for (const auto list : {core::ExceptionList::ban, core::ExceptionList::invite}) {
-        for (const auto& folded : channel.exceptions(list))
-            exceptions.push_back({list, *core::UserName::parse(folded)});
+        for (const auto& mask : channel.exceptions(list)) exceptions.push_back({list, mask});
     }
     std::vector<std::pair<core::UserName, store::Membership>> members;
     for (const auto& [folded, member] : channel.members()) {
@@ -816,25 +822,24 @@ std::optional<core::Failure> Hub::change_modes(
     return moderate(actor, name, [&](core::Channel& channel) -> std::optional<core::Failure> {
         // Checked whole first: a refused request changes nothing.
         std::vector<std::optional<core::UserName>> users;
+        std::vector<std::optional<core::UserMask>> masks;
         for (const auto& change : changes) {
             users.emplace_back();
-            const bool listed =
-                core::kListModeLetters.find(change.letter) != std::string_view::npos;
-            if (change.letter != 'o' && change.letter != 'v' && !listed) continue;
+            masks.emplace_back();
+            if (core::kListModeLetters.find(change.letter) != std::string_view::npos) {
+                masks.back() = core::UserMask::parse(change.arg);
+                if (!masks.back()) return core::Failure(core::Errc::bad_name);
+                if (change.on &&
+                    listed_masks(channel, change.letter).size() >= core::kMaxListEntries)
+                    return core::Failure(core::Errc::bad_request, "a list holds at most 500 masks");
+                continue;
+            }
+            if (change.letter != 'o' && change.letter != 'v') continue;
             auto user = core::UserName::parse(change.arg);
-            if (!user) {
-                if (listed) return core::Failure(core::Errc::bad_name);
+            if (!user || !users_.contains(user->folded()))
                 return core::Failure(core::Errc::no_such_user);
-            }
-            if (!listed) {
-                if (!users_.contains(user->folded()))
-                    return core::Failure(core::Errc::no_such_user);
-                if (!channel.is_member(user->folded())) {
-                    return core::Failure(
-                        core::Errc::not_in_channel, "that user is not in the channel"
-                    );
-                }
-            }
+            if (!channel.is_member(user->folded()))
+                return core::Failure(core::Errc::not_in_channel, "that user is not in the channel");
             users.back() = std::move(user);
         }
 
@@ -850,7 +855,7 @@ std::optional<core::Failure> Hub::change_modes(
         const core::ChannelModes before = channel.modes();
         core::ChannelModes modes = before;
         const std::string key_before = channel.key();
-        std::vector<core::UserName> removed;  // banned members, removed once MODE is out
+        bool banned = false;  // a ban was added: the members it shuts out leave once MODE is out
         for (std::size_t i = 0; i < changes.size(); ++i) {
             const core::ModeChange& change = changes[i];
             if (bool* flag = modes.flag(change.letter); flag != nullptr) {
@@ -886,26 +891,30 @@ std::optional<core::Failure> Hub::change_modes(
                 if (users_.at(user.folded()).registered())
                     save_membership(channel, was_temporary, user, change.on);
             } else if (change.letter == 'b') {
-                const core::UserName& user = *users[i];
-                if (channel.is_banned(user.folded()) == change.on) continue;
-                applied(change, user.display());
-                channel.set_ban(user.folded(), change.on);
-                persist_kept(channel, [name, user, on = change.on](store::Store& s) {
-                    s.set_ban(name, user, on);
+                const core::UserMask& mask = *masks[i];
+                if (!channel.set_ban(mask, change.on)) continue;
+                applied(change, mask.str());
+                persist_kept(channel, [name, mask, on = change.on](store::Store& s) {
+                    s.set_ban(name, mask, on);
                 });
-                if (change.on && channel.is_member(user.folded()) &&
-                    channel.shuts_out(user.folded()))
-                    removed.push_back(user);
+                banned |= change.on;
             } else if (change.letter == 'e' || change.letter == 'I') {
-                const core::UserName& user = *users[i];
+                const core::UserMask& mask = *masks[i];
                 const auto list =
                     change.letter == 'e' ? core::ExceptionList::ban : core::ExceptionList::invite;
-                if (channel.is_excepted(list, user.folded()) == change.on) continue;
-                applied(change, user.display());
-                channel.set_exception(list, user.folded(), change.on);
-                persist_kept(channel, [name, list, user, on = change.on](store::Store& s) {
-                    s.set_exception(name, list, user, on);
+                if (!channel.set_exception(list, mask, change.on)) continue;
+                applied(change, mask.str());
+                persist_kept(channel, [name, list, mask, on = change.on](store::Store& s) {
+                    s.set_exception(name, list, mask, on);
                 });
+            }
+        }
+        // The members the bans now shut out leave, but not whoever set them.
+        std::vector<core::UserName> removed;
+        if (banned) {
+            for (const auto& [folded, member] : channel.members()) {
+                if (folded != actor.name.folded() && channel.shuts_out(folded))
+                    removed.push_back(*core::UserName::parse(member.name));
             }
         }
         channel.set_modes(modes);
@@ -948,11 +957,13 @@ std::optional<core::Failure> Hub::modes(
     result.modes += channel->modes().letters();
     if (channel->modes().limit != 0 && insider)
         result.args.push_back(std::to_string(channel->modes().limit));
-    const auto listed = [](const std::set<std::string, std::less<>>& names) {
-        const auto end = std::next(
-            names.begin(), static_cast<std::ptrdiff_t>(std::min(names.size(), core::kMaxListedBans))
-        );
-        return std::vector<std::string>(names.begin(), end);
+    const auto listed = [](const std::set<core::UserMask>& masks) {
+        std::vector<std::string> out;
+        for (const auto& mask : masks) {
+            if (out.size() == core::kMaxListedBans) break;
+            out.push_back(mask.str());
+        }
+        return out;
     };
     result.bans = listed(channel->bans());
     result.ban_exceptions = listed(channel->exceptions(core::ExceptionList::ban));

@@ -76,7 +76,7 @@ public:
     /// messages.
     void load_channel(
         const store::ChannelRecord& record,
-        const std::vector<core::UserName>& bans,
+        const std::vector<core::UserMask>& bans,
         const std::vector<store::ChannelException>& exceptions,
         const std::vector<core::Message>& recent
     );
@@ -234,6 +234,12 @@ public:
         const core::Actor& actor, core::TypingEvent event
     );
     static constexpr std::chrono::seconds kTypingQuietPeriod{3};
+    /// Client-only tags (IRC's TAGMSG) to a channel's other members, or to a DM partner online
+    /// (all of their connections: the sender's own when writing to themself); the same
+    /// failures as relay_typing(). Never stored, so as cheap as TYPING.
+    [[nodiscard]] std::optional<core::Failure> relay_tags(
+        const core::Actor& actor, core::TagsEvent event
+    );
 
     /// LIST: `ack` gets the page of channels after `after` (by name) that fits in the bulk reply
     /// bound, under the lock, so no event about a later change can reach the requester first.
@@ -374,6 +380,22 @@ private:
     static void describe(const OnlineUser& user, core::MemberInfo& info);
     /// The online user whose key is `key` (a guest's key names one login), or nullptr.
     const OnlineUser* user_with_key(std::string_view key) const;
+
+    /// Who hears of a live-only event (typing, client tags) in a conversation: the channel's
+    /// other members, or the DM partner; neither when the partner is offline.
+    struct LiveAudience {
+        const core::Channel* channel = nullptr;
+        const OnlineUser* partner = nullptr;
+    };
+
+    /// The audience of the conversation `channel` (its members) or `with` (a user) for the
+    /// actor; not_in_channel or no_such_channel for a channel the actor is not in.
+    std::variant<LiveAudience, core::Failure> live_audience(
+        const core::Actor& actor, std::string_view channel, std::string_view with
+    ) const;
+    void to_live_audience(
+        const LiveAudience& audience, const core::Actor& actor, const SharedEvent& event
+    ) const;
 
     // All private helpers require mutex_ (held shared for const ones, exclusive otherwise).
     core::Channel* find_channel(const core::ChannelName& name);

@@ -1,4 +1,5 @@
-// The hub's part of protocol version 2: changes to stored messages, read markers and typing.
+// The hub's part of protocol version 2: changes to stored messages, read markers, typing and
+// relayed client tags.
 #include <string>
 
 #include "server/hub.hpp"
@@ -66,27 +67,46 @@ void Hub::tell_read(
     if (user != nullptr) to_user(*user, make_event(event));
 }
 
+std::variant<Hub::LiveAudience, core::Failure> Hub::live_audience(
+    const core::Actor& actor, std::string_view channel_name, std::string_view with
+) const {
+    if (!channel_name.empty()) {
+        const core::Channel* channel = find_channel(*core::ChannelName::parse(channel_name));
+        if (channel == nullptr) return core::Failure(core::Errc::no_such_channel);
+        if (!channel->is_member(actor.name.folded()))
+            return core::Failure(core::Errc::not_in_channel);
+        return LiveAudience{.channel = channel};
+    }
+    const auto it = users_.find(core::fold_user_name(with));
+    if (it == users_.end()) return LiveAudience{};  // nobody to tell
+    return LiveAudience{.partner = &it->second};
+}
+
+void Hub::to_live_audience(
+    const LiveAudience& audience, const core::Actor& actor, const SharedEvent& event
+) const {
+    if (audience.partner != nullptr) to_user(*audience.partner, event);
+    if (audience.channel == nullptr) return;
+    for (const auto& [folded, member] : audience.channel->members()) {
+        if (folded == actor.name.folded()) continue;
+        const auto it = users_.find(folded);
+        if (it != users_.end()) to_user(it->second, event);
+    }
+}
+
 std::optional<core::Failure> Hub::relay_typing(const core::Actor& actor, core::TypingEvent event) {
     std::unique_lock lock(mutex_);  // exclusive: the typist's memo of relayed `active`s changes
     const auto typist = users_.find(actor.name.folded());
     if (typist == users_.end()) return std::nullopt;
     OnlineUser& user = typist->second;
-
-    const OnlineUser* partner = nullptr;
-    core::Channel* channel = nullptr;
-    std::string conversation;
-    if (!event.channel.empty()) {
-        channel = find_channel(*core::ChannelName::parse(event.channel));
-        if (channel == nullptr) return core::Failure(core::Errc::no_such_channel);
-        if (!channel->is_member(actor.name.folded()))
-            return core::Failure(core::Errc::not_in_channel);
-        conversation = event.channel;
-    } else {
-        const auto it = users_.find(core::fold_user_name(event.with));
-        if (it == users_.end()) return std::nullopt;  // nobody to tell
-        partner = &it->second;
-        conversation = core::direct_conversation(user.key(), partner->key());
-    }
+    auto found = live_audience(actor, event.channel, event.with);
+    if (auto* failure = std::get_if<core::Failure>(&found)) return *failure;
+    const LiveAudience audience = std::get<LiveAudience>(found);
+    if (audience.channel == nullptr && audience.partner == nullptr) return std::nullopt;
+    const std::string conversation =
+        audience.channel != nullptr
+            ? event.channel
+            : core::direct_conversation(user.key(), audience.partner->key());
 
     // Typing is advisory: a burst of `active` from one typist need not reach anyone twice.
     if (event.state == core::TypingState::active) {
@@ -103,18 +123,27 @@ std::optional<core::Failure> Hub::relay_typing(const core::Actor& actor, core::T
     }
 
     event.user = user.name;
-    if (channel != nullptr) {
-        const SharedEvent typing = make_event(std::move(event));
-        for (const auto& [folded, member] : channel->members()) {
-            if (folded == actor.name.folded()) continue;
-            const auto it = users_.find(folded);
-            if (it != users_.end()) to_user(it->second, typing);
-        }
-        return std::nullopt;
+    if (audience.partner != nullptr) {
+        event.with = user.name;  // as the partner sees the conversation
+        event.to = audience.partner->name;
     }
-    event.with = user.name;  // as the partner sees the conversation
-    event.to = partner->name;
-    to_user(*partner, make_event(std::move(event)));
+    to_live_audience(audience, actor, make_event(std::move(event)));
+    return std::nullopt;
+}
+
+std::optional<core::Failure> Hub::relay_tags(const core::Actor& actor, core::TagsEvent event) {
+    std::shared_lock lock(mutex_);
+    const auto sender = users_.find(actor.name.folded());
+    if (sender == users_.end()) return std::nullopt;
+    auto found = live_audience(actor, event.channel, event.with);
+    if (auto* failure = std::get_if<core::Failure>(&found)) return *failure;
+    const LiveAudience audience = std::get<LiveAudience>(found);
+    event.user = sender->second.name;
+    if (audience.partner != nullptr) {
+        event.with = sender->second.name;
+        event.to = audience.partner->name;
+    }
+    to_live_audience(audience, actor, make_event(std::move(event)));
     return std::nullopt;
 }
 

@@ -56,7 +56,8 @@ bool Outbox::reply(Frame frame) {
     if (pending_.empty()) {
         make_ready(std::move(frame));
     } else {
-        pending_.push_back(Pending{0, std::move(frame)});
+        pending_.push_back(Pending{
+            .slot = 0, .frame = std::move(frame), .fulfilled = true, .settled = true});
     }
     return true;
 }
@@ -64,7 +65,7 @@ bool Outbox::reply(Frame frame) {
 Outbox::Slot Outbox::reserve(std::size_t expected_bytes) {
     std::lock_guard lock(mutex_);
     const Slot slot = next_slot_++;
-    pending_.push_back(Pending{slot, nullptr, expected_bytes});
+    pending_.push_back(Pending{.slot = slot, .frame = nullptr, .expected_bytes = expected_bytes});
     reserved_bytes_ += expected_bytes;
     return slot;
 }
@@ -72,21 +73,31 @@ Outbox::Slot Outbox::reserve(std::size_t expected_bytes) {
 bool Outbox::fulfil(Slot slot, Frame frame) {
     std::lock_guard lock(mutex_);
     const auto it = std::ranges::find(pending_, slot, &Pending::slot);
-    if (it == pending_.end()) return false;  // dropped by an overflow
+    if (it == pending_.end() || it->fulfilled) return false;  // dropped by an overflow, or spent
     reserved_bytes_ -= it->expected_bytes;
     it->expected_bytes = 0;
     if (!admit(frame->size(), Kind::reply)) return false;
     it->frame = std::move(frame);
+    it->fulfilled = true;
     release_pending();
     return true;
 }
 
+void Outbox::settle(Slot slot) {
+    std::lock_guard lock(mutex_);
+    const auto it = std::ranges::find(pending_, slot, &Pending::slot);
+    if (it == pending_.end()) return;  // dropped by an overflow
+    it->settled = true;
+    release_pending();
+}
+
 void Outbox::release_pending() {
-    const auto first_unfulfilled =
-        std::ranges::find_if(pending_, [](const Pending& p) { return !p.frame; });
-    for (auto it = pending_.begin(); it != first_unfulfilled; ++it)
-        make_ready(std::move(it->frame));
-    pending_.erase(pending_.begin(), first_unfulfilled);
+    auto it = pending_.begin();
+    for (; it != pending_.end() && it->fulfilled; ++it) {
+        if (it->frame) make_ready(std::move(it->frame));
+        if (!it->settled) break;  // its request's events are still to come: later replies wait
+    }
+    pending_.erase(pending_.begin(), it);
 }
 
 bool Outbox::overflow(Frame last_words) {

@@ -15,8 +15,10 @@ namespace salon::server {
 /// 1. Every method is thread-safe and never blocks for long: fan-out from any thread pushes
 ///    here, and the connection's writer takes from here.
 /// 2. Frames leave in the order they were accepted, except that a reply reserved with
-///    reserve() holds back the replies accepted after it (never events) until fulfilled, so
-///    replies leave in request order while a SEND waits for its commit.
+///    reserve() holds back the replies accepted after it (never events) until it is fulfilled
+///    and settled: replies leave in request order while a SEND waits for its commit, and a
+///    reply after it (a PING's PONG) leaves after the events the SEND caused for this
+///    connection too, which its completion queues between fulfil() and settle().
 /// 3. Bounded: when an event would take the queued bytes past the limit, it is refused, what was
 ///    queued is dropped, and only the frame given to overflow() is left to write. Replies are
 ///    admitted past the limit (they count towards it): what the server chose to send in answer
@@ -59,9 +61,28 @@ public:
     /// events it causes for this connection will likely take) counts in backlog_bytes() until
     /// the reply is fulfilled.
     Slot reserve(std::size_t expected_bytes);
-    /// Gives a reserved reply its frame; it and the replies it held back become writable. False
-    /// only after an overflow.
+    /// Gives a reserved reply its frame, which becomes writable once the replies before it are;
+    /// the replies after it wait for settle(). False only after an overflow.
     bool fulfil(Slot slot, Frame frame);
+    /// The request of a reserved reply has queued everything it causes: the replies held back
+    /// behind it become writable (once it is fulfilled).
+    void settle(Slot slot);
+
+    /// Settles a slot when it goes: made first in a completion, so that every path settles.
+    class Settling {
+    public:
+        Settling(Outbox& outbox, Slot slot) : outbox_(outbox), slot_(slot) {}
+
+        ~Settling() { outbox_.settle(slot_); }
+
+        Settling(const Settling&) = delete;
+        Settling& operator=(const Settling&) = delete;
+
+    private:
+        Outbox& outbox_;
+        Slot slot_;
+    };
+
     /// Drops everything queued and leaves only `last_words`; returns false if it had already
     /// overflowed (so exactly one caller handles the overflow).
     bool overflow(Frame last_words);
@@ -89,8 +110,10 @@ public:
 private:
     struct Pending {
         Slot slot = 0;  // 0: an ordinary reply held back behind a reserved one
-        Frame frame;
+        Frame frame;    // null until fulfilled, and once made writable
         std::size_t expected_bytes = 0;
+        bool fulfilled = false;
+        bool settled = false;
     };
 
     enum class Kind { event, reply };

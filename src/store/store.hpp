@@ -79,10 +79,10 @@ struct ChannelRecord {
     core::UnixMillis topic_ms = 0;  ///< when; 0: not known
 };
 
-/// A name on one of a channel's exception lists (IRC's `+e`, `+I`).
+/// A mask on one of a channel's exception lists (IRC's `+e`, `+I`).
 struct ChannelException {
     core::ExceptionList list;
-    core::UserName user;
+    core::UserMask mask;
 };
 
 struct Membership {
@@ -298,22 +298,24 @@ public:
     /// Inserts or replaces the channel's record.
     virtual void save_channel(const ChannelRecord& channel) = 0;
     virtual std::vector<ChannelRecord> load_channels() = 0;
-    /// Bans are per channel; a banned name is returned folded (its display form is not kept).
+    /// Bans are per channel, as masks (core::UserMask, folded).
     virtual void set_ban(
-        const core::ChannelName& channel, const core::UserName& user, bool banned
+        const core::ChannelName& channel, const core::UserMask& mask, bool banned
     ) = 0;
-    virtual std::vector<core::UserName> bans_of(const core::ChannelName& channel) = 0;
-    /// Exception lists are per channel and kept like bans (names returned folded).
+    virtual std::vector<core::UserMask> bans_of(const core::ChannelName& channel) = 0;
+    /// Exception lists are per channel and kept like bans.
     virtual void set_exception(
         const core::ChannelName& channel,
         core::ExceptionList list,
-        const core::UserName& user,
+        const core::UserMask& mask,
         bool on
     ) = 0;
     virtual std::vector<ChannelException> exceptions_of(const core::ChannelName& channel) = 0;
-    /// Removes the channel's record, its bans, exception lists, read markers and messages with id
-    /// <= `up_to` (a later channel of the same name keeps the messages above it). Memberships stay:
-    /// the server stores none for the channels it forgets (temporary ones).
+    /// Removes the channel's record, its bans, exception lists and messages with id <= `up_to` (a
+    /// later channel of the same name keeps the messages above it). Memberships stay: the server
+    /// stores none for the channels it forgets (temporary ones). Read markers stay too: they are
+    /// the user's, per conversation name (IRC clients expect MARKREAD to survive a channel's end),
+    /// and an old marker's id is below every message of a later channel of the name.
     virtual void forget_channel(const core::ChannelName& channel, core::MessageId up_to) = 0;
 
     // --- memberships of registered users, kept across restarts ---

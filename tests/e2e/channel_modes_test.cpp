@@ -74,9 +74,14 @@ TEST_P(ChannelModes, ModesKeysAndBansSurviveARestart) {
         call_ok(
             *op,
             "MODE",
-            {{"channel", "vault"}, {"modes", "+sk-t+b"}, {"args", json::array{"sesame", "rob"}}}
+            {{"channel", "vault"},
+             {"modes", "+sk-t+bb"},
+             {"args", json::array{"sesame", "rob", "Ba*"}}}
         );
-        EXPECT_EQ(str(mode_event(*op), "modes"), "+sk-t+b");
+        const auto event = mode_event(*op);
+        EXPECT_EQ(str(event, "modes"), "+sk-t+bb");
+        // A ban of one name shows as the name, as before masks; any other as its mask.
+        EXPECT_EQ(event.at("args").as_array(), (json::array{"sesame", "rob", "ba*!*@*"}));
     }
     ASSERT_EQ(server.stop(SIGTERM), 0) << server.log();
     server.start();
@@ -85,7 +90,11 @@ TEST_P(ChannelModes, ModesKeysAndBansSurviveARestart) {
     const auto modes = call_ok(*op, "MODE", {{"channel", "vault"}});
     EXPECT_EQ(str(modes, "modes"), "+kns");
     EXPECT_EQ(modes.at("args").as_array(), (json::array{"sesame"}));
-    EXPECT_EQ(modes.at("bans").as_array(), (json::array{"rob"}));
+    EXPECT_EQ(modes.at("bans").as_array(), (json::array{"ba*!*@*", "rob"}));
+    // The mask keeps out every name it matches.
+    auto bart = open(server);
+    register_user(*bart, "bart");
+    EXPECT_EQ(call_no(*bart, "JOIN", {{"channel", "vault"}, {"key", "sesame"}}), "banned");
     // Secret: a non-member's LIST does not show it.
     auto other = open(server);
     login(*other, "", {}, "home");

@@ -163,6 +163,38 @@ TEST_F(IrcConversation, ANativeDeleteReachesIrcAsRedactAndLeavesHistory) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Order of replies: IRC clients (and irctest) sync on PING
+
+TEST_F(IrcConversation, APingAfterPipelinedWritesIsAnsweredAfterTheirLines) {
+    auto writer = in_channel("pia", kRedaction);
+    auto reader = in_channel("quin", "");
+    const std::string id = post(*writer, "#talk", "soon gone");
+    reader->wait_for("PRIVMSG");
+
+    // A DM to oneself, a DM to another, and a REDACT, then a PING, in one write: each write's
+    // lines for this connection (the echo, the copy to oneself, the REDACT) come before PONG.
+    writer->send_raw(
+        "PRIVMSG pia :note to self\r\nPRIVMSG quin :psst\r\nREDACT #talk " + id +
+        "\r\nPING sync\r\n"
+    );
+    std::vector<std::string> before;
+    writer->wait_for("PONG", &before);
+    EXPECT_EQ(
+        std::ranges::count_if(
+            before,
+            [](const std::string& l) {
+                return l.find("PRIVMSG pia :note to self") != std::string::npos;
+            }
+        ),
+        2
+    ) << joined(before);  // the echo and the copy delivered to oneself
+    EXPECT_TRUE(has_line(before, "PRIVMSG quin :psst")) << joined(before);
+    EXPECT_TRUE(has_line(before, "REDACT #talk " + id)) << joined(before);
+    // By then the DM was handed to its recipient.
+    EXPECT_NE(reader->wait_for("PRIVMSG").find("PRIVMSG quin :psst"), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
 // draft/read-marker
 
 std::vector<std::string> markread_params(IrcClient& c) {
@@ -195,6 +227,23 @@ TEST_F(IrcConversation, MarkreadComesWithJoinAndMovesOnlyForward) {
     std::vector<std::string> again;
     irc->wait_for("366", &again);
     EXPECT_TRUE(has_line(again, "MARKREAD #talk " + later));
+}
+
+TEST_F(IrcConversation, AReadMarkerOutlivesItsTemporaryChannel) {
+    auto irc = std::make_unique<IrcClient>(server_.irc_port());
+    irc->register_as("oona", "draft/read-marker");
+    irc->send("JOIN #brief");
+    irc->wait_for("366");
+    const std::string marked = "timestamp=2020-03-15T10:00:00.000Z";
+    irc->send("MARKREAD #brief " + marked);
+    EXPECT_EQ(markread_params(*irc), (std::vector<std::string>{"#brief", marked}));
+    // The last member leaves: the guest's channel ends, and the marker stays the user's.
+    irc->send("PART #brief");
+    irc->wait_for("PART");
+    irc->send("JOIN #brief");
+    std::vector<std::string> again;
+    irc->wait_for("366", &again);
+    EXPECT_TRUE(has_line(again, "MARKREAD #brief " + marked)) << joined(again);
 }
 
 TEST_F(IrcConversation, ReadMarkersAreSharedBetweenIrcAndNativeSessions) {
@@ -249,6 +298,38 @@ TEST_F(IrcConversation, ReactTagsAreNativeReactionsBothWays) {
     EXPECT_EQ(tag_of(irc->wait_for("TAGMSG"), "+draft/unreact"), "👍");
     // Without message-tags, reactions come as lines saying so (below), never as TAGMSG.
     EXPECT_FALSE(has_line(plain->drain(), "TAGMSG"));
+}
+
+TEST_F(IrcConversation, AReactionToAMessageNotHereIsRelayedAsItsTags) {
+    auto sender = in_channel("rosa", "message-tags echo-message labeled-response batch");
+    auto tagged = in_channel("sam", "message-tags");
+    auto plain = in_channel("tess", "");
+    auto native = native_in("Guest7171", "talk");
+
+    // To a channel: the others with message-tags get the tags as sent; the sender the echo.
+    sender->send("@label=r1;+draft/reply=987654;+draft/react=l😃l;+other=x TAGMSG #talk");
+    const auto echo = sender->wait_for("TAGMSG");
+    EXPECT_EQ(tag_of(echo, "label"), "r1");
+    EXPECT_EQ(tag_of(echo, "+draft/react"), "l😃l");
+    const auto relayed = tagged->wait_for("TAGMSG");
+    EXPECT_EQ(parse_line(relayed).source, "rosa!rosa@salon");
+    EXPECT_EQ(tag_of(relayed, "+draft/react"), "l😃l");
+    EXPECT_EQ(tag_of(relayed, "+draft/reply"), "987654");
+    EXPECT_EQ(tag_of(relayed, "+other"), std::nullopt);  // CLIENTTAGDENY
+    EXPECT_FALSE(has_line(plain->drain(), "TAGMSG"));
+    while (auto frame = native->next(kIrcQuiet))
+        EXPECT_NE(verb_of(*frame), "UPDATE");  // nothing was stored
+
+    // To oneself: the labeled echo and the copy delivered to one's own connection.
+    sender->send("@label=r2;+draft/reply=123;+draft/react=👍 TAGMSG rosa");
+    std::vector<std::string> lines{sender->wait_for("TAGMSG")};
+    lines.push_back(sender->wait_for("TAGMSG"));
+    EXPECT_EQ(
+        std::ranges::count_if(
+            lines, [](const std::string& l) { return tag_of(l, "label") == "r2"; }
+        ),
+        1
+    ) << joined(lines);
 }
 
 TEST_F(IrcConversation, AReactionIsEchoedOnceOnlyWithEchoMessageAndADmOneGoesToTheOtherParty) {

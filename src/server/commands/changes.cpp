@@ -2,6 +2,7 @@
 // messages themselves, so that their UPDATEs reach everyone in rev order and survive a crash.
 #include "core/emoji.hpp"
 #include "metrics/salon_metrics.hpp"
+#include "server/commands/dispatch.hpp"
 #include "server/commands/handlers.hpp"
 #include "server/commands/messages.hpp"
 
@@ -87,6 +88,7 @@ void submit_change(
                  slot,
                  conversation = std::move(conversation),
                  update = std::move(update)](const store::WriteOutcome* outcome) mutable {
+        const Outbox::Settling settling(sender->outbox(), slot);
         const Acknowledgement ack{sender.get(), request.get(), slot};
         if (outcome == nullptr) {
             sender->refuse(ack, Errc::internal, "the change could not be stored");
@@ -108,6 +110,21 @@ void submit_change(
         }
     };
     ctx.services.pipeline.submit(std::move(change), std::move(done));
+}
+
+/// A TAGMSG's reaction relayed as its client-only tags to the conversation it named: OK
+/// without a ChangeResult, since nothing was stored.
+Outcome relay_reaction(Context& ctx, const proto::React& r) {
+    core::TagsEvent event{.channel = {}, .with = r.with, .user = {}, .tags = r.tags};
+    if (!r.channel.empty()) {
+        auto named = channel_named(r.channel);
+        if (auto* failure = std::get_if<Failure>(&named)) return *failure;
+        event.channel = std::get<core::ChannelName>(named).str();
+    } else if (!core::UserName::parse(r.with)) {
+        return Failure(Errc::no_such_user);
+    }
+    if (auto failure = ctx.services.hub.relay_tags(ctx.actor(), std::move(event))) return *failure;
+    return core::Result{core::EmptyResult{}};
 }
 
 store::MessageChange change_by(
@@ -174,9 +191,15 @@ Waits<Outcome> react(Context& ctx, const proto::React& r) {
     if (!core::is_valid_emoji(r.emoji))
         co_return Failure(Errc::bad_request, "an emoji is 1-32 bytes without spaces or controls");
     auto visible = co_await visible_message(ctx, r.id);
-    if (auto* failure = std::get_if<Failure>(&visible)) co_return *failure;
-    auto& stored = std::get<store::StoredMessage>(visible);
-    if (stored.message.deleted) co_return no_such_message();
+    auto* found = std::get_if<store::StoredMessage>(&visible);
+    if (found == nullptr || found->message.deleted) {
+        // IRC's TAGMSG: a reaction to a message this server does not have (or to one gone) goes
+        // on live as the tags it came with, as IRC servers relay client-only tags.
+        if (!r.tags.empty()) co_return relay_reaction(ctx, r);
+        if (found == nullptr) co_return std::get<Failure>(visible);
+        co_return no_such_message();
+    }
+    auto& stored = *found;
 
     const auto kind =
         r.on ? store::MessageChange::Kind::react : store::MessageChange::Kind::unreact;

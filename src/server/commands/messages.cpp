@@ -144,6 +144,7 @@ void submit_post(Context& ctx, store::MessageWrite write) {
     auto done = [&hub = ctx.services.hub, sender = ctx.requester(), request = ctx.request, slot](
                     const store::WriteOutcome* committed
                 ) {
+        const Outbox::Settling settling(sender->outbox(), slot);
         const Acknowledgement ack{sender.get(), request.get(), slot};
         if (committed == nullptr) {
             sender->refuse(ack, core::Errc::internal, "the message could not be stored");

@@ -271,6 +271,15 @@ CREATE TABLE channel_exceptions (
     PRIMARY KEY (channel, list, user_folded)
 ) WITHOUT ROWID;
 )sql"},
+    {12, R"sql(
+-- Version 12: bans and exception lists hold IRC masks (core::UserMask: `nick!user@host`,
+-- folded, with `*` and `?`), not names. A stored name `bob` becomes `bob!*@*`, the mask that
+-- matches the user bob alone, as before.
+UPDATE bans SET user_folded = user_folded || '!*@*';
+UPDATE channel_exceptions SET user_folded = user_folded || '!*@*';
+ALTER TABLE bans RENAME COLUMN user_folded TO mask;
+ALTER TABLE channel_exceptions RENAME COLUMN user_folded TO mask;
+)sql"},
 };
 
 /// The schema of the search file (its own user_version). Derived data: a file with another
@@ -421,28 +430,24 @@ constexpr const char* kLoadChannels =
     "SELECT name, topic, key, created_ms, modes, member_limit, topic_by, topic_ms FROM channels "
     "ORDER BY name";
 constexpr const char* kInsertBan =
-    "INSERT INTO bans (channel, user_folded) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
-constexpr const char* kDeleteBan = "DELETE FROM bans WHERE channel = ?1 AND user_folded = ?2";
-constexpr const char* kBansOf =
-    "SELECT user_folded FROM bans WHERE channel = ?1 ORDER BY user_folded";
+    "INSERT INTO bans (channel, mask) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+constexpr const char* kDeleteBan = "DELETE FROM bans WHERE channel = ?1 AND mask = ?2";
+constexpr const char* kBansOf = "SELECT mask FROM bans WHERE channel = ?1 ORDER BY mask";
 constexpr const char* kDeleteChannel = "DELETE FROM channels WHERE name = ?1";
 constexpr const char* kDeleteBansOfChannel = "DELETE FROM bans WHERE channel = ?1";
 constexpr const char* kInsertException =
-    "INSERT INTO channel_exceptions (channel, list, user_folded) VALUES (?1, ?2, ?3) "
+    "INSERT INTO channel_exceptions (channel, list, mask) VALUES (?1, ?2, ?3) "
     "ON CONFLICT DO NOTHING";
 constexpr const char* kDeleteException =
-    "DELETE FROM channel_exceptions WHERE channel = ?1 AND list = ?2 AND user_folded = ?3";
+    "DELETE FROM channel_exceptions WHERE channel = ?1 AND list = ?2 AND mask = ?3";
 constexpr const char* kExceptionsOf =
-    "SELECT list, user_folded FROM channel_exceptions WHERE channel = ?1 "
-    "ORDER BY list, user_folded";
+    "SELECT list, mask FROM channel_exceptions WHERE channel = ?1 ORDER BY list, mask";
 constexpr const char* kDeleteExceptionsOfChannel =
     "DELETE FROM channel_exceptions WHERE channel = ?1";
 // Messages, their reactions and mentions, and their search entries (queued by trigger) go
 // together.
 constexpr const char* kDeleteChannelMessages =
     "DELETE FROM messages WHERE conversation = ?1 AND id <= ?2";
-constexpr const char* kDeleteChannelReadMarkers =
-    "DELETE FROM read_markers WHERE conversation = ?1 AND id <= ?2";
 
 // An upsert on INSERT ... SELECT needs the WHERE clause, or the parser reads ON CONFLICT as a
 // join constraint (SQLite "upsert" docs, parsing ambiguity).
@@ -683,20 +688,20 @@ std::string quoted_for_error(std::string_view value) {
     return text;
 }
 
-/// A folded user name read from `where` (table.column). Names are valid and folded when
-/// written, so anything else means the file was edited by hand or damaged.
-core::UserName stored_user_name(std::string_view folded, std::string_view where) {
-    auto name = core::UserName::parse(folded);
-    if (!name || name->folded() != folded) {
+/// A ban mask read from `where` (table.column). Masks are written as UserMask::parse() leaves
+/// them, so anything else means the file was edited by hand or damaged.
+core::UserMask stored_mask(std::string_view text, std::string_view where) {
+    auto mask = core::UserMask::parse(text);
+    if (!mask || mask->str() != text) {
         throw StorageError(
-            "database holds " + quoted_for_error(folded) + " in " + std::string(where) +
-            ", which is not a folded user name"
+            "database holds " + quoted_for_error(text) + " in " + std::string(where) +
+            ", which is not a ban mask"
         );
     }
-    return std::move(*name);
+    return std::move(*mask);
 }
 
-/// A canonical channel name read from `where` (table.column); see stored_user_name().
+/// A canonical channel name read from `where` (table.column); see stored_mask().
 core::ChannelName stored_channel_name(std::string_view canonical, std::string_view where) {
     auto name = core::ChannelName::parse(canonical);
     if (!name || name->str() != canonical) {
@@ -2072,22 +2077,22 @@ std::vector<ChannelRecord> SqliteStore::load_channels() {
 }
 
 void SqliteStore::set_ban(
-    const core::ChannelName& channel, const core::UserName& user, bool banned
+    const core::ChannelName& channel, const core::UserMask& mask, bool banned
 ) {
     std::lock_guard lock(writer_mutex_);
     Query(*writer_, banned ? kInsertBan : kDeleteBan)
         .bind(1, channel.str())
-        .bind(2, user.folded())
+        .bind(2, mask.str())
         .run();
 }
 
-std::vector<core::UserName> SqliteStore::bans_of(const core::ChannelName& channel) {
+std::vector<core::UserMask> SqliteStore::bans_of(const core::ChannelName& channel) {
     auto reader = lease_reader();
     Query q(*reader, kBansOf);
     q.bind(1, channel.str());
-    std::vector<core::UserName> users;
-    while (q.step()) users.push_back(stored_user_name(q.text(0), "bans.user_folded"));
-    return users;
+    std::vector<core::UserMask> masks;
+    while (q.step()) masks.push_back(stored_mask(q.text(0), "bans.mask"));
+    return masks;
 }
 
 namespace {
@@ -2100,13 +2105,13 @@ std::string_view stored_list(core::ExceptionList list) {
 }  // namespace
 
 void SqliteStore::set_exception(
-    const core::ChannelName& channel, core::ExceptionList list, const core::UserName& user, bool on
+    const core::ChannelName& channel, core::ExceptionList list, const core::UserMask& mask, bool on
 ) {
     std::lock_guard lock(writer_mutex_);
     Query(*writer_, on ? kInsertException : kDeleteException)
         .bind(1, channel.str())
         .bind(2, stored_list(list))
-        .bind(3, user.folded())
+        .bind(3, mask.str())
         .run();
 }
 
@@ -2118,7 +2123,7 @@ std::vector<ChannelException> SqliteStore::exceptions_of(const core::ChannelName
     while (q.step()) {
         exceptions.push_back(ChannelException{
             .list = q.text(0) == "e" ? core::ExceptionList::ban : core::ExceptionList::invite,
-            .user = stored_user_name(q.text(1), "channel_exceptions.user_folded"),
+            .mask = stored_mask(q.text(1), "channel_exceptions.mask"),
         });
     }
     return exceptions;
@@ -2132,7 +2137,6 @@ void SqliteStore::forget_channel(const core::ChannelName& channel, core::Message
     Query(*writer_, kDeleteExceptionsOfChannel).bind(1, channel.str()).run();
     Query(*writer_, kAdvanceSequenceToMessages).run();
     Query(*writer_, kDeleteChannelMessages).bind(1, channel.str()).bind(2, up_to).run();
-    Query(*writer_, kDeleteChannelReadMarkers).bind(1, channel.str()).bind(2, up_to).run();
     tx.commit();
     wake_indexer();
 }

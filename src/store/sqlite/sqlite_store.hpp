@@ -45,7 +45,7 @@ struct SqliteOptions {
 
 /// The schema version this build writes (PRAGMA user_version). Stored in the database: a file
 /// with a larger version was written by a newer salond and is refused.
-inline constexpr int kSqliteSchemaVersion = 11;
+inline constexpr int kSqliteSchemaVersion = 12;
 
 class SqliteConnection;
 
@@ -120,13 +120,13 @@ public:
 
     void save_channel(const ChannelRecord& channel) override;
     std::vector<ChannelRecord> load_channels() override;
-    void set_ban(const core::ChannelName& channel, const core::UserName& user, bool banned)
+    void set_ban(const core::ChannelName& channel, const core::UserMask& mask, bool banned)
         override;
-    std::vector<core::UserName> bans_of(const core::ChannelName& channel) override;
+    std::vector<core::UserMask> bans_of(const core::ChannelName& channel) override;
     void set_exception(
         const core::ChannelName& channel,
         core::ExceptionList list,
-        const core::UserName& user,
+        const core::UserMask& mask,
         bool on
     ) override;
     std::vector<ChannelException> exceptions_of(const core::ChannelName& channel) override;

@@ -67,27 +67,27 @@ TEST(ChannelJoinTest, AnOpenChannelAdmitsAnyoneWithOrWithoutAKey) {
 
 TEST(ChannelJoinTest, ABannedUserIsRefusedWhateverTheCaseOfTheirName) {
     Channel channel(*ChannelName::parse("home"), "", "", 10);
-    channel.set_ban("alice", true);
+    channel.set_ban(*UserMask::parse("alice"), true);
     EXPECT_EQ(channel.join_refusal(user("ALICE"), ""), Errc::banned);
     EXPECT_EQ(channel.join_refusal(user("bob"), ""), std::nullopt);
 }
 
 TEST(ChannelJoinTest, UnbanningLetsTheUserJoinAgain) {
     Channel channel(*ChannelName::parse("home"), "", "", 10);
-    channel.set_ban("alice", true);
+    channel.set_ban(*UserMask::parse("alice"), true);
     EXPECT_TRUE(channel.is_banned("alice"));
-    channel.set_ban("alice", false);
+    channel.set_ban(*UserMask::parse("alice"), false);
     EXPECT_FALSE(channel.is_banned("alice"));
     EXPECT_EQ(channel.join_refusal(user("alice"), ""), std::nullopt);
 }
 
 TEST(ChannelJoinTest, ABanExceptionLetsABannedUserJoinButNotPastAKey) {
     Channel channel(*ChannelName::parse("home"), "", "sesame", 10);
-    channel.set_ban("alice", true);
-    channel.set_exception(ExceptionList::ban, "alice", true);
+    channel.set_ban(*UserMask::parse("alice"), true);
+    channel.set_exception(ExceptionList::ban, *UserMask::parse("alice"), true);
     EXPECT_EQ(channel.join_refusal(user("Alice"), "sesame"), std::nullopt);
     EXPECT_EQ(channel.join_refusal(user("alice"), ""), Errc::bad_key);
-    channel.set_exception(ExceptionList::ban, "alice", false);
+    channel.set_exception(ExceptionList::ban, *UserMask::parse("alice"), false);
     EXPECT_EQ(channel.join_refusal(user("alice"), "sesame"), Errc::banned);
 }
 
@@ -96,13 +96,29 @@ TEST(ChannelJoinTest, AnInviteExceptionPassesInviteOnlyAloneNotABan) {
     ChannelModes modes;
     modes.invite_only = true;
     channel.set_modes(modes);
-    channel.set_exception(ExceptionList::invite, "bob", true);
+    channel.set_exception(ExceptionList::invite, *UserMask::parse("bob"), true);
     EXPECT_EQ(channel.join_refusal(user("BOB"), ""), std::nullopt);
     EXPECT_EQ(channel.join_refusal(user("carol"), ""), Errc::invite_only);
     EXPECT_TRUE(channel.is_excepted(ExceptionList::invite, "bob"));
     EXPECT_FALSE(channel.is_excepted(ExceptionList::ban, "bob"));
-    channel.set_ban("bob", true);
+    channel.set_ban(*UserMask::parse("bob"), true);
     EXPECT_EQ(channel.join_refusal(user("bob"), ""), Errc::banned);
+}
+
+TEST(ChannelJoinTest, BansAndExceptionsMatchAsMasksWithWildcards) {
+    Channel channel(*ChannelName::parse("dev"), "", "", 10);
+    ASSERT_TRUE(channel.set_ban(*UserMask::parse("ba*!*@*"), true));
+    EXPECT_FALSE(channel.set_ban(*UserMask::parse("BA*"), true));  // the same mask, normalised
+    EXPECT_EQ(channel.join_refusal(user("Bar"), ""), Errc::banned);
+    EXPECT_EQ(channel.join_refusal(user("bob"), ""), std::nullopt);
+    ASSERT_TRUE(channel.set_exception(ExceptionList::ban, *UserMask::parse("*ar!*@*"), true));
+    EXPECT_EQ(channel.join_refusal(user("bar"), ""), std::nullopt);
+    EXPECT_EQ(channel.join_refusal(user("baz"), ""), Errc::banned);
+
+    channel.set_modes(ChannelModes{.invite_only = true});
+    channel.set_exception(ExceptionList::invite, *UserMask::parse("c?rl!*@salon"), true);
+    EXPECT_EQ(channel.join_refusal(user("carl"), ""), std::nullopt);
+    EXPECT_EQ(channel.join_refusal(user("carla"), ""), Errc::invite_only);
 }
 
 TEST(ChannelModeParseTest, ExceptionListsTakeAUserEachWay) {
@@ -129,7 +145,7 @@ TEST(ChannelJoinTest, AKeyedChannelRefusesAMissingOrWrongKeyAndAdmitsTheRightOne
 
 TEST(ChannelJoinTest, ABanIsReportedBeforeABadKey) {
     Channel channel(*ChannelName::parse("home"), "", "sesame", 10);
-    channel.set_ban("alice", true);
+    channel.set_ban(*UserMask::parse("alice"), true);
     EXPECT_EQ(channel.join_refusal(user("alice"), "wrong"), Errc::banned);
     EXPECT_EQ(channel.join_refusal(user("alice"), "sesame"), Errc::banned);
 }
@@ -142,7 +158,7 @@ TEST(ChannelJoinTest, RemovingTheKeyOpensTheChannel) {
 
 TEST(ChannelJoinTest, AnAdministratorPassesBansAndKeys) {
     Channel channel(*ChannelName::parse("home"), "", "sesame", 10);
-    channel.set_ban("root", true);
+    channel.set_ban(*UserMask::parse("root"), true);
     EXPECT_EQ(channel.join_refusal(admin("root"), "wrong"), std::nullopt);
     EXPECT_EQ(channel.join_refusal(admin("root"), ""), std::nullopt);
 }

@@ -117,5 +117,46 @@ TEST(NamesTest, MasksMatchAnyRunWithStarAndOneCharacterWithQuestionMark) {
     EXPECT_FALSE(matches_mask("", "x"));
 }
 
+TEST(UserMaskTest, MissingPartsBecomeWildcardsAndTheMaskIsFolded) {
+    const auto text = [](std::string_view mask) { return UserMask::parse(mask)->str(); };
+    EXPECT_EQ(text("Bob"), "bob!*@*");
+    EXPECT_EQ(text("Bob!X"), "bob!x@*");
+    EXPECT_EQ(text("x@Host"), "*!x@host");
+    EXPECT_EQ(text("!@"), "*!*@*");
+    EXPECT_EQ(text("BA*!*@*"), "ba*!*@*");
+    EXPECT_EQ(UserMask::of(*UserName::parse("Ann")).str(), "ann!*@*");
+}
+
+TEST(UserMaskTest, MasksThatNoLineCouldCarryAreRefused) {
+    for (const std::string_view bad :
+         {"", "a b", "a,b", ":bob", "a!b!c", "a@b@c", "a@b!c", "tab\tbed", "del\x7f"}) {
+        EXPECT_FALSE(UserMask::parse(bad)) << bad;
+    }
+    EXPECT_FALSE(UserMask::parse(std::string(UserMask::kMaxBytes + 1, 'a')));
+    EXPECT_FALSE(UserMask::parse(std::string(UserMask::kMaxBytes - 3, 'a')));  // with !*@*
+    EXPECT_TRUE(UserMask::parse(std::string(UserMask::kMaxBytes - 4, 'a')));
+}
+
+TEST(UserMaskTest, AUserMatchesAsNameBangNameAtSalon) {
+    const auto matches = [](std::string_view mask, std::string_view folded) {
+        return UserMask::parse(mask)->matches(folded);
+    };
+    EXPECT_TRUE(matches("bob", "bob"));
+    EXPECT_FALSE(matches("bob", "bobby"));
+    EXPECT_TRUE(matches("b?b*", "bobby"));
+    EXPECT_TRUE(matches("*!bob@salon", "bob"));
+    EXPECT_TRUE(matches("*!*@*", "anyone"));
+    EXPECT_FALSE(matches("*!*@192.0.2.1", "bob"));  // no addresses are shown, none match
+    EXPECT_FALSE(matches("*!alice@*", "bob"));
+}
+
+TEST(UserMaskTest, OnlyAMaskOfOneNameNamesASingleUser) {
+    EXPECT_EQ(UserMask::parse("Rob")->single_user(), "rob");
+    EXPECT_EQ(UserMask::parse("rob!*@*")->single_user(), "rob");
+    EXPECT_EQ(UserMask::parse("ro*")->single_user(), std::nullopt);
+    EXPECT_EQ(UserMask::parse("rob!x@*")->single_user(), std::nullopt);
+    EXPECT_EQ(UserMask::parse("rob@salon")->single_user(), std::nullopt);
+}
+
 }  // namespace
 }  // namespace salon::core

@@ -289,7 +289,7 @@ TEST_F(IrcCodecTest, CommandsBecomeRequests) {
     EXPECT_FALSE(std::get<Mode>(request("MODE #home").command).modes);
     const auto mode = std::get<Mode>(request("MODE #home +ok-b+l gina sesame ben!*@* 5").command);
     EXPECT_EQ(mode.modes, "+ok-b+l");
-    EXPECT_EQ(mode.args, (std::vector<std::string>{"gina", "sesame", "ben", "5"}));
+    EXPECT_EQ(mode.args, (std::vector<std::string>{"gina", "sesame", "ben!*@*", "5"}));
     EXPECT_EQ(std::get<Mode>(request("MODE #home -k").command).args.size(), 0u);
     EXPECT_EQ(std::get<Invite>(request("INVITE gina #home").command).user, "gina");
     EXPECT_EQ(std::get<Kick>(request("KICK #home gina :out").command).reason, "out");

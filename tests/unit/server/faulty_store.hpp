@@ -133,22 +133,22 @@ public:
 
     std::vector<store::ChannelRecord> load_channels() override { return inner_->load_channels(); }
 
-    void set_ban(const core::ChannelName& channel, const core::UserName& user, bool banned)
+    void set_ban(const core::ChannelName& channel, const core::UserMask& mask, bool banned)
         override {
-        inner_->set_ban(channel, user, banned);
+        inner_->set_ban(channel, mask, banned);
     }
 
-    std::vector<core::UserName> bans_of(const core::ChannelName& channel) override {
+    std::vector<core::UserMask> bans_of(const core::ChannelName& channel) override {
         return inner_->bans_of(channel);
     }
 
     void set_exception(
         const core::ChannelName& channel,
         core::ExceptionList list,
-        const core::UserName& user,
+        const core::UserMask& mask,
         bool on
     ) override {
-        inner_->set_exception(channel, list, user, on);
+        inner_->set_exception(channel, list, mask, on);
     }
 
     std::vector<store::ChannelException> exceptions_of(const core::ChannelName& channel) override {

@@ -142,6 +142,7 @@ TEST(OutboxReserveTest, RepliesReservedEarlierHoldBackLaterRepliesButNotEvents) 
     EXPECT_EQ(take_texts(outbox), (Texts{"e1"}));
 
     EXPECT_TRUE(outbox.fulfil(slot, make_frame("r1")));
+    outbox.settle(slot);
     EXPECT_EQ(take_texts(outbox), (Texts{"r1", "r2"}));
 }
 
@@ -152,9 +153,11 @@ TEST(OutboxReserveTest, ALaterReservationFulfilledFirstWaitsForTheEarlierOne) {
     outbox.reply(make_frame("r3"));
 
     EXPECT_TRUE(outbox.fulfil(second, make_frame("r2")));
+    outbox.settle(second);
     EXPECT_TRUE(take_texts(outbox).empty());
 
     EXPECT_TRUE(outbox.fulfil(first, make_frame("r1")));
+    outbox.settle(first);
     EXPECT_EQ(take_texts(outbox), (Texts{"r1", "r2", "r3"}));
 }
 
@@ -165,6 +168,7 @@ TEST(OutboxReserveTest, AReservationOnlyHoldsBackWhatCameAfterIt) {
     outbox.reply(make_frame("r2"));
     EXPECT_EQ(take_texts(outbox), (Texts{"r0"}));
     outbox.fulfil(slot, make_frame("r1"));
+    outbox.settle(slot);
     EXPECT_EQ(take_texts(outbox), (Texts{"r1", "r2"}));
 }
 
@@ -176,9 +180,38 @@ TEST(OutboxReserveTest, ReservationsReleaseUpToTheNextUnfulfilledOne) {
     outbox.reply(make_frame("after b"));
 
     outbox.fulfil(a, make_frame("a"));
+    outbox.settle(a);
     EXPECT_EQ(take_texts(outbox), (Texts{"a", "after a"}));
     outbox.fulfil(b, make_frame("b"));
+    outbox.settle(b);
     EXPECT_EQ(take_texts(outbox), (Texts{"b", "after b"}));
+}
+
+TEST(OutboxReserveTest, LaterRepliesWaitUntilTheReservedOneIsSettled) {
+    // A pipelined post's completion fulfils its reply, queues the events it causes, then
+    // settles: a PONG asked for after the post leaves after those events.
+    Outbox outbox(1024);
+    const auto slot = outbox.reserve(10);
+    outbox.reply(make_frame("pong"));
+    EXPECT_TRUE(outbox.fulfil(slot, make_frame("ok")));
+    EXPECT_TRUE(outbox.push(make_frame("own event")));
+    EXPECT_EQ(take_texts(outbox), (Texts{"ok", "own event"}));
+    EXPECT_TRUE(outbox.owes_replies());
+    outbox.settle(slot);
+    EXPECT_EQ(take_texts(outbox), (Texts{"pong"}));
+    EXPECT_FALSE(outbox.owes_replies());
+    outbox.settle(slot);  // settling twice, or an unknown slot, changes nothing
+    outbox.settle(slot + 1000);
+}
+
+TEST(OutboxReserveTest, SettledBeforeFulfilledStillWaitsForItsReply) {
+    Outbox outbox(1024);
+    const auto slot = outbox.reserve(10);
+    outbox.reply(make_frame("after"));
+    outbox.settle(slot);
+    EXPECT_TRUE(take_texts(outbox).empty());
+    outbox.fulfil(slot, make_frame("ok"));
+    EXPECT_EQ(take_texts(outbox), (Texts{"ok", "after"}));
 }
 
 TEST(OutboxReserveTest, FulfillingAnUnknownOrSpentSlotIsRefused) {
@@ -230,8 +263,10 @@ TEST(OutboxBacklogTest, CountsQueuedBytesPlusWhatReservationsExpect) {
     EXPECT_EQ(outbox.backlog_bytes(), 145U);
 
     outbox.fulfil(a, make_frame("abc"));  // the expectation is replaced by the actual reply
+    outbox.settle(a);
     EXPECT_EQ(outbox.backlog_bytes(), 5U + 3U + 40U);
     outbox.fulfil(b, make_frame("de"));
+    outbox.settle(b);
     EXPECT_EQ(outbox.backlog_bytes(), 10U);
     take_texts(outbox);
     EXPECT_EQ(outbox.backlog_bytes(), 0U);
@@ -299,6 +334,7 @@ TEST(OutboxWakerTest, AHeldBackReplyDoesNotWakeButItsReleaseDoes) {
     outbox.reply(make_frame("held"));
     EXPECT_EQ(counter.calls(), 0);
     outbox.fulfil(slot, make_frame("first"));
+    outbox.settle(slot);
     EXPECT_EQ(counter.calls(), 1);
     EXPECT_EQ(take_texts(outbox), (Texts{"first", "held"}));
 }
@@ -404,7 +440,9 @@ TEST(OutboxConcurrencyTest, SeveralPushersAndOneTakerLoseNothingAndKeepEachPushe
                 if (i % 2 == 1) {
                     accepted = outbox.push(make_frame(text));
                 } else if (i % 10 == 0) {
-                    accepted = outbox.fulfil(outbox.reserve(16), make_frame(text));
+                    const auto slot = outbox.reserve(16);
+                    accepted = outbox.fulfil(slot, make_frame(text));
+                    outbox.settle(slot);
                 } else {
                     accepted = outbox.reply(make_frame(text));
                 }
@@ -475,6 +513,7 @@ TEST(OutboxWrittenThroughTest, AReplyHeldBackCountsOnceItIsReleased) {
     EXPECT_TRUE(take_texts(outbox).empty());
     EXPECT_TRUE(outbox.written_through(before));  // nothing writable was queued before it
     outbox.fulfil(slot, make_frame("ok"));
+    outbox.settle(slot);
     const auto released = outbox.mark();
     EXPECT_EQ(take_texts(outbox), (Texts{"ok", "held"}));
     EXPECT_FALSE(outbox.written_through(released));

@@ -705,13 +705,16 @@ TEST_F(MessageStoreTest, DeleteAccountTakesItsDirectMessagesMarkersReactionsAndM
     EXPECT_TRUE(store->pending_dms(user_name("bob"), 0, 10).empty());
 }
 
-TEST_F(MessageStoreTest, ForgetChannelTakesItsReadMarkersAndMentionsUpToTheBound) {
+TEST_F(MessageStoreTest, ForgetChannelTakesItsMentionsUpToTheBoundAndKeepsReadMarkers) {
     auto store = open();
     commit_messages(*store, {mentioning(1, "tmp", "alice", {"bob"}), channel_write(2, "kept")});
     ASSERT_TRUE(store->advance_read_marker("bob", "tmp", 1));
     ASSERT_TRUE(store->advance_read_marker("bob", "kept", 2));
+    const auto marked_ts = store->read_position("bob", "tmp").ts_ms;
     store->forget_channel(channel_name("tmp"), 1);
-    EXPECT_EQ(store->read_marker("bob", "tmp"), 0);
+    // A read marker is the user's, by conversation name: it outlives the channel (MARKREAD).
+    EXPECT_EQ(store->read_marker("bob", "tmp"), 1);
+    EXPECT_EQ(store->read_position("bob", "tmp").ts_ms, marked_ts);
     EXPECT_EQ(store->read_marker("bob", "kept"), 2);
 
     // A later channel of the same name starts with no unread and no mentions from before.
@@ -793,6 +796,19 @@ TEST_F(MigrationTest, AVersion1DatabaseIsMigratedInPlace) {
     EXPECT_EQ(store->conversation_stats("bob", conversations, 100).at(0).unread, 1U);
     store.reset();
     EXPECT_EQ(open()->max_message_id(), 11);
+}
+
+TEST_F(MigrationTest, BansOfNamesBecomeTheMasksOfThoseNames) {
+    run_sql_behind_the_stores_back(
+        db_file(), "INSERT INTO bans (channel, user_folded) VALUES ('home', 'mallory');"
+    );
+    auto store = std::make_unique<SqliteStore>(db_file(), SqliteOptions{});
+    const auto bans = store->bans_of(channel_name("home"));
+    ASSERT_EQ(bans.size(), 1U);
+    EXPECT_EQ(bans[0].str(), "mallory!*@*");
+    EXPECT_TRUE(bans[0].matches("mallory"));
+    store->set_ban(channel_name("home"), *core::UserMask::parse("Mallory"), false);
+    EXPECT_TRUE(store->bans_of(channel_name("home")).empty());
 }
 
 TEST_F(MigrationTest, Version1IdMarksGoButTheIdTheyKeptStaysTaken) {

@@ -26,10 +26,14 @@ namespace fs = std::filesystem;
 
 using namespace test_support;
 
-std::vector<std::string> folded_names(const std::vector<core::UserName>& names) {
-    std::vector<std::string> folded;
-    for (const auto& name : names) folded.push_back(name.folded());
-    return folded;
+std::vector<std::string> masks_of(const std::vector<core::UserMask>& masks) {
+    std::vector<std::string> out;
+    for (const auto& mask : masks) out.push_back(mask.str());
+    return out;
+}
+
+core::UserMask mask(std::string_view text) {
+    return *core::UserMask::parse(text);
 }
 
 using SqliteStoreTest = StoreTest;
@@ -139,44 +143,44 @@ TEST_F(SqliteStoreTest, SaveChannelInsertsThenReplaces) {
     EXPECT_EQ(channels[0].topic_ms, 0);
 }
 
-TEST_F(SqliteStoreTest, BansArePerChannelByFoldedNameAndIdempotent) {
+TEST_F(SqliteStoreTest, BansArePerChannelByFoldedMaskAndIdempotent) {
     auto store = open();
-    store->set_ban(channel_name("home"), user_name("Mallory"), true);
-    store->set_ban(channel_name("home"), user_name("MALLORY"), true);
-    store->set_ban(channel_name("home"), user_name("eve"), true);
-    store->set_ban(channel_name("dev"), user_name("eve"), true);
+    store->set_ban(channel_name("home"), mask("Mallory"), true);
+    store->set_ban(channel_name("home"), mask("MALLORY!*@*"), true);
+    store->set_ban(channel_name("home"), mask("eve"), true);
+    store->set_ban(channel_name("home"), mask("B?b*!*@*"), true);
+    store->set_ban(channel_name("dev"), mask("eve"), true);
     EXPECT_EQ(
-        folded_names(store->bans_of(channel_name("home"))),
-        (std::vector<std::string>{"eve", "mallory"})
+        masks_of(store->bans_of(channel_name("home"))),
+        (std::vector<std::string>{"b?b*!*@*", "eve!*@*", "mallory!*@*"})
     );
 
-    store->set_ban(channel_name("home"), user_name("Eve"), false);
-    store->set_ban(channel_name("home"), user_name("nobody"), false);
+    store->set_ban(channel_name("home"), mask("Eve"), false);
+    store->set_ban(channel_name("home"), mask("nobody"), false);
     EXPECT_EQ(
-        folded_names(store->bans_of(channel_name("home"))), std::vector<std::string>{"mallory"}
+        masks_of(store->bans_of(channel_name("home"))),
+        (std::vector<std::string>{"b?b*!*@*", "mallory!*@*"})
     );
-    EXPECT_EQ(folded_names(store->bans_of(channel_name("dev"))), std::vector<std::string>{"eve"});
-    EXPECT_TRUE(folded_names(store->bans_of(channel_name("other"))).empty());
-    // The display form is not kept: a banned name comes back folded.
-    EXPECT_EQ(store->bans_of(channel_name("home"))[0].display(), "mallory");
+    EXPECT_EQ(masks_of(store->bans_of(channel_name("dev"))), std::vector<std::string>{"eve!*@*"});
+    EXPECT_TRUE(masks_of(store->bans_of(channel_name("other"))).empty());
 }
 
-TEST_F(SqliteStoreTest, ExceptionListsArePerChannelAndListByFoldedNameAndGoWithTheChannel) {
+TEST_F(SqliteStoreTest, ExceptionListsArePerChannelAndListByFoldedMaskAndGoWithTheChannel) {
     auto store = open();
     using core::ExceptionList;
     store->save_channel({.name = channel_name("tmp"), .topic = "", .key = "", .created_ms = 1});
-    store->set_exception(channel_name("tmp"), ExceptionList::ban, user_name("Mallory"), true);
-    store->set_exception(channel_name("tmp"), ExceptionList::ban, user_name("MALLORY"), true);
-    store->set_exception(channel_name("tmp"), ExceptionList::invite, user_name("eve"), true);
-    store->set_exception(channel_name("dev"), ExceptionList::invite, user_name("eve"), true);
-    store->set_exception(channel_name("tmp"), ExceptionList::invite, user_name("bob"), true);
-    store->set_exception(channel_name("tmp"), ExceptionList::invite, user_name("Bob"), false);
+    store->set_exception(channel_name("tmp"), ExceptionList::ban, mask("Mallory"), true);
+    store->set_exception(channel_name("tmp"), ExceptionList::ban, mask("MALLORY"), true);
+    store->set_exception(channel_name("tmp"), ExceptionList::invite, mask("eve"), true);
+    store->set_exception(channel_name("dev"), ExceptionList::invite, mask("eve"), true);
+    store->set_exception(channel_name("tmp"), ExceptionList::invite, mask("bob"), true);
+    store->set_exception(channel_name("tmp"), ExceptionList::invite, mask("Bob"), false);
     const auto exceptions = store->exceptions_of(channel_name("tmp"));
     ASSERT_EQ(exceptions.size(), 2U);
     EXPECT_EQ(exceptions[0].list, ExceptionList::invite);  // by its letter: 'I' before 'e'
-    EXPECT_EQ(exceptions[0].user.folded(), "eve");
+    EXPECT_EQ(exceptions[0].mask.str(), "eve!*@*");
     EXPECT_EQ(exceptions[1].list, ExceptionList::ban);
-    EXPECT_EQ(exceptions[1].user.folded(), "mallory");
+    EXPECT_EQ(exceptions[1].mask.str(), "mallory!*@*");
 
     store->forget_channel(channel_name("tmp"), 0);
     EXPECT_TRUE(store->exceptions_of(channel_name("tmp")).empty());
@@ -187,8 +191,8 @@ TEST_F(SqliteStoreTest, ForgetChannelRemovesItsRecordBansAndMessagesUpToTheBound
     auto store = open();
     store->save_channel({.name = channel_name("tmp"), .topic = "t", .key = "k", .created_ms = 1});
     store->save_channel({.name = channel_name("kept"), .topic = "", .key = "", .created_ms = 1});
-    store->set_ban(channel_name("tmp"), user_name("eve"), true);
-    store->set_ban(channel_name("kept"), user_name("eve"), true);
+    store->set_ban(channel_name("tmp"), mask("eve"), true);
+    store->set_ban(channel_name("kept"), mask("eve"), true);
     append_channel_messages(*store, "tmp", 1, 3);
     append_channel_messages(*store, "kept", 4, 5);
     append_channel_messages(*store, "tmp", 6, 6);  // a later channel of the same name
@@ -197,8 +201,8 @@ TEST_F(SqliteStoreTest, ForgetChannelRemovesItsRecordBansAndMessagesUpToTheBound
     const auto channels = store->load_channels();
     ASSERT_EQ(channels.size(), 1U);
     EXPECT_EQ(channels[0].name.str(), "kept");
-    EXPECT_TRUE(folded_names(store->bans_of(channel_name("tmp"))).empty());
-    EXPECT_EQ(folded_names(store->bans_of(channel_name("kept"))), std::vector<std::string>{"eve"});
+    EXPECT_TRUE(masks_of(store->bans_of(channel_name("tmp"))).empty());
+    EXPECT_EQ(masks_of(store->bans_of(channel_name("kept"))), std::vector<std::string>{"eve!*@*"});
     EXPECT_EQ(ids_of(store->history("tmp", std::nullopt, 10)), std::vector<core::MessageId>{6});
     EXPECT_EQ(
         ids_of(store->history("kept", std::nullopt, 10)), (std::vector<core::MessageId>{4, 5})
@@ -693,7 +697,7 @@ TEST_F(SqliteStoreTest, StoredNamesThatDoNotParseAreStorageErrors) {
     run_sql_behind_the_stores_back(
         db_file(),
         "INSERT INTO channels (name, created_ms) VALUES ('Not Canonical', 1);"
-        "INSERT INTO bans (channel, user_folded) VALUES ('home', 'Mallory');"
+        "INSERT INTO bans (channel, mask) VALUES ('home', 'Mallory!*@*');"
         "INSERT INTO memberships (user_folded, channel, op, joined) VALUES ('bob', '#home', 0, 1);"
     );
     auto store = open();
@@ -702,7 +706,7 @@ TEST_F(SqliteStoreTest, StoredNamesThatDoNotParseAreStorageErrors) {
     EXPECT_NE(channels.find("'Not Canonical' in channels.name"), std::string::npos) << channels;
     // Not folded, although valid: it would never match a folded lookup.
     const auto bans = storage_error_of([&] { store->bans_of(channel_name("home")); });
-    EXPECT_NE(bans.find("'Mallory' in bans.user_folded"), std::string::npos) << bans;
+    EXPECT_NE(bans.find("'Mallory!*@*' in bans.mask"), std::string::npos) << bans;
     // Parses, to another name: it would never match the channel it claims to be.
     const auto memberships = storage_error_of([&] { store->memberships_of(user_name("bob")); });
     EXPECT_NE(memberships.find("'#home' in memberships.channel"), std::string::npos) << memberships;
