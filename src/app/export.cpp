@@ -160,14 +160,14 @@ int export_channel(store::Store& store, const core::ChannelName& name, std::ostr
         }
     }
     for (const auto& banned : store.bans_of(name)) {
-        write_line(out, {{"type", "ban"}, {"user", banned.folded()}});
+        write_line(out, {{"type", "ban"}, {"mask", banned.str()}});
     }
     for (const auto& exception : store.exceptions_of(name)) {
         write_line(
             out,
             {{"type", "exception"},
              {"list", std::string(1, exception_letter(exception.list))},
-             {"user", exception.user.folded()}}
+             {"mask", exception.mask.str()}}
         );
     }
     for_each_message(store, conversation, [&](const core::Message& m) {
@@ -249,12 +249,12 @@ struct MemberLine {
 };
 
 struct BanLine {
-    core::UserName user;
+    core::UserMask mask;
 };
 
 struct ExceptionLine {
     core::ExceptionList list = core::ExceptionList::ban;
-    core::UserName user;
+    core::UserMask mask;
 };
 
 struct ReadMarkerLine {
@@ -320,6 +320,12 @@ public:
         return std::move(*name);
     }
 
+    core::UserMask mask(std::string_view key) const {
+        auto mask = core::UserMask::parse(text(key));
+        if (!mask) fail(fmt::format("\"{}\" is not a valid mask", key));
+        return std::move(*mask);
+    }
+
 private:
     const json::object& object_;
     std::size_t line_;
@@ -344,13 +350,13 @@ Line parse_line(const json::object& object, std::size_t number) {
             .topic_ms = f.integer("topic_ms")}};
     }
     if (type == "member") return MemberLine{.user = f.user("user"), .op = f.flag("op")};
-    if (type == "ban") return BanLine{.user = f.user("user")};
+    if (type == "ban") return BanLine{.mask = f.mask("mask")};
     if (type == "exception") {
         const std::string list = f.text("list");
         if (list != "e" && list != "I") f.fail("\"list\" is neither \"e\" nor \"I\"");
         return ExceptionLine{
             .list = list == "e" ? core::ExceptionList::ban : core::ExceptionList::invite,
-            .user = f.user("user")};
+            .mask = f.mask("mask")};
     }
     if (type == "read_marker") {
         return ReadMarkerLine{
@@ -552,9 +558,9 @@ int run_import(const Config& config, const fs::path& file, std::ostream& out, st
                 store->set_membership(member->user, {.channel = *channel, .op = member->op});
                 ++members;
             } else if (const auto* ban = std::get_if<BanLine>(&line)) {
-                store->set_ban(*channel, ban->user, true);
+                store->set_ban(*channel, ban->mask, true);
             } else if (const auto* exception = std::get_if<ExceptionLine>(&line)) {
-                store->set_exception(*channel, exception->list, exception->user, true);
+                store->set_exception(*channel, exception->list, exception->mask, true);
             } else if (const auto* marker = std::get_if<ReadMarkerLine>(&line)) {
                 if (accounts.contains(marker->user.folded())) markers.push_back(*marker);
             } else if (const auto* m = std::get_if<MessageLine>(&line)) {

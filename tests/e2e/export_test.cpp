@@ -88,7 +88,9 @@ TEST_F(Exports, AChannelExportLoadsIntoAFreshDirAndExportsTheSameAgain) {
         call_ok(
             *ann,
             "MODE",
-            {{"channel", "proj"}, {"modes", "+b"}, {"args", boost::json::array{"eve"}}}
+            {{"channel", "proj"},
+             {"modes", "+bb"},
+             {"args", boost::json::array{"eve", "sp?m*!*@*"}}}
         );
         post(*bob, msg("home", "elsewhere"));  // ids of another channel in between
         const auto first = post(*ann, msg("proj", "first, @bob"));
