@@ -318,7 +318,6 @@ TEST(WebSocket, ShutdownSendsNoticeThenClose1001AndHealthzTurns503) {
         status = http_get(server.http_port(), "/healthz").status;
     }
     EXPECT_EQ(status, 503);
-    EXPECT_EQ(http_get(server.http_port(), "/healthz/ready").status, 503);
     const auto notice = ws.wait_for("NOTICE", kWait);
     EXPECT_EQ(body_of(notice).at("code").as_string(), "shutting_down");
     EXPECT_TRUE(ws.closed_by_peer(kWait));
