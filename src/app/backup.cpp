@@ -2,15 +2,19 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <toml++/toml.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <initializer_list>
 #include <optional>
 #include <ostream>
 #include <sstream>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "app/admin.hpp"
 #include "app/data_dir_lock.hpp"
@@ -26,6 +30,24 @@ namespace salon::app {
 namespace {
 
 namespace fs = std::filesystem;
+
+/// Run as root into a data dir that belongs to the service's user (the Debian package's
+/// `salon`), a restore gives what it made to that user: salond could not open them otherwise.
+/// Returns a line for each file it could not give.
+std::vector<std::string> give_to_data_dir_owner(
+    const fs::path& dir, std::initializer_list<fs::path> files
+) {
+    std::vector<std::string> failures;
+
+    struct stat owner {};
+
+    if (::geteuid() != 0 || ::stat(dir.c_str(), &owner) != 0 || owner.st_uid == 0) return failures;
+    for (const auto& file : files) {
+        if (fs::exists(file) && ::chown(file.c_str(), owner.st_uid, owner.st_gid) != 0)
+            failures.push_back(file.string() + ": " + std::strerror(errno));
+    }
+    return failures;
+}
 
 // The members of a backup archive. Their names are the format: never rename one.
 constexpr std::string_view kManifestMember = "backup.toml";
@@ -238,6 +260,12 @@ int run_restore(const Config& config, const fs::path& file, std::ostream& out, s
         return kExitFailure;
     }
 
+    for (const auto& failure : give_to_data_dir_owner(
+             config.data_dir,
+             {database, fs::path(database.string() + "-wal"), config.data_dir / "salond.lock"}
+         )) {
+        err << "salond: warning: could not give the data dir's owner " << failure << '\n';
+    }
     const std::string when = taken_at(manifest_text);
     out << fmt::format(
         "restored {} from {}{}: {} accounts, {} channels, {} messages (schema {})\n",

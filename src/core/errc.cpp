@@ -48,6 +48,7 @@ constexpr std::array kCatalog{
     Entry{Errc::invite_only, "invite_only", "the channel is invite-only: ask for an invitation"},
     Entry{Errc::channel_full, "channel_full", "the channel is full"},
     Entry{Errc::already_in_channel, "already_in_channel", "that user is already in the channel"},
+    Entry{Errc::list_full, "list_full", "the channel's list holds at most 500 masks"},
 };
 
 const Entry& entry(Errc errc) noexcept {

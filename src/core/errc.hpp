@@ -39,6 +39,7 @@ enum class Errc {
     invite_only,
     channel_full,
     already_in_channel,
+    list_full,
 };
 
 /// The wire code, e.g. "bad_json".

@@ -1788,6 +1788,26 @@ std::string IrcCodec::answer(const Request& request, const core::Result& result)
     return {};  // PART, KICK, TOPIC, MODE changes: the event that follows says it
 }
 
+namespace {
+
+/// The list (`b`, `e`, `I`) a refused MODE was adding to: its first `+` list letter.
+std::string full_list_letter(const Command& c) {
+    const auto* mode = std::get_if<Mode>(&c);
+    bool adding = true;
+    if (mode != nullptr && mode->modes) {
+        for (const char letter : *mode->modes) {
+            if (letter == '+' || letter == '-') {
+                adding = letter == '+';
+            } else if (adding && core::kListModeLetters.find(letter) != std::string_view::npos) {
+                return std::string(1, letter);
+            }
+        }
+    }
+    return "b";
+}
+
+}  // namespace
+
 std::string IrcCodec::refusal(const Request& request, Errc code, std::string_view message) {
     if (const auto* react = std::get_if<React>(&request.command)) {
         std::lock_guard lock(echoes_mutex_);
@@ -2004,6 +2024,8 @@ std::string IrcCodec::refusal(const Request& request, Errc code, std::string_vie
         switch (code) {
             case Errc::forbidden:
                 return numeric("482", {clip(channel), "You're not channel operator"});
+            case Errc::list_full:
+                return numeric("478", {clip(channel), full_list_letter(c), "Channel list is full"});
             case Errc::no_such_channel:
                 return no_channel(channel);
             case Errc::no_such_user:

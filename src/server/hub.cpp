@@ -831,7 +831,7 @@ std::optional<core::Failure> Hub::change_modes(
                 if (!masks.back()) return core::Failure(core::Errc::bad_name);
                 if (change.on &&
                     listed_masks(channel, change.letter).size() >= core::kMaxListEntries)
-                    return core::Failure(core::Errc::bad_request, "a list holds at most 500 masks");
+                    return core::Failure(core::Errc::list_full);
                 continue;
             }
             if (change.letter != 'o' && change.letter != 'v') continue;

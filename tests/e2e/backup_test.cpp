@@ -2,6 +2,8 @@
 // write, restored into a fresh dir and served; bad backups and a running server refused.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -327,6 +329,32 @@ TEST_F(Backups, BackupMistakesExitNonZeroAndWriteNothing) {
     EXPECT_EQ(read_bytes(work / "taken.tar"), "mine");
     // A restore of a file that does not exist is a usage error.
     EXPECT_NE(restore(work / "missing.tar", source).exit_status, 0);
+}
+
+TEST_F(Backups, ARestoreByRootGivesTheRestoredFilesToTheDataDirsOwner) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root, as an administrator's restore runs";
+    const fs::path source = temp_dir();
+    ASSERT_EQ(
+        run_salond({"user", "add", "ann", "--data-dir", source.string()}, "password-one-1\n")
+            .exit_status,
+        0
+    );
+    const fs::path file = temp_dir() / "taken.tar";
+    ASSERT_EQ(backup(file, source).exit_status, 0);
+
+    // The service's data dir belongs to its own user, as the package's /var/lib/salon does.
+    const fs::path service_dir = temp_dir();
+    constexpr uid_t kService = 65534;
+    ASSERT_EQ(::chown(service_dir.c_str(), kService, kService), 0);
+    const auto r = restore(file, service_dir);
+    ASSERT_EQ(r.exit_status, 0) << r.output;
+    for (const char* name : {"salon.db", "salond.lock"}) {
+        struct stat st {};
+
+        ASSERT_EQ(::stat((service_dir / name).c_str(), &st), 0) << name;
+        EXPECT_EQ(st.st_uid, kService) << name;
+        EXPECT_EQ(st.st_gid, kService) << name;
+    }
 }
 
 }  // namespace

@@ -164,5 +164,34 @@ TEST(IrcLimits, ListLargerThanABulkReplyArrivesWholeAsOneList) {
     c.wait_for("PONG");
 }
 
+TEST(IrcLimits, AListHoldsAtMost500MasksAndTheNextIs478) {
+    IrcServer server({"--messages-per-second", "100000", "--message-burst", "100000"});
+    IrcClient op(server.irc_port());
+    op.register_as("chanop");
+    op.send("JOIN #full");
+    op.wait_for("366");
+    for (int i = 0; i < 500; i += 4) {
+        std::string line = "MODE #full +eeee";
+        for (int j = i; j < i + 4; ++j) line += " m" + std::to_string(j) + "!*@*";
+        op.send(line);
+    }
+    op.send("PING :filled");
+    std::vector<std::string> replies;
+    op.wait_for("PONG", &replies);
+    EXPECT_EQ(occurrences(joined(replies), " 478 "), 0) << joined(replies);
+    EXPECT_EQ(occurrences(joined(replies), " MODE #full +eeee "), 125);
+    op.send("MODE #full +e one-more!*@*");
+    const std::string refused = op.wait_for("478");
+    EXPECT_NE(refused.find(" 478 chanop #full e :Channel list is full"), std::string::npos)
+        << refused;
+    // The other lists have room of their own, and taking one off makes room again.
+    op.send("MODE #full +b spam*!*@*");
+    EXPECT_NE(op.wait_for("MODE").find("+b spam*!*@*"), std::string::npos);
+    op.send("MODE #full -e m0!*@*");
+    op.wait_for("MODE");
+    op.send("MODE #full +e one-more!*@*");
+    EXPECT_NE(op.wait_for("MODE").find("+e one-more!*@*"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace salon::test
