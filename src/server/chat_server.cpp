@@ -106,13 +106,11 @@ std::optional<std::string> ChatServer::storage_problem() const {
     {
         std::lock_guard lock(health_mutex_);
         if (storage_error_) return storage_error_;
-        if (std::chrono::steady_clock::now() - storage_checked_ > kStale)
-            return "storage has not answered for " +
-                   std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                      std::chrono::steady_clock::now() - storage_checked_
-                   )
-                                      .count()) +
-                   " s";
+        const auto silent = std::chrono::steady_clock::now() - storage_checked_;
+        if (silent > kStale) {
+            const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(silent).count();
+            return "storage has not answered for " + std::to_string(seconds) + " s";
+        }
     }
     if (pipeline_.last_batch_failed()) return "the last commit of messages failed";
     return std::nullopt;
