@@ -13,6 +13,7 @@
 #include <csignal>
 #include <functional>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -25,6 +26,8 @@
 #include "app/heap_trimmer.hpp"
 #include "app/limit_table.hpp"
 #include "app/private_files.hpp"
+#include "app/reload.hpp"
+#include "app/server_flags.hpp"
 #include "app/service_manager.hpp"
 #include "net/codec_factory.hpp"
 #include "net/connection_registry.hpp"
@@ -65,49 +68,6 @@ void log_asio_failure(std::string_view what, std::exception_ptr error) {
         spdlog::error("{}: {}", what, e.what());
     }
 }
-
-/// A flag for every row of the limit table. Each is bound to the limit's value as flags spell
-/// it, starting from `limits` so that --help shows what the file set; apply() sets the limits
-/// given on the command line.
-class LimitFlags {
-public:
-    LimitFlags(CLI::App& app, const core::Limits& limits) {
-        const auto table = limit_table();
-        // Every value is in place before any is bound: CLI11 keeps references to them.
-        values_.reserve(table.size());
-        for (const auto& spec : table) values_.push_back(limit_value(spec, limits));
-        for (std::size_t i = 0; i < table.size(); ++i) {
-            const auto& spec = table[i];
-            auto* option = std::visit(
-                [&](auto& value) {
-                    return app.add_option(std::string(spec.flag), value, limit_help(spec));
-                },
-                values_[i]
-            );
-            option->capture_default_str();
-            if (!spec.choices.empty()) {
-                option->check(CLI::IsMember(
-                    std::vector<std::string>(spec.choices.begin(), spec.choices.end())
-                ));
-            }
-            options_.push_back(option);
-        }
-    }
-
-    /// @throws ConfigError for a duration outside its range
-    void apply(core::Limits& limits) const {
-        const auto table = limit_table();
-        for (std::size_t i = 0; i < table.size(); ++i) {
-            if (options_[i]->count() == 0) continue;
-            if (auto error = set_limit_value(table[i], limits, values_[i]))
-                throw ConfigError(*error);
-        }
-    }
-
-private:
-    std::vector<LimitValue> values_;
-    std::vector<CLI::Option*> options_;
-};
 
 /// `salond tls self-signed`: the pair goes to <data dir>/tls/, and the flags that use it are
 /// printed.
@@ -169,7 +129,12 @@ int check_config(const std::filesystem::path& file) {
     return kExitOk;
 }
 
-int run_server(const Config& config, std::span<const net::WebAsset> web_client) {
+/// Serves until SIGINT or SIGTERM. On SIGHUP, `reread` gives the configuration as it is now.
+int run_server(
+    const Config& config,
+    std::span<const net::WebAsset> web_client,
+    const std::function<Config()>& reread
+) {
     spdlog::set_default_logger(spdlog::stderr_color_mt("salond"));
     spdlog::set_level(spdlog::level::from_str(config.log_level));
     use_service_log_format();
@@ -189,21 +154,11 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     const unsigned io_threads = config.threads == 0 ? cores : config.threads;
     net::IoThreads io(io_threads);
     const core::SystemClock clock;
-    server::ServerSettings settings{
-        config.limits,
-        config.registration_open,
-        config.password,
-        config.server_name,
-        SALON_VERSION};
-    const std::string& plaintext = config.tls.plaintext_logins;
-    settings.plaintext_logins = plaintext == "deny"    ? server::PlaintextLogins::deny
-                                : plaintext == "allow" ? server::PlaintextLogins::allow
-                                : plaintext == "loopback" || config.tls.enabled()
-                                    ? server::PlaintextLogins::loopback
-                                    : server::PlaintextLogins::allow;
     // Workers run password hashing and storage reads: at least two, so one slow hash never
     // stalls every history read.
-    server::ChatServer chat(io.main(), settings, *store, clock, std::max(2u, cores));
+    server::ChatServer chat(
+        io.main(), server_settings(config, SALON_VERSION), *store, clock, std::max(2u, cores)
+    );
     chat.load();
     chat.watch_accounts();
     std::optional<HeapTrimmer> heap_trimmer;
@@ -382,29 +337,53 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
     }
     notify_ready(fmt::format("accepting connections: {}", fmt::join(listening, ", ")));
 
-    // SIGHUP: the certificate and key are read again (an ACME client renewed them). Connections
-    // keep the context they started with; new ones get the new one. Read on a handshake thread,
-    // off the I/O threads.
+    // SIGHUP: the configuration is read again and what may change without a restart changes
+    // (reload.hpp); the certificate and key are read again (an ACME client renewed them).
+    // Connections keep the context they started with; new ones get the new one. Done on a
+    // handshake thread, off the I/O threads, one reload at a time.
+    std::mutex reload_mutex;
+    Config running = config;
+    const auto reload = [&] {
+        std::lock_guard lock(reload_mutex);
+        try {
+            auto plan = plan_reload(running, reread());
+            for (const auto& name : plan.restart_only) {
+                spdlog::warn("SIGHUP: {} changed; it takes effect at the next restart", name);
+            }
+            running = std::move(plan.running);
+            spdlog::set_level(spdlog::level::from_str(running.log_level));
+            chat.reconfigure(server_settings(running, SALON_VERSION));
+            registry.set_max_per_address(running.limits.max_connections_per_address);
+            spdlog::info(
+                "SIGHUP: configuration reloaded; changed: {}",
+                plan.applied.empty() ? "nothing" : fmt::format("{}", fmt::join(plan.applied, ", "))
+            );
+        } catch (const ConfigError& e) {
+            std::istringstream problems(e.what());
+            for (std::string line; std::getline(problems, line);) {
+                spdlog::error("SIGHUP: configuration: {}", line);
+            }
+            spdlog::error("SIGHUP: configuration not reloaded; the running one stays");
+        }
+        try {
+            for (auto& context : tls_contexts) context->reload();
+            if (!tls_contexts.empty()) {
+                spdlog::info(
+                    "SIGHUP: TLS certificate reloaded from {}", config.tls.certificate.string()
+                );
+            }
+        } catch (const std::exception& e) {
+            spdlog::error(
+                "SIGHUP: TLS certificate not reloaded, keeping the old one: {}", e.what()
+            );
+        }
+    };
     std::function<void()> await_reload = [&] {
         reload_signals.async_wait([&](const boost::system::error_code& ec, int) {
             if (ec) return;
             notify_reloading();
             asio::post(handshakes.next(), [&] {
-                if (tls_contexts.empty()) {
-                    spdlog::info("SIGHUP: no TLS certificate configured; nothing to reload");
-                    notify_reloaded();
-                    return;
-                }
-                try {
-                    for (auto& context : tls_contexts) context->reload();
-                    spdlog::info(
-                        "SIGHUP: TLS certificate reloaded from {}", config.tls.certificate.string()
-                    );
-                } catch (const std::exception& e) {
-                    spdlog::error(
-                        "SIGHUP: TLS certificate not reloaded, keeping the old one: {}", e.what()
-                    );
-                }
+                reload();
                 notify_reloaded();
             });
             await_reload();
@@ -454,89 +433,14 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
     Config config;
 
     // The file's settings come first so that flags given on the command line override them.
-    for (int i = 1; i + 1 < argc; ++i) {
-        if (std::string_view(argv[i]) == "--config") apply_config_file(config, argv[i + 1]);
-    }
-    for (int i = 1; i < argc; ++i) {
-        std::string_view arg = argv[i];
-        if (arg.starts_with("--config=")) apply_config_file(config, std::string(arg.substr(9)));
-    }
+    apply_config_files(config, argc, argv);
 
     CLI::App app{"salond: the Salon chat server"};
     // A flag given twice counts once, the last time, as most tools do: scripts and tests can
     // append an override to a standard command line.
     app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     app.set_version_flag("--version", std::string("salond ") + SALON_VERSION);
-    std::string config_file;
-    app.add_option("--config", config_file, "TOML file with settings (see salon.example.toml)")
-        ->check(CLI::ExistingFile);
-    app.add_option(
-           "--server-name",
-           config.server_name,
-           "the server's name for IRC and CONN's OK (a dot in it)"
-    )
-        ->capture_default_str();
-    app.add_option(
-           "--server-description",
-           config.server_description,
-           "the server's info as IRC shows it (WHOIS, LINKS)"
-    )
-        ->capture_default_str();
-    app.add_option("--bind", config.bind, "address to listen on")->capture_default_str();
-    app.add_option("--port", config.port, "native protocol TCP port; 0 = off")
-        ->capture_default_str();
-    app.add_option(
-           "--http-port",
-           config.http_port,
-           "HTTP port (web client, /ws, /healthz, /metrics); 0 = off"
-    )
-        ->capture_default_str();
-    app.add_option("--irc-port", config.irc_port, "IRC port (irssi, WeeChat…); 0 = off")
-        ->capture_default_str();
-    app.add_option(
-           "--allowed-origins",
-           config.allowed_origins,
-           "comma-separated Origins whose pages may use /ws (default: the page's own origin)"
-    )
-        ->delimiter(',');
-    std::string data_dir = config.data_dir.string();
-    app.add_option("--data-dir", data_dir, "where the database lives")->capture_default_str();
-    app.add_option("--threads", config.threads, "I/O threads; 0 = one per core")
-        ->capture_default_str();
-    app.add_option("--log-level", config.log_level, "trace|debug|info|warn|error|off")
-        ->capture_default_str();
-    std::string registration = config.registration_open ? "open" : "closed";
-    app.add_option("--registration", registration, "whether clients may REGISTER accounts")
-        ->check(CLI::IsMember({"open", "closed"}))
-        ->capture_default_str();
-    std::string sync = config.sync_full ? "full" : "normal";
-    app.add_option(
-           "--sync", sync, "storage durability: normal (survives a crash) or full (power loss)"
-    )
-        ->check(CLI::IsMember({"normal", "full"}))
-        ->capture_default_str();
-
-    std::string tls_cert = config.tls.certificate.string();
-    std::string tls_key = config.tls.key.string();
-    app.add_option("--tls-cert", tls_cert, "TLS certificate chain (PEM); turns the TLS ports on")
-        ->capture_default_str();
-    app.add_option("--tls-key", tls_key, "the TLS certificate's private key (PEM)")
-        ->capture_default_str();
-    app.add_option("--tls-port", config.tls.port, "native protocol over TLS; 0 = off")
-        ->capture_default_str();
-    app.add_option("--irc-tls-port", config.tls.irc_port, "IRC over TLS; 0 = off")
-        ->capture_default_str();
-    app.add_option("--https-port", config.tls.https_port, "HTTPS and wss:// on /ws; 0 = off")
-        ->capture_default_str();
-    app.add_option(
-           "--plaintext-logins",
-           config.tls.plaintext_logins,
-           "passwords in plain text: allow, loopback (only from this machine), deny (TLS only); "
-           "default: loopback with a certificate, else allow"
-    )
-        ->check(CLI::IsMember({"allow", "loopback", "deny"}));
-
-    LimitFlags limit_flags(app, config.limits);
+    ServerFlags server_flags(app, config);
     bool print_limits_markdown = false;
     app.add_flag(
         "--print-limits-markdown",
@@ -649,20 +553,16 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
         return kExitUsage;
     }
     if (check->parsed()) return check_config(checked_file);
-    config.data_dir = data_dir;
-    config.tls.certificate = tls_cert;
-    config.tls.key = tls_key;
-    config.registration_open = registration == "open";
-    config.sync_full = sync == "full";
     if (print_limits_markdown) {
         std::cout << limits_markdown();
         return kExitOk;
     }
-    limit_flags.apply(config.limits);
+    server_flags.apply();
     validate(config);
 
     if (make_self_signed) return write_self_signed_pair(config, tls_host);
-    if (backup->parsed()) return run_backup(config, config_file, backup_file, std::cout, std::cerr);
+    if (backup->parsed())
+        return run_backup(config, server_flags.config_file(), backup_file, std::cout, std::cerr);
     if (restore->parsed()) return run_restore(config, restore_file, std::cout, std::cerr);
     if (export_data->parsed()) {
         if (export_request.channel.empty() == export_request.user.empty()) {
@@ -675,7 +575,7 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
     if (import_data->parsed()) return run_import(config, import_file, std::cout, std::cerr);
     if (action)
         return run_user_command(config, *action, name, admin, std::cin, std::cout, std::cerr);
-    return run_server(config, web_client);
+    return run_server(config, web_client, [argc, argv] { return read_server_config(argc, argv); });
 }
 
 }  // namespace salon::app

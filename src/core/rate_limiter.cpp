@@ -30,6 +30,13 @@ double TokenBucket::available(SteadyTime now) const noexcept {
     return std::min(burst_, tokens_ + elapsed.count() * rate_);
 }
 
+void TokenBucket::retune(double rate_per_second, double burst, SteadyTime now) noexcept {
+    refill(now);
+    rate_ = rate_per_second;
+    burst_ = burst;
+    tokens_ = std::min(tokens_, burst_);
+}
+
 KeyedTokenBuckets::KeyedTokenBuckets(
     double rate_per_second, double burst, std::size_t max_keys
 ) noexcept
@@ -51,6 +58,12 @@ bool KeyedTokenBuckets::try_take(const std::string& key, SteadyTime now) {
         it = buckets_.try_emplace(key, rate_, burst_, now).first;
     }
     return it->second.try_take(now);
+}
+
+void KeyedTokenBuckets::retune(double rate_per_second, double burst, SteadyTime now) noexcept {
+    rate_ = rate_per_second;
+    burst_ = burst;
+    for (auto& [key, bucket] : buckets_) bucket.retune(rate_, burst_, now);
 }
 
 void KeyedTokenBuckets::make_room(SteadyTime now) {

@@ -25,6 +25,9 @@ public:
     /// Tokens available at `now`, without taking any.
     double available(SteadyTime now) const noexcept;
 
+    /// Goes on at a new rate and burst (a reload): what was used stays used, up to the new burst.
+    void retune(double rate_per_second, double burst, SteadyTime now) noexcept;
+
 private:
     void refill(SteadyTime now) noexcept;
 
@@ -53,6 +56,9 @@ public:
     double available(const std::string& key, SteadyTime now) const;
 
     std::size_t tracked() const noexcept { return buckets_.size(); }
+
+    /// Every bucket, and those made from now on, at a new rate and burst (TokenBucket::retune).
+    void retune(double rate_per_second, double burst, SteadyTime now) noexcept;
 
 private:
     void make_room(SteadyTime now);

@@ -25,6 +25,11 @@ void ConnectionRegistry::remove(
     if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
 }
 
+void ConnectionRegistry::set_max_per_address(std::size_t max_per_address) {
+    std::lock_guard lock(mutex_);
+    max_per_address_ = max_per_address;
+}
+
 void ConnectionRegistry::shut_down_all() {
     std::vector<std::shared_ptr<Connection>> all;
     {

@@ -29,6 +29,9 @@ public:
     bool admit(const std::string& address, const std::shared_ptr<Connection>& connection);
     void remove(const std::string& address, const std::shared_ptr<Connection>& connection);
 
+    /// A new maximum (a reload): addresses above it keep their connections but get no more.
+    void set_max_per_address(std::size_t max_per_address);
+
     /// Shuts every connection down; new ones are refused from now on.
     void shut_down_all();
     std::size_t size() const;

@@ -27,9 +27,7 @@ TcpListener::TcpListener(
       server_(server),
       registry_(registry),
       make_codec_(std::move(make_codec)),
-      max_frame_bytes_(
-          max_frame_bytes != 0 ? max_frame_bytes : server.settings().limits.max_frame_bytes
-      ),
+      max_frame_bytes_(max_frame_bytes),
       tls_(tls),
       handshakes_(handshakes),
       acceptor_(open_acceptor(threads.accepting(), endpoint)) {
@@ -54,7 +52,8 @@ void TcpListener::admit(AcceptedSocket socket) {
             std::move(socket),
             server_,
             registry_,
-            max_frame_bytes_,
+            // Read at each connection: a reload may change the server's limit.
+            max_frame_bytes_ != 0 ? max_frame_bytes_ : server_.settings().limits.max_frame_bytes,
             tls_ != nullptr ? tls_->new_connection() : SslHandle()
         );
     } catch (const std::exception& e) {

@@ -48,7 +48,7 @@ private:
     server::ChatServer& server_;
     ConnectionRegistry& registry_;
     CodecFactory make_codec_;
-    std::size_t max_frame_bytes_;
+    std::size_t max_frame_bytes_;  // 0: the server's limit at each connection
     const TlsContext* tls_;
     HandshakeThreads* handshakes_;  // with tls_
     boost::asio::ip::tcp::acceptor acceptor_;

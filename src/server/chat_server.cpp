@@ -100,6 +100,15 @@ void ChatServer::record_storage_check(std::optional<std::string> problem) {
     storage_error_ = std::move(problem);
 }
 
+void ChatServer::reconfigure(ServerSettings next) {
+    settings_.replace(std::move(next));
+    const auto& limits = settings_.current().limits;
+    login_throttle_.retune(
+        limits.failed_logins_per_minute, limits.failed_logins_per_address_per_minute
+    );
+    hub_.retune_creation_budgets();
+}
+
 std::optional<std::string> ChatServer::storage_problem() const {
     // Three missed checks: the workers are stuck behind storage calls that do not return.
     constexpr auto kStale = 3 * commands::kAccountWatchInterval;

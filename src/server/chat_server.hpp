@@ -69,10 +69,11 @@ public:
     /// one use, not longer.
     const ServerSettings& settings() const noexcept { return settings_.current(); }
 
-    /// Applies new settings to what comes next: each request, event and new connection reads
-    /// them. What was built from the old ones at start (listeners, the login throttle) keeps
-    /// them; the caller says which those are.
-    void reconfigure(ServerSettings next) { settings_.replace(std::move(next)); }
+    /// Applies new settings (a reload) to what comes next: each request and event reads them,
+    /// new connections take their per-connection limits from them, and the login and channel
+    /// creation budgets go on at the new rates. A connection keeps the rate limit and send queue
+    /// it opened with, and a channel the size of its recent history.
+    void reconfigure(ServerSettings next);
 
     Hub& hub() noexcept { return hub_; }
 

@@ -41,7 +41,7 @@ Hub::Hub(
       store_writes_(std::move(store_writes)),
       clock_(clock),
       newest_message_id_(std::move(newest_message_id)),
-      // Rate limiters keep the rates they start with (a reload lists them as restart-only).
+      // A reload retunes them (retune_creation_budgets).
       creations_by_address_(
           limits().channels_created_per_minute / 60.0,
           limits().channel_creation_burst,
@@ -52,6 +52,15 @@ Hub::Hub(
           limits().channel_creation_burst,
           kMaxCreationKeys
       ) {}
+
+void Hub::retune_creation_budgets() {
+    const double rate = limits().channels_created_per_minute / 60.0;
+    const double burst = limits().channel_creation_burst;
+    const auto now = clock_.steady_now();
+    std::unique_lock lock(mutex_);
+    creations_by_address_.retune(rate, burst, now);
+    creations_by_account_.retune(rate, burst, now);
+}
 
 void Hub::load_channel(
     const store::ChannelRecord& record,

@@ -72,6 +72,9 @@ public:
         const core::Clock& clock,
         NewestMessageId newest_message_id);
 
+    /// Puts the channel creation budgets on the rates of the settings now (after a reload).
+    void retune_creation_budgets();
+
     /// Restores a stored channel at start-up, with its bans, exception lists and its newest
     /// messages.
     void load_channel(

@@ -6,8 +6,16 @@ namespace salon::server {
 namespace {
 
 /// Per minute as a bucket: the rate per second, and a minute's worth at once.
+double rate_of(double failures_per_minute) {
+    return failures_per_minute / 60.0;
+}
+
+double burst_of(double failures_per_minute) {
+    return std::max(1.0, failures_per_minute);
+}
+
 core::KeyedTokenBuckets per_minute(double failures_per_minute, std::size_t max_keys) {
-    return {failures_per_minute / 60.0, std::max(1.0, failures_per_minute), max_keys};
+    return {rate_of(failures_per_minute), burst_of(failures_per_minute), max_keys};
 }
 
 /// An account as one address names it. No user name holds an `@`.
@@ -42,6 +50,15 @@ void LoginThrottle::give_back(const core::UserName& account, const std::string& 
     std::lock_guard lock(mutex_);
     by_account_.give_back(key, now);
     by_address_.give_back(address, now);
+}
+
+void LoginThrottle::retune(double failures_per_account_minute, double failures_per_minute) {
+    const auto now = clock_.steady_now();
+    std::lock_guard lock(mutex_);
+    by_account_.retune(
+        rate_of(failures_per_account_minute), burst_of(failures_per_account_minute), now
+    );
+    by_address_.retune(rate_of(failures_per_minute), burst_of(failures_per_minute), now);
 }
 
 }  // namespace salon::server

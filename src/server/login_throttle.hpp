@@ -33,6 +33,9 @@ public:
     /// Returns an attempt that try_reserve() took: the password was right, or none was checked.
     void give_back(const core::UserName& account, const std::string& address);
 
+    /// New budgets (a reload); attempts already made still count, up to the new budgets.
+    void retune(double failures_per_account_minute, double failures_per_minute);
+
 private:
     static constexpr std::size_t kMaxTrackedKeys = 100'000;  // bounds each map's memory
 

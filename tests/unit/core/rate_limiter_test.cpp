@@ -55,5 +55,19 @@ TEST(KeyedTokenBucketsTest, RefilledBucketsAreForgottenBeforeEmptyOnes) {
     EXPECT_DOUBLE_EQ(buckets.available("recent", t0 + 5s), 0.0);
 }
 
+TEST(KeyedTokenBucketsTest, ARetuneKeepsWhatWasUsedAndRefillsAtTheNewRate) {
+    const SteadyTime t0{};
+    KeyedTokenBuckets buckets(1.0, 4.0, 10);
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(buckets.try_take("a", t0));  // 1 left
+    buckets.retune(0.5, 2.0, t0);
+    EXPECT_DOUBLE_EQ(buckets.available("a", t0), 1.0);
+    EXPECT_DOUBLE_EQ(buckets.available("a", t0 + 1s), 1.5);   // half a token a second now
+    EXPECT_DOUBLE_EQ(buckets.available("a", t0 + 10s), 2.0);  // up to the new burst
+    EXPECT_DOUBLE_EQ(buckets.available("unseen", t0), 2.0);
+    buckets.retune(1.0, 10.0, t0 + 10s);  // a larger burst fills over time, not at once
+    EXPECT_DOUBLE_EQ(buckets.available("a", t0 + 10s), 2.0);
+    EXPECT_DOUBLE_EQ(buckets.available("a", t0 + 13s), 5.0);
+}
+
 }  // namespace
 }  // namespace salon::core
