@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
 
 #include "e2e_support.hpp"
 
@@ -102,6 +103,14 @@ TEST(ChannelAdmin, ARunningServerAppliesEachCommandAndMembersOnlineSeeIt) {
         EXPECT_EQ(str(mode, "modes"), "+o");
         EXPECT_EQ(strings(mode.at("args")), std::vector<std::string>{"bob"});
     }
+    // Many at once: each is answered (bob is an operator already: no change, no event).
+    std::vector<std::future<CommandResult>> parallel;
+    for (int i = 0; i < 20; ++i) {
+        parallel.push_back(std::async(std::launch::async, [&] {
+            return channel_command(dir, {"op", "books", "bob"});
+        }));
+    }
+    for (auto& result : parallel) EXPECT_EQ(result.get().exit_status, 0);
     // An offline member (carl left club; stored memberships are of members only).
     EXPECT_EQ(channel_command(dir, {"op", "club", "carl"}).exit_status, 1);
 
