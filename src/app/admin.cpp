@@ -4,12 +4,17 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <iostream>
+#include <memory>
 #include <optional>
+#include <thread>
 
+#include "app/data_dir_lock.hpp"
 #include "auth/password.hpp"
 #include "core/clock.hpp"
 #include "core/names.hpp"
+#include "server/admin_requests.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace salon::app {
@@ -54,6 +59,69 @@ std::optional<std::string> read_new_password(std::istream& in, std::ostream& err
     return line;
 }
 
+/// The data dir's database, as salond opens it.
+std::unique_ptr<store::Store> open_data_store(const Config& config) {
+    store::SqliteOptions options;
+    options.sync =
+        config.sync_full ? store::SqliteOptions::Sync::full : store::SqliteOptions::Sync::normal;
+    return store::open_sqlite_store(config.data_dir / "salon.db", options);
+}
+
+/// `salond channel list`: one line per stored channel, a page of them at a time.
+int list_channels(const Config& config, std::ostream& out) {
+    // Per page and per channel, so that neither memory nor a channel's history makes it slow.
+    constexpr std::size_t kPage = 500;
+    constexpr std::size_t kCountedMessages = 100'000;
+    auto store = open_data_store(config);
+    std::optional<core::ChannelName> after;
+    for (;;) {
+        const auto page = store->channel_summaries(after, kPage, kCountedMessages);
+        for (const auto& channel : page) {
+            const auto& record = channel.record;
+            std::string modes = "+" + record.modes;
+            if (!record.key.empty()) modes += 'k';
+            out << fmt::format(
+                "{}\t{}\t{}\t{}{}\t{}\t{}\n",
+                record.name.str(),
+                channel.members,
+                modes,
+                channel.messages,
+                channel.messages >= kCountedMessages ? "+" : "",
+                channel.last_message_ms ? core::format_timestamp(*channel.last_message_ms) : "-",
+                record.topic
+            );
+        }
+        if (page.size() < kPage) return kExitOk;
+        after = page.back().record.name;
+    }
+}
+
+/// Hands the request to the salond holding the data dir and waits for its answer.
+store::AdminOutcome ask_running_server(store::Store& store, const store::AdminRequest& request) {
+    constexpr auto kPoll = std::chrono::milliseconds(50);
+    const auto id = store.enqueue_admin_request(request);
+    const auto deadline = std::chrono::steady_clock::now() + kChannelCommandWait;
+    while (std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(kPoll);
+        if (auto outcome = store.take_admin_outcome(id)) return *outcome;
+    }
+    // Withdrawn unless taken meanwhile: a change applied long after the command gave up would
+    // surprise whoever ran it.
+    if (store.cancel_admin_request(id)) {
+        return {
+            .ok = false,
+            .message =
+                "the running salond did not take the request in time; "
+                "nothing changed"};
+    }
+    if (auto outcome = store.take_admin_outcome(id)) return *outcome;
+    return {
+        .ok = false,
+        .message =
+            "the running salond took the request but has not answered; "
+            "see its log"};
+}
+
 }  // namespace
 
 int run_user_command(
@@ -83,10 +151,7 @@ int run_user_command(
             return kExitUsage;
         }
     }
-    store::SqliteOptions options;
-    options.sync =
-        config.sync_full ? store::SqliteOptions::Sync::full : store::SqliteOptions::Sync::normal;
-    auto store = store::open_sqlite_store(config.data_dir / "salon.db", options);
+    auto store = open_data_store(config);
 
     switch (action) {
         case UserAction::add:
@@ -164,6 +229,39 @@ int run_user_command(
             return kExitOk;
     }
     return kExitFailure;
+}
+
+int run_channel_command(
+    const Config& config,
+    ChannelAction action,
+    const std::string& channel,
+    const std::string& argument,
+    std::ostream& out,
+    std::ostream& err
+) {
+    if (action == ChannelAction::list) return list_channels(config, out);
+    const core::SystemClock clock;
+    const store::AdminRequest request{
+        .action = action == ChannelAction::del      ? store::AdminRequest::Action::delete_channel
+                  : action == ChannelAction::rename ? store::AdminRequest::Action::rename_channel
+                                                    : store::AdminRequest::Action::op,
+        .channel = channel,
+        .argument = argument,
+        .created_ms = clock.unix_now_ms()};
+    store::AdminOutcome outcome;
+    try {
+        // No server: the change is made here, the lock keeping one from starting meanwhile.
+        const DataDirLock lock(config.data_dir);
+        outcome = server::apply_admin_request_stored(*open_data_store(config), request);
+    } catch (const DataDirInUse&) {
+        outcome = ask_running_server(*open_data_store(config), request);
+    }
+    if (!outcome.ok) {
+        err << "salond: " << outcome.message << '\n';
+        return kExitFailure;
+    }
+    out << outcome.message << '\n';
+    return kExitOk;
 }
 
 }  // namespace salon::app

@@ -52,7 +52,7 @@ DataDirLock::DataDirLock(const fs::path& data_dir) {
         const std::string holder = error == EWOULDBLOCK ? holder_of(fd_) : std::string();
         ::close(fd_);
         if (error != EWOULDBLOCK) fail(file, "lock", error);
-        throw std::runtime_error(
+        throw DataDirInUse(
             "data dir " + data_dir.string() + " is in use by a running salond" +
             (holder.empty() ? std::string() : " (pid " + holder + ")") + "; stop it first"
         );

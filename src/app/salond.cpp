@@ -161,6 +161,7 @@ int run_server(
     );
     chat.load();
     chat.watch_accounts();
+    chat.watch_admin_requests();
     std::optional<HeapTrimmer> heap_trimmer;
     if (HeapTrimmer::needed()) heap_trimmer.emplace(kHeapTrimInterval, kHeapTrimGrowth);
 
@@ -476,6 +477,40 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
     unlock->callback([&] { action = UserAction::unlock; });
     for (auto* sub : {user, add, passwd, del, list, lock, unlock}) sub->fallthrough();
 
+    auto* channel = app.add_subcommand(
+                           "channel",
+                           "manage channels; with salond running, through it: members online "
+                           "see the change at once (docs/operations.md)"
+    )
+                        ->require_subcommand(1);
+    std::optional<ChannelAction> channel_action;
+    std::string channel_name;
+    std::string channel_argument;
+    auto* channel_list = channel->add_subcommand(
+        "list",
+        "list the stored channels: name, stored members, modes, messages, last message, topic"
+    );
+    channel_list->callback([&] { channel_action = ChannelAction::list; });
+    auto* channel_delete = channel->add_subcommand(
+        "delete", "delete a channel with its history, memberships, bans and read markers"
+    );
+    channel_delete->add_option("NAME", channel_name, "the channel")->required();
+    channel_delete->callback([&] { channel_action = ChannelAction::del; });
+    auto* channel_rename = channel->add_subcommand(
+        "rename", "rename a channel; its history, members, operators and bans go with it"
+    );
+    channel_rename->add_option("OLD", channel_name, "the channel")->required();
+    channel_rename->add_option("NEW", channel_argument, "its new name")->required();
+    channel_rename->callback([&] { channel_action = ChannelAction::rename; });
+    auto* channel_op = channel->add_subcommand(
+        "op", "make a member an operator of a channel (kept across logins and restarts)"
+    );
+    channel_op->add_option("NAME", channel_name, "the channel")->required();
+    channel_op->add_option("USER", channel_argument, "a registered member")->required();
+    channel_op->callback([&] { channel_action = ChannelAction::op; });
+    for (auto* sub : {channel, channel_list, channel_delete, channel_rename, channel_op})
+        sub->fallthrough();
+
     auto* tls = app.add_subcommand("tls", "TLS certificates")->require_subcommand(1);
     std::string tls_host = "localhost";
     bool make_self_signed = false;
@@ -573,6 +608,11 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
         return run_export(config, export_request, std::cout, std::cerr);
     }
     if (import_data->parsed()) return run_import(config, import_file, std::cout, std::cerr);
+    if (channel_action) {
+        return run_channel_command(
+            config, *channel_action, channel_name, channel_argument, std::cout, std::cerr
+        );
+    }
     if (action)
         return run_user_command(config, *action, name, admin, std::cin, std::cout, std::cerr);
     return run_server(config, web_client, [argc, argv] { return read_server_config(argc, argv); });

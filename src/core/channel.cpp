@@ -158,6 +158,11 @@ std::vector<MemberInfo> Channel::member_infos() const {
     return out;
 }
 
+void Channel::rename(ChannelName to) {
+    name_ = std::move(to);
+    for (Message& message : recent_) message.channel = name_.str();
+}
+
 void Channel::remember(const Message& message) {
     last_message_id_ = message.id;
     if (recent_capacity_ == 0) return;

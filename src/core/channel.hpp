@@ -116,6 +116,9 @@ public:
 
     const ChannelName& name() const noexcept { return name_; }
 
+    /// The channel is now called `to` (an administrator's rename): its recent messages say so.
+    void rename(ChannelName to);
+
     bool temporary() const noexcept { return lifetime_ == Lifetime::temporary; }
 
     const std::string& topic() const noexcept { return topic_; }

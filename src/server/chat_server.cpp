@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "metrics/salon_metrics.hpp"
+#include "server/admin_requests.hpp"
 #include "server/commands/handlers.hpp"
 #include "server/session.hpp"
 
@@ -47,6 +48,7 @@ ChatServer::ChatServer(
       services_{
           settings_, clock_, hub_, pipeline_, store_, work_, login_throttle_, token_sessions_},
       account_watch_(io),
+      admin_watch_(io),
       hashers_(worker_threads, workers_.get_executor(), kHashingStarvation) {}
 
 ChatServer::~ChatServer() {
@@ -93,6 +95,22 @@ void ChatServer::watch_accounts() {
     });
 }
 
+void ChatServer::watch_admin_requests() {
+    admin_watch_.expires_after(kAdminRequestPoll);
+    admin_watch_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        // Storage reads and writes: on a worker, never on an I/O thread.
+        boost::asio::post(workers_, [this] {
+            try {
+                run_admin_requests(store_, hub_, clock_, settings_.current().name, store_writes_);
+            } catch (const store::StorageError& e) {
+                spdlog::warn("admin requests: {}", e.what());
+            }
+            boost::asio::post(admin_watch_.get_executor(), [this] { watch_admin_requests(); });
+        });
+    });
+}
+
 void ChatServer::record_storage_check(std::optional<std::string> problem) {
     metrics::salon().storage_up.set(problem ? 0 : 1);
     std::lock_guard lock(health_mutex_);
@@ -135,6 +153,7 @@ std::shared_ptr<Session> ChatServer::open_session(
 
 void ChatServer::drain() {
     account_watch_.cancel();
+    admin_watch_.cancel();
     // A storm of logins can queue minutes of argon2id: waiting for it would break the
     // shutdown deadline, and nobody is left to read the answers.
     hashers_.stop();

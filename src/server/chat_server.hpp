@@ -55,6 +55,10 @@ public:
     /// their sessions: `salond user lock` is another process, which only writes the flag.
     void watch_accounts();
 
+    /// Starts applying the administrators' queued requests (`salond channel …`, another
+    /// process) every kAdminRequestPoll, through the hub.
+    void watch_admin_requests();
+
     /// A new session for a transport connection speaking `codec`'s protocol.
     std::shared_ptr<Session> open_session(
         std::weak_ptr<Link> link, std::string remote_address, std::unique_ptr<proto::Codec> codec
@@ -106,6 +110,7 @@ private:
     BlockingWork work_;
     commands::Services services_;
     boost::asio::steady_timer account_watch_;
+    boost::asio::steady_timer admin_watch_;
     mutable std::mutex health_mutex_;
     std::chrono::steady_clock::time_point storage_checked_ = std::chrono::steady_clock::now();
     std::optional<std::string> storage_error_;

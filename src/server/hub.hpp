@@ -326,6 +326,34 @@ public:
         const core::Actor& actor, const core::UserName& to, const Acknowledgement& ack
     );
 
+    // Administrators' commands (`salond channel …`, through store::AdminRequest), in
+    // hub_admin.cpp. `by` is who the members are told acted: the server's name.
+
+    /// Removes the channel with everything stored of it (store::Store::delete_channel()). Each
+    /// member online gets their own PART with `by` and `reason` (a KICK on IRC).
+    /// `no_such_channel`; `forbidden` for `home`.
+    [[nodiscard]] std::optional<core::Failure> delete_channel(
+        const core::ChannelName& name, const std::string& by, const std::string& reason
+    );
+    /// The channel `from` is now called `to`, with its members, modes, bans, operators,
+    /// history and read markers (store::Store::rename_channel()). Each member online gets
+    /// their own PART of `from` (`by`, reason "renamed to <to>"), then JOIN and HISTORY of `to`,
+    /// as at a login. `no_such_channel`; `name_taken` when `to` exists; `forbidden` for `home`.
+    [[nodiscard]] std::optional<core::Failure> rename_channel(
+        const core::ChannelName& from, const core::ChannelName& to, const std::string& by
+    );
+    /// Makes the registered user an operator of the channel, kept in their membership. Online
+    /// in it: every member gets `MODE +o` by `by`, as for MODE. Offline: stored only, so that
+    /// their next login rejoins as operator; `stored_member` says whether they have a stored
+    /// membership (read by the caller, off the lock). `no_such_channel`; `not_in_channel` when
+    /// neither; `no_such_user` when the name is online as a guest.
+    [[nodiscard]] std::optional<core::Failure> make_operator(
+        const core::ChannelName& name,
+        const core::UserName& user,
+        bool stored_member,
+        const std::string& by
+    );
+
     /// A deleted account's messages among the channels' recent ones show store::kDeletedAuthor,
     /// as stored ones do.
     void forget_author(const core::UserName& user);

@@ -206,6 +206,32 @@ struct BackupSummary {
     std::int64_t messages = 0;
 };
 
+/// What `salond channel list` shows of a stored channel.
+struct ChannelSummary {
+    ChannelRecord record;
+    std::size_t members = 0;   ///< stored memberships (registered users)
+    std::size_t messages = 0;  ///< stored messages, counted up to the cap asked for
+    std::optional<core::UnixMillis> last_message_ms = std::nullopt;  ///< none without messages
+};
+
+/// An administrator's change to a running server's channels (`salond channel …`), queued in the
+/// database for the server to apply: another process cannot reach its memory.
+struct AdminRequest {
+    enum class Action { delete_channel, rename_channel, op };
+
+    std::int64_t id = 0;  ///< set by enqueue_admin_request()
+    Action action = Action::delete_channel;
+    std::string channel = {};   ///< as the administrator typed it
+    std::string argument = {};  ///< rename: the new name; op: the user
+    core::UnixMillis created_ms = 0;
+};
+
+/// What the server made of an AdminRequest: `message` is shown to the administrator.
+struct AdminOutcome {
+    bool ok = false;
+    std::string message = {};
+};
+
 /// Persistent storage.
 ///
 /// Contract for implementations:
@@ -318,6 +344,20 @@ public:
     /// and an old marker's id is below every message of a later channel of the name.
     virtual void forget_channel(const core::ChannelName& channel, core::MessageId up_to) = 0;
 
+    /// Removes the channel as forget_channel() does and, unlike it, its memberships and its read
+    /// markers too: an administrator deleted it (`salond channel delete`).
+    virtual void delete_channel(const core::ChannelName& channel, core::MessageId up_to) = 0;
+    /// Moves everything stored under the channel `from` to the name `to`, in one transaction:
+    /// its record, bans, exception lists, memberships with their operator flags, messages,
+    /// mentions and read markers. What an earlier channel left under `to` (messages, markers)
+    /// goes first. The caller makes sure no channel is called `to`.
+    virtual void rename_channel(const core::ChannelName& from, const core::ChannelName& to) = 0;
+    /// Up to `limit` stored channels after `after` (by name), with their figures; messages are
+    /// counted up to `count_cap` each, so that a page costs the same however long the history.
+    virtual std::vector<ChannelSummary> channel_summaries(
+        const std::optional<core::ChannelName>& after, std::size_t limit, std::size_t count_cap
+    ) = 0;
+
     // --- memberships of registered users, kept across restarts ---
     virtual void set_membership(const core::UserName& user, const Membership& membership) = 0;
     virtual void remove_membership(
@@ -325,6 +365,20 @@ public:
     ) = 0;
     /// Ordered by the time the user joined.
     virtual std::vector<Membership> memberships_of(const core::UserName& user) = 0;
+
+    // --- administrators' requests to a running server (`salond channel …`) ---
+    /// Queues the request; returns its id.
+    virtual std::int64_t enqueue_admin_request(const AdminRequest& request) = 0;
+    /// Takes up to `limit` pending requests, oldest first, in one atomic update: a request is
+    /// handed to one taker only, however many servers poll the same database.
+    virtual std::vector<AdminRequest> claim_admin_requests(std::size_t limit) = 0;
+    /// Records the outcome of a claimed request.
+    virtual void finish_admin_request(std::int64_t id, const AdminOutcome& outcome) = 0;
+    /// The outcome of a finished request, which is then forgotten; nullopt while it waits or
+    /// runs, or when there is no such request.
+    virtual std::optional<AdminOutcome> take_admin_outcome(std::int64_t id) = 0;
+    /// Withdraws a request nobody has claimed yet; false when it was claimed (or is unknown).
+    virtual bool cancel_admin_request(std::int64_t id) = 0;
 
     // --- backups ---
     /// Writes a consistent copy of everything stored, as of one moment, to the new file

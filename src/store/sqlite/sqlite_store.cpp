@@ -280,6 +280,25 @@ UPDATE channel_exceptions SET user_folded = user_folded || '!*@*';
 ALTER TABLE bans RENAME COLUMN user_folded TO mask;
 ALTER TABLE channel_exceptions RENAME COLUMN user_folded TO mask;
 )sql"},
+    {13, R"sql(
+-- Version 13: administrators' requests to a running server (`salond channel delete|rename|op`,
+-- another process than the server): queued here, claimed by the server (state 'claimed'),
+-- answered (state 'done', ok and message) and removed by the command that queued them.
+CREATE TABLE admin_requests (
+    id         INTEGER PRIMARY KEY,
+    action     TEXT NOT NULL,
+    channel    TEXT NOT NULL,
+    argument   TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    state      TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'claimed', 'done')),
+    ok         INTEGER NOT NULL DEFAULT 0,
+    message    TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX admin_requests_pending ON admin_requests (id) WHERE state = 'pending';
+-- A channel's memberships: counted by `salond channel list`, moved by a rename, removed by a
+-- deletion, without a scan of everyone's.
+CREATE INDEX memberships_by_channel ON memberships (channel);
+)sql"},
 };
 
 /// The schema of the search file (its own user_version). Derived data: a file with another
@@ -448,6 +467,44 @@ constexpr const char* kDeleteExceptionsOfChannel =
 // together.
 constexpr const char* kDeleteChannelMessages =
     "DELETE FROM messages WHERE conversation = ?1 AND id <= ?2";
+
+// An administrator's deletion or rename (see delete_channel(), rename_channel()).
+constexpr const char* kDeleteMembershipsOfChannel = "DELETE FROM memberships WHERE channel = ?1";
+constexpr const char* kDeleteReadMarkersOfChannel =
+    "DELETE FROM read_markers WHERE conversation = ?1";
+constexpr const char* kRenameChannelRecord = "UPDATE channels SET name = ?2 WHERE name = ?1";
+constexpr const char* kRenameBans = "UPDATE bans SET channel = ?2 WHERE channel = ?1";
+constexpr const char* kRenameExceptions =
+    "UPDATE channel_exceptions SET channel = ?2 WHERE channel = ?1";
+constexpr const char* kRenameMemberships = "UPDATE memberships SET channel = ?2 WHERE channel = ?1";
+constexpr const char* kRenameMessages =
+    "UPDATE messages SET channel = ?2, conversation = ?2 WHERE conversation = ?1";
+constexpr const char* kRenameMentions =
+    "UPDATE mentions SET conversation = ?2 WHERE conversation = ?1";
+constexpr const char* kRenameReadMarkers =
+    "UPDATE read_markers SET conversation = ?2 WHERE conversation = ?1";
+// Each figure is one index range: memberships_by_channel, messages_by_conversation (at most ?3
+// entries), and its last entry.
+constexpr const char* kChannelSummaries =
+    "SELECT name, topic, key, created_ms, modes, member_limit, topic_by, topic_ms, "
+    "(SELECT count(*) FROM memberships WHERE memberships.channel = channels.name), "
+    "(SELECT count(*) FROM (SELECT 1 FROM messages WHERE conversation = channels.name LIMIT ?3)), "
+    "(SELECT ts_ms FROM messages WHERE conversation = channels.name ORDER BY id DESC LIMIT 1) "
+    "FROM channels WHERE name > ?1 ORDER BY name LIMIT ?2";
+
+constexpr const char* kEnqueueAdminRequest =
+    "INSERT INTO admin_requests (action, channel, argument, created_ms) VALUES (?1, ?2, ?3, ?4)";
+// One statement: two servers on one database (PostgreSQL one day) cannot both claim a request.
+constexpr const char* kClaimAdminRequests =
+    "UPDATE admin_requests SET state = 'claimed' WHERE id IN (SELECT id FROM admin_requests "
+    "WHERE state = 'pending' ORDER BY id LIMIT ?1) "
+    "RETURNING id, action, channel, argument, created_ms";
+constexpr const char* kFinishAdminRequest =
+    "UPDATE admin_requests SET state = 'done', ok = ?2, message = ?3 WHERE id = ?1";
+constexpr const char* kTakeAdminOutcome =
+    "DELETE FROM admin_requests WHERE id = ?1 AND state = 'done' RETURNING ok, message";
+constexpr const char* kCancelAdminRequest =
+    "DELETE FROM admin_requests WHERE id = ?1 AND state = 'pending'";
 
 // An upsert on INSERT ... SELECT needs the WHERE clause, or the parser reads ON CONFLICT as a
 // join constraint (SQLite "upsert" docs, parsing ambiguity).
@@ -941,6 +998,20 @@ private:
     SqliteConnection& connection_;
     bool committed_ = false;
 };
+
+/// A channels row, as kLoadChannels and kChannelSummaries start.
+ChannelRecord read_channel_record(const Query& q) {
+    return ChannelRecord{
+        .name = stored_channel_name(q.text(0), "channels.name"),
+        .topic = q.text(1),
+        .key = q.text(2),
+        .created_ms = q.integer(3),
+        .modes = q.text(4),
+        .member_limit = static_cast<std::size_t>(std::max<std::int64_t>(q.integer(5), 0)),
+        .topic_by = q.text(6),
+        .topic_ms = q.integer(7),
+    };
+}
 
 Account read_account(const Query& q) {
     return Account{
@@ -2061,19 +2132,28 @@ std::vector<ChannelRecord> SqliteStore::load_channels() {
     auto reader = lease_reader();
     Query q(*reader, kLoadChannels);
     std::vector<ChannelRecord> channels;
+    while (q.step()) channels.push_back(read_channel_record(q));
+    return channels;
+}
+
+std::vector<ChannelSummary> SqliteStore::channel_summaries(
+    const std::optional<core::ChannelName>& after, std::size_t limit, std::size_t count_cap
+) {
+    auto reader = lease_reader();
+    Query q(*reader, kChannelSummaries);
+    q.bind(1, after ? after->str() : std::string())
+        .bind(2, static_cast<std::int64_t>(limit))
+        .bind(3, static_cast<std::int64_t>(count_cap));
+    std::vector<ChannelSummary> summaries;
     while (q.step()) {
-        channels.push_back(ChannelRecord{
-            .name = stored_channel_name(q.text(0), "channels.name"),
-            .topic = q.text(1),
-            .key = q.text(2),
-            .created_ms = q.integer(3),
-            .modes = q.text(4),
-            .member_limit = static_cast<std::size_t>(std::max<std::int64_t>(q.integer(5), 0)),
-            .topic_by = q.text(6),
-            .topic_ms = q.integer(7),
+        summaries.push_back(ChannelSummary{
+            .record = read_channel_record(q),
+            .members = static_cast<std::size_t>(q.integer(8)),
+            .messages = static_cast<std::size_t>(q.integer(9)),
+            .last_message_ms = q.is_null(10) ? std::nullopt : std::optional(q.integer(10)),
         });
     }
-    return channels;
+    return summaries;
 }
 
 void SqliteStore::set_ban(
@@ -2129,14 +2209,54 @@ std::vector<ChannelException> SqliteStore::exceptions_of(const core::ChannelName
     return exceptions;
 }
 
+namespace {
+
+/// forget_channel()'s writes, inside the caller's transaction.
+void forget_channel_rows(SqliteConnection& db, const std::string& channel, core::MessageId up_to) {
+    Query(db, kDeleteChannel).bind(1, channel).run();
+    Query(db, kDeleteBansOfChannel).bind(1, channel).run();
+    Query(db, kDeleteExceptionsOfChannel).bind(1, channel).run();
+    Query(db, kAdvanceSequenceToMessages).run();
+    Query(db, kDeleteChannelMessages).bind(1, channel).bind(2, up_to).run();
+}
+
+}  // namespace
+
 void SqliteStore::forget_channel(const core::ChannelName& channel, core::MessageId up_to) {
     std::lock_guard lock(writer_mutex_);
     Transaction tx(*writer_);
-    Query(*writer_, kDeleteChannel).bind(1, channel.str()).run();
-    Query(*writer_, kDeleteBansOfChannel).bind(1, channel.str()).run();
-    Query(*writer_, kDeleteExceptionsOfChannel).bind(1, channel.str()).run();
-    Query(*writer_, kAdvanceSequenceToMessages).run();
-    Query(*writer_, kDeleteChannelMessages).bind(1, channel.str()).bind(2, up_to).run();
+    forget_channel_rows(*writer_, channel.str(), up_to);
+    tx.commit();
+    wake_indexer();
+}
+
+void SqliteStore::delete_channel(const core::ChannelName& channel, core::MessageId up_to) {
+    std::lock_guard lock(writer_mutex_);
+    Transaction tx(*writer_);
+    forget_channel_rows(*writer_, channel.str(), up_to);
+    Query(*writer_, kDeleteMembershipsOfChannel).bind(1, channel.str()).run();
+    Query(*writer_, kDeleteReadMarkersOfChannel).bind(1, channel.str()).run();
+    tx.commit();
+    wake_indexer();
+}
+
+void SqliteStore::rename_channel(const core::ChannelName& from, const core::ChannelName& to) {
+    std::lock_guard lock(writer_mutex_);
+    Transaction tx(*writer_);
+    // Whatever an earlier channel called `to` left behind would mix with the renamed one's.
+    forget_channel_rows(*writer_, to.str(), std::numeric_limits<core::MessageId>::max());
+    Query(*writer_, kDeleteMembershipsOfChannel).bind(1, to.str()).run();
+    Query(*writer_, kDeleteReadMarkersOfChannel).bind(1, to.str()).run();
+    for (const char* sql :
+         {kRenameChannelRecord,
+          kRenameBans,
+          kRenameExceptions,
+          kRenameMemberships,
+          kRenameMessages,
+          kRenameMentions,
+          kRenameReadMarkers}) {
+        Query(*writer_, sql).bind(1, from.str()).bind(2, to.str()).run();
+    }
     tx.commit();
     wake_indexer();
 }
@@ -2697,6 +2817,83 @@ void install_sqlite_backup(
 
 std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& file, SqliteOptions options) {
     return std::make_unique<SqliteStore>(file, options);
+}
+
+namespace {
+
+/// How an AdminRequest's action is stored.
+std::string_view stored_action(AdminRequest::Action action) {
+    switch (action) {
+        case AdminRequest::Action::delete_channel:
+            return "delete";
+        case AdminRequest::Action::rename_channel:
+            return "rename";
+        case AdminRequest::Action::op:
+            return "op";
+    }
+    return "delete";
+}
+
+AdminRequest::Action stored_action(std::string_view text) {
+    if (text == "delete") return AdminRequest::Action::delete_channel;
+    if (text == "rename") return AdminRequest::Action::rename_channel;
+    if (text == "op") return AdminRequest::Action::op;
+    throw StorageError("admin_requests.action holds '" + std::string(text) + "'");
+}
+
+}  // namespace
+
+std::int64_t SqliteStore::enqueue_admin_request(const AdminRequest& request) {
+    std::lock_guard lock(writer_mutex_);
+    Query(*writer_, kEnqueueAdminRequest)
+        .bind(1, stored_action(request.action))
+        .bind(2, request.channel)
+        .bind(3, request.argument)
+        .bind(4, request.created_ms)
+        .run();
+    return sqlite3_last_insert_rowid(writer_->db());
+}
+
+std::vector<AdminRequest> SqliteStore::claim_admin_requests(std::size_t limit) {
+    std::lock_guard lock(writer_mutex_);
+    Query q(*writer_, kClaimAdminRequests);
+    q.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<AdminRequest> claimed;
+    while (q.step()) {
+        claimed.push_back(AdminRequest{
+            .id = q.integer(0),
+            .action = stored_action(q.text(1)),
+            .channel = q.text(2),
+            .argument = q.text(3),
+            .created_ms = q.integer(4),
+        });
+    }
+    // RETURNING gives no order.
+    std::ranges::sort(claimed, {}, &AdminRequest::id);
+    return claimed;
+}
+
+void SqliteStore::finish_admin_request(std::int64_t id, const AdminOutcome& outcome) {
+    std::lock_guard lock(writer_mutex_);
+    Query(*writer_, kFinishAdminRequest)
+        .bind(1, id)
+        .bind_flag(2, outcome.ok)
+        .bind(3, outcome.message)
+        .run();
+}
+
+std::optional<AdminOutcome> SqliteStore::take_admin_outcome(std::int64_t id) {
+    std::lock_guard lock(writer_mutex_);
+    Query q(*writer_, kTakeAdminOutcome);
+    q.bind(1, id);
+    std::optional<AdminOutcome> outcome;
+    while (q.step()) outcome = AdminOutcome{.ok = q.integer(0) != 0, .message = q.text(1)};
+    return outcome;
+}
+
+bool SqliteStore::cancel_admin_request(std::int64_t id) {
+    std::lock_guard lock(writer_mutex_);
+    return Query(*writer_, kCancelAdminRequest).bind(1, id).run() == 1;
 }
 
 }  // namespace salon::store

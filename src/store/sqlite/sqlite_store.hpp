@@ -45,7 +45,7 @@ struct SqliteOptions {
 
 /// The schema version this build writes (PRAGMA user_version). Stored in the database: a file
 /// with a larger version was written by a newer salond and is refused.
-inline constexpr int kSqliteSchemaVersion = 12;
+inline constexpr int kSqliteSchemaVersion = 13;
 
 class SqliteConnection;
 
@@ -132,9 +132,21 @@ public:
     std::vector<ChannelException> exceptions_of(const core::ChannelName& channel) override;
     void forget_channel(const core::ChannelName& channel, core::MessageId up_to) override;
 
+    void delete_channel(const core::ChannelName& channel, core::MessageId up_to) override;
+    void rename_channel(const core::ChannelName& from, const core::ChannelName& to) override;
+    std::vector<ChannelSummary> channel_summaries(
+        const std::optional<core::ChannelName>& after, std::size_t limit, std::size_t count_cap
+    ) override;
+
     void set_membership(const core::UserName& user, const Membership& membership) override;
     void remove_membership(const core::UserName& user, const core::ChannelName& channel) override;
     std::vector<Membership> memberships_of(const core::UserName& user) override;
+
+    std::int64_t enqueue_admin_request(const AdminRequest& request) override;
+    std::vector<AdminRequest> claim_admin_requests(std::size_t limit) override;
+    void finish_admin_request(std::int64_t id, const AdminOutcome& outcome) override;
+    std::optional<AdminOutcome> take_admin_outcome(std::int64_t id) override;
+    bool cancel_admin_request(std::int64_t id) override;
 
     /// SQLite's online backup API, in one step: one read snapshot for the whole copy, which in
     /// WAL mode never holds up the writer (copying page ranges in several steps would start over

@@ -159,6 +159,38 @@ public:
         inner_->forget_channel(channel, up_to);
     }
 
+    void delete_channel(const core::ChannelName& channel, core::MessageId up_to) override {
+        inner_->delete_channel(channel, up_to);
+    }
+
+    void rename_channel(const core::ChannelName& from, const core::ChannelName& to) override {
+        inner_->rename_channel(from, to);
+    }
+
+    std::vector<store::ChannelSummary> channel_summaries(
+        const std::optional<core::ChannelName>& after, std::size_t limit, std::size_t count_cap
+    ) override {
+        return inner_->channel_summaries(after, limit, count_cap);
+    }
+
+    std::int64_t enqueue_admin_request(const store::AdminRequest& request) override {
+        return inner_->enqueue_admin_request(request);
+    }
+
+    std::vector<store::AdminRequest> claim_admin_requests(std::size_t limit) override {
+        return inner_->claim_admin_requests(limit);
+    }
+
+    void finish_admin_request(std::int64_t id, const store::AdminOutcome& outcome) override {
+        inner_->finish_admin_request(id, outcome);
+    }
+
+    std::optional<store::AdminOutcome> take_admin_outcome(std::int64_t id) override {
+        return inner_->take_admin_outcome(id);
+    }
+
+    bool cancel_admin_request(std::int64_t id) override { return inner_->cancel_admin_request(id); }
+
     void set_membership(const core::UserName& user, const store::Membership& membership) override {
         inner_->set_membership(user, membership);
     }

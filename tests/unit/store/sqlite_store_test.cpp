@@ -216,6 +216,117 @@ TEST_F(SqliteStoreTest, ForgetChannelRemovesItsRecordBansAndMessagesUpToTheBound
     EXPECT_EQ(open()->max_message_id(), 6);
 }
 
+TEST_F(SqliteStoreTest, RenameChannelMovesEverythingStoredUnderItsName) {
+    auto store = open();
+    store->save_channel({.name = channel_name("books"), .topic = "t", .key = "k", .created_ms = 1});
+    store->set_ban(channel_name("books"), mask("eve"), true);
+    store->set_exception(channel_name("books"), core::ExceptionList::ban, mask("ann"), true);
+    store->set_membership(user_name("ann"), {.channel = channel_name("books"), .op = true});
+    store->set_membership(user_name("bob"), {.channel = channel_name("other"), .op = false});
+    append_channel_messages(*store, "novels", 1, 1);  // an earlier channel's leftover
+    append_channel_messages(*store, "books", 2, 3);
+    ASSERT_TRUE(store->advance_read_marker(key_of("ann"), "books", 3));
+    ASSERT_TRUE(store->advance_read_marker(key_of("bob"), "novels", 1));  // the leftover's
+
+    store->rename_channel(channel_name("books"), channel_name("novels"));
+    const auto channels = store->load_channels();
+    ASSERT_EQ(channels.size(), 1U);
+    EXPECT_EQ(channels[0].name.str(), "novels");
+    EXPECT_EQ(channels[0].key, "k");
+    EXPECT_EQ(
+        masks_of(store->bans_of(channel_name("novels"))), std::vector<std::string>{"eve!*@*"}
+    );
+    EXPECT_EQ(store->exceptions_of(channel_name("novels")).size(), 1U);
+    EXPECT_TRUE(store->bans_of(channel_name("books")).empty());
+    const auto memberships = store->memberships_of(user_name("ann"));
+    ASSERT_EQ(memberships.size(), 1U);
+    EXPECT_EQ(memberships[0].channel.str(), "novels");
+    EXPECT_TRUE(memberships[0].op);
+    EXPECT_EQ(store->memberships_of(user_name("bob"))[0].channel.str(), "other");
+    EXPECT_EQ(
+        ids_of(store->history("novels", std::nullopt, 10)), (std::vector<core::MessageId>{2, 3})
+    );
+    EXPECT_EQ(store->history("novels", std::nullopt, 10)[0].channel, "novels");
+    EXPECT_TRUE(store->history("books", std::nullopt, 10).empty());
+    EXPECT_EQ(store->read_marker(key_of("ann"), "novels"), 3);
+    EXPECT_EQ(store->read_marker(key_of("bob"), "novels"), 0);
+}
+
+TEST_F(SqliteStoreTest, DeleteChannelAlsoRemovesItsMembershipsAndReadMarkers) {
+    auto store = open();
+    store->save_channel({.name = channel_name("books"), .topic = "", .key = "", .created_ms = 1});
+    store->set_membership(user_name("ann"), {.channel = channel_name("books"), .op = true});
+    store->set_membership(user_name("ann"), {.channel = channel_name("other"), .op = false});
+    append_channel_messages(*store, "books", 1, 2);
+    ASSERT_TRUE(store->advance_read_marker(key_of("ann"), "books", 2));
+
+    store->delete_channel(channel_name("books"), 2);
+    EXPECT_TRUE(store->load_channels().empty());
+    const auto memberships = store->memberships_of(user_name("ann"));
+    ASSERT_EQ(memberships.size(), 1U);
+    EXPECT_EQ(memberships[0].channel.str(), "other");
+    EXPECT_TRUE(store->history("books", std::nullopt, 10).empty());
+    EXPECT_EQ(store->read_marker(key_of("ann"), "books"), 0);
+}
+
+TEST_F(SqliteStoreTest, ChannelSummariesPageByNameWithCappedCounts) {
+    auto store = open();
+    for (const char* name : {"a", "b", "c"}) {
+        store->save_channel({.name = channel_name(name), .topic = name, .key = "", .created_ms = 1}
+        );
+    }
+    store->set_membership(user_name("ann"), {.channel = channel_name("b"), .op = false});
+    store->set_membership(user_name("bob"), {.channel = channel_name("b"), .op = true});
+    append_channel_messages(*store, "b", 1, 5);
+
+    const auto first = store->channel_summaries(std::nullopt, 2, 3);
+    ASSERT_EQ(first.size(), 2U);
+    EXPECT_EQ(first[0].record.name.str(), "a");
+    EXPECT_EQ(first[0].messages, 0U);
+    EXPECT_FALSE(first[0].last_message_ms);
+    EXPECT_EQ(first[1].record.name.str(), "b");
+    EXPECT_EQ(first[1].members, 2U);
+    EXPECT_EQ(first[1].messages, 3U);  // capped
+    EXPECT_TRUE(first[1].last_message_ms);
+    const auto rest = store->channel_summaries(first[1].record.name, 2, 3);
+    ASSERT_EQ(rest.size(), 1U);
+    EXPECT_EQ(rest[0].record.name.str(), "c");
+}
+
+TEST_F(SqliteStoreTest, AdminRequestsAreClaimedOnceAnsweredAndTakenOrWithdrawn) {
+    auto store = open();
+    const auto first = store->enqueue_admin_request(
+        {.action = AdminRequest::Action::rename_channel,
+         .channel = "books",
+         .argument = "novels",
+         .created_ms = 5}
+    );
+    const auto second =
+        store->enqueue_admin_request({.action = AdminRequest::Action::op, .channel = "b"});
+    const auto third = store->enqueue_admin_request({.channel = "c"});
+
+    const auto claimed = store->claim_admin_requests(2);
+    ASSERT_EQ(claimed.size(), 2U);
+    EXPECT_EQ(claimed[0].id, first);
+    EXPECT_EQ(claimed[0].action, AdminRequest::Action::rename_channel);
+    EXPECT_EQ(claimed[0].argument, "novels");
+    EXPECT_EQ(claimed[0].created_ms, 5);
+    EXPECT_EQ(claimed[1].id, second);
+    EXPECT_EQ(claimed[1].action, AdminRequest::Action::op);
+    EXPECT_FALSE(store->cancel_admin_request(first));  // claimed: too late to withdraw
+    EXPECT_FALSE(store->take_admin_outcome(first));    // not answered yet
+
+    store->finish_admin_request(first, {.ok = true, .message = "renamed"});
+    const auto outcome = store->take_admin_outcome(first);
+    ASSERT_TRUE(outcome);
+    EXPECT_TRUE(outcome->ok);
+    EXPECT_EQ(outcome->message, "renamed");
+    EXPECT_FALSE(store->take_admin_outcome(first));  // taken once
+
+    EXPECT_TRUE(store->cancel_admin_request(third));
+    EXPECT_TRUE(store->claim_admin_requests(10).empty());
+}
+
 TEST_F(SqliteStoreTest, MembershipsComeBackInJoinOrderWithOpUpdatedInPlace) {
     auto store = open();
     store->set_membership(user_name("Alice"), {.channel = channel_name("zeta"), .op = false});
