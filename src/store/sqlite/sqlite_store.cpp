@@ -20,6 +20,7 @@
 #include <set>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -448,6 +449,17 @@ constexpr const char* kDeleteExceptionsOfChannel =
 // together.
 constexpr const char* kDeleteChannelMessages =
     "DELETE FROM messages WHERE conversation = ?1 AND id <= ?2";
+
+// Retention (prune_messages()). The conversation after ?1, one seek of messages_by_conversation:
+// walking the conversations costs their count, not their messages'.
+constexpr const char* kNextConversation =
+    "SELECT conversation FROM messages WHERE conversation > ?1 ORDER BY conversation LIMIT 1";
+// Up to ?3 of a conversation's messages written before ?2, found through messages_by_time; their
+// reactions, mentions and waiting-list places follow them (foreign keys), their search entries
+// too (trigger).
+constexpr const char* kPruneSlice =
+    "DELETE FROM messages WHERE id IN "
+    "(SELECT id FROM messages WHERE conversation = ?1 AND ts_ms < ?2 LIMIT ?3)";
 
 // An upsert on INSERT ... SELECT needs the WHERE clause, or the parser reads ON CONFLICT as a
 // join constraint (SQLite "upsert" docs, parsing ambiguity).
@@ -2467,6 +2479,58 @@ SearchPage SqliteStore::search(const SearchQuery& query) {
     }
     snapshot.commit();
     return page;
+}
+
+std::size_t SqliteStore::prune_messages(const PruneCutoffs& cutoffs, std::size_t batch_limit) {
+    if (cutoffs.keep_all()) return 0;
+    // Each transaction does at most `budget` steps, a step being a message removed or a
+    // conversation looked at: the writer is never held for long, even where nothing is due.
+    const auto budget = static_cast<std::int64_t>(std::max<std::size_t>(1, batch_limit));
+    std::size_t removed = 0;
+    std::optional<std::string> conversation;  // the one being pruned
+    std::string passed;                       // the last one looked at (no conversation is "")
+    for (bool done = false; !done;) {
+        std::int64_t removed_now = 0;
+        {
+            std::lock_guard lock(writer_mutex_);
+            Transaction tx(*writer_);
+            // Before messages are deleted: their ids may be the largest handed out.
+            Query(*writer_, kAdvanceSequenceToMessages).run();
+            for (std::int64_t steps = 0; steps < budget;) {
+                if (!conversation) {
+                    Query next(*writer_, kNextConversation);
+                    next.bind(1, passed);
+                    if (!next.step()) {
+                        done = true;
+                        break;
+                    }
+                    conversation = next.text(0);
+                    passed = *conversation;
+                    ++steps;
+                }
+                const auto cutoff = cutoffs.of(*conversation);
+                if (!cutoff) {
+                    conversation.reset();
+                    continue;
+                }
+                const std::int64_t room = budget - steps;
+                const std::int64_t slice = Query(*writer_, kPruneSlice)
+                                               .bind(1, *conversation)
+                                               .bind(2, *cutoff)
+                                               .bind(3, room)
+                                               .run();
+                removed_now += slice;
+                steps += slice;
+                if (slice < room) conversation.reset();  // nothing more is due in it
+            }
+            tx.commit();
+        }
+        if (removed_now > 0) wake_indexer();
+        removed += static_cast<std::size_t>(removed_now);
+        // Lets the commits that waited for the writer take it before the next batch.
+        std::this_thread::yield();
+    }
+    return removed;
 }
 
 core::MessageId SqliteStore::max_message_id() {

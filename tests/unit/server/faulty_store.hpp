@@ -257,6 +257,11 @@ public:
         return inner_->conversation_stats(user, conversations, count_cap);
     }
 
+    std::size_t prune_messages(const store::PruneCutoffs& cutoffs, std::size_t batch_limit)
+        override {
+        return inner_->prune_messages(cutoffs, batch_limit);
+    }
+
     core::MessageId max_message_id() override { return inner_->max_message_id(); }
 
     std::vector<core::Message> pending_dms(
