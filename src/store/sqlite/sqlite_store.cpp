@@ -281,6 +281,12 @@ UPDATE channel_exceptions SET user_folded = user_folded || '!*@*';
 ALTER TABLE bans RENAME COLUMN user_folded TO mask;
 ALTER TABLE channel_exceptions RENAME COLUMN user_folded TO mask;
 )sql"},
+    {13, R"sql(
+-- Version 13: a message's places on waiting lists by message, for the foreign key's cascade when
+-- messages are deleted (retention, a deleted account's DMs): without it every deleted message
+-- scans the whole table.
+CREATE INDEX pending_dms_by_message ON pending_dms (message_id);
+)sql"},
 };
 
 /// The schema of the search file (its own user_version). Derived data: a file with another
