@@ -201,11 +201,13 @@ int run_server(const Config& config, std::span<const net::WebAsset> web_client) 
                                 : plaintext == "loopback" || config.tls.enabled()
                                     ? server::PlaintextLogins::loopback
                                     : server::PlaintextLogins::allow;
+    settings.retention = config.retention;
     // Workers run password hashing and storage reads: at least two, so one slow hash never
     // stalls every history read.
     server::ChatServer chat(io.main(), settings, *store, clock, std::max(2u, cores));
     chat.load();
     chat.watch_accounts();
+    chat.start_retention();
     std::optional<HeapTrimmer> heap_trimmer;
     if (HeapTrimmer::needed()) heap_trimmer.emplace(kHeapTrimInterval, kHeapTrimGrowth);
 

@@ -21,6 +21,7 @@
 #include "server/link.hpp"
 #include "server/login_throttle.hpp"
 #include "server/message_pipeline.hpp"
+#include "server/retention.hpp"
 #include "server/settings.hpp"
 #include "server/token_sessions.hpp"
 #include "store/store.hpp"
@@ -54,6 +55,10 @@ public:
     /// Starts looking at the locked accounts every commands::kAccountWatchInterval, closing
     /// their sessions: `salond user lock` is another process, which only writes the flag.
     void watch_accounts();
+
+    /// Starts retention's pruning rounds (RetentionPruner), as the settings say; drain() stops
+    /// them.
+    void start_retention() { retention_.start(); }
 
     /// A new session for a transport connection speaking `codec`'s protocol.
     std::shared_ptr<Session> open_session(
@@ -99,6 +104,7 @@ private:
     boost::asio::strand<boost::asio::io_context::executor_type> delivery_;
     Hub hub_;
     MessagePipeline pipeline_;
+    RetentionPruner retention_;
     LoginThrottle login_throttle_;
     TokenSessions token_sessions_;
     LazyWakes lazy_wakes_;

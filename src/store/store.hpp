@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <stdexcept>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -380,8 +381,11 @@ public:
     /// and places on waiting lists. What points at them stays: a reply's `reply_to`, read markers
     /// (unread counts look only above them), a direct partner's entry. max_message_id() keeps
     /// counting from the largest id ever handed out. Works in transactions of at most
-    /// `batch_limit` messages, letting other writes in between them; returns the count removed.
-    virtual std::size_t prune_messages(const PruneCutoffs& cutoffs, std::size_t batch_limit) = 0;
+    /// `batch_limit` messages, letting other writes in between them, and stops between two
+    /// when `stop` is requested (the next call goes on); returns the count removed.
+    virtual std::size_t prune_messages(
+        const PruneCutoffs& cutoffs, std::size_t batch_limit, std::stop_token stop = {}
+    ) = 0;
     /// The largest id or rev ever stored, 0 when none: the sequence continues from it.
     virtual core::MessageId max_message_id() = 0;
 

@@ -2487,7 +2487,9 @@ SearchPage SqliteStore::search(const SearchQuery& query) {
     return page;
 }
 
-std::size_t SqliteStore::prune_messages(const PruneCutoffs& cutoffs, std::size_t batch_limit) {
+std::size_t SqliteStore::prune_messages(
+    const PruneCutoffs& cutoffs, std::size_t batch_limit, std::stop_token stop
+) {
     if (cutoffs.keep_all()) return 0;
     // Each transaction does at most `budget` steps, a step being a message removed or a
     // conversation looked at: the writer is never held for long, even where nothing is due.
@@ -2495,8 +2497,9 @@ std::size_t SqliteStore::prune_messages(const PruneCutoffs& cutoffs, std::size_t
     std::size_t removed = 0;
     std::optional<std::string> conversation;  // the one being pruned
     std::string passed;                       // the last one looked at (no conversation is "")
-    for (bool done = false; !done;) {
+    for (bool done = false; !done && !stop.stop_requested();) {
         std::int64_t removed_now = 0;
+        const auto batch_start = std::chrono::steady_clock::now();
         {
             std::lock_guard lock(writer_mutex_);
             Transaction tx(*writer_);
@@ -2533,8 +2536,10 @@ std::size_t SqliteStore::prune_messages(const PruneCutoffs& cutoffs, std::size_t
         }
         if (removed_now > 0) wake_indexer();
         removed += static_cast<std::size_t>(removed_now);
-        // Lets the commits that waited for the writer take it before the next batch.
-        std::this_thread::yield();
+        // Pruning takes at most half of the writer's time, and the commits that waited for it
+        // take it before the next batch: the mutex is not fair, and a yield alone let the
+        // pruner take it back first, again and again, on a busy machine (seconds of waiting).
+        if (!done) std::this_thread::sleep_for(std::chrono::steady_clock::now() - batch_start);
     }
     return removed;
 }

@@ -160,7 +160,9 @@ public:
     SearchPage search(const SearchQuery& query) override;
     /// Goes conversation by conversation, in name order, in transactions of its own on the
     /// writer.
-    std::size_t prune_messages(const PruneCutoffs& cutoffs, std::size_t batch_limit) override;
+    std::size_t prune_messages(
+        const PruneCutoffs& cutoffs, std::size_t batch_limit, std::stop_token stop = {}
+    ) override;
     core::MessageId max_message_id() override;
     std::vector<core::Message> pending_dms(
         const core::UserName& user, core::MessageId after, std::size_t limit
