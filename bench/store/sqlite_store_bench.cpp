@@ -1,17 +1,21 @@
-// Measures SqliteStore: commit() throughput by batch size and sync mode, and the latency
-// of a 50-message history() page over a database of 1,000,000 messages.
+// Measures SqliteStore: commit() throughput by batch size and sync mode, the latency of a
+// 50-message history() page over a database of 1,000,000 messages, and retention's pruning of
+// such a database with the longest wait of the commits made meanwhile.
 //
-// Usage: sqlite_store_bench [DIR] [MESSAGES]   (DIR: where to put the scratch databases,
-// default the system temp dir; MESSAGES: size of the history database, default 1000000).
+// Usage: sqlite_store_bench [DIR] [MESSAGES] [prune]   (DIR: where to put the scratch databases,
+// default the system temp dir; MESSAGES: size of the history and pruning databases, default
+// 1000000; `prune`: the pruning measure alone).
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/conversation.hpp"
@@ -130,11 +134,8 @@ double percentile(std::vector<double> samples, double p) {
     return samples[index];
 }
 
-void bench_history(const fs::path& dir, MessageId total) {
-    const fs::path file = dir / "history.db";
-    remove_db(file);
-    SqliteStore store(file, {});
-    std::mt19937_64 rng(2);
+/// Commits `total` messages (ids 1 to total) in batches of 1024; returns the seconds it took.
+double fill(SqliteStore& store, MessageId total, std::mt19937_64& rng) {
     const auto fill_start = Clock::now();
     for (MessageId next = 1; next <= total;) {
         std::vector<Write> batch;
@@ -142,7 +143,15 @@ void bench_history(const fs::path& dir, MessageId total) {
             batch.emplace_back(message_for(next++, rng));
         store.commit(batch);
     }
-    const double fill_seconds = seconds_since(fill_start);
+    return seconds_since(fill_start);
+}
+
+void bench_history(const fs::path& dir, MessageId total) {
+    const fs::path file = dir / "history.db";
+    remove_db(file);
+    SqliteStore store(file, {});
+    std::mt19937_64 rng(2);
+    const double fill_seconds = fill(store, total, rng);
     std::printf(
         "filled  %lld messages over %d channels in %.1f s, file %.0f MiB\n",
         static_cast<long long>(total),
@@ -194,6 +203,61 @@ void bench_history(const fs::path& dir, MessageId total) {
     });
 }
 
+/// Prunes every message of a database of `total` (indexed for search first, as a server's
+/// are) in retention's batches, while another thread commits one message a millisecond as a
+/// chat would: the pruning rate, and how long those commits waited.
+void bench_prune(const fs::path& dir, MessageId total) {
+    const fs::path file = dir / "prune.db";
+    remove_db(file);
+    SqliteStore store(file, {});
+    std::mt19937_64 rng(3);
+    const double fill_seconds = fill(store, total, rng);
+    if (!store.wait_until_indexed(std::chrono::minutes(30))) {
+        std::fprintf(stderr, "the search indexer did not catch up\n");
+        std::exit(1);
+    }
+    std::printf(
+        "prune   filled and indexed %lld messages (fill %.1f s)\n",
+        static_cast<long long>(total),
+        fill_seconds
+    );
+
+    std::atomic<bool> pruning{true};
+    std::vector<double> waits_ms;
+    std::thread chat([&] {
+        std::mt19937_64 chat_rng(4);
+        for (MessageId id = total + 1; pruning.load(); ++id) {
+            std::vector<Write> one{message_for(id, chat_rng)};
+            // Kept: written now, long after every cutoff below.
+            std::get<MessageWrite>(one[0]).message.ts_ms = 1'900'000'000'000;
+            const auto t0 = Clock::now();
+            store.commit(one);
+            waits_ms.push_back(seconds_since(t0) * 1e3);
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    });
+    const salon::store::PruneCutoffs everything{
+        .channels = 1'800'000'000'000, .direct = 1'800'000'000'000, .by_channel = {}};
+    const auto start = Clock::now();
+    const std::size_t pruned = store.prune_messages(everything, 1000);
+    const double seconds = seconds_since(start);
+    pruning = false;
+    chat.join();
+    std::printf(
+        "prune   %zu messages in %.1f s: %.0f messages/s (batches of 1000)\n",
+        pruned,
+        seconds,
+        static_cast<double>(pruned) / seconds
+    );
+    std::printf(
+        "prune   %zu commits meanwhile: wait p50 %.2f ms  p99 %.2f ms  max %.2f ms\n",
+        waits_ms.size(),
+        percentile(waits_ms, 0.50),
+        percentile(waits_ms, 0.99),
+        percentile(waits_ms, 1.0)
+    );
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -202,10 +266,16 @@ int main(int argc, char** argv) {
     const fs::path dir = base / ("salon-store-bench-" + std::to_string(getpid()));
     fs::create_directories(dir);
     try {
+        if (argc > 3 && std::string(argv[3]) == "prune") {
+            bench_prune(dir, total);
+            fs::remove_all(dir);
+            return 0;
+        }
         for (auto sync : {SqliteOptions::Sync::normal, SqliteOptions::Sync::full}) {
             for (std::size_t batch : {1U, 16U, 256U}) bench_append(dir, sync, batch);
         }
         bench_history(dir, total);
+        bench_prune(dir, total);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "error: %s\n", e.what());
         fs::remove_all(dir);

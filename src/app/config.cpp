@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "app/limit_table.hpp"
+#include "core/names.hpp"
 
 namespace salon::app {
 namespace {
@@ -20,6 +21,9 @@ namespace {
 /// What a native frame carries besides its text (verb, ref, channel name, JSON syntax): the
 /// frame limit must leave this much room above the text limit.
 constexpr std::size_t kFrameHeadroomBytes = 256;
+
+/// Longest time between retention's pruning rounds: a day.
+constexpr std::int64_t kMaxRetentionIntervalSeconds = 24 * 60 * 60;
 
 /// What is wrong with a file, one line per problem, each with the line it stands on: a check
 /// goes on past the first so that one run lists everything to fix.
@@ -139,6 +143,12 @@ public:
         }
     }
 
+    /// The value of `key` as it is, for a caller that checks it; nullptr when the table has none.
+    const toml::node* take(std::string_view key) {
+        known_.insert(std::string(key));
+        return find(key);
+    }
+
     void reject_unknown() const {
         if (table_ == nullptr) return;
         for (const auto& [key, value] : *table_) {
@@ -161,6 +171,72 @@ private:
     std::set<std::string> known_;
 };
 
+/// Reads a number of days kept (0: forever) from `node`; nullopt, with a problem, when it is
+/// not one. `what` names the setting in the problem.
+std::optional<unsigned> retention_days(
+    const toml::node& node, std::string_view what, Problems& problems
+) {
+    const auto value = node.is_integer() ? node.value<std::int64_t>() : std::nullopt;
+    if (!value || *value < 0 || *value > core::Retention::kMaxDays) {
+        problems.add(
+            &node,
+            fmt::format(
+                "[retention] {} must be a number of days from 0 (keep forever) to {}",
+                what,
+                core::Retention::kMaxDays
+            )
+        );
+        return std::nullopt;
+    }
+    return static_cast<unsigned>(*value);
+}
+
+/// The [retention] section: days for every conversation, for direct messages, per channel, and
+/// the time between pruning rounds.
+void read_retention(const toml::table& root, core::Retention& retention, Problems& problems) {
+    TableReader reader(root, "retention", problems);
+    if (const toml::node* days = reader.take("days")) {
+        if (const auto value = retention_days(*days, "days", problems)) retention.days = *value;
+    }
+    if (const toml::node* days = reader.take("direct_days")) {
+        if (const auto value = retention_days(*days, "direct_days", problems))
+            retention.direct_days = *value;
+    }
+    if (const toml::node* node = reader.take("channels")) {
+        const toml::table* channels = node->as_table();
+        if (channels == nullptr) problems.add(node, "[retention] channels must be a table");
+        static const toml::table kNone;
+        for (const auto& [key, value] : channels != nullptr ? *channels : kNone) {
+            const auto channel = core::ChannelName::parse(key.str());
+            if (!channel) {
+                problems.add(
+                    &value,
+                    fmt::format("[retention] channels: '{}' is not a channel name", key.str())
+                );
+                continue;
+            }
+            const auto what = fmt::format("channels.\"{}\"", key.str());
+            if (const auto days = retention_days(value, what, problems))
+                retention.channel_days[channel->str()] = *days;
+        }
+    }
+    if (const toml::node* node = reader.take("interval_seconds")) {
+        const auto seconds = node->is_integer() ? node->value<std::int64_t>() : std::nullopt;
+        if (!seconds || *seconds < 1 || *seconds > kMaxRetentionIntervalSeconds) {
+            problems.add(
+                node,
+                fmt::format(
+                    "[retention] interval_seconds must be from 1 to {}",
+                    kMaxRetentionIntervalSeconds
+                )
+            );
+        } else {
+            retention.interval = std::chrono::seconds(*seconds);
+        }
+    }
+    reader.reject_unknown();
+}
+
 ConfigError parse_failure(std::string_view source, const toml::parse_error& e) {
     return ConfigError(
         e.source().begin.line == 0
@@ -174,7 +250,7 @@ void apply_table(Config& config, const toml::table& root, std::string_view sourc
     Problems problems(source);
     for (const auto& [key, value] : root) {
         static const std::set<std::string> kSections{
-            "server", "storage", "limits", "passwords", "tls"};
+            "server", "storage", "limits", "passwords", "tls", "retention"};
         if (!kSections.contains(std::string(key.str()))) {
             problems.add(&value, fmt::format("unknown section or key '{}'", key.str()));
         }
@@ -228,6 +304,8 @@ void apply_table(Config& config, const toml::table& root, std::string_view sourc
     tls.reject_unknown();
     config.tls.certificate = certificate;
     config.tls.key = key;
+
+    read_retention(root, config.retention, problems);
     problems.throw_if_any();
 }
 

@@ -9,6 +9,7 @@
 
 #include "auth/password.hpp"
 #include "core/limits.hpp"
+#include "core/retention.hpp"
 
 namespace salon::app {
 
@@ -50,6 +51,7 @@ struct Config {
     core::Limits limits;
     auth::PasswordParams password;
     TlsConfig tls;
+    core::Retention retention;
 };
 
 /// A configuration file or value that cannot be used; the message says which and why.

@@ -86,6 +86,14 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
     compare.live("tls.plaintext_logins", tls_member(&TlsConfig::plaintext_logins));
     compare.live("passwords.argon2_ops", password_member(&auth::PasswordParams::ops));
     compare.live("passwords.argon2_memory_kib", password_member(&auth::PasswordParams::mem_bytes));
+    compare.live("retention.days", [](auto& config) { return config.retention.days; });
+    compare.live("retention.direct_days", [](auto& config) {
+        return config.retention.direct_days;
+    });
+    compare.live("retention.channels", [](auto& config) { return config.retention.channel_days; });
+    compare.live("retention.interval_seconds", [](auto& config) {
+        return config.retention.interval;
+    });
     for (const auto& spec : limit_table()) {
         compare.live(std::string(spec.section) + "." + std::string(spec.key), [&](auto& config) {
             return limit_value(spec, config.limits);
@@ -108,6 +116,7 @@ server::ServerSettings server_settings(const Config& config, const std::string& 
         .name = config.server_name,
         .version = version,
         .plaintext_logins = plaintext_logins,
+        .retention = config.retention,
     };
 }
 

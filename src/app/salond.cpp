@@ -162,6 +162,7 @@ int run_server(
     chat.load();
     chat.watch_accounts();
     chat.watch_admin_requests();
+    chat.start_retention();
     std::optional<HeapTrimmer> heap_trimmer;
     if (HeapTrimmer::needed()) heap_trimmer.emplace(kHeapTrimInterval, kHeapTrimGrowth);
 

@@ -179,6 +179,11 @@ void Channel::replace_recent(const Message& message) {
     if (it != recent_.end() && it->id == message.id) *it = message;
 }
 
+void Channel::forget_recent_before(UnixMillis cutoff) {
+    // By time, not by position: ids and times rise together but for clock steps.
+    std::erase_if(recent_, [cutoff](const Message& message) { return message.ts_ms < cutoff; });
+}
+
 }  // namespace salon::core
 
 namespace salon::core {

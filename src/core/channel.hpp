@@ -215,6 +215,8 @@ public:
     std::vector<Message> recent() const;
     /// A remembered message changed (edited, deleted, reacted to): the recent ones show it so.
     void replace_recent(const Message& message);
+    /// Drops the recent messages sent before `cutoff`: retention removed them from storage.
+    void forget_recent_before(UnixMillis cutoff);
 
     /// The newest message remembered, 0 when none.
     MessageId last_message_id() const noexcept { return last_message_id_; }

@@ -73,6 +73,10 @@ SalonMetrics make(Registry& r) {
             "1 while storage answered the last periodic check (every 2 s), else 0: see "
             "/healthz/ready."
         ),
+        r.counter(
+            "salon_messages_pruned_total",
+            "Messages removed by retention ([retention] in the configuration) since start."
+        ),
     };
 }
 

@@ -35,6 +35,7 @@ struct SalonMetrics {
     Histogram& storage_call_seconds;    // reads and writes on the worker pool
     Gauge& storage_queue_depth;         // messages and changes waiting for the writer
     Gauge& storage_up;                  // 1 while the last storage check read the storage
+    Counter& messages_pruned;           // removed by retention
 };
 
 /// The registry /metrics renders.

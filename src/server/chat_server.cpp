@@ -38,6 +38,7 @@ ChatServer::ChatServer(
       delivery_(boost::asio::make_strand(io.get_executor())),
       hub_(settings_, store_, store_writes_, clock_, [this] { return pipeline_.last_id(); }),
       pipeline_(store_, clock_, delivery_, store_.max_message_id()),
+      retention_(settings_, store_, hub_, clock_),
       login_throttle_(
           clock_,
           settings_.current().limits.failed_logins_per_minute,
@@ -154,6 +155,7 @@ std::shared_ptr<Session> ChatServer::open_session(
 void ChatServer::drain() {
     account_watch_.cancel();
     admin_watch_.cancel();
+    retention_.stop();
     // A storm of logins can queue minutes of argon2id: waiting for it would break the
     // shutdown deadline, and nobody is left to read the answers.
     hashers_.stop();

@@ -21,6 +21,7 @@
 #include "server/link.hpp"
 #include "server/login_throttle.hpp"
 #include "server/message_pipeline.hpp"
+#include "server/retention.hpp"
 #include "server/settings.hpp"
 #include "server/token_sessions.hpp"
 #include "store/store.hpp"
@@ -58,6 +59,10 @@ public:
     /// Starts applying the administrators' queued requests (`salond channel …`, another
     /// process) every kAdminRequestPoll, through the hub.
     void watch_admin_requests();
+
+    /// Starts retention's pruning rounds (RetentionPruner), as the settings say; drain() stops
+    /// them.
+    void start_retention() { retention_.start(); }
 
     /// A new session for a transport connection speaking `codec`'s protocol.
     std::shared_ptr<Session> open_session(
@@ -104,6 +109,7 @@ private:
     boost::asio::strand<boost::asio::io_context::executor_type> delivery_;
     Hub hub_;
     MessagePipeline pipeline_;
+    RetentionPruner retention_;
     LoginThrottle login_throttle_;
     TokenSessions token_sessions_;
     LazyWakes lazy_wakes_;

@@ -1115,6 +1115,13 @@ void Hub::forget_author(const core::UserName& user) {
     }
 }
 
+void Hub::forget_pruned(const store::PruneCutoffs& cutoffs) {
+    std::unique_lock lock(mutex_);
+    for (auto& [name, channel] : channels_) {
+        if (const auto cutoff = cutoffs.of(name)) channel.forget_recent_before(*cutoff);
+    }
+}
+
 void Hub::set_deleting(const core::UserName& user, bool deleting) {
     std::unique_lock lock(mutex_);
     if (deleting) {

@@ -358,6 +358,10 @@ public:
     /// as stored ones do.
     void forget_author(const core::UserName& user);
 
+    /// Retention pruned the stored messages before `cutoffs`: the channels' recent ones (the
+    /// HISTORY a joiner gets) drop them too.
+    void forget_pruned(const store::PruneCutoffs& cutoffs);
+
     /// While DELETE_ACCOUNT runs for `user` (its account locked meanwhile), the account watch
     /// leaves its connections alone: the deletion closes them once it has answered.
     void set_deleting(const core::UserName& user, bool deleting);

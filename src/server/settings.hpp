@@ -10,6 +10,7 @@
 
 #include "auth/password.hpp"
 #include "core/limits.hpp"
+#include "core/retention.hpp"
 
 namespace salon::server {
 
@@ -27,6 +28,7 @@ struct ServerSettings {
     std::string name = "salond";
     std::string version;
     PlaintextLogins plaintext_logins = PlaintextLogins::allow;
+    core::Retention retention = {};
 };
 
 /// ServerSettings that a reload (SIGHUP) may replace while requests read them. A reader takes

@@ -4,9 +4,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <stdexcept>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -196,6 +198,21 @@ struct SearchPage {
     /// Set when the scan stopped at `max_scanned` before the oldest match: matches below this
     /// id were not looked at, and the search goes on with `before` set to it.
     std::optional<core::MessageId> stopped_at;
+};
+
+/// What prune_messages() removes: the messages written (their `ts_ms`) before their
+/// conversation's cutoff. nullopt keeps a conversation's messages forever.
+struct PruneCutoffs {
+    std::optional<core::UnixMillis> channels = std::nullopt;  ///< channels not in `by_channel`
+    std::optional<core::UnixMillis> direct = std::nullopt;    ///< every direct conversation
+    /// Channels with their own cutoff, by canonical name (their conversation).
+    std::map<std::string, std::optional<core::UnixMillis>, std::less<>> by_channel = {};
+
+    /// The cutoff of a stored conversation (core::channel_conversation() or
+    /// core::direct_conversation()).
+    std::optional<core::UnixMillis> of(std::string_view conversation) const;
+    /// Whether nothing is ever pruned.
+    bool keep_all() const;
 };
 
 /// What a backup's database holds, as the backend's check of it found it.
@@ -413,6 +430,16 @@ public:
     ) = 0;
     /// Never deleted messages.
     virtual SearchPage search(const SearchQuery& query) = 0;
+    /// Removes the messages older than their conversation's cutoff (deleted ones too: a
+    /// tombstone goes with its message's time), with their reactions, mentions, search entries
+    /// and places on waiting lists. What points at them stays: a reply's `reply_to`, read markers
+    /// (unread counts look only above them), a direct partner's entry. max_message_id() keeps
+    /// counting from the largest id ever handed out. Works in transactions of at most
+    /// `batch_limit` messages, letting other writes in between them, and stops between two
+    /// when `stop` is requested (the next call goes on); returns the count removed.
+    virtual std::size_t prune_messages(
+        const PruneCutoffs& cutoffs, std::size_t batch_limit, std::stop_token stop = {}
+    ) = 0;
     /// The largest id or rev ever stored, 0 when none: the sequence continues from it.
     virtual core::MessageId max_message_id() = 0;
 

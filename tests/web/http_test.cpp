@@ -179,6 +179,7 @@ TEST(Http, MetricsParseAndMoveWhenMessagesFlow) {
           "salon_storage_call_seconds",
           "salon_storage_queue_depth",
           "salon_storage_up",
+          "salon_messages_pruned_total",
           "process_resident_memory_bytes"}) {
         EXPECT_TRUE(before.types.contains(family)) << family;
     }

@@ -20,6 +20,7 @@
 #include <set>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -299,6 +300,12 @@ CREATE INDEX admin_requests_pending ON admin_requests (id) WHERE state = 'pendin
 -- deletion, without a scan of everyone's.
 CREATE INDEX memberships_by_channel ON memberships (channel);
 )sql"},
+    {14, R"sql(
+-- Version 14: a message's places on waiting lists by message, for the foreign key's cascade when
+-- messages are deleted (retention, a deleted account's DMs): without it every deleted message
+-- scans the whole table.
+CREATE INDEX pending_dms_by_message ON pending_dms (message_id);
+)sql"},
 };
 
 /// The schema of the search file (its own user_version). Derived data: a file with another
@@ -505,6 +512,16 @@ constexpr const char* kTakeAdminOutcome =
     "DELETE FROM admin_requests WHERE id = ?1 AND state = 'done' RETURNING ok, message";
 constexpr const char* kCancelAdminRequest =
     "DELETE FROM admin_requests WHERE id = ?1 AND state = 'pending'";
+// Retention (prune_messages()). The conversation after ?1, one seek of messages_by_conversation:
+// walking the conversations costs their count, not their messages'.
+constexpr const char* kNextConversation =
+    "SELECT conversation FROM messages WHERE conversation > ?1 ORDER BY conversation LIMIT 1";
+// Up to ?3 of a conversation's messages written before ?2, found through messages_by_time; their
+// reactions, mentions and waiting-list places follow them (foreign keys), their search entries
+// too (trigger).
+constexpr const char* kPruneSlice =
+    "DELETE FROM messages WHERE id IN "
+    "(SELECT id FROM messages WHERE conversation = ?1 AND ts_ms < ?2 LIMIT ?3)";
 
 // An upsert on INSERT ... SELECT needs the WHERE clause, or the parser reads ON CONFLICT as a
 // join constraint (SQLite "upsert" docs, parsing ambiguity).
@@ -2587,6 +2604,63 @@ SearchPage SqliteStore::search(const SearchQuery& query) {
     }
     snapshot.commit();
     return page;
+}
+
+std::size_t SqliteStore::prune_messages(
+    const PruneCutoffs& cutoffs, std::size_t batch_limit, std::stop_token stop
+) {
+    if (cutoffs.keep_all()) return 0;
+    // Each transaction does at most `budget` steps, a step being a message removed or a
+    // conversation looked at: the writer is never held for long, even where nothing is due.
+    const auto budget = static_cast<std::int64_t>(std::max<std::size_t>(1, batch_limit));
+    std::size_t removed = 0;
+    std::optional<std::string> conversation;  // the one being pruned
+    std::string passed;                       // the last one looked at (no conversation is "")
+    for (bool done = false; !done && !stop.stop_requested();) {
+        std::int64_t removed_now = 0;
+        const auto batch_start = std::chrono::steady_clock::now();
+        {
+            std::lock_guard lock(writer_mutex_);
+            Transaction tx(*writer_);
+            // Before messages are deleted: their ids may be the largest handed out.
+            Query(*writer_, kAdvanceSequenceToMessages).run();
+            for (std::int64_t steps = 0; steps < budget;) {
+                if (!conversation) {
+                    Query next(*writer_, kNextConversation);
+                    next.bind(1, passed);
+                    if (!next.step()) {
+                        done = true;
+                        break;
+                    }
+                    conversation = next.text(0);
+                    passed = *conversation;
+                    ++steps;
+                }
+                const auto cutoff = cutoffs.of(*conversation);
+                if (!cutoff) {
+                    conversation.reset();
+                    continue;
+                }
+                const std::int64_t room = budget - steps;
+                const std::int64_t slice = Query(*writer_, kPruneSlice)
+                                               .bind(1, *conversation)
+                                               .bind(2, *cutoff)
+                                               .bind(3, room)
+                                               .run();
+                removed_now += slice;
+                steps += slice;
+                if (slice < room) conversation.reset();  // nothing more is due in it
+            }
+            tx.commit();
+        }
+        if (removed_now > 0) wake_indexer();
+        removed += static_cast<std::size_t>(removed_now);
+        // Pruning takes at most half of the writer's time, and the commits that waited for it
+        // take it before the next batch: the mutex is not fair, and a yield alone let the
+        // pruner take it back first, again and again, on a busy machine (seconds of waiting).
+        if (!done) std::this_thread::sleep_for(std::chrono::steady_clock::now() - batch_start);
+    }
+    return removed;
 }
 
 core::MessageId SqliteStore::max_message_id() {

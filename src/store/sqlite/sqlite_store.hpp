@@ -45,7 +45,7 @@ struct SqliteOptions {
 
 /// The schema version this build writes (PRAGMA user_version). Stored in the database: a file
 /// with a larger version was written by a newer salond and is refused.
-inline constexpr int kSqliteSchemaVersion = 13;
+inline constexpr int kSqliteSchemaVersion = 14;
 
 class SqliteConnection;
 
@@ -170,6 +170,11 @@ public:
         std::string_view conversation, core::MessageId after_rev, std::size_t limit
     ) override;
     SearchPage search(const SearchQuery& query) override;
+    /// Goes conversation by conversation, in name order, in transactions of its own on the
+    /// writer.
+    std::size_t prune_messages(
+        const PruneCutoffs& cutoffs, std::size_t batch_limit, std::stop_token stop = {}
+    ) override;
     core::MessageId max_message_id() override;
     std::vector<core::Message> pending_dms(
         const core::UserName& user, core::MessageId after, std::size_t limit

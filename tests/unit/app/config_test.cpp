@@ -166,6 +166,10 @@ TEST_F(ConfigFileTest, TheShippedExampleFileIsValidAndStatesTheDefaults) {
     }
     EXPECT_EQ(config.password.ops, defaults.password.ops);
     EXPECT_EQ(config.password.mem_bytes, defaults.password.mem_bytes);
+    EXPECT_EQ(config.retention.days, defaults.retention.days);
+    EXPECT_EQ(config.retention.direct_days, defaults.retention.direct_days);
+    EXPECT_EQ(config.retention.channel_days, defaults.retention.channel_days);
+    EXPECT_EQ(config.retention.interval, defaults.retention.interval);
 }
 
 TEST_F(ConfigFileTest, TheShippedExampleFileListsEveryLimit) {
@@ -637,6 +641,47 @@ TEST_F(ConfigFileTest, AnIdleTimeoutTooLargeToCountInMillisecondsIsRefused) {
 TEST_F(ConfigFileTest, ALoginTimeoutOutsideItsRangeIsAnErrorNamingIt) {
     EXPECT_TRUE(mentions(error_applying("[limits]\nlogin_timeout = 0.1\n"), "login_timeout"));
     EXPECT_TRUE(mentions(error_applying("[limits]\nlogin_timeout = 1e300\n"), "login_timeout"));
+}
+
+TEST_F(ConfigFileTest, RetentionIsReadPerClassAndPerChannelByCanonicalName) {
+    const Config c = applied(R"(
+[retention]
+days = 90
+direct_days = 0
+interval_seconds = 30
+channels = { "#Logs" = 7, home = 0 }
+)");
+    EXPECT_EQ(c.retention.days, 90U);
+    EXPECT_EQ(c.retention.direct_days, 0U);
+    EXPECT_EQ(c.retention.interval, 30s);
+    EXPECT_EQ(
+        c.retention.channel_days,
+        (std::map<std::string, unsigned, std::less<>>{{"logs", 7}, {"home", 0}})
+    );
+    // The sub-table form is the same table.
+    const Config sub = applied("[retention.channels]\n\"#logs\" = 7\n");
+    EXPECT_EQ(sub.retention.channel_days.at("logs"), 7U);
+    EXPECT_EQ(sub.retention.days, 0U);                    // the default: keep forever
+    EXPECT_FALSE(sub.retention.direct_days.has_value());  // the default: as `days`
+}
+
+TEST_F(ConfigFileTest, EachBadRetentionSettingIsToldWithItsLine) {
+    const std::string error = error_applying(R"([retention]
+days = -1
+direct_days = "forever"
+interval_seconds = 0
+channels = { "not a channel" = 3, ok = 36501 }
+keep = 3
+)");
+    EXPECT_TRUE(mentions(error, "line 2: [retention] days must be a number of days")) << error;
+    EXPECT_TRUE(mentions(error, "line 3: [retention] direct_days")) << error;
+    EXPECT_TRUE(mentions(error, "line 4: [retention] interval_seconds must be from 1 to 86400"))
+        << error;
+    EXPECT_TRUE(mentions(error, "'not a channel' is not a channel name")) << error;
+    EXPECT_TRUE(mentions(error, "channels.\"ok\" must be a number of days")) << error;
+    EXPECT_TRUE(mentions(error, "line 6: [retention] has no setting named 'keep'")) << error;
+    EXPECT_TRUE(mentions(error_applying("[retention]\nchannels = 3\n"), "channels must be a table")
+    );
 }
 
 }  // namespace

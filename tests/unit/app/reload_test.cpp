@@ -13,18 +13,23 @@ TEST(PlanReload, LiveSettingsChangeAndRestartOnlyOnesKeepTheirRunningValue) {
     next.limits.max_text_bytes = 100;
     next.registration_open = !running.registration_open;
     next.password.ops = running.password.ops + 1;
+    next.retention.channel_days["#logs"] = 7;
 
     const auto plan = plan_reload(running, next);
     EXPECT_EQ(
         plan.applied,
         (std::vector<std::string>{
-            "server.registration", "passwords.argon2_ops", "limits.max_text_bytes"})
+            "server.registration",
+            "passwords.argon2_ops",
+            "retention.channels",
+            "limits.max_text_bytes"})
     );
     EXPECT_EQ(plan.restart_only, (std::vector<std::string>{"server.port", "tls.certificate"}));
     EXPECT_EQ(plan.running.port, running.port);
     EXPECT_TRUE(plan.running.tls.certificate.empty());
     EXPECT_EQ(plan.running.limits.max_text_bytes, 100U);
     EXPECT_EQ(plan.running.registration_open, next.registration_open);
+    EXPECT_EQ(plan.running.retention.channel_days.at("#logs"), 7U);
 }
 
 TEST(PlanReload, TheSameConfigurationChangesNothing) {

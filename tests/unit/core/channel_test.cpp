@@ -290,6 +290,18 @@ TEST(ChannelRecentTest, ZeroCapacityKeepsNothingButStillTracksTheLastId) {
     EXPECT_EQ(channel.last_message_id(), 9);
 }
 
+TEST(ChannelRecentTest, RetentionDropsTheMessagesSentBeforeItsCutoffByTime) {
+    Channel channel(*ChannelName::parse("home"), "", "", 10);
+    for (MessageId id = 1; id <= 5; ++id) channel.remember(message(id));
+    // A clock step: message 6 was sent "before" message 5.
+    Message stepped = message(6);
+    stepped.ts_ms = 1'700'000'000'000 + 2;
+    channel.remember(stepped);
+    channel.forget_recent_before(1'700'000'000'000 + 4);
+    EXPECT_EQ(ids_of(channel.recent()), (std::vector<MessageId>{4, 5}));
+    EXPECT_EQ(channel.last_message_id(), 6);  // ids go on from the newest, pruned or not
+}
+
 TEST(ChannelRecentTest, TheRingKeepsWorkingLongAfterItFirstFills) {
     Channel channel(*ChannelName::parse("home"), "", "", 50);
     for (MessageId id = 1; id <= 1000; ++id) channel.remember(message(id));

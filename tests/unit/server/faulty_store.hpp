@@ -289,6 +289,12 @@ public:
         return inner_->conversation_stats(user, conversations, count_cap);
     }
 
+    std::size_t prune_messages(
+        const store::PruneCutoffs& cutoffs, std::size_t batch_limit, std::stop_token stop
+    ) override {
+        return inner_->prune_messages(cutoffs, batch_limit, stop);
+    }
+
     core::MessageId max_message_id() override { return inner_->max_message_id(); }
 
     std::vector<core::Message> pending_dms(
