@@ -280,6 +280,15 @@ UPDATE channel_exceptions SET user_folded = user_folded || '!*@*';
 ALTER TABLE bans RENAME COLUMN user_folded TO mask;
 ALTER TABLE channel_exceptions RENAME COLUMN user_folded TO mask;
 )sql"},
+    {13, R"sql(
+-- Version 13: server-wide bans (`salond user ban`). `target` is core::ServerBanTarget::str():
+-- a folded mask `nick!user@host`, or an IP address or CIDR block in canonical form.
+CREATE TABLE server_bans (
+    target     TEXT PRIMARY KEY NOT NULL,
+    reason     TEXT NOT NULL DEFAULT '',
+    created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
 };
 
 /// The schema of the search file (its own user_version). Derived data: a file with another

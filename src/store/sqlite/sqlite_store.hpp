@@ -45,7 +45,7 @@ struct SqliteOptions {
 
 /// The schema version this build writes (PRAGMA user_version). Stored in the database: a file
 /// with a larger version was written by a newer salond and is refused.
-inline constexpr int kSqliteSchemaVersion = 12;
+inline constexpr int kSqliteSchemaVersion = 13;
 
 class SqliteConnection;
 
