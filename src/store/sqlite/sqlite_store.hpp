@@ -104,6 +104,10 @@ public:
     void record_login(const core::UserName& name, core::UnixMillis when) override;
     std::vector<Account> list_accounts() override;
 
+    BanAdded add_server_ban(const ServerBan& ban, std::size_t max_bans) override;
+    bool remove_server_ban(const core::ServerBanTarget& target) override;
+    std::vector<ServerBan> server_bans() override;
+
     std::optional<CreatedToken> create_token(const SessionToken& token, std::size_t max_per_account)
         override;
     std::optional<SessionToken> use_token(
