@@ -25,6 +25,7 @@
 #include "app/heap_trimmer.hpp"
 #include "app/limit_table.hpp"
 #include "app/private_files.hpp"
+#include "app/server_bans_cli.hpp"
 #include "app/service_manager.hpp"
 #include "net/codec_factory.hpp"
 #include "net/connection_registry.hpp"
@@ -571,6 +572,8 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
     unlock->add_option("NAME", name, "account name")->required();
     unlock->callback([&] { action = UserAction::unlock; });
     for (auto* sub : {user, add, passwd, del, list, lock, unlock}) sub->fallthrough();
+    BanCommand ban_command;
+    for (auto* sub : add_ban_subcommands(*user, ban_command)) sub->fallthrough();
 
     auto* tls = app.add_subcommand("tls", "TLS certificates")->require_subcommand(1);
     std::string tls_host = "localhost";
@@ -673,6 +676,7 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
         return run_export(config, export_request, std::cout, std::cerr);
     }
     if (import_data->parsed()) return run_import(config, import_file, std::cout, std::cerr);
+    if (ban_command.action) return run_ban_command(config, ban_command, std::cout, std::cerr);
     if (action)
         return run_user_command(config, *action, name, admin, std::cin, std::cout, std::cerr);
     return run_server(config, web_client);
