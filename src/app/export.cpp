@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "app/admin.hpp"
+#include "app/admin_store.hpp"
 #include "app/data_dir_lock.hpp"
 #include "core/clock.hpp"
 #include "core/conversation.hpp"
@@ -44,15 +45,6 @@ class Refusal : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
-
-std::unique_ptr<store::Store> open_store(const Config& config) {
-    store::SqliteOptions options;
-    options.reader_connections = 1;
-    options.index_search = false;
-    options.sync =
-        config.sync_full ? store::SqliteOptions::Sync::full : store::SqliteOptions::Sync::normal;
-    return store::open_sqlite_store(config.data_dir / "salon.db", options);
-}
 
 void write_line(std::ostream& out, const json::object& line) {
     out << json::serialize(line) << '\n';
@@ -447,7 +439,7 @@ int run_export(
     spdlog::set_default_logger(spdlog::stderr_color_mt("salond"));
     const fs::path partial = request.output.string() + ".partial";
     try {
-        auto store = open_store(config);
+        auto store = open_admin_store(config);
         std::ofstream file;
         if (!request.output.empty()) {
             file.open(partial, std::ios::binary | std::ios::trunc);
@@ -511,7 +503,7 @@ int run_import(const Config& config, const fs::path& file, std::ostream& out, st
         } catch (const std::runtime_error& e) {
             throw Refusal(e.what());
         }
-        auto store = open_store(config);
+        auto store = open_admin_store(config);
         for (const auto& existing : store->load_channels()) {
             if (existing.name == *channel) {
                 throw Refusal(

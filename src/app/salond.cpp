@@ -28,6 +28,7 @@
 #include "app/private_files.hpp"
 #include "app/reload.hpp"
 #include "app/server_flags.hpp"
+#include "app/server_bans_cli.hpp"
 #include "app/service_manager.hpp"
 #include "net/codec_factory.hpp"
 #include "net/connection_registry.hpp"
@@ -477,6 +478,8 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
     unlock->add_option("NAME", name, "account name")->required();
     unlock->callback([&] { action = UserAction::unlock; });
     for (auto* sub : {user, add, passwd, del, list, lock, unlock}) sub->fallthrough();
+    BanCommand ban_command;
+    for (auto* sub : add_ban_subcommands(*user, ban_command)) sub->fallthrough();
 
     auto* channel = app.add_subcommand(
                            "channel",
@@ -614,6 +617,7 @@ int salond_main(int argc, char** argv, std::span<const net::WebAsset> web_client
             config, *channel_action, channel_name, channel_argument, std::cout, std::cerr
         );
     }
+    if (ban_command.action) return run_ban_command(config, ban_command, std::cout, std::cerr);
     if (action)
         return run_user_command(config, *action, name, admin, std::cin, std::cout, std::cerr);
     return run_server(config, web_client, [argc, argv] { return read_server_config(argc, argv); });

@@ -49,6 +49,7 @@ constexpr std::array kCatalog{
     Entry{Errc::channel_full, "channel_full", "the channel is full"},
     Entry{Errc::already_in_channel, "already_in_channel", "that user is already in the channel"},
     Entry{Errc::list_full, "list_full", "the channel's list holds at most 500 masks"},
+    Entry{Errc::server_banned, "server_banned", "you are banned from this server"},
 };
 
 const Entry& entry(Errc errc) noexcept {

@@ -40,6 +40,7 @@ enum class Errc {
     channel_full,
     already_in_channel,
     list_full,
+    server_banned,
 };
 
 /// The wire code, e.g. "bad_json".

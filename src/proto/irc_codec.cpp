@@ -1816,6 +1816,16 @@ std::string IrcCodec::refusal(const Request& request, Errc code, std::string_vie
     const auto [command, extra] = read_ref(request.ref);
     const auto& c = request.command;
 
+    // A server ban refuses the login whichever way it came, and the server closes the link.
+    if (code == Errc::server_banned &&
+        (std::holds_alternative<Conn>(c) || std::holds_alternative<Authenticate>(c))) {
+        login_pending_ = false;
+        sasl_account_.clear();
+        sasl_password_.clear();
+        sasl_candidate_password_.clear();
+        return numeric("465", {message}) +
+               irc::line("", "", "ERROR", {"Closing Link: " + std::string(message)});
+    }
     if (std::holds_alternative<Conn>(c)) {
         login_pending_ = false;
         switch (code) {
@@ -2225,7 +2235,8 @@ std::string IrcCodec::event(const core::Event& event) const {
     if (const auto* n = std::get_if<core::NoticeEvent>(&event)) {
         // These end the connection: IRC says so with ERROR.
         if (n->code == "shutting_down" || n->code == "send_queue_full" ||
-            n->code == "rate_limited" || n->code == "login_timeout" || n->code == "killed")
+            n->code == "rate_limited" || n->code == "login_timeout" || n->code == "killed" ||
+            n->code == "server_banned")
             return irc::line("", "", "ERROR", {"Closing Link: " + n->message});
         return irc::line("", server, "NOTICE", {"*", n->message});
     }

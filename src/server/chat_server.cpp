@@ -47,7 +47,15 @@ ChatServer::ChatServer(
       lazy_wakes_(io.get_executor(), kLazyWakeInterval),
       work_(workers_, hashers_),
       services_{
-          settings_, clock_, hub_, pipeline_, store_, work_, login_throttle_, token_sessions_},
+          settings_,
+          clock_,
+          hub_,
+          pipeline_,
+          store_,
+          work_,
+          login_throttle_,
+          token_sessions_,
+          server_bans_},
       account_watch_(io),
       admin_watch_(io),
       hashers_(worker_threads, workers_.get_executor(), kHashingStarvation) {}
@@ -70,6 +78,8 @@ void ChatServer::load() {
             )
         );
     }
+    // In force before the first login; the account watch keeps them current.
+    commands::enforce_server_bans(services_, ban_sweeps_left_);
     record_storage_check(std::nullopt);  // it was just read
     spdlog::info(
         "storage: {} channels loaded, next message id {}",
@@ -86,6 +96,7 @@ void ChatServer::watch_accounts() {
         boost::asio::post(workers_, [this] {
             try {
                 commands::close_barred_sessions(services_);
+                commands::enforce_server_bans(services_, ban_sweeps_left_);
                 record_storage_check(std::nullopt);
             } catch (const store::StorageError& e) {
                 spdlog::warn("account watch: {}", e.what());

@@ -22,6 +22,7 @@
 #include "server/login_throttle.hpp"
 #include "server/message_pipeline.hpp"
 #include "server/retention.hpp"
+#include "server/server_bans.hpp"
 #include "server/settings.hpp"
 #include "server/token_sessions.hpp"
 #include "store/store.hpp"
@@ -52,8 +53,9 @@ public:
     /// Loads the stored channels and their recent messages. Blocking: call before serving.
     void load();
 
-    /// Starts looking at the locked accounts every commands::kAccountWatchInterval, closing
-    /// their sessions: `salond user lock` is another process, which only writes the flag.
+    /// Starts looking at the locked accounts and the server bans every
+    /// commands::kAccountWatchInterval, closing the sessions they bar: `salond user lock` and
+    /// `salond user ban` are another process, which only writes to storage.
     void watch_accounts();
 
     /// Starts applying the administrators' queued requests (`salond channel …`, another
@@ -112,11 +114,13 @@ private:
     RetentionPruner retention_;
     LoginThrottle login_throttle_;
     TokenSessions token_sessions_;
+    ServerBans server_bans_;
     LazyWakes lazy_wakes_;
     BlockingWork work_;
     commands::Services services_;
     boost::asio::steady_timer account_watch_;
     boost::asio::steady_timer admin_watch_;
+    int ban_sweeps_left_ = 0;  // enforce_server_bans(); the account watch's alone
     mutable std::mutex health_mutex_;
     std::chrono::steady_clock::time_point storage_checked_ = std::chrono::steady_clock::now();
     std::optional<std::string> storage_error_;

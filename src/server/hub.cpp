@@ -1161,6 +1161,15 @@ std::vector<ParticipantPtr> Hub::sessions() const {
     return out;
 }
 
+void Hub::for_each_session(
+    const std::function<void(std::string_view folded, const ParticipantPtr&)>& visit
+) const {
+    std::shared_lock lock(mutex_);
+    for (const auto& [folded, user] : users_) {
+        for (const auto& session : user.sessions) visit(folded, session);
+    }
+}
+
 HubCounts Hub::counts() const {
     std::shared_lock lock(mutex_);
     HubCounts counts{users_.size(), 0, channels_.size(), 0, max_users_, 0};

@@ -374,6 +374,11 @@ public:
     std::vector<ParticipantPtr> sessions_of(const core::UserName& user) const;
     /// Every session online, for shutdown.
     std::vector<ParticipantPtr> sessions() const;
+    /// Calls `visit` with the folded name and each session of every user online, under the
+    /// lock: `visit` must be quick and call nothing of the hub's (server bans collect matches).
+    void for_each_session(
+        const std::function<void(std::string_view folded, const ParticipantPtr&)>& visit
+    ) const;
     HubCounts counts() const;
 
 private:

@@ -19,6 +19,7 @@
 #include "core/conversation.hpp"
 #include "core/message.hpp"
 #include "core/names.hpp"
+#include "core/server_ban.hpp"
 
 namespace salon::store {
 
@@ -46,6 +47,20 @@ inline constexpr std::string_view kDeletedAuthor = "[deleted]";
 /// revs given to the messages a deleted account leaves behind. Empty: the store takes them past
 /// the largest id or rev it holds (right only while no server runs on the same file).
 using ReserveRevs = std::function<core::MessageId(std::size_t count)>;
+
+/// A server-wide ban (`salond user ban`): who may not log in at all.
+struct ServerBan {
+    core::ServerBanTarget target;
+    std::string reason;  ///< told to the banned user; may be empty
+    core::UnixMillis created_ms = 0;
+};
+
+/// What add_server_ban() did.
+enum class BanAdded {
+    added,
+    exists,  ///< that target is banned already (its ban is left as it was)
+    full,    ///< the cap was reached: nothing added
+};
 
 /// A stored message that changed hands (a guest's, now its account's), with its new rev.
 struct Revised {
@@ -306,6 +321,16 @@ public:
     virtual void record_login(const core::UserName& name, core::UnixMillis when) = 0;
     /// Every account, ordered by folded name.
     virtual std::vector<Account> list_accounts() = 0;
+
+    // --- server-wide bans ---
+    /// Adds `ban` unless its target is banned already or `max_bans` bans are stored, both
+    /// checked in the same transaction as the insert, so that concurrent additions cannot pass
+    /// the cap.
+    virtual BanAdded add_server_ban(const ServerBan& ban, std::size_t max_bans) = 0;
+    /// False when no ban has that target.
+    virtual bool remove_server_ban(const core::ServerBanTarget& target) = 0;
+    /// Every server ban, oldest first (then by target).
+    virtual std::vector<ServerBan> server_bans() = 0;
 
     // --- session tokens (delete_account() removes an account's tokens too) ---
     /// Stores `token` (its `user` an existing account's folded name; `id` and `last_used_ms`

@@ -1411,5 +1411,59 @@ TEST_F(IrcE2e, InviteWithoutParametersListsTheChannelsOneIsInvitedToAndHasNotJoi
     guest->wait_for("461");
 }
 
+// ---------------------------------------------------------------------------------------------
+// Server bans (`salond user ban`)
+
+/// `salond user ban ARGS…` on the running server's data dir.
+void ban(IrcServer& server, std::vector<std::string> args) {
+    args.insert(args.begin(), {"user", "ban"});
+    args.insert(args.end(), {"--data-dir", server.process().data_dir().string()});
+    const auto banned = run_salond(args);
+    ASSERT_EQ(banned.exit_status, 0) << banned.output;
+}
+
+TEST_F(IrcE2e, AServerBanIsErrorForTheUserOnlineAnd465ForEveryLoginPath) {
+    create_account(server_, "dave");
+    auto ivy = in_home("ivy");
+    auto wes = in_home("wes");
+    ivy->drain();
+
+    // dave first: once ivy is closed, the server has read both.
+    ban(server_, {"dave"});
+    ban(server_, {"ivy", "--reason", "flooding"});
+    // The account watch (every 2 s) closes ivy: ERROR with the reason, K-Lined for the others.
+    const std::string error = ivy->wait_for(
+        [](const proto::irc::Message& m) { return m.command == "ERROR"; }, nullptr, 10s
+    );
+    EXPECT_NE(error.find("banned from this server: flooding"), std::string::npos) << error;
+    EXPECT_TRUE(ivy->closed_by_peer());
+    EXPECT_NE(wes->wait_for("QUIT").find(":ivy!ivy@salon QUIT :K-Lined"), std::string::npos);
+
+    auto again = client();
+    again->send("NICK ivy");
+    again->send("USER ivy 0 * :Ivy");
+    EXPECT_NE(again->wait_for("465").find("flooding"), std::string::npos);
+    EXPECT_NE(again->wait_for("ERROR").find("Closing Link"), std::string::npos);
+    EXPECT_TRUE(again->closed_by_peer());
+
+    auto sasl = client();
+    sasl->send("CAP LS 302");
+    sasl->send("CAP REQ sasl");
+    sasl->send("NICK someone");
+    sasl->send("USER someone 0 * :Someone");
+    sasl->send("AUTHENTICATE PLAIN");
+    sasl->wait_for("AUTHENTICATE");
+    sasl->send("AUTHENTICATE " + sasl_plain("dave", kPassword));
+    sasl->wait_for("465");
+    EXPECT_TRUE(sasl->closed_by_peer());
+
+    auto with_pass = client();
+    with_pass->send("PASS " + std::string(kPassword));
+    with_pass->send("NICK dave");
+    with_pass->send("USER dave 0 * :Dave");
+    with_pass->wait_for("465");
+    EXPECT_TRUE(with_pass->closed_by_peer());
+}
+
 }  // namespace
 }  // namespace salon::test

@@ -19,6 +19,7 @@
 #include "server/login_throttle.hpp"
 #include "server/message_pipeline.hpp"
 #include "server/participant.hpp"
+#include "server/server_bans.hpp"
 #include "server/settings.hpp"
 #include "server/token_sessions.hpp"
 #include "store/store.hpp"
@@ -35,6 +36,7 @@ struct Services {
     BlockingWork& work;
     LoginThrottle& login_throttle;
     TokenSessions& token_sessions;
+    ServerBans& server_bans;
 
     /// The settings now (a reload may replace them): for one use, not to keep.
     const ServerSettings& settings() const noexcept { return live_settings.current(); }

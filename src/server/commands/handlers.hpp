@@ -165,6 +165,16 @@ Waits<Outcome> delete_account(Context& ctx, const proto::DeleteAccount& d);
 /// user online whose account is gone (`salond user del`, another process): the account watch.
 void close_barred_sessions(Services& services);
 
+// server_bans.cpp: server-wide bans (`salond user ban`).
+/// When a server ban bars `name` from this connection's address: `server_banned` replied at
+/// once and the connection closed (IRC: 465 and ERROR), so nothing stored is touched; the
+/// outcome to return then. nullopt otherwise. In memory: costs no storage read.
+std::optional<Outcome> refuse_server_banned(Context& ctx, const core::UserName& name);
+/// On a worker, from the account watch: reads the bans and, when they changed (on this call
+/// and the next, counted in `sweeps_left`), closes every connection online that one bars,
+/// with `NOTICE server_banned`; its channels see the QUIT reason `K-Lined` or `D-Lined`.
+void enforce_server_bans(Services& services, int& sweeps_left);
+
 // moderation.cpp: channel operators and administrators.
 Outcome topic(Context& ctx, const proto::Topic& t);
 Outcome kick(Context& ctx, const proto::Kick& k);

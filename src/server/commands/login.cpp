@@ -163,6 +163,9 @@ Waits<Outcome> log_in(
     const std::vector<store::Membership>& remembered,
     bool announce_joins
 ) {
+    // Checked early by every login path; once more here, so that a login that began before
+    // a ban came into force cannot come online after the watch's sweeps.
+    if (auto refusal = refuse_server_banned(ctx, actor.name)) co_return std::move(*refusal);
     const core::LoginResult welcome = welcome_of(ctx, actor);
     Hub& hub = ctx.services.hub;
     if (auto failure = hub.attach(ctx.requester(), actor, ctx.ack(), welcome)) co_return *failure;
@@ -318,6 +321,8 @@ Waits<Outcome> conn(Context& ctx, const proto::Conn& c) {
     if (!name)
         co_return core::is_guest_name(c.us) || irc ? Failure(Errc::bad_name)
                                                    : Failure(Errc::bad_credentials);
+    // Before anything stored is read or written (a token's last use, the last login).
+    if (auto refusal = refuse_server_banned(ctx, *name)) co_return std::move(*refusal);
     // Before anything is looked up: a refused secret must not reach the throttle or a check.
     if ((c.token || !c.pwd.empty()) && !name->is_guest()) {
         if (auto refusal = refuse_plaintext_secret(ctx)) co_return *refusal;
@@ -419,6 +424,7 @@ Waits<Outcome> register_account(Context& ctx, const proto::Register& r) {
             Errc::bad_name, "names are 1-32 of A-Z a-z 0-9 _ - . and may not start with Guest"
         );
     }
+    if (auto refusal = refuse_server_banned(ctx, *name)) co_return std::move(*refusal);
     if (!auth::check_password_strength(r.pwd)) co_return Failure(Errc::weak_password);
     // An IRC guest may hold any free name; it cannot become someone's account under them.
     if (services.hub.online_name(*name)) co_return Failure(Errc::name_taken);
@@ -446,6 +452,7 @@ Waits<Outcome> register_account(Context& ctx, const proto::Register& r) {
 Waits<Outcome> authenticate(Context& ctx, const proto::Authenticate& a) {
     auto name = core::UserName::parse(a.us);
     if (!name || name->is_guest()) co_return Failure(Errc::bad_credentials);
+    if (auto refusal = refuse_server_banned(ctx, *name)) co_return std::move(*refusal);
     const std::string& address = ctx.participant.remote_address();
     LoginThrottle& throttle = ctx.services.login_throttle;
     if (auto refusal = throttle.try_reserve(*name, address))

@@ -50,6 +50,10 @@ Waits<Outcome> rename(Context& ctx, const proto::Rename&) {
                 core::Errc::name_taken, "a registered user may change the case of their name only"
             );
         }
+        // A guest may not take a name that a server ban bars, as a login may not.
+        if (ctx.services.server_bans.check(to.folded(), ctx.participant.remote_address())) {
+            co_return core::Failure(core::Errc::bad_name, "that name is banned on this server");
+        }
         if (co_await find_account(ctx, to)) {
             co_return core::Failure(
                 core::Errc::name_taken, "that name is a registered account: log in to use it"

@@ -306,6 +306,15 @@ CREATE INDEX memberships_by_channel ON memberships (channel);
 -- scans the whole table.
 CREATE INDEX pending_dms_by_message ON pending_dms (message_id);
 )sql"},
+    {15, R"sql(
+-- Version 15: server-wide bans (`salond user ban`). `target` is core::ServerBanTarget::str():
+-- a folded mask `nick!user@host`, or an IP address or CIDR block in canonical form.
+CREATE TABLE server_bans (
+    target     TEXT PRIMARY KEY NOT NULL,
+    reason     TEXT NOT NULL DEFAULT '',
+    created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
 };
 
 /// The schema of the search file (its own user_version). Derived data: a file with another
@@ -354,6 +363,14 @@ constexpr const char* kFindAccount =
 constexpr const char* kSetLocked = "UPDATE accounts SET locked = ?2 WHERE name_folded = ?1";
 // The server polls this: the accounts table is small next to the messages, and locks are rare.
 constexpr const char* kLockedAccounts = "SELECT name_folded FROM accounts WHERE locked != 0";
+constexpr const char* kCountServerBans = "SELECT count(*) FROM server_bans";
+constexpr const char* kInsertServerBan =
+    "INSERT INTO server_bans (target, reason, created_ms) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (target) DO NOTHING";
+constexpr const char* kDeleteServerBan = "DELETE FROM server_bans WHERE target = ?1";
+// The server reads this every few seconds: the table is capped (kMaxServerBans) and small.
+constexpr const char* kServerBans =
+    "SELECT target, reason, created_ms FROM server_bans ORDER BY created_ms, target";
 constexpr const char* kRecordLogin =
     "UPDATE accounts SET last_login_ms = max(COALESCE(last_login_ms, 0), ?2) "
     "WHERE name_folded = ?1";
@@ -2015,6 +2032,49 @@ std::vector<std::string> SqliteStore::locked_accounts() {
     std::vector<std::string> names;
     while (q.step()) names.push_back(q.text(0));
     return names;
+}
+
+BanAdded SqliteStore::add_server_ban(const ServerBan& ban, std::size_t max_bans) {
+    std::lock_guard lock(writer_mutex_);
+    Transaction tx(*writer_);
+    {
+        Query count(*writer_, kCountServerBans);
+        count.step();
+        if (static_cast<std::size_t>(count.integer(0)) >= max_bans) return BanAdded::full;
+    }
+    const bool inserted = Query(*writer_, kInsertServerBan)
+                              .bind(1, ban.target.str())
+                              .bind(2, ban.reason)
+                              .bind(3, ban.created_ms)
+                              .run() == 1;
+    if (!inserted) return BanAdded::exists;
+    tx.commit();
+    return BanAdded::added;
+}
+
+bool SqliteStore::remove_server_ban(const core::ServerBanTarget& target) {
+    std::lock_guard lock(writer_mutex_);
+    return Query(*writer_, kDeleteServerBan).bind(1, target.str()).run() == 1;
+}
+
+std::vector<ServerBan> SqliteStore::server_bans() {
+    auto reader = lease_reader();
+    Query q(*reader, kServerBans);
+    std::vector<ServerBan> bans;
+    while (q.step()) {
+        const std::string text = q.text(0);
+        auto target = core::ServerBanTarget::parse(text);
+        if (!target || target->str() != text) {
+            throw StorageError(
+                "database holds " + quoted_for_error(text) +
+                " in server_bans.target, which is not a ban target"
+            );
+        }
+        bans.push_back(
+            {.target = std::move(*target), .reason = q.text(1), .created_ms = q.integer(2)}
+        );
+    }
+    return bans;
 }
 
 void SqliteStore::record_login(const core::UserName& name, core::UnixMillis when) {

@@ -45,7 +45,7 @@ struct SqliteOptions {
 
 /// The schema version this build writes (PRAGMA user_version). Stored in the database: a file
 /// with a larger version was written by a newer salond and is refused.
-inline constexpr int kSqliteSchemaVersion = 14;
+inline constexpr int kSqliteSchemaVersion = 15;
 
 class SqliteConnection;
 
@@ -103,6 +103,10 @@ public:
     std::vector<std::string> locked_accounts() override;
     void record_login(const core::UserName& name, core::UnixMillis when) override;
     std::vector<Account> list_accounts() override;
+
+    BanAdded add_server_ban(const ServerBan& ban, std::size_t max_bans) override;
+    bool remove_server_ban(const core::ServerBanTarget& target) override;
+    std::vector<ServerBan> server_bans() override;
 
     std::optional<CreatedToken> create_token(const SessionToken& token, std::size_t max_per_account)
         override;

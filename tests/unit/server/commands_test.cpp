@@ -95,8 +95,17 @@ protected:
     LoginThrottle login_throttle_{clock_, 10, 100};
     LazyWakes lazy_wakes_{io_.get_executor(), 300ms};
     TokenSessions token_sessions_;
+    ServerBans server_bans_;
     commands::Services services_{
-        settings_, clock_, hub_, pipeline_, *store_, work_, login_throttle_, token_sessions_};
+        settings_,
+        clock_,
+        hub_,
+        pipeline_,
+        *store_,
+        work_,
+        login_throttle_,
+        token_sessions_,
+        server_bans_};
     std::vector<std::pair<std::shared_ptr<Session>, std::shared_ptr<RecordingLink>>> sessions_;
 };
 

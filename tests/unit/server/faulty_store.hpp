@@ -91,6 +91,16 @@ public:
         return inner_->locked_accounts();
     }
 
+    store::BanAdded add_server_ban(const store::ServerBan& ban, std::size_t max_bans) override {
+        return inner_->add_server_ban(ban, max_bans);
+    }
+
+    bool remove_server_ban(const core::ServerBanTarget& target) override {
+        return inner_->remove_server_ban(target);
+    }
+
+    std::vector<store::ServerBan> server_bans() override { return inner_->server_bans(); }
+
     void record_login(const core::UserName& name, core::UnixMillis when) override {
         inner_->record_login(name, when);
     }

@@ -35,6 +35,30 @@ TEST_F(SqliteAccountsTest, LockAndUnlockAreStoredAndListed) {
     EXPECT_FALSE(store->set_locked(user_name("nobody"), true));
 }
 
+TEST_F(SqliteAccountsTest, ServerBansAreAddedOnceUpToTheCapListedInOrderAndRemoved) {
+    const auto target = [](std::string_view text) { return *core::ServerBanTarget::parse(text); };
+    {
+        auto store = open();
+        EXPECT_TRUE(store->server_bans().empty());
+        EXPECT_EQ(store->add_server_ban({target("spam*"), "spam runs", 2000}, 2), BanAdded::added);
+        EXPECT_EQ(store->add_server_ban({target("10.1.2.3/8"), "", 1000}, 2), BanAdded::added);
+        EXPECT_EQ(store->add_server_ban({target("SPAM*!*@*"), "again", 3000}, 5), BanAdded::exists);
+        EXPECT_EQ(store->add_server_ban({target("bob"), "", 3000}, 2), BanAdded::full);
+    }
+    auto store = open();  // kept across a reopen, oldest first, canonical
+    const auto bans = store->server_bans();
+    ASSERT_EQ(bans.size(), 2u);
+    EXPECT_EQ(bans[0].target.str(), "10.0.0.0/8");
+    EXPECT_EQ(bans[0].created_ms, 1000);
+    EXPECT_EQ(bans[1].target.str(), "spam*!*@*");
+    EXPECT_EQ(bans[1].reason, "spam runs");
+
+    EXPECT_TRUE(store->remove_server_ban(target("10.9.9.9/8")));
+    EXPECT_FALSE(store->remove_server_ban(target("10.0.0.0/8")));
+    EXPECT_EQ(store->server_bans().size(), 1u);
+    EXPECT_EQ(store->add_server_ban({target("bob"), "", 3000}, 2), BanAdded::added);
+}
+
 TEST_F(SqliteAccountsTest, LastLoginIsRecordedAndNeverGoesBack) {
     auto store = open();
     ASSERT_TRUE(store->create_account({.name = "ann", .password_hash = "h"}));
