@@ -10,6 +10,7 @@
 #include <optional>
 #include <thread>
 
+#include "app/admin_store.hpp"
 #include "app/data_dir_lock.hpp"
 #include "auth/password.hpp"
 #include "core/clock.hpp"
@@ -59,20 +60,12 @@ std::optional<std::string> read_new_password(std::istream& in, std::ostream& err
     return line;
 }
 
-/// The data dir's database, as salond opens it.
-std::unique_ptr<store::Store> open_data_store(const Config& config) {
-    store::SqliteOptions options;
-    options.sync =
-        config.sync_full ? store::SqliteOptions::Sync::full : store::SqliteOptions::Sync::normal;
-    return store::open_sqlite_store(config.data_dir / "salon.db", options);
-}
-
 /// `salond channel list`: one line per stored channel, a page of them at a time.
 int list_channels(const Config& config, std::ostream& out) {
     // Per page and per channel, so that neither memory nor a channel's history makes it slow.
     constexpr std::size_t kPage = 500;
     constexpr std::size_t kCountedMessages = 100'000;
-    auto store = open_data_store(config);
+    auto store = open_admin_store(config);
     std::optional<core::ChannelName> after;
     for (;;) {
         const auto page = store->channel_summaries(after, kPage, kCountedMessages);
@@ -151,7 +144,7 @@ int run_user_command(
             return kExitUsage;
         }
     }
-    auto store = open_data_store(config);
+    auto store = open_admin_store(config);
 
     switch (action) {
         case UserAction::add:
@@ -252,9 +245,9 @@ int run_channel_command(
     try {
         // No server: the change is made here, the lock keeping one from starting meanwhile.
         const DataDirLock lock(config.data_dir);
-        outcome = server::apply_admin_request_stored(*open_data_store(config), request);
+        outcome = server::apply_admin_request_stored(*open_admin_store(config), request);
     } catch (const DataDirInUse&) {
-        outcome = ask_running_server(*open_data_store(config), request);
+        outcome = ask_running_server(*open_admin_store(config), request);
     }
     if (!outcome.ok) {
         err << "salond: " << outcome.message << '\n';

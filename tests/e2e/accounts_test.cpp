@@ -38,15 +38,7 @@ protected:
     static std::string list_line(const ServerProcess& server, std::string_view name) {
         const auto listed = user(server, {"list"});
         EXPECT_EQ(listed.exit_status, 0) << listed.output;
-        std::size_t at = 0;
-        while (at < listed.output.size()) {
-            const auto end = listed.output.find('\n', at);
-            auto line = listed.output.substr(at, end - at);
-            if (line.starts_with(std::string(name) + "\t")) return line;
-            if (end == std::string::npos) break;
-            at = end + 1;
-        }
-        return {};
+        return row_named(listed.output, name);
     }
 };
 

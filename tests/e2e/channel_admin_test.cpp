@@ -24,14 +24,7 @@ CommandResult channel_command(const std::filesystem::path& dir, std::vector<std:
 std::string list_line(const std::filesystem::path& dir, std::string_view name) {
     const auto listed = channel_command(dir, {"list"});
     EXPECT_EQ(listed.exit_status, 0) << listed.output;
-    for (std::size_t at = 0; at < listed.output.size();) {
-        const auto end = listed.output.find('\n', at);
-        auto line = listed.output.substr(at, end - at);
-        if (line.starts_with(std::string(name) + "\t")) return line;
-        if (end == std::string::npos) break;
-        at = end + 1;
-    }
-    return {};
+    return row_named(listed.output, name);
 }
 
 std::vector<std::string> strings(const json::value& array) {

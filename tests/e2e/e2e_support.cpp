@@ -196,6 +196,18 @@ std::string lower(std::string_view text) {
     return out;
 }
 
+std::string row_named(std::string_view listing, std::string_view name) {
+    const std::string prefix = std::string(name) + '\t';
+    for (std::size_t at = 0; at < listing.size();) {
+        const auto end = listing.find('\n', at);
+        const auto line = listing.substr(at, end - at);
+        if (line.starts_with(prefix)) return std::string(line);
+        if (end == std::string_view::npos) break;
+        at = end + 1;
+    }
+    return {};
+}
+
 boost::json::object msg(std::string_view channel, std::string_view text) {
     return {{"channel", channel}, {"text", text}};
 }

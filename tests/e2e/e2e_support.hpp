@@ -116,6 +116,10 @@ std::string str(const boost::json::object& obj, std::string_view key);
 /// ASCII lower case, the way user names compare.
 std::string lower(std::string_view text);
 
+/// The line of a tab-separated listing (`salond user list`, `salond channel list`) whose first
+/// field is `name`; "" when there is none.
+std::string row_named(std::string_view listing, std::string_view name);
+
 /// `{"text": text, "channel": channel}`, the most common SEND argument.
 boost::json::object msg(std::string_view channel, std::string_view text);
 

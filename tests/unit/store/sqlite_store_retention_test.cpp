@@ -25,20 +25,6 @@ Ids history_ids(Store& store, std::string_view conversation) {
     return ids_of(store.history(conversation, std::nullopt, 100));
 }
 
-std::int64_t count_rows(const std::filesystem::path& file, const char* sql) {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* stmt = nullptr;
-    std::int64_t value = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-        value = sqlite3_column_int64(stmt, 0);
-    }
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return value;
-}
-
 using RetentionTest = StoreTest;
 
 TEST_F(RetentionTest, EachChannelKeepsWhatItsCutoffSaysWhateverTheBatchSize) {
@@ -143,8 +129,8 @@ TEST_F(RetentionTest, ReactionsMentionsAndTombstonesGoWhileMarkersAndRepliesStil
         EXPECT_EQ(stats.unread, 1U);
         EXPECT_EQ(stats.mentions, 0U);
     }
-    EXPECT_EQ(count_rows(db_file(), "SELECT count(*) FROM reactions"), 0);
-    EXPECT_EQ(count_rows(db_file(), "SELECT count(*) FROM mentions"), 0);
+    EXPECT_EQ(integer_of(db_file(), "SELECT count(*) FROM reactions"), 0);
+    EXPECT_EQ(integer_of(db_file(), "SELECT count(*) FROM mentions"), 0);
 }
 
 }  // namespace

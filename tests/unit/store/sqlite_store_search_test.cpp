@@ -38,21 +38,6 @@ void commit(Store& store, std::vector<Write> batch) {
     }
 }
 
-/// The single integer `sql` returns, read with a connection of its own (the store closed).
-std::int64_t integer_of(const fs::path& file, const char* sql) {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* stmt = nullptr;
-    std::int64_t value = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-        value = sqlite3_column_int64(stmt, 0);
-    }
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return value;
-}
-
 using SearchIndexTest = StoreTest;
 
 TEST_F(SearchIndexTest, ANewMessageMatchesOnceIndexed) {

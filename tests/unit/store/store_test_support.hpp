@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -141,6 +142,22 @@ inline void commit_messages(Store& store, const std::vector<MessageWrite>& messa
     for (const WriteOutcome& outcome : store.commit(batch)) {
         EXPECT_EQ(outcome.status, ChangeStatus::applied);
     }
+}
+
+/// The single integer `sql` returns, read with a connection of its own (the store closed); -1
+/// when it returns no row.
+inline std::int64_t integer_of(const std::filesystem::path& file, const char* sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    std::int64_t value = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+        value = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return value;
 }
 
 /// Runs `sql` on `file` with a connection of its own, as a hand edit with the sqlite3 shell
