@@ -2145,19 +2145,14 @@ std::string IrcCodec::batch_start(std::string_view label, std::string_view id) c
         "label=" + irc::escape_tag_value(label),
         settings_.server_name,
         "BATCH",
-        // append(), not "+" + string: GCC 12 at -O3 warns falsely (-Wrestrict) on the latter.
-        {std::string("+").append(id), "labeled-response"},
+        {"+" + std::string(id), "labeled-response"},
         irc::Trailing::when_needed
     );
 }
 
 std::string IrcCodec::batch_end(std::string_view id) const {
     return irc::line(
-        "",
-        settings_.server_name,
-        "BATCH",
-        {std::string("-").append(id)},
-        irc::Trailing::when_needed
+        "", settings_.server_name, "BATCH", {"-" + std::string(id)}, irc::Trailing::when_needed
     );
 }
 
