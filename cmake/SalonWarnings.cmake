@@ -7,9 +7,9 @@ if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   # g++ 12 at -O2 reports Asio's coroutine frames (awaitable_frame_base's own operator new and
   # delete) as mismatched allocations: a false positive that breaks optimized builds.
   target_compile_options(salon_warnings INTERFACE -Wno-mismatched-new-delete)
-  # g++ 12 at -O3 reports `"text" + std::string` (std::operator+ with an rvalue, which inserts at
-  # the front) as an overlapping memcpy of 2^63 bytes, a false alarm later GCCs dropped. The idiom is
-  # everywhere in the tests; a packager's Release build must not print dozens of false alarms.
+  # g++ 12 at -O3 reports `"text" + std::string` (operator+ with an rvalue, which inserts at the
+  # front) as an overlapping memcpy of 2^63 bytes, a false alarm later GCCs dropped. The idiom is
+  # everywhere in the tests; a packager's Release build must not print dozens of them.
   if(CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
     target_compile_options(salon_warnings INTERFACE -Wno-restrict)
   endif()
