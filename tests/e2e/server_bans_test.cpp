@@ -35,6 +35,23 @@ void expect_login_refused(Connection& conn, boost::json::object conn_args) {
     EXPECT_TRUE(conn.closed_by_peer(kWait));
 }
 
+/// Logs in with `conn_args` on a new `transport` connection until the server takes it, which it
+/// does once its watch has read an unban; each refusal meanwhile must be `server_banned`.
+void expect_login_accepted_within_the_watch(
+    const ServerProcess& server, Transport transport, const boost::json::object& conn_args
+) {
+    const auto deadline = std::chrono::steady_clock::now() + kWatchWait;
+    for (;;) {
+        auto retry = connect(server, transport);
+        send(*retry, "CONN", conn_args);
+        const auto answer = reply(*retry);
+        if (verb_of(answer) == "OK") break;
+        ASSERT_EQ(no_code(answer), "server_banned");
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "still banned after unban";
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+}
+
 TEST(ServerBans, ANameMaskClosesTheUserOnlineRefusesTheirLoginsAndSurvivesARestart) {
     ServerProcess server;
     auto ann = connect(server, Transport::tcp);
@@ -79,16 +96,9 @@ TEST(ServerBans, ANameMaskClosesTheUserOnlineRefusesTheirLoginsAndSurvivesAResta
     ASSERT_EQ(user(server, {"unban", "an*"}).exit_status, 0);
     EXPECT_EQ(user(server, {"bans"}).output, "");
     // The server reads the change within its watch interval.
-    const auto deadline = std::chrono::steady_clock::now() + kWatchWait;
-    for (;;) {
-        auto retry = connect(server, Transport::tcp);
-        send(*retry, "CONN", {{"us", "ann"}, {"pwd", kPassword}});
-        const auto answer = reply(*retry);
-        if (verb_of(answer) == "OK") break;
-        ASSERT_EQ(no_code(answer), "server_banned");
-        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "still banned after unban";
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
+    expect_login_accepted_within_the_watch(
+        server, Transport::tcp, {{"us", "ann"}, {"pwd", kPassword}}
+    );
 }
 
 TEST(ServerBans, AnAddressBlockBansGuestsAndUsersOnEveryTransportUntilUnbanned) {
@@ -114,16 +124,7 @@ TEST(ServerBans, AnAddressBlockBansGuestsAndUsersOnEveryTransportUntilUnbanned) 
     expect_login_refused(*registered, {{"us", "ann"}, {"pwd", kPassword}});
 
     ASSERT_EQ(user(server, {"unban", "127.0.0.0/8"}).exit_status, 0);
-    const auto deadline = std::chrono::steady_clock::now() + kWatchWait;
-    for (;;) {
-        auto retry = connect(server, Transport::ws);
-        send(*retry, "CONN", {{"us", ""}, {"pwd", ""}});
-        const auto answer = reply(*retry);
-        if (verb_of(answer) == "OK") break;
-        ASSERT_EQ(no_code(answer), "server_banned");
-        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "still banned after unban";
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
+    expect_login_accepted_within_the_watch(server, Transport::ws, {{"us", ""}, {"pwd", ""}});
 }
 
 TEST(ServerBans, BadTargetsAndReasonsExitTwoWithAMessageAndChangeNothing) {
